@@ -138,7 +138,9 @@ int saola_put(saola *db, const char *form_id, const char *record_id,
  *    "meta":{"created_at","created_by","updated_at","updated_by",
  *            "origin","version"}}
  * where data holds the answers and the computed fields. A deleted record is
- * returned with "deleted":true and empty data. SAOLA_NOTFOUND if none. */
+ * a tombstone: returned with "deleted":true and its last data (so that an
+ * edit made elsewhere before the delete was seen can still be merged).
+ * SAOLA_NOTFOUND if there is no such record. */
 int saola_get(saola *db, const char *record_id, json_t **out);
 
 /* Deletes a record: a tombstone with a version, queued like any change.

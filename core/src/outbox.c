@@ -1,0 +1,89 @@
+/* outbox.c: reading and acknowledging the queue of local changes. */
+#include <string.h>
+
+#include "saola_int.h"
+
+int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc = SAOLA_OK, step;
+
+	*out = NULL;
+	if (!arr)
+		return saola__error(db, SAOLA_NOMEM, "outbox: out of memory");
+	if (sqlite3_prepare_v2(db->sql,
+	        "SELECT seq, record_id, form_id, form_version, op, changes, version,"
+	        " base, at FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	        -1, &st, NULL)) {
+		json_decref(arr);
+		return saola__sql_error(db, "outbox");
+	}
+	sqlite3_bind_int64(st, 1, after_seq);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *changes = (const char *)sqlite3_column_text(st, 5);
+		const char *base = (const char *)sqlite3_column_text(st, 7);
+		json_t *e = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o?, s:o, s:o?, s:s}",
+		        "seq", (json_int_t)sqlite3_column_int64(st, 0),
+		        "record", (const char *)sqlite3_column_text(st, 1),
+		        "form", (const char *)sqlite3_column_text(st, 2),
+		        "form_version", (const char *)sqlite3_column_text(st, 3),
+		        "op", (const char *)sqlite3_column_text(st, 4),
+		        "changes", changes ? json_loads(changes, 0, NULL) : NULL,
+		        "version", json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL),
+		        "base", base ? json_loads(base, 0, NULL) : NULL,
+		        "at", (const char *)sqlite3_column_text(st, 8));
+		if (!e) {
+			rc = saola__error(db, SAOLA_CORRUPT, "outbox: entry %lld is unreadable",
+			                  (long long)sqlite3_column_int64(st, 0));
+			break;
+		}
+		json_array_append_new(arr, e);
+	}
+	if (rc == SAOLA_OK && step != SQLITE_DONE)
+		rc = saola__sql_error(db, "outbox");
+	sqlite3_finalize(st);
+	if (rc != SAOLA_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return saola__ok(db);
+}
+
+int saola_outbox_ack(saola *db, int64_t upto_seq)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = saola__write_begin(db, "ack")) != SAOLA_OK)
+		return rc;
+	if (sqlite3_prepare_v2(db->sql, "DELETE FROM outbox WHERE seq <= ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = saola__sql_error(db, "outbox ack");
+	} else {
+		sqlite3_bind_int64(st, 1, upto_seq);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK
+		                                     : saola__sql_error(db, "outbox ack");
+	}
+	sqlite3_finalize(st);
+	saola__write_end(db, "ack", rc == SAOLA_OK);
+	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}
+
+int saola_outbox_count(saola *db, int64_t *count)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SAOLA_OK;
+
+	*count = 0;
+	if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM outbox", -1, &st, NULL))
+		return saola__sql_error(db, "outbox");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	else
+		rc = saola__sql_error(db, "outbox");
+	sqlite3_finalize(st);
+	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}

@@ -1,0 +1,93 @@
+/* saola_int.h: the internals of libsaola shared between its files. */
+#ifndef SAOLA_INT_H
+#define SAOLA_INT_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "saola/core.h"
+#include "form.h"
+
+#define SAOLA__ERRMSG_MAX 512
+#define SAOLA__ORIGIN_LEN 16
+
+/* Prepared statements kept for the life of the handle (hot paths). */
+typedef enum saola__stmt_id {
+	SAOLA__ST_REC_GET,
+	SAOLA__ST_REC_INSERT,
+	SAOLA__ST_REC_UPDATE,
+	SAOLA__ST_OUTBOX_INSERT,
+	SAOLA__ST_META_SET,
+	SAOLA__ST_COUNT
+} saola__stmt_id;
+
+typedef struct saola__form_cache {
+	char *id;
+	saola__form *form;
+	struct saola__form_cache *next;
+} saola__form_cache;
+
+struct saola {
+	sqlite3 *sql;
+	int readonly;
+	int in_txn;          /* an explicit saola_begin() is open */
+	int rc;              /* code of the last failure */
+	char errmsg[SAOLA__ERRMSG_MAX];
+	char origin[SAOLA__ORIGIN_LEN + 1];
+	char *actor;
+	int64_t clock;       /* the highest Lamport counter seen */
+	int schema_version;
+	sqlite3_stmt *stmt[SAOLA__ST_COUNT];
+	saola__form_cache *forms;  /* compiled forms, current versions */
+	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
+};
+
+/* Records rc and a formatted message on db; returns rc. */
+int saola__error(saola *db, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Maps a SQLite failure to a saola code with "what: sqlite message". */
+int saola__sql_error(saola *db, const char *what);
+/* Clears the last error; returns SAOLA_OK. */
+int saola__ok(saola *db);
+
+/* The OS's random source: fills buf; 0 on success. */
+int saola__random(void *buf, size_t len);
+/* A version 4 UUID, lowercase, into out[37]. */
+int saola__uuid(char out[37]);
+/* n random hex digits into out (n+1 bytes). */
+int saola__random_hex(char *out, size_t n);
+/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into out[21]. */
+void saola__now(char out[21]);
+
+/* A cached prepared statement, reset and with bindings cleared. */
+sqlite3_stmt *saola__stmt(saola *db, saola__stmt_id id);
+
+/* Internal write transactions: a savepoint inside an explicit transaction,
+ * else BEGIN IMMEDIATE. End with saola__write_end(db, ok). */
+int saola__write_begin(saola *db, const char *name);
+int saola__write_end(saola *db, const char *name, int ok);
+
+/* Meta values (origin, clock). */
+int saola__meta_get_int(saola *db, const char *key, int64_t *out);
+int saola__meta_set_int(saola *db, const char *key, int64_t value);
+
+/* The next Lamport counter for a local edit (clock + 1, saved in the same
+ * transaction as the edit). */
+int saola__tick(saola *db, int64_t *counter);
+/* Raises the clock to counter if it is higher (a change seen from another
+ * replica). */
+int saola__observe(saola *db, int64_t counter);
+
+/* The compiled current form form_id (owned by the handle's cache). */
+int saola__form_lookup(saola *db, const char *form_id, saola__form **out);
+/* Forgets compiled forms and standards (after forms change or a rollback). */
+void saola__forms_forget(saola *db);
+/* The params source that reads standards from this database. */
+void saola__params_source(saola *db, saola__params_src *src);
+
+/* Exec SQL with no results; maps errors. */
+int saola__exec(saola *db, const char *sql);
+
+#endif /* SAOLA_INT_H */

@@ -1,0 +1,39 @@
+/* versions.h: Lamport versions and the flattened view of a record that the
+ * change queue and the merge work on. */
+#ifndef SAOLA_VERSIONS_H
+#define SAOLA_VERSIONS_H
+
+#include <jansson.h>
+#include "form.h"
+
+/* A version is the JSON pair [counter, "origin"]. New reference. */
+json_t *saola__version_new(json_int_t counter, const char *origin);
+/* Orders two versions: counter first, then origin; <0, 0, >0. A NULL or
+ * malformed version is lower than any other. */
+int saola__version_cmp(const json_t *a, const json_t *b);
+/* The version of path in a record's versions object: the path's own entry,
+ * else the record's default "_" (borrowed; NULL if neither). */
+json_t *saola__version_of(const json_t *versions, const char *path);
+/* The highest version in a versions object (borrowed), or NULL. */
+json_t *saola__version_max(const json_t *versions);
+
+/* The entered answers of a stored record: the record without its computed
+ * fields (top-level and inside repeat items). New reference. */
+json_t *saola__entered(const saola__form *f, const json_t *doc);
+
+/* Flattens entered answers to {path: value}: a top-level field is its name;
+ * a repeat item is "repeat.itemid" (true) and its fields
+ * "repeat.itemid.field". New reference, NULL when out of memory. */
+json_t *saola__flatten(const saola__form *f, const json_t *entered);
+
+/* The inverse of saola__flatten, applied onto base (a new object built from
+ * base: top-level paths set or removed when null, items added, updated or
+ * removed; new items appended in the order of flat). New reference. */
+json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
+                              const json_t *flat);
+
+/* The paths whose value differs between two flattened records, as
+ * {path: new value or null}. New reference. */
+json_t *saola__flat_diff(const json_t *old_flat, const json_t *new_flat);
+
+#endif

@@ -1,0 +1,37 @@
+/* gen.h: a seeded generator of realistic household survey records (the
+ * field names of the household form), for tests, benchmarks and the demo. */
+#ifndef SAOLA_GEN_H
+#define SAOLA_GEN_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+typedef struct saola_gen saola_gen;
+
+typedef struct saola_gen_opts {
+	const char *province;   /* NULL: "37" (Ninh Binh) */
+	const char *district;   /* NULL: chosen at random in the province */
+	const char *commune;    /* NULL: chosen at random in the district; when
+	                         * set, district must match it or be NULL */
+	int survey_year;        /* 0: 2025 */
+} saola_gen_opts;
+
+/* A new generator; the same seed gives the same households, on every
+ * machine. NULL when out of memory. Free with saola_gen_free(). */
+saola_gen *saola_gen_new(uint64_t seed);
+void saola_gen_free(saola_gen *g);
+
+/* One household as a new JSON object with exactly the entered fields of
+ * the household form (no computed fields, no member _id). NULL when out of
+ * memory or when opts names an unknown unit. */
+json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts);
+
+/* The same household in a later survey year: the members a year older, a
+ * birth or a death now and then, income moving, sometimes crossing a poverty
+ * line; the unit fields and head kept. A new object, NULL when out of memory. */
+json_t *saola_gen_next_year(saola_gen *g, const json_t *household);
+
+/* Uniform random integer in [0, n) from the generator's stream. */
+uint64_t saola_gen_below(saola_gen *g, uint64_t n);
+
+#endif /* SAOLA_GEN_H */
