@@ -197,8 +197,11 @@ int saola_open(const char *path, unsigned flags, saola **out)
 	}
 	if ((rc = saola__exec(db, "PRAGMA synchronous=FULL")) != SAOLA_OK)
 		return rc;
-	if ((rc = saola__schema_upgrade(db, 0)) != SAOLA_OK)
-		return saola__error(db, rc, "%s (%s)", db->errmsg, path);
+	if ((rc = saola__schema_upgrade(db, 0)) != SAOLA_OK) {
+		char why[SAOLA__ERRMSG_MAX];
+		snprintf(why, sizeof why, "%s", db->errmsg);
+		return saola__error(db, rc, "%.400s (%.100s)", why, path);
+	}
 	if ((rc = ensure_origin(db)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola__meta_get_int(db, "clock", &db->clock)) != SAOLA_OK)

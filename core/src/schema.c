@@ -114,8 +114,8 @@ int saola__schema_upgrade(saola *db, int target)
 		return saola__error(db, SAOLA_CORRUPT, "open: not a saola database");
 	if (v > SCHEMA_LATEST)
 		return saola__error(db, SAOLA_TOONEW,
-		                    "open: the database has schema %d, this build knows up to %d: "
-		                    "update saola", v, SCHEMA_LATEST);
+		                    "open: the database was made by a newer saola (schema %d; "
+		                    "this build knows up to %d): update saola", v, SCHEMA_LATEST);
 	if (target <= 0 || target > SCHEMA_LATEST)
 		target = SCHEMA_LATEST;
 	if (v < target && db->readonly)

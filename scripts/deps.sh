@@ -1,0 +1,22 @@
+# deps.sh: sourced by run-demo and run-tests: installs with apt-get the
+# Debian packages that saola builds and tests with, when they are missing.
+saola_deps() {
+	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libjansson-dev zlib1g-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev $*"
+	local missing="" p
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "installing:$missing" >&2
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq >&2 || return 1
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+# saola_build DIR [cmake options...]: configures and builds into DIR.
+saola_build() {
+	local dir="$1"; shift
+	cmake -S "$SAOLA_TOP" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null &&
+	cmake --build "$dir" -j "$(nproc)" >/dev/null
+}

@@ -1,0 +1,40 @@
+/* testutil.h: helpers shared by the test programs. */
+#ifndef SAOLA_TESTUTIL_H
+#define SAOLA_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <saola/core.h>
+
+/* A new empty folder under $TMPDIR (or /tmp); the path is static storage
+ * valid until the next call. Removed by tu_rmtree(). */
+const char *tu_tmpdir(const char *tag);
+void tu_rmtree(const char *path);
+/* path = dir + "/" + name into a static buffer (one of 8 rotating). */
+const char *tu_path(const char *dir, const char *name);
+
+/* Opens (creating) a database at path and loads the test forms
+ * (tests/data/schemas) or, with shipped = 1, the project's schemas/. */
+saola *tu_open(const char *path, int shipped);
+
+/* A hash of a database's content: every record row and outbox entry, and
+ * the sync state, in a canonical order (not the file's bytes). */
+uint64_t tu_content_hash(const char *db_path);
+
+/* Counts rows: SELECT count(*) ... on the file. -1 on error. */
+long tu_count(const char *db_path, const char *sql);
+
+/* Parses JSON text or fails the test. New reference. */
+json_t *tu_json(const char *text);
+
+/* Runs a command line (sh -c) and captures its stdout and stderr (each
+ * truncated to cap-1 bytes); returns its exit status (-1 if killed). */
+int tu_run(const char *cmd, char *out, size_t outcap, char *err, size_t errcap);
+
+/* The build's binaries: "<bindir>/cli/saola", "<bindir>/tools/saola-gen". */
+const char *tu_bin(const char *name);
+
+#endif
