@@ -16,12 +16,12 @@ static const char *const stmt_sql[SAOLA__ST_COUNT] = {
 	[SAOLA__ST_REC_INSERT] =
 		"INSERT INTO records(id, form_id, form_version, data, versions,"
 		" deleted, province, district, commune, created_at, created_by,"
-		" updated_at, updated_by, origin)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?11, ?12)",
+		" updated_at, updated_by, origin, seq)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?11, ?12, ?13)",
 	[SAOLA__ST_REC_UPDATE] =
 		"UPDATE records SET form_id = ?2, form_version = ?3, data = ?4,"
 		" versions = ?5, deleted = ?6, province = ?7, district = ?8,"
-		" commune = ?9, updated_at = ?10, updated_by = ?11 WHERE id = ?1",
+		" commune = ?9, updated_at = ?10, updated_by = ?11, seq = ?13 WHERE id = ?1",
 	[SAOLA__ST_OUTBOX_INSERT] =
 		"INSERT INTO outbox(record_id, form_id, form_version, op, changes,"
 		" version, base, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -113,6 +113,19 @@ int saola__tick(saola *db, int64_t *counter)
 		return rc;
 	db->clock++;
 	*counter = db->clock;
+	return SAOLA_OK;
+}
+
+int saola__next_seq(saola *db, int64_t *seq)
+{
+	int64_t cur;
+	int rc;
+
+	if ((rc = saola__meta_get_int(db, "seq", &cur)) != SAOLA_OK)
+		return rc;
+	if ((rc = saola__meta_set_int(db, "seq", cur + 1)) != SAOLA_OK)
+		return rc;
+	*seq = cur + 1;
 	return SAOLA_OK;
 }
 

@@ -9,16 +9,7 @@
 
 #define ITEM_ID_LEN 8 /* hex digits of a repeat item's _id */
 
-/* A stored record row. */
-typedef struct row {
-	int found;
-	int deleted;
-	char *form_id;
-	json_t *doc;       /* answers and computed fields */
-	json_t *versions;  /* {path: [counter, origin]}, "_" the default */
-} row;
-
-static void row_free(row *r)
+void saola__row_free(saola__row *r)
 {
 	free(r->form_id);
 	json_decref(r->doc);
@@ -31,7 +22,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-static int row_read(saola *db, const char *id, row *r)
+int saola__row_read(saola *db, const char *id, saola__row *r)
 {
 	sqlite3_stmt *st = saola__stmt(db, SAOLA__ST_REC_GET);
 	int step;
@@ -52,15 +43,28 @@ static int row_read(saola *db, const char *id, row *r)
 	r->versions = json_loads(col_text(st, 3), 0, NULL);
 	sqlite3_reset(st);
 	if (!r->form_id || !r->doc || !r->versions) {
-		row_free(r);
+		saola__row_free(r);
 		return saola__error(db, SAOLA_CORRUPT, "record %s: stored data is unreadable", id);
 	}
 	return SAOLA_OK;
 }
 
+/* A new item id: ids made in one edit increase, so that the canonical order
+ * (by creating version, then id) keeps the order in which they were given. */
+static int next_item_id(uint32_t *seq, char out[ITEM_ID_LEN + 1])
+{
+	if (*seq == 0) {
+		if (saola__random(seq, sizeof *seq) != 0)
+			return -1;
+		*seq = (*seq & 0x7fffffffu) | 1u; /* room to count up */
+	}
+	snprintf(out, ITEM_ID_LEN + 1, "%08x", (unsigned)(*seq)++);
+	return 0;
+}
+
 /* Overlays the fields of one edited repeat item onto its stored copy. */
 static int merge_items(saola *db, const char *name, json_t *old_items,
-                       json_t *new_items, json_t **out)
+                       json_t *new_items, uint32_t *idseq, json_t **out)
 {
 	json_t *res = json_array(), *item;
 	size_t i;
@@ -102,7 +106,7 @@ static int merge_items(saola *db, const char *name, json_t *old_items,
 		}
 		if (!id) {
 			char hex[ITEM_ID_LEN + 1];
-			if (saola__random_hex(hex, ITEM_ID_LEN) != 0) {
+			if (next_item_id(idseq, hex) != 0) {
 				json_decref(merged);
 				json_decref(res);
 				return saola__error(db, SAOLA_IO, "put: no random source");
@@ -122,6 +126,7 @@ static int apply_edit(saola *db, const saola__form *f, json_t *old_entered,
 	json_t *merged = json_copy(old_entered);
 	const char *k;
 	json_t *v;
+	uint32_t idseq = 0;
 	int rc;
 
 	*out = NULL;
@@ -136,7 +141,7 @@ static int apply_edit(saola *db, const saola__form *f, json_t *old_entered,
 				json_decref(merged);
 				return saola__error(db, SAOLA_INVALID, "%s: expected an array of items", k);
 			}
-			rc = merge_items(db, k, json_object_get(old_entered, k), v, &items);
+			rc = merge_items(db, k, json_object_get(old_entered, k), v, &idseq, &items);
 			if (rc != SAOLA_OK) {
 				json_decref(merged);
 				return rc;
@@ -198,11 +203,17 @@ static int outbox_add(saola *db, const char *id, const saola__form *f,
 	return SAOLA_OK;
 }
 
-static int row_write(saola *db, int insert, const char *id,
+int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
                      const json_t *versions, int deleted, const char *now)
 {
-	sqlite3_stmt *st = saola__stmt(db, insert ? SAOLA__ST_REC_INSERT
+	int64_t seq;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = saola__next_seq(db, &seq)) != SAOLA_OK)
+		return rc;
+	st = saola__stmt(db, insert ? SAOLA__ST_REC_INSERT
 	                                          : SAOLA__ST_REC_UPDATE);
 
 	if (!st)
@@ -219,6 +230,7 @@ static int row_write(saola *db, int insert, const char *id,
 		sqlite3_bind_text(st, 11, db->actor, -1, SQLITE_TRANSIENT);
 	if (insert)
 		sqlite3_bind_text(st, 12, db->origin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 13, seq);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return saola__sql_error(db, "store record");
 	return SAOLA_OK;
@@ -243,7 +255,7 @@ static int valid_id(const char *id)
 static int put_in_txn(saola *db, saola__form *f, const char *id,
                       json_t *data, int *changed)
 {
-	row old;
+	saola__row old;
 	json_t *old_entered = NULL, *merged = NULL, *doc = NULL, *entered = NULL;
 	json_t *old_flat = NULL, *new_flat = NULL, *diff = NULL, *versions = NULL;
 	json_t *version = NULL, *base = NULL;
@@ -255,7 +267,7 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	int rc;
 
 	*changed = 0;
-	if ((rc = row_read(db, id, &old)) != SAOLA_OK)
+	if ((rc = saola__row_read(db, id, &old)) != SAOLA_OK)
 		return rc;
 	if (old.found && old.deleted) {
 		rc = saola__error(db, SAOLA_DELETED, "put: record %s is deleted", id);
@@ -313,14 +325,15 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 		rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
 		goto out;
 	}
+	saola__sort_items(f, doc, versions);
 	saola__now(now);
-	rc = row_write(db, !old.found, id, f, doc, versions, 0, now);
+	rc = saola__row_write(db, !old.found, id, f, doc, versions, 0, now);
 	if (rc == SAOLA_OK)
 		rc = outbox_add(db, id, f, "put", diff, version, base, now);
 	if (rc == SAOLA_OK)
 		*changed = 1;
 out:
-	row_free(&old);
+	saola__row_free(&old);
 	json_decref(old_entered);
 	json_decref(merged);
 	json_decref(doc);
@@ -371,14 +384,14 @@ int saola_put(saola *db, const char *form_id, const char *record_id,
 
 static int delete_in_txn(saola *db, const char *id)
 {
-	row old;
+	saola__row old;
 	saola__form *f;
 	json_t *versions = NULL, *version = NULL, *base = NULL;
 	char now[21];
 	int64_t counter;
 	int rc;
 
-	if ((rc = row_read(db, id, &old)) != SAOLA_OK)
+	if ((rc = saola__row_read(db, id, &old)) != SAOLA_OK)
 		return rc;
 	if (!old.found) {
 		rc = saola__error(db, SAOLA_NOTFOUND, "delete: no record %s", id);
@@ -401,11 +414,11 @@ static int delete_in_txn(saola *db, const char *id)
 	}
 	json_object_set(versions, "_deleted", version);
 	saola__now(now);
-	rc = row_write(db, 0, id, f, old.doc, versions, 1, now);
+	rc = saola__row_write(db, 0, id, f, old.doc, versions, 1, now);
 	if (rc == SAOLA_OK)
 		rc = outbox_add(db, id, f, "delete", NULL, version, base, now);
 out:
-	row_free(&old);
+	saola__row_free(&old);
 	json_decref(versions);
 	json_decref(version);
 	json_decref(base);

@@ -87,6 +87,27 @@ void saola__forms_forget(saola *db);
 /* The params source that reads standards from this database. */
 void saola__params_source(saola *db, saola__params_src *src);
 
+/* A stored record row. */
+typedef struct saola__row {
+	int found;
+	int deleted;
+	char *form_id;
+	json_t *doc;       /* answers and computed fields */
+	json_t *versions;  /* {path: [counter, origin]}, "_" the default */
+} saola__row;
+
+/* Reads record id; r->found is 0 when there is none. Free with
+ * saola__row_free(). */
+int saola__row_read(saola *db, const char *id, saola__row *r);
+void saola__row_free(saola__row *r);
+/* Inserts or updates a record row, with the next change sequence. */
+int saola__row_write(saola *db, int insert, const char *id,
+                     const saola__form *f, const json_t *doc,
+                     const json_t *versions, int deleted, const char *now);
+/* The next value of the database's change sequence (every stored change,
+ * local or merged, takes one; pulls page on it). */
+int saola__next_seq(saola *db, int64_t *seq);
+
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);
 

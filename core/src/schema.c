@@ -37,6 +37,13 @@ static const char *const migrations[] = {
 	"  family TEXT NOT NULL, valid_from INTEGER NOT NULL,"
 	"  valid_to INTEGER NOT NULL, definition TEXT NOT NULL,"
 	"  loaded_at TEXT NOT NULL);",
+
+	/* 3: a change sequence over records, for incremental pulls. */
+	"ALTER TABLE records ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE records SET seq = rowid;"
+	"INSERT OR REPLACE INTO meta(key, value)"
+	"  SELECT 'seq', coalesce(max(rowid), 0) FROM records;"
+	"CREATE INDEX records_seq ON records(seq);",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))

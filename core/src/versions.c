@@ -132,7 +132,7 @@ static json_t *find_item(json_t *items, const char *id, size_t idlen)
 json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
                               const json_t *flat)
 {
-	json_t *out = json_deep_copy(base ? base : json_object());
+	json_t *out = base ? json_deep_copy(base) : json_object();
 	const char *path;
 	json_t *v;
 
@@ -235,4 +235,50 @@ json_t *saola__flat_diff(const json_t *old_flat, const json_t *new_flat)
 		json_object_set_new(diff, k, json_null());
 	}
 	return diff;
+}
+
+/* Orders two items by the version that created them, then by id. */
+typedef struct item_key {
+	json_t *item;
+	json_t *version;
+	const char *id;
+} item_key;
+
+static int cmp_items(const void *a, const void *b)
+{
+	const item_key *x = a, *y = b;
+	int c = saola__version_cmp(x->version, y->version);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+void saola__sort_items(const saola__form *f, json_t *doc, const json_t *versions)
+{
+	const char *k;
+	json_t *items;
+	char path[512];
+
+	json_object_foreach(doc, k, items) {
+		item_key *keys;
+		size_t i, n;
+
+		if (saola__form_field_type(f, k) != SAOLA__F_REPEAT || !json_is_array(items))
+			continue;
+		n = json_array_size(items);
+		if (n < 2 || !(keys = calloc(n, sizeof *keys)))
+			continue;
+		for (i = 0; i < n; i++) {
+			json_t *item = json_array_get(items, i);
+			const char *id = json_string_value(json_object_get(item, "_id"));
+			keys[i].item = json_incref(item);
+			keys[i].id = id ? id : "";
+			snprintf(path, sizeof path, "%s.%s", k, keys[i].id);
+			keys[i].version = saola__version_of(versions, path);
+		}
+		qsort(keys, n, sizeof *keys, cmp_items);
+		json_array_clear(items);
+		for (i = 0; i < n; i++)
+			json_array_append_new(items, keys[i].item);
+		free(keys);
+	}
 }

@@ -36,4 +36,9 @@ json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
  * {path: new value or null}. New reference. */
 json_t *saola__flat_diff(const json_t *old_flat, const json_t *new_flat);
 
+/* Puts the items of every repeat of doc in their canonical order: by the
+ * version that created each item, then by item id, so that every replica
+ * lists a household's members alike. */
+void saola__sort_items(const saola__form *f, json_t *doc, const json_t *versions);
+
 #endif

@@ -1,0 +1,247 @@
+/* merge.c: merging another replica's view of a record into the stored one,
+ * path by path: the higher version wins, on every replica alike, so that
+ * replicas that have seen the same changes hold the same record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "saola_int.h"
+#include "merge.h"
+#include "versions.h"
+
+/* The version of path on one side: its own entry, else the side's default
+ * "_" when the side has a value there; NULL when the side never had one. */
+static json_t *side_version(json_t *versions, json_t *flat, const char *path)
+{
+	json_t *v = json_object_get(versions, path);
+
+	if (v)
+		return v;
+	return json_object_get(flat, path) ? json_object_get(versions, "_") : NULL;
+}
+
+static json_t *value_or_null(json_t *flat, const char *path)
+{
+	json_t *v = json_object_get(flat, path);
+
+	return v ? v : json_null();
+}
+
+/* 1 when path belongs to an item that is removed in flat (its own path is
+ * there with null), so its fields are gone whatever their versions say. */
+static int item_removed(json_t *flat, json_t *versions, const char *path)
+{
+	const char *dot = strchr(path, '.'), *dot2;
+	char item[512];
+	size_t n;
+
+	if (!dot || !(dot2 = strchr(dot + 1, '.')))
+		return 0;
+	n = (size_t)(dot2 - path);
+	if (n >= sizeof item)
+		return 0;
+	memcpy(item, path, n);
+	item[n] = '\0';
+	return json_is_null(json_object_get(flat, item)) && json_object_get(versions, item);
+}
+
+typedef struct merge_state {
+	saola *db;
+	const saola__remote *r;
+	json_t *local_flat, *local_versions;
+	json_t *out_flat, *out_versions;
+	saola__loser_fn fn;
+	void *ctx;
+	int changed;
+} merge_state;
+
+static int merge_path(merge_state *m, const char *path)
+{
+	json_t *lv = side_version(m->local_versions, m->local_flat, path);
+	json_t *rv = side_version(m->r->versions, m->r->values, path);
+	json_t *lval = value_or_null(m->local_flat, path);
+	json_t *rval = value_or_null(m->r->values, path);
+	int cmp = saola__version_cmp(rv, lv);
+	saola__loser l;
+
+	if (cmp > 0) {
+		if (!json_equal(lval, rval) || !lv) {
+			if (json_is_null(rval))
+				json_object_del(m->out_flat, path);
+			else
+				json_object_set(m->out_flat, path, rval);
+			m->changed = 1;
+		}
+		if (saola__version_cmp(json_object_get(m->out_versions, path), rv) != 0) {
+			json_object_set(m->out_versions, path, rv);
+			m->changed = 1;
+		}
+	}
+	if (!m->fn || !m->r->base || cmp == 0 || !lv || !rv || json_equal(lval, rval))
+		return 0;
+	/* A concurrent edit: the stored value was not the one the sender edited
+	 * over. (Over it, the sender's edit simply supersedes it.) */
+	if (saola__version_cmp(json_object_get(m->r->base, path), lv) == 0)
+		return 0;
+	if (!json_object_get(m->r->values, path) && !json_object_get(m->r->base, path) &&
+	    !json_object_get(m->r->versions, path))
+		return 0; /* the sender did not touch this path */
+	memset(&l, 0, sizeof l);
+	l.record_id = m->r->record_id;
+	l.path = path;
+	if (cmp > 0) {
+		l.value = lval, l.version = lv, l.winner = rval, l.winner_version = rv;
+		l.stored_lost = 1;
+	} else {
+		l.value = rval, l.version = rv, l.winner = lval, l.winner_version = lv;
+	}
+	return m->fn(m->ctx, &l);
+}
+
+/* Every path either side knows of, own versions included ("_" excepted). */
+static json_t *all_paths(const saola__remote *r, json_t *lflat, json_t *lvers)
+{
+	json_t *set = json_object(), *objs[4];
+	const char *k;
+	json_t *v;
+	int i;
+
+	objs[0] = lflat, objs[1] = lvers, objs[2] = r->values, objs[3] = r->versions;
+	for (i = 0; i < 4 && set; i++)
+		json_object_foreach(objs[i], k, v)
+			if (strcmp(k, "_") != 0 && strcmp(k, "_deleted") != 0)
+				json_object_set(set, k, json_true());
+	return set;
+}
+
+int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
+                        void *ctx, int *changed)
+{
+	saola__row old;
+	saola__form *f = NULL;
+	saola__params_src params;
+	merge_state m;
+	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL;
+	json_t *rdel, *ldel;
+	const char *path;
+	json_t *v;
+	char err[SAOLA__ERRMSG_MAX - 64], now[21];
+	int rc, deleted;
+
+	memset(&m, 0, sizeof m);
+	if (changed)
+		*changed = 0;
+	if ((rc = saola__write_begin(db, "merge")) != SAOLA_OK)
+		return rc;
+	if ((rc = saola__row_read(db, r->record_id, &old)) != SAOLA_OK)
+		goto out;
+	rc = saola__form_lookup(db, old.found ? old.form_id : r->form_id, &f);
+	if (rc != SAOLA_OK)
+		goto out;
+	m.db = db, m.r = r, m.fn = fn, m.ctx = ctx;
+	entered = old.found ? saola__entered(f, old.doc) : json_object();
+	m.local_flat = entered ? saola__flatten(f, entered) : NULL;
+	m.local_versions = old.found ? json_incref(old.versions) : json_object();
+	m.out_flat = m.local_flat ? json_copy(m.local_flat) : NULL;
+	m.out_versions = json_copy(m.local_versions);
+	paths = all_paths(r, m.local_flat, m.local_versions);
+	if (!entered || !m.local_flat || !m.out_flat || !m.out_versions || !paths) {
+		rc = saola__error(db, SAOLA_NOMEM, "merge: out of memory");
+		goto out;
+	}
+	if (!old.found) {
+		/* Paths with no version of their own take the sender's default. */
+		json_t *def = json_object_get(r->versions, "_");
+		if (def)
+			json_object_set(m.out_versions, "_", def);
+		m.changed = 1;
+	}
+	json_object_foreach(paths, path, v)
+		if ((rc = merge_path(&m, path)) != SAOLA_OK)
+			goto out;
+	/* Fields of a removed item go with it. */
+	{
+		void *tmp;
+		json_object_foreach_safe(m.out_flat, tmp, path, v)
+			if (item_removed(m.out_flat, m.out_versions, path))
+				json_object_del(m.out_flat, path);
+	}
+	/* A tombstone on either side deletes; the higher tombstone is kept. */
+	rdel = json_object_get(r->versions, "_deleted");
+	ldel = json_object_get(m.local_versions, "_deleted");
+	if (saola__version_cmp(rdel, ldel) > 0) {
+		json_object_set(m.out_versions, "_deleted", rdel);
+		m.changed = 1;
+	}
+	deleted = json_object_get(m.out_versions, "_deleted") != NULL;
+	if (old.found && !m.changed) {
+		rc = SAOLA_OK;
+		goto out;
+	}
+	/* Rebuild the record from its merged paths, then check and compute. */
+	if (!(merged = saola__unflatten_onto(f, NULL, m.out_flat))) {
+		rc = saola__error(db, SAOLA_NOMEM, "merge: out of memory");
+		goto out;
+	}
+	saola__params_source(db, &params);
+	rc = saola__form_process(f, merged, &params, NULL, &doc, err, sizeof err);
+	if (rc != SAOLA_OK) {
+		rc = saola__error(db, rc, "record %s: %s", r->record_id, err);
+		goto out;
+	}
+	{
+		/* The clock moves past every version seen, so that a later local
+		 * edit wins over them. */
+		json_t *max = saola__version_max(m.out_versions);
+		if (max && (rc = saola__observe(db, json_integer_value(json_array_get(max, 0)))) != SAOLA_OK)
+			goto out;
+	}
+	saola__sort_items(f, doc, m.out_versions);
+	saola__now(now);
+	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, now);
+	if (rc == SAOLA_OK && changed)
+		*changed = 1;
+out:
+	saola__write_end(db, "merge", rc == SAOLA_OK);
+	saola__row_free(&old);
+	json_decref(paths);
+	json_decref(entered);
+	json_decref(merged);
+	json_decref(doc);
+	json_decref(m.local_flat);
+	json_decref(m.local_versions);
+	json_decref(m.out_flat);
+	json_decref(m.out_versions);
+	return rc;
+}
+
+int saola__record_state(saola *db, const char *record_id, json_t **out)
+{
+	saola__row row;
+	saola__form *f;
+	json_t *entered = NULL, *flat = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = saola__row_read(db, record_id, &row)) != SAOLA_OK)
+		return rc;
+	if (!row.found) {
+		rc = saola__error(db, SAOLA_NOTFOUND, "no record %s", record_id);
+		goto out;
+	}
+	if ((rc = saola__form_lookup(db, row.form_id, &f)) != SAOLA_OK)
+		goto out;
+	entered = saola__entered(f, row.doc);
+	flat = entered ? saola__flatten(f, entered) : NULL;
+	*out = flat ? json_pack("{s:s, s:s, s:O, s:O, s:b}", "form", row.form_id,
+	                        "form_version", saola__form_version(f), "values", flat,
+	                        "versions", row.versions, "deleted", row.deleted)
+	            : NULL;
+	if (!*out)
+		rc = saola__error(db, SAOLA_NOMEM, "record state: out of memory");
+out:
+	json_decref(entered);
+	json_decref(flat);
+	saola__row_free(&row);
+	return rc;
+}

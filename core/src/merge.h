@@ -1,0 +1,53 @@
+/* merge.h: merging a change or a state from another replica into a stored
+ * record, field by field, by version. The same code runs on every replica. */
+#ifndef SAOLA_MERGE_H
+#define SAOLA_MERGE_H
+
+#include <jansson.h>
+
+struct saola;
+
+/* A value that lost to another by version. */
+typedef struct saola__loser {
+	const char *record_id;
+	const char *path;
+	json_t *value;          /* the value that lost; JSON null: a removal */
+	json_t *version;        /* its version */
+	json_t *winner;         /* the value kept; JSON null: a removal */
+	json_t *winner_version;
+	int stored_lost;        /* 1: the stored value lost to the incoming one */
+} saola__loser;
+
+/* Called for each concurrent value that lost; non-zero stops the merge and
+ * is returned. The pointers are borrowed for the call. */
+typedef int (*saola__loser_fn)(void *ctx, const saola__loser *l);
+
+/* What another replica says of a record: flattened entered answers (see
+ * versions.h) and their versions. */
+typedef struct saola__remote {
+	const char *record_id;
+	const char *form_id;   /* for a record not stored here yet */
+	json_t *values;        /* {path: value | null (removed)} */
+	json_t *versions;      /* {path: version}; "_" for paths of values that
+	                        * have none of their own; "_deleted" a tombstone */
+	json_t *base;          /* NULL (a whole state: losers are not concurrent
+	                        * edits to report), or {path: version the sender
+	                        * edited over}: a stored value that the sender had
+	                        * not seen and that loses or wins is reported */
+} saola__remote;
+
+/* Merges r into the stored record (creating it when missing): each path
+ * keeps the value with the higher version; a tombstone on either side
+ * deletes the record (its data is kept and merged too). The result is
+ * validated and its computed fields recomputed with the form; nothing is
+ * queued in the outbox. *changed (may be NULL) says whether the stored
+ * record changed. Runs in its own savepoint. */
+int saola__apply_remote(struct saola *db, const saola__remote *r,
+                        saola__loser_fn fn, void *ctx, int *changed);
+
+/* A record's stored state as a remote would send it: a new object
+ * {"form","form_version","values":{flat},"versions":{...},"deleted":bool}.
+ * SAOLA_NOTFOUND when there is no such record. */
+int saola__record_state(struct saola *db, const char *record_id, json_t **out);
+
+#endif
