@@ -129,8 +129,21 @@ static json_t *find_item(json_t *items, const char *id, size_t idlen)
 	return NULL;
 }
 
+static json_t *unflatten(const json_t *base, const json_t *flat, int make_items);
+
 json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
                               const json_t *flat)
+{
+	(void)f;
+	return unflatten(base, flat, 0);
+}
+
+json_t *saola__unflatten_patch(const json_t *flat)
+{
+	return unflatten(NULL, flat, 1);
+}
+
+static json_t *unflatten(const json_t *base, const json_t *flat, int make_items)
 {
 	json_t *out = base ? json_deep_copy(base) : json_object();
 	const char *path;
@@ -193,6 +206,14 @@ json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
 		name[nlen] = '\0';
 		items = json_object_get(out, name);
 		item = items ? find_item(items, dot + 1, (size_t)(dot2 - dot - 1)) : NULL;
+		if (!item && make_items) {
+			if (!items) {
+				items = json_array();
+				json_object_set_new(out, name, items);
+			}
+			item = json_pack("{s:s%}", "_id", dot + 1, (size_t)(dot2 - dot - 1));
+			json_array_append_new(items, item);
+		}
 		if (!item)
 			continue; /* the item was removed: its fields go with it */
 		if (json_is_null(v))
@@ -200,7 +221,6 @@ json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
 		else
 			json_object_set(item, dot2 + 1, v);
 	}
-	(void)f;
 	return out;
 }
 

@@ -32,6 +32,11 @@ json_t *saola__flatten(const saola__form *f, const json_t *entered);
 json_t *saola__unflatten_onto(const saola__form *f, const json_t *base,
                               const json_t *flat);
 
+/* Like saola__unflatten_onto, but a field of an item that flat does not
+ * create makes the item (with just its _id): a patch that edits one member's
+ * answer names the member without re-creating it. */
+json_t *saola__unflatten_patch(const json_t *flat);
+
 /* The paths whose value differs between two flattened records, as
  * {path: new value or null}. New reference. */
 json_t *saola__flat_diff(const json_t *old_flat, const json_t *new_flat);

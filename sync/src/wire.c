@@ -1,0 +1,429 @@
+/* wire.c: encoding and decoding the sync protocol's records and changes,
+ * zlib compression with a limit, and bundle files (docs/protocol.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "wire.h"
+#include "versions.h"
+
+/* A version as it travels: a bare counter when the origin is the sender's. */
+static json_t *wire_version(const json_t *v, const char *device)
+{
+	const char *o = json_string_value(json_array_get(v, 1));
+
+	if (device && o && strcmp(o, device) == 0)
+		return json_incref(json_array_get(v, 0));
+	return json_incref((json_t *)v);
+}
+
+json_t *saola__wire_from_outbox(const json_t *entry, const char *device)
+{
+	json_t *changes = json_object_get(entry, "changes");
+	json_t *version = json_object_get(entry, "version");
+	json_t *base = json_object_get(entry, "base");
+	json_t *present = json_object(), *vs = json_object(), *out = NULL, *d = NULL;
+	const char *op = json_string_value(json_object_get(entry, "op"));
+	const char *k;
+	json_t *v;
+
+	if (!present || !vs)
+		goto out;
+	json_object_set_new(vs, "_", wire_version(version, device));
+	if (op && strcmp(op, "delete") == 0) {
+		json_object_set_new(vs, "_deleted", wire_version(version, device));
+	} else {
+		json_object_foreach(changes, k, v) {
+			if (json_is_null(v))
+				json_object_set_new(vs, k, wire_version(version, device));
+			else
+				json_object_set(present, k, v);
+		}
+	}
+	if (!(d = saola__unflatten_patch(present)))
+		goto out;
+	out = json_pack("{s:O, s:O, s:O, s:O, s:O}", "r", json_object_get(entry, "record"),
+	                "f", json_object_get(entry, "form"),
+	                "fv", json_object_get(entry, "form_version"), "d", d, "vs", vs);
+	if (out && json_is_object(base) && json_object_size(base) > 0) {
+		json_t *b = json_object();
+		json_object_foreach(base, k, v)
+			json_object_set_new(b, k, json_is_null(v) ? json_null() : wire_version(v, device));
+		json_object_set_new(out, "b", b);
+	}
+out:
+	json_decref(present);
+	json_decref(vs);
+	json_decref(d);
+	return out;
+}
+
+int saola__wire_record(saola *db, const char *record_id, json_t **out)
+{
+	json_t *state = NULL, *d = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = saola__record_state(db, record_id, &state)) != SAOLA_OK)
+		return rc;
+	d = saola__unflatten_patch(json_object_get(state, "values"));
+	*out = d ? json_pack("{s:s, s:O, s:O, s:O, s:O}", "r", record_id,
+	                     "f", json_object_get(state, "form"),
+	                     "fv", json_object_get(state, "form_version"), "d", d,
+	                     "vs", json_object_get(state, "versions"))
+	         : NULL;
+	json_decref(d);
+	json_decref(state);
+	return *out ? SAOLA_OK : saola__error(db, SAOLA_NOMEM, "sync: out of memory");
+}
+
+static int valid_record_id(const char *id)
+{
+	size_t n = id ? strlen(id) : 0, i;
+
+	if (n == 0 || n > 36)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
+		      (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-' || id[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* A wire version to [counter, origin]; NULL when malformed. */
+static json_t *expand_version(json_t *v, const char *sender)
+{
+	if (json_is_integer(v) && json_integer_value(v) > 0 && sender)
+		return json_pack("[I, s]", json_integer_value(v), sender);
+	if (json_is_array(v) && json_array_size(v) == 2 &&
+	    json_is_integer(json_array_get(v, 0)) && json_integer_value(json_array_get(v, 0)) > 0 &&
+	    json_is_string(json_array_get(v, 1)) &&
+	    json_string_length(json_array_get(v, 1)) > 0 &&
+	    json_string_length(json_array_get(v, 1)) <= 64)
+		return json_incref(v);
+	return NULL;
+}
+
+static int expand_versions(json_t *in, const char *sender, int allow_null,
+                           const char *what, json_t **out, char *err, size_t errlen)
+{
+	json_t *res = json_object();
+	const char *k;
+	json_t *v;
+
+	*out = NULL;
+	if (!res)
+		return SAOLA_NOMEM;
+	if (!json_is_object(in)) {
+		snprintf(err, errlen, "%s: expected an object of versions", what);
+		json_decref(res);
+		return SAOLA_INVALID;
+	}
+	json_object_foreach(in, k, v) {
+		json_t *e;
+		if (allow_null && json_is_null(v)) {
+			json_object_set_new(res, k, json_null());
+			continue;
+		}
+		if (!(e = expand_version(v, sender))) {
+			snprintf(err, errlen, "%s.%s: expected [counter, origin]%s", what, k,
+			         sender ? " or a counter" : "");
+			json_decref(res);
+			return SAOLA_INVALID;
+		}
+		json_object_set_new(res, k, e);
+	}
+	*out = res;
+	return SAOLA_OK;
+}
+
+int saola__wire_decode(saola *db, const json_t *change, const char *sender,
+                       saola__remote *r, char *err, size_t errlen)
+{
+	saola__form *f;
+	json_t *d, *vs, *b, *flat = NULL;
+	const char *k;
+	json_t *v;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (!json_is_object(change)) {
+		snprintf(err, errlen, "expected an object");
+		return SAOLA_INVALID;
+	}
+	r->record_id = json_string_value(json_object_get(change, "r"));
+	r->form_id = json_string_value(json_object_get(change, "f"));
+	d = json_object_get(change, "d");
+	vs = json_object_get(change, "vs");
+	b = json_object_get(change, "b");
+	if (!valid_record_id(r->record_id)) {
+		snprintf(err, errlen, "r: expected a record id of 1-36 letters, digits, '-' or '_'");
+		return SAOLA_INVALID;
+	}
+	if (!r->form_id) {
+		snprintf(err, errlen, "record %s: f: expected a form id", r->record_id);
+		return SAOLA_INVALID;
+	}
+	if (d && !json_is_object(d)) {
+		snprintf(err, errlen, "record %s: d: expected an object", r->record_id);
+		return SAOLA_INVALID;
+	}
+	if ((rc = saola__form_lookup(db, r->form_id, &f)) != SAOLA_OK) {
+		snprintf(err, errlen, "record %s: unknown form \"%s\"", r->record_id, r->form_id);
+		return rc;
+	}
+	rc = expand_versions(vs, sender, 0, "vs", &r->versions, err, errlen);
+	if (rc == SAOLA_OK && b)
+		rc = expand_versions(b, sender, 1, "b", &r->base, err, errlen);
+	if (rc != SAOLA_OK)
+		goto fail;
+	if (!(flat = saola__flatten(f, d ? d : json_object_get(change, "__none__")))) {
+		rc = SAOLA_NOMEM;
+		goto fail;
+	}
+	/* A path with a version and no value is a removal. */
+	json_object_foreach(r->versions, k, v)
+		if (strcmp(k, "_") != 0 && strcmp(k, "_deleted") != 0 && !json_object_get(flat, k))
+			json_object_set_new(flat, k, json_null());
+	/* Every value needs a version: its own or the default. */
+	if (!json_object_get(r->versions, "_")) {
+		json_object_foreach(flat, k, v)
+			if (!json_is_null(v) && !json_object_get(r->versions, k)) {
+				snprintf(err, errlen, "record %s: vs: no version for %s and no \"_\"",
+				         r->record_id, k);
+				rc = SAOLA_INVALID;
+				goto fail;
+			}
+	}
+	r->values = flat;
+	return SAOLA_OK;
+fail:
+	json_decref(flat);
+	saola__wire_remote_free(r);
+	return rc;
+}
+
+void saola__wire_remote_free(saola__remote *r)
+{
+	json_decref(r->values);
+	json_decref(r->versions);
+	json_decref(r->base);
+	r->values = r->versions = r->base = NULL;
+}
+
+int saola__gzip(const void *in, size_t n, unsigned char **out, size_t *outlen)
+{
+	z_stream z;
+	unsigned char *buf;
+	uLong cap;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&z, 0, sizeof z);
+	/* 15 + 16: a gzip wrapper; 9: the most memory for the best ratio. */
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9,
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
+		return SAOLA_NOMEM;
+	cap = deflateBound(&z, (uLong)n) + 32;
+	if (!(buf = malloc(cap))) {
+		deflateEnd(&z);
+		return SAOLA_NOMEM;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(buf);
+		return SAOLA_ERROR;
+	}
+	*out = buf;
+	return SAOLA_OK;
+}
+
+int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
+                  size_t *outlen)
+{
+	z_stream z;
+	unsigned char *buf = NULL, *grown;
+	size_t cap = 0;
+	int rc = SAOLA_OK, zr;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 32) != Z_OK) /* 32: gzip or zlib, by header */
+		return SAOLA_NOMEM;
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	do {
+		if (z.total_out + 1 >= cap) {
+			size_t want = cap ? cap * 2 : (n * 4 > 4096 ? n * 4 : 4096);
+			if (want > limit + 1)
+				want = limit + 1;
+			if (want <= z.total_out + 1) {
+				rc = SAOLA_LIMIT;
+				break;
+			}
+			if (!(grown = realloc(buf, want))) {
+				rc = SAOLA_NOMEM;
+				break;
+			}
+			buf = grown;
+			cap = want;
+		}
+		z.next_out = buf + z.total_out;
+		z.avail_out = (uInt)(cap - 1 - z.total_out);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			break;
+		if (zr == Z_MEM_ERROR) {
+			rc = SAOLA_NOMEM;
+			break;
+		}
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && z.avail_out == 0)) {
+			rc = SAOLA_INVALID; /* corrupt, or truncated (no more input) */
+			break;
+		}
+		if (zr == Z_OK && z.avail_in == 0 && z.avail_out > 0) {
+			rc = SAOLA_INVALID; /* the input ended before the stream did */
+			break;
+		}
+	} while (1);
+	if (rc == SAOLA_OK && z.avail_in != 0)
+		rc = SAOLA_INVALID; /* trailing garbage */
+	if (rc == SAOLA_OK) {
+		buf[z.total_out] = '\0';
+		*out = buf;
+		*outlen = z.total_out;
+	} else {
+		free(buf);
+	}
+	inflateEnd(&z);
+	return rc;
+}
+
+json_t *saola__json_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!v)
+		snprintf(err, errlen, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+	return v;
+}
+
+int saola__bundle_write(const char *path, const char *kind, const json_t *payload,
+                        char *err, size_t errlen)
+{
+	char *text = json_dumps(payload, JSON_COMPACT);
+	unsigned char *gz = NULL;
+	size_t gzlen = 0;
+	char tmp[4200];
+	FILE *f = NULL;
+	int rc = SAOLA_OK;
+
+	if (!text)
+		return SAOLA_NOMEM;
+	if ((rc = saola__gzip(text, strlen(text), &gz, &gzlen)) != SAOLA_OK)
+		goto out;
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (!(f = fopen(tmp, "wb"))) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		rc = SAOLA_IO;
+		goto out;
+	}
+	fprintf(f, "saola-bundle %d %s %08lx %zu\n", SAOLA__PROTOCOL, kind,
+	        crc32(0L, gz, (uInt)gzlen), gzlen);
+	if (fwrite(gz, 1, gzlen, f) != gzlen || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		rc = SAOLA_IO;
+	}
+	if (fclose(f) != 0 && rc == SAOLA_OK) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		rc = SAOLA_IO;
+	}
+	if (rc == SAOLA_OK && rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: cannot rename into place: %s", path, strerror(errno));
+		rc = SAOLA_IO;
+	}
+	if (rc != SAOLA_OK)
+		unlink(tmp);
+out:
+	free(text);
+	free(gz);
+	return rc;
+}
+
+int saola__bundle_read(const char *path, char kind[8], json_t **payload,
+                       size_t limit, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char line[128];
+	unsigned long crc;
+	size_t len;
+	int version;
+	unsigned char *gz = NULL, *text = NULL;
+	size_t textlen;
+	int rc = SAOLA_INVALID, c;
+
+	*payload = NULL;
+	kind[0] = '\0';
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return SAOLA_IO;
+	}
+	if (!fgets(line, sizeof line, f) ||
+	    sscanf(line, "saola-bundle %d %7s %lx %zu", &version, kind, &crc, &len) != 4) {
+		snprintf(err, errlen, "%s: not a saola bundle (bad header line)", path);
+		goto out;
+	}
+	if (version != SAOLA__PROTOCOL || (strcmp(kind, "push") && strcmp(kind, "pull"))) {
+		snprintf(err, errlen, "%s: bundle version %d kind %s is not supported", path,
+		         version, kind);
+		goto out;
+	}
+	if (len > limit) {
+		snprintf(err, errlen, "%s: bundle of %zu bytes is over the limit", path, len);
+		rc = SAOLA_LIMIT;
+		goto out;
+	}
+	if (!(gz = malloc(len ? len : 1))) {
+		rc = SAOLA_NOMEM;
+		goto out;
+	}
+	if (fread(gz, 1, len, f) != len || (c = fgetc(f)) != EOF) {
+		snprintf(err, errlen, "%s: bundle is %s (expected %zu bytes of data)", path,
+		         feof(f) ? "truncated" : "longer than its header says", len);
+		goto out;
+	}
+	if (crc32(0L, gz, (uInt)len) != crc) {
+		snprintf(err, errlen, "%s: bundle is damaged (checksum mismatch)", path);
+		goto out;
+	}
+	if ((rc = saola__gunzip(gz, len, limit, &text, &textlen)) != SAOLA_OK) {
+		snprintf(err, errlen, "%s: bundle data %s", path,
+		         rc == SAOLA_LIMIT ? "decompresses past the limit" : "is damaged");
+		goto out;
+	}
+	if (!(*payload = saola__json_parse((const char *)text, textlen, err, errlen))) {
+		char why[256];
+		snprintf(why, sizeof why, "%s", err);
+		snprintf(err, errlen, "%s: bundle JSON: %s", path, why);
+		rc = SAOLA_INVALID;
+		goto out;
+	}
+	rc = SAOLA_OK;
+out:
+	fclose(f);
+	free(gz);
+	free(text);
+	return rc;
+}

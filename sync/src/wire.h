@@ -1,0 +1,58 @@
+/* wire.h: the sync protocol's payloads (docs/protocol.md): records and
+ * changes on the wire, compression with limits, and bundle files. Shared by
+ * the device's sync client and the server. Internal. */
+#ifndef SAOLA_WIRE_H
+#define SAOLA_WIRE_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "saola_int.h"
+#include "merge.h"
+
+#define SAOLA__PROTOCOL 1
+
+/* A queued change (one entry of saola_outbox_read) as a wire change:
+ * {"r","f","fv","d","vs","b"}. device is the sender's origin: versions of
+ * its own are written as bare counters. New reference, NULL on no memory. */
+json_t *saola__wire_from_outbox(const json_t *entry, const char *device);
+
+/* A stored record's whole state as a wire record {"r","f","fv","d","vs"}.
+ * New reference in *out; SAOLA_NOTFOUND if there is no such record. */
+int saola__wire_record(saola *db, const char *record_id, json_t **out);
+
+/* Decodes a wire change or record into r (r->values, versions and base are
+ * new references: free with saola__wire_remote_free). sender is the origin
+ * that bare counters stand for. On bad shape returns SAOLA_INVALID with err
+ * naming the key ("changes[3].vs.head_name: expected [counter, origin]");
+ * SAOLA_NOFORM for an unknown form. The form is looked up in db, so that
+ * repeats are known. */
+int saola__wire_decode(saola *db, const json_t *change, const char *sender,
+                       saola__remote *r, char *err, size_t errlen);
+void saola__wire_remote_free(saola__remote *r);
+
+/* Compresses with zlib in gzip format. *out is malloc()ed (free()). */
+int saola__gzip(const void *in, size_t n, unsigned char **out, size_t *outlen);
+
+/* Decompresses gzip or zlib (deflate) data, detected by its header, into a
+ * malloc()ed, NUL-terminated buffer. Stops with SAOLA_LIMIT as soon as the
+ * output would pass limit bytes (a bomb costs at most limit), and returns
+ * SAOLA_INVALID for corrupt or truncated data. */
+int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
+                  size_t *outlen);
+
+/* Strict JSON: parses text (UTF-8 checked by jansson), rejecting duplicate
+ * keys; err gets "line L, column C: what". New reference or NULL. */
+json_t *saola__json_parse(const char *text, size_t len, char *err, size_t errlen);
+
+/* Writes payload to path as a bundle of kind "push" or "pull" (a header
+ * line with CRC-32 and length, then gzip), through a temporary file renamed
+ * into place, so that a cut leaves either the old file or the whole new one. */
+int saola__bundle_write(const char *path, const char *kind, const json_t *payload,
+                        char *err, size_t errlen);
+
+/* Reads a bundle: checks the header, length and CRC-32, decompresses (at
+ * most limit bytes) and parses. kind gets "push" or "pull". */
+int saola__bundle_read(const char *path, char kind[8], json_t **payload,
+                       size_t limit, char *err, size_t errlen);
+
+#endif
