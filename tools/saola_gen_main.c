@@ -1,0 +1,254 @@
+/* saola_gen_main.c: the saola-gen command, which prints generated households as JSON Lines. */
+#include "gen.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_YEARS = 16 };
+
+static const char usage_line[] =
+	"usage: saola-gen [--count N] [--seed S] [--province P] [--district D] [--commune C]\n"
+	"                 [--year Y | --years Y1,Y2,...]\n";
+
+static const char help_text[] =
+	"Prints N generated households of the household survey form as JSON Lines\n"
+	"(one compact JSON object a line, UTF-8) on standard output.\n"
+	"\n"
+	"  --count N     households to print (default 10)\n"
+	"  --seed S      seed, decimal or 0x hex (default 1); the same seed prints the same\n"
+	"                households on every machine, and household i does not depend on N\n"
+	"  --province P  statistics office code of the province (only 37, Ninh Binh)\n"
+	"  --district D  district code (default: any, drawn by household count)\n"
+	"  --commune C   commune code (default: any in the district)\n"
+	"  --year Y      survey year (default 2025)\n"
+	"  --years LIST  increasing survey years, comma-separated: prints the N households\n"
+	"                of the first year, then the same N households, in the same order,\n"
+	"                for each later year (moved on with saola_gen_next_year), so line i\n"
+	"                of each year's block is the same household\n"
+	"  --help        this text\n"
+	"\n"
+	"Exit status: 0 ok, 1 failure, 2 bad usage.\n";
+
+struct args {
+	unsigned long long count, seed;
+	saola_gen_opts opts;
+	int years[MAX_YEARS];
+	int n_years;
+};
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fputs("saola-gen: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(usage_line, stderr);
+	return 2;
+}
+
+static int parse_ull(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_year(const char *s, char **end)
+{
+	long v;
+
+	errno = 0;
+	v = strtol(s, end, 10);
+	if (errno || *end == s || v < 1900 || v > 2200)
+		return -1;
+	return (int)v;
+}
+
+static int parse_years(const char *s, struct args *a)
+{
+	char *end;
+
+	a->n_years = 0;
+	for (;;) {
+		int y = parse_year(s, &end);
+
+		if (y < 0 || a->n_years == MAX_YEARS || (a->n_years && y <= a->years[a->n_years - 1]))
+			return -1;
+		a->years[a->n_years++] = y;
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+}
+
+static bool known_option(const char *opt)
+{
+	static const char *const options[] = {
+		"--count", "--seed", "--province", "--district", "--commune", "--year", "--years",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (strcmp(opt, options[i]) == 0)
+			return true;
+	return false;
+}
+
+/* 0 to go on, 1 when --help was printed, 2 on bad usage (already said). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int i;
+	bool year = false, years = false;
+
+	memset(a, 0, sizeof(*a));
+	a->count = 10;
+	a->seed = 1;
+	a->years[0] = 2025;
+	a->n_years = 1;
+	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+
+		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+			fputs(usage_line, stdout);
+			fputs(help_text, stdout);
+			return 1;
+		}
+		if (!known_option(opt))
+			return bad_usage("unknown argument: %s", opt);
+		if (!val)
+			return bad_usage("%s: expected a value", opt);
+		i++;
+		if (strcmp(opt, "--count") == 0) {
+			if (parse_ull(val, &a->count) != 0)
+				return bad_usage("--count: expected a whole number, got \"%s\"", val);
+		} else if (strcmp(opt, "--seed") == 0) {
+			if (parse_ull(val, &a->seed) != 0)
+				return bad_usage("--seed: expected an unsigned 64-bit number, got \"%s\"", val);
+		} else if (strcmp(opt, "--province") == 0) {
+			a->opts.province = val;
+		} else if (strcmp(opt, "--district") == 0) {
+			a->opts.district = val;
+		} else if (strcmp(opt, "--year") == 0) {
+			a->years[0] = parse_year(val, &end);
+			if (a->years[0] < 0 || *end)
+				return bad_usage("--year: expected a year 1900-2200, got \"%s\"", val);
+			year = true;
+		} else if (strcmp(opt, "--years") == 0) {
+			if (parse_years(val, a) != 0)
+				return bad_usage("--years: expected increasing years 1900-2200 separated by commas "
+				                 "(at most 16), got \"%s\"", val);
+			years = true;
+		} else { /* --commune */
+			a->opts.commune = val;
+		}
+	}
+	if (year && years)
+		return bad_usage("%s", "--year and --years: give one of them");
+	return 0;
+}
+
+/* Household i's own seed, so that it does not depend on how many come
+ * before it (splitmix64 of seed and index). */
+static uint64_t household_seed(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15u;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* Household i in year block k: made in the first year, then moved on year
+ * by year. A new object, NULL when out of memory or on an unknown unit. */
+static json_t *household_in(const struct args *a, uint64_t i, int k)
+{
+	saola_gen *g = saola_gen_new(household_seed(a->seed, i));
+	saola_gen_opts opts = a->opts;
+	json_t *h = NULL;
+	int year;
+
+	if (!g)
+		return NULL;
+	opts.survey_year = a->years[0];
+	h = saola_gen_household(g, &opts);
+	for (year = a->years[0]; h && year < a->years[k]; year++) {
+		json_t *next = saola_gen_next_year(g, h);
+
+		json_decref(h);
+		h = next;
+	}
+	saola_gen_free(g);
+	return h;
+}
+
+static int print_line(const json_t *h)
+{
+	char *s = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc = 0;
+
+	if (!s)
+		return -1;
+	if (fputs(s, stdout) == EOF || putchar('\n') == EOF)
+		rc = -1;
+	free(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	uint64_t i;
+	int k, rc = parse_args(argc, argv, &a);
+	json_t *probe;
+
+	if (rc == 1)
+		return 0;
+	if (rc)
+		return rc;
+	/* Check the units once, so that a wrong code is a usage error. */
+	probe = household_in(&a, 0, 0);
+	if (!probe) {
+		struct args plain = a;
+
+		memset(&plain.opts, 0, sizeof(plain.opts));
+		probe = household_in(&plain, 0, 0);
+		if (!probe) {
+			fputs("saola-gen: out of memory\n", stderr);
+			return 1;
+		}
+		json_decref(probe);
+		return bad_usage("%s", "--province, --district, --commune: no such unit, or the commune is "
+		                 "not in the district (units: province 37, Ninh Binh)");
+	}
+	json_decref(probe);
+
+	for (k = 0; k < a.n_years; k++)
+		for (i = 0; i < a.count; i++) {
+			json_t *h = household_in(&a, i, k);
+
+			if (!h) {
+				fprintf(stderr, "saola-gen: household %llu: out of memory\n", (unsigned long long)i);
+				return 1;
+			}
+			rc = print_line(h);
+			json_decref(h);
+			if (rc) {
+				fprintf(stderr, "saola-gen: writing: %s\n", strerror(errno));
+				return 1;
+			}
+		}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "saola-gen: writing: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
