@@ -1,0 +1,1203 @@
+/* test_form.c: the form engine (compile errors, validation, relevance,
+ * computed fields) and the shipped household form scored at every boundary
+ * of the poverty standard, with expectations derived by hand from
+ * shared/domain/poverty-review.md. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "saola/core.h"
+#include "expr.h"
+#include "form.h"
+
+#ifndef SAOLA_TEST_SCHEMAS
+#error "the build defines SAOLA_TEST_SCHEMAS, the schemas folder"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+/* JSON text written with ' for " and ` for ' (so the tables stay
+ * readable): a new reference, or the test fails. */
+static json_t *J(const char *text)
+{
+	char *s = strdup(text), *p;
+	json_error_t e;
+	json_t *v;
+
+	assert_non_null(s);
+	for (p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+		else if (*p == '`')
+			*p = '\'';
+	v = json_loads(s, JSON_DECODE_ANY, &e);
+	if (!v)
+		fail_msg("bad test JSON: %s: %s", e.text, text);
+	free(s);
+	return v;
+}
+
+static json_t *load_file(const char *dir, const char *name)
+{
+	char path[512];
+	json_error_t e;
+	json_t *v;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	v = json_load_file(path, 0, &e);
+	if (!v)
+		fail_msg("%s: line %d: %s", path, e.line, e.text);
+	return v;
+}
+
+/* Every standard of schemas/standards, as the test's own params source. */
+static json_t *standards;
+
+static void load_standards(void)
+{
+	char dir[512];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "%s/standards", SAOLA_TEST_SCHEMAS);
+	standards = json_array();
+	assert_non_null(standards);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		if (n > 5 && strcmp(de->d_name + n - 5, ".json") == 0)
+			json_array_append_new(standards, load_file(dir, de->d_name));
+	}
+	closedir(d);
+	assert_true(json_array_size(standards) >= 2);
+}
+
+/* Picks the standard of family whose years include year. */
+static json_t *lookup(void *ctx, const char *family, json_int_t year)
+{
+	json_t *s;
+	size_t i;
+
+	(void)ctx;
+	json_array_foreach(standards, i, s) {
+		const char *fam = json_string_value(json_object_get(s, "family"));
+		json_int_t from = json_integer_value(json_object_get(s, "valid_from_year"));
+		json_int_t to = json_integer_value(json_object_get(s, "valid_to_year"));
+
+		if (fam && strcmp(fam, family) == 0 && year >= from && year <= to)
+			return json_object_get(s, "params");
+	}
+	return NULL;
+}
+
+static const saola__params_src params = {lookup, NULL};
+
+static saola__form *compile_file(const char *name)
+{
+	char dir[512], err[256];
+	saola__form *f = NULL;
+	json_t *def;
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/forms", SAOLA_TEST_SCHEMAS);
+	def = load_file(dir, name);
+	rc = saola__form_compile(def, &f, err, sizeof err);
+	json_decref(def);
+	if (rc != SAOLA_OK)
+		fail_msg("%s: %s", name, err);
+	return f;
+}
+
+static saola__form *compile_text(const char *text)
+{
+	char err[256];
+	saola__form *f = NULL;
+	json_t *def = J(text);
+
+	if (saola__form_compile(def, &f, err, sizeof err) != SAOLA_OK)
+		fail_msg("compile: %s", err);
+	json_decref(def);
+	return f;
+}
+
+/* Checks that out has every key of expect with an equal value; a null in
+ * expect means the key must be absent. "members.2.in_school" names a field
+ * of a repeat item. */
+static void check_subset(const char *why, json_t *out, json_t *expect)
+{
+	const char *key;
+	json_t *want, *got;
+
+	json_object_foreach(expect, key, want) {
+		char rep[64], *dot;
+		size_t k;
+
+		if (strchr(key, '.')) {
+			snprintf(rep, sizeof rep, "%s", key);
+			dot = strchr(rep, '.');
+			*dot = '\0';
+			k = strtoul(dot + 1, &dot, 10);
+			got = json_object_get(json_array_get(json_object_get(out, rep), k),
+			                      dot + 1);
+		} else {
+			got = json_object_get(out, key);
+		}
+		if (json_is_null(want) ? got != NULL : !json_equal(got, want)) {
+			char *g = got ? json_dumps(got, JSON_ENCODE_ANY) : NULL;
+			char *w = json_dumps(want, JSON_ENCODE_ANY);
+
+			print_error("%s: %s: expected %s, got %s\n", why, key, w,
+			            g ? g : "(absent)");
+			free(g);
+			free(w);
+			fail();
+		}
+	}
+}
+
+typedef struct state {
+	saola__form *household;
+	saola__form *quick_id;
+} state;
+
+static int setup(void **st)
+{
+	static state s;
+
+	load_standards();
+	s.household = compile_file("household.json");
+	s.quick_id = compile_file("quick_id.json");
+	*st = &s;
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	state *s = *st;
+
+	saola__form_free(s->household);
+	saola__form_free(s->quick_id);
+	json_decref(standards);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Compile errors                                                      */
+
+static const struct {
+	const char *def;
+	const char *err;
+} compile_cases[] = {
+	{"[]", "form: expected object"},
+	{"{'fields':[{'name':'a','type':'text'}]}", "id: expected a non-empty string"},
+	{"{'id':'t'}", "fields: expected a non-empty array"},
+	{"{'id':'t','fields':[{'name':'a','type':'txt'}]}",
+	 "fields[0]: unknown type \"txt\""},
+	{"{'id':'t','fields':[{'name':'g','type':'group','fields':["
+	 "{'name':'a','type':'text'},{'name':'b','type':'txt'}]}]}",
+	 "fields[0] (g).fields[1]: unknown type \"txt\""},
+	{"{'id':'t','fields':[{'name':'a','type':'text'},{'name':'r','type':'repeat',"
+	 "'fields':[{'name':'g','type':'group','fields':[{'name':'x','type':'bool'}]}]}]}",
+	 "fields[1] (r).fields[0] (g).fields[0]: unknown type \"bool\""},
+	{"{'id':'t','fields':[{'type':'text'}]}", "fields[0]: missing \"name\""},
+	{"{'id':'t','fields':[{'name':'a'}]}", "fields[0]: missing \"type\""},
+	{"{'id':'t','fields':[{'name':'1a','type':'text'}]}",
+	 "fields[0]: invalid name \"1a\""},
+	{"{'id':'t','fields':[{'name':'a-b','type':'text'}]}",
+	 "fields[0]: invalid name \"a-b\""},
+	{"{'id':'t','fields':[{'name':'a','type':'text','relevent':'1'}]}",
+	 "fields[0]: unknown property \"relevent\""},
+	{"{'id':'t','fields':[{'name':'a','type':'text'},{'name':'a','type':'integer'}]}",
+	 "fields[1]: duplicate name \"a\""},
+	{"{'id':'t','fields':[{'name':'a','type':'text'},{'name':'r','type':'repeat',"
+	 "'fields':[{'name':'a','type':'text'}]}]}",
+	 "fields[1] (r).fields[0]: duplicate name \"a\""},
+	{"{'id':'t','fields':[{'name':'a','type':'select_one','choices':'nope'}]}",
+	 "fields[0]: unknown choice list \"nope\""},
+	{"{'id':'t','choices':{'yn':[{'value':'y'}]},"
+	 "'fields':[{'name':'a','type':'select_multiple'}]}",
+	 "fields[0]: select_multiple needs \"choices\""},
+	{"{'id':'t','choices':{'yn':[{'value':'y'},{'value':'n'},{'value':'y'}]},"
+	 "'fields':[{'name':'a','type':'text'}]}",
+	 "choices.yn: duplicate value \"y\""},
+	{"{'id':'t','choices':{'yn':[{'label':'y'}]},'fields':[{'name':'a','type':'text'}]}",
+	 "choices.yn[0]: expected {\"value\": string, ...}"},
+	{"{'id':'t','choices':{'yn':[]},'fields':[{'name':'a','type':'text'}]}",
+	 "choices.yn: expected a non-empty array"},
+	{"{'id':'t','fields':[{'name':'a','type':'text'},"
+	 "{'name':'b','type':'text','relevant':'${nope} = 1'}]}",
+	 "fields[1].relevant: unknown field ${nope}"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','fields':["
+	 "{'name':'x','type':'integer','constraint':'. < ${y}'}]}]}",
+	 "fields[0] (r).fields[0].constraint: unknown field ${y}"},
+	{"{'id':'t','fields':[{'name':'g','type':'group','fields':[{'name':'a','type':'text'}]},"
+	 "{'name':'c','type':'calculate','calculate':'${g}'}]}",
+	 "fields[1].calculate: a group has no value: ${g}"},
+	{"{'id':'t','fields':[{'name':'c','type':'calculate'}]}",
+	 "fields[0]: calculate needs \"calculate\""},
+	{"{'id':'t','fields':[{'name':'g','type':'group','fields':[]}]}",
+	 "fields[0]: group needs a non-empty \"fields\" array"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','fields':["
+	 "{'name':'s','type':'repeat','fields':[{'name':'x','type':'text'}]}]}]}",
+	 "fields[0] (r).fields[0]: a repeat inside a repeat is not supported"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','default':'5'}]}",
+	 "fields[0].default: not a value of the field's type"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','required':1}]}",
+	 "fields[0].required: expected true, false or an expression"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','constraint':5}]}",
+	 "fields[0].constraint: expected an expression string"},
+	{"{'id':'t','standard':'vn-poverty','fields':[{'name':'a','type':'integer'}]}",
+	 "standard_year_field: \"survey_year\" is not an entered top-level integer field"},
+	{"{'id':'t','standard':'vn-poverty','standard_year_field':'y',"
+	 "'fields':[{'name':'y','type':'text'}]}",
+	 "standard_year_field: \"y\" is not an entered top-level integer field"},
+};
+
+static void test_compile_errors(void **st)
+{
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof compile_cases / sizeof *compile_cases; i++) {
+		char err[256];
+		saola__form *f = (saola__form *)&err; /* must become NULL */
+		json_t *def = J(compile_cases[i].def);
+		int rc = saola__form_compile(def, &f, err, sizeof err);
+
+		if (rc != SAOLA_INVALID || strcmp(err, compile_cases[i].err) != 0)
+			fail_msg("case %zu: rc %d, err \"%s\", expected \"%s\"", i, rc,
+			         err, compile_cases[i].err);
+		assert_null(f);
+		json_decref(def);
+	}
+}
+
+/* A bad expression: the error names the property and starts with the
+ * column the parser reports (1-based). */
+static void test_compile_bad_expression(void **st)
+{
+	static const struct {
+		const char *expr;
+		int column;
+	} cases[] = {
+		{". >= (1", 8},  /* the ')' that never comes: just past the end */
+		{"1 + + ", 5},   /* a value expected where the 2nd '+' is */
+		{"if(1, 2", 8},  /* the call's ')' never comes */
+		{"1 2", 3},      /* a value where an operator should be */
+	};
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char err[256], want[64], pe[200];
+		saola__form *f = NULL;
+		saola__expr *e = NULL;
+		json_t *def = json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "id", "t",
+		                        "fields", "name", "a", "type", "integer",
+		                        "constraint", cases[i].expr);
+
+		assert_int_equal(saola__form_compile(def, &f, err, sizeof err),
+		                 SAOLA_INVALID);
+		assert_null(f);
+		/* the form passes the parser's message on, after the path */
+		assert_int_equal(saola__expr_parse(cases[i].expr, &e, pe, sizeof pe),
+		                 SAOLA_INVALID);
+		snprintf(want, sizeof want, "fields[0].constraint: column %d: ",
+		         cases[i].column);
+		if (strncmp(err, want, strlen(want)) != 0 ||
+		    strcmp(err + strlen("fields[0].constraint: "), pe) != 0)
+			fail_msg("\"%s\": got \"%s\", expected \"%s...\"", cases[i].expr,
+			         err, want);
+		json_decref(def);
+	}
+}
+
+static void test_accessors(void **st)
+{
+	state *s = *st;
+	saola__form *f = s->household;
+
+	assert_string_equal(saola__form_id(f), "household");
+	assert_string_equal(saola__form_version(f), "2025.1");
+	assert_string_equal(saola__form_standard(f), "vn-poverty");
+	assert_string_equal(saola__form_standard_year_field(f), "survey_year");
+	assert_non_null(saola__form_def(f));
+	assert_int_equal(saola__form_field_type(f, "area"), SAOLA__F_SELECT_ONE);
+	assert_int_equal(saola__form_field_type(f, "members"), SAOLA__F_REPEAT);
+	assert_int_equal(saola__form_field_type(f, "house_area_m2"), SAOLA__F_DECIMAL);
+	assert_int_equal(saola__form_field_type(f, "classification"), SAOLA__F_CALCULATE);
+	assert_int_equal(saola__form_field_type(f, "birth_year"), -1); /* in a repeat */
+	assert_int_equal(saola__form_field_type(f, "nope"), -1);
+	assert_int_equal(saola__form_is_computed(f, "d_water"), 1);
+	assert_int_equal(saola__form_is_computed(f, "age"), 1);
+	assert_int_equal(saola__form_is_computed(f, "birth_year"), 0);
+	assert_int_equal(saola__form_is_computed(f, "nope"), 0);
+	assert_string_equal(saola__form_id(s->quick_id), "quick_id");
+	saola__form_free(NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation on a small form                                          */
+
+static const char small_form[] =
+	"{'id':'t','version':'1','default_language':'vi',"
+	" 'choices':{'yn':[{'value':'yes'},{'value':'no'}],"
+	"            'fruit':[{'value':'apple'},{'value':'pear'},{'value':'fig'}]},"
+	" 'fields':["
+	"  {'name':'name','type':'text','required':true},"
+	"  {'name':'visit','type':'date'},"
+	"  {'name':'weight','type':'decimal','constraint':'. > 0',"
+	"   'constraint_message':{'vi':'phải dương','en':'must be positive'}},"
+	"  {'name':'count','type':'integer','constraint':'. <= 10',"
+	"   'constraint_message':{'vi':'tối đa 10'}},"
+	"  {'name':'likes','type':'select_one','choices':'yn','required':true},"
+	"  {'name':'fruits','type':'select_multiple','choices':'fruit',"
+	"   'relevant':'${likes} = `yes`','required':true},"
+	"  {'name':'g','type':'group','relevant':'${likes} = `yes`','fields':["
+	"    {'name':'why','type':'text','required':'${count} > 5'},"
+	"    {'name':'why_len','type':'calculate','calculate':'string-length(${why})'}]},"
+	"  {'name':'kids','type':'repeat','relevant':'${likes} = `yes`','fields':["
+	"    {'name':'kid','type':'text','required':true},"
+	"    {'name':'kid_age','type':'integer','constraint':'. < ${count}',"
+	"     'constraint_message':'younger than count'},"
+	"    {'name':'kid_double','type':'calculate','calculate':'${kid_age} * 2'},"
+	"    {'name':'kid_toy','type':'text','relevant':'${kid_age} < 6'}]},"
+	"  {'name':'n_kids','type':'calculate','calculate':'count(${kids})'},"
+	"  {'name':'sum_double','type':'calculate','calculate':'sum(${kid_double})'},"
+	"  {'name':'half','type':'calculate','calculate':'${weight} div 2'},"
+	"  {'name':'flag','type':'boolean'},"
+	"  {'name':'info','type':'note'}]}";
+
+static const struct {
+	const char *rec;
+	int rc;
+	const char *err;  /* SAOLA_INVALID: the exact message */
+	const char *out;  /* SAOLA_OK: the exact record */
+} small_cases[] = {
+	/* the least: n_kids counts no items, a sum over none is 0, half of an
+	 * unanswered weight is NaN, so absent */
+	{"{'name':'A','likes':'no'}", SAOLA_OK, NULL,
+	 "{'name':'A','likes':'no','n_kids':0,'sum_double':0}"},
+	/* not relevant: fruits, the group's why and the whole repeat cleared */
+	{"{'name':'A','likes':'no','fruits':['fig'],'why':'x',"
+	 " 'kids':[{'kid':'k','kid_age':3}]}", SAOLA_OK, NULL,
+	 "{'name':'A','likes':'no','n_kids':0,'sum_double':0}"},
+	/* relevant: an empty select_multiple is an answer; the group is
+	 * relevant, and string-length of an unanswered why is 0 */
+	{"{'name':'A','likes':'yes','fruits':[]}", SAOLA_OK, NULL,
+	 "{'name':'A','likes':'yes','fruits':[],'why_len':0,'n_kids':0,'sum_double':0}"},
+	{"{'name':'A','likes':'yes'}", SAOLA_INVALID, "fruits: required", NULL},
+	{"{'likes':'no'}", SAOLA_INVALID, "name: required", NULL},
+	{"{'name':'','likes':'no'}", SAOLA_INVALID, "name: required", NULL},
+	{"{'name':null,'likes':'no'}", SAOLA_INVALID, "name: required", NULL},
+	/* required as an expression: why is needed when count > 5 */
+	{"{'name':'A','likes':'yes','fruits':['fig'],'count':6}", SAOLA_INVALID,
+	 "why: required", NULL},
+	{"{'name':'A','likes':'yes','fruits':['fig'],'count':5}", SAOLA_OK, NULL,
+	 "{'name':'A','count':5,'likes':'yes','fruits':['fig'],'why_len':0,'n_kids':0,"
+	 " 'sum_double':0}"},
+	{"{'name':'A','likes':'yes','fruits':['fig'],'count':6,'why':'abc'}", SAOLA_OK, NULL,
+	 "{'name':'A','count':6,'likes':'yes','fruits':['fig'],'why':'abc','why_len':3,"
+	 " 'n_kids':0,'sum_double':0}"},
+	/* constraints: English message preferred, else the default language */
+	{"{'name':'A','likes':'no','weight':0}", SAOLA_INVALID,
+	 "weight: constraint failed: must be positive", NULL},
+	{"{'name':'A','likes':'no','count':11}", SAOLA_INVALID,
+	 "count: constraint failed: tối đa 10", NULL},
+	/* types */
+	{"{'name':'A','likes':'no','weight':'3'}", SAOLA_INVALID,
+	 "weight: expected number, got \"3\"", NULL},
+	{"{'name':'A','likes':'no','count':2.5}", SAOLA_INVALID,
+	 "count: expected integer, got 2.5", NULL},
+	{"{'name':'A','likes':'no','count':'abc'}", SAOLA_INVALID,
+	 "count: expected integer, got \"abc\"", NULL},
+	{"{'name':'A','likes':'no','flag':1}", SAOLA_INVALID,
+	 "flag: expected true or false, got 1", NULL},
+	{"{'name':5,'likes':'no'}", SAOLA_INVALID, "name: expected text, got 5", NULL},
+	{"{'name':'A','likes':'maybe'}", SAOLA_INVALID,
+	 "likes: \"maybe\" is not a choice of list yn", NULL},
+	{"{'name':'A','likes':'yes','fruits':'apple'}", SAOLA_INVALID,
+	 "fruits: expected an array of choices, got \"apple\"", NULL},
+	{"{'name':'A','likes':'yes','fruits':['apple','kiwi']}", SAOLA_INVALID,
+	 "fruits: \"kiwi\" is not a choice of list fruit", NULL},
+	{"{'name':'A','likes':'yes','fruits':['apple','pear','apple']}", SAOLA_INVALID,
+	 "fruits: \"apple\" is selected twice", NULL},
+	{"{'name':'A','likes':'yes','fruits':['apple',3]}", SAOLA_INVALID,
+	 "fruits[1]: expected text, got 3", NULL},
+	{"{'name':'A','likes':'no','visit':'2025-02-29'}", SAOLA_INVALID,
+	 "visit: expected date YYYY-MM-DD, got \"2025-02-29\"", NULL},
+	{"{'name':'A','likes':'no','visit':'2025-9-01'}", SAOLA_INVALID,
+	 "visit: expected date YYYY-MM-DD, got \"2025-9-01\"", NULL},
+	{"{'name':'A','likes':'no','visit':'2024-02-29','count':3.0,'weight':4}", SAOLA_OK, NULL,
+	 "{'name':'A','visit':'2024-02-29','weight':4,'count':3,'likes':'no','n_kids':0,"
+	 " 'sum_double':0,'half':2}"},
+	{"{'name':'A','likes':'no','weight':5}", SAOLA_OK, NULL,
+	 "{'name':'A','weight':5,'likes':'no','n_kids':0,'sum_double':0,'half':2.5}"},
+	/* unknown fields; values sent for computed fields and notes ignored */
+	{"{'name':'A','likes':'no','zzz':1}", SAOLA_INVALID, "zzz: unknown field", NULL},
+	{"{'name':'A','likes':'no','g':{}}", SAOLA_INVALID, "g: unknown field", NULL},
+	{"{'name':'A','likes':'no','kid':'x'}", SAOLA_INVALID, "kid: unknown field", NULL},
+	{"{'name':'A','likes':'no','n_kids':99,'half':1,'info':'x'}", SAOLA_OK, NULL,
+	 "{'name':'A','likes':'no','n_kids':0,'sum_double':0}"},
+	{"[1]", SAOLA_INVALID, "record: expected object, got an array", NULL},
+	/* repeats: items computed one by one, ${kid_age} is the item's own,
+	 * ${count} the top-level answer; kid_toy cleared for the 9-year-old */
+	{"{'name':'A','likes':'yes','fruits':[],'count':10,'why':'x','kids':["
+	 " {'_id':'k1','kid':'a','kid_age':4,'kid_toy':'ball'},"
+	 " {'kid':'b','kid_age':9,'kid_toy':'bike','kid_double':1}]}", SAOLA_OK, NULL,
+	 "{'name':'A','count':10,'likes':'yes','fruits':[],'why':'x','why_len':1,"
+	 " 'kids':[{'_id':'k1','kid':'a','kid_age':4,'kid_double':8,'kid_toy':'ball'},"
+	 "         {'kid':'b','kid_age':9,'kid_double':18}],"
+	 " 'n_kids':2,'sum_double':26}"},
+	{"{'name':'A','likes':'yes','fruits':[],'kids':{}}", SAOLA_INVALID,
+	 "kids: expected an array of items, got an object", NULL},
+	{"{'name':'A','likes':'yes','fruits':[],'kids':[1]}", SAOLA_INVALID,
+	 "kids[0]: expected object, got 1", NULL},
+	{"{'name':'A','likes':'yes','fruits':[],'kids':[{'kid':'a'},{'kid_age':1}]}",
+	 SAOLA_INVALID, "kids[1].kid: required", NULL},
+	{"{'name':'A','likes':'yes','fruits':[],'kids':[{'kid':'a','kid_age':'x'}]}",
+	 SAOLA_INVALID, "kids[0].kid_age: expected integer, got \"x\"", NULL},
+	{"{'name':'A','likes':'yes','fruits':[],'kids':[{'kid':'a','_id':5}]}",
+	 SAOLA_INVALID, "kids[0]._id: expected text, got 5", NULL},
+	{"{'name':'A','likes':'yes','fruits':[],'kids':[{'kid':'a','name':'x'}]}",
+	 SAOLA_INVALID, "kids[0].name: unknown field", NULL},
+	{"{'name':'A','likes':'yes','fruits':[],'count':3,'kids':[{'kid':'a'},"
+	 " {'kid':'b','kid_age':3}]}", SAOLA_INVALID,
+	 "kids[1].kid_age: constraint failed: younger than count", NULL},
+};
+
+static void test_validate(void **st)
+{
+	saola__form *f = compile_text(small_form);
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof small_cases / sizeof *small_cases; i++) {
+		char err[256];
+		json_t *rec = J(small_cases[i].rec), *out = (json_t *)&err, *want;
+		int rc = saola__form_process(f, rec, NULL, NULL, &out, err, sizeof err);
+
+		if (rc != small_cases[i].rc)
+			fail_msg("case %zu: rc %d (%s), expected %d", i, rc, err,
+			         small_cases[i].rc);
+		if (rc != SAOLA_OK) {
+			assert_null(out);
+			if (strcmp(err, small_cases[i].err) != 0)
+				fail_msg("case %zu: \"%s\", expected \"%s\"", i, err,
+				         small_cases[i].err);
+		} else {
+			want = J(small_cases[i].out);
+			if (!json_equal(out, want)) {
+				char *g = json_dumps(out, JSON_COMPACT);
+
+				fail_msg("case %zu: got %s", i, g);
+			}
+			json_decref(want);
+			json_decref(out);
+		}
+		json_decref(rec);
+	}
+	saola__form_free(f);
+}
+
+/* param(): the standard of the record's year, found through the source. */
+static void test_params(void **st)
+{
+	saola__form *f = compile_text(
+		"{'id':'p','standard':'vn-poverty','standard_year_field':'year',"
+		" 'fields':[{'name':'year','type':'integer'},"
+		"  {'name':'line','type':'calculate','calculate':'param(`income_line_rural`)'},"
+		"  {'name':'bad','type':'calculate','relevant':'${year} = 2024',"
+		"   'calculate':'param(`no_such_param`)'}]}");
+	saola__form *g = compile_text(
+		"{'id':'q','fields':[{'name':'x','type':'calculate','calculate':'param(`a`)'}]}");
+	static const struct {
+		const char *rec;
+		int rc;
+		const char *err;
+		json_int_t line;
+	} cases[] = {
+		{"{'year':2022}", SAOLA_OK, NULL, 1500000},
+		{"{'year':2025}", SAOLA_OK, NULL, 1500000},
+		{"{'year':2026}", SAOLA_OK, NULL, 2200000},
+		{"{'year':2030}", SAOLA_OK, NULL, 2200000},
+		{"{'year':2031}", SAOLA_NOTFOUND, "year: no standard vn-poverty covers 2031", 0},
+		{"{'year':2021}", SAOLA_NOTFOUND, "year: no standard vn-poverty covers 2021", 0},
+		{"{}", SAOLA_NOTFOUND, "year: no answer, so no standard vn-poverty can be picked", 0},
+		{"{'year':2024}", SAOLA_NOTFOUND,
+		 "param('no_such_param'): not a parameter of the standard vn-poverty in force", 0},
+	};
+	size_t i;
+	char err[256];
+	json_t *rec, *out;
+
+	(void)st;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int rc;
+
+		rec = J(cases[i].rec);
+		rc = saola__form_process(f, rec, &params, NULL, &out, err, sizeof err);
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: rc %d (%s)", i, rc, err);
+		if (rc == SAOLA_OK) {
+			assert_int_equal(json_integer_value(json_object_get(out, "line")),
+			                 cases[i].line);
+			json_decref(out);
+		} else {
+			assert_string_equal(err, cases[i].err);
+		}
+		json_decref(rec);
+	}
+	/* no params source at all */
+	rec = J("{'year':2025}");
+	assert_int_equal(saola__form_process(f, rec, NULL, NULL, &out, err, sizeof err),
+	                 SAOLA_NOTFOUND);
+	assert_string_equal(err, "year: no standard vn-poverty covers 2025");
+	json_decref(rec);
+	/* param() in a form that names no standard: the form is wrong */
+	rec = J("{}");
+	assert_int_equal(saola__form_process(g, rec, &params, NULL, &out, err, sizeof err),
+	                 SAOLA_INVALID);
+	assert_string_equal(err, "param(): form q names no standard");
+	json_decref(rec);
+	saola__form_free(f);
+	saola__form_free(g);
+}
+
+/* ------------------------------------------------------------------ */
+/* The household form                                                  */
+
+/* A household deprived on nothing and well above both lines: rural,
+ * 3,000,000 VND a month, not farming, a durable 100 m2 house, piped water,
+ * a septic tank, internet and a TV. The members come from each case. */
+static const char base_household[] =
+	"{'province':'37','district':'369','commune':'14320','village':'Tổ 1',"
+	" 'area':'rural','survey_year':2025,'head_name':'Nguyễn Văn An',"
+	" 'agri_household':false,'income_per_capita':3000000,'has_house':true,"
+	" 'walls_durable':true,'frame_durable':true,'roof_durable':true,"
+	" 'house_area_m2':100,'water_source':'piped','latrine':'septic',"
+	" 'internet_use':true,'info_devices':['tv'],'support_received':[],"
+	" 'poverty_causes':[]}";
+
+/* One member: in_school and undernourished -1 when not given. */
+typedef struct mspec {
+	const char *sex;
+	int age;            /* in 2025: birth_year = 2025 - age */
+	const char *employment;
+	const char *education;
+	int insured, in_school, disability, undernourished;
+} mspec;
+
+/* Two adults deprived on nothing: working age, contract, upper secondary,
+ * insured; in_school and undernourished are not asked at their ages. */
+#define HEAD   {"male", 45, "contract", "upper_secondary", 1, -1, 0, -1}
+#define SPOUSE {"female", 43, "contract", "upper_secondary", 1, -1, 0, -1}
+/* A child at school, insured, not undernourished. */
+#define CHILD(a) {"female", a, "not_working", "primary", 1, 1, 0, 0}
+
+static json_t *member(const mspec *m, int year)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:b, s:s, s:s, s:b}",
+	                      "name", "Thành viên", "sex", m->sex,
+	                      "birth_year", (json_int_t)(year - m->age),
+	                      "relation", "other", "health_insurance", m->insured,
+	                      "employment", m->employment, "education", m->education,
+	                      "disability", m->disability);
+
+	assert_non_null(o);
+	if (m->in_school >= 0)
+		json_object_set_new(o, "in_school", json_boolean(m->in_school));
+	if (m->undernourished >= 0)
+		json_object_set_new(o, "undernourished", json_boolean(m->undernourished));
+	return o;
+}
+
+static json_t *household(const char *patch, const mspec *ms, size_t n, int year)
+{
+	json_t *h = J(base_household), *arr = json_array();
+	size_t i;
+
+	json_object_set_new(h, "survey_year", json_integer(year));
+	if (patch) {
+		json_t *p = J(patch);
+
+		json_object_update(h, p);
+		json_decref(p);
+	}
+	for (i = 0; i < n && ms[i].sex; i++)
+		json_array_append_new(arr, member(&ms[i], year));
+	json_object_set_new(h, "members", arr);
+	return h;
+}
+
+static const struct hcase {
+	const char *why;    /* the reasoning from the domain page */
+	const char *patch;  /* laid over base_household */
+	mspec m[6];         /* the members, ended by {NULL} */
+	const char *expect; /* fields of the result; null: absent */
+} hcases[] = {
+	/* 4 health insurance: "at least one member aged 6 or over has none" */
+	{"hi: an uninsured child of 5 is under 6: not deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 5, "not_working", "none", 0, 1, 0, 0}},
+	 "{'d_health_insurance':0,'deprivation_count':0,'classification':'not_poor'}"},
+	{"hi: an uninsured child of 6 is 6 or over: deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 6, "not_working", "none", 0, 1, 0, 0}},
+	 "{'d_health_insurance':1,'deprivation_count':1,'classification':'not_poor'}"},
+	{"hi: an uninsured adult: deprived", NULL,
+	 {HEAD, {"female", 43, "contract", "upper_secondary", 0, -1, 0, -1}},
+	 "{'d_health_insurance':1,'deprivation_count':1}"},
+
+	/* 5 adult education: 16-17 need lower secondary or studying, 18-30
+	 * upper secondary or vocational/college/university, or studying */
+	{"ae: 15 is below 16, not counted; but 15 < 16 out of school is child "
+	 "schooling", NULL,
+	 {HEAD, SPOUSE, {"male", 15, "not_working", "primary", 1, 0, 0, 0}},
+	 "{'d_adult_education':0,'d_child_school':1,'deprivation_count':1}"},
+	{"ae: 16 with primary only, not studying: deprived; 16 is not a child "
+	 "for schooling, and undernourished is not asked at 16", NULL,
+	 {HEAD, SPOUSE, {"male", 16, "not_working", "primary", 1, 0, 0, -1}},
+	 "{'d_adult_education':1,'d_child_school':0,'deprivation_count':1,"
+	 " 'members.2.in_school':false,'members.2.undernourished':null}"},
+	{"ae: 16 with primary, studying: not deprived", NULL,
+	 {HEAD, SPOUSE, {"male", 16, "not_working", "primary", 1, 1, 0, -1}},
+	 "{'d_adult_education':0,'deprivation_count':0}"},
+	{"ae: 17 with lower secondary: has the certificate for 16-17", NULL,
+	 {HEAD, SPOUSE, {"male", 17, "not_working", "lower_secondary", 1, 0, 0, -1}},
+	 "{'d_adult_education':0,'deprivation_count':0}"},
+	{"ae: 18 with lower secondary only, not studying: 18-30 needs upper "
+	 "secondary: deprived", NULL,
+	 {HEAD, SPOUSE, {"male", 18, "contract", "lower_secondary", 1, 0, 0, -1}},
+	 "{'d_adult_education':1,'deprivation_count':1}"},
+	{"ae: 18 with a vocational qualification: satisfies 18-30", NULL,
+	 {HEAD, SPOUSE, {"male", 18, "contract", "vocational", 1, 0, 0, -1}},
+	 "{'d_adult_education':0,'deprivation_count':0}"},
+	{"ae: 30 with primary, not studying: 30 is in 18-30: deprived", NULL,
+	 {HEAD, SPOUSE, {"male", 30, "contract", "primary", 1, 0, 0, -1}},
+	 "{'d_adult_education':1,'deprivation_count':1}"},
+	{"ae: 31 with primary: past 30, not counted; in_school is not asked at 31 "
+	 "and its answer is cleared", NULL,
+	 {HEAD, SPOUSE, {"male", 31, "contract", "primary", 1, 0, 0, -1}},
+	 "{'d_adult_education':0,'deprivation_count':0,'members.2.in_school':null}"},
+
+	/* 6 children's schooling: 3 <= age < 16 not attending school */
+	{"cs: 2 is under 3: not counted; in_school cleared", NULL,
+	 {HEAD, SPOUSE, {"female", 2, "not_working", "none", 1, 0, 0, 0}},
+	 "{'d_child_school':0,'deprivation_count':0,'members.2.in_school':null,"
+	 " 'members.2.undernourished':false}"},
+	{"cs: 3 not at school: deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 3, "not_working", "none", 1, 0, 0, 0}},
+	 "{'d_child_school':1,'deprivation_count':1}"},
+	{"cs: 15 at school: not deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 15, "not_working", "primary", 1, 1, 0, 0}},
+	 "{'d_child_school':0,'deprivation_count':0}"},
+	{"cs: 16 not at school with lower secondary: 16 is not < 16, and lower "
+	 "secondary satisfies 16-17", NULL,
+	 {HEAD, SPOUSE, {"female", 16, "not_working", "lower_secondary", 1, 0, 0, -1}},
+	 "{'d_child_school':0,'d_adult_education':0,'deprivation_count':0}"},
+
+	/* 1 employment: a working-age member unemployed or without a contract;
+	 * working age 15..60 men, 15..55 women, both ends included */
+	{"emp: 14 unemployed is under working age", NULL,
+	 {HEAD, SPOUSE, {"male", 14, "unemployed", "primary", 1, 1, 0, 0}},
+	 "{'d_employment':0,'deprivation_count':0}"},
+	{"emp: 15 unemployed is of working age: deprived", NULL,
+	 {HEAD, SPOUSE, {"male", 15, "unemployed", "primary", 1, 1, 0, 0}},
+	 "{'d_employment':1,'deprivation_count':1,'members.2.working_age':1}"},
+	{"emp: a man of 60 without a contract is of working age: deprived", NULL,
+	 {HEAD, SPOUSE, {"male", 60, "no_contract", "upper_secondary", 1, -1, 0, -1}},
+	 "{'d_employment':1,'d_dependants':0,'deprivation_count':1}"},
+	{"emp: a man of 61 is past working age; he is a dependant, 1 of 3 is not "
+	 "more than half", NULL,
+	 {HEAD, SPOUSE, {"male", 61, "no_contract", "upper_secondary", 1, -1, 0, -1}},
+	 "{'d_employment':0,'d_dependants':0,'dependant_count':1,'deprivation_count':0,"
+	 " 'members.2.working_age':0,'members.2.dependant':1}"},
+	{"emp: a woman of 55 unemployed is of working age: deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 55, "unemployed", "upper_secondary", 1, -1, 0, -1}},
+	 "{'d_employment':1,'deprivation_count':1}"},
+	{"emp: a woman of 56 is past working age", NULL,
+	 {HEAD, SPOUSE, {"female", 56, "unemployed", "upper_secondary", 1, -1, 0, -1}},
+	 "{'d_employment':0,'deprivation_count':0,'members.2.dependant':1}"},
+	{"emp: self-employed and not working are not deprivations", NULL,
+	 {{"male", 45, "self_employed", "upper_secondary", 1, -1, 0, -1},
+	  {"female", 43, "not_working", "upper_secondary", 1, -1, 0, -1}},
+	 "{'d_employment':0,'deprivation_count':0}"},
+
+	/* 2 dependants: more than 50% of members */
+	{"dep: 2 children of 4 members is exactly half, not more", NULL,
+	 {HEAD, SPOUSE, CHILD(5), CHILD(8)},
+	 "{'d_dependants':0,'dependant_count':2,'member_count':4,'deprivation_count':0}"},
+	{"dep: 3 children of 5 members is more than half", NULL,
+	 {HEAD, SPOUSE, CHILD(5), CHILD(8), CHILD(12)},
+	 "{'d_dependants':1,'dependant_count':3,'deprivation_count':1}"},
+	{"dep: a severely disabled adult counts: 2 of 3", NULL,
+	 {HEAD, {"female", 43, "not_working", "upper_secondary", 1, -1, 1, -1}, CHILD(8)},
+	 "{'d_dependants':1,'dependant_count':2,'deprivation_count':1}"},
+	{"dep: a woman of 56, a man of 61 and a child are 3 of 5", NULL,
+	 {HEAD, SPOUSE, {"female", 56, "not_working", "primary", 1, -1, 0, -1},
+	  {"male", 61, "not_working", "primary", 1, -1, 0, -1}, CHILD(8)},
+	 "{'d_dependants':1,'dependant_count':3,'deprivation_count':1}"},
+
+	/* 8 housing area: area / members < 8 */
+	{"area: 15.99 m2 for 2 is 7.995 per person, under 8: deprived",
+	 "{'house_area_m2':15.99}", {HEAD, SPOUSE},
+	 "{'d_housing_area':1,'area_per_person':7.995,'deprivation_count':1}"},
+	{"area: 16 m2 for 2 is exactly 8: not deprived",
+	 "{'house_area_m2':16}", {HEAD, SPOUSE},
+	 "{'d_housing_area':0,'area_per_person':8,'deprivation_count':0}"},
+
+	/* 7 housing quality: no house, or at least 2 of 3 structures not durable */
+	{"hq: 1 of 3 not durable: not deprived", "{'walls_durable':false}",
+	 {HEAD, SPOUSE}, "{'d_housing_quality':0,'deprivation_count':0}"},
+	{"hq: 2 of 3 not durable: deprived",
+	 "{'walls_durable':false,'roof_durable':false}",
+	 {HEAD, SPOUSE}, "{'d_housing_quality':1,'deprivation_count':1}"},
+	{"hq: no house: deprived; the structure and area answers are cleared, "
+	 "and no house counts as under 8 m2 per person (UNCONFIRMED)",
+	 "{'has_house':false,'house_area_m2':-5}", {HEAD, SPOUSE},
+	 "{'d_housing_quality':1,'d_housing_area':1,'deprivation_count':2,"
+	 " 'walls_durable':null,'house_area_m2':null}"},
+
+	/* 9-12 water, latrine, telecom, devices */
+	{"water: rainwater is clean", "{'water_source':'rainwater'}", {HEAD, SPOUSE},
+	 "{'d_water':0,'deprivation_count':0}"},
+	{"water: a protected dug well is clean", "{'water_source':'protected_dug_well'}",
+	 {HEAD, SPOUSE}, "{'d_water':0}"},
+	{"water: an unprotected well is not", "{'water_source':'unprotected_well'}",
+	 {HEAD, SPOUSE}, "{'d_water':1,'deprivation_count':1}"},
+	{"latrine: a ventilated improved pit is hygienic", "{'latrine':'ventilated_pit'}",
+	 {HEAD, SPOUSE}, "{'d_latrine':0}"},
+	{"latrine: a simple pit is not", "{'latrine':'simple_pit'}", {HEAD, SPOUSE},
+	 "{'d_latrine':1,'deprivation_count':1}"},
+	{"latrine: none", "{'latrine':'none'}", {HEAD, SPOUSE}, "{'d_latrine':1}"},
+	{"telecom: nobody uses internet", "{'internet_use':false}", {HEAD, SPOUSE},
+	 "{'d_telecom':1,'deprivation_count':1}"},
+	{"devices: none of them", "{'info_devices':[]}", {HEAD, SPOUSE},
+	 "{'d_info_devices':1,'deprivation_count':1}"},
+	{"devices: a smartphone is enough", "{'info_devices':['smartphone']}",
+	 {HEAD, SPOUSE}, "{'d_info_devices':0}"},
+
+	/* 3 nutrition: a child under 16 stunted or underweight */
+	{"nut: an undernourished child of 15: deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 15, "not_working", "lower_secondary", 1, 1, 0, 1}},
+	 "{'d_nutrition':1,'deprivation_count':1}"},
+	{"nut: 16 is not a child: the answer is cleared, not deprived", NULL,
+	 {HEAD, SPOUSE, {"female", 16, "not_working", "lower_secondary", 1, 1, 0, 1}},
+	 "{'d_nutrition':0,'deprivation_count':0,'members.2.undernourished':null}"},
+
+	/* classification: income <= line: poor with >= 3 deprivations, else
+	 * near-poor; line < income <= upper bound: average for farming
+	 * households only; otherwise not poor */
+	{"cls: rural exactly at 1,500,000 is under the line; 0 deprivations: near-poor",
+	 "{'income_per_capita':1500000}", {HEAD, SPOUSE},
+	 "{'income_line':1500000,'classification':'near_poor'}"},
+	{"cls: rural one dong above the line, not farming: not poor",
+	 "{'income_per_capita':1500001}", {HEAD, SPOUSE},
+	 "{'classification':'not_poor'}"},
+	{"cls: rural one dong above the line, farming: average",
+	 "{'income_per_capita':1500001,'agri_household':true}", {HEAD, SPOUSE},
+	 "{'classification':'average'}"},
+	{"cls: urban exactly at 2,000,000: near-poor",
+	 "{'area':'urban','income_per_capita':2000000}", {HEAD, SPOUSE},
+	 "{'income_line':2000000,'classification':'near_poor'}"},
+	{"cls: urban one dong above, not farming: not poor",
+	 "{'area':'urban','income_per_capita':2000001}", {HEAD, SPOUSE},
+	 "{'classification':'not_poor'}"},
+	{"cls: urban one dong above, farming: average",
+	 "{'area':'urban','income_per_capita':2000001,'agri_household':true}",
+	 {HEAD, SPOUSE}, "{'classification':'average'}"},
+	{"cls: urban at the line and farming is still near-poor, not average",
+	 "{'area':'urban','income_per_capita':2000000,'agri_household':true}",
+	 {HEAD, SPOUSE}, "{'classification':'near_poor'}"},
+	{"cls: 1,500,001 is above the rural line but under the urban 2,000,000: "
+	 "urban near-poor",
+	 "{'area':'urban','income_per_capita':1500001}", {HEAD, SPOUSE},
+	 "{'classification':'near_poor'}"},
+	{"cls: 2 deprivations (latrine, telecom) under the line: near-poor",
+	 "{'income_per_capita':1500000,'latrine':'simple_pit','internet_use':false}",
+	 {HEAD, SPOUSE}, "{'deprivation_count':2,'classification':'near_poor'}"},
+	{"cls: 3 deprivations (+ water) under the line: poor",
+	 "{'income_per_capita':1500000,'latrine':'simple_pit','internet_use':false,"
+	 " 'water_source':'surface_water'}",
+	 {HEAD, SPOUSE}, "{'deprivation_count':3,'classification':'poor'}"},
+	{"cls: urban, 3 deprivations at 2,000,000: poor",
+	 "{'area':'urban','income_per_capita':2000000,'latrine':'simple_pit',"
+	 " 'internet_use':false,'water_source':'surface_water'}",
+	 {HEAD, SPOUSE}, "{'deprivation_count':3,'classification':'poor'}"},
+	{"cls: 3 deprivations above the line are not poverty: not poor",
+	 "{'income_per_capita':2000000,'latrine':'simple_pit','internet_use':false,"
+	 " 'water_source':'surface_water'}",
+	 {HEAD, SPOUSE}, "{'deprivation_count':3,'classification':'not_poor'}"},
+	{"avg: rural farming at the upper bound 2,250,000: average",
+	 "{'income_per_capita':2250000,'agri_household':true}", {HEAD, SPOUSE},
+	 "{'average_upper':2250000,'classification':'average'}"},
+	{"avg: rural farming one dong above 2,250,000: not poor",
+	 "{'income_per_capita':2250001,'agri_household':true}", {HEAD, SPOUSE},
+	 "{'classification':'not_poor'}"},
+	{"avg: rural non-farming at 2,250,000: average is for farming only",
+	 "{'income_per_capita':2250000}", {HEAD, SPOUSE},
+	 "{'classification':'not_poor'}"},
+	{"avg: urban farming at the upper bound 3,000,000: average",
+	 "{'area':'urban','income_per_capita':3000000,'agri_household':true}",
+	 {HEAD, SPOUSE}, "{'average_upper':3000000,'classification':'average'}"},
+	{"avg: urban farming one dong above 3,000,000: not poor",
+	 "{'area':'urban','income_per_capita':3000001,'agri_household':true}",
+	 {HEAD, SPOUSE}, "{'classification':'not_poor'}"},
+	{"avg: urban non-farming at 3,000,000: not poor",
+	 "{'area':'urban','income_per_capita':3000000}", {HEAD, SPOUSE},
+	 "{'classification':'not_poor'}"},
+};
+
+static void test_household_boundaries(void **st)
+{
+	state *s = *st;
+	size_t i;
+
+	for (i = 0; i < sizeof hcases / sizeof *hcases; i++) {
+		const struct hcase *c = &hcases[i];
+		char err[256];
+		json_t *h = household(c->patch, c->m, 6, 2025), *out = NULL, *want;
+		int rc = saola__form_process(s->household, h, &params, NULL, &out,
+		                             err, sizeof err);
+
+		if (rc != SAOLA_OK)
+			fail_msg("%s: rc %d: %s", c->why, rc, err);
+		want = J(c->expect);
+		check_subset(c->why, out, want);
+		json_decref(want);
+		json_decref(out);
+		json_decref(h);
+	}
+}
+
+/* The example of shared/domain/household-record.md, as given there. */
+static const char example[] =
+	"{'province':'37','district':'372','commune':'14404','village':'Thôn Đồng Tâm',"
+	" 'area':'rural','survey_year':2025,'head_name':'Đinh Văn Hùng',"
+	" 'agri_household':true,'income_per_capita':1350000,'has_house':true,"
+	" 'walls_durable':true,'frame_durable':false,'roof_durable':false,"
+	" 'house_area_m2':30,'water_source':'protected_dug_well','latrine':'simple_pit',"
+	" 'internet_use':false,'info_devices':['radio'],'support_received':['health_insurance'],"
+	" 'poverty_causes':['no_capital','illness'],"
+	" 'members':["
+	"  {'name':'Đinh Văn Hùng','sex':'male','birth_year':1971,'relation':'head','health_insurance':true,'employment':'self_employed','education':'lower_secondary','in_school':false,'disability':false,'undernourished':false},"
+	"  {'name':'Bùi Thị Lan','sex':'female','birth_year':1975,'relation':'spouse','health_insurance':false,'employment':'no_contract','education':'primary','in_school':false,'disability':false,'undernourished':false},"
+	"  {'name':'Đinh Thị Mai','sex':'female','birth_year':2015,'relation':'child','health_insurance':true,'employment':'not_working','education':'primary','in_school':true,'disability':false,'undernourished':true}]}";
+
+/* Housing quality (frame and roof not durable: 2 of 3), latrine (simple
+ * pit), telecom (no internet), health insurance (the spouse, 50), employment
+ * (the spouse, 50 <= 55, no contract), nutrition (the child, 10, stunted):
+ * 6. Not: dependants (the child only, 1 of 3), adult education (nobody is
+ * 16-30), schooling (the child is at school), area (30 / 3 = 10 m2), water
+ * (a protected dug well), devices (a radio). Income 1,350,000 <= 1,500,000
+ * and 6 >= 3: poor. The head (54) and spouse (50) are not asked in_school
+ * or undernourished: those answers are cleared. */
+static void test_household_example(void **st)
+{
+	state *s = *st;
+	char err[256];
+	json_t *h = J(example), *out = NULL, *want;
+	int rc = saola__form_process(s->household, h, &params, NULL, &out, err,
+	                             sizeof err);
+
+	if (rc != SAOLA_OK)
+		fail_msg("example: %s", err);
+	want = J("{'d_employment':1,'d_dependants':0,'d_nutrition':1,"
+	         " 'd_health_insurance':1,'d_adult_education':0,'d_child_school':0,"
+	         " 'd_housing_quality':1,'d_housing_area':0,'d_water':0,'d_latrine':1,"
+	         " 'd_telecom':1,'d_info_devices':0,'deprivation_count':6,"
+	         " 'classification':'poor','area_per_person':10,'member_count':3,"
+	         " 'members.0.age':54,'members.1.age':50,'members.2.age':10,"
+	         " 'members.0.in_school':null,'members.0.undernourished':null,"
+	         " 'members.1.in_school':null,'members.2.in_school':true,"
+	         " 'members.2.undernourished':true,'members.1.m_employment':1,"
+	         " 'members.1.m_health_insurance':1,'head_name':'Đinh Văn Hùng',"
+	         " 'members.0.name':'Đinh Văn Hùng','survey_year':2025}");
+	check_subset("example", out, want);
+	json_decref(want);
+	assert_int_equal(json_array_size(json_object_get(out, "members")), 3);
+	json_decref(out);
+	json_decref(h);
+}
+
+/* The standard is data: the same household, surveyed in 2026, falls under
+ * the draft's 2,200,000 rural line. 1,800,000 in 2025 is above 1,500,000 and
+ * within the farming band (<= 2,250,000): average; in 2026 it is under the
+ * line with 3 deprivations (water, latrine, telecom): poor. The members are
+ * 45 and 43 in both years, so nothing else moves. */
+static void test_standard_switch(void **st)
+{
+	state *s = *st;
+	static const mspec ms[] = {HEAD, SPOUSE, {NULL}};
+	static const struct {
+		int year;
+		int rc;
+		const char *cls;
+	} cases[] = {
+		{2025, SAOLA_OK, "average"},
+		{2026, SAOLA_OK, "poor"},
+		{2030, SAOLA_OK, "poor"},
+		{2031, SAOLA_NOTFOUND, NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char err[256];
+		json_t *h = household("{'income_per_capita':1800000,'agri_household':true,"
+		                      " 'water_source':'surface_water','latrine':'none',"
+		                      " 'internet_use':false}", ms, 2, cases[i].year);
+		json_t *out = NULL;
+		int rc = saola__form_process(s->household, h, &params, NULL, &out,
+		                             err, sizeof err);
+
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == SAOLA_OK) {
+			assert_int_equal(json_integer_value(json_object_get(out, "deprivation_count")), 3);
+			assert_string_equal(json_string_value(json_object_get(out, "classification")),
+			                    cases[i].cls);
+			json_decref(out);
+		} else {
+			assert_string_equal(err, "survey_year: no standard vn-poverty covers 2031");
+		}
+		json_decref(h);
+	}
+}
+
+/* Refusals on the household form, with the exact path. */
+static void test_household_errors(void **st)
+{
+	state *s = *st;
+	static const mspec two[] = {HEAD, SPOUSE, {NULL}};
+	static const struct {
+		const char *patch;
+		const char *members;   /* replaces the members when set */
+		int rc;
+		const char *err;
+	} cases[] = {
+		{"{'survey_year':1999}", NULL, SAOLA_INVALID,
+		 "survey_year: constraint failed: must be between 2000 and 2100"},
+		{"{'income_per_capita':-1}", NULL, SAOLA_INVALID,
+		 "income_per_capita: constraint failed: must not be negative"},
+		{"{'income_per_capita':null}", NULL, SAOLA_INVALID, "income_per_capita: required"},
+		{"{'house_area_m2':0}", NULL, SAOLA_INVALID,
+		 "house_area_m2: constraint failed: must be positive"},
+		{"{'walls_durable':null}", NULL, SAOLA_INVALID, "walls_durable: required"},
+		{"{'area':'town'}", NULL, SAOLA_INVALID, "area: \"town\" is not a choice of list area"},
+		{"{'foo':1}", NULL, SAOLA_INVALID, "foo: unknown field"},
+		{"{'info_devices':['tv','tv']}", NULL, SAOLA_INVALID,
+		 "info_devices: \"tv\" is selected twice"},
+		{"{'survey_year':2025.5}", NULL, SAOLA_INVALID,
+		 "survey_year: expected integer, got 2025.5"},
+		{"{'survey_year':null}", NULL, SAOLA_NOTFOUND,
+		 "survey_year: no answer, so no standard vn-poverty can be picked"},
+		{NULL, "[]", SAOLA_INVALID, "members: required"},
+		{NULL, "[{'name':'A','sex':'male','birth_year':1980,'relation':'head',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false},{'name':'B','sex':'male','birth_year':1980,"
+		 "'relation':'head','health_insurance':true,'employment':'contract',"
+		 "'education':'primary','disability':false},{'name':'C','sex':'male',"
+		 "'birth_year':'abc'}]", SAOLA_INVALID,
+		 "members[2].birth_year: expected integer, got \"abc\""},
+		{NULL, "[{'name':'A','sex':'male','birth_year':2026,'relation':'head',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false}]", SAOLA_INVALID,
+		 "members[0].birth_year: constraint failed: must be at most the survey "
+		 "year and at least 120 years before it"},
+		{NULL, "[{'name':'A','sex':'male','birth_year':1904,'relation':'head',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false}]", SAOLA_INVALID,
+		 "members[0].birth_year: constraint failed: must be at most the survey "
+		 "year and at least 120 years before it"},
+		{NULL, "[{'name':'A','sex':'male','birth_year':1980,'relation':'head',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false},{'name':'K','sex':'female','birth_year':2018,"
+		 "'relation':'child','health_insurance':true,'employment':'not_working',"
+		 "'education':'none','disability':false,'undernourished':false}]",
+		 SAOLA_INVALID, "members[1].in_school: required"},
+		{NULL, "[{'name':'A','sex':'male','birth_year':1980,'relation':'boss',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false}]", SAOLA_INVALID,
+		 "members[0].relation: \"boss\" is not a choice of list relation"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char err[256];
+		json_t *h = household(cases[i].patch, two, 2, 2025), *out = NULL;
+		int rc;
+
+		if (cases[i].members)
+			json_object_set_new(h, "members", J(cases[i].members));
+		rc = saola__form_process(s->household, h, &params, NULL, &out, err,
+		                         sizeof err);
+		if (rc != cases[i].rc || strcmp(err, cases[i].err) != 0)
+			fail_msg("case %zu: rc %d \"%s\", expected %d \"%s\"", i, rc, err,
+			         cases[i].rc, cases[i].err);
+		assert_null(out);
+		json_decref(h);
+	}
+}
+
+/* Numbers and identities: 2025.0 is stored as an integer, a member's _id
+ * is kept, values sent for computed fields are replaced. */
+static void test_household_values(void **st)
+{
+	state *s = *st;
+	static const mspec two[] = {HEAD, SPOUSE, {NULL}};
+	json_t *h = household("{'d_water':1,'classification':'poor'}", two, 2, 2025);
+	json_t *out = NULL, *m0;
+	char err[256];
+
+	json_object_set_new(h, "survey_year", json_real(2025.0));
+	m0 = json_array_get(json_object_get(h, "members"), 0);
+	json_object_set_new(m0, "_id", json_string("a1b2"));
+	json_object_set_new(m0, "age", json_integer(99));
+	assert_int_equal(saola__form_process(s->household, h, &params, "2025-10-01",
+	                                     &out, err, sizeof err), SAOLA_OK);
+	assert_true(json_is_integer(json_object_get(out, "survey_year")));
+	assert_int_equal(json_integer_value(json_object_get(out, "d_water")), 0);
+	assert_string_equal(json_string_value(json_object_get(out, "classification")),
+	                    "not_poor");
+	m0 = json_array_get(json_object_get(out, "members"), 0);
+	assert_string_equal(json_string_value(json_object_get(m0, "_id")), "a1b2");
+	assert_int_equal(json_integer_value(json_object_get(m0, "age")), 45);
+	json_decref(out);
+	json_decref(h);
+}
+
+/* Every param() the shipped forms use is a parameter of every standard of
+ * their family, and each standard says what it is. */
+static int collect_param(void *ctx, const char *name)
+{
+	json_t *set = ctx;
+
+	json_object_set_new(set, name, json_true());
+	return 0;
+}
+
+static void collect_params(json_t *fields, json_t *set)
+{
+	static const char *const props[] = {"relevant", "constraint", "calculate",
+	                                    "required"};
+	json_t *fj;
+	size_t i, k;
+
+	json_array_foreach(fields, i, fj) {
+		for (k = 0; k < sizeof props / sizeof *props; k++) {
+			const char *src = json_string_value(json_object_get(fj, props[k]));
+			saola__expr *e = NULL;
+			char err[128];
+
+			if (!src)
+				continue;
+			assert_int_equal(saola__expr_parse(src, &e, err, sizeof err), SAOLA_OK);
+			saola__expr_params(e, collect_param, set);
+			saola__expr_free(e);
+		}
+		if (json_object_get(fj, "fields"))
+			collect_params(json_object_get(fj, "fields"), set);
+	}
+}
+
+static void test_forms_params_exist(void **st)
+{
+	state *s = *st;
+	saola__form *forms[] = {s->household, s->quick_id};
+	size_t i, j;
+
+	for (i = 0; i < 2; i++) {
+		json_t *set = json_object(), *std;
+		const char *name;
+		json_t *v;
+
+		collect_params(json_object_get(saola__form_def(forms[i]), "fields"), set);
+		assert_true(json_object_size(set) > 0);
+		json_array_foreach(standards, j, std) {
+			assert_string_equal(json_string_value(json_object_get(std, "family")),
+			                    saola__form_standard(forms[i]));
+			assert_true(json_is_string(json_object_get(std, "id")));
+			assert_true(json_is_string(json_object_get(std, "title")));
+			assert_true(json_is_string(json_object_get(std, "source")));
+			json_object_foreach(set, name, v)
+				if (!json_object_get(json_object_get(std, "params"), name))
+					fail_msg("%s: param('%s') is not in %s", saola__form_id(forms[i]),
+					         name, json_string_value(json_object_get(std, "id")));
+		}
+		json_decref(set);
+	}
+}
+
+/* The quick identification: any exclusion criterion rules the full survey
+ * out. Salaries of 9,000,000 for 5 people are 1,800,000 each, above the
+ * 1,500,000 rural line; 7,000,000 is 1,400,000 each, not above. */
+static void test_quick_id(void **st)
+{
+	state *s = *st;
+	static const struct {
+		const char *patch;
+		int needs;
+	} cases[] = {
+		{"{}", 1},
+		{"{'salary_pension_total':7000000}", 1},
+		{"{'salary_pension_total':7500000}", 1},  /* exactly the line: not above */
+		{"{'salary_pension_total':7500005}", 0},
+		{"{'has_car':true}", 0},
+		{"{'house_durable':true,'house_area_m2':149}", 1}, /* 29.8 m2 each */
+		{"{'house_durable':true,'house_area_m2':150}", 0}, /* 30 m2 each */
+		{"{'house_durable':false,'house_area_m2':500}", 1}, /* not asked */
+		{"{'high_value_assets':true}", 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char err[256];
+		json_t *h = J("{'province':'37','district':'369','commune':'14320',"
+		              " 'village':'Tổ 1','area':'rural','survey_year':2025,"
+		              " 'head_name':'Trần Thị Bình','household_size':5,"
+		              " 'listed_as':'request','salary_pension_total':0,"
+		              " 'has_car':false,'house_durable':false,"
+		              " 'high_value_assets':false}");
+		json_t *p = J(cases[i].patch), *out = NULL;
+
+		json_object_update(h, p);
+		if (saola__form_process(s->quick_id, h, &params, NULL, &out, err,
+		                        sizeof err) != SAOLA_OK)
+			fail_msg("case %zu: %s", i, err);
+		if (json_is_true(json_object_get(out, "needs_full_survey")) != cases[i].needs)
+			fail_msg("case %zu: needs_full_survey is not %d", i, cases[i].needs);
+		json_decref(out);
+		json_decref(p);
+		json_decref(h);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_compile_bad_expression),
+		cmocka_unit_test(test_accessors),
+		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_household_boundaries),
+		cmocka_unit_test(test_household_example),
+		cmocka_unit_test(test_standard_switch),
+		cmocka_unit_test(test_household_errors),
+		cmocka_unit_test(test_household_values),
+		cmocka_unit_test(test_forms_params_exist),
+		cmocka_unit_test(test_quick_id),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
