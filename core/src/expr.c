@@ -38,15 +38,13 @@
  * Every allocation goes through jansson's allocator (json_get_alloc_funcs),
  * so one hook (json_set_alloc_funcs) controls them all, tests included.
  */
+#define SAOLA__EXPR_PRIVATE
 #include "expr.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <saola/core.h>
 
@@ -56,37 +54,9 @@
 #define EXPR_PRINTF(f, a)
 #endif
 
-#define NUMBUF 32 /* the longest number text, "-0.0000012345678901234567" */
+#define NFNS ((size_t)F__COUNT)
 
-static void *xmalloc(size_t size)
-{
-	json_malloc_t m;
-	json_free_t f;
-
-	json_get_alloc_funcs(&m, &f);
-	return m(size);
-}
-
-static void xfree(void *ptr)
-{
-	json_malloc_t m;
-	json_free_t f;
-
-	if (!ptr)
-		return;
-	json_get_alloc_funcs(&m, &f);
-	f(ptr);
-}
-
-/* ------------------------------------------------------------------ */
-/* The parsed form                                                     */
-
-enum op {
-	OP_NUM, OP_STR, OP_REF, OP_CUR, OP_NEG, OP_CALL,
-	OP_OR, OP_AND,                            /* n-ary, short-circuit */
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, /* binary */
-	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD    /* n-ary left folds */
-};
+typedef saola__expr_node node;
 
 static const char *const op_text[] = {
 	[OP_OR] = "or", [OP_AND] = "and", [OP_EQ] = "=", [OP_NE] = "!=",
@@ -95,17 +65,7 @@ static const char *const op_text[] = {
 	[OP_MOD] = "mod"
 };
 
-enum fn {
-	F_NOT, F_IF, F_SELECTED, F_COUNT_SELECTED, F_COUNT, F_SUM, F_MIN, F_MAX,
-	F_ROUND, F_INT, F_NUMBER, F_STRING, F_STRING_LENGTH, F_CONCAT,
-	F_COALESCE, F_TODAY, F_TRUE, F_FALSE, F_BOOLEAN, F_FLOOR, F_CEILING,
-	F_ABS, F_CONTAINS, F_STARTS_WITH, F_SUBSTR, F_PARAM
-};
-
-static const struct fninfo {
-	const char *name;
-	int min, max; /* argument count; max -1: any */
-} fns[] = {
+const struct saola__expr_fninfo saola__expr_fns[F__COUNT] = {
 	[F_NOT] = {"not", 1, 1}, [F_IF] = {"if", 3, 3},
 	[F_SELECTED] = {"selected", 2, 2},
 	[F_COUNT_SELECTED] = {"count-selected", 1, 1},
@@ -122,319 +82,6 @@ static const struct fninfo {
 	[F_STARTS_WITH] = {"starts-with", 2, 2},
 	[F_SUBSTR] = {"substr", 2, 3}, [F_PARAM] = {"param", 1, 1}
 };
-
-/* One node; operands are a list: kid is the first, next the following. */
-typedef struct node {
-	uint8_t op;    /* enum op */
-	uint8_t fn;    /* OP_CALL: enum fn */
-	uint16_t col;  /* 1-based column in the source */
-	int32_t kid;   /* first operand, -1 for none */
-	int32_t next;  /* next operand of the parent, -1 for none */
-	uint16_t n;    /* number of operands */
-	uint16_t h;    /* height: 0 for a leaf */
-	union {
-		double num;                          /* OP_NUM */
-		struct { uint32_t off, len; } s;     /* OP_STR, OP_REF: in pool */
-	} u;
-} node;
-
-struct saola__expr {
-	const char *pool; /* string literals and names, each NUL-terminated */
-	int32_t root;
-	int32_t nnodes;
-	node nodes[];
-};
-
-/* ------------------------------------------------------------------ */
-/* Text and numbers                                                    */
-
-static int is_space(int ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
-static int is_digit(int ch) { return ch >= '0' && ch <= '9'; }
-
-static int is_name_start(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
-}
-
-static int is_name_char(int ch)
-{
-	return is_name_start(ch) || is_digit(ch) || ch == '-' || ch == '.';
-}
-
-/* The offset of the first byte of s that is not valid UTF-8, or len. */
-static size_t utf8_check(const unsigned char *s, size_t len)
-{
-	size_t i = 0, k, n;
-	unsigned long c, min;
-
-	while (i < len) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0)
-			n = 1, min = 0x80, c &= 0x1F;
-		else if ((c & 0xF0) == 0xE0)
-			n = 2, min = 0x800, c &= 0x0F;
-		else if ((c & 0xF8) == 0xF0)
-			n = 3, min = 0x10000, c &= 0x07;
-		else
-			return i;
-		if (len - i <= n)
-			return i;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-			c = c << 6 | (s[i + k] & 0x3F);
-		}
-		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return i;
-		i += n + 1;
-	}
-	return len;
-}
-
-/* Characters (code points) in valid UTF-8. */
-static size_t utf8_count(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-/* The byte offset of character k (at most the count) of valid UTF-8. */
-static size_t utf8_offset(const char *s, size_t len, size_t k)
-{
-	size_t i = 0;
-
-	for (; k > 0 && i < len; k--)
-		for (i++; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
-			;
-	return i;
-}
-
-static const double p10[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
-	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-};
-
-/* The value of n bytes of digits with at most one '.'. Locale-independent:
- * exact in the common case, strtod (no decimal point) otherwise. */
-static double dec_value(const char *s, size_t n)
-{
-	uint64_t m = 0;
-	int sig = 0, e10 = 0, frac = 0;
-	size_t i;
-	char buf[48];
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			frac = 1;
-		} else if (sig < 19) {
-			m = m * 10 + (uint64_t)(s[i] - '0');
-			sig += m != 0;
-			e10 -= frac;
-		} else {
-			e10 += !frac;
-		}
-	}
-	if (m <= (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22)
-		return e10 < 0 ? (double)m / p10[-e10] : (double)m * p10[e10];
-	snprintf(buf, sizeof buf, "%llue%d", (unsigned long long)m, e10);
-	return strtod(buf, NULL);
-}
-
-static int days_in_month(long y, int m)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		return 29;
-	return d[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's). */
-static long days_from_civil(long y, int m, int d)
-{
-	long era, yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-/* Reads exactly "YYYY-MM-DD" (10 bytes) into *days; 0 if it is not one. */
-static int date_days(const char *s, long *days)
-{
-	long y = 0;
-	int i, m, d;
-
-	for (i = 0; i < 10; i++)
-		if ((i == 4 || i == 7) ? s[i] != '-' : !is_digit(s[i]))
-			return 0;
-	for (i = 0; i < 4; i++)
-		y = y * 10 + (s[i] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		return 0;
-	*days = days_from_civil(y, m, d);
-	return 1;
-}
-
-/* XPath's number() of a string, with ODK's dates. */
-static double str_num(const char *s, size_t n)
-{
-	size_t i;
-	int digits = 0, dots = 0, neg = 0;
-	long days;
-	double x;
-
-	for (; n && is_space((unsigned char)*s); s++, n--)
-		;
-	for (; n && is_space((unsigned char)s[n - 1]); n--)
-		;
-	if (n == 10 && date_days(s, &days))
-		return (double)days;
-	if (n && *s == '-') {
-		neg = 1;
-		s++, n--;
-	}
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' && !dots)
-			dots = 1;
-		else if (is_digit(s[i]))
-			digits++;
-		else
-			return NAN;
-	}
-	if (!digits)
-		return NAN;
-	x = dec_value(s, n);
-	return neg ? -x : x;
-}
-
-/* The shortest decimal digits that read back as x (finite, > 0): writes
- * them to dig, returns their count, and sets *point so that x is
- * 0.dig * 10^point. 15 digits always read back when a shorter form does
- * (DBL_DIG), so at most three tries. */
-static int shortest(double x, char dig[20], int *point)
-{
-	char buf[48];
-	const char *c;
-	int p, k = 0, e = 0, neg;
-
-	for (p = 15;; p++) {
-		snprintf(buf, sizeof buf, "%.*e", p - 1, x);
-		if (p == 17 || strtod(buf, NULL) == x)
-			break;
-	}
-	/* the decimal point is the locale's: take the digits around it */
-	for (c = buf; *c && *c != 'e'; c++)
-		if (is_digit(*c))
-			dig[k++] = *c;
-	neg = c[1] == '-';
-	for (c += 2; is_digit(*c); c++)
-		e = e * 10 + (*c - '0');
-	while (k > 1 && dig[k - 1] == '0')
-		k--;
-	dig[k] = '\0';
-	*point = (neg ? -e : e) + 1;
-	return k;
-}
-
-/* Writes x as ECMAScript's Number::toString does; returns the length. */
-static size_t fmt_num(double x, char nb[NUMBUF])
-{
-	char dig[20];
-	int k, n, i;
-	size_t o = 0;
-
-	if (isnan(x))
-		return (size_t)snprintf(nb, NUMBUF, "NaN");
-	if (isinf(x))
-		return (size_t)snprintf(nb, NUMBUF, x > 0 ? "Infinity" : "-Infinity");
-	if (fabs(x) < 9007199254740992.0 && x == trunc(x))
-		return (size_t)snprintf(nb, NUMBUF, "%lld", (long long)x);
-	if (x < 0) {
-		nb[o++] = '-';
-		x = -x;
-	}
-	k = shortest(x, dig, &n);
-	if (k <= n && n <= 21) {
-		for (i = 0; i < n; i++)
-			nb[o++] = i < k ? dig[i] : '0';
-	} else if (n > 0 && n <= 21) {
-		for (i = 0; i < k; i++) {
-			if (i == n)
-				nb[o++] = '.';
-			nb[o++] = dig[i];
-		}
-	} else if (n > -6 && n <= 0) {
-		nb[o++] = '0';
-		nb[o++] = '.';
-		for (i = 0; i < -n; i++)
-			nb[o++] = '0';
-		for (i = 0; i < k; i++)
-			nb[o++] = dig[i];
-	} else {
-		nb[o++] = dig[0];
-		if (k > 1)
-			nb[o++] = '.';
-		for (i = 1; i < k; i++)
-			nb[o++] = dig[i];
-		o += (size_t)snprintf(nb + o, NUMBUF - o, "e%c%d",
-		                      n - 1 < 0 ? '-' : '+', abs(n - 1));
-	}
-	nb[o] = '\0';
-	return o;
-}
-
-/* x rounded to `places` decimals (negative: tens, hundreds...), halves
- * toward +infinity, on x's shortest decimal form so that round(1.005, 2)
- * is 1.01 as the surveyor reads it. */
-static double round_places(double x, double places)
-{
-	char dig[20];
-	int k, n, keep, i, up;
-	long d;
-	uint64_t m = 0;
-	double r;
-
-	if (isnan(places))
-		return NAN;
-	if (isnan(x) || isinf(x) || x == 0)
-		return x;
-	d = places > 400 ? 400 : places < -400 ? -400 : (long)places;
-	k = shortest(fabs(x), dig, &n);
-	if (n + d >= k)
-		return x;
-	if (n + d < 0)
-		return x < 0 ? -0.0 : 0.0;
-	keep = (int)(n + d);
-	for (i = 0; i < keep; i++)
-		m = m * 10 + (uint64_t)(dig[i] - '0');
-	/* k has no trailing zeros: any digit after keep makes it over half */
-	if (dig[keep] != '5')
-		up = dig[keep] > '5';
-	else
-		up = x > 0 || keep + 1 < k;
-	m += (uint64_t)up;
-	if (d >= 0)
-		r = (double)m / (d <= 22 ? p10[d] : pow(10, (double)d));
-	else
-		r = (double)m * (-d <= 22 ? p10[-d] : pow(10, (double)-d));
-	return x < 0 ? -r : r;
-}
 
 /* ------------------------------------------------------------------ */
 /* Parsing: recursive descent, one function per precedence level       */
@@ -488,8 +135,8 @@ static int tok_len(const parser *p, size_t at)
 	const unsigned char *s = (const unsigned char *)p->src;
 	size_t i = at;
 
-	if (is_name_char(s[i]))
-		while (i < p->len && is_name_char(s[i]) && i - at < 40)
+	if (saola__expr_is_name_char(s[i]))
+		while (i < p->len && saola__expr_is_name_char(s[i]) && i - at < 40)
 			i++;
 	else
 		for (i++; i < p->len && (s[i] & 0xC0) == 0x80; i++)
@@ -499,7 +146,7 @@ static int tok_len(const parser *p, size_t at)
 
 static void skip_ws(parser *p)
 {
-	while (is_space((unsigned char)p->src[p->pos]))
+	while (saola__expr_is_space((unsigned char)p->src[p->pos]))
 		p->pos++;
 }
 
@@ -512,7 +159,6 @@ static int32_t mknode(parser *p, int op, size_t at)
 	n = &p->nodes[p->nn];
 	memset(n, 0, sizeof *n);
 	n->op = (uint8_t)op;
-	n->col = (uint16_t)(at + 1);
 	n->kid = n->next = -1;
 	return p->nn++;
 }
@@ -542,8 +188,9 @@ static uint32_t pool_add(parser *p, const char *s, size_t n)
 /* A keyword operator: w, not followed by a letter, digit or '_'. */
 static int word(const char *s, const char *w, size_t n)
 {
-	return strncmp(s, w, n) == 0 && !is_name_start((unsigned char)s[n]) &&
-	       !is_digit(s[n]);
+	return strncmp(s, w, n) == 0 &&
+	       !saola__expr_is_name_start((unsigned char)s[n]) &&
+	       !saola__expr_is_digit(s[n]);
 }
 
 /* The binary operator of precedence level lv at p->pos, or -1. */
@@ -623,13 +270,13 @@ static int32_t parse_number(parser *p)
 	size_t at = p->pos;
 	int32_t i;
 
-	while (is_digit(p->src[p->pos]))
+	while (saola__expr_is_digit(p->src[p->pos]))
 		p->pos++;
 	if (p->src[p->pos] == '.')
-		for (p->pos++; is_digit(p->src[p->pos]); p->pos++)
+		for (p->pos++; saola__expr_is_digit(p->src[p->pos]); p->pos++)
 			;
 	if ((i = mknode(p, OP_NUM, at)) >= 0)
-		p->nodes[i].u.num = dec_value(p->src + at, p->pos - at);
+		p->nodes[i].u.num = saola__expr_dec(p->src + at, p->pos - at);
 	return i;
 }
 
@@ -645,10 +292,10 @@ static int32_t parse_ref(parser *p)
 		return perr(p, at, "empty ${}");
 	if (i == p->len)
 		return perr(p, at, "expected a name and '}' after '${'");
-	if (!is_name_start((unsigned char)s[i]))
+	if (!saola__expr_is_name_start((unsigned char)s[i]))
 		return perr(p, i, "a name in ${} starts with a letter or '_', "
 		            "got '%.*s'", tok_len(p, i), s + i);
-	while (is_name_char((unsigned char)s[i]))
+	while (saola__expr_is_name_char((unsigned char)s[i]))
 		i++;
 	if (i == p->len)
 		return perr(p, at, "expected '}' to close '${'");
@@ -663,7 +310,8 @@ static int32_t parse_ref(parser *p)
 	return k;
 }
 
-static void arity_text(const struct fninfo *f, char *buf, size_t size)
+static void arity_text(const struct saola__expr_fninfo *f, char *buf,
+                       size_t size)
 {
 	if (f->max < 0)
 		snprintf(buf, size, "at least %d argument%s", f->min,
@@ -676,28 +324,40 @@ static void arity_text(const struct fninfo *f, char *buf, size_t size)
 		         f->max == f->min + 1 ? "or" : "to", f->max);
 }
 
+/* The function named by the n bytes at s, or F__COUNT. */
+static size_t find_fn(const char *s, size_t n)
+{
+	size_t f;
+
+	for (f = 0; f < NFNS; f++)
+		if (strlen(saola__expr_fns[f].name) == n &&
+		    !memcmp(saola__expr_fns[f].name, s, n))
+			break;
+	return f;
+}
+
 static int32_t parse_call(parser *p)
 {
 	const char *s = p->src;
+	const struct saola__expr_fninfo *fi;
 	size_t at = p->pos, nlen, f;
 	int32_t k, first = -1, last = -1, tall = -1, i;
 	int nargs = 0;
 	char want[40];
 
-	while (is_name_char((unsigned char)s[p->pos]))
+	while (saola__expr_is_name_char((unsigned char)s[p->pos]))
 		p->pos++;
 	nlen = p->pos - at;
-	for (f = 0; f < sizeof fns / sizeof fns[0]; f++)
-		if (strlen(fns[f].name) == nlen && !memcmp(fns[f].name, s + at, nlen))
-			break;
+	f = find_fn(s + at, nlen);
+	fi = &saola__expr_fns[f < NFNS ? f : 0];
 	skip_ws(p);
 	if (s[p->pos] != '(') {
-		if (f < sizeof fns / sizeof fns[0])
-			return perr(p, at, "expected '(' after %s", fns[f].name);
+		if (f < NFNS)
+			return perr(p, at, "expected '(' after %s", fi->name);
 		return perr(p, at, "unexpected name '%.*s' (a field is ${%.*s})",
 		            (int)nlen, s + at, (int)nlen, s + at);
 	}
-	if (f == sizeof fns / sizeof fns[0])
+	if (f == NFNS)
 		return perr(p, at, "unknown function %.*s()", (int)nlen, s + at);
 	if (++p->depth > SAOLA__EXPR_MAX_DEPTH)
 		return too_deep(p, p->pos);
@@ -725,16 +385,16 @@ static int32_t parse_call(parser *p)
 				continue;
 			}
 			if (p->pos == p->len)
-				return perr(p, p->pos, "expected ')' after arguments of %s()",
-				            fns[f].name);
+				return perr(p, p->pos, "expected ')' after arguments of "
+				            "%s()", fi->name);
 			return perr(p, p->pos, "expected ',' or ')' in arguments of "
-			            "%s(), got '%.*s'", fns[f].name, tok_len(p, p->pos),
+			            "%s(), got '%.*s'", fi->name, tok_len(p, p->pos),
 			            s + p->pos);
 		}
 	p->depth--;
-	if (nargs < fns[f].min || (fns[f].max >= 0 && nargs > fns[f].max)) {
-		arity_text(&fns[f], want, sizeof want);
-		return perr(p, at, "%s() takes %s, got %d", fns[f].name, want, nargs);
+	if (nargs < fi->min || (fi->max >= 0 && nargs > fi->max)) {
+		arity_text(fi, want, sizeof want);
+		return perr(p, at, "%s() takes %s, got %d", fi->name, want, nargs);
 	}
 	if ((i = mknode(p, OP_CALL, at)) < 0)
 		return -1;
@@ -759,7 +419,7 @@ static int32_t parse_primary(parser *p)
 		return parse_group(p);
 	if (c == '\'' || c == '"')
 		return parse_string(p);
-	if (is_digit(c) || (c == '.' && is_digit(s[at + 1])))
+	if (saola__expr_is_digit(c) || (c == '.' && saola__expr_is_digit(s[at + 1])))
 		return parse_number(p);
 	if (c == '.') {
 		if (s[at + 1] == '.')
@@ -769,7 +429,7 @@ static int32_t parse_primary(parser *p)
 	}
 	if (c == '$')
 		return parse_ref(p);
-	if (is_name_start(c))
+	if (saola__expr_is_name_start(c))
 		return parse_call(p);
 	if (at == p->len)
 		return p->after ? perr(p, at, "expected a value after '%s'", p->after)
@@ -874,13 +534,14 @@ int saola__expr_parse(const char *src, saola__expr **out, char *err,
 		     SAOLA__EXPR_MAX_LEN);
 		goto out;
 	}
-	if ((bad = utf8_check((const unsigned char *)src, p.len)) < p.len) {
+	bad = saola__expr_utf8_check((const unsigned char *)src, p.len);
+	if (bad < p.len) {
 		perr(&p, bad, "invalid utf-8");
 		goto out;
 	}
 	p.cap = (int32_t)p.len + 1;
-	p.nodes = xmalloc((size_t)p.cap * sizeof *p.nodes);
-	p.pool = xmalloc(p.len + 1);
+	p.nodes = saola__expr_malloc((size_t)p.cap * sizeof *p.nodes);
+	p.pool = saola__expr_malloc(p.len + 1);
 	if (!p.nodes || !p.pool)
 		goto nomem;
 	skip_ws(&p);
@@ -896,7 +557,7 @@ int saola__expr_parse(const char *src, saola__expr **out, char *err,
 		     src + p.pos);
 		goto out;
 	}
-	e = xmalloc(sizeof *e + (size_t)p.nn * sizeof(node) + p.np);
+	e = saola__expr_malloc(sizeof *e + (size_t)p.nn * sizeof(node) + p.np);
 	if (!e)
 		goto nomem;
 	e->root = root;
@@ -911,14 +572,14 @@ nomem:
 	if (err && errlen)
 		snprintf(err, errlen, "out of memory");
 out:
-	xfree(p.nodes);
-	xfree(p.pool);
+	saola__expr_mfree(p.nodes);
+	saola__expr_mfree(p.pool);
 	return p.rc;
 }
 
 void saola__expr_free(saola__expr *e)
 {
-	xfree(e);
+	saola__expr_mfree(e);
 }
 
 int saola__expr_refs(const saola__expr *e,
@@ -956,5 +617,3 @@ int saola__expr_params(const saola__expr *e,
 	}
 	return 0;
 }
-
-#include "expr_eval.c"

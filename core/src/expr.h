@@ -60,4 +60,104 @@ int saola__expr_eval(const saola__expr *e, const saola__expr_env *env,
 int saola__expr_eval_bool(const saola__expr *e, const saola__expr_env *env,
                           int *out, char *err, size_t errlen);
 
+#ifdef SAOLA__EXPR_PRIVATE
+/* Private to the engine's own files (core/src/expr*.c, which define
+ * SAOLA__EXPR_PRIVATE): the parsed form, shared by parser and evaluator. */
+#include <stdint.h>
+
+enum saola__expr_op {
+	OP_NUM, OP_STR, OP_REF, OP_CUR, OP_NEG, OP_CALL,
+	OP_OR, OP_AND,                            /* n-ary, short-circuit */
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, /* binary */
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD    /* n-ary left folds */
+};
+
+enum saola__expr_fn {
+	F_NOT, F_IF, F_SELECTED, F_COUNT_SELECTED, F_COUNT, F_SUM, F_MIN, F_MAX,
+	F_ROUND, F_INT, F_NUMBER, F_STRING, F_STRING_LENGTH, F_CONCAT,
+	F_COALESCE, F_TODAY, F_TRUE, F_FALSE, F_BOOLEAN, F_FLOOR, F_CEILING,
+	F_ABS, F_CONTAINS, F_STARTS_WITH, F_SUBSTR, F_PARAM, F__COUNT
+};
+
+/* Names and argument counts (max -1: any), indexed by enum saola__expr_fn. */
+extern const struct saola__expr_fninfo {
+	const char *name;
+	int min, max;
+} saola__expr_fns[F__COUNT];
+
+/* One node; operands are a list: kid is the first, next the following. */
+typedef struct saola__expr_node {
+	uint8_t op;    /* enum saola__expr_op */
+	uint8_t fn;    /* OP_CALL: enum saola__expr_fn */
+	int32_t kid;   /* first operand, -1 for none */
+	int32_t next;  /* next operand of the parent, -1 for none */
+	uint16_t n;    /* number of operands */
+	uint16_t h;    /* height: 0 for a leaf */
+	union {
+		double num;                      /* OP_NUM */
+		struct { uint32_t off, len; } s; /* OP_STR, OP_REF: in pool */
+	} u;
+} saola__expr_node;
+
+struct saola__expr {
+	const char *pool; /* string literals and names, each NUL-terminated */
+	int32_t root;
+	int32_t nnodes;
+	saola__expr_node nodes[];
+};
+
+/* Allocation through jansson's allocator, so that one hook
+ * (json_set_alloc_funcs) controls every allocation of the engine. */
+void *saola__expr_malloc(size_t size);
+void saola__expr_mfree(void *ptr);
+
+#define SAOLA__EXPR_NUMBUF 32 /* longest number text + NUL */
+
+/* The value of n bytes of digits with at most one '.' (locale-independent). */
+double saola__expr_dec(const char *s, size_t n);
+/* XPath's number() of a string, with ODK's "YYYY-MM-DD" as days since
+ * 1970-01-01; NaN when it is not a number. */
+double saola__expr_str_num(const char *s, size_t n);
+/* Writes x as ECMAScript prints numbers (NaN, Infinity, shortest digits);
+ * returns the length. */
+size_t saola__expr_fmt_num(double x, char nb[SAOLA__EXPR_NUMBUF]);
+/* x rounded to places decimals, halves toward +infinity. */
+double saola__expr_round(double x, double places);
+
+/* The offset of the first byte of s that is not valid UTF-8, or len. */
+size_t saola__expr_utf8_check(const unsigned char *s, size_t len);
+/* Characters (code points) in valid UTF-8. */
+size_t saola__expr_utf8_count(const char *s, size_t len);
+/* The byte offset of character k (at most the count) of valid UTF-8. */
+size_t saola__expr_utf8_offset(const char *s, size_t len, size_t k);
+/* The text of a scalar JSON value: a string, a number (its digits go to
+ * nb), true or false, or "" for anything else. */
+size_t saola__expr_scalar_text(json_t *j, char nb[SAOLA__EXPR_NUMBUF],
+                               const char **s);
+/* A list's values joined by single spaces: *out is new memory (freed with
+ * saola__expr_mfree), or NULL for an empty list. */
+int saola__expr_join(json_t *a, char **out, size_t *len);
+
+static inline int saola__expr_is_space(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static inline int saola__expr_is_digit(int ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static inline int saola__expr_is_name_start(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+}
+
+static inline int saola__expr_is_name_char(int ch)
+{
+	return saola__expr_is_name_start(ch) || saola__expr_is_digit(ch) ||
+	       ch == '-' || ch == '.';
+}
+#endif /* SAOLA__EXPR_PRIVATE */
+
 #endif /* SAOLA_EXPR_H */
