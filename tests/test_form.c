@@ -392,8 +392,8 @@ static const struct {
 	 "{'name':'A','likes':'no','n_kids':0,'sum_double':0}"},
 	/* not relevant: fruits, the group's why and the whole repeat cleared */
 	{"{'name':'A','likes':'no','fruits':['fig'],'why':'x',"
-	 " 'kids':[{'kid':'k','kid_age':3}]}", SAOLA_OK, NULL,
-	 "{'name':'A','likes':'no','n_kids':0,'sum_double':0}"},
+	 " 'kids':[{'_id':'k1','kid':'k','kid_age':3},{'_id':'k2','kid':'l'}]}",
+	 SAOLA_OK, NULL, "{'name':'A','likes':'no','n_kids':0,'sum_double':0}"},
 	/* relevant: an empty select_multiple is an answer; the group is
 	 * relevant, and string-length of an unanswered why is 0 */
 	{"{'name':'A','likes':'yes','fruits':[]}", SAOLA_OK, NULL,
@@ -481,7 +481,8 @@ static const struct {
 static void test_validate(void **st)
 {
 	saola__form *f = compile_text(small_form);
-	size_t i;
+	json_t *item;
+	size_t i, k;
 
 	(void)st;
 	for (i = 0; i < sizeof small_cases / sizeof *small_cases; i++) {
@@ -507,6 +508,10 @@ static void test_validate(void **st)
 			json_decref(want);
 			json_decref(out);
 		}
+		/* the record is borrowed: its values keep their references */
+		json_array_foreach(json_object_get(rec, "kids"), k, item)
+			if (json_object_get(item, "_id"))
+				assert_int_equal(json_object_get(item, "_id")->refcount, 1);
 		json_decref(rec);
 	}
 	saola__form_free(f);

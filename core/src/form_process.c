@@ -14,6 +14,7 @@
 typedef struct rstate {
 	json_t *src;            /* the array given (borrowed), or NULL */
 	size_t n;               /* items; 0 when the repeat is not relevant */
+	size_t given;           /* items in src (the slots allocated) */
 	json_t **vals;          /* owned references, NULL when unanswered */
 	unsigned char *rel;     /* relevance of each item's fields */
 	json_t **ids;           /* each item's "_id" (borrowed), or NULL */
@@ -535,6 +536,8 @@ static int walk(proc *p, int pass)
 				rs->vals[k] = NULL;
 			}
 			rs->n = 0;
+			json_decref(rs->nodes); /* a ${repeat} seen before is stale */
+			rs->nodes = NULL;
 		}
 		for (k = 0; k < rs->n; k++) {
 			p->cur_rep = i;
@@ -724,7 +727,7 @@ int saola__form_process(const saola__form *f, json_t *data,
 				goto out;
 			}
 			reps[i].src = src;
-			reps[i].n = json_array_size(src);
+			reps[i].n = reps[i].given = json_array_size(src);
 		}
 		nvals += reps[i].n * (size_t)(r->nslots + 1);  /* + the _id */
 	}
@@ -770,7 +773,7 @@ out:
 	/* ids are borrowed; every other slot holds a reference. */
 	for (i = 0; i < f->nrepeats; i++) {
 		if (reps[i].ids)
-			memset(reps[i].ids, 0, reps[i].n * sizeof *reps[i].ids);
+			memset(reps[i].ids, 0, reps[i].given * sizeof *reps[i].ids);
 		json_decref(reps[i].nodes);
 	}
 	if (block)
