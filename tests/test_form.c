@@ -1187,6 +1187,60 @@ static void test_quick_id(void **st)
 	}
 }
 
+/* Out of memory at every allocation in turn, through jansson's allocator
+ * (which the engine uses for everything): compile and process either
+ * succeed or say SAOLA_NOMEM, never anything else, and free what they took
+ * (the sanitizers and valgrind check the leaks). */
+static long alloc_budget = -1;
+
+static void *failing_malloc(size_t size)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(size);
+}
+
+static void test_out_of_memory(void **st)
+{
+	char dir[512];
+	json_t *def, *rec = J(example);
+	long n;
+
+	(void)st;
+	snprintf(dir, sizeof dir, "%s/forms", SAOLA_TEST_SCHEMAS);
+	def = load_file(dir, "household.json");
+	for (n = 0; n < 100000; n++) {
+		saola__form *f = NULL;
+		json_t *out = NULL;
+		char err[256] = "";
+		int rc;
+
+		alloc_budget = n;
+		json_set_alloc_funcs(failing_malloc, free);
+		rc = saola__form_compile(def, &f, err, sizeof err);
+		if (rc == SAOLA_OK)
+			rc = saola__form_process(f, rec, &params, NULL, &out, err, sizeof err);
+		json_set_alloc_funcs(malloc, free);
+		alloc_budget = -1;
+		if (rc != SAOLA_OK && rc != SAOLA_NOMEM)
+			fail_msg("after %ld allocations: rc %d: %s", n, rc, err);
+		if (rc == SAOLA_NOMEM)
+			assert_null(out);
+		saola__form_free(f);
+		if (rc == SAOLA_OK) {
+			assert_string_equal(json_string_value(json_object_get(out, "classification")),
+			                    "poor");
+			json_decref(out);
+			break;
+		}
+	}
+	assert_true(n > 100); /* it did fail many times before succeeding */
+	json_decref(def);
+	json_decref(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1202,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_household_values),
 		cmocka_unit_test(test_forms_params_exist),
 		cmocka_unit_test(test_quick_id),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,6 +36,44 @@ static int fail(compiler *c, int rc, const char *fmt, ...)
 	return rc;
 }
 
+void *saola__form_zalloc(size_t size)
+{
+	json_malloc_t m;
+	json_free_t f;
+	void *p;
+
+	json_get_alloc_funcs(&m, &f);
+	p = m(size ? size : 1);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void saola__form_mfree(void *ptr)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	if (!ptr)
+		return;
+	json_get_alloc_funcs(&m, &f);
+	f(ptr);
+}
+
+/* Grows *arr of n elements of size each to cap elements. */
+static int grow_array(void **arr, size_t n, size_t cap, size_t size)
+{
+	void *p = saola__form_zalloc(cap * size);
+
+	if (!p)
+		return -1;
+	if (*arr)
+		memcpy(p, *arr, n * size);
+	saola__form_mfree(*arr);
+	*arr = p;
+	return 0;
+}
+
 static unsigned hash_name(const char *s)
 {
 	unsigned h = 2166136261u;
@@ -110,7 +148,7 @@ static int compile_choices(compiler *c, json_t *choices)
 	n = json_object_size(choices);
 	if (n == 0)
 		return SAOLA_OK;
-	f->lists = calloc(n, sizeof *f->lists);
+	f->lists = saola__form_zalloc(n * sizeof *f->lists);
 	if (!f->lists)
 		return fail(c, SAOLA_NOMEM, "choices: out of memory");
 	json_object_foreach(choices, key, list) {
@@ -120,7 +158,7 @@ static int compile_choices(compiler *c, json_t *choices)
 			return fail(c, SAOLA_INVALID,
 			            "choices.%s: expected a non-empty array", key);
 		cl->name = key;
-		cl->values = malloc(json_array_size(list) * sizeof *cl->values);
+		cl->values = saola__form_zalloc(json_array_size(list) * sizeof *cl->values);
 		if (!cl->values)
 			return fail(c, SAOLA_NOMEM, "choices: out of memory");
 		f->nlists++;
@@ -192,22 +230,13 @@ static int check_default(const saola__fdef *fd, json_t *d)
 static int grow(compiler *c)
 {
 	saola__form *f = c->f;
-	int cap = c->cap ? c->cap * 2 : 64;
-	void *p;
+	size_t n = (size_t)f->nfields, cap = c->cap ? (size_t)c->cap * 2 : 64;
 
-	p = realloc(f->fields, (size_t)cap * sizeof *f->fields);
-	if (!p)
+	if (grow_array((void **)&f->fields, n, cap, sizeof *f->fields) ||
+	    grow_array((void **)&c->paths, n, cap, sizeof *c->paths) ||
+	    grow_array((void **)&c->defs, n, cap, sizeof *c->defs))
 		return fail(c, SAOLA_NOMEM, "fields: out of memory");
-	f->fields = p;
-	p = realloc(c->paths, (size_t)cap * sizeof *c->paths);
-	if (!p)
-		return fail(c, SAOLA_NOMEM, "fields: out of memory");
-	c->paths = p;
-	p = realloc(c->defs, (size_t)cap * sizeof *c->defs);
-	if (!p)
-		return fail(c, SAOLA_NOMEM, "fields: out of memory");
-	c->defs = p;
-	c->cap = cap;
+	c->cap = (int)cap;
 	return SAOLA_OK;
 }
 
@@ -253,7 +282,7 @@ static int add_fields(compiler *c, json_t *arr, const char *prefix, int parent,
 		fd->repeat = repeat;
 		fd->rix = -1;
 		c->defs[idx] = fj;
-		c->paths[idx] = malloc(strlen(path) + 1);
+		c->paths[idx] = saola__form_zalloc(strlen(path) + 1);
 		if (c->paths[idx])
 			memcpy(c->paths[idx], path, strlen(path) + 1);
 		else
@@ -320,7 +349,7 @@ static int build_index(compiler *c)
 
 	while (size < (unsigned)f->nfields * 2)
 		size *= 2;
-	f->hash = calloc(size, sizeof *f->hash);
+	f->hash = saola__form_zalloc(size * sizeof *f->hash);
 	if (!f->hash)
 		return fail(c, SAOLA_NOMEM, "fields: out of memory");
 	f->hmask = size - 1;
@@ -371,15 +400,18 @@ static int parse_prop(compiler *c, int i, const char *prop, saola__expr **out)
 	json_t *v = json_object_get(c->defs[i], prop);
 	char msg[192];
 	refcheck r = {c->f, NULL, NULL};
+	int rc;
 
 	if (!v)
 		return SAOLA_OK;
 	if (!json_is_string(v))
 		return fail(c, SAOLA_INVALID, "%s.%s: expected an expression string",
 		            c->paths[i], prop);
-	if (saola__expr_parse(json_string_value(v), out, msg, sizeof msg) != SAOLA_OK) {
+	rc = saola__expr_parse(json_string_value(v), out, msg, sizeof msg);
+	if (rc != SAOLA_OK) {
 		*out = NULL;
-		return fail(c, SAOLA_INVALID, "%s.%s: %s", c->paths[i], prop, msg);
+		return fail(c, rc == SAOLA_NOMEM ? SAOLA_NOMEM : SAOLA_INVALID,
+		            "%s.%s: %s", c->paths[i], prop, msg);
 	}
 	if (saola__expr_refs(*out, check_ref, &r) != 0)
 		return fail(c, SAOLA_INVALID, "%s.%s: %s ${%s}", c->paths[i], prop,
@@ -501,7 +533,7 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 	c.errlen = errlen;
 	if (err && errlen)
 		err[0] = '\0';
-	f = calloc(1, sizeof *f);
+	f = saola__form_zalloc(sizeof *f);
 	if (!f)
 		return fail(&c, SAOLA_NOMEM, "form: out of memory");
 	c.f = f;
@@ -530,7 +562,7 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 			f->nrepeats++;
 	}
 	if (f->nrepeats) {
-		f->repeats = malloc((size_t)f->nrepeats * sizeof *f->repeats);
+		f->repeats = saola__form_zalloc((size_t)f->nrepeats * sizeof *f->repeats);
 		if (!f->repeats) {
 			rc = fail(&c, SAOLA_NOMEM, "form: out of memory");
 			goto out;
@@ -555,9 +587,9 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 out:
 	if (c.paths)
 		for (i = 0; i < f->nfields; i++)
-			free(c.paths[i]);
-	free(c.paths);
-	free(c.defs);
+			saola__form_mfree(c.paths[i]);
+	saola__form_mfree(c.paths);
+	saola__form_mfree(c.defs);
 	if (rc != SAOLA_OK) {
 		saola__form_free(f);
 		return rc;
@@ -579,13 +611,13 @@ void saola__form_free(saola__form *f)
 		saola__expr_free(f->fields[i].calculate);
 	}
 	for (i = 0; i < f->nlists; i++)
-		free(f->lists[i].values);
-	free(f->lists);
-	free(f->fields);
-	free(f->hash);
-	free(f->repeats);
+		saola__form_mfree(f->lists[i].values);
+	saola__form_mfree(f->lists);
+	saola__form_mfree(f->fields);
+	saola__form_mfree(f->hash);
+	saola__form_mfree(f->repeats);
 	json_decref(f->def);
-	free(f);
+	saola__form_mfree(f);
 }
 
 const char *saola__form_id(const saola__form *f)

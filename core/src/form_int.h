@@ -53,6 +53,12 @@ struct saola__form {
 	int nlists;
 };
 
+/* Zeroed memory from jansson's allocator (so that one hook,
+ * json_set_alloc_funcs, controls every allocation of the engine), or NULL;
+ * freed with saola__form_mfree (NULL is a no-op). */
+void *saola__form_zalloc(size_t size);
+void saola__form_mfree(void *ptr);
+
 /* The index of the field called name (any depth), or -1. */
 int saola__form_find(const saola__form *f, const char *name);
 

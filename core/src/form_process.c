@@ -35,6 +35,7 @@ typedef struct proc {
 	const saola__params_src *src;
 	json_t *params;         /* borrowed from src, once looked up */
 	int prc;                /* SAOLA_OK, or why param() failed */
+	int oom;                /* a callback ran out of memory */
 	char perr[160];
 	saola__expr_env env;
 	char *err;
@@ -302,6 +303,7 @@ static json_t *resolve_cb(void *ctx, const char *name, int *nodeset)
 {
 	proc *p = ctx;
 	const saola__fdef *fd;
+	json_t *v;
 	int i;
 
 	*nodeset = 0;
@@ -312,16 +314,15 @@ static json_t *resolve_cb(void *ctx, const char *name, int *nodeset)
 	if (i < 0)
 		return NULL;
 	fd = &p->f->fields[i];
-	if (fd->type == SAOLA__F_REPEAT) {
-		*nodeset = 1;
-		return items_of(p, fd);
-	}
-	if (fd->repeat < 0)
+	if (fd->repeat < 0 && fd->type != SAOLA__F_REPEAT)
 		return value_ref(p->top[fd->slot]);
-	if (fd->repeat == p->cur_rep)
+	if (fd->repeat >= 0 && fd->repeat == p->cur_rep)
 		return value_ref(*slot_of(p, fd, p->cur_item));
 	*nodeset = 1;
-	return nodeset_of(p, fd);
+	v = fd->type == SAOLA__F_REPEAT ? items_of(p, fd) : nodeset_of(p, fd);
+	if (!v)
+		p->oom = 1;
+	return v;
 }
 
 /* Finds the params of the standard in force for the record, once. */
@@ -377,13 +378,16 @@ static json_t *param_cb(void *ctx, const char *name)
 	return json_incref(v);
 }
 
-/* Turns a failed evaluation into the call's error: a param() failure says
- * why the standard is missing, anything else names the field and property. */
+/* Turns a failed evaluation (rc from the engine) into the call's error:
+ * out of memory, a param() failure saying why the standard is missing, or
+ * else the field and property that failed. */
 static int eval_failed(proc *p, const saola__fdef *fd, size_t k,
-                       const char *prop, const char *msg)
+                       const char *prop, int rc, const char *msg)
 {
 	char path[160];
 
+	if (rc == SAOLA_NOMEM || p->oom)
+		return fail(p, SAOLA_NOMEM, "record: out of memory");
 	if (p->prc != SAOLA_OK)
 		return fail(p, p->prc, "%s", p->perr);
 	field_path(p, fd, k, path, sizeof path);
@@ -394,10 +398,9 @@ static int eval_bool(proc *p, const saola__fdef *fd, size_t k,
                      const saola__expr *e, const char *prop, int *out)
 {
 	char msg[160];
+	int rc = saola__expr_eval_bool(e, &p->env, out, msg, sizeof msg);
 
-	if (saola__expr_eval_bool(e, &p->env, out, msg, sizeof msg) != SAOLA_OK)
-		return eval_failed(p, fd, k, prop, msg);
-	return SAOLA_OK;
+	return rc == SAOLA_OK ? SAOLA_OK : eval_failed(p, fd, k, prop, rc, msg);
 }
 
 /* Evaluates fd's calculate into its slot: integral numbers as integers,
@@ -407,16 +410,17 @@ static int compute(proc *p, const saola__fdef *fd, size_t k, json_t **slot)
 	char msg[160];
 	json_t *v = NULL;
 	double d;
+	int rc = saola__expr_eval(fd->calculate, &p->env, &v, msg, sizeof msg);
 
-	if (saola__expr_eval(fd->calculate, &p->env, &v, msg, sizeof msg) != SAOLA_OK)
-		return eval_failed(p, fd, k, "calculate", msg);
+	if (rc != SAOLA_OK)
+		return eval_failed(p, fd, k, "calculate", rc, msg);
 	if (json_is_real(v)) {
 		d = json_real_value(v);
 		if (d == floor(d) && fabs(d) < 9007199254740992.0) {
 			json_decref(v);
 			v = json_integer((json_int_t)d);
 			if (!v)
-				return fail(p, SAOLA_NOMEM, "%s: out of memory", fd->name);
+				return fail(p, SAOLA_NOMEM, "record: out of memory");
 		}
 	}
 	if (json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
@@ -710,7 +714,7 @@ int saola__form_process(const saola__form *f, json_t *data,
 	}
 
 	if (f->nrepeats > (int)(sizeof small / sizeof *small)) {
-		reps = calloc((size_t)f->nrepeats, sizeof *reps);
+		reps = saola__form_zalloc((size_t)f->nrepeats * sizeof *reps);
 		if (!reps)
 			return fail(&p, SAOLA_NOMEM, "record: out of memory");
 	}
@@ -733,7 +737,7 @@ int saola__form_process(const saola__form *f, json_t *data,
 	}
 	nvals += (size_t)f->nfields;  /* the nodeset cache */
 	/* One block for every slot, relevance flag and cache of this call. */
-	block = calloc(1, nvals * (sizeof(json_t *) + 1));
+	block = saola__form_zalloc(nvals * (sizeof(json_t *) + 1));
 	if (!block) {
 		rc = fail(&p, SAOLA_NOMEM, "record: out of memory");
 		goto out;
@@ -779,8 +783,8 @@ out:
 	if (block)
 		for (k = 0; k < nvals; k++)
 			json_decref(p.top[k]);
-	free(block);
+	saola__form_mfree(block);
 	if (reps != small)
-		free(reps);
+		saola__form_mfree(reps);
 	return rc;
 }
