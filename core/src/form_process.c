@@ -88,7 +88,7 @@ static void describe(const json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		break;
 	case JSON_REAL:
-		snprintf(buf, len, "%.17g", json_real_value(v));
+		snprintf(buf, len, "%.15g", json_real_value(v));
 		break;
 	case JSON_TRUE:
 		snprintf(buf, len, "true");
