@@ -1,0 +1,51 @@
+/* saola/server.h: the public API of saola-server, to run the sync server in
+ * a process of one's own (tests, an embedding program).
+ *
+ * Conventions (see STYLE.md): result codes are those of saola/core.h
+ * (SAOLA_OK is 0); handles are opaque; saola_server_stop(NULL) does
+ * nothing. */
+#ifndef SAOLA_SERVER_H
+#define SAOLA_SERVER_H
+
+#include <stddef.h>
+#include <saola/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct saola_server saola_server;
+
+typedef struct saola_server_opts {
+	const char *db_path;     /* the server database; created when missing */
+	const char *listen;      /* "HOST:PORT"; port 0 picks a free port */
+	const char *schemas;     /* forms loaded into a new database; NULL: the
+	                          * installed schemas, else the source tree's */
+	size_t max_body;         /* request body limit in bytes, as sent
+	                          * (0: 8 MiB) */
+	size_t max_inflated;     /* request body limit once decompressed
+	                          * (0: 64 MiB) */
+	int threads;             /* HTTP worker threads (0: 4) */
+} saola_server_opts;
+
+/* Opens (creating if needed) the database and starts serving HTTP in
+ * background threads. On success *out is a running server. On failure *out
+ * is still a handle (unless out of memory) whose saola_server_errmsg() says
+ * why; release it with saola_server_stop(). */
+int saola_server_start(const saola_server_opts *opts, saola_server **out);
+
+/* The TCP port the server listens on (the one picked, for port 0); 0 when
+ * the server is not running. */
+int saola_server_port(const saola_server *s);
+
+/* What the last failure was, owned by the handle; "ok" when none. */
+const char *saola_server_errmsg(const saola_server *s);
+
+/* Stops accepting connections, lets requests in progress finish (up to 30
+ * seconds), stops the threads and frees the handle. NULL is a no-op. */
+void saola_server_stop(saola_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAOLA_SERVER_H */

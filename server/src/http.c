@@ -1,0 +1,485 @@
+/* http.c: the HTTP server (GNU libmicrohttpd, a pool of worker threads):
+ * routes, authentication before the body is read, body limits, answers,
+ * and the public start/port/stop API of saola/server.h. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "saola/server.h"
+#include "auth.h"
+#include "body.h"
+#include "pool.h"
+#include "sync_handler.h"
+
+#define STOP_GRACE_SECONDS 30
+#define DRAIN_FACTOR 4   /* a body past the limit is read and dropped up to
+                          * this many times the limit, then cut */
+
+struct saola_server {
+	struct MHD_Daemon *daemon;
+	saola__pool *pool;
+	pthread_mutex_t write_lock;   /* one writer at a time (sync_handler.h) */
+	pthread_mutex_t lock;         /* guards active */
+	pthread_cond_t idle;
+	int active;                   /* requests begun and not completed */
+	int locks_made;
+	size_t max_body, max_inflated;
+	int port;
+	char errmsg[SAOLA__ERR_MAX];
+};
+
+enum route { R_NONE, R_HEALTHZ, R_FORMS, R_SYNC };
+
+/* One request's state, from its first call to its completion. */
+typedef struct request {
+	enum route route;
+	saola__user user;
+	saola__err err;         /* decided before the body was read */
+	int failed;             /* answer err once the body is in */
+	const char *allow;      /* the Allow header of a 405 */
+	int too_large;          /* the body grew past the limit */
+	unsigned char *body;
+	size_t len, cap, drained;
+} request;
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Queues a buffer (malloc()ed; the response takes it) as a JSON answer. */
+static enum MHD_Result queue(struct MHD_Connection *c, int status, unsigned char *buf,
+                             size_t len, int gzipped, const char *allow)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(buf);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") != MHD_YES ||
+	    (gzipped && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES) ||
+	    (allow && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, (unsigned int)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, int status, const json_t *v,
+                              const char *allow)
+{
+	unsigned char *buf;
+	size_t len;
+	int gz;
+
+	if (saola__body_encode(v, saola__accepts_gzip(header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING)),
+	                       &buf, &len, &gz) != SAOLA_OK)
+		return MHD_NO;
+	return queue(c, status, buf, len, gz, allow);
+}
+
+static enum MHD_Result answer_error(struct MHD_Connection *c, const saola__err *e,
+                                    const char *allow)
+{
+	json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", e->code ? e->code : "internal",
+	                      "message", e->message);
+	enum MHD_Result ret;
+
+	if (!v)
+		return MHD_NO;
+	ret = answer(c, e->status ? e->status : 500, v, allow);
+	json_decref(v);
+	return ret;
+}
+
+static enum MHD_Result answer_fail(struct MHD_Connection *c, int status, const char *code,
+                                   const char *allow, const char *message)
+{
+	saola__err e;
+
+	saola__fail(&e, status, code, "%s", message);
+	return answer_error(c, &e, allow);
+}
+
+/* Authenticates the request with a pooled connection; 0 or -1 with e. */
+static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user *u,
+                        saola__err *e)
+{
+	char err[SAOLA__ERR_MAX - 32];
+	saola__store *s = saola__pool_get(srv->pool, err, sizeof err);
+	int rc;
+
+	if (!s)
+		return saola__fail(e, 500, "internal", "database: %s", err);
+	rc = saola__authenticate(s, header(c, MHD_HTTP_HEADER_AUTHORIZATION), u, e);
+	saola__pool_put(srv->pool, s);
+	return rc;
+}
+
+static enum MHD_Result serve_healthz(struct MHD_Connection *c)
+{
+	json_t *v = json_pack("{s:b, s:s}", "ok", 1, "version", SAOLA_VERSION);
+	enum MHD_Result ret;
+
+	if (!v)
+		return MHD_NO;
+	ret = answer(c, MHD_HTTP_OK, v, NULL);
+	json_decref(v);
+	return ret;
+}
+
+static enum MHD_Result serve_forms(saola_server *srv, struct MHD_Connection *c)
+{
+	char err[SAOLA__ERR_MAX - 32];
+	saola__store *s = saola__pool_get(srv->pool, err, sizeof err);
+	json_t *forms = NULL;
+	enum MHD_Result ret;
+	saola__err e;
+	int rc;
+
+	if (!s)
+		return answer_fail(c, 500, "internal", NULL, err);
+	if ((rc = s->ops->read_begin(s)) == SAOLA_OK) {
+		rc = s->ops->forms_all(s, &forms);
+		s->ops->end(s, 1);
+	}
+	if (rc != SAOLA_OK) {
+		saola__fail(&e, 500, "internal", "forms: %s", s->ops->errmsg(s));
+		saola__pool_put(srv->pool, s);
+		return answer_error(c, &e, NULL);
+	}
+	saola__pool_put(srv->pool, s);
+	ret = answer(c, MHD_HTTP_OK, forms, NULL);
+	json_decref(forms);
+	return ret;
+}
+
+/* The first call of a request, headers read and no body yet: routes it.
+ * Only a body announced over the limit is refused at once (the client,
+ * waiting on "Expect: 100-continue", sends nothing); other refusals wait
+ * until the body is read and dropped, since a client still sending might
+ * not see an answer sent over it, and since an answer queued now closes the
+ * connection. */
+static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const char *url,
+                             const char *method, request *rq)
+{
+	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	const char *clen, *enc;
+
+	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/v1/forms") == 0) {
+		rq->route = url[1] == 'h' ? R_HEALTHZ : R_FORMS;
+		if (!get) {
+			rq->failed = 1;
+			rq->allow = "GET";
+			saola__fail(&rq->err, 405, "method_not_allowed", "%s: use GET", url);
+		}
+		return MHD_YES;
+	}
+	if (strcmp(url, "/v1/sync") != 0) {
+		rq->failed = 1;
+		saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
+		            " docs/protocol.md)", url);
+		return MHD_YES;
+	}
+	rq->route = R_SYNC;
+	if (!post) {
+		rq->failed = 1;
+		rq->allow = "POST";
+		saola__fail(&rq->err, 405, "method_not_allowed", "/v1/sync: use POST");
+		return MHD_YES;
+	}
+	clen = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (clen && strtoull(clen, NULL, 10) > srv->max_body) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "body: %.30s bytes is over the limit of %zu bytes", clen,
+		         srv->max_body);
+		return answer_fail(c, 413, "too_large", NULL, msg);
+	}
+	enc = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (!saola__encoding_known(enc)) {
+		rq->failed = 1;
+		saola__fail(&rq->err, 400, "bad_encoding",
+		            "content-encoding %.100s is not supported (send gzip, deflate or none)",
+		            enc);
+	} else if (authenticate(srv, c, &rq->user, &rq->err) != 0) {
+		rq->failed = 1;
+	}
+	return MHD_YES;
+}
+
+/* Takes a piece of the body; past the limit, drops it (and cuts the
+ * connection when the sender goes on far past it). */
+static enum MHD_Result take(saola_server *srv, request *rq, const char *data, size_t n)
+{
+	if (rq->route != R_SYNC || rq->failed || rq->too_large) {
+		rq->drained += n;
+		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
+	}
+	if (n > srv->max_body - rq->len) {
+		rq->too_large = 1;
+		free(rq->body);
+		rq->body = NULL;
+		rq->drained = rq->len + n;
+		rq->len = rq->cap = 0;
+		return MHD_YES;
+	}
+	if (rq->len + n > rq->cap) {
+		size_t want = rq->cap ? rq->cap * 2 : 64 * 1024;
+		unsigned char *grown;
+		while (want < rq->len + n)
+			want *= 2;
+		if (want > srv->max_body)
+			want = srv->max_body;
+		if (!(grown = realloc(rq->body, want)))
+			return MHD_NO;
+		rq->body = grown;
+		rq->cap = want;
+	}
+	memcpy(rq->body + rq->len, data, n);
+	rq->len += n;
+	return MHD_YES;
+}
+
+/* The whole body is in: runs the sync. */
+static enum MHD_Result finish_sync(saola_server *srv, struct MHD_Connection *c, request *rq)
+{
+	char err[SAOLA__ERR_MAX - 32];
+	saola__sync_env env;
+	json_t *req = NULL, *res = NULL;
+	saola__err e;
+	enum MHD_Result ret;
+
+	if (rq->too_large) {
+		saola__fail(&e, 413, "too_large", "body: over the limit of %zu bytes", srv->max_body);
+		return answer_error(c, &e, NULL);
+	}
+	if (saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING), rq->body, rq->len,
+	                       srv->max_inflated, &req, &e) != 0)
+		return answer_error(c, &e, NULL);
+	free(rq->body);
+	rq->body = NULL;
+	env.write_lock = &srv->write_lock;
+	if (!(env.store = saola__pool_get(srv->pool, err, sizeof err))) {
+		json_decref(req);
+		return answer_fail(c, 500, "internal", NULL, err);
+	}
+	if (saola__sync_run(&env, &rq->user, req, 0, &res, &e) != 0) {
+		saola__pool_put(srv->pool, env.store);
+		json_decref(req);
+		return answer_error(c, &e, NULL);
+	}
+	saola__pool_put(srv->pool, env.store);
+	json_decref(req);
+	ret = answer(c, MHD_HTTP_OK, res, NULL);
+	json_decref(res);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size,
+                                  void **req_cls)
+{
+	saola_server *srv = cls;
+	request *rq = *req_cls;
+
+	(void)version;
+	if (!rq) {
+		if (!(rq = calloc(1, sizeof *rq)))
+			return MHD_NO;
+		*req_cls = rq;
+		pthread_mutex_lock(&srv->lock);
+		srv->active++;
+		pthread_mutex_unlock(&srv->lock);
+		return begin(srv, c, url, method, rq);
+	}
+	if (*upload_size > 0) {
+		enum MHD_Result ret = take(srv, rq, upload_data, *upload_size);
+		*upload_size = 0;
+		return ret;
+	}
+	if (rq->failed)
+		return answer_error(c, &rq->err, rq->allow);
+	switch (rq->route) {
+	case R_HEALTHZ:
+		return serve_healthz(c);
+	case R_FORMS:
+		if (authenticate(srv, c, &rq->user, &rq->err) != 0)
+			return answer_error(c, &rq->err, NULL);
+		return serve_forms(srv, c);
+	case R_SYNC:
+		return finish_sync(srv, c, rq);
+	default:
+		return MHD_NO;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	saola_server *srv = cls;
+	request *rq = *req_cls;
+
+	(void)c;
+	(void)toe;
+	if (!rq)
+		return;
+	free(rq->body);
+	free(rq);
+	*req_cls = NULL;
+	pthread_mutex_lock(&srv->lock);
+	if (--srv->active == 0)
+		pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* "HOST:PORT" (HOST may be "[v6]") to a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *ipv6,
+                        char *err, size_t errlen)
+{
+	const char *colon = listen ? strrchr(listen, ':') : NULL;
+	struct addrinfo hints, *res = NULL;
+	char host[256], port[16];
+	size_t hlen;
+	int rc;
+
+	if (!colon || colon == listen || strlen(colon + 1) == 0 ||
+	    strlen(colon + 1) >= sizeof port || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atol(colon + 1) > 65535) {
+		snprintf(err, errlen, "listen address \"%s\": expected HOST:PORT, as"
+		         " 127.0.0.1:8080 (port 0 picks a free one)", listen ? listen : "");
+		return -1;
+	}
+	hlen = (size_t)(colon - listen);
+	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']')
+		listen++, hlen -= 2;
+	if (hlen >= sizeof host) {
+		snprintf(err, errlen, "listen address: host name too long");
+		return -1;
+	}
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	snprintf(port, sizeof port, "%s", colon + 1);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "listen address %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*ipv6 = res->ai_family == AF_INET6;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int saola_server_start(const saola_server_opts *opts, saola_server **out)
+{
+	saola_server *srv;
+	saola__store *first = NULL;
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	int ipv6 = 0, threads, rc;
+	unsigned int flags;
+
+	*out = NULL;
+	if (!(srv = calloc(1, sizeof *srv)))
+		return SAOLA_NOMEM;
+	*out = srv;
+	snprintf(srv->errmsg, sizeof srv->errmsg, "ok");
+	if (!opts || !opts->db_path || !opts->listen) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: a database path and a listen"
+		         " address are needed");
+		return SAOLA_MISUSE;
+	}
+	pthread_mutex_init(&srv->write_lock, NULL);
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->idle, NULL);
+	srv->locks_made = 1;
+	srv->max_body = opts->max_body ? opts->max_body : SAOLA__MAX_BODY_DEFAULT;
+	srv->max_inflated = opts->max_inflated ? opts->max_inflated : SAOLA__MAX_INFLATED_DEFAULT;
+	threads = opts->threads > 0 ? opts->threads : SAOLA__THREADS_DEFAULT;
+	if (parse_listen(opts->listen, &ss, &ipv6, srv->errmsg, sizeof srv->errmsg) != 0)
+		return SAOLA_INVALID;
+	/* The first connection creates or upgrades the database before any
+	 * request comes. */
+	rc = saola__store_sqlite_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
+	                              sizeof srv->errmsg);
+	if (rc != SAOLA_OK)
+		return rc;
+	if (!(srv->pool = saola__pool_new(opts->db_path, threads, first))) {
+		saola__store_close(first);
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
+		return SAOLA_NOMEM;
+	}
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
+	        (ipv6 ? MHD_USE_IPv6 : 0);
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	        MHD_OPTION_END);
+	if (!srv->daemon) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTP server"
+		         " (address in use or not available)", opts->listen);
+		return SAOLA_NETWORK;
+	}
+	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : 0;
+	return SAOLA_OK;
+}
+
+int saola_server_port(const saola_server *s)
+{
+	return s && s->daemon ? s->port : 0;
+}
+
+const char *saola_server_errmsg(const saola_server *s)
+{
+	return s ? s->errmsg : "out of memory";
+}
+
+void saola_server_stop(saola_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon) {
+		struct timespec until;
+		MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		/* Requests in progress finish; new connections are refused. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_GRACE_SECONDS;
+		pthread_mutex_lock(&s->lock);
+		while (s->active > 0)
+			if (pthread_cond_timedwait(&s->idle, &s->lock, &until) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&s->lock);
+		MHD_stop_daemon(s->daemon);
+	}
+	saola__pool_free(s->pool);
+	if (s->locks_made) {
+		pthread_mutex_destroy(&s->write_lock);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->idle);
+	}
+	free(s);
+}

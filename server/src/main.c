@@ -1,0 +1,410 @@
+/* main.c: the saola-server command: serve, forms, users, bundles. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "saola/server.h"
+#include "bundle.h"
+#include "server_int.h"
+#include "store.h"
+#include "users.h"
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+/* The options a command takes: "--name VALUE" or "--name=VALUE", and at
+ * most one positional argument. */
+typedef struct opts {
+	const char *names[8];    /* as given: "--db" or "--db=..." */
+	size_t lens[8];          /* of the name alone */
+	const char *values[8];
+	int n;
+	const char *positional;
+} opts;
+
+static const char *opt(const opts *o, const char *name)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if (strlen(name) == o->lens[i] && strncmp(o->names[i], name, o->lens[i]) == 0)
+			return o->values[i];
+	return NULL;
+}
+
+/* Parses argv against the allowed option names (a NULL-terminated list);
+ * positional says whether one positional argument is allowed. 0, or -1
+ * after printing why. */
+static int parse(int argc, char **argv, const char *const *allowed, int positional,
+                 const char *cmd, opts *o)
+{
+	int i, k;
+
+	memset(o, 0, sizeof *o);
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *eq, *value;
+		size_t len;
+		int ok = 0;
+
+		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
+			if (!positional || o->positional) {
+				fprintf(stderr, "%s: unexpected argument \"%s\"\n", cmd, a);
+				return -1;
+			}
+			o->positional = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		for (k = 0; allowed[k]; k++)
+			if (strlen(allowed[k]) == len && strncmp(a, allowed[k], len) == 0)
+				ok = 1;
+		if (!ok) {
+			fprintf(stderr, "%s: unknown option %.*s\n", cmd, (int)len, a);
+			return -1;
+		}
+		if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			fprintf(stderr, "%s: option %s needs a value\n", cmd, a);
+			return -1;
+		}
+		if (o->n == 8) {
+			fprintf(stderr, "%s: too many options\n", cmd);
+			return -1;
+		}
+		o->names[o->n] = a;
+		o->lens[o->n] = len;
+		o->values[o->n++] = value;
+	}
+	return 0;
+}
+
+static int is_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static int usage_fail(const char *usage)
+{
+	fprintf(stderr, "usage: %s\n", usage);
+	return EXIT_USAGE;
+}
+
+/* Opens the store or says why. */
+static saola__store *open_store(const char *cmd, const char *path, const char *schemas,
+                                int create)
+{
+	saola__store *s = NULL;
+	char err[SAOLA__ERR_MAX];
+
+	if (saola__store_sqlite_open(path, schemas, create, &s, err, sizeof err) != SAOLA_OK) {
+		fprintf(stderr, "%s: %s\n", cmd, err);
+		return NULL;
+	}
+	return s;
+}
+
+static int size_opt(const char *cmd, const opts *o, const char *name, size_t *out)
+{
+	const char *v = opt(o, name);
+
+	if (v && saola__parse_size(v, out) != 0) {
+		fprintf(stderr, "%s: %s \"%s\": expected a size in bytes (K, M, G suffixes"
+		        " allowed)\n", cmd, name, v);
+		return -1;
+	}
+	return 0;
+}
+
+#define SERVE_USAGE "saola-server serve --db PATH --listen HOST:PORT [--schemas DIR]" \
+	" [--max-body SIZE] [--max-inflated SIZE] [--threads N]"
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
+		"--max-inflated", "--threads", "--upstream", "--token", NULL};
+	saola_server_opts so;
+	saola_server *srv = NULL;
+	sigset_t sigs;
+	const char *colon;
+	opts o;
+	int sig = 0, rc;
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", SERVE_USAGE);
+		return 0;
+	}
+	if (parse(argc, argv, allowed, 0, "serve", &o) != 0 || !opt(&o, "--db") ||
+	    !opt(&o, "--listen"))
+		return usage_fail(SERVE_USAGE);
+	if (opt(&o, "--upstream")) {
+		fprintf(stderr, "serve: --upstream: syncing up to another server is not"
+		        " implemented yet\n");
+		return EXIT_FAIL;
+	}
+	memset(&so, 0, sizeof so);
+	so.db_path = opt(&o, "--db");
+	so.listen = opt(&o, "--listen");
+	so.schemas = opt(&o, "--schemas");
+	if (size_opt("serve", &o, "--max-body", &so.max_body) != 0 ||
+	    size_opt("serve", &o, "--max-inflated", &so.max_inflated) != 0)
+		return EXIT_USAGE;
+	if (opt(&o, "--threads") && (so.threads = atoi(opt(&o, "--threads"))) <= 0) {
+		fprintf(stderr, "serve: --threads: expected a number above 0\n");
+		return EXIT_USAGE;
+	}
+	/* The worker threads inherit a mask without these; this thread waits
+	 * for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = saola_server_start(&so, &srv)) != SAOLA_OK) {
+		fprintf(stderr, "serve: %s\n", saola_server_errmsg(srv));
+		saola_server_stop(srv);
+		return EXIT_FAIL;
+	}
+	colon = strrchr(so.listen, ':');
+	printf("listening on http://%.*s:%d\n", (int)(colon - so.listen), so.listen,
+	       saola_server_port(srv));
+	fflush(stdout);
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	fprintf(stderr, "serve: %s: stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+	saola_server_stop(srv);
+	return 0;
+}
+
+#define FORMS_USAGE "saola-server forms load --db PATH [--schemas DIR]"
+
+static int cmd_forms(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--schemas", NULL};
+	saola__store *s;
+	const char *dir;
+	opts o;
+	int n = 0, rc;
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", FORMS_USAGE);
+		return 0;
+	}
+	if (argc < 1 || strcmp(argv[0], "load") != 0 ||
+	    parse(argc - 1, argv + 1, allowed, 0, "forms load", &o) != 0 || !opt(&o, "--db"))
+		return usage_fail(FORMS_USAGE);
+	dir = saola__schemas_dir(opt(&o, "--schemas"));
+	if (!(s = open_store("forms load", opt(&o, "--db"), dir, 1)))
+		return EXIT_FAIL;
+	rc = s->ops->forms_load(s, dir, &n);
+	if (rc != SAOLA_OK)
+		fprintf(stderr, "forms load: %s\n", s->ops->errmsg(s));
+	else
+		printf("loaded %d form%s from %s\n", n, n == 1 ? "" : "s", dir);
+	saola__store_close(s);
+	return rc == SAOLA_OK ? 0 : EXIT_FAIL;
+}
+
+#define USER_USAGE \
+	"saola-server user add --db PATH --name NAME --role ROLE --area CODE\n" \
+	"       saola-server user list --db PATH\n" \
+	"       saola-server user revoke --db PATH --name NAME\n" \
+	"roles: surveyor, commune, district, province, admin; areas: unit codes of\n" \
+	"2 (province), 3 (district) or 5 (commune) digits (an admin needs none)"
+
+static int user_list(saola__store *s)
+{
+	json_t *users = NULL, *u;
+	saola__err e;
+	size_t i;
+
+	if (saola__user_list_all(s, &users, &e) != 0) {
+		fprintf(stderr, "user list: %s\n", e.message);
+		return EXIT_FAIL;
+	}
+	printf("%-20s %-9s %-6s %-20s %-20s %-20s %s\n", "NAME", "ROLE", "AREA", "CREATED",
+	       "REVOKED", "LAST SYNC", "DEVICES");
+	json_array_foreach(users, i, u) {
+		const char *revoked = json_string_value(json_object_get(u, "revoked"));
+		const char *last = json_string_value(json_object_get(u, "last_sync"));
+		const char *area = json_string_value(json_object_get(u, "area"));
+		printf("%-20s %-9s %-6s %-20s %-20s %-20s %lld\n",
+		       json_string_value(json_object_get(u, "name")),
+		       json_string_value(json_object_get(u, "role")), area && *area ? area : "-",
+		       json_string_value(json_object_get(u, "created")), revoked ? revoked : "-",
+		       last ? last : "never",
+		       (long long)json_integer_value(json_object_get(u, "devices")));
+	}
+	json_decref(users);
+	return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--name", "--role", "--area", NULL};
+	const char *sub = argc > 0 ? argv[0] : "";
+	char token[SAOLA__TOKEN_HEX + 1], cmd[32];
+	saola__store *s;
+	saola__err e;
+	opts o;
+	int rc = 0, already = 0;
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", USER_USAGE);
+		return 0;
+	}
+	snprintf(cmd, sizeof cmd, "user %s", sub);
+	if ((strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "revoke")) ||
+	    parse(argc - 1, argv + 1, allowed, 0, cmd, &o) != 0 || !opt(&o, "--db") ||
+	    (strcmp(sub, "add") == 0 && (!opt(&o, "--name") || !opt(&o, "--role"))) ||
+	    (strcmp(sub, "revoke") == 0 && !opt(&o, "--name")))
+		return usage_fail(USER_USAGE);
+	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, strcmp(sub, "add") == 0)))
+		return EXIT_FAIL;
+	if (strcmp(sub, "add") == 0) {
+		rc = saola__user_create(s, opt(&o, "--name"), opt(&o, "--role"), opt(&o, "--area"),
+		                        token, &e);
+		if (rc == 0) {
+			/* The only time the token is shown: the store keeps its hash. */
+			printf("%s\n", token);
+			fflush(stdout);
+			memset(token, 0, sizeof token);
+		}
+	} else if (strcmp(sub, "revoke") == 0) {
+		rc = saola__user_revoke_name(s, opt(&o, "--name"), &already, &e);
+		if (rc == 0)
+			printf("user %s %s\n", opt(&o, "--name"),
+			       already ? "was already revoked" : "revoked");
+	} else {
+		rc = user_list(s);
+		saola__store_close(s);
+		return rc;
+	}
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+	saola__store_close(s);
+	return rc == 0 ? 0 : EXIT_FAIL;
+}
+
+#define BUNDLE_USAGE \
+	"saola-server bundle import --db PATH [--user NAME] [--max-inflated SIZE] FILE\n" \
+	"       saola-server bundle export --db PATH --user NAME FILE"
+
+static int cmd_bundle(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--user", "--max-inflated", NULL};
+	const char *sub = argc > 0 ? argv[0] : "";
+	size_t limit = SAOLA__MAX_INFLATED_DEFAULT, n = 0;
+	json_t *res = NULL;
+	saola__store *s;
+	saola__err e;
+	char cmd[32];
+	opts o;
+	int rc;
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", BUNDLE_USAGE);
+		return 0;
+	}
+	snprintf(cmd, sizeof cmd, "bundle %s", sub);
+	if ((strcmp(sub, "import") && strcmp(sub, "export")) ||
+	    parse(argc - 1, argv + 1, allowed, 1, cmd, &o) != 0 || !opt(&o, "--db") ||
+	    !o.positional || (strcmp(sub, "export") == 0 && !opt(&o, "--user")))
+		return usage_fail(BUNDLE_USAGE);
+	if (size_opt(cmd, &o, "--max-inflated", &limit) != 0)
+		return EXIT_USAGE;
+	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, 0)))
+		return EXIT_FAIL;
+	if (strcmp(sub, "import") == 0) {
+		rc = saola__bundle_import(s, o.positional, opt(&o, "--user"), limit, &res, &e);
+		if (rc == 0 && json_is_true(json_object_get(res, "duplicate")))
+			printf("%s: imported before: nothing applied now (%lld changes, %lld records"
+			       " changed then)\n", o.positional,
+			       (long long)json_integer_value(json_object_get(res, "accepted")),
+			       (long long)json_integer_value(json_object_get(res, "applied")));
+		else if (rc == 0)
+			printf("%s: %lld changes, %lld records changed, %lld conflicts logged\n",
+			       o.positional,
+			       (long long)json_integer_value(json_object_get(res, "accepted")),
+			       (long long)json_integer_value(json_object_get(res, "applied")),
+			       (long long)json_integer_value(json_object_get(res, "conflicts")));
+		json_decref(res);
+	} else {
+		rc = saola__bundle_export(s, o.positional, opt(&o, "--user"), &n, &e);
+		if (rc == 0)
+			printf("%s: %zu records for user %s\n", o.positional, n, opt(&o, "--user"));
+	}
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+	saola__store_close(s);
+	return rc == 0 ? 0 : EXIT_FAIL;
+}
+
+static int cmd_later(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "%s: not implemented yet\n", argv[0]);
+	return EXIT_FAIL;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	int skip_name;   /* pass argv from after the command's name */
+	const char *help;
+} commands[] = {
+	{"serve", cmd_serve, 1, "serve the sync API over HTTP"},
+	{"forms", cmd_forms, 1, "load forms and standards from a schemas folder"},
+	{"user", cmd_user, 1, "add, list or revoke users (tokens)"},
+	{"bundle", cmd_bundle, 1, "import a device's push bundle, export a user's pull bundle"},
+	{"report", cmd_later, 0, "reports by unit and year (not implemented yet)"},
+	{"conflicts", cmd_later, 0, "list, show and resolve conflicts (not implemented yet)"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: saola-server COMMAND --db PATH [options]\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'saola-server COMMAND --help' shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("saola-server %s\n", SAOLA_VERSION);
+		return 0;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].skip_name ? commands[i].run(argc - 2, argv + 2)
+			                             : commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "saola-server: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,92 @@
+/* pool.c: the pool of store connections that HTTP worker threads borrow. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "saola/core.h"
+
+struct saola__pool {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	char *path;
+	int size;         /* the most connections */
+	int opened;       /* connections made (idle or lent) */
+	int nidle;
+	saola__store **idle;
+};
+
+saola__pool *saola__pool_new(const char *path, int size, saola__store *first)
+{
+	saola__pool *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	if (size < 1)
+		size = 1;
+	p->size = size;
+	if (!(p->path = strdup(path)) || !(p->idle = calloc((size_t)size, sizeof *p->idle))) {
+		free(p->path);
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	if (first) {
+		p->idle[p->nidle++] = first;
+		p->opened = 1;
+	}
+	return p;
+}
+
+saola__store *saola__pool_get(saola__pool *p, char *err, size_t errlen)
+{
+	saola__store *s = NULL;
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->nidle == 0 && p->opened >= p->size)
+		pthread_cond_wait(&p->freed, &p->lock);
+	if (p->nidle > 0) {
+		s = p->idle[--p->nidle];
+		pthread_mutex_unlock(&p->lock);
+		return s;
+	}
+	p->opened++; /* reserve the slot, open outside the lock */
+	pthread_mutex_unlock(&p->lock);
+	rc = saola__store_sqlite_open(p->path, NULL, 0, &s, err, errlen);
+	if (rc != SAOLA_OK) {
+		pthread_mutex_lock(&p->lock);
+		p->opened--;
+		pthread_cond_signal(&p->freed);
+		pthread_mutex_unlock(&p->lock);
+		return NULL;
+	}
+	return s;
+}
+
+void saola__pool_put(saola__pool *p, saola__store *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->idle[p->nidle++] = s;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void saola__pool_free(saola__pool *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nidle; i++)
+		saola__store_close(p->idle[i]);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->freed);
+	free(p->idle);
+	free(p->path);
+	free(p);
+}

@@ -1,0 +1,40 @@
+/* server_int.h: what the server's files share: limits, the error that
+ * becomes an HTTP error body, and the environment a sync runs in. */
+#ifndef SAOLA_SERVER_INT_H
+#define SAOLA_SERVER_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "saola/core.h"
+
+#define SAOLA__MAX_BODY_DEFAULT     ((size_t)8 << 20)
+#define SAOLA__MAX_INFLATED_DEFAULT ((size_t)64 << 20)
+#define SAOLA__THREADS_DEFAULT      4
+#define SAOLA__PULL_LIMIT_DEFAULT   1000  /* when a request names none */
+#define SAOLA__PULL_LIMIT_MAX       5000  /* the most records in one answer */
+#define SAOLA__ERR_MAX              512
+
+/* A failure as the protocol reports it: HTTP status, machine-readable code
+ * (docs/protocol.md, "Errors") and a lowercase message saying what and why.
+ * The CLI prints just the message. */
+typedef struct saola__err {
+	int status;
+	const char *code;            /* static string */
+	char message[SAOLA__ERR_MAX];
+} saola__err;
+
+/* Fills e and returns -1 (so that callers can `return saola__fail(...)`). */
+int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The schemas folder to load into a new database: dir when given, else the
+ * installed one when it exists, else the source tree's. Static storage. */
+const char *saola__schemas_dir(const char *dir);
+
+/* Parses a size with an optional K, M or G suffix (powers of 1024);
+ * 0 on success. */
+int saola__parse_size(const char *s, size_t *out);
+
+#endif

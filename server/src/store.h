@@ -1,0 +1,149 @@
+/* store.h: the server's storage interface: users, devices, batches, records
+ * and forms behind a table of functions, so that another store (PostgreSQL
+ * for national consolidation) can sit beside the SQLite one. One store
+ * handle is one connection: not thread-safe; give each thread its own. */
+#ifndef SAOLA_STORE_H
+#define SAOLA_STORE_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "sha256.h"
+
+#define SAOLA__NAME_MAX 64   /* user names */
+#define SAOLA__AREA_MAX 8    /* unit codes: 2, 3 or 5 digits */
+#define SAOLA__DEVICE_MAX 64 /* device origin ids */
+
+typedef struct saola__store saola__store;
+typedef struct saola__store_ops saola__store_ops;
+
+/* Every store implementation starts with this. */
+struct saola__store {
+	const saola__store_ops *ops;
+};
+
+typedef struct saola__user {
+	int64_t id;
+	char name[SAOLA__NAME_MAX + 1];
+	char role[16];
+	char area[SAOLA__AREA_MAX + 1];  /* "" for an admin without one */
+	int revoked;
+} saola__user;
+
+/* The administrative units a record lies in (empty: none given). Codes
+ * longer than any unit code are kept truncated with `bad` set, so that they
+ * match no area. */
+typedef struct saola__units {
+	char province[SAOLA__AREA_MAX + 1];
+	char district[SAOLA__AREA_MAX + 1];
+	char commune[SAOLA__AREA_MAX + 1];
+	int bad;
+} saola__units;
+
+/* A stored batch: what it applied, kept to answer a replay. */
+typedef struct saola__batch_rec {
+	int found;
+	unsigned char digest[SAOLA__SHA256_LEN];
+	int64_t accepted, applied, conflicts;
+	json_t *conflicted;      /* array of record ids; owned by the caller */
+} saola__batch_rec;
+
+/* The context of one batch's changes. */
+typedef struct saola__apply_ctx {
+	const char *device;      /* the sender's origin: bare counters stand for it */
+	const saola__user *user;
+	const char *batch;
+	int64_t cursor;          /* the request's pull cursor (echo suppression) */
+	const char *now;         /* "YYYY-MM-DDTHH:MM:SSZ" */
+} saola__apply_ctx;
+
+/* What applying one change did. */
+typedef struct saola__change_result {
+	const char *record_id;   /* borrowed from the change */
+	int existed;             /* the record was stored before */
+	saola__units before;     /* its units before (when existed) */
+	saola__units after;      /* its units after */
+	int changed;             /* the stored record changed */
+	int64_t conflicts;       /* values that lost, now in the conflict log */
+	int64_t acked;           /* the highest counter of the sender's own
+	                          * versions in the change (0: none) */
+} saola__change_result;
+
+/* Result codes are saola's. apply returns SAOLA_PROTOCOL for a change of the
+ * wrong shape, SAOLA_INVALID for one that fails the form (or names an
+ * unknown form), other codes for failures of the store. Messages are in
+ * errmsg(), or in err for apply. */
+struct saola__store_ops {
+	const char *name;
+	void (*close)(saola__store *s);
+	const char *(*errmsg)(const saola__store *s);
+
+	/* A write transaction (writers are serialised), a read snapshot, and
+	 * their end: commit when ok, else roll back. */
+	int (*write_begin)(saola__store *s);
+	int (*read_begin)(saola__store *s);
+	int (*end)(saola__store *s, int ok);
+
+	/* Forms: load a schemas folder (all or nothing); the current versions
+	 * {id: version}; every current definition {"forms": [...],
+	 * "standards": [...]}. New references. */
+	int (*forms_load)(saola__store *s, const char *dir, int *count);
+	int (*forms_current)(saola__store *s, json_t **out);
+	int (*forms_all)(saola__store *s, json_t **out);
+
+	/* Users. user_by_hash finds the user whose token hash is hash (found 0
+	 * when none) and copies the stored hash to stored, for the caller to
+	 * compare in constant time. user_list: a new array of objects. */
+	int (*user_add)(saola__store *s, saola__user *u, const unsigned char *hash,
+	                const char *now);
+	int (*user_by_hash)(saola__store *s, const unsigned char *hash, saola__user *out,
+	                    unsigned char *stored, int *found);
+	int (*user_by_name)(saola__store *s, const char *name, saola__user *out, int *found);
+	int (*user_revoke)(saola__store *s, int64_t user_id, const char *now);
+	int (*user_list)(saola__store *s, json_t **out);
+
+	/* Devices. device_sync records a sync of device by user (first seen,
+	 * last sync) and raises its acked counter to at least acked; *acked_out
+	 * gets the stored value. device_user: the user a device last synced
+	 * as (found 0 when the device is unknown). user_acked: the highest acked of a user's
+	 * devices. */
+	int (*device_sync)(saola__store *s, const char *device, int64_t user_id,
+	                   int64_t acked, const char *now, int64_t *acked_out);
+	int (*device_user)(saola__store *s, const char *device, saola__user *out, int *found);
+	int (*user_acked)(saola__store *s, int64_t user_id, int64_t *out);
+
+	/* Batches, keyed by (user, batch id). */
+	int (*batch_get)(saola__store *s, int64_t user_id, const char *batch,
+	                 saola__batch_rec *out);
+	int (*batch_put)(saola__store *s, int64_t user_id, const char *batch,
+	                 const char *device, const saola__batch_rec *b, const char *now);
+
+	/* Merges one wire change (docs/protocol.md) into the stored record,
+	 * inside the caller's write transaction: checks and computes it with
+	 * the form, logs the values that lose, keeps the echo state. */
+	int (*apply)(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
+	             saola__change_result *res, char *err, size_t errlen);
+
+	/* Appends to records (an array) the wire records of area (NULL: every
+	 * record) whose change sequence is above cursor, oldest first, at most
+	 * limit, leaving out those that device (may be NULL) brought to their
+	 * current state itself. *next is the cursor to give back, *more whether
+	 * records remain. Inside a read snapshot. */
+	int (*pull)(saola__store *s, const char *area, const char *device, int64_t cursor,
+	            int limit, json_t *records, int64_t *next, int *more);
+};
+
+/* Opens the SQLite store at path, creating the database when create is set
+ * (and loading the forms of schemas into a new one), and upgrading the
+ * server's tables. On failure returns a code and err says why; *out NULL. */
+int saola__store_sqlite_open(const char *path, const char *schemas, int create,
+                             saola__store **out, char *err, size_t errlen);
+
+/* Closes a store; NULL is a no-op. */
+void saola__store_close(saola__store *s);
+
+/* The units of a record (its province, district, commune fields). */
+void saola__units_set(saola__units *u, const char *province, const char *district,
+                      const char *commune);
+
+#endif

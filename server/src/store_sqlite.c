@@ -1,0 +1,525 @@
+/* store_sqlite.c: the SQLite store: a core database (records, forms,
+ * standards) plus the server's own tables, created by the server's own
+ * migration steps keyed on the meta value 'server_schema'; transactions and
+ * forms. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "server_int.h"
+#include "store_sqlite.h"
+
+/* Step N takes the server's tables from server_schema N-1 to N. Steps are
+ * never edited once released, only added. */
+static const char *const migrations[] = {
+	/* 1: users, devices, batches, the conflict log, echo suppression, and
+	 * indexes for pulls by area. */
+	"CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL, area TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL, revoked_at TEXT);"
+	"CREATE TABLE devices(origin TEXT PRIMARY KEY NOT NULL,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id), first_seen TEXT NOT NULL,"
+	"  last_sync TEXT NOT NULL, acked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE INDEX devices_user ON devices(user_id);"
+	"CREATE TABLE batches(user_id INTEGER NOT NULL, batch TEXT NOT NULL,"
+	"  device TEXT NOT NULL, digest BLOB NOT NULL, accepted INTEGER NOT NULL,"
+	"  applied INTEGER NOT NULL, conflicts INTEGER NOT NULL,"
+	"  conflicted TEXT NOT NULL, at TEXT NOT NULL,"
+	"  PRIMARY KEY(user_id, batch)) WITHOUT ROWID;"
+	"CREATE TABLE conflicts(id INTEGER PRIMARY KEY, record_id TEXT NOT NULL,"
+	"  path TEXT NOT NULL, lost_value TEXT, lost_version TEXT NOT NULL,"
+	"  kept_value TEXT, kept_version TEXT NOT NULL,"
+	"  stored_lost INTEGER NOT NULL, device TEXT, user_id INTEGER, batch TEXT,"
+	"  at TEXT NOT NULL, resolved_at TEXT, resolved_by TEXT, resolution TEXT);"
+	"CREATE INDEX conflicts_record ON conflicts(record_id);"
+	"CREATE TABLE record_echo(record_id TEXT PRIMARY KEY NOT NULL,"
+	"  device TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX records_province_seq ON records(province, seq);"
+	"CREATE INDEX records_district_seq ON records(district, seq);"
+	"CREATE INDEX records_commune_seq ON records(commune, seq);",
+};
+
+#define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
+
+/* A new area's records are looked up by (unit, seq); the echo test is a
+ * primary-key probe. ?1 cursor, ?2 device or NULL, ?3 unit, ?4 limit. */
+#define PULL_SQL(where)                                                     \
+	"SELECT r.id, r.seq FROM records r WHERE " where " r.seq > ?1"     \
+	" AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM record_echo e"       \
+	"  WHERE e.record_id = r.id AND e.device = ?2 AND e.seq = r.seq))"  \
+	" ORDER BY r.seq LIMIT ?4"
+
+static const char *const stmt_sql[SQ_COUNT] = {
+	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[SQ_USER_BY_HASH] =
+		"SELECT id, name, role, area, revoked_at IS NOT NULL, token_hash"
+		" FROM users WHERE token_hash = ?1",
+	[SQ_USER_BY_NAME] =
+		"SELECT id, name, role, area, revoked_at IS NOT NULL"
+		" FROM users WHERE name = ?1",
+	[SQ_DEVICE_SYNC] =
+		"INSERT INTO devices(origin, user_id, first_seen, last_sync, acked)"
+		" VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT(origin) DO UPDATE SET"
+		" user_id = excluded.user_id, last_sync = excluded.last_sync,"
+		" acked = max(acked, excluded.acked) RETURNING acked",
+	[SQ_DEVICE_USER] =
+		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL"
+		" FROM devices d JOIN users u ON u.id = d.user_id WHERE d.origin = ?1",
+	[SQ_USER_ACKED] = "SELECT coalesce(max(acked), 0) FROM devices WHERE user_id = ?1",
+	[SQ_BATCH_GET] =
+		"SELECT digest, accepted, applied, conflicts, conflicted FROM batches"
+		" WHERE user_id = ?1 AND batch = ?2",
+	[SQ_BATCH_PUT] =
+		"INSERT INTO batches(user_id, batch, device, digest, accepted, applied,"
+		" conflicts, conflicted, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQ_REC_BEFORE] =
+		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq"
+		" FROM records r LEFT JOIN record_echo e ON e.record_id = r.id"
+		" WHERE r.id = ?1",
+	[SQ_REC_AFTER] = "SELECT seq, province, district, commune FROM records WHERE id = ?1",
+	[SQ_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
+	[SQ_ECHO_SET] =
+		"INSERT INTO record_echo(record_id, device, seq) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT(record_id) DO UPDATE SET device = excluded.device,"
+		" seq = excluded.seq",
+	[SQ_CONFLICT_ADD] =
+		"INSERT INTO conflicts(record_id, path, lost_value, lost_version,"
+		" kept_value, kept_version, stored_lost, device, user_id, batch, at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[SQ_PULL_ALL] = PULL_SQL(""),
+	[SQ_PULL_PROVINCE] = PULL_SQL("r.province = ?3 AND"),
+	[SQ_PULL_DISTRICT] = PULL_SQL("r.district = ?3 AND"),
+	[SQ_PULL_COMMUNE] = PULL_SQL("r.commune = ?3 AND"),
+};
+
+int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int saola__sq_sql_fail(sq_store *s, const char *what)
+{
+	int code = sqlite3_errcode(s->db->sql) & 0xff;
+	int rc = code == SQLITE_BUSY || code == SQLITE_LOCKED ? SAOLA_BUSY
+	       : code == SQLITE_NOMEM ? SAOLA_NOMEM
+	       : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? SAOLA_CORRUPT
+	       : code == SQLITE_READONLY ? SAOLA_READONLY
+	       : code == SQLITE_IOERR || code == SQLITE_FULL ? SAOLA_IO
+	       : SAOLA_ERROR;
+
+	return saola__sq_fail(s, rc, "%s: %s", what, sqlite3_errmsg(s->db->sql));
+}
+
+/* Copies the core's message after a failed core call; returns rc. */
+static int core_fail(sq_store *s, int rc)
+{
+	return saola__sq_fail(s, rc, "%s", saola_errmsg(s->db));
+}
+
+sqlite3_stmt *saola__sq_stmt(sq_store *s, sq_stmt_id id)
+{
+	sqlite3_stmt *st = s->stmt[id];
+
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	if (sqlite3_prepare_v3(s->db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+	                       &st, NULL) != SQLITE_OK) {
+		saola__sq_sql_fail(s, "store: prepare");
+		return NULL;
+	}
+	s->stmt[id] = st;
+	return st;
+}
+
+static int meta_int(sq_store *s, const char *key, int64_t *out)
+{
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_META_GET);
+	int step;
+
+	*out = 0;
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return saola__sq_sql_fail(s, "store: meta");
+	return SAOLA_OK;
+}
+
+static int meta_set_int(sq_store *s, const char *key, int64_t value)
+{
+	if (saola__meta_set_int(s->db, key, value) != SAOLA_OK)
+		return core_fail(s, saola_errcode(s->db));
+	return SAOLA_OK;
+}
+
+/* Forgets compiled forms when another connection (or process) has loaded
+ * forms since this one compiled them. */
+static int forms_check(sq_store *s)
+{
+	int64_t gen;
+	int rc = meta_int(s, "server_forms_gen", &gen);
+
+	if (rc == SAOLA_OK && gen != s->forms_gen) {
+		saola__forms_forget(s->db);
+		s->forms_gen = gen;
+	}
+	return rc;
+}
+
+static int sq_write_begin(saola__store *base)
+{
+	sq_store *s = (sq_store *)base;
+	int rc;
+
+	if (s->txn)
+		return saola__sq_fail(s, SAOLA_MISUSE, "store: a transaction is already open");
+	if ((rc = saola_begin(s->db)) != SAOLA_OK)
+		return core_fail(s, rc);
+	s->txn = 1;
+	/* The handle caches the Lamport clock, which also numbers the change
+	 * sequence; another connection may have moved it since. */
+	if ((rc = saola__meta_get_int(s->db, "clock", &s->db->clock)) != SAOLA_OK)
+		rc = core_fail(s, rc);
+	if (rc == SAOLA_OK)
+		rc = forms_check(s);
+	if (rc != SAOLA_OK) {
+		saola_rollback(s->db);
+		s->txn = 0;
+	}
+	return rc;
+}
+
+static int sq_read_begin(saola__store *base)
+{
+	sq_store *s = (sq_store *)base;
+	int rc;
+
+	if (s->txn)
+		return saola__sq_fail(s, SAOLA_MISUSE, "store: a transaction is already open");
+	if (sqlite3_exec(s->db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return saola__sq_sql_fail(s, "store: begin");
+	s->txn = 2;
+	/* The first read starts the snapshot that the whole pull sees. */
+	if ((rc = forms_check(s)) != SAOLA_OK) {
+		sqlite3_exec(s->db->sql, "ROLLBACK", NULL, NULL, NULL);
+		s->txn = 0;
+	}
+	return rc;
+}
+
+static int sq_end(saola__store *base, int ok)
+{
+	sq_store *s = (sq_store *)base;
+	int txn = s->txn, rc = SAOLA_OK;
+
+	s->txn = 0;
+	if (txn == 1) {
+		if (ok) {
+			if ((rc = saola_commit(s->db)) != SAOLA_OK)
+				return core_fail(s, rc);
+		} else {
+			saola_rollback(s->db);
+		}
+	} else if (txn == 2) {
+		sqlite3_exec(s->db->sql, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+/* Loads a schemas folder and bumps the forms generation in the same
+ * transaction, so that every connection recompiles its forms. */
+static int sq_forms_load(saola__store *base, const char *dir, int *count)
+{
+	sq_store *s = (sq_store *)base;
+	int64_t gen = 0;
+	int rc, own = !s->txn;
+
+	if (own && (rc = sq_write_begin(base)) != SAOLA_OK)
+		return rc;
+	if ((rc = saola_forms_load_dir(s->db, dir, count)) != SAOLA_OK)
+		rc = core_fail(s, rc);
+	if (rc == SAOLA_OK && (rc = meta_int(s, "server_forms_gen", &gen)) == SAOLA_OK)
+		rc = meta_set_int(s, "server_forms_gen", gen + 1);
+	if (own) {
+		int end = sq_end(base, rc == SAOLA_OK);
+		if (rc == SAOLA_OK)
+			rc = end;
+	}
+	saola__forms_forget(s->db);
+	return rc;
+}
+
+static int sq_forms_current(saola__store *base, json_t **out)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = NULL;
+	json_t *res = json_object();
+	int step, rc = SAOLA_OK;
+
+	*out = NULL;
+	if (!res)
+		return saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
+	if (sqlite3_prepare_v2(s->db->sql, "SELECT id, version FROM forms WHERE current = 1"
+	                       " ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(res);
+		return saola__sq_sql_fail(s, "forms");
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_object_set_new(res, (const char *)sqlite3_column_text(st, 0),
+		        json_string((const char *)sqlite3_column_text(st, 1))) != 0) {
+			rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
+			break;
+		}
+	if (rc == SAOLA_OK && step != SQLITE_DONE)
+		rc = saola__sq_sql_fail(s, "forms");
+	sqlite3_finalize(st);
+	if (rc != SAOLA_OK) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
+	return SAOLA_OK;
+}
+
+/* Appends the parsed definitions that sql selects to arr. */
+static int definitions(sq_store *s, const char *sql, json_t *arr)
+{
+	sqlite3_stmt *st = NULL;
+	int step, rc = SAOLA_OK;
+
+	if (sqlite3_prepare_v2(s->db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return saola__sq_sql_fail(s, "forms");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *def = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+		if (!def) {
+			rc = saola__sq_fail(s, SAOLA_CORRUPT, "forms: a stored definition is not JSON");
+			break;
+		}
+		if (json_array_append_new(arr, def) != 0) {
+			rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
+			break;
+		}
+	}
+	if (rc == SAOLA_OK && step != SQLITE_DONE)
+		rc = saola__sq_sql_fail(s, "forms");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_forms_all(saola__store *base, json_t **out)
+{
+	sq_store *s = (sq_store *)base;
+	json_t *forms = json_array(), *standards = json_array(), *res = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!forms || !standards) {
+		rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
+		goto out;
+	}
+	rc = definitions(s, "SELECT definition FROM forms WHERE current = 1 ORDER BY id", forms);
+	if (rc == SAOLA_OK)
+		rc = definitions(s, "SELECT definition FROM standards ORDER BY family, valid_from",
+		                 standards);
+	if (rc != SAOLA_OK)
+		goto out;
+	if (!(res = json_pack("{s:O, s:O}", "forms", forms, "standards", standards)))
+		rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
+	*out = res;
+out:
+	json_decref(forms);
+	json_decref(standards);
+	return rc;
+}
+
+static const char *sq_errmsg(const saola__store *base)
+{
+	return ((const sq_store *)base)->errmsg;
+}
+
+static void sq_close(saola__store *base)
+{
+	sq_store *s = (sq_store *)base;
+	int i;
+
+	if (!s)
+		return;
+	if (s->txn)
+		sq_end(base, 0);
+	for (i = 0; i < SQ_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	saola_close(s->db);
+	free(s);
+}
+
+static const saola__store_ops sq_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.errmsg = sq_errmsg,
+	.write_begin = sq_write_begin,
+	.read_begin = sq_read_begin,
+	.end = sq_end,
+	.forms_load = sq_forms_load,
+	.forms_current = sq_forms_current,
+	.forms_all = sq_forms_all,
+	.user_add = saola__sq_user_add,
+	.user_by_hash = saola__sq_user_by_hash,
+	.user_by_name = saola__sq_user_by_name,
+	.user_revoke = saola__sq_user_revoke,
+	.user_list = saola__sq_user_list,
+	.device_sync = saola__sq_device_sync,
+	.device_user = saola__sq_device_user,
+	.user_acked = saola__sq_user_acked,
+	.batch_get = saola__sq_batch_get,
+	.batch_put = saola__sq_batch_put,
+	.apply = saola__sq_apply,
+	.pull = saola__sq_pull,
+};
+
+/* Brings the server's tables up to date, one step per transaction; the
+ * version is read again inside the transaction, so that two processes
+ * opening a new database at once do not both run a step. Sets *fresh when
+ * the first step ran here. */
+static int migrate(sq_store *s, int *fresh)
+{
+	int64_t v;
+	int rc;
+
+	*fresh = 0;
+	for (;;) {
+		if ((rc = meta_int(s, "server_schema", &v)) != SAOLA_OK)
+			return rc;
+		if (v > SERVER_SCHEMA_LATEST)
+			return saola__sq_fail(s, SAOLA_TOONEW,
+			        "the database was made by a newer saola-server (server schema %lld;"
+			        " this build knows up to %lld): update saola-server",
+			        (long long)v, (long long)SERVER_SCHEMA_LATEST);
+		if (v == SERVER_SCHEMA_LATEST)
+			return SAOLA_OK;
+		if ((rc = saola_begin(s->db)) != SAOLA_OK)
+			return core_fail(s, rc);
+		rc = meta_int(s, "server_schema", &v);
+		if (rc == SAOLA_OK && v < SERVER_SCHEMA_LATEST) {
+			if (sqlite3_exec(s->db->sql, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+				rc = saola__sq_sql_fail(s, "server schema upgrade");
+			if (rc == SAOLA_OK)
+				rc = meta_set_int(s, "server_schema", v + 1);
+			if (rc == SAOLA_OK && v == 0)
+				*fresh = 1;
+		}
+		if (rc != SAOLA_OK) {
+			saola_rollback(s->db);
+			return rc;
+		}
+		if ((rc = saola_commit(s->db)) != SAOLA_OK)
+			return core_fail(s, rc);
+	}
+}
+
+static int forms_count(sq_store *s, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SAOLA_OK;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db->sql, "SELECT count(*) FROM forms", -1, &st, NULL) ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		rc = saola__sq_sql_fail(s, "forms");
+	else
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int saola__store_sqlite_open(const char *path, const char *schemas, int create,
+                             saola__store **out, char *err, size_t errlen)
+{
+	sq_store *s;
+	struct stat sb;
+	int64_t nforms;
+	int rc, fresh = 0;
+
+	*out = NULL;
+	if (!path || !*path) {
+		snprintf(err, errlen, "no database path (--db PATH)");
+		return SAOLA_MISUSE;
+	}
+	if (!create && stat(path, &sb) != 0) {
+		snprintf(err, errlen, "database %s: no such file (create it with 'saola-server"
+		         " serve' or 'saola-server user add')", path);
+		return SAOLA_NOTFOUND;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		snprintf(err, errlen, "out of memory");
+		return SAOLA_NOMEM;
+	}
+	s->base.ops = &sq_ops;
+	if ((rc = saola_open(path, SAOLA_OPEN_CREATE, &s->db)) != SAOLA_OK) {
+		snprintf(err, errlen, "database: %s", s->db ? saola_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	/* A big page cache, so that a batch of thousands of households does not
+	 * spill pages to the WAL before it commits. */
+	sqlite3_exec(s->db->sql, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
+	if ((rc = migrate(s, &fresh)) != SAOLA_OK ||
+	    (rc = forms_count(s, &nforms)) != SAOLA_OK) {
+		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
+		goto fail;
+	}
+	if (fresh && nforms == 0) {
+		const char *dir = saola__schemas_dir(schemas);
+		if ((rc = sq_forms_load(&s->base, dir, NULL)) != SAOLA_OK) {
+			snprintf(err, errlen, "database %s: loading forms from %s: %s", path, dir,
+			         s->errmsg);
+			goto fail;
+		}
+	}
+	if ((rc = meta_int(s, "server_forms_gen", &s->forms_gen)) != SAOLA_OK) {
+		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
+		goto fail;
+	}
+	*out = &s->base;
+	return SAOLA_OK;
+fail:
+	sq_close(&s->base);
+	return rc;
+}
+
+void saola__store_close(saola__store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+void saola__units_set(saola__units *u, const char *province, const char *district,
+                      const char *commune)
+{
+	const char *src[3] = {province, district, commune};
+	char *dst[3] = {u->province, u->district, u->commune};
+	int i;
+
+	u->bad = 0;
+	for (i = 0; i < 3; i++) {
+		size_t n = src[i] ? strlen(src[i]) : 0;
+		if (n > SAOLA__AREA_MAX) {
+			u->bad = 1;
+			n = SAOLA__AREA_MAX;
+		}
+		memcpy(dst[i], src[i] ? src[i] : "", n);
+		dst[i][n] = '\0';
+	}
+}

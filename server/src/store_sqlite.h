@@ -1,0 +1,75 @@
+/* store_sqlite.h: the SQLite store's connection, shared by its files. */
+#ifndef SAOLA_STORE_SQLITE_H
+#define SAOLA_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "saola_int.h"
+#include "store.h"
+
+/* Prepared statements kept for the life of the connection. */
+typedef enum sq_stmt_id {
+	SQ_META_GET,
+	SQ_USER_BY_HASH,
+	SQ_USER_BY_NAME,
+	SQ_DEVICE_SYNC,
+	SQ_DEVICE_USER,
+	SQ_USER_ACKED,
+	SQ_BATCH_GET,
+	SQ_BATCH_PUT,
+	SQ_REC_BEFORE,
+	SQ_REC_AFTER,
+	SQ_MAX_SEQ,
+	SQ_ECHO_SET,
+	SQ_CONFLICT_ADD,
+	SQ_PULL_ALL,
+	SQ_PULL_PROVINCE,
+	SQ_PULL_DISTRICT,
+	SQ_PULL_COMMUNE,
+	SQ_COUNT
+} sq_stmt_id;
+
+typedef struct sq_store {
+	saola__store base;
+	saola *db;               /* a core database: records, forms, standards */
+	sqlite3_stmt *stmt[SQ_COUNT];
+	int64_t forms_gen;       /* the forms generation the cache was built at */
+	int txn;                 /* 0 none, 1 write, 2 read */
+	char errmsg[SAOLA__ERRMSG_MAX];
+} sq_store;
+
+/* A cached statement, reset, bindings cleared; NULL on failure (errmsg). */
+sqlite3_stmt *saola__sq_stmt(sq_store *s, sq_stmt_id id);
+
+/* Records a failure with a formatted message; returns rc. */
+int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Records a SQLite failure: "what: sqlite's message"; returns a saola code. */
+int saola__sq_sql_fail(sq_store *s, const char *what);
+
+/* The record operations (store_sqlite_records.c). */
+int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
+                    saola__change_result *res, char *err, size_t errlen);
+int saola__sq_pull(saola__store *base, const char *area, const char *device,
+                   int64_t cursor, int limit, json_t *records, int64_t *next, int *more);
+
+/* Users, devices and batches (store_sqlite_users.c). */
+int saola__sq_user_add(saola__store *base, saola__user *u, const unsigned char *hash,
+                       const char *now);
+int saola__sq_user_by_hash(saola__store *base, const unsigned char *hash, saola__user *out,
+                           unsigned char *stored, int *found);
+int saola__sq_user_by_name(saola__store *base, const char *name, saola__user *out,
+                           int *found);
+int saola__sq_user_revoke(saola__store *base, int64_t user_id, const char *now);
+int saola__sq_user_list(saola__store *base, json_t **out);
+int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
+                          int64_t acked, const char *now, int64_t *acked_out);
+int saola__sq_device_user(saola__store *base, const char *device, saola__user *out,
+                          int *found);
+int saola__sq_user_acked(saola__store *base, int64_t user_id, int64_t *out);
+int saola__sq_batch_get(saola__store *base, int64_t user_id, const char *batch,
+                        saola__batch_rec *out);
+int saola__sq_batch_put(saola__store *base, int64_t user_id, const char *batch,
+                        const char *device, const saola__batch_rec *b, const char *now);
+
+#endif

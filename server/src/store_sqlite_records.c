@@ -1,0 +1,288 @@
+/* store_sqlite_records.c: the SQLite store's records: merging a pushed
+ * change with the core's merge (conflict log, echo state) and paging pulls
+ * by area and change sequence. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "merge.h"
+#include "wire.h"
+
+/* A column as text, "" for NULL. */
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v ? v : "";
+}
+
+typedef struct loser_ctx {
+	sq_store *s;
+	const saola__apply_ctx *ctx;
+	int64_t count;
+	int failed;            /* writing the log failed (not the merge) */
+} loser_ctx;
+
+static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
+{
+	char *text;
+
+	if (!v || json_is_null(v))
+		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
+	if (!(text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
+		return -1;
+	return sqlite3_bind_text(st, i, text, -1, free) == SQLITE_OK ? 0 : -1;
+}
+
+/* Writes one losing value to the conflict log. */
+static int log_loser(void *arg, const saola__loser *l)
+{
+	loser_ctx *lc = arg;
+	sq_store *s = lc->s;
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_CONFLICT_ADD);
+	int step;
+
+	lc->failed = 1;
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, l->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->path, -1, SQLITE_STATIC);
+	if (bind_json(st, 3, l->value) || bind_json(st, 4, l->version) ||
+	    bind_json(st, 5, l->winner) || bind_json(st, 6, l->winner_version)) {
+		sqlite3_clear_bindings(st);
+		return saola__sq_fail(s, SAOLA_NOMEM, "conflict log: out of memory");
+	}
+	sqlite3_bind_int(st, 7, l->stored_lost);
+	sqlite3_bind_text(st, 8, lc->ctx->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, lc->ctx->user->id);
+	sqlite3_bind_text(st, 10, lc->ctx->batch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, lc->ctx->now, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);  /* the JSON texts go now */
+	if (step != SQLITE_DONE)
+		return saola__sq_sql_fail(s, "conflict log");
+	lc->count++;
+	lc->failed = 0;
+	return SAOLA_OK;
+}
+
+/* The highest counter among the versions of the sender's own origin. */
+static int64_t own_max(const json_t *versions, const char *device)
+{
+	const char *k;
+	json_t *v;
+	int64_t best = 0;
+
+	json_object_foreach((json_t *)versions, k, v) {
+		const char *o = json_string_value(json_array_get(v, 1));
+		json_int_t c = json_integer_value(json_array_get(v, 0));
+		if (o && strcmp(o, device) == 0 && c > best)
+			best = c;
+	}
+	return best;
+}
+
+/* The stored record's sequence and units, and its echo row. */
+typedef struct before_row {
+	int found;
+	int64_t seq;
+	saola__units units;
+	int echo_is_device;    /* the echo row names this device ... */
+	int64_t echo_seq;      /* ... at this sequence */
+} before_row;
+
+static int read_before(sq_store *s, const char *id, const char *device, before_row *b)
+{
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_REC_BEFORE);
+	int step;
+
+	memset(b, 0, sizeof *b);
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		b->found = 1;
+		b->seq = sqlite3_column_int64(st, 0);
+		saola__units_set(&b->units, col(st, 1), col(st, 2), col(st, 3));
+		b->echo_is_device = sqlite3_column_type(st, 4) != SQLITE_NULL &&
+		                    strcmp(col(st, 4), device) == 0;
+		b->echo_seq = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return saola__sq_sql_fail(s, "read record");
+	return SAOLA_OK;
+}
+
+static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u)
+{
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_REC_AFTER);
+	int step;
+
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		saola__units_set(u, col(st, 1), col(st, 2), col(st, 3));
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return step == SQLITE_DONE
+		       ? saola__sq_fail(s, SAOLA_ERROR, "record %s: missing after the merge", id)
+		       : saola__sq_sql_fail(s, "read record");
+	return SAOLA_OK;
+}
+
+static int echo_set(sq_store *s, const char *id, const char *device, int64_t seq)
+{
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_ECHO_SET);
+	int step;
+
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return saola__sq_sql_fail(s, "echo state");
+	return SAOLA_OK;
+}
+
+int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
+                    saola__change_result *res, char *err, size_t errlen)
+{
+	sq_store *s = (sq_store *)base;
+	saola__remote r;
+	before_row before;
+	loser_ctx lc;
+	int64_t seq = 0;
+	int rc, changed = 0;
+
+	memset(res, 0, sizeof *res);
+	err[0] = '\0';
+	if (s->txn != 1)
+		return saola__sq_fail(s, SAOLA_MISUSE, "apply: no write transaction is open");
+	rc = saola__wire_decode(s->db, change, ctx->device, &r, err, errlen);
+	if (rc == SAOLA_INVALID)
+		return SAOLA_PROTOCOL; /* the change's shape: err says where */
+	if (rc == SAOLA_NOFORM)
+		return SAOLA_INVALID;
+	if (rc != SAOLA_OK) {
+		snprintf(err, errlen, "%s", saola_errmsg(s->db));
+		return rc;
+	}
+	res->record_id = r.record_id;
+	res->acked = own_max(r.versions, ctx->device);
+	if ((rc = read_before(s, r.record_id, ctx->device, &before)) != SAOLA_OK)
+		goto store_fail;
+	res->existed = before.found;
+	res->before = before.units;
+	if (!s->db->actor || strcmp(s->db->actor, ctx->user->name) != 0)
+		saola_set_actor(s->db, ctx->user->name); /* updated_by; not vital */
+	lc.s = s, lc.ctx = ctx, lc.count = 0, lc.failed = 0;
+	rc = saola__apply_remote(s->db, &r, log_loser, &lc, &changed);
+	if (rc != SAOLA_OK) {
+		if (lc.failed)
+			goto store_fail;
+		snprintf(err, errlen, "%s", saola_errmsg(s->db));
+		/* The form said no (or no standard covers the record's year). */
+		if (rc == SAOLA_INVALID || rc == SAOLA_NOTFOUND || rc == SAOLA_NOFORM)
+			rc = SAOLA_INVALID;
+		goto out;
+	}
+	res->conflicts = lc.count;
+	res->changed = changed;
+	if (!changed) {
+		res->after = before.units;
+		goto out;
+	}
+	if ((rc = read_after(s, r.record_id, &seq, &res->after)) != SAOLA_OK)
+		goto store_fail;
+	/* The device holds the new state when it had the state this change
+	 * merged into: it made the record, or had pulled it (seq within its
+	 * cursor), or had itself brought it there. */
+	if (!before.found || before.seq <= ctx->cursor ||
+	    (before.echo_is_device && before.echo_seq == before.seq))
+		if ((rc = echo_set(s, r.record_id, ctx->device, seq)) != SAOLA_OK)
+			goto store_fail;
+	goto out;
+store_fail:
+	snprintf(err, errlen, "%s", s->errmsg);
+out:
+	saola__wire_remote_free(&r);
+	return rc;
+}
+
+int saola__sq_pull(saola__store *base, const char *area, const char *device,
+                   int64_t cursor, int limit, json_t *records, int64_t *next, int *more)
+{
+	sq_store *s = (sq_store *)base;
+	sq_stmt_id which;
+	sqlite3_stmt *st;
+	int64_t last = cursor, max_seq = 0;
+	int step, n = 0, rc = SAOLA_OK;
+	size_t alen = area ? strlen(area) : 0;
+
+	*next = cursor;
+	*more = 0;
+	which = !area ? SQ_PULL_ALL
+	      : alen == 2 ? SQ_PULL_PROVINCE
+	      : alen == 3 ? SQ_PULL_DISTRICT
+	      : alen == 5 ? SQ_PULL_COMMUNE : SQ_COUNT;
+	if (which != SQ_COUNT) {
+		if (!(st = saola__sq_stmt(s, which)))
+			return SAOLA_ERROR;
+		sqlite3_bind_int64(st, 1, cursor);
+		if (device)
+			sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+		if (area)
+			sqlite3_bind_text(st, 3, area, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (int64_t)limit + 1);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			json_t *rec = NULL;
+			if (n == limit) {
+				*more = 1;
+				break;
+			}
+			rc = saola__wire_record(s->db, (const char *)sqlite3_column_text(st, 0), &rec);
+			if (rc != SAOLA_OK) {
+				rc = saola__sq_fail(s, rc, "pull: %s", saola_errmsg(s->db));
+				break;
+			}
+			if (json_array_append_new(records, rec) != 0) {
+				rc = saola__sq_fail(s, SAOLA_NOMEM, "pull: out of memory");
+				break;
+			}
+			last = sqlite3_column_int64(st, 1);
+			n++;
+		}
+		if (rc == SAOLA_OK && !*more && step != SQLITE_DONE)
+			rc = saola__sq_sql_fail(s, "pull");
+		sqlite3_reset(st);
+		if (rc != SAOLA_OK)
+			return rc;
+	}
+	if (*more) {
+		*next = last;
+		return SAOLA_OK;
+	}
+	/* Nothing more: the cursor moves past everything, the records of other
+	 * areas and this device's own echoes included. */
+	if (!(st = saola__sq_stmt(s, SQ_MAX_SEQ)))
+		return SAOLA_ERROR;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		max_seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return saola__sq_sql_fail(s, "pull");
+	*next = max_seq;
+	return SAOLA_OK;
+}

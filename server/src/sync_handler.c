@@ -1,0 +1,285 @@
+/* sync_handler.c: a sync request: checking its shape, applying its batch
+ * of changes in one transaction (idempotent by batch id, inside the user's
+ * area), and answering the next page of the area's records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "saola_int.h"
+#include "sync_handler.h"
+
+#define ID_MAX 64  /* batch and device ids */
+
+typedef struct sync_req {
+	const char *batch;     /* NULL when the request has no changes and no id */
+	const char *device;
+	int64_t cursor;
+	int pull_limit;
+	json_t *changes;       /* borrowed */
+} sync_req;
+
+/* 1 when s is an id of 1-64 letters, digits, '-', '_' or '.'. */
+static int valid_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i;
+
+	if (n == 0 || n > ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static int parse_request(json_t *req, sync_req *r, saola__err *e)
+{
+	json_t *v;
+
+	memset(r, 0, sizeof *r);
+	if (!json_is_object(req))
+		return saola__fail(e, 400, "bad_request", "expected a JSON object (a sync request)");
+	v = json_object_get(req, "protocol");
+	if (!json_is_integer(v) || json_integer_value(v) != 1)
+		return saola__fail(e, 400, "bad_request",
+		                   "protocol: expected 1 (this server speaks sync protocol 1)");
+	r->device = json_string_value(json_object_get(req, "device"));
+	if (!valid_id(r->device))
+		return saola__fail(e, 400, "bad_request",
+		                   "device: expected the device's origin id (1-%d letters, digits,"
+		                   " '-', '_' or '.')", ID_MAX);
+	r->changes = json_object_get(req, "changes");
+	if (!json_is_array(r->changes))
+		return saola__fail(e, 400, "bad_request", "changes: expected an array");
+	v = json_object_get(req, "batch");
+	if (v && !json_is_null(v)) {
+		r->batch = json_string_value(v);
+		if (!valid_id(r->batch))
+			return saola__fail(e, 400, "bad_request",
+			                   "batch: expected a batch id (1-%d letters, digits, '-', '_'"
+			                   " or '.')", ID_MAX);
+	} else if (json_array_size(r->changes) > 0) {
+		return saola__fail(e, 400, "bad_request", "batch: missing (a batch of changes needs"
+		                   " an id, the idempotency key)");
+	}
+	v = json_object_get(req, "cursor");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+		return saola__fail(e, 400, "bad_request", "cursor: expected an integer >= 0");
+	r->cursor = v ? json_integer_value(v) : 0;
+	v = json_object_get(req, "pull_limit");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+		return saola__fail(e, 400, "bad_request", "pull_limit: expected an integer >= 0");
+	r->pull_limit = !v ? SAOLA__PULL_LIMIT_DEFAULT
+	              : json_integer_value(v) > SAOLA__PULL_LIMIT_MAX ? SAOLA__PULL_LIMIT_MAX
+	              : (int)json_integer_value(v);
+	return 0;
+}
+
+/* The digest of what a batch asks: its device and its changes, keys
+ * sorted, so that a resend matches however it was serialised. */
+static int batch_digest(const sync_req *r, unsigned char out[SAOLA__SHA256_LEN])
+{
+	char *text = json_dumps(r->changes, JSON_COMPACT | JSON_SORT_KEYS);
+	saola__sha256_ctx c;
+
+	if (!text)
+		return -1;
+	saola__sha256_init(&c);
+	saola__sha256_update(&c, r->device, strlen(r->device));
+	saola__sha256_update(&c, "\n", 1);
+	saola__sha256_update(&c, text, strlen(text));
+	saola__sha256_final(&c, out);
+	free(text);
+	return 0;
+}
+
+/* The error for a failed change, naming it. */
+static int change_fail(saola__store *s, int rc, size_t i, const char *err, saola__err *e)
+{
+	switch (rc) {
+	case SAOLA_PROTOCOL:
+		return saola__fail(e, 400, "bad_request", "changes[%zu]: %s", i, err);
+	case SAOLA_INVALID:
+		return saola__fail(e, 400, "invalid_record", "changes[%zu]: %s", i, err);
+	case SAOLA_BUSY:
+		return saola__fail(e, 500, "internal", "changes[%zu]: the database is busy: %s", i,
+		                   err[0] ? err : s->ops->errmsg(s));
+	default:
+		return saola__fail(e, 500, "internal", "changes[%zu]: %s", i,
+		                   err[0] ? err : s->ops->errmsg(s));
+	}
+}
+
+/* Applies every change of a new batch inside the open transaction. */
+static int apply_changes(saola__store *s, const saola__user *u, const sync_req *r,
+                         const char *now, saola__batch_rec *b, int64_t *acked, saola__err *e)
+{
+	saola__apply_ctx ctx;
+	json_t *changed = json_object(), *conflicted = json_object(), *change;
+	const char *k;
+	json_t *v;
+	char err[SAOLA__ERR_MAX - 32], why[160];
+	size_t i;
+	int rc = 0;
+
+	if (!changed || !conflicted || !(b->conflicted = json_array())) {
+		rc = saola__fail(e, 500, "internal", "sync: out of memory");
+		goto out;
+	}
+	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
+	ctx.cursor = r->cursor, ctx.now = now;
+	json_array_foreach(r->changes, i, change) {
+		saola__change_result res;
+		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);
+
+		if (src != SAOLA_OK) {
+			rc = change_fail(s, src, i, err, e);
+			goto out;
+		}
+		/* An edit of a stored record needs both its old and its new units
+		 * inside the area: nobody moves a record in or out of sight. */
+		if (res.existed && !saola__area_contains(u, &res.before)) {
+			saola__area_explain(u, &res.before, why, sizeof why);
+			rc = saola__fail(e, 403, "forbidden", "changes[%zu]: record %s: %s", i,
+			                 res.record_id, why);
+			goto out;
+		}
+		if (!saola__area_contains(u, &res.after)) {
+			saola__area_explain(u, &res.after, why, sizeof why);
+			rc = saola__fail(e, 403, "forbidden", "changes[%zu]: record %s: %s", i,
+			                 res.record_id, why);
+			goto out;
+		}
+		if (res.changed && json_object_set_new(changed, res.record_id, json_true()) != 0)
+			rc = -2;
+		if (res.conflicts > 0 &&
+		    json_object_set_new(conflicted, res.record_id, json_true()) != 0)
+			rc = -2;
+		if (rc == -2) {
+			rc = saola__fail(e, 500, "internal", "sync: out of memory");
+			goto out;
+		}
+		b->conflicts += res.conflicts;
+		if (res.acked > *acked)
+			*acked = res.acked;
+	}
+	b->accepted = (int64_t)json_array_size(r->changes);
+	b->applied = (int64_t)json_object_size(changed);
+	json_object_foreach(conflicted, k, v)
+		if (json_array_append_new(b->conflicted, json_string(k)) != 0) {
+			rc = saola__fail(e, 500, "internal", "sync: out of memory");
+			goto out;
+		}
+out:
+	json_decref(changed);
+	json_decref(conflicted);
+	return rc;
+}
+
+/* The push part, in one transaction: a new batch is applied whole, a
+ * replayed one not at all. */
+static int push(const saola__sync_env *env, const saola__user *u, const sync_req *r,
+                saola__batch_rec *b, int *duplicate, int64_t *acked, saola__err *e)
+{
+	saola__store *s = env->store;
+	unsigned char digest[SAOLA__SHA256_LEN];
+	int64_t own = 0;
+	char now[21];
+	int rc = 0, src;
+
+	*duplicate = 0;
+	saola__now(now);
+	if (r->batch && batch_digest(r, digest) != 0)
+		return saola__fail(e, 500, "internal", "sync: out of memory");
+	if (env->write_lock)
+		pthread_mutex_lock(env->write_lock);
+	if ((src = s->ops->write_begin(s)) != SAOLA_OK) {
+		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		goto unlock;
+	}
+	if (r->batch) {
+		if ((src = s->ops->batch_get(s, u->id, r->batch, b)) != SAOLA_OK) {
+			rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		} else if (b->found && memcmp(b->digest, digest, sizeof digest) != 0) {
+			rc = saola__fail(e, 409, "batch_mismatch",
+			                 "batch %s: this id was used before for other changes; give"
+			                 " new changes a new batch id", r->batch);
+		} else if (b->found) {
+			*duplicate = 1;
+		} else if ((rc = apply_changes(s, u, r, now, b, &own, e)) == 0) {
+			memcpy(b->digest, digest, sizeof digest);
+			if ((src = s->ops->batch_put(s, u->id, r->batch, r->device, b, now)) != SAOLA_OK)
+				rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		}
+	}
+	if (rc == 0 && (src = s->ops->device_sync(s, r->device, u->id, own, now, acked)) != SAOLA_OK)
+		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	src = s->ops->end(s, rc == 0);
+	if (rc == 0 && src != SAOLA_OK)
+		rc = saola__fail(e, 500, "internal", "sync: commit: %s", s->ops->errmsg(s));
+unlock:
+	if (env->write_lock)
+		pthread_mutex_unlock(env->write_lock);
+	return rc;
+}
+
+/* The pull part and the current forms, from one snapshot. */
+static int pull(saola__store *s, const saola__user *u, const sync_req *r, int push_only,
+                json_t *records, int64_t *next, int *more, json_t **forms, saola__err *e)
+{
+	int rc = SAOLA_OK;
+
+	*next = r->cursor;
+	*more = 0;
+	if ((rc = s->ops->read_begin(s)) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	if (!push_only && r->pull_limit > 0)
+		rc = s->ops->pull(s, saola__user_area(u), r->device, r->cursor, r->pull_limit,
+		                  records, next, more);
+	if (rc == SAOLA_OK)
+		rc = s->ops->forms_current(s, forms);
+	s->ops->end(s, 1);
+	if (rc != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "sync: pull: %s", s->ops->errmsg(s));
+	return 0;
+}
+
+int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *req,
+                    int push_only, json_t **out, saola__err *e)
+{
+	sync_req r;
+	saola__batch_rec b;
+	json_t *records = NULL, *forms = NULL;
+	int64_t acked = 0, next = 0;
+	int duplicate = 0, more = 0, rc;
+
+	*out = NULL;
+	memset(&b, 0, sizeof b);
+	if ((rc = parse_request(req, &r, e)) != 0)
+		return rc;
+	if ((rc = push(env, u, &r, &b, &duplicate, &acked, e)) != 0)
+		goto out;
+	if (!b.conflicted)
+		b.conflicted = json_array();
+	if (!(records = json_array()) || !b.conflicted) {
+		rc = saola__fail(e, 500, "internal", "sync: out of memory");
+		goto out;
+	}
+	if ((rc = pull(env->store, u, &r, push_only, records, &next, &more, &forms, e)) != 0)
+		goto out;
+	*out = json_pack("{s:i, s:s?, s:b, s:I, s:I, s:I, s:O, s:I, s:I, s:b, s:O, s:O}",
+	                 "protocol", 1, "batch", r.batch, "duplicate", duplicate,
+	                 "accepted", (json_int_t)b.accepted, "applied", (json_int_t)b.applied,
+	                 "conflicts", (json_int_t)b.conflicts,
+	                 "conflicted", b.conflicted,
+	                 "acked", (json_int_t)acked, "cursor", (json_int_t)next, "more", more,
+	                 "records", records, "forms", forms);
+	if (!*out)
+		rc = saola__fail(e, 500, "internal", "sync: out of memory");
+out:
+	json_decref(b.conflicted);
+	json_decref(records);
+	json_decref(forms);
+	return rc;
+}
