@@ -48,6 +48,35 @@ sqlite3_stmt *saola__stmt(saola *db, saola__stmt_id id)
 	return st;
 }
 
+/* Runs one statement without results through a small cache of prepared
+ * statements: transaction control runs on every put. */
+static int exec_cached(saola *db, const char *sql)
+{
+	size_t i, n = sizeof db->txn / sizeof db->txn[0];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (i = 0; i < n && db->txn[i].sql; i++)
+		if (strcmp(db->txn[i].sql, sql) == 0) {
+			st = db->txn[i].st;
+			break;
+		}
+	if (!st) {
+		if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL))
+			return saola__sql_error(db, sql);
+		if (i < n && (db->txn[i].sql = strdup(sql))) {
+			db->txn[i].st = st;
+		} else {
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+			return rc == SQLITE_DONE ? SAOLA_OK : saola__sql_error(db, sql);
+		}
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SAOLA_OK : saola__sql_error(db, sql);
+}
+
 int saola__exec(saola *db, const char *sql)
 {
 	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -113,19 +142,6 @@ int saola__tick(saola *db, int64_t *counter)
 		return rc;
 	db->clock++;
 	*counter = db->clock;
-	return SAOLA_OK;
-}
-
-int saola__next_seq(saola *db, int64_t *seq)
-{
-	int64_t cur;
-	int rc;
-
-	if ((rc = saola__meta_get_int(db, "seq", &cur)) != SAOLA_OK)
-		return rc;
-	if ((rc = saola__meta_set_int(db, "seq", cur + 1)) != SAOLA_OK)
-		return rc;
-	*seq = cur + 1;
 	return SAOLA_OK;
 }
 
@@ -210,6 +226,9 @@ int saola_open(const char *path, unsigned flags, saola **out)
 	}
 	if ((rc = saola__exec(db, "PRAGMA synchronous=FULL")) != SAOLA_OK)
 		return rc;
+	/* 8 MiB of page cache: a village's import stays in memory until commit. */
+	if ((rc = saola__exec(db, "PRAGMA cache_size=-8192")) != SAOLA_OK)
+		return rc;
 	if ((rc = saola__schema_upgrade(db, 0)) != SAOLA_OK) {
 		char why[SAOLA__ERRMSG_MAX];
 		snprintf(why, sizeof why, "%s", db->errmsg);
@@ -232,6 +251,10 @@ void saola_close(saola *db)
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < SAOLA__ST_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
+	for (i = 0; i < (int)(sizeof db->txn / sizeof db->txn[0]); i++) {
+		sqlite3_finalize(db->txn[i].st);
+		free(db->txn[i].sql);
+	}
 	saola__forms_forget(db);
 	sqlite3_close_v2(db->sql);
 	free(db->actor);
@@ -308,9 +331,9 @@ int saola__write_begin(saola *db, const char *name)
 		                    "%s: the database is open read-only", name);
 	if (db->in_txn) {
 		snprintf(sql, sizeof sql, "SAVEPOINT %s", name);
-		return saola__exec(db, sql);
+		return exec_cached(db, sql);
 	}
-	return saola__exec(db, "BEGIN IMMEDIATE");
+	return exec_cached(db, "BEGIN IMMEDIATE");
 }
 
 int saola__write_end(saola *db, const char *name, int ok)
@@ -320,12 +343,14 @@ int saola__write_end(saola *db, const char *name, int ok)
 	if (db->in_txn) {
 		if (ok) {
 			snprintf(sql, sizeof sql, "RELEASE %s", name);
-			return saola__exec(db, sql);
+			return exec_cached(db, sql);
 		}
-		snprintf(sql, sizeof sql, "ROLLBACK TO %s; RELEASE %s", name, name);
-		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+		snprintf(sql, sizeof sql, "ROLLBACK TO %s", name);
+		exec_cached(db, sql);
+		snprintf(sql, sizeof sql, "RELEASE %s", name);
+		exec_cached(db, sql);
 	} else if (ok) {
-		if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		if (exec_cached(db, "COMMIT") == SAOLA_OK)
 			return SAOLA_OK;
 		{
 			int rc = saola__sql_error(db, name);

@@ -126,6 +126,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	const char *path;
 	json_t *v;
 	char err[SAOLA__ERRMSG_MAX - 64], now[21];
+	int64_t seq;
 	int rc, deleted;
 
 	memset(&m, 0, sizeof m);
@@ -191,14 +192,16 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	}
 	{
 		/* The clock moves past every version seen, so that a later local
-		 * edit wins over them. */
+		 * edit wins over them; the tick orders this change for pulls. */
 		json_t *max = saola__version_max(m.out_versions);
 		if (max && (rc = saola__observe(db, json_integer_value(json_array_get(max, 0)))) != SAOLA_OK)
+			goto out;
+		if ((rc = saola__tick(db, &seq)) != SAOLA_OK)
 			goto out;
 	}
 	saola__sort_items(f, doc, m.out_versions);
 	saola__now(now);
-	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, now);
+	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:

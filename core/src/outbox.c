@@ -2,6 +2,28 @@
 #include <string.h>
 
 #include "saola_int.h"
+#include "merge.h"
+#include "versions.h"
+
+/* The changes of a record's creation: the values of its paths that still
+ * have the creating version (later edits are queued with their own values). */
+static json_t *creation_changes(saola *db, const char *record_id, json_t *version)
+{
+	json_t *state = NULL, *out, *values, *versions;
+	const char *path;
+	json_t *v;
+
+	if (saola__record_state(db, record_id, &state) != SAOLA_OK)
+		return NULL;
+	values = json_object_get(state, "values");
+	versions = json_object_get(state, "versions");
+	if ((out = json_object()))
+		json_object_foreach(values, path, v)
+			if (saola__version_cmp(saola__version_of(versions, path), version) == 0)
+				json_object_set(out, path, v);
+	json_decref(state);
+	return out;
+}
 
 int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out)
 {
@@ -34,7 +56,13 @@ int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out)
 		        "version", json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL),
 		        "base", base ? json_loads(base, 0, NULL) : NULL,
 		        "at", (const char *)sqlite3_column_text(st, 8));
-		if (!e) {
+		if (e && !changes && strcmp(json_string_value(json_object_get(e, "op")), "put") == 0)
+			json_object_set_new(e, "changes",
+			        creation_changes(db, json_string_value(json_object_get(e, "record")),
+			                         json_object_get(e, "version")));
+		if (!e || (!changes && !json_object_get(e, "changes") &&
+		           strcmp(json_string_value(json_object_get(e, "op")), "put") == 0)) {
+			json_decref(e);
 			rc = saola__error(db, SAOLA_CORRUPT, "outbox: entry %lld is unreadable",
 			                  (long long)sqlite3_column_int64(st, 0));
 			break;

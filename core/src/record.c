@@ -6,6 +6,7 @@
 
 #include "saola_int.h"
 #include "versions.h"
+#include "json_out.h"
 
 #define ITEM_ID_LEN 8 /* hex digits of a repeat item's _id */
 
@@ -175,7 +176,7 @@ static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
 
 	if (!v)
 		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	s = saola__json_dump(v, NULL);
 	if (!s)
 		return -1;
 	return sqlite3_bind_text(st, i, s, -1, free) == SQLITE_OK ? 0 : -1;
@@ -205,15 +206,10 @@ static int outbox_add(saola *db, const char *id, const saola__form *f,
 
 int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
-                     const json_t *versions, int deleted, const char *now)
+                     const json_t *versions, int deleted, int64_t seq,
+                     const char *now)
 {
-	int64_t seq;
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = saola__next_seq(db, &seq)) != SAOLA_OK)
-		return rc;
-	st = saola__stmt(db, insert ? SAOLA__ST_REC_INSERT
+	sqlite3_stmt *st = saola__stmt(db, insert ? SAOLA__ST_REC_INSERT
 	                                          : SAOLA__ST_REC_UPDATE);
 
 	if (!st)
@@ -291,17 +287,21 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 		rc = saola__error(db, rc, "%s", err);
 		goto out;
 	}
-	entered = saola__entered(f, doc);
-	old_flat = saola__flatten(f, old_entered);
-	new_flat = entered ? saola__flatten(f, entered) : NULL;
-	diff = old_flat && new_flat ? saola__flat_diff(old_flat, new_flat) : NULL;
-	if (!diff) {
-		rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
-		goto out;
-	}
-	if (old.found && json_object_size(diff) == 0) {
-		rc = SAOLA_OK; /* nothing changed: nothing to queue */
-		goto out;
+	if (old.found) {
+		/* An edit queues only the paths it changed (a new record's change
+		 * is the whole record, read back by the outbox). */
+		entered = saola__entered(f, doc);
+		old_flat = saola__flatten(f, old_entered);
+		new_flat = entered ? saola__flatten(f, entered) : NULL;
+		diff = old_flat && new_flat ? saola__flat_diff(old_flat, new_flat) : NULL;
+		if (!diff) {
+			rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
+			goto out;
+		}
+		if (json_object_size(diff) == 0) {
+			rc = SAOLA_OK; /* nothing changed: nothing to queue */
+			goto out;
+		}
 	}
 	if ((rc = saola__tick(db, &counter)) != SAOLA_OK)
 		goto out;
@@ -327,9 +327,11 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	}
 	saola__sort_items(f, doc, versions);
 	saola__now(now);
-	rc = saola__row_write(db, !old.found, id, f, doc, versions, 0, now);
+	rc = saola__row_write(db, !old.found, id, f, doc, versions, 0, counter, now);
+	/* A new record's change is the record itself: the outbox reads it back
+	 * (saola_outbox_read), which spares a second copy of every household. */
 	if (rc == SAOLA_OK)
-		rc = outbox_add(db, id, f, "put", diff, version, base, now);
+		rc = outbox_add(db, id, f, "put", old.found ? diff : NULL, version, base, now);
 	if (rc == SAOLA_OK)
 		*changed = 1;
 out:
@@ -414,7 +416,7 @@ static int delete_in_txn(saola *db, const char *id)
 	}
 	json_object_set(versions, "_deleted", version);
 	saola__now(now);
-	rc = saola__row_write(db, 0, id, f, old.doc, versions, 1, now);
+	rc = saola__row_write(db, 0, id, f, old.doc, versions, 1, counter, now);
 	if (rc == SAOLA_OK)
 		rc = outbox_add(db, id, f, "delete", NULL, version, base, now);
 out:

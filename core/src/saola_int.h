@@ -40,6 +40,10 @@ struct saola {
 	int64_t clock;       /* the highest Lamport counter seen */
 	int schema_version;
 	sqlite3_stmt *stmt[SAOLA__ST_COUNT];
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+	} txn[12];                 /* transaction statements, prepared once */
 	saola__form_cache *forms;  /* compiled forms, current versions */
 	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
 };
@@ -100,13 +104,13 @@ typedef struct saola__row {
  * saola__row_free(). */
 int saola__row_read(saola *db, const char *id, saola__row *r);
 void saola__row_free(saola__row *r);
-/* Inserts or updates a record row, with the next change sequence. */
+/* Inserts or updates a record row. seq is the record's place in the
+ * database's change sequence: the Lamport counter ticked for this write
+ * (every stored change, local or merged, ticks; pulls page on it). */
 int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
-                     const json_t *versions, int deleted, const char *now);
-/* The next value of the database's change sequence (every stored change,
- * local or merged, takes one; pulls page on it). */
-int saola__next_seq(saola *db, int64_t *seq);
+                     const json_t *versions, int deleted, int64_t seq,
+                     const char *now);
 
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);

@@ -38,11 +38,14 @@ static const char *const migrations[] = {
 	"  valid_to INTEGER NOT NULL, definition TEXT NOT NULL,"
 	"  loaded_at TEXT NOT NULL);",
 
-	/* 3: a change sequence over records, for incremental pulls. */
+	/* 3: a change sequence over records, for incremental pulls: each
+	 * stored change takes the Lamport counter it ticked. */
 	"ALTER TABLE records ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
-	"UPDATE records SET seq = rowid;"
-	"INSERT OR REPLACE INTO meta(key, value)"
-	"  SELECT 'seq', coalesce(max(rowid), 0) FROM records;"
+	"UPDATE records SET seq = rowid + coalesce("
+	"  (SELECT value FROM meta WHERE key = 'clock'), 0);"
+	"INSERT OR REPLACE INTO meta(key, value) SELECT 'clock', max("
+	"  coalesce((SELECT max(seq) FROM records), 0),"
+	"  coalesce((SELECT value FROM meta WHERE key = 'clock'), 0));"
 	"CREATE INDEX records_seq ON records(seq);",
 };
 

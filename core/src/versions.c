@@ -91,20 +91,28 @@ json_t *saola__flatten(const saola__form *f, const json_t *entered)
 		return NULL;
 	json_object_foreach((json_t *)entered, k, v) {
 		if (saola__form_field_type(f, k) == SAOLA__F_REPEAT && json_is_array(v)) {
+			size_t klen = strlen(k), i;
 			json_t *item;
-			size_t i;
 			json_array_foreach(v, i, item) {
 				const char *id = json_string_value(json_object_get(item, "_id"));
 				const char *ik;
 				json_t *iv;
-				if (!id)
+				size_t idlen, prefix;
+				if (!id || klen + (idlen = strlen(id)) + 3 > sizeof path)
 					continue;
-				snprintf(path, sizeof path, "%s.%s", k, id);
+				/* "repeat.id" then "repeat.id.field", built in place */
+				memcpy(path, k, klen);
+				path[klen] = '.';
+				memcpy(path + klen + 1, id, idlen);
+				prefix = klen + 1 + idlen;
+				path[prefix] = '\0';
 				json_object_set_new(flat, path, json_true());
+				path[prefix] = '.';
 				json_object_foreach(item, ik, iv) {
-					if (strcmp(ik, "_id") == 0)
+					size_t iklen = strlen(ik);
+					if (strcmp(ik, "_id") == 0 || prefix + 1 + iklen + 1 > sizeof path)
 						continue;
-					snprintf(path, sizeof path, "%s.%s.%s", k, id, ik);
+					memcpy(path + prefix + 1, ik, iklen + 1);
 					json_object_set(flat, path, iv);
 				}
 			}
