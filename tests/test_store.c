@@ -248,8 +248,9 @@ static void test_repeat_items(void **state)
 	json_decref(rec);
 	assert_int_equal(saola_outbox_ack(fx->db, 1000), SAOLA_OK);
 
-	/* edit one kid's age by identity, drop the other, add a third */
-	snprintf(buf, sizeof buf, "{\"kids\":[{\"_id\":\"%s\",\"kid_age\":4},{\"kid_name\":\"Z\"}]}", kid0);
+	/* edit one kid's age by identity, remove the other, add a third */
+	snprintf(buf, sizeof buf, "{\"kids\":[{\"_id\":\"%s\",\"kid_age\":4},"
+	         "{\"_id\":\"%s\",\"_remove\":true},{\"kid_name\":\"Z\"}]}", kid0, kid1);
 	assert_int_equal(put_id(fx->db, id, buf), SAOLA_OK);
 	rec = get_data(fx->db, id);
 	kids = json_object_get(json_object_get(rec, "data"), "kids");
@@ -273,6 +274,18 @@ static void test_repeat_items(void **state)
 	/* computed fields are never queued */
 	assert_null(json_object_get(changes, "kid_count"));
 	json_decref(ob);
+
+	/* items the edit does not name stay as they were */
+	assert_int_equal(put_id(fx->db, id, "{\"kids\":[{\"kid_name\":\"W\"}]}"), SAOLA_OK);
+	rec = get_data(fx->db, id);
+	kids = json_object_get(json_object_get(rec, "data"), "kids");
+	assert_int_equal(json_array_size(kids), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(kids, 0), "kid_name")), "X");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(kids, 2), "kid_name")), "W");
+	json_decref(rec);
+	/* removing an item that is not there is refused */
+	assert_int_equal(put_id(fx->db, id, "{\"kids\":[{\"_id\":\"nope\",\"_remove\":true}]}"),
+	                 SAOLA_INVALID);
 }
 
 static void test_bad_input_changes_nothing(void **state)

@@ -63,58 +63,86 @@ static int next_item_id(uint32_t *seq, char out[ITEM_ID_LEN + 1])
 	return 0;
 }
 
-/* Overlays the fields of one edited repeat item onto its stored copy. */
+/* The index of the item with _id id in items, or -1. */
+static long item_index(json_t *items, json_t *id)
+{
+	json_t *o;
+	size_t j;
+
+	json_array_foreach(items, j, o)
+		if (json_equal(json_object_get(o, "_id"), id))
+			return (long)j;
+	return -1;
+}
+
+/* Applies an edit of a repeat to its stored items: an item with the _id of
+ * a stored one changes only the answers it gives (null clears one); an item
+ * with "_remove": true removes that item; an item without _id is a new one,
+ * added at the end. Items the edit does not name stay as they were. */
 static int merge_items(saola *db, const char *name, json_t *old_items,
                        json_t *new_items, uint32_t *idseq, json_t **out)
 {
-	json_t *res = json_array(), *item;
+	json_t *res = json_is_array(old_items) ? json_deep_copy(old_items) : json_array();
+	json_t *item;
 	size_t i;
+	int rc = SAOLA_OK;
 
 	*out = NULL;
 	if (!res)
 		return saola__error(db, SAOLA_NOMEM, "put: out of memory");
 	json_array_foreach(new_items, i, item) {
-		json_t *id = json_object_get(item, "_id"), *merged = NULL, *prev = NULL;
-		size_t j;
-		json_t *o;
+		json_t *id = json_object_get(item, "_id"), *rm = json_object_get(item, "_remove");
+		json_t *target;
+		long at;
+		const char *k;
+		json_t *v;
 
 		if (!json_is_object(item)) {
-			json_decref(res);
-			return saola__error(db, SAOLA_INVALID, "%s[%zu]: expected an object", name, i);
+			rc = saola__error(db, SAOLA_INVALID, "%s[%zu]: expected an object", name, i);
+			break;
 		}
 		if (id && !json_is_string(id)) {
-			json_decref(res);
-			return saola__error(db, SAOLA_INVALID, "%s[%zu]._id: expected a string", name, i);
+			rc = saola__error(db, SAOLA_INVALID, "%s[%zu]._id: expected a string", name, i);
+			break;
 		}
-		if (id)
-			json_array_foreach(old_items, j, o)
-				if (json_equal(json_object_get(o, "_id"), id))
-					prev = o;
-		merged = prev ? json_copy(prev) : json_object();
-		if (!merged || json_object_update(merged, item) != 0) {
-			json_decref(merged);
-			json_decref(res);
-			return saola__error(db, SAOLA_NOMEM, "put: out of memory");
-		}
-		{
-			/* A null in an edit clears that answer. */
-			const char *k;
-			json_t *v;
-			void *tmp;
-			json_object_foreach_safe(merged, tmp, k, v)
-				if (json_is_null(v))
-					json_object_del(merged, k);
-		}
-		if (!id) {
-			char hex[ITEM_ID_LEN + 1];
-			if (next_item_id(idseq, hex) != 0) {
-				json_decref(merged);
-				json_decref(res);
-				return saola__error(db, SAOLA_IO, "put: no random source");
+		at = id ? item_index(res, id) : -1;
+		if (rm) {
+			if (!json_is_true(rm) || !id || at < 0) {
+				rc = saola__error(db, SAOLA_INVALID,
+				                  "%s[%zu]._remove: expected true, with the _id of a stored item",
+				                  name, i);
+				break;
 			}
-			json_object_set_new(merged, "_id", json_string(hex));
+			json_array_remove(res, (size_t)at);
+			continue;
 		}
-		json_array_append_new(res, merged);
+		if (at >= 0) {
+			target = json_array_get(res, (size_t)at);
+		} else {
+			target = json_object();
+			if (!target || json_array_append_new(res, target) != 0) {
+				rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
+				break;
+			}
+			if (!id) {
+				char hex[ITEM_ID_LEN + 1];
+				if (next_item_id(idseq, hex) != 0) {
+					rc = saola__error(db, SAOLA_IO, "put: no random source");
+					break;
+				}
+				json_object_set_new(target, "_id", json_string(hex));
+			}
+		}
+		json_object_foreach(item, k, v) {
+			if (json_is_null(v))
+				json_object_del(target, k); /* a null clears that answer */
+			else
+				json_object_set(target, k, v);
+		}
+	}
+	if (rc != SAOLA_OK) {
+		json_decref(res);
+		return rc;
 	}
 	*out = res;
 	return SAOLA_OK;
