@@ -4,7 +4,7 @@
 # worth generated; the device computes each household's deprivations and
 # class on the spot and queues every change for sync.
 set -euo pipefail
-build="$1"
+build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 saola="$build/cli/saola"
 gen="$build/tools/saola-gen"
@@ -51,7 +51,7 @@ echo "{\"members\":[{\"_id\":\"$spouse\",\"health_insurance\":true}]}" |
 say "the rest of the village: 150 households imported from the collection file"
 "$gen" --count 150 --seed 7 --commune 14404 > "$out/village.jsonl"
 "$saola" import --form household "$out/village.jsonl"
-"$saola" list | head -5
+"$saola" list 2>/dev/null | sed -n 1,5p
 echo "..."
 
 say "a bad line in an import: the whole file is refused, the database is unchanged"
@@ -63,6 +63,6 @@ say "the device's queue: every change waits for a link"
 
 say "export for the commune office (CSV, UTF-8)"
 (cd "$out" && "$saola" export --form household --format csv --out households)
-head -c 400 "$out/households.csv"; echo " ..."
+cut -c1-160 "$out/households.csv" | sed -n 1,3p; echo "..."
 echo
 echo "demo files are in $out"
