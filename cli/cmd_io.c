@@ -141,6 +141,8 @@ static void csv_value(FILE *f, json_t *v)
 	size_t i;
 	json_t *it;
 
+	if (!v)
+		return; /* unanswered: an empty cell */
 	switch (json_typeof(v)) {
 	case JSON_STRING: csv_cell(f, json_string_value(v)); break;
 	case JSON_INTEGER:
