@@ -23,6 +23,13 @@ extern "C" {
 
 #define SAOLA_VERSION "0.1.0"
 
+/* Public functions are exported from the shared library; nothing else is. */
+#if defined(__GNUC__)
+#define SAOLA_API __attribute__((visibility("default")))
+#else
+#define SAOLA_API
+#endif
+
 /* Result codes, stable across releases. Built from one list. */
 #define SAOLA_ERRNO_MAP(X)                                              \
 	X(OK,        0, "ok")                                               \
@@ -51,10 +58,10 @@ typedef enum saola_rc {
 } saola_rc;
 
 /* Returns a static, lowercase description of a result code. Never NULL. */
-const char *saola_strerror(int rc);
+SAOLA_API const char *saola_strerror(int rc);
 
 /* Frees memory that the library returned as char * (NULL is a no-op). */
-void saola_free(void *p);
+SAOLA_API void saola_free(void *p);
 
 /* ------------------------------------------------------------------ */
 /* The database handle                                                 */
@@ -70,35 +77,35 @@ enum {
  * upgrading its schema if an older build made it. On success *out is a new
  * handle; on failure *out is still a handle (unless out of memory) whose
  * saola_errmsg() says why: close it with saola_close(). */
-int saola_open(const char *path, unsigned flags, saola **out);
+SAOLA_API int saola_open(const char *path, unsigned flags, saola **out);
 
 /* Closes the handle, rolling back any open transaction. NULL is a no-op. */
-void saola_close(saola *db);
+SAOLA_API void saola_close(saola *db);
 
 /* The message of the last failure on this handle, owned by the handle and
  * valid until the next call on it. "ok" when nothing failed. */
-const char *saola_errmsg(const saola *db);
+SAOLA_API const char *saola_errmsg(const saola *db);
 
 /* The code of the last failure on this handle. */
-int saola_errcode(const saola *db);
+SAOLA_API int saola_errcode(const saola *db);
 
 /* This replica's origin id (made at creation, random, 16 hex digits).
  * Owned by the handle. */
-const char *saola_origin(const saola *db);
+SAOLA_API const char *saola_origin(const saola *db);
 
 /* Sets who is making changes (user name or device label), recorded in each
  * record's metadata. The string is copied. */
-int saola_set_actor(saola *db, const char *actor);
+SAOLA_API int saola_set_actor(saola *db, const char *actor);
 
 /* The schema version of the open database (PRAGMA user_version). */
-int saola_schema_version(const saola *db);
+SAOLA_API int saola_schema_version(const saola *db);
 
 /* Batch transactions: every call between begin and commit is applied all or
  * nothing. Without an explicit transaction each write is its own. Nested
  * begin is a SAOLA_MISUSE. */
-int saola_begin(saola *db);
-int saola_commit(saola *db);
-int saola_rollback(saola *db);
+SAOLA_API int saola_begin(saola *db);
+SAOLA_API int saola_commit(saola *db);
+SAOLA_API int saola_rollback(saola *db);
 
 /* ------------------------------------------------------------------ */
 /* Forms                                                               */
@@ -107,17 +114,17 @@ int saola_rollback(saola *db);
  * definition of the same id and version, and making it the current version
  * of that form. *form_id (may be NULL) gets the form's id, freed with
  * saola_free(). Errors name the path in the definition that is wrong. */
-int saola_form_load(saola *db, const char *json_text, char **form_id);
+SAOLA_API int saola_form_load(saola *db, const char *json_text, char **form_id);
 
 /* Loads every *.json file of dir/forms and dir/standards (a schemas folder),
  * all or nothing. *count (may be NULL) gets how many forms were loaded. */
-int saola_forms_load_dir(saola *db, const char *dir, int *count);
+SAOLA_API int saola_forms_load_dir(saola *db, const char *dir, int *count);
 
 /* Lists the stored forms: a new array of {"id","version","title","current"}. */
-int saola_forms_list(saola *db, json_t **out);
+SAOLA_API int saola_forms_list(saola *db, json_t **out);
 
 /* The current definition of form form_id: a new reference. */
-int saola_form_get(saola *db, const char *form_id, json_t **out);
+SAOLA_API int saola_form_get(saola *db, const char *form_id, json_t **out);
 
 /* ------------------------------------------------------------------ */
 /* Records                                                             */
@@ -130,7 +137,7 @@ int saola_form_get(saola *db, const char *form_id, json_t **out);
  * Answers are checked against the form; computed fields are recomputed.
  * The change is queued in the outbox in the same transaction.
  * out_id (may be NULL) must hold 37 bytes. */
-int saola_put(saola *db, const char *form_id, const char *record_id,
+SAOLA_API int saola_put(saola *db, const char *form_id, const char *record_id,
               json_t *data, char out_id[37]);
 
 /* Reads a record: a new object
@@ -141,12 +148,12 @@ int saola_put(saola *db, const char *form_id, const char *record_id,
  * a tombstone: returned with "deleted":true and its last data (so that an
  * edit made elsewhere before the delete was seen can still be merged).
  * SAOLA_NOTFOUND if there is no such record. */
-int saola_get(saola *db, const char *record_id, json_t **out);
+SAOLA_API int saola_get(saola *db, const char *record_id, json_t **out);
 
 /* Deletes a record: a tombstone with a version, queued like any change.
  * SAOLA_NOTFOUND if there is no such record, SAOLA_DELETED if it is one
  * already. */
-int saola_delete(saola *db, const char *record_id);
+SAOLA_API int saola_delete(saola *db, const char *record_id);
 
 typedef struct saola_list_opts {
 	const char *form_id;   /* NULL: every form */
@@ -159,12 +166,12 @@ typedef struct saola_list_opts {
  * has the shape of saola_get()'s result (data only when with_data). */
 typedef int (*saola_list_cb)(void *ctx, json_t *rec);
 
-int saola_list(saola *db, const saola_list_opts *opts, saola_list_cb cb,
+SAOLA_API int saola_list(saola *db, const saola_list_opts *opts, saola_list_cb cb,
                void *ctx);
 
 /* Counts of what the store holds: a new object {"records","deleted",
  * "outbox","forms","origin","schema_version", ...sync state}. */
-int saola_status(saola *db, json_t **out);
+SAOLA_API int saola_status(saola *db, json_t **out);
 
 /* ------------------------------------------------------------------ */
 /* The outbox (the change queue)                                       */
@@ -177,21 +184,21 @@ int saola_status(saola *db, json_t **out);
  * Field paths are top-level field names; fields of a repeat item are
  * "repeat.itemid.field", and "repeat.itemid" carries the item's position
  * (null when the item was removed). */
-int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out);
+SAOLA_API int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out);
 
 /* Acknowledges (removes) every queued change with seq <= upto_seq. */
-int saola_outbox_ack(saola *db, int64_t upto_seq);
+SAOLA_API int saola_outbox_ack(saola *db, int64_t upto_seq);
 
 /* Number of queued changes. */
-int saola_outbox_count(saola *db, int64_t *count);
+SAOLA_API int saola_outbox_count(saola *db, int64_t *count);
 
 /* ------------------------------------------------------------------ */
 /* Sync state: a small key/value table for the sync client.            */
 
 /* Reads a value: *value is a new string (saola_free) or NULL if unset. */
-int saola_state_get(saola *db, const char *key, char **value);
+SAOLA_API int saola_state_get(saola *db, const char *key, char **value);
 /* Writes a value (NULL removes the key). */
-int saola_state_set(saola *db, const char *key, const char *value);
+SAOLA_API int saola_state_set(saola *db, const char *key, const char *value);
 
 #ifdef __cplusplus
 }
