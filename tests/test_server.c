@@ -7,14 +7,19 @@
 #include <string.h>
 #include <strings.h>
 #include <curl/curl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "testutil.h"
 #include "gen.h"
+#include "merge.h"
 #include "saola/server.h"
 #include "sha256.h"
 #include "store.h"
 #include "users.h"
+#include "versions.h"
 #include "wire.h"
 
 #define SERVER_BIN SAOLA_TEST_BINDIR "/server/saola-server"
@@ -751,6 +756,129 @@ static void test_echo_and_conflicts(void **state)
 	json_decref(ids);
 }
 
+
+/* Every path of a's state has the same value and version in b's. */
+static void same_state(json_t *a, json_t *b, const char *id)
+{
+	json_t *va = json_object_get(a, "values"), *vb = json_object_get(b, "values"), *v;
+	json_t *xa = json_object_get(a, "versions"), *xb = json_object_get(b, "versions");
+	const char *path;
+
+	if (!json_equal(va, vb))
+		fail_msg("record %s: values differ", id);
+	json_object_foreach(va, path, v)
+		if (saola__version_cmp(saola__version_of(xa, path), saola__version_of(xb, path)) != 0)
+			fail_msg("record %s: %s: versions differ", id, path);
+	json_object_foreach(xa, path, v)
+		if (!json_object_get(va, path) &&
+		    saola__version_cmp(v, json_object_get(xb, path)) != 0)
+			fail_msg("record %s: removal %s differs", id, path);
+}
+
+static void test_pull_converges(void **state)
+{
+	fixture *fx = *state;
+	json_t *ids = json_array(), *seen, *rec, *req, *removal;
+	saola *device, *server;
+	const char *k, *r1;
+	char path[1100], err[256];
+	resp r;
+
+	push_new(fx, fx->alice, "dev-a", "14404", 4, ids);
+	r1 = json_string_value(json_array_get(ids, 0));
+	/* An edit, and a removed answer, from another device. */
+	removal = json_pack("{s:s, s:s, s:s, s:{}, s:{s:[i, s]}}", "r",
+	                    json_string_value(json_array_get(ids, 1)), "f", "household",
+	                    "fv", "2025.1", "d", "vs", "poverty_causes", 3, "dev-b");
+	req = request("b-conv", "dev-b", 0, 0, json_pack("[o, o]",
+	              edit(r1, "village", "Xóm 9", 2, 1, "dev-a"), removal));
+	r = post_json(fx, fx->alice, req, 1);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	json_decref(req);
+
+	/* A device with nothing pulls everything and merges it: it holds what
+	 * the server holds (a path's version left out means "_"). */
+	snprintf(path, sizeof path, "%s/device.db", fx->dir);
+	device = tu_open(path, 1);
+	seen = pull_all(fx, fx->alice, "dev-new", 3, NULL, NULL);
+	assert_int_equal(json_object_size(seen), 4);
+	assert_int_equal(saola_begin(device), SAOLA_OK);
+	json_object_foreach(seen, k, rec) {
+		saola__remote rm;
+		int changed = 0;
+		assert_int_equal(saola__wire_decode(device, rec, NULL, &rm, err, sizeof err), SAOLA_OK);
+		assert_int_equal(saola__apply_remote(device, &rm, NULL, NULL, &changed), SAOLA_OK);
+		assert_true(changed);
+		{
+			/* Only versions that say more than "_" travel. */
+			json_t *vs = json_object_get(rec, "vs"), *v;
+			const char *p;
+			json_object_foreach(vs, p, v)
+				if (strcmp(p, "_") != 0 && json_object_get(rm.values, p) &&
+				    !json_is_null(json_object_get(rm.values, p)))
+					assert_int_not_equal(saola__version_cmp(v, json_object_get(vs, "_")), 0);
+		}
+		saola__wire_remote_free(&rm);
+	}
+	assert_int_equal(saola_commit(device), SAOLA_OK);
+	assert_int_equal(saola_open(fx->db, SAOLA_OPEN_READONLY, &server), SAOLA_OK);
+	json_object_foreach(seen, k, rec) {
+		json_t *a = NULL, *b = NULL;
+		assert_int_equal(saola__record_state(server, k, &a), SAOLA_OK);
+		assert_int_equal(saola__record_state(device, k, &b), SAOLA_OK);
+		same_state(a, b, k);
+		json_decref(a);
+		json_decref(b);
+	}
+	saola_close(server);
+	saola_close(device);
+	json_decref(seen);
+	json_decref(ids);
+}
+
+/* The command: one line on stdout once it listens, a clean stop on
+ * SIGTERM. */
+static void test_serve_command(void **state)
+{
+	fixture *fx = *state;
+	char db[1100], line[256], rest[64];
+	int fds[2], status, port = 0;
+	FILE *out;
+	pid_t pid;
+	resp r;
+	fixture other;
+
+	snprintf(db, sizeof db, "%s/served.db", fx->dir);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl(SERVER_BIN, SERVER_BIN, "serve", "--db", db, "--listen", "127.0.0.1:0",
+		      "--schemas", SAOLA_TEST_SCHEMAS, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	assert_non_null(out = fdopen(fds[0], "r"));
+	assert_non_null(fgets(line, sizeof line, out));
+	assert_int_equal(sscanf(line, "listening on http://127.0.0.1:%d", &port), 1);
+	assert_true(port > 0);
+	memset(&other, 0, sizeof other);
+	snprintf(other.url, sizeof other.url, "http://127.0.0.1:%d", port);
+	r = http(&other, "GET", "/healthz", NULL, NULL, NULL, 0, 0);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_null(fgets(rest, sizeof rest, out)); /* exactly one line */
+	fclose(out);
+}
+
 static void test_bundles(void **state)
 {
 	fixture *fx = *state;
@@ -792,6 +920,7 @@ static void test_bundles(void **state)
 	assert_string_equal(kind, "pull");
 	assert_int_equal(json_array_size(json_object_get(pulled, "records")), 4);
 	assert_int_equal(jint(pulled, "acked"), 1);
+	assert_int_equal(jint(json_object_get(pulled, "acked_by_device"), "dev-usb"), 1);
 	assert_true(jint(pulled, "cursor") > 0);
 	assert_false(json_is_true(json_object_get(pulled, "more")));
 	json_decref(pulled);
@@ -825,6 +954,13 @@ static void test_cli_usage(void **state)
 	assert_non_null(strstr(out, "LAST SYNC"));
 	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM users WHERE name = 'carol'"
 	                                  " AND length(token_hash) = 32"), 1);
+	snprintf(cmd, sizeof cmd, "%s forms load --db %s --schemas %s", SERVER_BIN, fx->db,
+	         SAOLA_TEST_SCHEMAS);
+	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
+	assert_non_null(strstr(out, "loaded 2 forms"));
+	snprintf(cmd, sizeof cmd, "%s report --db %s", SERVER_BIN, fx->db);
+	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 1);
+	assert_non_null(strstr(err, "not implemented yet"));
 	saola_server_stop(NULL);
 }
 
@@ -841,6 +977,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pull_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pull_by_area, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_and_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pull_converges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_usage, setup, teardown),
 	};

@@ -75,6 +75,8 @@ int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
 	int rc;
 
 	*out = NULL;
+	if (len == 0)
+		return saola__fail(e, 400, "bad_json", "body: empty (expected a sync request)");
 	if (!saola__encoding_known(enc))
 		return saola__fail(e, 400, "bad_encoding",
 		                   "content-encoding %s is not supported (send gzip, deflate or"

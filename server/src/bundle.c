@@ -75,9 +75,10 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
                          size_t *count, saola__err *e)
 {
 	char err[SAOLA__ERR_MAX - 32];
-	json_t *records = json_array(), *forms = NULL, *payload = NULL;
+	json_t *records = json_array(), *forms = NULL, *payload = NULL, *by_device = NULL, *v;
 	saola__user u;
 	int64_t cursor = 0, next = 0, acked = 0;
+	const char *k;
 	int found = 0, more = 1, rc;
 
 	*count = 0;
@@ -104,7 +105,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		cursor = next;
 	}
 	if (rc == SAOLA_OK)
-		rc = s->ops->user_acked(s, u.id, &acked);
+		rc = s->ops->user_acked(s, u.id, &by_device);
 	if (rc == SAOLA_OK)
 		rc = s->ops->forms_current(s, &forms);
 	s->ops->end(s, 1);
@@ -112,11 +113,16 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		rc = saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
 		goto out;
 	}
-	payload = json_pack("{s:i, s:b, s:i, s:i, s:i, s:[], s:I, s:I, s:b, s:O, s:O}",
+	/* "acked" is a number in every answer; a bundle made for a user has one
+	 * per device too, which is what a device should go by. */
+	json_object_foreach(by_device, k, v)
+		if (json_integer_value(v) > acked)
+			acked = json_integer_value(v);
+	payload = json_pack("{s:i, s:b, s:i, s:i, s:i, s:[], s:I, s:O, s:I, s:b, s:O, s:O}",
 	                    "protocol", 1, "duplicate", 0, "accepted", 0, "applied", 0,
 	                    "conflicts", 0, "conflicted", "acked", (json_int_t)acked,
-	                    "cursor", (json_int_t)cursor, "more", 0, "records", records,
-	                    "forms", forms);
+	                    "acked_by_device", by_device, "cursor", (json_int_t)cursor,
+	                    "more", 0, "records", records, "forms", forms);
 	if (!payload) {
 		rc = saola__fail(e, 500, "internal", "bundle: out of memory");
 		goto out;
@@ -130,6 +136,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 out:
 	json_decref(records);
 	json_decref(forms);
+	json_decref(by_device);
 	json_decref(payload);
 	return rc;
 }

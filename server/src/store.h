@@ -79,8 +79,10 @@ struct saola__store_ops {
 	const char *(*errmsg)(const saola__store *s);
 
 	/* A write transaction (writers are serialised), a read snapshot, and
-	 * their end: commit when ok, else roll back. */
-	int (*write_begin)(saola__store *s);
+	 * their end: commit when ok, else roll back. A write that is not
+	 * durable may be lost in a power cut once committed (a last-sync
+	 * time), and so costs no flush to disk. */
+	int (*write_begin)(saola__store *s, int durable);
 	int (*read_begin)(saola__store *s);
 	int (*end)(saola__store *s, int ok);
 
@@ -105,12 +107,12 @@ struct saola__store_ops {
 	/* Devices. device_sync records a sync of device by user (first seen,
 	 * last sync) and raises its acked counter to at least acked; *acked_out
 	 * gets the stored value. device_user: the user a device last synced
-	 * as (found 0 when the device is unknown). user_acked: the highest acked of a user's
-	 * devices. */
+	 * as (found 0 when the device is unknown). user_acked: the acked
+	 * counter of each of a user's devices, a new object {origin: n}. */
 	int (*device_sync)(saola__store *s, const char *device, int64_t user_id,
 	                   int64_t acked, const char *now, int64_t *acked_out);
 	int (*device_user)(saola__store *s, const char *device, saola__user *out, int *found);
-	int (*user_acked)(saola__store *s, int64_t user_id, int64_t *out);
+	int (*user_acked)(saola__store *s, int64_t user_id, json_t **out);
 
 	/* Batches, keyed by (user, batch id). */
 	int (*batch_get)(saola__store *s, int64_t user_id, const char *batch,

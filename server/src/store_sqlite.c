@@ -67,7 +67,7 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_DEVICE_USER] =
 		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL"
 		" FROM devices d JOIN users u ON u.id = d.user_id WHERE d.origin = ?1",
-	[SQ_USER_ACKED] = "SELECT coalesce(max(acked), 0) FROM devices WHERE user_id = ?1",
+	[SQ_USER_ACKED] = "SELECT origin, acked FROM devices WHERE user_id = ?1 ORDER BY origin",
 	[SQ_BATCH_GET] =
 		"SELECT digest, accepted, applied, conflicts, conflicted FROM batches"
 		" WHERE user_id = ?1 AND batch = ?2",
@@ -180,15 +180,29 @@ static int forms_check(sq_store *s)
 	return rc;
 }
 
-static int sq_write_begin(saola__store *base)
+/* Sets how hard commits flush: FULL (a confirmed batch survives a power
+ * cut) or, for writes that may be lost, NORMAL (no flush in WAL mode). */
+static void set_durable(sq_store *s, int durable)
+{
+	sqlite3_exec(s->db->sql, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+	             NULL, NULL, NULL);
+	s->relaxed = !durable;
+}
+
+static int sq_write_begin(saola__store *base, int durable)
 {
 	sq_store *s = (sq_store *)base;
 	int rc;
 
 	if (s->txn)
 		return saola__sq_fail(s, SAOLA_MISUSE, "store: a transaction is already open");
-	if ((rc = saola_begin(s->db)) != SAOLA_OK)
+	if (!durable)
+		set_durable(s, 0);
+	if ((rc = saola_begin(s->db)) != SAOLA_OK) {
+		if (s->relaxed)
+			set_durable(s, 1);
 		return core_fail(s, rc);
+	}
 	s->txn = 1;
 	/* The handle caches the Lamport clock, which also numbers the change
 	 * sequence; another connection may have moved it since. */
@@ -199,6 +213,8 @@ static int sq_write_begin(saola__store *base)
 	if (rc != SAOLA_OK) {
 		saola_rollback(s->db);
 		s->txn = 0;
+		if (s->relaxed)
+			set_durable(s, 1);
 	}
 	return rc;
 }
@@ -230,10 +246,12 @@ static int sq_end(saola__store *base, int ok)
 	if (txn == 1) {
 		if (ok) {
 			if ((rc = saola_commit(s->db)) != SAOLA_OK)
-				return core_fail(s, rc);
+				rc = core_fail(s, rc);
 		} else {
 			saola_rollback(s->db);
 		}
+		if (s->relaxed)
+			set_durable(s, 1);
 	} else if (txn == 2) {
 		sqlite3_exec(s->db->sql, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	}
@@ -248,7 +266,7 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 	int64_t gen = 0;
 	int rc, own = !s->txn;
 
-	if (own && (rc = sq_write_begin(base)) != SAOLA_OK)
+	if (own && (rc = sq_write_begin(base, 1)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola_forms_load_dir(s->db, dir, count)) != SAOLA_OK)
 		rc = core_fail(s, rc);

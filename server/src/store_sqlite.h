@@ -35,6 +35,7 @@ typedef struct sq_store {
 	sqlite3_stmt *stmt[SQ_COUNT];
 	int64_t forms_gen;       /* the forms generation the cache was built at */
 	int txn;                 /* 0 none, 1 write, 2 read */
+	int relaxed;             /* this write runs with synchronous=NORMAL */
 	char errmsg[SAOLA__ERRMSG_MAX];
 } sq_store;
 
@@ -66,7 +67,7 @@ int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_i
                           int64_t acked, const char *now, int64_t *acked_out);
 int saola__sq_device_user(saola__store *base, const char *device, saola__user *out,
                           int *found);
-int saola__sq_user_acked(saola__store *base, int64_t user_id, int64_t *out);
+int saola__sq_user_acked(saola__store *base, int64_t user_id, json_t **out);
 int saola__sq_batch_get(saola__store *base, int64_t user_id, const char *batch,
                         saola__batch_rec *out);
 int saola__sq_batch_put(saola__store *base, int64_t user_id, const char *batch,

@@ -7,6 +7,7 @@
 
 #include "store_sqlite.h"
 #include "merge.h"
+#include "versions.h"
 #include "wire.h"
 
 /* A column as text, "" for NULL. */
@@ -220,6 +221,53 @@ out:
 	return rc;
 }
 
+/* 1 when the answers d of a wire record hold path: a field, a repeat item
+ * ("members.<_id>") or an item's field ("members.<_id>.<field>"). */
+static int has_path(json_t *d, const char *path)
+{
+	const char *dot = strchr(path, '.'), *id, *dot2;
+	json_t *items, *item;
+	char name[128];
+	size_t i, n, idlen;
+
+	if (!dot)
+		return json_object_get(d, path) != NULL;
+	n = (size_t)(dot - path);
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, path, n);
+	name[n] = '\0';
+	id = dot + 1;
+	dot2 = strchr(id, '.');
+	idlen = dot2 ? (size_t)(dot2 - id) : strlen(id);
+	items = json_object_get(d, name);
+	json_array_foreach(items, i, item) {
+		const char *iid = json_string_value(json_object_get(item, "_id"));
+		if (iid && strlen(iid) == idlen && memcmp(iid, id, idlen) == 0)
+			return dot2 ? json_object_get(item, dot2 + 1) != NULL : 1;
+	}
+	return 0;
+}
+
+/* Drops the versions of paths that equal the record's default "_": the
+ * protocol reads a path with a value and no version of its own as "_", so
+ * the record means the same in fewer bytes. A removal (a version with no
+ * value) keeps its own. */
+static void compact_versions(json_t *rec)
+{
+	json_t *vs = json_object_get(rec, "vs"), *d = json_object_get(rec, "d");
+	json_t *def = json_object_get(vs, "_"), *v;
+	const char *k;
+	void *tmp;
+
+	if (!def)
+		return;
+	json_object_foreach_safe(vs, tmp, k, v)
+		if (strcmp(k, "_") != 0 && strcmp(k, "_deleted") != 0 &&
+		    saola__version_cmp(v, def) == 0 && has_path(d, k))
+			json_object_del(vs, k);
+}
+
 int saola__sq_pull(saola__store *base, const char *area, const char *device,
                    int64_t cursor, int limit, json_t *records, int64_t *next, int *more)
 {
@@ -256,6 +304,7 @@ int saola__sq_pull(saola__store *base, const char *area, const char *device,
 				rc = saola__sq_fail(s, rc, "pull: %s", saola_errmsg(s->db));
 				break;
 			}
+			compact_versions(rec);
 			if (json_array_append_new(records, rec) != 0) {
 				rc = saola__sq_fail(s, SAOLA_NOMEM, "pull: out of memory");
 				break;

@@ -209,22 +209,33 @@ int saola__sq_device_user(saola__store *base, const char *device, saola__user *o
 	return SAOLA_OK;
 }
 
-int saola__sq_user_acked(saola__store *base, int64_t user_id, int64_t *out)
+int saola__sq_user_acked(saola__store *base, int64_t user_id, json_t **out)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = saola__sq_stmt(s, SQ_USER_ACKED);
-	int step;
+	json_t *res = json_object();
+	int step, rc = SAOLA_OK;
 
-	*out = 0;
-	if (!st)
-		return SAOLA_ERROR;
+	*out = NULL;
+	if (!st || !res) {
+		json_decref(res);
+		return st ? saola__sq_fail(s, SAOLA_NOMEM, "devices: out of memory") : SAOLA_ERROR;
+	}
 	sqlite3_bind_int64(st, 1, user_id);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_object_set_new(res, (const char *)sqlite3_column_text(st, 0),
+		                        json_integer(sqlite3_column_int64(st, 1))) != 0) {
+			rc = saola__sq_fail(s, SAOLA_NOMEM, "devices: out of memory");
+			break;
+		}
+	if (rc == SAOLA_OK && step != SQLITE_DONE)
+		rc = saola__sq_sql_fail(s, "devices");
 	sqlite3_reset(st);
-	if (step != SQLITE_ROW)
-		return saola__sq_sql_fail(s, "devices");
+	if (rc != SAOLA_OK) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
 	return SAOLA_OK;
 }
 

@@ -51,7 +51,7 @@ int saola__user_create(saola__store *s, const char *name, const char *role,
 		return saola__fail(e, 500, "internal", "no random source for a token");
 	saola__token_hash(token, SAOLA__TOKEN_HEX, hash);
 	saola__now(now);
-	if ((rc = s->ops->write_begin(s)) == SAOLA_OK) {
+	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
 		rc = s->ops->user_add(s, &u, hash, now);
 		end = s->ops->end(s, rc == SAOLA_OK);
 		if (rc == SAOLA_OK)
@@ -73,7 +73,7 @@ int saola__user_revoke_name(saola__store *s, const char *name, int *already, sao
 	int rc, end, found = 0;
 
 	*already = 0;
-	if ((rc = s->ops->write_begin(s)) != SAOLA_OK)
+	if ((rc = s->ops->write_begin(s, 1)) != SAOLA_OK)
 		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
 	rc = s->ops->user_by_name(s, name, &u, &found);
 	if (rc == SAOLA_OK && found && !u.revoked) {
