@@ -42,7 +42,21 @@ static int item_removed(json_t *flat, json_t *versions, const char *path)
 		return 0;
 	memcpy(item, path, n);
 	item[n] = '\0';
-	return json_is_null(json_object_get(flat, item)) && json_object_get(versions, item);
+	return !json_object_get(flat, item) && json_object_get(versions, item);
+}
+
+/* The item path ("repeat.id") of an item field path, into item[512]; 0 when
+ * path is not an item's field. */
+static int item_of(const char *path, char item[512])
+{
+	const char *dot = strchr(path, '.'), *dot2;
+	size_t n;
+
+	if (!dot || !(dot2 = strchr(dot + 1, '.')) || (n = (size_t)(dot2 - path)) >= 512)
+		return 0;
+	memcpy(item, path, n);
+	item[n] = '\0';
+	return 1;
 }
 
 typedef struct merge_state {
@@ -96,6 +110,79 @@ static int merge_path(merge_state *m, const char *path)
 		l.value = rval, l.version = rv, l.winner = lval, l.winner_version = lv;
 	}
 	return m->fn(m->ctx, &l);
+}
+
+static int report(merge_state *m, const char *path, json_t *value, json_t *version,
+                  json_t *winner, json_t *winner_version, int stored_lost)
+{
+	saola__loser l;
+
+	memset(&l, 0, sizeof l);
+	l.record_id = m->r->record_id;
+	l.path = path;
+	l.value = value, l.version = version;
+	l.winner = winner, l.winner_version = winner_version;
+	l.stored_lost = stored_lost;
+	return m->fn(m->ctx, &l);
+}
+
+/* Answers that a removal of their item (a member) swept away while they
+ * were being edited elsewhere: an incoming edit to a member that stays
+ * removed, and a stored edit to a member the sender removed without having
+ * seen that edit. The removal stands; the answers go to the log. */
+static int report_removed_items(merge_state *m)
+{
+	const char *path;
+	json_t *v;
+	char item[512];
+	int rc;
+
+	json_object_foreach(m->r->values, path, v) {
+		if (json_is_null(v) || !item_of(path, item) ||
+		    !item_removed(m->out_flat, m->out_versions, path))
+			continue;
+		if (json_is_null(json_object_get(m->r->values, item)))
+			continue; /* the sender removed it itself */
+		rc = report(m, path, v, side_version(m->r->versions, m->r->values, path),
+		            json_null(), json_object_get(m->out_versions, item), 0);
+		if (rc)
+			return rc;
+	}
+	json_object_foreach(m->local_flat, path, v) {
+		json_t *lv, *seen;
+		if (!item_of(path, item) || !item_removed(m->out_flat, m->out_versions, path) ||
+		    !json_object_get(m->local_flat, item) ||
+		    !json_is_null(json_object_get(m->r->values, item)))
+			continue; /* not an item that this merge removed */
+		lv = side_version(m->local_versions, m->local_flat, path);
+		seen = json_object_get(m->r->base, path);
+		if (seen && saola__version_cmp(seen, lv) == 0)
+			continue; /* the sender saw this answer when it removed the item */
+		rc = report(m, path, v, lv, json_null(), json_object_get(m->out_versions, item), 1);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A delete and an edit that did not see each other: the delete stands (the
+ * record's answers are kept with the tombstone); the log says so. */
+static int report_delete(merge_state *m, json_t *rdel, json_t *ldel)
+{
+	json_t *seen = json_object_get(m->r->base, "_deleted");
+	json_t *lmax = saola__version_max(m->local_versions);
+	json_t *t = json_true(), *f = json_false();
+	int rc = 0;
+
+	if (rdel && !ldel && lmax && saola__version_cmp(lmax, seen) > 0)
+		/* deleted there while edited here */
+		rc = report(m, "_deleted", f, lmax, t, rdel, 1);
+	else if (ldel && !rdel && json_object_size(m->r->values) > 0 && !seen)
+		/* edited there while deleted here */
+		rc = report(m, "_deleted", f, saola__version_max(m->r->versions), t, ldel, 0);
+	json_decref(t);
+	json_decref(f);
+	return rc;
 }
 
 /* Every path either side knows of, own versions included ("_" excepted). */
@@ -170,6 +257,9 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	/* A tombstone on either side deletes; the higher tombstone is kept. */
 	rdel = json_object_get(r->versions, "_deleted");
 	ldel = json_object_get(m.local_versions, "_deleted");
+	if (fn && r->base && old.found &&
+	    ((rc = report_removed_items(&m)) != 0 || (rc = report_delete(&m, rdel, ldel)) != 0))
+		goto out;
 	if (saola__version_cmp(rdel, ldel) > 0) {
 		json_object_set(m.out_versions, "_deleted", rdel);
 		m.changed = 1;

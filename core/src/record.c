@@ -346,6 +346,18 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 			json_object_set(base, path, prev ? prev : json_null());
 			json_object_set(versions, path, version);
 		}
+		/* A removed item: the versions of the answers it had, so that a
+		 * receiver can tell an edit of that member it did not see. */
+		json_object_foreach(diff, path, v) {
+			const char *k;
+			json_t *x;
+			size_t plen = strlen(path);
+			if (!json_is_null(v) || !strchr(path, '.') || strchr(strchr(path, '.') + 1, '.'))
+				continue;
+			json_object_foreach(old_flat, k, x)
+				if (strncmp(k, path, plen) == 0 && k[plen] == '.')
+					json_object_set(base, k, saola__version_of(old.versions, k));
+		}
 	} else {
 		versions = json_pack("{s:O}", "_", version);
 	}

@@ -20,6 +20,30 @@ static json_t *wire_version(const json_t *v, const char *device)
 	return json_incref((json_t *)v);
 }
 
+/* In a change, an item that is there only to carry edits of its answers
+ * (not added by this change) is marked "_ref": true, so that the receiver
+ * does not take it for the item's creation. */
+static void mark_references(json_t *d, const json_t *changes)
+{
+	const char *k;
+	json_t *items, *item;
+	size_t i;
+	char path[512];
+
+	json_object_foreach(d, k, items) {
+		if (!json_is_array(items))
+			continue;
+		json_array_foreach(items, i, item) {
+			const char *id = json_string_value(json_object_get(item, "_id"));
+			if (!id)
+				continue;
+			snprintf(path, sizeof path, "%s.%s", k, id);
+			if (!json_object_get(changes, path))
+				json_object_set_new(item, "_ref", json_true());
+		}
+	}
+}
+
 json_t *saola__wire_from_outbox(const json_t *entry, const char *device)
 {
 	json_t *changes = json_object_get(entry, "changes");
@@ -45,6 +69,7 @@ json_t *saola__wire_from_outbox(const json_t *entry, const char *device)
 	}
 	if (!(d = saola__unflatten_patch(present)))
 		goto out;
+	mark_references(d, changes);
 	out = json_pack("{s:O, s:O, s:O, s:O, s:O}", "r", json_object_get(entry, "record"),
 	                "f", json_object_get(entry, "form"),
 	                "fv", json_object_get(entry, "form_version"), "d", d, "vs", vs);
@@ -183,6 +208,27 @@ int saola__wire_decode(saola *db, const json_t *change, const char *sender,
 	if (!(flat = saola__flatten(f, d ? d : json_object_get(change, "__none__")))) {
 		rc = SAOLA_NOMEM;
 		goto fail;
+	}
+	/* Items marked "_ref" carry answers, not their own creation. */
+	if (d) {
+		const char *rk;
+		json_t *items, *item;
+		size_t i;
+		char path[512];
+		json_object_foreach(d, rk, items) {
+			if (!json_is_array(items))
+				continue;
+			json_array_foreach(items, i, item) {
+				const char *id = json_string_value(json_object_get(item, "_id"));
+				json_t *ref = json_object_get(item, "_ref");
+				if (!ref || !id)
+					continue;
+				snprintf(path, sizeof path, "%s.%s._ref", rk, id);
+				json_object_del(flat, path);
+				path[strlen(path) - 5] = '\0';
+				json_object_del(flat, path);
+			}
+		}
 	}
 	/* A path with a version and no value is a removal. */
 	json_object_foreach(r->versions, k, v)
