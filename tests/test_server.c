@@ -5,14 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <curl/curl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "testutil.h"
+#include "servertest.h"
 #include "gen.h"
 #include "merge.h"
 #include "saola/server.h"
@@ -89,178 +88,22 @@ static int teardown(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* HTTP with libcurl                                                    */
-
-typedef struct resp {
-	long status;
-	char *body;
-	size_t len;
-	json_t *json;
-	int gzipped;           /* the answer came with Content-Encoding: gzip */
-	int has_date;
-} resp;
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	resp *r = arg;
-	char *grown = realloc(r->body, r->len + size * n + 1);
-
-	if (!grown)
-		return 0;
-	r->body = grown;
-	memcpy(r->body + r->len, p, size * n);
-	r->len += size * n;
-	r->body[r->len] = '\0';
-	return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-	resp *r = arg;
-
-	if (size * n >= 22 && strncasecmp(p, "Content-Encoding: gzip", 22) == 0)
-		r->gzipped = 1;
-	if (size * n >= 5 && strncasecmp(p, "Date:", 5) == 0)
-		r->has_date = 1;
-	return size * n;
-}
-
-/* A chunked body of n bytes of spaces, read by curl piece by piece. */
-typedef struct chunked {
-	size_t left;
-} chunked;
-
-static size_t on_read(char *buf, size_t size, size_t n, void *arg)
-{
-	chunked *c = arg;
-	size_t k = size * n < c->left ? size * n : c->left;
-
-	memset(buf, ' ', k);
-	c->left -= k;
-	return k;
-}
-
-/* Sends a request; method "GET" or "POST". token, encoding may be NULL.
- * chunked_len > 0 sends that many bytes chunked instead of body. */
-static resp http(fixture *fx, const char *method, const char *path, const char *token,
-                 const char *encoding, const void *body, size_t len, size_t chunked_len)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char url[256], line[200];
-	chunked ck;
-	resp r;
-	CURLcode cc;
-
-	memset(&r, 0, sizeof r);
-	assert_non_null(c);
-	snprintf(url, sizeof url, "%s%s", fx->url, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-	if (token) {
-		snprintf(line, sizeof line, "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, line);
-	}
-	if (encoding) {
-		snprintf(line, sizeof line, "Content-Encoding: %s", encoding);
-		h = curl_slist_append(h, line);
-	}
-	if (strcmp(method, "POST") == 0) {
-		h = curl_slist_append(h, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		if (chunked_len) {
-			ck.left = chunked_len;
-			h = curl_slist_append(h, "Transfer-Encoding: chunked");
-			curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-			curl_easy_setopt(c, CURLOPT_READDATA, &ck);
-		} else {
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-		}
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK)
-		fail_msg("%s %s: %s", method, path, curl_easy_strerror(cc));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (r.body)
-		r.json = json_loadb(r.body, r.len, 0, NULL);
-	return r;
-}
-
-static void resp_free(resp *r)
-{
-	free(r->body);
-	json_decref(r->json);
-	memset(r, 0, sizeof *r);
-}
-
-static const char *error_code(const resp *r)
-{
-	return json_string_value(json_object_get(json_object_get(r->json, "error"), "code"));
-}
-
-static json_int_t jint(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
-/* ------------------------------------------------------------------ */
 /* Sync requests, built by hand                                        */
 
-/* A new household of commune as a wire change (version counter 1 of the
- * sender, every member with an _id). New reference; *id gets the id. */
-static json_t *new_household(fixture *fx, const char *commune, char id[37])
-{
-	saola_gen_opts go;
-	json_t *h, *m;
-	size_t i;
-
-	memset(&go, 0, sizeof go);
-	go.commune = commune;
-	assert_non_null(h = saola_gen_household(fx->gen, &go));
-	json_array_foreach(json_object_get(h, "members"), i, m) {
-		char mid[24];
-		snprintf(mid, sizeof mid, "%08zx", i + 1);
-		json_object_set_new(m, "_id", json_string(mid));
-	}
-	assert_int_equal(saola__uuid(id), 0);
-	return json_pack("{s:s, s:s, s:s, s:o, s:{s:i}}", "r", id, "f", "household",
-	                 "fv", "2025.1", "d", h, "vs", "_", 1);
-}
-
-/* A request: takes the reference to changes. */
-static json_t *request(const char *batch, const char *device, json_int_t cursor,
-                       int pull_limit, json_t *changes)
-{
-	json_t *r = json_pack("{s:i, s:s?, s:s, s:I, s:i, s:o}", "protocol", 1, "batch", batch,
-	                      "device", device, "cursor", cursor, "pull_limit", pull_limit,
-	                      "changes", changes ? changes : json_array());
-	assert_non_null(r);
-	return r;
-}
-
 /* POSTs a request object (gzip-compressed when gz). */
-static resp post_json(fixture *fx, const char *token, const json_t *req, int gz)
+static sv_resp post_json(fixture *fx, const char *token, const json_t *req, int gz)
 {
 	char *text = json_dumps(req, JSON_COMPACT);
 	unsigned char *z = NULL;
 	size_t zlen = 0;
-	resp r;
+	sv_resp r;
 
 	assert_non_null(text);
 	if (gz) {
 		assert_int_equal(saola__gzip(text, strlen(text), &z, &zlen), SAOLA_OK);
-		r = http(fx, "POST", "/v1/sync", token, "gzip", z, zlen, 0);
+		r = sv_http(fx->url, "POST", "/v1/sync", token, "gzip", z, zlen, 0);
 	} else {
-		r = http(fx, "POST", "/v1/sync", token, NULL, text, strlen(text), 0);
+		r = sv_http(fx->url, "POST", "/v1/sync", token, NULL, text, strlen(text), 0);
 	}
 	free(text);
 	free(z);
@@ -274,22 +117,22 @@ static void push_new(fixture *fx, const char *token, const char *device, const c
 {
 	json_t *changes = json_array(), *req;
 	char id[37], batch[32];
-	resp r;
+	sv_resp r;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		json_array_append_new(changes, new_household(fx, commune, id));
+		json_array_append_new(changes, sv_household(fx->gen, commune, id));
 		if (ids)
 			json_array_append_new(ids, json_string(id));
 	}
 	snprintf(batch, sizeof batch, "b-%d", ++fx->batches);
-	req = request(batch, device, 0, 0, changes);
+	req = sv_request(batch, device, 0, 0, changes);
 	r = post_json(fx, token, req, 1);
 	if (r.status != 200)
 		fail_msg("push: %ld %s", r.status, r.body ? r.body : "");
-	assert_int_equal(jint(r.json, "accepted"), n);
-	assert_int_equal(jint(r.json, "applied"), n);
-	resp_free(&r);
+	assert_int_equal(sv_jint(r.json, "accepted"), n);
+	assert_int_equal(sv_jint(r.json, "applied"), n);
+	sv_resp_free(&r);
 	json_decref(req);
 }
 
@@ -304,8 +147,8 @@ static json_t *pull_all(fixture *fx, const char *token, const char *device, int 
 	int more = 1, n = 0;
 
 	while (more) {
-		resp r;
-		req = request(NULL, device, at, limit, NULL);
+		sv_resp r;
+		req = sv_request(NULL, device, at, limit, NULL);
 		r = post_json(fx, token, req, 0);
 		json_decref(req);
 		if (r.status != 200)
@@ -317,10 +160,10 @@ static json_t *pull_all(fixture *fx, const char *token, const char *device, int 
 				fail_msg("pull: record %s came twice", id);
 			json_object_set(seen, id, rec);
 		}
-		assert_true(jint(r.json, "cursor") >= at);
-		at = jint(r.json, "cursor");
+		assert_true(sv_jint(r.json, "cursor") >= at);
+		at = sv_jint(r.json, "cursor");
 		more = json_is_true(json_object_get(r.json, "more"));
-		resp_free(&r);
+		sv_resp_free(&r);
 		assert_true(++n < 1000);
 	}
 	if (cursor)
@@ -375,41 +218,41 @@ static void test_sha256_vectors(void **state)
 static void test_healthz_and_forms(void **state)
 {
 	fixture *fx = *state;
-	resp r = http(fx, "GET", "/healthz", NULL, NULL, NULL, 0, 0);
+	sv_resp r = sv_http(fx->url, "GET", "/healthz", NULL, NULL, NULL, 0, 0);
 
 	assert_int_equal(r.status, 200);
 	assert_true(json_is_true(json_object_get(r.json, "ok")));
 	assert_string_equal(json_string_value(json_object_get(r.json, "version")), SAOLA_VERSION);
 	assert_false(r.has_date); /* short headers: bytes count on a slow link */
-	resp_free(&r);
+	sv_resp_free(&r);
 
-	r = http(fx, "GET", "/v1/forms", fx->alice, NULL, NULL, 0, 0);
+	r = sv_http(fx->url, "GET", "/v1/forms", fx->alice, NULL, NULL, 0, 0);
 	assert_int_equal(r.status, 200);
 	assert_true(r.gzipped);
 	assert_true(json_array_size(json_object_get(r.json, "forms")) >= 2);
 	assert_true(json_array_size(json_object_get(r.json, "standards")) >= 1);
-	resp_free(&r);
+	sv_resp_free(&r);
 
-	r = http(fx, "GET", "/v1/nothing", fx->alice, NULL, NULL, 0, 0);
+	r = sv_http(fx->url, "GET", "/v1/nothing", fx->alice, NULL, NULL, 0, 0);
 	assert_int_equal(r.status, 404);
-	assert_string_equal(error_code(&r), "not_found");
-	resp_free(&r);
-	r = http(fx, "GET", "/v1/sync", fx->alice, NULL, NULL, 0, 0);
+	assert_string_equal(sv_error_code(&r), "not_found");
+	sv_resp_free(&r);
+	r = sv_http(fx->url, "GET", "/v1/sync", fx->alice, NULL, NULL, 0, 0);
 	assert_int_equal(r.status, 405);
-	assert_string_equal(error_code(&r), "method_not_allowed");
-	resp_free(&r);
+	assert_string_equal(sv_error_code(&r), "method_not_allowed");
+	sv_resp_free(&r);
 }
 
 /* Runs a request expected to fail with status and code, and checks that
  * the server's data did not change. */
-static void expect_refused(fixture *fx, resp r, long status, const char *code)
+static void expect_refused(fixture *fx, sv_resp r, long status, const char *code)
 {
-	if (r.status != status || !error_code(&r) || strcmp(error_code(&r), code) != 0)
+	if (r.status != status || !sv_error_code(&r) || strcmp(sv_error_code(&r), code) != 0)
 		fail_msg("expected %ld %s, got %ld %s", status, code, r.status,
 		         r.body ? r.body : "(no body)");
 	assert_non_null(json_string_value(json_object_get(json_object_get(r.json, "error"),
 	                                                  "message")));
-	resp_free(&r);
+	sv_resp_free(&r);
 }
 
 static void test_unauthorized(void **state)
@@ -422,13 +265,13 @@ static void test_unauthorized(void **state)
 	push_new(fx, fx->alice, "dev-a", "14404", 2, NULL);
 	before = tu_content_hash(fx->db);
 	add_user(fx, "bob", "surveyor", "14404", bob);
-	req = request("b-x", "dev-b", 0, 10, json_pack("[o]", new_household(fx, "14404", cmd)));
+	req = sv_request("b-x", "dev-b", 0, 10, json_pack("[o]", sv_household(fx->gen, "14404", cmd)));
 
 	expect_refused(fx, post_json(fx, NULL, req, 1), 401, "unauthorized");
 	expect_refused(fx, post_json(fx, "0123456789abcdef0123456789abcdef0123456789abcdef"
 	                                 "0123456789abcdef", req, 1), 401, "unauthorized");
 	expect_refused(fx, post_json(fx, "not-a-token", req, 0), 401, "unauthorized");
-	expect_refused(fx, http(fx, "GET", "/v1/forms", NULL, NULL, NULL, 0, 0), 401,
+	expect_refused(fx, sv_http(fx->url, "GET", "/v1/forms", NULL, NULL, NULL, 0, 0), 401,
 	               "unauthorized");
 	/* Revoked with the command, while the server runs. */
 	snprintf(cmd, sizeof cmd, "%s user revoke --db %s --name bob", SERVER_BIN, fx->db);
@@ -451,9 +294,9 @@ static void test_forbidden_outside_area(void **state)
 	before = tu_content_hash(fx->db);
 
 	/* A new record of another commune, after a good one: nothing applies. */
-	req = request("b-out", "dev-a", 0, 10,
-	              json_pack("[o, o]", new_household(fx, "14404", id),
-	                        new_household(fx, "14383", id)));
+	req = sv_request("b-out", "dev-a", 0, 10,
+	              json_pack("[o, o]", sv_household(fx->gen, "14404", id),
+	                        sv_household(fx->gen, "14383", id)));
 	expect_refused(fx, post_json(fx, fx->alice, req, 1), 403, "forbidden");
 	json_decref(req);
 	/* Moving a stored record of 14383 into 14404: the stored units count. */
@@ -461,7 +304,7 @@ static void test_forbidden_outside_area(void **state)
 	                 "r", json_string_value(json_array_get(ids, 0)), "f", "household",
 	                 "fv", "2025.1", "d", "commune", "14404", "district", "372",
 	                 "vs", "commune", 9, "district", 9);
-	req = request("b-move", "dev-a", 0, 10, json_pack("[o]", edit));
+	req = sv_request("b-move", "dev-a", 0, 10, json_pack("[o]", edit));
 	expect_refused(fx, post_json(fx, fx->alice, req, 1), 403, "forbidden");
 	json_decref(req);
 	/* And its pulls never show it. */
@@ -491,38 +334,38 @@ static void test_bad_bodies(void **state)
 	push_new(fx, fx->alice, "dev-a", "14404", 3, NULL);
 	before = tu_content_hash(fx->db);
 
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, NULL, bad_json,
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, NULL, bad_json,
 	                        strlen(bad_json), 0), 400, "bad_json");
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, NULL, bad_utf8,
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, NULL, bad_utf8,
 	                        strlen(bad_utf8), 0), 400, "bad_utf8");
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, "br", "{}", 2, 0), 400,
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, "br", "{}", 2, 0), 400,
 	               "bad_encoding");
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, NULL, "[1]", 3, 0), 400,
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, NULL, "[1]", 3, 0), 400,
 	               "bad_request");
 	/* Over the limit by Content-Length (refused before reading), and
 	 * growing past it in chunks (refused as it is read). */
 	memset(big, ' ', 2 * MAX_BODY);
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, NULL, big, 2 * MAX_BODY, 0),
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, NULL, big, 2 * MAX_BODY, 0),
 	               413, "too_large");
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, NULL, NULL, 0,
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, NULL, NULL, 0,
 	                        MAX_BODY + 100000), 413, "too_large");
 	/* A truncated gzip stream. */
-	req = request("b-trunc", "dev-a", 0, 10,
-	              json_pack("[o]", new_household(fx, "14404", id)));
+	req = sv_request("b-trunc", "dev-a", 0, 10,
+	              json_pack("[o]", sv_household(fx->gen, "14404", id)));
 	text = json_dumps(req, JSON_COMPACT);
 	assert_int_equal(saola__gzip(text, strlen(text), &gz, &gzlen), SAOLA_OK);
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, "gzip", gz, gzlen - 9, 0),
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, "gzip", gz, gzlen - 9, 0),
 	               400, "bad_encoding");
 	free(text);
 	free(gz);
 	json_decref(req);
 	/* A record that fails the form: a negative income. */
-	change = new_household(fx, "14404", id);
+	change = sv_household(fx->gen, "14404", id);
 	json_object_set_new(json_object_get(change, "d"), "income_per_capita", json_integer(-5));
-	req = request("b-invalid", "dev-a", 0, 10, json_pack("[o, o]",
-	              new_household(fx, "14404", id), change));
+	req = sv_request("b-invalid", "dev-a", 0, 10, json_pack("[o, o]",
+	              sv_household(fx->gen, "14404", id), change));
 	{
-		resp r = post_json(fx, fx->alice, req, 1);
+		sv_resp r = post_json(fx, fx->alice, req, 1);
 		assert_non_null(r.body);
 		assert_non_null(strstr(r.body, "income_per_capita"));
 		expect_refused(fx, r, 400, "invalid_record");
@@ -537,32 +380,6 @@ static void test_bad_bodies(void **state)
 	free(big);
 }
 
-/* Compresses n zero bytes in a stream (never holding them all). */
-static unsigned char *zero_bomb(size_t n, size_t *len)
-{
-	static unsigned char zeros[1 << 16];
-	size_t cap = n / 500 + 4096;
-	unsigned char *out = malloc(cap);
-	z_stream z;
-
-	assert_non_null(out);
-	memset(&z, 0, sizeof z);
-	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	while (n > 0) {
-		size_t k = n < sizeof zeros ? n : sizeof zeros;
-		z.next_in = zeros;
-		z.avail_in = (uInt)k;
-		n -= k;
-		assert_int_equal(deflate(&z, n ? Z_NO_FLUSH : Z_FINISH), n ? Z_OK : Z_STREAM_END);
-		assert_true(z.avail_out > 0);
-	}
-	*len = z.total_out;
-	deflateEnd(&z);
-	return out;
-}
-
 static void test_gzip_bomb(void **state)
 {
 	fixture *fx = *state;
@@ -572,9 +389,9 @@ static void test_gzip_bomb(void **state)
 
 	push_new(fx, fx->alice, "dev-a", "14404", 1, NULL);
 	before = tu_content_hash(fx->db);
-	bomb = zero_bomb((size_t)200 << 20, &len);
+	bomb = sv_zero_bomb((size_t)200 << 20, &len);
 	assert_true(len < MAX_BODY);
-	expect_refused(fx, http(fx, "POST", "/v1/sync", fx->alice, "gzip", bomb, len, 0), 413,
+	expect_refused(fx, sv_http(fx->url, "POST", "/v1/sync", fx->alice, "gzip", bomb, len, 0), 413,
 	               "too_large");
 	free(bomb);
 	assert_true(tu_content_hash(fx->db) == before);
@@ -586,27 +403,27 @@ static void test_push_applied_and_replayed(void **state)
 	json_t *changes = json_array(), *req, *other;
 	char id[37];
 	uint64_t after_first;
-	resp r;
+	sv_resp r;
 	int i;
 
 	for (i = 0; i < 20; i++)
-		json_array_append_new(changes, new_household(fx, "14404", id));
-	req = request("batch-1", "dev-a", 0, 50, changes);
+		json_array_append_new(changes, sv_household(fx->gen, "14404", id));
+	req = sv_request("batch-1", "dev-a", 0, 50, changes);
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
 	assert_true(r.gzipped);
 	assert_false(json_is_true(json_object_get(r.json, "duplicate")));
-	assert_int_equal(jint(r.json, "accepted"), 20);
-	assert_int_equal(jint(r.json, "applied"), 20);
-	assert_int_equal(jint(r.json, "conflicts"), 0);
-	assert_int_equal(jint(r.json, "acked"), 1);
+	assert_int_equal(sv_jint(r.json, "accepted"), 20);
+	assert_int_equal(sv_jint(r.json, "applied"), 20);
+	assert_int_equal(sv_jint(r.json, "conflicts"), 0);
+	assert_int_equal(sv_jint(r.json, "acked"), 1);
 	assert_string_equal(json_string_value(json_object_get(r.json, "batch")), "batch-1");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "forms"),
 	                                                      "household")), "2025.1");
 	/* Its own records are not sent back. */
 	assert_int_equal(json_array_size(json_object_get(r.json, "records")), 0);
 	assert_false(json_is_true(json_object_get(r.json, "more")));
-	resp_free(&r);
+	sv_resp_free(&r);
 	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM records"), 20);
 	after_first = tu_content_hash(fx->db);
 
@@ -614,14 +431,14 @@ static void test_push_applied_and_replayed(void **state)
 	r = post_json(fx, fx->alice, req, 0);
 	assert_int_equal(r.status, 200);
 	assert_true(json_is_true(json_object_get(r.json, "duplicate")));
-	assert_int_equal(jint(r.json, "accepted"), 20);
-	assert_int_equal(jint(r.json, "applied"), 20);
-	resp_free(&r);
+	assert_int_equal(sv_jint(r.json, "accepted"), 20);
+	assert_int_equal(sv_jint(r.json, "applied"), 20);
+	sv_resp_free(&r);
 	assert_true(tu_content_hash(fx->db) == after_first);
 
 	/* The same id with other changes is refused. */
-	other = request("batch-1", "dev-a", 0, 50,
-	                json_pack("[o]", new_household(fx, "14404", id)));
+	other = sv_request("batch-1", "dev-a", 0, 50,
+	                json_pack("[o]", sv_household(fx->gen, "14404", id)));
 	expect_refused(fx, post_json(fx, fx->alice, other, 1), 409, "batch_mismatch");
 	assert_true(tu_content_hash(fx->db) == after_first);
 	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM batches"), 1);
@@ -682,22 +499,13 @@ static void test_pull_by_area(void **state)
 	json_decref(seen);
 }
 
-/* An edit of one answer over base version [base_counter, base_origin]. */
-static json_t *edit(const char *id, const char *field, const char *value, int counter,
-                    int base_counter, const char *base_origin)
-{
-	return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:i}, s:{s:[i, s]}}", "r", id,
-	                 "f", "household", "fv", "2025.1", "d", field, value, "vs", field,
-	                 counter, "b", field, base_counter, base_origin);
-}
-
 static void test_echo_and_conflicts(void **state)
 {
 	fixture *fx = *state;
 	json_t *ids = json_array(), *seen, *req;
 	json_int_t cur_a = 0, cur_b = 0;
 	const char *r1, *r2;
-	resp r;
+	sv_resp r;
 
 	/* Device A makes three records; its own pull does not return them. */
 	push_new(fx, fx->alice, "dev-a", "14404", 3, ids);
@@ -712,14 +520,14 @@ static void test_echo_and_conflicts(void **state)
 	r2 = json_string_value(json_array_get(ids, 1));
 
 	/* B edits r1 having seen it: the answer does not echo it to B ... */
-	req = request("b-b1", "dev-b", cur_b, 100,
-	              json_pack("[o]", edit(r1, "head_name", "Nguyễn Văn B", 2, 1, "dev-a")));
+	req = sv_request("b-b1", "dev-b", cur_b, 100,
+	              json_pack("[o]", sv_edit(r1, "head_name", "Nguyễn Văn B", 2, 1, "dev-a")));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(jint(r.json, "applied"), 1);
+	assert_int_equal(sv_jint(r.json, "applied"), 1);
 	assert_int_equal(json_array_size(json_object_get(r.json, "records")), 0);
-	cur_b = jint(r.json, "cursor");
-	resp_free(&r);
+	cur_b = sv_jint(r.json, "cursor");
+	sv_resp_free(&r);
 	json_decref(req);
 	/* ... but A, which has not seen it, gets it. */
 	seen = pull_all(fx, fx->alice, "dev-a", 100, &cur_a, NULL);
@@ -730,25 +538,25 @@ static void test_echo_and_conflicts(void **state)
 
 	/* A and B edit r2's head at once: B's version wins ("dev-b" > "dev-a"),
 	 * A's value goes to the conflict log. */
-	req = request("b-a2", "dev-a", cur_a, 100,
-	              json_pack("[o]", edit(r2, "head_name", "Trần Văn A", 2, 1, "dev-a")));
+	req = sv_request("b-a2", "dev-a", cur_a, 100,
+	              json_pack("[o]", sv_edit(r2, "head_name", "Trần Văn A", 2, 1, "dev-a")));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(jint(r.json, "conflicts"), 0);
+	assert_int_equal(sv_jint(r.json, "conflicts"), 0);
 	assert_int_equal(json_array_size(json_object_get(r.json, "records")), 0);
-	assert_int_equal(jint(r.json, "acked"), 2);
-	resp_free(&r);
+	assert_int_equal(sv_jint(r.json, "acked"), 2);
+	sv_resp_free(&r);
 	json_decref(req);
-	req = request("b-b2", "dev-b", cur_b, 100,
-	              json_pack("[o]", edit(r2, "head_name", "Lê Văn B", 2, 1, "dev-a")));
+	req = sv_request("b-b2", "dev-b", cur_b, 100,
+	              json_pack("[o]", sv_edit(r2, "head_name", "Lê Văn B", 2, 1, "dev-a")));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(jint(r.json, "conflicts"), 1);
+	assert_int_equal(sv_jint(r.json, "conflicts"), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "conflicted"),
 	                                                     0)), r2);
 	/* B had not seen A's edit, so the merged r2 goes back to B. */
 	assert_int_equal(json_array_size(json_object_get(r.json, "records")), 1);
-	resp_free(&r);
+	sv_resp_free(&r);
 	json_decref(req);
 	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM conflicts WHERE path = 'head_name'"
 	                                  " AND lost_value = '\"Trần Văn A\"' AND stored_lost = 1"
@@ -782,7 +590,7 @@ static void test_pull_converges(void **state)
 	saola *device, *server;
 	const char *k, *r1;
 	char path[1100], err[256];
-	resp r;
+	sv_resp r;
 
 	push_new(fx, fx->alice, "dev-a", "14404", 4, ids);
 	r1 = json_string_value(json_array_get(ids, 0));
@@ -790,11 +598,11 @@ static void test_pull_converges(void **state)
 	removal = json_pack("{s:s, s:s, s:s, s:{}, s:{s:[i, s]}}", "r",
 	                    json_string_value(json_array_get(ids, 1)), "f", "household",
 	                    "fv", "2025.1", "d", "vs", "poverty_causes", 3, "dev-b");
-	req = request("b-conv", "dev-b", 0, 0, json_pack("[o, o]",
-	              edit(r1, "village", "Xóm 9", 2, 1, "dev-a"), removal));
+	req = sv_request("b-conv", "dev-b", 0, 0, json_pack("[o, o]",
+	              sv_edit(r1, "village", "Xóm 9", 2, 1, "dev-a"), removal));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
-	resp_free(&r);
+	sv_resp_free(&r);
 	json_decref(req);
 
 	/* A device with nothing pulls everything and merges it: it holds what
@@ -846,8 +654,8 @@ static void test_serve_command(void **state)
 	int fds[2], status, port = 0;
 	FILE *out;
 	pid_t pid;
-	resp r;
-	fixture other;
+	sv_resp r;
+	char url[64];
 
 	snprintf(db, sizeof db, "%s/served.db", fx->dir);
 	assert_int_equal(pipe(fds), 0);
@@ -866,11 +674,10 @@ static void test_serve_command(void **state)
 	assert_non_null(fgets(line, sizeof line, out));
 	assert_int_equal(sscanf(line, "listening on http://127.0.0.1:%d", &port), 1);
 	assert_true(port > 0);
-	memset(&other, 0, sizeof other);
-	snprintf(other.url, sizeof other.url, "http://127.0.0.1:%d", port);
-	r = http(&other, "GET", "/healthz", NULL, NULL, NULL, 0, 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	r = sv_http(url, "GET", "/healthz", NULL, NULL, NULL, 0, 0);
 	assert_int_equal(r.status, 200);
-	resp_free(&r);
+	sv_resp_free(&r);
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -889,8 +696,8 @@ static void test_bundles(void **state)
 
 	push_new(fx, fx->admin, "dev-admin", "14383", 2, NULL);
 	for (i = 0; i < 4; i++)
-		json_array_append_new(changes, new_household(fx, "14404", id));
-	payload = request("bundle-1", "dev-usb", 0, 0, changes);
+		json_array_append_new(changes, sv_household(fx->gen, "14404", id));
+	payload = sv_request("bundle-1", "dev-usb", 0, 0, changes);
 	snprintf(path, sizeof path, "%s/push.bundle", fx->dir);
 	assert_int_equal(saola__bundle_write(path, "push", payload, err, sizeof err), SAOLA_OK);
 
@@ -919,9 +726,9 @@ static void test_bundles(void **state)
 	                                    sizeof err), SAOLA_OK);
 	assert_string_equal(kind, "pull");
 	assert_int_equal(json_array_size(json_object_get(pulled, "records")), 4);
-	assert_int_equal(jint(pulled, "acked"), 1);
-	assert_int_equal(jint(json_object_get(pulled, "acked_by_device"), "dev-usb"), 1);
-	assert_true(jint(pulled, "cursor") > 0);
+	assert_int_equal(sv_jint(pulled, "acked"), 1);
+	assert_int_equal(sv_jint(json_object_get(pulled, "acked_by_device"), "dev-usb"), 1);
+	assert_true(sv_jint(pulled, "cursor") > 0);
 	assert_false(json_is_true(json_object_get(pulled, "more")));
 	json_decref(pulled);
 	json_decref(payload);

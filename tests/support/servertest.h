@@ -1,0 +1,54 @@
+/* servertest.h: helpers of the server tests: HTTP requests with libcurl,
+ * sync requests and wire changes built by hand, and a gzip bomb. */
+#ifndef SAOLA_SERVERTEST_H
+#define SAOLA_SERVERTEST_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "gen.h"
+
+/* An HTTP answer. */
+typedef struct sv_resp {
+	long status;
+	char *body;            /* NUL-terminated, decompressed */
+	size_t len;
+	json_t *json;          /* the body parsed, or NULL */
+	int gzipped;           /* it came with Content-Encoding: gzip */
+	int has_date;          /* it had a Date header */
+} sv_resp;
+
+/* Sends method ("GET" or "POST") to base_url + path, accepting gzip.
+ * token and encoding (Content-Encoding) may be NULL. With chunked_len > 0
+ * the body is that many spaces, sent chunked, instead of body. Fails the
+ * test when no answer comes. Free with sv_resp_free(). */
+sv_resp sv_http(const char *base_url, const char *method, const char *path,
+                const char *token, const char *encoding, const void *body, size_t len,
+                size_t chunked_len);
+void sv_resp_free(sv_resp *r);
+
+/* The "error"."code" of an error answer, or NULL. */
+const char *sv_error_code(const sv_resp *r);
+/* An integer member of o (0 when missing). */
+json_int_t sv_jint(const json_t *o, const char *key);
+
+/* A new household of commune (NULL: any) as a wire change: version
+ * counter 1 of the sender, every member with an _id. New reference; id
+ * gets the record id. */
+json_t *sv_household(saola_gen *g, const char *commune, char id[37]);
+
+/* A sync request; takes the reference to changes (NULL: none). batch may
+ * be NULL. New reference. */
+json_t *sv_request(const char *batch, const char *device, json_int_t cursor, int pull_limit,
+                   json_t *changes);
+
+/* An edit of one answer of household id to value, version counter of the
+ * sender, made over [base_counter, base_origin]. New reference. */
+json_t *sv_edit(const char *id, const char *field, const char *value, int counter,
+                int base_counter, const char *base_origin);
+
+/* n zero bytes compressed with gzip, made in a stream (never all in
+ * memory). *len gets the size; free() the result. */
+unsigned char *sv_zero_bomb(size_t n, size_t *len);
+
+#endif
