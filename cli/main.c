@@ -18,6 +18,7 @@ static const struct {
 	{"import", cmd_import, "import records from a JSON Lines file, all or nothing"},
 	{"export", cmd_export, "export records as CSV"},
 	{"status", cmd_status, "queued changes, last sync, conflicts"},
+	{"fill", cmd_fill, "fill a form in an interview, question by question"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

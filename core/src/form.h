@@ -70,4 +70,100 @@ int saola__form_process(const saola__form *f, json_t *data,
                         const saola__params_src *params, const char *today,
                         json_t **out, char *err, size_t errlen);
 
+/* ------------------------------------------------------------------ */
+/* Data entry (form_walk.c): what a screen that fills a form question by
+ * question needs of the engine, on a record that is not finished yet.     */
+
+struct saola;
+
+/* The compiled current form form_id of db (owned by db's cache, valid until
+ * db's forms change or db is closed) and the params source that reads db's
+ * standards. Errors as saola_form_get (saola_errmsg(db) says why). */
+int saola__form_open_db(struct saola *db, const char *form_id,
+                        const saola__form **f, saola__params_src *params);
+
+/* One field of the form's table. Fields are numbered 0..n-1 in form order,
+ * pre-order: a group or a repeat is followed by its fields, up to end. */
+typedef struct saola__field_info {
+	const char *name;
+	saola__ftype type;
+	int parent;      /* the enclosing group or repeat, or -1 */
+	int repeat;      /* the enclosing repeat, or -1 (top level) */
+	int end;         /* one past the field's last descendant */
+	int computed;    /* has a calculate: never entered */
+	json_t *def;     /* the field's definition object (borrowed) */
+} saola__field_info;
+
+/* The number of fields, groups and repeats included. */
+int saola__form_nfields(const saola__form *f);
+/* Fills *out for field i; SAOLA_NOTFOUND when there is no field i. */
+int saola__form_field_info(const saola__form *f, int i, saola__field_info *out);
+/* The number of the field called name (any depth), or -1. */
+int saola__form_field_index(const saola__form *f, const char *name);
+
+typedef struct saola__walk saola__walk;
+
+/* Walks a partial record as processing would (docs/forms.md, steps 1 and
+ * 2): data (borrowed) holds the answers given so far, repeat items as
+ * objects (with or without "_id"). Types and choices are checked as by
+ * saola__form_process; then relevance is evaluated and calculated fields
+ * computed in form order, but an expression that cannot be evaluated yet
+ * (param() before the year is answered, say) does not fail the walk: its
+ * field counts as relevant (saola__walk_relevant returns 2) or its value
+ * stays empty, and saola__walk_note says what failed first. Required and
+ * constraints are not checked here (see saola__walk_required, _constraint
+ * and _validate). On success *out is a new walk (saola__walk_free); data
+ * must outlive it. Errors: SAOLA_INVALID (err names the path and why),
+ * SAOLA_NOMEM; *out is NULL then. */
+int saola__form_walk(const saola__form *f, json_t *data,
+                     const saola__params_src *params, const char *today,
+                     saola__walk **out, char *err, size_t errlen);
+
+/* Frees a walk. NULL is a no-op. */
+void saola__walk_free(saola__walk *w);
+
+/* The items of repeat field r in the walk: 0 when it has none or is not
+ * relevant, or when r is not a repeat. */
+size_t saola__walk_items(const saola__walk *w, int r);
+
+/* Whether field i (in item k, when inside a repeat; k is ignored at the
+ * top level) is asked: 0 skipped (not relevant), 1 relevant, 2 relevant
+ * because its relevance (or an enclosing group's) could not be evaluated.
+ * 0 for an item that does not exist. */
+int saola__walk_relevant(const saola__walk *w, int i, size_t k);
+
+/* Field i's value in item k after the walk: the answer kept or the value
+ * computed (borrowed from the walk), or NULL when there is none. */
+json_t *saola__walk_value(const saola__walk *w, int i, size_t k);
+
+/* *out = 1 when field i in item k must be answered (relevant, and required
+ * is true or its expression is true), else 0. Returns SAOLA_OK, or the
+ * failure of the required expression (err says why). */
+int saola__walk_required(saola__walk *w, int i, size_t k, int *out,
+                         char *err, size_t errlen);
+
+/* *holds = 0 when field i in item k has an answer, is relevant, and its
+ * constraint is false; 1 otherwise. Returns SAOLA_OK, or the failure of
+ * the constraint expression (err says why). The message to show is the
+ * field's constraint_message, in the screen's language. */
+int saola__walk_constraint(saola__walk *w, int i, size_t k, int *holds,
+                           char *err, size_t errlen);
+
+/* SAOLA_OK when the form names no standard, when its year field is not
+ * answered yet, or when a standard of its family covers the year given;
+ * else SAOLA_NOTFOUND with err "survey_year: no standard vn-poverty covers
+ * 2031". */
+int saola__walk_standard(saola__walk *w, char *err, size_t errlen);
+
+/* Checks required and constraints on every relevant field in form order
+ * (step 3 of processing). SAOLA_OK when all hold; else the first failure,
+ * with err as saola__form_process words it ("members[1].birth_year:
+ * constraint failed: ...") and *field, *item where it is. */
+int saola__walk_validate(saola__walk *w, int *field, size_t *item,
+                         char *err, size_t errlen);
+
+/* The first expression the walk could not evaluate, as "path: property:
+ * why", or NULL when every one could. Owned by the walk. */
+const char *saola__walk_note(const saola__walk *w);
+
 #endif /* SAOLA_FORM_H */

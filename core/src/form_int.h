@@ -62,4 +62,67 @@ void saola__form_mfree(void *ptr);
 /* The index of the field called name (any depth), or -1. */
 int saola__form_find(const saola__form *f, const char *name);
 
+/* The values of one repeat during processing: item k's field at slot s is
+ * vals[k * nslots + s]. */
+typedef struct saola__rstate {
+	json_t *src;            /* the array given (borrowed), or NULL */
+	size_t n;               /* items; 0 when the repeat is not relevant */
+	size_t given;           /* items in src (the slots allocated) */
+	json_t **vals;          /* owned references, NULL when unanswered */
+	unsigned char *rel;     /* relevance of each item's fields */
+	json_t **ids;           /* each item's "_id" (borrowed), or NULL */
+	json_t *nodes;          /* cached nodeset of the items, or NULL */
+	int done;               /* every item has been computed */
+} saola__rstate;
+
+/* The state of one run over a record: built by saola__proc_open, driven by
+ * saola__form_process (form_process.c) and by the data-entry walk
+ * (form_walk.c), released by saola__proc_close. */
+typedef struct saola__proc {
+	const saola__form *f;
+	json_t **top;           /* owned references, NULL when unanswered */
+	unsigned char *trel;    /* relevance: 0 no, 1 yes, 2 yes (unevaluable) */
+	saola__rstate *reps;
+	saola__rstate small[4]; /* reps for a form with few repeats */
+	json_t **ncache;        /* per field: nodeset of a finished repeat's field */
+	void *block;            /* every slot, flag and cache of the run */
+	size_t nvals;           /* slots in block */
+	int cur_field;          /* the field "." is */
+	int cur_rep;            /* the repeat whose item is current, or -1 */
+	size_t cur_item;
+	int at_field;           /* where saola__proc_walk stopped on a failure */
+	size_t at_item;
+	int tolerant;           /* pass 1 goes on past expressions that fail */
+	int nnotes;             /* expressions that failed in a tolerant pass */
+	char note[192];         /* the first of them */
+	const saola__params_src *src;
+	json_t *params;         /* borrowed from src, once looked up */
+	int prc;                /* SAOLA_OK, or why param() failed */
+	int oom;                /* a callback ran out of memory */
+	char perr[160];
+	saola__expr_env env;
+	char *err;
+	size_t errlen;
+} saola__proc;
+
+/* Sets p up for the record data (borrowed): allocates the slots and loads
+ * the answers (unknown fields, types, choices). Returns SAOLA_OK, or the
+ * failure with err set. Call saola__proc_close(p) after either. */
+int saola__proc_open(saola__proc *p, const saola__form *f, json_t *data,
+                     const saola__params_src *params, const char *today,
+                     char *err, size_t errlen);
+/* Releases what p holds; safe after a failed saola__proc_open. */
+void saola__proc_close(saola__proc *p);
+/* Runs pass 1 (relevance and calculation) or pass 2 (required and
+ * constraints) over every field in form order; on a failure p->at_field
+ * and p->at_item say where. */
+int saola__proc_walk(saola__proc *p, int pass);
+/* The value slot and relevance flag of field fd in item k. */
+json_t **saola__proc_slot(saola__proc *p, const saola__fdef *fd, size_t k);
+unsigned char *saola__proc_rel(saola__proc *p, const saola__fdef *fd, size_t k);
+/* Evaluates e as a boolean for field fd in item k (p->cur_* set by the
+ * caller); a failure is reported as processing reports it. */
+int saola__proc_eval_bool(saola__proc *p, const saola__fdef *fd, size_t k,
+                          const saola__expr *e, const char *prop, int *out);
+
 #endif /* SAOLA_FORM_INT_H */

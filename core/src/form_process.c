@@ -10,37 +10,9 @@
 #include "saola/core.h"
 #include "form_int.h"
 
-/* The values of one repeat: item k's field at slot s is vals[k * nslots + s]. */
-typedef struct rstate {
-	json_t *src;            /* the array given (borrowed), or NULL */
-	size_t n;               /* items; 0 when the repeat is not relevant */
-	size_t given;           /* items in src (the slots allocated) */
-	json_t **vals;          /* owned references, NULL when unanswered */
-	unsigned char *rel;     /* relevance of each item's fields */
-	json_t **ids;           /* each item's "_id" (borrowed), or NULL */
-	json_t *nodes;          /* cached nodeset of the items, or NULL */
-	int done;               /* every item has been computed */
-} rstate;
-
-/* The state of one saola__form_process call. */
-typedef struct proc {
-	const saola__form *f;
-	json_t **top;           /* owned references, NULL when unanswered */
-	unsigned char *trel;
-	rstate *reps;
-	json_t **ncache;        /* per field: nodeset of a finished repeat's field */
-	int cur_field;          /* the field "." is */
-	int cur_rep;            /* the repeat whose item is current, or -1 */
-	size_t cur_item;
-	const saola__params_src *src;
-	json_t *params;         /* borrowed from src, once looked up */
-	int prc;                /* SAOLA_OK, or why param() failed */
-	int oom;                /* a callback ran out of memory */
-	char perr[160];
-	saola__expr_env env;
-	char *err;
-	size_t errlen;
-} proc;
+/* The run's state (form_int.h), by its short names here. */
+typedef saola__rstate rstate;
+typedef saola__proc proc;
 
 static int fail(proc *p, int rc, const char *fmt, ...)
 {
@@ -432,6 +404,13 @@ static int compute(proc *p, const saola__fdef *fd, size_t k, json_t **slot)
 	return SAOLA_OK;
 }
 
+/* Keeps the first failure a tolerant pass goes on past. */
+static void tolerated(proc *p)
+{
+	if (p->nnotes++ == 0)
+		snprintf(p->note, sizeof p->note, "%s", p->err ? p->err : "");
+}
+
 /* Pass 1 for one field: relevance (clearing what is not relevant), then its
  * calculate. parent_rel is the relevance of the enclosing group. */
 static int relevance_calc(proc *p, int i, size_t k)
@@ -445,16 +424,23 @@ static int relevance_calc(proc *p, int i, size_t k)
 		r = *rel_of(p, &p->f->fields[fd->parent], k);
 	p->cur_field = i;
 	if (r && fd->relevant &&
-	    (rc = eval_bool(p, fd, k, fd->relevant, "relevant", &r)) != SAOLA_OK)
-		return rc;
+	    (rc = eval_bool(p, fd, k, fd->relevant, "relevant", &r)) != SAOLA_OK) {
+		if (!p->tolerant || rc == SAOLA_NOMEM)
+			return rc;
+		r = 2; /* a data-entry walk asks what it cannot rule out */
+		tolerated(p);
+	}
 	*rel = (unsigned char)r;
 	if (!r) {
 		json_decref(*slot);
 		*slot = NULL;
 		return SAOLA_OK;
 	}
-	if (fd->computed)
-		return compute(p, fd, k, slot);
+	if (fd->computed && (rc = compute(p, fd, k, slot)) != SAOLA_OK) {
+		if (!p->tolerant || rc == SAOLA_NOMEM)
+			return rc;
+		tolerated(p); /* the value stays empty */
+	}
 	return SAOLA_OK;
 }
 
@@ -515,7 +501,7 @@ static int check_field(proc *p, int i, size_t k)
 
 /* Runs fn over every field in form order, each repeat's fields once per
  * item. Pass 1 also settles each repeat: not relevant means no items. */
-static int walk(proc *p, int pass)
+int saola__proc_walk(proc *p, int pass)
 {
 	const saola__form *f = p->f;
 	int i, j, rc;
@@ -526,6 +512,8 @@ static int walk(proc *p, int pass)
 		rstate *rs;
 
 		p->cur_rep = -1;
+		p->at_field = i;
+		p->at_item = 0;
 		rc = pass == 1 ? relevance_calc(p, i, 0) : check_field(p, i, 0);
 		if (rc != SAOLA_OK)
 			return rc;
@@ -547,6 +535,8 @@ static int walk(proc *p, int pass)
 			p->cur_rep = i;
 			p->cur_item = k;
 			for (j = i + 1; j < fd->end; j++) {
+				p->at_field = j;
+				p->at_item = k;
 				rc = pass == 1 ? relevance_calc(p, j, k) : check_field(p, j, k);
 				if (rc != SAOLA_OK)
 					return rc;
@@ -683,42 +673,40 @@ nomem:
 	return fail(p, SAOLA_NOMEM, "record: out of memory");
 }
 
-int saola__form_process(const saola__form *f, json_t *data,
-                        const saola__params_src *params, const char *today,
-                        json_t **out, char *err, size_t errlen)
+int saola__proc_open(proc *p, const saola__form *f, json_t *data,
+                     const saola__params_src *params, const char *today,
+                     char *err, size_t errlen)
 {
-	proc p;
-	rstate small[4] = {{0}}, *reps = small;
-	size_t nvals = (size_t)f->ntop, off, k;
+	rstate *reps;
+	size_t nvals = (size_t)f->ntop, off;
 	unsigned char *relbuf;
-	void *block = NULL;
-	int i, rc;
+	int i;
 	char got[64];
 
-	*out = NULL;
-	memset(&p, 0, sizeof p);
-	p.f = f;
-	p.err = err;
-	p.errlen = errlen;
-	p.src = params;
-	p.cur_rep = -1;
-	p.env.resolve = resolve_cb;
-	p.env.param = param_cb;
-	p.env.ctx = &p;
-	p.env.today = today;
+	memset(p, 0, sizeof *p);
+	p->f = f;
+	p->err = err;
+	p->errlen = errlen;
+	p->src = params;
+	p->cur_rep = -1;
+	p->env.resolve = resolve_cb;
+	p->env.param = param_cb;
+	p->env.ctx = p;
+	p->env.today = today;
 	if (err && errlen)
 		err[0] = '\0';
 	if (!json_is_object(data)) {
 		describe(data, got, sizeof got);
-		return fail(&p, SAOLA_INVALID, "record: expected object, got %s", got);
+		return fail(p, SAOLA_INVALID, "record: expected object, got %s", got);
 	}
 
-	if (f->nrepeats > (int)(sizeof small / sizeof *small)) {
+	reps = p->small;
+	if (f->nrepeats > (int)(sizeof p->small / sizeof *p->small)) {
 		reps = saola__form_zalloc((size_t)f->nrepeats * sizeof *reps);
 		if (!reps)
-			return fail(&p, SAOLA_NOMEM, "record: out of memory");
+			return fail(p, SAOLA_NOMEM, "record: out of memory");
 	}
-	p.reps = reps;
+	p->reps = reps;
 	for (i = 0; i < f->nrepeats; i++) {
 		const saola__fdef *r = &f->fields[f->repeats[i]];
 		json_t *src = json_object_get(data, r->name);
@@ -726,9 +714,8 @@ int saola__form_process(const saola__form *f, json_t *data,
 		if (src && !json_is_null(src)) {
 			if (!json_is_array(src)) {
 				describe(src, got, sizeof got);
-				rc = fail(&p, SAOLA_INVALID, "%s: expected an array of "
-				          "items, got %s", r->name, got);
-				goto out;
+				return fail(p, SAOLA_INVALID, "%s: expected an array of "
+				            "items, got %s", r->name, got);
 			}
 			reps[i].src = src;
 			reps[i].n = reps[i].given = json_array_size(src);
@@ -737,28 +724,76 @@ int saola__form_process(const saola__form *f, json_t *data,
 	}
 	nvals += (size_t)f->nfields;  /* the nodeset cache */
 	/* One block for every slot, relevance flag and cache of this call. */
-	block = saola__form_zalloc(nvals * (sizeof(json_t *) + 1));
-	if (!block) {
-		rc = fail(&p, SAOLA_NOMEM, "record: out of memory");
-		goto out;
-	}
-	relbuf = (unsigned char *)((json_t **)block + nvals);
-	p.top = block;
-	p.trel = relbuf;
+	p->block = saola__form_zalloc(nvals * (sizeof(json_t *) + 1));
+	if (!p->block)
+		return fail(p, SAOLA_NOMEM, "record: out of memory");
+	p->nvals = nvals;
+	relbuf = (unsigned char *)((json_t **)p->block + nvals);
+	p->top = p->block;
+	p->trel = relbuf;
 	off = (size_t)f->ntop;
-	p.ncache = p.top + off;
+	p->ncache = p->top + off;
 	off += (size_t)f->nfields;
 	for (i = 0; i < f->nrepeats; i++) {
 		size_t n = reps[i].n * (size_t)f->fields[f->repeats[i]].nslots;
 
-		reps[i].vals = p.top + off;
+		reps[i].vals = p->top + off;
 		reps[i].rel = relbuf + off;
 		off += n;
-		reps[i].ids = p.top + off;
+		reps[i].ids = p->top + off;
 		off += reps[i].n;
 	}
+	return load(p, data);
+}
 
-	if ((rc = load(&p, data)) != SAOLA_OK)
+void saola__proc_close(proc *p)
+{
+	size_t k;
+	int i;
+
+	/* ids are borrowed; every other slot holds a reference. */
+	if (p->reps)
+		for (i = 0; i < p->f->nrepeats; i++) {
+			if (p->reps[i].ids)
+				memset(p->reps[i].ids, 0,
+				       p->reps[i].given * sizeof *p->reps[i].ids);
+			json_decref(p->reps[i].nodes);
+		}
+	if (p->block)
+		for (k = 0; k < p->nvals; k++)
+			json_decref(p->top[k]);
+	saola__form_mfree(p->block);
+	if (p->reps != p->small)
+		saola__form_mfree(p->reps);
+	p->block = NULL;
+	p->reps = NULL;
+}
+
+json_t **saola__proc_slot(proc *p, const saola__fdef *fd, size_t k)
+{
+	return slot_of(p, fd, k);
+}
+
+unsigned char *saola__proc_rel(proc *p, const saola__fdef *fd, size_t k)
+{
+	return rel_of(p, fd, k);
+}
+
+int saola__proc_eval_bool(proc *p, const saola__fdef *fd, size_t k,
+                          const saola__expr *e, const char *prop, int *out)
+{
+	return eval_bool(p, fd, k, e, prop, out);
+}
+
+int saola__form_process(const saola__form *f, json_t *data,
+                        const saola__params_src *params, const char *today,
+                        json_t **out, char *err, size_t errlen)
+{
+	proc p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = saola__proc_open(&p, f, data, params, today, err, errlen)) != SAOLA_OK)
 		goto out;
 	/* A year out of its own bounds is that, rather than a year no standard
 	 * covers: check it before anything looks the standard up. */
@@ -766,25 +801,14 @@ int saola__form_process(const saola__form *f, json_t *data,
 	    (rc = check_constraint(&p, f->year_idx, 0)) != SAOLA_OK)
 		goto out;
 	/* A param() failure that an expression swallowed still fails. */
-	if ((rc = walk(&p, 1)) != SAOLA_OK ||
+	if ((rc = saola__proc_walk(&p, 1)) != SAOLA_OK ||
 	    (p.prc != SAOLA_OK && (rc = fail(&p, p.prc, "%s", p.perr))))
 		goto out;
-	if ((rc = walk(&p, 2)) != SAOLA_OK ||
+	if ((rc = saola__proc_walk(&p, 2)) != SAOLA_OK ||
 	    (p.prc != SAOLA_OK && (rc = fail(&p, p.prc, "%s", p.perr))))
 		goto out;
 	rc = build(&p, out);
 out:
-	/* ids are borrowed; every other slot holds a reference. */
-	for (i = 0; i < f->nrepeats; i++) {
-		if (reps[i].ids)
-			memset(reps[i].ids, 0, reps[i].given * sizeof *reps[i].ids);
-		json_decref(reps[i].nodes);
-	}
-	if (block)
-		for (k = 0; k < nvals; k++)
-			json_decref(p.top[k]);
-	saola__form_mfree(block);
-	if (reps != small)
-		saola__form_mfree(reps);
+	saola__proc_close(&p);
 	return rc;
 }
