@@ -257,6 +257,7 @@ static int ask_question(fill *fl, fill_pos p)
 			return FILL_ERROR;
 		}
 		if (!check(fl, p)) {
+			fl->changes += !json_equal(v ? v : json_null(), old ? old : json_null());
 			json_decref(old);
 			return FILL_ANSWER;
 		}
@@ -307,6 +308,7 @@ static int ask_add(fill *fl, fill_pos p, int back)
 		}
 		if (json_array_remove(items, p.item) || rewalk(fl))
 			return FILL_ERROR;
+		fl->changes++;
 		printf(fill_text(fl, M_REMOVED), n.low, p.item + 1);
 		fputc('\n', stdout);
 		return FILL_AGAIN;
@@ -330,6 +332,7 @@ static int ask_add(fill *fl, fill_pos p, int back)
 		}
 		if (json_array_append_new(items, json_object()) || rewalk(fl))
 			return FILL_ERROR;
+		fl->changes++;
 		return FILL_ANSWER;
 	}
 }
@@ -490,12 +493,20 @@ static int finish(fill *fl, fill_pos *p)
 	size_t item;
 
 	if (saola__walk_validate(fl->w, &field, &item, err, sizeof err) != SAOLA_OK) {
-		fill_say(fl, fill_text(fl, M_FIX), err);
 		*p = (fill_pos){field, item, 0};
 		if (field >= 0 && fl->q[field].fi.type == SAOLA__F_REPEAT)
 			*p = (fill_pos){field, 0, 1};
-		if (!askable(fl, *p))
+		/* Sent back to the same place with nothing changed since: the
+		 * question cannot fix it (an expression of the form that fails). */
+		if (!askable(fl, *p) || (fl->changes == fl->fix_changes &&
+		    p->field == fl->fix.field && p->item == fl->fix.item && p->add == fl->fix.add)) {
+			printf(fill_text(fl, M_SAVE_FAILED), err);
+			fputc('\n', stdout);
 			return 1;
+		}
+		fill_say(fl, fill_text(fl, M_FIX), err);
+		fl->fix = *p;
+		fl->fix_changes = fl->changes;
 		forget_after(fl, *p);
 		return -1;
 	}
@@ -718,6 +729,7 @@ int cmd_fill(int argc, char **argv)
 	fl.en = lang ? strcmp(lang, "en") == 0 : env && strncmp(env, "en", 2) == 0;
 	fl.tty = isatty(STDIN_FILENO);
 	fl.shown_top = fl.shown_inner = -1;
+	fl.fix.field = -1;
 	if (!(fl.db = cli_open(0)))
 		return 1;
 	if (rid && (rc = load_record(&fl, rid, &form_id, &rec)) != 0)

@@ -40,6 +40,9 @@ typedef struct fill {
 	json_t *original;        /* with --id: its entered answers, as loaded */
 	const char *record_id;   /* with --id */
 	saola__walk *w;          /* the walk of answers, kept current */
+	unsigned long changes;   /* answers changed so far */
+	unsigned long fix_changes; /* changes when the end last sent us back */
+	fill_pos fix;            /* where it sent us, field -1 before */
 	fill_pos *hist;          /* the steps answered, in order */
 	size_t nhist, caphist;
 	int shown_top, shown_inner;  /* the headings last printed */

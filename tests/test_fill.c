@@ -426,6 +426,87 @@ static void test_not_saved(void **st)
 	tu_rmtree(dir);
 }
 
+/* A form with what the household form does not use: a note, a default, a
+ * date, a required expression, a repeat that is not members, and computed
+ * values shown as they are at the end. */
+static const char visit_form[] =
+	"{\"id\": \"visit\", \"version\": \"1\", \"title\": {\"en\": \"Visit\"},"
+	" \"fields\": ["
+	"  {\"name\": \"intro\", \"type\": \"note\", \"label\": {\"en\": \"Introduce yourself\"}},"
+	"  {\"name\": \"day\", \"type\": \"date\", \"label\": {\"en\": \"Visit date\"}, \"required\": true},"
+	"  {\"name\": \"visits\", \"type\": \"integer\", \"label\": {\"en\": \"Visits\"},"
+	"   \"default\": 1, \"required\": true, \"constraint\": \". >= count(${kids})\","
+	"   \"constraint_message\": {\"en\": \"at least one visit per child\"}},"
+	"  {\"name\": \"far\", \"type\": \"boolean\", \"label\": {\"en\": \"Far away\"}},"
+	"  {\"name\": \"km\", \"type\": \"decimal\", \"label\": {\"en\": \"Distance (km)\"},"
+	"   \"relevant\": \"${far}\", \"required\": \"${visits} > 1\", \"constraint\": \". > 0\","
+	"   \"constraint_message\": {\"en\": \"must be positive\"}},"
+	"  {\"name\": \"kids\", \"type\": \"repeat\", \"label\": {\"en\": \"Children\"},"
+	"   \"fields\": [{\"name\": \"kname\", \"type\": \"text\", \"label\": {\"en\": \"Name\"}}]},"
+	"  {\"name\": \"twice\", \"type\": \"calculate\", \"calculate\": \"${visits} * 2\","
+	"   \"label\": {\"en\": \"Twice the visits\"}}]}";
+
+/* A constraint that cannot be evaluated: param() in a form with no standard. */
+static const char broken_form[] =
+	"{\"id\": \"broken\", \"fields\": [{\"name\": \"n\", \"type\": \"integer\","
+	" \"label\": \"N\", \"constraint\": \". <= param('max')\"}]}";
+
+static void test_other_form(void **st)
+{
+	const char *dir = tu_tmpdir("fill"), *db, *input;
+	static char out[1 << 16];
+	/* ... two children, then sent back to the visits (fewer than the
+	 * children) and through the rest again, Enter keeping each answer */
+	const char *lines[] = {"2025-13-01", "2025-09-01", "", "y", "-2", "2,5",
+	                       "y", "An", "y", "<", "n", "y", "Bình", "n",
+	                       "2", "", "", "", "", "", "", "n", "y", NULL};
+	const char *broken[] = {"5", "", NULL};
+	saola *h = NULL;
+	json_t *data;
+	char id[37];
+
+	(void)st;
+	db = new_device(dir);
+	assert_int_equal(saola_open(db, 0, &h), SAOLA_OK);
+	if (saola_form_load(h, visit_form, NULL) != SAOLA_OK ||
+	    saola_form_load(h, broken_form, NULL) != SAOLA_OK)
+		fail_msg("load: %s", saola_errmsg(h));
+	saola_close(h);
+	input = write_lines(dir, "visit.txt", lines, SIZE_MAX);
+	assert_int_equal(fill(db, "--form visit --lang en", input, out, sizeof out), 0);
+	assert_has(out, "* Introduce yourself\n");
+	assert_has(out, "Visit date (date YYYY-MM-DD)\n> 2025-13-01\n  ! expected a date");
+	assert_has(out, "Visits (integer)\n[1] > \n");
+	assert_has(out, "Far away (y/n; optional)");
+	assert_has(out, "> -2\n  ! must be positive\n> 2,5\n");
+	assert_has(out, "Add an item? (y/n) > y\n\n-- Item 1 --");
+	/* back from an item's first question: an item with no answers goes
+	 * without asking twice */
+	assert_has(out, "Item 2 (no name yet): keep? (y/n) [y] > n\nRemoved item 2.\n");
+	assert_has(out, "  ! to fix: visits: constraint failed: at least one visit per child\n"
+	                "\nVisits (integer)\n[1] > 2\n");
+	assert_has(out, "Name (optional)\n[Bình] > \n");
+	assert_has(out, "Twice the visits: 4\n");
+	saved_id(out, "Saved: ", id);
+	data = get_data(db, id);
+	assert_string_equal(json_string_value(json_object_get(data, "day")), "2025-09-01");
+	assert_int_equal(json_integer_value(json_object_get(data, "visits")), 2);
+	assert_true(json_real_value(json_object_get(data, "km")) == 2.5);
+	assert_int_equal(json_array_size(json_object_get(data, "kids")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	                    json_object_get(data, "kids"), 1), "kname")), "Bình");
+	assert_int_equal(json_integer_value(json_object_get(data, "twice")), 4);
+	json_decref(data);
+
+	/* sent back once; sent back again with nothing changed: not saved */
+	input = write_lines(dir, "broken.txt", broken, SIZE_MAX);
+	assert_int_equal(fill(db, "--form broken --lang en", input, out, sizeof out), 1);
+	assert_has(out, "(could not check the answer: param(): form broken names no standard)");
+	assert_has(out, "saola fill: cannot save: param(): form broken names no standard\n");
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM records"), 1);
+	tu_rmtree(dir);
+}
+
 /* ------------------------------------------------------------------ */
 /* Through a pseudo-terminal                                           */
 
@@ -750,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_walk_values),
 		cmocka_unit_test(test_scripted_household),
 		cmocka_unit_test(test_not_saved),
+		cmocka_unit_test(test_other_form),
 		cmocka_unit_test(test_pty),
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_edit_meanwhile),
