@@ -53,5 +53,6 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_fill(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 #endif

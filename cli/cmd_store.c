@@ -3,15 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <saola/sync.h>
+
 #include "cli.h"
 
 int cmd_init(int argc, char **argv)
 {
-	const char *schemas = NULL, *server = NULL, *token = NULL;
+	const char *schemas = NULL, *server = NULL, *token = NULL, *ca_file = NULL;
+	int insecure = 0;
 	const cli_opt opts[] = {
 		{"--schemas", &schemas, NULL}, {"--server", &server, NULL},
-		{"--token", &token, NULL}, {NULL, NULL, NULL}};
-	const char *usage = "saola init [--db PATH] [--schemas DIR] [--server URL --token T]";
+		{"--token", &token, NULL}, {"--ca-file", &ca_file, NULL},
+		{"--insecure-http", NULL, &insecure}, {NULL, NULL, NULL}};
+	const char *usage = "saola init [--db PATH] [--schemas DIR] [--server URL --token T "
+	                    "[--ca-file F] [--insecure-http]]";
+	saola_sync_opts so;
 	saola *db;
 	int rc, n = 0;
 
@@ -21,16 +27,17 @@ int cmd_init(int argc, char **argv)
 		fprintf(stderr, "saola init: --server and --token go together\nusage: %s\n", usage);
 		return EXIT_USAGE;
 	}
+	if (!server && (ca_file || insecure)) {
+		fprintf(stderr, "saola init: --ca-file and --insecure-http go with --server\n"
+		        "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
 	if (!(db = cli_open(SAOLA_OPEN_CREATE)))
 		return 1;
 	schemas = cli_schemas_dir(schemas);
 	rc = saola_begin(db);
 	if (rc == SAOLA_OK)
 		rc = saola_forms_load_dir(db, schemas, &n);
-	if (rc == SAOLA_OK && server)
-		rc = saola_state_set(db, "server", server);
-	if (rc == SAOLA_OK && token)
-		rc = saola_state_set(db, "token", token);
 	if (rc == SAOLA_OK)
 		rc = saola_commit(db);
 	if (rc != SAOLA_OK) {
@@ -40,8 +47,19 @@ int cmd_init(int argc, char **argv)
 	}
 	printf("%s: device %s, %d form%s loaded from %s\n", cli_db_path(),
 	       saola_origin(db), n, n == 1 ? "" : "s", schemas);
-	if (server)
-		printf("server %s saved; 'saola sync' sends and receives\n", server);
+	if (server) {
+		memset(&so, 0, sizeof so);
+		so.ca_file = ca_file;
+		so.insecure_http = insecure;
+		if (saola_enrol(db, server, token, &so) != SAOLA_OK) {
+			fprintf(stderr, "saola init: %s\n(the database is ready with the forms of %s; "
+			        "run this again, or 'saola sync' once the server is reachable)\n",
+			        saola_errmsg(db), schemas);
+			saola_close(db);
+			return 1;
+		}
+		printf("enrolled with %s; 'saola sync' sends and receives\n", server);
+	}
 	saola_close(db);
 	return 0;
 }

@@ -19,6 +19,7 @@ static const struct {
 	{"export", cmd_export, "export records as CSV"},
 	{"status", cmd_status, "queued changes, last sync, conflicts"},
 	{"fill", cmd_fill, "fill a form in an interview, question by question"},
+	{"sync", cmd_sync, "send queued changes and receive the area's records (or by file)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

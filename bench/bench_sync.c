@@ -1,0 +1,424 @@
+/* bench_sync.c: sync figures on loopback against an in-process saola-server:
+ * 10,000 households pushed by one device and pulled by another, 50 devices
+ * pushing at once, and the device's peak memory. Prints; asserts nothing. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <saola/core.h>
+#include <saola/sync.h>
+#include <saola/server.h>
+#include "gen.h"
+
+#define N_HOUSEHOLDS 10000
+#define N_DEVICES 50
+#define PER_DEVICE 1000
+
+static char dir[512];
+static char server_db[1024];
+static char url[64];
+static const char *self;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *path_in(const char *name)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof bufs[0], "%s/%s", dir, name);
+	return b;
+}
+
+/* `saola-server user add`: the token printed, in a new string; NULL on
+ * failure. */
+static char *user_add(const char *name, const char *role, const char *area)
+{
+	char cmd[2048], line[512], *tok = NULL, *last;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user add --db '%s' --name %s "
+	         "--role %s --area %s", SAOLA_BENCH_BINDIR, server_db, name, role, area);
+	if (!(p = popen(cmd, "r")))
+		return NULL;
+	while (fgets(line, sizeof line, p)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		last = strrchr(line, ' ');
+		if (*line) {
+			free(tok);
+			tok = strdup(last ? last + 1 : line);
+		}
+	}
+	if (pclose(p) != 0) {
+		free(tok);
+		return NULL;
+	}
+	return tok;
+}
+
+/* A device database with the forms, its server and token set, and n
+ * households of the district (commune NULL) or commune. */
+static saola *device(const char *name, const char *token, int n, const char *district,
+                     const char *commune, uint64_t seed)
+{
+	saola *db = NULL;
+	saola_gen *g = NULL;
+	saola_gen_opts o;
+	int i;
+
+	unlink(path_in(name));
+	if (saola_open(path_in(name), SAOLA_OPEN_CREATE, &db) != SAOLA_OK ||
+	    saola_forms_load_dir(db, SAOLA_BENCH_SCHEMAS, NULL) != SAOLA_OK ||
+	    saola_state_set(db, "server", url) != SAOLA_OK ||
+	    saola_state_set(db, "token", token) != SAOLA_OK)
+		goto fail;
+	if (n > 0) {
+		memset(&o, 0, sizeof o);
+		o.district = district;
+		o.commune = commune;
+		if (!(g = saola_gen_new(seed)) || saola_begin(db) != SAOLA_OK)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			json_t *h = saola_gen_household(g, &o);
+			int rc = h ? saola_put(db, "household", NULL, h, NULL) : SAOLA_NOMEM;
+			json_decref(h);
+			if (rc != SAOLA_OK)
+				goto fail;
+		}
+		if (saola_commit(db) != SAOLA_OK)
+			goto fail;
+		saola_gen_free(g);
+	}
+	return db;
+fail:
+	fprintf(stderr, "bench_sync: device %s: %s\n", name, db ? saola_errmsg(db) : "no memory");
+	saola_gen_free(g);
+	saola_close(db);
+	return NULL;
+}
+
+static void print_sync(const char *what, const saola_sync_stats *st, double wall, long n)
+{
+	printf("  %s\n", what);
+	printf("    wall %.3f s (target < 1 s), requests %ld (target <= 20), retries %ld\n",
+	       wall, st->requests, st->retries);
+	printf("    bytes up %lld = %.1f per household, bytes down %lld = %.1f per household "
+	       "(target <= 150 each way)\n", st->bytes_up, (double)st->bytes_up / (double)n,
+	       st->bytes_down, (double)st->bytes_down / (double)n);
+	printf("    records up %ld, down %ld\n", st->records_up, st->records_down);
+}
+
+typedef struct job {
+	saola *db;
+	pthread_barrier_t *go;
+	int rc;
+	double end;
+	saola_sync_stats st;
+	char err[256];
+} job;
+
+static void *run_job(void *arg)
+{
+	job *j = arg;
+
+	pthread_barrier_wait(j->go);
+	j->rc = saola_sync(j->db, NULL, &j->st);
+	j->end = now();
+	if (j->rc != SAOLA_OK)
+		snprintf(j->err, sizeof j->err, "%s", saola_errmsg(j->db));
+	return NULL;
+}
+
+/* The first n communes of the province outside districts 372 and 375
+ * (whose records the other figures use), from the shipped units: a new
+ * array of codes, NULL on failure. */
+static json_t *communes(size_t n)
+{
+	json_error_t err;
+	json_t *units = json_load_file(SAOLA_BENCH_SCHEMAS "/units/ninh-binh.json", 0, &err);
+	json_t *out = json_array(), *u;
+	size_t i;
+
+	json_array_foreach(json_object_get(units, "units"), i, u) {
+		const char *level = json_string_value(json_object_get(u, "level"));
+		const char *parent = json_string_value(json_object_get(u, "parent"));
+		if (level && strcmp(level, "commune") == 0 && parent && strcmp(parent, "372") != 0 &&
+		    strcmp(parent, "375") != 0 && json_array_size(out) < n)
+			json_array_append(out, json_object_get(u, "code"));
+	}
+	json_decref(units);
+	if (json_array_size(out) < n) {
+		fprintf(stderr, "bench_sync: %s: fewer than %zu communes\n", SAOLA_BENCH_SCHEMAS, n);
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void concurrent(void)
+{
+	job jobs[N_DEVICES];
+	pthread_t t[N_DEVICES];
+	pthread_barrier_t go;
+	json_t *codes = communes(N_DEVICES);
+	double t0, last = 0;
+	long errors = 0, requests = 0, retries = 0;
+	long long up = 0;
+	int i;
+
+	if (!codes)
+		return;
+	memset(jobs, 0, sizeof jobs);
+	printf("  preparing %d devices of %d households each...\n", N_DEVICES, PER_DEVICE);
+	fflush(stdout);
+	for (i = 0; i < N_DEVICES; i++) {
+		const char *commune = json_string_value(json_array_get(codes, (size_t)i));
+		char name[32], *tok;
+		/* Each surveyor in a commune of its own, as in the field. */
+		snprintf(name, sizeof name, "s%02d", i);
+		if (!(tok = user_add(name, "surveyor", commune))) {
+			fprintf(stderr, "bench_sync: user add failed\n");
+			return;
+		}
+		snprintf(name, sizeof name, "dev%02d.db", i);
+		jobs[i].db = device(name, tok, PER_DEVICE, NULL, commune, 5000 + (uint64_t)i);
+		free(tok);
+		if (!jobs[i].db)
+			return;
+	}
+	json_decref(codes);
+	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
+	for (i = 0; i < N_DEVICES; i++) {
+		jobs[i].go = &go;
+		pthread_create(&t[i], NULL, run_job, &jobs[i]);
+	}
+	t0 = now();
+	pthread_barrier_wait(&go);
+	for (i = 0; i < N_DEVICES; i++) {
+		pthread_join(t[i], NULL);
+		if (jobs[i].rc != SAOLA_OK) {
+			if (errors++ == 0)
+				fprintf(stderr, "bench_sync: device %d: %s\n", i, jobs[i].err);
+		}
+		if (jobs[i].end > last)
+			last = jobs[i].end;
+		requests += jobs[i].st.requests;
+		retries += jobs[i].st.retries;
+		up += jobs[i].st.bytes_up;
+		saola_close(jobs[i].db);
+	}
+	pthread_barrier_destroy(&go);
+	printf("  %d devices x %d households pushed at once (surveyors, a commune each)\n",
+	       N_DEVICES, PER_DEVICE);
+	printf("    wall %.3f s = %.0f households/s (target >= 10000), errors %ld (target 0)\n",
+	       last - t0, N_DEVICES * PER_DEVICE / (last - t0), errors);
+	printf("    requests %ld, retries %ld, %.1f bytes up per household\n", requests, retries,
+	       (double)up / (N_DEVICES * PER_DEVICE));
+}
+
+/* The child: syncs the device at path; exits 0 on success. */
+static int child_sync(const char *path)
+{
+	saola *db = NULL;
+	saola_sync_stats st;
+	int rc;
+
+	if (saola_open(path, 0, &db) != SAOLA_OK)
+		return 1;
+	rc = saola_sync(db, NULL, &st);
+	if (rc != SAOLA_OK)
+		fprintf(stderr, "bench_sync: child: %s\n", saola_errmsg(db));
+	else
+		printf("    child: %ld up, %ld down, %ld requests, %.3f s\n", st.records_up,
+		       st.records_down, st.requests, st.seconds);
+	fflush(stdout);
+	saola_close(db);
+	return rc == SAOLA_OK ? 0 : 1;
+}
+
+/* The device processes are started by a spawner forked at the start,
+ * while this program is small: Linux carries a process's peak memory
+ * (ru_maxrss) over fork and exec, so that a child of this program, big with
+ * a server and 50 devices, would report this program's size. */
+static int spawn_cmd = -1, spawn_res = -1;
+
+static void spawner(int cmd, int res)
+{
+	FILE *in = fdopen(cmd, "r");
+	char path[1100];
+
+	while (in && fgets(path, sizeof path, in)) {
+		struct rusage ru;
+		int status = -1;
+		char out[64];
+		pid_t pid;
+
+		path[strcspn(path, "\n")] = '\0';
+		pid = fork();
+		if (pid == 0) {
+			execl(self, self, "--device-child", path, (char *)NULL);
+			_exit(127);
+		}
+		memset(&ru, 0, sizeof ru);
+		if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
+			status = -1;
+		snprintf(out, sizeof out, "%ld %.3f\n",
+		         WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ru.ru_maxrss : -1L,
+		         (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+		if (write(res, out, strlen(out)) < 0)
+			break;
+	}
+	_exit(0);
+}
+
+static int start_spawner(void)
+{
+	int cmd[2], res[2];
+	pid_t pid;
+
+	if (pipe(cmd) != 0 || pipe(res) != 0)
+		return -1;
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		close(cmd[1]);
+		close(res[0]);
+		spawner(cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	spawn_cmd = cmd[1];
+	spawn_res = res[0];
+	return 0;
+}
+
+/* Runs child_sync on the device at path in a new process and returns its
+ * peak resident memory in KiB, or -1; *cpu gets its CPU seconds. */
+static long peak_kib(const char *path, double *cpu)
+{
+	char line[1100];
+	long kib = -1;
+	ssize_t n;
+
+	fflush(stdout);
+	snprintf(line, sizeof line, "%s\n", path);
+	if (spawn_cmd < 0 || write(spawn_cmd, line, strlen(line)) != (ssize_t)strlen(line))
+		return -1;
+	if ((n = read(spawn_res, line, sizeof line - 1)) <= 0)
+		return -1;
+	line[n] = '\0';
+	*cpu = 0;
+	sscanf(line, "%ld %lf", &kib, cpu);
+	return kib;
+}
+
+static void memory(const char *district_token)
+{
+	saola *db;
+	long push, pull;
+	double push_cpu, pull_cpu;
+
+	if (!(db = device("mem-push.db", district_token, N_HOUSEHOLDS, "375", NULL, 9000)))
+		return;
+	saola_close(db);
+	if (!(db = device("mem-pull.db", district_token, 0, NULL, NULL, 0)))
+		return;
+	saola_close(db);
+	push = peak_kib(path_in("mem-push.db"), &push_cpu);
+	pull = peak_kib(path_in("mem-pull.db"), &pull_cpu);
+	printf("  device peak memory (ru_maxrss of a process that only opens the database "
+	       "and syncs)\n");
+	printf("    pushing %d households: %.1f MiB; pulling them: %.1f MiB (target < 32 MiB)\n",
+	       N_HOUSEHOLDS, push / 1024.0, pull / 1024.0);
+	printf("    the device's own CPU time: %.2f s pushing, %.2f s pulling (the rest of "
+	       "the wall time is the server's)\n", push_cpu, pull_cpu);
+}
+
+int main(int argc, char **argv)
+{
+	saola_server_opts so;
+	saola_server *srv = NULL;
+	saola_sync_stats st;
+	saola *a, *b;
+	char *tok_a, *tok_b, *tok_mem;
+	const char *base = getenv("TMPDIR");
+	double t0;
+
+	self = argv[0];
+	if (argc == 3 && strcmp(argv[1], "--device-child") == 0)
+		return child_sync(argv[2]);
+	if (start_spawner() != 0) {
+		fprintf(stderr, "bench_sync: cannot start the spawner: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(dir, sizeof dir, "%s/saola-bench-sync-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_sync: mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(server_db, sizeof server_db, "%s/server.db", dir);
+	memset(&so, 0, sizeof so);
+	so.db_path = server_db;
+	so.listen = "127.0.0.1:0";
+	so.schemas = SAOLA_BENCH_SCHEMAS;
+	if (saola_server_start(&so, &srv) != SAOLA_OK) {
+		fprintf(stderr, "bench_sync: server: %s\n", saola_server_errmsg(srv));
+		saola_server_stop(srv);
+		return 1;
+	}
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", saola_server_port(srv));
+	printf("bench_sync: %s, loopback, files in %s\n", url, dir);
+	tok_a = user_add("pusher", "district", "372");
+	tok_b = user_add("puller", "district", "372");
+	tok_mem = user_add("memory", "district", "375");
+	if (!tok_a || !tok_b || !tok_mem) {
+		fprintf(stderr, "bench_sync: user add failed\n");
+		return 1;
+	}
+	printf("  preparing %d households on one device...\n", N_HOUSEHOLDS);
+	fflush(stdout);
+	if (!(a = device("a.db", tok_a, N_HOUSEHOLDS, "372", NULL, 1)) ||
+	    !(b = device("b.db", tok_b, 0, NULL, NULL, 0)))
+		return 1;
+	t0 = now();
+	if (saola_sync(a, NULL, &st) != SAOLA_OK)
+		fprintf(stderr, "bench_sync: push: %s\n", saola_errmsg(a));
+	print_sync("one device pushes 10,000 households to a fresh server", &st, now() - t0,
+	           N_HOUSEHOLDS);
+	t0 = now();
+	if (saola_sync(b, NULL, &st) != SAOLA_OK)
+		fprintf(stderr, "bench_sync: pull: %s\n", saola_errmsg(b));
+	print_sync("a second device (district user) pulls them", &st, now() - t0, N_HOUSEHOLDS);
+	fflush(stdout);
+	saola_close(a);
+	saola_close(b);
+	concurrent();
+	memory(tok_mem);
+	free(tok_a);
+	free(tok_b);
+	free(tok_mem);
+	saola_server_stop(srv);
+	if (!getenv("SAOLA_BENCH_KEEP")) {
+		char cmd[700];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench_sync: could not remove %s\n", dir);
+	}
+	return 0;
+}

@@ -1,0 +1,418 @@
+/* client.c: the device's sync loop (docs/protocol.md, "The client's loop")
+ * and enrolment: push the change queue in batches that adapt to the link,
+ * pull the area's records, resume after a cut, retry with backoff. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_int.h"
+#include "wire.h"
+
+#define BATCH_START 250
+#define BATCH_MAX 4000
+#define BATCH_MIN 10
+#define PULL_MAX 2000      /* records per answer: bounds the device's memory */
+#define QUICK_S 2.0        /* a round trip under this doubles the batch */
+
+typedef struct sync_run {
+	saola *db;
+	saola__http h;
+	saola_sync_stats *st;
+	int n;               /* changes per batch now */
+	int fixed;           /* the caller chose the batch size */
+	int progress;
+	/* The batch in flight: its id is saved with its last seq before it is
+	 * sent, so that a resend after a cut or a crash carries the same id. */
+	char batch[37];
+	int64_t batch_seq;   /* 0: no changes (a pull only) */
+	long batch_n;
+	unsigned char *body; /* the request, compressed; kept for resends */
+	size_t body_len;
+	int more;
+	long conflicts;
+} sync_run;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(sync_run *s, int last)
+{
+	if (!s->progress)
+		return;
+	fprintf(stderr, "\rsaola sync: %ld change%s sent, %ld record%s received, "
+	        "%.1f kB up, %.1f kB down%s", s->st->records_up,
+	        s->st->records_up == 1 ? "" : "s", s->st->records_down,
+	        s->st->records_down == 1 ? "" : "s", (double)s->st->bytes_up / 1000.0,
+	        (double)s->st->bytes_down / 1000.0, last ? "\n" : "  ");
+	fflush(stderr);
+}
+
+/* How many queued changes the next batch takes and the last one's seq. */
+static int next_batch_end(saola *db, int n, int64_t *last_seq, long *count)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SAOLA_OK;
+
+	*last_seq = 0;
+	*count = 0;
+	if (sqlite3_prepare_v2(db->sql,
+	        "SELECT coalesce(max(seq), 0), count(*) FROM"
+	        " (SELECT seq FROM outbox ORDER BY seq LIMIT ?1)", -1, &st, NULL))
+		return saola__sql_error(db, "sync: outbox");
+	sqlite3_bind_int(st, 1, n);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*last_seq = sqlite3_column_int64(st, 0);
+		*count = sqlite3_column_int(st, 1);
+	} else {
+		rc = saola__sql_error(db, "sync: outbox");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void forget_body(sync_run *s)
+{
+	free(s->body);
+	s->body = NULL;
+	s->body_len = 0;
+}
+
+/* Makes the request for the batch in flight, or cuts a new batch. */
+static int prepare(sync_run *s)
+{
+	saola__zbuf zb;
+	int64_t cursor = 0;
+	long count = 0;
+	char head[256], value[64];
+	int rc;
+
+	if (s->body)
+		return SAOLA_OK;
+	if ((rc = saola__batch_get(s->db, s->batch, &s->batch_seq)) != SAOLA_OK)
+		return rc;
+	if (!s->batch[0]) {
+		if ((rc = next_batch_end(s->db, s->n, &s->batch_seq, &count)) != SAOLA_OK)
+			return rc;
+		if (count > 0) {
+			if (saola__uuid(s->batch) != 0)
+				return saola__error(s->db, SAOLA_IO, "sync: no random source for a batch id");
+			snprintf(value, sizeof value, "%s %" PRId64, s->batch, s->batch_seq);
+			if ((rc = saola_state_set(s->db, SAOLA__K_BATCH, value)) != SAOLA_OK)
+				return rc;
+		}
+	}
+	if ((rc = saola__state_int(s->db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
+		return rc;
+	if ((rc = saola__zbuf_init(&zb)) != SAOLA_OK)
+		return saola__error(s->db, rc, "sync: out of memory");
+	/* A request with no changes carries no batch id: there is nothing for
+	 * the server to remember. */
+	snprintf(head, sizeof head,
+	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
+	         ",\"pull_limit\":%d,\"changes\":[", SAOLA__PROTOCOL,
+	         s->batch[0] ? "\"batch\":\"" : "", s->batch, s->batch[0] ? "\"," : "",
+	         saola_origin(s->db), cursor, s->n < PULL_MAX ? s->n : PULL_MAX);
+	rc = saola__zbuf_puts(&zb, head);
+	s->batch_n = 0;
+	if (rc == SAOLA_OK && s->batch_seq > 0)
+		rc = saola__encode_changes(s->db, &zb, s->batch_seq, &s->batch_n, NULL, NULL);
+	if (rc == SAOLA_OK)
+		rc = saola__zbuf_puts(&zb, "]}");
+	if (rc == SAOLA_OK)
+		rc = saola__zbuf_finish(&zb);
+	if (rc == SAOLA_OK) {
+		s->body = zb.out;
+		s->body_len = zb.z.total_out;
+		zb.out = NULL;
+	} else if (rc == SAOLA_NOMEM) {
+		saola__error(s->db, rc, "sync: out of memory building a batch");
+	}
+	saola__zbuf_free(&zb);
+	return rc;
+}
+
+/* Forgets the batch in flight (after it was applied, refused, or when it
+ * is cut smaller under a new id). */
+static int drop_batch(sync_run *s)
+{
+	forget_body(s);
+	s->batch[0] = '\0';
+	s->batch_seq = 0;
+	s->batch_n = 0;
+	return saola_state_set(s->db, SAOLA__K_BATCH, NULL);
+}
+
+static int check_answer(sync_run *s, const json_t *doc)
+{
+	json_t *cursor = json_object_get(doc, "cursor"), *v;
+	const char *batch = json_string_value(json_object_get(doc, "batch"));
+
+	if (!json_is_integer(cursor) || json_integer_value(cursor) < 0)
+		return saola__error(s->db, SAOLA_PROTOCOL, "sync: the answer's cursor: expected an "
+		                    "integer >= 0");
+	if ((v = json_object_get(doc, "acked")) && !json_is_integer(v))
+		return saola__error(s->db, SAOLA_PROTOCOL, "sync: the answer's acked: expected an "
+		                    "integer");
+	if (batch && s->batch[0] && strcmp(batch, s->batch) != 0)
+		return saola__error(s->db, SAOLA_PROTOCOL, "sync: the answer is for batch %.40s, "
+		                    "not %s", batch, s->batch);
+	return SAOLA_OK;
+}
+
+/* A 200: merge the records, store the cursor, drop what the server holds,
+ * all in one transaction. */
+static int apply_answer(sync_run *s, const saola__answer *a)
+{
+	const json_t *doc = a->head;
+	int rc;
+
+	if ((rc = check_answer(s, doc)) != SAOLA_OK)
+		return rc;
+	/* Forms first, so that records of a new form version can be merged. */
+	if (!saola__forms_known(s->db, json_object_get(doc, "forms")) &&
+	    (rc = saola__fetch_forms(&s->h, NULL)) != SAOLA_OK)
+		return rc;
+	if ((rc = saola_begin(s->db)) != SAOLA_OK)
+		return rc;
+	rc = saola__answer_merge(s->db, a, "sync");
+	if (rc == SAOLA_OK)
+		rc = saola__state_set_int(s->db, SAOLA__K_CURSOR,
+		                          json_integer_value(json_object_get(doc, "cursor")));
+	if (rc == SAOLA_OK && s->batch_seq > 0)
+		rc = saola_outbox_ack(s->db, s->batch_seq);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(s->db, SAOLA__K_BATCH, NULL);
+	if (rc == SAOLA_OK)
+		rc = saola__drop_acked(s->db, json_integer_value(json_object_get(doc, "acked")), 0);
+	if (rc == SAOLA_OK)
+		rc = saola_commit(s->db);
+	else
+		saola_rollback(s->db);
+	if (rc != SAOLA_OK)
+		return rc;
+	s->st->records_up += s->batch_n;
+	s->st->records_down += (long)a->count;
+	s->conflicts += (long)json_integer_value(json_object_get(doc, "conflicts"));
+	s->more = json_is_true(json_object_get(doc, "more"));
+	forget_body(s);
+	s->batch[0] = '\0';
+	s->batch_seq = 0;
+	return SAOLA_OK;
+}
+
+static int finish(sync_run *s)
+{
+	char now[21], n[32];
+	int rc;
+
+	saola__now(now);
+	snprintf(n, sizeof n, "%ld", s->conflicts);
+	if ((rc = saola_begin(s->db)) != SAOLA_OK)
+		return rc;
+	rc = saola_state_set(s->db, SAOLA__K_LAST_SYNC, now);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(s->db, SAOLA__K_CONFLICTS, n);
+	if (rc == SAOLA_OK)
+		return saola_commit(s->db);
+	saola_rollback(s->db);
+	return rc;
+}
+
+static int run_loop(sync_run *s)
+{
+	saola__resp r;
+	int64_t queued;
+	int attempt = 0, rc;
+	double t0, took;
+	char url[256], err[200];
+	saola__answer a;
+	int scanned;
+
+	snprintf(url, sizeof url, "POST %.200s/v1/sync", s->h.base);
+	for (;;) {
+		if ((rc = prepare(s)) != SAOLA_OK)
+			return rc;
+		t0 = now_s();
+		rc = saola__http_once(&s->h, "POST", "/v1/sync", s->body, s->body_len, 1, &r);
+		took = now_s() - t0;
+		scanned = 0;
+		if (rc == SAOLA_OK && r.status == 200) {
+			rc = saola__answer_scan((const char *)r.body, r.len, &a, err, sizeof err);
+			if (rc == SAOLA_PROTOCOL) {
+				/* A 200 whose body is not whole (a link cut inside the
+				 * headers can look like an empty answer): try again. */
+				r.status = 0;
+				snprintf(r.why, sizeof r.why, "the answer is cut short or not a sync "
+				         "answer (%.160s)", err);
+				rc = SAOLA_NETWORK;
+			} else if (rc != SAOLA_OK) {
+				saola__resp_free(&r);
+				return saola__error(s->db, rc, "sync: out of memory reading the answer");
+			} else {
+				scanned = 1;
+			}
+		}
+		if (scanned) {
+			long sent = s->batch_n;
+			rc = apply_answer(s, &a);
+			saola__answer_free(&a);
+			saola__resp_free(&r);
+			if (rc != SAOLA_OK)
+				return rc;
+			attempt = 0;
+			progress(s, 0);
+			if (!s->fixed && took < QUICK_S && s->n < BATCH_MAX &&
+			    (sent >= s->n || s->more))
+				s->n = s->n * 2 > BATCH_MAX ? BATCH_MAX : s->n * 2;
+			if ((rc = saola_outbox_count(s->db, &queued)) != SAOLA_OK)
+				return rc;
+			if (queued == 0 && !s->more)
+				return SAOLA_OK;
+			continue;
+		}
+		if (rc != SAOLA_OK && rc != SAOLA_NETWORK) {
+			saola__resp_free(&r);
+			return rc;
+		}
+		if (!saola__resp_retryable(&r)) {
+			/* Refused: nothing of it was applied, so the batch may go
+			 * again later under a new id, cut afresh. */
+			rc = saola__resp_error(s->db, "sync", url, &r);
+			saola__resp_free(&r);
+			if (s->batch_seq > 0) {
+				char why[SAOLA__ERRMSG_MAX];
+				snprintf(why, sizeof why, "%s", saola_errmsg(s->db));
+				drop_batch(s);
+				saola__error(s->db, rc, "%s", why);
+			}
+			return rc;
+		}
+		if (++attempt >= s->h.max_attempts) {
+			rc = saola__resp_error(s->db, "sync", url, &r);
+			saola__resp_free(&r);
+			{
+				char why[SAOLA__ERRMSG_MAX];
+				snprintf(why, sizeof why, "%s", saola_errmsg(s->db));
+				return saola__error(s->db, rc, "%.420s (gave up after %d attempts; "
+				                    "'saola sync' resumes where this stopped)", why, attempt);
+			}
+		}
+		s->st->retries++;
+		if (!s->fixed && (r.timed_out || r.status >= 500))
+			s->n = s->n / 2 < BATCH_MIN ? BATCH_MIN : s->n / 2;
+		/* A batch too big for the link in the time allowed is cut smaller
+		 * under a new id: merging is idempotent, so changes the server
+		 * may hold already are harmless. */
+		if (r.timed_out && s->batch_n > s->n && (rc = drop_batch(s)) != SAOLA_OK) {
+			saola__resp_free(&r);
+			return rc;
+		}
+		saola__backoff(&s->h, attempt, r.status == 429 || r.status == 503 ? r.retry_after : 0);
+		saola__resp_free(&r);
+	}
+}
+
+int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
+{
+	static const saola_sync_opts defaults;
+	saola_sync_stats local;
+	sync_run s;
+	double t0 = now_s();
+	int rc;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	if (!db)
+		return SAOLA_MISUSE;
+	if (db->in_txn)
+		return saola__error(db, SAOLA_MISUSE, "sync: a transaction is open: commit it first");
+	if (!opts)
+		opts = &defaults;
+	memset(&s, 0, sizeof s);
+	s.db = db;
+	s.st = stats;
+	s.fixed = opts->batch > 0;
+	s.n = s.fixed ? opts->batch : BATCH_START;
+	s.progress = opts->progress && isatty(STDERR_FILENO);
+	if ((rc = saola__http_open(&s.h, db, opts, stats)) != SAOLA_OK)
+		return rc;
+	rc = run_loop(&s);
+	if (rc == SAOLA_OK)
+		rc = finish(&s);
+	progress(&s, 1);
+	stats->conflicts = s.conflicts;
+	stats->seconds = now_s() - t0;
+	forget_body(&s);
+	saola__http_close(&s.h);
+	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}
+
+int saola_enrol(saola *db, const char *server, const char *token,
+                const saola_sync_opts *opts)
+{
+	saola_sync_opts o;
+	saola__http h;
+	json_t *health = NULL;
+	int rc, n = 0;
+
+	if (!db)
+		return SAOLA_MISUSE;
+	if (!server || !*server || !token || !*token)
+		return saola__error(db, SAOLA_MISUSE, "enrol: a server URL and a token are needed");
+	if (db->in_txn)
+		return saola__error(db, SAOLA_MISUSE, "enrol: a transaction is open: commit it first");
+	memset(&o, 0, sizeof o);
+	if (opts)
+		o = *opts;
+	o.server = server;
+	o.token = token;
+	if (o.max_attempts <= 0)
+		o.max_attempts = 3; /* enrolment is interactive: fail soon */
+	if ((rc = saola__http_open(&h, db, &o, NULL)) != SAOLA_OK) {
+		char why[SAOLA__ERRMSG_MAX];
+		snprintf(why, sizeof why, "%s", saola_errmsg(db));
+		return saola__error(db, rc, "enrol: %.440s",
+		                    strncmp(why, "sync: ", 6) == 0 ? why + 6 : why);
+	}
+	/* Saved first: a device enrolled while offline syncs once a link
+	 * appears. */
+	rc = saola_begin(db);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(db, SAOLA__K_SERVER, h.base);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(db, SAOLA__K_TOKEN, token);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(db, SAOLA__K_CA_FILE, o.ca_file);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(db, SAOLA__K_INSECURE, o.insecure_http ? "1" : NULL);
+	if (rc == SAOLA_OK)
+		rc = saola_commit(db);
+	else
+		saola_rollback(db);
+	if (rc == SAOLA_OK && (rc = saola__http_get_json(&h, "/healthz", &health)) == SAOLA_OK &&
+	    !json_is_true(json_object_get(health, "ok")))
+		rc = saola__error(db, SAOLA_PROTOCOL, "enrol: GET %s/healthz: the server is not "
+		                  "healthy (no \"ok\": true)", h.base);
+	if (rc == SAOLA_OK)
+		rc = saola__fetch_forms(&h, &n);
+	if (rc != SAOLA_OK && rc != SAOLA_NOMEM) {
+		char why[SAOLA__ERRMSG_MAX];
+		snprintf(why, sizeof why, "%s", saola_errmsg(db));
+		const char *w = why;
+		if (strncmp(w, "enrol: ", 7) == 0 || strncmp(w, "sync: ", 6) == 0)
+			w = strchr(w, ' ') + 1;
+		saola__error(db, rc, "enrol: %.440s", w);
+	}
+	json_decref(health);
+	saola__http_close(&h);
+	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}

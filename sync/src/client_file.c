@@ -1,0 +1,291 @@
+/* client_file.c: sync by file (docs/protocol.md, "Bundles"): a push bundle
+ * of every queued change for the district to import, and a pull bundle
+ * from the server applied to the device. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client_int.h"
+#include "wire.h"
+
+/* The most a pull bundle may take, compressed or not. */
+#define BUNDLE_LIMIT ((size_t)512 << 20)
+
+/* The queue's first and last seq and its length: the signature of what a
+ * push bundle holds. */
+static int queue_sig(saola *db, int64_t *first, int64_t *last, int64_t *count)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SAOLA_OK;
+
+	*first = *last = *count = 0;
+	if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0),"
+	                       " count(*) FROM outbox", -1, &st, NULL))
+		return saola__sql_error(db, "sync: outbox");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*first = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 1);
+		*count = sqlite3_column_int64(st, 2);
+	} else {
+		rc = saola__sql_error(db, "sync: outbox");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The bundle's batch id: the saved one when the queue is as it was when
+ * that bundle was written (so that writing twice carries one id, and the
+ * server applies it once), else a new one, saved. */
+static int bundle_id(saola *db, char id[37])
+{
+	int64_t first, last, count;
+	char *saved = NULL, sig[96], value[160];
+	int rc;
+
+	if ((rc = queue_sig(db, &first, &last, &count)) != SAOLA_OK)
+		return rc;
+	snprintf(sig, sizeof sig, "%" PRId64 " %" PRId64 " %" PRId64, first, last, count);
+	if ((rc = saola_state_get(db, SAOLA__K_BUNDLE, &saved)) != SAOLA_OK)
+		return rc;
+	if (saved && strlen(saved) > 37 && saved[36] == ' ' && strcmp(saved + 37, sig) == 0) {
+		memcpy(id, saved, 36);
+		id[36] = '\0';
+		saola_free(saved);
+		return SAOLA_OK;
+	}
+	saola_free(saved);
+	if (saola__uuid(id) != 0)
+		return saola__error(db, SAOLA_IO, "sync: no random source for a batch id");
+	snprintf(value, sizeof value, "%s %s", id, sig);
+	return saola_state_set(db, SAOLA__K_BUNDLE, value);
+}
+
+/* Writes the compressed payload as a bundle: a header line, then the gzip
+ * data, through a temporary file renamed into place (the format of
+ * saola__bundle_write, which needs the whole payload as one JSON tree). */
+static int write_bundle(saola *db, const char *path, const char *kind,
+                        const saola__zbuf *zb, long long *bytes)
+{
+	size_t n = zb->z.total_out, plen = strlen(path);
+	char *tmp = malloc(plen + 5);
+	FILE *f;
+	int rc = SAOLA_OK, len;
+
+	*bytes = 0;
+	if (!tmp)
+		return saola__error(db, SAOLA_NOMEM, "sync: out of memory");
+	sprintf(tmp, "%s.tmp", path);
+	if (!(f = fopen(tmp, "wb"))) {
+		rc = saola__error(db, SAOLA_IO, "sync: %s: cannot write: %s", tmp,
+		                  strerror(errno));
+		goto out;
+	}
+	len = fprintf(f, "saola-bundle %d %s %08lx %zu\n", SAOLA__PROTOCOL, kind,
+	              (unsigned long)zb->crc, n);
+	if (len < 0 || fwrite(zb->out, 1, n, f) != n || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = saola__error(db, SAOLA_IO, "sync: %s: cannot write: %s", tmp,
+		                  strerror(errno));
+	if (fclose(f) != 0 && rc == SAOLA_OK)
+		rc = saola__error(db, SAOLA_IO, "sync: %s: cannot write: %s", tmp,
+		                  strerror(errno));
+	if (rc == SAOLA_OK && rename(tmp, path) != 0)
+		rc = saola__error(db, SAOLA_IO, "sync: %s: cannot rename into place: %s",
+		                  path, strerror(errno));
+	if (rc != SAOLA_OK)
+		unlink(tmp);
+	else
+		*bytes = (long long)n + len;
+out:
+	free(tmp);
+	return rc;
+}
+
+int saola_sync_to_file(saola *db, const char *path, saola_sync_stats *stats)
+{
+	saola_sync_stats local;
+	saola__zbuf zb;
+	int64_t cursor = 0;
+	char id[37], head[256];
+	long n = 0;
+	int rc;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	if (!db)
+		return SAOLA_MISUSE;
+	if (!path || !*path)
+		return saola__error(db, SAOLA_MISUSE, "sync: which file?");
+	if (db->in_txn)
+		return saola__error(db, SAOLA_MISUSE, "sync: a transaction is open");
+	if ((rc = bundle_id(db, id)) != SAOLA_OK)
+		return rc;
+	if ((rc = saola__state_int(db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
+		return rc;
+	if (saola__zbuf_init(&zb) != SAOLA_OK)
+		return saola__error(db, SAOLA_NOMEM, "sync: out of memory");
+	/* pull_limit 0: a bundle travels one way; the district answers with a
+	 * pull bundle of its own. */
+	snprintf(head, sizeof head,
+	         "{\"protocol\":%d,\"batch\":\"%s\",\"device\":\"%s\",\"cursor\":%" PRId64
+	         ",\"pull_limit\":0,\"changes\":[", SAOLA__PROTOCOL, id, saola_origin(db), cursor);
+	if ((rc = saola__zbuf_puts(&zb, head)) != SAOLA_OK)
+		rc = saola__error(db, rc, "sync: out of memory");
+	if (rc == SAOLA_OK)
+		rc = saola__encode_changes(db, &zb, 0, &n, NULL, NULL);
+	if (rc == SAOLA_OK && (saola__zbuf_puts(&zb, "]}") != SAOLA_OK ||
+	                       saola__zbuf_finish(&zb) != SAOLA_OK))
+		rc = saola__error(db, SAOLA_NOMEM, "sync: out of memory");
+	if (rc == SAOLA_OK)
+		rc = write_bundle(db, path, "push", &zb, &stats->bytes_up);
+	saola__zbuf_free(&zb);
+	if (rc == SAOLA_OK)
+		stats->records_up = n;
+	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}
+
+/* Reads a bundle's header and data, checks its length and CRC-32 and
+ * decompresses it (the checks of saola__bundle_read, keeping the payload
+ * as text so that its records are parsed one at a time). *text is
+ * malloc()ed. */
+static int read_bundle(saola *db, const char *path, char kind[8], unsigned char **text,
+                       size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char line[128];
+	unsigned long crc;
+	unsigned char *gz = NULL;
+	size_t n = 0;
+	int version, rc = SAOLA_INVALID;
+
+	*text = NULL;
+	*len = 0;
+	kind[0] = '\0';
+	if (!f)
+		return saola__error(db, SAOLA_IO, "sync: %s: cannot open: %s", path, strerror(errno));
+	if (!fgets(line, sizeof line, f) ||
+	    sscanf(line, "saola-bundle %d %7s %lx %zu", &version, kind, &crc, &n) != 4) {
+		rc = saola__error(db, rc, "sync: %s: not a saola bundle (bad header line)", path);
+		goto out;
+	}
+	if (version != SAOLA__PROTOCOL || (strcmp(kind, "push") != 0 && strcmp(kind, "pull") != 0)) {
+		rc = saola__error(db, rc, "sync: %s: bundle version %d kind %s is not supported",
+		                  path, version, kind);
+		goto out;
+	}
+	if (n > BUNDLE_LIMIT) {
+		rc = saola__error(db, SAOLA_LIMIT, "sync: %s: bundle of %zu bytes is over the limit",
+		                  path, n);
+		goto out;
+	}
+	if (!(gz = malloc(n ? n : 1))) {
+		rc = saola__error(db, SAOLA_NOMEM, "sync: out of memory reading %s", path);
+		goto out;
+	}
+	if (fread(gz, 1, n, f) != n || fgetc(f) != EOF) {
+		rc = saola__error(db, rc, "sync: %s: bundle is %s (expected %zu bytes of data)", path,
+		                  feof(f) ? "truncated" : "longer than its header says", n);
+		goto out;
+	}
+	if (crc32(0L, gz, (uInt)n) != crc) {
+		rc = saola__error(db, rc, "sync: %s: bundle is damaged (checksum mismatch)", path);
+		goto out;
+	}
+	if ((rc = saola__gunzip(gz, n, BUNDLE_LIMIT, text, len)) != SAOLA_OK)
+		rc = saola__error(db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID, "sync: %s: bundle data %s",
+		                  path, rc == SAOLA_NOMEM ? "does not fit in memory"
+		                        : rc == SAOLA_LIMIT ? "decompresses past the limit"
+		                        : "is damaged");
+out:
+	fclose(f);
+	free(gz);
+	return rc;
+}
+
+int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
+{
+	saola_sync_stats local;
+	saola__answer a;
+	json_t *doc, *cursor, *acked, *by_device;
+	const char *device;
+	char kind[8], err[200], in_flight[37], now[21], what[224];
+	unsigned char *text = NULL;
+	size_t len = 0;
+	int64_t saved_cursor = 0, batch_seq = 0;
+	int rc;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	memset(&a, 0, sizeof a);
+	if (!db)
+		return SAOLA_MISUSE;
+	if (!path || !*path)
+		return saola__error(db, SAOLA_MISUSE, "sync: which file?");
+	if (db->in_txn)
+		return saola__error(db, SAOLA_MISUSE, "sync: a transaction is open");
+	if ((rc = read_bundle(db, path, kind, &text, &len)) != SAOLA_OK)
+		return rc;
+	if (strcmp(kind, "pull") != 0) {
+		rc = saola__error(db, SAOLA_INVALID, "sync: %s: a %s bundle, not a pull "
+		                  "bundle (a push bundle goes to the server)", path, kind);
+		goto out;
+	}
+	if ((rc = saola__answer_scan((const char *)text, len, &a, err, sizeof err)) != SAOLA_OK) {
+		rc = saola__error(db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID,
+		                  "sync: %s: bundle JSON: %s", path, err);
+		goto out;
+	}
+	doc = a.head;
+	cursor = json_object_get(doc, "cursor");
+	acked = json_object_get(doc, "acked");
+	by_device = json_object_get(doc, "acked_by_device");
+	device = json_string_value(json_object_get(doc, "device"));
+	if (json_integer_value(json_object_get(doc, "protocol")) != SAOLA__PROTOCOL ||
+	    (cursor && !json_is_integer(cursor)) || (acked && !json_is_integer(acked))) {
+		rc = saola__error(db, SAOLA_INVALID, "sync: %s: not a pull payload of protocol %d "
+		                  "(expected records, cursor, acked)", path, SAOLA__PROTOCOL);
+		goto out;
+	}
+	if ((rc = saola__state_int(db, SAOLA__K_CURSOR, &saved_cursor)) != SAOLA_OK ||
+	    (rc = saola__batch_get(db, in_flight, &batch_seq)) != SAOLA_OK)
+		goto out;
+	if ((rc = saola_begin(db)) != SAOLA_OK)
+		goto out;
+	snprintf(what, sizeof what, "sync: %.200s", path);
+	rc = saola__answer_merge(db, &a, what);
+	if (rc == SAOLA_OK && json_integer_value(cursor) > saved_cursor)
+		rc = saola__state_set_int(db, SAOLA__K_CURSOR, json_integer_value(cursor));
+	/* Counters are per origin: only this device's own "acked" says which of
+	 * its changes the server holds. A bundle made for a user lists each
+	 * device's (none for this one: the server holds nothing of it); one made
+	 * for another device says nothing of this one. A batch in flight stays
+	 * whole, to be resent as it was. */
+	if (json_is_object(by_device))
+		acked = json_object_get(by_device, saola_origin(db));
+	else if (device && strcmp(device, saola_origin(db)) != 0)
+		acked = NULL;
+	if (rc == SAOLA_OK && json_is_integer(acked))
+		rc = saola__drop_acked(db, json_integer_value(acked), batch_seq);
+	if (rc == SAOLA_OK) {
+		saola__now(now);
+		rc = saola_state_set(db, SAOLA__K_LAST_SYNC, now);
+	}
+	if (rc == SAOLA_OK)
+		rc = saola_commit(db);
+	else
+		saola_rollback(db);
+	if (rc == SAOLA_OK) {
+		struct stat sb;
+		stats->records_down = (long)a.count;
+		stats->bytes_down = stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+	}
+out:
+	saola__answer_free(&a);
+	free(text);
+	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}
