@@ -99,6 +99,10 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, const saola__err *
 
 	if (!v)
 		return MHD_NO;
+	/* The server's own failures are logged; the client's mistakes are
+	 * only answered. */
+	if (!e->status || e->status >= 500)
+		fprintf(stderr, "saola-server: %s\n", e->message);
 	ret = answer(c, e->status ? e->status : 500, v, allow);
 	json_decref(v);
 	return ret;
@@ -426,7 +430,7 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;
 	}
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
+	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
 	        (ipv6 ? MHD_USE_IPv6 : 0);
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
