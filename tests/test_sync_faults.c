@@ -273,6 +273,44 @@ static void test_pull_cuts(void **state)
 	saola_close(src);
 }
 
+/* A link too slow for the batch: the answer never comes, the request
+ * times out, and the client cuts the batch smaller under a new id; the
+ * server, which applied the first batch, holds each record once. */
+static void test_timeout_recut(void **state)
+{
+	fixture *fx = *state;
+	saola *dev = st_device(tu_path(fx->dir, "slow.db"), fx->purl, fx->surveyor);
+	json_t *ids = json_array();
+	saola_sync_opts o;
+	saola_sync_stats st;
+	char *batch = NULL;
+
+	st_put_households(dev, 4000, COMMUNE, 300, ids);
+	memset(&o, 0, sizeof o);
+	o.timeout_s = 1;
+	arm(fx, -1, TU_CUT_STALL);
+	/* Giving up after the timeout leaves the batch saved, for a resend. */
+	o.max_attempts = 1;
+	assert_int_equal(saola_sync(dev, &o, &st), SAOLA_NETWORK);
+	assert_non_null(strstr(saola_errmsg(dev), "imed out"));
+	assert_int_equal(saola_state_get(dev, "batch", &batch), SAOLA_OK);
+	assert_non_null(batch);
+	saola_free(batch);
+	arm(fx, -1, TU_CUT_STALL);
+	o.max_attempts = 0;
+	sync_or_fail(dev, &o, &st);
+	/* The saved 250 time out again (the server applied them, unheard);
+	 * then 125 of them under a new id, whose answer's "acked" says the
+	 * server holds all 250, so that only the last 50 go next. */
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.requests, 3);
+	assert_int_equal(st.records_up, 175);
+	assert_int_equal(queued(dev), 0);
+	assert_server_holds(fx, ids, dev, "prov-slow.db");
+	json_decref(ids);
+	saola_close(dev);
+}
+
 typedef struct sync_job {
 	saola *db;
 	saola_sync_opts o;
@@ -376,6 +414,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_push_cuts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pull_cuts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_recut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_killed, setup, teardown),
 	};
 

@@ -364,8 +364,14 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 	if (cc != CURLE_OK) {
 		r->status = 0;
 		r->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
-		snprintf(r->why, sizeof r->why, "%s",
-		         h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc));
+		r->fatal = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+		           cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_URL_MALFORMAT ||
+		           cc == CURLE_UNSUPPORTED_PROTOCOL;
+		snprintf(r->why, sizeof r->why, "%.140s%s",
+		         h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc),
+		         cc == CURLE_PEER_FAILED_VERIFICATION && !h->ca_file
+		             ? " (a server with a district's own certificate authority needs "
+		               "--ca-file)" : "");
 		rc = saola__error(h->db, SAOLA_NETWORK, "sync: %s %s: %s", method, url, r->why);
 		goto out;
 	}
@@ -403,7 +409,7 @@ void saola__resp_free(saola__resp *r)
 
 int saola__resp_retryable(const saola__resp *r)
 {
-	return r->status == 0 || r->status == 429 || r->status >= 500;
+	return (r->status == 0 && !r->fatal) || r->status == 429 || r->status >= 500;
 }
 
 int saola__resp_error(saola *db, const char *what, const char *url, const saola__resp *r)

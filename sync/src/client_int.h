@@ -66,6 +66,8 @@ typedef struct saola__http {
 typedef struct saola__resp {
 	long status;             /* 0: no response (a network failure) */
 	int timed_out;
+	int fatal;               /* a failure that trying again cannot mend (a
+	                          * certificate refused, a malformed URL) */
 	int gzip;                /* Content-Encoding: gzip or deflate */
 	long retry_after;        /* seconds, from Retry-After; 0 when absent */
 	unsigned char *body;     /* NUL-terminated; free() */

@@ -126,6 +126,8 @@ static int forward(tu_cutproxy *px, pair *p, int from_client)
 		return 0;
 	if (n <= 0)
 		return -1;
+	if (!from_client && cut == TU_CUT_STALL)
+		return 0; /* swallowed: the client hears nothing */
 	give = (size_t)n;
 	if (cut >= 0 && *done + (long)give >= cut)
 		give = (size_t)(cut - *done);

@@ -9,7 +9,10 @@ typedef struct tu_cutproxy tu_cutproxy;
 
 /* Chooses the cuts of connection number conn (0, 1, ... in accept order):
  * after *req_cut bytes from the client, or *resp_cut bytes from the server,
- * both sides are closed; -1 (the default) forwards everything. */
+ * both sides are closed; -1 (the default) forwards everything.
+ * *resp_cut = TU_CUT_STALL forwards the request but none of the answer,
+ * holding the connection open until the client gives up. */
+#define TU_CUT_STALL (-2L)
 typedef void (*tu_cut_fn)(void *ctx, int conn, long *req_cut, long *resp_cut);
 
 /* Starts the proxy in a thread of its own; NULL on failure. */

@@ -16,7 +16,8 @@ typedef struct saola_sync_opts {
 	int batch;             /* changes per request; 0: adaptive */
 	int timeout_s;         /* per request; 0: 60 */
 	int max_attempts;      /* per request before giving up; 0: 8 */
-	int progress;          /* 1: a progress line on stderr */
+	int progress;          /* 1: a progress line on stderr, when it is a
+	                        * terminal */
 	const char *ca_file;   /* extra CA for TLS; NULL: the system's */
 	int insecure_http;     /* allow http:// to a non-loopback host */
 } saola_sync_opts;
@@ -24,7 +25,8 @@ typedef struct saola_sync_opts {
 typedef struct saola_sync_stats {
 	long requests;         /* HTTP requests made, retries included */
 	long retries;
-	long long bytes_up;    /* on the wire, headers included */
+	long long bytes_up;    /* on the wire, HTTP headers included (not TCP/IP
+	                        * or TLS overhead) */
 	long long bytes_down;
 	long records_up;       /* changes sent */
 	long records_down;     /* records received and merged */
@@ -32,21 +34,46 @@ typedef struct saola_sync_stats {
 	double seconds;
 } saola_sync_stats;
 
-/* Saves the server and token in the database and fetches the forms and
- * standards from the server (GET /v1/forms). */
+/* Enrols the device: checks the URL (plain http:// only to the loopback
+ * unless opts->insecure_http), saves server and token in the sync state
+ * (with opts->ca_file and insecure_http, for later syncs; saved even when
+ * the server cannot be reached, so that a device enrolled offline syncs
+ * later), checks GET /healthz and loads every form and standard of
+ * GET /v1/forms in one transaction. opts may be NULL. Returns SAOLA_OK,
+ * SAOLA_INVALID (a bad URL), SAOLA_NETWORK (no answer after
+ * opts->max_attempts, 3 by default), SAOLA_AUTH (token refused),
+ * SAOLA_PROTOCOL; saola_errmsg() says what and why. */
 int saola_enrol(saola *db, const char *server, const char *token,
                 const saola_sync_opts *opts);
 
 /* Pushes every queued change and pulls every record of the user's area
- * not yet seen, resuming where a cut left off, retrying with backoff.
- * stats (may be NULL) gets the figures. */
+ * not yet seen (docs/protocol.md, "The client's loop"): batches of 250
+ * changes doubling to 4000 on a fast link, each batch's id saved before it
+ * is sent so that a resend after a cut or a crash carries the same id;
+ * retries after a network error, timeout, 429 or 5xx with exponential
+ * backoff and jitter (from 1 s, or $SAOLA_SYNC_BACKOFF_MS milliseconds,
+ * up to 60 times that); received records merged a page at a time, with the
+ * cursor and the acknowledgement of the batch, in one transaction. Saves
+ * "last_sync" and "last_conflicts" in the sync state. opts and stats may
+ * be NULL; stats gets the figures even on failure. Returns SAOLA_OK;
+ * SAOLA_AUTH (401, 403), SAOLA_LIMIT (413), SAOLA_PROTOCOL (400, a bad
+ * answer): stopped at once with the server's message; SAOLA_NETWORK: gave
+ * up after opts->max_attempts (the next call resumes); SAOLA_MISUSE: not
+ * enrolled, or a transaction is open. */
 int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats);
 
-/* Writes every queued change to a push bundle at path (the changes stay
- * queued until the server confirms them). */
+/* Writes every queued change to a push bundle at path (written whole or
+ * not at all). The changes stay queued until the server confirms them (a
+ * pull bundle's or a sync's "acked"); written again with the queue
+ * unchanged, the bundle carries the same batch id, so that the server
+ * applies it once. stats (may be NULL) gets records_up and bytes_up. */
 int saola_sync_to_file(saola *db, const char *path, saola_sync_stats *stats);
 
-/* Applies a pull bundle written by the server for this device's user. */
+/* Applies a pull bundle written by the server for this device's user: its
+ * records merged, its cursor kept if higher than the saved one, the queued
+ * changes the server holds dropped (by this device's entry of
+ * "acked_by_device", else "acked"), all in one transaction. A damaged or
+ * truncated bundle, or a push bundle, is refused whole (SAOLA_INVALID). */
 int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats);
 
 #ifdef __cplusplus
