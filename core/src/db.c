@@ -25,6 +25,7 @@ static const char *const stmt_sql[SAOLA__ST_COUNT] = {
 	[SAOLA__ST_OUTBOX_INSERT] =
 		"INSERT INTO outbox(record_id, form_id, form_version, op, changes,"
 		" version, base, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[SAOLA__ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[SAOLA__ST_META_SET] =
 		"INSERT INTO meta(key, value) VALUES (?1, ?2)"
 		" ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -86,20 +87,19 @@ int saola__exec(saola *db, const char *sql)
 
 int saola__meta_get_int(saola *db, const char *key, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = saola__stmt(db, SAOLA__ST_META_GET);
 	int rc = SAOLA_OK;
 
 	*out = 0;
-	if (sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?1",
-	                       -1, &st, NULL))
-		return saola__sql_error(db, "meta");
+	if (!st)
+		return db->rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW: *out = sqlite3_column_int64(st, 0); break;
 	case SQLITE_DONE: break;
 	default: rc = saola__sql_error(db, "meta");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -293,6 +293,12 @@ int saola_begin(saola *db)
 	if ((rc = saola__exec(db, "BEGIN IMMEDIATE")) != SAOLA_OK)
 		return rc;
 	db->in_txn = 1;
+	/* Another connection (a server's other workers) may have moved the
+	 * clock since this handle last read it. */
+	if ((rc = saola__meta_get_int(db, "clock", &db->clock)) != SAOLA_OK) {
+		saola_rollback(db);
+		return rc;
+	}
 	return saola__ok(db);
 }
 
@@ -333,7 +339,13 @@ int saola__write_begin(saola *db, const char *name)
 		snprintf(sql, sizeof sql, "SAVEPOINT %s", name);
 		return exec_cached(db, sql);
 	}
-	return exec_cached(db, "BEGIN IMMEDIATE");
+	{
+		int rc = exec_cached(db, "BEGIN IMMEDIATE");
+		/* as in saola_begin: the clock as the database has it now */
+		if (rc == SAOLA_OK && (rc = saola__meta_get_int(db, "clock", &db->clock)) != SAOLA_OK)
+			exec_cached(db, "ROLLBACK");
+		return rc;
+	}
 }
 
 int saola__write_end(saola *db, const char *name, int ok)

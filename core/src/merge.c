@@ -86,7 +86,15 @@ static int merge_path(merge_state *m, const char *path)
 				json_object_set(m->out_flat, path, rval);
 			m->changed = 1;
 		}
-		if (saola__version_cmp(json_object_get(m->out_versions, path), rv) != 0) {
+		/* A value at the record's default version needs no entry of its
+		 * own (a removal always has one). */
+		if (!json_is_null(rval) &&
+		    saola__version_cmp(json_object_get(m->out_versions, "_"), rv) == 0) {
+			if (json_object_get(m->out_versions, path)) {
+				json_object_del(m->out_versions, path);
+				m->changed = 1;
+			}
+		} else if (saola__version_cmp(json_object_get(m->out_versions, path), rv) != 0) {
 			json_object_set(m->out_versions, path, rv);
 			m->changed = 1;
 		}

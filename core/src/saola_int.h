@@ -19,6 +19,7 @@ typedef enum saola__stmt_id {
 	SAOLA__ST_REC_INSERT,
 	SAOLA__ST_REC_UPDATE,
 	SAOLA__ST_OUTBOX_INSERT,
+	SAOLA__ST_META_GET,
 	SAOLA__ST_META_SET,
 	SAOLA__ST_COUNT
 } saola__stmt_id;
