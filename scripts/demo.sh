@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR: the main job. A surveyor's device, offline, records the
-# households of a village: the example household by hand, then a village's
-# worth generated; the device computes each household's deprivations and
-# class on the spot and queues every change for sync.
+# demo.sh BUILD_DIR: the main job, the whole flow on loopback. A server for
+# the province; three surveyors' devices in three communes collect
+# households offline (one by hand, the rest from their collection files);
+# they sync when a link appears; the server consolidates the figures.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 saola="$build/cli/saola"
+server="$build/server/saola-server"
 gen="$build/tools/saola-gen"
 out="$top/demo-out"
 rm -rf "$out"
 mkdir -p "$out"
-export SAOLA_DB="$out/surveyor-14404.db" SAOLA_USER="surveyor-14404"
+export SAOLA_SCHEMAS="$top/schemas"
+srv_pid=""
+cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null; true; }
+trap cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
 
-say "enrol the device: create its database and load the forms and standards"
-"$saola" init --schemas "$top/schemas"
-"$saola" forms
+say "the province server: its database, and one surveyor per commune"
+sdb="$out/province.db"
+"$server" forms load --db "$sdb" --schemas "$top/schemas" >/dev/null
+declare -A token
+for c in 14404 14383 14620; do
+	token[$c]=$("$server" user add --db "$sdb" --name "surveyor-$c" --role surveyor --area "$c")
+	echo "user surveyor-$c (commune $c) has a token"
+done
+"$server" user add --db "$sdb" --name "officer-37" --role province --area 37 > "$out/officer.token"
+"$server" serve --db "$sdb" --listen 127.0.0.1:0 > "$out/server.out" 2> "$out/server.log" &
+srv_pid=$!
+for _ in $(seq 100); do grep -q listening "$out/server.out" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$out/server.out")
+echo "serving on $url"
 
-say "record the example household of the domain page (Xã Cúc Phương, Nho Quan)"
+say "each device enrols once while in signal: it gets its forms from the server"
+for c in 14404 14383 14620; do
+	"$saola" init --db "$out/dev-$c.db" --server "$url" --token "${token[$c]}" | tail -1
+done
+
+say "offline in Xã Cúc Phương (14404): the example household, typed in"
+export SAOLA_DB="$out/dev-14404.db" SAOLA_USER="surveyor-14404"
 id=$("$saola" put --form household <<'JSON'
 {"province":"37","district":"372","commune":"14404","village":"Thôn Đồng Tâm",
  "area":"rural","survey_year":2025,"head_name":"Đinh Văn Hùng",
@@ -34,35 +55,36 @@ id=$("$saola" put --form household <<'JSON'
   {"name":"Đinh Thị Mai","sex":"female","birth_year":2015,"relation":"child","health_insurance":true,"employment":"not_working","education":"primary","in_school":true,"disability":false,"undernourished":true}]}
 JSON
 )
-echo "saved household $id"
-say "what the device computed for it, offline"
-"$saola" get "$id" | grep -E '"(d_[a-z_]+|deprivation_count|classification)"'
+echo "saved $id; computed on the device:"
+"$saola" get "$id" | grep -E '"(deprivation_count|classification)"'
+echo "a wrong answer is refused, saying what and where:"
+echo '{"income_per_capita":"một triệu"}' | "$saola" put --form household --id "$id" || true
 
-say "a wrong answer is refused with what and where, and nothing is saved"
-echo '{"members":[{"name":"X","sex":"male","birth_year":"1980"}]}' |
-	"$saola" put --form household --id "$id" || true
+say "offline in three communes: the village collection files are imported"
+for c in 14404 14383 14620; do
+	"$gen" --count 300 --seed "${c}" --commune "$c" > "$out/village-$c.jsonl"
+	"$saola" import --db "$out/dev-$c.db" --form household "$out/village-$c.jsonl"
+done
+"$saola" status --db "$out/dev-14620.db" | sed -n 2,3p
 
-say "a correction: the spouse got health insurance"
-spouse=$("$saola" get "$id" | grep -o '"_id": "[0-9a-f]*"' | sed -n 2p | cut -d'"' -f4)
-echo "{\"members\":[{\"_id\":\"$spouse\",\"health_insurance\":true}]}" |
-	"$saola" put --form household --id "$id" >/dev/null
-"$saola" get "$id" | grep -E '"(d_health_insurance|deprivation_count|classification)"'
+say "a link appears: each device syncs (push and pull in the same round trips)"
+for c in 14404 14383 14620; do
+	echo "device $c:"
+	"$saola" sync --db "$out/dev-$c.db" --stats | sed 's/^/  /'
+done
 
-say "the rest of the village: 150 households imported from the collection file"
-"$gen" --count 150 --seed 7 --commune 14404 > "$out/village.jsonl"
-"$saola" import --form household "$out/village.jsonl"
-"$saola" list 2>/dev/null | sed -n 1,5p
-echo "..."
+say "a second sync has nothing to send or receive"
+"$saola" sync --db "$out/dev-14404.db" --stats | sed 's/^/  /'
 
-say "a bad line in an import: the whole file is refused, the database is unchanged"
-{ head -3 "$out/village.jsonl"; echo '{"province":"37","survey_year":"soon"}'; } > "$out/bad.jsonl"
-"$saola" import --form household "$out/bad.jsonl" || true
+say "the province's figures, consolidated on the server"
+if "$server" report --db "$sdb" --by commune --year 2025 2>/dev/null; then :; else
+	echo "(reports are not built yet: records per commune instead)"
+	sqlite3 "$sdb" "SELECT commune, count(*), sum(json_extract(data,'$.classification')='poor'),
+	  sum(json_extract(data,'$.classification')='near_poor') FROM records WHERE deleted = 0
+	  GROUP BY commune" | awk -F'|' '{printf "  commune %s: %s households, %s poor, %s near-poor\n", $1, $2, $3, $4}'
+fi
 
-say "the device's queue: every change waits for a link"
-"$saola" status
-
-say "export for the commune office (CSV, UTF-8)"
-(cd "$out" && "$saola" export --form household --format csv --out households)
-cut -c1-160 "$out/households.csv" | sed -n 1,3p; echo "..."
+say "export for the commune office (CSV, UTF-8, opens in a spreadsheet)"
+(cd "$out" && "$saola" export --db "$out/dev-14404.db" --form household --format csv --out households-14404)
 echo
-echo "demo files are in $out"
+echo "demo files are in $out; the server log is $out/server.log"
