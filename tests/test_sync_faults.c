@@ -25,6 +25,7 @@ typedef struct fixture {
 	char url[64];          /* the server itself */
 	char purl[64];         /* through the proxy */
 	saola_server *srv;
+	st_server *proc;       /* a saola-server process, stopped by teardown */
 	tu_cutproxy *px;
 	char *surveyor, *province;
 	/* The cut of the next connection the proxy accepts. */
@@ -91,6 +92,7 @@ static int teardown(void **state)
 	fixture *fx = *state;
 
 	tu_cutproxy_stop(fx->px);
+	st_server_stop(fx->proc);
 	saola_server_stop(fx->srv);
 	free(fx->surveyor);
 	free(fx->province);
@@ -332,6 +334,22 @@ static void *run_sync(void *arg)
  * hook), and is started again: first the device gives up and syncs again
  * later; then the device keeps retrying while the server comes back.
  * Either way every record is there exactly once. */
+/* Starts a saola-server process on db (env: NULL or extra NAME=VALUE),
+ * kept in the fixture so that teardown stops it if the test fails. */
+static st_server *spawn(fixture *fx, const char *db, const char *const *env)
+{
+	st_server_stop(fx->proc);
+	fx->proc = st_server_spawn(db, 0, env);
+	assert_non_null(fx->proc);
+	return fx->proc;
+}
+
+static void stop(fixture *fx)
+{
+	st_server_stop(fx->proc);
+	fx->proc = NULL;
+}
+
 static void test_server_killed(void **state)
 {
 	fixture *fx = *state;
@@ -348,17 +366,15 @@ static void test_server_killed(void **state)
 
 	snprintf(db, sizeof db, "%s/killed.db", fx->dir);
 	/* The server's database, its forms and users, made by a first run. */
-	srv = st_server_spawn(db, 0, NULL);
-	assert_non_null(srv);
-	st_server_stop(srv);
+	spawn(fx, db, NULL);
+	stop(fx);
 	free(fx->surveyor);
 	free(fx->province);
 	snprintf(fx->srvdb, sizeof fx->srvdb, "%s", db);
 	add_users(fx);
 
 	/* 1: the sync fails with the server gone; the next one finishes. */
-	srv = st_server_spawn(db, 0, kill_env);
-	assert_non_null(srv);
+	srv = spawn(fx, db, kill_env);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", st_server_port(srv));
 	dev = st_device(tu_path(fx->dir, "k.db"), url, fx->surveyor);
 	st_put_households(dev, 3000, COMMUNE, 200, ids);
@@ -367,10 +383,9 @@ static void test_server_killed(void **state)
 	assert_int_equal(saola_sync(dev, &o, &st), SAOLA_NETWORK);
 	status = st_server_wait(srv);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	st_server_stop(srv);
+	stop(fx);
 	assert_int_equal(queued(dev), 200);
-	srv = st_server_spawn(db, 0, NULL);
-	assert_non_null(srv);
+	srv = spawn(fx, db, NULL);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", st_server_port(srv));
 	o.server = url;
 	o.max_attempts = 0;
@@ -378,12 +393,11 @@ static void test_server_killed(void **state)
 	assert_int_equal(queued(dev), 0);
 	snprintf(fx->url, sizeof fx->url, "%s", url);
 	assert_server_holds(fx, ids, dev, "prov-k1.db");
-	st_server_stop(srv);
+	stop(fx);
 
 	/* 2: the device retries (through a proxy that follows the server to
 	 * its new port) while the server dies and is started again. */
-	srv = st_server_spawn(db, 0, kill_env);
-	assert_non_null(srv);
+	srv = spawn(fx, db, kill_env);
 	tu_cutproxy_retarget(fx->px, st_server_port(srv));
 	st_put_households(dev, 3001, COMMUNE, 200, ids);
 	memset(&job, 0, sizeof job);
@@ -393,9 +407,8 @@ static void test_server_killed(void **state)
 	assert_int_equal(pthread_create(&t, NULL, run_sync, &job), 0);
 	status = st_server_wait(srv);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	st_server_stop(srv);
-	srv = st_server_spawn(db, 0, NULL);
-	assert_non_null(srv);
+	stop(fx);
+	srv = spawn(fx, db, NULL);
 	tu_cutproxy_retarget(fx->px, st_server_port(srv));
 	pthread_join(t, NULL);
 	if (job.rc != SAOLA_OK)
@@ -404,7 +417,7 @@ static void test_server_killed(void **state)
 	assert_int_equal(queued(dev), 0);
 	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", st_server_port(srv));
 	assert_server_holds(fx, ids, dev, "prov-k2.db");
-	st_server_stop(srv);
+	stop(fx);
 	json_decref(ids);
 	saola_close(dev);
 }
