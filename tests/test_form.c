@@ -330,7 +330,7 @@ static void test_accessors(void **st)
 	saola__form *f = s->household;
 
 	assert_string_equal(saola__form_id(f), "household");
-	assert_string_equal(saola__form_version(f), "2025.1");
+	assert_string_equal(saola__form_version(f), "2025.2");
 	assert_string_equal(saola__form_standard(f), "vn-poverty");
 	assert_string_equal(saola__form_standard_year_field(f), "survey_year");
 	assert_non_null(saola__form_def(f));

@@ -60,6 +60,7 @@ static const struct gen_commune gen_communes[] = {
 struct saola_gen {
 	uint64_t s[4];               /* xoshiro256** state */
 	uint32_t cum[N_COMMUNES];    /* running sum of commune_households() */
+	bool household_ids;          /* new households get a household_id */
 };
 
 /* ------------------------------------------------------------------ */
@@ -238,6 +239,7 @@ struct member {
 struct household {
 	char province[16], district[16], commune[16];
 	char village[MAX_TEXT], head_name[MAX_TEXT];
+	char household_id[MAX_TEXT];     /* "" when the record has none */
 	bool urban, agri, has_house, walls, frame, roof, internet;
 	int survey_year, water, latrine;
 	long long income;
@@ -869,6 +871,8 @@ static json_t *household_to_json(const struct household *h)
 	rc |= json_object_set_new(o, "district", json_string(h->district));
 	rc |= json_object_set_new(o, "commune", json_string(h->commune));
 	rc |= json_object_set_new(o, "village", json_string(h->village));
+	if (h->household_id[0])
+		rc |= json_object_set_new(o, "household_id", json_string(h->household_id));
 	rc |= json_object_set_new(o, "area", json_string(h->urban ? "urban" : "rural"));
 	rc |= json_object_set_new(o, "survey_year", json_integer(h->survey_year));
 	rc |= json_object_set_new(o, "head_name", json_string(h->head_name));
@@ -996,6 +1000,8 @@ static int household_from_json(const json_t *o, struct household *h)
 	rc |= text(o, "commune", h->commune, sizeof(h->commune));
 	rc |= text(o, "village", h->village, sizeof(h->village));
 	rc |= text(o, "head_name", h->head_name, sizeof(h->head_name));
+	if (json_object_get(o, "household_id"))
+		rc |= text(o, "household_id", h->household_id, sizeof(h->household_id));
 	rc |= strcmp(area, "urban") != 0 && strcmp(area, "rural") != 0;
 	h->urban = strcmp(area, "urban") == 0;
 	rc |= integer(o, "survey_year", 1900, 2299, &year);
@@ -1070,6 +1076,17 @@ static const struct gen_commune *pick_commune(saola_gen *g, const saola_gen_opts
 	return NULL;
 }
 
+/* The household's code, kept from one yearly review to the next: the
+ * commune and 10 hex digits hashed from the generator's state, which is
+ * read, not advanced, so that turning codes on changes no other answer. */
+static void make_household_id(const saola_gen *g, struct household *h)
+{
+	uint64_t x = g->s[0] ^ rotl(g->s[1], 16) ^ rotl(g->s[2], 32) ^ rotl(g->s[3], 48);
+
+	snprintf(h->household_id, sizeof(h->household_id), "%s-%010llx", h->commune,
+	         (unsigned long long)(splitmix64(&x) >> 24));
+}
+
 json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 {
 	static const saola_gen_opts defaults = { NULL, NULL, NULL, 0 };
@@ -1115,6 +1132,8 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 	draw_services(g, &h, f);
 	draw_support(g, &h);
 	draw_causes(g, &h);
+	if (g->household_ids)
+		make_household_id(g, &h);
 	return household_to_json(&h);
 }
 
@@ -1307,6 +1326,12 @@ saola_gen *saola_gen_new(uint64_t seed)
 		g->cum[i] = sum;
 	}
 	return g;
+}
+
+void saola_gen_set_household_ids(saola_gen *g, int on)
+{
+	if (g)
+		g->household_ids = on != 0;
 }
 
 void saola_gen_free(saola_gen *g)

@@ -22,14 +22,22 @@ saola_gen *saola_gen_new(uint64_t seed);
 void saola_gen_free(saola_gen *g);
 
 /* One household as a new JSON object with exactly the entered fields of
- * the household form (no computed fields, no member _id). NULL when out of
- * memory or when opts names an unknown unit. */
+ * household-record.md (no computed fields, no member _id), and the optional
+ * household_id when saola_gen_set_household_ids() turned it on. NULL when
+ * out of memory or when opts names an unknown unit. */
 json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts);
 
 /* The same household in a later survey year: the members a year older, a
  * birth or a death now and then, income moving, sometimes crossing a poverty
- * line; the unit fields and head kept. A new object, NULL when out of memory. */
+ * line; the unit fields, the head and the household_id (when it has one)
+ * kept. A new object, NULL when out of memory. */
 json_t *saola_gen_next_year(saola_gen *g, const json_t *household);
+
+/* With on set, every later saola_gen_household() of g gives the household
+ * a household_id, a stable code "<commune>-<10 hex digits>" (the household
+ * form's optional field), unique for practical purposes; the other answers
+ * are the same as without it. Off in a new generator. */
+void saola_gen_set_household_ids(saola_gen *g, int on);
 
 /* Uniform random integer in [0, n) from the generator's stream. */
 uint64_t saola_gen_below(saola_gen *g, uint64_t n);

@@ -11,7 +11,7 @@ enum { MAX_YEARS = 16 };
 
 static const char usage_line[] =
 	"usage: saola-gen [--count N] [--seed S] [--province P] [--district D] [--commune C]\n"
-	"                 [--year Y | --years Y1,Y2,...]\n";
+	"                 [--year Y | --years Y1,Y2,...] [--no-household-id]\n";
 
 static const char help_text[] =
 	"Prints N generated households of the household survey form as JSON Lines\n"
@@ -28,6 +28,8 @@ static const char help_text[] =
 	"                of the first year, then the same N households, in the same order,\n"
 	"                for each later year (moved on with saola_gen_next_year), so line i\n"
 	"                of each year's block is the same household\n"
+	"  --no-household-id  leave out household_id (by default each household has one,\n"
+	"                a stable code \"<commune>-<10 hex digits>\" kept across --years)\n"
 	"  --help        this text\n"
 	"\n"
 	"Exit status: 0 ok, 1 failure, 2 bad usage.\n";
@@ -37,6 +39,7 @@ struct args {
 	saola_gen_opts opts;
 	int years[MAX_YEARS];
 	int n_years;
+	bool no_household_id;
 };
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -122,6 +125,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			fputs(help_text, stdout);
 			return 1;
 		}
+		if (strcmp(opt, "--no-household-id") == 0) {
+			a->no_household_id = true;
+			continue;
+		}
 		if (!known_option(opt))
 			return bad_usage("unknown argument: %s", opt);
 		if (!val)
@@ -178,6 +185,7 @@ static json_t *household_in(const struct args *a, uint64_t i, int k)
 
 	if (!g)
 		return NULL;
+	saola_gen_set_household_ids(g, !a->no_household_id);
 	opts.survey_year = a->years[0];
 	h = saola_gen_household(g, &opts);
 	for (year = a->years[0]; h && year < a->years[k]; year++) {

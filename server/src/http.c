@@ -16,6 +16,7 @@
 #include "saola/server.h"
 #include "auth.h"
 #include "body.h"
+#include "dashboard.h"
 #include "pool.h"
 #include "sync_handler.h"
 
@@ -33,10 +34,11 @@ struct saola_server {
 	int locks_made;
 	size_t max_body, max_inflated;
 	int port;
+	saola__web web;               /* reports and the dashboard (dashboard.h) */
 	char errmsg[SAOLA__ERR_MAX];
 };
 
-enum route { R_NONE, R_HEALTHZ, R_FORMS, R_SYNC };
+enum route { R_NONE, R_HEALTHZ, R_FORMS, R_SYNC, R_WEB };
 
 /* One request's state, from its first call to its completion. */
 typedef struct request {
@@ -192,6 +194,15 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 		}
 		return MHD_YES;
 	}
+	if (saola__web_route(url)) {
+		rq->route = R_WEB;
+		if (!get) {
+			rq->failed = 1;
+			rq->allow = "GET";
+			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use GET", url);
+		}
+		return MHD_YES;
+	}
 	if (strcmp(url, "/v1/sync") != 0) {
 		rq->failed = 1;
 		saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
@@ -326,6 +337,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return serve_forms(srv, c);
 	case R_SYNC:
 		return finish_sync(srv, c, rq);
+	case R_WEB:
+		return saola__web_serve(&srv->web, c, url);
 	default:
 		return MHD_NO;
 	}
@@ -430,6 +443,12 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;
 	}
+	srv->web.pool = srv->pool;
+	srv->web.write_lock = &srv->write_lock;
+	if (opts->schemas && !(srv->web.schemas = strdup(opts->schemas))) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
+		return SAOLA_NOMEM;
+	}
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
 	        (ipv6 ? MHD_USE_IPv6 : 0);
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
@@ -480,6 +499,7 @@ void saola_server_stop(saola_server *s)
 		MHD_stop_daemon(s->daemon);
 	}
 	saola__pool_free(s->pool);
+	free(s->web.schemas);
 	if (s->locks_made) {
 		pthread_mutex_destroy(&s->write_lock);
 		pthread_mutex_destroy(&s->lock);

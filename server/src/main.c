@@ -7,6 +7,7 @@
 
 #include "saola/server.h"
 #include "bundle.h"
+#include "report.h"
 #include "server_int.h"
 #include "store.h"
 #include "users.h"
@@ -367,7 +368,8 @@ static const struct {
 	{"forms", cmd_forms, 1, "load forms and standards from a schemas folder"},
 	{"user", cmd_user, 1, "add, list or revoke users (tokens)"},
 	{"bundle", cmd_bundle, 1, "import a device's push bundle, export a user's pull bundle"},
-	{"report", cmd_later, 0, "reports by unit and year (not implemented yet)"},
+	{"report", saola__cmd_report, 1, "reports by unit and year: table, CSV or JSON"},
+	{"units", saola__cmd_units, 1, "load administrative units into the database"},
 	{"conflicts", cmd_later, 0, "list, show and resolve conflicts (not implemented yet)"},
 };
 

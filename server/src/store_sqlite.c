@@ -10,6 +10,7 @@
 
 #include "server_int.h"
 #include "store_sqlite.h"
+#include "units.h"
 
 /* Step N takes the server's tables from server_schema N-1 to N. Steps are
  * never edited once released, only added. */
@@ -39,6 +40,23 @@ static const char *const migrations[] = {
 	"CREATE INDEX records_province_seq ON records(province, seq);"
 	"CREATE INDEX records_district_seq ON records(district, seq);"
 	"CREATE INDEX records_commune_seq ON records(commune, seq);",
+
+	/* 2: consolidation: administrative units as versioned data, and the
+	 * facts that reports aggregate, one row per live household record
+	 * (facts.c keeps them up to date from records.seq). */
+	"CREATE TABLE units(code TEXT NOT NULL, valid_from TEXT NOT NULL,"
+	"  valid_to TEXT, name TEXT NOT NULL, level TEXT NOT NULL, parent TEXT,"
+	"  urban INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL,"
+	"  PRIMARY KEY(code, valid_from)) WITHOUT ROWID;"
+	"CREATE INDEX units_parent ON units(parent);"
+	"CREATE TABLE facts(record_id TEXT PRIMARY KEY NOT NULL, year INTEGER,"
+	"  province TEXT, district TEXT, commune TEXT, village TEXT,"
+	"  household_id TEXT, class INTEGER NOT NULL, ind INTEGER NOT NULL,"
+	"  causes INTEGER NOT NULL, support INTEGER NOT NULL, urban INTEGER);"
+	"CREATE INDEX facts_year_commune ON facts(year, commune);"
+	"CREATE INDEX facts_year_district ON facts(year, district);"
+	"CREATE INDEX facts_household ON facts(commune, household_id, year)"
+	"  WHERE household_id IS NOT NULL;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
@@ -508,6 +526,13 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 	}
 	if ((rc = meta_int(s, "server_forms_gen", &s->forms_gen)) != SAOLA_OK) {
 		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
+		goto fail;
+	}
+	/* Administrative units, for a new database or one made before them. */
+	if (saola__units_ensure(s->db->sql, saola__schemas_dir(schemas), s->errmsg,
+	                        sizeof s->errmsg) != 0) {
+		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
+		rc = SAOLA_ERROR;
 		goto fail;
 	}
 	*out = &s->base;

@@ -1,0 +1,291 @@
+/* report_http.c: the reports over HTTP: GET /v1/reports (what the caller
+ * may see), /v1/reports/<name>[.csv] and /v1/households.csv, scoped to the
+ * caller's area. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "dashboard.h"
+#include "facts.h"
+#include "report.h"
+#include "report_labels.h"
+#include "units.h"
+
+#define PREFIX "/v1/reports/"
+
+/* A year argument: 0 when absent; -1 (with e) when not a year. */
+static int year_arg(struct MHD_Connection *c, const char *name, saola__err *e)
+{
+	const char *v = saola__web_arg(c, name);
+	char *end;
+	long y;
+
+	if (!v || !*v)
+		return 0;
+	y = strtol(v, &end, 10);
+	if (*end || y < 1900 || y > 2200)
+		return saola__fail(e, 400, "bad_request", "%s \"%.20s\": expected a year 1900-2200",
+		                   name, v);
+	return (int)y;
+}
+
+/* The years with records in the caller's area, oldest first. */
+static json_t *years(sqlite3 *db, const char *area)
+{
+	const char *level = saola__unit_level(area);
+	char sql[160];
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+
+	snprintf(sql, sizeof sql, "SELECT DISTINCT year FROM facts WHERE year IS NOT NULL%s%s%s"
+	         " ORDER BY year", level ? " AND " : "", level ? level : "", level ? " = ?1" : "");
+	if (!out || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		json_decref(out);
+		return NULL;
+	}
+	if (level)
+		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (json_array_append_new(out, json_integer(sqlite3_column_int(st, 0))) != 0)
+			break;
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* GET /v1/reports: who the caller is, their area, the years and reports. */
+static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, sqlite3 *db,
+                                const saola__user *u)
+{
+	const char *area = saola__user_area(u) ? saola__user_area(u) : "";
+	const char *level = saola__unit_level(area);
+	char err[SAOLA__ERR_MAX - 32], label[SAOLA__UNIT_NAME_MAX + 32];
+	json_t *v, *names = json_array(), *ys;
+	saola__unit unit;
+	saola__err e;
+	int found = 0, i;
+	enum MHD_Result ret;
+
+	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
+		json_decref(names);
+		saola__fail(&e, 500, "internal", "%s", err);
+		return saola__web_error(c, &e);
+	}
+	if (*area && saola__unit_get(db, area, 0, &unit, &found) != 0)
+		found = 0;
+	saola__unit_label(found ? &unit : NULL, area, label, sizeof label);
+	for (i = 0; names && i < SAOLA__N_REPORTS; i++)
+		json_array_append_new(names, json_string(saola__report_names[i]));
+	ys = years(db, area);
+	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o?, s:o?,"
+	              " s:[s, s, s, s], s:s}",
+	              "user", "name", u->name, "role", u->role, "area", area,
+	              "area", "code", *area ? area : NULL, "level", level ? level : "all",
+	              "name", found ? unit.name : *area ? area : "Toàn bộ / All",
+	              "label", *area ? label : "Toàn bộ / All",
+	              "years", ys, "reports", names,
+	              "levels", "province", "district", "commune", "village",
+	              "default_by", !level ? "province" : strcmp(level, "province") == 0 ? "district"
+	                            : strcmp(level, "district") == 0 ? "commune" : "village");
+	if (!v) {
+		saola__fail(&e, 500, "internal", "reports: out of memory");
+		return saola__web_error(c, &e);
+	}
+	ret = saola__web_json(c, 200, v);
+	json_decref(v);
+	return ret;
+}
+
+enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c,
+                                   const char *url, saola__store *s, const saola__user *u)
+{
+	sqlite3 *db = saola__report_db(s);
+	char name[32], filename[96];
+	const char *by = saola__web_arg(c, "by");
+	saola__report_req rq;
+	saola__buf b = {NULL, 0, 0, 0};
+	json_t *rep = NULL;
+	saola__err e;
+	size_t n;
+	int csv;
+	enum MHD_Result ret;
+
+	if (!db) {
+		saola__fail(&e, 500, "internal", "reports: this store keeps no facts");
+		return saola__web_error(c, &e);
+	}
+	if (strcmp(url, "/v1/reports") == 0)
+		return index_of(w, c, db, u);
+	n = strlen(url + strlen(PREFIX));
+	csv = n > 4 && strcmp(url + strlen(PREFIX) + n - 4, ".csv") == 0;
+	if (csv)
+		n -= 4;
+	snprintf(name, sizeof name, "%.*s", n < sizeof name ? (int)n : 0, url + strlen(PREFIX));
+	memset(&rq, 0, sizeof rq);
+	if (!(rq.reports = saola__report_bit(name))) {
+		saola__fail(&e, 404, "not_found", "%.100s: no such report (summary, indicators,"
+		            " causes, coverage, transitions, progress, all; see docs/reports.md)", url);
+		return saola__web_error(c, &e);
+	}
+	rq.by = by && *by ? saola__report_by(by) : -1;
+	if (by && *by && rq.by < 0) {
+		saola__fail(&e, 400, "bad_request", "by \"%.20s\": expected province, district,"
+		            " commune or village", by);
+		return saola__web_error(c, &e);
+	}
+	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0)
+		return saola__web_error(c, &e);
+	rq.area = saola__web_arg(c, "area");
+	rq.scope = saola__user_area(u);
+	rq.schemas = w->schemas;
+	rq.write_lock = w->write_lock;
+	if (saola__report_run(db, &rq, &rep, &e) != 0)
+		return saola__web_error(c, &e);
+	if (!csv) {
+		ret = saola__web_json(c, 200, rep);
+		json_decref(rep);
+		return ret;
+	}
+	if (saola__report_csv(rep, &b) != 0) {
+		json_decref(rep);
+		saola__buf_free(&b);
+		saola__fail(&e, 500, "internal", "reports: out of memory");
+		return saola__web_error(c, &e);
+	}
+	snprintf(filename, sizeof filename, "%s-%lld%s%s.csv", name,
+	         (long long)json_integer_value(json_object_get(rep, "year")), rq.area ? "-" : "",
+	         rq.area && saola__unit_level(rq.area) ? rq.area : "");
+	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
+	saola__buf_free(&b);
+	json_decref(rep);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/households.csv */
+
+static const char households_sql[] =
+	"SELECT f.record_id, f.household_id, f.province, f.district, f.commune, f.village,"
+	" f.urban, f.year, json_extract(r.data, '$.head_name'),"
+	" json_extract(r.data, '$.income_per_capita'), json_extract(r.data, '$.member_count'),"
+	" f.class, f.ind, f.causes, f.support, r.updated_at"
+	" FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1%s"
+	" ORDER BY f.commune, f.village, f.household_id, f.record_id";
+
+static int codes_field(saola__buf *b, const saola__label *list, int n, unsigned bits)
+{
+	int i, first = 1;
+
+	if (saola__buf_add(b, ",", 1))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (bits & (1u << i)) {
+			if ((!first && saola__buf_add(b, " ", 1)) ||
+			    saola__buf_add(b, list[i].code, strlen(list[i].code)))
+				return -1;
+			first = 0;
+		}
+	return 0;
+}
+
+static int households_csv(sqlite3 *db, int year, const char *area, saola__buf *b,
+                          saola__err *e)
+{
+	static const char *const classes[] = {"", "poor", "near_poor", "average", "not_poor", ""};
+	const char *level = saola__unit_level(area);
+	char sql[sizeof households_sql + 64], where[48];
+	sqlite3_stmt *st = NULL;
+	int step, i, k;
+
+	snprintf(where, sizeof where, level ? " AND f.%s = ?2" : "", level);
+	snprintf(sql, sizeof sql, households_sql, where);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int(st, 1, year);
+	if (level)
+		sqlite3_bind_text(st, 2, area, -1, SQLITE_STATIC);
+	saola__buf_printf(b, "%s", "\xef\xbb\xbf" "record_id,household_id,province,district,commune,"
+	                  "village,area,survey_year,head_name,income_per_capita,member_count,"
+	                  "classification");
+	for (i = 0; i < SAOLA__N_INDICATORS; i++)
+		saola__buf_printf(b, ",d_%s", saola__indicators[i].code);
+	saola__buf_printf(b, "%s", ",poverty_causes,support_received,updated_at\r\n");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int cls = sqlite3_column_int(st, 11);
+		for (k = 0; k < 11; k++) {
+			const char *v = (const char *)sqlite3_column_text(st, k);
+			if (k == 6)
+				v = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
+				  : sqlite3_column_int(st, 6) ? "urban" : "rural";
+			if ((k && saola__buf_add(b, ",", 1)) || saola__csv_field(b, v))
+				break;
+		}
+		saola__buf_printf(b, ",%s", classes[cls >= 1 && cls <= 5 ? cls : 5]);
+		for (i = 0; i < SAOLA__N_INDICATORS; i++)
+			saola__buf_printf(b, ",%d", (sqlite3_column_int(st, 12) >> i) & 1);
+		codes_field(b, saola__causes, SAOLA__N_CAUSES, (unsigned)sqlite3_column_int(st, 13));
+		codes_field(b, saola__supports, SAOLA__N_SUPPORTS, (unsigned)sqlite3_column_int(st, 14));
+		saola__buf_add(b, ",", 1);
+		saola__csv_field(b, (const char *)sqlite3_column_text(st, 15));
+		if (saola__buf_add(b, "\r\n", 2))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (b->oom)
+		return saola__fail(e, 500, "internal", "households: out of memory");
+	if (step != SQLITE_DONE)
+		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection *c,
+                                      saola__store *s, const saola__user *u)
+{
+	sqlite3 *db = saola__report_db(s);
+	const char *scope = saola__user_area(u), *area = saola__web_arg(c, "area");
+	char err[SAOLA__ERR_MAX - 32], filename[64];
+	saola__buf b = {NULL, 0, 0, 0};
+	saola__err e;
+	int year, within = 1;
+	enum MHD_Result ret;
+
+	memset(&e, 0, sizeof e);
+	if (!db) {
+		saola__fail(&e, 500, "internal", "households: this store keeps no facts");
+		return saola__web_error(c, &e);
+	}
+	if ((year = year_arg(c, "year", &e)) < 0)
+		return saola__web_error(c, &e);
+	if (area && *area && !saola__unit_level(area)) {
+		saola__fail(&e, 400, "bad_request", "area \"%.20s\": expected a unit code", area);
+		return saola__web_error(c, &e);
+	}
+	if (!area || !*area)
+		area = scope ? scope : "";
+	else if (scope && saola__unit_within(db, area, scope, &within) == 0 && !within) {
+		saola__fail(&e, 403, "forbidden", "area %s is outside your area %s", area, scope);
+		return saola__web_error(c, &e);
+	}
+	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
+		saola__fail(&e, 500, "internal", "%s", err);
+		return saola__web_error(c, &e);
+	}
+	if (!year) {
+		json_t *ys = years(db, area);
+		year = (int)json_integer_value(json_array_get(ys, json_array_size(ys) - 1));
+		json_decref(ys);
+	}
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    households_csv(db, year, area, &b, &e) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		saola__buf_free(&b);
+		if (!e.status)
+			saola__fail(&e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+		return saola__web_error(c, &e);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	snprintf(filename, sizeof filename, "households-%d%s%s.csv", year, *area ? "-" : "", area);
+	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
+	saola__buf_free(&b);
+	return ret;
+}

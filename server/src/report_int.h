@@ -1,0 +1,94 @@
+/* report_int.h: what the report files share: the context of one report
+ * run, column definitions, and the rows keyed by unit. */
+#ifndef SAOLA_REPORT_INT_H
+#define SAOLA_REPORT_INT_H
+
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "report.h"
+#include "units.h"
+
+/* Column types, as "type" in a report's "columns". */
+#define REP_COUNT "count"   /* a number of households */
+#define REP_RATE "rate"     /* a fraction: "num" / "of" of the same row */
+#define REP_NUMBER "number" /* any other figure (a year, a target) */
+#define REP_TEXT "text"
+
+typedef struct rep_ctx {
+	sqlite3 *db;
+	const saola__report_req *rq;
+	int by;                  /* the level rows are grouped at */
+	int year, from_year;
+	char area[SAOLA__UNIT_CODE_MAX + 1];   /* "" for everything */
+	const char *area_col;    /* the facts column the area filters on, or NULL */
+	json_t *area_unit;       /* the area's unit object (or the "all" one) */
+	json_t *names;           /* cache: code -> unit object */
+	json_t *base;            /* rows: key -> {households, poor, ...} of year */
+	json_t *notes;           /* array of {"vi", "en"} */
+	json_t *targets;         /* the targets file in force, or NULL */
+	int targets_loaded;      /* looked for it already */
+	char targets_path[1400];
+	saola__err *e;
+} rep_ctx;
+
+/* The SQL of the unit key columns at level by ("province, district"), and
+ * how many there are. */
+const char *rep_key_sql(int by);
+int rep_key_count(int by);
+
+/* The WHERE condition that keeps the area (with " AND " before it), using
+ * parameter ?N for the code; "" when the area is everything. */
+void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len);
+
+/* The row key of the unit columns of a result row (the first k columns):
+ * a new string. NULL when out of memory. */
+char *rep_row_key(sqlite3_stmt *st, int by);
+
+/* The row of map for the unit in the first key columns of st, made with
+ * its unit object when new. Borrowed; NULL when out of memory (e set). */
+json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st);
+
+/* The rows of map as an array sorted by unit code (village name). */
+json_t *rep_rows_sorted(json_t *map);
+
+/* Adds a column definition to cols: key, labels, short header, type; for
+ * a rate num and of name its numerator and denominator keys. -1 when out of
+ * memory. */
+int rep_col(json_t *cols, const char *key, const char *vi, const char *en, const char *shortname,
+            const char *type, const char *num, const char *of);
+
+/* Fills the rate columns of a row from its counts (rounded to 6 places). */
+int rep_rates(json_t *cols, json_t *row);
+
+/* The total of rows (counts summed, rates recomputed) with unit u. New
+ * reference, NULL when out of memory. */
+json_t *rep_total(rep_ctx *c, json_t *cols, json_t *rows);
+
+/* A report object with its common head (report, by, year, area, columns),
+ * rows and total; takes the references. */
+json_t *rep_report(rep_ctx *c, const char *name, json_t *cols, json_t *rows, json_t *total);
+
+/* Adds a note in both languages. */
+int rep_note(rep_ctx *c, const char *vi, const char *en);
+
+/* Marks the context failed: a 500 with "report: what: sqlite's message". */
+int rep_sql_fail(rep_ctx *c, const char *what);
+int rep_oom(rep_ctx *c);
+
+/* The sections (report_sections.c, report_transitions.c, report_progress.c). */
+int rep_base(rep_ctx *c);
+json_t *rep_summary(rep_ctx *c);
+json_t *rep_indicators(rep_ctx *c);
+json_t *rep_causes(rep_ctx *c);
+json_t *rep_coverage(rep_ctx *c);
+json_t *rep_transitions(rep_ctx *c);
+json_t *rep_progress(rep_ctx *c);
+
+/* The coverage target of the targets file (1 when none says). */
+double rep_coverage_target(rep_ctx *c);
+
+/* A fraction rounded to 6 decimal places (NaN-free: 0 when of is 0). */
+double rep_fraction(double num, double of);
+
+#endif

@@ -1,0 +1,389 @@
+/* report_progress.c: progress toward the plan's targets: the poor
+ * households of the baseline year (from its records, else from the
+ * targets file), the reduction target, how far each unit has come, and the
+ * trend by year; the targets file (schemas/targets/) is read here. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+#define REP_SHARE "share"  /* a fraction, not recomputed from the row */
+#define REP_FLAG "flag"
+
+/* Parses poor_reduction: a number in (0, 1] or "n/d". -1 when bad. */
+static double reduction_of(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	long n, d;
+	char *end;
+
+	if (json_is_number(v))
+		return json_number_value(v) > 0 && json_number_value(v) <= 1 ? json_number_value(v) : -1;
+	if (!s)
+		return -1;
+	n = strtol(s, &end, 10);
+	if (*end != '/' || n <= 0)
+		return -1;
+	d = strtol(end + 1, &end, 10);
+	return *end || d <= 0 || n > d ? -1 : (double)n / (double)d;
+}
+
+/* Checks a targets document; 0 or -1 with e. */
+static int targets_check(rep_ctx *c, json_t *t, const char *path)
+{
+	json_t *cov = json_object_get(t, "coverage_target"), *base = json_object_get(t, "baseline");
+	const char *what = NULL;
+
+	if (!json_is_object(t))
+		what = "expected an object";
+	else if (!json_is_integer(json_object_get(t, "baseline_year")))
+		what = "baseline_year: expected a year";
+	else if (!json_is_integer(json_object_get(t, "target_year")))
+		what = "target_year: expected a year";
+	else if (reduction_of(json_object_get(t, "poor_reduction")) < 0)
+		what = "poor_reduction: expected a fraction, as \"2/3\" or 0.6667";
+	else if (cov && (!json_is_number(cov) || json_number_value(cov) <= 0 ||
+	                 json_number_value(cov) > 1))
+		what = "coverage_target: expected a fraction, as 1.0";
+	else if (base && !json_is_object(base))
+		what = "baseline: expected an object of unit codes";
+	if (what)
+		return saola__fail(c->e, 500, "internal", "targets %s: %s", path, what);
+	return 0;
+}
+
+static json_t *targets_file(rep_ctx *c, const char *path)
+{
+	json_error_t je;
+	json_t *t = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+
+	if (!t) {
+		saola__fail(c->e, 500, "internal", "targets %s: line %d: %s", path, je.line, je.text);
+		return NULL;
+	}
+	if (targets_check(c, t, path) != 0) {
+		json_decref(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The province the report is about: the area's, or the only one in the
+ * facts; "" when it cannot be told. */
+static int province_of(rep_ctx *c, char *out, size_t cap)
+{
+	char sql[256], area[64];
+	sqlite3_stmt *st = NULL;
+	int step, n = 0;
+
+	out[0] = '\0';
+	rep_area_sql(c, 3, area, sizeof area);
+	snprintf(sql, sizeof sql, "SELECT province FROM facts WHERE province IS NOT NULL%s"
+	         " GROUP BY province LIMIT 2", area);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return rep_sql_fail(c, "province");
+	if (c->area_col)
+		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (n++ == 0)
+			snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (n > 1)
+		out[0] = '\0';
+	return step == SQLITE_DONE ? 0 : rep_sql_fail(c, "province");
+}
+
+/* Finds the targets in force: the file given, else the file of the
+ * schemas folder's targets/ whose province is the report's (else the only
+ * one). c->targets stays NULL when there is none. */
+static int targets_load(rep_ctx *c)
+{
+	char dir[1024], path[1400], province[16];
+	struct dirent *de;
+	DIR *d;
+
+	if (c->targets_loaded)
+		return 0;
+	c->targets_loaded = 1;
+	if (c->rq->targets) {
+		snprintf(c->targets_path, sizeof c->targets_path, "%s", c->rq->targets);
+		return (c->targets = targets_file(c, c->rq->targets)) ? 0 : -1;
+	}
+	if (province_of(c, province, sizeof province) != 0)
+		return -1;
+	snprintf(dir, sizeof dir, "%s/targets", saola__schemas_dir(c->rq->schemas));
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		const char *p;
+		json_t *t;
+
+		if (len < 6 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (!(t = targets_file(c, path))) {
+			closedir(d);
+			return -1;
+		}
+		p = json_string_value(json_object_get(t, "province"));
+		if (!c->targets || (p && strcmp(p, province) == 0)) {
+			json_decref(c->targets);
+			c->targets = t;
+			snprintf(c->targets_path, sizeof c->targets_path, "%s", path);
+			if (p && strcmp(p, province) == 0)
+				break;
+		} else {
+			json_decref(t);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+double rep_coverage_target(rep_ctx *c)
+{
+	json_t *v;
+
+	if (targets_load(c) != 0)
+		return 1;
+	v = json_object_get(c->targets, "coverage_target");
+	return json_is_number(v) ? json_number_value(v) : 1;
+}
+
+/* The baseline poor count of a unit from the targets file, -1 if none. */
+static json_int_t targets_baseline(rep_ctx *c, const char *code)
+{
+	json_t *u = code ? json_object_get(json_object_get(c->targets, "baseline"), code) : NULL;
+	json_t *poor = json_object_get(u, "poor");
+
+	return json_is_integer(poor) ? json_integer_value(poor) : -1;
+}
+
+/* Sets the progress figures of a row (or the total) from its poor count
+ * and the baseline found for it. */
+static int progress_of(rep_ctx *c, json_t *row, json_int_t b_poor, json_int_t b_households,
+                       const char *code)
+{
+	double r = reduction_of(json_object_get(c->targets, "poor_reduction"));
+	json_int_t poor = json_integer_value(json_object_get(row, "poor")), base = -1, target;
+	const char *source = NULL;
+	int rc = 0;
+
+	if (b_households > 0) {
+		base = b_poor;
+		source = "records";
+	} else if (c->targets && (base = targets_baseline(c, code)) >= 0) {
+		source = "targets";
+	}
+	if (base < 0 || !c->targets) {
+		static const char *const keys[] = {"baseline_poor", "baseline_source",
+			"target_max_poor", "reduction", "reduction_rate", "progress", "on_target"};
+		size_t i;
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			rc |= json_object_set_new(row, keys[i], json_null());
+		return rc ? rep_oom(c) : 0;
+	}
+	/* "At most": 7,912 less two thirds leaves 2,637.3, so 2,637. */
+	target = (json_int_t)floor((double)base * (1 - r) + 1e-9);
+	rc |= json_object_set_new(row, "baseline_poor", json_integer(base));
+	rc |= json_object_set_new(row, "baseline_source", json_string(source));
+	rc |= json_object_set_new(row, "target_max_poor", json_integer(target));
+	rc |= json_object_set_new(row, "reduction", json_integer(base - poor));
+	rc |= json_object_set_new(row, "reduction_rate", base > 0
+	                          ? json_real(rep_fraction((double)(base - poor), (double)base))
+	                          : json_null());
+	rc |= json_object_set_new(row, "progress", base > target
+	                          ? json_real(rep_fraction((double)(base - poor), (double)(base - target)))
+	                          : json_null());
+	rc |= json_object_set_new(row, "on_target", json_boolean(poor <= target));
+	return rc ? rep_oom(c) : 0;
+}
+
+/* The yearly trend of the area: [{year, households, poor, near_poor,
+ * poor_rate}], oldest first. */
+static json_t *series(rep_ctx *c)
+{
+	char sql[512], area[64];
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+	int step;
+
+	if (!out) {
+		rep_oom(c);
+		return NULL;
+	}
+	rep_area_sql(c, 3, area, sizeof area);
+	snprintf(sql, sizeof sql, "SELECT year, count(*), sum(class = 1), sum(class = 2) FROM facts"
+	         " WHERE year IS NOT NULL%s GROUP BY year ORDER BY year", area);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		json_decref(out);
+		rep_sql_fail(c, "trend");
+		return NULL;
+	}
+	if (c->area_col)
+		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_int_t n = sqlite3_column_int64(st, 1), poor = sqlite3_column_int64(st, 2);
+		if (json_array_append_new(out, json_pack("{s:i, s:I, s:I, s:I, s:f}", "year",
+		        sqlite3_column_int(st, 0), "households", n, "poor", poor, "near_poor",
+		        (json_int_t)sqlite3_column_int64(st, 3),
+		        "poor_rate", rep_fraction((double)poor, (double)n))) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		json_decref(out);
+		if (step == SQLITE_ROW)
+			rep_oom(c);
+		else
+			rep_sql_fail(c, "trend");
+		return NULL;
+	}
+	return out;
+}
+
+/* Poor and household counts of the baseline year by unit, into map as
+ * b_poor and b_households; their sums into *poor and *n. */
+static int baseline_records(rep_ctx *c, json_t *map, int year, json_int_t *poor, json_int_t *n)
+{
+	char sql[512], area[64];
+	sqlite3_stmt *st = NULL;
+	int k = rep_key_count(c->by), step, rc = 0;
+
+	rep_area_sql(c, 3, area, sizeof area);
+	snprintf(sql, sizeof sql, "SELECT %s, sum(class = 1), count(*) FROM facts WHERE year = ?1%s"
+	         " GROUP BY %s", rep_key_sql(c->by), area, rep_key_sql(c->by));
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return rep_sql_fail(c, "baseline");
+	sqlite3_bind_int(st, 1, year);
+	if (c->area_col)
+		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = rep_row(c, map, st);
+		if (!row) {
+			rc = -1;
+			break;
+		}
+		*poor += sqlite3_column_int64(st, k);
+		*n += sqlite3_column_int64(st, k + 1);
+		if (json_object_set_new(row, "b_poor", json_integer(sqlite3_column_int64(st, k))) ||
+		    json_object_set_new(row, "b_households",
+		                        json_integer(sqlite3_column_int64(st, k + 1))))
+			rc = rep_oom(c);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = rep_sql_fail(c, "baseline");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int columns(json_t *cols)
+{
+	return rep_col(cols, "households", "Số hộ rà soát", "Households surveyed", "Households",
+	               REP_COUNT, NULL, NULL) ||
+	       rep_col(cols, "poor", "Hộ nghèo", "Poor", "Poor", REP_COUNT, NULL, NULL) ||
+	       rep_col(cols, "poor_rate", "Tỷ lệ hộ nghèo", "Poverty rate", "Poor %", REP_RATE,
+	               "poor", "households") ||
+	       rep_col(cols, "baseline_poor", "Hộ nghèo năm gốc", "Poor in the baseline year",
+	               "Baseline", REP_NUMBER, NULL, NULL) ||
+	       rep_col(cols, "baseline_source", "Nguồn số liệu năm gốc", "Baseline from",
+	               "From", REP_TEXT, NULL, NULL) ||
+	       rep_col(cols, "target_max_poor", "Mục tiêu: số hộ nghèo tối đa",
+	               "Target: at most this many poor", "Target", REP_NUMBER, NULL, NULL) ||
+	       rep_col(cols, "reduction", "Số hộ nghèo đã giảm", "Poor households fewer",
+	               "Fewer", REP_NUMBER, NULL, NULL) ||
+	       rep_col(cols, "reduction_rate", "Tỷ lệ giảm so với năm gốc",
+	               "Reduction since the baseline", "Fewer %", REP_SHARE, NULL, NULL) ||
+	       rep_col(cols, "progress", "Mức hoàn thành mục tiêu giảm", "Progress toward the target",
+	               "Progress", REP_SHARE, NULL, NULL) ||
+	       rep_col(cols, "on_target", "Đạt mục tiêu", "Target met", "Met", REP_FLAG, NULL,
+	               NULL);
+}
+
+json_t *rep_progress(rep_ctx *c)
+{
+	static const char *const keys[] = {"households", "poor"};
+	json_t *cols = json_array(), *map = json_object(), *rows = NULL, *total = NULL, *row;
+	json_t *rep = NULL, *trend = NULL;
+	json_int_t b_poor = 0, b_n = 0;
+	const char *k;
+	size_t i;
+	int year;
+
+	if (!cols || !map || columns(cols) != 0) {
+		rep_oom(c);
+		goto fail;
+	}
+	if (targets_load(c) != 0)
+		goto fail;
+	json_object_foreach(c->base, k, row)
+		if (json_object_set_new(map, k, json_pack("{s:O, s:O, s:O}", "unit",
+		        json_object_get(row, "unit"), keys[0], json_object_get(row, keys[0]),
+		        keys[1], json_object_get(row, keys[1]))) != 0) {
+			rep_oom(c);
+			goto fail;
+		}
+	year = c->targets ? (int)json_integer_value(json_object_get(c->targets, "baseline_year")) : 0;
+	if (year && baseline_records(c, map, year, &b_poor, &b_n) != 0)
+		goto fail;
+	if (!(rows = rep_rows_sorted(map)))
+		goto oom;
+	json_array_foreach(rows, i, row) {
+		json_t *unit = json_object_get(row, "unit");
+		int village = strcmp(json_string_value(json_object_get(unit, "level")), "village") == 0;
+		if ((!json_object_get(row, "households") &&
+		     (json_object_set_new(row, "households", json_integer(0)) ||
+		      json_object_set_new(row, "poor", json_integer(0)))) || rep_rates(cols, row))
+			goto oom;
+		if (progress_of(c, row, json_integer_value(json_object_get(row, "b_poor")),
+		                json_integer_value(json_object_get(row, "b_households")),
+		                village ? NULL : json_string_value(json_object_get(unit, "code"))))
+			goto fail;
+		json_object_del(row, "b_poor");
+		json_object_del(row, "b_households");
+	}
+	if (!(total = rep_total(c, cols, rows)))
+		goto oom;
+	k = c->area[0] ? c->area : json_string_value(json_object_get(c->targets, "province"));
+	if (progress_of(c, total, b_poor, b_n, k) != 0 || !(trend = series(c)))
+		goto fail;
+	json_decref(map);
+	map = NULL;
+	if (!c->targets && rep_note(c, "Chưa có tệp mục tiêu (schemas/targets/) cho tỉnh này.",
+	                            "No targets file (schemas/targets/) for this province.") != 0)
+		goto fail;
+	if (!(rep = rep_report(c, "progress", cols, rows, total))) {
+		cols = rows = total = NULL;
+		goto fail;
+	}
+	cols = rows = total = NULL;
+	if (json_object_set_new(rep, "series", trend) != 0) {
+		trend = NULL;
+		goto oom;
+	}
+	trend = NULL;
+	if (c->targets &&
+	    (json_object_set(rep, "baseline_year", json_object_get(c->targets, "baseline_year")) ||
+	     json_object_set(rep, "target_year", json_object_get(c->targets, "target_year")) ||
+	     json_object_set_new(rep, "poor_reduction", json_real(rep_fraction(reduction_of(
+	             json_object_get(c->targets, "poor_reduction")), 1))) ||
+	     json_object_set_new(rep, "targets", json_pack("{s:O?, s:O?, s:s}", "id",
+	             json_object_get(c->targets, "id"), "title", json_object_get(c->targets, "title"),
+	             "file", c->targets_path))))
+		goto oom;
+	return rep;
+oom:
+	rep_oom(c);
+fail:
+	json_decref(rep);
+	json_decref(trend);
+	json_decref(cols);
+	json_decref(map);
+	json_decref(rows);
+	json_decref(total);
+	return NULL;
+}

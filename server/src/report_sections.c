@@ -1,0 +1,294 @@
+/* report_sections.c: the yearly figures by unit, aggregated with SQL over
+ * the facts table: households and classes (summary), deprivation on each
+ * of the 12 indicators, causes of poverty, and policy coverage of poor and
+ * near-poor households. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+#include "report_labels.h"
+
+#define SQL_MAX 4096
+
+/* The year condition: the year index is worth it only for a district or
+ * a commune; a province reads most of the table anyway, in table order. */
+static const char *year_sql(const rep_ctx *c)
+{
+	return c->area_col && strcmp(c->area_col, "province") != 0 ? "year = ?1" : "+year = ?1";
+}
+
+/* Runs SELECT <unit keys>, <aggs> over the year's facts (and where) and
+ * sets keys[i] of each unit's row of map to the i-th aggregate. */
+static int fill(rep_ctx *c, json_t *map, const char *what, const char *aggs, const char *where,
+                const char *const *keys, int nkeys)
+{
+	char sql[SQL_MAX], area[64];
+	sqlite3_stmt *st = NULL;
+	int k = rep_key_count(c->by), step, i, rc = 0;
+
+	rep_area_sql(c, 3, area, sizeof area);
+	if (snprintf(sql, sizeof sql, "SELECT %s, %s FROM facts WHERE %s%s%s GROUP BY %s",
+	             rep_key_sql(c->by), aggs, year_sql(c), where, area,
+	             rep_key_sql(c->by)) >= (int)sizeof sql)
+		return saola__fail(c->e, 500, "internal", "report: %s: query too long", what);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return rep_sql_fail(c, what);
+	sqlite3_bind_int(st, 1, c->year);
+	if (c->area_col)
+		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = rep_row(c, map, st);
+		if (!row) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < nkeys; i++)
+			if (json_object_set_new(row, keys[i],
+			                        json_integer(sqlite3_column_int64(st, k + i))) != 0)
+				rc = rep_oom(c);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = rep_sql_fail(c, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static const char *const base_keys[] = {
+	"households", "poor", "near_poor", "average", "not_poor", "unclassified",
+};
+
+int rep_base(rep_ctx *c)
+{
+	return fill(c, c->base, "households", "count(*), sum(class = 1), sum(class = 2),"
+	            " sum(class = 3), sum(class = 4), sum(class = 5)", "", base_keys, 6);
+}
+
+/* A new map of the base rows: each unit with the base figures named. */
+static json_t *from_base(rep_ctx *c, const char *const *keys, int n)
+{
+	json_t *map = json_object(), *row, *copy;
+	const char *k;
+	int i;
+
+	if (!map) {
+		rep_oom(c);
+		return NULL;
+	}
+	json_object_foreach(c->base, k, row) {
+		if (!(copy = json_pack("{s:O}", "unit", json_object_get(row, "unit"))) ||
+		    json_object_set_new(map, k, copy) != 0)
+			goto fail;
+		for (i = 0; i < n; i++)
+			if (json_object_set(copy, keys[i], json_object_get(row, keys[i])) != 0)
+				goto fail;
+	}
+	return map;
+fail:
+	json_decref(map);
+	rep_oom(c);
+	return NULL;
+}
+
+/* Rows of map with their rates, and the total: the report. */
+static json_t *finish(rep_ctx *c, const char *name, json_t *cols, json_t *map)
+{
+	json_t *rows = NULL, *total = NULL, *row;
+	size_t i;
+
+	if (!(rows = rep_rows_sorted(map)))
+		goto fail;
+	json_array_foreach(rows, i, row) {
+		json_t *col;
+		size_t j;
+		/* A unit the query found nothing for has none of it. */
+		json_array_foreach(cols, j, col) {
+			const char *key = json_string_value(json_object_get(col, "key"));
+			if (strcmp(json_string_value(json_object_get(col, "type")), REP_COUNT) == 0 &&
+			    !json_object_get(row, key) &&
+			    json_object_set_new(row, key, json_integer(0)) != 0)
+				goto fail;
+		}
+		if (rep_rates(cols, row) != 0)
+			goto fail;
+	}
+	if (!(total = rep_total(c, cols, rows)))
+		goto fail;
+	json_decref(map);
+	return rep_report(c, name, cols, rows, total);
+fail:
+	rep_oom(c);
+	json_decref(rows);
+	json_decref(map);
+	json_decref(cols);
+	return NULL;
+}
+
+json_t *rep_summary(rep_ctx *c)
+{
+	json_t *cols = json_array(), *map = NULL;
+
+	if (!cols ||
+	    rep_col(cols, "households", "Số hộ rà soát", "Households surveyed", "Households",
+	            REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "poor", "Hộ nghèo", "Poor", "Poor", REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "poor_rate", "Tỷ lệ hộ nghèo", "Poverty rate", "Poor %", REP_RATE,
+	            "poor", "households") ||
+	    rep_col(cols, "near_poor", "Hộ cận nghèo", "Near-poor", "Near-poor", REP_COUNT, NULL,
+	            NULL) ||
+	    rep_col(cols, "near_poor_rate", "Tỷ lệ hộ cận nghèo", "Near-poverty rate", "Near %",
+	            REP_RATE, "near_poor", "households") ||
+	    rep_col(cols, "average", "Hộ có mức sống trung bình", "Average living standard",
+	            "Average", REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "average_rate", "Tỷ lệ hộ có mức sống trung bình",
+	            "Average living standard rate", "Avg %", REP_RATE, "average", "households") ||
+	    rep_col(cols, "not_poor", "Hộ không thuộc các diện trên", "None of these", "Other",
+	            REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "unclassified", "Hộ chưa phân loại", "Not classified", "No class",
+	            REP_COUNT, NULL, NULL)) {
+		json_decref(cols);
+		rep_oom(c);
+		return NULL;
+	}
+	if (!(map = from_base(c, base_keys, 6))) {
+		json_decref(cols);
+		return NULL;
+	}
+	return finish(c, "summary", cols, map);
+}
+
+/* Columns and aggregates of a list of bits: a count and a rate (of of)
+ * per code, the counts from sum(<field> >> i & 1). */
+static int bit_columns(json_t *cols, const saola__label *list, int n, const char *field,
+                       const char *of, const char *prefix, char *aggs, size_t cap,
+                       const char **keys)
+{
+	char rate[64], shortname[16], shortrate[16];
+	size_t len = strlen(aggs);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(rate, sizeof rate, "%s_rate", list[i].code);
+		/* Tables show the counts, or for supports the shares (one of the
+		 * two keeps them narrow enough for a terminal). */
+		snprintf(shortname, sizeof shortname, "%s%d", prefix, i + 1);
+		snprintf(shortrate, sizeof shortrate, "%s%d", prefix, i + 1);
+		if (*prefix == 'S')
+			shortname[0] = '\0';
+		else
+			shortrate[0] = '\0';
+		if (rep_col(cols, list[i].code, list[i].vi, list[i].en, shortname, REP_COUNT, NULL,
+		            NULL) ||
+		    rep_col(cols, rate, list[i].vi, list[i].en, shortrate, REP_RATE, list[i].code, of))
+			return -1;
+		len += (size_t)snprintf(aggs + len, cap - len, "%ssum(%s >> %d & 1)", len ? ", " : "",
+		                        field, i);
+		keys[i] = list[i].code;
+	}
+	return len < cap ? 0 : -1;
+}
+
+json_t *rep_indicators(rep_ctx *c)
+{
+	static const char *const base[] = {"households"};
+	const char *keys[SAOLA__N_INDICATORS];
+	char aggs[SQL_MAX] = "";
+	json_t *cols = json_array(), *map = NULL;
+
+	if (!cols || rep_col(cols, "households", "Số hộ rà soát", "Households surveyed",
+	                     "Households", REP_COUNT, NULL, NULL) ||
+	    bit_columns(cols, saola__indicators, SAOLA__N_INDICATORS, "ind", "households", "I",
+	                aggs, sizeof aggs, keys)) {
+		json_decref(cols);
+		rep_oom(c);
+		return NULL;
+	}
+	if (!(map = from_base(c, base, 1)) ||
+	    fill(c, map, "indicators", aggs, "", keys, SAOLA__N_INDICATORS) != 0) {
+		json_decref(map);
+		json_decref(cols);
+		return NULL;
+	}
+	return finish(c, "indicators", cols, map);
+}
+
+json_t *rep_causes(rep_ctx *c)
+{
+	static const char *const base[] = {"poor"};
+	const char *keys[SAOLA__N_CAUSES + 1];
+	char aggs[SQL_MAX] = "";
+	json_t *cols = json_array(), *map = NULL;
+
+	if (!cols || rep_col(cols, "poor", "Hộ nghèo", "Poor households", "Poor", REP_COUNT, NULL,
+	                     NULL) ||
+	    bit_columns(cols, saola__causes, SAOLA__N_CAUSES, "causes", "poor", "C", aggs,
+	                sizeof aggs, keys) ||
+	    rep_col(cols, "no_cause", "Không ghi nguyên nhân", "No cause given", "None", REP_COUNT,
+	            NULL, NULL)) {
+		json_decref(cols);
+		rep_oom(c);
+		return NULL;
+	}
+	strcat(aggs, ", sum(causes = 0)");
+	keys[SAOLA__N_CAUSES] = "no_cause";
+	if (!(map = from_base(c, base, 1)) ||
+	    fill(c, map, "causes", aggs, " AND class = 1", keys, SAOLA__N_CAUSES + 1) != 0) {
+		json_decref(map);
+		json_decref(cols);
+		return NULL;
+	}
+	return finish(c, "causes", cols, map);
+}
+
+json_t *rep_coverage(rep_ctx *c)
+{
+	static const char *const base[] = {"poor", "near_poor"};
+	const char *keys[SAOLA__N_SUPPORTS + 3];
+	char aggs[SQL_MAX] = "";
+	json_t *cols = json_array(), *map = NULL, *row, *rep;
+	const char *k;
+
+	if (!cols || rep_col(cols, "eligible", "Hộ nghèo và cận nghèo", "Poor and near-poor",
+	                     "Eligible", REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "poor", "Hộ nghèo", "Poor", "Poor", REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "near_poor", "Hộ cận nghèo", "Near-poor", "Near-poor", REP_COUNT, NULL,
+	            NULL) ||
+	    bit_columns(cols, saola__supports, SAOLA__N_SUPPORTS, "support", "eligible", "S", aggs,
+	                sizeof aggs, keys) ||
+	    rep_col(cols, "any", "Được hưởng ít nhất một chính sách", "Receiving any support",
+	            "Any", REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "any_rate", "Tỷ lệ được hưởng chính sách", "Share receiving any support",
+	            "Any %", REP_RATE, "any", "eligible") ||
+	    rep_col(cols, "none", "Chưa được hưởng chính sách nào", "Receiving none", "None",
+	            REP_COUNT, NULL, NULL)) {
+		json_decref(cols);
+		rep_oom(c);
+		return NULL;
+	}
+	strcat(aggs, ", sum(support <> 0), sum(support = 0)");
+	keys[SAOLA__N_SUPPORTS] = "any";
+	keys[SAOLA__N_SUPPORTS + 1] = "none";
+	if (!(map = from_base(c, base, 2)) ||
+	    fill(c, map, "coverage", aggs, " AND class IN (1, 2)", keys, SAOLA__N_SUPPORTS + 2)) {
+		json_decref(map);
+		json_decref(cols);
+		return NULL;
+	}
+	json_object_foreach(map, k, row) {
+		json_int_t e = json_integer_value(json_object_get(row, "poor")) +
+		               json_integer_value(json_object_get(row, "near_poor"));
+		if (json_object_set_new(row, "eligible", json_integer(e)) != 0) {
+			json_decref(map);
+			json_decref(cols);
+			rep_oom(c);
+			return NULL;
+		}
+	}
+	if ((rep = finish(c, "coverage", cols, map)) &&
+	    json_object_set_new(rep, "target_rate", json_real(rep_coverage_target(c))) != 0) {
+		json_decref(rep);
+		rep_oom(c);
+		return NULL;
+	}
+	return rep;
+}

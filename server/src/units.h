@@ -1,0 +1,56 @@
+/* units.h: administrative units as versioned data (the files of schemas/units)
+ * kept in the server database's units table: loading, names, and which
+ * unit lies inside which. */
+#ifndef SAOLA_UNITS_H
+#define SAOLA_UNITS_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#define SAOLA__UNIT_CODE_MAX 8
+#define SAOLA__UNIT_NAME_MAX 160
+
+typedef struct saola__unit {
+	char code[SAOLA__UNIT_CODE_MAX + 1];
+	char name[SAOLA__UNIT_NAME_MAX + 1];
+	char level[16];                      /* province, district, commune */
+	char parent[SAOLA__UNIT_CODE_MAX + 1];  /* "" for none */
+	int urban;
+} saola__unit;
+
+/* Loads one units file ({"id", "version", "units": [{"code", "name",
+ * "level", "parent", "urban", "valid_from", "valid_to"}]}) into the units
+ * table, replacing the units an earlier load of the same file id gave, all
+ * or nothing (a savepoint, so it may run inside a transaction). *count (may
+ * be NULL) gets how many units. 0, or -1 with err saying what and why. */
+int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
+                           size_t errlen);
+
+/* Loads every *.json file of dir/units (a schemas folder), in name order;
+ * a folder without units/ loads nothing. 0 or -1 with err. */
+int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, size_t errlen);
+
+/* Loads dir's units when the units table is empty (a new database, or one
+ * made before units were kept). 0 or -1 with err. */
+int saola__units_ensure(sqlite3 *db, const char *dir, char *err, size_t errlen);
+
+/* The unit code as it was in year (the version valid then; else the latest
+ * version; year 0: the latest). *found is 0 when the code is unknown. 0, or
+ * -1 when the query fails. */
+int saola__unit_get(sqlite3 *db, const char *code, int year, saola__unit *out, int *found);
+
+/* The level of a unit code by its length (the statistics office's codes
+ * differ in length by level): "province" (2 digits), "district" (3),
+ * "commune" (5); NULL for anything else. */
+const char *saola__unit_level(const char *code);
+
+/* Sets *within when unit code lies in ancestor (the same unit, or below it
+ * through the parents of any version); ancestor NULL or "" is everything.
+ * A code the units table does not know is placed by the household records
+ * that name it. 0, or -1 when a query fails. */
+int saola__unit_within(sqlite3 *db, const char *code, const char *ancestor, int *within);
+
+/* "14404 Xã Cúc Phương" (the code alone when the name is unknown) into buf. */
+void saola__unit_label(const saola__unit *u, const char *code, char *buf, size_t len);
+
+#endif
