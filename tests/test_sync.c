@@ -361,7 +361,7 @@ static void test_resume_saved_batch(void **state)
  * unless it exits 0. */
 static void server_bundle(fixture *fx, const char *args)
 {
-	char cmd[4096], out[2048], err[2048];
+	char cmd[8192], out[2048], err[2048];
 	int rc;
 
 	snprintf(cmd, sizeof cmd, "'%s' bundle %s", st_server_bin(), args);
