@@ -25,7 +25,19 @@ static json_t *creation_changes(saola *db, const char *record_id, json_t *versio
 	return out;
 }
 
+static int outbox_read(saola *db, int64_t after_seq, int limit, int raw, json_t **out);
+
 int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out)
+{
+	return outbox_read(db, after_seq, limit, 0, out);
+}
+
+int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out)
+{
+	return outbox_read(db, after_seq, limit, 1, out);
+}
+
+static int outbox_read(saola *db, int64_t after_seq, int limit, int raw, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
@@ -56,11 +68,12 @@ int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out)
 		        "version", json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL),
 		        "base", base ? json_loads(base, 0, NULL) : NULL,
 		        "at", (const char *)sqlite3_column_text(st, 8));
-		if (e && !changes && strcmp(json_string_value(json_object_get(e, "op")), "put") == 0)
+		if (e && !raw && !changes &&
+		    strcmp(json_string_value(json_object_get(e, "op")), "put") == 0)
 			json_object_set_new(e, "changes",
 			        creation_changes(db, json_string_value(json_object_get(e, "record")),
 			                         json_object_get(e, "version")));
-		if (!e || (!changes && !json_object_get(e, "changes") &&
+		if (!e || (!raw && !changes && !json_object_get(e, "changes") &&
 		           strcmp(json_string_value(json_object_get(e, "op")), "put") == 0)) {
 			json_decref(e);
 			rc = saola__error(db, SAOLA_CORRUPT, "outbox: entry %lld is unreadable",

@@ -113,6 +113,10 @@ int saola__row_write(saola *db, int insert, const char *id,
                      const json_t *versions, int deleted, int64_t seq,
                      const char *now);
 
+/* As saola_outbox_read, but a new record's entry comes without "changes"
+ * (the record itself is the change: see saola__wire_from_outbox_db). */
+int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out);
+
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);
 

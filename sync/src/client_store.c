@@ -8,6 +8,7 @@
 
 #include "client_int.h"
 #include "wire.h"
+#include "json_out.h"
 
 int saola__state_int(saola *db, const char *key, int64_t *out)
 {
@@ -92,7 +93,7 @@ int saola__encode_changes(saola *db, saola__zbuf *zb, int64_t upto, long *n,
 	if (last_seq)
 		*last_seq = 0;
 	while (!done) {
-		if ((rc = saola_outbox_read(db, after, chunk, &arr)) != SAOLA_OK)
+		if ((rc = saola__outbox_read_raw(db, after, chunk, &arr)) != SAOLA_OK)
 			return rc;
 		if (json_array_size(arr) < (size_t)chunk)
 			done = 1;
@@ -104,8 +105,8 @@ int saola__encode_changes(saola *db, saola__zbuf *zb, int64_t upto, long *n,
 				done = 1;
 				break;
 			}
-			w = saola__wire_from_outbox(e, saola_origin(db));
-			text = w ? json_dumps(w, JSON_COMPACT) : NULL;
+			w = saola__wire_from_outbox_db(db, e, saola_origin(db));
+			text = w ? saola__json_dump(w, NULL) : NULL;
 			json_decref(w);
 			if (!text) {
 				rc = saola__error(db, SAOLA_NOMEM, "sync: out of memory encoding changes");

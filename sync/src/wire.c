@@ -86,6 +86,61 @@ out:
 	return out;
 }
 
+json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *device)
+{
+	const char *id = json_string_value(json_object_get(entry, "record"));
+	json_t *version = json_object_get(entry, "version");
+	json_t *out = NULL, *d = NULL, *full = NULL;
+	saola__row row;
+	saola__form *f;
+
+	if (!json_is_null(json_object_get(entry, "changes")) ||
+	    strcmp(json_string_value(json_object_get(entry, "op")), "put") != 0)
+		return saola__wire_from_outbox(entry, device);
+	if (saola__row_read(db, id, &row) != SAOLA_OK)
+		return NULL;
+	if (!row.found) {
+		saola__error(db, SAOLA_CORRUPT, "outbox: record %s is missing", id);
+		goto out;
+	}
+	if (json_object_size(row.versions) == 1 &&
+	    saola__version_cmp(json_object_get(row.versions, "_"), version) == 0 &&
+	    saola__form_lookup(db, row.form_id, &f) == SAOLA_OK) {
+		/* Not edited since it was made: the record is the change. */
+		d = saola__entered(f, row.doc);
+		out = d ? json_pack("{s:O, s:O, s:O, s:O, s:{s:o}}", "r", json_object_get(entry, "record"),
+		                    "f", json_object_get(entry, "form"),
+		                    "fv", json_object_get(entry, "form_version"), "d", d,
+		                    "vs", "_", wire_version(version, device))
+		        : NULL;
+	} else {
+		/* Edited since: the paths still at the creating version. */
+		if ((full = json_deep_copy(entry))) {
+			json_t *state = NULL, *changes = json_object();
+			const char *path;
+			json_t *v;
+			if (changes && saola__record_state(db, id, &state) == SAOLA_OK) {
+				json_t *vals = json_object_get(state, "values");
+				json_t *vers = json_object_get(state, "versions");
+				json_object_foreach(vals, path, v)
+					if (saola__version_cmp(saola__version_of(vers, path), version) == 0)
+						json_object_set(changes, path, v);
+				json_object_set(full, "changes", changes);
+				out = saola__wire_from_outbox(full, device);
+			}
+			json_decref(state);
+			json_decref(changes);
+		}
+	}
+	if (!out && saola_errcode(db) == SAOLA_OK)
+		saola__error(db, SAOLA_NOMEM, "sync: out of memory encoding %s", id);
+out:
+	json_decref(d);
+	json_decref(full);
+	saola__row_free(&row);
+	return out;
+}
+
 int saola__wire_record(saola *db, const char *record_id, json_t **out)
 {
 	json_t *state = NULL, *d = NULL;

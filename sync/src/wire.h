@@ -16,6 +16,12 @@
  * its own are written as bare counters. New reference, NULL on no memory. */
 json_t *saola__wire_from_outbox(const json_t *entry, const char *device);
 
+/* Like saola__wire_from_outbox for an entry of saola__outbox_read_raw: a
+ * new record's entry (no "changes") is encoded straight from the stored
+ * record when it has not been edited since, without flattening it. New
+ * reference, NULL on failure (db's error says why). */
+json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *device);
+
 /* A stored record's whole state as a wire record {"r","f","fv","d","vs"}.
  * New reference in *out; SAOLA_NOTFOUND if there is no such record. */
 int saola__wire_record(saola *db, const char *record_id, json_t **out);
