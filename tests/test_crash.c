@@ -94,7 +94,7 @@ static void test_kill_during_import(void **state)
 	const char *env_seed = getenv("SAOLA_CRASH_SEED");
 	const char *env_rounds = getenv("SAOLA_CRASH_ROUNDS");
 	unsigned seed = env_seed ? (unsigned)strtoul(env_seed, NULL, 10) : (unsigned)time(NULL);
-	int rounds = env_rounds ? atoi(env_rounds) : 28;
+	int rounds = env_rounds ? atoi(env_rounds) : 24;
 	const char *dir = tu_tmpdir("crash");
 	char path[1024];
 	saola *db;
@@ -114,9 +114,9 @@ static void test_kill_during_import(void **state)
 
 		/* where to kill: after a random number of records (a certain
 		 * kill), just as the commit starts, or never */
-		switch (r % 7) {
-		case 3: target = -1; break;
-		case 6: target = IMPORT_SIZE + 1; break;
+		switch (r % 12) {
+		case 11: target = -1; break;
+		case 5: target = IMPORT_SIZE + 1; break;
 		default: target = 100 * (1 + rand() % (IMPORT_SIZE / 100 - 1)); break;
 		}
 		assert_int_equal(pipe(fds), 0);
@@ -155,7 +155,7 @@ static void test_kill_during_import(void **state)
 		saola_close(db);
 	}
 	printf("crash test: %d kills, %d imports complete of %d rounds\n", kills, complete, rounds);
-	assert_true(kills >= 20 || rounds < 28);
+	assert_true(kills >= 20 || rounds < 24);
 	tu_rmtree(dir);
 }
 
