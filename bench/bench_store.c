@@ -20,6 +20,16 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds (user + system) this process has used. */
+static double cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static long file_kb(const char *path)
 {
 	struct stat sb;
@@ -33,7 +43,7 @@ static double run(const char *path, json_t **households, int n, int batched)
 {
 	saola *db = NULL;
 	char wal[1100];
-	double t0, t;
+	double t0, t, c0, c;
 	int i;
 
 	unlink(path);
@@ -46,6 +56,7 @@ static double run(const char *path, json_t **households, int n, int batched)
 		return -1;
 	}
 	t0 = now();
+	c0 = cpu();
 	if (batched && saola_begin(db) != SAOLA_OK)
 		goto fail;
 	for (i = 0; i < n; i++)
@@ -54,10 +65,11 @@ static double run(const char *path, json_t **households, int n, int batched)
 	if (batched && saola_commit(db) != SAOLA_OK)
 		goto fail;
 	t = now() - t0;
+	c = cpu() - c0;
 	saola_close(db);
-	printf("  %-30s %6d records in %7.3f s = %8.0f records/s   (db %ld KiB)\n",
+	printf("  %-30s %6d records in %7.3f s = %8.0f records/s   (CPU %.1f us/record; db %ld KiB)\n",
 	       batched ? "one transaction for all:" : "one transaction each (WAL):",
-	       n, t, n / t, file_kb(path));
+	       n, t, n / t, c * 1e6 / n, file_kb(path));
 	return n / t;
 fail:
 	fprintf(stderr, "bench_store: %s\n", saola_errmsg(db));
