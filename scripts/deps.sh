@@ -1,5 +1,12 @@
 # deps.sh: sourced by run-demo and run-tests: installs with apt-get the
 # Debian packages that saola builds and tests with, when they are missing.
+
+# What only the tests need besides (./run-tests passes it to saola_deps):
+# clang and libclang-rt-dev build and run the fuzz targets (tests/fuzz/run.sh:
+# libFuzzer comes with clang's runtime; gcc has none); openssl is the command
+# that makes tests/test_tls.c's certificate authorities and certificates.
+SAOLA_TEST_DEPS="clang libclang-rt-dev openssl"
+
 saola_deps() {
 	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libjansson-dev zlib1g-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev $*"
 	local missing="" p

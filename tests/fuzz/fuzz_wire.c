@@ -1,0 +1,118 @@
+/* fuzz_wire.c: fuzz target of sync bodies. The input is a POST /v1/sync
+ * body (gzip, zlib or plain, told apart by its first bytes as a
+ * Content-Encoding header would say). The server's side: saola__body_decode
+ * (decompression with a limit, strict UTF-8 and JSON), then every change of
+ * "changes" applied (saola__wire_decode, the merge, the form, the area
+ * rule) in a write transaction of a server store that is rolled back. The
+ * device's side, which has a parser of its own for answers: the same bytes
+ * decompressed and read as a sync answer (saola__answer_scan), its records
+ * merged into a device database in a transaction rolled back. */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "fuzz.h"
+#include "body.h"
+#include "client_int.h"
+#include "store.h"
+#include "users.h"
+#include "wire.h"
+
+#define LIMIT ((size_t)1 << 20)
+
+static saola__store *store;
+static saola__user admin, commune;
+
+static void setup(void)
+{
+	char err[512], token[SAOLA__TOKEN_HEX + 1];
+	saola__err e;
+	int found = 0;
+
+	if (store)
+		return;
+	if (saola__store_sqlite_open(fz_path("wire-server.db"), SAOLA_FUZZ_SCHEMAS, 1, &store, err,
+	                             sizeof err) != SAOLA_OK)
+		fz_die("server store: %s", err);
+	if (saola__user_create(store, "admin", "admin", "", token, &e) != 0 ||
+	    store->ops->user_by_name(store, "admin", &admin, &found) != SAOLA_OK || !found)
+		fz_die("server user: %s", e.message);
+	commune = admin;
+	snprintf(commune.role, sizeof commune.role, "commune");
+	snprintf(commune.area, sizeof commune.area, "14404");
+}
+
+/* The encoding a client would name for these bytes. */
+static const char *encoding(const uint8_t *d, size_t n)
+{
+	if (n >= 2 && d[0] == 0x1f && d[1] == 0x8b)
+		return "gzip";
+	if (n >= 2 && (d[0] & 0x0f) == 8 && ((unsigned)d[0] << 8 | d[1]) % 31 == 0)
+		return "deflate";
+	return NULL;
+}
+
+static void server_side(const uint8_t *data, size_t size)
+{
+	json_t *req = NULL, *changes, *change;
+	const char *device;
+	saola__apply_ctx ctx;
+	saola__err e;
+	char err[512];
+	size_t i;
+
+	if (saola__body_decode(encoding(data, size), data, size, LIMIT, &req, &e) != 0)
+		return;
+	changes = json_object_get(req, "changes");
+	device = json_string_value(json_object_get(req, "device"));
+	memset(&ctx, 0, sizeof ctx);
+	ctx.device = device && *device ? device : "fuzzdevice";
+	ctx.user = &admin;
+	ctx.batch = "fuzzbatch";
+	ctx.now = "2025-03-15T00:00:00Z";
+	if (json_is_array(changes) && json_array_size(changes) > 0) {
+		if (store->ops->write_begin(store, 0) != SAOLA_OK)
+			fz_die("write_begin: %s", store->ops->errmsg(store));
+		json_array_foreach(changes, i, change) {
+			saola__change_result res;
+			if (store->ops->apply(store, change, &ctx, &res, err, sizeof err) != SAOLA_OK)
+				break;
+			if (!saola__area_contains(&commune, &res.after))
+				saola__area_explain(&commune, &res.after, err, sizeof err);
+		}
+		store->ops->end(store, 0);
+	}
+	json_decref(req);
+}
+
+static void device_side(const uint8_t *data, size_t size)
+{
+	saola *db = fz_device("wire-device.db");
+	unsigned char *plain = NULL;
+	const char *text = (const char *)data;
+	size_t len = size;
+	saola__answer a;
+	char err[256];
+
+	if (encoding(data, size)) {
+		if (saola__gunzip(data, size, LIMIT, &plain, &len) != SAOLA_OK)
+			return;
+		text = (const char *)plain;
+	}
+	if (saola__answer_scan(text, len, &a, err, sizeof err) == SAOLA_OK) {
+		if (saola_begin(db) != SAOLA_OK)
+			fz_die("begin: %s", saola_errmsg(db));
+		saola__answer_merge(db, &a, "sync");
+		saola_rollback(db);
+		saola__answer_free(&a);
+	}
+	free(plain);
+}
+
+SAOLA_FUZZ_TARGET(wire)
+{
+	setup();
+	server_side(data, size);
+	device_side(data, size);
+	return 0;
+}
