@@ -19,6 +19,7 @@
 #include "dashboard.h"
 #include "pool.h"
 #include "sync_handler.h"
+#include "tls.h"
 
 #define STOP_GRACE_SECONDS 30
 #define DRAIN_FACTOR 4   /* a body past the limit is read and dropped up to
@@ -35,6 +36,7 @@ struct saola_server {
 	size_t max_body, max_inflated;
 	int port;
 	saola__web web;               /* reports and the dashboard (dashboard.h) */
+	saola__tls tls;               /* HTTPS, when a certificate is given (tls.h) */
 	char errmsg[SAOLA__ERR_MAX];
 };
 
@@ -410,6 +412,7 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	saola__store *first = NULL;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem tls_opts[4];
 	int ipv6 = 0, threads, rc;
 	unsigned int flags;
 
@@ -432,6 +435,9 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	threads = opts->threads > 0 ? opts->threads : SAOLA__THREADS_DEFAULT;
 	if (parse_listen(opts->listen, &ss, &ipv6, srv->errmsg, sizeof srv->errmsg) != 0)
 		return SAOLA_INVALID;
+	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, srv->errmsg,
+	                    sizeof srv->errmsg) != 0)
+		return SAOLA_INVALID;
 	/* The first connection creates or upgrades the database before any
 	 * request comes. */
 	rc = saola__store_sqlite_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
@@ -450,19 +456,27 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		return SAOLA_NOMEM;
 	}
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
-	        (ipv6 ? MHD_USE_IPv6 : 0);
+	        (ipv6 ? MHD_USE_IPv6 : 0) | saola__tls_flags(&srv->tls);
+	saola__tls_options(&srv->tls, tls_opts);
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	        MHD_OPTION_ARRAY, tls_opts,
 	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 	        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	        MHD_OPTION_END);
+	if (!srv->daemon && srv->tls.why[0]) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTPS server:"
+		         " %s", opts->listen, srv->tls.why);
+		return SAOLA_NETWORK;
+	}
 	if (!srv->daemon) {
 		snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTP server"
 		         " (address in use or not available)", opts->listen);
 		return SAOLA_NETWORK;
 	}
+	saola__tls_started(&srv->tls);
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : 0;
 	return SAOLA_OK;
@@ -498,6 +512,7 @@ void saola_server_stop(saola_server *s)
 		pthread_mutex_unlock(&s->lock);
 		MHD_stop_daemon(s->daemon);
 	}
+	saola__tls_free(&s->tls);
 	saola__pool_free(s->pool);
 	free(s->web.schemas);
 	if (s->locks_made) {

@@ -128,12 +128,14 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 }
 
 #define SERVE_USAGE "saola-server serve --db PATH --listen HOST:PORT [--schemas DIR]" \
-	" [--max-body SIZE] [--max-inflated SIZE] [--threads N]"
+	" [--max-body SIZE] [--max-inflated SIZE] [--threads N]" \
+	" [--tls-cert FILE --tls-key FILE]"
 
 static int cmd_serve(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
-		"--max-inflated", "--threads", "--upstream", "--token", NULL};
+		"--max-inflated", "--threads", "--upstream", "--token",
+		"--tls-cert", "--tls-key", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;
@@ -157,6 +159,8 @@ static int cmd_serve(int argc, char **argv)
 	so.db_path = opt(&o, "--db");
 	so.listen = opt(&o, "--listen");
 	so.schemas = opt(&o, "--schemas");
+	so.tls_cert = opt(&o, "--tls-cert");
+	so.tls_key = opt(&o, "--tls-key");
 	if (size_opt("serve", &o, "--max-body", &so.max_body) != 0 ||
 	    size_opt("serve", &o, "--max-inflated", &so.max_inflated) != 0)
 		return EXIT_USAGE;
@@ -177,8 +181,8 @@ static int cmd_serve(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	colon = strrchr(so.listen, ':');
-	printf("listening on http://%.*s:%d\n", (int)(colon - so.listen), so.listen,
-	       saola_server_port(srv));
+	printf("listening on %s://%.*s:%d\n", so.tls_cert ? "https" : "http",
+	       (int)(colon - so.listen), so.listen, saola_server_port(srv));
 	fflush(stdout);
 	while (sigwait(&sigs, &sig) != 0)
 		;

@@ -1,7 +1,9 @@
 /* client_http.c: the sync client's HTTP transport over libcurl: one request
  * at a time, gzip bodies, wire byte counts, retries with backoff, and the
  * rule that plain http:// goes only to the loopback. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,10 +96,26 @@ static void curl_init(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* 1 when host is a loopback address (127.0.0.0/8, ::1) or "localhost"
+ * (which libcurl resolves to the loopback itself). A name that merely
+ * starts with "127." ("127.example.org") is a name like any other. */
 static int is_loopback(const char *host)
 {
-	return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-	       strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+	struct in_addr a4;
+	struct in6_addr a6;
+	char h[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof h) {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = '\0';
+		host = h;
+	}
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 /* Checks the URL's scheme and, for http://, its host. */

@@ -26,6 +26,9 @@ typedef struct saola_server_opts {
 	size_t max_inflated;     /* request body limit once decompressed
 	                          * (0: 64 MiB) */
 	int threads;             /* HTTP worker threads (0: 4) */
+	const char *tls_cert;    /* PEM certificate (chain) file: serve HTTPS;
+	                          * with tls_key; NULL: plain HTTP */
+	const char *tls_key;     /* PEM private key file of tls_cert */
 } saola_server_opts;
 
 /* Opens (creating if needed) the database and starts serving HTTP in

@@ -1,0 +1,39 @@
+/* tls.h: HTTPS for saola-server: the certificate and key read for
+ * libmicrohttpd (built with GnuTLS), and why the daemon would not start. */
+#ifndef SAOLA_TLS_H
+#define SAOLA_TLS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <microhttpd.h>
+
+typedef struct saola__tls {
+	char *cert;            /* PEM text, NUL-terminated; NULL: plain HTTP */
+	char *key;
+	pthread_mutex_t lock;  /* guards why and started (worker threads log) */
+	char why[256];         /* libmicrohttpd's first complaint while starting */
+	int started;           /* the daemon runs: complaints are not kept */
+} saola__tls;
+
+/* Reads the PEM certificate (chain) at cert_path and the PEM private key at
+ * key_path into t. Both NULL: plain HTTP (t stays empty). 0, or -1 with err
+ * saying why: one of the two missing, a file that cannot be read or is not
+ * PEM of the right kind, or a libmicrohttpd without TLS support. */
+int saola__tls_load(saola__tls *t, const char *cert_path, const char *key_path,
+                    char *err, size_t errlen);
+
+/* The daemon flags and options (an MHD_OPTION_ARRAY of at least 4 items,
+ * to be given first: its logger must come before any other option) that
+ * serve t: none for plain HTTP. */
+unsigned int saola__tls_flags(const saola__tls *t);
+void saola__tls_options(saola__tls *t, struct MHD_OptionItem items[4]);
+
+/* The daemon has started: later complaints (a client's failed handshake)
+ * are the client's business, and are dropped. */
+void saola__tls_started(saola__tls *t);
+
+/* Frees what saola__tls_load read. A t that saola__tls_load left empty (or
+ * a zeroed one) is a no-op. */
+void saola__tls_free(saola__tls *t);
+
+#endif
