@@ -1,5 +1,6 @@
 /* db.c: opening and closing a device database, transactions, the Lamport
  * clock, meta and sync-state values. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,9 +137,14 @@ static int meta_text(saola *db, const char *key, char *out, size_t outlen)
 
 int saola__tick(saola *db, int64_t *counter)
 {
-	int rc = saola__meta_set_int(db, "clock", db->clock + 1);
+	int rc;
 
-	if (rc != SAOLA_OK)
+	/* A counter taken from a replica that sent one from the far future
+	 * (tests/fuzz/regressions/wire/clock-overflow.json) must not wrap. */
+	if (db->clock >= INT64_MAX)
+		return saola__error(db, SAOLA_LIMIT, "clock: the version counter is at its"
+		                    " maximum (a replica sent a version from the far future)");
+	if ((rc = saola__meta_set_int(db, "clock", db->clock + 1)) != SAOLA_OK)
 		return rc;
 	db->clock++;
 	*counter = db->clock;

@@ -1,6 +1,8 @@
 /* wire.c: encoding and decoding the sync protocol's records and changes,
  * zlib compression with a limit, and bundle files (docs/protocol.md). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +175,13 @@ static int valid_record_id(const char *id)
 	return 1;
 }
 
+/* How far ahead of the receiver's clock a sender's counter may be. A device
+ * is ahead of the server by its own edits since it last synced, never by
+ * billions; a counter from the far future (a broken or hostile client)
+ * would drag every replica's clock along with it, up to where it can no
+ * longer tick (tests/fuzz/regressions/wire/push-clock-overflow.json). */
+#define COUNTER_AHEAD_MAX ((int64_t)1 << 32)
+
 /* A wire version to [counter, origin]; NULL when malformed. */
 static json_t *expand_version(json_t *v, const char *sender)
 {
@@ -187,7 +196,8 @@ static json_t *expand_version(json_t *v, const char *sender)
 	return NULL;
 }
 
-static int expand_versions(json_t *in, const char *sender, int allow_null,
+/* Expands the versions of in; counters above max are refused. */
+static int expand_versions(json_t *in, const char *sender, int allow_null, int64_t max,
                            const char *what, json_t **out, char *err, size_t errlen)
 {
 	json_t *res = json_object();
@@ -214,6 +224,14 @@ static int expand_versions(json_t *in, const char *sender, int allow_null,
 			json_decref(res);
 			return SAOLA_INVALID;
 		}
+		if (json_integer_value(json_array_get(e, 0)) > max) {
+			snprintf(err, errlen, "%s.%s: counter %" JSON_INTEGER_FORMAT " is too far ahead"
+			         " of this replica's clock (%" PRId64 ")", what, k,
+			         json_integer_value(json_array_get(e, 0)), max - COUNTER_AHEAD_MAX);
+			json_decref(e);
+			json_decref(res);
+			return SAOLA_INVALID;
+		}
 		json_object_set_new(res, k, e);
 	}
 	*out = res;
@@ -227,6 +245,7 @@ int saola__wire_decode(saola *db, const json_t *change, const char *sender,
 	json_t *d, *vs, *b, *flat = NULL;
 	const char *k;
 	json_t *v;
+	int64_t max;
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -255,9 +274,13 @@ int saola__wire_decode(saola *db, const json_t *change, const char *sender,
 		snprintf(err, errlen, "record %s: unknown form \"%s\"", r->record_id, r->form_id);
 		return rc;
 	}
-	rc = expand_versions(vs, sender, 0, "vs", &r->versions, err, errlen);
+	/* A sender's changes may be ahead of this replica by what it edited
+	 * since; whole records received (no sender) are a server's state. */
+	max = !sender ? INT64_MAX
+	    : db->clock > INT64_MAX - COUNTER_AHEAD_MAX ? INT64_MAX : db->clock + COUNTER_AHEAD_MAX;
+	rc = expand_versions(vs, sender, 0, max, "vs", &r->versions, err, errlen);
 	if (rc == SAOLA_OK && b)
-		rc = expand_versions(b, sender, 1, "b", &r->base, err, errlen);
+		rc = expand_versions(b, sender, 1, max, "b", &r->base, err, errlen);
 	if (rc != SAOLA_OK)
 		goto fail;
 	if (!(flat = saola__flatten(f, d ? d : json_object_get(change, "__none__")))) {
