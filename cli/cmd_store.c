@@ -261,8 +261,8 @@ int cmd_status(int argc, char **argv)
 	int json = 0, rc;
 	const cli_opt opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
 	saola *db;
-	json_t *st, *sync;
-	const char *server, *last, *conflicts;
+	json_t *st, *sync, *states;
+	const char *server, *last, *conflicts, *conflicted;
 
 	if ((rc = cli_parse(argc, argv, opts, NULL, 0, NULL, "saola status [--db PATH] [--json]")))
 		return rc;
@@ -280,6 +280,8 @@ int cmd_status(int argc, char **argv)
 		server = json_string_value(json_object_get(sync, "server"));
 		last = json_string_value(json_object_get(sync, "last_sync"));
 		conflicts = json_string_value(json_object_get(sync, "last_conflicts"));
+		conflicted = json_string_value(json_object_get(sync, "last_conflicted"));
+		states = json_object_get(st, "states");
 		printf("database:   %s (device %s, schema %d)\n", cli_db_path(),
 		       saola_origin(db), saola_schema_version(db));
 		printf("records:    %lld (%lld deleted)\n",
@@ -294,7 +296,18 @@ int cmd_status(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(st, "forms")));
 		printf("server:     %s\n", server ? server : "none (not enrolled)");
 		printf("last sync:  %s\n", last ? last : "never");
-		printf("conflicts:  %s at the last sync\n", conflicts ? conflicts : "none");
+		if (conflicted)
+			printf("conflicts:  %s value%s in %s record%s at the last sync\n", conflicts,
+			       conflicts && strcmp(conflicts, "1") == 0 ? "" : "s", conflicted,
+			       strcmp(conflicted, "1") == 0 ? "" : "s");
+		else
+			printf("conflicts:  %s at the last sync\n", conflicts ? conflicts : "none");
+		printf("review:     %lld draft, %lld submitted, %lld returned for re-survey,"
+		       " %lld approved\n",
+		       (long long)json_integer_value(json_object_get(states, "draft")),
+		       (long long)json_integer_value(json_object_get(states, "submitted")),
+		       (long long)json_integer_value(json_object_get(states, "returned")),
+		       (long long)json_integer_value(json_object_get(states, "approved")));
 	}
 	json_decref(st);
 	saola_close(db);

@@ -15,6 +15,7 @@ static const struct {
 	{"get", cmd_get, "print a record, with its computed fields"},
 	{"list", cmd_list, "list the records"},
 	{"delete", cmd_delete, "delete a record (a tombstone that syncs)"},
+	{"submit", cmd_submit, "submit a record for the commune's review"},
 	{"import", cmd_import, "import records from a JSON Lines file, all or nothing"},
 	{"export", cmd_export, "export records as CSV"},
 	{"status", cmd_status, "queued changes, last sync, conflicts"},

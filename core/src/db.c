@@ -17,12 +17,14 @@ static const char *const stmt_sql[SAOLA__ST_COUNT] = {
 	[SAOLA__ST_REC_INSERT] =
 		"INSERT INTO records(id, form_id, form_version, data, versions,"
 		" deleted, province, district, commune, created_at, created_by,"
-		" updated_at, updated_by, origin, seq)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?11, ?12, ?13)",
+		" updated_at, updated_by, origin, seq, state, state_comment)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?11, ?12, ?13,"
+		" ?14, ?15)",
 	[SAOLA__ST_REC_UPDATE] =
 		"UPDATE records SET form_id = ?2, form_version = ?3, data = ?4,"
 		" versions = ?5, deleted = ?6, province = ?7, district = ?8,"
-		" commune = ?9, updated_at = ?10, updated_by = ?11, seq = ?13 WHERE id = ?1",
+		" commune = ?9, updated_at = ?10, updated_by = ?11, seq = ?13,"
+		" state = ?14, state_comment = ?15 WHERE id = ?1",
 	[SAOLA__ST_OUTBOX_INSERT] =
 		"INSERT INTO outbox(record_id, form_id, form_version, op, changes,"
 		" version, base, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -202,6 +204,7 @@ int saola_open(const char *path, unsigned flags, saola **out)
 	*out = db;
 	saola__ok(db);
 	db->readonly = (flags & SAOLA_OPEN_READONLY) != 0;
+	db->server = (flags & SAOLA_OPEN_SERVER) != 0;
 	if (!path || !*path)
 		return saola__error(db, SAOLA_MISUSE, "open: no database path");
 	if (stat(path, &sb) != 0) {

@@ -87,8 +87,9 @@ static int merge_path(merge_state *m, const char *path)
 			m->changed = 1;
 		}
 		/* A value at the record's default version needs no entry of its
-		 * own (a removal always has one). */
-		if (!json_is_null(rval) &&
+		 * own (a removal always has one, and so does a review path, whose
+		 * value lives outside the answers). */
+		if (!json_is_null(rval) && path[0] != '_' &&
 		    saola__version_cmp(json_object_get(m->out_versions, "_"), rv) == 0) {
 			if (json_object_get(m->out_versions, path)) {
 				json_object_del(m->out_versions, path);
@@ -105,12 +106,18 @@ static int merge_path(merge_state *m, const char *path)
 	 * over. (Over it, the sender's edit simply supersedes it.) */
 	if (saola__version_cmp(json_object_get(m->r->base, path), lv) == 0)
 		return 0;
+	/* Nor when the sender's value is the base itself: a state that did not
+	 * change there since (a district's pull from its upstream server gives
+	 * as base the state last exchanged). */
+	if (saola__version_cmp(json_object_get(m->r->base, path), rv) == 0)
+		return 0;
 	if (!json_object_get(m->r->values, path) && !json_object_get(m->r->base, path) &&
 	    !json_object_get(m->r->versions, path))
 		return 0; /* the sender did not touch this path */
 	memset(&l, 0, sizeof l);
 	l.record_id = m->r->record_id;
 	l.path = path;
+	l.base = json_object_get(m->r->base, path);
 	if (cmp > 0) {
 		l.value = lval, l.version = lv, l.winner = rval, l.winner_version = rv;
 		l.stored_lost = 1;
@@ -128,6 +135,7 @@ static int report(merge_state *m, const char *path, json_t *value, json_t *versi
 	memset(&l, 0, sizeof l);
 	l.record_id = m->r->record_id;
 	l.path = path;
+	l.base = json_object_get(m->r->base, path);
 	l.value = value, l.version = version;
 	l.winner = winner, l.winner_version = winner_version;
 	l.stored_lost = stored_lost;
@@ -146,13 +154,16 @@ static int report_removed_items(merge_state *m)
 	int rc;
 
 	json_object_foreach(m->r->values, path, v) {
+		json_t *rv;
 		if (json_is_null(v) || !item_of(path, item) ||
 		    !item_removed(m->out_flat, m->out_versions, path))
 			continue;
+		rv = side_version(m->r->versions, m->r->values, path);
 		if (json_is_null(json_object_get(m->r->values, item)))
 			continue; /* the sender removed it itself */
-		rc = report(m, path, v, side_version(m->r->versions, m->r->values, path),
-		            json_null(), json_object_get(m->out_versions, item), 0);
+		if (saola__version_cmp(json_object_get(m->r->base, path), rv) == 0)
+			continue; /* an answer the remover here had seen */
+		rc = report(m, path, v, rv, json_null(), json_object_get(m->out_versions, item), 0);
 		if (rc)
 			return rc;
 	}
@@ -185,7 +196,8 @@ static int report_delete(merge_state *m, json_t *rdel, json_t *ldel)
 	if (rdel && !ldel && lmax && saola__version_cmp(lmax, seen) > 0)
 		/* deleted there while edited here */
 		rc = report(m, "_deleted", f, lmax, t, rdel, 1);
-	else if (ldel && !rdel && json_object_size(m->r->values) > 0 && !seen)
+	else if (ldel && !rdel && json_object_size(m->r->values) > 0 &&
+	         (!seen || saola__version_cmp(saola__version_max(m->r->versions), seen) > 0))
 		/* edited there while deleted here */
 		rc = report(m, "_deleted", f, saola__version_max(m->r->versions), t, ldel, 0);
 	json_decref(t);
@@ -209,6 +221,29 @@ static json_t *all_paths(const saola__remote *r, json_t *lflat, json_t *lvers)
 	return set;
 }
 
+/* Takes the merged review paths out of flat: the state into state (draft
+ * when there is none) and the comment into *comment (malloc()ed, NULL when
+ * none). SAOLA_INVALID for a state or a comment of the wrong kind. */
+static int take_review(saola *db, const char *id, json_t *flat, char *state,
+                       size_t statelen, char **comment)
+{
+	json_t *st = json_object_get(flat, SAOLA__P_STATE);
+	json_t *cm = json_object_get(flat, SAOLA__P_COMMENT);
+
+	*comment = NULL;
+	if (st && !saola__state_valid(json_string_value(st)))
+		return saola__error(db, SAOLA_INVALID, "record %s: _state: expected draft,"
+		                    " submitted, returned or approved", id);
+	if (cm && !json_is_string(cm))
+		return saola__error(db, SAOLA_INVALID, "record %s: _comment: expected text", id);
+	snprintf(state, statelen, "%s", st ? json_string_value(st) : "draft");
+	if (cm && !(*comment = strdup(json_string_value(cm))))
+		return saola__error(db, SAOLA_NOMEM, "merge: out of memory");
+	json_object_del(flat, SAOLA__P_STATE);
+	json_object_del(flat, SAOLA__P_COMMENT);
+	return SAOLA_OK;
+}
+
 int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
                         void *ctx, int *changed)
 {
@@ -220,7 +255,8 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	json_t *rdel, *ldel;
 	const char *path;
 	json_t *v;
-	char err[SAOLA__ERRMSG_MAX - 64], now[21];
+	char err[SAOLA__ERRMSG_MAX - 64], now[21], state[16];
+	char *comment = NULL;
 	int64_t seq;
 	int rc, deleted;
 
@@ -237,6 +273,11 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	m.db = db, m.r = r, m.fn = fn, m.ctx = ctx;
 	entered = old.found ? saola__entered(f, old.doc) : json_object();
 	m.local_flat = entered ? saola__flatten(f, entered) : NULL;
+	if (m.local_flat && old.found &&
+	    saola__flat_add_review(m.local_flat, old.state, old.comment) != 0) {
+		json_decref(m.local_flat);
+		m.local_flat = NULL;
+	}
 	m.local_versions = old.found ? json_incref(old.versions) : json_object();
 	m.out_flat = m.local_flat ? json_copy(m.local_flat) : NULL;
 	m.out_versions = json_copy(m.local_versions);
@@ -277,6 +318,10 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		rc = SAOLA_OK;
 		goto out;
 	}
+	/* The review paths go to their columns; the form never sees them. */
+	if ((rc = take_review(db, r->record_id, m.out_flat, state, sizeof state,
+	                      &comment)) != SAOLA_OK)
+		goto out;
 	/* Rebuild the record from its merged paths, then check and compute. */
 	if (!(merged = saola__unflatten_onto(f, NULL, m.out_flat))) {
 		rc = saola__error(db, SAOLA_NOMEM, "merge: out of memory");
@@ -299,12 +344,14 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	}
 	saola__sort_items(f, doc, m.out_versions);
 	saola__now(now);
-	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now);
+	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now,
+	                      state, comment);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
 	saola__write_end(db, "merge", rc == SAOLA_OK);
 	saola__row_free(&old);
+	free(comment);
 	json_decref(paths);
 	json_decref(entered);
 	json_decref(merged);
@@ -334,6 +381,10 @@ int saola__record_state(saola *db, const char *record_id, json_t **out)
 		goto out;
 	entered = saola__entered(f, row.doc);
 	flat = entered ? saola__flatten(f, entered) : NULL;
+	if (flat && saola__flat_add_review(flat, row.state, row.comment) != 0) {
+		json_decref(flat);
+		flat = NULL;
+	}
 	*out = flat ? json_pack("{s:s, s:s, s:O, s:O, s:b}", "form", row.form_id,
 	                        "form_version", saola__form_version(f), "values", flat,
 	                        "versions", row.versions, "deleted", row.deleted)

@@ -16,6 +16,8 @@ typedef struct saola__loser {
 	json_t *winner;         /* the value kept; JSON null: a removal */
 	json_t *winner_version;
 	int stored_lost;        /* 1: the stored value lost to the incoming one */
+	json_t *base;           /* the version the incoming change was made over
+	                         * at this path (NULL: none given) */
 } saola__loser;
 
 /* Called for each concurrent value that lost; non-zero stops the merge and
@@ -46,7 +48,9 @@ int saola__apply_remote(struct saola *db, const saola__remote *r,
                         saola__loser_fn fn, void *ctx, int *changed);
 
 /* A record's stored state as a remote would send it: a new object
- * {"form","form_version","values":{flat},"versions":{...},"deleted":bool}.
+ * {"form","form_version","values":{flat},"versions":{...},"deleted":bool},
+ * the flat values with the review paths ("_state", "_comment") beside the
+ * answers.
  * SAOLA_NOTFOUND when there is no such record. */
 int saola__record_state(struct saola *db, const char *record_id, json_t **out);
 

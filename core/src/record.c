@@ -13,6 +13,8 @@
 void saola__row_free(saola__row *r)
 {
 	free(r->form_id);
+	free(r->state);
+	free(r->comment);
 	json_decref(r->doc);
 	json_decref(r->versions);
 	memset(r, 0, sizeof *r);
@@ -26,7 +28,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 int saola__row_read(saola *db, const char *id, saola__row *r)
 {
 	sqlite3_stmt *st = saola__stmt(db, SAOLA__ST_REC_GET);
-	int step;
+	int step, has_comment;
 
 	memset(r, 0, sizeof *r);
 	if (!st)
@@ -42,8 +44,13 @@ int saola__row_read(saola *db, const char *id, saola__row *r)
 	r->form_id = strdup(col_text(st, 0));
 	r->doc = json_loads(col_text(st, 2), 0, NULL);
 	r->versions = json_loads(col_text(st, 3), 0, NULL);
+	r->state = strdup(col_text(st, 10) ? col_text(st, 10) : "draft");
+	has_comment = col_text(st, 11) != NULL;
+	if (has_comment)
+		r->comment = strdup(col_text(st, 11));
 	sqlite3_reset(st);
-	if (!r->form_id || !r->doc || !r->versions) {
+	if (!r->form_id || !r->doc || !r->versions || !r->state ||
+	    (has_comment && !r->comment)) {
 		saola__row_free(r);
 		return saola__error(db, SAOLA_CORRUPT, "record %s: stored data is unreadable", id);
 	}
@@ -210,8 +217,7 @@ static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
 	return sqlite3_bind_text(st, i, s, -1, free) == SQLITE_OK ? 0 : -1;
 }
 
-/* Queues one change. */
-static int outbox_add(saola *db, const char *id, const saola__form *f,
+int saola__outbox_add(saola *db, const char *id, const saola__form *f,
                       const char *op, json_t *changes, json_t *version,
                       json_t *base, const char *now)
 {
@@ -235,7 +241,7 @@ static int outbox_add(saola *db, const char *id, const saola__form *f,
 int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
                      const json_t *versions, int deleted, int64_t seq,
-                     const char *now)
+                     const char *now, const char *state, const char *comment)
 {
 	sqlite3_stmt *st = saola__stmt(db, insert ? SAOLA__ST_REC_INSERT
 	                                          : SAOLA__ST_REC_UPDATE);
@@ -255,6 +261,9 @@ int saola__row_write(saola *db, int insert, const char *id,
 	if (insert)
 		sqlite3_bind_text(st, 12, db->origin, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 13, seq);
+	sqlite3_bind_text(st, 14, state ? state : "draft", -1, SQLITE_TRANSIENT);
+	if (comment)
+		sqlite3_bind_text(st, 15, comment, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return saola__sql_error(db, "store record");
 	return SAOLA_OK;
@@ -295,6 +304,12 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 		return rc;
 	if (old.found && old.deleted) {
 		rc = saola__error(db, SAOLA_DELETED, "put: record %s is deleted", id);
+		goto out;
+	}
+	if (old.found && !db->server && strcmp(old.state, "approved") == 0) {
+		rc = saola__error(db, SAOLA_AUTH, "put: record %s is approved: approved records"
+		                  " are read-only on devices (a commune officer can return it for"
+		                  " re-survey)", id);
 		goto out;
 	}
 	if (old.found && strcmp(old.form_id, saola__form_id(f)) != 0) {
@@ -367,11 +382,12 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	}
 	saola__sort_items(f, doc, versions);
 	saola__now(now);
-	rc = saola__row_write(db, !old.found, id, f, doc, versions, 0, counter, now);
+	rc = saola__row_write(db, !old.found, id, f, doc, versions, 0, counter, now,
+	                      old.state, old.comment);
 	/* A new record's change is the record itself: the outbox reads it back
 	 * (saola_outbox_read), which spares a second copy of every household. */
 	if (rc == SAOLA_OK)
-		rc = outbox_add(db, id, f, "put", old.found ? diff : NULL, version, base, now);
+		rc = saola__outbox_add(db, id, f, "put", old.found ? diff : NULL, version, base, now);
 	if (rc == SAOLA_OK)
 		*changed = 1;
 out:
@@ -443,6 +459,11 @@ static int delete_in_txn(saola *db, const char *id)
 		rc = saola__error(db, SAOLA_DELETED, "delete: record %s is already deleted", id);
 		goto out;
 	}
+	if (!db->server && strcmp(old.state, "approved") == 0) {
+		rc = saola__error(db, SAOLA_AUTH, "delete: record %s is approved: approved records"
+		                  " are read-only on devices", id);
+		goto out;
+	}
 	if ((rc = saola__form_lookup(db, old.form_id, &f)) != SAOLA_OK)
 		goto out;
 	if ((rc = saola__tick(db, &counter)) != SAOLA_OK)
@@ -456,9 +477,10 @@ static int delete_in_txn(saola *db, const char *id)
 	}
 	json_object_set(versions, "_deleted", version);
 	saola__now(now);
-	rc = saola__row_write(db, 0, id, f, old.doc, versions, 1, counter, now);
+	rc = saola__row_write(db, 0, id, f, old.doc, versions, 1, counter, now, old.state,
+	                      old.comment);
 	if (rc == SAOLA_OK)
-		rc = outbox_add(db, id, f, "delete", NULL, version, base, now);
+		rc = saola__outbox_add(db, id, f, "delete", NULL, version, base, now);
 out:
 	saola__row_free(&old);
 	json_decref(versions);
@@ -594,6 +616,30 @@ static int count_of(saola *db, const char *sql, json_int_t *n)
 	return rc;
 }
 
+/* {"states": {state: live records in it}} into res. */
+static int state_counts(saola *db, json_t *res)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *states = json_object();
+	int rc = SAOLA_OK, step;
+
+	if (!states || json_object_set_new(res, "states", states) != 0)
+		return saola__error(db, SAOLA_NOMEM, "status: out of memory");
+	if (sqlite3_prepare_v2(db->sql, "SELECT state, count(*) FROM records WHERE deleted = 0"
+	                       " GROUP BY state ORDER BY state", -1, &st, NULL))
+		return saola__sql_error(db, "status");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_object_set_new(states, col_text(st, 0) ? col_text(st, 0) : "draft",
+		                        json_integer(sqlite3_column_int64(st, 1))) != 0) {
+			rc = saola__error(db, SAOLA_NOMEM, "status: out of memory");
+			break;
+		}
+	if (rc == SAOLA_OK && step != SQLITE_DONE)
+		rc = saola__sql_error(db, "status");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int saola_status(saola *db, json_t **out)
 {
 	static const struct { const char *key, *sql; } counts[] = {
@@ -629,6 +675,8 @@ int saola_status(saola *db, json_t **out)
 				                    json_string(col_text(st, 1) ? col_text(st, 1) : ""));
 		sqlite3_finalize(st);
 	}
+	if (rc == SAOLA_OK)
+		rc = state_counts(db, res);
 	json_object_set_new(res, "origin", json_string(db->origin));
 	json_object_set_new(res, "schema_version", json_integer(db->schema_version));
 	json_object_set_new(res, "clock", json_integer(db->clock));

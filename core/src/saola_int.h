@@ -33,6 +33,7 @@ typedef struct saola__form_cache {
 struct saola {
 	sqlite3 *sql;
 	int readonly;
+	int server;          /* opened with SAOLA_OPEN_SERVER (an officer's) */
 	int in_txn;          /* an explicit saola_begin() is open */
 	int rc;              /* code of the last failure */
 	char errmsg[SAOLA__ERRMSG_MAX];
@@ -99,6 +100,8 @@ typedef struct saola__row {
 	char *form_id;
 	json_t *doc;       /* answers and computed fields */
 	json_t *versions;  /* {path: [counter, origin]}, "_" the default */
+	char *state;       /* review state: draft, submitted, returned, approved */
+	char *comment;     /* the review comment, or NULL */
 } saola__row;
 
 /* Reads record id; r->found is 0 when there is none. Free with
@@ -107,11 +110,35 @@ int saola__row_read(saola *db, const char *id, saola__row *r);
 void saola__row_free(saola__row *r);
 /* Inserts or updates a record row. seq is the record's place in the
  * database's change sequence: the Lamport counter ticked for this write
- * (every stored change, local or merged, ticks; pulls page on it). */
+ * (every stored change, local or merged, ticks; pulls page on it). state
+ * (NULL: "draft") and comment (may be NULL) are the review columns. */
 int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
                      const json_t *versions, int deleted, int64_t seq,
-                     const char *now);
+                     const char *now, const char *state, const char *comment);
+
+/* Queues one change: op "put" or "delete", changes {path: value} (NULL
+ * for a new record, read back from it), its version and the base. */
+int saola__outbox_add(saola *db, const char *id, const saola__form *f,
+                      const char *op, json_t *changes, json_t *version,
+                      json_t *base, const char *now);
+
+/* Review states (review.c). The review paths of a record: its state and
+ * the officer's comment, versioned like answers but kept in their own
+ * columns, never seen by the form engine. */
+#define SAOLA__P_STATE   "_state"
+#define SAOLA__P_COMMENT "_comment"
+/* 1 when s is a review state: draft, submitted, returned, approved. */
+int saola__state_valid(const char *s);
+/* Adds a stored row's review paths to its flattened answers: "_state"
+ * unless the state is draft, "_comment" when there is one. 0, or -1 when
+ * out of memory. */
+int saola__flat_add_review(json_t *flat, const char *state, const char *comment);
+/* Writes the review paths of record id, queued like any change: state
+ * (NULL: unchanged) and comment (NULL: unchanged, "": cleared). No rules
+ * checked (saola_set_state checks them). Inside a write transaction. */
+int saola__review_write(saola *db, const char *id, const char *state,
+                        const char *comment);
 
 /* As saola_outbox_read, but a new record's entry comes without "changes"
  * (the record itself is the change: see saola__wire_from_outbox_db). */

@@ -17,9 +17,11 @@
 #include "auth.h"
 #include "body.h"
 #include "dashboard.h"
+#include "officer_http.h"
 #include "pool.h"
 #include "sync_handler.h"
 #include "tls.h"
+#include "upstream.h"
 
 #define STOP_GRACE_SECONDS 30
 #define DRAIN_FACTOR 4   /* a body past the limit is read and dropped up to
@@ -37,10 +39,11 @@ struct saola_server {
 	int port;
 	saola__web web;               /* reports and the dashboard (dashboard.h) */
 	saola__tls tls;               /* HTTPS, when a certificate is given (tls.h) */
+	saola__upstream_loop *upstream; /* a district's syncs up (upstream.h) */
 	char errmsg[SAOLA__ERR_MAX];
 };
 
-enum route { R_NONE, R_HEALTHZ, R_FORMS, R_SYNC, R_WEB };
+enum route { R_NONE, R_HEALTHZ, R_FORMS, R_SYNC, R_WEB, R_OFFICER };
 
 /* One request's state, from its first call to its completion. */
 typedef struct request {
@@ -205,6 +208,18 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 		}
 		return MHD_YES;
 	}
+	if (saola__officer_route(url)) {
+		/* An officer's action: a small JSON body, read like a sync's. */
+		rq->route = R_OFFICER;
+		if (!post) {
+			rq->failed = 1;
+			rq->allow = "POST";
+			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use POST", url);
+		} else if (authenticate(srv, c, &rq->user, &rq->err) != 0) {
+			rq->failed = 1;
+		}
+		return MHD_YES;
+	}
 	if (strcmp(url, "/v1/sync") != 0) {
 		rq->failed = 1;
 		saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
@@ -241,7 +256,7 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
  * connection when the sender goes on far past it). */
 static enum MHD_Result take(saola_server *srv, request *rq, const char *data, size_t n)
 {
-	if (rq->route != R_SYNC || rq->failed || rq->too_large) {
+	if ((rq->route != R_SYNC && rq->route != R_OFFICER) || rq->failed || rq->too_large) {
 		rq->drained += n;
 		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
 	}
@@ -341,6 +356,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return finish_sync(srv, c, rq);
 	case R_WEB:
 		return saola__web_serve(&srv->web, c, url);
+	case R_OFFICER:
+		if (rq->too_large)
+			return answer_fail(c, 413, "too_large", NULL, "body: over the limit");
+		return saola__officer_serve(srv->pool, &srv->write_lock, c, url, &rq->user,
+		                            rq->body, rq->len, srv->max_inflated);
 	default:
 		return MHD_NO;
 	}
@@ -479,6 +499,10 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	saola__tls_started(&srv->tls);
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : 0;
+	if (opts->upstream && !(srv->upstream = saola__upstream_loop_start(opts->db_path,
+	        &srv->write_lock, opts->upstream, opts->upstream_token, opts->sync_interval,
+	        srv->errmsg, sizeof srv->errmsg)))
+		return SAOLA_ERROR;
 	return SAOLA_OK;
 }
 
@@ -496,6 +520,7 @@ void saola_server_stop(saola_server *s)
 {
 	if (!s)
 		return;
+	saola__upstream_loop_stop(s->upstream);
 	if (s->daemon) {
 		struct timespec until;
 		MHD_socket fd = MHD_quiesce_daemon(s->daemon);

@@ -7,9 +7,11 @@
 
 #include "saola/server.h"
 #include "bundle.h"
+#include "officer.h"
 #include "report.h"
 #include "server_int.h"
 #include "store.h"
+#include "upstream.h"
 #include "users.h"
 
 #define EXIT_FAIL 1
@@ -18,9 +20,9 @@
 /* The options a command takes: "--name VALUE" or "--name=VALUE", and at
  * most one positional argument. */
 typedef struct opts {
-	const char *names[8];    /* as given: "--db" or "--db=..." */
-	size_t lens[8];          /* of the name alone */
-	const char *values[8];
+	const char *names[12];   /* as given: "--db" or "--db=..." */
+	size_t lens[12];         /* of the name alone */
+	const char *values[12];
 	int n;
 	const char *positional;
 } opts;
@@ -74,7 +76,7 @@ static int parse(int argc, char **argv, const char *const *allowed, int position
 			fprintf(stderr, "%s: option %s needs a value\n", cmd, a);
 			return -1;
 		}
-		if (o->n == 8) {
+		if (o->n == 12) {
 			fprintf(stderr, "%s: too many options\n", cmd);
 			return -1;
 		}
@@ -129,13 +131,17 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 
 #define SERVE_USAGE "saola-server serve --db PATH --listen HOST:PORT [--schemas DIR]" \
 	" [--max-body SIZE] [--max-inflated SIZE] [--threads N]" \
-	" [--tls-cert FILE --tls-key FILE]"
+	" [--tls-cert FILE --tls-key FILE]\n" \
+	"       [--upstream URL --token T] [--sync-interval SECONDS]\n" \
+	"--upstream makes this (district) server a client of the province server at URL,\n" \
+	"syncing every --sync-interval seconds (300); T is a district user's token there.\n" \
+	"Both are saved: --sync-interval alone syncs with the saved upstream."
 
 static int cmd_serve(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
 		"--max-inflated", "--threads", "--upstream", "--token",
-		"--tls-cert", "--tls-key", NULL};
+		"--tls-cert", "--tls-key", "--sync-interval", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;
@@ -150,12 +156,18 @@ static int cmd_serve(int argc, char **argv)
 	if (parse(argc, argv, allowed, 0, "serve", &o) != 0 || !opt(&o, "--db") ||
 	    !opt(&o, "--listen"))
 		return usage_fail(SERVE_USAGE);
-	if (opt(&o, "--upstream")) {
-		fprintf(stderr, "serve: --upstream: syncing up to another server is not"
-		        " implemented yet\n");
-		return EXIT_FAIL;
+	if ((opt(&o, "--upstream") != NULL) != (opt(&o, "--token") != NULL)) {
+		fprintf(stderr, "serve: --upstream and --token go together\n");
+		return EXIT_USAGE;
 	}
 	memset(&so, 0, sizeof so);
+	so.upstream = opt(&o, "--upstream") ? opt(&o, "--upstream")
+	            : opt(&o, "--sync-interval") ? "" : NULL;
+	so.upstream_token = opt(&o, "--token");
+	if (opt(&o, "--sync-interval") && (so.sync_interval = atoi(opt(&o, "--sync-interval"))) <= 0) {
+		fprintf(stderr, "serve: --sync-interval: expected seconds above 0\n");
+		return EXIT_USAGE;
+	}
 	so.db_path = opt(&o, "--db");
 	so.listen = opt(&o, "--listen");
 	so.schemas = opt(&o, "--schemas");
@@ -355,13 +367,6 @@ static int cmd_bundle(int argc, char **argv)
 	return rc == 0 ? 0 : EXIT_FAIL;
 }
 
-static int cmd_later(int argc, char **argv)
-{
-	(void)argc;
-	fprintf(stderr, "%s: not implemented yet\n", argv[0]);
-	return EXIT_FAIL;
-}
-
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -374,7 +379,9 @@ static const struct {
 	{"bundle", cmd_bundle, 1, "import a device's push bundle, export a user's pull bundle"},
 	{"report", saola__cmd_report, 1, "reports by unit and year: table, CSV or JSON"},
 	{"units", saola__cmd_units, 1, "load administrative units into the database"},
-	{"conflicts", cmd_later, 0, "list, show and resolve conflicts (not implemented yet)"},
+	{"conflicts", saola__cmd_conflicts, 1, "list, show and resolve conflicts"},
+	{"review", saola__cmd_review, 1, "return a record for re-survey, or approve it"},
+	{"sync", saola__cmd_sync, 1, "sync a district's server with its upstream server"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -57,6 +57,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX facts_year_district ON facts(year, district);"
 	"CREATE INDEX facts_household ON facts(commune, household_id, year)"
 	"  WHERE household_id IS NOT NULL;",
+
+	/* 3: conflicts keep the base the incoming edit was made over; a
+	 * district's exchange with its upstream server (upstream.c): per record
+	 * the sequence and the versions of the last exchange. */
+	"ALTER TABLE conflicts ADD COLUMN base TEXT;"
+	"CREATE INDEX conflicts_open ON conflicts(resolved_at, id);"
+	"CREATE TABLE upstream_records(record_id TEXT PRIMARY KEY NOT NULL,"
+	"  seq INTEGER NOT NULL, versions TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
@@ -104,8 +112,8 @@ static const char *const stmt_sql[SQ_COUNT] = {
 		" seq = excluded.seq",
 	[SQ_CONFLICT_ADD] =
 		"INSERT INTO conflicts(record_id, path, lost_value, lost_version,"
-		" kept_value, kept_version, stored_lost, device, user_id, batch, at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" kept_value, kept_version, stored_lost, device, user_id, batch, at, base)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[SQ_PULL_ALL] = PULL_SQL(""),
 	[SQ_PULL_PROVINCE] = PULL_SQL("r.province = ?3 AND"),
 	[SQ_PULL_DISTRICT] = PULL_SQL("r.district = ?3 AND"),
@@ -504,7 +512,7 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 		return SAOLA_NOMEM;
 	}
 	s->base.ops = &sq_ops;
-	if ((rc = saola_open(path, SAOLA_OPEN_CREATE, &s->db)) != SAOLA_OK) {
+	if ((rc = saola_open(path, SAOLA_OPEN_CREATE | SAOLA_OPEN_SERVER, &s->db)) != SAOLA_OK) {
 		snprintf(err, errlen, "database: %s", s->db ? saola_errmsg(s->db) : "out of memory");
 		goto fail;
 	}

@@ -50,7 +50,8 @@ static int log_loser(void *arg, const saola__loser *l)
 	sqlite3_bind_text(st, 1, l->record_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->path, -1, SQLITE_STATIC);
 	if (bind_json(st, 3, l->value) || bind_json(st, 4, l->version) ||
-	    bind_json(st, 5, l->winner) || bind_json(st, 6, l->winner_version)) {
+	    bind_json(st, 5, l->winner) || bind_json(st, 6, l->winner_version) ||
+	    bind_json(st, 12, l->base)) {
 		sqlite3_clear_bindings(st);
 		return saola__sq_fail(s, SAOLA_NOMEM, "conflict log: out of memory");
 	}

@@ -33,6 +33,7 @@ typedef struct sync_run {
 	size_t body_len;
 	int more;
 	long conflicts;
+	json_t *conflicted;  /* {record id: true}: records with conflicts */
 } sync_run;
 
 static double now_s(void)
@@ -201,6 +202,13 @@ static int apply_answer(sync_run *s, const saola__answer *a)
 	s->st->records_up += s->batch_n;
 	s->st->records_down += (long)a->count;
 	s->conflicts += (long)json_integer_value(json_object_get(doc, "conflicts"));
+	{
+		json_t *id;
+		size_t i;
+		json_array_foreach(json_object_get(doc, "conflicted"), i, id)
+			if (json_is_string(id))
+				json_object_set(s->conflicted, json_string_value(id), json_true());
+	}
 	s->more = json_is_true(json_object_get(doc, "more"));
 	forget_body(s);
 	s->batch[0] = '\0';
@@ -210,16 +218,19 @@ static int apply_answer(sync_run *s, const saola__answer *a)
 
 static int finish(sync_run *s)
 {
-	char now[21], n[32];
+	char now[21], n[32], records[32];
 	int rc;
 
 	saola__now(now);
 	snprintf(n, sizeof n, "%ld", s->conflicts);
+	snprintf(records, sizeof records, "%zu", json_object_size(s->conflicted));
 	if ((rc = saola_begin(s->db)) != SAOLA_OK)
 		return rc;
 	rc = saola_state_set(s->db, SAOLA__K_LAST_SYNC, now);
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_CONFLICTS, n);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(s->db, SAOLA__K_CONFLICTED, records);
 	if (rc == SAOLA_OK)
 		return saola_commit(s->db);
 	saola_rollback(s->db);
@@ -343,8 +354,12 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	s.fixed = opts->batch > 0;
 	s.n = s.fixed ? opts->batch : BATCH_START;
 	s.progress = opts->progress && isatty(STDERR_FILENO);
-	if ((rc = saola__http_open(&s.h, db, opts, stats)) != SAOLA_OK)
+	if (!(s.conflicted = json_object()))
+		return saola__error(db, SAOLA_NOMEM, "sync: out of memory");
+	if ((rc = saola__http_open(&s.h, db, opts, stats)) != SAOLA_OK) {
+		json_decref(s.conflicted);
 		return rc;
+	}
 	rc = run_loop(&s);
 	if (rc == SAOLA_OK)
 		rc = finish(&s);
@@ -353,6 +368,7 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	stats->seconds = now_s() - t0;
 	forget_body(&s);
 	saola__http_close(&s.h);
+	json_decref(s.conflicted);
 	return rc == SAOLA_OK ? saola__ok(db) : rc;
 }
 

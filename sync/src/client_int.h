@@ -21,6 +21,7 @@
 #define SAOLA__K_BUNDLE      "bundle_batch" /* "<uuid> <first> <last> <count>" */
 #define SAOLA__K_LAST_SYNC   "last_sync"
 #define SAOLA__K_CONFLICTS   "last_conflicts"
+#define SAOLA__K_CONFLICTED  "last_conflicted" /* records with conflicts */
 
 /* Most a response body may take, compressed or not (a bomb costs at most
  * this much memory). */

@@ -92,7 +92,7 @@ json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *d
 {
 	const char *id = json_string_value(json_object_get(entry, "record"));
 	json_t *version = json_object_get(entry, "version");
-	json_t *out = NULL, *d = NULL, *full = NULL;
+	json_t *out = NULL, *d = NULL;
 	saola__row row;
 	saola__form *f;
 
@@ -105,40 +105,24 @@ json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *d
 		saola__error(db, SAOLA_CORRUPT, "outbox: record %s is missing", id);
 		goto out;
 	}
-	if (json_object_size(row.versions) == 1 &&
-	    saola__version_cmp(json_object_get(row.versions, "_"), version) == 0 &&
-	    saola__form_lookup(db, row.form_id, &f) == SAOLA_OK) {
-		/* Not edited since it was made: the record is the change. */
+	if (saola__form_lookup(db, row.form_id, &f) == SAOLA_OK) {
+		/* The record is the change. Answers edited since it was made go
+		 * with it at the creating version (their own queued changes follow
+		 * and supersede them): the creation alone, without them, would be
+		 * refused by the receiver when one of them is required. Counters
+		 * above the creating one travel only in those later changes, so
+		 * that the server's "acked" still covers the queue in order. */
 		d = saola__entered(f, row.doc);
 		out = d ? json_pack("{s:O, s:O, s:O, s:O, s:{s:o}}", "r", json_object_get(entry, "record"),
 		                    "f", json_object_get(entry, "form"),
 		                    "fv", json_object_get(entry, "form_version"), "d", d,
 		                    "vs", "_", wire_version(version, device))
 		        : NULL;
-	} else {
-		/* Edited since: the paths still at the creating version. */
-		if ((full = json_deep_copy(entry))) {
-			json_t *state = NULL, *changes = json_object();
-			const char *path;
-			json_t *v;
-			if (changes && saola__record_state(db, id, &state) == SAOLA_OK) {
-				json_t *vals = json_object_get(state, "values");
-				json_t *vers = json_object_get(state, "versions");
-				json_object_foreach(vals, path, v)
-					if (saola__version_cmp(saola__version_of(vers, path), version) == 0)
-						json_object_set(changes, path, v);
-				json_object_set(full, "changes", changes);
-				out = saola__wire_from_outbox(full, device);
-			}
-			json_decref(state);
-			json_decref(changes);
-		}
 	}
 	if (!out && saola_errcode(db) == SAOLA_OK)
 		saola__error(db, SAOLA_NOMEM, "sync: out of memory encoding %s", id);
 out:
 	json_decref(d);
-	json_decref(full);
 	saola__row_free(&row);
 	return out;
 }

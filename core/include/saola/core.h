@@ -70,7 +70,11 @@ typedef struct saola saola;
 
 enum {
 	SAOLA_OPEN_READONLY = 0x1, /* never write; fails if the file is missing */
-	SAOLA_OPEN_CREATE   = 0x2  /* create the file if it does not exist */
+	SAOLA_OPEN_CREATE   = 0x2, /* create the file if it does not exist */
+	SAOLA_OPEN_SERVER   = 0x4  /* a server's database, where officers work:
+	                            * records may be returned and approved, and
+	                            * approved records edited (see
+	                            * saola_set_state) */
 };
 
 /* Opens (and, with SAOLA_OPEN_CREATE, creates) a device database at path,
@@ -135,13 +139,14 @@ SAOLA_API int saola_form_get(saola *db, const char *form_id, json_t **out);
  * data change and the rest stay as they were (a field set to null is
  * cleared); a record_id that does not exist yet is created with that id.
  * Answers are checked against the form; computed fields are recomputed.
- * The change is queued in the outbox in the same transaction.
+ * The change is queued in the outbox in the same transaction. An approved
+ * record is read-only except on a server's database (SAOLA_AUTH).
  * out_id (may be NULL) must hold 37 bytes. */
 SAOLA_API int saola_put(saola *db, const char *form_id, const char *record_id,
               json_t *data, char out_id[37]);
 
 /* Reads a record: a new object
- *   {"id","form","form_version","state","deleted","data":{...},
+ *   {"id","form","form_version","state","comment","deleted","data":{...},
  *    "meta":{"created_at","created_by","updated_at","updated_by",
  *            "origin","version"}}
  * where data holds the answers and the computed fields. A deleted record is
@@ -152,7 +157,7 @@ SAOLA_API int saola_get(saola *db, const char *record_id, json_t **out);
 
 /* Deletes a record: a tombstone with a version, queued like any change.
  * SAOLA_NOTFOUND if there is no such record, SAOLA_DELETED if it is one
- * already. */
+ * already, SAOLA_AUTH for an approved record on a device. */
 SAOLA_API int saola_delete(saola *db, const char *record_id);
 
 typedef struct saola_list_opts {
@@ -170,8 +175,28 @@ SAOLA_API int saola_list(saola *db, const saola_list_opts *opts, saola_list_cb c
                void *ctx);
 
 /* Counts of what the store holds: a new object {"records","deleted",
- * "outbox","forms","origin","schema_version", ...sync state}. */
+ * "outbox","forms","origin","schema_version","states":{state: count of
+ * live records}, ...sync state}. */
 SAOLA_API int saola_status(saola *db, json_t **out);
+
+/* ------------------------------------------------------------------ */
+/* Review states (docs/conflicts.md, "Review states")                  */
+
+/* Moves record_id to the review state state, queued like any change (the
+ * state and the comment are versioned paths of the record, "_state" and
+ * "_comment", merged by the same rule as answers):
+ *   "submitted": from draft or returned (a surveyor, on the device);
+ *   "returned":  from submitted, comment required (re-survey);
+ *   "approved":  from submitted.
+ * Returning and approving are an officer's: they need a database opened
+ * with SAOLA_OPEN_SERVER (SAOLA_AUTH otherwise). comment (may be NULL:
+ * unchanged; "": cleared) is stored with the state. Errors: SAOLA_NOTFOUND,
+ * SAOLA_DELETED, SAOLA_INVALID (an unknown state, a move the process does
+ * not allow, a return without a comment), SAOLA_AUTH. On a device, an
+ * approved record is read-only: saola_put and saola_delete refuse it with
+ * SAOLA_AUTH. */
+SAOLA_API int saola_set_state(saola *db, const char *record_id, const char *state,
+                              const char *comment);
 
 /* ------------------------------------------------------------------ */
 /* The outbox (the change queue)                                       */

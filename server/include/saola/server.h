@@ -29,6 +29,12 @@ typedef struct saola_server_opts {
 	const char *tls_cert;    /* PEM certificate (chain) file: serve HTTPS;
 	                          * with tls_key; NULL: plain HTTP */
 	const char *tls_key;     /* PEM private key file of tls_cert */
+	const char *upstream;    /* a district's upstream (province) server, synced
+	                          * with on an interval as its client: a URL, or
+	                          * "" for the one saved in the database; NULL:
+	                          * none */
+	const char *upstream_token; /* the district's token there (with a URL) */
+	int sync_interval;       /* seconds between syncs with upstream (0: 300) */
 } saola_server_opts;
 
 /* Opens (creating if needed) the database and starts serving HTTP in
@@ -44,7 +50,8 @@ int saola_server_port(const saola_server *s);
 /* What the last failure was, owned by the handle; "ok" when none. */
 const char *saola_server_errmsg(const saola_server *s);
 
-/* Stops accepting connections, lets requests in progress finish (up to 30
+/* Stops syncing with upstream (after the sync in progress), stops
+ * accepting connections, lets requests in progress finish (up to 30
  * seconds), stops the threads and frees the handle. NULL is a no-op. */
 void saola_server_stop(saola_server *s);
 

@@ -54,7 +54,9 @@ int saola_enrol(saola *db, const char *server, const char *token,
  * backoff and jitter (from 1 s, or $SAOLA_SYNC_BACKOFF_MS milliseconds,
  * up to 60 times that); received records merged a page at a time, with the
  * cursor and the acknowledgement of the batch, in one transaction. Saves
- * "last_sync" and "last_conflicts" in the sync state. opts and stats may
+ * "last_sync", "last_conflicts" (values of this device's changes or of
+ * others' that lost on the server) and "last_conflicted" (the records they
+ * were in) in the sync state. opts and stats may
  * be NULL; stats gets the figures even on failure. Returns SAOLA_OK;
  * SAOLA_AUTH (401, 403), SAOLA_LIMIT (413), SAOLA_PROTOCOL (400, a bad
  * answer): stopped at once with the server's message; SAOLA_NETWORK: gave

@@ -1,0 +1,359 @@
+/* officer.c: the conflict log for officers (list, show with the field's
+ * label and the household, resolve as an ordinary edit with the server's
+ * origin) and the review of records (return, approve). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "officer.h"
+#include "store_sqlite.h"
+#include "units.h"
+#include "merge.h"
+#include "versions.h"
+
+#define CONFLICT_COLUMNS                                                         \
+	"SELECT c.id, c.record_id, c.path, c.lost_value, c.lost_version, c.kept_value," \
+	" c.kept_version, c.stored_lost, c.device, us.name, c.batch, c.at,"            \
+	" c.resolved_at, c.resolved_by, c.resolution, c.base, r.form_id, r.province,"  \
+	" r.district, r.commune, json_extract(r.data, '$.village'),"                   \
+	" json_extract(r.data, '$.head_name')"                                         \
+	" FROM conflicts c LEFT JOIN records r ON r.id = c.record_id"                  \
+	" LEFT JOIN users us ON us.id = c.user_id"
+
+enum { C_ID, C_RECORD, C_PATH, C_LOST, C_LOST_V, C_KEPT, C_KEPT_V, C_STORED_LOST,
+       C_DEVICE, C_USER, C_BATCH, C_AT, C_RES_AT, C_RES_BY, C_RESOLUTION, C_BASE,
+       C_FORM, C_PROVINCE, C_DISTRICT, C_COMMUNE, C_VILLAGE, C_HEAD };
+
+static saola *core(saola__store *s)
+{
+	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+}
+
+static const char *text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* A JSON value stored as text; JSON null for NULL. */
+static json_t *stored_json(sqlite3_stmt *st, int i)
+{
+	json_t *v;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	v = json_loads(text(st, i), JSON_DECODE_ANY, NULL);
+	return v ? v : json_string(text(st, i));
+}
+
+int saola__officer_role(const char *role)
+{
+	return role && (strcmp(role, "commune") == 0 || strcmp(role, "district") == 0 ||
+	                strcmp(role, "province") == 0 || strcmp(role, "admin") == 0);
+}
+
+/* A label in lang from a label value: a string, or {"vi": .., "en": ..}. */
+static const char *label_in(json_t *label, const char *lang, const char *fallback)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_is_string(label))
+		return json_string_value(label);
+	if (!json_is_object(label))
+		return fallback;
+	if (lang && json_is_string(json_object_get(label, lang)))
+		return json_string_value(json_object_get(label, lang));
+	json_object_foreach(label, k, v)
+		if (json_is_string(v))
+			return json_string_value(v);
+	return fallback;
+}
+
+/* The definition of field name among fields (and inside groups), or NULL. */
+static json_t *find_field(json_t *fields, const char *name, size_t len)
+{
+	json_t *f, *found;
+	size_t i;
+
+	json_array_foreach(fields, i, f) {
+		const char *n = json_string_value(json_object_get(f, "name"));
+		const char *type = json_string_value(json_object_get(f, "type"));
+		if (n && strlen(n) == len && strncmp(n, name, len) == 0)
+			return f;
+		if (type && strcmp(type, "group") == 0 &&
+		    (found = find_field(json_object_get(f, "fields"), name, len)))
+			return found;
+	}
+	return NULL;
+}
+
+/* The name a member is known by: its "name" answer in values, else its id. */
+static void member_name(json_t *values, const char *path, size_t itemlen, char *buf,
+                        size_t len)
+{
+	char key[600];
+	const char *name;
+
+	snprintf(key, sizeof key, "%.*s.name", (int)itemlen, path);
+	name = json_string_value(json_object_get(values, key));
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s", strchr(path, '.') + 1);
+	if (!name && strchr(buf, '.'))
+		*strchr(buf, '.') = '\0';
+}
+
+/* The label of a record path for officers: "Year of birth" for a field,
+ * "Household members › Đinh Văn Hùng › Year of birth" for a member's. */
+static void path_label(saola *db, const char *form_id, const char *path, json_t *values,
+                       const char *lang, char *buf, size_t len)
+{
+	json_t *def = NULL, *field, *inner;
+	const char *dot = strchr(path, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+	char who[160];
+
+	if (strcmp(path, "_state") == 0 || strcmp(path, "_comment") == 0 ||
+	    strcmp(path, "_deleted") == 0) {
+		snprintf(buf, len, "%s", strcmp(path, "_state") == 0 ? "review state"
+		         : strcmp(path, "_comment") == 0 ? "review comment" : "record deleted");
+		return;
+	}
+	snprintf(buf, len, "%s", path);
+	if (!form_id || saola_form_get(db, form_id, &def) != SAOLA_OK)
+		return;
+	if (!lang || !*lang)
+		lang = json_string_value(json_object_get(def, "default_language"));
+	field = find_field(json_object_get(def, "fields"), path,
+	                   dot ? (size_t)(dot - path) : strlen(path));
+	if (field && !dot) {
+		snprintf(buf, len, "%s", label_in(json_object_get(field, "label"), lang, path));
+	} else if (field) {
+		const char *rl = label_in(json_object_get(field, "label"), lang, "");
+		member_name(values, path, dot2 ? (size_t)(dot2 - path) : strlen(path), who,
+		            sizeof who);
+		inner = dot2 ? find_field(json_object_get(field, "fields"), dot2 + 1,
+		                          strlen(dot2 + 1)) : NULL;
+		if (dot2)
+			snprintf(buf, len, "%s › %s › %s", rl, who,
+			         inner ? label_in(json_object_get(inner, "label"), lang, dot2 + 1)
+			               : dot2 + 1);
+		else
+			snprintf(buf, len, "%s › %s", rl, who);
+	}
+	json_decref(def);
+}
+
+/* The record's current value and version at path. */
+static json_t *current_at(saola *db, const char *record_id, const char *path, json_t **values)
+{
+	json_t *state = NULL, *vals, *vers, *val, *ver, *out;
+	int deleted;
+
+	*values = NULL;
+	if (saola__record_state(db, record_id, &state) != SAOLA_OK)
+		return json_pack("{s:n, s:n, s:b}", "value", "version", "deleted", 0);
+	vals = json_object_get(state, "values");
+	vers = json_object_get(state, "versions");
+	deleted = json_is_true(json_object_get(state, "deleted"));
+	if (strcmp(path, "_deleted") == 0) {
+		val = json_boolean(deleted);
+		ver = json_object_get(vers, "_deleted");
+	} else {
+		val = json_incref(json_object_get(vals, path));
+		ver = json_object_get(vers, path);
+		if (!ver && val)
+			ver = json_object_get(vers, "_");
+	}
+	out = json_pack("{s:o?, s:O?, s:b}", "value", val ? val : json_null(), "version", ver,
+	                "deleted", deleted);
+	*values = json_incref(vals);
+	json_decref(state);
+	return out;
+}
+
+/* A conflict row as an officer sees it; with the record's current value
+ * when with_current. */
+static json_t *conflict_json(saola *db, sqlite3_stmt *st, const char *lang, int with_current)
+{
+	json_t *values = NULL, *current = NULL, *o;
+	char label[512], commune_name[SAOLA__UNIT_NAME_MAX + 16] = "";
+	const char *commune = text(st, C_COMMUNE), *resolved = text(st, C_RES_AT);
+
+	if (with_current)
+		current = current_at(db, text(st, C_RECORD), text(st, C_PATH), &values);
+	path_label(db, text(st, C_FORM), text(st, C_PATH), values, lang, label, sizeof label);
+	if (commune) {
+		saola__unit u;
+		int found = 0;
+		if (saola__unit_get(db->sql, commune, 0, &u, &found) == 0 && found)
+			snprintf(commune_name, sizeof commune_name, "%s", u.name);
+	}
+	o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
+	              " s:{s:o, s:o}, s:{s:o, s:o}, s:b, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
+	              " s:s?, s:o}",
+	        "id", (json_int_t)sqlite3_column_int64(st, C_ID),
+	        "status", resolved ? "resolved" : "open",
+	        "record_id", text(st, C_RECORD), "form", text(st, C_FORM),
+	        "path", text(st, C_PATH), "label", label,
+	        "head_name", text(st, C_HEAD), "village", text(st, C_VILLAGE),
+	        "commune", commune, "commune_name", *commune_name ? commune_name : NULL,
+	        "district", text(st, C_DISTRICT), "province", text(st, C_PROVINCE),
+	        "lost", "value", stored_json(st, C_LOST), "version", stored_json(st, C_LOST_V),
+	        "kept", "value", stored_json(st, C_KEPT), "version", stored_json(st, C_KEPT_V),
+	        "stored_lost", sqlite3_column_int(st, C_STORED_LOST),
+	        "base", stored_json(st, C_BASE),
+	        "device", text(st, C_DEVICE), "user", text(st, C_USER),
+	        "batch", text(st, C_BATCH), "at", text(st, C_AT),
+	        "resolved_at", resolved, "resolved_by", text(st, C_RES_BY),
+	        "resolution", stored_json(st, C_RESOLUTION));
+	if (o && current)
+		json_object_set(o, "current", current);
+	json_decref(current);
+	json_decref(values);
+	return o;
+}
+
+int saola__conflict_list(saola__store *s, const char *status, const char *area, long limit,
+                         json_t **out, saola__err *e)
+{
+	saola *db = core(s);
+	const char *where, *level = area && *area ? saola__unit_level(area) : NULL;
+	char sql[sizeof CONFLICT_COLUMNS + 160];
+	sqlite3_stmt *st = NULL;
+	json_t *list;
+	int step, rc = 0;
+
+	*out = NULL;
+	if (!status)
+		status = "open";
+	where = strcmp(status, "open") == 0 ? "c.resolved_at IS NULL"
+	      : strcmp(status, "resolved") == 0 ? "c.resolved_at IS NOT NULL"
+	      : strcmp(status, "all") == 0 ? "1" : NULL;
+	if (!where)
+		return saola__fail(e, 400, "bad_request", "status \"%s\": expected open, resolved"
+		                   " or all", status);
+	if (area && *area && !level)
+		return saola__fail(e, 400, "bad_request", "area \"%s\": expected a unit code of 2, 3"
+		                   " or 5 digits", area);
+	if (!db || !(list = json_array()))
+		return saola__fail(e, 500, "internal", "conflicts: out of memory");
+	if (level)
+		snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s AND r.%s = ?1"
+		         " ORDER BY c.id DESC LIMIT ?2", where, level);
+	else
+		snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s ORDER BY c.id DESC LIMIT ?2",
+		         where);
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+		json_decref(list);
+		return saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
+	}
+	if (level)
+		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *c = conflict_json(db, st, NULL, 0);
+		if (!c || json_array_append_new(list, c) != 0) {
+			rc = saola__fail(e, 500, "internal", "conflicts: out of memory");
+			break;
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+/* The units of a record, for the area rule. found 0 when it is missing. */
+static int record_units(saola *db, const char *id, saola__units *u, int *found)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*found = 0;
+	memset(u, 0, sizeof *u);
+	if (sqlite3_prepare_v2(db->sql, "SELECT province, district, commune FROM records"
+	                       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*found = 1;
+		saola__units_set(u, text(st, 0), text(st, 1), text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
+int saola__officer_may_act(saola *db, const saola__user *u, const char *id, const char *what,
+                   saola__err *e)
+{
+	saola__units units;
+	char why[160];
+	int found;
+
+	if (record_units(db, id, &units, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	if (!found)
+		return saola__fail(e, 404, "not_found", "%s: no record %s", what, id);
+	if (!u)
+		return 0;
+	if (!saola__officer_role(u->role))
+		return saola__fail(e, 403, "forbidden", "%s: a %s may not do this (commune officers"
+		                   " and above may)", what, u->role);
+	if (!saola__area_contains(u, &units)) {
+		saola__area_explain(u, &units, why, sizeof why);
+		return saola__fail(e, 403, "forbidden", "%s: record %s: %s", what, id, why);
+	}
+	return 0;
+}
+
+/* Reads conflict id into a prepared statement on its row (*st, to finalize). */
+static int conflict_row(saola *db, int64_t id, sqlite3_stmt **st, saola__err *e)
+{
+	*st = NULL;
+	if (sqlite3_prepare_v2(db->sql, CONFLICT_COLUMNS " WHERE c.id = ?1", -1, st, NULL)
+	    != SQLITE_OK)
+		return saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
+	sqlite3_bind_int64(*st, 1, id);
+	switch (sqlite3_step(*st)) {
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_DONE:
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return saola__fail(e, 404, "not_found", "no conflict %lld", (long long)id);
+	default:
+		saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return -1;
+	}
+}
+
+int saola__conflict_show(saola__store *s, int64_t id, const char *lang,
+                         const saola__user *u, json_t **out, saola__err *e)
+{
+	saola *db = core(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!db)
+		return saola__fail(e, 500, "internal", "conflict: no database");
+	if (s->ops->read_begin(s) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "conflict: %s", s->ops->errmsg(s));
+	if ((rc = conflict_row(db, id, &st, e)) == 0 &&
+	    (rc = saola__officer_may_act(db, u, text(st, C_RECORD), "conflict", e)) == 0 &&
+	    !(*out = conflict_json(db, st, lang, 1)))
+		rc = saola__fail(e, 500, "internal", "conflict: out of memory");
+	sqlite3_finalize(st);
+	s->ops->end(s, 1);
+	return rc;
+}

@@ -1,0 +1,336 @@
+/* officer_act.c: what officers change on the server: a conflict resolved
+ * by writing the chosen value as an ordinary edit of the record (the
+ * server's origin, a version above both sides, pulled by every device of
+ * the area at its next sync), and a record returned or approved. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "officer.h"
+#include "store_sqlite.h"
+#include "merge.h"
+#include "versions.h"
+
+static saola *core(saola__store *s)
+{
+	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+}
+
+/* Opens the officer's write: the server's writers' lock, then a store
+ * write transaction (which reloads the clock other writers moved). */
+static int begin(const saola__officer *o, const char *what, saola__err *e)
+{
+	if (!core(o->store))
+		return saola__fail(e, 500, "internal", "%s: no database", what);
+	if (o->write_lock)
+		pthread_mutex_lock(o->write_lock);
+	if (o->store->ops->write_begin(o->store, 1) != SAOLA_OK) {
+		saola__fail(e, 500, "internal", "%s: %s", what, o->store->ops->errmsg(o->store));
+		if (o->write_lock)
+			pthread_mutex_unlock(o->write_lock);
+		return -1;
+	}
+	saola_set_actor(core(o->store), o->by ? o->by : "server");
+	return 0;
+}
+
+/* Ends it: commits when ok (the server's own queued changes dropped: a
+ * server's changes travel by the change sequence, not by an outbox). */
+static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
+{
+	saola *db = core(o->store);
+	int rc = 0;
+
+	if (ok && saola_outbox_ack(db, INT64_MAX) != SAOLA_OK) {
+		rc = saola__fail(e, 500, "internal", "%s: %s", what, saola_errmsg(db));
+		ok = 0;
+	}
+	if (o->store->ops->end(o->store, ok) != SAOLA_OK && ok)
+		rc = saola__fail(e, 500, "internal", "%s: commit: %s", what,
+		                 o->store->ops->errmsg(o->store));
+	if (o->write_lock)
+		pthread_mutex_unlock(o->write_lock);
+	return rc;
+}
+
+/* A failed core call as an answer. */
+static int core_fail(saola *db, int rc, const char *what, saola__err *e)
+{
+	switch (rc) {
+	case SAOLA_NOTFOUND:
+		return saola__fail(e, 404, "not_found", "%s: %s", what, saola_errmsg(db));
+	case SAOLA_DELETED:
+		return saola__fail(e, 409, "record_deleted", "%s: %s", what, saola_errmsg(db));
+	case SAOLA_INVALID: case SAOLA_NOFORM:
+		return saola__fail(e, 400, "invalid_record", "%s: %s", what, saola_errmsg(db));
+	case SAOLA_AUTH:
+		return saola__fail(e, 403, "forbidden", "%s: %s", what, saola_errmsg(db));
+	default:
+		return saola__fail(e, 500, "internal", "%s: %s", what, saola_errmsg(db));
+	}
+}
+
+typedef struct conflict {
+	char record_id[40];
+	char path[512];
+	json_t *lost, *kept;
+	int resolved;
+} conflict;
+
+static json_t *column_json(sqlite3_stmt *st, int i)
+{
+	json_t *v;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	v = json_loads((const char *)sqlite3_column_text(st, i), JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
+static int read_conflict(saola *db, int64_t id, conflict *c, saola__err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int step, rc = 0;
+
+	memset(c, 0, sizeof *c);
+	if (sqlite3_prepare_v2(db->sql, "SELECT record_id, path, lost_value, kept_value,"
+	                       " resolved_at IS NOT NULL FROM conflicts WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
+	sqlite3_bind_int64(st, 1, id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		snprintf(c->record_id, sizeof c->record_id, "%s", sqlite3_column_text(st, 0));
+		snprintf(c->path, sizeof c->path, "%s", sqlite3_column_text(st, 1));
+		c->lost = column_json(st, 2);
+		c->kept = column_json(st, 3);
+		c->resolved = sqlite3_column_int(st, 4);
+	} else if (step == SQLITE_DONE) {
+		rc = saola__fail(e, 404, "not_found", "no conflict %lld", (long long)id);
+	} else {
+		rc = saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The edit of one path as saola_put data: {"field": value}, or a member's
+ * answer {"members": [{"_id": id, "field": value}]}, or a member's removal. */
+static json_t *put_data(const char *path, const json_t *value, json_t *values,
+                        const char *what, saola__err *e)
+{
+	const char *dot = strchr(path, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+	char rep[256], item[512];
+	json_t *it;
+
+	if (!dot)
+		return json_pack("{s:O}", path, value);
+	snprintf(rep, sizeof rep, "%.*s", (int)(dot - path), path);
+	snprintf(item, sizeof item, "%.*s", (int)(dot2 ? dot2 - path : (long)strlen(path)), path);
+	if (!json_object_get(values, item)) {
+		saola__fail(e, 409, "member_removed", "%s: %s was removed since: a removed member"
+		            " cannot be brought back from the log (add the member again)", what,
+		            item);
+		return NULL;
+	}
+	if (!dot2 && !json_is_null(value)) {
+		saola__fail(e, 400, "bad_request", "%s: %s: a member's own path takes only null"
+		            " (remove the member)", what, path);
+		return NULL;
+	}
+	it = dot2 ? json_pack("{s:s, s:O}", "_id", strchr(item, '.') + 1, dot2 + 1, value)
+	          : json_pack("{s:s, s:b}", "_id", strchr(item, '.') + 1, "_remove", 1);
+	return it ? json_pack("{s:[o]}", rep, it) : NULL;
+}
+
+/* Writes value at path of record id (values: its flat answers now) as an
+ * edit with the server's origin. 0, or -1 with e. */
+static int write_value(saola *db, const char *id, const char *form, const char *path,
+                       const json_t *value, json_t *values, int deleted, const char *what,
+                       saola__err *e)
+{
+	json_t *data;
+	int rc;
+
+	if (strcmp(path, "_deleted") == 0) {
+		if (!json_is_boolean(value))
+			return saola__fail(e, 400, "bad_request", "%s: _deleted: expected true or false",
+			                   what);
+		if (json_is_false(value))
+			return saola__fail(e, 409, "record_deleted", "%s: record %s stays deleted: a"
+			                   " deleted record cannot be restored (its answers are kept"
+			                   " with it; enter the household again)", what, id);
+		rc = saola_delete(db, id);
+		return rc == SAOLA_OK ? 0 : core_fail(db, rc, what, e);
+	}
+	if (deleted)
+		return saola__fail(e, 409, "record_deleted", "%s: record %s is deleted", what, id);
+	if (strcmp(path, "_state") == 0 || strcmp(path, "_comment") == 0) {
+		int is_state = path[1] == 's';
+		if (!json_is_null(value) && !json_is_string(value))
+			return saola__fail(e, 400, "bad_request", "%s: %s: expected text or null", what,
+			                   path);
+		if (is_state && !json_is_null(value) && !saola__state_valid(json_string_value(value)))
+			return saola__fail(e, 400, "bad_request", "%s: _state: expected draft,"
+			                   " submitted, returned or approved", what);
+		rc = is_state ? saola__review_write(db, id, json_is_null(value) ? "draft"
+		                                                : json_string_value(value), NULL)
+		              : saola__review_write(db, id, NULL, json_is_null(value) ? ""
+		                                                : json_string_value(value));
+		return rc == SAOLA_OK ? 0 : core_fail(db, rc, what, e);
+	}
+	if (path[0] == '_')
+		return saola__fail(e, 400, "bad_request", "%s: %s is not a path an officer writes",
+		                   what, path);
+	if (!(data = put_data(path, value, values, what, e)))
+		return e->status ? -1 : saola__fail(e, 500, "internal", "%s: out of memory", what);
+	rc = saola_put(db, form, id, data, NULL);
+	json_decref(data);
+	return rc == SAOLA_OK ? 0 : core_fail(db, rc, what, e);
+}
+
+/* The version of path in the record's state now (null when none). */
+static json_t *version_now(saola *db, const char *id, const char *path)
+{
+	json_t *state = NULL, *vers, *v;
+
+	if (saola__record_state(db, id, &state) != SAOLA_OK)
+		return json_null();
+	vers = json_object_get(state, "versions");
+	v = json_object_get(vers, path);
+	if (!v && json_object_get(json_object_get(state, "values"), path))
+		v = json_object_get(vers, "_");
+	v = v ? json_incref(v) : json_null();
+	json_decref(state);
+	return v;
+}
+
+static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c,
+                          const json_t *chosen, const char *choice, const char *comment,
+                          const char *what, saola__err *e)
+{
+	saola *db = core(o->store);
+	json_t *state = NULL, *values, *now_value, *version = NULL, *res = NULL;
+	const char *form;
+	sqlite3_stmt *st = NULL;
+	char now[21];
+	int deleted, rc;
+
+	if ((rc = saola__officer_may_act(db, o->user, c->record_id, what, e)) != 0)
+		return rc;
+	if (c->resolved)
+		return saola__fail(e, 409, "already_resolved", "%s: resolved already", what);
+	if ((rc = saola__record_state(db, c->record_id, &state)) != SAOLA_OK)
+		return core_fail(db, rc, what, e);
+	values = json_object_get(state, "values");
+	form = json_string_value(json_object_get(state, "form"));
+	deleted = json_is_true(json_object_get(state, "deleted"));
+	now_value = strcmp(c->path, "_deleted") == 0 ? json_boolean(deleted)
+	          : json_incref(json_object_get(values, c->path));
+	if (!now_value)
+		now_value = json_null();
+	/* The chosen value already stands: nothing to write, only to close. */
+	if (!json_equal(now_value, (json_t *)chosen)) {
+		rc = write_value(db, c->record_id, form, c->path, chosen, values, deleted, what, e);
+		if (rc == 0)
+			version = version_now(db, c->record_id, c->path);
+	} else {
+		version = json_null();
+	}
+	json_decref(now_value);
+	json_decref(state);
+	if (rc != 0)
+		return rc;
+	res = json_pack("{s:s, s:O, s:o, s:s?}", "choice", choice, "value", chosen,
+	                "version", version ? version : json_null(), "comment", comment);
+	if (!res)
+		return saola__fail(e, 500, "internal", "%s: out of memory", what);
+	saola__now(now);
+	if (sqlite3_prepare_v2(db->sql, "UPDATE conflicts SET resolved_at = ?1, resolved_by = ?2,"
+	                       " resolution = ?3 WHERE id = ?4 AND resolved_at IS NULL", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		json_decref(res);
+		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	}
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, o->by ? o->by : "server", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY), -1, free);
+	sqlite3_bind_int64(st, 4, id);
+	rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db->sql) == 1 ? 0
+	   : saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	sqlite3_finalize(st);
+	json_decref(res);
+	return rc;
+}
+
+int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *choice,
+                            const json_t *value, const char *comment, json_t **out,
+                            saola__err *e)
+{
+	char what[64];
+	conflict c;
+	const json_t *chosen;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	snprintf(what, sizeof what, "conflict %lld", (long long)id);
+	if (!choice || (strcmp(choice, "keep") && strcmp(choice, "lost") && strcmp(choice, "value")))
+		return saola__fail(e, 400, "bad_request", "%s: choice: expected keep, lost or value",
+		                   what);
+	if (strcmp(choice, "value") == 0 && !value)
+		return saola__fail(e, 400, "bad_request", "%s: choice value needs a value", what);
+	if (begin(o, what, e) != 0)
+		return -1;
+	if ((rc = read_conflict(core(o->store), id, &c, e)) == 0) {
+		chosen = strcmp(choice, "keep") == 0 ? c.kept : strcmp(choice, "lost") == 0 ? c.lost
+		       : value;
+		rc = resolve_in_txn(o, id, &c, chosen, choice, comment, what, e);
+	}
+	json_decref(c.lost);
+	json_decref(c.kept);
+	if (end(o, rc == 0, what, e) != 0)
+		rc = -1;
+	if (rc == 0 && out)
+		return saola__conflict_show(o->store, id, NULL, NULL, out, e);
+	return rc;
+}
+
+int saola__review_record(const saola__officer *o, const char *record_id, const char *action,
+                         const char *comment, json_t **out, saola__err *e)
+{
+	const char *state = !action ? NULL : strcmp(action, "return") == 0 ? "returned"
+	                  : strcmp(action, "approve") == 0 ? "approved" : NULL;
+	char what[96];
+	saola *db = core(o->store);
+	json_t *rec = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	snprintf(what, sizeof what, "review %.40s", record_id ? record_id : "");
+	if (!state)
+		return saola__fail(e, 400, "bad_request", "%s: action: expected return or approve",
+		                   what);
+	if (strcmp(state, "returned") == 0 && (!comment || !*comment))
+		return saola__fail(e, 400, "bad_request", "%s: returning a record needs a comment"
+		                   " (what to survey again, and why)", what);
+	if (begin(o, what, e) != 0)
+		return -1;
+	if ((rc = saola__officer_may_act(db, o->user, record_id, what, e)) == 0 &&
+	    (rc = saola_set_state(db, record_id, state, comment)) != SAOLA_OK)
+		rc = rc == SAOLA_INVALID ? saola__fail(e, 409, "wrong_state", "%s", saola_errmsg(db))
+		                         : core_fail(db, rc, what, e);
+	if (rc == 0 && saola_get(db, record_id, &rec) != SAOLA_OK)
+		rc = core_fail(db, saola_errcode(db), what, e);
+	if (end(o, rc == 0, what, e) != 0)
+		rc = -1;
+	if (rc == 0 && out &&
+	    !(*out = json_pack("{s:s, s:O, s:O?}", "id", record_id, "state",
+	                       json_object_get(rec, "state"), "comment",
+	                       json_object_get(rec, "comment"))))
+		rc = saola__fail(e, 500, "internal", "%s: out of memory", what);
+	json_decref(rec);
+	return rc;
+}

@@ -1,0 +1,364 @@
+/* upstream_http.c: a district's sync with its upstream server over HTTP,
+ * with the device client's transport (sync/src/client_http.c): push the
+ * records changed here, then pull the area's records changed there; and
+ * the thread that does it on an interval while the district serves. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client_int.h"
+#include "store_sqlite.h"
+#include "upstream.h"
+#include "wire.h"
+
+#define PUSH_RECORDS 500     /* records per push request */
+#define PULL_RECORDS 1000    /* records per pull page */
+#define ATTEMPTS 5           /* per request, before giving up until next time */
+
+static saola *core(saola__store *s)
+{
+	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+}
+
+/* A failure on the core handle as e, status from the response (0: none). */
+static int fail_db(saola *db, long status, saola__err *e)
+{
+	return saola__fail(e, status ? (int)status : 0, status ? "upstream" : "network", "%s",
+	                   saola_errmsg(db));
+}
+
+/* The upstream URL and token: the ones given (saved for next time), else
+ * the saved ones. *url and *token are new strings (saola_free). */
+static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
+                    const char *token_in, char **url, char **token, saola__err *e)
+{
+	saola *db = core(s);
+	int rc = SAOLA_OK;
+
+	*url = *token = NULL;
+	if (url_in && *url_in) {
+		if (!token_in || !*token_in)
+			return saola__fail(e, 400, "bad_request", "upstream %s: a token is needed"
+			                   " (--token: a district user's token on that server)", url_in);
+		if (lock)
+			pthread_mutex_lock(lock);
+		if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
+			rc = saola_state_set(db, SAOLA__UP_URL, url_in);
+			if (rc == SAOLA_OK)
+				rc = saola_state_set(db, SAOLA__UP_TOKEN, token_in);
+			if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
+				rc = SAOLA_ERROR;
+		}
+		if (lock)
+			pthread_mutex_unlock(lock);
+		if (rc != SAOLA_OK)
+			return saola__fail(e, 500, "internal", "upstream: saving the upstream: %s",
+			                   s->ops->errmsg(s));
+	}
+	if ((rc = saola_state_get(db, SAOLA__UP_URL, url)) == SAOLA_OK)
+		rc = saola_state_get(db, SAOLA__UP_TOKEN, token);
+	if (rc != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "upstream: %s", saola_errmsg(db));
+	if (!*url || !*token) {
+		saola_free(*url);
+		saola_free(*token);
+		*url = *token = NULL;
+		return saola__fail(e, 400, "bad_request", "no upstream server: give --upstream URL"
+		                   " --token T once (they are saved in the database)");
+	}
+	return 0;
+}
+
+/* POSTs req to /v1/sync, retrying a failure that may mend; *out gets the
+ * answer. 0, or -1 with e. */
+static int post(saola__http *h, json_t *req, json_t **out, saola__err *e)
+{
+	char *text = json_dumps(req, JSON_COMPACT), url[300], err[160];
+	unsigned char *gz = NULL;
+	size_t gzlen = 0;
+	saola__resp r;
+	int attempt, rc;
+
+	*out = NULL;
+	if (!text || saola__gzip(text, strlen(text), &gz, &gzlen) != SAOLA_OK) {
+		free(text);
+		return saola__fail(e, 500, "internal", "upstream: out of memory");
+	}
+	free(text);
+	snprintf(url, sizeof url, "POST %.200s/v1/sync", h->base);
+	for (attempt = 1;; attempt++) {
+		rc = saola__http_once(h, "POST", "/v1/sync", gz, gzlen, 1, &r);
+		if (rc == SAOLA_OK && r.status == 200)
+			break;
+		if ((rc != SAOLA_OK && rc != SAOLA_NETWORK) || !saola__resp_retryable(&r) ||
+		    attempt >= h->max_attempts) {
+			if (rc == SAOLA_OK || rc == SAOLA_NETWORK)
+				saola__resp_error(h->db, "upstream", url, &r);
+			rc = fail_db(h->db, r.status, e);
+			saola__resp_free(&r);
+			free(gz);
+			return rc;
+		}
+		saola__resp_free(&r);
+		saola__backoff(h, attempt, r.retry_after);
+	}
+	free(gz);
+	*out = saola__json_parse((const char *)r.body, r.len, err, sizeof err);
+	saola__resp_free(&r);
+	if (!json_is_object(*out) || !json_is_integer(json_object_get(*out, "cursor"))) {
+		json_decref(*out);
+		*out = NULL;
+		return saola__fail(e, 502, "bad_gateway", "upstream: %s: not a sync answer%s%s", url,
+		                   err[0] ? ": " : "", err);
+	}
+	return 0;
+}
+
+/* Marks done exchanged, in a write transaction of its own. */
+static int mark(saola__store *s, pthread_mutex_t *lock, json_t *done, saola__err *e)
+{
+	int rc;
+
+	if (json_array_size(done) == 0)
+		return 0;
+	if (lock)
+		pthread_mutex_lock(lock);
+	if (s->ops->write_begin(s, 1) != SAOLA_OK) {
+		rc = saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+	} else {
+		rc = saola__upstream_mark(s, done, e);
+		if (s->ops->end(s, rc == 0) != SAOLA_OK && rc == 0)
+			rc = saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+	}
+	if (lock)
+		pthread_mutex_unlock(lock);
+	return rc;
+}
+
+static int push(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t cursor,
+                saola__upstream_stats *st, saola__err *e)
+{
+	json_t *changes = NULL, *done = NULL, *req = NULL, *ans = NULL;
+	int rc = 0;
+
+	for (;;) {
+		if (s->ops->read_begin(s) != SAOLA_OK)
+			return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+		rc = saola__upstream_changes(s, PUSH_RECORDS, &changes, &done, e);
+		s->ops->end(s, 1);
+		if (rc != 0 || json_array_size(done) == 0)
+			break;
+		if (json_array_size(changes) > 0) {
+			if (!(req = saola__upstream_request(s, changes, cursor, 0))) {
+				rc = saola__fail(e, 500, "internal", "upstream: out of memory");
+				break;
+			}
+			if ((rc = post(h, req, &ans, e)) != 0)
+				break;
+			st->pushed += (long)json_array_size(changes);
+			st->conflicts += (long)json_integer_value(json_object_get(ans, "conflicts"));
+		}
+		if ((rc = mark(s, lock, done, e)) != 0)
+			break;
+		json_decref(changes);
+		json_decref(done);
+		json_decref(req);
+		json_decref(ans);
+		changes = done = req = ans = NULL;
+	}
+	json_decref(changes);
+	json_decref(done);
+	json_decref(req);
+	json_decref(ans);
+	return rc;
+}
+
+static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t cursor,
+                saola__upstream_stats *st, saola__err *e)
+{
+	json_t *req, *ans = NULL;
+	int rc = 0, more = 1;
+
+	while (rc == 0 && more) {
+		req = json_pack("{s:i, s:s, s:I, s:i, s:[]}", "protocol", SAOLA__PROTOCOL,
+		                "device", saola_origin(core(s)), "cursor", (json_int_t)cursor,
+		                "pull_limit", PULL_RECORDS, "changes");
+		if (!req)
+			return saola__fail(e, 500, "internal", "upstream: out of memory");
+		rc = post(h, req, &ans, e);
+		json_decref(req);
+		if (rc != 0)
+			break;
+		cursor = json_integer_value(json_object_get(ans, "cursor"));
+		more = json_is_true(json_object_get(ans, "more"));
+		rc = saola__upstream_merge(s, lock, json_object_get(ans, "records"), cursor, e);
+		if (rc == 0)
+			st->pulled += (long)json_array_size(json_object_get(ans, "records"));
+		json_decref(ans);
+		ans = NULL;
+	}
+	return rc;
+}
+
+int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const char *url,
+                         const char *token, saola__upstream_stats *st, saola__err *e)
+{
+	saola *db = core(s);
+	saola__upstream_stats local;
+	saola_sync_stats ss;
+	saola_sync_opts o;
+	saola__http h;
+	char *u = NULL, *t = NULL, *cur = NULL, now[21];
+	int64_t cursor = 0;
+	int rc;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof *st);
+	memset(&ss, 0, sizeof ss);
+	if (!db)
+		return saola__fail(e, 500, "internal", "upstream: no database");
+	if (endpoint(s, write_lock, url, token, &u, &t, e) != 0)
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.server = u;
+	o.token = t;
+	o.max_attempts = ATTEMPTS;
+	if (saola__http_open(&h, db, &o, &ss) != SAOLA_OK) {
+		rc = saola__fail(e, 400, "bad_request", "%s", saola_errmsg(db));
+		goto out;
+	}
+	if (saola_state_get(db, SAOLA__UP_CURSOR, &cur) == SAOLA_OK && cur)
+		cursor = strtoll(cur, NULL, 10);
+	rc = push(s, write_lock, &h, cursor, st, e);
+	if (rc == 0)
+		rc = pull(s, write_lock, &h, cursor, st, e);
+	if (rc == 0) {
+		saola__now(now);
+		if (write_lock)
+			pthread_mutex_lock(write_lock);
+		saola_state_set(db, SAOLA__UP_LAST_SYNC, now); /* a note; not vital */
+		if (write_lock)
+			pthread_mutex_unlock(write_lock);
+	}
+	saola__http_close(&h);
+out:
+	st->requests = ss.requests;
+	saola_free(u);
+	saola_free(t);
+	saola_free(cur);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* On an interval, while serving                                       */
+
+struct saola__upstream_loop {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop;
+	saola__store *store;
+	pthread_mutex_t *write_lock;
+	char *url, *token;
+	int interval;
+};
+
+static void *loop_main(void *arg)
+{
+	saola__upstream_loop *l = arg;
+	struct timespec until;
+	saola__upstream_stats st;
+	saola__err e;
+
+	/* The first sync runs whatever happens next, so that a server stopped
+	 * at once has still synced once. */
+	pthread_mutex_lock(&l->lock);
+	do {
+		pthread_mutex_unlock(&l->lock);
+		if (saola__upstream_sync(l->store, l->write_lock, l->url, l->token, &st, &e) != 0)
+			fprintf(stderr, "saola-server: upstream: %s (trying again in %d s)\n", e.message,
+			        l->interval);
+		else if (st.pushed || st.pulled)
+			fprintf(stderr, "saola-server: upstream: %ld records sent, %ld received, %ld"
+			        " conflicts logged there\n", st.pushed, st.pulled, st.conflicts);
+		/* The URL and token were saved by the first sync. */
+		free(l->url);
+		free(l->token);
+		l->url = l->token = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += l->interval;
+		pthread_mutex_lock(&l->lock);
+		while (!l->stop && pthread_cond_timedwait(&l->cond, &l->lock, &until) != ETIMEDOUT)
+			;
+	} while (!l->stop);
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
+                                                 pthread_mutex_t *write_lock,
+                                                 const char *url, const char *token,
+                                                 int interval, char *err, size_t errlen)
+{
+	saola__upstream_loop *l = calloc(1, sizeof *l);
+	pthread_condattr_t ca;
+	char *saved = NULL;
+
+	if (!l) {
+		snprintf(err, errlen, "upstream: out of memory");
+		return NULL;
+	}
+	l->write_lock = write_lock;
+	l->interval = interval > 0 ? interval : 300;
+	if (url && *url && (!(l->url = strdup(url)) || !(l->token = strdup(token ? token : "")))) {
+		snprintf(err, errlen, "upstream: out of memory");
+		goto fail;
+	}
+	if (saola__store_sqlite_open(db_path, NULL, 0, &l->store, err, errlen) != SAOLA_OK)
+		goto fail;
+	if (!l->url && (saola_state_get(core(l->store), SAOLA__UP_URL, &saved) != SAOLA_OK ||
+	                !saved)) {
+		snprintf(err, errlen, "upstream: no upstream server saved in %s: give --upstream URL"
+		         " --token T", db_path);
+		goto fail;
+	}
+	saola_free(saved);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&l->lock, NULL);
+	if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
+		snprintf(err, errlen, "upstream: cannot start a thread");
+		pthread_cond_destroy(&l->cond);
+		pthread_mutex_destroy(&l->lock);
+		goto fail;
+	}
+	return l;
+fail:
+	saola__store_close(l->store);
+	free(l->url);
+	free(l->token);
+	free(l);
+	return NULL;
+}
+
+void saola__upstream_loop_stop(saola__upstream_loop *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->stop = 1;
+	pthread_cond_signal(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	pthread_join(l->thread, NULL);
+	pthread_cond_destroy(&l->cond);
+	pthread_mutex_destroy(&l->lock);
+	saola__store_close(l->store);
+	free(l->url);
+	free(l->token);
+	free(l);
+}

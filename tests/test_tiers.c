@@ -1,0 +1,165 @@
+/* test_tiers.c: tiers worked through: a district server pushes what its
+ * devices sent to the central (province) server and pulls what changed
+ * there; a concurrent edit between tiers is logged at the central server
+ * and its resolution comes down to the device; a district syncs by bundle
+ * file; saola-server sync uses the upstream saved the first time; a
+ * district server started with an upstream syncs from its thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "testutil.h"
+#include "synctest.h"
+#include "tierworld.h"
+#include "saola_int.h"
+#include "saola/server.h"
+#include "officer.h"
+#include "store_sqlite.h"
+#include "upstream.h"
+
+static long count_rows(saola *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static json_t *answer(saola *db, const char *id, const char *name)
+{
+	json_t *rec = NULL, *v;
+
+	assert_int_equal(saola_get(db, id, &rec), SAOLA_OK);
+	v = json_incref(json_object_get(json_object_get(rec, "data"), name));
+	json_decref(rec);
+	return v;
+}
+
+/* A district pushes what its devices sent and pulls what changed above; a
+ * concurrent edit between the central tier and a device is logged at the
+ * central server and its resolution comes down to the device; a district
+ * syncs by bundle; saola-server sync uses the saved upstream; a district
+ * server started with an upstream syncs from its thread, and stops
+ * cleanly. */
+static void test_tiers(void **state)
+{
+	tw_world w;
+	saola__upstream_stats st;
+	saola__officer o;
+	saola__err e;
+	json_t *ids, *edit, *list = NULL, *v;
+	char rid[64], out[4096], err[4096], cmd[2048];
+	const char *id;
+	int rc;
+
+	(void)state;
+	tw_world_open(&w, 99, "tiers");
+	/* a device's households reach the district, then the central server */
+	tw_op_create(&w, 0);
+	tw_op_create(&w, 0);
+	tw_device_sync(&w, 0);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, w.curl_, w.dtok[0], &st, &e), 0);
+	w.upstream_saved[0] = 1;
+	assert_int_equal(st.pushed, 2);
+	assert_int_equal(count_rows(tw_core(w.cstore), "SELECT count(*) FROM records"), 2);
+	assert_int_equal(count_rows(tw_core(w.dstore[0]), "SELECT count(*) FROM upstream_records"), 2);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.pushed, 0);
+	assert_int_equal(st.pulled, 0);
+	/* the other district sees none of them */
+	assert_int_equal(saola__upstream_sync(w.dstore[1], NULL, w.curl_, w.dtok[1], &st, &e), 0);
+	w.upstream_saved[1] = 1;
+	assert_int_equal(st.pulled, 0);
+	/* the central tier and a device change one answer concurrently */
+	ids = tw_device_ids(w.dev[0], NULL);
+	snprintf(rid, sizeof rid, "%s", json_string_value(json_array_get(ids, 0)));
+	json_decref(ids);
+	edit = json_pack("{s:s}", "head_name", "Bùi Văn Tỉnh");
+	assert_int_equal(tw_tracked(&w, "central", tw_core(w.cstore), w.cstore, rid, tw_do_put, edit), 0);
+	json_decref(edit);
+	edit = json_pack("{s:s}", "head_name", "Bùi Văn Tính");
+	assert_int_equal(tw_tracked(&w, "surveyor0", w.dev[0], NULL, rid, tw_do_put, edit), 0);
+	json_decref(edit);
+	tw_device_sync(&w, 0);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.pushed, 1);
+	assert_int_equal(st.conflicts, 1);
+	assert_int_equal(saola__conflict_list(w.cstore, "open", "372", 0, &list, &e), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "path")),
+	                    "head_name");
+	/* resolved at the central tier: the value that lost comes down */
+	memset(&o, 0, sizeof o);
+	o.store = w.cstore;
+	o.by = "province officer";
+	assert_int_equal(saola__conflict_resolve(&o, json_integer_value(json_object_get(
+	        json_array_get(list, 0), "id")), "lost", NULL, "asked the village head", &v, &e), 0);
+	json_decref(list);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.pulled, 1);
+	tw_device_sync(&w, 0);
+	{
+		json_t *lost = json_object_get(json_object_get(v, "lost"), "value"), *now;
+		now = answer(w.dev[0], rid, "head_name");
+		assert_true(json_equal(now, lost));
+		json_decref(now);
+	}
+	json_decref(v);
+	/* a district syncs by bundle file */
+	tw_op_create(&w, 3);
+	tw_device_sync(&w, 3);
+	tw_district_bundle(&w, 1);
+	assert_int_equal(count_rows(tw_core(w.cstore), "SELECT count(*) FROM records WHERE district"
+	                            " = '373'"), 1);
+	assert_int_equal(saola__upstream_sync(w.dstore[1], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.pushed, 0);
+	/* the command, with the upstream saved the first time */
+	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s'", st_server_bin(), w.ddb[0]);
+	rc = tu_run(cmd, out, sizeof out, err, sizeof err);
+	if (rc != 0)
+		fail_msg("%s: %d: %s", cmd, rc, err);
+	assert_non_null(strstr(out, "synced: 0 records sent, 0 received"));
+	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s' --upstream %s", st_server_bin(), w.ddb[0],
+	         w.curl_);
+	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
+	/* a district server with an upstream syncs from its thread; stopped at
+	 * once, it has synced once, and stops cleanly */
+	tw_op_create(&w, 1);
+	tw_device_sync(&w, 1);
+	ids = tw_device_ids(w.dev[1], NULL);
+	saola_server_stop(w.dist[0]);
+	{
+		saola_server_opts so;
+		memset(&so, 0, sizeof so);
+		so.db_path = w.ddb[0];
+		so.listen = "127.0.0.1:0";
+		so.upstream = "";
+		so.sync_interval = 3600;
+		w.dist[0] = NULL;
+		if (saola_server_start(&so, &w.dist[0]) != SAOLA_OK)
+			fail_msg("start: %s", saola_server_errmsg(w.dist[0]));
+		saola_server_stop(w.dist[0]);
+		w.dist[0] = tw_start_server_again(w.ddb[0]);
+	}
+	id = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
+	snprintf(cmd, sizeof cmd, "SELECT count(*) FROM records WHERE id = '%s'", id);
+	assert_int_equal(count_rows(tw_core(w.cstore), cmd), 1);
+	json_decref(ids);
+	tw_world_close(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tiers),
+	};
+
+	setenv("SAOLA_SYNC_BACKOFF_MS", "5", 1);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
