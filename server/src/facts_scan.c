@@ -44,38 +44,66 @@ static int string(cur *c, span *s)
 	return 0;
 }
 
+/* The bytes that matter when skipping a container: quotes and brackets. */
+static const unsigned char special[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+};
+
+/* Skips an object or array (the members repeat is most of a record's
+ * bytes): strings are passed with memchr, other bytes by a table. */
+static int skip_container(cur *c)
+{
+	const char *p = c->p, *end = c->end;
+	int depth = 0;
+
+	while (p < end) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (!special[ch]) {
+			p++;
+			continue;
+		}
+		if (ch == '"') {
+			const char *q, *b;
+			p++;
+			for (;;) {
+				if (!(q = memchr(p, '"', (size_t)(end - p))))
+					return -1;
+				/* A quote after an odd run of backslashes is escaped. */
+				for (b = q; b > p && b[-1] == '\\'; b--)
+					;
+				p = q + 1;
+				if (((q - b) & 1) == 0)
+					break;
+			}
+			continue;
+		}
+		if (ch == '{' || ch == '[') {
+			depth++;
+		} else if (--depth == 0) {
+			c->p = p + 1;
+			return 0;
+		}
+		p++;
+	}
+	return -1;
+}
+
 /* Skips one value of any kind. */
 static int skip(cur *c)
 {
-	int depth = 0;
 	span s;
 
 	ws(c);
 	if (c->p >= c->end)
 		return -1;
-	if (*c->p != '{' && *c->p != '[' && *c->p != '"') {
-		while (c->p < c->end && *c->p != ',' && *c->p != '}' && *c->p != ']' && *c->p != ' ' &&
-		       *c->p != '\n' && *c->p != '\r' && *c->p != '\t')
-			c->p++;
-		return 0;
-	}
-	do {
-		if (c->p >= c->end)
-			return -1;
-		switch (*c->p) {
-		case '"':
-			if (string(c, &s) != 0)
-				return -1;
-			continue;
-		case '{': case '[':
-			depth++;
-			break;
-		case '}': case ']':
-			depth--;
-			break;
-		}
+	if (*c->p == '{' || *c->p == '[')
+		return skip_container(c);
+	if (*c->p == '"')
+		return string(c, &s);
+	while (c->p < c->end && *c->p != ',' && *c->p != '}' && *c->p != ']' && *c->p != ' ' &&
+	       *c->p != '\n' && *c->p != '\r' && *c->p != '\t')
 		c->p++;
-	} while (depth > 0);
 	return 0;
 }
 

@@ -210,10 +210,11 @@ static json_t *unit_obj(rep_ctx *c, const char *level, const char *code)
 	return obj;
 }
 
-char *rep_row_key(sqlite3_stmt *st, int by)
+/* The row key of a unit: its code, and for a village its name after a
+ * separator; a missing code sorts last. A new string, NULL when out of
+ * memory. */
+static char *row_key(const char *code, const char *village, int by)
 {
-	const char *code = col_text(st, by == SAOLA__BY_VILLAGE ? 2 : by);
-	const char *village = by == SAOLA__BY_VILLAGE ? col_text(st, 3) : NULL;
 	size_t n = (code ? strlen(code) : 1) + (village ? strlen(village) : 1) + 3;
 	char *key = malloc(n);
 
@@ -223,11 +224,11 @@ char *rep_row_key(sqlite3_stmt *st, int by)
 	return key;
 }
 
-json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st)
+json_t *rep_row_for(rep_ctx *c, json_t *map, const char *const *cols)
 {
-	char *key = rep_row_key(st, c->by);
-	json_t *row, *unit;
 	int level = c->by == SAOLA__BY_VILLAGE ? SAOLA__BY_COMMUNE : c->by;
+	char *key = row_key(cols[level], cols[3], c->by);
+	json_t *row, *unit;
 
 	if (!key) {
 		rep_oom(c);
@@ -237,13 +238,13 @@ json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st)
 		free(key);
 		return row;
 	}
-	unit = unit_obj(c, saola__by_names[level], col_text(st, level));
+	unit = unit_obj(c, saola__by_names[level], cols[level]);
 	if (!unit) {
 		free(key);
 		return NULL;
 	}
 	if (c->by == SAOLA__BY_VILLAGE) {
-		const char *village = col_text(st, 3);
+		const char *village = cols[3];
 		char label[512];
 		snprintf(label, sizeof label, "%s / %s", json_string_value(json_object_get(unit, "label")),
 		         village ? village : "(không rõ / unknown)");
@@ -267,6 +268,16 @@ json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st)
 	}
 	free(key);
 	return row;
+}
+
+json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st)
+{
+	const char *cols[4] = {NULL, NULL, NULL, NULL};
+	int i;
+
+	for (i = 0; i < rep_key_count(c->by); i++)
+		cols[i] = col_text(st, i);
+	return rep_row_for(c, map, cols);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -309,7 +320,9 @@ static int latest_year(rep_ctx *c, int *year)
 	int step;
 
 	rep_area_sql(c, 3, area, sizeof area);
-	snprintf(sql, sizeof sql, "SELECT max(year) FROM facts WHERE 1%s", area);
+	/* Backwards along the facts_year index, to the first of the area. */
+	snprintf(sql, sizeof sql, "SELECT year FROM facts WHERE year IS NOT NULL%s"
+	         " ORDER BY year DESC LIMIT 1", area);
 	*year = 0;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return rep_sql_fail(c, "latest year");
@@ -319,7 +332,7 @@ static int latest_year(rep_ctx *c, int *year)
 	if (step == SQLITE_ROW)
 		*year = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return step == SQLITE_ROW ? 0 : rep_sql_fail(c, "latest year");
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : rep_sql_fail(c, "latest year");
 }
 
 /* Checks the area against the scope, picks the level and the year. */

@@ -27,7 +27,7 @@ typedef struct rep_ctx {
 	json_t *base;            /* rows: key -> {households, poor, ...} of year */
 	json_t *notes;           /* array of {"vi", "en"} */
 	json_t *targets;         /* the targets file in force, or NULL */
-	int targets_loaded;      /* looked for it already */
+	int targets_loaded;      /* 1 looked for it already, -1 and failed */
 	char targets_path[1400];
 	saola__err *e;
 } rep_ctx;
@@ -41,13 +41,11 @@ int rep_key_count(int by);
  * parameter ?N for the code; "" when the area is everything. */
 void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len);
 
-/* The row key of the unit columns of a result row (the first k columns):
- * a new string. NULL when out of memory. */
-char *rep_row_key(sqlite3_stmt *st, int by);
-
 /* The row of map for the unit in the first key columns of st, made with
  * its unit object when new. Borrowed; NULL when out of memory (e set). */
 json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st);
+/* The same for a unit given as {province, district, commune, village}. */
+json_t *rep_row_for(rep_ctx *c, json_t *map, const char *const *cols);
 
 /* The rows of map as an array sorted by unit code (village name). */
 json_t *rep_rows_sorted(json_t *map);
@@ -76,6 +74,12 @@ int rep_note(rep_ctx *c, const char *vi, const char *en);
 int rep_sql_fail(rep_ctx *c, const char *what);
 int rep_oom(rep_ctx *c);
 
+/* Runs, over the facts of year (and the extra condition where, " AND
+ * ..."), the aggregates aggs grouped by unit at the report's level, and
+ * sets keys[i] of each unit's row of map to aggregate i. 0 or -1 (e set). */
+int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *const *aggs,
+             const char *where, const char *const *keys, int nkeys);
+
 /* The sections (report_sections.c, report_transitions.c, report_progress.c). */
 int rep_base(rep_ctx *c);
 json_t *rep_summary(rep_ctx *c);
@@ -85,8 +89,9 @@ json_t *rep_coverage(rep_ctx *c);
 json_t *rep_transitions(rep_ctx *c);
 json_t *rep_progress(rep_ctx *c);
 
-/* The coverage target of the targets file (1 when none says). */
-double rep_coverage_target(rep_ctx *c);
+/* The coverage target of the targets file (1 when none says); -1 (e set)
+ * when the targets file fails. */
+int rep_coverage_target(rep_ctx *c, double *target);
 
 /* A fraction rounded to 6 decimal places (NaN-free: 0 when of is 0). */
 double rep_fraction(double num, double of);

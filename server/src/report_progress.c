@@ -105,16 +105,21 @@ static int targets_load(rep_ctx *c)
 	struct dirent *de;
 	DIR *d;
 
+	/* Once per report; a failure stays one (c->e says why). */
 	if (c->targets_loaded)
-		return 0;
-	c->targets_loaded = 1;
+		return c->targets_loaded < 0 ? -1 : 0;
+	c->targets_loaded = -1;
 	if (c->rq->targets) {
 		snprintf(c->targets_path, sizeof c->targets_path, "%s", c->rq->targets);
-		return (c->targets = targets_file(c, c->rq->targets)) ? 0 : -1;
+		if (!(c->targets = targets_file(c, c->rq->targets)))
+			return -1;
+		c->targets_loaded = 1;
+		return 0;
 	}
 	if (province_of(c, province, sizeof province) != 0)
 		return -1;
 	snprintf(dir, sizeof dir, "%s/targets", saola__schemas_dir(c->rq->schemas));
+	c->targets_loaded = 1;
 	if (!(d = opendir(dir)))
 		return 0;
 	while ((de = readdir(d))) {
@@ -127,6 +132,7 @@ static int targets_load(rep_ctx *c)
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		if (!(t = targets_file(c, path))) {
 			closedir(d);
+			c->targets_loaded = -1;
 			return -1;
 		}
 		p = json_string_value(json_object_get(t, "province"));
@@ -144,14 +150,17 @@ static int targets_load(rep_ctx *c)
 	return 0;
 }
 
-double rep_coverage_target(rep_ctx *c)
+int rep_coverage_target(rep_ctx *c, double *target)
 {
 	json_t *v;
 
+	*target = 1;
 	if (targets_load(c) != 0)
-		return 1;
+		return -1;
 	v = json_object_get(c->targets, "coverage_target");
-	return json_is_number(v) ? json_number_value(v) : 1;
+	if (json_is_number(v))
+		*target = json_number_value(v);
+	return 0;
 }
 
 /* The baseline poor count of a unit from the targets file, -1 if none. */
@@ -250,35 +259,18 @@ static json_t *series(rep_ctx *c)
  * b_poor and b_households; their sums into *poor and *n. */
 static int baseline_records(rep_ctx *c, json_t *map, int year, json_int_t *poor, json_int_t *n)
 {
-	char sql[512], area[64];
-	sqlite3_stmt *st = NULL;
-	int k = rep_key_count(c->by), step, rc = 0;
+	static const char *const aggs[] = {"sum(class = 1)", "count(*)"};
+	static const char *const keys[] = {"b_poor", "b_households"};
+	const char *k;
+	json_t *row;
 
-	rep_area_sql(c, 3, area, sizeof area);
-	snprintf(sql, sizeof sql, "SELECT %s, sum(class = 1), count(*) FROM facts WHERE year = ?1%s"
-	         " GROUP BY %s", rep_key_sql(c->by), area, rep_key_sql(c->by));
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return rep_sql_fail(c, "baseline");
-	sqlite3_bind_int(st, 1, year);
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = rep_row(c, map, st);
-		if (!row) {
-			rc = -1;
-			break;
-		}
-		*poor += sqlite3_column_int64(st, k);
-		*n += sqlite3_column_int64(st, k + 1);
-		if (json_object_set_new(row, "b_poor", json_integer(sqlite3_column_int64(st, k))) ||
-		    json_object_set_new(row, "b_households",
-		                        json_integer(sqlite3_column_int64(st, k + 1))))
-			rc = rep_oom(c);
+	if (rep_fill(c, map, "baseline", year, aggs, "", keys, 2) != 0)
+		return -1;
+	json_object_foreach(map, k, row) {
+		*poor += json_integer_value(json_object_get(row, "b_poor"));
+		*n += json_integer_value(json_object_get(row, "b_households"));
 	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = rep_sql_fail(c, "baseline");
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 static int columns(json_t *cols)

@@ -10,31 +10,40 @@
 #include "report_labels.h"
 
 #define SQL_MAX 4096
+#define EXPR_MAX 40
+#define MAX_AGGS 16
 
-/* The year condition: the year index is worth it only for a district or
- * a commune; a province reads most of the table anyway, in table order. */
-static const char *year_sql(const rep_ctx *c)
+int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *const *aggs,
+             const char *where, const char *const *keys, int nkeys)
 {
-	return c->area_col && strcmp(c->area_col, "province") != 0 ? "year = ?1" : "+year = ?1";
-}
-
-/* Runs SELECT <unit keys>, <aggs> over the year's facts (and where) and
- * sets keys[i] of each unit's row of map to the i-th aggregate. */
-static int fill(rep_ctx *c, json_t *map, const char *what, const char *aggs, const char *where,
-                const char *const *keys, int nkeys)
-{
+	const char *village = c->by == SAOLA__BY_VILLAGE ? ", village" : "";
 	char sql[SQL_MAX], area[64];
 	sqlite3_stmt *st = NULL;
+	size_t len;
 	int k = rep_key_count(c->by), step, i, rc = 0;
 
+	/* Grouped by commune (and village) in the order of the facts_year
+	 * index, which holds every column read: no table reads, no sort of
+	 * the whole year; then rolled up to the level asked. A commune's
+	 * district and province are those its records give. */
 	rep_area_sql(c, 3, area, sizeof area);
-	if (snprintf(sql, sizeof sql, "SELECT %s, %s FROM facts WHERE %s%s%s GROUP BY %s",
-	             rep_key_sql(c->by), aggs, year_sql(c), where, area,
-	             rep_key_sql(c->by)) >= (int)sizeof sql)
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT %s", rep_key_sql(c->by));
+	for (i = 0; i < nkeys && len < sizeof sql; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, ", sum(a%d)", i);
+	if (len < sizeof sql)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM (SELECT max(province) AS"
+		                        " province, max(district) AS district, commune%s", village);
+	for (i = 0; i < nkeys && len < sizeof sql; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s AS a%d", aggs[i], i);
+	if (len < sizeof sql)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM facts WHERE year = ?1%s%s"
+		                        " GROUP BY commune%s) GROUP BY %s", where, area, village,
+		                        rep_key_sql(c->by));
+	if (len >= sizeof sql)
 		return saola__fail(c->e, 500, "internal", "report: %s: query too long", what);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return rep_sql_fail(c, what);
-	sqlite3_bind_int(st, 1, c->year);
+	sqlite3_bind_int(st, 1, year);
 	if (c->area_col)
 		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -60,8 +69,10 @@ static const char *const base_keys[] = {
 
 int rep_base(rep_ctx *c)
 {
-	return fill(c, c->base, "households", "count(*), sum(class = 1), sum(class = 2),"
-	            " sum(class = 3), sum(class = 4), sum(class = 5)", "", base_keys, 6);
+	static const char *const aggs[] = {"count(*)", "sum(class = 1)", "sum(class = 2)",
+		"sum(class = 3)", "sum(class = 4)", "sum(class = 5)"};
+
+	return rep_fill(c, c->base, "households", c->year, aggs, "", base_keys, 6);
 }
 
 /* A new map of the base rows: each unit with the base figures named. */
@@ -158,13 +169,12 @@ json_t *rep_summary(rep_ctx *c)
 }
 
 /* Columns and aggregates of a list of bits: a count and a rate (of of)
- * per code, the counts from sum(<field> >> i & 1). */
+ * per code, the counts from sum(<field> >> i & 1) into exprs. */
 static int bit_columns(json_t *cols, const saola__label *list, int n, const char *field,
-                       const char *of, const char *prefix, char *aggs, size_t cap,
-                       const char **keys)
+                       const char *of, const char *prefix, char (*exprs)[EXPR_MAX],
+                       const char **aggs, const char **keys)
 {
 	char rate[64], shortname[16], shortrate[16];
-	size_t len = strlen(aggs);
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -181,30 +191,30 @@ static int bit_columns(json_t *cols, const saola__label *list, int n, const char
 		            NULL) ||
 		    rep_col(cols, rate, list[i].vi, list[i].en, shortrate, REP_RATE, list[i].code, of))
 			return -1;
-		len += (size_t)snprintf(aggs + len, cap - len, "%ssum(%s >> %d & 1)", len ? ", " : "",
-		                        field, i);
+		snprintf(exprs[i], EXPR_MAX, "sum(%s >> %d & 1)", field, i);
+		aggs[i] = exprs[i];
 		keys[i] = list[i].code;
 	}
-	return len < cap ? 0 : -1;
+	return 0;
 }
 
 json_t *rep_indicators(rep_ctx *c)
 {
 	static const char *const base[] = {"households"};
-	const char *keys[SAOLA__N_INDICATORS];
-	char aggs[SQL_MAX] = "";
+	const char *keys[MAX_AGGS], *aggs[MAX_AGGS];
+	char exprs[MAX_AGGS][EXPR_MAX];
 	json_t *cols = json_array(), *map = NULL;
 
 	if (!cols || rep_col(cols, "households", "Số hộ rà soát", "Households surveyed",
 	                     "Households", REP_COUNT, NULL, NULL) ||
 	    bit_columns(cols, saola__indicators, SAOLA__N_INDICATORS, "ind", "households", "I",
-	                aggs, sizeof aggs, keys)) {
+	                exprs, aggs, keys)) {
 		json_decref(cols);
 		rep_oom(c);
 		return NULL;
 	}
 	if (!(map = from_base(c, base, 1)) ||
-	    fill(c, map, "indicators", aggs, "", keys, SAOLA__N_INDICATORS) != 0) {
+	    rep_fill(c, map, "indicators", c->year, aggs, "", keys, SAOLA__N_INDICATORS) != 0) {
 		json_decref(map);
 		json_decref(cols);
 		return NULL;
@@ -215,24 +225,25 @@ json_t *rep_indicators(rep_ctx *c)
 json_t *rep_causes(rep_ctx *c)
 {
 	static const char *const base[] = {"poor"};
-	const char *keys[SAOLA__N_CAUSES + 1];
-	char aggs[SQL_MAX] = "";
+	const char *keys[MAX_AGGS], *aggs[MAX_AGGS];
+	char exprs[MAX_AGGS][EXPR_MAX];
 	json_t *cols = json_array(), *map = NULL;
 
 	if (!cols || rep_col(cols, "poor", "Hộ nghèo", "Poor households", "Poor", REP_COUNT, NULL,
 	                     NULL) ||
-	    bit_columns(cols, saola__causes, SAOLA__N_CAUSES, "causes", "poor", "C", aggs,
-	                sizeof aggs, keys) ||
+	    bit_columns(cols, saola__causes, SAOLA__N_CAUSES, "causes", "poor", "C", exprs, aggs,
+	                keys) ||
 	    rep_col(cols, "no_cause", "Không ghi nguyên nhân", "No cause given", "None", REP_COUNT,
 	            NULL, NULL)) {
 		json_decref(cols);
 		rep_oom(c);
 		return NULL;
 	}
-	strcat(aggs, ", sum(causes = 0)");
+	aggs[SAOLA__N_CAUSES] = "sum(causes = 0)";
 	keys[SAOLA__N_CAUSES] = "no_cause";
 	if (!(map = from_base(c, base, 1)) ||
-	    fill(c, map, "causes", aggs, " AND class = 1", keys, SAOLA__N_CAUSES + 1) != 0) {
+	    rep_fill(c, map, "causes", c->year, aggs, " AND class = 1", keys,
+	             SAOLA__N_CAUSES + 1) != 0) {
 		json_decref(map);
 		json_decref(cols);
 		return NULL;
@@ -243,9 +254,10 @@ json_t *rep_causes(rep_ctx *c)
 json_t *rep_coverage(rep_ctx *c)
 {
 	static const char *const base[] = {"poor", "near_poor"};
-	const char *keys[SAOLA__N_SUPPORTS + 3];
-	char aggs[SQL_MAX] = "";
+	const char *keys[MAX_AGGS], *aggs[MAX_AGGS];
+	char exprs[MAX_AGGS][EXPR_MAX];
 	json_t *cols = json_array(), *map = NULL, *row, *rep;
+	double target;
 	const char *k;
 
 	if (!cols || rep_col(cols, "eligible", "Hộ nghèo và cận nghèo", "Poor and near-poor",
@@ -253,8 +265,8 @@ json_t *rep_coverage(rep_ctx *c)
 	    rep_col(cols, "poor", "Hộ nghèo", "Poor", "Poor", REP_COUNT, NULL, NULL) ||
 	    rep_col(cols, "near_poor", "Hộ cận nghèo", "Near-poor", "Near-poor", REP_COUNT, NULL,
 	            NULL) ||
-	    bit_columns(cols, saola__supports, SAOLA__N_SUPPORTS, "support", "eligible", "S", aggs,
-	                sizeof aggs, keys) ||
+	    bit_columns(cols, saola__supports, SAOLA__N_SUPPORTS, "support", "eligible", "S", exprs,
+	                aggs, keys) ||
 	    rep_col(cols, "any", "Được hưởng ít nhất một chính sách", "Receiving any support",
 	            "Any", REP_COUNT, NULL, NULL) ||
 	    rep_col(cols, "any_rate", "Tỷ lệ được hưởng chính sách", "Share receiving any support",
@@ -265,11 +277,13 @@ json_t *rep_coverage(rep_ctx *c)
 		rep_oom(c);
 		return NULL;
 	}
-	strcat(aggs, ", sum(support <> 0), sum(support = 0)");
+	aggs[SAOLA__N_SUPPORTS] = "sum(support <> 0)";
+	aggs[SAOLA__N_SUPPORTS + 1] = "sum(support = 0)";
 	keys[SAOLA__N_SUPPORTS] = "any";
 	keys[SAOLA__N_SUPPORTS + 1] = "none";
 	if (!(map = from_base(c, base, 2)) ||
-	    fill(c, map, "coverage", aggs, " AND class IN (1, 2)", keys, SAOLA__N_SUPPORTS + 2)) {
+	    rep_fill(c, map, "coverage", c->year, aggs, " AND class IN (1, 2)", keys,
+	             SAOLA__N_SUPPORTS + 2)) {
 		json_decref(map);
 		json_decref(cols);
 		return NULL;
@@ -284,8 +298,13 @@ json_t *rep_coverage(rep_ctx *c)
 			return NULL;
 		}
 	}
-	if ((rep = finish(c, "coverage", cols, map)) &&
-	    json_object_set_new(rep, "target_rate", json_real(rep_coverage_target(c))) != 0) {
+	if (!(rep = finish(c, "coverage", cols, map)))
+		return NULL;
+	if (rep_coverage_target(c, &target) != 0) {
+		json_decref(rep);
+		return NULL;
+	}
+	if (json_object_set_new(rep, "target_rate", json_real(target)) != 0) {
 		json_decref(rep);
 		rep_oom(c);
 		return NULL;

@@ -6,134 +6,253 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts.h"
 #include "report_int.h"
 
-#define SQL_MAX 4096
+#define SQL_MAX 2048
 
-/* b: the class last year, c: this year (NULL: not surveyed that year);
- * 1 poor, 2 near-poor, 3 average, 4 none of these, 5 not classified. A
- * household with two records in a year counts once, by its lowest class. */
+/* b: a household's class last year, c: this year (0: not surveyed that
+ * year); 1 poor, 2 near-poor, 3 average, 4 none of these, 5 not
+ * classified. A household with two records in a year counts once, by its
+ * lowest class. */
 static const struct tcol {
-	const char *key, *vi, *en, *shortname, *expr;
+	const char *key, *vi, *en, *shortname;
 } tcols[] = {
-	{"from_poor", "Hộ nghèo năm trước", "Poor last year", "Poor-1", "b = 1"},
+	{"from_poor", "Hộ nghèo năm trước", "Poor last year", "Poor-1"},
 	{"escaped_poverty_to_near_poor", "Thoát nghèo, thành hộ cận nghèo",
-	 "Escaped poverty, now near-poor", "P>NP", "b = 1 AND c = 2"},
+	 "Escaped poverty, now near-poor", "P>NP"},
 	{"escaped_poverty_out", "Thoát nghèo và thoát cận nghèo",
-	 "Escaped poverty and near-poverty", "P>out", "b = 1 AND c IN (3, 4, 5)"},
+	 "Escaped poverty and near-poverty", "P>out"},
 	{"poor_not_surveyed", "Hộ nghèo không còn trong danh sách (chuyển đi, chết, nhập hộ)",
-	 "Poor, not surveyed this year (moved, died, merged)", "P>gone", "b = 1 AND c IS NULL"},
-	{"stayed_poor", "Vẫn là hộ nghèo", "Still poor", "P>P", "b = 1 AND c = 1"},
-	{"from_near_poor", "Hộ cận nghèo năm trước", "Near-poor last year", "NP-1", "b = 2"},
-	{"escaped_near_poverty_out", "Thoát cận nghèo", "Escaped near-poverty", "NP>out",
-	 "b = 2 AND c IN (3, 4, 5)"},
+	 "Poor, not surveyed this year (moved, died, merged)", "P>gone"},
+	{"stayed_poor", "Vẫn là hộ nghèo", "Still poor", "P>P"},
+	{"from_near_poor", "Hộ cận nghèo năm trước", "Near-poor last year", "NP-1"},
+	{"escaped_near_poverty_out", "Thoát cận nghèo", "Escaped near-poverty", "NP>out"},
 	{"near_poor_fell_into_poverty", "Hộ cận nghèo rơi vào nghèo",
-	 "Near-poor fell into poverty", "NP>P", "b = 2 AND c = 1"},
+	 "Near-poor fell into poverty", "NP>P"},
 	{"near_poor_not_surveyed", "Hộ cận nghèo không còn trong danh sách",
-	 "Near-poor, not surveyed this year (moved, died, merged)", "NP>gone",
-	 "b = 2 AND c IS NULL"},
-	{"stayed_near_poor", "Vẫn là hộ cận nghèo", "Still near-poor", "NP>NP", "b = 2 AND c = 2"},
-	{"newly_poor", "Hộ nghèo phát sinh", "Newly poor", "New P",
-	 "c = 1 AND (b IS NULL OR b IN (3, 4, 5))"},
-	{"newly_near_poor", "Hộ cận nghèo phát sinh", "Newly near-poor", "New NP",
-	 "c = 2 AND (b IS NULL OR b IN (3, 4, 5))"},
+	 "Near-poor, not surveyed this year (moved, died, merged)", "NP>gone"},
+	{"stayed_near_poor", "Vẫn là hộ cận nghèo", "Still near-poor", "NP>NP"},
+	{"newly_poor", "Hộ nghèo phát sinh", "Newly poor", "New P"},
+	{"newly_near_poor", "Hộ cận nghèo phát sinh", "Newly near-poor", "New NP"},
 	{"not_surveyed", "Hộ năm trước không còn rà soát (chuyển đi, chết, nhập hộ)",
-	 "Last year's households not surveyed (moved, died, merged)", "Gone",
-	 "b IS NOT NULL AND c IS NULL"},
-	{"new_households", "Hộ mới rà soát năm nay", "Households new this year", "New",
-	 "b IS NULL AND c IS NOT NULL"},
-	{"matched", "Hộ có trong cả hai năm", "Households in both years", "Both",
-	 "b IS NOT NULL AND c IS NOT NULL"},
+	 "Last year's households not surveyed (moved, died, merged)", "Gone"},
+	{"new_households", "Hộ mới rà soát năm nay", "Households new this year", "New"},
+	{"matched", "Hộ có trong cả hai năm", "Households in both years", "Both"},
 };
 #define NT ((int)(sizeof tcols / sizeof tcols[0]))
 
-/* Runs the query of the household pairs and adds its counts to map. */
+/* Whether a household that went from class b to class c counts in
+ * column i of tcols. */
+static int counts_in(int i, int b, int c)
+{
+	int out_b = b >= 3, out_c = c >= 3;   /* neither poor nor near-poor */
+
+	switch (i) {
+	case 0: return b == 1;
+	case 1: return b == 1 && c == 2;
+	case 2: return b == 1 && out_c;
+	case 3: return b == 1 && c == 0;
+	case 4: return b == 1 && c == 1;
+	case 5: return b == 2;
+	case 6: return b == 2 && out_c;
+	case 7: return b == 2 && c == 1;
+	case 8: return b == 2 && c == 0;
+	case 9: return b == 2 && c == 2;
+	case 10: return c == 1 && (b == 0 || out_b);
+	case 11: return c == 2 && (b == 0 || out_b);
+	case 12: return b != 0 && c == 0;
+	case 13: return b == 0 && c != 0;
+	case 14: return b != 0 && c != 0;
+	}
+	return 0;
+}
+
+static int add(json_t *row, const char *key, json_int_t n)
+{
+	return json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row,
+	                           key)) + n));
+}
+
+/* Adds the counts of one unit (acc) to its row. */
+static int flush(rep_ctx *c, json_t *row, json_int_t *acc)
+{
+	int i;
+
+	for (i = 0; row && i < NT + 2; i++) {
+		if (add(row, i < NT ? tcols[i].key : i == NT ? "with_id" : "with_id_before", acc[i]))
+			return rep_oom(c);
+		acc[i] = 0;
+	}
+	return 0;
+}
+
+/* One household across the two years, and the unit it is counted in. */
+typedef struct pair {
+	char id[SAOLA__HOUSEHOLD_ID_MAX + 1];
+	char unit[4][SAOLA__VILLAGE_MAX + 1];  /* province, district, commune, village */
+	int null[4];
+	int b, c;          /* lowest class last year, this year; 0: none */
+	int nb, nc;        /* its records last year, this year */
+} pair;
+
+static void take_unit(pair *h, sqlite3_stmt *st)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *v = (const char *)sqlite3_column_text(st, i);
+		h->null[i] = !v;
+		snprintf(h->unit[i], sizeof h->unit[i], "%s", v ? v : "");
+	}
+}
+
+/* Adds a household that has ended to the counts of its unit's row. */
+static int count_pair(rep_ctx *c, json_t *map, pair *h, json_t **row, char *last, size_t len,
+                      json_int_t *acc)
+{
+	const char *cols[4];
+	char key[sizeof h->unit[2] + sizeof h->unit[3] + 2];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		cols[i] = h->null[i] ? NULL : h->unit[i];
+	snprintf(key, sizeof key, "%s\x1f%s", h->unit[c->by == SAOLA__BY_VILLAGE ? 2 : c->by],
+	         c->by == SAOLA__BY_VILLAGE ? h->unit[3] : "");
+	if (!*row || strcmp(key, last) != 0) {
+		if (flush(c, *row, acc) != 0 || !(*row = rep_row_for(c, map, cols)))
+			return -1;
+		snprintf(last, len, "%s", key);
+	}
+	for (i = 0; i < NT; i++)
+		acc[i] += counts_in(i, h->b, h->c);
+	acc[NT] += h->nc;
+	acc[NT + 1] += h->nb;
+	return 0;
+}
+
+/* Counts the households by unit into map, from their classes of both
+ * years, with the records that have a household_id (with_id,
+ * with_id_before). The facts_household index hands the records over in
+ * (commune, household_id, year) order with every column needed (+year
+ * keeps the planner off the year index): a household's records come one
+ * after the other, so it is matched here as they pass, with no sort and no
+ * aggregate state per household. Its unit is that of its record of this
+ * year, else of last year. */
 static int pairs(rep_ctx *c, json_t *map)
 {
-	char sql[SQL_MAX], area[64];
+	char sql[SQL_MAX], area[64], last[2 * SAOLA__VILLAGE_MAX + 4] = "";
 	sqlite3_stmt *st = NULL;
-	size_t len;
-	int k = rep_key_count(c->by), step, i, rc = 0;
+	json_t *row = NULL;
+	json_int_t acc[NT + 2] = {0};
+	pair *h = calloc(1, sizeof *h);
+	int step, rc = 0, have = 0;
 
+	if (!h)
+		return rep_oom(c);
 	rep_area_sql(c, 3, area, sizeof area);
-	len = (size_t)snprintf(sql, sizeof sql,
-	        "WITH p AS (SELECT max(province) AS province, max(district) AS district, commune,"
-	        " coalesce(max(CASE WHEN year = ?1 THEN village END),"
-	        "  max(CASE WHEN year = ?2 THEN village END)) AS village,"
-	        " min(CASE WHEN year = ?2 THEN class END) AS b,"
-	        " min(CASE WHEN year = ?1 THEN class END) AS c"
-	        " FROM facts WHERE year IN (?1, ?2) AND household_id IS NOT NULL%s"
-	        " GROUP BY commune, household_id) SELECT %s", area, rep_key_sql(c->by));
-	for (i = 0; i < NT && len < sizeof sql; i++)
-		len += (size_t)snprintf(sql + len, sizeof sql - len, ", sum(%s)", tcols[i].expr);
-	if (len < sizeof sql)
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM p GROUP BY %s",
-		                        rep_key_sql(c->by));
-	if (len >= sizeof sql)
-		return saola__fail(c->e, 500, "internal", "report: transitions: query too long");
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	snprintf(sql, sizeof sql, "SELECT province, district, commune, village, household_id,"
+	         " year, class FROM facts WHERE household_id IS NOT NULL AND +year IN (?1, ?2)%s"
+	         " ORDER BY commune, household_id", area);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(h);
 		return rep_sql_fail(c, "transitions");
+	}
 	sqlite3_bind_int(st, 1, c->year);
 	sqlite3_bind_int(st, 2, c->from_year);
 	if (c->area_col)
 		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = rep_row(c, map, st);
-		if (!row) {
-			rc = -1;
-			break;
+	for (;;) {
+		const char *commune = NULL, *id = NULL;
+		int year = 0, cls = 0;
+
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			commune = (const char *)sqlite3_column_text(st, 2);
+			id = (const char *)sqlite3_column_text(st, 4);
+			year = sqlite3_column_int(st, 5);
+			cls = sqlite3_column_int(st, 6);
 		}
-		for (i = 0; i < NT; i++)
-			if (json_object_set_new(row, tcols[i].key,
-			                        json_integer(sqlite3_column_int64(st, k + i))) != 0)
-				rc = rep_oom(c);
+		/* A household ends where the next begins (or the rows end). */
+		if (have && (step != SQLITE_ROW || strcmp(h->id, id) != 0 ||
+		             strcmp(h->unit[2], commune ? commune : "") != 0)) {
+			if (count_pair(c, map, h, &row, last, sizeof last, acc) != 0) {
+				rc = -1;
+				break;
+			}
+			have = 0;
+		}
+		if (step != SQLITE_ROW)
+			break;
+		if (!have) {
+			memset(h, 0, sizeof *h);
+			snprintf(h->id, sizeof h->id, "%s", id);
+			take_unit(h, st);
+			have = 1;
+		}
+		if (year == c->year) {
+			if (!h->nc++)
+				take_unit(h, st);
+			h->c = h->c && h->c < cls ? h->c : cls;
+		} else {
+			h->nb++;
+			h->b = h->b && h->b < cls ? h->b : cls;
+		}
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0)
+		rc = flush(c, row, acc);
+	if (rc == 0 && step != SQLITE_DONE && step != SQLITE_ROW)
 		rc = rep_sql_fail(c, "transitions");
 	sqlite3_finalize(st);
+	free(h);
 	return rc;
 }
 
-/* Counts the records without household_id of both years into map. */
+/* The households of both years, and from them the records without a
+ * household_id: those not in the pairs. Sums into *now and *before. */
 static int without_id(rep_ctx *c, json_t *map, json_int_t *now, json_int_t *before)
 {
-	char sql[SQL_MAX], area[64];
-	sqlite3_stmt *st = NULL;
-	int k = rep_key_count(c->by), step, rc = 0;
+	static const char *const aggs[] = {"count(*)"};
+	static const char *const before_key[] = {"households_before"};
+	const char *k;
+	json_t *row, *base;
 
-	rep_area_sql(c, 3, area, sizeof area);
-	snprintf(sql, sizeof sql, "SELECT %s, sum(year = ?1), sum(year = ?2) FROM facts"
-	         " WHERE year IN (?1, ?2) AND household_id IS NULL%s GROUP BY %s",
-	         rep_key_sql(c->by), area, rep_key_sql(c->by));
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return rep_sql_fail(c, "transitions");
-	sqlite3_bind_int(st, 1, c->year);
-	sqlite3_bind_int(st, 2, c->from_year);
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = rep_row(c, map, st);
-		if (!row) {
-			rc = -1;
-			break;
-		}
-		*now += sqlite3_column_int64(st, k);
-		*before += sqlite3_column_int64(st, k + 1);
-		if (json_object_set_new(row, "without_id", json_integer(sqlite3_column_int64(st, k))) ||
-		    json_object_set_new(row, "without_id_before",
-		                        json_integer(sqlite3_column_int64(st, k + 1))))
-			rc = rep_oom(c);
+	/* This year's households are the base's; last year's are counted. */
+	json_object_foreach(c->base, k, base) {
+		row = json_object_get(map, k);
+		if (!row && (!(row = json_pack("{s:O}", "unit", json_object_get(base, "unit"))) ||
+		             json_object_set_new(map, k, row) != 0))
+			return rep_oom(c);
+		if (json_object_set(row, "households", json_object_get(base, "households")) != 0)
+			return rep_oom(c);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = rep_sql_fail(c, "transitions");
-	sqlite3_finalize(st);
-	return rc;
+	if (rep_fill(c, map, "transitions", c->from_year, aggs, "", before_key, 1) != 0)
+		return -1;
+	json_object_foreach(map, k, row) {
+		json_int_t a = json_integer_value(json_object_get(row, "households")) -
+		               json_integer_value(json_object_get(row, "with_id"));
+		json_int_t b = json_integer_value(json_object_get(row, "households_before")) -
+		               json_integer_value(json_object_get(row, "with_id_before"));
+		*now += a;
+		*before += b;
+		if (json_object_set_new(row, "without_id", json_integer(a)) ||
+		    json_object_set_new(row, "without_id_before", json_integer(b)))
+			return rep_oom(c);
+		json_object_del(row, "with_id");
+		json_object_del(row, "with_id_before");
+	}
+	return 0;
 }
 
 static int columns(json_t *cols)
 {
 	int i;
 
+	if (rep_col(cols, "households", "Số hộ rà soát năm nay", "Households surveyed this year",
+	            "Now", REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "households_before", "Số hộ rà soát năm trước",
+	            "Households surveyed last year", "Before", REP_COUNT, NULL, NULL))
+		return -1;
 	for (i = 0; i < NT; i++)
 		if (rep_col(cols, tcols[i].key, tcols[i].vi, tcols[i].en, tcols[i].shortname,
 		            REP_COUNT, NULL, NULL))

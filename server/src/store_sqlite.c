@@ -65,6 +65,19 @@ static const char *const migrations[] = {
 	"CREATE INDEX conflicts_open ON conflicts(resolved_at, id);"
 	"CREATE TABLE upstream_records(record_id TEXT PRIMARY KEY NOT NULL,"
 	"  seq INTEGER NOT NULL, versions TEXT NOT NULL) WITHOUT ROWID;",
+
+	/* 4: the facts' indexes as the reports read them: each holds every
+	 * column its queries need, so that a report reads no table rows (a
+	 * year's facts in commune order; households across years in
+	 * (commune, household_id) order). */
+	"DROP INDEX IF EXISTS facts_year_commune;"
+	"DROP INDEX IF EXISTS facts_year_district;"
+	"DROP INDEX IF EXISTS facts_household;"
+	"DROP INDEX IF EXISTS facts_year;"
+	"CREATE INDEX facts_year ON facts(year, commune, village, class, ind,"
+	"  causes, support, district, province);"
+	"CREATE INDEX facts_household ON facts(commune, household_id, year, class,"
+	"  village, district, province) WHERE household_id IS NOT NULL;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
