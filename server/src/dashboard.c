@@ -166,9 +166,15 @@ enum MHD_Result saola__web_serve(const saola__web *w, struct MHD_Connection *c,
 		return saola__web_error(c, &e);
 	}
 	if (saola__authenticate(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	                        MHD_HTTP_HEADER_AUTHORIZATION), &u, &e) != 0)
+	                        MHD_HTTP_HEADER_AUTHORIZATION), &u, &e) != 0) {
 		ret = saola__web_error(c, &e);
-	else if (strcmp(url, "/v1/households.csv") == 0)
+	} else if (strcmp(u.role, "surveyor") == 0) {
+		/* Officers' data: a surveyor's device syncs, it does not consolidate. */
+		saola__fail(&e, 403, "forbidden", "%.60s: user %s is a surveyor: reports, conflicts and"
+		            " devices are for officers (commune, district, province, admin)", url,
+		            u.name);
+		ret = saola__web_error(c, &e);
+	} else if (strcmp(url, "/v1/households.csv") == 0)
 		ret = saola__web_households(w, c, s, &u);
 	else if (strcmp(url, "/v1/conflicts") == 0)
 		ret = saola__web_conflicts(c, s, &u);
