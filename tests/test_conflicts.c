@@ -180,6 +180,12 @@ static void test_review_transitions(void **state)
 	assert_int_equal(saola_delete(p->dev, id), SAOLA_AUTH);
 	assert_int_equal(saola_set_state(p->dev, id, "submitted", NULL), SAOLA_INVALID);
 	put(p->srv, id, "{\"age\":33}", SAOLA_OK);
+	/* found wrong later, an approved record goes back for re-survey */
+	assert_int_equal(saola_set_state(p->srv, id, "returned", NULL), SAOLA_INVALID);
+	assert_int_equal(saola_set_state(p->srv, id, "returned", "age again"), SAOLA_OK);
+	pull(p->srv, p->dev, id);
+	assert_state(p->dev, id, "returned", "age again");
+	put(p->dev, id, "{\"age\":34}", SAOLA_OK);
 	/* the review paths never reach the form */
 	put(p->srv, id, "{\"_state\":\"draft\"}", SAOLA_INVALID);
 	d = get(p->srv, id);

@@ -127,6 +127,10 @@ static void test_tiers(void **state)
 	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s' --upstream %s", st_server_bin(), w.ddb[0],
 	         w.curl_);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
+	snprintf(cmd, sizeof cmd, "'%s' serve --db '%s' --listen 127.0.0.1:0 --upstream %s",
+	         st_server_bin(), w.ddb[0], w.curl_);
+	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
+	assert_non_null(strstr(err, "--upstream and --token go together"));
 	/* a district server with an upstream syncs from its thread; stopped at
 	 * once, it has synced once, and stops cleanly */
 	tw_op_create(&w, 1);

@@ -127,10 +127,14 @@ static int check_move(saola *db, const char *id, const saola__row *row, const ch
 		                    " officer's, on the server", strcmp(state, "returned") == 0
 		                    ? "return" : "approve", id, strcmp(state, "returned") == 0
 		                    ? "returning" : "approving");
-	if (strcmp(from, "submitted") != 0)
-		return saola__error(db, SAOLA_INVALID, "%s: record %s is %s: only a submitted record"
-		                    " can be %s", strcmp(state, "returned") == 0 ? "return" : "approve",
-		                    id, from, state);
+	if (strcmp(state, "approved") == 0 && strcmp(from, "submitted") != 0)
+		return saola__error(db, SAOLA_INVALID, "approve: record %s is %s: only a submitted"
+		                    " record can be approved", id, from);
+	/* An approved record found wrong later goes back for re-survey too. */
+	if (strcmp(state, "returned") == 0 && strcmp(from, "submitted") != 0 &&
+	    strcmp(from, "approved") != 0)
+		return saola__error(db, SAOLA_INVALID, "return: record %s is %s: only a submitted or"
+		                    " an approved record can be returned", id, from);
 	if (strcmp(state, "returned") == 0 && (!comment || !*comment))
 		return saola__error(db, SAOLA_INVALID, "return: record %s: a comment is required"
 		                    " (what to survey again, and why)", id);

@@ -88,21 +88,46 @@ static json_t *find_field(json_t *fields, const char *name, size_t len)
 	return NULL;
 }
 
-/* The name a member is known by: its "name" answer in values, else its id. */
+/* The name a member is known by: its "name" answer in values, else its id
+ * (and "removed" when values no longer hold it). */
 static void member_name(json_t *values, const char *path, size_t itemlen, char *buf,
                         size_t len)
 {
 	char key[600];
-	const char *name;
+	const char *name, *id = strchr(path, '.') + 1;
+	int idlen = (int)(itemlen - (size_t)(id - path));
 
 	snprintf(key, sizeof key, "%.*s.name", (int)itemlen, path);
 	name = json_string_value(json_object_get(values, key));
+	snprintf(key, sizeof key, "%.*s", (int)itemlen, path);
 	if (name)
 		snprintf(buf, len, "%s", name);
+	else if (values && !json_object_get(values, key))
+		snprintf(buf, len, "%.*s (removed)", idlen, id);
 	else
-		snprintf(buf, len, "%s", strchr(path, '.') + 1);
-	if (!name && strchr(buf, '.'))
-		*strchr(buf, '.') = '\0';
+		snprintf(buf, len, "%.*s", idlen, id);
+}
+
+/* Who made a version: the user whose device has its origin, or this
+ * server; NULL when unknown. New reference. */
+static json_t *made_by(saola *db, json_t *version)
+{
+	const char *origin = json_string_value(json_array_get(version, 1));
+	sqlite3_stmt *st = NULL;
+	json_t *who = NULL;
+
+	if (!origin)
+		return NULL;
+	if (strcmp(origin, saola_origin(db)) == 0)
+		return json_string("this server");
+	if (sqlite3_prepare_v2(db->sql, "SELECT u.name FROM devices d JOIN users u ON"
+	                       " u.id = d.user_id WHERE d.origin = ?1", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		who = json_string((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return who;
 }
 
 /* The label of a record path for officers: "Year of birth" for a field,
@@ -161,10 +186,18 @@ static json_t *current_at(saola *db, const char *record_id, const char *path, js
 		val = json_boolean(deleted);
 		ver = json_object_get(vers, "_deleted");
 	} else {
+		const char *dot = strchr(path, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+		char item[512];
 		val = json_incref(json_object_get(vals, path));
 		ver = json_object_get(vers, path);
 		if (!ver && val)
 			ver = json_object_get(vers, "_");
+		/* an answer of a member removed since: the removal's version */
+		if (!val && dot2 && (size_t)(dot2 - path) < sizeof item) {
+			snprintf(item, sizeof item, "%.*s", (int)(dot2 - path), path);
+			if (!json_object_get(vals, item) && json_object_get(vers, item))
+				ver = json_object_get(vers, item);
+		}
 	}
 	out = json_pack("{s:o?, s:O?, s:b}", "value", val ? val : json_null(), "version", ver,
 	                "deleted", deleted);
@@ -208,6 +241,16 @@ static json_t *conflict_json(saola *db, sqlite3_stmt *st, const char *lang, int 
 	        "batch", text(st, C_BATCH), "at", text(st, C_AT),
 	        "resolved_at", resolved, "resolved_by", text(st, C_RES_BY),
 	        "resolution", stored_json(st, C_RESOLUTION));
+	if (o) {
+		/* who made each side, when this server knows the origin */
+		json_t *side, *who;
+		side = json_object_get(o, "lost");
+		if ((who = made_by(db, json_object_get(side, "version"))))
+			json_object_set_new(side, "by", who);
+		side = json_object_get(o, "kept");
+		if ((who = made_by(db, json_object_get(side, "version"))))
+			json_object_set_new(side, "by", who);
+	}
 	if (o && current)
 		json_object_set(o, "current", current);
 	json_decref(current);

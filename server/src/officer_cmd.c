@@ -71,6 +71,11 @@ static void version_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+static int has(json_t *o, const char *key)
+{
+	return json_is_string(json_object_get(o, key));
+}
+
 static const char *str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -78,9 +83,24 @@ static const char *str(json_t *o, const char *key)
 	return s ? s : "-";
 }
 
-static int has(json_t *o, const char *key)
+/* Prints s padded to width characters (UTF-8 counted by characters, not
+ * bytes), cut when longer. */
+static void cell(const char *s, int width)
 {
-	return json_is_string(json_object_get(o, key));
+	int n = 0;
+	const char *p = s;
+
+	while (*p && n < width) {
+		const char *q = p + 1;
+		while ((*q & 0xc0) == 0x80)
+			q++;
+		fwrite(p, 1, (size_t)(q - p), stdout);
+		p = q;
+		n++;
+	}
+	for (; n < width; n++)
+		putchar(' ');
+	fputs("  ", stdout);
 }
 
 static void print_list(json_t *list)
@@ -92,16 +112,24 @@ static void print_list(json_t *list)
 		printf("no conflicts\n");
 		return;
 	}
-	printf("%5s  %-8s  %-20s  %-7s  %-24s  %-32s  %s\n", "ID", "STATUS", "LOGGED", "COMMUNE",
-	       "HOUSEHOLD HEAD", "FIELD", "LOST -> KEPT");
+	printf("%5s  ", "ID");
+	cell("STATUS", 8);
+	cell("LOGGED", 20);
+	cell("COMMUNE", 7);
+	cell("HOUSEHOLD HEAD", 22);
+	cell("FIELD", 36);
+	printf("LOST -> KEPT\n");
 	json_array_foreach(list, i, c) {
-		char lost[48], kept[48];
-		brief(json_object_get(json_object_get(c, "lost"), "value"), lost, sizeof lost, 24);
-		brief(json_object_get(json_object_get(c, "kept"), "value"), kept, sizeof kept, 24);
-		printf("%5lld  %-8s  %-20s  %-7s  %-24s  %-32s  %s -> %s\n",
-		       (long long)json_integer_value(json_object_get(c, "id")), str(c, "status"),
-		       str(c, "at"), str(c, "commune"), str(c, "head_name"), str(c, "label"), lost,
-		       kept);
+		char lost[64], kept[64];
+		brief(json_object_get(json_object_get(c, "lost"), "value"), lost, sizeof lost, 28);
+		brief(json_object_get(json_object_get(c, "kept"), "value"), kept, sizeof kept, 28);
+		printf("%5lld  ", (long long)json_integer_value(json_object_get(c, "id")));
+		cell(str(c, "status"), 8);
+		cell(str(c, "at"), 20);
+		cell(str(c, "commune"), 7);
+		cell(str(c, "head_name"), 22);
+		cell(str(c, "label"), 36);
+		printf("%s -> %s\n", lost, kept);
 	}
 }
 
@@ -111,8 +139,10 @@ static void print_side(const char *what, json_t *side)
 
 	brief(json_object_get(side, "value"), val, sizeof val, 400);
 	version_text(json_object_get(side, "version"), ver, sizeof ver);
-	printf("%-10s  %s  (version %s)\n", what, val, ver);
+	printf("%-10s  %s  (version %s%s%s)\n", what, val, ver, has(side, "by") ? ", by " : "",
+	       has(side, "by") ? str(side, "by") : "");
 }
+
 
 static void print_one(json_t *c)
 {
@@ -290,7 +320,7 @@ int saola__cmd_review(int argc, char **argv)
 		printf("record %s: %s%s%s\n", a.pos[1], str(out, "state"),
 		       has(out, "comment") ? ": " : "", has(out, "comment") ? str(out, "comment") : "");
 	else
-		fprintf(stderr, "%s: %s\n", cmd, e.message);
+		fprintf(stderr, "review: %s\n", e.message);
 	json_decref(out);
 	saola__store_close(s);
 	return rc == 0 ? 0 : EXIT_FAIL;

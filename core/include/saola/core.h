@@ -186,7 +186,7 @@ SAOLA_API int saola_status(saola *db, json_t **out);
  * state and the comment are versioned paths of the record, "_state" and
  * "_comment", merged by the same rule as answers):
  *   "submitted": from draft or returned (a surveyor, on the device);
- *   "returned":  from submitted, comment required (re-survey);
+ *   "returned":  from submitted or approved, comment required (re-survey);
  *   "approved":  from submitted.
  * Returning and approving are an officer's: they need a database opened
  * with SAOLA_OPEN_SERVER (SAOLA_AUTH otherwise). comment (may be NULL:
