@@ -14,6 +14,7 @@
 #include "synctest.h"
 #include "saola_int.h"
 #include "merge.h"
+#include "versions.h"
 #include "wire.h"
 #include "saola/server.h"
 #include "saola/sync.h"
@@ -256,6 +257,58 @@ static void test_review_merge(void **state)
 		assert_state(p->dev, id, "approved", "check the name");
 	}
 	saola_close(other);
+}
+
+/* The versions of every path of a record with a value, each its own. */
+static json_t *versions_by_path(saola *db, const char *id)
+{
+	json_t *state = NULL, *out = json_object(), *v;
+	const char *k;
+
+	assert_int_equal(saola__record_state(db, id, &state), SAOLA_OK);
+	json_object_foreach(json_object_get(state, "values"), k, v)
+		json_object_set(out, k, saola__version_of(json_object_get(state, "versions"), k));
+	json_decref(state);
+	return out;
+}
+
+/* A district's pull: the upstream's whole record merged with, as base, the
+ * versions last exchanged. Only a path changed on both sides since is
+ * logged; a path changed on one side only merges silently. */
+static void test_pull_with_base(void **state)
+{
+	pair *p = *state;
+	json_t *d = tu_json("{\"name\":\"Hoa\",\"age\":40,\"colour\":\"red\"}");
+	json_t *up, *wire = NULL, *l;
+	saola__remote r;
+	char id[37], err[256];
+
+	assert_int_equal(saola_put(p->dev, "survey", NULL, d, id), SAOLA_OK);
+	json_decref(d);
+	pull(p->dev, p->srv, id);      /* the upstream has it ... */
+	up = versions_by_path(p->dev, id); /* ... and this is what was exchanged */
+	put(p->dev, id, "{\"name\":\"Hoà\",\"colour\":\"green\"}", SAOLA_OK); /* here */
+	put(p->srv, id, "{\"age\":41,\"colour\":\"green\"}", SAOLA_OK);           /* there */
+	put(p->srv, id, "{\"colour\":\"red\"}", SAOLA_OK);
+	assert_int_equal(saola__wire_record(p->srv, id, &wire), SAOLA_OK);
+	if (saola__wire_decode(p->dev, wire, NULL, &r, err, sizeof err) != SAOLA_OK)
+		fail_msg("decode: %s", err);
+	r.base = up;
+	assert_int_equal(saola__apply_remote(p->dev, &r, log_loser, p, NULL), SAOLA_OK);
+	saola__wire_remote_free(&r);
+	json_decref(wire);
+	/* name (here only) and age (there only) merged without a word; colour
+	 * changed on both sides: the one that lost is logged */
+	assert_int_equal(json_array_size(p->log), 1);
+	l = json_array_get(p->log, 0);
+	assert_string_equal(json_string_value(json_object_get(l, "path")), "colour");
+	assert_string_equal(json_string_value(json_object_get(l, "value")), "green");
+	assert_string_equal(json_string_value(json_object_get(l, "winner")), "red");
+	d = get(p->dev, id);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "data"), "name")),
+	                    "Hoà");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "data"), "age")), 41);
+	json_decref(d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -617,6 +670,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_review_transitions, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_review_merge, setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_pull_with_base, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_conflict_end_to_end, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_review_end_to_end, setup_server, teardown_server),
 	};

@@ -50,7 +50,7 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 	const char *new_comment = comment ? (*comment ? comment : NULL) : row->comment;
 	char now[21];
 	int64_t counter;
-	int rc;
+	int rc, fail = 0;
 
 	if (same_text(new_state, row->state) && same_text(new_comment, row->comment))
 		return SAOLA_OK; /* nothing changes: nothing to queue */
@@ -68,17 +68,21 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 	}
 	if (!same_text(new_state, row->state)) {
 		json_t *was = review_version(row, SAOLA__P_STATE, strcmp(row->state, "draft") != 0);
-		json_object_set(base, SAOLA__P_STATE, was ? was : json_null());
-		json_object_set_new(changes, SAOLA__P_STATE, strcmp(new_state, "draft") != 0
-		                    ? json_string(new_state) : json_null());
-		json_object_set(versions, SAOLA__P_STATE, version);
+		fail |= json_object_set(base, SAOLA__P_STATE, was ? was : json_null());
+		fail |= json_object_set_new(changes, SAOLA__P_STATE, strcmp(new_state, "draft") != 0
+		                            ? json_string(new_state) : json_null());
+		fail |= json_object_set(versions, SAOLA__P_STATE, version);
 	}
 	if (!same_text(new_comment, row->comment)) {
 		json_t *was = review_version(row, SAOLA__P_COMMENT, row->comment != NULL);
-		json_object_set(base, SAOLA__P_COMMENT, was ? was : json_null());
-		json_object_set_new(changes, SAOLA__P_COMMENT,
-		                    new_comment ? json_string(new_comment) : json_null());
-		json_object_set(versions, SAOLA__P_COMMENT, version);
+		fail |= json_object_set(base, SAOLA__P_COMMENT, was ? was : json_null());
+		fail |= json_object_set_new(changes, SAOLA__P_COMMENT,
+		                            new_comment ? json_string(new_comment) : json_null());
+		fail |= json_object_set(versions, SAOLA__P_COMMENT, version);
+	}
+	if (fail) {
+		rc = saola__error(db, SAOLA_NOMEM, "review: out of memory");
+		goto out;
 	}
 	saola__now(now);
 	rc = saola__row_write(db, 0, id, f, row->doc, versions, row->deleted, counter, now,

@@ -100,29 +100,30 @@ static json_t *delta(const char *id, json_t *state, json_t *cur, json_t *up, int
 	json_t *d = NULL, *out = NULL, *v;
 	const char *k;
 	char prefix[600];
+	int fail = 0;
 
 	*empty = 0;
 	if (!changed || !present || !vs || !b)
 		goto out;
 	json_object_foreach(cur, k, v)
 		if (saola__version_cmp(v, json_object_get(up, k)) != 0)
-			json_object_set(changed, k, v);
-	if (json_object_size(changed) == 0) {
+			fail |= json_object_set(changed, k, v);
+	if (!fail && json_object_size(changed) == 0) {
 		*empty = 1;
 		goto out;
 	}
 	json_object_foreach(changed, k, v) {
 		json_t *was = json_object_get(up, k), *val = json_object_get(values, k);
-		json_object_set(vs, k, v);
-		json_object_set(b, k, was ? was : json_null());
+		fail |= json_object_set(vs, k, v);
+		fail |= json_object_set(b, k, was ? was : json_null());
 		if (val && !json_is_null(val) && strcmp(k, "_deleted") != 0)
-			json_object_set(present, k, val);
+			fail |= json_object_set(present, k, val);
 	}
 	/* A delete was made over every version seen there; a member removed,
 	 * over the answers it had there. */
 	if (json_object_get(changed, "_deleted") && !json_object_get(up, "_deleted")) {
 		json_t *max = saola__version_max(up);
-		json_object_set(b, "_deleted", max ? max : json_null());
+		fail |= json_object_set(b, "_deleted", max ? max : json_null());
 	}
 	json_object_foreach(changed, k, v) {
 		const char *dot = strchr(k, '.'), *p;
@@ -133,9 +134,9 @@ static json_t *delta(const char *id, json_t *state, json_t *cur, json_t *up, int
 		n = (size_t)snprintf(prefix, sizeof prefix, "%s.", k);
 		json_object_foreach(up, p, pv)
 			if (strncmp(p, prefix, n) == 0 && !json_object_get(b, p))
-				json_object_set(b, p, pv);
+				fail |= json_object_set(b, p, pv);
 	}
-	if (!(d = saola__unflatten_patch(present)))
+	if (fail || !(d = saola__unflatten_patch(present)))
 		goto out;
 	mark_references(d, changed);
 	out = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "r", id,
