@@ -75,9 +75,19 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 		found = 0;
 	saola__unit_label(found ? &unit : NULL, area, label, sizeof label);
 	for (i = 0; names && i < SAOLA__N_REPORTS; i++)
-		json_array_append_new(names, json_string(saola__report_names[i]));
+		if (json_array_append_new(names, json_string(saola__report_names[i])) != 0) {
+			json_decref(names);
+			names = NULL;
+		}
 	ys = years(db, area);
-	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o?, s:o?,"
+	if (!names || !ys) {
+		json_decref(names);
+		json_decref(ys);
+		saola__fail(&e, 500, "internal", "reports: out of memory or the years failed: %s",
+		            sqlite3_errmsg(db));
+		return saola__web_error(c, &e);
+	}
+	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o, s:o,"
 	              " s:[s, s, s, s], s:s}",
 	              "user", "name", u->name, "role", u->role, "area", area,
 	              "area", "code", *area ? area : NULL, "level", level ? level : "all",
