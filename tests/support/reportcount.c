@@ -28,18 +28,20 @@ typedef struct hrec {
 static hrec *R;
 static size_t NR;
 
+/* The codes of a list found in a JSON array of strings (as SQLite gives
+ * it: ["no_capital","illness"]), as bits; a code counts when it appears
+ * quoted, whole. */
 static unsigned code_bits(const char *json_list, const saola__label *list, int n)
 {
-	json_t *a = json_loads(json_list ? json_list : "[]", 0, NULL), *v;
+	char quoted[64];
 	unsigned bits = 0;
-	size_t i;
 	int k;
 
-	json_array_foreach(a, i, v)
-		for (k = 0; k < n; k++)
-			if (json_is_string(v) && strcmp(json_string_value(v), list[k].code) == 0)
-				bits |= 1u << k;
-	json_decref(a);
+	for (k = 0; json_list && k < n; k++) {
+		snprintf(quoted, sizeof quoted, "\"%s\"", list[k].code);
+		if (strstr(json_list, quoted))
+			bits |= 1u << k;
+	}
 	return bits;
 }
 
