@@ -552,10 +552,13 @@ static void test_batches(void **state)
 	assert_int_equal(st.records_up, 50);
 	st_put_households(dev, 52, communes[2], 1300, NULL);
 	o.batch = 0;
+	/* every round trip counts as quick here, whatever the machine's load */
+	setenv("SAOLA_SYNC_QUICK_S", "3600", 1);
 	assert_int_equal(saola_sync(dev, &o, &st), SAOLA_OK);
 	assert_int_equal(st.records_up, 1300);
 	/* 250, 500, then the remaining 550 in a batch of 1000. */
 	assert_int_equal(st.requests, 3);
+	unsetenv("SAOLA_SYNC_QUICK_S");
 	assert_int_equal(queued(dev), 0);
 	saola_close(dev);
 }
