@@ -32,14 +32,16 @@ static void reset_device(void)
 	if (!tmpl) {
 		saola *db = NULL;
 		FILE *f;
+		long n = -1;
 		if (saola_open(fz_path("bundle-template.db"), SAOLA_OPEN_CREATE, &db) != SAOLA_OK ||
 		    saola_forms_load_dir(db, SAOLA_FUZZ_SCHEMAS, NULL) != SAOLA_OK)
 			fz_die("template: %s", db ? saola_errmsg(db) : "out of memory");
-		saola_close(db);
+		saola_close(db); /* a whole file: no -wal left behind */
 		if (!(f = fopen(fz_path("bundle-template.db"), "rb")) || fseek(f, 0, SEEK_END) != 0 ||
-		    (long)(tmpl_len = (size_t)ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
-		    !(tmpl = malloc(tmpl_len)) || fread(tmpl, 1, tmpl_len, f) != tmpl_len)
+		    (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
+		    !(tmpl = malloc((size_t)n)) || fread(tmpl, 1, (size_t)n, f) != (size_t)n)
 			fz_die("template: cannot read it back");
+		tmpl_len = (size_t)n;
 		fclose(f);
 	}
 	saola_close(device);

@@ -182,8 +182,20 @@ static void exchange(const buf *req, buf *ans)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		fz_die("connect to the server: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		/* libFuzzer's timer signal may interrupt it: the connection goes
+		 * on being made; wait for it. */
+		int soerr = 0;
+		socklen_t len = sizeof soerr;
+		if (errno != EINTR)
+			fz_die("connect to the server: %s", strerror(errno));
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		while (poll(&pfd, 1, ANSWER_WAIT_MS) < 0 && errno == EINTR)
+			;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0)
+			fz_die("connect to the server: %s", strerror(soerr ? soerr : errno));
+	}
 	while (sent < req->len) {
 		ssize_t n = send(fd, req->p + sent, req->len - sent, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)

@@ -28,8 +28,7 @@ void fz_die(const char *fmt, ...)
 	abort();
 }
 
-/* Removes a folder of plain files (the scratch folder has no subfolders
- * but the server's, one level down). */
+/* Removes a folder and everything in it. */
 static void remove_tree(const char *dir)
 {
 	DIR *d = opendir(dir);
