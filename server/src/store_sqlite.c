@@ -78,6 +78,22 @@ static const char *const migrations[] = {
 	"  causes, support, district, province);"
 	"CREATE INDEX facts_household ON facts(commune, household_id, year, class,"
 	"  village, district, province) WHERE household_id IS NOT NULL;",
+
+	/* 5: hardening: a token's expiry (NULL: none) and a user's permissions
+	 * (space-separated words, such as "personal"); the audit log, one row
+	 * per accepted change of a field or of a review state (audit.c),
+	 * append-only: triggers refuse to update or delete its rows. */
+	"ALTER TABLE users ADD COLUMN expires_at TEXT;"
+	"ALTER TABLE users ADD COLUMN permissions TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+	"  user_id INTEGER, user_name TEXT, device TEXT, batch TEXT,"
+	"  source TEXT NOT NULL, record_id TEXT NOT NULL, action TEXT NOT NULL,"
+	"  path TEXT, value TEXT, version TEXT, state TEXT, detail TEXT);"
+	"CREATE INDEX audit_record ON audit(record_id, id);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
