@@ -292,6 +292,11 @@ int cmd_status(int argc, char **argv)
 		       json_integer_value(json_object_get(st, "outbox")) == 1 ? "" : "s",
 		       (long long)json_integer_value(json_object_get(st, "outbox_records")),
 		       json_integer_value(json_object_get(st, "outbox_records")) == 1 ? "" : "s");
+		if (json_integer_value(json_object_get(st, "issues")) > 0)
+			printf("to mend:    %lld record%s that a merge left failing the form"
+			       " (saola get ID shows why)\n",
+			       (long long)json_integer_value(json_object_get(st, "issues")),
+			       json_integer_value(json_object_get(st, "issues")) == 1 ? "" : "s");
 		printf("forms:      %lld\n",
 		       (long long)json_integer_value(json_object_get(st, "forms")));
 		printf("server:     %s\n", server ? server : "none (not enrolled)");

@@ -1,6 +1,7 @@
 /* test_merge.c: the merge of records between replicas, path by path by
  * version: different fields, the same field, ties, repeat items added,
- * edited and removed, deletes against edits, and the conflict log. */
+ * edited and removed, deletes against edits, the conflict log, and merges
+ * whose combination fails the form. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,58 @@ static void test_state_exchange_converges(void **state)
 	json_decref(before);
 }
 
+static const char *issues_of(saola *db, const char *id, json_t **rec)
+{
+	assert_int_equal(saola_get(db, id, rec), SAOLA_OK);
+	return json_string_value(json_object_get(*rec, "issues"));
+}
+
+/* Two edits, each valid where it was made, whose combination fails the
+ * form's constraint: the merge is kept on both sides (refusing it would
+ * stop every later sync of the sender), with the failure as the record's
+ * issues, the same on both; the next local edit must mend it. */
+static void test_merge_breaks_constraint(void **state)
+{
+	pair *p = *state;
+	json_t *d = tu_json("{\"budget\":10,\"spent\":5}"), *ra = NULL, *rb = NULL;
+	char id[37];
+	const char *ia, *ib;
+
+	assert_int_equal(saola_put(p->a, "budget", NULL, d, id), SAOLA_OK);
+	json_decref(d);
+	send_changes(p, p->a, p->b);
+	d = tu_json("{\"budget\":6}");
+	assert_int_equal(saola_put(p->a, "budget", id, d, NULL), SAOLA_OK);
+	json_decref(d);
+	d = tu_json("{\"spent\":8}");
+	assert_int_equal(saola_put(p->b, "budget", id, d, NULL), SAOLA_OK);
+	json_decref(d);
+	send_changes(p, p->a, p->b);
+	send_changes(p, p->b, p->a);
+	assert_converged(p, id);
+	ia = issues_of(p->a, id, &ra);
+	ib = issues_of(p->b, id, &rb);
+	assert_non_null(ia);
+	assert_non_null(strstr(ia, "spent: constraint failed: more than the budget"));
+	assert_string_equal(ia, ib);
+	json_decref(ra);
+	json_decref(rb);
+
+	/* An edit that leaves it broken is refused; one that mends it clears it. */
+	d = tu_json("{\"note\":\"x\"}");
+	assert_int_equal(saola_put(p->a, "budget", id, d, NULL), SAOLA_INVALID);
+	json_decref(d);
+	d = tu_json("{\"budget\":9}");
+	assert_int_equal(saola_put(p->a, "budget", id, d, NULL), SAOLA_OK);
+	json_decref(d);
+	assert_null(issues_of(p->a, id, &ra));
+	json_decref(ra);
+	send_changes(p, p->a, p->b);
+	assert_null(issues_of(p->b, id, &rb));
+	json_decref(rb);
+	assert_converged(p, id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repeat_remove_against_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_against_edit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_exchange_converges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_breaks_constraint, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,19 +12,19 @@
 static const char *const stmt_sql[SAOLA__ST_COUNT] = {
 	[SAOLA__ST_REC_GET] =
 		"SELECT form_id, form_version, data, versions, deleted, created_at,"
-		" created_by, updated_at, updated_by, origin, state, state_comment"
-		" FROM records WHERE id = ?1",
+		" created_by, updated_at, updated_by, origin, state, state_comment,"
+		" issues FROM records WHERE id = ?1",
 	[SAOLA__ST_REC_INSERT] =
 		"INSERT INTO records(id, form_id, form_version, data, versions,"
 		" deleted, province, district, commune, created_at, created_by,"
-		" updated_at, updated_by, origin, seq, state, state_comment)"
+		" updated_at, updated_by, origin, seq, state, state_comment, issues)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?11, ?12, ?13,"
-		" ?14, ?15)",
+		" ?14, ?15, ?16)",
 	[SAOLA__ST_REC_UPDATE] =
 		"UPDATE records SET form_id = ?2, form_version = ?3, data = ?4,"
 		" versions = ?5, deleted = ?6, province = ?7, district = ?8,"
 		" commune = ?9, updated_at = ?10, updated_by = ?11, seq = ?13,"
-		" state = ?14, state_comment = ?15 WHERE id = ?1",
+		" state = ?14, state_comment = ?15, issues = ?16 WHERE id = ?1",
 	[SAOLA__ST_OUTBOX_INSERT] =
 		"INSERT INTO outbox(record_id, form_id, form_version, op, changes,"
 		" version, base, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

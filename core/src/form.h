@@ -70,6 +70,17 @@ int saola__form_process(const saola__form *f, json_t *data,
                         const saola__params_src *params, const char *today,
                         json_t **out, char *err, size_t errlen);
 
+/* saola__form_process for the result of a merge, whose edits were each
+ * checked where they were made: what only their combination breaks (a
+ * required answer missing, a constraint failing) does not refuse it, since
+ * refusing would stop the sync that carries it for good. *issues gets a
+ * new string naming the first such failure ("age: constraint failed: ...
+ * (and 2 more)"), or NULL when the record passes. Unknown fields, types
+ * and choices still refuse it. */
+int saola__form_process_merged(const saola__form *f, json_t *data,
+                               const saola__params_src *params, json_t **out,
+                               char **issues, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------ */
 /* Data entry (form_walk.c): what a screen that fills a form question by
  * question needs of the engine, on a record that is not finished yet.     */

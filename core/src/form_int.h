@@ -93,6 +93,8 @@ typedef struct saola__proc {
 	int at_field;           /* where saola__proc_walk stopped on a failure */
 	size_t at_item;
 	int tolerant;           /* pass 1 goes on past expressions that fail */
+	int lenient;            /* pass 2 goes on past required and constraint
+	                         * failures, counting them in nnotes */
 	int nnotes;             /* expressions that failed in a tolerant pass */
 	char note[192];         /* the first of them */
 	const saola__params_src *src;

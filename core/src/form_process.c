@@ -499,6 +499,17 @@ static int check_field(proc *p, int i, size_t k)
 	return SAOLA_OK;
 }
 
+/* check_field, going on past a refusal in a lenient pass. */
+static int checked(proc *p, int i, size_t k)
+{
+	int rc = check_field(p, i, k);
+
+	if (rc != SAOLA_INVALID || !p->lenient)
+		return rc;
+	tolerated(p);
+	return SAOLA_OK;
+}
+
 /* Runs fn over every field in form order, each repeat's fields once per
  * item. Pass 1 also settles each repeat: not relevant means no items. */
 int saola__proc_walk(proc *p, int pass)
@@ -514,7 +525,7 @@ int saola__proc_walk(proc *p, int pass)
 		p->cur_rep = -1;
 		p->at_field = i;
 		p->at_item = 0;
-		rc = pass == 1 ? relevance_calc(p, i, 0) : check_field(p, i, 0);
+		rc = pass == 1 ? relevance_calc(p, i, 0) : checked(p, i, 0);
 		if (rc != SAOLA_OK)
 			return rc;
 		if (fd->type != SAOLA__F_REPEAT) {
@@ -537,7 +548,7 @@ int saola__proc_walk(proc *p, int pass)
 			for (j = i + 1; j < fd->end; j++) {
 				p->at_field = j;
 				p->at_item = k;
-				rc = pass == 1 ? relevance_calc(p, j, k) : check_field(p, j, k);
+				rc = pass == 1 ? relevance_calc(p, j, k) : checked(p, j, k);
 				if (rc != SAOLA_OK)
 					return rc;
 			}
@@ -785,9 +796,8 @@ int saola__proc_eval_bool(proc *p, const saola__fdef *fd, size_t k,
 	return eval_bool(p, fd, k, e, prop, out);
 }
 
-int saola__form_process(const saola__form *f, json_t *data,
-                        const saola__params_src *params, const char *today,
-                        json_t **out, char *err, size_t errlen)
+static int process(const saola__form *f, json_t *data, const saola__params_src *params,
+                   const char *today, json_t **out, char **issues, char *err, size_t errlen)
 {
 	proc p;
 	int rc;
@@ -795,6 +805,7 @@ int saola__form_process(const saola__form *f, json_t *data,
 	*out = NULL;
 	if ((rc = saola__proc_open(&p, f, data, params, today, err, errlen)) != SAOLA_OK)
 		goto out;
+	p.lenient = issues != NULL;
 	/* A year out of its own bounds is that, rather than a year no standard
 	 * covers: check it before anything looks the standard up. */
 	if (f->year_idx >= 0 && answered(p.top[f->fields[f->year_idx].slot]) &&
@@ -808,7 +819,36 @@ int saola__form_process(const saola__form *f, json_t *data,
 	    (p.prc != SAOLA_OK && (rc = fail(&p, p.prc, "%s", p.perr))))
 		goto out;
 	rc = build(&p, out);
+	if (rc == SAOLA_OK && issues && p.nnotes > 0) {
+		char more[48] = "";
+		size_t n;
+		if (p.nnotes > 1)
+			snprintf(more, sizeof more, " (and %d more)", p.nnotes - 1);
+		n = strlen(p.note) + strlen(more) + 1;
+		if ((*issues = malloc(n)) != NULL) {
+			snprintf(*issues, n, "%s%s", p.note, more);
+		} else {
+			json_decref(*out);
+			*out = NULL;
+			rc = fail(&p, SAOLA_NOMEM, "record: out of memory");
+		}
+	}
 out:
 	saola__proc_close(&p);
 	return rc;
+}
+
+int saola__form_process(const saola__form *f, json_t *data,
+                        const saola__params_src *params, const char *today,
+                        json_t **out, char *err, size_t errlen)
+{
+	return process(f, data, params, today, out, NULL, err, errlen);
+}
+
+int saola__form_process_merged(const saola__form *f, json_t *data,
+                               const saola__params_src *params, json_t **out,
+                               char **issues, char *err, size_t errlen)
+{
+	*issues = NULL;
+	return process(f, data, params, NULL, out, issues, err, errlen);
 }

@@ -256,7 +256,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	const char *path;
 	json_t *v;
 	char err[SAOLA__ERRMSG_MAX - 64], now[21], state[16];
-	char *comment = NULL;
+	char *comment = NULL, *issues = NULL;
 	int64_t seq;
 	int rc, deleted;
 
@@ -328,7 +328,14 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		goto out;
 	}
 	saola__params_source(db, &params);
-	rc = saola__form_process(f, merged, &params, NULL, &doc, err, sizeof err);
+	/* A merge of edits each checked where it was made is kept even when
+	 * their combination fails the form (refusing it would stop the sync
+	 * that carries it for good); a sender's own new record must pass. */
+	if (r->own_creation && !old.found)
+		rc = saola__form_process(f, merged, &params, NULL, &doc, err, sizeof err);
+	else
+		rc = saola__form_process_merged(f, merged, &params, &doc, &issues, err,
+		                                sizeof err);
 	if (rc != SAOLA_OK) {
 		rc = saola__error(db, rc, "record %s: %s", r->record_id, err);
 		goto out;
@@ -345,13 +352,14 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__sort_items(f, doc, m.out_versions);
 	saola__now(now);
 	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now,
-	                      state, comment);
+	                      state, comment, issues);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
 	saola__write_end(db, "merge", rc == SAOLA_OK);
 	saola__row_free(&old);
 	free(comment);
+	free(issues);
 	json_decref(paths);
 	json_decref(entered);
 	json_decref(merged);

@@ -36,6 +36,9 @@ typedef struct saola__remote {
 	                        * edits to report), or {path: version the sender
 	                        * edited over}: a stored value that the sender had
 	                        * not seen and that loses or wins is reported */
+	int own_creation;      /* a record not stored here is the sender's own
+	                        * creation, not a merge made elsewhere: it must
+	                        * pass the form (a device's push) */
 } saola__remote;
 
 /* Merges r into the stored record (creating it when missing): each path

@@ -15,6 +15,7 @@ void saola__row_free(saola__row *r)
 	free(r->form_id);
 	free(r->state);
 	free(r->comment);
+	free(r->issues);
 	json_decref(r->doc);
 	json_decref(r->versions);
 	memset(r, 0, sizeof *r);
@@ -28,7 +29,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 int saola__row_read(saola *db, const char *id, saola__row *r)
 {
 	sqlite3_stmt *st = saola__stmt(db, SAOLA__ST_REC_GET);
-	int step, has_comment;
+	int step, has_comment, has_issues;
 
 	memset(r, 0, sizeof *r);
 	if (!st)
@@ -48,9 +49,12 @@ int saola__row_read(saola *db, const char *id, saola__row *r)
 	has_comment = col_text(st, 11) != NULL;
 	if (has_comment)
 		r->comment = strdup(col_text(st, 11));
+	has_issues = col_text(st, 12) != NULL;
+	if (has_issues)
+		r->issues = strdup(col_text(st, 12));
 	sqlite3_reset(st);
 	if (!r->form_id || !r->doc || !r->versions || !r->state ||
-	    (has_comment && !r->comment)) {
+	    (has_comment && !r->comment) || (has_issues && !r->issues)) {
 		saola__row_free(r);
 		return saola__error(db, SAOLA_CORRUPT, "record %s: stored data is unreadable", id);
 	}
@@ -241,7 +245,8 @@ int saola__outbox_add(saola *db, const char *id, const saola__form *f,
 int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
                      const json_t *versions, int deleted, int64_t seq,
-                     const char *now, const char *state, const char *comment)
+                     const char *now, const char *state, const char *comment,
+                     const char *issues)
 {
 	sqlite3_stmt *st = saola__stmt(db, insert ? SAOLA__ST_REC_INSERT
 	                                          : SAOLA__ST_REC_UPDATE);
@@ -264,6 +269,8 @@ int saola__row_write(saola *db, int insert, const char *id,
 	sqlite3_bind_text(st, 14, state ? state : "draft", -1, SQLITE_TRANSIENT);
 	if (comment)
 		sqlite3_bind_text(st, 15, comment, -1, SQLITE_TRANSIENT);
+	if (issues)
+		sqlite3_bind_text(st, 16, issues, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return saola__sql_error(db, "store record");
 	return SAOLA_OK;
@@ -383,7 +390,7 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	saola__sort_items(f, doc, versions);
 	saola__now(now);
 	rc = saola__row_write(db, !old.found, id, f, doc, versions, 0, counter, now,
-	                      old.state, old.comment);
+	                      old.state, old.comment, NULL);
 	/* A new record's change is the record itself: the outbox reads it back
 	 * (saola_outbox_read), which spares a second copy of every household. */
 	if (rc == SAOLA_OK)
@@ -478,7 +485,7 @@ static int delete_in_txn(saola *db, const char *id)
 	json_object_set(versions, "_deleted", version);
 	saola__now(now);
 	rc = saola__row_write(db, 0, id, f, old.doc, versions, 1, counter, now, old.state,
-	                      old.comment);
+	                      old.comment, old.issues);
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "delete", NULL, version, base, now);
 out:
@@ -513,11 +520,11 @@ static json_t *record_json(sqlite3_stmt *st, int with_data)
 	json_t *versions = json_loads(col_text(st, 4), 0, NULL);
 	json_t *data = with_data ? json_loads(col_text(st, 3), 0, NULL) : NULL;
 	json_t *max = versions ? saola__version_max(versions) : NULL;
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?}",
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?, s:s?}",
 	        "id", col_text(st, 0), "form", col_text(st, 1),
 	        "form_version", col_text(st, 2), "state", col_text(st, 11),
 	        "deleted", sqlite3_column_int(st, 5),
-	        "comment", col_text(st, 12));
+	        "comment", col_text(st, 12), "issues", col_text(st, 13));
 	json_t *meta = json_pack("{s:s, s:s?, s:s, s:s?, s:s, s:O?}",
 	        "created_at", col_text(st, 6), "created_by", col_text(st, 7),
 	        "updated_at", col_text(st, 8), "updated_by", col_text(st, 9),
@@ -539,7 +546,7 @@ static json_t *record_json(sqlite3_stmt *st, int with_data)
 
 #define RECORD_COLUMNS \
 	"id, form_id, form_version, data, versions, deleted, created_at," \
-	" created_by, updated_at, updated_by, origin, state, state_comment"
+	" created_by, updated_at, updated_by, origin, state, state_comment, issues"
 
 int saola_get(saola *db, const char *record_id, json_t **out)
 {
@@ -645,6 +652,7 @@ int saola_status(saola *db, json_t **out)
 	static const struct { const char *key, *sql; } counts[] = {
 		{"records", "SELECT count(*) FROM records WHERE deleted = 0"},
 		{"deleted", "SELECT count(*) FROM records WHERE deleted = 1"},
+		{"issues", "SELECT count(*) FROM records WHERE deleted = 0 AND issues IS NOT NULL"},
 		{"outbox", "SELECT count(*) FROM outbox"},
 		{"outbox_records", "SELECT count(DISTINCT record_id) FROM outbox"},
 		{"forms", "SELECT count(*) FROM forms WHERE current = 1"},

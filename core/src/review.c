@@ -86,7 +86,7 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 	}
 	saola__now(now);
 	rc = saola__row_write(db, 0, id, f, row->doc, versions, row->deleted, counter, now,
-	                      new_state, new_comment);
+	                      new_state, new_comment, row->issues);
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "put", changes, version, base, now);
 out:

@@ -102,6 +102,7 @@ typedef struct saola__row {
 	json_t *versions;  /* {path: [counter, origin]}, "_" the default */
 	char *state;       /* review state: draft, submitted, returned, approved */
 	char *comment;     /* the review comment, or NULL */
+	char *issues;      /* what a merge left wrong (schema step 4), or NULL */
 } saola__row;
 
 /* Reads record id; r->found is 0 when there is none. Free with
@@ -115,7 +116,8 @@ void saola__row_free(saola__row *r);
 int saola__row_write(saola *db, int insert, const char *id,
                      const saola__form *f, const json_t *doc,
                      const json_t *versions, int deleted, int64_t seq,
-                     const char *now, const char *state, const char *comment);
+                     const char *now, const char *state, const char *comment,
+                     const char *issues);
 
 /* Queues one change: op "put" or "delete", changes {path: value} (NULL
  * for a new record, read back from it), its version and the base. */

@@ -47,6 +47,11 @@ static const char *const migrations[] = {
 	"  coalesce((SELECT max(seq) FROM records), 0),"
 	"  coalesce((SELECT value FROM meta WHERE key = 'clock'), 0));"
 	"CREATE INDEX records_seq ON records(seq);",
+
+	/* 4: what a merge left wrong (a required answer missing, a constraint
+	 * failing) in a record whose edits were each valid where they were
+	 * made; NULL when the record passes its form. */
+	"ALTER TABLE records ADD COLUMN issues TEXT;",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))

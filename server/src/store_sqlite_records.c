@@ -189,6 +189,10 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	if (!s->db->actor || strcmp(s->db->actor, ctx->user->name) != 0)
 		saola_set_actor(s->db, ctx->user->name); /* updated_by; not vital */
 	lc.s = s, lc.ctx = ctx, lc.count = 0, lc.failed = 0;
+	/* A device (not a district server) can only send a record new here
+	 * that it made itself, so that record must pass the form. */
+	r.own_creation = strcmp(ctx->user->role, "surveyor") == 0 ||
+	                 strcmp(ctx->user->role, "commune") == 0;
 	rc = saola__apply_remote(s->db, &r, log_loser, &lc, &changed);
 	if (rc != SAOLA_OK) {
 		if (lc.failed)

@@ -149,6 +149,9 @@ SAOLA_API int saola_put(saola *db, const char *form_id, const char *record_id,
  *   {"id","form","form_version","state","comment","deleted","data":{...},
  *    "meta":{"created_at","created_by","updated_at","updated_by",
  *            "origin","version"}}
+ * plus "issues" (text) when a merge of edits made apart left the record
+ * failing its form (a constraint, a required answer): the next edit must
+ * mend it (docs/conflicts.md).
  * where data holds the answers and the computed fields. A deleted record is
  * a tombstone: returned with "deleted":true and its last data (so that an
  * edit made elsewhere before the delete was seen can still be merged).
@@ -175,6 +178,7 @@ SAOLA_API int saola_list(saola *db, const saola_list_opts *opts, saola_list_cb c
                void *ctx);
 
 /* Counts of what the store holds: a new object {"records","deleted",
+ * "issues" (live records a merge left failing their form),
  * "outbox","forms","origin","schema_version","states":{state: count of
  * live records}, ...sync state}. */
 SAOLA_API int saola_status(saola *db, json_t **out);
