@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 
 #include "testutil.h"
@@ -157,10 +158,92 @@ static void test_tiers(void **state)
 	tw_world_close(&w);
 }
 
+/* The version of form id current in db, as a new string. */
+static char *current_version(saola *db, const char *id)
+{
+	json_t *list = NULL, *f;
+	char *ver = NULL;
+	size_t i;
+
+	assert_int_equal(saola_forms_list(db, &list), SAOLA_OK);
+	json_array_foreach(list, i, f)
+		if (strcmp(json_string_value(json_object_get(f, "id")), id) == 0 &&
+		    json_is_true(json_object_get(f, "current")))
+			ver = strdup(json_string_value(json_object_get(f, "version")));
+	json_decref(list);
+	assert_non_null(ver);
+	return ver;
+}
+
+/* A new version of the household form loaded at the province reaches a
+ * district at its next sync, then the district's devices, which can
+ * answer its new question; records of it merge at every tier. */
+static void test_forms_from_upstream(void **state)
+{
+	tw_world w;
+	saola__upstream_stats st;
+	saola__err e;
+	json_t *form, *rec = NULL, *d;
+	char dir[700], path[800], id[37], *ver;
+	int n = 0;
+
+	(void)state;
+	tw_world_open(&w, 7, "tierforms");
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, w.curl_, w.dtok[0], &st, &e), 0);
+	w.upstream_saved[0] = 1;
+	assert_int_equal(st.forms, 0);
+	/* the province loads household 2099.1, with one more question */
+	form = json_load_file(SAOLA_TEST_SCHEMAS "/forms/household.json", 0, NULL);
+	assert_non_null(form);
+	json_object_set_new(form, "version", json_string("2099.1"));
+	json_array_append_new(json_object_get(form, "fields"),
+	                      json_pack("{s:s, s:s, s:s}", "name", "upstream_note", "type", "text",
+	                                "label", "note"));
+	snprintf(dir, sizeof dir, "%s/newforms", w.dir);
+	snprintf(path, sizeof path, "%s/forms", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/forms/household.json", dir);
+	assert_int_equal(json_dump_file(form, path, JSON_INDENT(1)), 0);
+	json_decref(form);
+	assert_int_equal(w.cstore->ops->forms_load(w.cstore, dir, &n), SAOLA_OK);
+	assert_int_equal(n, 1);
+	/* the district fetches it at its next sync, and only then */
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_true(st.forms >= 1); /* every current form of the province */
+	ver = current_version(tw_core(w.dstore[0]), "household");
+	assert_string_equal(ver, "2099.1");
+	free(ver);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.forms, 0);
+	/* a device of the district gets it from the district and uses it */
+	tw_device_sync(&w, 0);
+	ver = current_version(w.dev[0], "household");
+	assert_string_equal(ver, "2099.1");
+	free(ver);
+	tw_op_create(&w, 0);
+	{
+		json_t *ids = tw_device_ids(w.dev[0], NULL);
+		snprintf(id, sizeof id, "%s", json_string_value(json_array_get(ids, 0)));
+		json_decref(ids);
+	}
+	d = json_pack("{s:s}", "upstream_note", "hỏi lại trưởng thôn");
+	assert_int_equal(saola_put(w.dev[0], "household", id, d, NULL), SAOLA_OK);
+	json_decref(d);
+	tw_device_sync(&w, 0);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(saola_get(tw_core(w.cstore), id, &rec), SAOLA_OK);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "data"),
+	                                                      "upstream_note")), "hỏi lại trưởng thôn");
+	json_decref(rec);
+	tw_world_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tiers),
+		cmocka_unit_test(test_forms_from_upstream),
 	};
 
 	setenv("SAOLA_SYNC_BACKOFF_MS", "5", 1);

@@ -313,6 +313,19 @@ static int sq_end(saola__store *base, int ok)
 	return rc;
 }
 
+int saola__sq_forms_changed(sq_store *s)
+{
+	int64_t gen = 0;
+	int rc;
+
+	if (s->txn != 1)
+		return saola__sq_fail(s, SAOLA_MISUSE, "forms: no write transaction is open");
+	if ((rc = meta_int(s, "server_forms_gen", &gen)) == SAOLA_OK)
+		rc = meta_set_int(s, "server_forms_gen", gen + 1);
+	saola__forms_forget(s->db);
+	return rc;
+}
+
 /* Loads a schemas folder and bumps the forms generation in the same
  * transaction, so that every connection recompiles its forms. */
 static int sq_forms_load(saola__store *base, const char *dir, int *count)

@@ -49,6 +49,10 @@ int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
 int saola__sq_sql_fail(sq_store *s, const char *what);
 
 /* The record operations (store_sqlite_records.c). */
+/* Says, inside a write transaction, that forms were loaded into s's core
+ * database by other means than forms_load: every connection recompiles. */
+int saola__sq_forms_changed(sq_store *s);
+
 int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
                     saola__change_result *res, char *err, size_t errlen);
 int saola__sq_pull(saola__store *base, const char *area, const char *device,

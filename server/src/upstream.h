@@ -27,6 +27,7 @@ typedef struct saola__upstream_stats {
 	long pulled;        /* records received and merged here */
 	long conflicts;     /* values the upstream server logged as lost */
 	long requests;      /* HTTP requests, retries included */
+	long forms;         /* forms loaded from the upstream (newer there) */
 } saola__upstream_stats;
 
 /* Syncs the district database behind store s once with its upstream

@@ -152,5 +152,8 @@ int saola__cmd_sync(int argc, char **argv)
 		printf("synced: %ld record%s sent, %ld received, %ld conflict%s logged upstream\n",
 		       st.pushed, st.pushed == 1 ? "" : "s", st.pulled, st.conflicts,
 		       st.conflicts == 1 ? "" : "s");
+	if (st.forms)
+		printf("forms: the upstream server has newer ones: %ld form%s loaded\n", st.forms,
+		       st.forms == 1 ? "" : "s");
 	return 0;
 }

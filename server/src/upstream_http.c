@@ -175,11 +175,45 @@ static int push(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 	return rc;
 }
 
+/* The upstream's forms and standards, when it names versions that this
+ * server does not hold (the province loaded a new form): fetched and made
+ * current here before any record of theirs is merged, and then offered to
+ * this district's devices at their next sync. */
+static int refresh_forms(saola__store *s, pthread_mutex_t *lock, saola__http *h,
+                         const json_t *forms, saola__upstream_stats *st, saola__err *e)
+{
+	saola *db = core(s);
+	json_t *doc = NULL;
+	int rc, n = 0;
+
+	if (saola__forms_known(db, forms))
+		return 0;
+	if (saola__http_get_json(h, "/v1/forms", &doc) != SAOLA_OK)
+		return fail_db(db, 0, e);
+	if (lock)
+		pthread_mutex_lock(lock);
+	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
+		rc = saola__forms_load_doc(db, doc, &n);
+		if (rc == SAOLA_OK)
+			rc = saola__sq_forms_changed((sq_store *)s);
+		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
+			rc = SAOLA_ERROR;
+	}
+	if (lock)
+		pthread_mutex_unlock(lock);
+	json_decref(doc);
+	if (rc != SAOLA_OK)
+		return saola__fail(e, 502, "upstream", "upstream: loading its forms: %s",
+		                   s->ops->errmsg(s));
+	st->forms += n;
+	return 0;
+}
+
 static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t cursor,
                 saola__upstream_stats *st, saola__err *e)
 {
 	json_t *req, *ans = NULL;
-	int rc = 0, more = 1;
+	int rc = 0, more = 1, first = 1;
 
 	while (rc == 0 && more) {
 		req = json_pack("{s:i, s:s, s:I, s:i, s:[]}", "protocol", SAOLA__PROTOCOL,
@@ -193,6 +227,9 @@ static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 			break;
 		cursor = json_integer_value(json_object_get(ans, "cursor"));
 		more = json_is_true(json_object_get(ans, "more"));
+		if (first && (rc = refresh_forms(s, lock, h, json_object_get(ans, "forms"), st, e)) != 0)
+			break;
+		first = 0;
 		rc = saola__upstream_merge(s, lock, json_object_get(ans, "records"), cursor, e);
 		if (rc == 0)
 			st->pulled += (long)json_array_size(json_object_get(ans, "records"));

@@ -120,6 +120,11 @@ int saola__http_get_json(saola__http *h, const char *path, json_t **out);
  * transaction. *count (may be NULL) gets the number of forms. */
 int saola__fetch_forms(saola__http *h, int *count);
 
+/* Loads the standards, then the forms, of a GET /v1/forms answer doc into
+ * db, inside the caller's transaction. *count (may be NULL) gets the
+ * number of forms. */
+int saola__forms_load_doc(saola *db, const json_t *doc, int *count);
+
 /* 1 when every form version that forms ({"id": "version"}) names is stored
  * on the device, else 0. */
 int saola__forms_known(saola *db, const json_t *forms);

@@ -213,6 +213,22 @@ static int load_defs(saola *db, const json_t *defs, const char *key, int *count)
 	return SAOLA_OK;
 }
 
+int saola__forms_load_doc(saola *db, const json_t *doc, int *count)
+{
+	int rc;
+
+	if (count)
+		*count = 0;
+	if (!json_is_array(json_object_get(doc, "forms")))
+		return saola__error(db, SAOLA_PROTOCOL,
+		                    "GET /v1/forms: expected {\"forms\": [...], \"standards\": [...]}");
+	/* Standards first: a form names the standard its calculations use. */
+	rc = load_defs(db, json_object_get(doc, "standards"), "standards", NULL);
+	if (rc == SAOLA_OK)
+		rc = load_defs(db, json_object_get(doc, "forms"), "forms", count);
+	return rc;
+}
+
 int saola__fetch_forms(saola__http *h, int *count)
 {
 	json_t *doc = NULL;
@@ -222,19 +238,11 @@ int saola__fetch_forms(saola__http *h, int *count)
 		*count = 0;
 	if ((rc = saola__http_get_json(h, "/v1/forms", &doc)) != SAOLA_OK)
 		return rc;
-	if (!json_is_array(json_object_get(doc, "forms"))) {
-		json_decref(doc);
-		return saola__error(h->db, SAOLA_PROTOCOL,
-		                    "GET /v1/forms: expected {\"forms\": [...], \"standards\": [...]}");
-	}
 	if ((rc = saola_begin(h->db)) != SAOLA_OK) {
 		json_decref(doc);
 		return rc;
 	}
-	/* Standards first: a form names the standard its calculations use. */
-	rc = load_defs(h->db, json_object_get(doc, "standards"), "standards", NULL);
-	if (rc == SAOLA_OK)
-		rc = load_defs(h->db, json_object_get(doc, "forms"), "forms", &n);
+	rc = saola__forms_load_doc(h->db, doc, &n);
 	if (rc == SAOLA_OK)
 		rc = saola_commit(h->db);
 	else
