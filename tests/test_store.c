@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "saola_int.h"
 #include "schema.h"
+#include "versions.h"
 
 typedef struct fixture {
 	char dir[512];
@@ -454,6 +455,27 @@ static void test_outbox_read_ack(void **state)
 	assert_int_equal(n, 0);
 	/* the records stay */
 	assert_int_equal(tu_count(fx->path, "SELECT count(*) FROM records"), 5);
+	/* a creation read after an edit carries every answer, the required
+	 * one edited since included; the edit follows with its own version */
+	{
+		json_t *d = tu_json("{\"budget\":10}"), *c, *e;
+		char id[37];
+		assert_int_equal(saola_put(fx->db, "budget", NULL, d, id), SAOLA_OK);
+		json_decref(d);
+		d = tu_json("{\"budget\":12,\"spent\":3}");
+		assert_int_equal(saola_put(fx->db, "budget", id, d, NULL), SAOLA_OK);
+		json_decref(d);
+		assert_int_equal(saola_outbox_read(fx->db, 0, 0, &ob), SAOLA_OK);
+		assert_int_equal(json_array_size(ob), 2);
+		c = json_object_get(json_array_get(ob, 0), "changes");
+		e = json_object_get(json_array_get(ob, 1), "changes");
+		assert_int_equal(json_integer_value(json_object_get(c, "budget")), 12);
+		assert_int_equal(json_integer_value(json_object_get(c, "spent")), 3);
+		assert_int_equal(json_integer_value(json_object_get(e, "budget")), 12);
+		assert_true(saola__version_cmp(json_object_get(json_array_get(ob, 0), "version"),
+		                               json_object_get(json_array_get(ob, 1), "version")) < 0);
+		json_decref(ob);
+	}
 }
 
 static void test_state(void **state)

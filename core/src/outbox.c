@@ -5,8 +5,11 @@
 #include "merge.h"
 #include "versions.h"
 
-/* The changes of a record's creation: the values of its paths that still
- * have the creating version (later edits are queued with their own values). */
+/* The changes of a record's creation: every answer it holds now (as the
+ * sync does: answers edited since go with it at the creating version, and
+ * their own queued changes follow and supersede them; without them the
+ * creation alone would be refused where one of them is required), and the
+ * review paths that still have the creating version. */
 static json_t *creation_changes(saola *db, const char *record_id, json_t *version)
 {
 	json_t *state = NULL, *out, *values, *versions;
@@ -19,7 +22,8 @@ static json_t *creation_changes(saola *db, const char *record_id, json_t *versio
 	versions = json_object_get(state, "versions");
 	if ((out = json_object()))
 		json_object_foreach(values, path, v)
-			if (saola__version_cmp(saola__version_of(versions, path), version) == 0)
+			if (path[0] != '_' ||
+			    saola__version_cmp(saola__version_of(versions, path), version) == 0)
 				json_object_set(out, path, v);
 	json_decref(state);
 	return out;

@@ -212,7 +212,9 @@ SAOLA_API int saola_set_state(saola *db, const char *record_id, const char *stat
  *    "base":{path: [counter, origin] | null, ...}, "at"}
  * Field paths are top-level field names; fields of a repeat item are
  * "repeat.itemid.field", and "repeat.itemid" carries the item's position
- * (null when the item was removed). */
+ * (null when the item was removed). A record's creation carries every
+ * answer the record holds when it is read (at the creating version); the
+ * edits made since follow in their own entries, with higher versions. */
 SAOLA_API int saola_outbox_read(saola *db, int64_t after_seq, int limit, json_t **out);
 
 /* Acknowledges (removes) every queued change with seq <= upto_seq. */
