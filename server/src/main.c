@@ -8,6 +8,7 @@
 #include "saola/server.h"
 #include "bundle.h"
 #include "officer.h"
+#include "ratelimit.h"
 #include "report.h"
 #include "server_int.h"
 #include "store.h"
@@ -132,16 +133,33 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 #define SERVE_USAGE "saola-server serve --db PATH --listen HOST:PORT [--schemas DIR]" \
 	" [--max-body SIZE] [--max-inflated SIZE] [--threads N]" \
 	" [--tls-cert FILE --tls-key FILE]\n" \
-	"       [--upstream URL --token T] [--sync-interval SECONDS]\n" \
+	"       [--upstream URL --token T] [--sync-interval SECONDS] [--auth-failures N]\n" \
 	"--upstream makes this (district) server a client of the province server at URL,\n" \
 	"syncing every --sync-interval seconds (300); T is a district user's token there.\n" \
-	"Both are saved: --sync-interval alone syncs with the saved upstream."
+	"Both are saved: --sync-interval alone syncs with the saved upstream.\n" \
+	"--auth-failures: failed authentications allowed from one address in a burst\n" \
+	"before its requests with a token are refused for a while (10; 0: no limit)."
+
+/* --auth-failures N: 1 to SAOLA__RL_BURST_MAX, or 0 for no limit. */
+static int auth_failures_opt(const char *v, saola_server_opts *so)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!*v || *end || n < 0 || n > SAOLA__RL_BURST_MAX) {
+		fprintf(stderr, "serve: --auth-failures \"%s\": expected a number of failures from 1"
+		        " to %d, or 0 for no limit\n", v, SAOLA__RL_BURST_MAX);
+		return -1;
+	}
+	so->auth_failures = n ? (int)n : -1;
+	return 0;
+}
 
 static int cmd_serve(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
 		"--max-inflated", "--threads", "--upstream", "--token",
-		"--tls-cert", "--tls-key", "--sync-interval", NULL};
+		"--tls-cert", "--tls-key", "--sync-interval", "--auth-failures", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;
@@ -180,6 +198,8 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "serve: --threads: expected a number above 0\n");
 		return EXIT_USAGE;
 	}
+	if (opt(&o, "--auth-failures") && auth_failures_opt(opt(&o, "--auth-failures"), &so) != 0)
+		return EXIT_USAGE;
 	/* The worker threads inherit a mask without these; this thread waits
 	 * for them. */
 	sigemptyset(&sigs);
