@@ -38,6 +38,7 @@ static int is_token(const char *t, size_t n)
 int saola__authenticate(saola__store *s, const char *header, saola__user *u, saola__err *e)
 {
 	unsigned char hash[SAOLA__SHA256_LEN], stored[SAOLA__SHA256_LEN];
+	char now[21];
 	const char *t;
 	size_t n;
 	int found = 0;
@@ -66,6 +67,13 @@ int saola__authenticate(saola__store *s, const char *header, saola__user *u, sao
 	if (u->revoked)
 		return saola__fail(e, 401, "unauthorized", "the token of user %s is revoked",
 		                   u->name);
+	/* Checked on every request, so that an expiry (or "user expire")
+	 * takes effect at once. */
+	saola__now(now);
+	if (u->expires[0] && strcmp(now, u->expires) >= 0)
+		return saola__fail(e, 401, "unauthorized", "the token of user %s expired at %s: an"
+		                   " administrator can renew it (saola-server user renew)", u->name,
+		                   u->expires);
 	return 0;
 }
 

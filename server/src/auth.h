@@ -19,7 +19,8 @@ void saola__token_hash(const char *token, size_t len, unsigned char out[SAOLA__S
 
 /* Finds the user of an "Authorization: Bearer <token>" header value (may
  * be NULL). 0 with *u filled, or -1 with e set: 401 unauthorized for no,
- * a malformed, an unknown or a revoked token, 500 when the store fails. */
+ * a malformed, an unknown, a revoked or an expired token (the messages
+ * name the user of the last two), 500 when the store fails. */
 int saola__authenticate(saola__store *s, const char *header, saola__user *u, saola__err *e);
 
 /* 1 when role is one of surveyor, commune, district, province, admin. */

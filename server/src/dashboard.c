@@ -1,6 +1,7 @@
 /* dashboard.c: routes the officers' requests (the dashboard's embedded
- * files, reports, households, conflicts, devices), authenticates them, and
- * writes their answers (JSON, CSV, files; gzip when the client takes it). */
+ * files, reports, households, conflicts, devices; http.c authenticates
+ * them), and writes their answers (JSON, CSV, files; gzip when the client
+ * takes it). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,11 @@ static const saola__asset *asset(const char *url)
 		if (strcmp(saola__assets[i].path, url) == 0)
 			return &saola__assets[i];
 	return NULL;
+}
+
+int saola__web_asset(const char *url)
+{
+	return asset(url) != NULL;
 }
 
 int saola__web_route(const char *url)
@@ -150,12 +156,11 @@ enum MHD_Result saola__web_error(struct MHD_Connection *c, const saola__err *e)
 }
 
 enum MHD_Result saola__web_serve(const saola__web *w, struct MHD_Connection *c,
-                                 const char *url)
+                                 const char *url, const saola__user *u)
 {
 	const saola__asset *a = asset(url);
 	char err[SAOLA__ERR_MAX - 32];
 	saola__store *s;
-	saola__user u;
 	saola__err e;
 	enum MHD_Result ret;
 
@@ -165,23 +170,20 @@ enum MHD_Result saola__web_serve(const saola__web *w, struct MHD_Connection *c,
 		saola__fail(&e, 500, "internal", "database: %s", err);
 		return saola__web_error(c, &e);
 	}
-	if (saola__authenticate(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	                        MHD_HTTP_HEADER_AUTHORIZATION), &u, &e) != 0) {
-		ret = saola__web_error(c, &e);
-	} else if (strcmp(u.role, "surveyor") == 0) {
+	if (strcmp(u->role, "surveyor") == 0) {
 		/* Officers' data: a surveyor's device syncs, it does not consolidate. */
 		saola__fail(&e, 403, "forbidden", "%.60s: user %s is a surveyor: reports, conflicts and"
 		            " devices are for officers (commune, district, province, admin)", url,
-		            u.name);
+		            u->name);
 		ret = saola__web_error(c, &e);
 	} else if (strcmp(url, "/v1/households.csv") == 0)
-		ret = saola__web_households(w, c, s, &u);
+		ret = saola__web_households(w, c, s, u);
 	else if (strcmp(url, "/v1/conflicts") == 0)
-		ret = saola__web_conflicts(c, s, &u);
+		ret = saola__web_conflicts(c, s, u);
 	else if (strcmp(url, "/v1/devices") == 0)
-		ret = saola__web_devices(c, s, &u);
+		ret = saola__web_devices(c, s, u);
 	else
-		ret = saola__web_reports(w, c, url, s, &u);
+		ret = saola__web_reports(w, c, url, s, u);
 	saola__pool_put(w->pool, s);
 	return ret;
 }

@@ -35,9 +35,14 @@ extern const size_t saola__n_assets;
 /* 1 when url is one of these routes (GET only). */
 int saola__web_route(const char *url);
 
-/* Answers a request for a route of saola__web_route(). */
+/* 1 when url is one of the dashboard's files, which need no token (the
+ * other routes do). */
+int saola__web_asset(const char *url);
+
+/* Answers a request for a route of saola__web_route(), from user u (the
+ * caller authenticated it; ignored for a file). */
 enum MHD_Result saola__web_serve(const saola__web *w, struct MHD_Connection *c,
-                                 const char *url);
+                                 const char *url, const saola__user *u);
 
 /* The handlers (report_http.c, dashboard_api.c), called with the caller
  * authenticated and a store borrowed from the pool. */

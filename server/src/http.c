@@ -1,6 +1,7 @@
 /* http.c: the HTTP server (GNU libmicrohttpd, a pool of worker threads):
  * routes, authentication before the body is read, body limits, answers,
  * and the public start/port/stop API of saola/server.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "dashboard.h"
 #include "officer_http.h"
 #include "pool.h"
+#include "ratelimit.h"
 #include "sync_handler.h"
 #include "tls.h"
 #include "upstream.h"
@@ -40,6 +42,9 @@ struct saola_server {
 	saola__web web;               /* reports and the dashboard (dashboard.h) */
 	saola__tls tls;               /* HTTPS, when a certificate is given (tls.h) */
 	saola__upstream_loop *upstream; /* a district's syncs up (upstream.h) */
+	saola__rl *limiter;           /* failed authentications by address, or
+	                               * NULL: no limit (ratelimit.h) */
+	int64_t (*clock_ms)(void);    /* the limiter's clock: monotonic_ms() */
 	char errmsg[SAOLA__ERR_MAX];
 };
 
@@ -62,20 +67,26 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Queues a buffer (malloc()ed; the response takes it) as a JSON answer. */
+/* Queues a buffer (malloc()ed; the response takes it) as a JSON answer,
+ * with an Allow header (allow not NULL) and a Retry-After (retry_after >
+ * 0). */
 static enum MHD_Result queue(struct MHD_Connection *c, int status, unsigned char *buf,
-                             size_t len, int gzipped, const char *allow)
+                             size_t len, int gzipped, const char *allow, int retry_after)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
+	char wait[16];
 
 	if (!r) {
 		free(buf);
 		return MHD_NO;
 	}
+	snprintf(wait, sizeof wait, "%d", retry_after);
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") != MHD_YES ||
 	    (gzipped && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES) ||
-	    (allow && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+	    (allow && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES) ||
+	    (retry_after > 0 &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, wait) != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -85,7 +96,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, unsigned char
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, int status, const json_t *v,
-                              const char *allow)
+                              const char *allow, int retry_after)
 {
 	unsigned char *buf;
 	size_t len;
@@ -94,7 +105,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, int status, const json_t
 	if (saola__body_encode(v, saola__accepts_gzip(header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING)),
 	                       &buf, &len, &gz) != SAOLA_OK)
 		return MHD_NO;
-	return queue(c, status, buf, len, gz, allow);
+	return queue(c, status, buf, len, gz, allow, retry_after);
 }
 
 static enum MHD_Result answer_error(struct MHD_Connection *c, const saola__err *e,
@@ -110,7 +121,7 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, const saola__err *
 	 * only answered. */
 	if (!e->status || e->status >= 500)
 		fprintf(stderr, "saola-server: %s\n", e->message);
-	ret = answer(c, e->status ? e->status : 500, v, allow);
+	ret = answer(c, e->status ? e->status : 500, v, allow, e->retry_after);
 	json_decref(v);
 	return ret;
 }
@@ -124,18 +135,69 @@ static enum MHD_Result answer_fail(struct MHD_Connection *c, int status, const c
 	return answer_error(c, &e, allow);
 }
 
-/* Authenticates the request with a pooled connection; 0 or -1 with e. */
+/* Milliseconds of a clock that only goes forward. */
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The address a request comes from, or NULL. */
+static const struct sockaddr *client_addr(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return ci ? ci->client_addr : NULL;
+}
+
+/* Says on stderr that addr is blocked, for the operator (and fail2ban). */
+static void log_block(const struct sockaddr *addr)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+
+	if (addr->sa_family == AF_INET) {
+		memcpy(&v4, addr, sizeof v4);
+		inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
+	} else if (addr->sa_family == AF_INET6) {
+		memcpy(&v6, addr, sizeof v6);
+		inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
+	}
+	fprintf(stderr, "saola-server: %s: too many failed authentications: its requests with"
+	        " a token are refused for a while (429)\n", text);
+}
+
+/* Authenticates the request with a pooled connection; 0 or -1 with e. A
+ * token from an address blocked for its failures is refused (429) before
+ * it is looked up; a token refused (401) counts as a failure of its
+ * address. A request without a token counts nothing: it guesses nothing. */
 static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user *u,
                         saola__err *e)
 {
+	const char *token = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+	const struct sockaddr *addr = client_addr(c);
 	char err[SAOLA__ERR_MAX - 32];
-	saola__store *s = saola__pool_get(srv->pool, err, sizeof err);
-	int rc;
+	saola__store *s;
+	int rc, wait_s;
 
-	if (!s)
+	memset(u, 0, sizeof *u);
+	if (token && saola__rl_check(srv->limiter, addr, srv->clock_ms(), &wait_s)) {
+		saola__fail(e, 429, "too_many_failures", "too many failed authentications from this"
+		            " address: try again in %d s", wait_s);
+		e->retry_after = wait_s;
+		return -1;
+	}
+	if (!(s = saola__pool_get(srv->pool, err, sizeof err)))
 		return saola__fail(e, 500, "internal", "database: %s", err);
-	rc = saola__authenticate(s, header(c, MHD_HTTP_HEADER_AUTHORIZATION), u, e);
+	rc = saola__authenticate(s, token, u, e);
 	saola__pool_put(srv->pool, s);
+	if (rc != 0 && token && e->status == 401 &&
+	    saola__rl_fail(srv->limiter, addr, srv->clock_ms()))
+		log_block(addr);
 	return rc;
 }
 
@@ -146,7 +208,7 @@ static enum MHD_Result serve_healthz(struct MHD_Connection *c)
 
 	if (!v)
 		return MHD_NO;
-	ret = answer(c, MHD_HTTP_OK, v, NULL);
+	ret = answer(c, MHD_HTTP_OK, v, NULL, 0);
 	json_decref(v);
 	return ret;
 }
@@ -172,7 +234,7 @@ static enum MHD_Result serve_forms(saola_server *srv, struct MHD_Connection *c)
 		return answer_error(c, &e, NULL);
 	}
 	saola__pool_put(srv->pool, s);
-	ret = answer(c, MHD_HTTP_OK, forms, NULL);
+	ret = answer(c, MHD_HTTP_OK, forms, NULL, 0);
 	json_decref(forms);
 	return ret;
 }
@@ -205,6 +267,8 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 			rq->failed = 1;
 			rq->allow = "GET";
 			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use GET", url);
+		} else if (!saola__web_asset(url) && authenticate(srv, c, &rq->user, &rq->err) != 0) {
+			rq->failed = 1;
 		}
 		return MHD_YES;
 	}
@@ -315,7 +379,7 @@ static enum MHD_Result finish_sync(saola_server *srv, struct MHD_Connection *c, 
 	}
 	saola__pool_put(srv->pool, env.store);
 	json_decref(req);
-	ret = answer(c, MHD_HTTP_OK, res, NULL);
+	ret = answer(c, MHD_HTTP_OK, res, NULL, 0);
 	json_decref(res);
 	return ret;
 }
@@ -355,7 +419,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	case R_SYNC:
 		return finish_sync(srv, c, rq);
 	case R_WEB:
-		return saola__web_serve(&srv->web, c, url);
+		return saola__web_serve(&srv->web, c, url, &rq->user);
 	case R_OFFICER:
 		if (rq->too_large)
 			return answer_fail(c, 413, "too_large", NULL, "body: over the limit");
@@ -426,6 +490,25 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *ip
 	return 0;
 }
 
+/* The limiter of failed authentications that burst (0: the default; -1:
+ * none) asks for. */
+static int start_limiter(saola_server *srv, int burst)
+{
+	if (burst < -1 || burst > SAOLA__RL_BURST_MAX) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: auth_failures %d: expected 1 to %d,"
+		         " 0 for the default (%d) or -1 for no limit", burst, SAOLA__RL_BURST_MAX,
+		         SAOLA__RL_BURST_DEFAULT);
+		return SAOLA_INVALID;
+	}
+	if (burst == -1)
+		return SAOLA_OK;
+	if (!(srv->limiter = saola__rl_new(burst ? burst : SAOLA__RL_BURST_DEFAULT))) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
+		return SAOLA_NOMEM;
+	}
+	return SAOLA_OK;
+}
+
 int saola_server_start(const saola_server_opts *opts, saola_server **out)
 {
 	saola_server *srv;
@@ -453,6 +536,9 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	srv->max_body = opts->max_body ? opts->max_body : SAOLA__MAX_BODY_DEFAULT;
 	srv->max_inflated = opts->max_inflated ? opts->max_inflated : SAOLA__MAX_INFLATED_DEFAULT;
 	threads = opts->threads > 0 ? opts->threads : SAOLA__THREADS_DEFAULT;
+	srv->clock_ms = monotonic_ms;
+	if ((rc = start_limiter(srv, opts->auth_failures)) != SAOLA_OK)
+		return rc;
 	if (parse_listen(opts->listen, &ss, &ipv6, srv->errmsg, sizeof srv->errmsg) != 0)
 		return SAOLA_INVALID;
 	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, srv->errmsg,
@@ -506,6 +592,12 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	return SAOLA_OK;
 }
 
+void saola__server_set_clock(saola_server *srv, int64_t (*clock_ms)(void))
+{
+	if (srv && clock_ms)
+		srv->clock_ms = clock_ms;
+}
+
 int saola_server_port(const saola_server *s)
 {
 	return s && s->daemon ? s->port : 0;
@@ -538,6 +630,7 @@ void saola_server_stop(saola_server *s)
 		MHD_stop_daemon(s->daemon);
 	}
 	saola__tls_free(&s->tls);
+	saola__rl_free(s->limiter);
 	saola__pool_free(s->pool);
 	free(s->web.schemas);
 	if (s->locks_made) {

@@ -8,6 +8,7 @@
 #include "saola/server.h"
 #include "bundle.h"
 #include "officer.h"
+#include "ratelimit.h"
 #include "report.h"
 #include "server_int.h"
 #include "store.h"
@@ -132,16 +133,33 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 #define SERVE_USAGE "saola-server serve --db PATH --listen HOST:PORT [--schemas DIR]" \
 	" [--max-body SIZE] [--max-inflated SIZE] [--threads N]" \
 	" [--tls-cert FILE --tls-key FILE]\n" \
-	"       [--upstream URL --token T] [--sync-interval SECONDS]\n" \
+	"       [--upstream URL --token T] [--sync-interval SECONDS] [--auth-failures N]\n" \
 	"--upstream makes this (district) server a client of the province server at URL,\n" \
 	"syncing every --sync-interval seconds (300); T is a district user's token there.\n" \
-	"Both are saved: --sync-interval alone syncs with the saved upstream."
+	"Both are saved: --sync-interval alone syncs with the saved upstream.\n" \
+	"--auth-failures: failed authentications allowed from one address in a burst\n" \
+	"before its requests with a token are refused for a while (10; 0: no limit)."
+
+/* --auth-failures N: 1 to SAOLA__RL_BURST_MAX, or 0 for no limit. */
+static int auth_failures_opt(const char *v, saola_server_opts *so)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!*v || *end || n < 0 || n > SAOLA__RL_BURST_MAX) {
+		fprintf(stderr, "serve: --auth-failures \"%s\": expected a number of failures from 1"
+		        " to %d, or 0 for no limit\n", v, SAOLA__RL_BURST_MAX);
+		return -1;
+	}
+	so->auth_failures = n ? (int)n : -1;
+	return 0;
+}
 
 static int cmd_serve(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
 		"--max-inflated", "--threads", "--upstream", "--token",
-		"--tls-cert", "--tls-key", "--sync-interval", NULL};
+		"--tls-cert", "--tls-key", "--sync-interval", "--auth-failures", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;
@@ -180,6 +198,8 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "serve: --threads: expected a number above 0\n");
 		return EXIT_USAGE;
 	}
+	if (opt(&o, "--auth-failures") && auth_failures_opt(opt(&o, "--auth-failures"), &so) != 0)
+		return EXIT_USAGE;
 	/* The worker threads inherit a mask without these; this thread waits
 	 * for them. */
 	sigemptyset(&sigs);
@@ -234,10 +254,18 @@ static int cmd_forms(int argc, char **argv)
 
 #define USER_USAGE \
 	"saola-server user add --db PATH --name NAME --role ROLE --area CODE\n" \
-	"       saola-server user list --db PATH\n" \
+	"                      [--days N | --expires DATE | --expires never]\n" \
+	"       saola-server user renew --db PATH --name NAME [--days N | --expires DATE|never]\n" \
+	"       saola-server user expire --db PATH --name NAME\n" \
 	"       saola-server user revoke --db PATH --name NAME\n" \
+	"       saola-server user list --db PATH\n" \
 	"roles: surveyor, commune, district, province, admin; areas: unit codes of\n" \
-	"2 (province), 3 (district) or 5 (commune) digits (an admin needs none)"
+	"2 (province), 3 (district) or 5 (commune) digits (an admin needs none).\n" \
+	"A token expires 365 days after add or renew, or N days (1-3650), or on DATE\n" \
+	"(YYYY-MM-DD: refused from 00:00 UTC that day; or YYYY-MM-DDTHH:MM:SSZ);\n" \
+	"--expires never is for service accounts, such as a district server's token\n" \
+	"at its province. expire ends a token now (renew brings it back); revoke\n" \
+	"ends it for good."
 
 static int user_list(saola__store *s)
 {
@@ -249,64 +277,124 @@ static int user_list(saola__store *s)
 		fprintf(stderr, "user list: %s\n", e.message);
 		return EXIT_FAIL;
 	}
-	printf("%-20s %-9s %-6s %-20s %-20s %-20s %s\n", "NAME", "ROLE", "AREA", "CREATED",
-	       "REVOKED", "LAST SYNC", "DEVICES");
+	printf("%-20s %-9s %-6s %-20s %-20s %-20s %-20s %s\n", "NAME", "ROLE", "AREA", "CREATED",
+	       "EXPIRES", "REVOKED", "LAST SYNC", "DEVICES");
 	json_array_foreach(users, i, u) {
 		const char *revoked = json_string_value(json_object_get(u, "revoked"));
+		const char *expires = json_string_value(json_object_get(u, "expires"));
 		const char *last = json_string_value(json_object_get(u, "last_sync"));
 		const char *area = json_string_value(json_object_get(u, "area"));
-		printf("%-20s %-9s %-6s %-20s %-20s %-20s %lld\n",
+		printf("%-20s %-9s %-6s %-20s %-20s %-20s %-20s %lld\n",
 		       json_string_value(json_object_get(u, "name")),
 		       json_string_value(json_object_get(u, "role")), area && *area ? area : "-",
-		       json_string_value(json_object_get(u, "created")), revoked ? revoked : "-",
-		       last ? last : "never",
+		       json_string_value(json_object_get(u, "created")), expires ? expires : "never",
+		       revoked ? revoked : "-", last ? last : "never",
 		       (long long)json_integer_value(json_object_get(u, "devices")));
 	}
 	json_decref(users);
 	return 0;
 }
 
+/* The expiry that --expires or --days give, as of now; -1 after saying
+ * why. */
+static int expiry_opt(const char *cmd, const opts *o, char out[21])
+{
+	saola__err e;
+
+	if (saola__expiry_parse(opt(o, "--expires"), opt(o, "--days"), time(NULL), out, &e) != 0) {
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+		return -1;
+	}
+	return 0;
+}
+
+static int user_add(saola__store *s, const opts *o, const char *expires, saola__err *e)
+{
+	char token[SAOLA__TOKEN_HEX + 1];
+
+	if (saola__user_create_until(s, opt(o, "--name"), opt(o, "--role"), opt(o, "--area"),
+	                             expires, token, e) != 0)
+		return -1;
+	/* The only time the token is shown: the store keeps its hash. */
+	printf("%s\n", token);
+	fflush(stdout);
+	memset(token, 0, sizeof token);
+	return 0;
+}
+
+static int user_renew(saola__store *s, const char *name, const char *expires, saola__err *e)
+{
+	if (saola__user_renew_name(s, name, expires, e) != 0)
+		return -1;
+	if (*expires)
+		printf("user %s: the token is valid until %s\n", name, expires);
+	else
+		printf("user %s: the token never expires\n", name);
+	return 0;
+}
+
+static int user_expire(saola__store *s, const char *name, saola__err *e)
+{
+	char at[21];
+	int already;
+
+	if (saola__user_expire_name(s, name, at, &already, e) != 0)
+		return -1;
+	printf(already ? "user %s: the token had expired already, at %s\n"
+	               : "user %s: the token expired at %s (user renew brings it back)\n", name, at);
+	return 0;
+}
+
+static int user_revoke(saola__store *s, const char *name, saola__err *e)
+{
+	int already;
+
+	if (saola__user_revoke_name(s, name, &already, e) != 0)
+		return -1;
+	printf("user %s %s\n", name, already ? "was already revoked" : "revoked");
+	return 0;
+}
+
 static int cmd_user(int argc, char **argv)
 {
-	static const char *const allowed[] = {"--db", "--name", "--role", "--area", NULL};
-	const char *sub = argc > 0 ? argv[0] : "";
-	char token[SAOLA__TOKEN_HEX + 1], cmd[32];
+	static const char *const allowed[] = {"--db", "--name", "--role", "--area", "--expires",
+		"--days", NULL};
+	const char *sub = argc > 0 ? argv[0] : "", *name;
+	char cmd[32], expires[21] = "";
+	int add = strcmp(sub, "add") == 0, renew = strcmp(sub, "renew") == 0;
 	saola__store *s;
 	saola__err e;
 	opts o;
-	int rc = 0, already = 0;
+	int rc;
 
 	if (is_help(argc, argv)) {
 		printf("usage: %s\n", USER_USAGE);
 		return 0;
 	}
 	snprintf(cmd, sizeof cmd, "user %s", sub);
-	if ((strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "revoke")) ||
+	if ((!add && !renew && strcmp(sub, "list") && strcmp(sub, "revoke") &&
+	     strcmp(sub, "expire")) ||
 	    parse(argc - 1, argv + 1, allowed, 0, cmd, &o) != 0 || !opt(&o, "--db") ||
-	    (strcmp(sub, "add") == 0 && (!opt(&o, "--name") || !opt(&o, "--role"))) ||
-	    (strcmp(sub, "revoke") == 0 && !opt(&o, "--name")))
+	    (strcmp(sub, "list") != 0 && !opt(&o, "--name")) || (add && !opt(&o, "--role")))
 		return usage_fail(USER_USAGE);
-	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, strcmp(sub, "add") == 0)))
+	if (!add && !renew && (opt(&o, "--expires") || opt(&o, "--days"))) {
+		fprintf(stderr, "%s: --expires and --days go with user add and user renew\n", cmd);
+		return EXIT_USAGE;
+	}
+	if ((add || renew) && expiry_opt(cmd, &o, expires) != 0)
+		return EXIT_USAGE;
+	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, add)))
 		return EXIT_FAIL;
-	if (strcmp(sub, "add") == 0) {
-		rc = saola__user_create(s, opt(&o, "--name"), opt(&o, "--role"), opt(&o, "--area"),
-		                        token, &e);
-		if (rc == 0) {
-			/* The only time the token is shown: the store keeps its hash. */
-			printf("%s\n", token);
-			fflush(stdout);
-			memset(token, 0, sizeof token);
-		}
-	} else if (strcmp(sub, "revoke") == 0) {
-		rc = saola__user_revoke_name(s, opt(&o, "--name"), &already, &e);
-		if (rc == 0)
-			printf("user %s %s\n", opt(&o, "--name"),
-			       already ? "was already revoked" : "revoked");
-	} else {
+	name = opt(&o, "--name");
+	if (strcmp(sub, "list") == 0) {
 		rc = user_list(s);
 		saola__store_close(s);
 		return rc;
 	}
+	rc = add ? user_add(s, &o, expires, &e)
+	   : renew ? user_renew(s, name, expires, &e)
+	   : strcmp(sub, "expire") == 0 ? user_expire(s, name, &e)
+	   : user_revoke(s, name, &e);
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", cmd, e.message);
 	saola__store_close(s);
@@ -375,7 +463,7 @@ static const struct {
 } commands[] = {
 	{"serve", cmd_serve, 1, "serve the sync API over HTTP"},
 	{"forms", cmd_forms, 1, "load forms and standards from a schemas folder"},
-	{"user", cmd_user, 1, "add, list or revoke users (tokens)"},
+	{"user", cmd_user, 1, "add, renew, expire, revoke or list users (tokens)"},
 	{"bundle", cmd_bundle, 1, "import a device's push bundle, export a user's pull bundle"},
 	{"report", saola__cmd_report, 1, "reports by unit and year: table, CSV or JSON"},
 	{"units", saola__cmd_units, 1, "load administrative units into the database"},

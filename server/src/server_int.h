@@ -23,9 +23,11 @@ typedef struct saola__err {
 	int status;
 	const char *code;            /* static string */
 	char message[SAOLA__ERR_MAX];
+	int retry_after;             /* seconds, sent as Retry-After when > 0 */
 } saola__err;
 
-/* Fills e and returns -1 (so that callers can `return saola__fail(...)`). */
+/* Fills e (retry_after 0) and returns -1 (so that callers can `return
+ * saola__fail(...)`). */
 int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -36,5 +38,11 @@ const char *saola__schemas_dir(const char *dir);
 /* Parses a size with an optional K, M or G suffix (powers of 1024);
  * 0 on success. */
 int saola__parse_size(const char *s, size_t *out);
+
+/* For tests: a clock (milliseconds that never go back) for srv's limit on
+ * failed authentications, in place of CLOCK_MONOTONIC, so that a test
+ * moves time itself. Set it before the first request. */
+struct saola_server;
+void saola__server_set_clock(struct saola_server *srv, int64_t (*clock_ms)(void));
 
 #endif

@@ -28,6 +28,8 @@ typedef struct saola__user {
 	char role[16];
 	char area[SAOLA__AREA_MAX + 1];  /* "" for an admin without one */
 	int revoked;
+	char expires[21];  /* "YYYY-MM-DDTHH:MM:SSZ" (UTC): the token is refused
+	                    * from then on; "" when it never expires */
 } saola__user;
 
 /* The administrative units a record lies in (empty: none given). Codes
@@ -95,13 +97,16 @@ struct saola__store_ops {
 
 	/* Users. user_by_hash finds the user whose token hash is hash (found 0
 	 * when none) and copies the stored hash to stored, for the caller to
-	 * compare in constant time. user_list: a new array of objects. */
+	 * compare in constant time. user_add stores u->expires too;
+	 * user_expiry sets it ("" or NULL: never). user_list: a new array of
+	 * objects. */
 	int (*user_add)(saola__store *s, saola__user *u, const unsigned char *hash,
 	                const char *now);
 	int (*user_by_hash)(saola__store *s, const unsigned char *hash, saola__user *out,
 	                    unsigned char *stored, int *found);
 	int (*user_by_name)(saola__store *s, const char *name, saola__user *out, int *found);
 	int (*user_revoke)(saola__store *s, int64_t user_id, const char *now);
+	int (*user_expiry)(saola__store *s, int64_t user_id, const char *expires);
 	int (*user_list)(saola__store *s, json_t **out);
 
 	/* Devices. device_sync records a sync of device by user (first seen,

@@ -20,6 +20,7 @@ int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ..
 
 	e->status = status;
 	e->code = code;
+	e->retry_after = 0;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);

@@ -36,6 +36,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		r->gzipped = 1;
 	if (size * n >= 5 && strncasecmp(p, "Date:", 5) == 0)
 		r->has_date = 1;
+	if (size * n >= 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+		r->retry_after = strtol(p + 12, NULL, 10);
 	return size * n;
 }
 
@@ -58,6 +60,13 @@ sv_resp sv_http(const char *base_url, const char *method, const char *path,
                 const char *token, const char *encoding, const void *body, size_t len,
                 size_t chunked_len)
 {
+	return sv_http_from(NULL, base_url, method, path, token, encoding, body, len, chunked_len);
+}
+
+sv_resp sv_http_from(const char *source, const char *base_url, const char *method,
+                     const char *path, const char *token, const char *encoding,
+                     const void *body, size_t len, size_t chunked_len)
+{
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
 	char url[256], line[200];
@@ -66,7 +75,10 @@ sv_resp sv_http(const char *base_url, const char *method, const char *path,
 	CURLcode cc;
 
 	memset(&r, 0, sizeof r);
+	r.retry_after = -1;
 	assert_non_null(c);
+	if (source)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, source);
 	snprintf(url, sizeof url, "%s%s", base_url, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -16,6 +16,7 @@ typedef struct sv_resp {
 	json_t *json;          /* the body parsed, or NULL */
 	int gzipped;           /* it came with Content-Encoding: gzip */
 	int has_date;          /* it had a Date header */
+	long retry_after;      /* its Retry-After header, or -1 */
 } sv_resp;
 
 /* Sends method ("GET" or "POST") to base_url + path, accepting gzip.
@@ -25,6 +26,11 @@ typedef struct sv_resp {
 sv_resp sv_http(const char *base_url, const char *method, const char *path,
                 const char *token, const char *encoding, const void *body, size_t len,
                 size_t chunked_len);
+/* sv_http() from the local address source ("127.0.0.2": any of 127/8 on
+ * Linux; NULL: the system's choice). */
+sv_resp sv_http_from(const char *source, const char *base_url, const char *method,
+                     const char *path, const char *token, const char *encoding,
+                     const void *body, size_t len, size_t chunked_len);
 void sv_resp_free(sv_resp *r);
 
 /* The "error"."code" of an error answer, or NULL. */

@@ -35,6 +35,11 @@ typedef struct saola_server_opts {
 	                          * none */
 	const char *upstream_token; /* the district's token there (with a URL) */
 	int sync_interval;       /* seconds between syncs with upstream (0: 300) */
+	int auth_failures;       /* failed authentications one client address
+	                          * may make in a burst before its requests
+	                          * with a token are refused for a while (429)
+	                          * (0: 10; -1: no limit; at most 100000);
+	                          * docs/security.md */
 } saola_server_opts;
 
 /* Opens (creating if needed) the database and starts serving HTTP in
