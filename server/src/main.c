@@ -8,6 +8,7 @@
 #include "saola/server.h"
 #include "bundle.h"
 #include "officer.h"
+#include "permissions.h"
 #include "report.h"
 #include "server_int.h"
 #include "store.h"
@@ -134,7 +135,8 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 	" [--tls-cert FILE --tls-key FILE]\n" \
 	"       [--upstream URL --token T] [--sync-interval SECONDS]\n" \
 	"--upstream makes this (district) server a client of the province server at URL,\n" \
-	"syncing every --sync-interval seconds (300); T is a district user's token there.\n" \
+	"syncing every --sync-interval seconds (300); T is a district user's token there,\n" \
+	"a user with the permission personal (user add ... --allow personal).\n" \
 	"Both are saved: --sync-interval alone syncs with the saved upstream."
 
 static int cmd_serve(int argc, char **argv)
@@ -233,11 +235,15 @@ static int cmd_forms(int argc, char **argv)
 }
 
 #define USER_USAGE \
-	"saola-server user add --db PATH --name NAME --role ROLE --area CODE\n" \
+	"saola-server user add --db PATH --name NAME --role ROLE --area CODE [--allow PERMS]\n" \
 	"       saola-server user list --db PATH\n" \
 	"       saola-server user revoke --db PATH --name NAME\n" \
+	"       saola-server user grant --db PATH --name NAME --allow PERMS\n" \
+	"       saola-server user deny --db PATH --name NAME --deny PERMS\n" \
 	"roles: surveyor, commune, district, province, admin; areas: unit codes of\n" \
-	"2 (province), 3 (district) or 5 (commune) digits (an admin needs none)"
+	"2 (province), 3 (district) or 5 (commune) digits (an admin needs none)\n" \
+	"permissions (words, comma-separated): personal (a district, province or admin\n" \
+	"user gets personal fields, names, when asking for them, and may pull records)"
 
 static int user_list(saola__store *s)
 {
@@ -249,30 +255,64 @@ static int user_list(saola__store *s)
 		fprintf(stderr, "user list: %s\n", e.message);
 		return EXIT_FAIL;
 	}
-	printf("%-20s %-9s %-6s %-20s %-20s %-20s %s\n", "NAME", "ROLE", "AREA", "CREATED",
-	       "REVOKED", "LAST SYNC", "DEVICES");
+	printf("%-20s %-9s %-6s %-20s %-20s %-20s %-7s %s\n", "NAME", "ROLE", "AREA", "CREATED",
+	       "REVOKED", "LAST SYNC", "DEVICES", "PERMISSIONS");
 	json_array_foreach(users, i, u) {
 		const char *revoked = json_string_value(json_object_get(u, "revoked"));
 		const char *last = json_string_value(json_object_get(u, "last_sync"));
 		const char *area = json_string_value(json_object_get(u, "area"));
-		printf("%-20s %-9s %-6s %-20s %-20s %-20s %lld\n",
+		const char *perms = json_string_value(json_object_get(u, "permissions"));
+		printf("%-20s %-9s %-6s %-20s %-20s %-20s %-7lld %s\n",
 		       json_string_value(json_object_get(u, "name")),
 		       json_string_value(json_object_get(u, "role")), area && *area ? area : "-",
 		       json_string_value(json_object_get(u, "created")), revoked ? revoked : "-",
 		       last ? last : "never",
-		       (long long)json_integer_value(json_object_get(u, "devices")));
+		       (long long)json_integer_value(json_object_get(u, "devices")),
+		       perms && *perms ? perms : "-");
 	}
 	json_decref(users);
 	return 0;
 }
 
+/* user grant, user deny: a user's permissions. */
+static int user_permit(const char *sub, int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--name", "--allow", "--deny", NULL};
+	int grant = strcmp(sub, "grant") == 0, rc;
+	char cmd[32], text[SAOLA__PERMS_TEXT_MAX];
+	const char *words;
+	saola__store *s;
+	saola__err e;
+	unsigned now = 0;
+	opts o;
+
+	snprintf(cmd, sizeof cmd, "user %s", sub);
+	if (parse(argc, argv, allowed, 0, cmd, &o) != 0 || !opt(&o, "--db") ||
+	    !opt(&o, "--name") || !(words = opt(&o, grant ? "--allow" : "--deny")) ||
+	    opt(&o, grant ? "--deny" : "--allow"))
+		return usage_fail(USER_USAGE);
+	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, 0)))
+		return EXIT_FAIL;
+	rc = saola__user_permit(s, opt(&o, "--name"), words, grant, &now, &e);
+	if (rc == 0) {
+		saola__perms_text(now, text, sizeof text);
+		printf("user %s: permissions: %s\n", opt(&o, "--name"), *text ? text : "none");
+	} else {
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+	}
+	saola__store_close(s);
+	return rc == 0 ? 0 : EXIT_FAIL;
+}
+
 static int cmd_user(int argc, char **argv)
 {
-	static const char *const allowed[] = {"--db", "--name", "--role", "--area", NULL};
+	static const char *const allowed[] = {"--db", "--name", "--role", "--area", "--allow",
+		NULL};
 	const char *sub = argc > 0 ? argv[0] : "";
 	char token[SAOLA__TOKEN_HEX + 1], cmd[32];
 	saola__store *s;
 	saola__err e;
+	unsigned perms = 0;
 	opts o;
 	int rc = 0, already = 0;
 
@@ -280,18 +320,29 @@ static int cmd_user(int argc, char **argv)
 		printf("usage: %s\n", USER_USAGE);
 		return 0;
 	}
+	if (strcmp(sub, "grant") == 0 || strcmp(sub, "deny") == 0)
+		return user_permit(sub, argc - 1, argv + 1);
 	snprintf(cmd, sizeof cmd, "user %s", sub);
 	if ((strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "revoke")) ||
 	    parse(argc - 1, argv + 1, allowed, 0, cmd, &o) != 0 || !opt(&o, "--db") ||
 	    (strcmp(sub, "add") == 0 && (!opt(&o, "--name") || !opt(&o, "--role"))) ||
-	    (strcmp(sub, "revoke") == 0 && !opt(&o, "--name")))
+	    (strcmp(sub, "revoke") == 0 && !opt(&o, "--name")) ||
+	    (strcmp(sub, "add") != 0 && opt(&o, "--allow")))
 		return usage_fail(USER_USAGE);
+	if (opt(&o, "--allow") && saola__perms_parse(opt(&o, "--allow"), &perms, &e) != 0) {
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+		return EXIT_FAIL;
+	}
 	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, strcmp(sub, "add") == 0)))
 		return EXIT_FAIL;
 	if (strcmp(sub, "add") == 0) {
 		rc = saola__user_create(s, opt(&o, "--name"), opt(&o, "--role"), opt(&o, "--area"),
 		                        token, &e);
-		if (rc == 0) {
+		if (rc == 0 && perms &&
+		    (rc = saola__user_permit(s, opt(&o, "--name"), opt(&o, "--allow"), 1, NULL, &e)))
+			fprintf(stderr, "%s: user %s is added, without its permissions (grant them"
+			        " with user grant)\n", cmd, opt(&o, "--name"));
+		if (token[0]) {
 			/* The only time the token is shown: the store keeps its hash. */
 			printf("%s\n", token);
 			fflush(stdout);

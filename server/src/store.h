@@ -28,6 +28,7 @@ typedef struct saola__user {
 	char role[16];
 	char area[SAOLA__AREA_MAX + 1];  /* "" for an admin without one */
 	int revoked;
+	unsigned permissions;            /* SAOLA__PERM_* bits (permissions.h) */
 } saola__user;
 
 /* The administrative units a record lies in (empty: none given). Codes
@@ -102,6 +103,8 @@ struct saola__store_ops {
 	                    unsigned char *stored, int *found);
 	int (*user_by_name)(saola__store *s, const char *name, saola__user *out, int *found);
 	int (*user_revoke)(saola__store *s, int64_t user_id, const char *now);
+	/* Sets a user's permissions: words, space-separated ("" none). */
+	int (*user_permissions)(saola__store *s, int64_t user_id, const char *words);
 	int (*user_list)(saola__store *s, json_t **out);
 
 	/* Devices. device_sync records a sync of device by user (first seen,

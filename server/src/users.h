@@ -17,7 +17,7 @@ int saola__user_create(saola__store *s, const char *name, const char *role,
 int saola__user_revoke_name(saola__store *s, const char *name, int *already, saola__err *e);
 
 /* Every user: a new array of {"name","role","area","created","revoked",
- * "last_sync","devices"}. */
+ * "last_sync","devices","permissions" (words, space-separated)}. */
 int saola__user_list_all(saola__store *s, json_t **out, saola__err *e);
 
 #endif
