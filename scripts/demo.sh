@@ -27,7 +27,11 @@ for c in 14404 14383 14620; do
 	token[$c]=$("$server" user add --db "$sdb" --name "surveyor-$c" --role surveyor --area "$c")
 	echo "user surveyor-$c (commune $c) has a token"
 done
+# The province officer gets the figures and the household list without the
+# names (personal fields); "officer-37-names" may ask for them.
 "$server" user add --db "$sdb" --name "officer-37" --role province --area 37 > "$out/officer.token"
+"$server" user add --db "$sdb" --name "officer-37-names" --role province --area 37 \
+	--allow personal > "$out/officer-names.token"
 "$server" serve --db "$sdb" --listen 127.0.0.1:0 > "$out/server.out" 2> "$out/server.log" &
 srv_pid=$!
 for _ in $(seq 100); do grep -q listening "$out/server.out" 2>/dev/null && break; sleep 0.1; done
@@ -82,6 +86,23 @@ if "$server" report --db "$sdb" --by commune --year 2025 2>/dev/null; then :; el
 	sqlite3 "$sdb" "SELECT commune, count(*), sum(json_extract(data,'$.classification')='poor'),
 	  sum(json_extract(data,'$.classification')='near_poor') FROM records WHERE deleted = 0
 	  GROUP BY commune" | awk -F'|' '{printf "  commune %s: %s households, %s poor, %s near-poor\n", $1, $2, $3, $4}'
+fi
+
+say "the province's household list: the names only on request, with the permission"
+if command -v curl >/dev/null 2>&1; then
+	# the header line of the list (or the error), without the byte order mark
+	list() {
+		curl -sS -H "Authorization: Bearer $(cat "$out/$1")" "$url/v1/households.csv$2" |
+			sed -n '1{s/^\xef\xbb\xbf//;p}' | cut -c1-180
+	}
+	echo "officer-37:"
+	echo "  $(list officer.token '')"
+	echo "officer-37, ?personal=1:"
+	echo "  $(list officer.token '?personal=1')"
+	echo "officer-37-names, ?personal=1:"
+	echo "  $(list officer-names.token '?personal=1')"
+else
+	echo "(no curl: skipped)"
 fi
 
 say "export for the commune office (CSV, UTF-8, opens in a spreadsheet)"

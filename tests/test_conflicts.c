@@ -661,7 +661,7 @@ static void test_review_end_to_end(void **state)
 	/* the server's copy agrees */
 	{
 		saola *prov = NULL;
-		char *tok = st_user_add(fx->srvdb, "reader", "province", "37");
+		char *tok = st_user_add_allow(fx->srvdb, "reader", "province", "37", "personal");
 		prov = st_device(tu_path(fx->dir, "reader.db"), fx->url, tok);
 		sync_ok(prov);
 		assert_true(st_same_record(prov, d, id));

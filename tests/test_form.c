@@ -258,6 +258,9 @@ static const struct {
 	 "fields[0].required: expected true, false or an expression"},
 	{"{'id':'t','fields':[{'name':'a','type':'integer','constraint':5}]}",
 	 "fields[0].constraint: expected an expression string"},
+	{"{'id':'t','fields':[{'name':'g','type':'group','fields':["
+	 "{'name':'a','type':'text','personal':'yes'}]}]}",
+	 "fields[0] (g).fields[0].personal: expected true or false"},
 	{"{'id':'t','standard':'vn-poverty','fields':[{'name':'a','type':'integer'}]}",
 	 "standard_year_field: \"survey_year\" is not an entered top-level integer field"},
 	{"{'id':'t','standard':'vn-poverty','standard_year_field':'y',"
@@ -346,6 +349,64 @@ static void test_accessors(void **st)
 	assert_int_equal(saola__form_is_computed(f, "nope"), 0);
 	assert_string_equal(saola__form_id(s->quick_id), "quick_id");
 	saola__form_free(NULL);
+}
+
+/* Personal data as the forms mark it ("personal": true), by field and by
+ * record path; a mark on a group or a repeat covers what is inside. */
+static void test_personal(void **st)
+{
+	static const struct {
+		const char *path;
+		int personal;
+	} household[] = {
+		{"head_name", 1}, {"members.a1b2.name", 1}, {"members.a1b2", 0},
+		{"members.a1b2.birth_year", 0}, {"members", 0}, {"income_per_capita", 0},
+		{"village", 0}, {"_state", 0}, {"_deleted", 0}, {"nope", 0},
+		{"head_name.x.name", 0}, {"nope.a1b2.name", 0}, {"members.a1b2.nope", 0},
+	};
+	state *s = *st;
+	saola__field_info fi;
+	saola__form *f = NULL;
+	json_t *def;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof household / sizeof *household; i++)
+		if (saola__form_path_personal(s->household, household[i].path) !=
+		    household[i].personal)
+			fail_msg("household: %s: expected %d", household[i].path,
+			         household[i].personal);
+	assert_int_equal(saola__form_is_personal(s->household, "head_name"), 1);
+	assert_int_equal(saola__form_is_personal(s->household, "name"), 1);
+	assert_int_equal(saola__form_is_personal(s->household, "sex"), 0);
+	assert_int_equal(saola__form_is_personal(s->quick_id, "head_name"), 1);
+	assert_int_equal(saola__form_is_personal(s->quick_id, "household_size"), 0);
+	assert_int_equal(saola__form_field_info(s->household,
+	                 saola__form_field_index(s->household, "head_name"), &fi), SAOLA_OK);
+	assert_int_equal(fi.personal, 1);
+
+	def = J("{'id':'t','fields':["
+	        " {'name':'contact','type':'group','personal':true,'fields':["
+	        "  {'name':'phone','type':'text'},{'name':'email','type':'text'}]},"
+	        " {'name':'kids','type':'repeat','personal':true,'fields':["
+	        "  {'name':'age','type':'integer'}]},"
+	        " {'name':'pets','type':'repeat','fields':["
+	        "  {'name':'pet_name','type':'text','personal':true},"
+	        "  {'name':'kind','type':'text','personal':false}]},"
+	        " {'name':'note','type':'text'}]}");
+	if (saola__form_compile(def, &f, err, sizeof err) != SAOLA_OK)
+		fail_msg("compile: %s", err);
+	assert_int_equal(saola__form_path_personal(f, "phone"), 1);
+	assert_int_equal(saola__form_path_personal(f, "email"), 1);
+	assert_int_equal(saola__form_path_personal(f, "contact"), 1);
+	assert_int_equal(saola__form_path_personal(f, "kids.k1"), 1);
+	assert_int_equal(saola__form_path_personal(f, "kids.k1.age"), 1);
+	assert_int_equal(saola__form_path_personal(f, "pets.p1"), 0);
+	assert_int_equal(saola__form_path_personal(f, "pets.p1.pet_name"), 1);
+	assert_int_equal(saola__form_path_personal(f, "pets.p1.kind"), 0);
+	assert_int_equal(saola__form_path_personal(f, "note"), 0);
+	saola__form_free(f);
+	json_decref(def);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1247,6 +1308,7 @@ int main(void)
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_compile_bad_expression),
 		cmocka_unit_test(test_accessors),
+		cmocka_unit_test(test_personal),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_household_boundaries),

@@ -14,6 +14,7 @@
 #include "servertest.h"
 #include "gen.h"
 #include "merge.h"
+#include "permissions.h"
 #include "saola/server.h"
 #include "sha256.h"
 #include "store.h"
@@ -36,13 +37,17 @@ typedef struct fixture {
 	int batches;           /* for batch ids */
 } fixture;
 
+/* A user; allow: permission words, or NULL (a user above the commune
+ * pulls records with "personal" only: test_privacy.c). */
 static void add_user(fixture *fx, const char *name, const char *role, const char *area,
-                     char token[SAOLA__TOKEN_HEX + 1])
+                     const char *allow, char token[SAOLA__TOKEN_HEX + 1])
 {
 	saola__err e;
 
 	if (saola__user_create(fx->st, name, role, area, token, &e) != 0)
 		fail_msg("user add %s: %s", name, e.message);
+	if (allow && saola__user_permit(fx->st, name, allow, 1, NULL, &e) != 0)
+		fail_msg("user grant %s: %s", name, e.message);
 }
 
 static int setup(void **state)
@@ -68,8 +73,8 @@ static int setup(void **state)
 	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
 	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
 		fail_msg("store open: %s", err);
-	add_user(fx, "admin", "admin", NULL, fx->admin);
-	add_user(fx, "alice", "surveyor", "14404", fx->alice);
+	add_user(fx, "admin", "admin", NULL, "personal", fx->admin);
+	add_user(fx, "alice", "surveyor", "14404", NULL, fx->alice);
 	assert_non_null(fx->gen = saola_gen_new(7));
 	*state = fx;
 	return 0;
@@ -264,7 +269,7 @@ static void test_unauthorized(void **state)
 
 	push_new(fx, fx->alice, "dev-a", "14404", 2, NULL);
 	before = tu_content_hash(fx->db);
-	add_user(fx, "bob", "surveyor", "14404", bob);
+	add_user(fx, "bob", "surveyor", "14404", NULL, bob);
 	req = sv_request("b-x", "dev-b", 0, 10, json_pack("[o]", sv_household(fx->gen, "14404", cmd)));
 
 	expect_refused(fx, post_json(fx, NULL, req, 1), 401, "unauthorized");
@@ -488,8 +493,8 @@ static void test_pull_by_area(void **state)
 	push_new(fx, fx->admin, "dev-admin", "14404", 6, NULL);
 	push_new(fx, fx->admin, "dev-admin", "14383", 4, NULL);
 	push_new(fx, fx->admin, "dev-admin", "14593", 3, NULL);  /* district 375 */
-	add_user(fx, "dora", "district", "372", district);
-	add_user(fx, "paul", "province", "37", province);
+	add_user(fx, "dora", "district", "372", "personal", district);
+	add_user(fx, "paul", "province", "37", "personal", province);
 
 	seen = pull_all(fx, fx->alice, "dev-a", 4, NULL, NULL);
 	assert_int_equal(json_object_size(seen), 6);

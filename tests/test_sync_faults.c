@@ -60,7 +60,8 @@ static void arm(fixture *fx, long req_cut, long resp_cut)
 static void add_users(fixture *fx)
 {
 	fx->surveyor = st_user_add(fx->srvdb, "surveyor", "surveyor", COMMUNE);
-	fx->province = st_user_add(fx->srvdb, "province", "province", "37");
+	/* a replica above the commune: it needs the permission "personal" */
+	fx->province = st_user_add_allow(fx->srvdb, "province", "province", "37", "personal");
 }
 
 static int setup(void **state)

@@ -44,6 +44,18 @@ int saola__form_field_type(const saola__form *f, const char *name);
  * inside a repeat, else 0. Computed fields are never versioned or merged. */
 int saola__form_is_computed(const saola__form *f, const char *name);
 
+/* 1 when field name (any depth) holds personal data: it is marked
+ * "personal": true, or lies in a group or repeat that is; else 0 (an
+ * unknown name too). */
+int saola__form_is_personal(const saola__form *f, const char *name);
+
+/* 1 when the value at a record path (docs/protocol.md: "field",
+ * "repeat.item" for an item's position, "repeat.item.field") is personal
+ * data as saola__form_is_personal says of its field; "repeat.item" is
+ * when the repeat itself is. 0 for other paths ("_state", unknown
+ * names). */
+int saola__form_path_personal(const saola__form *f, const char *path);
+
 /* Parameters of the standard in force for a record. */
 typedef struct saola__params_src {
 	/* Returns the params object (borrowed) of the standard of family whose
@@ -102,6 +114,7 @@ typedef struct saola__field_info {
 	int repeat;      /* the enclosing repeat, or -1 (top level) */
 	int end;         /* one past the field's last descendant */
 	int computed;    /* has a calculate: never entered */
+	int personal;    /* personal data (saola__form_is_personal) */
 	json_t *def;     /* the field's definition object (borrowed) */
 } saola__field_info;
 

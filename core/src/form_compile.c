@@ -483,6 +483,9 @@ static int finish_field(compiler *c, int i, const char *deflang)
 	if (v && !json_is_boolean(v))
 		return fail(c, SAOLA_INVALID, "%s.personal: expected true or false",
 		            c->paths[i]);
+	/* Pre-order: the enclosing group or repeat is finished before. */
+	fd->personal = json_is_true(v) ||
+	               (fd->parent >= 0 && c->f->fields[fd->parent].personal);
 	v = json_object_get(fj, "default");
 	if (v && !json_is_null(v) && (!entered || fd->computed || !check_default(fd, v)))
 		return fail(c, SAOLA_INVALID, "%s.default: not a value of the "
@@ -659,4 +662,33 @@ int saola__form_is_computed(const saola__form *f, const char *name)
 	int i = saola__form_find(f, name);
 
 	return i >= 0 && f->fields[i].computed;
+}
+
+int saola__form_is_personal(const saola__form *f, const char *name)
+{
+	int i = saola__form_find(f, name);
+
+	return i >= 0 && f->fields[i].personal;
+}
+
+int saola__form_path_personal(const saola__form *f, const char *path)
+{
+	const char *dot = strchr(path, '.'), *dot2;
+	char name[128];
+	int i;
+
+	if (!dot)
+		return saola__form_is_personal(f, path);
+	/* "repeat.item" or "repeat.item.field" */
+	if ((size_t)(dot - path) >= sizeof name)
+		return 0;
+	memcpy(name, path, (size_t)(dot - path));
+	name[dot - path] = '\0';
+	i = saola__form_find(f, name);
+	if (i < 0 || f->fields[i].type != SAOLA__F_REPEAT)
+		return 0;
+	if (f->fields[i].personal)
+		return 1;
+	dot2 = strchr(dot + 1, '.');
+	return dot2 && saola__form_is_personal(f, dot2 + 1);
 }

@@ -78,6 +78,7 @@ int saola__form_field_info(const saola__form *f, int i, saola__field_info *out)
 	out->repeat = fd->repeat;
 	out->end = fd->end;
 	out->computed = fd->computed;
+	out->personal = fd->personal;
 	out->def = def_at(json_object_get(f->def, "fields"), &n, i);
 	return SAOLA_OK;
 }

@@ -14,6 +14,7 @@
 
 #include "gen.h"
 #include "saola/server.h"
+#include "permissions.h"
 #include "saola_int.h"
 #include "store.h"
 #include "users.h"
@@ -193,7 +194,9 @@ static int pull_everything(saola__store *st, int port, int expected)
 	double t0;
 	int more = 1, pages = 0, n = 0;
 
+	/* an admin's pull needs the permission "personal" (docs/security.md) */
 	if (saola__user_create(st, "puller", "admin", NULL, token, &e) != 0 ||
+	    saola__user_permit(st, "puller", "personal", 1, NULL, &e) != 0 ||
 	    !(c = curl_easy_init()))
 		return -1;
 	memset(&d, 0, sizeof d);

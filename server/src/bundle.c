@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "bundle.h"
+#include "privacy.h"
 #include "sync_handler.h"
 #include "wire.h"
 
@@ -92,6 +93,8 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		rc = saola__fail(e, 404, "not_found", "bundle: no user named \"%s\"", user_name);
 		goto out;
 	}
+	if ((rc = saola__privacy_may_pull(&u, "bundle", e)) != 0)
+		goto out;
 	/* One snapshot for every page, so that the cursor covers exactly what
 	 * the bundle holds. */
 	if (s->ops->read_begin(s) != SAOLA_OK) {

@@ -20,7 +20,8 @@ int saola__bundle_import(saola__store *s, const char *path, const char *user_nam
 /* Writes to path a pull bundle for user_name: every record of the user's
  * area (cursor 0, all pages in one payload), "acked" the highest of the
  * user's devices and "acked_by_device" each one's, and the current forms. *count gets the number of
- * records. 0 or -1 with e. */
+ * records. 0 or -1 with e (403 for a role above the commune without the
+ * permission "personal", as a sync's pull: privacy.h). */
 int saola__bundle_export(saola__store *s, const char *path, const char *user_name,
                          size_t *count, saola__err *e);
 

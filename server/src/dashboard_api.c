@@ -7,6 +7,8 @@
 
 #include "auth.h"
 #include "dashboard.h"
+#include "officer.h"
+#include "privacy.h"
 #include "report.h"
 #include "units.h"
 
@@ -38,31 +40,82 @@ static enum MHD_Result fail(struct MHD_Connection *c, sqlite3 *db, const char *w
 	return saola__web_error(c, &e);
 }
 
-enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
-                                     const saola__user *u)
+/* The conflicts of status where (SQL) in area, newest first, at most
+ * limit, into list, their count into *count; personal fields masked
+ * unless show. 0, or -1 (the database's message says why, or out of
+ * memory). */
+static int read_conflicts(saola__store *s, sqlite3 *db, const char *where, const char *area,
+                          long limit, int show, json_t *list, json_int_t *count)
 {
 	static const char list_sql[] =
 		"SELECT c.id, c.record_id, c.path, c.lost_value, c.lost_version, c.kept_value,"
 		" c.kept_version, c.device, us.name, c.at, c.resolved_at, c.resolved_by,"
 		" r.province, r.district, r.commune, json_extract(r.data, '$.village'),"
-		" json_extract(r.data, '$.head_name')"
+		" json_extract(r.data, '$.head_name'), r.form_id"
 		" FROM conflicts c JOIN records r ON r.id = c.record_id"
 		" LEFT JOIN users us ON us.id = c.user_id WHERE %s%s ORDER BY c.id DESC LIMIT ?2";
 	static const char count_sql[] =
 		"SELECT count(*) FROM conflicts c JOIN records r ON r.id = c.record_id WHERE %s%s";
-	sqlite3 *db = saola__report_db(s);
-	const char *status = saola__web_arg(c, "status"), *limit_arg = saola__web_arg(c, "limit");
-	const char *area = saola__user_area(u), *level = saola__unit_level(area);
-	const char *where;
+	const char *level = saola__unit_level(area);
 	char sql[sizeof list_sql + 128], area_sql[48];
 	sqlite3_stmt *st = NULL;
+	int step;
+
+	*count = 0;
+	snprintf(area_sql, sizeof area_sql, level ? " AND r.%s = ?1" : "", level);
+	snprintf(sql, sizeof sql, count_sql, where, area_sql);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (level)
+		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof sql, list_sql, where, area_sql);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (level)
+		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *item = json_pack("{s:I, s:s?, s:s?, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:s?,"
+		                         " s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+		        "id", (json_int_t)sqlite3_column_int64(st, 0), "record_id", text(st, 1),
+		        "path", text(st, 2), "lost_value", stored_json(st, 3),
+		        "lost_version", stored_json(st, 4), "kept_value", stored_json(st, 5),
+		        "kept_version", stored_json(st, 6), "device", text(st, 7), "user", text(st, 8),
+		        "at", text(st, 9), "resolved_at", text(st, 10), "resolved_by", text(st, 11),
+		        "province", text(st, 12), "district", text(st, 13), "commune", text(st, 14),
+		        "village", text(st, 15), "head_name", text(st, 16), "form", text(st, 17));
+		if (!show && item && saola__conflict_mask(s, item, NULL) != 0) {
+			json_decref(item);
+			break;
+		}
+		if (json_array_append_new(list, item) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? 0 : -1;
+}
+
+enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
+                                     const saola__user *u)
+{
+	sqlite3 *db = saola__report_db(s);
+	const char *status = saola__web_arg(c, "status"), *limit_arg = saola__web_arg(c, "limit");
+	const char *area = saola__user_area(u);
+	const char *where;
 	json_t *list = json_array(), *out;
 	json_int_t count = 0;
 	long limit = LIMIT_DEFAULT;
 	saola__err e;
 	enum MHD_Result ret;
-	int step;
+	int show, rc;
 
+	if (saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0) {
+		json_decref(list);
+		return saola__web_error(c, &e);
+	}
 	if (!status || !*status)
 		status = "open";
 	where = strcmp(status, "open") == 0 ? "c.resolved_at IS NULL"
@@ -80,46 +133,17 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 		            " limit=1-%d", LIMIT_MAX);
 		return saola__web_error(c, &e);
 	}
-	if (!db) {
+	/* One snapshot, with the forms (their personal marks) as they stand. */
+	if (!db || s->ops->read_begin(s) != SAOLA_OK) {
 		json_decref(list);
 		return fail(c, db, "conflicts");
 	}
-	snprintf(area_sql, sizeof area_sql, level ? " AND r.%s = ?1" : "", level);
-	snprintf(sql, sizeof sql, count_sql, where, area_sql);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if ((rc = read_conflicts(s, db, where, area, limit, show, list, &count)) != 0)
+		saola__fail(&e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db));
+	s->ops->end(s, 1);
+	if (rc != 0) {
 		json_decref(list);
-		return fail(c, db, "conflicts");
-	}
-	if (level)
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	snprintf(sql, sizeof sql, list_sql, where, area_sql);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		json_decref(list);
-		return fail(c, db, "conflicts");
-	}
-	if (level)
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *item = json_pack("{s:I, s:s?, s:s?, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:s?,"
-		                         " s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
-		        "id", (json_int_t)sqlite3_column_int64(st, 0), "record_id", text(st, 1),
-		        "path", text(st, 2), "lost_value", stored_json(st, 3),
-		        "lost_version", stored_json(st, 4), "kept_value", stored_json(st, 5),
-		        "kept_version", stored_json(st, 6), "device", text(st, 7), "user", text(st, 8),
-		        "at", text(st, 9), "resolved_at", text(st, 10), "resolved_by", text(st, 11),
-		        "province", text(st, 12), "district", text(st, 13), "commune", text(st, 14),
-		        "village", text(st, 15), "head_name", text(st, 16));
-		if (json_array_append_new(list, item) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		json_decref(list);
-		return fail(c, db, "conflicts");
+		return saola__web_error(c, &e);
 	}
 	if (!(out = json_pack("{s:s, s:I, s:o}", "status", status, "count", count, "conflicts",
 	                      list))) {

@@ -197,7 +197,7 @@ static int catch_up(sqlite3 *db, int64_t from, saola__facts_stats *st, char *err
 	while ((step = sqlite3_step(rec)) == SQLITE_ROW) {
 		const char *form = (const char *)sqlite3_column_text(rec, 2);
 		const char *data = (const char *)sqlite3_column_text(rec, 6);
-		int live = !sqlite3_column_int(rec, 1) && form && strcmp(form, "household") == 0;
+		int live = !sqlite3_column_int(rec, 1) && form && strcmp(form, SAOLA__FACTS_FORM) == 0;
 
 		if (live && data &&
 		    saola__facts_scan(data, (size_t)sqlite3_column_bytes(rec, 6), &f) == 0) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#define SAOLA__FACTS_FORM "household"  /* the form whose records are facts */
 #define SAOLA__VILLAGE_MAX 200
 #define SAOLA__HOUSEHOLD_ID_MAX 120
 

@@ -9,6 +9,7 @@
 #include "bundle.h"
 #include "officer.h"
 #include "ratelimit.h"
+#include "permissions.h"
 #include "report.h"
 #include "server_int.h"
 #include "store.h"
@@ -135,7 +136,8 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 	" [--tls-cert FILE --tls-key FILE]\n" \
 	"       [--upstream URL --token T] [--sync-interval SECONDS] [--auth-failures N]\n" \
 	"--upstream makes this (district) server a client of the province server at URL,\n" \
-	"syncing every --sync-interval seconds (300); T is a district user's token there.\n" \
+	"syncing every --sync-interval seconds (300); T is a district user's token there,\n" \
+	"a user with the permission personal (user add ... --allow personal).\n" \
 	"Both are saved: --sync-interval alone syncs with the saved upstream.\n" \
 	"--auth-failures: failed authentications allowed from one address in a burst\n" \
 	"before its requests with a token are refused for a while (10; 0: no limit)."
@@ -254,18 +256,22 @@ static int cmd_forms(int argc, char **argv)
 
 #define USER_USAGE \
 	"saola-server user add --db PATH --name NAME --role ROLE --area CODE\n" \
-	"                      [--days N | --expires DATE | --expires never]\n" \
+	"                      [--days N | --expires DATE | --expires never] [--allow PERMS]\n" \
 	"       saola-server user renew --db PATH --name NAME [--days N | --expires DATE|never]\n" \
 	"       saola-server user expire --db PATH --name NAME\n" \
 	"       saola-server user revoke --db PATH --name NAME\n" \
 	"       saola-server user list --db PATH\n" \
+	"       saola-server user grant --db PATH --name NAME --allow PERMS\n" \
+	"       saola-server user deny --db PATH --name NAME --deny PERMS\n" \
 	"roles: surveyor, commune, district, province, admin; areas: unit codes of\n" \
 	"2 (province), 3 (district) or 5 (commune) digits (an admin needs none).\n" \
 	"A token expires 365 days after add or renew, or N days (1-3650), or on DATE\n" \
 	"(YYYY-MM-DD: refused from 00:00 UTC that day; or YYYY-MM-DDTHH:MM:SSZ);\n" \
 	"--expires never is for service accounts, such as a district server's token\n" \
 	"at its province. expire ends a token now (renew brings it back); revoke\n" \
-	"ends it for good."
+	"ends it for good.\n" \
+	"permissions (words, comma-separated): personal (a district, province or admin\n" \
+	"user gets personal fields, names, when asking for them, and may pull records)"
 
 static int user_list(saola__store *s)
 {
@@ -277,19 +283,21 @@ static int user_list(saola__store *s)
 		fprintf(stderr, "user list: %s\n", e.message);
 		return EXIT_FAIL;
 	}
-	printf("%-20s %-9s %-6s %-20s %-20s %-20s %-20s %s\n", "NAME", "ROLE", "AREA", "CREATED",
-	       "EXPIRES", "REVOKED", "LAST SYNC", "DEVICES");
+	printf("%-20s %-9s %-6s %-20s %-20s %-20s %-20s %-7s %s\n", "NAME", "ROLE", "AREA",
+	       "CREATED", "EXPIRES", "REVOKED", "LAST SYNC", "DEVICES", "PERMISSIONS");
 	json_array_foreach(users, i, u) {
 		const char *revoked = json_string_value(json_object_get(u, "revoked"));
 		const char *expires = json_string_value(json_object_get(u, "expires"));
 		const char *last = json_string_value(json_object_get(u, "last_sync"));
 		const char *area = json_string_value(json_object_get(u, "area"));
-		printf("%-20s %-9s %-6s %-20s %-20s %-20s %-20s %lld\n",
+		const char *perms = json_string_value(json_object_get(u, "permissions"));
+		printf("%-20s %-9s %-6s %-20s %-20s %-20s %-20s %-7lld %s\n",
 		       json_string_value(json_object_get(u, "name")),
 		       json_string_value(json_object_get(u, "role")), area && *area ? area : "-",
 		       json_string_value(json_object_get(u, "created")), expires ? expires : "never",
 		       revoked ? revoked : "-", last ? last : "never",
-		       (long long)json_integer_value(json_object_get(u, "devices")));
+		       (long long)json_integer_value(json_object_get(u, "devices")),
+		       perms && *perms ? perms : "-");
 	}
 	json_decref(users);
 	return 0;
@@ -312,14 +320,21 @@ static int user_add(saola__store *s, const opts *o, const char *expires, saola__
 {
 	char token[SAOLA__TOKEN_HEX + 1];
 
+	int rc;
+
 	if (saola__user_create_until(s, opt(o, "--name"), opt(o, "--role"), opt(o, "--area"),
 	                             expires, token, e) != 0)
 		return -1;
+	rc = opt(o, "--allow") ? saola__user_permit(s, opt(o, "--name"), opt(o, "--allow"), 1,
+	                                            NULL, e) : 0;
+	if (rc != 0)
+		fprintf(stderr, "user add: user %s is added, without its permissions (grant them"
+		        " with user grant)\n", opt(o, "--name"));
 	/* The only time the token is shown: the store keeps its hash. */
 	printf("%s\n", token);
 	fflush(stdout);
 	memset(token, 0, sizeof token);
-	return 0;
+	return rc;
 }
 
 static int user_renew(saola__store *s, const char *name, const char *expires, saola__err *e)
@@ -355,15 +370,46 @@ static int user_revoke(saola__store *s, const char *name, saola__err *e)
 	return 0;
 }
 
+/* user grant, user deny: a user's permissions. */
+static int user_permit(const char *sub, int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--name", "--allow", "--deny", NULL};
+	int grant = strcmp(sub, "grant") == 0, rc;
+	char cmd[32], text[SAOLA__PERMS_TEXT_MAX];
+	const char *words;
+	saola__store *s;
+	saola__err e;
+	unsigned now = 0;
+	opts o;
+
+	snprintf(cmd, sizeof cmd, "user %s", sub);
+	if (parse(argc, argv, allowed, 0, cmd, &o) != 0 || !opt(&o, "--db") ||
+	    !opt(&o, "--name") || !(words = opt(&o, grant ? "--allow" : "--deny")) ||
+	    opt(&o, grant ? "--deny" : "--allow"))
+		return usage_fail(USER_USAGE);
+	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, 0)))
+		return EXIT_FAIL;
+	rc = saola__user_permit(s, opt(&o, "--name"), words, grant, &now, &e);
+	if (rc == 0) {
+		saola__perms_text(now, text, sizeof text);
+		printf("user %s: permissions: %s\n", opt(&o, "--name"), *text ? text : "none");
+	} else {
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+	}
+	saola__store_close(s);
+	return rc == 0 ? 0 : EXIT_FAIL;
+}
+
 static int cmd_user(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--name", "--role", "--area", "--expires",
-		"--days", NULL};
+		"--days", "--allow", NULL};
 	const char *sub = argc > 0 ? argv[0] : "", *name;
 	char cmd[32], expires[21] = "";
 	int add = strcmp(sub, "add") == 0, renew = strcmp(sub, "renew") == 0;
 	saola__store *s;
 	saola__err e;
+	unsigned perms = 0;
 	opts o;
 	int rc;
 
@@ -371,6 +417,8 @@ static int cmd_user(int argc, char **argv)
 		printf("usage: %s\n", USER_USAGE);
 		return 0;
 	}
+	if (strcmp(sub, "grant") == 0 || strcmp(sub, "deny") == 0)
+		return user_permit(sub, argc - 1, argv + 1);
 	snprintf(cmd, sizeof cmd, "user %s", sub);
 	if ((!add && !renew && strcmp(sub, "list") && strcmp(sub, "revoke") &&
 	     strcmp(sub, "expire")) ||
@@ -383,6 +431,12 @@ static int cmd_user(int argc, char **argv)
 	}
 	if ((add || renew) && expiry_opt(cmd, &o, expires) != 0)
 		return EXIT_USAGE;
+	if (!add && opt(&o, "--allow"))
+		return usage_fail(USER_USAGE);
+	if (opt(&o, "--allow") && saola__perms_parse(opt(&o, "--allow"), &perms, &e) != 0) {
+		fprintf(stderr, "%s: %s\n", cmd, e.message);
+		return EXIT_FAIL;
+	}
 	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, add)))
 		return EXIT_FAIL;
 	name = opt(&o, "--name");

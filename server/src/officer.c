@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "officer.h"
+#include "privacy.h"
 #include "store_sqlite.h"
 #include "units.h"
 #include "merge.h"
@@ -311,6 +312,51 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 	}
 	*out = list;
 	return 0;
+}
+
+/* Sets key of o to null when o has it; -1 out of memory. */
+static int null_if_set(json_t *o, const char *key)
+{
+	return json_is_object(o) && json_object_get(o, key) ?
+	       json_object_set_new(o, key, json_null()) : 0;
+}
+
+int saola__conflict_mask(saola__store *s, json_t *c, const char *lang)
+{
+	static const char *const flat[] = {"lost_value", "kept_value"};
+	static const char *const sides[] = {"lost", "kept", "current", "resolution"};
+	saola *db = core(s);
+	const char *form = json_string_value(json_object_get(c, "form"));
+	const char *path = json_string_value(json_object_get(c, "path"));
+	const char *dot, *dot2;
+	char label[512], name[600];
+	size_t i, itemlen;
+
+	if (!path)
+		return 0;
+	if (saola__privacy_path(db, form, path)) {
+		for (i = 0; i < sizeof flat / sizeof flat[0]; i++)
+			if (null_if_set(c, flat[i]) != 0)
+				return -1;
+		for (i = 0; i < sizeof sides / sizeof sides[0]; i++)
+			if (null_if_set(json_object_get(c, sides[i]), "value") != 0)
+				return -1;
+		if (json_object_set_new(c, "personal", json_true()) != 0)
+			return -1;
+	}
+	if (saola__privacy_path(db, form, "head_name") && null_if_set(c, "head_name") != 0)
+		return -1;
+	/* path_label names a member by its "name" answer */
+	dot = strchr(path, '.');
+	if (!dot || !json_object_get(c, "label"))
+		return 0;
+	dot2 = strchr(dot + 1, '.');
+	itemlen = dot2 ? (size_t)(dot2 - path) : strlen(path);
+	snprintf(name, sizeof name, "%.*s.name", (int)(itemlen < 500 ? itemlen : 500), path);
+	if (!saola__privacy_path(db, form, name))
+		return 0;
+	path_label(db, form, path, NULL, lang, label, sizeof label);
+	return json_object_set_new(c, "label", json_string(label));
 }
 
 /* The units of a record, for the area rule. found 0 when it is missing. */

@@ -40,6 +40,17 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 int saola__conflict_show(saola__store *s, int64_t id, const char *lang,
                          const saola__user *u, json_t **out, saola__err *e);
 
+/* Hides the personal fields (privacy.h) in conflict c, an object of
+ * saola__conflict_show or saola__conflict_list or a row of GET
+ * /v1/conflicts, for a caller who does not see them: when its path is
+ * personal in its record's form, every value it shows ("lost", "kept",
+ * "current", the "resolution"'s; "lost_value", "kept_value") becomes null
+ * and "personal": true is set; "head_name" becomes null when the form marks
+ * it personal; a member's name, when personal, leaves the "label" (its id
+ * stands there), in lang as saola__conflict_show. 0, or -1 out of
+ * memory. */
+int saola__conflict_mask(saola__store *s, json_t *c, const char *lang);
+
 /* Resolves conflict id: choice "keep" (the value kept), "lost" (the value
  * that lost) or "value" (value, a JSON value; null clears the answer). The
  * chosen value is written as an ordinary edit of the record, with the

@@ -1,7 +1,8 @@
 /* officer_http.c: the officers' actions over HTTP: resolving a conflict
  * (POST /v1/conflicts/ID/resolve {"choice","value","comment"}) and
  * reviewing a record (POST /v1/records/ID/review {"action","comment"}),
- * for roles commune and above, within their area. */
+ * for roles commune and above, within their area; the resolved conflict
+ * answered with its personal fields by privacy.h's rule (?personal=1). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "dashboard.h"
 #include "officer.h"
 #include "officer_http.h"
+#include "privacy.h"
 
 #define CONFLICTS_PREFIX "/v1/conflicts/"
 #define RECORDS_PREFIX "/v1/records/"
@@ -49,7 +51,11 @@ static enum MHD_Result resolve(saola__officer *o, struct MHD_Connection *c, cons
 	long long n = strtoll(id, &end, 10);
 	saola__err e;
 	enum MHD_Result ret;
+	int show;
 
+	/* Decided before anything is written. */
+	if (saola__privacy_show(o->user, saola__web_arg(c, "personal"), &show, &e) != 0)
+		return saola__web_error(c, &e);
 	if (*end || n <= 0) {
 		saola__fail(&e, 404, "not_found", "no conflict %.40s", id);
 		return saola__web_error(c, &e);
@@ -62,6 +68,11 @@ static enum MHD_Result resolve(saola__officer *o, struct MHD_Connection *c, cons
 	if (saola__conflict_resolve(o, n, choice, json_object_get(req, "value"),
 	                            json_string_value(comment), &out, &e) != 0)
 		return saola__web_error(c, &e);
+	if (!show && saola__conflict_mask(o->store, out, NULL) != 0) {
+		json_decref(out);
+		saola__fail(&e, 500, "internal", "conflict: out of memory");
+		return saola__web_error(c, &e);
+	}
 	ret = saola__web_json(c, 200, out);
 	json_decref(out);
 	return ret;

@@ -1,6 +1,6 @@
 /* report_http.c: the reports over HTTP: GET /v1/reports (what the caller
  * may see), /v1/reports/<name>[.csv] and /v1/households.csv, scoped to the
- * caller's area. */
+ * caller's area; the households' personal fields by privacy.h's rule. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +8,19 @@
 #include "auth.h"
 #include "dashboard.h"
 #include "facts.h"
+#include "privacy.h"
 #include "report.h"
 #include "report_labels.h"
+#include "store_sqlite.h"
 #include "units.h"
 
 #define PREFIX "/v1/reports/"
+
+/* The core database of a SQLite store (its forms), or NULL. */
+static saola *core(saola__store *s)
+{
+	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+}
 
 /* A year argument: 0 when absent; -1 (with e) when not a year. */
 static int year_arg(struct MHD_Connection *c, const char *name, saola__err *e)
@@ -174,13 +182,28 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 /* ------------------------------------------------------------------ */
 /* GET /v1/households.csv */
 
-static const char households_sql[] =
-	"SELECT f.record_id, f.household_id, f.province, f.district, f.commune, f.village,"
-	" f.urban, f.year, json_extract(r.data, '$.head_name'),"
-	" json_extract(r.data, '$.income_per_capita'), json_extract(r.data, '$.member_count'),"
-	" f.class, f.ind, f.causes, f.support, r.updated_at"
-	" FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1%s"
-	" ORDER BY f.commune, f.village, f.household_id, f.record_id";
+/* The columns of households.csv before the classification: the header,
+ * the value's SQL, and the record field it is (NULL: none). A column whose
+ * field the household form marks personal is left out when personal
+ * fields are not shown. */
+static const struct hcol {
+	const char *name, *sql, *field;
+} hcols[] = {
+	{"record_id", "f.record_id", NULL},
+	{"household_id", "f.household_id", "household_id"},
+	{"province", "f.province", "province"},
+	{"district", "f.district", "district"},
+	{"commune", "f.commune", "commune"},
+	{"village", "f.village", "village"},
+	{"area", "f.urban", "area"},
+	{"survey_year", "f.year", "survey_year"},
+	{"head_name", "json_extract(r.data, '$.head_name')", "head_name"},
+	{"income_per_capita", "json_extract(r.data, '$.income_per_capita')", "income_per_capita"},
+	{"member_count", "json_extract(r.data, '$.member_count')", "member_count"},
+};
+
+#define N_HCOLS ((int)(sizeof hcols / sizeof hcols[0]))
+#define HCOL_AREA 6   /* f.urban: 1, 0 or NULL */
 
 static int codes_field(saola__buf *b, const saola__label *list, int n, unsigned bits)
 {
@@ -198,45 +221,64 @@ static int codes_field(saola__buf *b, const saola__label *list, int n, unsigned 
 	return 0;
 }
 
-static int households_csv(sqlite3 *db, int year, const char *area, saola__buf *b,
-                          saola__err *e)
+/* The households of year in area as CSV into b; the columns of personal
+ * fields only when show (core: the database whose household form says
+ * which they are). */
+static int households_csv(sqlite3 *db, saola *core, int year, const char *area, int show,
+                          saola__buf *b, saola__err *e)
 {
 	static const char *const classes[] = {"", "poor", "near_poor", "average", "not_poor", ""};
 	const char *level = saola__unit_level(area);
-	char sql[sizeof households_sql + 64], where[48];
+	char sql[1024], where[48];
+	int omit[N_HCOLS], step, i, k, first;
 	sqlite3_stmt *st = NULL;
-	int step, i, k;
+	size_t n;
 
 	snprintf(where, sizeof where, level ? " AND f.%s = ?2" : "", level);
-	snprintf(sql, sizeof sql, households_sql, where);
+	n = (size_t)snprintf(sql, sizeof sql, "SELECT");
+	for (k = 0; k < N_HCOLS; k++) {
+		omit[k] = !show && hcols[k].field &&
+		          saola__privacy_path(core, SAOLA__FACTS_FORM, hcols[k].field);
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " %s,", omit[k] ? "NULL" : hcols[k].sql);
+	}
+	snprintf(sql + n, sizeof sql - n, " f.class, f.ind, f.causes, f.support, r.updated_at"
+	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1%s"
+	         " ORDER BY f.commune, f.village, f.household_id, f.record_id", where);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
 	sqlite3_bind_int(st, 1, year);
 	if (level)
 		sqlite3_bind_text(st, 2, area, -1, SQLITE_STATIC);
-	saola__buf_printf(b, "%s", "\xef\xbb\xbf" "record_id,household_id,province,district,commune,"
-	                  "village,area,survey_year,head_name,income_per_capita,member_count,"
-	                  "classification");
+	saola__buf_printf(b, "%s", "\xef\xbb\xbf");
+	for (k = 0; k < N_HCOLS; k++)
+		if (!omit[k])
+			saola__buf_printf(b, "%s,", hcols[k].name);
+	saola__buf_printf(b, "%s", "classification");
 	for (i = 0; i < SAOLA__N_INDICATORS; i++)
 		saola__buf_printf(b, ",d_%s", saola__indicators[i].code);
 	saola__buf_printf(b, "%s", ",poverty_causes,support_received,updated_at\r\n");
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int cls = sqlite3_column_int(st, 11);
-		for (k = 0; k < 11; k++) {
+		int cls = sqlite3_column_int(st, N_HCOLS);
+		for (k = 0, first = 1; k < N_HCOLS; k++) {
 			const char *v = (const char *)sqlite3_column_text(st, k);
-			if (k == 6)
-				v = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
-				  : sqlite3_column_int(st, 6) ? "urban" : "rural";
-			if ((k && saola__buf_add(b, ",", 1)) || saola__csv_field(b, v))
+			if (omit[k])
+				continue;
+			if (k == HCOL_AREA)
+				v = sqlite3_column_type(st, k) == SQLITE_NULL ? NULL
+				  : sqlite3_column_int(st, k) ? "urban" : "rural";
+			if ((!first && saola__buf_add(b, ",", 1)) || saola__csv_field(b, v))
 				break;
+			first = 0;
 		}
-		saola__buf_printf(b, ",%s", classes[cls >= 1 && cls <= 5 ? cls : 5]);
+		saola__buf_printf(b, "%s%s", first ? "" : ",", classes[cls >= 1 && cls <= 5 ? cls : 5]);
 		for (i = 0; i < SAOLA__N_INDICATORS; i++)
-			saola__buf_printf(b, ",%d", (sqlite3_column_int(st, 12) >> i) & 1);
-		codes_field(b, saola__causes, SAOLA__N_CAUSES, (unsigned)sqlite3_column_int(st, 13));
-		codes_field(b, saola__supports, SAOLA__N_SUPPORTS, (unsigned)sqlite3_column_int(st, 14));
+			saola__buf_printf(b, ",%d", (sqlite3_column_int(st, N_HCOLS + 1) >> i) & 1);
+		codes_field(b, saola__causes, SAOLA__N_CAUSES,
+		            (unsigned)sqlite3_column_int(st, N_HCOLS + 2));
+		codes_field(b, saola__supports, SAOLA__N_SUPPORTS,
+		            (unsigned)sqlite3_column_int(st, N_HCOLS + 3));
 		saola__buf_add(b, ",", 1);
-		saola__csv_field(b, (const char *)sqlite3_column_text(st, 15));
+		saola__csv_field(b, (const char *)sqlite3_column_text(st, N_HCOLS + 4));
 		if (saola__buf_add(b, "\r\n", 2))
 			break;
 	}
@@ -256,7 +298,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	char err[SAOLA__ERR_MAX - 32], filename[64];
 	saola__buf b = {NULL, 0, 0, 0};
 	saola__err e;
-	int year, within = 1;
+	int year, within = 1, show;
 	enum MHD_Result ret;
 
 	memset(&e, 0, sizeof e);
@@ -264,7 +306,8 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		saola__fail(&e, 500, "internal", "households: this store keeps no facts");
 		return saola__web_error(c, &e);
 	}
-	if ((year = year_arg(c, "year", &e)) < 0)
+	if ((year = year_arg(c, "year", &e)) < 0 ||
+	    saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0)
 		return saola__web_error(c, &e);
 	if (area && *area && !saola__unit_level(area)) {
 		saola__fail(&e, 400, "bad_request", "area \"%.20s\": expected a unit code", area);
@@ -285,15 +328,18 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		year = (int)json_integer_value(json_array_get(ys, json_array_size(ys) - 1));
 		json_decref(ys);
 	}
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    households_csv(db, year, area, &b, &e) != 0) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		saola__buf_free(&b);
-		if (!e.status)
-			saola__fail(&e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+	/* The store's read snapshot: the forms (their personal marks) as they
+	 * stand now, should another process have loaded new ones. */
+	if (s->ops->read_begin(s) != SAOLA_OK) {
+		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
 		return saola__web_error(c, &e);
 	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (households_csv(db, core(s), year, area, show, &b, &e) != 0) {
+		s->ops->end(s, 0);
+		saola__buf_free(&b);
+		return saola__web_error(c, &e);
+	}
+	s->ops->end(s, 1);
 	snprintf(filename, sizeof filename, "households-%d%s%s.csv", year, *area ? "-" : "", area);
 	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
 	saola__buf_free(&b);

@@ -30,6 +30,7 @@ typedef struct saola__user {
 	int revoked;
 	char expires[21];  /* "YYYY-MM-DDTHH:MM:SSZ" (UTC): the token is refused
 	                    * from then on; "" when it never expires */
+	unsigned permissions;            /* SAOLA__PERM_* bits (permissions.h) */
 } saola__user;
 
 /* The administrative units a record lies in (empty: none given). Codes
@@ -107,6 +108,8 @@ struct saola__store_ops {
 	int (*user_by_name)(saola__store *s, const char *name, saola__user *out, int *found);
 	int (*user_revoke)(saola__store *s, int64_t user_id, const char *now);
 	int (*user_expiry)(saola__store *s, int64_t user_id, const char *expires);
+	/* Sets a user's permissions: words, space-separated ("" none). */
+	int (*user_permissions)(saola__store *s, int64_t user_id, const char *words);
 	int (*user_list)(saola__store *s, json_t **out);
 
 	/* Devices. device_sync records a sync of device by user (first seen,

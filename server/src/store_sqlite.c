@@ -109,10 +109,10 @@ static const char *const migrations[] = {
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[SQ_USER_BY_HASH] =
-		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, token_hash"
-		" FROM users WHERE token_hash = ?1",
+		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, permissions,"
+		" token_hash FROM users WHERE token_hash = ?1",
 	[SQ_USER_BY_NAME] =
-		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at"
+		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, permissions"
 		" FROM users WHERE name = ?1",
 	[SQ_DEVICE_SYNC] =
 		"INSERT INTO devices(origin, user_id, first_seen, last_sync, acked)"
@@ -120,7 +120,8 @@ static const char *const stmt_sql[SQ_COUNT] = {
 		" user_id = excluded.user_id, last_sync = excluded.last_sync,"
 		" acked = max(acked, excluded.acked) RETURNING acked",
 	[SQ_DEVICE_USER] =
-		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL, u.expires_at"
+		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL, u.expires_at,"
+		" u.permissions"
 		" FROM devices d JOIN users u ON u.id = d.user_id WHERE d.origin = ?1",
 	[SQ_USER_ACKED] = "SELECT origin, acked FROM devices WHERE user_id = ?1 ORDER BY origin",
 	[SQ_BATCH_GET] =
@@ -467,6 +468,7 @@ static const saola__store_ops sq_ops = {
 	.user_by_name = saola__sq_user_by_name,
 	.user_revoke = saola__sq_user_revoke,
 	.user_expiry = saola__sq_user_expiry,
+	.user_permissions = saola__sq_user_permissions,
 	.user_list = saola__sq_user_list,
 	.device_sync = saola__sq_device_sync,
 	.device_user = saola__sq_device_user,

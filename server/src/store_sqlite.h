@@ -67,6 +67,7 @@ int saola__sq_user_by_name(saola__store *base, const char *name, saola__user *ou
                            int *found);
 int saola__sq_user_revoke(saola__store *base, int64_t user_id, const char *now);
 int saola__sq_user_expiry(saola__store *base, int64_t user_id, const char *expires);
+int saola__sq_user_permissions(saola__store *base, int64_t user_id, const char *words);
 int saola__sq_user_list(saola__store *base, json_t **out);
 int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
                           int64_t acked, const char *now, int64_t *acked_out);

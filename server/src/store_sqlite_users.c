@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "permissions.h"
 #include "store_sqlite.h"
 
 static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
@@ -12,7 +13,7 @@ static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
 	snprintf(dst, cap, "%s", v ? v : "");
 }
 
-/* Fills u from columns id, name, role, area, revoked, expires_at. */
+/* Fills u from columns id, name, role, area, revoked, expires_at, permissions. */
 static void read_user(sqlite3_stmt *st, saola__user *u)
 {
 	memset(u, 0, sizeof *u);
@@ -22,6 +23,7 @@ static void read_user(sqlite3_stmt *st, saola__user *u)
 	copy_text(u->area, sizeof u->area, st, 3);
 	u->revoked = sqlite3_column_int(st, 4);
 	copy_text(u->expires, sizeof u->expires, st, 5);
+	u->permissions = saola__perms_read((const char *)sqlite3_column_text(st, 6));
 }
 
 int saola__sq_user_add(saola__store *base, saola__user *u, const unsigned char *hash,
@@ -70,9 +72,9 @@ int saola__sq_user_by_hash(saola__store *base, const unsigned char *hash, saola_
 		return SAOLA_ERROR;
 	sqlite3_bind_blob(st, 1, hash, SAOLA__SHA256_LEN, SQLITE_STATIC);
 	step = sqlite3_step(st);
-	if (step == SQLITE_ROW && sqlite3_column_bytes(st, 6) == SAOLA__SHA256_LEN) {
+	if (step == SQLITE_ROW && sqlite3_column_bytes(st, 7) == SAOLA__SHA256_LEN) {
 		read_user(st, out);
-		memcpy(stored, sqlite3_column_blob(st, 6), SAOLA__SHA256_LEN);
+		memcpy(stored, sqlite3_column_blob(st, 7), SAOLA__SHA256_LEN);
 		*found = 1;
 	}
 	sqlite3_reset(st);
@@ -138,6 +140,22 @@ int saola__sq_user_expiry(saola__store *base, int64_t user_id, const char *expir
 	return rc;
 }
 
+int saola__sq_user_permissions(saola__store *base, int64_t user_id, const char *words)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db->sql, "UPDATE users SET permissions = ?2 WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return saola__sq_sql_fail(s, "users table");
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, words, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK : saola__sq_sql_fail(s, "users table");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int saola__sq_user_list(saola__store *base, json_t **out)
 {
 	sq_store *s = (sq_store *)base;
@@ -150,14 +168,14 @@ int saola__sq_user_list(saola__store *base, json_t **out)
 		return saola__sq_fail(s, SAOLA_NOMEM, "out of memory");
 	if (sqlite3_prepare_v2(s->db->sql,
 	        "SELECT u.name, u.role, u.area, u.created_at, u.revoked_at,"
-	        " max(d.last_sync), count(d.origin), u.expires_at"
+	        " max(d.last_sync), count(d.origin), u.expires_at, u.permissions"
 	        " FROM users u LEFT JOIN devices d ON d.user_id = u.id"
 	        " GROUP BY u.id ORDER BY u.name", -1, &st, NULL) != SQLITE_OK) {
 		json_decref(arr);
 		return saola__sq_sql_fail(s, "users table");
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:s?}",
+		json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:s?, s:s}",
 		        "name", (const char *)sqlite3_column_text(st, 0),
 		        "role", (const char *)sqlite3_column_text(st, 1),
 		        "area", (const char *)sqlite3_column_text(st, 2),
@@ -165,7 +183,8 @@ int saola__sq_user_list(saola__store *base, json_t **out)
 		        "revoked", (const char *)sqlite3_column_text(st, 4),
 		        "last_sync", (const char *)sqlite3_column_text(st, 5),
 		        "devices", (json_int_t)sqlite3_column_int64(st, 6),
-		        "expires", (const char *)sqlite3_column_text(st, 7));
+		        "expires", (const char *)sqlite3_column_text(st, 7),
+		        "permissions", (const char *)sqlite3_column_text(st, 8));
 		if (!u || json_array_append_new(arr, u) != 0) {
 			rc = saola__sq_fail(s, SAOLA_NOMEM, "out of memory");
 			break;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "privacy.h"
 #include "saola_int.h"
 #include "sync_handler.h"
 
@@ -356,6 +357,9 @@ int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *re
 	memset(&b, 0, sizeof b);
 	if ((rc = parse_request(req, &r, e)) != 0)
 		return rc;
+	/* Refused before anything is applied: a pull makes a replica. */
+	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)
+		return -1;
 	if ((rc = push(env, u, &r, &b, &duplicate, &acked, e)) != 0)
 		goto out;
 	if (!b.conflicted)

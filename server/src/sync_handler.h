@@ -21,7 +21,9 @@ typedef struct saola__sync_env {
  * not applied again), then answers the pull part, unless push_only. On
  * success returns 0 and *out is the response object (a new reference); on
  * failure returns -1 and e has the status, code and message, and nothing
- * was applied. */
+ * was applied. A request that pulls (pull_limit above 0, not push_only)
+ * from a role above the commune without the permission "personal" is
+ * refused so, with 403 (privacy.h). */
 int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *req,
                     int push_only, json_t **out, saola__err *e);
 

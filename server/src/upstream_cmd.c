@@ -20,8 +20,9 @@
 	"       saola-server sync --db PATH --from-file F\n" \
 	"syncs a district's server with its upstream (province) server: sends the\n" \
 	"records changed here, receives those changed there for the district. The URL\n" \
-	"and the token (a user of role district, area the district's code, on the\n" \
-	"upstream server) are saved the first time. --to-file writes the push as a\n" \
+	"and the token (a user of role district, area the district's code, with the\n" \
+	"permission personal, on the upstream server: user add ... --allow personal)\n" \
+	"are saved the first time. --to-file writes the push as a\n" \
 	"bundle for 'saola-server bundle import' there; --from-file merges the pull\n" \
 	"bundle that 'saola-server bundle export' wrote there."
 

@@ -49,8 +49,8 @@ int saola__user_expire_name(saola__store *s, const char *name, char at[21], int 
 int saola__user_revoke_name(saola__store *s, const char *name, int *already, saola__err *e);
 
 /* Every user: a new array of {"name","role","area","created","revoked",
- * "expires","last_sync","devices"} ("revoked", "expires" and "last_sync"
- * left out when null). */
+ * "expires","last_sync","devices","permissions" (words, space-separated)}
+ * ("revoked", "expires" and "last_sync" left out when null). */
 int saola__user_list_all(saola__store *s, json_t **out, saola__err *e);
 
 #endif

@@ -274,14 +274,19 @@
   }
 
   function renderConflicts(c) {
+    /* Above the commune, personal fields are left out (docs/security.md):
+     * head_name is null, and a personal path comes with "personal": true
+     * and null values. */
     const value = (v) => (v === null || v === undefined ? '∅' : typeof v === 'string' ? v : JSON.stringify(v));
     clear($('conflicts'),
       el('p', {}, el('span', { class: 'count', 'data-fig': 'conflicts:list' }, fmtInt(c.count)), ' ',
         bi('đang chờ', 'open')),
       c.conflicts.map((x) => el('div', { class: 'conflict' },
-        el('div', {}, (x.head_name || x.record_id) + ' · ', el('span', { class: 'muted' }, [x.commune, x.village].filter(Boolean).join(' / '))),
-        el('div', {}, el('span', { class: 'path' }, x.path), ': ', el('span', { class: 'lost' }, value(x.lost_value)), ' → ',
-          el('span', { class: 'kept' }, value(x.kept_value))),
+        el('div', {}, (x.head_name || 'Hộ / Household ' + String(x.record_id || '').slice(0, 8)) + ' · ',
+          el('span', { class: 'muted' }, [x.commune, x.village].filter(Boolean).join(' / '))),
+        el('div', {}, el('span', { class: 'path' }, x.path), ': ', x.personal
+          ? el('span', { class: 'muted' }, 'ẩn: dữ liệu cá nhân / hidden: personal data')
+          : [el('span', { class: 'lost' }, value(x.lost_value)), ' → ', el('span', { class: 'kept' }, value(x.kept_value))]),
         el('div', { class: 'when' }, when(x.at) + (x.user ? ' · ' + x.user : '') + (x.device ? ' · ' + x.device : '')))),
       c.count > c.conflicts.length ? el('p', { class: 'note' }, `… ${fmtInt(c.count - c.conflicts.length)} xung đột khác / more`) : null);
   }

@@ -29,6 +29,7 @@
 
 #include "fuzz.h"
 #include "saola/server.h"
+#include "permissions.h"
 #include "store.h"
 #include "users.h"
 
@@ -56,8 +57,10 @@ static void setup(void)
 	if (saola__store_sqlite_open(fz_path("http-server.db"), SAOLA_FUZZ_SCHEMAS, 1, &s, err,
 	                             sizeof err) != SAOLA_OK)
 		fz_die("server store: %s", err);
+	/* the admin pulls too: it needs the permission "personal" */
 	if (saola__user_create(s, "surveyor", "commune", "14404", token, &e) != 0 ||
-	    saola__user_create(s, "admin", "admin", "", admin_token, &e) != 0)
+	    saola__user_create(s, "admin", "admin", "", admin_token, &e) != 0 ||
+	    saola__user_permit(s, "admin", "personal", 1, NULL, &e) != 0)
 		fz_die("server users: %s", e.message);
 	saola__store_close(s);
 	memset(&so, 0, sizeof so);

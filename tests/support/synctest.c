@@ -158,11 +158,18 @@ void st_server_stop(st_server *s)
 
 char *st_user_add(const char *db, const char *name, const char *role, const char *area)
 {
+	return st_user_add_allow(db, name, role, area, NULL);
+}
+
+char *st_user_add_allow(const char *db, const char *name, const char *role, const char *area,
+                        const char *allow)
+{
 	char cmd[2048], out[1024], err[1024], *tok, *end;
 	int rc;
 
-	snprintf(cmd, sizeof cmd, "'%s' user add --db '%s' --name '%s' --role %s --area %s",
-	         st_server_bin(), db, name, role, area);
+	snprintf(cmd, sizeof cmd, "'%s' user add --db '%s' --name '%s' --role %s --area %s%s%s",
+	         st_server_bin(), db, name, role, area, allow ? " --allow " : "",
+	         allow ? allow : "");
 	rc = tu_run(cmd, out, sizeof out, err, sizeof err);
 	if (rc != 0)
 		fail_msg("%s: exit %d: %s", cmd, rc, err);

@@ -26,6 +26,10 @@ void st_server_stop(st_server *s);
 /* `saola-server user add` on the server database db: returns the token (a
  * new string, free()) or fails the test. */
 char *st_user_add(const char *db, const char *name, const char *role, const char *area);
+/* The same with `--allow allow` (permission words; NULL: none), as a user
+ * above the commune needs "personal" to pull records (a replica). */
+char *st_user_add_allow(const char *db, const char *name, const char *role, const char *area,
+                        const char *allow);
 
 /* The saola-server binary of this build. */
 const char *st_server_bin(void);

@@ -17,6 +17,7 @@
 #include "saola/sync.h"
 #include "bundle.h"
 #include "officer.h"
+#include "permissions.h"
 #include "store_sqlite.h"
 #include "upstream.h"
 #include "users.h"
@@ -115,13 +116,16 @@ saola *tw_core(saola__store *s)
 	return ((sq_store *)s)->db;
 }
 
-/* A user of the server behind store s; returns its token (free()). */
-static char *add_user(saola__store *s, const char *name, const char *role, const char *area)
+/* A user of the server behind store s with the permissions allow (NULL:
+ * none); returns its token (free()). */
+static char *add_user(saola__store *s, const char *name, const char *role, const char *area,
+                      const char *allow)
 {
 	char token[SAOLA__TOKEN_HEX + 1], *t;
 	saola__err e;
 
-	if (saola__user_create(s, name, role, area, token, &e) != 0)
+	if (saola__user_create(s, name, role, area, token, &e) != 0 ||
+	    (allow && saola__user_permit(s, name, allow, 1, NULL, &e) != 0))
 		fail_msg("user %s: %s", name, e.message);
 	t = strdup(token);
 	assert_non_null(t);
@@ -148,13 +152,14 @@ void tw_world_open(tw_world *w, uint64_t seed, const char *tag)
 		snprintf(w->durl[d], sizeof w->durl[d], "http://127.0.0.1:%d",
 		         saola_server_port(w->dist[d]));
 		snprintf(name, sizeof name, "district%s", tw_district_code[d]);
-		w->dtok[d] = add_user(w->cstore, name, "district", tw_district_code[d]);
+		/* a district server is a replica of its district, names and all */
+		w->dtok[d] = add_user(w->cstore, name, "district", tw_district_code[d], "personal");
 		w->dstore[d] = open_store(w->ddb[d]);
 	}
 	for (i = 0; i < NDEV; i++) {
 		snprintf(w->devname[i], sizeof w->devname[i], "surveyor%d", i);
 		w->devtok[i] = add_user(w->dstore[tw_dev_district(i)], w->devname[i], "surveyor",
-		                        tw_dev_commune[i]);
+		                        tw_dev_commune[i], NULL);
 		snprintf(name, sizeof name, "e%d%014d", i, (int)(seed % 100000));
 		snprintf(path, sizeof path, "%s/device%d.db", w->dir, i);
 		make_db(path, name, 0);
