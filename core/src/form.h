@@ -44,6 +44,10 @@ int saola__form_field_type(const saola__form *f, const char *name);
  * inside a repeat, else 0. Computed fields are never versioned or merged. */
 int saola__form_is_computed(const saola__form *f, const char *name);
 
+/* 1 when name is a field marked "personal": true (names, phone numbers),
+ * at the top level or inside a repeat, else 0. */
+int saola__form_is_personal(const saola__form *f, const char *name);
+
 /* Parameters of the standard in force for a record. */
 typedef struct saola__params_src {
 	/* Returns the params object (borrowed) of the standard of family whose

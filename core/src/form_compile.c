@@ -483,6 +483,7 @@ static int finish_field(compiler *c, int i, const char *deflang)
 	if (v && !json_is_boolean(v))
 		return fail(c, SAOLA_INVALID, "%s.personal: expected true or false",
 		            c->paths[i]);
+	fd->personal = json_is_true(v);
 	v = json_object_get(fj, "default");
 	if (v && !json_is_null(v) && (!entered || fd->computed || !check_default(fd, v)))
 		return fail(c, SAOLA_INVALID, "%s.default: not a value of the "
@@ -659,4 +660,11 @@ int saola__form_is_computed(const saola__form *f, const char *name)
 	int i = saola__form_find(f, name);
 
 	return i >= 0 && f->fields[i].computed;
+}
+
+int saola__form_is_personal(const saola__form *f, const char *name)
+{
+	int i = saola__form_find(f, name);
+
+	return i >= 0 && f->fields[i].personal;
 }

@@ -27,6 +27,7 @@ typedef struct saola__fdef {
 	int nslots;                  /* a repeat: slots of one item */
 	int computed;                /* has a calculate expression */
 	int required;                /* required: true */
+	int personal;                /* personal: true (names, phone) */
 	const saola__clist *choices; /* select types */
 	saola__expr *relevant;
 	saola__expr *required_x;     /* required as an expression */

@@ -221,6 +221,36 @@ static json_t *all_paths(const saola__remote *r, json_t *lflat, json_t *lvers)
 	return set;
 }
 
+/* The paths whose version this merge moved, for the change hook: {path:
+ * value now (null: removed)}, and "_deleted" when it deleted the record.
+ * The fields of a removed item are not among them: they went with it (an
+ * edit of one lost to the removal, and is in the conflict log). New
+ * reference, NULL when out of memory. */
+static json_t *changed_paths(merge_state *m, json_t *paths, json_t *rdel, json_t *ldel)
+{
+	json_t *out = json_object(), *v;
+	const char *path;
+	int fail = 0;
+
+	if (!out)
+		return NULL;
+	json_object_foreach(paths, path, v) {
+		json_t *before = side_version(m->local_versions, m->local_flat, path);
+		json_t *after = side_version(m->out_versions, m->out_flat, path);
+		if (saola__version_cmp(after, before) == 0 ||
+		    item_removed(m->out_flat, m->out_versions, path))
+			continue;
+		fail |= json_object_set(out, path, value_or_null(m->out_flat, path));
+	}
+	if (saola__version_cmp(rdel, ldel) > 0)
+		fail |= json_object_set_new(out, "_deleted", json_true());
+	if (fail) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* Takes the merged review paths out of flat: the state into state (draft
  * when there is none) and the comment into *comment (malloc()ed, NULL when
  * none). SAOLA_INVALID for a state or a comment of the wrong kind. */
@@ -251,7 +281,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__form *f = NULL;
 	saola__params_src params;
 	merge_state m;
-	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL;
+	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL, *report = NULL;
 	json_t *rdel, *ldel;
 	const char *path;
 	json_t *v;
@@ -318,6 +348,11 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		rc = SAOLA_OK;
 		goto out;
 	}
+	/* What changed, taken before the review paths leave the answers. */
+	if (db->on_change && !(report = changed_paths(&m, paths, rdel, ldel))) {
+		rc = saola__error(db, SAOLA_NOMEM, "merge: out of memory");
+		goto out;
+	}
 	/* The review paths go to their columns; the form never sees them. */
 	if ((rc = take_review(db, r->record_id, m.out_flat, state, sizeof state,
 	                      &comment)) != SAOLA_OK)
@@ -346,6 +381,9 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__now(now);
 	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now,
 	                      state, comment);
+	if (rc == SAOLA_OK && report)
+		rc = saola__changes_report(db, r->record_id, f, !old.found, deleted, state, report,
+		                           m.out_versions);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
@@ -353,6 +391,7 @@ out:
 	saola__row_free(&old);
 	free(comment);
 	json_decref(paths);
+	json_decref(report);
 	json_decref(entered);
 	json_decref(merged);
 	json_decref(doc);

@@ -388,6 +388,14 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	 * (saola_outbox_read), which spares a second copy of every household. */
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "put", old.found ? diff : NULL, version, base, now);
+	if (rc == SAOLA_OK && db->on_change) {
+		/* A new record changed every path it has. */
+		if (!old.found && (!(entered = saola__entered(f, doc)) ||
+		                   !(diff = saola__flatten(f, entered))))
+			rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
+		if (rc == SAOLA_OK)
+			rc = saola__changes_report(db, id, f, !old.found, 0, old.state, diff, versions);
+	}
 	if (rc == SAOLA_OK)
 		*changed = 1;
 out:
@@ -481,6 +489,12 @@ static int delete_in_txn(saola *db, const char *id)
 	                      old.comment);
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "delete", NULL, version, base, now);
+	if (rc == SAOLA_OK && db->on_change) {
+		json_t *tomb = json_pack("{s:b}", "_deleted", 1);
+		rc = tomb ? saola__changes_report(db, id, f, 0, 1, old.state, tomb, versions)
+		          : saola__error(db, SAOLA_NOMEM, "delete: out of memory");
+		json_decref(tomb);
+	}
 out:
 	saola__row_free(&old);
 	json_decref(versions);

@@ -13,6 +13,29 @@
 #define SAOLA__ERRMSG_MAX 512
 #define SAOLA__ORIGIN_LEN 16
 
+/* One path of a record that a write changed (its version moved), as the
+ * change hook hears of it. Everything is borrowed for the call. */
+typedef struct saola__change {
+	const char *record_id;
+	const saola__form *form;
+	const char *path;        /* a flattened path (versions.h): a field, an
+	                          * item ("members.<id>") or an item's field;
+	                          * "_state" and "_comment" (review); "_deleted"
+	                          * (the tombstone) */
+	const json_t *value;     /* the value now; JSON null: removed or
+	                          * cleared; true for a tombstone and an item */
+	const json_t *version;   /* the path's version now */
+	int created;             /* this write created the record */
+	int deleted;             /* the record is a tombstone after the write */
+	const char *state;       /* the record's review state after the write */
+} saola__change;
+
+/* Called for each path a write changed, after the record is stored and
+ * inside the write's transaction (savepoint), so that what it writes
+ * commits or rolls back with the change. A non-zero return (a saola code,
+ * with the message set on the handle) fails the write, which returns it. */
+typedef int (*saola__change_fn)(void *ctx, const saola__change *c);
+
 /* Prepared statements kept for the life of the handle (hot paths). */
 typedef enum saola__stmt_id {
 	SAOLA__ST_REC_GET,
@@ -48,6 +71,8 @@ struct saola {
 	} txn[12];                 /* transaction statements, prepared once */
 	saola__form_cache *forms;  /* compiled forms, current versions */
 	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
+	saola__change_fn on_change;  /* the change hook, or NULL (a device) */
+	void *on_change_ctx;
 };
 
 /* Records rc and a formatted message on db; returns rc. */
@@ -143,6 +168,16 @@ int saola__review_write(saola *db, const char *id, const char *state,
 /* As saola_outbox_read, but a new record's entry comes without "changes"
  * (the record itself is the change: see saola__wire_from_outbox_db). */
 int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out);
+
+/* Sets the handle's change hook (fn NULL: none). The server audits with
+ * it; devices have none. */
+void saola__set_change_hook(saola *db, saola__change_fn fn, void *ctx);
+/* Calls the change hook, when there is one, for each path of changes
+ * ({path: value now}) of record id, with its version in versions (its own
+ * entry, else the default "_"). Returns the hook's first failure. */
+int saola__changes_report(saola *db, const char *id, const saola__form *f, int created,
+                          int deleted, const char *state, const json_t *changes,
+                          const json_t *versions);
 
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);
