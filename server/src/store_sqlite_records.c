@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "store_sqlite.h"
 #include "merge.h"
 #include "versions.h"
@@ -162,6 +163,7 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 {
 	sq_store *s = (sq_store *)base;
 	saola__remote r;
+	saola__audit_who who;
 	before_row before;
 	loser_ctx lc;
 	int64_t seq = 0;
@@ -189,7 +191,13 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	if (!s->db->actor || strcmp(s->db->actor, ctx->user->name) != 0)
 		saola_set_actor(s->db, ctx->user->name); /* updated_by; not vital */
 	lc.s = s, lc.ctx = ctx, lc.count = 0, lc.failed = 0;
+	memset(&who, 0, sizeof who);
+	who.source = ctx->source ? ctx->source : "sync";
+	who.user_id = ctx->user->id, who.user_name = ctx->user->name;
+	who.device = ctx->device, who.batch = ctx->batch, who.now = ctx->now;
+	saola__audit_set(base, &who);
 	rc = saola__apply_remote(s->db, &r, log_loser, &lc, &changed);
+	saola__audit_set(base, NULL);
 	if (rc != SAOLA_OK) {
 		if (lc.failed)
 			goto store_fail;
