@@ -221,34 +221,66 @@ static json_t *all_paths(const saola__remote *r, json_t *lflat, json_t *lvers)
 	return set;
 }
 
-/* The paths whose version this merge moved, for the change hook: {path:
- * value now (null: removed)}, and "_deleted" when it deleted the record.
- * The fields of a removed item are not among them: they went with it (an
- * edit of one lost to the removal, and is in the conflict log). New
- * reference, NULL when out of memory. */
-static json_t *changed_paths(merge_state *m, json_t *paths, json_t *rdel, json_t *ldel)
+/* One path for changed_paths: when its value or its version differs
+ * between the stored record and the merged one (stored: the answers after
+ * the form's processing), its value now into changes and its version now
+ * (if any) into vers. -1 when out of memory. */
+static int changed_path(merge_state *m, json_t *flat, const char *path, json_t *changes,
+                        json_t *vers)
 {
-	json_t *out = json_object(), *v;
-	const char *path;
-	int fail = 0;
+	json_t *before = side_version(m->local_versions, m->local_flat, path);
+	json_t *after = side_version(m->out_versions, flat, path);
+	json_t *was = json_object_get(m->local_flat, path), *now = json_object_get(flat, path);
 
-	if (!out)
-		return NULL;
-	json_object_foreach(paths, path, v) {
-		json_t *before = side_version(m->local_versions, m->local_flat, path);
-		json_t *after = side_version(m->out_versions, m->out_flat, path);
-		if (saola__version_cmp(after, before) == 0 ||
-		    item_removed(m->out_flat, m->out_versions, path))
-			continue;
-		fail |= json_object_set(out, path, value_or_null(m->out_flat, path));
-	}
-	if (saola__version_cmp(rdel, ldel) > 0)
-		fail |= json_object_set_new(out, "_deleted", json_true());
+	if (item_removed(flat, m->out_versions, path))
+		return 0; /* it went with its item */
+	if (saola__version_cmp(after, before) == 0 &&
+	    ((!was && !now) || (was && now && json_equal(was, now))))
+		return 0;
+	if (json_object_set(changes, path, now ? now : json_null()) != 0 ||
+	    (after && json_object_set(vers, path, after) != 0))
+		return -1;
+	return 0;
+}
+
+/* What the merge changed in the record as stored, for the change hook:
+ * *changes {path: value now (null: removed)} and *vers {path: version now}
+ * (a path the form cleared, as not relevant any more, may have none), with
+ * "_deleted" when the merge deleted the record. doc is the record as the
+ * form processed it, state and comment its review columns. The fields of a
+ * removed item are not among them: they went with it (an edit of one lost
+ * to the removal, and is in the conflict log). */
+static int changed_paths(merge_state *m, const saola__form *f, json_t *paths, json_t *doc,
+                         const char *state, const char *comment, json_t *rdel, json_t *ldel,
+                         json_t **changes, json_t **vers)
+{
+	json_t *entered = saola__entered(f, doc), *v;
+	json_t *flat = entered ? saola__flatten(f, entered) : NULL;
+	const char *path;
+	int fail = !flat || saola__flat_add_review(flat, state, comment) != 0;
+
+	*changes = json_object();
+	*vers = json_object();
+	fail |= !*changes || !*vers;
+	if (!fail)
+		json_object_foreach(paths, path, v)
+			fail |= changed_path(m, flat, path, *changes, *vers);
+	if (!fail)
+		json_object_foreach(flat, path, v)
+			if (!json_object_get(paths, path))
+				fail |= changed_path(m, flat, path, *changes, *vers);
+	if (!fail && saola__version_cmp(rdel, ldel) > 0)
+		fail |= json_object_set_new(*changes, "_deleted", json_true()) ||
+		        json_object_set(*vers, "_deleted", rdel);
+	json_decref(entered);
+	json_decref(flat);
 	if (fail) {
-		json_decref(out);
-		return NULL;
+		json_decref(*changes);
+		json_decref(*vers);
+		*changes = *vers = NULL;
+		return saola__error(m->db, SAOLA_NOMEM, "merge: out of memory");
 	}
-	return out;
+	return SAOLA_OK;
 }
 
 /* Takes the merged review paths out of flat: the state into state (draft
@@ -281,7 +313,8 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__form *f = NULL;
 	saola__params_src params;
 	merge_state m;
-	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL, *report = NULL;
+	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL;
+	json_t *report = NULL, *report_vers = NULL;
 	json_t *rdel, *ldel;
 	const char *path;
 	json_t *v;
@@ -348,11 +381,6 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		rc = SAOLA_OK;
 		goto out;
 	}
-	/* What changed, taken before the review paths leave the answers. */
-	if (db->on_change && !(report = changed_paths(&m, paths, rdel, ldel))) {
-		rc = saola__error(db, SAOLA_NOMEM, "merge: out of memory");
-		goto out;
-	}
 	/* The review paths go to their columns; the form never sees them. */
 	if ((rc = take_review(db, r->record_id, m.out_flat, state, sizeof state,
 	                      &comment)) != SAOLA_OK)
@@ -368,6 +396,9 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		rc = saola__error(db, rc, "record %s: %s", r->record_id, err);
 		goto out;
 	}
+	if (db->on_change && (rc = changed_paths(&m, f, paths, doc, state, comment, rdel, ldel,
+	                                         &report, &report_vers)) != SAOLA_OK)
+		goto out;
 	{
 		/* The clock moves past every version seen, so that a later local
 		 * edit wins over them; the tick orders this change for pulls. */
@@ -383,7 +414,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	                      state, comment);
 	if (rc == SAOLA_OK && report)
 		rc = saola__changes_report(db, r->record_id, f, !old.found, deleted, state, report,
-		                           m.out_versions);
+		                           report_vers);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
@@ -392,6 +423,7 @@ out:
 	free(comment);
 	json_decref(paths);
 	json_decref(report);
+	json_decref(report_vers);
 	json_decref(entered);
 	json_decref(merged);
 	json_decref(doc);

@@ -24,7 +24,9 @@ typedef struct saola__change {
 	                          * (the tombstone) */
 	const json_t *value;     /* the value now; JSON null: removed or
 	                          * cleared; true for a tombstone and an item */
-	const json_t *version;   /* the path's version now */
+	const json_t *version;   /* the path's version now; NULL for an answer
+	                          * that the form cleared (no longer relevant)
+	                          * in a merge, without a version of its own */
 	int created;             /* this write created the record */
 	int deleted;             /* the record is a tombstone after the write */
 	const char *state;       /* the record's review state after the write */
@@ -174,7 +176,8 @@ int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out
 void saola__set_change_hook(saola *db, saola__change_fn fn, void *ctx);
 /* Calls the change hook, when there is one, for each path of changes
  * ({path: value now}) of record id, with its version in versions (its own
- * entry, else the default "_"). Returns the hook's first failure. */
+ * entry, else the default "_", else none). Returns the hook's first
+ * failure. */
 int saola__changes_report(saola *db, const char *id, const saola__form *f, int created,
                           int deleted, const char *state, const json_t *changes,
                           const json_t *versions);
