@@ -99,7 +99,7 @@ static int add_row(saola__audit *a, const char *record_id, const char *action,
 	sqlite3_bind_text(st, 1, w && w->now ? w->now : now, -1, SQLITE_TRANSIENT);
 	if (w && w->user_id > 0)
 		sqlite3_bind_int64(st, 2, w->user_id);
-	sqlite3_bind_text(st, 3, w ? w->user_name : a->db->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, w ? w->user_name : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, w ? w->device : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, w ? w->batch : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, w && w->source ? w->source : "server", -1, SQLITE_STATIC);

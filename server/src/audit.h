@@ -37,9 +37,10 @@ typedef struct saola__audit saola__audit;
 saola__audit *saola__audit_new(struct saola *db);
 void saola__audit_free(saola__audit *a);
 
-/* Sets who the changes made next on store s come from, until set again
- * (NULL: nobody in particular: rows say source "server" and the handle's
- * actor). who is borrowed until then. */
+/* Sets who the changes made next on store s come from, until set again.
+ * who is borrowed until then. NULL: nobody said: a program writing on the
+ * store's core database directly (the tests' officers); its rows say
+ * source "server" and name nobody. */
 void saola__audit_set(saola__store *s, const saola__audit_who *who);
 
 /* Writes a row that no change of a record brings (an officer's resolution

@@ -52,28 +52,51 @@ static void pad(const char *s, int width)
 	fputs("  ", stdout);
 }
 
-/* "user (device)", "user", "(device)" or "-" into buf. */
-static void who_text(json_t *row, char *buf, size_t len)
+/* 1 when rows a and b came with one change (one merge, one officer's
+ * action): the same time, record, people, batch and action. */
+static int same_change(json_t *a, json_t *b)
 {
-	const char *u = json_string_value(json_object_get(row, "user"));
-	const char *d = json_string_value(json_object_get(row, "device"));
+	static const char *const keys[] = {"at", "record", "user", "device", "source", "batch",
+	                                   "action"};
+	size_t i;
 
-	if (u && d)
-		snprintf(buf, len, "%s (%s)", u, d);
-	else if (u || d)
-		snprintf(buf, len, u ? "%s" : "(%s)", u ? u : d);
-	else
-		snprintf(buf, len, "-");
+	if (!a || !b)
+		return 0;
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!json_equal(json_object_get(a, keys[i]), json_object_get(b, keys[i])) &&
+		    (json_object_get(a, keys[i]) || json_object_get(b, keys[i])))
+			return 0;
+	return 1;
 }
 
-/* The value column: the new value as JSON, "(personal)" for a personal
- * answer, "-" for none; the row's remarks after it. */
-static void print_value(json_t *row)
+/* The line that heads a change: when, what, who, from where:
+ * "2025-03-15T08:00:00Z  edit by lan on device 1a2b3c (sync, batch b-17)". */
+static void print_head(json_t *row, int with_record)
+{
+	const char *user = json_string_value(json_object_get(row, "user"));
+	const char *device = json_string_value(json_object_get(row, "device"));
+	const char *batch = json_string_value(json_object_get(row, "batch"));
+
+	printf("%s  %s", str(row, "at"), str(row, "action"));
+	if (with_record)
+		printf(" of record %s", str(row, "record"));
+	if (user)
+		printf(" by %s", user);
+	if (device)
+		printf(" on device %s", device);
+	printf(" (%s%s%s)\n", str(row, "source"), batch ? ", batch " : "", batch ? batch : "");
+}
+
+/* A path and its new value: the value as JSON, "(personal)" for a personal
+ * answer, "-" for none (a note); the row's remarks after it. */
+static void print_path(json_t *row)
 {
 	json_t *v = json_object_get(row, "value");
 	const char *detail = json_string_value(json_object_get(row, "detail"));
 	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
+	fputs("    ", stdout);
+	pad(str(row, "path"), 38);
 	if (json_is_true(json_object_get(row, "personal")))
 		fputs("(personal)", stdout);
 	else
@@ -84,32 +107,18 @@ static void print_value(json_t *row)
 	free(text);
 }
 
+/* The rows as changes, each headed by when, what and who, with its paths
+ * below. */
 static void print_table(json_t *rows, const char *record_id)
 {
-	json_t *row;
+	json_t *row, *prev = NULL;
 	size_t i;
 
-	pad("AT", 20);
-	if (!record_id)
-		pad("RECORD", 36);
-	pad("WHO", 30);
-	pad("SOURCE", 8);
-	pad("BATCH", 24);
-	pad("ACTION", 7);
-	pad("FIELD", 32);
-	printf("VALUE\n");
 	json_array_foreach(rows, i, row) {
-		char who[160];
-		who_text(row, who, sizeof who);
-		pad(str(row, "at"), 20);
-		if (!record_id)
-			pad(str(row, "record"), 36);
-		pad(who, 30);
-		pad(str(row, "source"), 8);
-		pad(str(row, "batch"), 24);
-		pad(str(row, "action"), 7);
-		pad(str(row, "path"), 32);
-		print_value(row);
+		if (!same_change(prev, row))
+			print_head(row, !record_id);
+		print_path(row);
+		prev = row;
 	}
 }
 
