@@ -13,7 +13,7 @@
 #define SAOLA__ERRMSG_MAX 512
 #define SAOLA__ORIGIN_LEN 16
 
-/* One path of a record that a write changed (its version moved), as the
+/* One path of a record whose value or version a write changed, as the
  * change hook hears of it. Everything is borrowed for the call. */
 typedef struct saola__change {
 	const char *record_id;
