@@ -144,6 +144,25 @@ static json_t *audit_rows(const char *db, const char *where)
 	return rows;
 }
 
+/* The answers of record id's creation row (path NULL), parsed; fails the
+ * test unless there is exactly one. New reference. */
+static json_t *created(const char *db, const char *id)
+{
+	char where[256];
+	json_t *rows, *v;
+
+	snprintf(where, sizeof where, "record_id = '%s' AND path IS NULL", id);
+	rows = audit_rows(db, where);
+	assert_int_equal(json_array_size(rows), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "action")),
+	                    "create");
+	v = json_loads(json_string_value(json_object_get(json_array_get(rows, 0), "value")), 0,
+	               NULL);
+	assert_true(json_is_object(v));
+	json_decref(rows);
+	return v;
+}
+
 static const char *col(json_t *row, const char *name)
 {
 	return json_string_value(json_object_get(row, name));
@@ -234,41 +253,46 @@ static void test_every_change_audited(void **state)
 	size_t i;
 	sv_resp r;
 
-	/* three households made on d1 reach the server: one row per path */
+	/* three households made on d1 reach the server: a row each, with every
+	 * answer */
 	st_put_households(d1, 31, "14404", 3, ids);
 	for (i = 0; i < 3; i++)
 		snprintf(id[i], sizeof id[i], "%s", json_string_value(json_array_get(ids, i)));
 	sync_ok(d1);
 	assert_all_audited(db, "after d1's first sync");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
+		const char *k;
 		assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE record_id = '%s'",
-		                       id[i]), (long)state_paths(db, id[i]));
+		                       id[i]), 1);
+		rec = created(fx->srvdb, id[i]);
+		v = ac_creation_paths(rec);
+		json_decref(rec);
+		assert_int_equal(json_object_size(v), state_paths(db, id[i]));
+		/* the answers are there, the personal ones are not */
+		json_object_foreach(v, k, row) {
+			const char *dot = strrchr(k, '.');
+			int personal = strcmp(k, "head_name") == 0 || (dot && strcmp(dot, ".name") == 0);
+			if (personal)
+				assert_true(json_is_null(row));
+			else
+				assert_false(json_is_null(row));
+		}
+		if (i == 0) {
+			json_t *want = answer(d1, id[0], "income_per_capita");
+			assert_true(json_equal(json_object_get(v, "income_per_capita"), want));
+			json_decref(want);
+			assert_true(json_is_null(json_object_get(v, "head_name")));
+		}
+		json_decref(v);
+	}
+	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE detail IS NOT"
+	                       " 'personal'"), 0);
 	/* each names lan, d1 and a batch that d1 sent as lan */
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit a WHERE NOT (user_id = %lld"
 	                       " AND user_name = 'lan' AND device = '%s' AND source = 'sync' AND"
 	                       " action = 'create' AND EXISTS (SELECT 1 FROM batches b WHERE"
 	                       " b.batch = a.batch AND b.device = a.device AND b.user_id ="
 	                       " a.user_id))", (long long)lan, o1), 0);
-	/* the answers are there as JSON, the personal ones are not */
-	snprintf(where, sizeof where, "record_id = '%s' AND path = 'income_per_capita'", id[0]);
-	rows = audit_rows(fx->srvdb, where);
-	assert_int_equal(json_array_size(rows), 1);
-	v = answer(d1, id[0], "income_per_capita");
-	{
-		json_t *logged = json_loads(col(json_array_get(rows, 0), "value"), JSON_DECODE_ANY,
-		                            NULL);
-		assert_true(json_equal(logged, v));
-		json_decref(logged);
-	}
-	json_decref(v);
-	json_decref(rows);
-	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE (path = 'head_name' OR"
-	                       " path LIKE 'members.%%.name') AND (value IS NOT NULL OR detail IS NOT"
-	                       " 'personal')"), 0);
-	assert_true(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path LIKE 'members.%%.name'")
-	            >= 3);
-	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE value IS NULL AND"
-	                       " detail IS NOT 'personal'"), 0);
 
 	/* d2 takes them, then both edit offline: d2 an income and a member's
 	 * removal, d1 a deletion; both the head's name of the first */
@@ -293,6 +317,10 @@ static void test_every_change_audited(void **state)
 	sync_ok(d1);
 	sync_ok(d2);
 	assert_all_audited(db, "after the edits");
+	/* a personal answer changed: its row without the value */
+	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = 'head_name' AND"
+	                       " (value IS NOT NULL OR detail IS NOT 'personal')"), 0);
+	assert_true(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = 'head_name'") >= 1);
 	/* hung's income, as an edit */
 	snprintf(where, sizeof where, "record_id = '%s' AND path = 'income_per_capita' AND action ="
 	         " 'edit'", id[0]);
@@ -491,8 +519,15 @@ static void test_replay_and_refusal(void **state)
 	assert_false(json_is_true(json_object_get(r.json, "duplicate")));
 	sv_resp_free(&r);
 	n = count(fx->srvdb, "SELECT count(*) FROM audit WHERE record_id = '%s' AND batch = 'raw-1'"
-	          " AND device = 'rawdevice01' AND user_name = 'lan'", rid);
-	assert_int_equal(n, (long)state_paths(core(fx->check), rid));
+	          " AND device = 'rawdevice01' AND user_name = 'lan' AND action = 'create' AND"
+	          " version = '[1,\"rawdevice01\"]'", rid);
+	assert_int_equal(n, 1);
+	{
+		json_t *answers = created(fx->srvdb, rid), *flat = ac_creation_paths(answers);
+		assert_int_equal(json_object_size(flat), state_paths(core(fx->check), rid));
+		json_decref(flat);
+		json_decref(answers);
+	}
 	total = ac_rows(fx->srvdb);
 	/* the same batch again */
 	r = post(fx, "/v1/sync", fx->lan, req);
@@ -539,6 +574,28 @@ static void test_replay_and_refusal(void **state)
 	assert_string_equal(col(json_array_get(rows, 0), "value"), "\"Thôn Mới\"");
 	assert_string_equal(col(json_array_get(rows, 0), "version"), "[2,\"rawdevice01\"]");
 	json_decref(rows);
+	/* a new record with an answer at a version of its own (edited before
+	 * it was sent): the record's row without it, and a row for it */
+	{
+		json_t *change = sv_household(g, "14404", rid2), *answers;
+		json_object_set_new(json_object_get(change, "vs"), "income_per_capita",
+		                    json_integer(3));
+		req = sv_request("raw-4", "rawdevice01", 0, 0, json_pack("[o]", change));
+		r = post(fx, "/v1/sync", fx->lan, req);
+		assert_int_equal(r.status, 200);
+		sv_resp_free(&r);
+		json_decref(req);
+		answers = created(fx->srvdb, rid2);
+		assert_null(json_object_get(answers, "income_per_capita"));
+		assert_non_null(json_object_get(answers, "survey_year"));
+		json_decref(answers);
+		rows = audit_rows(fx->srvdb, "batch = 'raw-4' AND path IS NOT NULL");
+		assert_int_equal(json_array_size(rows), 1);
+		assert_string_equal(col(json_array_get(rows, 0), "path"), "income_per_capita");
+		assert_string_equal(col(json_array_get(rows, 0), "action"), "create");
+		assert_string_equal(col(json_array_get(rows, 0), "version"), "[3,\"rawdevice01\"]");
+		json_decref(rows);
+	}
 	assert_all_audited(core(fx->check), "raw batches");
 	saola_gen_free(g);
 }
@@ -592,7 +649,8 @@ static void test_command(void **state)
 	json_decref(v);
 	assert_int_equal(saola_set_state(d, id, "submitted", NULL), SAOLA_OK);
 	sync_ok(d);
-	n = count(fx->srvdb, "SELECT count(*) FROM audit WHERE record_id = '%s'", id);
+	snprintf(head, sizeof head, "record_id = '%s'", id);
+	n = ac_entries(fx->srvdb, head);
 	/* the table: each change headed by when, what and who, oldest first,
 	 * with its paths below */
 	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s",
@@ -629,8 +687,9 @@ static void test_command(void **state)
 		assert_string_equal(json_string_value(json_object_get(c, "user")), "lan");
 		assert_string_equal(json_string_value(json_object_get(c, "device")), saola_origin(d));
 		assert_true(json_is_array(json_object_get(c, "version")));
+		/* oldest first (a new record's answers share its row's id) */
 		if (i > 0)
-			assert_true(json_integer_value(json_object_get(c, "id")) >
+			assert_true(json_integer_value(json_object_get(c, "id")) >=
 			            json_integer_value(json_object_get(json_array_get(changes, i - 1),
 			                                               "id")));
 		if (json_is_true(json_object_get(c, "personal")))
@@ -646,7 +705,8 @@ static void test_command(void **state)
 	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user lan"
 	                     " --format json", bin, fx->srvdb), 0);
 	doc = tu_json(out);
-	assert_int_equal((long)json_array_size(json_object_get(doc, "changes")), ac_rows(fx->srvdb));
+	assert_int_equal((long)json_array_size(json_object_get(doc, "changes")),
+	                 ac_entries(fx->srvdb, "1"));
 	json_decref(doc);
 	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user hung",
 	                     bin, fx->srvdb), 0);

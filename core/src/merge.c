@@ -243,13 +243,14 @@ static int changed_path(merge_state *m, json_t *flat, const char *path, json_t *
 	return 0;
 }
 
-/* What the merge changed in the record as stored, for the change hook:
+/* What a merge into a stored record changed in it, for the change hook:
  * *changes {path: value now (null: removed)} and *vers {path: version now}
- * (a path the form cleared, as not relevant any more, may have none), with
- * "_deleted" when the merge deleted the record. doc is the record as the
- * form processed it, state and comment its review columns. The fields of a
- * removed item are not among them: they went with it (an edit of one lost
- * to the removal, and is in the conflict log). */
+ * (a path the form cleared, as not relevant any more, may have none) with
+ * the record's default "_", and "_deleted" when the merge deleted the
+ * record. doc is the record as the form processed it, state and comment
+ * its review columns. The fields of a removed item are not among them:
+ * they went with it (an edit of one lost to the removal, and is in the
+ * conflict log). */
 static int changed_paths(merge_state *m, const saola__form *f, json_t *paths, json_t *doc,
                          const char *state, const char *comment, json_t *rdel, json_t *ldel,
                          json_t **changes, json_t **vers)
@@ -272,12 +273,70 @@ static int changed_paths(merge_state *m, const saola__form *f, json_t *paths, js
 	if (!fail && saola__version_cmp(rdel, ldel) > 0)
 		fail |= json_object_set_new(*changes, "_deleted", json_true()) ||
 		        json_object_set(*vers, "_deleted", rdel);
+	if (!fail && (v = json_object_get(m->out_versions, "_")))
+		fail |= json_object_set(*vers, "_", v);
 	json_decref(entered);
 	json_decref(flat);
 	if (fail) {
 		json_decref(*changes);
 		json_decref(*vers);
 		*changes = *vers = NULL;
+		return saola__error(m->db, SAOLA_NOMEM, "merge: out of memory");
+	}
+	return SAOLA_OK;
+}
+
+/* What a merge that created the record stored, for the change hook: its
+ * answers as stored (*answers), and the paths that carry versions of their
+ * own, their values in *changes and versions in *vers (with the default
+ * "_"): answers edited before the record reached here, the review paths,
+ * the tombstone. Cheaper than changed_paths: the answers are not
+ * flattened unless some answer has a version of its own. */
+static int created_paths(merge_state *m, const saola__form *f, json_t *doc, const char *state,
+                         const char *comment, json_t *rdel, json_t **answers,
+                         json_t **changes, json_t **vers)
+{
+	json_t *flat = NULL, *v, *now;
+	const char *path;
+	int fail;
+
+	*answers = saola__entered(f, doc);
+	*changes = json_object();
+	*vers = json_object();
+	fail = !*answers || !*changes || !*vers;
+	json_object_foreach(m->out_versions, path, v) {
+		if (fail)
+			break;
+		if (strcmp(path, "_") == 0 || strcmp(path, "_deleted") == 0)
+			continue;
+		if (strcmp(path, SAOLA__P_STATE) == 0) {
+			now = strcmp(state, "draft") != 0 ? json_string(state) : json_null();
+		} else if (strcmp(path, SAOLA__P_COMMENT) == 0) {
+			now = comment ? json_string(comment) : json_null();
+		} else {
+			if (!flat && !(flat = saola__flatten(f, *answers))) {
+				fail = 1;
+				break;
+			}
+			if (item_removed(flat, m->out_versions, path))
+				continue; /* it went with its item */
+			now = json_object_get(flat, path);
+			now = now ? json_incref(now) : json_null();
+		}
+		fail |= !now || json_object_set_new(*changes, path, now) != 0 ||
+		        json_object_set(*vers, path, v) != 0;
+	}
+	if (!fail && rdel)
+		fail |= json_object_set_new(*changes, "_deleted", json_true()) != 0 ||
+		        json_object_set(*vers, "_deleted", rdel) != 0;
+	if (!fail && (v = json_object_get(m->out_versions, "_")))
+		fail |= json_object_set(*vers, "_", v) != 0;
+	json_decref(flat);
+	if (fail) {
+		json_decref(*answers);
+		json_decref(*changes);
+		json_decref(*vers);
+		*answers = *changes = *vers = NULL;
 		return saola__error(m->db, SAOLA_NOMEM, "merge: out of memory");
 	}
 	return SAOLA_OK;
@@ -314,7 +373,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__params_src params;
 	merge_state m;
 	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL;
-	json_t *report = NULL, *report_vers = NULL;
+	json_t *report = NULL, *report_vers = NULL, *answers = NULL;
 	json_t *rdel, *ldel;
 	const char *path;
 	json_t *v;
@@ -396,8 +455,11 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		rc = saola__error(db, rc, "record %s: %s", r->record_id, err);
 		goto out;
 	}
-	if (db->on_change && (rc = changed_paths(&m, f, paths, doc, state, comment, rdel, ldel,
-	                                         &report, &report_vers)) != SAOLA_OK)
+	if (db->on_change &&
+	    (rc = old.found ? changed_paths(&m, f, paths, doc, state, comment, rdel, ldel, &report,
+	                                    &report_vers)
+	                    : created_paths(&m, f, doc, state, comment, rdel, &answers, &report,
+	                                    &report_vers)) != SAOLA_OK)
 		goto out;
 	{
 		/* The clock moves past every version seen, so that a later local
@@ -413,7 +475,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now,
 	                      state, comment);
 	if (rc == SAOLA_OK && report)
-		rc = saola__changes_report(db, r->record_id, f, !old.found, deleted, state, report,
+		rc = saola__changes_report(db, r->record_id, f, answers, deleted, state, report,
 		                           report_vers);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
@@ -424,6 +486,7 @@ out:
 	json_decref(paths);
 	json_decref(report);
 	json_decref(report_vers);
+	json_decref(answers);
 	json_decref(entered);
 	json_decref(merged);
 	json_decref(doc);

@@ -13,30 +13,35 @@
 #define SAOLA__ERRMSG_MAX 512
 #define SAOLA__ORIGIN_LEN 16
 
-/* One path of a record whose value or version a write changed, as the
- * change hook hears of it. Everything is borrowed for the call. */
-typedef struct saola__change {
+/* What one write changed in a record, as the change hook hears of it:
+ * the paths whose value or version moved. Everything is borrowed for the
+ * call. */
+typedef struct saola__changes {
 	const char *record_id;
 	const saola__form *form;
-	const char *path;        /* a flattened path (versions.h): a field, an
-	                          * item ("members.<id>") or an item's field;
-	                          * "_state" and "_comment" (review); "_deleted"
-	                          * (the tombstone) */
-	const json_t *value;     /* the value now; JSON null: removed or
-	                          * cleared; true for a tombstone and an item */
-	const json_t *version;   /* the path's version now; NULL for an answer
-	                          * that the form cleared (no longer relevant)
-	                          * in a merge, without a version of its own */
+	const json_t *answers;   /* a new record: its answers as stored
+	                          * (saola__entered: nested, repeat items with
+	                          * their "_id"), all at the default version
+	                          * "_" but for those in values; else NULL */
+	const json_t *values;    /* {path: value now}: paths as versions.h
+	                          * flattens them (a field, an item
+	                          * "members.<id>" true, an item's field),
+	                          * "_state" and "_comment" (review), "_deleted"
+	                          * (true: the tombstone); JSON null: removed or
+	                          * cleared */
+	const json_t *versions;  /* the versions of those paths: an own entry,
+	                          * else "_" (the record's default) for a path
+	                          * with a value (saola__changes_version) */
 	int created;             /* this write created the record */
 	int deleted;             /* the record is a tombstone after the write */
 	const char *state;       /* the record's review state after the write */
-} saola__change;
+} saola__changes;
 
-/* Called for each path a write changed, after the record is stored and
- * inside the write's transaction (savepoint), so that what it writes
+/* Called once per write that changed a record, after the record is stored
+ * and inside the write's transaction (savepoint), so that what it writes
  * commits or rolls back with the change. A non-zero return (a saola code,
  * with the message set on the handle) fails the write, which returns it. */
-typedef int (*saola__change_fn)(void *ctx, const saola__change *c);
+typedef int (*saola__change_fn)(void *ctx, const saola__changes *c);
 
 /* Prepared statements kept for the life of the handle (hot paths). */
 typedef enum saola__stmt_id {
@@ -174,13 +179,17 @@ int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out
 /* Sets the handle's change hook (fn NULL: none). The server audits with
  * it; devices have none. */
 void saola__set_change_hook(saola *db, saola__change_fn fn, void *ctx);
-/* Calls the change hook, when there is one, for each path of changes
- * ({path: value now}) of record id, with its version in versions (its own
- * entry, else the default "_", else none). Returns the hook's first
- * failure. */
-int saola__changes_report(saola *db, const char *id, const saola__form *f, int created,
-                          int deleted, const char *state, const json_t *changes,
-                          const json_t *versions);
+/* Calls the change hook, when there is one, for the write of record id
+ * (see saola__changes; answers non-NULL: it created the record), unless
+ * it changed nothing. Returns the hook's failure. */
+int saola__changes_report(saola *db, const char *id, const saola__form *f,
+                          const json_t *answers, int deleted, const char *state,
+                          const json_t *values, const json_t *versions);
+/* The version of path in c: its own entry, else the record's default "_"
+ * when the path has a value now; NULL when neither (an answer the form
+ * cleared in a merge, as no longer relevant, without a version of its
+ * own). Borrowed. */
+const json_t *saola__changes_version(const saola__changes *c, const char *path);
 
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);

@@ -1,13 +1,15 @@
-/* audit.c: the append-only audit log (table audit, server schema 5): one
- * row per path of a record that a write on the server changed, written by
- * the core's change hook inside the write's transaction, with who the
- * store was told the change comes from; and the history read back. */
+/* audit.c: the append-only audit log (table audit, server schema 5): the
+ * paths of a record that a write on the server changed (a new record in
+ * one row, every other path in a row of its own), written by the core's
+ * change hook inside the write's transaction, with who the store was told
+ * the change comes from; and the history read back, path by path. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "store_sqlite.h"
+#include "versions.h"
 
 struct saola__audit {
 	saola *db;
@@ -20,15 +22,18 @@ struct saola__audit {
 	" record_id, action, path, value, version, state, detail)"             \
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
 
-/* The action of a change: the one the writer names (a resolution), else
- * what the path says. */
-static const char *action_of(const saola__audit_who *w, const saola__change *c)
+/* The action of a row: the one the writer names (a resolution), else what
+ * the path says. */
+static const char *action_of(const saola__audit_who *w, const saola__changes *c,
+                             const char *path)
 {
 	if (w && w->action)
 		return w->action;
-	if (strcmp(c->path, "_deleted") == 0)
+	if (!path)
+		return "create";
+	if (strcmp(path, "_deleted") == 0)
 		return "delete";
-	if (strcmp(c->path, SAOLA__P_STATE) == 0 || strcmp(c->path, SAOLA__P_COMMENT) == 0)
+	if (strcmp(path, SAOLA__P_STATE) == 0 || strcmp(path, SAOLA__P_COMMENT) == 0)
 		return "state";
 	return c->created ? "create" : "edit";
 }
@@ -120,13 +125,12 @@ static int add_row(saola__audit *a, const char *record_id, const char *action,
 	return SAOLA_OK;
 }
 
-/* The change hook: a row for one changed path. */
-static int on_change(void *ctx, const saola__change *c)
+/* The row of one changed path. */
+static int path_row(saola__audit *a, const saola__changes *c, const char *path,
+                    const json_t *value)
 {
-	saola__audit *a = ctx;
-	const char *action = action_of(a->who, c);
-	int review = c->path[0] == '_' && strcmp(c->path, "_deleted") != 0;
-	int personal = personal_path(c->form, c->path);
+	int review = path[0] == '_' && strcmp(path, "_deleted") != 0;
+	int personal = personal_path(c->form, path);
 	char buf[256];
 	const char *detail;
 
@@ -134,9 +138,103 @@ static int on_change(void *ctx, const saola__change *c)
 	 * when and by whom, but the value stays in the record only. */
 	detail = remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
 	                 personal ? "personal" : NULL,
-	                 c->deleted && strcmp(c->path, "_deleted") != 0 ? "record deleted" : NULL);
-	return add_row(a, c->record_id, action, c->path, personal ? NULL : c->value, c->version,
+	                 c->deleted && strcmp(path, "_deleted") != 0 ? "record deleted" : NULL);
+	return add_row(a, c->record_id, action_of(a->who, c, path), path,
+	               personal ? NULL : value, saola__changes_version(c, path),
 	               review ? c->state : NULL, detail);
+}
+
+/* The answer or item at path of a new record goes in its row unless it
+ * has a row of its own (a version of its own); a personal answer goes
+ * there as null. 0 to leave it out, 1 to copy it, 2 for null. */
+static int creation_entry(const saola__changes *c, const char *path, int item, int *personal)
+{
+	if (json_object_get(c->values, path))
+		return 0;
+	if (!item && personal_path(c->form, path)) {
+		*personal = 1;
+		return 2;
+	}
+	return 1;
+}
+
+/* A new record's answers for its row: c->answers without the answers
+ * that have rows of their own, personal ones as null. New reference, or
+ * NULL when out of memory. */
+static json_t *creation(const saola__changes *c, int *personal)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+	char path[600];
+	int fail = !out;
+
+	*personal = 0;
+	json_object_foreach((json_t *)c->answers, k, v) {
+		json_t *items, *item;
+		size_t i;
+		if (fail)
+			break;
+		if (saola__form_field_type(c->form, k) != SAOLA__F_REPEAT || !json_is_array(v)) {
+			int e = creation_entry(c, k, 0, personal);
+			if (e)
+				fail |= json_object_set(out, k, e == 2 ? json_null() : v) != 0;
+			continue;
+		}
+		fail |= !(items = json_array()) || json_object_set_new(out, k, items) != 0;
+		json_array_foreach(v, i, item) {
+			const char *id = json_string_value(json_object_get(item, "_id")), *ik;
+			json_t *copy, *iv;
+			if (fail || !id)
+				continue;
+			snprintf(path, sizeof path, "%s.%s", k, id);
+			if (!creation_entry(c, path, 1, personal))
+				continue;
+			fail |= !(copy = json_object()) || json_array_append_new(items, copy) != 0;
+			json_object_foreach(item, ik, iv) {
+				int e;
+				if (fail)
+					break;
+				snprintf(path, sizeof path, "%s.%s.%s", k, id, ik);
+				e = strcmp(ik, "_id") == 0 ? 1 : creation_entry(c, path, 0, personal);
+				if (e)
+					fail |= json_object_set(copy, ik, e == 2 ? json_null() : iv) != 0;
+			}
+		}
+	}
+	if (fail) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The change hook. A new record is one row: path NULL, its answers as the
+ * record holds them (personal ones null) in value, at its default
+ * version; so that the log of a collection day is one row per household,
+ * not one per answer. Every other path (an edit, a removal, the review, a
+ * new record's answers edited before it reached the server) has a row of
+ * its own. */
+static int on_change(void *ctx, const saola__changes *c)
+{
+	saola__audit *a = ctx;
+	json_t *answers = NULL, *v;
+	const char *path;
+	char buf[256];
+	int rc = SAOLA_OK, personal = 0;
+
+	if (c->created) {
+		if (!(answers = creation(c, &personal)))
+			return saola__error(a->db, SAOLA_NOMEM, "audit log: out of memory");
+		rc = add_row(a, c->record_id, action_of(a->who, c, NULL), NULL, answers,
+		             json_object_get(c->versions, "_"), NULL,
+		             remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
+		                     personal ? "personal" : NULL, NULL));
+		json_decref(answers);
+	}
+	json_object_foreach((json_t *)c->values, path, v)
+		if (rc == SAOLA_OK)
+			rc = path_row(a, c, path, v);
+	return rc;
 }
 
 saola__audit *saola__audit_new(saola *db)
@@ -269,6 +367,85 @@ static json_t *row_json(sqlite3_stmt *st)
 	return o;
 }
 
+/* Appends to rows a copy of row for path: value v, or "personal" true
+ * when v is null (a new record's personal answer). -1 when out of memory. */
+static int append_entry(json_t *rows, json_t *row, const char *path, json_t *v)
+{
+	json_t *entry = json_copy(row);
+	int fail = !entry;
+
+	if (!fail) {
+		fail |= json_object_set_new(entry, "path", json_string(path)) != 0;
+		fail |= json_object_set_new(entry, "personal", json_boolean(json_is_null(v))) != 0;
+		if (!json_is_null(v))
+			fail |= json_object_set(entry, "value", v) != 0;
+	}
+	fail |= json_array_append_new(rows, entry) != 0;
+	return fail ? -1 : 0;
+}
+
+/* 1 when v is a repeat's items as a record holds them: a non-empty array
+ * of objects with an "_id" (a select_multiple's answer is of strings). */
+static int is_items(json_t *v)
+{
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return 0;
+	json_array_foreach(v, i, item)
+		if (!json_is_string(json_object_get(item, "_id")))
+			return 0;
+	return 1;
+}
+
+/* Appends row to rows, taking it: a new record's row as one entry per
+ * path of its answers (an item "members.<id>", true, and each of its
+ * answers), like the rows of the paths changed later. -1 when out of
+ * memory. */
+static int append_row(json_t *rows, json_t *row)
+{
+	json_t *answers = json_object_get(row, "value"), *v, *item, *iv;
+	const char *k, *ik, *action = json_string_value(json_object_get(row, "action"));
+	char path[600];
+	size_t i;
+	int fail = 0;
+
+	if (!action || strcmp(action, "create") != 0 || json_object_get(row, "path") ||
+	    !json_is_object(answers))
+		return json_array_append_new(rows, row);
+	json_incref(answers);
+	json_object_del(row, "value");
+	if (json_is_string(json_object_get(row, "detail")) &&
+	    strcmp(json_string_value(json_object_get(row, "detail")), "personal") == 0)
+		json_object_del(row, "detail");
+	if (json_object_size(answers) == 0) {
+		/* a record created with no answer: the row says so */
+		json_decref(answers);
+		return json_array_append_new(rows, row);
+	}
+	json_object_foreach(answers, k, v) {
+		if (!is_items(v)) {
+			fail |= append_entry(rows, row, k, v);
+			continue;
+		}
+		json_array_foreach(v, i, item) {
+			const char *id = json_string_value(json_object_get(item, "_id"));
+			snprintf(path, sizeof path, "%s.%s", k, id);
+			fail |= append_entry(rows, row, path, json_true());
+			json_object_foreach(item, ik, iv) {
+				if (strcmp(ik, "_id") == 0)
+					continue;
+				snprintf(path, sizeof path, "%s.%s.%s", k, id, ik);
+				fail |= append_entry(rows, row, path, iv);
+			}
+		}
+	}
+	json_decref(answers);
+	json_decref(row);
+	return fail ? -1 : 0;
+}
+
 /* 1 when the database holds record id (a tombstone too). */
 static int record_known(sqlite3 *sql, const char *id, int *known)
 {
@@ -334,7 +511,7 @@ int saola__audit_history(saola__store *s, const char *record_id, const char *use
 		goto out;
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (!(row = row_json(st)) || json_array_append_new(rows, row) != 0) {
+		if (!(row = row_json(st)) || append_row(rows, row) != 0) {
 			saola__fail(e, 500, "internal", "audit: out of memory");
 			goto out;
 		}

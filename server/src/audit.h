@@ -1,8 +1,8 @@
-/* audit.h: the server's append-only audit log: one row per path of a
- * record whose change the server accepted (a device's or a district's
- * push, a bundle, an officer's resolution or review, a pull from the
- * upstream server), written in the same transaction as the change, with
- * who made it and from which batch. docs/security.md, "Audit log". */
+/* audit.h: the server's append-only audit log: the paths of a record
+ * whose change the server accepted (a device's or a district's push, a
+ * bundle, an officer's resolution or review, a pull from the upstream
+ * server), written in the same transaction as the change, with who made
+ * it and from which batch. docs/security.md, "The audit log". */
 #ifndef SAOLA_AUDIT_H
 #define SAOLA_AUDIT_H
 
@@ -52,11 +52,13 @@ int saola__audit_note(saola__store *s, const char *record_id, const char *path,
 
 /* A history from the audit log, oldest first: the rows of record_id
  * and/or of user (either may be NULL, not both), at or after since (NULL:
- * all; "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ"). A new array of objects
- * {"id","at","user","user_id","device","batch","source","record","action",
- * "path","value","personal","version","state","detail"} (members absent
- * when NULL; "value" parsed back to JSON). 0, or -1 with e (404 when the
- * database holds no record record_id, 400 for a bad since). */
+ * all; "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ"), path by path (a new
+ * record's row gives an entry per answer, each with the row's id). A new
+ * array of objects {"id","at","user","user_id","device","batch","source",
+ * "record","action","path","value","personal","version","state","detail"}
+ * (members absent when NULL; "value" parsed back to JSON, absent where
+ * "personal" is true). 0, or -1 with e (404 when the database holds no
+ * record record_id, 400 for a bad since). */
 int saola__audit_history(saola__store *s, const char *record_id, const char *user,
                          const char *since, json_t **out, saola__err *e);
 

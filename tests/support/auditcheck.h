@@ -15,7 +15,16 @@
  * with it and are not counted. */
 json_t *ac_unaudited(saola *db);
 
+/* The answers of a new record's row (path NULL, its answers as the record
+ * holds them in value) as {path: value}, paths as the store names them.
+ * New reference. */
+json_t *ac_creation_paths(const json_t *answers);
+
 /* The number of rows of the audit log of the database file at path. */
 long ac_rows(const char *path);
+/* The number of its entries as `saola-server audit` lists them (a new
+ * record's row counts an entry per answer) among the rows matching where
+ * (SQL on the columns of audit). */
+long ac_entries(const char *path, const char *where);
 
 #endif
