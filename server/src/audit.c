@@ -195,7 +195,8 @@ static json_t *creation(const saola__changes *c, int *personal)
 				if (fail)
 					break;
 				snprintf(path, sizeof path, "%s.%s.%s", k, id, ik);
-				e = strcmp(ik, "_id") == 0 ? 1 : creation_entry(c, path, 0, personal);
+				e = strcmp(ik, "_id") == 0 ? 1
+				  : creation_entry(c, path, 0, personal);
 				if (e)
 					fail |= json_object_set(copy, ik, e == 2 ? json_null() : iv) != 0;
 			}
