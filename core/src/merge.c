@@ -221,6 +221,127 @@ static json_t *all_paths(const saola__remote *r, json_t *lflat, json_t *lvers)
 	return set;
 }
 
+/* One path for changed_paths: when its value or its version differs
+ * between the stored record and the merged one (stored: the answers after
+ * the form's processing), its value now into changes and its version now
+ * (if any) into vers. -1 when out of memory. */
+static int changed_path(merge_state *m, json_t *flat, const char *path, json_t *changes,
+                        json_t *vers)
+{
+	json_t *before = side_version(m->local_versions, m->local_flat, path);
+	json_t *after = side_version(m->out_versions, flat, path);
+	json_t *was = json_object_get(m->local_flat, path), *now = json_object_get(flat, path);
+
+	if (item_removed(flat, m->out_versions, path))
+		return 0; /* it went with its item */
+	if (saola__version_cmp(after, before) == 0 &&
+	    ((!was && !now) || (was && now && json_equal(was, now))))
+		return 0;
+	if (json_object_set(changes, path, now ? now : json_null()) != 0 ||
+	    (after && json_object_set(vers, path, after) != 0))
+		return -1;
+	return 0;
+}
+
+/* What a merge into a stored record changed in it, for the change hook:
+ * *changes {path: value now (null: removed)} and *vers {path: version now}
+ * (a path the form cleared, as not relevant any more, may have none) with
+ * the record's default "_", and "_deleted" when the merge deleted the
+ * record. doc is the record as the form processed it, state and comment
+ * its review columns. The fields of a removed item are not among them:
+ * they went with it (an edit of one lost to the removal, and is in the
+ * conflict log). */
+static int changed_paths(merge_state *m, const saola__form *f, json_t *paths, json_t *doc,
+                         const char *state, const char *comment, json_t *rdel, json_t *ldel,
+                         json_t **changes, json_t **vers)
+{
+	json_t *entered = saola__entered(f, doc), *v;
+	json_t *flat = entered ? saola__flatten(f, entered) : NULL;
+	const char *path;
+	int fail = !flat || saola__flat_add_review(flat, state, comment) != 0;
+
+	*changes = json_object();
+	*vers = json_object();
+	fail |= !*changes || !*vers;
+	if (!fail)
+		json_object_foreach(paths, path, v)
+			fail |= changed_path(m, flat, path, *changes, *vers);
+	if (!fail)
+		json_object_foreach(flat, path, v)
+			if (!json_object_get(paths, path))
+				fail |= changed_path(m, flat, path, *changes, *vers);
+	if (!fail && saola__version_cmp(rdel, ldel) > 0)
+		fail |= json_object_set_new(*changes, "_deleted", json_true()) ||
+		        json_object_set(*vers, "_deleted", rdel);
+	if (!fail && (v = json_object_get(m->out_versions, "_")))
+		fail |= json_object_set(*vers, "_", v);
+	json_decref(entered);
+	json_decref(flat);
+	if (fail) {
+		json_decref(*changes);
+		json_decref(*vers);
+		*changes = *vers = NULL;
+		return saola__error(m->db, SAOLA_NOMEM, "merge: out of memory");
+	}
+	return SAOLA_OK;
+}
+
+/* What a merge that created the record stored, for the change hook: its
+ * answers as stored (*answers), and the paths that carry versions of their
+ * own, their values in *changes and versions in *vers (with the default
+ * "_"): answers edited before the record reached here, the review paths,
+ * the tombstone. Cheaper than changed_paths: the answers are not
+ * flattened unless some answer has a version of its own. */
+static int created_paths(merge_state *m, const saola__form *f, json_t *doc, const char *state,
+                         const char *comment, json_t *rdel, json_t **answers,
+                         json_t **changes, json_t **vers)
+{
+	json_t *flat = NULL, *v, *now;
+	const char *path;
+	int fail;
+
+	*answers = saola__entered(f, doc);
+	*changes = json_object();
+	*vers = json_object();
+	fail = !*answers || !*changes || !*vers;
+	json_object_foreach(m->out_versions, path, v) {
+		if (fail)
+			break;
+		if (strcmp(path, "_") == 0 || strcmp(path, "_deleted") == 0)
+			continue;
+		if (strcmp(path, SAOLA__P_STATE) == 0) {
+			now = strcmp(state, "draft") != 0 ? json_string(state) : json_null();
+		} else if (strcmp(path, SAOLA__P_COMMENT) == 0) {
+			now = comment ? json_string(comment) : json_null();
+		} else {
+			if (!flat && !(flat = saola__flatten(f, *answers))) {
+				fail = 1;
+				break;
+			}
+			if (item_removed(flat, m->out_versions, path))
+				continue; /* it went with its item */
+			now = json_object_get(flat, path);
+			now = now ? json_incref(now) : json_null();
+		}
+		fail |= !now || json_object_set_new(*changes, path, now) != 0 ||
+		        json_object_set(*vers, path, v) != 0;
+	}
+	if (!fail && rdel)
+		fail |= json_object_set_new(*changes, "_deleted", json_true()) != 0 ||
+		        json_object_set(*vers, "_deleted", rdel) != 0;
+	if (!fail && (v = json_object_get(m->out_versions, "_")))
+		fail |= json_object_set(*vers, "_", v) != 0;
+	json_decref(flat);
+	if (fail) {
+		json_decref(*answers);
+		json_decref(*changes);
+		json_decref(*vers);
+		*answers = *changes = *vers = NULL;
+		return saola__error(m->db, SAOLA_NOMEM, "merge: out of memory");
+	}
+	return SAOLA_OK;
+}
+
 /* Takes the merged review paths out of flat: the state into state (draft
  * when there is none) and the comment into *comment (malloc()ed, NULL when
  * none). SAOLA_INVALID for a state or a comment of the wrong kind. */
@@ -252,6 +373,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__params_src params;
 	merge_state m;
 	json_t *paths = NULL, *entered = NULL, *merged = NULL, *doc = NULL;
+	json_t *report = NULL, *report_vers = NULL, *answers = NULL;
 	json_t *rdel, *ldel;
 	const char *path;
 	json_t *v;
@@ -340,6 +462,12 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		rc = saola__error(db, rc, "record %s: %s", r->record_id, err);
 		goto out;
 	}
+	if (db->on_change &&
+	    (rc = old.found ? changed_paths(&m, f, paths, doc, state, comment, rdel, ldel, &report,
+	                                    &report_vers)
+	                    : created_paths(&m, f, doc, state, comment, rdel, &answers, &report,
+	                                    &report_vers)) != SAOLA_OK)
+		goto out;
 	{
 		/* The clock moves past every version seen, so that a later local
 		 * edit wins over them; the tick orders this change for pulls. */
@@ -353,6 +481,9 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	saola__now(now);
 	rc = saola__row_write(db, !old.found, r->record_id, f, doc, m.out_versions, deleted, seq, now,
 	                      state, comment, issues);
+	if (rc == SAOLA_OK && report)
+		rc = saola__changes_report(db, r->record_id, f, answers, deleted, state, report,
+		                           report_vers);
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
@@ -361,6 +492,9 @@ out:
 	free(comment);
 	free(issues);
 	json_decref(paths);
+	json_decref(report);
+	json_decref(report_vers);
+	json_decref(answers);
 	json_decref(entered);
 	json_decref(merged);
 	json_decref(doc);

@@ -13,6 +13,36 @@
 #define SAOLA__ERRMSG_MAX 512
 #define SAOLA__ORIGIN_LEN 16
 
+/* What one write changed in a record, as the change hook hears of it:
+ * the paths whose value or version moved. Everything is borrowed for the
+ * call. */
+typedef struct saola__changes {
+	const char *record_id;
+	const saola__form *form;
+	const json_t *answers;   /* a new record: its answers as stored
+	                          * (saola__entered: nested, repeat items with
+	                          * their "_id"), all at the default version
+	                          * "_" but for those in values; else NULL */
+	const json_t *values;    /* {path: value now}: paths as versions.h
+	                          * flattens them (a field, an item
+	                          * "members.<id>" true, an item's field),
+	                          * "_state" and "_comment" (review), "_deleted"
+	                          * (true: the tombstone); JSON null: removed or
+	                          * cleared */
+	const json_t *versions;  /* the versions of those paths: an own entry,
+	                          * else "_" (the record's default) for a path
+	                          * with a value (saola__changes_version) */
+	int created;             /* this write created the record */
+	int deleted;             /* the record is a tombstone after the write */
+	const char *state;       /* the record's review state after the write */
+} saola__changes;
+
+/* Called once per write that changed a record, after the record is stored
+ * and inside the write's transaction (savepoint), so that what it writes
+ * commits or rolls back with the change. A non-zero return (a saola code,
+ * with the message set on the handle) fails the write, which returns it. */
+typedef int (*saola__change_fn)(void *ctx, const saola__changes *c);
+
 /* Prepared statements kept for the life of the handle (hot paths). */
 typedef enum saola__stmt_id {
 	SAOLA__ST_REC_GET,
@@ -48,6 +78,8 @@ struct saola {
 	} txn[12];                 /* transaction statements, prepared once */
 	saola__form_cache *forms;  /* compiled forms, current versions */
 	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
+	saola__change_fn on_change;  /* the change hook, or NULL (a device) */
+	void *on_change_ctx;
 };
 
 /* Records rc and a formatted message on db; returns rc. */
@@ -145,6 +177,21 @@ int saola__review_write(saola *db, const char *id, const char *state,
 /* As saola_outbox_read, but a new record's entry comes without "changes"
  * (the record itself is the change: see saola__wire_from_outbox_db). */
 int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out);
+
+/* Sets the handle's change hook (fn NULL: none). The server audits with
+ * it; devices have none. */
+void saola__set_change_hook(saola *db, saola__change_fn fn, void *ctx);
+/* Calls the change hook, when there is one, for the write of record id
+ * (see saola__changes; answers non-NULL: it created the record), unless
+ * it changed nothing. Returns the hook's failure. */
+int saola__changes_report(saola *db, const char *id, const saola__form *f,
+                          const json_t *answers, int deleted, const char *state,
+                          const json_t *values, const json_t *versions);
+/* The version of path in c: its own entry, else the record's default "_"
+ * when the path has a value now; NULL when neither (an answer the form
+ * cleared in a merge, as no longer relevant, without a version of its
+ * own). Borrowed. */
+const json_t *saola__changes_version(const saola__changes *c, const char *path);
 
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);

@@ -67,7 +67,7 @@ int saola__bundle_import(saola__store *s, const char *path, const char *user_nam
 	}
 	env.store = s;
 	env.write_lock = NULL;
-	rc = saola__sync_run(&env, &u, payload, 1, summary, e);
+	rc = saola__sync_run_bundle(&env, &u, payload, summary, e);
 	json_decref(payload);
 	return rc;
 }

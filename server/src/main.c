@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "saola/server.h"
+#include "audit.h"
 #include "bundle.h"
 #include "officer.h"
 #include "ratelimit.h"
@@ -524,6 +525,7 @@ static const struct {
 	{"conflicts", saola__cmd_conflicts, 1, "list, show and resolve conflicts"},
 	{"review", saola__cmd_review, 1, "return a record for re-survey, or approve it"},
 	{"sync", saola__cmd_sync, 1, "sync a district's server with its upstream server"},
+	{"audit", saola__cmd_audit, 1, "a record's history: who changed what, when, from where"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "officer.h"
 #include "store_sqlite.h"
 #include "merge.h"
@@ -35,6 +36,20 @@ static int begin(const saola__officer *o, const char *what, saola__err *e)
 	return 0;
 }
 
+/* Tells the audit log that the officer's changes come next (action NULL:
+ * as each change says; detail may be NULL); end() forgets it. */
+static void audit_as(const saola__officer *o, saola__audit_who *who, const char *action,
+                     const char *detail)
+{
+	memset(who, 0, sizeof *who);
+	who->source = "officer";
+	who->user_id = o->user ? o->user->id : 0;
+	who->user_name = o->user ? o->user->name : o->by ? o->by : "server";
+	who->action = action;
+	who->detail = detail;
+	saola__audit_set(o->store, who);
+}
+
 /* Ends it: commits when ok (the server's own queued changes dropped: a
  * server's changes travel by the change sequence, not by an outbox). */
 static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
@@ -42,6 +57,7 @@ static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
 	saola *db = core(o->store);
 	int rc = 0;
 
+	saola__audit_set(o->store, NULL);
 	if (ok && saola_outbox_ack(db, INT64_MAX) != SAOLA_OK) {
 		rc = saola__fail(e, 500, "internal", "%s: %s", what, saola_errmsg(db));
 		ok = 0;
@@ -237,6 +253,10 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 			version = version_now(db, c->record_id, c->path);
 	} else {
 		version = json_null();
+		/* Nothing changes in the record; the log still says who closed it. */
+		if ((rc = saola__audit_note(o->store, c->record_id, c->path, "the value stood:"
+		                            " nothing written")) != SAOLA_OK)
+			rc = core_fail(db, rc, what, e);
 	}
 	json_decref(now_value);
 	json_decref(state);
@@ -268,7 +288,8 @@ int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *cho
                             const json_t *value, const char *comment, json_t **out,
                             saola__err *e)
 {
-	char what[64];
+	char what[64], detail[64];
+	saola__audit_who who;
 	conflict c;
 	const json_t *chosen;
 	int rc;
@@ -283,6 +304,8 @@ int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *cho
 		return saola__fail(e, 400, "bad_request", "%s: choice value needs a value", what);
 	if (begin(o, what, e) != 0)
 		return -1;
+	snprintf(detail, sizeof detail, "conflict %lld: %s", (long long)id, choice);
+	audit_as(o, &who, "resolve", detail);
 	if ((rc = read_conflict(core(o->store), id, &c, e)) == 0) {
 		chosen = strcmp(choice, "keep") == 0 ? c.kept : strcmp(choice, "lost") == 0 ? c.lost
 		       : value;
@@ -304,6 +327,7 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 	                  : strcmp(action, "approve") == 0 ? "approved" : NULL;
 	char what[96];
 	saola *db = core(o->store);
+	saola__audit_who who;
 	json_t *rec = NULL;
 	int rc;
 
@@ -318,6 +342,7 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 		                   " (what to survey again, and why)", what);
 	if (begin(o, what, e) != 0)
 		return -1;
+	audit_as(o, &who, NULL, NULL);
 	if ((rc = saola__officer_may_act(db, o->user, record_id, what, e)) == 0 &&
 	    (rc = saola_set_state(db, record_id, state, comment)) != SAOLA_OK)
 		rc = rc == SAOLA_INVALID ? saola__fail(e, 409, "wrong_state", "%s", saola_errmsg(db))

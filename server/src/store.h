@@ -58,6 +58,7 @@ typedef struct saola__apply_ctx {
 	const char *batch;
 	int64_t cursor;          /* the request's pull cursor (echo suppression) */
 	const char *now;         /* "YYYY-MM-DDTHH:MM:SSZ" */
+	const char *source;      /* for the audit log: "sync" (NULL) or "bundle" */
 } saola__apply_ctx;
 
 /* What applying one change did. */
@@ -130,7 +131,8 @@ struct saola__store_ops {
 
 	/* Merges one wire change (docs/protocol.md) into the stored record,
 	 * inside the caller's write transaction: checks and computes it with
-	 * the form, logs the values that lose, keeps the echo state. */
+	 * the form, logs the values that lose, audits the paths it changes
+	 * (as ctx's user, device and batch), keeps the echo state. */
 	int (*apply)(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
 	             saola__change_result *res, char *err, size_t errlen);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit.h"
 #include "server_int.h"
 #include "store_sqlite.h"
 #include "units.h"
@@ -449,6 +450,7 @@ static void sq_close(saola__store *base)
 		sq_end(base, 0);
 	for (i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	saola__audit_free(s->audit);
 	saola_close(s->db);
 	free(s);
 }
@@ -559,6 +561,12 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 	s->base.ops = &sq_ops;
 	if ((rc = saola_open(path, SAOLA_OPEN_CREATE | SAOLA_OPEN_SERVER, &s->db)) != SAOLA_OK) {
 		snprintf(err, errlen, "database: %s", s->db ? saola_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	/* Every change of a record made through this handle is audited. */
+	if (!(s->audit = saola__audit_new(s->db))) {
+		snprintf(err, errlen, "out of memory");
+		rc = SAOLA_NOMEM;
 		goto fail;
 	}
 	/* A big page cache, so that a batch of thousands of households does not

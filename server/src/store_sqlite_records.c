@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "store_sqlite.h"
 #include "merge.h"
 #include "versions.h"
@@ -157,74 +158,12 @@ static int echo_set(sq_store *s, const char *id, const char *device, int64_t seq
 	return SAOLA_OK;
 }
 
-/* The version a path holds in versions (its own, else the default). */
-static json_t *path_version(json_t *versions, const char *path)
-{
-	json_t *v = json_object_get(versions, path);
-
-	return v ? v : json_object_get(versions, "_");
-}
-
-/* 1 when an answer (not a review path) of r now holds r's version there. */
-static int answers_taken(const saola__remote *r, json_t *versions)
-{
-	const char *path;
-	json_t *v;
-
-	json_object_foreach(r->values, path, v)
-		if (path[0] != '_' && saola__version_cmp(path_version(r->versions, path),
-		                                         path_version(versions, path)) == 0)
-			return 1;
-	return 0;
-}
-
-/* A device's edit of answers that reached an approved record (made before
- * the device had seen the approval) sends the record back for review, since
- * what was approved has changed: a move to submitted, an edit of this
- * server's like an officer's, with the approval it undoes in the conflict
- * log. */
-static int reopen_if_approved(sq_store *s, const saola__remote *r, loser_ctx *lc)
-{
-	json_t *was = NULL, *now = NULL;
-	const char *state;
-	char comment[200];
-	saola__loser l;
-	int rc;
-
-	if ((rc = saola__record_state(s->db, r->record_id, &was)) != SAOLA_OK)
-		return saola__sq_fail(s, rc, "%s", saola_errmsg(s->db));
-	state = json_string_value(json_object_get(json_object_get(was, "values"), SAOLA__P_STATE));
-	if (!state || strcmp(state, "approved") != 0 || json_is_true(json_object_get(was, "deleted")) ||
-	    !answers_taken(r, json_object_get(was, "versions"))) {
-		json_decref(was);
-		return SAOLA_OK;
-	}
-	snprintf(comment, sizeof comment, "changed after approval by %.40s (device %.40s):"
-	         " review it again", lc->ctx->user->name, lc->ctx->device);
-	if ((rc = saola__review_write(s->db, r->record_id, "submitted", comment)) != SAOLA_OK ||
-	    (rc = saola__record_state(s->db, r->record_id, &now)) != SAOLA_OK) {
-		json_decref(was);
-		return saola__sq_fail(s, rc, "%s", saola_errmsg(s->db));
-	}
-	memset(&l, 0, sizeof l);
-	l.record_id = r->record_id;
-	l.path = SAOLA__P_STATE;
-	l.value = json_object_get(json_object_get(was, "values"), SAOLA__P_STATE);
-	l.version = path_version(json_object_get(was, "versions"), SAOLA__P_STATE);
-	l.winner = json_object_get(json_object_get(now, "values"), SAOLA__P_STATE);
-	l.winner_version = path_version(json_object_get(now, "versions"), SAOLA__P_STATE);
-	l.stored_lost = 1;
-	rc = log_loser(lc, &l);
-	json_decref(was);
-	json_decref(now);
-	return rc;
-}
-
 int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
                     saola__change_result *res, char *err, size_t errlen)
 {
 	sq_store *s = (sq_store *)base;
 	saola__remote r;
+	saola__audit_who who;
 	before_row before;
 	loser_ctx lc;
 	int64_t seq = 0;
@@ -256,7 +195,13 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	 * that it made itself, so that record must pass the form. */
 	r.own_creation = strcmp(ctx->user->role, "surveyor") == 0 ||
 	                 strcmp(ctx->user->role, "commune") == 0;
+	memset(&who, 0, sizeof who);
+	who.source = ctx->source ? ctx->source : "sync";
+	who.user_id = ctx->user->id, who.user_name = ctx->user->name;
+	who.device = ctx->device, who.batch = ctx->batch, who.now = ctx->now;
+	saola__audit_set(base, &who);
 	rc = saola__apply_remote(s->db, &r, log_loser, &lc, &changed);
+	saola__audit_set(base, NULL);
 	if (rc != SAOLA_OK) {
 		if (lc.failed)
 			goto store_fail;
@@ -281,11 +226,6 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	    (before.echo_is_device && before.echo_seq == before.seq))
 		if ((rc = echo_set(s, r.record_id, ctx->device, seq)) != SAOLA_OK)
 			goto store_fail;
-	if (r.own_creation && before.found) {
-		if ((rc = reopen_if_approved(s, &r, &lc)) != SAOLA_OK)
-			goto store_fail;
-		res->conflicts = lc.count;
-	}
 	goto out;
 store_fail:
 	snprintf(err, errlen, "%s", s->errmsg);

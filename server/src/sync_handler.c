@@ -209,7 +209,8 @@ static void test_kill_hook(size_t applied)
 
 /* Applies every change of a new batch inside the open transaction. */
 static int apply_changes(saola__store *s, const saola__user *u, const sync_req *r,
-                         const char *now, saola__batch_rec *b, int64_t *acked, saola__err *e)
+                         const char *source, const char *now, saola__batch_rec *b,
+                         int64_t *acked, saola__err *e)
 {
 	saola__apply_ctx ctx;
 	json_t *changed = json_object(), *conflicted = json_object(), *change;
@@ -224,7 +225,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 		goto out;
 	}
 	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
-	ctx.cursor = r->cursor, ctx.now = now;
+	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
 		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);
@@ -277,7 +278,8 @@ out:
 /* The push part, in one transaction: a new batch is applied whole, a
  * replayed one not at all. */
 static int push(const saola__sync_env *env, const saola__user *u, const sync_req *r,
-                saola__batch_rec *b, int *duplicate, int64_t *acked, saola__err *e)
+                const char *source, saola__batch_rec *b, int *duplicate, int64_t *acked,
+                saola__err *e)
 {
 	saola__store *s = env->store;
 	unsigned char digest[SAOLA__SHA256_LEN];
@@ -306,7 +308,7 @@ static int push(const saola__sync_env *env, const saola__user *u, const sync_req
 			                 " new changes a new batch id", r->batch);
 		} else if (b->found) {
 			*duplicate = 1;
-		} else if ((rc = apply_changes(s, u, r, now, b, &own, e)) == 0) {
+		} else if ((rc = apply_changes(s, u, r, source, now, b, &own, e)) == 0) {
 			memcpy(b->digest, digest, sizeof digest);
 			if ((src = s->ops->batch_put(s, u->id, r->batch, r->device, b, now)) != SAOLA_OK)
 				rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
@@ -344,8 +346,8 @@ static int pull(saola__store *s, const saola__user *u, const sync_req *r, int pu
 	return 0;
 }
 
-int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *req,
-                    int push_only, json_t **out, saola__err *e)
+static int run(const saola__sync_env *env, const saola__user *u, json_t *req, int push_only,
+               const char *source, json_t **out, saola__err *e)
 {
 	sync_req r;
 	saola__batch_rec b;
@@ -360,7 +362,7 @@ int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *re
 	/* Refused before anything is applied: a pull makes a replica. */
 	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)
 		return -1;
-	if ((rc = push(env, u, &r, &b, &duplicate, &acked, e)) != 0)
+	if ((rc = push(env, u, &r, source, &b, &duplicate, &acked, e)) != 0)
 		goto out;
 	if (!b.conflicted)
 		b.conflicted = json_array();
@@ -384,4 +386,16 @@ out:
 	json_decref(records);
 	json_decref(forms);
 	return rc;
+}
+
+int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *req,
+                    int push_only, json_t **out, saola__err *e)
+{
+	return run(env, u, req, push_only, "sync", out, e);
+}
+
+int saola__sync_run_bundle(const saola__sync_env *env, const saola__user *u, json_t *req,
+                           json_t **out, saola__err *e)
+{
+	return run(env, u, req, 1, "bundle", out, e);
 }

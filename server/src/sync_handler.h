@@ -27,4 +27,9 @@ typedef struct saola__sync_env {
 int saola__sync_run(const saola__sync_env *env, const saola__user *u, json_t *req,
                     int push_only, json_t **out, saola__err *e);
 
+/* As saola__sync_run, push only, for a push bundle imported from a file:
+ * the audit log says "bundle" rather than "sync" of its changes. */
+int saola__sync_run_bundle(const saola__sync_env *env, const saola__user *u, json_t *req,
+                           json_t **out, saola__err *e);
+
 #endif

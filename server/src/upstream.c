@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "merge.h"
 #include "store_sqlite.h"
 #include "upstream.h"
@@ -447,8 +448,9 @@ int saola__upstream_merge(saola__store *s, pthread_mutex_t *write_lock, json_t *
                           int64_t cursor, saola__err *e)
 {
 	saola *db = core(s);
+	saola__audit_who who;
 	json_t *rec;
-	char n[32];
+	char n[32], now[21];
 	size_t i;
 	int rc = SAOLA_OK;
 
@@ -463,9 +465,16 @@ int saola__upstream_merge(saola__store *s, pthread_mutex_t *write_lock, json_t *
 		return -1;
 	}
 	saola_set_actor(db, "upstream");
+	/* The audit log names no user or device: the changes were accepted
+	 * upstream, and each version names the replica that made it. */
+	memset(&who, 0, sizeof who);
+	saola__now(now);
+	who.source = "upstream", who.now = now;
+	saola__audit_set(s, &who);
 	json_array_foreach(records, i, rec)
 		if ((rc = merge_one((sq_store *)s, rec, i)) != SAOLA_OK)
 			break;
+	saola__audit_set(s, NULL);
 	if (rc == SAOLA_OK && cursor > 0) {
 		snprintf(n, sizeof n, "%lld", (long long)cursor);
 		rc = saola_state_set(db, SAOLA__UP_CURSOR, n);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "auditcheck.h"
 #include "synctest.h"
 #include "tierworld.h"
 #include "saola_int.h"
@@ -445,4 +446,20 @@ void tw_check_edits(tw_world *w)
 	json_decref(logs);
 	json_decref(same);
 	TW_CHECK(missing == 0, "%ld overwritten concurrent edits are in no log", missing);
+	/* And every path version a server holds came with a change its audit
+	 * log names. */
+	{
+		saola__store *stores[3];
+		int k;
+		stores[0] = w->cstore, stores[1] = w->dstore[0], stores[2] = w->dstore[1];
+		for (k = 0; k < 3; k++) {
+			json_t *un = ac_unaudited(tw_core(stores[k]));
+			char *t = json_array_size(un) ? json_dumps(un, JSON_COMPACT) : NULL;
+			TW_CHECK(json_array_size(un) == 0, "%s: %zu path versions have no audit row:"
+			         " %.400s", k ? tw_district_code[k - 1] : "central",
+			         json_array_size(un), t ? t : "");
+			free(t);
+			json_decref(un);
+		}
+	}
 }

@@ -115,7 +115,8 @@ int tw_converged(tw_world *w, int verbose);
 int tw_full_sync(tw_world *w);
 /* The oracle: every edit stands at the end, or was seen by a later edit
  * that replaced it, or lost to the same value, or is in some tier's
- * conflict log. */
+ * conflict log; and every path version that a server holds has its row in
+ * that server's audit log. */
 void tw_check_edits(tw_world *w);
 
 #endif

@@ -1,0 +1,531 @@
+/* audit.c: the append-only audit log (table audit, server schema 5): the
+ * paths of a record that a write on the server changed (a new record in
+ * one row, every other path in a row of its own), written by the core's
+ * change hook inside the write's transaction, with who the store was told
+ * the change comes from; and the history read back, path by path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "store_sqlite.h"
+#include "versions.h"
+
+struct saola__audit {
+	saola *db;
+	sqlite3_stmt *add;             /* prepared on first use */
+	const saola__audit_who *who;   /* borrowed; NULL: nobody set */
+};
+
+#define ADD_SQL                                                              \
+	"INSERT INTO audit(at, user_id, user_name, device, batch, source,"     \
+	" record_id, action, path, value, version, state, detail)"             \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+
+/* The action of a row: the one the writer names (a resolution), else what
+ * the path says. */
+static const char *action_of(const saola__audit_who *w, const saola__changes *c,
+                             const char *path)
+{
+	if (w && w->action)
+		return w->action;
+	if (!path)
+		return "create";
+	if (strcmp(path, "_deleted") == 0)
+		return "delete";
+	if (strcmp(path, SAOLA__P_STATE) == 0 || strcmp(path, SAOLA__P_COMMENT) == 0)
+		return "state";
+	return c->created ? "create" : "edit";
+}
+
+/* 1 when path is the answer of a field marked personal: a top-level field
+ * or an item's field ("members.<id>.name"); an item's own path is not. */
+static int personal_path(const saola__form *f, const char *path)
+{
+	const char *dot = strchr(path, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+
+	if (dot && !dot2)
+		return 0;
+	return f && saola__form_is_personal(f, dot2 ? dot2 + 1 : path);
+}
+
+/* Joins the row's remarks ("; " between) into buf; NULL when none. */
+static const char *remarks(char *buf, size_t len, const char *a, const char *b, const char *c)
+{
+	const char *parts[3] = {a, b, c};
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 3; i++)
+		if (parts[i] && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "; " : "", parts[i]);
+	return buf[0] ? buf : NULL;
+}
+
+static sqlite3_stmt *add_stmt(saola__audit *a)
+{
+	if (!a->add && sqlite3_prepare_v3(a->db->sql, ADD_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+	                                  &a->add, NULL) != SQLITE_OK) {
+		saola__sql_error(a->db, "audit log");
+		return NULL;
+	}
+	sqlite3_reset(a->add);
+	sqlite3_clear_bindings(a->add);
+	return a->add;
+}
+
+/* Binds JSON v as text (NULL column for v NULL). */
+static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
+{
+	char *text;
+
+	if (!v)
+		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
+	if (!(text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
+		return -1;
+	return sqlite3_bind_text(st, i, text, -1, free) == SQLITE_OK ? 0 : -1;
+}
+
+/* Writes one row; value and version may be NULL. */
+static int add_row(saola__audit *a, const char *record_id, const char *action,
+                   const char *path, const json_t *value, const json_t *version,
+                   const char *state, const char *detail)
+{
+	const saola__audit_who *w = a->who;
+	sqlite3_stmt *st = add_stmt(a);
+	char now[21];
+	int step;
+
+	if (!st)
+		return a->db->rc;
+	if (!w || !w->now)
+		saola__now(now);
+	sqlite3_bind_text(st, 1, w && w->now ? w->now : now, -1, SQLITE_TRANSIENT);
+	if (w && w->user_id > 0)
+		sqlite3_bind_int64(st, 2, w->user_id);
+	sqlite3_bind_text(st, 3, w ? w->user_name : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, w ? w->device : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, w ? w->batch : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, w && w->source ? w->source : "server", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, detail, -1, SQLITE_TRANSIENT);
+	if (bind_json(st, 10, value) != 0 || bind_json(st, 11, version) != 0) {
+		sqlite3_clear_bindings(st);
+		return saola__error(a->db, SAOLA_NOMEM, "audit log: out of memory");
+	}
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);  /* the JSON texts go now */
+	if (step != SQLITE_DONE)
+		return saola__sql_error(a->db, "audit log");
+	return SAOLA_OK;
+}
+
+/* The row of one changed path. */
+static int path_row(saola__audit *a, const saola__changes *c, const char *path,
+                    const json_t *value)
+{
+	int review = path[0] == '_' && strcmp(path, "_deleted") != 0;
+	int personal = personal_path(c->form, path);
+	char buf[256];
+	const char *detail;
+
+	/* A personal answer is not copied here: the log says it changed, and
+	 * when and by whom, but the value stays in the record only. */
+	detail = remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
+	                 personal ? "personal" : NULL,
+	                 c->deleted && strcmp(path, "_deleted") != 0 ? "record deleted" : NULL);
+	return add_row(a, c->record_id, action_of(a->who, c, path), path,
+	               personal ? NULL : value, saola__changes_version(c, path),
+	               review ? c->state : NULL, detail);
+}
+
+/* The answer or item at path of a new record goes in its row unless it
+ * has a row of its own (a version of its own); a personal answer goes
+ * there as null. 0 to leave it out, 1 to copy it, 2 for null. */
+static int creation_entry(const saola__changes *c, const char *path, int item, int *personal)
+{
+	if (json_object_get(c->values, path))
+		return 0;
+	if (!item && personal_path(c->form, path)) {
+		*personal = 1;
+		return 2;
+	}
+	return 1;
+}
+
+/* A new record's answers for its row: c->answers without the answers
+ * that have rows of their own, personal ones as null. New reference, or
+ * NULL when out of memory. */
+static json_t *creation(const saola__changes *c, int *personal)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+	char path[600];
+	int fail = !out;
+
+	*personal = 0;
+	json_object_foreach((json_t *)c->answers, k, v) {
+		json_t *items, *item;
+		size_t i;
+		if (fail)
+			break;
+		if (saola__form_field_type(c->form, k) != SAOLA__F_REPEAT || !json_is_array(v)) {
+			int e = creation_entry(c, k, 0, personal);
+			if (e)
+				fail |= json_object_set(out, k, e == 2 ? json_null() : v) != 0;
+			continue;
+		}
+		fail |= !(items = json_array()) || json_object_set_new(out, k, items) != 0;
+		json_array_foreach(v, i, item) {
+			const char *id = json_string_value(json_object_get(item, "_id")), *ik;
+			json_t *copy, *iv;
+			if (fail || !id)
+				continue;
+			snprintf(path, sizeof path, "%s.%s", k, id);
+			if (!creation_entry(c, path, 1, personal))
+				continue;
+			fail |= !(copy = json_object()) || json_array_append_new(items, copy) != 0;
+			json_object_foreach(item, ik, iv) {
+				int e;
+				if (fail)
+					break;
+				snprintf(path, sizeof path, "%s.%s.%s", k, id, ik);
+				e = strcmp(ik, "_id") == 0 ? 1
+				  : creation_entry(c, path, 0, personal);
+				if (e)
+					fail |= json_object_set(copy, ik, e == 2 ? json_null() : iv) != 0;
+			}
+		}
+	}
+	if (fail) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The change hook. A new record is one row: path NULL, its answers as the
+ * record holds them (personal ones null) in value, at its default
+ * version; so that the log of a collection day is one row per household,
+ * not one per answer. Every other path (an edit, a removal, the review, a
+ * new record's answers edited before it reached the server) has a row of
+ * its own. */
+static int on_change(void *ctx, const saola__changes *c)
+{
+	saola__audit *a = ctx;
+	json_t *answers = NULL, *v;
+	const char *path;
+	char buf[256];
+	int rc = SAOLA_OK, personal = 0;
+
+	if (c->created) {
+		if (!(answers = creation(c, &personal)))
+			return saola__error(a->db, SAOLA_NOMEM, "audit log: out of memory");
+		rc = add_row(a, c->record_id, action_of(a->who, c, NULL), NULL, answers,
+		             json_object_get(c->versions, "_"), NULL,
+		             remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
+		                     personal ? "personal" : NULL, NULL));
+		json_decref(answers);
+	}
+	json_object_foreach((json_t *)c->values, path, v)
+		if (rc == SAOLA_OK)
+			rc = path_row(a, c, path, v);
+	return rc;
+}
+
+saola__audit *saola__audit_new(saola *db)
+{
+	saola__audit *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return NULL;
+	a->db = db;
+	saola__set_change_hook(db, on_change, a);
+	return a;
+}
+
+void saola__audit_free(saola__audit *a)
+{
+	if (!a)
+		return;
+	if (a->db->on_change_ctx == a)
+		saola__set_change_hook(a->db, NULL, NULL);
+	sqlite3_finalize(a->add);
+	free(a);
+}
+
+static saola__audit *audit_of(saola__store *s)
+{
+	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->audit : NULL;
+}
+
+void saola__audit_set(saola__store *s, const saola__audit_who *who)
+{
+	saola__audit *a = audit_of(s);
+
+	if (a)
+		a->who = who;
+}
+
+int saola__audit_note(saola__store *s, const char *record_id, const char *path,
+                      const char *detail)
+{
+	saola__audit *a = audit_of(s);
+	char buf[256];
+
+	if (!a)
+		return SAOLA_OK;
+	return add_row(a, record_id, a->who && a->who->action ? a->who->action : "note", path, NULL,
+	               NULL, NULL, remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
+	                                   detail, NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading it back                                                     */
+
+/* 1 when s is "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ". */
+static int valid_time(const char *s)
+{
+	static const char full[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t n = strlen(s), i;
+
+	if (n != 10 && n != sizeof full - 1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (full[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != full[i])
+			return 0;
+	return 1;
+}
+
+static int set_text(json_t *o, const char *key, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v ? json_object_set_new(o, key, json_string(v)) : 0;
+}
+
+static int set_json(json_t *o, const char *key, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	json_t *j;
+
+	if (!v)
+		return 0;
+	/* A row written by this code always parses; say so if one does not. */
+	j = json_loads(v, JSON_DECODE_ANY, NULL);
+	return json_object_set_new(o, key, j ? j : json_string(v));
+}
+
+/* 1 when word is one of the "; "-separated remarks of detail. */
+static int has_remark(const char *detail, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = detail;
+
+	while (p && *p) {
+		const char *end = strstr(p, "; ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, word, n) == 0)
+			return 1;
+		p = end ? end + 2 : NULL;
+	}
+	return 0;
+}
+
+static json_t *row_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	const char *detail = (const char *)sqlite3_column_text(st, 13);
+	int fail;
+
+	if (!o)
+		return NULL;
+	fail = json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	fail |= set_text(o, "at", st, 1);
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		fail |= json_object_set_new(o, "user_id", json_integer(sqlite3_column_int64(st, 2)));
+	fail |= set_text(o, "user", st, 3);
+	fail |= set_text(o, "device", st, 4);
+	fail |= set_text(o, "batch", st, 5);
+	fail |= set_text(o, "source", st, 6);
+	fail |= set_text(o, "record", st, 7);
+	fail |= set_text(o, "action", st, 8);
+	fail |= set_text(o, "path", st, 9);
+	fail |= set_json(o, "value", st, 10);
+	fail |= json_object_set_new(o, "personal", json_boolean(has_remark(detail, "personal")));
+	fail |= set_json(o, "version", st, 11);
+	fail |= set_text(o, "state", st, 12);
+	fail |= set_text(o, "detail", st, 13);
+	if (fail) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Appends to rows a copy of row for path: value v, or "personal" true
+ * when v is null (a new record's personal answer). -1 when out of memory. */
+static int append_entry(json_t *rows, json_t *row, const char *path, json_t *v)
+{
+	json_t *entry = json_copy(row);
+	int fail = !entry;
+
+	if (!fail) {
+		fail |= json_object_set_new(entry, "path", json_string(path)) != 0;
+		fail |= json_object_set_new(entry, "personal", json_boolean(json_is_null(v))) != 0;
+		if (!json_is_null(v))
+			fail |= json_object_set(entry, "value", v) != 0;
+	}
+	fail |= json_array_append_new(rows, entry) != 0;
+	return fail ? -1 : 0;
+}
+
+/* 1 when v is a repeat's items as a record holds them: a non-empty array
+ * of objects with an "_id" (a select_multiple's answer is of strings). */
+static int is_items(json_t *v)
+{
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return 0;
+	json_array_foreach(v, i, item)
+		if (!json_is_string(json_object_get(item, "_id")))
+			return 0;
+	return 1;
+}
+
+/* Appends row to rows, taking it: a new record's row as one entry per
+ * path of its answers (an item "members.<id>", true, and each of its
+ * answers), like the rows of the paths changed later. -1 when out of
+ * memory. */
+static int append_row(json_t *rows, json_t *row)
+{
+	json_t *answers = json_object_get(row, "value"), *v, *item, *iv;
+	const char *k, *ik, *action = json_string_value(json_object_get(row, "action"));
+	char path[600];
+	size_t i;
+	int fail = 0;
+
+	if (!action || strcmp(action, "create") != 0 || json_object_get(row, "path") ||
+	    !json_is_object(answers))
+		return json_array_append_new(rows, row);
+	json_incref(answers);
+	json_object_del(row, "value");
+	if (json_is_string(json_object_get(row, "detail")) &&
+	    strcmp(json_string_value(json_object_get(row, "detail")), "personal") == 0)
+		json_object_del(row, "detail");
+	if (json_object_size(answers) == 0) {
+		/* a record created with no answer: the row says so */
+		json_decref(answers);
+		return json_array_append_new(rows, row);
+	}
+	json_object_foreach(answers, k, v) {
+		if (!is_items(v)) {
+			fail |= append_entry(rows, row, k, v);
+			continue;
+		}
+		json_array_foreach(v, i, item) {
+			const char *id = json_string_value(json_object_get(item, "_id"));
+			snprintf(path, sizeof path, "%s.%s", k, id);
+			fail |= append_entry(rows, row, path, json_true());
+			json_object_foreach(item, ik, iv) {
+				if (strcmp(ik, "_id") == 0)
+					continue;
+				snprintf(path, sizeof path, "%s.%s.%s", k, id, ik);
+				fail |= append_entry(rows, row, path, iv);
+			}
+		}
+	}
+	json_decref(answers);
+	json_decref(row);
+	return fail ? -1 : 0;
+}
+
+/* 1 when the database holds record id (a tombstone too). */
+static int record_known(sqlite3 *sql, const char *id, int *known)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*known = 0;
+	if (sqlite3_prepare_v2(sql, "SELECT 1 FROM records WHERE id = ?1 UNION ALL"
+	                       " SELECT 1 FROM audit WHERE record_id = ?1 LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	*known = step == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
+#define HISTORY_SQL(where)                                                   \
+	"SELECT id, at, user_id, user_name, device, batch, source, record_id,"  \
+	" action, path, value, version, state, detail FROM audit WHERE " where  \
+	" AND (?2 IS NULL OR user_name = ?2) AND (?3 IS NULL OR at >= ?3)"      \
+	" ORDER BY id"
+
+int saola__audit_history(saola__store *s, const char *record_id, const char *user,
+                         const char *since, json_t **out, saola__err *e)
+{
+	sqlite3 *sql = s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db->sql : NULL;
+	sqlite3_stmt *st = NULL;
+	json_t *rows = NULL, *row;
+	int step, known, rc = -1;
+
+	*out = NULL;
+	if (!sql)
+		return saola__fail(e, 500, "internal", "audit: no database");
+	if (!record_id && !user)
+		return saola__fail(e, 400, "bad_request", "audit: a record or a user is needed");
+	if (since && !valid_time(since))
+		return saola__fail(e, 400, "bad_request", "audit: since \"%s\": expected"
+		                   " YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
+	if (s->ops->read_begin(s) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "audit: %s", s->ops->errmsg(s));
+	if (record_id && record_known(sql, record_id, &known) != 0) {
+		saola__fail(e, 500, "internal", "audit: %s", sqlite3_errmsg(sql));
+		goto out;
+	}
+	if (record_id && !known) {
+		saola__fail(e, 404, "not_found", "audit: no record %s in this database", record_id);
+		goto out;
+	}
+	/* By record, the index (record_id, id) gives the rows in order; by
+	 * user alone, the table is read in id order. */
+	if (sqlite3_prepare_v2(sql, record_id ? HISTORY_SQL("record_id = ?1")
+	                                      : HISTORY_SQL("?1 IS NULL"), -1, &st, NULL) != SQLITE_OK) {
+		saola__fail(e, 500, "internal", "audit: %s", sqlite3_errmsg(sql));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+	if (!(rows = json_array())) {
+		saola__fail(e, 500, "internal", "audit: out of memory");
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (!(row = row_json(st)) || append_row(rows, row) != 0) {
+			saola__fail(e, 500, "internal", "audit: out of memory");
+			goto out;
+		}
+	if (step != SQLITE_DONE) {
+		saola__fail(e, 500, "internal", "audit: %s", sqlite3_errmsg(sql));
+		goto out;
+	}
+	*out = rows;
+	rows = NULL;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	s->ops->end(s, 1);
+	json_decref(rows);
+	return rc;
+}
