@@ -665,6 +665,59 @@ static void test_review_end_to_end(void **state)
 	saola_close(d);
 }
 
+static void assert_state_is(saola *db, const char *id, const char *state)
+{
+	json_t *rec = get(db, id);
+
+	assert_string_equal(json_string_value(json_object_get(rec, "state")), state);
+	json_decref(rec);
+}
+
+/* An edit made on a device before it saw the approval reaches the server
+ * after it: the answer is kept, the record goes back to submitted (the
+ * officer's comment stays), the undone approval is in the conflict log, the
+ * move in the audit log, and the device gets the new state at the same
+ * sync. */
+static void test_edit_after_approval(void **state)
+{
+	fixture *fx = *state;
+	const char *dbp = tu_path(fx->dir, "late.db");
+	saola *d = st_device(dbp, fx->url, fx->s1);
+	json_t *ids = json_array(), *v, *rec;
+	char id[37], out[16384];
+
+	st_put_households(d, 31, "14404", 1, ids);
+	snprintf(id, sizeof id, "%s", json_string_value(json_array_get(ids, 0)));
+	assert_int_equal(saola_set_state(d, id, "submitted", NULL), SAOLA_OK);
+	sync_ok(d);
+	/* offline, the surveyor corrects the income; meanwhile it is approved */
+	v = json_pack("{s:i}", "income_per_capita", 1234000);
+	assert_int_equal(saola_put(d, "household", id, v, NULL), SAOLA_OK);
+	json_decref(v);
+	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' approve %s",
+	                     st_server_bin(), fx->srvdb, id), 0);
+	sync_ok(d);
+	rec = get(d, id);
+	assert_string_equal(json_string_value(json_object_get(rec, "state")), "submitted");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(rec, "data"),
+	                                                    "income_per_capita")), 1234000);
+	json_decref(rec);
+	assert_int_equal(run(out, sizeof out, "'%s' conflicts list --db '%s'", st_server_bin(),
+	                     fx->srvdb), 0);
+	assert_non_null(strstr(out, "review state"));
+	assert_non_null(strstr(out, "\"approved\" -> \"submitted\""));
+	assert_int_equal(run(out, sizeof out, "'%s' audit --db '%s' --record %s --format json",
+	                     st_server_bin(), fx->srvdb, id), 0);
+	assert_non_null(strstr(out, "an approved record"));
+	/* the officer looks again and approves */
+	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' approve %s",
+	                     st_server_bin(), fx->srvdb, id), 0);
+	sync_ok(d);
+	assert_state_is(d, id, "approved");
+	json_decref(ids);
+	saola_close(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pull_with_base, setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_conflict_end_to_end, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_review_end_to_end, setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_edit_after_approval, setup_server, teardown_server),
 	};
 
 	setenv("SAOLA_SYNC_BACKOFF_MS", "5", 1);

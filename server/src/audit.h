@@ -15,6 +15,10 @@
 struct saola;
 
 /* Who the changes being made come from. Strings are borrowed. */
+/* The detail of the audit rows of a server's own move of a record back to
+ * submitted, when a device's edit reached it approved. */
+#define SAOLA__REOPEN_DETAIL "a device's edit reached an approved record"
+
 typedef struct saola__audit_who {
 	const char *source;     /* "sync", "bundle", "officer", "upstream" */
 	int64_t user_id;        /* 0: none (the command line, upstream) */

@@ -158,6 +158,69 @@ static int echo_set(sq_store *s, const char *id, const char *device, int64_t seq
 	return SAOLA_OK;
 }
 
+/* The version a path holds in versions (its own, else the default). */
+static json_t *path_version(json_t *versions, const char *path)
+{
+	json_t *v = json_object_get(versions, path);
+
+	return v ? v : json_object_get(versions, "_");
+}
+
+/* 1 when an answer (not a review path) of r now holds r's version there. */
+static int answers_taken(const saola__remote *r, json_t *versions)
+{
+	const char *path;
+	json_t *v;
+
+	json_object_foreach(r->values, path, v)
+		if (path[0] != '_' && saola__version_cmp(path_version(r->versions, path),
+		                                         path_version(versions, path)) == 0)
+			return 1;
+	return 0;
+}
+
+/* A device's edit of answers that reached an approved record (made before
+ * the device had seen the approval) sends the record back for review, since
+ * what was approved has changed: a move to submitted, an edit of this
+ * server's like an officer's, with the approval it undoes in the conflict
+ * log (and the move in the audit log, under the device's batch). */
+static int reopen_if_approved(sq_store *s, const saola__remote *r, loser_ctx *lc)
+{
+	json_t *was = NULL, *now = NULL;
+	const char *state;
+	saola__loser l;
+	int rc;
+
+	if ((rc = saola__record_state(s->db, r->record_id, &was)) != SAOLA_OK)
+		return saola__sq_fail(s, rc, "%s", saola_errmsg(s->db));
+	state = json_string_value(json_object_get(json_object_get(was, "values"), SAOLA__P_STATE));
+	if (!state || strcmp(state, "approved") != 0 || json_is_true(json_object_get(was, "deleted")) ||
+	    !answers_taken(r, json_object_get(was, "versions"))) {
+		json_decref(was);
+		return SAOLA_OK;
+	}
+	/* The officer's comment stays: the move says nothing over it (and
+	 * would otherwise overwrite a comment without a trace); the conflict
+	 * log and the audit log say why. */
+	if ((rc = saola__review_write(s->db, r->record_id, "submitted", NULL)) != SAOLA_OK ||
+	    (rc = saola__record_state(s->db, r->record_id, &now)) != SAOLA_OK) {
+		json_decref(was);
+		return saola__sq_fail(s, rc, "%s", saola_errmsg(s->db));
+	}
+	memset(&l, 0, sizeof l);
+	l.record_id = r->record_id;
+	l.path = SAOLA__P_STATE;
+	l.value = json_object_get(json_object_get(was, "values"), SAOLA__P_STATE);
+	l.version = path_version(json_object_get(was, "versions"), SAOLA__P_STATE);
+	l.winner = json_object_get(json_object_get(now, "values"), SAOLA__P_STATE);
+	l.winner_version = path_version(json_object_get(now, "versions"), SAOLA__P_STATE);
+	l.stored_lost = 1;
+	rc = log_loser(lc, &l);
+	json_decref(was);
+	json_decref(now);
+	return rc;
+}
+
 int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
                     saola__change_result *res, char *err, size_t errlen)
 {
@@ -226,6 +289,17 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	    (before.echo_is_device && before.echo_seq == before.seq))
 		if ((rc = echo_set(s, r.record_id, ctx->device, seq)) != SAOLA_OK)
 			goto store_fail;
+	if (r.own_creation && before.found) {
+		/* Audited as this server's move, made because of this batch. */
+		who.source = "server";
+		who.detail = SAOLA__REOPEN_DETAIL;
+		saola__audit_set(base, &who);
+		rc = reopen_if_approved(s, &r, &lc);
+		saola__audit_set(base, NULL);
+		if (rc != SAOLA_OK)
+			goto store_fail;
+		res->conflicts = lc.count;
+	}
 	goto out;
 store_fail:
 	snprintf(err, errlen, "%s", s->errmsg);
