@@ -158,14 +158,6 @@ static int echo_set(sq_store *s, const char *id, const char *device, int64_t seq
 	return SAOLA_OK;
 }
 
-/* The version a path holds in versions (its own, else the default). */
-static json_t *path_version(json_t *versions, const char *path)
-{
-	json_t *v = json_object_get(versions, path);
-
-	return v ? v : json_object_get(versions, "_");
-}
-
 /* 1 when an answer (not a review path) of r now holds r's version there. */
 static int answers_taken(const saola__remote *r, json_t *versions)
 {
@@ -173,8 +165,8 @@ static int answers_taken(const saola__remote *r, json_t *versions)
 	json_t *v;
 
 	json_object_foreach(r->values, path, v)
-		if (path[0] != '_' && saola__version_cmp(path_version(r->versions, path),
-		                                         path_version(versions, path)) == 0)
+		if (path[0] != '_' && saola__version_cmp(saola__version_of(r->versions, path),
+		                                         saola__version_of(versions, path)) == 0)
 			return 1;
 	return 0;
 }
@@ -211,9 +203,9 @@ static int reopen_if_approved(sq_store *s, const saola__remote *r, loser_ctx *lc
 	l.record_id = r->record_id;
 	l.path = SAOLA__P_STATE;
 	l.value = json_object_get(json_object_get(was, "values"), SAOLA__P_STATE);
-	l.version = path_version(json_object_get(was, "versions"), SAOLA__P_STATE);
+	l.version = saola__version_of(json_object_get(was, "versions"), SAOLA__P_STATE);
 	l.winner = json_object_get(json_object_get(now, "values"), SAOLA__P_STATE);
-	l.winner_version = path_version(json_object_get(now, "versions"), SAOLA__P_STATE);
+	l.winner_version = saola__version_of(json_object_get(now, "versions"), SAOLA__P_STATE);
 	l.stored_lost = 1;
 	rc = log_loser(lc, &l);
 	json_decref(was);
