@@ -106,54 +106,39 @@ int saola__sq_user_by_name(saola__store *base, const char *name, saola__user *ou
 	return SAOLA_OK;
 }
 
-int saola__sq_user_revoke(saola__store *base, int64_t user_id, const char *now)
+/* Runs sql, an UPDATE of users with ?1 the user's id and ?2 text (NULL
+ * binds NULL). */
+static int update_user(sq_store *s, const char *sql, int64_t user_id, const char *text)
 {
-	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db->sql,
-	        "UPDATE users SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
-	        -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db->sql, sql, -1, &st, NULL) != SQLITE_OK)
 		return saola__sq_sql_fail(s, "users table");
 	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	if (text)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK : saola__sq_sql_fail(s, "users table");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int saola__sq_user_revoke(saola__store *base, int64_t user_id, const char *now)
+{
+	return update_user((sq_store *)base, "UPDATE users SET revoked_at ="
+	                   " coalesce(revoked_at, ?2) WHERE id = ?1", user_id, now);
 }
 
 int saola__sq_user_expiry(saola__store *base, int64_t user_id, const char *expires)
 {
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db->sql, "UPDATE users SET expires_at = ?2 WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return saola__sq_sql_fail(s, "users table");
-	sqlite3_bind_int64(st, 1, user_id);
-	if (expires && *expires)
-		sqlite3_bind_text(st, 2, expires, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK : saola__sq_sql_fail(s, "users table");
-	sqlite3_finalize(st);
-	return rc;
+	return update_user((sq_store *)base, "UPDATE users SET expires_at = ?2 WHERE id = ?1",
+	                   user_id, expires && *expires ? expires : NULL);
 }
 
 int saola__sq_user_permissions(saola__store *base, int64_t user_id, const char *words)
 {
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db->sql, "UPDATE users SET permissions = ?2 WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return saola__sq_sql_fail(s, "users table");
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, words, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK : saola__sq_sql_fail(s, "users table");
-	sqlite3_finalize(st);
-	return rc;
+	return update_user((sq_store *)base, "UPDATE users SET permissions = ?2 WHERE id = ?1",
+	                   user_id, words ? words : "");
 }
 
 int saola__sq_user_list(saola__store *base, json_t **out)
