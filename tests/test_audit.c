@@ -216,21 +216,6 @@ static sv_resp post(fixture *fx, const char *path, const char *token, json_t *bo
 	return r;
 }
 
-/* Runs a command line; returns its exit status, stdout in out, stderr in
- * err. */
-static int run(char *out, size_t outlen, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int run(char *out, size_t outlen, char *err, size_t errlen, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return tu_run(cmd, out, outlen, err, errlen);
-}
-
 /* ------------------------------------------------------------------ */
 
 /* Two surveyors create, edit, delete and submit households and sync; one
@@ -367,7 +352,7 @@ static void test_every_change_audited(void **state)
 	json_decref(v);
 	snprintf(bundle, sizeof bundle, "%s", tu_path(fx->dir, "d1.bundle"));
 	assert_int_equal(saola_sync_to_file(d1, bundle, NULL), SAOLA_OK);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' bundle import --db '%s' '%s'",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' bundle import --db '%s' '%s'",
 	                     st_server_bin(), fx->srvdb, bundle), 0);
 	{
 		json_t *payload = NULL;
@@ -389,7 +374,7 @@ static void test_every_change_audited(void **state)
 	}
 	/* imported again: nothing more */
 	before = ac_rows(fx->srvdb);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' bundle import --db '%s' '%s'",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' bundle import --db '%s' '%s'",
 	                     st_server_bin(), fx->srvdb, bundle), 0);
 	assert_non_null(strstr(out, "imported before"));
 	assert_int_equal(ac_rows(fx->srvdb), before);
@@ -440,7 +425,7 @@ static void test_every_change_audited(void **state)
 	sync_ok(d2);
 	cid = count(fx->srvdb, "SELECT id FROM conflicts WHERE resolved_at IS NULL");
 	assert_true(cid > 0);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' conflicts resolve --db '%s'"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' conflicts resolve --db '%s'"
 	                     " --keep --by 'Lê Thu' %ld", st_server_bin(), fx->srvdb, cid), 0);
 	snprintf(where, sizeof where, "record_id = '%s' AND action = 'resolve' AND path ="
 	         " 'income_per_capita'", id[0]);
@@ -467,7 +452,7 @@ static void test_every_change_audited(void **state)
 	sync_ok(d1);
 	assert_int_equal(saola_set_state(d1, id[0], "submitted", NULL), SAOLA_OK);
 	sync_ok(d1);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' review --db '%s' approve %s"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' review --db '%s' approve %s"
 	                     " --by 'Lê Thu'", st_server_bin(), fx->srvdb, id[0]), 0);
 	snprintf(where, sizeof where, "record_id = '%s' AND action = 'state'", id[0]);
 	rows = audit_rows(fx->srvdb, where);
@@ -653,7 +638,7 @@ static void test_command(void **state)
 	n = ac_entries(fx->srvdb, head);
 	/* the table: each change headed by when, what and who, oldest first,
 	 * with its paths below */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s",
 	                     bin, fx->srvdb, id), 0);
 	snprintf(head, sizeof head, " create by lan on device %s (sync, batch ", saola_origin(d));
 	assert_non_null(strstr(out, head));
@@ -676,7 +661,7 @@ static void test_command(void **state)
 		assert_int_equal(heads, 3);
 	}
 	/* JSON: every row, parsed */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
 	                     " --format json", bin, fx->srvdb, id), 0);
 	doc = tu_json(out);
 	assert_string_equal(json_string_value(json_object_get(doc, "record")), id);
@@ -702,41 +687,41 @@ static void test_command(void **state)
 	}
 	json_decref(doc);
 	/* filters */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user lan"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user lan"
 	                     " --format json", bin, fx->srvdb), 0);
 	doc = tu_json(out);
 	assert_int_equal((long)json_array_size(json_object_get(doc, "changes")),
 	                 ac_entries(fx->srvdb, "1"));
 	json_decref(doc);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user hung",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user hung",
 	                     bin, fx->srvdb), 0);
 	assert_non_null(strstr(out, "no audited changes"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
 	                     " --since 2999-01-01", bin, fx->srvdb, id), 0);
 	assert_non_null(strstr(out, "no audited changes"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
 	                     " --since 2000-01-01T00:00:00Z --format json", bin, fx->srvdb, id), 0);
 	doc = tu_json(out);
 	assert_int_equal((long)json_array_size(json_object_get(doc, "changes")), n);
 	json_decref(doc);
 	/* refusals */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record"
 	                     " no-such-record", bin, fx->srvdb), 1);
 	assert_non_null(strstr(err, "no record no-such-record"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s'", bin,
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s'", bin,
 	                     fx->srvdb), 2);
 	assert_non_null(strstr(err, "--record ID, or --user NAME"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
 	                     " --format xml", bin, fx->srvdb, id), 2);
 	assert_non_null(strstr(err, "expected table or json"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s"
 	                     " --since 2024-13", bin, fx->srvdb, id), 2);
 	assert_non_null(strstr(err, "expected YYYY-MM-DD"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --record %s", bin, id), 2);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --record %s", bin, id), 2);
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --record %s",
 	                     bin, tu_path(fx->dir, "missing.db"), id), 1);
 	assert_non_null(strstr(err, "no such file"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' audit --help", bin), 0);
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --help", bin), 0);
 	assert_non_null(strstr(out, "usage: saola-server audit"));
 	json_decref(ids);
 	saola_close(d);

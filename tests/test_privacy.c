@@ -659,20 +659,6 @@ static void test_permission_words(void **state)
 	assert_string_equal(text, "");
 }
 
-static int run(char *out, size_t outlen, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static int run(char *out, size_t outlen, char *err, size_t errlen, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return tu_run(cmd, out, outlen, err, errlen);
-}
-
 static void test_commands(void **state)
 {
 	char dir[512], db[600], out[4096], err[1024];
@@ -681,15 +667,15 @@ static void test_commands(void **state)
 	snprintf(dir, sizeof dir, "%s", tu_tmpdir("privacy-cli"));
 	snprintf(db, sizeof db, "%s/server.db", dir);
 	/* An unknown word is refused, and no user is made. */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d1"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d1"
 	                     " --role district --area 372 --allow personal,names", SERVER_BIN, db), 1);
 	assert_non_null(strstr(err, "user add: permission \"names\": unknown (known: personal)"));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d1"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d1"
 	                     " --role district --area 372 --allow personal", SERVER_BIN, db), 0);
 	assert_int_equal(strlen(out), SAOLA__TOKEN_HEX + 1);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d2"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d2"
 	                     " --role district --area 373", SERVER_BIN, db), 0);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user list --db '%s'",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user list --db '%s'",
 	                     SERVER_BIN, db), 0);
 	assert_non_null(strstr(out, "PERMISSIONS"));
 	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE name = 'd1'"
@@ -697,27 +683,27 @@ static void test_commands(void **state)
 	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE name = 'd2'"
 	                     " AND permissions = ''") == 1);
 	/* Granted and withdrawn later. */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2"
 	                     " --allow personal", SERVER_BIN, db), 0);
 	assert_string_equal(out, "user d2: permissions: personal\n");
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user deny --db '%s' --name d1"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user deny --db '%s' --name d1"
 	                     " --deny personal", SERVER_BIN, db), 0);
 	assert_string_equal(out, "user d1: permissions: none\n");
 	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE permissions = 'personal'") == 1);
 	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE name = 'd2'"
 	                     " AND permissions = 'personal'") == 1);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d3"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d3"
 	                     " --allow personal", SERVER_BIN, db), 1);
 	assert_non_null(strstr(err, "user grant: no user named \"d3\""));
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2"
 	                     " --allow everything", SERVER_BIN, db), 1);
 	assert_non_null(strstr(err, "permission \"everything\": unknown"));
 	/* Bad usage: deny with --allow, grant without words, --allow on list. */
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user deny --db '%s' --name d2"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user deny --db '%s' --name d2"
 	                     " --allow personal", SERVER_BIN, db), 2);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2",
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2",
 	                     SERVER_BIN, db), 2);
-	assert_int_equal(run(out, sizeof out, err, sizeof err, "'%s' user list --db '%s'"
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user list --db '%s'"
 	                     " --allow personal", SERVER_BIN, db), 2);
 	tu_rmtree(dir);
 }

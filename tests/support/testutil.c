@@ -2,6 +2,7 @@
  * test programs. */
 #include <errno.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,17 @@ static void slurp(int fd, char *buf, size_t cap)
 			n += (size_t)r;
 	if (cap)
 		buf[n < cap ? n : cap - 1] = '\0';
+}
+
+int tu_runf(char *out, size_t outcap, char *err, size_t errcap, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	return tu_run(cmd, out, outcap, err, errcap);
 }
 
 int tu_run(const char *cmd, char *out, size_t outcap, char *err, size_t errcap)

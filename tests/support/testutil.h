@@ -34,6 +34,10 @@ json_t *tu_json(const char *text);
  * truncated to cap-1 bytes); returns its exit status (-1 if killed). */
 int tu_run(const char *cmd, char *out, size_t outcap, char *err, size_t errcap);
 
+/* tu_run of a command line made with printf's format. */
+int tu_runf(char *out, size_t outcap, char *err, size_t errcap, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* The build's binaries: "<bindir>/cli/saola", "<bindir>/tools/saola-gen". */
 const char *tu_bin(const char *name);
 
