@@ -70,27 +70,6 @@ nomem:
 	return NULL;
 }
 
-/* Marks the items of d that only carry edits of their answers ("_ref"), as
- * a device's change does: an item without it is one the change adds. */
-static void mark_references(json_t *d, json_t *changed)
-{
-	const char *k;
-	json_t *items, *it;
-	size_t i;
-	char path[600];
-
-	json_object_foreach(d, k, items) {
-		if (!json_is_array(items))
-			continue;
-		json_array_foreach(items, i, it) {
-			const char *id = json_string_value(json_object_get(it, "_id"));
-			snprintf(path, sizeof path, "%s.%s", k, id ? id : "");
-			if (id && !json_object_get(changed, path))
-				json_object_set_new(it, "_ref", json_true());
-		}
-	}
-}
-
 /* The change of a record exchanged before: the paths whose version is not
  * the one last exchanged (up), with those versions as the base. NULL with
  * *empty set when nothing changed. */
@@ -139,7 +118,7 @@ static json_t *delta(const char *id, json_t *state, json_t *cur, json_t *up, int
 	}
 	if (fail || !(d = saola__unflatten_patch(present)))
 		goto out;
-	mark_references(d, changed);
+	saola__wire_mark_references(d, changed);
 	out = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "r", id,
 	                "f", json_object_get(state, "form"),
 	                "fv", json_object_get(state, "form_version"), "d", d, "vs", vs, "b", b);

@@ -22,10 +22,7 @@ static json_t *wire_version(const json_t *v, const char *device)
 	return json_incref((json_t *)v);
 }
 
-/* In a change, an item that is there only to carry edits of its answers
- * (not added by this change) is marked "_ref": true, so that the receiver
- * does not take it for the item's creation. */
-static void mark_references(json_t *d, const json_t *changes)
+void saola__wire_mark_references(json_t *d, const json_t *changes)
 {
 	const char *k;
 	json_t *items, *item;
@@ -71,7 +68,7 @@ json_t *saola__wire_from_outbox(const json_t *entry, const char *device)
 	}
 	if (!(d = saola__unflatten_patch(present)))
 		goto out;
-	mark_references(d, changes);
+	saola__wire_mark_references(d, changes);
 	out = json_pack("{s:O, s:O, s:O, s:O, s:O}", "r", json_object_get(entry, "record"),
 	                "f", json_object_get(entry, "form"),
 	                "fv", json_object_get(entry, "form_version"), "d", d, "vs", vs);

@@ -16,6 +16,12 @@
  * its own are written as bare counters. New reference, NULL on no memory. */
 json_t *saola__wire_from_outbox(const json_t *entry, const char *device);
 
+/* In a change's answers d, marks "_ref": true each repeat item that is
+ * there only to carry edits of its answers: one whose "repeat.itemid" is
+ * not among the paths of changes (an item the change does not add), so
+ * that the receiver does not take it for the item's creation. */
+void saola__wire_mark_references(json_t *d, const json_t *changes);
+
 /* Like saola__wire_from_outbox for an entry of saola__outbox_read_raw: a
  * new record's entry (no "changes") is encoded straight from the stored
  * record when it has not been edited since, without flattening it. New
