@@ -1,0 +1,17 @@
+/* limits.c: test_adversary's limits group (see adversary.h). */
+#include "testutil.h"
+#include "adversary.h"
+
+static void placeholder(void **state)
+{
+	(void)state;
+	skip();
+}
+
+int adversary_limits(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(placeholder),
+	};
+	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
+}

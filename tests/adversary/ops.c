@@ -1,0 +1,17 @@
+/* ops.c: test_adversary's ops group (see adversary.h). */
+#include "testutil.h"
+#include "adversary.h"
+
+static void placeholder(void **state)
+{
+	(void)state;
+	skip();
+}
+
+int adversary_ops(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(placeholder),
+	};
+	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
+}

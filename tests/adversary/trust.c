@@ -1,0 +1,17 @@
+/* trust.c: test_adversary's trust group (see adversary.h). */
+#include "testutil.h"
+#include "adversary.h"
+
+static void placeholder(void **state)
+{
+	(void)state;
+	skip();
+}
+
+int adversary_trust(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(placeholder),
+	};
+	return cmocka_run_group_tests_name("trust", tests, NULL, NULL);
+}
