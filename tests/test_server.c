@@ -220,6 +220,24 @@ static void test_sha256_vectors(void **state)
 	                                   (const unsigned char *)"abd", 3), 1);
 }
 
+/* RFC 4231's test cases 2 (a short key) and 6 (a key longer than a
+ * block). */
+static void test_hmac_sha256_vectors(void **state)
+{
+	unsigned char d[SAOLA__SHA256_LEN], key[131];
+	char hex[2 * SAOLA__SHA256_LEN + 1];
+	static const char long_data[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+	(void)state;
+	saola__hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+	saola__hex(d, sizeof d, hex);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	memset(key, 0xaa, sizeof key);
+	saola__hmac_sha256(key, sizeof key, long_data, strlen(long_data), d);
+	saola__hex(d, sizeof d, hex);
+	assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 static void test_healthz_and_forms(void **state)
 {
 	fixture *fx = *state;
@@ -786,6 +804,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_hmac_sha256_vectors),
 		cmocka_unit_test_setup_teardown(test_healthz_and_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unauthorized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forbidden_outside_area, setup, teardown),

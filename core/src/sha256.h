@@ -1,4 +1,5 @@
-/* sha256.h: SHA-256 (FIPS 180-4), for hashing tokens and batch contents. */
+/* sha256.h: SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104), for hashing
+ * tokens and batch contents and for authenticating pull bundles. */
 #ifndef SAOLA_SHA256_H
 #define SAOLA_SHA256_H
 
@@ -20,6 +21,10 @@ void saola__sha256_final(saola__sha256_ctx *c, unsigned char out[SAOLA__SHA256_L
 
 /* The digest of len bytes at data, in one call. */
 void saola__sha256(const void *data, size_t len, unsigned char out[SAOLA__SHA256_LEN]);
+
+/* HMAC-SHA-256 of len bytes at data under a key of keylen bytes. */
+void saola__hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                        unsigned char out[SAOLA__SHA256_LEN]);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void saola__hex(const unsigned char *bytes, size_t n, char *out);

@@ -123,6 +123,33 @@ void saola__sha256(const void *data, size_t len, unsigned char out[SAOLA__SHA256
 	saola__sha256_final(&c, out);
 }
 
+void saola__hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                        unsigned char out[SAOLA__SHA256_LEN])
+{
+	unsigned char k[64], pad[64], inner[SAOLA__SHA256_LEN];
+	saola__sha256_ctx c;
+	size_t i;
+
+	/* A key longer than a block is hashed first (RFC 2104). */
+	memset(k, 0, sizeof k);
+	if (keylen > sizeof k)
+		saola__sha256(key, keylen, k);
+	else if (keylen > 0)
+		memcpy(k, key, keylen);
+	for (i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(k[i] ^ 0x36);
+	saola__sha256_init(&c);
+	saola__sha256_update(&c, pad, sizeof pad);
+	saola__sha256_update(&c, data, len);
+	saola__sha256_final(&c, inner);
+	for (i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(k[i] ^ 0x5c);
+	saola__sha256_init(&c);
+	saola__sha256_update(&c, pad, sizeof pad);
+	saola__sha256_update(&c, inner, sizeof inner);
+	saola__sha256_final(&c, out);
+}
+
 void saola__hex(const unsigned char *bytes, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
