@@ -12,7 +12,7 @@ int main(void)
 	failed += adversary_trust();
 	failed += adversary_client();
 	failed += adversary_limits();
-	failed += adversary_ops();
+	failed += adversary_roles();
 	failed += adversary_forms();
 	return failed;
 }

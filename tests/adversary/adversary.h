@@ -3,10 +3,10 @@
 #ifndef SAOLA_ADVERSARY_H
 #define SAOLA_ADVERSARY_H
 
-int adversary_trust(void);   /* trust.c: origins, copies, roles, places, echo */
+int adversary_trust(void);   /* trust.c: origins, copies, echo, bundles, databases */
 int adversary_client(void);  /* client.c: queues cleared by confirmation only */
-int adversary_limits(void);  /* limits.c: memory, connections, deadlines */
-int adversary_ops(void);     /* ops.c: ports, read-only databases, headers */
+int adversary_limits(void);  /* limits.c: memory, connections, deadlines, ports, headers */
+int adversary_roles(void);   /* roles.c: what each role may do on each path, places */
 int adversary_forms(void);   /* forms.c: lengths and plausible ranges */
 
 #endif

@@ -1,4 +1,4 @@
-/* ops.c: test_adversary's ops group (see adversary.h). */
+/* roles.c: test_adversary's roles group (see adversary.h). */
 #include "testutil.h"
 #include "adversary.h"
 
@@ -8,10 +8,10 @@ static void placeholder(void **state)
 	skip();
 }
 
-int adversary_ops(void)
+int adversary_roles(void)
 {
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(placeholder),
 	};
-	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("roles", tests, NULL, NULL);
 }
