@@ -105,6 +105,8 @@ int cmd_sync(int argc, char **argv)
 		saola_close(db);
 		return rc;
 	}
+	if (st.note[0])
+		fprintf(stderr, "%s\n", st.note);
 	if (to_file)
 		printf("%s: %ld queued change%s written; they stay queued until the server "
 		       "confirms them\n", to_file, st.records_up, st.records_up == 1 ? "" : "s");

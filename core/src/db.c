@@ -316,9 +316,11 @@ int saola_commit(saola *db)
 	if (!db->in_txn)
 		return saola__error(db, SAOLA_MISUSE, "commit: no transaction is open");
 	if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		/* The message is read before the rollback, which would replace
+		 * SQLite's words ("database or disk is full") with "not an error". */
 		int rc = saola__sql_error(db, "commit");
 		saola_rollback(db);
-		return saola__error(db, rc, "commit: %s", sqlite3_errmsg(db->sql));
+		return rc;
 	}
 	db->in_txn = 0;
 	return saola__ok(db);
@@ -334,6 +336,12 @@ int saola_rollback(saola *db)
 	db->in_txn = 0;
 	saola__forms_forget(db);
 	saola__meta_get_int(db, "clock", &db->clock);
+	/* A re-origin inside the transaction was undone with it. */
+	{
+		char origin[sizeof db->origin];
+		if (meta_text(db, "origin", origin, sizeof origin) == SAOLA_OK)
+			memcpy(db->origin, origin, sizeof origin);
+	}
 	return SAOLA_OK;
 }
 

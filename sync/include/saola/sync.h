@@ -32,6 +32,14 @@ typedef struct saola_sync_stats {
 	long records_down;     /* records received and merged */
 	long conflicts;        /* concurrent values that lost, as the server said */
 	double seconds;
+	int reorigined;        /* 1: the server found this database a copy of
+	                        * another device's, and it took an origin of its
+	                        * own (every queued change kept) */
+	int unconfirmed;       /* 1: a pull bundle not signed for this device's
+	                        * token: its records were merged, but no queued
+	                        * change was dropped */
+	char note[384];        /* what the caller should tell the user (either of
+	                        * the above), or "" */
 } saola_sync_stats;
 
 /* Enrols the device: checks the URL (plain http:// only to the loopback
