@@ -421,7 +421,7 @@ int saola_state_get(saola *db, const char *key, char **value)
 int saola_state_set(saola *db, const char *key, const char *value)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, end;
 
 	if ((rc = saola__write_begin(db, "state")) != SAOLA_OK)
 		return rc;
@@ -439,6 +439,8 @@ int saola_state_set(saola *db, const char *key, const char *value)
 	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK : saola__sql_error(db, "state");
 out:
 	sqlite3_finalize(st);
-	saola__write_end(db, "state", rc == SAOLA_OK);
+	end = saola__write_end(db, "state", rc == SAOLA_OK);
+	if (rc == SAOLA_OK)
+		rc = end; /* a commit that failed: SQLite's words */
 	return rc == SAOLA_OK ? saola__ok(db) : rc;
 }

@@ -487,7 +487,12 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
-	saola__write_end(db, "merge", rc == SAOLA_OK);
+	{
+		/* A failed commit is a failed merge (its message is SQLite's). */
+		int end = saola__write_end(db, "merge", rc == SAOLA_OK);
+		if (rc == SAOLA_OK)
+			rc = end;
+	}
 	saola__row_free(&old);
 	free(comment);
 	free(issues);
