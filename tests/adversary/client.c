@@ -405,6 +405,54 @@ static void test_reorigin(void **state)
 	saola_close(db);
 }
 
+/* A device id belongs to one enrolment: enrolling again with the same
+ * server and token keeps the origin; another token or another server URL
+ * gives the database an origin of its own, with every queued change, and
+ * `saola status` shows it. */
+static void test_enrol_again(void **state)
+{
+	enum { SAME, OTHER_TOKEN, OTHER_SERVER };
+	static const struct {
+		const char *name;
+		int how;
+		int new_origin;
+	} cases[] = {
+		{"the same server and token", SAME, 0},
+		{"another token", OTHER_TOKEN, 1},
+		{"another server URL", OTHER_SERVER, 1},
+	};
+	fixture *fx = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char name[64], path[1024], was[SAOLA__ORIGIN_LEN + 1], out[4096];
+		saola *db;
+		int64_t n0;
+
+		snprintf(name, sizeof name, "enrol-%zu.db", i);
+		snprintf(path, sizeof path, "%s", tu_path(fx->dir, name));
+		db = tu_open(path, 1);
+		if (saola_enrol(db, fx->url, fx->surveyor, NULL) != SAOLA_OK)
+			fail_msg("enrol: %s", saola_errmsg(db));
+		st_put_households(db, 400 + i, COMMUNE, 3, NULL);
+		n0 = queued(db);
+		snprintf(was, sizeof was, "%s", saola_origin(db));
+		if (saola_enrol(db, cases[i].how == OTHER_SERVER ? fx->purl : fx->url,
+		                cases[i].how == OTHER_TOKEN ? fx->other : fx->surveyor,
+		                NULL) != SAOLA_OK)
+			fail_msg("%s: enrol again: %s", cases[i].name, saola_errmsg(db));
+		if ((strcmp(saola_origin(db), was) != 0) != cases[i].new_origin)
+			fail_msg("%s: origin %s, was %s", cases[i].name, saola_origin(db), was);
+		assert_int_equal(queued(db), n0);
+		assert_int_equal(strstr(state_of(db, "reorigined"), was) != NULL,
+		                 cases[i].new_origin);
+		saola_close(db);
+		assert_int_equal(tu_runf(out, sizeof out, NULL, 0, "'%s' status --db '%s'",
+		                         tu_bin("saola"), path), 0);
+		assert_int_equal(strstr(out, "re-origin:") != NULL, cases[i].new_origin);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* The lineage                                                         */
 
@@ -790,6 +838,7 @@ int adversary_client(void)
 		cmocka_unit_test(test_forged_counter_over_http),
 		cmocka_unit_test(test_pull_bundle_claims),
 		cmocka_unit_test(test_reorigin),
+		cmocka_unit_test(test_enrol_again),
 		cmocka_unit_test(test_lineage_saved_and_rotated),
 		cmocka_unit_test(test_copied_database),
 		cmocka_unit_test(test_commit_error_says_why),
