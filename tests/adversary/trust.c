@@ -468,7 +468,7 @@ static void test_pull_bundle_signed(void **state)
 
 /* Runs saola-server with args (after the binary) as a user who cannot
  * override file permissions (nobody, when the test runs as root), for at
- * most 20 s; returns its exit status (124: still running then) and its
+ * most 10 s; returns its exit status (124: still running then) and its
  * stderr in err. */
 static int run_unprivileged(const char *dir, const char *args, char *err, size_t errcap)
 {
@@ -479,7 +479,7 @@ static int run_unprivileged(const char *dir, const char *args, char *err, size_t
 	size_t n;
 
 	snprintf(errpath, sizeof errpath, "%s.err", dir);
-	snprintf(cmd, sizeof cmd, "exec timeout 20 %s %s >/dev/null", SERVER_BIN, args);
+	snprintf(cmd, sizeof cmd, "exec timeout 10 %s %s >/dev/null", SERVER_BIN, args);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -514,11 +514,11 @@ static void test_readonly_refused(void **state)
 		int exit;
 		const char *says;
 	} cases[] = {
-		{"serve, the file read-only", 0444, 0755, "serve --listen 127.0.0.1:0", 1,
+		{"serve, the file read-only", 0444, 0777, "serve --listen 127.0.0.1:0", 1,
 		 "is read-only"},
 		{"serve, the folder read-only", 0666, 0555, "serve --listen 127.0.0.1:0", 1,
 		 "its folder"},
-		{"user add, the file read-only", 0444, 0755,
+		{"user add, the file read-only", 0444, 0777,
 		 "user add --name x --role surveyor --area 14404", 1, "is read-only"},
 		{"user add, both writable", 0666, 0777,
 		 "user add --name y --role surveyor --area 14404", 0, NULL},
