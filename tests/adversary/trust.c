@@ -26,8 +26,10 @@
 #include "sha256.h"
 #include "store.h"
 #include "store_sqlite.h"
+#include "permissions.h"
 #include "sync_handler.h"
 #include "synctest.h"
+#include "upstream.h"
 #include "users.h"
 #include "wire.h"
 
@@ -464,6 +466,76 @@ static void test_pull_bundle_signed(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Upstream: a district server is a device of its province             */
+
+/* Copies the file at from to to; 0 on success. */
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+	int rc = in && out ? 0 : -1;
+
+	while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* A district database copied to a second district server: both send the
+ * same origin to the province. The copy's first sync is refused whole
+ * (409 device_copied) and says what happened and what to do; the first
+ * server goes on syncing. Before, the province took both for one device. */
+static void test_upstream_copy(void **state)
+{
+	fixture *fx = *state;
+	char token[SAOLA__TOKEN_HEX + 1], a[1100], b[1100], err[512], *lineage = NULL;
+	saola__store *da = NULL, *db = NULL;
+	saola__upstream_stats st;
+	saola__err e;
+	long before;
+
+	if (saola__user_create(fx->st, "huyen-372", "district", "372", token, &e) != 0 ||
+	    saola__user_permit(fx->st, "huyen-372", "personal", 1, NULL, &e) != 0)
+		fail_msg("user: %s", e.message);
+	snprintf(a, sizeof a, "%s/district-a.db", fx->dir);
+	snprintf(b, sizeof b, "%s/district-b.db", fx->dir);
+	assert_int_equal(saola__store_sqlite_open(a, SAOLA_TEST_SCHEMAS, 1, &da, err, sizeof err),
+	                 SAOLA_OK);
+	if (saola__upstream_sync(da, NULL, fx->url, token, &st, &e) != 0)
+		fail_msg("district a: %s", e.message);
+	assert_int_equal(saola_state_get(((sq_store *)da)->db, "upstream_lineage", &lineage),
+	                 SAOLA_OK);
+	assert_non_null(lineage);
+	assert_int_equal(strlen(lineage), 32);
+	saola_free(lineage);
+	saola__store_close(da);
+	assert_int_equal(copy_file(a, b), 0);
+	assert_int_equal(saola__store_sqlite_open(a, NULL, 0, &da, err, sizeof err), SAOLA_OK);
+	assert_int_equal(saola__store_sqlite_open(b, NULL, 0, &db, err, sizeof err), SAOLA_OK);
+	st_put_households(((sq_store *)da)->db, 31, "14404", 2, NULL);
+	if (saola__upstream_sync(da, NULL, NULL, NULL, &st, &e) != 0)
+		fail_msg("district a, again: %s", e.message);
+	assert_int_equal(st.pushed, 2);
+	st_put_households(((sq_store *)db)->db, 32, "14404", 3, NULL);
+	before = tu_count(fx->db, "SELECT count(*) FROM records");
+	assert_int_equal(saola__upstream_sync(db, NULL, NULL, NULL, &st, &e), -1);
+	assert_int_equal(e.status, 409);
+	if (!strstr(e.message, "this district's database is a copy of another district"
+	                       " server's") || !strstr(e.message, "a database of its own"))
+		fail_msg("the copy's message: %s", e.message);
+	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM records"), before);
+	if (saola__upstream_sync(da, NULL, NULL, NULL, &st, &e) != 0)
+		fail_msg("district a, after the copy: %s", e.message);
+	saola__store_close(da);
+	saola__store_close(db);
+}
+
+/* ------------------------------------------------------------------ */
 /* Honest operations                                                   */
 
 /* Runs saola-server with args (after the binary) as a user who cannot
@@ -674,6 +746,7 @@ int adversary_trust(void)
 		cmocka_unit_test_setup_teardown(test_cursor_cannot_hide, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_import_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pull_bundle_signed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream_copy, setup, teardown),
 		cmocka_unit_test(test_readonly_refused),
 		cmocka_unit_test_setup_teardown(test_full_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pull_page_bytes, setup, teardown),
