@@ -374,10 +374,13 @@ int saola__write_end(saola *db, const char *name, int ok)
 			snprintf(sql, sizeof sql, "RELEASE %s", name);
 			return exec_cached(db, sql);
 		}
+		/* Unrecorded: after SQLITE_FULL or an I/O error SQLite has rolled
+		 * the whole transaction back, and "no such savepoint" would
+		 * replace the message that says what went wrong. */
 		snprintf(sql, sizeof sql, "ROLLBACK TO %s", name);
-		exec_cached(db, sql);
+		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 		snprintf(sql, sizeof sql, "RELEASE %s", name);
-		exec_cached(db, sql);
+		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 	} else if (ok) {
 		if (exec_cached(db, "COMMIT") == SAOLA_OK)
 			return SAOLA_OK;

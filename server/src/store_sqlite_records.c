@@ -71,22 +71,6 @@ static int log_loser(void *arg, const saola__loser *l)
 	return SAOLA_OK;
 }
 
-/* The highest counter among the versions of the sender's own origin. */
-static int64_t own_max(const json_t *versions, const char *device)
-{
-	const char *k;
-	json_t *v;
-	int64_t best = 0;
-
-	json_object_foreach((json_t *)versions, k, v) {
-		const char *o = json_string_value(json_array_get(v, 1));
-		json_int_t c = json_integer_value(json_array_get(v, 0));
-		if (o && strcmp(o, device) == 0 && c > best)
-			best = c;
-	}
-	return best;
-}
-
 /* The stored record's sequence and units, and its echo row. */
 typedef struct before_row {
 	int found;
@@ -238,7 +222,6 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 		return rc;
 	}
 	res->record_id = r.record_id;
-	res->acked = own_max(r.versions, ctx->device);
 	if ((rc = read_before(s, r.record_id, ctx->device, &before)) != SAOLA_OK)
 		goto store_fail;
 	res->existed = before.found;
@@ -348,14 +331,15 @@ static void compact_versions(json_t *rec)
 }
 
 int saola__sq_pull(saola__store *base, const char *area, const char *device,
-                   int64_t cursor, int limit, json_t *records, int64_t *next, int *more)
+                   int64_t cursor, int limit, size_t max_bytes, json_t *records,
+                   int64_t *next, int *more)
 {
 	sq_store *s = (sq_store *)base;
 	sq_stmt_id which;
 	sqlite3_stmt *st;
 	int64_t last = cursor, max_seq = 0;
 	int step, n = 0, rc = SAOLA_OK;
-	size_t alen = area ? strlen(area) : 0;
+	size_t alen = area ? strlen(area) : 0, bytes = 0, size;
 
 	*next = cursor;
 	*more = 0;
@@ -384,6 +368,16 @@ int saola__sq_pull(saola__store *base, const char *area, const char *device,
 				break;
 			}
 			compact_versions(rec);
+			/* The page's bytes are bounded too: a record that would take
+			 * it past max_bytes waits for the next page, unless it is the
+			 * first (a page always moves the cursor). */
+			size = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 1;
+			if (n > 0 && bytes + size > max_bytes) {
+				json_decref(rec);
+				*more = 1;
+				break;
+			}
+			bytes += size;
 			if (json_array_append_new(records, rec) != 0) {
 				rc = saola__sq_fail(s, SAOLA_NOMEM, "pull: out of memory");
 				break;
