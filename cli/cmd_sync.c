@@ -100,13 +100,13 @@ int cmd_sync(int argc, char **argv)
 		rc = saola_sync_from_file(db, from_file, &st);
 	else
 		rc = saola_sync(db, &so, &st);
+	if (st.note[0]) /* said even when the run failed later */
+		fprintf(stderr, "%s\n", st.note);
 	if (rc != SAOLA_OK) {
 		rc = cli_fail(db, "sync");
 		saola_close(db);
 		return rc;
 	}
-	if (st.note[0])
-		fprintf(stderr, "%s\n", st.note);
 	if (to_file)
 		printf("%s: %ld queued change%s written; they stay queued until the server "
 		       "confirms them\n", to_file, st.records_up, st.records_up == 1 ? "" : "s");
