@@ -440,20 +440,13 @@ static void test_bundles(void **state)
 	/* A push bundle is no pull bundle. */
 	assert_int_equal(saola_sync_from_file(dev, f1, &st), SAOLA_INVALID);
 	assert_non_null(strstr(saola_errmsg(dev), "push bundle"));
-	/* The sender: its queue empties when the server signs the bundle for
-	 * its user and confirms the batch (the server holds it all); an
-	 * unsigned bundle (5 header fields, a server before issue 11's
-	 * confirmations) drops nothing, and says so. */
+	/* The sender: its queue empties, since the server signs the bundle for
+	 * its user (the header's 6th field) and confirms the batch. */
 	assert_int_equal(saola_sync_from_file(dev, fp, &st), SAOLA_OK);
 	assert_int_equal(st.records_down, 41);
-	if (header_fields(fp) == 6) {
-		assert_false(st.unconfirmed);
-		assert_int_equal(queued(dev), 0);
-	} else {
-		assert_true(st.unconfirmed);
-		assert_non_null(strstr(st.note, "not signed for this device's token"));
-		assert_int_equal(queued(dev), 41);
-	}
+	assert_int_equal(header_fields(fp), 6);
+	assert_false(st.unconfirmed);
+	assert_int_equal(queued(dev), 0);
 	/* Another device of the area gets every record; one with changes of
 	 * its own keeps them queued (the sender's confirmation says nothing of
 	 * it). */
