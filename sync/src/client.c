@@ -533,8 +533,9 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 
 /* A device id belongs to one enrolment: a database enrolled before with
  * another server or token takes an origin of its own (its queued changes
- * move to it), so that no two enrolments share one. Inside the caller's
- * transaction. */
+ * move to it), so that no two enrolments share one, and pulls from the
+ * start (the old cursor counted another server's changes, or another
+ * user's area). Inside the caller's transaction. */
 static int reorigin_if_new_enrolment(saola *db, const char *server, const char *token)
 {
 	char *was_server = NULL, *was_token = NULL, old[SAOLA__ORIGIN_LEN + 1], now[21];
@@ -552,7 +553,8 @@ static int reorigin_if_new_enrolment(saola *db, const char *server, const char *
 		goto out;
 	saola__now(now);
 	snprintf(value, sizeof value, "%s %s %s", old, saola_origin(db), now);
-	rc = saola_state_set(db, SAOLA__K_REORIGINED, value);
+	if ((rc = saola_state_set(db, SAOLA__K_REORIGINED, value)) == SAOLA_OK)
+		rc = saola_state_set(db, SAOLA__K_CURSOR, NULL);
 out:
 	saola_free(was_server);
 	saola_free(was_token);

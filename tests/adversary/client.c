@@ -449,6 +449,7 @@ static void test_enrol_again(void **state)
 		if (saola_enrol(db, fx->url, fx->surveyor, NULL) != SAOLA_OK)
 			fail_msg("enrol: %s", saola_errmsg(db));
 		st_put_households(db, 400 + i, COMMUNE, 3, NULL);
+		assert_int_equal(saola_state_set(db, "cursor", "7"), SAOLA_OK);
 		n0 = queued(db);
 		snprintf(was, sizeof was, "%s", saola_origin(db));
 		if (saola_enrol(db, cases[i].how == OTHER_SERVER ? fx->purl : fx->url,
@@ -460,6 +461,8 @@ static void test_enrol_again(void **state)
 		assert_int_equal(queued(db), n0);
 		assert_int_equal(strstr(state_of(db, "reorigined"), was) != NULL,
 		                 cases[i].new_origin);
+		/* A new enrolment pulls from the start. */
+		assert_int_equal(state_of(db, "cursor")[0] == '\0', cases[i].new_origin);
 		saola_close(db);
 		assert_int_equal(tu_runf(out, sizeof out, NULL, 0, "'%s' status --db '%s'",
 		                         tu_bin("saola"), path), 0);
