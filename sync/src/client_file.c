@@ -341,11 +341,13 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 		goto out;
 	snprintf(what, sizeof what, "sync: %.200s", path);
 	rc = saola__answer_merge(db, &a, what);
-	if (rc == SAOLA_OK && json_integer_value(cursor) > saved_cursor)
+	/* Only the server, for this device's user, says what it holds and
+	 * where the pull stands: a bundle anyone could have written (unsigned,
+	 * or signed under another token) drops nothing and moves no cursor
+	 * (a cursor raised would hide the records below it from later pulls).
+	 * No counter is read at all. */
+	if (rc == SAOLA_OK && is_signed && json_integer_value(cursor) > saved_cursor)
 		rc = saola__state_set_int(db, SAOLA__K_CURSOR, json_integer_value(cursor));
-	/* Only the server, for this device's user, says what it holds: a
-	 * bundle anyone could have written (unsigned, or signed under another
-	 * token) drops nothing. No counter is read at all. */
 	if (rc == SAOLA_OK && is_signed && confirmed)
 		rc = drop_confirmed(db, confirmed, batch_seq, &dropped);
 	if (rc == SAOLA_OK) {
@@ -363,7 +365,8 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 		if (!is_signed) {
 			stats->unconfirmed = 1;
 			snprintf(stats->note, sizeof stats->note, "saola sync: %.200s: the pull bundle "
-			         "is not signed for this device's token: queued changes kept", path);
+			         "is not signed for this device's token: queued changes kept (and the pull "
+			         "cursor: the next sync pulls its records again)", path);
 		}
 	}
 out:

@@ -244,7 +244,8 @@ static void write_pull_bundle(const char *path, const json_t *payload, enum sign
  * "acked_by_device", issue 11's forged bundle) never drop a change; a
  * "confirmed" list does only when the bundle is signed for this device's
  * token and lists its own push bundle's batch under its own origin, and
- * then drops exactly that batch's range. */
+ * then drops exactly that batch's range. An unsigned bundle's cursor is
+ * not kept either (it would hide the records below it). */
 static void test_pull_bundle_claims(void **state)
 {
 	enum { MINE, ANOTHER_ID, ANOTHER_ORIGIN };
@@ -289,7 +290,7 @@ static void test_pull_bundle_claims(void **state)
 		snprintf(extra, sizeof extra, cases[i].extra, saola_origin(dev));
 		payload = tu_json(extra);
 		json_object_set_new(payload, "protocol", json_integer(1));
-		json_object_set_new(payload, "cursor", json_integer(0));
+		json_object_set_new(payload, "cursor", json_integer(999999));
 		json_object_set_new(payload, "records", json_array());
 		if (cases[i].confirm >= 0) {
 			assert_non_null(confirmed = json_object());
@@ -307,6 +308,9 @@ static void test_pull_bundle_claims(void **state)
 			fail_msg("%s: %lld changes left, expected %lld", cases[i].name,
 			         (long long)queued(dev), (long long)cases[i].left);
 		assert_int_equal(st.unconfirmed, cases[i].unconfirmed);
+		/* Only a bundle signed for this device moves its pull cursor. */
+		assert_string_equal(state_of(dev, "cursor"),
+		                    cases[i].sign == SIGNED ? "999999" : "");
 		if (cases[i].unconfirmed)
 			assert_non_null(strstr(st.note, "not signed for this device's token: queued "
 			                       "changes kept"));
