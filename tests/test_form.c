@@ -53,7 +53,8 @@ static json_t *load_file(const char *dir, const char *name)
 	json_error_t e;
 	json_t *v;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		fail_msg("%s/%s: path too long", dir, name);
 	v = json_load_file(path, 0, &e);
 	if (!v)
 		fail_msg("%s: line %d: %s", path, e.line, e.text);
