@@ -226,25 +226,30 @@ static void test_long_answer_sync(void **state)
 		int officer;           /* pushed by carol (commune) rather than alice */
 		enum change change;
 		const char *path;      /* of an EDIT */
+		int counter;           /* of an EDIT's version; 0: 10 + its row */
 		const char *unit;
 		size_t count;
 		const char *err;       /* NULL: applied */
 	} cases[] = {
-		{0, NEW_HEAD, NULL, "x", BIG,
+		{0, NEW_HEAD, NULL, 0, "x", BIG,
 		 ": head_name: text of 7340032 characters is longer than the form's maximum of 100"},
-		{0, NEW_MEMBER, NULL, E_HAT, 101,
+		{0, NEW_MEMBER, NULL, 0, E_HAT, 101,
 		 ": members.00000001.name: text of 101 characters is longer than the form's maximum "
 		 "of 100"},
-		{0, EDIT, "head_name", "x", BIG,
+		{0, EDIT, "head_name", 0, "x", BIG,
 		 ": head_name: text of 7340032 characters is longer than the form's maximum of 100"},
-		{0, EDIT, "head_name", E_HAT, 101,
+		{0, EDIT, "head_name", 0, E_HAT, 101,
 		 ": head_name: text of 101 characters is longer than the form's maximum of 100"},
-		{0, EDIT, "head_name", E_HAT, 100, NULL},
-		{1, EDIT, "_comment", "c", BIG,
+		{0, EDIT, "head_name", 0, E_HAT, 100, NULL},
+		/* an older edit, which loses to the stored value: not kept in the
+		 * conflict log either */
+		{0, EDIT, "head_name", 2, "x", BIG,
+		 ": head_name: text of 7340032 characters is longer than the form's maximum of 100"},
+		{1, EDIT, "_comment", 0, "c", BIG,
 		 ": _comment: text of 7340032 characters is longer than the form's maximum of 2000"},
-		{1, EDIT, "_comment", E_HAT, 2001,
+		{1, EDIT, "_comment", 0, E_HAT, 2001,
 		 ": _comment: text of 2001 characters is longer than the form's maximum of 2000"},
-		{1, EDIT, "_comment", E_HAT, 2000, NULL},
+		{1, EDIT, "_comment", 0, E_HAT, 2000, NULL},
 	};
 	server_fx fx;
 	saola_gen *g;
@@ -264,7 +269,8 @@ static void test_long_answer_sync(void **state)
 		uint64_t before = tu_content_hash(fx.db);
 
 		if (cases[i].change == EDIT) {
-			change = sv_edit(stored, cases[i].path, text, 10 + (int)i, 1, "dev-a");
+			change = sv_edit(stored, cases[i].path, text,
+			                 cases[i].counter ? cases[i].counter : 10 + (int)i, 1, "dev-a");
 		} else {
 			change = sv_household(g, "14404", id);
 			if (cases[i].change == NEW_HEAD)
