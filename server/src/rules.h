@@ -1,0 +1,63 @@
+/* rules.h: the rules every path that writes records applies, whoever sent
+ * the write (a sync, a bundle, an officer's route, a district syncing up):
+ * which review moves a role may make, and where a record may lie (a chain
+ * of units consistent in the units table for its survey year, inside the
+ * user's area at every level). docs/security.md, "What each role may do,
+ * on each path". */
+#ifndef SAOLA_RULES_H
+#define SAOLA_RULES_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "server_int.h"
+#include "store.h"
+
+/* Checks the review paths ("_state", "_comment": top-level paths of d and
+ * vs) that change, a wire change, writes against u's role: a surveyor may
+ * only submit (_state "submitted"); commune officers and above make every
+ * move and write comments. where ("changes[3]: record R") heads the
+ * message. 0, or -1 with e (403 forbidden). */
+int saola__rules_review(const saola__user *u, const json_t *change, const char *where,
+                        saola__err *e);
+
+/* Checks that the province, district and commune of units (those given)
+ * are units of the units table (the version valid in year, else the
+ * latest; year 0: the latest), each of its own level, and each the parent
+ * of the one below it. db NULL or an empty units table: nothing to check.
+ * 0, or -1 with e: 400 invalid_record naming the unit ("commune 14404 lies
+ * in district 372, not 369"), 500 when a query fails. */
+int saola__rules_chain(sqlite3 *db, const saola__units *units, int year, const char *where,
+                       saola__err *e);
+
+/* Checks that units lie in u's area at every level: the level of the area
+ * names the area itself, the levels above name its parents, and the levels
+ * below name units inside it (an admin's area is everything; u NULL, the
+ * command line of the database's owner, has no limit either). Without
+ * units (db NULL, an empty table) only the area's own level is checked.
+ * 0, or -1 with e: 403 forbidden, 500 when a query fails. */
+int saola__rules_area(sqlite3 *db, const saola__user *u, const saola__units *units, int year,
+                      const char *where, saola__err *e);
+
+/* Both over a write's result: the chain of the record's units after it
+ * when they (or its year) changed or it is new, and u's area before it
+ * (when the record existed) and after it. 0, or -1 with e. */
+int saola__rules_place(sqlite3 *db, const saola__user *u, const saola__change_result *res,
+                       const char *where, saola__err *e);
+
+/* The review and place rules over one applied change of a sync or a
+ * bundle (store s: its units table when it has one). 0, or -1 with e. */
+int saola__rules_change(saola__store *s, const saola__user *u, const json_t *change,
+                        const saola__change_result *res, const char *where, saola__err *e);
+
+/* Reads record id's units and survey year (0: none) from db. *found 0
+ * when there is no such record. 0, or -1 when the query fails. */
+int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *year,
+                        int *found);
+
+/* A survey year as the units table is read for: y when it is a plausible
+ * year (1-9999), else 0 (the latest version of each unit). */
+int saola__rules_year(int64_t y);
+
+#endif
