@@ -31,22 +31,25 @@ static int area_level(const char *area)
 /* Review moves                                                        */
 
 /* Says what a surveyor's change does to the review paths that is not a
- * submission, into buf; "" when it only submits (or leaves them alone). */
+ * submission, into buf; "" when it only submits (or leaves them alone).
+ * A submission may carry a note in _comment (`saola submit --comment`):
+ * the device sends both in one change. */
 static void not_a_submission(const json_t *change, char *buf, size_t len)
 {
 	json_t *d = json_object_get(change, "d"), *vs = json_object_get(change, "vs");
 	json_t *state = json_object_get(d, "_state");
+	int comment = json_object_get(d, "_comment") || json_object_get(vs, "_comment");
 
 	buf[0] = '\0';
-	if (json_object_get(d, "_comment") || json_object_get(vs, "_comment"))
-		snprintf(buf, len, "_comment is a commune officer's to write");
-	else if (!state && json_object_get(vs, "_state"))
+	if (!state && json_object_get(vs, "_state"))
 		snprintf(buf, len, "removing _state, back to draft, is not a surveyor's move");
 	else if (json_is_string(state) && strcmp(json_string_value(state), "submitted") != 0)
 		snprintf(buf, len, "_state \"%.20s\" is a commune officer's move",
 		         json_string_value(state));
 	else if (state && !json_is_string(state))
 		snprintf(buf, len, "_state: expected \"submitted\"");
+	else if (comment && !state)
+		snprintf(buf, len, "_comment without a submission is a commune officer's to write");
 }
 
 int saola__rules_review(const saola__user *u, const json_t *change, const char *where,

@@ -16,8 +16,9 @@
 
 /* Checks the review paths ("_state", "_comment": top-level paths of d and
  * vs) that change, a wire change, writes against u's role: a surveyor may
- * only submit (_state "submitted"); commune officers and above make every
- * move and write comments. where ("changes[3]: record R") heads the
+ * only submit (_state "submitted", with or without a note in _comment, as
+ * `saola submit --comment` sends it); commune officers and above make
+ * every move and write comments. where ("changes[3]: record R") heads the
  * message. 0, or -1 with e (403 forbidden). */
 int saola__rules_review(const saola__user *u, const json_t *change, const char *where,
                         saola__err *e);

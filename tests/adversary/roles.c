@@ -265,7 +265,7 @@ typedef enum action {
 	SUBMIT,         /* sync: _state "submitted" */
 	RETURN,         /* sync: _state "returned" */
 	APPROVE,        /* sync: _state "approved" */
-	COMMENT,        /* sync: _comment */
+	COMMENT,        /* sync: _comment alone (not a submission's note) */
 	PULL,           /* sync: a pull, the user without the permission "personal" */
 	PULL_PERSONAL,  /* sync: a pull, the user with it */
 	BUNDLE,         /* bundle import as the user: a push that approves a household */
@@ -495,12 +495,12 @@ static void test_surveyor_approves_by_bundle(void **state)
 
 /* An officer returns a household; the surveyor can neither approve it,
  * nor overwrite the officer's comment, nor take the state back to draft;
- * submitting it again (the surveyor's move) still works. */
+ * submitting it again (the surveyor's move, with a note) still works. */
 static void test_surveyor_overwrites_returned(void **state)
 {
 	static const char *const why[] = {
 		"_state \"approved\" is a commune officer's move",
-		"_comment is a commune officer's to write",
+		"_comment without a submission is a commune officer's to write",
 		"removing _state, back to draft, is not a surveyor's move",
 	};
 	json_t *tries[3];
@@ -525,11 +525,14 @@ static void test_surveyor_overwrites_returned(void **state)
 		assert_column(id, "state", "returned");
 		assert_column(id, "state_comment", "hỏi lại thu nhập");
 	}
-	/* The device has pulled the return since: its clock is past it. */
+	/* Submitting again, with a note (saola submit --comment), is the
+	 * surveyor's move: the device has pulled the return since, so its
+	 * clock is past it. */
 	F->counter += 1000;
-	assert_int_equal(push_status(SURVEYOR, one(edit(id, json_pack("{s:s}", "_state",
-	                                                              "submitted")))), 200);
+	assert_int_equal(push_status(SURVEYOR, one(edit(id, json_pack("{s:s, s:s}", "_state",
+	                 "submitted", "_comment", "đã hỏi lại")))), 200);
 	assert_column(id, "state", "submitted");
+	assert_column(id, "state_comment", "đã hỏi lại");
 }
 
 /* Units that do not form a chain, pushed new by role: refused whole with
