@@ -365,6 +365,7 @@ int saola__officer_may_act(saola *db, const saola__user *u, const char *id, cons
                    saola__err *e)
 {
 	saola__units units;
+	saola__rules rules;
 	char where[160];
 	int found, year;
 
@@ -379,7 +380,8 @@ int saola__officer_may_act(saola *db, const saola__user *u, const char *id, cons
 		                   " and above may)", what, u->role);
 	/* Every level of the record inside the area (rules.h). */
 	snprintf(where, sizeof where, "%s: record %s", what, id);
-	return saola__rules_area(db->sql, u, &units, year, where, e);
+	saola__rules_init(&rules, db->sql);
+	return saola__rules_area(&rules, u, &units, year, where, e);
 }
 
 /* Reads conflict id into a prepared statement on its row (*st, to finalize). */

@@ -231,9 +231,11 @@ static int check_place(const saola__officer *o, const char *id, const saola__uni
 {
 	saola *db = core(o->store);
 	saola__change_result res;
+	saola__rules rules;
 	char where[160];
 	int found;
 
+	saola__rules_init(&rules, db->sql);
 	memset(&res, 0, sizeof res);
 	res.existed = 1;
 	res.before = *before;
@@ -241,7 +243,7 @@ static int check_place(const saola__officer *o, const char *id, const saola__uni
 	if (saola__rules_record(db->sql, id, &res.after, &res.after_year, &found) != 0)
 		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
 	snprintf(where, sizeof where, "%s: record %s", what, id);
-	return saola__rules_place(db->sql, o->user, &res, where, e);
+	return saola__rules_place(&rules, o->user, &res, where, e);
 }
 
 static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c,

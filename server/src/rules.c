@@ -5,7 +5,6 @@
 
 #include "auth.h"
 #include "officer.h"
-#include "report.h"
 #include "rules.h"
 #include "units.h"
 
@@ -76,53 +75,79 @@ int saola__rules_year(int64_t y)
 /* ------------------------------------------------------------------ */
 /* Units                                                               */
 
-/* Looks code up for year: 1 found, 0 unknown, -1 with e. */
-static int lookup(sqlite3 *db, const char *code, int year, saola__unit *out, const char *where,
-                  saola__err *e)
+void saola__rules_init(saola__rules *r, sqlite3 *db)
 {
-	int found = 0;
+	memset(r, 0, sizeof *r);
+	r->db = db;
+	r->empty = -1;
+}
 
-	if (saola__unit_get(db, code, year, out, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(db));
+/* Looks code up for year, from the memo or the units table: 1 found, 0
+ * unknown, -1 with e. */
+static int lookup(saola__rules *r, const char *code, int year, saola__unit *out,
+                  const char *where, saola__err *e)
+{
+	int i, found = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!r->db || strlen(code) > SAOLA__UNIT_CODE_MAX)
+		return 0; /* no table; or longer than any code */
+	for (i = 0; i < r->n; i++)
+		if (r->memo[i].year == year && strcmp(r->memo[i].code, code) == 0) {
+			*out = r->memo[i].unit;
+			return r->memo[i].found;
+		}
+	if (saola__unit_get(r->db, code, year, out, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+	i = r->n < SAOLA__RULES_MEMO ? r->n++ : r->next++ % SAOLA__RULES_MEMO;
+	snprintf(r->memo[i].code, sizeof r->memo[i].code, "%s", code);
+	r->memo[i].year = year;
+	r->memo[i].found = found;
+	r->memo[i].unit = *out;
 	return found;
 }
 
-/* 1 when the units table holds no unit, 0 when it does, -1 with e. */
-static int units_empty(sqlite3 *db, const char *where, saola__err *e)
+/* 1 when the units table holds no unit (or there is none), 0 when it
+ * does, -1 with e. */
+static int units_empty(saola__rules *r, const char *where, saola__err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int step;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM units LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(db));
+	if (!r->db)
+		return 1;
+	if (r->empty >= 0)
+		return r->empty;
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM units LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
 	step = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(db));
-	return step == SQLITE_DONE;
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+	return r->empty = step == SQLITE_DONE;
 }
 
 /* The parent of each level a record gives (or implies: a commune given
  * without its district implies its parent), into parent[]; the codes it
  * gives are checked to be units of their own level. 1 when they are, 0
  * when the units table is empty (nothing can be checked), -1 with e. */
-static int read_chain(sqlite3 *db, const saola__units *units, int year,
+static int read_chain(saola__rules *r, const saola__units *units, int year,
                       char parent[LEVELS][SAOLA__UNIT_CODE_MAX + 1], const char *where,
                       saola__err *e)
 {
 	saola__unit u;
-	int level, r;
+	int level, found;
 
 	for (level = PROVINCE; level < LEVELS; level++) {
 		const char *code = unit_at(units, level);
 		parent[level][0] = '\0';
 		if (!*code)
 			continue;
-		if ((r = lookup(db, code, year, &u, where, e)) < 0)
+		if ((found = lookup(r, code, year, &u, where, e)) < 0)
 			return -1;
-		if (r == 0) {
-			if ((r = units_empty(db, where, e)) != 0)
-				return r < 0 ? -1 : 0;
+		if (found == 0) {
+			if ((found = units_empty(r, where, e)) != 0)
+				return found < 0 ? -1 : 0;
 			return saola__fail(e, 400, "invalid_record", "%s: %s %s%s is not a unit of the"
 			                   " units table (schemas/units)", where, level_names[level], code,
 			                   units->bad ? "..." : "");
@@ -135,17 +160,17 @@ static int read_chain(sqlite3 *db, const saola__units *units, int year,
 	return 1;
 }
 
-int saola__rules_chain(sqlite3 *db, const saola__units *units, int year, const char *where,
+int saola__rules_chain(saola__rules *r, const saola__units *units, int year, const char *where,
                        saola__err *e)
 {
 	char parent[LEVELS][SAOLA__UNIT_CODE_MAX + 1], implied[SAOLA__UNIT_CODE_MAX + 1];
 	saola__unit u;
-	int r;
+	int found;
 
-	if (!db)
+	if (!r->db)
 		return 0;
-	if ((r = read_chain(db, units, year, parent, where, e)) <= 0)
-		return r;
+	if ((found = read_chain(r, units, year, parent, where, e)) <= 0)
+		return found;
 	if (*units->commune && *units->district && strcmp(parent[COMMUNE], units->district) != 0)
 		return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in district %s,"
 		                   " not %s", where, units->commune, parent[COMMUNE], units->district);
@@ -155,11 +180,11 @@ int saola__rules_chain(sqlite3 *db, const saola__units *units, int year, const c
 	/* A commune given without its district: its district's province. */
 	if (*units->commune && !*units->district && *units->province) {
 		memcpy(implied, parent[COMMUNE], sizeof implied);
-		if ((r = lookup(db, implied, year, &u, where, e)) < 0)
+		if ((found = lookup(r, implied, year, &u, where, e)) < 0)
 			return -1;
-		if (r == 0 || strcmp(u.parent, units->province) != 0)
+		if (found == 0 || strcmp(u.parent, units->province) != 0)
 			return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in province %s,"
-			                   " not %s", where, units->commune, r ? u.parent : "(unknown)",
+			                   " not %s", where, units->commune, found ? u.parent : "(unknown)",
 			                   units->province);
 	}
 	return 0;
@@ -170,21 +195,21 @@ int saola__rules_chain(sqlite3 *db, const saola__units *units, int year, const c
 
 /* The area's own unit and the ones above it, by level, into chain[] (""
  * where the units table does not say). */
-static int area_chain(sqlite3 *db, const char *area, int level, int year,
+static int area_chain(saola__rules *r, const char *area, int level, int year,
                       char chain[LEVELS][SAOLA__UNIT_CODE_MAX + 1], const char *where,
                       saola__err *e)
 {
 	saola__unit u;
-	int r;
+	int found;
 
 	memset(chain, 0, LEVELS * sizeof chain[0]);
 	snprintf(chain[level], sizeof chain[level], "%s", area);
 	for (; level > PROVINCE; level--) {
-		if (!db || !chain[level][0])
+		if (!chain[level][0])
 			break;
-		if ((r = lookup(db, chain[level], year, &u, where, e)) < 0)
+		if ((found = lookup(r, chain[level], year, &u, where, e)) < 0)
 			return -1;
-		if (r == 1)
+		if (found == 1)
 			memcpy(chain[level - 1], u.parent, sizeof chain[level - 1]);
 	}
 	return 0;
@@ -193,20 +218,21 @@ static int area_chain(sqlite3 *db, const char *area, int level, int year,
 /* Sets *inside when code, a unit at a level below the area's, lies in the
  * area (its parents, walked up to the area's level, reach it); *known 0
  * when the units table does not place it. 0, or -1 with e. */
-static int lies_in(sqlite3 *db, const char *code, int level, const char *area, int area_lv,
-                   int year, int *inside, int *known, const char *where, saola__err *e)
+static int lies_in(saola__rules *r, const char *code, int level, const char *area,
+                   int area_lv, int year, int *inside, int *known, const char *where,
+                   saola__err *e)
 {
 	char cur[SAOLA__UNIT_CODE_MAX + 1];
 	saola__unit u;
-	int r;
+	int found;
 
 	*inside = 0;
 	*known = 0;
 	snprintf(cur, sizeof cur, "%s", code);
 	for (; level > area_lv; level--) {
-		if ((r = lookup(db, cur, year, &u, where, e)) < 0)
+		if ((found = lookup(r, cur, year, &u, where, e)) < 0)
 			return -1;
-		if (r == 0)
+		if (found == 0)
 			return 0;
 		memcpy(cur, u.parent, sizeof cur);
 	}
@@ -216,22 +242,22 @@ static int lies_in(sqlite3 *db, const char *code, int level, const char *area, i
 }
 
 /* Checks the levels below the area's: each given lies inside the area. */
-static int check_below(sqlite3 *db, const saola__user *u, const saola__units *units, int year,
-                       int area_lv, const char *where, saola__err *e)
+static int check_below(saola__rules *r, const saola__user *u, const saola__units *units,
+                       int year, int area_lv, const char *where, saola__err *e)
 {
-	int level, inside, known, empty = -2;
+	int level, inside, known, empty;
 
-	for (level = area_lv + 1; db && level < LEVELS; level++) {
+	for (level = area_lv + 1; r->db && level < LEVELS; level++) {
 		const char *code = unit_at(units, level);
 		if (!*code)
 			continue;
-		if (lies_in(db, code, level, u->area, area_lv, year, &inside, &known, where, e) != 0)
+		if (lies_in(r, code, level, u->area, area_lv, year, &inside, &known, where, e) != 0)
 			return -1;
 		if (known && !inside)
 			return saola__fail(e, 403, "forbidden", "%s: %s %s is outside your area %s",
 			                   where, level_names[level], code, u->area);
 		if (!known) {
-			if (empty == -2 && (empty = units_empty(db, where, e)) < 0)
+			if ((empty = units_empty(r, where, e)) < 0)
 				return -1;
 			if (!empty)
 				return saola__fail(e, 403, "forbidden", "%s: %s %s is not a unit of the units"
@@ -242,8 +268,8 @@ static int check_below(sqlite3 *db, const saola__user *u, const saola__units *un
 	return 0;
 }
 
-int saola__rules_area(sqlite3 *db, const saola__user *u, const saola__units *units, int year,
-                      const char *where, saola__err *e)
+int saola__rules_area(saola__rules *r, const saola__user *u, const saola__units *units,
+                      int year, const char *where, saola__err *e)
 {
 	char chain[LEVELS][SAOLA__UNIT_CODE_MAX + 1], why[160];
 	int area_lv, level;
@@ -258,7 +284,7 @@ int saola__rules_area(sqlite3 *db, const saola__user *u, const saola__units *uni
 	if ((area_lv = area_level(u->area)) < 0)
 		return saola__fail(e, 403, "forbidden", "%s: your area %s is not a unit code", where,
 		                   u->area);
-	if (area_chain(db, u->area, area_lv, year, chain, where, e) != 0)
+	if (area_chain(r, u->area, area_lv, year, chain, where, e) != 0)
 		return -1;
 	for (level = PROVINCE; level < area_lv; level++) {
 		const char *code = unit_at(units, level);
@@ -267,7 +293,7 @@ int saola__rules_area(sqlite3 *db, const saola__user *u, const saola__units *uni
 			                   " lies in %s %s)", where, level_names[level], code, u->area,
 			                   level_names[level], chain[level]);
 	}
-	return check_below(db, u, units, year, area_lv, where, e);
+	return check_below(r, u, units, year, area_lv, where, e);
 }
 
 /* 1 when two places differ. */
@@ -277,7 +303,7 @@ static int moved(const saola__units *a, int ayear, const saola__units *b, int by
 	       strcmp(a->district, b->district) != 0 || strcmp(a->commune, b->commune) != 0;
 }
 
-int saola__rules_place(sqlite3 *db, const saola__user *u, const saola__change_result *res,
+int saola__rules_place(saola__rules *r, const saola__user *u, const saola__change_result *res,
                        const char *where, saola__err *e)
 {
 	/* The chain first: a record that names units that do not fit is wrong
@@ -286,20 +312,20 @@ int saola__rules_place(sqlite3 *db, const saola__user *u, const saola__change_re
 	 * a record stored before this rule is not refused for its old units. */
 	if ((!res->existed || moved(&res->before, res->before_year, &res->after,
 	                            res->after_year)) &&
-	    saola__rules_chain(db, &res->after, res->after_year, where, e) != 0)
+	    saola__rules_chain(r, &res->after, res->after_year, where, e) != 0)
 		return -1;
 	if (res->existed &&
-	    saola__rules_area(db, u, &res->before, res->before_year, where, e) != 0)
+	    saola__rules_area(r, u, &res->before, res->before_year, where, e) != 0)
 		return -1;
-	return saola__rules_area(db, u, &res->after, res->after_year, where, e);
+	return saola__rules_area(r, u, &res->after, res->after_year, where, e);
 }
 
-int saola__rules_change(saola__store *s, const saola__user *u, const json_t *change,
+int saola__rules_change(saola__rules *r, const saola__user *u, const json_t *change,
                         const saola__change_result *res, const char *where, saola__err *e)
 {
 	if (saola__rules_review(u, change, where, e) != 0)
 		return -1;
-	return saola__rules_place(saola__report_db(s), u, res, where, e);
+	return saola__rules_place(r, u, res, where, e);
 }
 
 int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *year,

@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "privacy.h"
+#include "report.h"
 #include "rules.h"
 #include "saola_int.h"
 #include "sync_handler.h"
@@ -214,6 +215,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
                          int64_t *acked, saola__err *e)
 {
 	saola__apply_ctx ctx;
+	saola__rules rules;
 	json_t *changed = json_object(), *conflicted = json_object(), *change;
 	const char *k;
 	json_t *v;
@@ -227,6 +229,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	}
 	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
 	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
+	saola__rules_init(&rules, saola__report_db(s));
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
 		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);
@@ -239,7 +242,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 		 * and the new units inside the area at every level: nobody moves
 		 * a record in or out of sight (rules.h). */
 		snprintf(where, sizeof where, "changes[%zu]: record %s", i, res.record_id);
-		if ((rc = saola__rules_change(s, u, change, &res, where, e)) != 0)
+		if ((rc = saola__rules_change(&rules, u, change, &res, where, e)) != 0)
 			goto out;
 		if (res.changed && json_object_set_new(changed, res.record_id, json_true()) != 0)
 			rc = -2;
