@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "testutil.h"
@@ -682,6 +684,59 @@ static void test_resolve_moves_out(void **state)
 	json_decref(body);
 }
 
+/* A server loaded without units (a schemas folder without units/) checks
+ * what it can: the area's own level. Its surveyor of 14404 may push
+ * district 369 under commune 14404 (security.md says so), never commune
+ * 14383. */
+static void test_without_units(void **state)
+{
+	char dir[600], schemas[700], db[700], url[64], token[TOK], id[37], *text;
+	saola__store *st = NULL;
+	saola_server *srv = NULL;
+	saola_server_opts o;
+	json_t *ch, *req;
+	saola__err e;
+	sv_resp r;
+	int k;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/nounits", F->dir);
+	snprintf(schemas, sizeof schemas, "%s/schemas", dir);
+	snprintf(db, sizeof db, "%s/server.db", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(schemas, 0700), 0);
+	assert_int_equal(symlink(SAOLA_TEST_SCHEMAS "/forms", tu_path(schemas, "forms")), 0);
+	assert_int_equal(symlink(SAOLA_TEST_SCHEMAS "/standards", tu_path(schemas, "standards")),
+	                 0);
+	memset(&o, 0, sizeof o);
+	o.db_path = db;
+	o.listen = "127.0.0.1:0";
+	o.schemas = schemas;
+	o.threads = 1;
+	if (saola_server_start(&o, &srv) != SAOLA_OK)
+		fail_msg("server start: %s", saola_server_errmsg(srv));
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", saola_server_port(srv));
+	assert_int_equal(saola__store_sqlite_open(db, schemas, 0, &st, e.message, sizeof e.message),
+	                 SAOLA_OK);
+	assert_int_equal(saola__user_create(st, "ks", "surveyor", COMMUNE, token, &e), 0);
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM units"), 0);
+	for (k = 0; k < 2; k++) {
+		ch = household(COMMUNE, id);
+		json_object_set_new(json_object_get(ch, "d"), k ? "commune" : "district",
+		                    json_string(k ? COMMUNE_NEXT : "369"));
+		req = sv_request(k ? "nounits-2" : "nounits-1", "dev-nounits", 0, 0, one(ch));
+		text = json_dumps(req, JSON_COMPACT);
+		assert_non_null(text);
+		r = sv_http(url, "POST", "/v1/sync", token, NULL, text, strlen(text), 0);
+		free(text);
+		json_decref(req);
+		assert_int_equal(r.status, k ? 403 : 200);
+		sv_resp_free(&r);
+	}
+	saola_server_stop(srv);
+	saola__store_close(st);
+}
+
 /* ------------------------------------------------------------------ */
 
 static int setup(void **state)
@@ -753,6 +808,7 @@ int adversary_roles(void)
 		cmocka_unit_test(test_commune_outside_its_district),
 		cmocka_unit_test(test_outside_at_one_level),
 		cmocka_unit_test(test_resolve_moves_out),
+		cmocka_unit_test(test_without_units),
 	};
 	static char names[NCELLS][96];
 	struct CMUnitTest tests[NCELLS + sizeof defects / sizeof defects[0]];
