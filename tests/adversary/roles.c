@@ -45,7 +45,7 @@ typedef enum action {
 static const char *const action_names[NACTIONS] = {
 	"sync: push a record in the area", "sync: push a record outside it",
 	"sync: move a record out", "sync: _state submitted", "sync: _state returned",
-	"sync: _state approved", "sync: write _comment", "sync: pull without \"personal\"",
+	"sync: _state approved", "sync: write _comment alone", "sync: pull without \"personal\"",
 	"sync: pull with \"personal\"", "bundle import: approve", "officer review route",
 	"conflict resolve route", "reports and households.csv", "the dashboard's data",
 };
