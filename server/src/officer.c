@@ -360,7 +360,6 @@ int saola__conflict_mask(saola__store *s, json_t *c, const char *lang)
 	return json_object_set_new(c, "label", json_string(label));
 }
 
-/* The units of a record, for the area rule. found 0 when it is missing. */
 int saola__officer_may_act(saola *db, const saola__user *u, const char *id, const char *what,
                    saola__err *e)
 {
