@@ -72,6 +72,8 @@ typedef struct saola__change_result {
 	int existed;             /* the record was stored before */
 	saola__units before;     /* its units before (when existed) */
 	saola__units after;      /* its units after */
+	int before_year;         /* its survey year before and after (0: none), */
+	int after_year;          /* for the units valid then (rules.h) */
 	int changed;             /* the stored record changed */
 	int64_t conflicts;       /* values that lost, now in the conflict log */
 } saola__change_result;

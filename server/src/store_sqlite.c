@@ -151,10 +151,13 @@ static const char *const stmt_sql[SQ_COUNT] = {
 		" conflicts, conflicted, at, source)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[SQ_REC_BEFORE] =
-		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq"
+		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq,"
+		" json_extract(r.data, '$.survey_year')"
 		" FROM records r LEFT JOIN record_echo e ON e.record_id = r.id"
 		" WHERE r.id = ?1",
-	[SQ_REC_AFTER] = "SELECT seq, province, district, commune FROM records WHERE id = ?1",
+	[SQ_REC_AFTER] =
+		"SELECT seq, province, district, commune, json_extract(data, '$.survey_year')"
+		" FROM records WHERE id = ?1",
 	[SQ_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
 	[SQ_ECHO_SET] =
 		"INSERT INTO record_echo(record_id, device, seq) VALUES (?1, ?2, ?3)"

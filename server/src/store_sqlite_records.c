@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "rules.h"
 #include "store_sqlite.h"
 #include "merge.h"
 #include "versions.h"
@@ -76,6 +77,7 @@ typedef struct before_row {
 	int found;
 	int64_t seq;
 	saola__units units;
+	int year;              /* its survey year (0: none) */
 	int echo_is_device;    /* the echo row names this device ... */
 	int64_t echo_seq;      /* ... at this sequence */
 } before_row;
@@ -97,6 +99,7 @@ static int read_before(sq_store *s, const char *id, const char *device, before_r
 		b->echo_is_device = sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		                    strcmp(col(st, 4), device) == 0;
 		b->echo_seq = sqlite3_column_int64(st, 5);
+		b->year = saola__rules_year(sqlite3_column_int64(st, 6));
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -104,7 +107,7 @@ static int read_before(sq_store *s, const char *id, const char *device, before_r
 	return SAOLA_OK;
 }
 
-static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u)
+static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u, int *year)
 {
 	sqlite3_stmt *st = saola__sq_stmt(s, SQ_REC_AFTER);
 	int step;
@@ -116,6 +119,7 @@ static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u
 	if (step == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
 		saola__units_set(u, col(st, 1), col(st, 2), col(st, 3));
+		*year = saola__rules_year(sqlite3_column_int64(st, 4));
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW)
@@ -226,6 +230,7 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 		goto store_fail;
 	res->existed = before.found;
 	res->before = before.units;
+	res->before_year = before.year;
 	if (!s->db->actor || strcmp(s->db->actor, ctx->user->name) != 0)
 		saola_set_actor(s->db, ctx->user->name); /* updated_by; not vital */
 	lc.s = s, lc.ctx = ctx, lc.count = 0, lc.failed = 0;
@@ -253,9 +258,10 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	res->changed = changed;
 	if (!changed) {
 		res->after = before.units;
+		res->after_year = before.year;
 		goto out;
 	}
-	if ((rc = read_after(s, r.record_id, &seq, &res->after)) != SAOLA_OK)
+	if ((rc = read_after(s, r.record_id, &seq, &res->after, &res->after_year)) != SAOLA_OK)
 		goto store_fail;
 	/* The device holds the new state when it had the state this change
 	 * merged into: it made the record, or had pulled it (seq within its

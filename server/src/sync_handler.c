@@ -8,6 +8,8 @@
 
 #include "auth.h"
 #include "privacy.h"
+#include "report.h"
+#include "rules.h"
 #include "saola_int.h"
 #include "sync_handler.h"
 
@@ -246,10 +248,11 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
                          saola__err *e)
 {
 	saola__apply_ctx ctx;
+	saola__rules rules;
 	json_t *changed = json_object(), *conflicted = json_object(), *change;
 	const char *k;
 	json_t *v;
-	char err[SAOLA__ERR_MAX - 32], why[160];
+	char err[SAOLA__ERR_MAX - 32], where[80];
 	size_t i;
 	int rc = 0;
 
@@ -259,6 +262,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	}
 	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
 	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
+	saola__rules_init(&rules, saola__report_db(s));
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
 		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);
@@ -267,20 +271,12 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 			rc = change_fail(s, src, i, err, e);
 			goto out;
 		}
-		/* An edit of a stored record needs both its old and its new units
-		 * inside the area: nobody moves a record in or out of sight. */
-		if (res.existed && !saola__area_contains(u, &res.before)) {
-			saola__area_explain(u, &res.before, why, sizeof why);
-			rc = saola__fail(e, 403, "forbidden", "changes[%zu]: record %s: %s", i,
-			                 res.record_id, why);
+		/* The role's review moves; a consistent chain of units; the old
+		 * and the new units inside the area at every level: nobody moves
+		 * a record in or out of sight (rules.h). */
+		snprintf(where, sizeof where, "changes[%zu]: record %s", i, res.record_id);
+		if ((rc = saola__rules_change(&rules, u, change, &res, where, e)) != 0)
 			goto out;
-		}
-		if (!saola__area_contains(u, &res.after)) {
-			saola__area_explain(u, &res.after, why, sizeof why);
-			rc = saola__fail(e, 403, "forbidden", "changes[%zu]: record %s: %s", i,
-			                 res.record_id, why);
-			goto out;
-		}
 		if (res.changed && json_object_set_new(changed, res.record_id, json_true()) != 0)
 			rc = -2;
 		if (res.conflicts > 0 &&
