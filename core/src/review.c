@@ -59,7 +59,7 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 	if (new_comment && !same_text(new_comment, row->comment) &&
 	    saola__form_check_text(f, SAOLA__P_COMMENT, new_comment, strlen(new_comment), msg,
 	                           sizeof msg) != SAOLA_OK)
-		return saola__error(db, SAOLA_INVALID, "review: record %s: %s", id, msg);
+		return saola__error(db, SAOLA_LIMIT, "review: record %s: %s", id, msg);
 	if ((rc = saola__tick(db, &counter)) != SAOLA_OK)
 		return rc;
 	version = saola__version_new(counter, db->origin);

@@ -79,7 +79,7 @@ static int core_fail(saola *db, int rc, const char *what, saola__err *e)
 		return saola__fail(e, 404, "not_found", "%s: %s", what, saola_errmsg(db));
 	case SAOLA_DELETED:
 		return saola__fail(e, 409, "record_deleted", "%s: %s", what, saola_errmsg(db));
-	case SAOLA_INVALID: case SAOLA_NOFORM:
+	case SAOLA_INVALID: case SAOLA_NOFORM: case SAOLA_LIMIT:
 		return saola__fail(e, 400, "invalid_record", "%s: %s", what, saola_errmsg(db));
 	case SAOLA_AUTH:
 		return saola__fail(e, 403, "forbidden", "%s: %s", what, saola_errmsg(db));

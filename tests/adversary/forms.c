@@ -296,6 +296,30 @@ static void test_long_answer_sync(void **state)
 		sv_resp_free(&r);
 		free(text);
 	}
+	/* The officers' review route: a comment over the maximum is the
+	 * request's fault (400 invalid_record), not a wrong move (409). */
+	r = push(&fx, fx.alice, "dev-a", "submit", sv_edit(stored, "_state", "submitted", 100, 1,
+	                                                   "dev-a"));
+	assert_int_equal(r.status, 200);
+	sv_resp_free(&r);
+	for (i = 0; i < 2; i++) {
+		char *text = repeated(E_HAT, i == 0 ? 2001 : 20), path[128];
+		json_t *body = json_pack("{s:s, s:s}", "action", "return", "comment", text);
+		char *b = json_dumps(body, JSON_COMPACT);
+
+		snprintf(path, sizeof path, "/v1/records/%s/review", stored);
+		r = sv_http(fx.url, "POST", path, fx.carol, NULL, b, strlen(b), 0);
+		if (i == 0 && (r.status != 400 || !sv_error_code(&r) ||
+		               strcmp(sv_error_code(&r), "invalid_record") != 0 ||
+		               !strstr(r.body, "_comment: text of 2001 characters is longer than")))
+			fail_msg("review, long comment: %ld %.300s", r.status, r.body ? r.body : "");
+		if (i == 1 && r.status != 200)
+			fail_msg("review: %ld %.300s", r.status, r.body ? r.body : "");
+		sv_resp_free(&r);
+		free(b);
+		free(text);
+		json_decref(body);
+	}
 	/* The commune's pulls go on: nothing stored is too big to send. */
 	{
 		json_t *req = sv_request(NULL, "dev-c", 0, 100, NULL);
@@ -363,7 +387,7 @@ static void test_long_comment_review(void **state)
 		if (cases[i].refused) {
 			snprintf(want, sizeof want, "review: record %s: _comment: text of %zu characters "
 			         "is longer than the form's maximum of 2000", id, cases[i].count);
-			if (rc != SAOLA_INVALID || strcmp(saola_errmsg(db), want) != 0)
+			if (rc != SAOLA_LIMIT || strcmp(saola_errmsg(db), want) != 0)
 				fail_msg("case %zu: rc %d: %s", i, rc, saola_errmsg(db));
 			assert_true(tu_content_hash(path) == before);
 		} else {
