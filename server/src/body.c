@@ -119,7 +119,7 @@ int saola__json_check(const unsigned char *text, size_t len, const saola__body_l
 			in_string = 1;
 			if (!(object[depth] && (prev == '{' || prev == ',')))
 				values++;
-		} else if (structural(prev)) {
+		} else if (!structural(c) && structural(prev)) {
 			values++;   /* a number, true, false or null begins */
 		}
 		if (values > lim->max_values)
@@ -151,7 +151,8 @@ int saola__json_decode(const unsigned char *text, size_t len, const saola__body_
 }
 
 int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
-                       const saola__body_limits *lim, json_t **out, saola__err *e)
+                       const saola__body_limits *lim, json_t **out, size_t *textsize,
+                       saola__err *e)
 {
 	unsigned char *inflated = NULL;
 	const unsigned char *text = body;
@@ -159,6 +160,8 @@ int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
 	int rc;
 
 	*out = NULL;
+	if (textsize)
+		*textsize = 0;
 	if (len == 0)
 		return saola__fail(e, 400, "bad_json", "body: empty (expected a sync request)");
 	if (!saola__encoding_known(enc))
@@ -179,6 +182,8 @@ int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
 			                   " corrupt)", enc);
 		text = inflated;
 	}
+	if (textsize)
+		*textsize = textlen;
 	if (!saola__utf8_valid(text, textlen, &bad)) {
 		position(text, bad, &line, &column);
 		rc = saola__fail(e, 400, "bad_utf8",

@@ -29,9 +29,11 @@ saola__body_limits saola__body_limits_default(void);
  * (never past lim->max_inflated bytes: a bomb costs at most that), checks
  * that it is UTF-8 and parses it with saola__json_decode(). 0 with *out a
  * new reference, or -1 with e: 400 bad_encoding, 413 too_large, 400
- * bad_utf8, 400 bad_json. */
+ * bad_utf8, 400 bad_json. *textlen (textlen may be NULL) gets the size of
+ * the text decompressed, or 0. */
 int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
-                       const saola__body_limits *lim, json_t **out, saola__err *e);
+                       const saola__body_limits *lim, json_t **out, size_t *textlen,
+                       saola__err *e);
 
 /* Checks that the JSON text has at most lim->max_values values and
  * lim->max_depth levels (counted outside strings, without building

@@ -33,8 +33,8 @@
 #define STOP_GRACE_SECONDS 30
 #define DRAIN_FACTOR 4   /* a body past the limit is read and dropped up to
                           * this many times the limit, then cut */
-#define TRIM_AFTER ((size_t)64 << 10) /* a body this big (compressed) leaves a
-                          * tree of megabytes freed: give the memory back */
+#define TRIM_AFTER ((size_t)1 << 20) /* a body this big (decompressed) leaves
+                          * a tree of megabytes freed: give the memory back */
 #define BUSY_RETRY_S 2   /* Retry-After of a user with too many requests */
 #define FD_RESERVE 64    /* descriptors kept for the database, logs, upstream */
 
@@ -48,6 +48,7 @@ struct saola_server {
 	int locks_made;
 	size_t max_body;
 	saola__body_limits limits;    /* of a request body's JSON (body.h) */
+	saola__body_limits officer_limits; /* of an officer's action's */
 	saola__conns *conns;          /* deadlines, requests per user (conns.h) */
 	int user_requests;            /* one user's requests at once */
 	int port;
@@ -70,6 +71,7 @@ typedef struct request {
 	int failed;             /* answer err once the body is in */
 	const char *allow;      /* the Allow header of a 405 */
 	saola__conn *conn;      /* its connection (conns.h), or NULL */
+	size_t text;            /* the body's size decompressed */
 	int counted;            /* user counted in saola__conns_user_enter() */
 	int too_large;          /* the body grew past the limit */
 	unsigned char *body;
@@ -469,7 +471,7 @@ static enum MHD_Result finish_sync(saola_server *srv, struct MHD_Connection *c, 
 		return answer_error(c, &e, NULL);
 	}
 	if (saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING), rq->body, rq->len,
-	                       &srv->limits, &req, &e) != 0)
+	                       &srv->limits, &req, &rq->text, &e) != 0)
 		return answer_error(c, &e, NULL);
 	free(rq->body);
 	rq->body = NULL;
@@ -535,7 +537,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (rq->too_large)
 			return answer_fail(c, 413, "too_large", NULL, "body: over the limit");
 		return saola__officer_serve(srv->pool, &srv->write_lock, c, url, &rq->user,
-		                            rq->body, rq->len, &srv->limits);
+		                            rq->body, rq->len, &srv->officer_limits);
 	default:
 		return MHD_NO;
 	}
@@ -555,7 +557,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (rq->counted)
 		saola__conns_user_leave(srv->conns, rq->user.id);
 	saola__conn_done(srv->conns, rq->conn);
-	got = rq->len + rq->drained;
+	got = rq->text;
 	free(rq->body);
 	free(rq);
 	*req_cls = NULL;
@@ -630,6 +632,11 @@ static int start_limits(saola_server *srv, const saola_server_opts *opts, int *c
 	                                  SAOLA__USER_REQUESTS_DEFAULT, 100000)) < 0)
 		return -1;
 	srv->limits.max_depth = (size_t)depth;
+	srv->officer_limits = srv->limits;
+	if (srv->officer_limits.max_inflated > SAOLA__OFFICER_MAX_INFLATED)
+		srv->officer_limits.max_inflated = SAOLA__OFFICER_MAX_INFLATED;
+	if (srv->officer_limits.max_values > SAOLA__OFFICER_MAX_VALUES)
+		srv->officer_limits.max_values = SAOLA__OFFICER_MAX_VALUES;
 	if (!(srv->conns = saola__conns_new(header_s, body_s, srv->user_requests))) {
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return -1;

@@ -117,7 +117,7 @@ enum MHD_Result saola__officer_serve(saola__pool *pool, pthread_mutex_t *write_l
 		return saola__web_error(c, &e);
 	}
 	if (saola__body_decode(enc, body ? body : (const unsigned char *)"", len, lim, &req,
-	                       &e) != 0)
+	                       NULL, &e) != 0)
 		return saola__web_error(c, &e);
 	if (!json_is_object(req)) {
 		json_decref(req);

@@ -21,6 +21,9 @@
 /* A push bundle holds a device's whole queue: more values allowed. */
 #define SAOLA__BUNDLE_MAX_VALUES    ((size_t)2000000)
 #define SAOLA__BUNDLE_MAX_INFLATED  ((size_t)64 << 20)
+/* An officer's action is a few keys and one answer's value. */
+#define SAOLA__OFFICER_MAX_INFLATED ((size_t)1 << 20)
+#define SAOLA__OFFICER_MAX_VALUES   ((size_t)100000)
 #define SAOLA__MAX_CONNECTIONS_DEFAULT  2000
 #define SAOLA__MAX_PER_ADDRESS_DEFAULT  64
 #define SAOLA__HEADER_TIMEOUT_DEFAULT   20    /* seconds for a request's headers */

@@ -1,17 +1,676 @@
-/* limits.c: test_adversary's limits group (see adversary.h). */
-#include "testutil.h"
-#include "adversary.h"
+/* limits.c: test_adversary's limits group (see adversary.h): what one
+ * request may cost, and honest HTTP.
+ *
+ * - Memory: a saola-server process is sent the tester's body, 20 million
+ *   `{}` under an unknown key (a 61 KB gzip), and then, as many at once as
+ *   it has threads, large but legal bodies; its peak resident memory
+ *   (VmHWM) is read from /proc and held to the issue's targets.
+ * - JSON values and nesting past the caps: 413 naming the cap.
+ * - One user's requests at once: past the limit, 429 with Retry-After.
+ * - Framing: two Content-Lengths, or one with chunked: 400 and closed.
+ * - A second server on a port in use does not start.
+ * - A valid token from an address blocked for others' failures syncs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <zlib.h>
 
-static void placeholder(void **state)
+#include "testutil.h"
+#include "servertest.h"
+#include "synctest.h"
+#include "adversary.h"
+#include "saola/server.h"
+#include "server_int.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "users.h"
+
+#define MIB ((size_t)1 << 20)
+#define BOMB_OBJECTS 20000000   /* the tester's body: 20 million {} */
+#define BAD_TOKEN "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* ------------------------------------------------------------------ */
+/* Bodies                                                              */
+
+/* A sync request, push and pull nothing, with n copies of item (a JSON
+ * value) in an array under the unknown key "junk", gzip-compressed in a
+ * stream (the text is never all in memory). free() the result. */
+static unsigned char *junk_body(size_t n, const char *item, size_t *len)
 {
+	static const char head[] = "{\"protocol\":1,\"device\":\"dev-junk\",\"pull_limit\":0,"
+	                           "\"changes\":[],\"junk\":[";
+	unsigned char chunk[1 << 16];
+	size_t cap = n / 64 + (1 << 16), ilen = strlen(item), i = 0;
+	unsigned char *out = malloc(cap);
+	z_stream z;
+	int flush = Z_NO_FLUSH;
+
+	assert_non_null(out);
+	memset(&z, 0, sizeof z);
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	z.next_in = (unsigned char *)head;
+	z.avail_in = (uInt)strlen(head);
+	assert_int_equal(deflate(&z, Z_NO_FLUSH), Z_OK);
+	while (flush != Z_FINISH) {
+		size_t k = 0;
+		while (i < n && k + ilen + 2 < sizeof chunk) {
+			memcpy(chunk + k, item, ilen);
+			k += ilen;
+			chunk[k++] = ++i < n ? ',' : ']';
+		}
+		if (i == n) {
+			chunk[k++] = '}';
+			flush = Z_FINISH;
+		}
+		z.next_in = chunk;
+		z.avail_in = (uInt)k;
+		assert_int_equal(deflate(&z, flush), flush == Z_FINISH ? Z_STREAM_END : Z_OK);
+		assert_true(z.avail_out > 0);
+	}
+	*len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* depth nested arrays around a request's "junk", gzip-compressed. */
+static unsigned char *deep_body(size_t depth, size_t *len)
+{
+	size_t n = depth * 2 + 128, k;
+	char *text = malloc(n);
+	uLongf gzlen;
+	unsigned char *gz;
+
+	assert_non_null(text);
+	k = (size_t)snprintf(text, n, "{\"protocol\":1,\"device\":\"dev-junk\",\"pull_limit\":0,"
+	                     "\"changes\":[],\"junk\":");
+	memset(text + k, '[', depth);
+	memset(text + k + depth, ']', depth);
+	text[k + 2 * depth] = '}';
+	gzlen = compressBound(k + 2 * depth + 1);
+	assert_non_null(gz = malloc(gzlen));
+	/* deflate (zlib) is an encoding the server reads as well. */
+	assert_int_equal(compress2(gz, &gzlen, (unsigned char *)text, k + 2 * depth + 1, 9), Z_OK);
+	free(text);
+	*len = gzlen;
+	return gz;
+}
+
+/* ------------------------------------------------------------------ */
+/* A saola-server process, for its peak memory                         */
+
+typedef struct child {
+	pid_t pid;
+	int port;
+	char log[1100];
+} child;
+
+/* The server binary the memory test measures: $SAOLA_TEST_MEMORY_SERVER
+ * (say, a Release build's), else this build's. */
+static const char *memory_server_bin(void)
+{
+	const char *bin = getenv("SAOLA_TEST_MEMORY_SERVER");
+
+	return bin && *bin ? bin : st_server_bin();
+}
+
+/* 1 when the server binary is this build's and this build has ASan. */
+static int measured_with_asan(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	const char *bin = getenv("SAOLA_TEST_MEMORY_SERVER");
+	return !bin || !*bin;
+#else
+	return 0;
+#endif
+}
+
+/* Starts `saola-server serve` on db, its output in dir/server.log, and
+ * waits (10 s at most) for the port it says it listens on. */
+static void child_start(child *ch, const char *dir, const char *db)
+{
+	int i;
+
+	memset(ch, 0, sizeof *ch);
+	snprintf(ch->log, sizeof ch->log, "%s/server.log", dir);
+	ch->pid = fork();
+	assert_true(ch->pid >= 0);
+	if (ch->pid == 0) {
+		int fd = open(ch->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		/* ASan gives freed memory back late (its quarantine): keep it
+		 * small, so that the peak is the server's, not the checker's. */
+		setenv("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=16:"
+		       "malloc_context_size=4:allocator_release_to_os_interval_ms=100", 1);
+		execl(memory_server_bin(), "saola-server", "serve", "--db", db, "--listen",
+		      "127.0.0.1:0", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 1000 && !ch->port; i++) {
+		char text[4096] = "";
+		const char *p;
+		FILE *f = fopen(ch->log, "r");
+		if (f) {
+			text[fread(text, 1, sizeof text - 1, f)] = '\0';
+			fclose(f);
+		}
+		if ((p = strstr(text, "listening on http://127.0.0.1:")))
+			ch->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+		else
+			usleep(10000);
+	}
+	if (!ch->port) {
+		kill(ch->pid, SIGKILL);
+		waitpid(ch->pid, NULL, 0);
+		fail_msg("%s did not start (see %s)", memory_server_bin(), ch->log);
+	}
+}
+
+static void child_stop(child *ch)
+{
+	int status;
+
+	kill(ch->pid, SIGTERM);
+	assert_int_equal(waitpid(ch->pid, &status, 0), ch->pid);
+}
+
+/* A memory figure of pid's /proc status, in bytes: "VmHWM" (the peak
+ * resident memory) or "VmRSS" (now). */
+static size_t proc_memory(pid_t pid, const char *what)
+{
+	char path[64], line[256], format[32];
+	size_t kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	snprintf(format, sizeof format, "%s: %%zu kB", what);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, format, &kb) == 1)
+			break;
+	fclose(f);
+	assert_true(kb > 0);
+	return kb * 1024;
+}
+
+static size_t peak_rss(pid_t pid)
+{
+	return proc_memory(pid, "VmHWM");
+}
+
+typedef struct post {
+	const char *url, *token;
+	const unsigned char *body;
+	size_t len, sent;
+	pthread_barrier_t *last;   /* waited on before the body's last byte */
+	long status;
+	char message[256];
+} post;
+
+static size_t post_read(char *buf, size_t size, size_t n, void *arg)
+{
+	post *p = arg;
+	size_t k = p->len - p->sent;
+
+	if (k > 1 && k - 1 < size * n)
+		k = k - 1;            /* all but the last byte */
+	else if (k > size * n)
+		k = size * n;
+	else if (k == 1 && p->last)
+		pthread_barrier_wait(p->last);
+	memcpy(buf, p->body + p->sent, k);
+	p->sent += k;
+	return k;
+}
+
+static size_t post_answer(char *data, size_t size, size_t n, void *arg)
+{
+	post *p = arg;
+	size_t have = strlen(p->message), k = size * n;
+
+	if (k > sizeof p->message - 1 - have)
+		k = sizeof p->message - 1 - have;
+	memcpy(p->message + have, data, k);
+	p->message[have + k] = '\0';
+	return size * n;
+}
+
+/* POSTs p's gzip body to /v1/sync; with p->last, the body's last byte
+ * waits for the other posts' (so that the server decodes them at once). */
+static void *post_thread(void *arg)
+{
+	post *p = arg;
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[128], line[128];
+
+	snprintf(url, sizeof url, "%s/v1/sync", p->url);
+	snprintf(line, sizeof line, "Authorization: Bearer %s", p->token);
+	h = curl_slist_append(h, line);
+	h = curl_slist_append(h, "Content-Encoding: gzip");
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->len);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, post_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, p);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, post_answer);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, p);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+/* Posts body with each of n tokens at once (their last bytes together);
+ * fails the test unless each gets status. */
+static void post_all(const char *url, char **tokens, int n, const unsigned char *body,
+                     size_t len, long status, const char *says)
+{
+	post p[SAOLA__THREADS_DEFAULT];
+	pthread_t th[SAOLA__THREADS_DEFAULT];
+	pthread_barrier_t last;
+	int i;
+
+	assert_true(n <= SAOLA__THREADS_DEFAULT);
+	assert_int_equal(pthread_barrier_init(&last, NULL, (unsigned)n), 0);
+	for (i = 0; i < n; i++) {
+		memset(&p[i], 0, sizeof p[i]);
+		p[i].url = url, p[i].token = tokens[i], p[i].body = body, p[i].len = len;
+		p[i].last = &last;
+		assert_int_equal(pthread_create(&th[i], NULL, post_thread, &p[i]), 0);
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&last);
+	for (i = 0; i < n; i++)
+		if (p[i].status != status || (says && !strstr(p[i].message, says)))
+			fail_msg("expected %ld %s, got %ld: %s", status, says ? says : "", p[i].status,
+			         p[i].message);
+}
+
+/* The issue's targets: 300 MiB under any single request, 1 GiB with every
+ * worker busy, for the server as shipped (a Release build).
+ *
+ * Under ASan (this build's server, when SAOLA_TEST_MEMORY_SERVER names no
+ * other) every allocation carries redzones and a header, and jansson's
+ * values are small allocations: measured on this machine, the same server
+ * peaks at about twice the Release figure for the same requests (see the
+ * report in docs/security.md, "Limits"). The targets are then doubled, which
+ * still fails the server before the caps by far (the tester's body alone
+ * took 5.7 GB in Release) and passes it after with the measured margin.
+ * Run with SAOLA_TEST_MEMORY_SERVER=build-rel/server/saola-server to hold a
+ * Release build to the targets themselves. */
+#define ASAN_FACTOR 2
+
+static void test_memory_bounded(void **state)
+{
+	const char *dir = tu_tmpdir("limits-mem");
+	char db[1024], url[64], *token[SAOLA__THREADS_DEFAULT], name[16];
+	size_t bomb_len, legal_len, start, bomb_peak, one_peak, busy_peak, after;
+	size_t factor = measured_with_asan() ? ASAN_FACTOR : 1;
+	unsigned char *bomb, *legal;
+	child ch;
+	int i;
+
 	(void)state;
-	skip();
+	snprintf(db, sizeof db, "%s/server.db", dir);
+	/* One user each: one user's requests at once are limited below that. */
+	for (i = 0; i < SAOLA__THREADS_DEFAULT; i++) {
+		snprintf(name, sizeof name, "user%d", i);
+		token[i] = st_user_add(db, name, "surveyor", "14404");
+	}
+	child_start(&ch, dir, db);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", ch.port);
+	start = peak_rss(ch.pid);
+
+	/* The tester's body: refused, and the server's peak stays low. */
+	bomb = junk_body(BOMB_OBJECTS, "{}", &bomb_len);
+	post_all(url, token, 1, bomb, bomb_len, 413, "too_large");
+	free(bomb);
+	bomb_peak = peak_rss(ch.pid);
+
+	/* A body just under the caps, of the dearest values there are (empty
+	 * objects): served, alone and then by every worker at once. */
+	legal = junk_body(SAOLA__MAX_VALUES_DEFAULT - 100, "{}", &legal_len);
+	post_all(url, token, 1, legal, legal_len, 200, NULL);
+	one_peak = peak_rss(ch.pid);
+	post_all(url, token, SAOLA__THREADS_DEFAULT, legal, legal_len, 200, NULL);
+	busy_peak = peak_rss(ch.pid);
+	/* What the requests took is given back (malloc_trim after a big
+	 * body): wait for it, 5 s at most. */
+	for (i = 0; i < 50 && (after = proc_memory(ch.pid, "VmRSS")) > start + 64 * MIB * factor; i++)
+		usleep(100000);
+	free(legal);
+	child_stop(&ch);
+	for (i = 0; i < SAOLA__THREADS_DEFAULT; i++)
+		free(token[i]);
+	tu_rmtree(dir);
+
+	print_message("memory (%s%s): peak at start %zu MiB; after 20 million {} (%zu KB of"
+	              " gzip, 413) %zu MiB; after %zu {} (200) %zu MiB; after %d of them at once"
+	              " %zu MiB, resident after them %zu MiB\n", memory_server_bin(), factor > 1 ? ", ASan" : "", start / MIB,
+	              bomb_len / 1000, bomb_peak / MIB, (size_t)SAOLA__MAX_VALUES_DEFAULT - 100,
+	              one_peak / MIB, SAOLA__THREADS_DEFAULT, busy_peak / MIB, after / MIB);
+	assert_true(bomb_peak < 300 * MIB * factor);
+	assert_true(one_peak < 300 * MIB * factor);
+	assert_true(busy_peak < 1024 * MIB * factor);
+	assert_true(after <= start + 64 * MIB * factor);
+}
+
+/* ------------------------------------------------------------------ */
+/* A server in this process                                            */
+
+typedef struct fixture {
+	char dir[512], db[1024], url[64];
+	saola_server *srv;
+	saola__store *st;
+	char lan[SAOLA__TOKEN_HEX + 1];
+	char lan2[SAOLA__TOKEN_HEX + 1];
+} fixture;
+
+static _Atomic int64_t frozen_ms = 1000000;
+
+static int64_t frozen_clock(void)
+{
+	return atomic_load(&frozen_ms);
+}
+
+static int setup(void **state)
+{
+	fixture *fx = calloc(1, sizeof *fx);
+	saola_server_opts o;
+	char err[512];
+	saola__err e;
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("limits"));
+	snprintf(fx->db, sizeof fx->db, "%s/server.db", fx->dir);
+	memset(&o, 0, sizeof o);
+	o.db_path = fx->db;
+	o.listen = "127.0.0.1:0";
+	o.schemas = SAOLA_TEST_SCHEMAS;
+	o.threads = 4;
+	if (saola_server_start(&o, &fx->srv) != SAOLA_OK)
+		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
+	saola__server_set_clock(fx->srv, frozen_clock);
+	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
+	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
+		fail_msg("store open: %s", err);
+	if (saola__user_create(fx->st, "lan", "surveyor", "14404", fx->lan, &e) != 0 ||
+	    saola__user_create(fx->st, "mai", "surveyor", "14404", fx->lan2, &e) != 0)
+		fail_msg("users: %s", e.message);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *fx = *state;
+
+	saola_server_stop(fx->srv);
+	saola__store_close(fx->st);
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* A pull-only sync request from source (NULL: 127.0.0.1). */
+static sv_resp pull_from(fixture *fx, const char *source, const char *token)
+{
+	static const char body[] = "{\"protocol\":1,\"device\":\"dev-test\",\"pull_limit\":10,"
+	                           "\"changes\":[]}";
+
+	return sv_http_from(source, fx->url, "POST", "/v1/sync", token, NULL, body,
+	                    strlen(body), 0);
+}
+
+/* A message's piece, or the test fails showing the answer; frees r. */
+static void expect(sv_resp r, long status, const char *code, const char *says)
+{
+	const char *msg = json_string_value(json_object_get(json_object_get(r.json, "error"),
+	                                                    "message"));
+
+	if (r.status != status || (code && (!sv_error_code(&r) ||
+	                                    strcmp(sv_error_code(&r), code) != 0)) ||
+	    (says && (!msg || !strstr(msg, says))))
+		fail_msg("expected %ld %s \"%s\", got %ld: %s", status, code ? code : "",
+		         says ? says : "", r.status, r.body ? r.body : "(no body)");
+	sv_resp_free(&r);
+}
+
+/* JSON past the caps is refused before it is parsed, the cap named; just
+ * under them, served. */
+static void test_json_caps(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t values, depth;     /* one of them */
+		long status;
+		const char *says;
+	} cases[] = {
+		{"values at the cap", SAOLA__MAX_VALUES_DEFAULT - 7, 0, 200, NULL},
+		{"values past the cap", SAOLA__MAX_VALUES_DEFAULT, 0, 413,
+		 "more than 600000 JSON values (the limit)"},
+		{"nesting at the cap", 0, SAOLA__MAX_DEPTH_DEFAULT - 1, 200, NULL},
+		{"nesting past the cap", 0, SAOLA__MAX_DEPTH_DEFAULT, 413,
+		 "nested deeper than 32 levels (the limit), at line 1"},
+	};
+	fixture *fx = *state;
+	size_t i, len;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unsigned char *body = cases[i].values ? junk_body(cases[i].values, "1", &len)
+		                                      : deep_body(cases[i].depth, &len);
+		sv_resp r = sv_http(fx->url, "POST", "/v1/sync", fx->lan,
+		                    cases[i].values ? "gzip" : "deflate", body, len, 0);
+		print_message("json caps: %s\n", cases[i].name);
+		expect(r, cases[i].status, cases[i].status == 200 ? NULL : "too_large",
+		       cases[i].says);
+		free(body);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Raw HTTP                                                            */
+
+/* A connection to the server from source (an address of 127/8). */
+static int dial(fixture *fx, const char *source)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	if (source) {
+		assert_int_equal(inet_pton(AF_INET, source, &a.sin_addr), 1);
+		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	}
+	a.sin_port = htons((unsigned short)saola_server_port(fx->srv));
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &a.sin_addr), 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+/* Reads what the server sends until it closes the connection or 10 s
+ * pass; *closed says which. */
+static void read_all(int fd, char *buf, size_t cap, int *closed)
+{
+	size_t have = 0;
+	int waited = 0;
+
+	*closed = 0;
+	while (waited < 10000 && have + 1 < cap) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		ssize_t n;
+		if (poll(&pfd, 1, 100) == 0) {
+			waited += 100;
+			continue;
+		}
+		n = recv(fd, buf + have, cap - 1 - have, 0);
+		if (n <= 0) {
+			*closed = 1;
+			break;
+		}
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+}
+
+/* Headers that leave the body's end ambiguous: 400, and the connection
+ * closed; the same request framed once is read (401: no token). */
+static void test_framing(void **state)
+{
+	static const struct {
+		const char *name, *request, *status;
+		int closed;
+	} cases[] = {
+		{"one content-length", "POST /v1/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+		 "Content-Length: 2\r\n\r\n{}", "HTTP/1.1 401", 0},
+		{"two content-lengths", "POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+		 "Content-Length: 40\r\n\r\n{}", "HTTP/1.1 400", 1},
+		{"content-length and chunked", "POST /v1/sync HTTP/1.1\r\nHost: x\r\n"
+		 "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 400", 1},
+		{"chunked alone", "POST /v1/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", "HTTP/1.1 401", 0},
+	};
+	fixture *fx = *state;
+	char buf[4096];
+	size_t i;
+	int closed;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int fd = dial(fx, NULL);
+		assert_int_equal(send(fd, cases[i].request, strlen(cases[i].request), MSG_NOSIGNAL),
+		                 (ssize_t)strlen(cases[i].request));
+		read_all(fd, buf, sizeof buf, &closed);
+		close(fd);
+		if (strncmp(buf, cases[i].status, strlen(cases[i].status)) != 0 || !closed)
+			fail_msg("%s: expected %s and the connection closed, got %s: %.200s",
+			         cases[i].name, cases[i].status, closed ? "closed" : "open", buf);
+		if (cases[i].closed && !strstr(buf, "ambiguous"))
+			fail_msg("%s: the answer does not say why: %.300s", cases[i].name, buf);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                          */
+
+/* A second server on the port of a running one does not start, and says
+ * why; the first goes on serving. */
+static void test_port_in_use(void **state)
+{
+	fixture *fx = *state;
+	saola_server_opts o;
+	saola_server *second = NULL;
+	char listen[64], db[1100];
+	int rc;
+
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", saola_server_port(fx->srv));
+	snprintf(db, sizeof db, "%s/second.db", fx->dir);
+	memset(&o, 0, sizeof o);
+	o.db_path = db;
+	o.listen = listen;
+	o.schemas = SAOLA_TEST_SCHEMAS;
+	rc = saola_server_start(&o, &second);
+	if (rc == SAOLA_OK) {
+		saola_server_stop(second);
+		fail_msg("a second server started on %s", listen);
+	}
+	assert_int_equal(rc, SAOLA_NETWORK);
+	assert_non_null(strstr(saola_server_errmsg(second), "in use"));
+	assert_non_null(strstr(saola_server_errmsg(second), listen));
+	saola_server_stop(second);
+	expect(pull_from(fx, NULL, fx->lan), 200, NULL, NULL);
+}
+
+/* Bad tokens from 127.0.0.2 until it is blocked: its bad tokens get 429,
+ * a valid token from it syncs. */
+static void test_valid_token_from_blocked_address(void **state)
+{
+	fixture *fx = *state;
+	int i;
+
+	for (i = 0; i < SAOLA__RL_BURST_DEFAULT + 1; i++)
+		expect(pull_from(fx, "127.0.0.2", BAD_TOKEN), 401, "unauthorized", NULL);
+	expect(pull_from(fx, "127.0.0.2", BAD_TOKEN), 429, "too_many_failures", NULL);
+	expect(pull_from(fx, "127.0.0.2", fx->lan), 200, NULL, NULL);
+	expect(pull_from(fx, "127.0.0.2", BAD_TOKEN), 429, "too_many_failures", NULL);
+}
+
+/* A user's requests in progress (bodies half sent) up to the limit: the
+ * next one of that user gets 429 with Retry-After, another user's goes
+ * through; one finished, the user is served again. */
+static void test_user_requests(void **state)
+{
+	fixture *fx = *state;
+	int held[SAOLA__USER_REQUESTS_DEFAULT], i, tries;
+	char head[512];
+	sv_resp r;
+
+	snprintf(head, sizeof head, "POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer"
+	         " %s\r\nContent-Length: 100\r\n\r\n{\"protocol\":1,", fx->lan);
+	for (i = 0; i < SAOLA__USER_REQUESTS_DEFAULT; i++) {
+		held[i] = dial(fx, NULL);
+		assert_int_equal(send(held[i], head, strlen(head), MSG_NOSIGNAL),
+		                 (ssize_t)strlen(head));
+	}
+	/* The server counts a request when it has read its headers: wait for
+	 * that (10 s at most). */
+	for (tries = 0; tries < 100; tries++) {
+		r = pull_from(fx, NULL, fx->lan);
+		if (r.status == 429)
+			break;
+		sv_resp_free(&r);
+		usleep(100000);
+	}
+	assert_int_equal(r.status, 429);
+	assert_int_equal(r.retry_after, 2);
+	expect(r, 429, "too_many_requests", "requests in progress already");
+	expect(pull_from(fx, NULL, fx->lan2), 200, NULL, NULL);
+	close(held[0]);
+	for (tries = 0; tries < 100; tries++) {
+		r = pull_from(fx, NULL, fx->lan);
+		if (r.status == 200)
+			break;
+		sv_resp_free(&r);
+		usleep(100000);
+	}
+	expect(r, 200, NULL, NULL);
+	for (i = 1; i < SAOLA__USER_REQUESTS_DEFAULT; i++)
+		close(held[i]);
 }
 
 int adversary_limits(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(placeholder),
+		cmocka_unit_test(test_memory_bounded),
+		cmocka_unit_test_setup_teardown(test_json_caps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_valid_token_from_blocked_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_requests, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
 }
