@@ -23,7 +23,8 @@ struct saola__conn {
 
 typedef struct user_count {
 	int64_t user;
-	int n;
+	int n;                  /* requests being served */
+	size_t bytes;           /* of bodies being received */
 } user_count;
 
 struct saola__conns {
@@ -227,50 +228,89 @@ void saola__conn_done(saola__conns *cs, saola__conn *conn)
 	stage(cs, conn, HEADERS);
 }
 
-int saola__conns_user_enter(saola__conns *cs, int64_t user)
+/* The entry of user, made when missing (NULL when out of memory); under
+ * the lock. */
+static user_count *user_entry(saola__conns *cs, int64_t user)
 {
 	size_t i;
-	int rc = 0;
 
-	pthread_mutex_lock(&cs->lock);
-	for (i = 0; i < cs->nusers && cs->users[i].user != user; i++)
-		;
-	if (i < cs->nusers) {
-		if (cs->users[i].n >= cs->user_requests)
-			rc = -1;
-		else
-			cs->users[i].n++;
-	} else if (cs->nusers == cs->capusers) {
+	for (i = 0; i < cs->nusers; i++)
+		if (cs->users[i].user == user)
+			return &cs->users[i];
+	if (cs->nusers == cs->capusers) {
 		size_t cap = cs->capusers ? cs->capusers * 2 : 16;
 		user_count *grown = realloc(cs->users, cap * sizeof *grown);
-		if (grown) {
-			cs->users = grown;
-			cs->capusers = cap;
-		}
+		if (!grown)
+			return NULL;
+		cs->users = grown;
+		cs->capusers = cap;
 	}
-	if (i == cs->nusers && rc == 0) {
-		if (cs->nusers < cs->capusers) {
-			cs->users[cs->nusers].user = user;
-			cs->users[cs->nusers++].n = 1;
-		} else {
-			rc = -1;   /* out of memory: refused, as a busy user would be */
-		}
+	cs->users[cs->nusers].user = user;
+	cs->users[cs->nusers].n = 0;
+	cs->users[cs->nusers].bytes = 0;
+	return &cs->users[cs->nusers++];
+}
+
+/* Forgets an entry that counts nothing; under the lock. */
+static void user_tidy(saola__conns *cs, user_count *u)
+{
+	if (u->n == 0 && u->bytes == 0)
+		*u = cs->users[--cs->nusers];
+}
+
+int saola__conns_user_enter(saola__conns *cs, int64_t user)
+{
+	user_count *u;
+	int rc = -1;   /* out of memory: refused, as a busy user would be */
+
+	pthread_mutex_lock(&cs->lock);
+	if ((u = user_entry(cs, user)) && u->n < cs->user_requests) {
+		u->n++;
+		rc = 0;
 	}
+	if (u)
+		user_tidy(cs, u);
 	pthread_mutex_unlock(&cs->lock);
 	return rc;
 }
 
 void saola__conns_user_leave(saola__conns *cs, int64_t user)
 {
-	size_t i;
+	user_count *u;
 
 	pthread_mutex_lock(&cs->lock);
-	for (i = 0; i < cs->nusers; i++) {
-		if (cs->users[i].user != user)
-			continue;
-		if (--cs->users[i].n == 0)
-			cs->users[i] = cs->users[--cs->nusers];
-		break;
+	if ((u = user_entry(cs, user))) {
+		if (u->n > 0)
+			u->n--;
+		user_tidy(cs, u);
+	}
+	pthread_mutex_unlock(&cs->lock);
+}
+
+int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget)
+{
+	user_count *u;
+	int rc = -1;
+
+	pthread_mutex_lock(&cs->lock);
+	if ((u = user_entry(cs, user)) && n <= budget - u->bytes) {
+		u->bytes += n;
+		rc = 0;
+	}
+	if (u)
+		user_tidy(cs, u);
+	pthread_mutex_unlock(&cs->lock);
+	return rc;
+}
+
+void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n)
+{
+	user_count *u;
+
+	pthread_mutex_lock(&cs->lock);
+	if ((u = user_entry(cs, user))) {
+		u->bytes = u->bytes > n ? u->bytes - n : 0;
+		user_tidy(cs, u);
 	}
 	pthread_mutex_unlock(&cs->lock);
 }

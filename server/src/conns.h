@@ -42,11 +42,20 @@ void saola__conn_received(saola__conns *cs, saola__conn *conn, size_t n);
 void saola__conn_busy(saola__conns *cs, saola__conn *conn);
 void saola__conn_done(saola__conns *cs, saola__conn *conn);
 
-/* Counts a request of user in: 0, or -1 when the user has user_requests in
- * progress already (the request is not counted). Each 0 is matched by one
- * saola__conns_user_leave(). */
+/* Counts a request of user being served (its body in): 0, or -1 when the
+ * user has user_requests being served already (the request is not
+ * counted). Each 0 is matched by one saola__conns_user_leave(). Requests
+ * still receiving their bodies are not counted here: a client cut off
+ * mid-body may go unnoticed until the body's deadline, and would hold its
+ * user's count meanwhile; their cost is their buffers, counted below. */
 int saola__conns_user_enter(saola__conns *cs, int64_t user);
 void saola__conns_user_leave(saola__conns *cs, int64_t user);
+
+/* Counts n more bytes of user's bodies being received: 0, or -1 when that
+ * would take the user past budget bytes (nothing counted). Given back with
+ * saola__conns_user_unbytes(). */
+int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget);
+void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n);
 
 /* Connections shut down by the reaper since the start. */
 unsigned long saola__conns_cut(saola__conns *cs);

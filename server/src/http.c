@@ -3,6 +3,7 @@
  * limits, answers, and the public start/port/stop API of saola/server.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@
 #define TRIM_AFTER ((size_t)1 << 20) /* a body this big (decompressed) leaves
                           * a tree of megabytes freed: give the memory back */
 #define BUSY_RETRY_S 2   /* Retry-After of a user with too many requests */
+#define USER_BODY_FACTOR 2 /* one user's bodies being received: at most this
+                          * many times the body limit */
 #define FD_RESERVE 64    /* descriptors kept for the database, logs, upstream */
 
 struct saola_server {
@@ -72,7 +75,9 @@ typedef struct request {
 	const char *allow;      /* the Allow header of a 405 */
 	saola__conn *conn;      /* its connection (conns.h), or NULL */
 	size_t text;            /* the body's size decompressed */
+	int authed;             /* user authenticated */
 	int counted;            /* user counted in saola__conns_user_enter() */
+	size_t reserved;        /* body bytes counted in saola__conns_user_bytes() */
 	int too_large;          /* the body grew past the limit */
 	unsigned char *body;
 	size_t len, cap, drained;
@@ -219,20 +224,42 @@ static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user
 	return -1;
 }
 
-/* Authenticates the request and counts it among its user's requests in
- * progress: 0, or -1 with rq->err (429 too_many_requests for a user with
- * too many at once). */
+/* Authenticates the request: 0, or -1 with rq->err. */
 static int authorize(saola_server *srv, struct MHD_Connection *c, request *rq)
 {
 	if (authenticate(srv, c, &rq->user, &rq->err) != 0)
 		return -1;
-	if (saola__conns_user_enter(srv->conns, rq->user.id) != 0) {
-		saola__fail(&rq->err, 429, "too_many_requests", "user %s has %d requests in"
-		            " progress already (the most at once): try again in %d s", rq->user.name,
-		            srv->user_requests, BUSY_RETRY_S);
-		rq->err.retry_after = BUSY_RETRY_S;
-		return -1;
-	}
+	rq->authed = 1;
+	return 0;
+}
+
+/* Fails rq with 429 too_many_requests, saying why (a printf format with
+ * one %s for the user's name); -1. */
+static int too_many(request *rq, const char *why, ...) __attribute__((format(printf, 2, 3)));
+static int too_many(request *rq, const char *why, ...)
+{
+	char text[SAOLA__ERR_MAX - 64];
+	va_list ap;
+
+	va_start(ap, why);
+	vsnprintf(text, sizeof text, why, ap);
+	va_end(ap);
+	rq->failed = 1;
+	saola__fail(&rq->err, 429, "too_many_requests", "%s: try again in %d s", text,
+	            BUSY_RETRY_S);
+	rq->err.retry_after = BUSY_RETRY_S;
+	return -1;
+}
+
+/* Counts an authenticated request, its body in, among its user's requests
+ * being served: 0, or -1 with rq failed (429). */
+static int count_user(saola_server *srv, request *rq)
+{
+	if (!rq->authed || rq->counted || rq->failed)
+		return 0;
+	if (saola__conns_user_enter(srv->conns, rq->user.id) != 0)
+		return too_many(rq, "user %s has %d requests being served already (the most at"
+		                " once)", rq->user.name, srv->user_requests);
 	rq->counted = 1;
 	return 0;
 }
@@ -432,6 +459,18 @@ static enum MHD_Result take(saola_server *srv, request *rq, const char *data, si
 		rq->drained += n;
 		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
 	}
+	if (rq->authed && saola__conns_user_bytes(srv->conns, rq->user.id, n,
+	                                          USER_BODY_FACTOR * srv->max_body) != 0) {
+		/* The user's other bodies take its share: this one is dropped. */
+		too_many(rq, "user %s is sending %d bodies' worth (%zu bytes) already", rq->user.name,
+		         USER_BODY_FACTOR, USER_BODY_FACTOR * srv->max_body);
+		free(rq->body);
+		rq->body = NULL;
+		rq->drained = rq->len + n;
+		rq->len = rq->cap = 0;
+		return MHD_YES;
+	}
+	rq->reserved += n;
 	if (n > srv->max_body - rq->len) {
 		rq->too_large = 1;
 		free(rq->body);
@@ -520,13 +559,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return ret;
 	}
 	saola__conn_busy(srv->conns, rq->conn);
+	count_user(srv, rq);
 	if (rq->failed)
 		return answer_error(c, &rq->err, rq->allow);
 	switch (rq->route) {
 	case R_HEALTHZ:
 		return serve_healthz(c);
 	case R_FORMS:
-		if (authorize(srv, c, rq) != 0)
+		if (authorize(srv, c, rq) != 0 || count_user(srv, rq) != 0)
 			return answer_error(c, &rq->err, NULL);
 		return serve_forms(srv, c);
 	case R_SYNC:
@@ -556,6 +596,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		return;
 	if (rq->counted)
 		saola__conns_user_leave(srv->conns, rq->user.id);
+	if (rq->reserved)
+		saola__conns_user_unbytes(srv->conns, rq->user.id, rq->reserved);
 	saola__conn_done(srv->conns, rq->conn);
 	got = rq->text;
 	free(rq->body);
