@@ -702,6 +702,68 @@ static void test_user_bodies(void **state)
 	free(chunk);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A body trickled a byte every 300 ms (its headers whole, its token
+ * valid) is cut at its deadline (2 s here), which the bytes do not
+ * extend; so are headers trickled. */
+static void test_deadlines(void **state)
+{
+	static const struct {
+		const char *name;
+		int body;              /* trickle the body, else the headers */
+	} cases[] = {{"body", 1}, {"headers", 0}};
+	fixture *fx = *state;
+	saola_server_opts o;
+	char head[512];
+	size_t i;
+
+	saola_server_stop(fx->srv);
+	memset(&o, 0, sizeof o);
+	o.db_path = fx->db;
+	o.listen = "127.0.0.1:0";
+	o.header_timeout = 2;
+	o.body_timeout = 2;
+	if (saola_server_start(&o, &fx->srv) != SAOLA_OK)
+		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
+	snprintf(head, sizeof head, "POST /v1/sync HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer"
+	         " %s\r\nContent-Length: 1000\r\n\r\n", fx->lan);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int fd = dial(fx, NULL), closed = 0;
+		int64_t start = now_ms(), took;
+		size_t sent = 0;
+
+		if (cases[i].body)
+			assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL),
+			                 (ssize_t)strlen(head));
+		/* 10 s at most, a byte every 300 ms. */
+		while (!closed && now_ms() - start < 10000) {
+			struct pollfd pfd = {fd, POLLIN, 0};
+			char c = cases[i].body ? ' ' : head[sent % 20];
+			if (send(fd, &c, 1, MSG_NOSIGNAL) == 1)
+				sent++;
+			if (poll(&pfd, 1, 300) > 0) {
+				char buf[512];
+				ssize_t n = recv(fd, buf, sizeof buf, 0);
+				closed = n <= 0;
+			}
+		}
+		took = now_ms() - start;
+		close(fd);
+		print_message("deadlines: %s trickled: cut after %lld ms, %zu bytes\n", cases[i].name,
+		              (long long)took, sent);
+		if (!closed || took < 1900 || took > 2000 + 5000)
+			fail_msg("%s trickled: %s after %lld ms (deadline 2 s)", cases[i].name,
+			         closed ? "cut" : "still open", (long long)took);
+	}
+}
+
 /* One user's requests being served: at most the limit at once; another
  * user's are counted apart; one done, the next is let in. */
 static void test_user_requests(void **state)
@@ -736,6 +798,7 @@ int adversary_limits(void)
 		cmocka_unit_test_setup_teardown(test_valid_token_from_blocked_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_bodies, setup, teardown),
 		cmocka_unit_test(test_user_requests),
+		cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
 }
