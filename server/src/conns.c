@@ -35,7 +35,6 @@ struct saola__conns {
 	int64_t header_ms, body_ms;
 	int user_requests;
 	saola__conn *head;
-	unsigned long cut;
 	user_count *users;      /* users with requests in progress */
 	size_t nusers, capusers;
 };
@@ -84,7 +83,6 @@ static void *reap(void *arg)
 				continue;
 			shutdown(conn->fd, SHUT_RDWR);
 			conn->cut = 1;
-			cs->cut++;
 		}
 	}
 	pthread_mutex_unlock(&cs->lock);
@@ -313,14 +311,4 @@ void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n)
 		user_tidy(cs, u);
 	}
 	pthread_mutex_unlock(&cs->lock);
-}
-
-unsigned long saola__conns_cut(saola__conns *cs)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&cs->lock);
-	n = cs->cut;
-	pthread_mutex_unlock(&cs->lock);
-	return n;
 }

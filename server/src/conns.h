@@ -57,7 +57,4 @@ void saola__conns_user_leave(saola__conns *cs, int64_t user);
 int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget);
 void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n);
 
-/* Connections shut down by the reaper since the start. */
-unsigned long saola__conns_cut(saola__conns *cs);
-
 #endif

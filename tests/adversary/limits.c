@@ -7,7 +7,8 @@
  *   (VmHWM) is read from /proc and held to the issue's targets.
  * - JSON values and nesting past the caps: 413 naming the cap.
  * - One user's bodies being received: past twice the body limit, 429 with
- *   Retry-After.
+ *   Retry-After; one user's requests being served, at most the limit.
+ * - Headers and a body trickled a byte at a time: cut at their deadline.
  * - Framing: two Content-Lengths, or one with chunked: 400 and closed.
  * - A second server on a port in use does not start.
  * - A valid token from an address blocked for others' failures syncs. */
