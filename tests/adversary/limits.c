@@ -9,6 +9,7 @@
  * - One user's bodies being received: past twice the body limit, 429 with
  *   Retry-After; one user's requests being served, at most the limit.
  * - Headers and a body trickled a byte at a time: cut at their deadline.
+ * - A push bundle past the values cap of an import: refused.
  * - Framing: two Content-Lengths, or one with chunked: 400 and closed.
  * - A second server on a port in use does not start.
  * - A valid token from an address blocked for others' failures syncs. */
@@ -703,6 +704,30 @@ static void test_user_bodies(void **state)
 	free(chunk);
 }
 
+/* A push bundle of more values than a bundle import takes: refused before
+ * its tree is built, the cap named, nothing imported. */
+static void test_bundle_caps(void **state)
+{
+	fixture *fx = *state;
+	char path[1100], out[1024], err[2048];
+	size_t len;
+	unsigned char *gz = junk_body(SAOLA__BUNDLE_MAX_VALUES, "1", &len);
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/big.bundle", fx->dir);
+	assert_non_null(f = fopen(path, "wb"));
+	fprintf(f, "saola-bundle 1 push %08lx %zu\n", crc32(0L, gz, (uInt)len), len);
+	assert_int_equal(fwrite(gz, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	free(gz);
+	rc = tu_runf(out, sizeof out, err, sizeof err, "'%s' bundle import --db '%s' --user lan"
+	             " '%s'", st_server_bin(), fx->db, path);
+	if (rc != 1 || !strstr(err, "more than 2000000 JSON values (the limit)"))
+		fail_msg("bundle import of %d values: exit %d: %s%s", (int)SAOLA__BUNDLE_MAX_VALUES,
+		         rc, out, err);
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -799,6 +824,7 @@ int adversary_limits(void)
 		cmocka_unit_test_setup_teardown(test_valid_token_from_blocked_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_bodies, setup, teardown),
 		cmocka_unit_test(test_user_requests),
+		cmocka_unit_test_setup_teardown(test_bundle_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("limits", tests, NULL, NULL);
