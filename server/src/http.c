@@ -23,6 +23,7 @@
 #include "body.h"
 #include "conns.h"
 #include "dashboard.h"
+#include "framing.h"
 #include "listen.h"
 #include "officer_http.h"
 #include "pool.h"
@@ -264,77 +265,6 @@ static int count_user(saola_server *srv, request *rq)
 	return 0;
 }
 
-/* Where a request's body ends, as its headers say, counted over every
- * header line (MHD reads the first Content-Length and prefers
- * Transfer-Encoding: a proxy in front might read them otherwise). */
-typedef struct framing {
-	int clen, te;
-	const char *first_clen, *te_value;
-	int clen_differ;
-} framing;
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
-{
-	framing *f = cls;
-
-	(void)kind;
-	if (!key || !value)
-		return MHD_YES;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (f->clen++ == 0)
-			f->first_clen = value;
-		else if (strcmp(value, f->first_clen) != 0)
-			f->clen_differ = 1;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		f->te++;
-		f->te_value = value;
-	}
-	return MHD_YES;
-}
-
-/* 0 when the request's framing is unambiguous, else -1 with e (400). */
-static int check_framing(struct MHD_Connection *c, saola__err *e)
-{
-	framing f;
-
-	memset(&f, 0, sizeof f);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
-	if (f.clen_differ)
-		return saola__fail(e, 400, "bad_request", "headers: Content-Length is given twice"
-		                   " with different values: where the body ends is ambiguous");
-	if (f.te && f.clen)
-		return saola__fail(e, 400, "bad_request", "headers: both Content-Length and"
-		                   " Transfer-Encoding: where the body ends is ambiguous (send one)");
-	if (f.te > 1 || (f.te && strcasecmp(f.te_value, "chunked") != 0))
-		return saola__fail(e, 400, "bad_request", "headers: Transfer-Encoding %.40s is not"
-		                   " supported (send chunked, or a Content-Length)", f.te_value);
-	return 0;
-}
-
-/* Answers e and closes the connection: the rest of what the client sent
- * cannot be read as a request. */
-static enum MHD_Result answer_closing(struct MHD_Connection *c, const saola__err *e)
-{
-	json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", e->code, "message", e->message);
-	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	struct MHD_Response *r;
-	enum MHD_Result ret = MHD_NO;
-
-	json_decref(v);
-	if (!text)
-		return MHD_NO;
-	if (!(r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE))) {
-		free(text);
-		return MHD_NO;
-	}
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES)
-		ret = MHD_queue_response(c, (unsigned int)e->status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static enum MHD_Result serve_healthz(struct MHD_Connection *c)
 {
 	json_t *v = json_pack("{s:b, s:s}", "ok", 1, "version", SAOLA_VERSION);
@@ -547,8 +477,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		pthread_mutex_lock(&srv->lock);
 		srv->active++;
 		pthread_mutex_unlock(&srv->lock);
-		if (check_framing(c, &rq->err) != 0)
-			return answer_closing(c, &rq->err);
+		if (saola__framing_check(c, &rq->err) != 0)
+			return saola__answer_closing(c, &rq->err);
 		rq->conn = saola__conns_of(c);
 		saola__conn_headers_in(srv->conns, rq->conn);
 		return begin(srv, c, url, method, rq);
