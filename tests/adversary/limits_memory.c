@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -60,6 +61,9 @@ static void child_start(child *ch, const char *dir, const char *db)
 	assert_true(ch->pid >= 0);
 	if (ch->pid == 0) {
 		int fd = open(ch->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* A test that fails before it stops the server leaves no server
+		 * behind it: the server ends with the test program. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd < 0)
 			_exit(127);
 		dup2(fd, 1);
