@@ -317,6 +317,9 @@ int cmd_status(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(st, "forms")));
 		printf("server:     %s\n", server ? server : "none (not enrolled)");
 		printf("last sync:  %s\n", last ? last : "never");
+		if (json_object_get(sync, "lineage_next"))
+			printf("unfinished: the last sync was cut before the server answered: sync"
+			       " again before copying this database to another device\n");
 		if ((reorigined = json_string_value(json_object_get(sync, "reorigined"))))
 			print_reorigin(reorigined);
 		if (conflicted)

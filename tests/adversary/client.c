@@ -509,6 +509,14 @@ static void test_lineage_saved_and_rotated(void **state)
 		assert_string_equal(state_of(dev, "lineage_next"), first);
 		assert_string_equal(state_of(dev, "lineage"), "");
 	}
+	/* saola status warns against copying the database now. */
+	{
+		char out[4096], err[1024];
+		assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "%s status --db '%s'",
+		                         SAOLA_TEST_BINDIR "/cli/saola",
+		                         tu_path(fx->dir, "lineage.db")), 0);
+		assert_non_null(strstr(out, "unfinished: the last sync was cut"));
+	}
 	/* Refused (a wrong token): nothing was accepted either. */
 	o.token = "not-a-token";
 	assert_int_equal(saola_sync(dev, &o, NULL), SAOLA_AUTH);
@@ -522,6 +530,13 @@ static void test_lineage_saved_and_rotated(void **state)
 	assert_int_equal(queued(dev), 0);
 	assert_string_equal(state_of(dev, "lineage"), first);
 	assert_string_equal(state_of(dev, "lineage_next"), "");
+	{
+		char out[4096], err[1024];
+		assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "%s status --db '%s'",
+		                         SAOLA_TEST_BINDIR "/cli/saola",
+		                         tu_path(fx->dir, "lineage.db")), 0);
+		assert_null(strstr(out, "unfinished"));
+	}
 	/* The next request proposes a new one (a pull only). */
 	if (saola_sync(dev, &o, NULL) != SAOLA_OK)
 		fail_msg("sync: %s", saola_errmsg(dev));

@@ -49,10 +49,9 @@
 /* ------------------------------------------------------------------ */
 /* Bodies                                                              */
 
-unsigned char *limits_junk_body(size_t n, const char *item, size_t *len)
+unsigned char *limits_junk_body(const char *device, size_t n, const char *item, size_t *len)
 {
-	static const char head[] = "{\"protocol\":1,\"device\":\"dev-junk\",\"pull_limit\":0,"
-	                           "\"changes\":[],\"junk\":[";
+	char head[160];
 	unsigned char chunk[1 << 16];
 	size_t cap = n / 64 + (1 << 16), ilen = strlen(item), i = 0;
 	unsigned char *out = malloc(cap);
@@ -60,6 +59,8 @@ unsigned char *limits_junk_body(size_t n, const char *item, size_t *len)
 	int flush = Z_NO_FLUSH;
 
 	assert_non_null(out);
+	snprintf(head, sizeof head, "{\"protocol\":1,\"device\":\"%s\",\"pull_limit\":0,"
+	         "\"changes\":[],\"junk\":[", device);
 	memset(&z, 0, sizeof z);
 	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
 	z.next_out = out;
@@ -213,7 +214,7 @@ static void test_json_caps(void **state)
 	size_t i, len;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		unsigned char *body = cases[i].values ? limits_junk_body(cases[i].values, "1", &len)
+		unsigned char *body = cases[i].values ? limits_junk_body("dev-junk", cases[i].values, "1", &len)
 		                                      : deep_body(cases[i].depth, &len);
 		sv_resp r = sv_http(fx->url, "POST", "/v1/sync", fx->lan,
 		                    cases[i].values ? "gzip" : "deflate", body, len, 0);
@@ -427,7 +428,7 @@ static void test_bundle_caps(void **state)
 	fixture *fx = *state;
 	char path[1100], out[1024], err[2048];
 	size_t len;
-	unsigned char *gz = limits_junk_body(SAOLA__BUNDLE_MAX_VALUES, "1", &len);
+	unsigned char *gz = limits_junk_body("dev-junk", SAOLA__BUNDLE_MAX_VALUES, "1", &len);
 	FILE *f;
 	int rc;
 

@@ -6,10 +6,10 @@
 
 #define MIB ((size_t)1 << 20)
 
-/* A sync request, push and pull nothing, with n copies of item (a JSON
+/* A sync request of device, push and pull nothing, with n copies of item (a JSON
  * value) in an array under the unknown key "junk", gzip-compressed in a
  * stream (the text is never all in memory). free() the result. */
-unsigned char *limits_junk_body(size_t n, const char *item, size_t *len);
+unsigned char *limits_junk_body(const char *device, size_t n, const char *item, size_t *len);
 
 /* The memory test (limits_memory.c). */
 void limits_test_memory_bounded(void **state);

@@ -198,8 +198,9 @@ static void *post_thread(void *arg)
 /* Posts body with each of n tokens at once (their last bytes together):
  * 1 when each gets status (and an answer that says says), else 0 with why
  * in why (whylen bytes). */
-static int post_all(const char *url, char **tokens, int n, const unsigned char *body,
-                    size_t len, long status, const char *says, char *why, size_t whylen)
+/* POSTs bodies[i] (lens[i] bytes) with tokens[i], i < n, all at once. */
+static int post_all(const char *url, char **tokens, int n, unsigned char **bodies,
+                    const size_t *lens, long status, const char *says, char *why, size_t whylen)
 {
 	post p[SAOLA__THREADS_DEFAULT];
 	pthread_t th[SAOLA__THREADS_DEFAULT];
@@ -210,7 +211,7 @@ static int post_all(const char *url, char **tokens, int n, const unsigned char *
 	assert_int_equal(pthread_barrier_init(&last, NULL, (unsigned)n), 0);
 	for (i = 0; i < n; i++) {
 		memset(&p[i], 0, sizeof p[i]);
-		p[i].url = url, p[i].token = tokens[i], p[i].body = body, p[i].len = len;
+		p[i].url = url, p[i].token = tokens[i], p[i].body = bodies[i], p[i].len = lens[i];
 		p[i].last = &last;
 		assert_int_equal(pthread_create(&th[i], NULL, post_thread, &p[i]), 0);
 	}
@@ -249,9 +250,10 @@ void limits_test_memory_bounded(void **state)
 {
 	const char *dir = tu_tmpdir("limits-mem");
 	char db[1024], url[64], *token[SAOLA__THREADS_DEFAULT], name[16];
-	size_t bomb_len, legal_len, start, bomb_peak, one_peak, busy_peak, after;
+	size_t bomb_len, legal_len[SAOLA__THREADS_DEFAULT], start, bomb_peak, one_peak, busy_peak;
+	size_t after;
 	size_t factor = measured_with_asan() ? ASAN_FACTOR : 1;
-	unsigned char *bomb, *legal;
+	unsigned char *bomb, *legal[SAOLA__THREADS_DEFAULT];
 	char why[3][400];
 	child ch;
 	int i, ok[3];
@@ -268,14 +270,20 @@ void limits_test_memory_bounded(void **state)
 	start = peak_rss(ch.pid);
 
 	/* The tester's body: refused, and the server's peak stays low. */
-	bomb = limits_junk_body(BOMB_OBJECTS, "{}", &bomb_len);
-	ok[0] = post_all(url, token, 1, bomb, bomb_len, 413, "too_large", why[0], sizeof why[0]);
+	bomb = limits_junk_body("dev-mem-0", BOMB_OBJECTS, "{}", &bomb_len);
+	ok[0] = post_all(url, token, 1, &bomb, &bomb_len, 413, "too_large", why[0], sizeof why[0]);
 	free(bomb);
 	bomb_peak = peak_rss(ch.pid);
 
 	/* A body just under the caps, of the dearest values there are (empty
-	 * objects): served, alone and then by every worker at once. */
-	legal = limits_junk_body(SAOLA__MAX_VALUES_DEFAULT - 100, "{}", &legal_len);
+	 * objects): served, alone and then by every worker at once (each
+	 * user's own device: an origin belongs to one user). */
+	for (i = 0; i < SAOLA__THREADS_DEFAULT; i++) {
+		char device[32];
+		snprintf(device, sizeof device, "dev-mem-%d", i);
+		legal[i] = limits_junk_body(device, SAOLA__MAX_VALUES_DEFAULT - 100, "{}",
+		                            &legal_len[i]);
+	}
 	ok[1] = post_all(url, token, 1, legal, legal_len, 200, NULL, why[1], sizeof why[1]);
 	one_peak = peak_rss(ch.pid);
 	ok[2] = post_all(url, token, SAOLA__THREADS_DEFAULT, legal, legal_len, 200, NULL, why[2],
@@ -285,7 +293,8 @@ void limits_test_memory_bounded(void **state)
 	 * body): wait for it, 5 s at most. */
 	for (i = 0; i < 50 && (after = proc_memory(ch.pid, "VmRSS")) > start + 64 * MIB; i++)
 		usleep(100000);
-	free(legal);
+	for (i = 0; i < SAOLA__THREADS_DEFAULT; i++)
+		free(legal[i]);
 	child_stop(&ch);
 	for (i = 0; i < SAOLA__THREADS_DEFAULT; i++)
 		free(token[i]);
