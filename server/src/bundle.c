@@ -1,12 +1,9 @@
 /* bundle.c: sync by file: a push bundle imported as the POST it stands for,
  * a pull bundle exported with every record of a user's area, signed for
  * that user. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "auth.h"
 #include "body.h"
@@ -96,56 +93,6 @@ int saola__bundle_import(saola__store *s, const char *path, const char *user_nam
 	return saola__bundle_import_as(s, path, user_name, limit, summary, NULL, e);
 }
 
-/* Writes a pull bundle signed for its user: the header line
- * "saola-bundle 1 pull <crc32> <length> <hmac>", then the gzip bytes,
- * whose HMAC-SHA-256 is keyed with the user's stored token hash, so that
- * only a device holding that token can trust what the bundle confirms.
- * Through a temporary file renamed into place. */
-static int write_signed(const char *path, const json_t *payload,
-                        const unsigned char key[SAOLA__SHA256_LEN], char *err, size_t errlen)
-{
-	char *text = json_dumps(payload, JSON_COMPACT), tmp[4200];
-	char mac_hex[2 * SAOLA__SHA256_LEN + 1];
-	unsigned char *gz = NULL, mac[SAOLA__SHA256_LEN];
-	size_t gzlen = 0;
-	FILE *f = NULL;
-	int rc;
-
-	snprintf(err, errlen, "%.300s: out of memory", path);
-	if (!text)
-		return SAOLA_NOMEM;
-	if ((rc = saola__gzip(text, strlen(text), &gz, &gzlen)) != SAOLA_OK)
-		goto out;
-	saola__hmac_sha256(key, SAOLA__SHA256_LEN, gz, gzlen, mac);
-	saola__hex(mac, sizeof mac, mac_hex);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (!(f = fopen(tmp, "wb"))) {
-		snprintf(err, errlen, "%.300s: cannot write: %s", tmp, strerror(errno));
-		rc = SAOLA_IO;
-		goto out;
-	}
-	if (fprintf(f, "saola-bundle %d pull %08lx %zu %s\n", SAOLA__PROTOCOL,
-	            crc32(0L, gz, (uInt)gzlen), gzlen, mac_hex) < 0 ||
-	    fwrite(gz, 1, gzlen, f) != gzlen || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		snprintf(err, errlen, "%.300s: cannot write: %s", tmp, strerror(errno));
-		rc = SAOLA_IO;
-	}
-	if (fclose(f) != 0 && rc == SAOLA_OK) {
-		snprintf(err, errlen, "%.300s: cannot write: %s", tmp, strerror(errno));
-		rc = SAOLA_IO;
-	}
-	if (rc == SAOLA_OK && rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%.300s: cannot rename into place: %s", path, strerror(errno));
-		rc = SAOLA_IO;
-	}
-	if (rc != SAOLA_OK)
-		unlink(tmp);
-out:
-	free(text);
-	free(gz);
-	return rc;
-}
-
 int saola__bundle_export(saola__store *s, const char *path, const char *user_name,
                          size_t *count, saola__err *e)
 {
@@ -204,7 +151,8 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		rc = saola__fail(e, 500, "internal", "bundle: out of memory");
 		goto out;
 	}
-	if ((rc = write_signed(path, payload, key, err, sizeof err)) != SAOLA_OK) {
+	rc = saola__bundle_write_signed(path, "pull", payload, key, err, sizeof err);
+	if (rc != SAOLA_OK) {
 		rc = saola__fail(e, 500, "internal", "%s", err);
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "sha256.h"
 #include "wire.h"
 #include "versions.h"
 
@@ -427,10 +428,16 @@ json_t *saola__json_parse(const char *text, size_t len, char *err, size_t errlen
 int saola__bundle_write(const char *path, const char *kind, const json_t *payload,
                         char *err, size_t errlen)
 {
+	return saola__bundle_write_signed(path, kind, payload, NULL, err, errlen);
+}
+
+int saola__bundle_write_signed(const char *path, const char *kind, const json_t *payload,
+                               const unsigned char *key, char *err, size_t errlen)
+{
 	char *text = json_dumps(payload, JSON_COMPACT);
-	unsigned char *gz = NULL;
+	unsigned char *gz = NULL, mac[SAOLA__SHA256_LEN];
+	char tmp[4200], mac_field[2 * SAOLA__SHA256_LEN + 2] = "";
 	size_t gzlen = 0;
-	char tmp[4200];
 	FILE *f = NULL;
 	int rc = SAOLA_OK;
 
@@ -438,15 +445,20 @@ int saola__bundle_write(const char *path, const char *kind, const json_t *payloa
 		return SAOLA_NOMEM;
 	if ((rc = saola__gzip(text, strlen(text), &gz, &gzlen)) != SAOLA_OK)
 		goto out;
+	if (key) {
+		mac_field[0] = ' ';
+		saola__hmac_sha256(key, SAOLA__SHA256_LEN, gz, gzlen, mac);
+		saola__hex(mac, sizeof mac, mac_field + 1);
+	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if (!(f = fopen(tmp, "wb"))) {
 		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
 		rc = SAOLA_IO;
 		goto out;
 	}
-	fprintf(f, "saola-bundle %d %s %08lx %zu\n", SAOLA__PROTOCOL, kind,
-	        crc32(0L, gz, (uInt)gzlen), gzlen);
-	if (fwrite(gz, 1, gzlen, f) != gzlen || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+	if (fprintf(f, "saola-bundle %d %s %08lx %zu%s\n", SAOLA__PROTOCOL, kind,
+	            crc32(0L, gz, (uInt)gzlen), gzlen, mac_field) < 0 ||
+	    fwrite(gz, 1, gzlen, f) != gzlen || fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
 		rc = SAOLA_IO;
 	}

@@ -62,6 +62,12 @@ json_t *saola__json_parse(const char *text, size_t len, char *err, size_t errlen
 int saola__bundle_write(const char *path, const char *kind, const json_t *payload,
                         char *err, size_t errlen);
 
+/* saola__bundle_write with a 6th header field when key (32 bytes) is given:
+ * the HMAC-SHA-256 of the gzip bytes under key, in hex (a pull bundle
+ * signed for its user: docs/protocol.md, "Bundles"). */
+int saola__bundle_write_signed(const char *path, const char *kind, const json_t *payload,
+                               const unsigned char *key, char *err, size_t errlen);
+
 /* Reads a bundle: checks the header, length and CRC-32, decompresses (at
  * most limit bytes) and parses. kind gets "push" or "pull". */
 int saola__bundle_read(const char *path, char kind[8], json_t **payload,
