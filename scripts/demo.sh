@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR: the main job, the whole flow on loopback. A server for
 # the province; three surveyors' devices in three communes collect
-# households offline (one by hand, the rest from their collection files);
-# they sync when a link appears; the server consolidates the figures.
+# households offline (one by hand, the rest from their collection files),
+# and a fourth tablet made by copying one of them, as IT officers do; they
+# sync when a link appears (the copy is told, and takes an origin of its
+# own); the server consolidates the figures.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +45,10 @@ for c in 14404 14383 14620; do
 	"$saola" init --db "$out/dev-$c.db" --server "$url" --token "${token[$c]}" | tail -1
 done
 
+say "the IT officer prepares a second tablet for 14620 by copying the first one's database"
+cp "$out/dev-14620.db" "$out/dev-14620-copy.db"
+echo "dev-14620-copy.db: the same origin as dev-14620.db ($("$saola" status --db "$out/dev-14620-copy.db" | sed -n 's/.*(device \([0-9a-f]*\).*/\1/p'))"
+
 say "offline in Xã Cúc Phương (14404): the example household, typed in"
 export SAOLA_DB="$out/dev-14404.db" SAOLA_USER="surveyor-14404"
 id=$("$saola" put --form household <<'JSON'
@@ -70,12 +76,18 @@ for c in 14404 14383 14620; do
 	"$saola" import --db "$out/dev-$c.db" --form household "$out/village-$c.jsonl"
 done
 "$saola" status --db "$out/dev-14620.db" | sed -n 2,3p
+"$gen" --count 20 --seed 146201 --commune 14620 > "$out/village-14620-copy.jsonl"
+"$saola" import --db "$out/dev-14620-copy.db" --form household "$out/village-14620-copy.jsonl"
 
 say "a link appears: each device syncs (push and pull in the same round trips)"
 for c in 14404 14383 14620; do
 	echo "device $c:"
 	"$saola" sync --db "$out/dev-$c.db" --stats | sed 's/^/  /'
 done
+
+echo "device 14620, the copy: the server sees the copy, which takes an origin of its own"
+"$saola" sync --db "$out/dev-14620-copy.db" --stats 2>&1 | sed 's/^/  /'
+"$saola" status --db "$out/dev-14620-copy.db" | grep -E '^(database|queued|re-origin)' | sed 's/^/  /'
 
 say "a second sync has nothing to send or receive"
 "$saola" sync --db "$out/dev-14404.db" --stats | sed 's/^/  /'
