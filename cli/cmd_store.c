@@ -48,6 +48,8 @@ int cmd_init(int argc, char **argv)
 	printf("%s: device %s, %d form%s loaded from %s\n", cli_db_path(),
 	       saola_origin(db), n, n == 1 ? "" : "s", schemas);
 	if (server) {
+		char was[40];
+		snprintf(was, sizeof was, "%s", saola_origin(db));
 		memset(&so, 0, sizeof so);
 		so.ca_file = ca_file;
 		so.insecure_http = insecure;
@@ -58,6 +60,10 @@ int cmd_init(int argc, char **argv)
 			saola_close(db);
 			return 1;
 		}
+		if (strcmp(was, saola_origin(db)) != 0)
+			printf("this database was enrolled before with another server or token: "
+			       "device %s now has an origin of its own, %s (a device id belongs to "
+			       "one enrolment); every queued change is kept\n", was, saola_origin(db));
 		printf("enrolled with %s; 'saola sync' sends and receives\n", server);
 	}
 	saola_close(db);
@@ -256,13 +262,23 @@ int cmd_delete(int argc, char **argv)
 	return 0;
 }
 
+/* The last re-origin, saved as "OLD NEW when". */
+static void print_reorigin(const char *v)
+{
+	char old[40] = "", fresh[40] = "", when[40] = "";
+
+	if (sscanf(v, "%39s %39s %39s", old, fresh, when) == 3)
+		printf("re-origin:  %s: device %s took origin %s (a copied database or a new "
+		       "enrolment; every queued change kept)\n", when, old, fresh);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	int json = 0, rc;
 	const cli_opt opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
 	saola *db;
 	json_t *st, *sync, *states;
-	const char *server, *last, *conflicts, *conflicted;
+	const char *server, *last, *conflicts, *conflicted, *reorigined;
 
 	if ((rc = cli_parse(argc, argv, opts, NULL, 0, NULL, "saola status [--db PATH] [--json]")))
 		return rc;
@@ -301,6 +317,8 @@ int cmd_status(int argc, char **argv)
 		       (long long)json_integer_value(json_object_get(st, "forms")));
 		printf("server:     %s\n", server ? server : "none (not enrolled)");
 		printf("last sync:  %s\n", last ? last : "never");
+		if ((reorigined = json_string_value(json_object_get(sync, "reorigined"))))
+			print_reorigin(reorigined);
 		if (conflicted)
 			printf("conflicts:  %s value%s in %s record%s at the last sync\n", conflicts,
 			       conflicts && strcmp(conflicts, "1") == 0 ? "" : "s", conflicted,

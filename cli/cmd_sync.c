@@ -100,6 +100,8 @@ int cmd_sync(int argc, char **argv)
 		rc = saola_sync_from_file(db, from_file, &st);
 	else
 		rc = saola_sync(db, &so, &st);
+	if (st.note[0]) /* said even when the run failed later */
+		fprintf(stderr, "%s\n", st.note);
 	if (rc != SAOLA_OK) {
 		rc = cli_fail(db, "sync");
 		saola_close(db);

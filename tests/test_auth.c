@@ -326,12 +326,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A pull-only sync request with token, from source (NULL: 127.0.0.1). */
+/* A pull-only sync request with token, from source (NULL: 127.0.0.1), as
+ * a device of the token's own (a device id belongs to one enrolment). */
 static sv_resp pull_from(fixture *fx, const char *source, const char *token)
 {
-	json_t *req = sv_request(NULL, "dev-test", 0, 10, NULL);
-	char *text = json_dumps(req, JSON_COMPACT);
+	unsigned long h = 5381;
+	const char *p;
+	char device[32];
+	json_t *req;
+	char *text;
 	sv_resp r;
+
+	for (p = token ? token : ""; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	snprintf(device, sizeof device, "dev-%08lx", h & 0xffffffffUL);
+	req = sv_request(NULL, device, 0, 10, NULL);
+	text = json_dumps(req, JSON_COMPACT);
 
 	assert_non_null(text);
 	r = sv_http_from(source, fx->url, "POST", "/v1/sync", token, NULL, text, strlen(text), 0);

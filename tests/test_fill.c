@@ -351,7 +351,7 @@ static void test_scripted_household(void **st)
 	/* going back shows the answer given, and the village is asked again */
 	assert_has(out, "[Thôn Sai] > Thôn Đồng Tâm");
 	assert_has(out, "Cần một số nguyên");
-	assert_has(out, "Thu nhập không được âm");
+	assert_has(out, "Thu nhập bình quân phải từ 0 đến 100.000.000 đồng/người/tháng");
 	assert_has(out, "Năm sinh phải trong vòng 120 năm trước năm rà soát");
 	assert_has(out, "Thêm thành viên? (c/k)");
 	assert_has(out, "-- Thành viên 3 --");

@@ -53,7 +53,8 @@ static json_t *load_file(const char *dir, const char *name)
 	json_error_t e;
 	json_t *v;
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+		fail_msg("%s/%s: path too long", dir, name);
 	v = json_load_file(path, 0, &e);
 	if (!v)
 		fail_msg("%s: line %d: %s", path, e.line, e.text);
@@ -266,6 +267,26 @@ static const struct {
 	{"{'id':'t','standard':'vn-poverty','standard_year_field':'y',"
 	 "'fields':[{'name':'y','type':'text'}]}",
 	 "standard_year_field: \"y\" is not an entered top-level integer field"},
+	/* maximum lengths: a whole number of characters, 1 to 100,000, and
+	 * only on an entered text field */
+	{"{'id':'t','text_max_length':0,'fields':[{'name':'a','type':'text'}]}",
+	 "text_max_length: expected a whole number of characters from 1 to 100000"},
+	{"{'id':'t','text_max_length':100001,'fields':[{'name':'a','type':'text'}]}",
+	 "text_max_length: expected a whole number of characters from 1 to 100000"},
+	{"{'id':'t','comment_max_length':'2000','fields':[{'name':'a','type':'text'}]}",
+	 "comment_max_length: expected a whole number of characters from 1 to 100000"},
+	{"{'id':'t','comment_max_length':20.5,'fields':[{'name':'a','type':'text'}]}",
+	 "comment_max_length: expected a whole number of characters from 1 to 100000"},
+	{"{'id':'t','fields':[{'name':'a','type':'text','max_length':-1}]}",
+	 "fields[0].max_length: expected a whole number of characters from 1 to 100000"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','fields':["
+	 "{'name':'a','type':'text','max_length':true}]}]}",
+	 "fields[0] (r).fields[0].max_length: expected a whole number of characters from 1 "
+	 "to 100000"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','max_length':5}]}",
+	 "fields[0].max_length: only an entered text field has a maximum length"},
+	{"{'id':'t','fields':[{'name':'a','type':'text','calculate':'`x`','max_length':5}]}",
+	 "fields[0].max_length: only an entered text field has a maximum length"},
 };
 
 static void test_compile_errors(void **st)
@@ -333,7 +354,7 @@ static void test_accessors(void **st)
 	saola__form *f = s->household;
 
 	assert_string_equal(saola__form_id(f), "household");
-	assert_string_equal(saola__form_version(f), "2025.2");
+	assert_string_equal(saola__form_version(f), "2025.3");
 	assert_string_equal(saola__form_standard(f), "vn-poverty");
 	assert_string_equal(saola__form_standard_year_field(f), "survey_year");
 	assert_non_null(saola__form_def(f));
@@ -573,6 +594,213 @@ static void test_validate(void **st)
 		json_array_foreach(json_object_get(rec, "kids"), k, item)
 			if (json_object_get(item, "_id"))
 				assert_int_equal(json_object_get(item, "_id")->refcount, 1);
+		json_decref(rec);
+	}
+	saola__form_free(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Maximum lengths of text                                             */
+
+/* A form that sets every maximum, and one that sets none (the defaults:
+ * 500 characters a text answer, 2000 a comment). */
+static const char length_form[] =
+	"{'id':'l','text_max_length':8,'comment_max_length':12,'fields':["
+	" {'name':'code','type':'text','max_length':3},"
+	" {'name':'note','type':'text'},"
+	" {'name':'n','type':'integer'},"
+	" {'name':'when','type':'date'},"
+	" {'name':'kids','type':'repeat','fields':["
+	"  {'name':'kid','type':'text','max_length':4},"
+	"  {'name':'toy','type':'text'}]}]}";
+static const char default_form[] =
+	"{'id':'d','fields':[{'name':'note','type':'text'},"
+	" {'name':'kids','type':'repeat','fields':[{'name':'kid','type':'text'}]}]}";
+
+/* A string of count copies of unit; free() it. */
+static char *repeated(const char *unit, size_t count)
+{
+	size_t n = strlen(unit), i;
+	char *s = malloc(n * count + 1);
+
+	assert_non_null(s);
+	for (i = 0; i < count; i++)
+		memcpy(s + i * n, unit, n);
+	s[n * count] = '\0';
+	return s;
+}
+
+/* Each row answers field (of kids' first item when in_kid) with count
+ * copies of unit: a length is counted in characters (UTF-8 code points),
+ * not bytes, and both processing and the check of a merge refuse what is
+ * too long, with the path and both numbers. */
+static void test_max_length(void **st)
+{
+	static const struct {
+		const char *form;
+		const char *field;
+		int in_kid;
+		const char *unit;
+		size_t count;
+		const char *err;   /* NULL: accepted */
+	} cases[] = {
+		{length_form, "code", 0, "a", 3, NULL},
+		{length_form, "code", 0, "a", 4,
+		 "code: text of 4 characters is longer than the form's maximum of 3"},
+		{length_form, "code", 0, "\xe1\xbb\x85", 3, NULL},   /* "ễ": 3 bytes, 1 character */
+		{length_form, "code", 0, "\xe1\xbb\x85", 4,
+		 "code: text of 4 characters is longer than the form's maximum of 3"},
+		{length_form, "note", 0, "x", 8, NULL},           /* the form's text_max_length */
+		{length_form, "note", 0, "x", 9,
+		 "note: text of 9 characters is longer than the form's maximum of 8"},
+		{length_form, "kid", 1, "k", 4, NULL},
+		{length_form, "kid", 1, "k", 5,
+		 "kids[0].kid: text of 5 characters is longer than the form's maximum of 4"},
+		{length_form, "toy", 1, "t", 9,
+		 "kids[0].toy: text of 9 characters is longer than the form's maximum of 8"},
+		{default_form, "note", 0, "x", 500, NULL},        /* the built-in default */
+		{default_form, "note", 0, "x", 501,
+		 "note: text of 501 characters is longer than the form's maximum of 500"},
+		{default_form, "note", 0, "\xc4\x91", 500, NULL},  /* "đ": 1,000 bytes */
+		{default_form, "kid", 1, "k", 7340032,
+		 "kids[0].kid: text of 7340032 characters is longer than the form's maximum of 500"},
+	};
+	size_t i;
+	int merged;
+
+	(void)st;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		saola__form *f = compile_text(cases[i].form);
+		char *text = repeated(cases[i].unit, cases[i].count);
+		json_t *rec = json_object(), *out;
+
+		if (cases[i].in_kid)
+			json_object_set_new(rec, "kids", json_pack("[{s:s}]", cases[i].field, text));
+		else
+			json_object_set_new(rec, cases[i].field, json_string(text));
+		for (merged = 0; merged < 2; merged++) {
+			char err[256] = "", *issues = NULL;
+			int rc = merged ? saola__form_process_merged(f, rec, NULL, &out, &issues, err,
+			                                             sizeof err)
+			                : saola__form_process(f, rec, NULL, NULL, &out, err, sizeof err);
+
+			if (cases[i].err ? rc != SAOLA_INVALID || strcmp(err, cases[i].err) != 0
+			                 : rc != SAOLA_OK)
+				fail_msg("case %zu (%s): rc %d \"%s\", expected \"%s\"", i,
+				         merged ? "merged" : "processed", rc, err,
+				         cases[i].err ? cases[i].err : "accepted");
+			if (rc == SAOLA_OK)
+				assert_string_equal(json_string_value(cases[i].in_kid
+				        ? json_object_get(json_array_get(json_object_get(out, "kids"), 0),
+				                          cases[i].field)
+				        : json_object_get(out, cases[i].field)), text);
+			else
+				assert_null(out);
+			json_decref(out);
+			free(issues);
+		}
+		json_decref(rec);
+		free(text);
+		saola__form_free(f);
+	}
+}
+
+/* The maximum of each record path (docs/protocol.md), as a merge and the
+ * review check them: an answer's, the comment's, none elsewhere. */
+static void test_max_length_paths(void **st)
+{
+	static const struct {
+		const char *form;
+		const char *path;
+		size_t max;
+	} cases[] = {
+		{length_form, "code", 3},
+		{length_form, "note", 8},
+		{length_form, "_comment", 12},
+		{length_form, "kids.k1.kid", 4},
+		{length_form, "kids.k1.toy", 8},
+		{length_form, "kids.a.b.kid", 4},   /* an item id with a dot */
+		{length_form, "kids.k1", 0},        /* an item: no text */
+		{length_form, "kid", 0},            /* an item's field at the top level */
+		{length_form, "note.k1.kid", 0},    /* under another name than its repeat */
+		{length_form, "code.x.code", 0},
+		{length_form, "n", 0},
+		{length_form, "when", 0},
+		{length_form, "_state", 0},
+		{length_form, "nope", 0},
+		{default_form, "note", 500},
+		{default_form, "kids.k1.kid", 500},
+		{default_form, "_comment", 2000},
+	};
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		saola__form *f = compile_text(cases[i].form);
+		char err[256] = "", *text;
+		size_t max = saola__form_text_max(f, cases[i].path);
+
+		if (max != cases[i].max)
+			fail_msg("case %zu: %s: max %zu, expected %zu", i, cases[i].path, max,
+			         cases[i].max);
+		if (max) {
+			char want[256];
+
+			text = repeated("\xe1\xbb\x85", max);
+			assert_int_equal(saola__form_check_text(f, cases[i].path, text, strlen(text),
+			                                        err, sizeof err), SAOLA_OK);
+			free(text);
+			text = repeated("\xe1\xbb\x85", max + 1);
+			assert_int_equal(saola__form_check_text(f, cases[i].path, text, strlen(text),
+			                                        err, sizeof err), SAOLA_INVALID);
+			snprintf(want, sizeof want, "%s: text of %zu characters is longer than the "
+			         "form's maximum of %zu", cases[i].path, max + 1, max);
+			assert_string_equal(err, want);
+			free(text);
+		} else {
+			/* no maximum: any length passes */
+			text = repeated("x", 100001);
+			assert_int_equal(saola__form_check_text(f, cases[i].path, text, strlen(text),
+			                                        err, sizeof err), SAOLA_OK);
+			free(text);
+		}
+		saola__form_free(f);
+	}
+}
+
+/* A constraint on a repeat is checked on its list of items: "." is the
+ * items, so count(.) bounds them. Required means at least one. */
+static void test_repeat_constraint(void **st)
+{
+	static const struct {
+		size_t items;
+		const char *err;   /* NULL: accepted */
+	} cases[] = {
+		{0, "kids: required"},
+		{1, NULL},
+		{3, NULL},
+		{4, "kids: constraint failed: must have 1 to 3 kids"},
+	};
+	saola__form *f = compile_text(
+		"{'id':'r','fields':[{'name':'kids','type':'repeat','required':true,"
+		" 'constraint':'count(.) >= 1 and count(.) <= 3',"
+		" 'constraint_message':{'vi':'từ 1 đến 3','en':'must have 1 to 3 kids'},"
+		" 'fields':[{'name':'kid','type':'text'}]}]}");
+	size_t i, k;
+
+	(void)st;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		json_t *rec = json_pack("{s:[]}", "kids"), *out = NULL;
+		char err[256] = "";
+		int rc;
+
+		for (k = 0; k < cases[i].items; k++)
+			json_array_append_new(json_object_get(rec, "kids"), json_pack("{s:s}", "kid", "a"));
+		rc = saola__form_process(f, rec, NULL, NULL, &out, err, sizeof err);
+		if (cases[i].err ? rc != SAOLA_INVALID || strcmp(err, cases[i].err) != 0
+		                 : rc != SAOLA_OK)
+			fail_msg("case %zu: rc %d \"%s\"", i, rc, err);
+		json_decref(out);
 		json_decref(rec);
 	}
 	saola__form_free(f);
@@ -1054,10 +1282,11 @@ static void test_household_errors(void **st)
 		{"{'survey_year':1999}", NULL, SAOLA_INVALID,
 		 "survey_year: constraint failed: must be between 2000 and 2100"},
 		{"{'income_per_capita':-1}", NULL, SAOLA_INVALID,
-		 "income_per_capita: constraint failed: must not be negative"},
+		 "income_per_capita: constraint failed: must be between 0 and 100,000,000 VND "
+		 "per person per month"},
 		{"{'income_per_capita':null}", NULL, SAOLA_INVALID, "income_per_capita: required"},
 		{"{'house_area_m2':0}", NULL, SAOLA_INVALID,
-		 "house_area_m2: constraint failed: must be positive"},
+		 "house_area_m2: constraint failed: must be between 1 and 1,000 m²"},
 		{"{'walls_durable':null}", NULL, SAOLA_INVALID, "walls_durable: required"},
 		{"{'area':'town'}", NULL, SAOLA_INVALID, "area: \"town\" is not a choice of list area"},
 		{"{'foo':1}", NULL, SAOLA_INVALID, "foo: unknown field"},
@@ -1310,6 +1539,9 @@ int main(void)
 		cmocka_unit_test(test_accessors),
 		cmocka_unit_test(test_personal),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_max_length),
+		cmocka_unit_test(test_max_length_paths),
+		cmocka_unit_test(test_repeat_constraint),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_household_boundaries),
 		cmocka_unit_test(test_household_example),

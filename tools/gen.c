@@ -627,11 +627,13 @@ static uint32_t income_multiplier(uint32_t u)
 	                                       (u - income_cdf[i - 1]) / (income_cdf[i] - income_cdf[i - 1]));
 }
 
-/* Per person and month, to the nearest 10,000 VND. */
+/* Per person and month, to the nearest 10,000 VND, at most the household
+ * form's plausible maximum (100,000,000), which years of growth could
+ * otherwise pass. */
 static long long round_income(long long v)
 {
 	v = (v + 5000) / 10000 * 10000;
-	return v < 150000 ? 150000 : v;
+	return v < 150000 ? 150000 : v > 100000000 ? 100000000 : v;
 }
 
 /* ------------------------------------------------------------------ */

@@ -316,9 +316,11 @@ int saola_commit(saola *db)
 	if (!db->in_txn)
 		return saola__error(db, SAOLA_MISUSE, "commit: no transaction is open");
 	if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		/* The message is read before the rollback, which would replace
+		 * SQLite's words ("database or disk is full") with "not an error". */
 		int rc = saola__sql_error(db, "commit");
 		saola_rollback(db);
-		return saola__error(db, rc, "commit: %s", sqlite3_errmsg(db->sql));
+		return rc;
 	}
 	db->in_txn = 0;
 	return saola__ok(db);
@@ -334,6 +336,12 @@ int saola_rollback(saola *db)
 	db->in_txn = 0;
 	saola__forms_forget(db);
 	saola__meta_get_int(db, "clock", &db->clock);
+	/* A re-origin inside the transaction was undone with it. */
+	{
+		char origin[sizeof db->origin];
+		if (meta_text(db, "origin", origin, sizeof origin) == SAOLA_OK)
+			memcpy(db->origin, origin, sizeof origin);
+	}
 	return SAOLA_OK;
 }
 
@@ -366,10 +374,13 @@ int saola__write_end(saola *db, const char *name, int ok)
 			snprintf(sql, sizeof sql, "RELEASE %s", name);
 			return exec_cached(db, sql);
 		}
+		/* Unrecorded: after SQLITE_FULL or an I/O error SQLite has rolled
+		 * the whole transaction back, and "no such savepoint" would
+		 * replace the message that says what went wrong. */
 		snprintf(sql, sizeof sql, "ROLLBACK TO %s", name);
-		exec_cached(db, sql);
+		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 		snprintf(sql, sizeof sql, "RELEASE %s", name);
-		exec_cached(db, sql);
+		sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 	} else if (ok) {
 		if (exec_cached(db, "COMMIT") == SAOLA_OK)
 			return SAOLA_OK;
@@ -413,7 +424,7 @@ int saola_state_get(saola *db, const char *key, char **value)
 int saola_state_set(saola *db, const char *key, const char *value)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, end;
 
 	if ((rc = saola__write_begin(db, "state")) != SAOLA_OK)
 		return rc;
@@ -431,6 +442,8 @@ int saola_state_set(saola *db, const char *key, const char *value)
 	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK : saola__sql_error(db, "state");
 out:
 	sqlite3_finalize(st);
-	saola__write_end(db, "state", rc == SAOLA_OK);
+	end = saola__write_end(db, "state", rc == SAOLA_OK);
+	if (rc == SAOLA_OK)
+		rc = end; /* a commit that failed: SQLite's words */
 	return rc == SAOLA_OK ? saola__ok(db) : rc;
 }

@@ -8,6 +8,15 @@
 
 typedef struct saola__form saola__form;
 
+/* Maximum lengths of text, in characters (UTF-8 code points, not bytes):
+ * a text answer's and a review comment's when the form does not say
+ * ("text_max_length", "comment_max_length", a field's "max_length"), and
+ * the most a form may allow, so that no form lifts the bound on what one
+ * answer costs the server to merge, store and send. */
+#define SAOLA__TEXT_MAX_DEFAULT    500
+#define SAOLA__COMMENT_MAX_DEFAULT 2000
+#define SAOLA__TEXT_MAX_LIMIT      100000
+
 /* Field types. */
 typedef enum saola__ftype {
 	SAOLA__F_TEXT, SAOLA__F_INTEGER, SAOLA__F_DECIMAL, SAOLA__F_BOOLEAN,
@@ -56,6 +65,22 @@ int saola__form_is_personal(const saola__form *f, const char *name);
  * names). */
 int saola__form_path_personal(const saola__form *f, const char *path);
 
+/* The most characters the value at a record path may have: a text
+ * field's maximum for "field" or "repeat.item.field" (docs/protocol.md),
+ * the form's comment maximum for "_comment", 0 for any other path (no
+ * text there, or no such field). */
+size_t saola__form_text_max(const saola__form *f, const char *path);
+
+/* The number of characters (code points) of the UTF-8 text s of n bytes. */
+size_t saola__utf8_chars(const char *s, size_t n);
+
+/* SAOLA_OK when the text s (n bytes) fits the maximum of path
+ * (saola__form_text_max; a path without one always fits), else
+ * SAOLA_INVALID with err "head_name: text of 7340032 characters is longer
+ * than the form's maximum of 500" (the path as given). */
+int saola__form_check_text(const saola__form *f, const char *path, const char *s,
+                           size_t n, char *err, size_t errlen);
+
 /* Parameters of the standard in force for a record. */
 typedef struct saola__params_src {
 	/* Returns the params object (borrowed) of the standard of family whose
@@ -76,6 +101,8 @@ typedef struct saola__params_src {
  *   "income_per_capita: required"
  *   "house_area_m2: constraint failed: must be positive"
  *   "foo: unknown field"
+ *   "head_name: text of 7340032 characters is longer than the form's
+ *    maximum of 500"
  * and SAOLA_NOTFOUND when the form names a standard and none covers the
  * record's year ("survey_year: no standard vn-poverty covers 2031"). */
 int saola__form_process(const saola__form *f, json_t *data,
@@ -87,8 +114,8 @@ int saola__form_process(const saola__form *f, json_t *data,
  * required answer missing, a constraint failing) does not refuse it, since
  * refusing would stop the sync that carries it for good. *issues gets a
  * new string naming the first such failure ("age: constraint failed: ...
- * (and 2 more)"), or NULL when the record passes. Unknown fields, types
- * and choices still refuse it. */
+ * (and 2 more)"), or NULL when the record passes. Unknown fields, types,
+ * choices and text longer than its maximum still refuse it. */
 int saola__form_process_merged(const saola__form *f, json_t *data,
                                const saola__params_src *params, json_t **out,
                                char **issues, char *err, size_t errlen);

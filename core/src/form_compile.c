@@ -112,7 +112,7 @@ static const struct {
 static const char *const field_keys[] = {
 	"name", "type", "label", "hint", "required", "relevant", "constraint",
 	"constraint_message", "calculate", "default", "choices", "personal",
-	"fields", "appearance", "notes",
+	"fields", "appearance", "notes", "max_length",
 };
 
 static int valid_name(const char *s)
@@ -440,6 +440,37 @@ static const char *pick_text(json_t *v, const char *deflang)
 	return NULL;
 }
 
+/* Reads a maximum length (property where) into *out: a whole number of
+ * characters from 1 to SAOLA__TEXT_MAX_LIMIT. */
+static int length_prop(compiler *c, json_t *v, const char *where, size_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > SAOLA__TEXT_MAX_LIMIT)
+		return fail(c, SAOLA_INVALID, "%s: expected a whole number of "
+		            "characters from 1 to %d", where, SAOLA__TEXT_MAX_LIMIT);
+	*out = (size_t)json_integer_value(v);
+	return SAOLA_OK;
+}
+
+/* A text field's maximum length: its own "max_length", else the form's. */
+static int field_max_length(compiler *c, int i)
+{
+	saola__fdef *fd = &c->f->fields[i];
+	json_t *v = json_object_get(c->defs[i], "max_length");
+	char where[PATH_MAX_LEN + 16];
+
+	if (!v) {
+		fd->max_length = fd->type == SAOLA__F_TEXT && !fd->computed ?
+		                 c->f->text_max : 0;
+		return SAOLA_OK;
+	}
+	if (fd->type != SAOLA__F_TEXT || fd->computed)
+		return fail(c, SAOLA_INVALID, "%s.max_length: only an entered text "
+		            "field has a maximum length", c->paths[i]);
+	snprintf(where, sizeof where, "%s.max_length", c->paths[i]);
+	return length_prop(c, v, where, &fd->max_length);
+}
+
 /* Pass B: a field's expressions, required, default and messages. */
 static int finish_field(compiler *c, int i, const char *deflang)
 {
@@ -463,6 +494,8 @@ static int finish_field(compiler *c, int i, const char *deflang)
 		return fail(c, SAOLA_INVALID, "%s: calculate needs \"calculate\"",
 		            c->paths[i]);
 	fd->computed = fd->calculate != NULL;
+	if ((rc = field_max_length(c, i)) != SAOLA_OK)
+		return rc;
 
 	v = json_object_get(fj, "required");
 	if (json_is_boolean(v)) {
@@ -520,6 +553,14 @@ static int compile_header(compiler *c, json_t *def)
 	v = json_object_get(def, "default_language");
 	if (v && !json_is_string(v))
 		return fail(c, SAOLA_INVALID, "default_language: expected string");
+	f->text_max = SAOLA__TEXT_MAX_DEFAULT;
+	f->comment_max = SAOLA__COMMENT_MAX_DEFAULT;
+	if ((v = json_object_get(def, "text_max_length")) &&
+	    length_prop(c, v, "text_max_length", &f->text_max) != SAOLA_OK)
+		return c->rc;
+	if ((v = json_object_get(def, "comment_max_length")) &&
+	    length_prop(c, v, "comment_max_length", &f->comment_max) != SAOLA_OK)
+		return c->rc;
 	return SAOLA_OK;
 }
 
@@ -691,4 +732,53 @@ int saola__form_path_personal(const saola__form *f, const char *path)
 		return 1;
 	dot2 = strchr(dot + 1, '.');
 	return dot2 && saola__form_is_personal(f, dot2 + 1);
+}
+
+size_t saola__form_text_max(const saola__form *f, const char *path)
+{
+	const char *dot = strchr(path, '.'), *field, *rname;
+	int i;
+
+	if (strcmp(path, "_comment") == 0)
+		return f->comment_max;
+	/* "field", or "repeat.item.field": a name has no dot, so the field is
+	 * after the last one whatever the item's id holds. */
+	field = dot ? strrchr(path, '.') + 1 : path;
+	if (dot && field == dot + 1)
+		return 0; /* "repeat.item": an item, no text */
+	i = saola__form_find(f, field);
+	if (i < 0 || (dot != NULL) != (f->fields[i].repeat >= 0))
+		return 0;
+	if (dot) {
+		rname = f->fields[f->fields[i].repeat].name;
+		if (strlen(rname) != (size_t)(dot - path) ||
+		    strncmp(rname, path, (size_t)(dot - path)) != 0)
+			return 0;
+	}
+	return f->fields[i].max_length;
+}
+
+size_t saola__utf8_chars(const char *s, size_t n)
+{
+	size_t i, chars = 0;
+
+	/* Every character has exactly one byte that is not a continuation
+	 * byte (10xxxxxx). */
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return chars;
+}
+
+int saola__form_check_text(const saola__form *f, const char *path, const char *s,
+                           size_t n, char *err, size_t errlen)
+{
+	size_t max = saola__form_text_max(f, path), chars;
+
+	/* A character takes at least one byte: short text needs no count. */
+	if (!max || n <= max || (chars = saola__utf8_chars(s, n)) <= max)
+		return SAOLA_OK;
+	if (err && errlen)
+		snprintf(err, errlen, "%s: text of %zu characters is longer than the "
+		         "form's maximum of %zu", path, chars, max);
+	return SAOLA_INVALID;
 }

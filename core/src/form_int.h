@@ -35,6 +35,9 @@ typedef struct saola__fdef {
 	saola__expr *constraint;
 	saola__expr *calculate;
 	const char *cmsg;            /* constraint message (English preferred) */
+	size_t max_length;           /* text: the most characters an answer may
+	                              * have (its "max_length", else the form's
+	                              * text_max_length); 0 for other types */
 } saola__fdef;
 
 struct saola__form {
@@ -44,6 +47,8 @@ struct saola__form {
 	const char *standard;        /* family, or NULL */
 	const char *year_field;      /* NULL when standard is NULL */
 	int year_idx;                /* field index of year_field, or -1 */
+	size_t text_max;             /* "text_max_length", else the default */
+	size_t comment_max;          /* "comment_max_length", else the default */
 	saola__fdef *fields;
 	int nfields;
 	int ntop;                    /* slots of the top-level scope */

@@ -124,8 +124,18 @@ static int check_value(proc *p, const saola__fdef *fd, size_t k, json_t *v,
 
 	switch (fd->type) {
 	case SAOLA__F_TEXT:
-		if (!json_is_string(v))
+		if (!json_is_string(v)) {
 			expected = "text";
+			break;
+		}
+		if ((size_t)json_string_length(v) > fd->max_length &&
+		    (i = saola__utf8_chars(json_string_value(v),
+		                           json_string_length(v))) > fd->max_length) {
+			field_path(p, fd, k, path, sizeof path);
+			return fail(p, SAOLA_INVALID, "%s: text of %zu characters is "
+			            "longer than the form's maximum of %zu", path, i,
+			            fd->max_length);
+		}
 		break;
 	case SAOLA__F_DATE:
 		if (!json_is_string(v) || !valid_date(json_string_value(v)))
@@ -449,14 +459,15 @@ static int answered(const json_t *v)
 	return v && !(json_is_string(v) && json_string_length(v) == 0);
 }
 
-/* fd's constraint on its answer, when it has one. */
+/* fd's constraint on its answer, when it has one; a repeat's answer is its
+ * list of items ("count(.) <= 30"). */
 static int check_constraint(proc *p, int i, size_t k)
 {
 	const saola__fdef *fd = &p->f->fields[i];
 	char path[160];
 	int b, rc;
 
-	if (!fd->constraint || fd->type == SAOLA__F_REPEAT)
+	if (!fd->constraint)
 		return SAOLA_OK;
 	p->cur_field = i;
 	if ((rc = eval_bool(p, fd, k, fd->constraint, "constraint", &b)) != SAOLA_OK)

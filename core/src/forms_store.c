@@ -128,14 +128,16 @@ static int load_one(saola *db, const char *text, const char *where, char **form_
 
 int saola_form_load(saola *db, const char *json_text, char **form_id)
 {
-	int rc;
+	int rc, end;
 
 	if (form_id)
 		*form_id = NULL;
 	if ((rc = saola__write_begin(db, "form_load")) != SAOLA_OK)
 		return rc;
 	rc = load_one(db, json_text, "form", form_id);
-	saola__write_end(db, "form_load", rc == SAOLA_OK);
+	end = saola__write_end(db, "form_load", rc == SAOLA_OK);
+	if (rc == SAOLA_OK)
+		rc = end;
 	saola__forms_forget(db);
 	if (rc != SAOLA_OK && form_id) {
 		free(*form_id);
@@ -229,7 +231,7 @@ int saola_forms_load_dir(saola *db, const char *dir, int *count)
 {
 	char path[4096];
 	DIR *d;
-	int rc, n = 0;
+	int rc, end, n = 0;
 
 	if (count)
 		*count = 0;
@@ -242,7 +244,9 @@ int saola_forms_load_dir(saola *db, const char *dir, int *count)
 	rc = load_sub(db, dir, "standards", NULL);
 	if (rc == SAOLA_OK)
 		rc = load_sub(db, dir, "forms", &n);
-	saola__write_end(db, "forms_dir", rc == SAOLA_OK);
+	end = saola__write_end(db, "forms_dir", rc == SAOLA_OK);
+	if (rc == SAOLA_OK)
+		rc = end;
 	saola__forms_forget(db);
 	if (rc == SAOLA_OK && count)
 		*count = n;

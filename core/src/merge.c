@@ -365,6 +365,23 @@ static int take_review(saola *db, const char *id, json_t *flat, char *state,
 	return SAOLA_OK;
 }
 
+/* Refuses a change that brings text longer than the form allows, answer or
+ * review comment, whether or not it would win: a value that loses would
+ * still be kept in the conflict log and sent on. */
+static int check_lengths(saola *db, const saola__form *f, const saola__remote *r)
+{
+	const char *path;
+	json_t *v;
+	char msg[256];
+
+	json_object_foreach(r->values, path, v)
+		if (json_is_string(v) &&
+		    saola__form_check_text(f, path, json_string_value(v), json_string_length(v),
+		                           msg, sizeof msg) != SAOLA_OK)
+			return saola__error(db, SAOLA_INVALID, "record %s: %s", r->record_id, msg);
+	return SAOLA_OK;
+}
+
 int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
                         void *ctx, int *changed)
 {
@@ -390,7 +407,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	if ((rc = saola__row_read(db, r->record_id, &old)) != SAOLA_OK)
 		goto out;
 	rc = saola__form_lookup(db, old.found ? old.form_id : r->form_id, &f);
-	if (rc != SAOLA_OK)
+	if (rc != SAOLA_OK || (rc = check_lengths(db, f, r)) != SAOLA_OK)
 		goto out;
 	m.db = db, m.r = r, m.fn = fn, m.ctx = ctx;
 	entered = old.found ? saola__entered(f, old.doc) : json_object();
@@ -487,7 +504,12 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	if (rc == SAOLA_OK && changed)
 		*changed = 1;
 out:
-	saola__write_end(db, "merge", rc == SAOLA_OK);
+	{
+		/* A failed commit is a failed merge (its message is SQLite's). */
+		int end = saola__write_end(db, "merge", rc == SAOLA_OK);
+		if (rc == SAOLA_OK)
+			rc = end;
+	}
 	saola__row_free(&old);
 	free(comment);
 	free(issues);

@@ -100,7 +100,7 @@ static int outbox_read(saola *db, int64_t after_seq, int limit, int raw, json_t 
 int saola_outbox_ack(saola *db, int64_t upto_seq)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, end;
 
 	if ((rc = saola__write_begin(db, "ack")) != SAOLA_OK)
 		return rc;
@@ -113,7 +113,9 @@ int saola_outbox_ack(saola *db, int64_t upto_seq)
 		                                     : saola__sql_error(db, "outbox ack");
 	}
 	sqlite3_finalize(st);
-	saola__write_end(db, "ack", rc == SAOLA_OK);
+	end = saola__write_end(db, "ack", rc == SAOLA_OK);
+	if (rc == SAOLA_OK)
+		rc = end;
 	return rc == SAOLA_OK ? saola__ok(db) : rc;
 }
 

@@ -48,7 +48,7 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 	json_t *versions = NULL, *version = NULL, *base = NULL, *changes = NULL;
 	const char *new_state = state ? state : row->state;
 	const char *new_comment = comment ? (*comment ? comment : NULL) : row->comment;
-	char now[21];
+	char now[21], msg[160];
 	int64_t counter;
 	int rc, fail = 0;
 
@@ -56,6 +56,10 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 		return SAOLA_OK; /* nothing changes: nothing to queue */
 	if ((rc = saola__form_lookup(db, row->form_id, &f)) != SAOLA_OK)
 		return rc;
+	if (new_comment && !same_text(new_comment, row->comment) &&
+	    saola__form_check_text(f, SAOLA__P_COMMENT, new_comment, strlen(new_comment), msg,
+	                           sizeof msg) != SAOLA_OK)
+		return saola__error(db, SAOLA_LIMIT, "review: record %s: %s", id, msg);
 	if ((rc = saola__tick(db, &counter)) != SAOLA_OK)
 		return rc;
 	version = saola__version_new(counter, db->origin);

@@ -111,6 +111,17 @@ int saola__write_end(saola *db, const char *name, int ok);
 int saola__meta_get_int(saola *db, const char *key, int64_t *out);
 int saola__meta_set_int(saola *db, const char *key, int64_t value);
 
+/* Gives db a new random origin and moves every queued change to it: each
+ * outbox entry's version [c, old] becomes [c, new] (same counter), and so
+ * does every record path version equal to one of them (so that the records
+ * say what the queue will send); bases are left as they are, and versions
+ * the server holds already keep the old origin, so that replicas agree.
+ * The in-flight batch, the bundle batch, lineage and lineage_next are
+ * forgotten (the content changed; a new origin starts a new lineage). One
+ * transaction (or a savepoint inside the caller's). old_out gets the old
+ * origin. Errors are set on db; nothing changes on failure. */
+int saola__reorigin(saola *db, char old_out[SAOLA__ORIGIN_LEN + 1]);
+
 /* The next Lamport counter for a local edit (clock + 1, saved in the same
  * transaction as the edit). */
 int saola__tick(saola *db, int64_t *counter);

@@ -1,7 +1,12 @@
 /* bundle.c: sync by file: a push bundle imported as the POST it stands for,
- * a pull bundle exported with every record of a user's area. */
+ * a pull bundle exported with every record of a user's area, signed for
+ * that user. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "auth.h"
 #include "bundle.h"
@@ -9,9 +14,11 @@
 #include "sync_handler.h"
 #include "wire.h"
 
-/* The user a bundle is imported as. */
+/* The user a bundle is imported as: the one named, or else the owner of
+ * the bundle's device (named in *as). A device owned by another user than
+ * the one named is refused by the sync itself, as over HTTP. */
 static int import_user(saola__store *s, const char *user_name, const json_t *payload,
-                       saola__user *u, saola__err *e)
+                       saola__user *u, saola__bundle_as *as, saola__err *e)
 {
 	const char *device = json_string_value(json_object_get(payload, "device"));
 	int found = 0, rc;
@@ -33,17 +40,22 @@ static int import_user(saola__store *s, const char *user_name, const json_t *pay
 		if (rc != SAOLA_OK)
 			return saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
 		if (!found)
-			return saola__fail(e, 404, "not_found",
-			                   "bundle: device %s has never synced here, so its user is"
-			                   " unknown: name one with --user", device);
+			return saola__fail(e, 404, "not_found", "device %.64s is not"
+			                   " enrolled here: name the user with --user", device);
+		if (as) {
+			as->by_owner = 1;
+			snprintf(as->user, sizeof as->user, "%s", u->name);
+			snprintf(as->device, sizeof as->device, "%.64s", device);
+		}
 	}
 	if (u->revoked)
 		return saola__fail(e, 403, "forbidden", "bundle: user %s is revoked", u->name);
 	return 0;
 }
 
-int saola__bundle_import(saola__store *s, const char *path, const char *user_name,
-                         size_t limit, json_t **summary, saola__err *e)
+int saola__bundle_import_as(saola__store *s, const char *path, const char *user_name,
+                            size_t limit, json_t **summary, saola__bundle_as *as,
+                            saola__err *e)
 {
 	char kind[8], err[SAOLA__ERR_MAX - 32];
 	json_t *payload = NULL;
@@ -52,6 +64,8 @@ int saola__bundle_import(saola__store *s, const char *path, const char *user_nam
 	int rc;
 
 	*summary = NULL;
+	if (as)
+		memset(as, 0, sizeof *as);
 	rc = saola__bundle_read(path, kind, &payload, limit, err, sizeof err);
 	if (rc != SAOLA_OK)
 		return saola__fail(e, rc == SAOLA_LIMIT ? 413 : 400,
@@ -61,7 +75,7 @@ int saola__bundle_import(saola__store *s, const char *path, const char *user_nam
 		return saola__fail(e, 400, "bad_request", "%s: a %s bundle, not a push bundle: a"
 		                   " server imports what devices push", path, kind);
 	}
-	if (import_user(s, user_name, payload, &u, e) != 0) {
+	if (import_user(s, user_name, payload, &u, as, e) != 0) {
 		json_decref(payload);
 		return -1;
 	}
@@ -72,14 +86,70 @@ int saola__bundle_import(saola__store *s, const char *path, const char *user_nam
 	return rc;
 }
 
+int saola__bundle_import(saola__store *s, const char *path, const char *user_name,
+                         size_t limit, json_t **summary, saola__err *e)
+{
+	return saola__bundle_import_as(s, path, user_name, limit, summary, NULL, e);
+}
+
+/* Writes a pull bundle signed for its user: the header line
+ * "saola-bundle 1 pull <crc32> <length> <hmac>", then the gzip bytes,
+ * whose HMAC-SHA-256 is keyed with the user's stored token hash, so that
+ * only a device holding that token can trust what the bundle confirms.
+ * Through a temporary file renamed into place. */
+static int write_signed(const char *path, const json_t *payload,
+                        const unsigned char key[SAOLA__SHA256_LEN], char *err, size_t errlen)
+{
+	char *text = json_dumps(payload, JSON_COMPACT), tmp[4200];
+	char mac_hex[2 * SAOLA__SHA256_LEN + 1];
+	unsigned char *gz = NULL, mac[SAOLA__SHA256_LEN];
+	size_t gzlen = 0;
+	FILE *f = NULL;
+	int rc;
+
+	snprintf(err, errlen, "%.300s: out of memory", path);
+	if (!text)
+		return SAOLA_NOMEM;
+	if ((rc = saola__gzip(text, strlen(text), &gz, &gzlen)) != SAOLA_OK)
+		goto out;
+	saola__hmac_sha256(key, SAOLA__SHA256_LEN, gz, gzlen, mac);
+	saola__hex(mac, sizeof mac, mac_hex);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (!(f = fopen(tmp, "wb"))) {
+		snprintf(err, errlen, "%.300s: cannot write: %s", tmp, strerror(errno));
+		rc = SAOLA_IO;
+		goto out;
+	}
+	if (fprintf(f, "saola-bundle %d pull %08lx %zu %s\n", SAOLA__PROTOCOL,
+	            crc32(0L, gz, (uInt)gzlen), gzlen, mac_hex) < 0 ||
+	    fwrite(gz, 1, gzlen, f) != gzlen || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		snprintf(err, errlen, "%.300s: cannot write: %s", tmp, strerror(errno));
+		rc = SAOLA_IO;
+	}
+	if (fclose(f) != 0 && rc == SAOLA_OK) {
+		snprintf(err, errlen, "%.300s: cannot write: %s", tmp, strerror(errno));
+		rc = SAOLA_IO;
+	}
+	if (rc == SAOLA_OK && rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%.300s: cannot rename into place: %s", path, strerror(errno));
+		rc = SAOLA_IO;
+	}
+	if (rc != SAOLA_OK)
+		unlink(tmp);
+out:
+	free(text);
+	free(gz);
+	return rc;
+}
+
 int saola__bundle_export(saola__store *s, const char *path, const char *user_name,
                          size_t *count, saola__err *e)
 {
 	char err[SAOLA__ERR_MAX - 32];
-	json_t *records = json_array(), *forms = NULL, *payload = NULL, *by_device = NULL, *v;
+	json_t *records = json_array(), *forms = NULL, *payload = NULL, *confirmed = NULL;
+	unsigned char key[SAOLA__SHA256_LEN];
 	saola__user u;
-	int64_t cursor = 0, next = 0, acked = 0;
-	const char *k;
+	int64_t cursor = 0, next = 0;
 	int found = 0, more = 1, rc;
 
 	*count = 0;
@@ -104,11 +174,13 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 	rc = SAOLA_OK;
 	while (rc == SAOLA_OK && more) {
 		rc = s->ops->pull(s, saola__user_area(&u), NULL, cursor, SAOLA__PULL_LIMIT_MAX,
-		                  records, &next, &more);
+		                  SAOLA__PULL_PAGE_BYTES, records, &next, &more);
 		cursor = next;
 	}
 	if (rc == SAOLA_OK)
-		rc = s->ops->user_acked(s, u.id, &by_device);
+		rc = s->ops->user_confirmed(s, u.id, SAOLA__CONFIRMED_MAX, &confirmed);
+	if (rc == SAOLA_OK)
+		rc = s->ops->user_token_hash(s, u.id, key, &found);
 	if (rc == SAOLA_OK)
 		rc = s->ops->forms_current(s, &forms);
 	s->ops->end(s, 1);
@@ -116,21 +188,19 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		rc = saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
 		goto out;
 	}
-	/* "acked" is a number in every answer; a bundle made for a user has one
-	 * per device too, which is what a device should go by. */
-	json_object_foreach(by_device, k, v)
-		if (json_integer_value(v) > acked)
-			acked = json_integer_value(v);
-	payload = json_pack("{s:i, s:b, s:i, s:i, s:i, s:[], s:I, s:O, s:I, s:b, s:O, s:O}",
+	/* A device drops queued changes only for a bundle batch confirmed
+	 * here under its own origin, and only when the HMAC verifies under its
+	 * own token: no counter, and nobody else's bundle, can empty a queue. */
+	payload = json_pack("{s:i, s:b, s:i, s:i, s:i, s:[], s:O, s:I, s:b, s:O, s:O}",
 	                    "protocol", 1, "duplicate", 0, "accepted", 0, "applied", 0,
-	                    "conflicts", 0, "conflicted", "acked", (json_int_t)acked,
-	                    "acked_by_device", by_device, "cursor", (json_int_t)cursor,
-	                    "more", 0, "records", records, "forms", forms);
+	                    "conflicts", 0, "conflicted", "confirmed", confirmed,
+	                    "cursor", (json_int_t)cursor, "more", 0, "records", records,
+	                    "forms", forms);
 	if (!payload) {
 		rc = saola__fail(e, 500, "internal", "bundle: out of memory");
 		goto out;
 	}
-	if ((rc = saola__bundle_write(path, "pull", payload, err, sizeof err)) != SAOLA_OK) {
+	if ((rc = write_signed(path, payload, key, err, sizeof err)) != SAOLA_OK) {
 		rc = saola__fail(e, 500, "internal", "%s", err);
 		goto out;
 	}
@@ -139,7 +209,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 out:
 	json_decref(records);
 	json_decref(forms);
-	json_decref(by_device);
+	json_decref(confirmed);
 	json_decref(payload);
 	return rc;
 }

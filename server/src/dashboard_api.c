@@ -167,7 +167,7 @@ enum MHD_Result saola__web_devices(struct MHD_Connection *c, saola__store *s,
 	int step, within;
 
 	if (!db || !list || sqlite3_prepare_v2(db,
-	        "SELECT d.origin, us.name, us.role, us.area, d.first_seen, d.last_sync, d.acked"
+	        "SELECT d.origin, us.name, us.role, us.area, d.first_seen, d.last_sync"
 	        " FROM devices d JOIN users us ON us.id = d.user_id ORDER BY d.last_sync DESC",
 	        -1, &st, NULL) != SQLITE_OK) {
 		json_decref(list);
@@ -179,10 +179,10 @@ enum MHD_Result saola__web_devices(struct MHD_Connection *c, saola__store *s,
 		if (scope && (!area || !*area || saola__unit_within(db, area, scope, &within) != 0 ||
 		              !within))
 			continue;
-		if (json_array_append_new(list, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I}",
+		if (json_array_append_new(list, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
 		        "device", text(st, 0), "user", text(st, 1), "role", text(st, 2),
-		        "area", text(st, 3), "first_seen", text(st, 4), "last_sync", text(st, 5),
-		        "acked", (json_int_t)sqlite3_column_int64(st, 6))) != 0)
+		        "area", text(st, 3), "first_seen", text(st, 4), "last_sync", text(st, 5)))
+		    != 0)
 			break;
 	}
 	sqlite3_finalize(st);

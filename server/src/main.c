@@ -486,7 +486,12 @@ static int cmd_bundle(int argc, char **argv)
 	if (!(s = open_store(cmd, opt(&o, "--db"), NULL, 0)))
 		return EXIT_FAIL;
 	if (strcmp(sub, "import") == 0) {
-		rc = saola__bundle_import(s, o.positional, opt(&o, "--user"), limit, &res, &e);
+		saola__bundle_as as;
+		rc = saola__bundle_import_as(s, o.positional, opt(&o, "--user"), limit, &res, &as,
+		                             &e);
+		if (as.by_owner)
+			fprintf(stderr, "bundle import: acting as user %s, the owner of device %s\n",
+			        as.user, as.device);
 		if (rc == 0 && json_is_true(json_object_get(res, "duplicate")))
 			printf("%s: imported before: nothing applied now (%lld changes, %lld records"
 			       " changed then)\n", o.positional,

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "officer.h"
 #include "privacy.h"
+#include "rules.h"
 #include "store_sqlite.h"
 #include "units.h"
 #include "merge.h"
@@ -359,35 +360,15 @@ int saola__conflict_mask(saola__store *s, json_t *c, const char *lang)
 	return json_object_set_new(c, "label", json_string(label));
 }
 
-/* The units of a record, for the area rule. found 0 when it is missing. */
-static int record_units(saola *db, const char *id, saola__units *u, int *found)
-{
-	sqlite3_stmt *st = NULL;
-	int step;
-
-	*found = 0;
-	memset(u, 0, sizeof *u);
-	if (sqlite3_prepare_v2(db->sql, "SELECT province, district, commune FROM records"
-	                       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*found = 1;
-		saola__units_set(u, text(st, 0), text(st, 1), text(st, 2));
-	}
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
-}
-
 int saola__officer_may_act(saola *db, const saola__user *u, const char *id, const char *what,
                    saola__err *e)
 {
 	saola__units units;
-	char why[160];
-	int found;
+	saola__rules rules;
+	char where[160];
+	int found, year;
 
-	if (record_units(db, id, &units, &found) != 0)
+	if (saola__rules_record(db->sql, id, &units, &year, &found) != 0)
 		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
 	if (!found)
 		return saola__fail(e, 404, "not_found", "%s: no record %s", what, id);
@@ -396,11 +377,10 @@ int saola__officer_may_act(saola *db, const saola__user *u, const char *id, cons
 	if (!saola__officer_role(u->role))
 		return saola__fail(e, 403, "forbidden", "%s: a %s may not do this (commune officers"
 		                   " and above may)", what, u->role);
-	if (!saola__area_contains(u, &units)) {
-		saola__area_explain(u, &units, why, sizeof why);
-		return saola__fail(e, 403, "forbidden", "%s: record %s: %s", what, id, why);
-	}
-	return 0;
+	/* Every level of the record inside the area (rules.h). */
+	snprintf(where, sizeof where, "%s: record %s", what, id);
+	saola__rules_init(&rules, db->sql);
+	return saola__rules_area(&rules, u, &units, year, where, e);
 }
 
 /* Reads conflict id into a prepared statement on its row (*st, to finalize). */

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "officer.h"
+#include "rules.h"
 #include "store_sqlite.h"
 #include "merge.h"
 #include "versions.h"
@@ -78,7 +79,7 @@ static int core_fail(saola *db, int rc, const char *what, saola__err *e)
 		return saola__fail(e, 404, "not_found", "%s: %s", what, saola_errmsg(db));
 	case SAOLA_DELETED:
 		return saola__fail(e, 409, "record_deleted", "%s: %s", what, saola_errmsg(db));
-	case SAOLA_INVALID: case SAOLA_NOFORM:
+	case SAOLA_INVALID: case SAOLA_NOFORM: case SAOLA_LIMIT:
 		return saola__fail(e, 400, "invalid_record", "%s: %s", what, saola_errmsg(db));
 	case SAOLA_AUTH:
 		return saola__fail(e, 403, "forbidden", "%s: %s", what, saola_errmsg(db));
@@ -222,6 +223,29 @@ static json_t *version_now(saola *db, const char *id, const char *path)
 	return v;
 }
 
+/* After a resolution's write: a record it moved (a resolved province,
+ * district or commune) must name units that fit, inside the officer's
+ * area (rules.h). 0, or -1 with e. */
+static int check_place(const saola__officer *o, const char *id, const saola__units *before,
+                       int before_year, const char *what, saola__err *e)
+{
+	saola *db = core(o->store);
+	saola__change_result res;
+	saola__rules rules;
+	char where[160];
+	int found;
+
+	saola__rules_init(&rules, db->sql);
+	memset(&res, 0, sizeof res);
+	res.existed = 1;
+	res.before = *before;
+	res.before_year = before_year;
+	if (saola__rules_record(db->sql, id, &res.after, &res.after_year, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	snprintf(where, sizeof where, "%s: record %s", what, id);
+	return saola__rules_place(&rules, o->user, &res, where, e);
+}
+
 static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c,
                           const json_t *chosen, const char *choice, const char *comment,
                           const char *what, saola__err *e)
@@ -230,11 +254,14 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 	json_t *state = NULL, *values, *now_value, *version = NULL, *res = NULL;
 	const char *form;
 	sqlite3_stmt *st = NULL;
+	saola__units place;
 	char now[21];
-	int deleted, rc;
+	int deleted, rc, year, found;
 
 	if ((rc = saola__officer_may_act(db, o->user, c->record_id, what, e)) != 0)
 		return rc;
+	if (saola__rules_record(db->sql, c->record_id, &place, &year, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
 	if (c->resolved)
 		return saola__fail(e, 409, "already_resolved", "%s: resolved already", what);
 	if ((rc = saola__record_state(db, c->record_id, &state)) != SAOLA_OK)
@@ -249,6 +276,8 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 	/* The chosen value already stands: nothing to write, only to close. */
 	if (!json_equal(now_value, (json_t *)chosen)) {
 		rc = write_value(db, c->record_id, form, c->path, chosen, values, deleted, what, e);
+		if (rc == 0)
+			rc = check_place(o, c->record_id, &place, year, what, e);
 		if (rc == 0)
 			version = version_now(db, c->record_id, c->path);
 	} else {

@@ -13,6 +13,11 @@
 #define SAOLA__NAME_MAX 64   /* user names */
 #define SAOLA__AREA_MAX 8    /* unit codes: 2, 3 or 5 digits */
 #define SAOLA__DEVICE_MAX 64 /* device origin ids */
+/* A pull page stops taking records once their JSON passes this, so that a
+ * few huge records cannot make every page of an area too big to take. */
+#define SAOLA__PULL_PAGE_BYTES ((size_t)4 << 20)
+/* The most bundle batch ids a pull bundle confirms per device. */
+#define SAOLA__CONFIRMED_MAX 64
 
 typedef struct saola__store saola__store;
 typedef struct saola__store_ops saola__store_ops;
@@ -67,11 +72,21 @@ typedef struct saola__change_result {
 	int existed;             /* the record was stored before */
 	saola__units before;     /* its units before (when existed) */
 	saola__units after;      /* its units after */
+	int before_year;         /* its survey year before and after (0: none), */
+	int after_year;          /* for the units valid then (rules.h) */
 	int changed;             /* the stored record changed */
 	int64_t conflicts;       /* values that lost, now in the conflict log */
-	int64_t acked;           /* the highest counter of the sender's own
-	                          * versions in the change (0: none) */
 } saola__change_result;
+
+/* A device as the server knows it: the user it was enrolled by (its owner,
+ * set when its origin was first seen and never changed by a request) and
+ * the last lineage token it was given (docs/protocol.md, "Lineage"). */
+#define SAOLA__LINEAGE_LEN 32    /* hex digits of a lineage token */
+typedef struct saola__device {
+	int found;
+	int64_t owner;
+	char lineage[SAOLA__LINEAGE_LEN + 1];  /* "" when none was stored */
+} saola__device;
 
 /* Result codes are saola's. apply returns SAOLA_PROTOCOL for a change of the
  * wrong shape, SAOLA_INVALID for one that fails the form (or names an
@@ -112,22 +127,36 @@ struct saola__store_ops {
 	/* Sets a user's permissions: words, space-separated ("" none). */
 	int (*user_permissions)(saola__store *s, int64_t user_id, const char *words);
 	int (*user_list)(saola__store *s, json_t **out);
+	/* The stored SHA-256 of a user's token (found 0: no such user): the
+	 * key of the user's pull bundles' HMAC. */
+	int (*user_token_hash)(saola__store *s, int64_t user_id,
+	                       unsigned char hash[SAOLA__SHA256_LEN], int *found);
 
-	/* Devices. device_sync records a sync of device by user (first seen,
-	 * last sync) and raises its acked counter to at least acked; *acked_out
-	 * gets the stored value. device_user: the user a device last synced
-	 * as (found 0 when the device is unknown). user_acked: the acked
-	 * counter of each of a user's devices, a new object {origin: n}. */
+	/* Devices. device_get reads a device's row (found 0 when its origin
+	 * is unknown). device_sync inserts it owned by user_id, or records a
+	 * sync of the existing row: last sync, and the lineage when lineage
+	 * is not NULL; it never changes the owner. device_user: the owner of
+	 * a device (found 0 when the device is unknown). user_confirmed: per
+	 * device owned by user_id, the ids of the batches it brought by
+	 * bundle, newest first, at most per_device each: a new object
+	 * {origin: [batch id, ...]}. origin: this server's own origin. */
+	int (*device_get)(saola__store *s, const char *device, saola__device *out);
 	int (*device_sync)(saola__store *s, const char *device, int64_t user_id,
-	                   int64_t acked, const char *now, int64_t *acked_out);
+	                   const char *lineage, const char *now);
 	int (*device_user)(saola__store *s, const char *device, saola__user *out, int *found);
-	int (*user_acked)(saola__store *s, int64_t user_id, json_t **out);
+	int (*user_confirmed)(saola__store *s, int64_t user_id, int per_device, json_t **out);
+	const char *(*origin)(saola__store *s);
 
-	/* Batches, keyed by (user, batch id). */
+	/* The highest change sequence the store holds (0: none). */
+	int (*latest_seq)(saola__store *s, int64_t *out);
+
+	/* Batches, keyed by (user, batch id); source is what carried the
+	 * batch: "sync" or "bundle". */
 	int (*batch_get)(saola__store *s, int64_t user_id, const char *batch,
 	                 saola__batch_rec *out);
 	int (*batch_put)(saola__store *s, int64_t user_id, const char *batch,
-	                 const char *device, const saola__batch_rec *b, const char *now);
+	                 const char *device, const char *source, const saola__batch_rec *b,
+	                 const char *now);
 
 	/* Merges one wire change (docs/protocol.md) into the stored record,
 	 * inside the caller's write transaction: checks and computes it with
@@ -138,16 +167,19 @@ struct saola__store_ops {
 
 	/* Appends to records (an array) the wire records of area (NULL: every
 	 * record) whose change sequence is above cursor, oldest first, at most
-	 * limit, leaving out those that device (may be NULL) brought to their
-	 * current state itself. *next is the cursor to give back, *more whether
-	 * records remain. Inside a read snapshot. */
+	 * limit, and no more once their JSON passes max_bytes (a page holds at
+	 * least one record, however big), leaving out those that device (may
+	 * be NULL) brought to their current state itself. *next is the cursor
+	 * to give back, *more whether records remain. Inside a read snapshot. */
 	int (*pull)(saola__store *s, const char *area, const char *device, int64_t cursor,
-	            int limit, json_t *records, int64_t *next, int *more);
+	            int limit, size_t max_bytes, json_t *records, int64_t *next, int *more);
 };
 
 /* Opens the SQLite store at path, creating the database when create is set
  * (and loading the forms of schemas into a new one), and upgrading the
- * server's tables. On failure returns a code and err says why; *out NULL. */
+ * server's tables. A database the server cannot write (a read-only file or
+ * folder, a read-only mount) is refused with SAOLA_READONLY. On failure
+ * returns a code and err says why; *out NULL. */
 int saola__store_sqlite_open(const char *path, const char *schemas, int create,
                              saola__store **out, char *err, size_t errlen);
 

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "server_int.h"
@@ -95,6 +97,16 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+
+	/* 6: devices are untrusted (docs/security.md): a device's user_id is
+	 * now its owner, the user who enrolled it, which no request changes;
+	 * its lineage is the last token it was given, to tell copies of one
+	 * database apart (docs/protocol.md, "Lineage"); "acked" is no longer
+	 * used. A batch says what carried it ("sync", "bundle"; NULL before
+	 * this step), so that a pull bundle can confirm a device's bundles. */
+	"ALTER TABLE devices ADD COLUMN lineage TEXT;"
+	"ALTER TABLE batches ADD COLUMN source TEXT;"
+	"CREATE INDEX batches_device ON batches(device, at);",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
@@ -115,27 +127,37 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USER_BY_NAME] =
 		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, permissions"
 		" FROM users WHERE name = ?1",
+	[SQ_DEVICE_GET] = "SELECT user_id, lineage FROM devices WHERE origin = ?1",
+	/* The owner is set once, by the insert: a sync never changes it. */
 	[SQ_DEVICE_SYNC] =
-		"INSERT INTO devices(origin, user_id, first_seen, last_sync, acked)"
+		"INSERT INTO devices(origin, user_id, first_seen, last_sync, lineage)"
 		" VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT(origin) DO UPDATE SET"
-		" user_id = excluded.user_id, last_sync = excluded.last_sync,"
-		" acked = max(acked, excluded.acked) RETURNING acked",
+		" last_sync = excluded.last_sync,"
+		" lineage = coalesce(excluded.lineage, lineage)",
 	[SQ_DEVICE_USER] =
 		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL, u.expires_at,"
 		" u.permissions"
 		" FROM devices d JOIN users u ON u.id = d.user_id WHERE d.origin = ?1",
-	[SQ_USER_ACKED] = "SELECT origin, acked FROM devices WHERE user_id = ?1 ORDER BY origin",
+	[SQ_USER_DEVICES] = "SELECT origin FROM devices WHERE user_id = ?1 ORDER BY origin",
+	/* Bundles, and batches from before sources were kept (NULL). */
+	[SQ_DEVICE_BUNDLES] =
+		"SELECT batch FROM batches WHERE device = ?1 AND user_id = ?2"
+		" AND (source IS NULL OR source = 'bundle') ORDER BY at DESC, batch DESC LIMIT ?3",
 	[SQ_BATCH_GET] =
 		"SELECT digest, accepted, applied, conflicts, conflicted FROM batches"
 		" WHERE user_id = ?1 AND batch = ?2",
 	[SQ_BATCH_PUT] =
 		"INSERT INTO batches(user_id, batch, device, digest, accepted, applied,"
-		" conflicts, conflicted, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		" conflicts, conflicted, at, source)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[SQ_REC_BEFORE] =
-		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq"
+		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq,"
+		" json_extract(r.data, '$.survey_year')"
 		" FROM records r LEFT JOIN record_echo e ON e.record_id = r.id"
 		" WHERE r.id = ?1",
-	[SQ_REC_AFTER] = "SELECT seq, province, district, commune FROM records WHERE id = ?1",
+	[SQ_REC_AFTER] =
+		"SELECT seq, province, district, commune, json_extract(data, '$.survey_year')"
+		" FROM records WHERE id = ?1",
 	[SQ_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
 	[SQ_ECHO_SET] =
 		"INSERT INTO record_echo(record_id, device, seq) VALUES (?1, ?2, ?3)"
@@ -301,9 +323,14 @@ static int sq_end(saola__store *base, int ok)
 
 	s->txn = 0;
 	if (txn == 1) {
-		if (ok) {
-			if ((rc = saola_commit(s->db)) != SAOLA_OK)
-				rc = core_fail(s, rc);
+		/* The commit is made here rather than by saola_commit, so that
+		 * SQLite's own message ("database or disk is full") is read
+		 * before the rollback clears it. */
+		if (ok && sqlite3_exec(s->db->sql, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+			s->db->in_txn = 0;
+		} else if (ok) {
+			rc = saola__sq_sql_fail(s, "commit");
+			saola_rollback(s->db);
 		} else {
 			saola_rollback(s->db);
 		}
@@ -439,6 +466,29 @@ static const char *sq_errmsg(const saola__store *base)
 	return ((const sq_store *)base)->errmsg;
 }
 
+static const char *sq_origin(saola__store *base)
+{
+	return saola_origin(((sq_store *)base)->db);
+}
+
+static int sq_latest_seq(saola__store *base, int64_t *out)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_MAX_SEQ);
+	int step;
+
+	*out = 0;
+	if (!st)
+		return SAOLA_ERROR;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW)
+		return saola__sq_sql_fail(s, "latest change");
+	return SAOLA_OK;
+}
+
 static void sq_close(saola__store *base)
 {
 	sq_store *s = (sq_store *)base;
@@ -472,9 +522,13 @@ static const saola__store_ops sq_ops = {
 	.user_expiry = saola__sq_user_expiry,
 	.user_permissions = saola__sq_user_permissions,
 	.user_list = saola__sq_user_list,
+	.user_token_hash = saola__sq_user_token_hash,
+	.device_get = saola__sq_device_get,
 	.device_sync = saola__sq_device_sync,
 	.device_user = saola__sq_device_user,
-	.user_acked = saola__sq_user_acked,
+	.user_confirmed = saola__sq_user_confirmed,
+	.origin = sq_origin,
+	.latest_seq = sq_latest_seq,
 	.batch_get = saola__sq_batch_get,
 	.batch_put = saola__sq_batch_put,
 	.apply = saola__sq_apply,
@@ -536,6 +590,34 @@ static int forms_count(sq_store *s, int64_t *n)
 	return rc;
 }
 
+/* Refuses a database the server could only read: every sync writes, so a
+ * server on it would start and then fail every request. The file and its
+ * folder (where SQLite makes the -wal and -shm files) must be writable;
+ * access() also says so for a read-only mount. */
+static int check_writable(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, W_OK) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "database %s is read-only (%s): saola-server writes to its"
+		         " database; make the file writable for this user, or copy it somewhere"
+		         " writable", path, strerror(errno));
+		return SAOLA_READONLY;
+	}
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(dir, W_OK) != 0) {
+		snprintf(err, errlen, "database %s: its folder %s is read-only (%s): SQLite keeps"
+		         " the database's -wal and -shm files beside it; make the folder writable"
+		         " for this user", path, dir, strerror(errno));
+		return SAOLA_READONLY;
+	}
+	return SAOLA_OK;
+}
+
 int saola__store_sqlite_open(const char *path, const char *schemas, int create,
                              saola__store **out, char *err, size_t errlen)
 {
@@ -554,6 +636,8 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 		         " serve' or 'saola-server user add')", path);
 		return SAOLA_NOTFOUND;
 	}
+	if ((rc = check_writable(path, err, errlen)) != SAOLA_OK)
+		return rc;
 	if (!(s = calloc(1, sizeof *s))) {
 		snprintf(err, errlen, "out of memory");
 		return SAOLA_NOMEM;
@@ -561,6 +645,13 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 	s->base.ops = &sq_ops;
 	if ((rc = saola_open(path, SAOLA_OPEN_CREATE | SAOLA_OPEN_SERVER, &s->db)) != SAOLA_OK) {
 		snprintf(err, errlen, "database: %s", s->db ? saola_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	/* SQLite opens a file it may not write read-only, without a word. */
+	if (sqlite3_db_readonly(s->db->sql, "main") == 1) {
+		snprintf(err, errlen, "database %s is read-only: saola-server writes to its"
+		         " database; make it writable for this user", path);
+		rc = SAOLA_READONLY;
 		goto fail;
 	}
 	/* Every change of a record made through this handle is audited. */

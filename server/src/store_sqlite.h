@@ -12,9 +12,11 @@ typedef enum sq_stmt_id {
 	SQ_META_GET,
 	SQ_USER_BY_HASH,
 	SQ_USER_BY_NAME,
+	SQ_DEVICE_GET,
 	SQ_DEVICE_SYNC,
 	SQ_DEVICE_USER,
-	SQ_USER_ACKED,
+	SQ_USER_DEVICES,
+	SQ_DEVICE_BUNDLES,
 	SQ_BATCH_GET,
 	SQ_BATCH_PUT,
 	SQ_REC_BEFORE,
@@ -57,7 +59,8 @@ int saola__sq_forms_changed(sq_store *s);
 int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
                     saola__change_result *res, char *err, size_t errlen);
 int saola__sq_pull(saola__store *base, const char *area, const char *device,
-                   int64_t cursor, int limit, json_t *records, int64_t *next, int *more);
+                   int64_t cursor, int limit, size_t max_bytes, json_t *records,
+                   int64_t *next, int *more);
 
 /* Users, devices and batches (store_sqlite_users.c). */
 int saola__sq_user_add(saola__store *base, saola__user *u, const unsigned char *hash,
@@ -70,14 +73,19 @@ int saola__sq_user_revoke(saola__store *base, int64_t user_id, const char *now);
 int saola__sq_user_expiry(saola__store *base, int64_t user_id, const char *expires);
 int saola__sq_user_permissions(saola__store *base, int64_t user_id, const char *words);
 int saola__sq_user_list(saola__store *base, json_t **out);
+int saola__sq_user_token_hash(saola__store *base, int64_t user_id,
+                              unsigned char hash[SAOLA__SHA256_LEN], int *found);
+int saola__sq_device_get(saola__store *base, const char *device, saola__device *out);
 int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
-                          int64_t acked, const char *now, int64_t *acked_out);
+                          const char *lineage, const char *now);
 int saola__sq_device_user(saola__store *base, const char *device, saola__user *out,
                           int *found);
-int saola__sq_user_acked(saola__store *base, int64_t user_id, json_t **out);
+int saola__sq_user_confirmed(saola__store *base, int64_t user_id, int per_device,
+                             json_t **out);
 int saola__sq_batch_get(saola__store *base, int64_t user_id, const char *batch,
                         saola__batch_rec *out);
 int saola__sq_batch_put(saola__store *base, int64_t user_id, const char *batch,
-                        const char *device, const saola__batch_rec *b, const char *now);
+                        const char *device, const char *source, const saola__batch_rec *b,
+                        const char *now);
 
 #endif

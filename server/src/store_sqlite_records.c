@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "rules.h"
 #include "store_sqlite.h"
 #include "merge.h"
 #include "versions.h"
@@ -71,27 +72,12 @@ static int log_loser(void *arg, const saola__loser *l)
 	return SAOLA_OK;
 }
 
-/* The highest counter among the versions of the sender's own origin. */
-static int64_t own_max(const json_t *versions, const char *device)
-{
-	const char *k;
-	json_t *v;
-	int64_t best = 0;
-
-	json_object_foreach((json_t *)versions, k, v) {
-		const char *o = json_string_value(json_array_get(v, 1));
-		json_int_t c = json_integer_value(json_array_get(v, 0));
-		if (o && strcmp(o, device) == 0 && c > best)
-			best = c;
-	}
-	return best;
-}
-
 /* The stored record's sequence and units, and its echo row. */
 typedef struct before_row {
 	int found;
 	int64_t seq;
 	saola__units units;
+	int year;              /* its survey year (0: none) */
 	int echo_is_device;    /* the echo row names this device ... */
 	int64_t echo_seq;      /* ... at this sequence */
 } before_row;
@@ -113,6 +99,7 @@ static int read_before(sq_store *s, const char *id, const char *device, before_r
 		b->echo_is_device = sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		                    strcmp(col(st, 4), device) == 0;
 		b->echo_seq = sqlite3_column_int64(st, 5);
+		b->year = saola__rules_year(sqlite3_column_int64(st, 6));
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -120,7 +107,7 @@ static int read_before(sq_store *s, const char *id, const char *device, before_r
 	return SAOLA_OK;
 }
 
-static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u)
+static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u, int *year)
 {
 	sqlite3_stmt *st = saola__sq_stmt(s, SQ_REC_AFTER);
 	int step;
@@ -132,6 +119,7 @@ static int read_after(sq_store *s, const char *id, int64_t *seq, saola__units *u
 	if (step == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
 		saola__units_set(u, col(st, 1), col(st, 2), col(st, 3));
+		*year = saola__rules_year(sqlite3_column_int64(st, 4));
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW)
@@ -238,11 +226,11 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 		return rc;
 	}
 	res->record_id = r.record_id;
-	res->acked = own_max(r.versions, ctx->device);
 	if ((rc = read_before(s, r.record_id, ctx->device, &before)) != SAOLA_OK)
 		goto store_fail;
 	res->existed = before.found;
 	res->before = before.units;
+	res->before_year = before.year;
 	if (!s->db->actor || strcmp(s->db->actor, ctx->user->name) != 0)
 		saola_set_actor(s->db, ctx->user->name); /* updated_by; not vital */
 	lc.s = s, lc.ctx = ctx, lc.count = 0, lc.failed = 0;
@@ -270,9 +258,10 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	res->changed = changed;
 	if (!changed) {
 		res->after = before.units;
+		res->after_year = before.year;
 		goto out;
 	}
-	if ((rc = read_after(s, r.record_id, &seq, &res->after)) != SAOLA_OK)
+	if ((rc = read_after(s, r.record_id, &seq, &res->after, &res->after_year)) != SAOLA_OK)
 		goto store_fail;
 	/* The device holds the new state when it had the state this change
 	 * merged into: it made the record, or had pulled it (seq within its
@@ -348,14 +337,15 @@ static void compact_versions(json_t *rec)
 }
 
 int saola__sq_pull(saola__store *base, const char *area, const char *device,
-                   int64_t cursor, int limit, json_t *records, int64_t *next, int *more)
+                   int64_t cursor, int limit, size_t max_bytes, json_t *records,
+                   int64_t *next, int *more)
 {
 	sq_store *s = (sq_store *)base;
 	sq_stmt_id which;
 	sqlite3_stmt *st;
 	int64_t last = cursor, max_seq = 0;
 	int step, n = 0, rc = SAOLA_OK;
-	size_t alen = area ? strlen(area) : 0;
+	size_t alen = area ? strlen(area) : 0, bytes = 0, size;
 
 	*next = cursor;
 	*more = 0;
@@ -384,6 +374,16 @@ int saola__sq_pull(saola__store *base, const char *area, const char *device,
 				break;
 			}
 			compact_versions(rec);
+			/* The page's bytes are bounded too: a record that would take
+			 * it past max_bytes waits for the next page, unless it is the
+			 * first (a page always moves the cursor). */
+			size = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 1;
+			if (n > 0 && bytes + size > max_bytes) {
+				json_decref(rec);
+				*more = 1;
+				break;
+			}
+			bytes += size;
 			if (json_array_append_new(records, rec) != 0) {
 				rc = saola__sq_fail(s, SAOLA_NOMEM, "pull: out of memory");
 				break;

@@ -186,25 +186,71 @@ int saola__sq_user_list(saola__store *base, json_t **out)
 	return SAOLA_OK;
 }
 
+int saola__sq_user_token_hash(saola__store *base, int64_t user_id,
+                              unsigned char hash[SAOLA__SHA256_LEN], int *found)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = NULL;
+	int step, rc = SAOLA_OK;
+
+	*found = 0;
+	memset(hash, 0, SAOLA__SHA256_LEN);
+	if (sqlite3_prepare_v2(s->db->sql, "SELECT token_hash FROM users WHERE id = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return saola__sq_sql_fail(s, "user");
+	sqlite3_bind_int64(st, 1, user_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SAOLA__SHA256_LEN) {
+		memcpy(hash, sqlite3_column_blob(st, 0), SAOLA__SHA256_LEN);
+		*found = 1;
+	} else if (step == SQLITE_ROW) {
+		rc = saola__sq_fail(s, SAOLA_CORRUPT, "user %lld: the stored token hash is not 32"
+		                    " bytes", (long long)user_id);
+	} else if (step != SQLITE_DONE) {
+		rc = saola__sq_sql_fail(s, "user");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int saola__sq_device_get(saola__store *base, const char *device, saola__device *out)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_DEVICE_GET);
+	int step;
+
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		const char *l = (const char *)sqlite3_column_text(st, 1);
+		out->found = 1;
+		out->owner = sqlite3_column_int64(st, 0);
+		snprintf(out->lineage, sizeof out->lineage, "%s", l ? l : "");
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return saola__sq_sql_fail(s, "device");
+	return SAOLA_OK;
+}
+
 int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
-                          int64_t acked, const char *now, int64_t *acked_out)
+                          const char *lineage, const char *now)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = saola__sq_stmt(s, SQ_DEVICE_SYNC);
 	int step;
 
-	*acked_out = 0;
 	if (!st)
 		return SAOLA_ERROR;
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, user_id);
 	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, acked);
+	if (lineage)
+		sqlite3_bind_text(st, 4, lineage, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*acked_out = sqlite3_column_int64(st, 0);
-		step = sqlite3_step(st);
-	}
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
 		return saola__sq_sql_fail(s, "device");
@@ -234,12 +280,37 @@ int saola__sq_device_user(saola__store *base, const char *device, saola__user *o
 	return SAOLA_OK;
 }
 
-int saola__sq_user_acked(saola__store *base, int64_t user_id, json_t **out)
+/* The bundle batch ids of one device of user_id into an array. */
+static int device_bundles(sq_store *s, const char *device, int64_t user_id, int limit,
+                          json_t *ids)
+{
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_DEVICE_BUNDLES);
+	int step, rc = SAOLA_OK;
+
+	if (!st)
+		return SAOLA_ERROR;
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int(st, 3, limit);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(ids, json_string((const char *)
+		                                           sqlite3_column_text(st, 0))) != 0) {
+			rc = saola__sq_fail(s, SAOLA_NOMEM, "devices: out of memory");
+			break;
+		}
+	if (rc == SAOLA_OK && step != SQLITE_DONE)
+		rc = saola__sq_sql_fail(s, "devices");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int saola__sq_user_confirmed(saola__store *base, int64_t user_id, int per_device,
+                             json_t **out)
 {
 	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = saola__sq_stmt(s, SQ_USER_ACKED);
-	json_t *res = json_object();
-	int step, rc = SAOLA_OK;
+	sqlite3_stmt *st = saola__sq_stmt(s, SQ_USER_DEVICES);
+	json_t *res = json_object(), *ids;
+	int step = SQLITE_DONE, rc = SAOLA_OK;
 
 	*out = NULL;
 	if (!st || !res) {
@@ -247,12 +318,13 @@ int saola__sq_user_acked(saola__store *base, int64_t user_id, json_t **out)
 		return st ? saola__sq_fail(s, SAOLA_NOMEM, "devices: out of memory") : SAOLA_ERROR;
 	}
 	sqlite3_bind_int64(st, 1, user_id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_object_set_new(res, (const char *)sqlite3_column_text(st, 0),
-		                        json_integer(sqlite3_column_int64(st, 1))) != 0) {
+	while (rc == SAOLA_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *origin = (const char *)sqlite3_column_text(st, 0);
+		if (!(ids = json_array()) || json_object_set_new(res, origin, ids) != 0)
 			rc = saola__sq_fail(s, SAOLA_NOMEM, "devices: out of memory");
-			break;
-		}
+		else
+			rc = device_bundles(s, origin, user_id, per_device, ids);
+	}
 	if (rc == SAOLA_OK && step != SQLITE_DONE)
 		rc = saola__sq_sql_fail(s, "devices");
 	sqlite3_reset(st);
@@ -300,7 +372,8 @@ int saola__sq_batch_get(saola__store *base, int64_t user_id, const char *batch,
 }
 
 int saola__sq_batch_put(saola__store *base, int64_t user_id, const char *batch,
-                        const char *device, const saola__batch_rec *b, const char *now)
+                        const char *device, const char *source, const saola__batch_rec *b,
+                        const char *now)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = saola__sq_stmt(s, SQ_BATCH_PUT);
@@ -320,6 +393,7 @@ int saola__sq_batch_put(saola__store *base, int64_t user_id, const char *batch,
 	sqlite3_bind_int64(st, 7, b->conflicts);
 	sqlite3_bind_text(st, 8, conflicted, -1, free);
 	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, source, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

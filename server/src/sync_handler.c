@@ -8,6 +8,8 @@
 
 #include "auth.h"
 #include "privacy.h"
+#include "report.h"
+#include "rules.h"
 #include "saola_int.h"
 #include "sync_handler.h"
 
@@ -16,6 +18,8 @@
 typedef struct sync_req {
 	const char *batch;     /* NULL when the request has no changes and no id */
 	const char *device;
+	const char *prev;      /* lineage: the token last accepted (NULL: none) */
+	const char *next;      /* ... the one proposed (NULL: no lineage) */
 	int64_t cursor;
 	int pull_limit;
 	json_t *changes;       /* borrowed */
@@ -33,6 +37,34 @@ static int valid_id(const char *s)
 		      (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
 			return 0;
 	return 1;
+}
+
+/* 1 when s is a lineage token: 32 lowercase hex digits. */
+static int valid_token(const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != SAOLA__LINEAGE_LEN)
+		return 0;
+	for (i = 0; i < SAOLA__LINEAGE_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* "lineage": {"prev": token or null, "next": token}, nothing else. */
+static int parse_lineage(json_t *v, sync_req *r, saola__err *e)
+{
+	json_t *prev = json_object_get(v, "prev");
+
+	if (!json_is_object(v) || !prev || json_object_size(v) != 2 ||
+	    !(json_is_null(prev) || valid_token(json_string_value(prev))) ||
+	    !valid_token(json_string_value(json_object_get(v, "next"))))
+		return saola__fail(e, 400, "bad_request", "lineage: expected {\"prev\": 32 hex"
+		                   " digits or null, \"next\": 32 hex digits}");
+	r->prev = json_string_value(prev);
+	r->next = json_string_value(json_object_get(v, "next"));
+	return 0;
 }
 
 static int parse_request(json_t *req, sync_req *r, saola__err *e)
@@ -65,6 +97,9 @@ static int parse_request(json_t *req, sync_req *r, saola__err *e)
 		return saola__fail(e, 400, "bad_request", "batch: missing (a batch of changes needs"
 		                   " an id, the idempotency key)");
 	}
+	v = json_object_get(req, "lineage");
+	if (v && parse_lineage(v, r, e) != 0)
+		return -1;
 	v = json_object_get(req, "cursor");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
 		return saola__fail(e, 400, "bad_request", "cursor: expected an integer >= 0");
@@ -210,13 +245,14 @@ static void test_kill_hook(size_t applied)
 /* Applies every change of a new batch inside the open transaction. */
 static int apply_changes(saola__store *s, const saola__user *u, const sync_req *r,
                          const char *source, const char *now, saola__batch_rec *b,
-                         int64_t *acked, saola__err *e)
+                         saola__err *e)
 {
 	saola__apply_ctx ctx;
+	saola__rules rules;
 	json_t *changed = json_object(), *conflicted = json_object(), *change;
 	const char *k;
 	json_t *v;
-	char err[SAOLA__ERR_MAX - 32], why[160];
+	char err[SAOLA__ERR_MAX - 32], where[80];
 	size_t i;
 	int rc = 0;
 
@@ -226,6 +262,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	}
 	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
 	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
+	saola__rules_init(&rules, saola__report_db(s));
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
 		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);
@@ -234,20 +271,12 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 			rc = change_fail(s, src, i, err, e);
 			goto out;
 		}
-		/* An edit of a stored record needs both its old and its new units
-		 * inside the area: nobody moves a record in or out of sight. */
-		if (res.existed && !saola__area_contains(u, &res.before)) {
-			saola__area_explain(u, &res.before, why, sizeof why);
-			rc = saola__fail(e, 403, "forbidden", "changes[%zu]: record %s: %s", i,
-			                 res.record_id, why);
+		/* The role's review moves; a consistent chain of units; the old
+		 * and the new units inside the area at every level: nobody moves
+		 * a record in or out of sight (rules.h). */
+		snprintf(where, sizeof where, "changes[%zu]: record %s", i, res.record_id);
+		if ((rc = saola__rules_change(&rules, u, change, &res, where, e)) != 0)
 			goto out;
-		}
-		if (!saola__area_contains(u, &res.after)) {
-			saola__area_explain(u, &res.after, why, sizeof why);
-			rc = saola__fail(e, 403, "forbidden", "changes[%zu]: record %s: %s", i,
-			                 res.record_id, why);
-			goto out;
-		}
 		if (res.changed && json_object_set_new(changed, res.record_id, json_true()) != 0)
 			rc = -2;
 		if (res.conflicts > 0 &&
@@ -258,8 +287,6 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 			goto out;
 		}
 		b->conflicts += res.conflicts;
-		if (res.acked > *acked)
-			*acked = res.acked;
 		test_kill_hook(i + 1);
 	}
 	b->accepted = (int64_t)json_array_size(r->changes);
@@ -275,50 +302,124 @@ out:
 	return rc;
 }
 
-/* The push part, in one transaction: a new batch is applied whole, a
- * replayed one not at all. */
+/* The checks of a request's device, in the push transaction, before any
+ * change is applied (docs/protocol.md, "Devices and lineage"): its origin
+ * is not this server's, belongs to this user's enrolment, and (over HTTP)
+ * is not a copy of another device's database. *store gets the lineage to
+ * keep (NULL: leave it as it is). */
+static int check_device(saola__store *s, const saola__user *u, const sync_req *r,
+                        int bundle, const char **store, saola__err *e)
+{
+	const char *own = s->ops->origin(s);
+	saola__device d;
+
+	*store = NULL;
+	if (own && strcmp(r->device, own) == 0)
+		return saola__fail(e, 403, "forbidden", "device %s: that is this server's own origin",
+		                   r->device);
+	if (s->ops->device_get(s, r->device, &d) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	if (d.found && d.owner != u->id)
+		return saola__fail(e, 403, "forbidden", "device %s belongs to another user's"
+		                   " enrolment: a device id belongs to one enrolment (enrol this"
+		                   " device again with saola init --server URL --token T to give"
+		                   " it an origin of its own)", r->device);
+	/* A bundle carries no lineage: it may be imported after later syncs. */
+	if (bundle)
+		return 0;
+	if (!d.found || !r->next) {
+		if (d.found && d.lineage[0])
+			return saola__fail(e, 400, "bad_request", "lineage: missing (device %s synced"
+			                   " with a lineage before)", r->device);
+		*store = r->next;
+		return 0;
+	}
+	if (!d.lineage[0] || (r->prev && strcmp(d.lineage, r->prev) == 0)) {
+		*store = r->next;
+		return 0;
+	}
+	if (strcmp(d.lineage, r->next) == 0)
+		return 0; /* a resend whose answer was lost */
+	return saola__fail(e, 409, "device_copied", "device %s: this database is a copy of"
+	                   " another device's (both use origin %s): nothing was applied; the"
+	                   " device takes an origin of its own and syncs again", r->device,
+	                   r->device);
+}
+
+/* A cursor names a change this server made: one beyond the latest would
+ * mark records as held by the device that it never received. */
+static int check_cursor(saola__store *s, const sync_req *r, saola__err *e)
+{
+	int64_t latest = 0;
+
+	if (s->ops->latest_seq(s, &latest) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	if (r->cursor > latest)
+		return saola__fail(e, 400, "bad_request", "cursor: %lld is beyond this server's"
+		                   " latest change (%lld)", (long long)r->cursor, (long long)latest);
+	return 0;
+}
+
+/* A new batch applied and kept, or a replayed one recognised. */
+static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
+                      const char *source, const char *now, saola__batch_rec *b,
+                      int *duplicate, saola__err *e)
+{
+	unsigned char digest[SAOLA__SHA256_LEN];
+	int rc;
+
+	if (batch_digest(r, digest) != 0)
+		return saola__fail(e, 400, "bad_request", "changes: nested too deep, or out of memory");
+	if (s->ops->batch_get(s, u->id, r->batch, b) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	if (b->found && memcmp(b->digest, digest, sizeof digest) != 0)
+		return saola__fail(e, 409, "batch_mismatch", "batch %s: this id was used before for"
+		                   " other changes; give new changes a new batch id", r->batch);
+	if (b->found) {
+		*duplicate = 1;
+		return 0;
+	}
+	if ((rc = apply_changes(s, u, r, source, now, b, e)) != 0)
+		return rc;
+	memcpy(b->digest, digest, sizeof digest);
+	if (s->ops->batch_put(s, u->id, r->batch, r->device, source, b, now) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	return 0;
+}
+
+/* The push part, in one transaction: the device's checks, then a new
+ * batch applied whole (a replayed one not at all), then the device's last
+ * sync and lineage. */
 static int push(const saola__sync_env *env, const saola__user *u, const sync_req *r,
-                const char *source, saola__batch_rec *b, int *duplicate, int64_t *acked,
-                saola__err *e)
+                const char *source, saola__batch_rec *b, int *duplicate, saola__err *e)
 {
 	saola__store *s = env->store;
-	unsigned char digest[SAOLA__SHA256_LEN];
-	int64_t own = 0;
+	const char *lineage = NULL;
 	char now[21];
 	int rc = 0, src;
 
 	*duplicate = 0;
 	saola__now(now);
-	if (r->batch && batch_digest(r, digest) != 0)
-		return saola__fail(e, 400, "bad_request", "changes: nested too deep, or out of memory");
 	if (env->write_lock)
 		pthread_mutex_lock(env->write_lock);
-	/* A request without changes writes only the device's last sync: that
-	 * need not wait for the disk. */
-	if ((src = s->ops->write_begin(s, r->batch != NULL)) != SAOLA_OK) {
+	/* A request without changes or lineage writes only the device's last
+	 * sync: that need not wait for the disk. A lineage must: a device that
+	 * got its 200 goes on from it, and a server that lost it would take
+	 * the device's next request for a copy's. */
+	if ((src = s->ops->write_begin(s, r->batch != NULL || r->next != NULL)) != SAOLA_OK) {
 		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
 		goto unlock;
 	}
-	if (r->batch) {
-		if ((src = s->ops->batch_get(s, u->id, r->batch, b)) != SAOLA_OK) {
-			rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
-		} else if (b->found && memcmp(b->digest, digest, sizeof digest) != 0) {
-			rc = saola__fail(e, 409, "batch_mismatch",
-			                 "batch %s: this id was used before for other changes; give"
-			                 " new changes a new batch id", r->batch);
-		} else if (b->found) {
-			*duplicate = 1;
-		} else if ((rc = apply_changes(s, u, r, source, now, b, &own, e)) == 0) {
-			memcpy(b->digest, digest, sizeof digest);
-			if ((src = s->ops->batch_put(s, u->id, r->batch, r->device, b, now)) != SAOLA_OK)
-				rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
-		}
-	}
-	if (rc == 0 && (src = s->ops->device_sync(s, r->device, u->id, own, now, acked)) != SAOLA_OK)
+	rc = check_device(s, u, r, strcmp(source, "bundle") == 0, &lineage, e);
+	if (rc == 0)
+		rc = check_cursor(s, r, e);
+	if (rc == 0 && r->batch)
+		rc = push_batch(s, u, r, source, now, b, duplicate, e);
+	if (rc == 0 && s->ops->device_sync(s, r->device, u->id, lineage, now) != SAOLA_OK)
 		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
 	src = s->ops->end(s, rc == 0);
 	if (rc == 0 && src != SAOLA_OK)
-		rc = saola__fail(e, 500, "internal", "sync: commit: %s", s->ops->errmsg(s));
+		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
 unlock:
 	if (env->write_lock)
 		pthread_mutex_unlock(env->write_lock);
@@ -337,7 +438,7 @@ static int pull(saola__store *s, const saola__user *u, const sync_req *r, int pu
 		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
 	if (!push_only && r->pull_limit > 0)
 		rc = s->ops->pull(s, saola__user_area(u), r->device, r->cursor, r->pull_limit,
-		                  records, next, more);
+		                  SAOLA__PULL_PAGE_BYTES, records, next, more);
 	if (rc == SAOLA_OK)
 		rc = s->ops->forms_current(s, forms);
 	s->ops->end(s, 1);
@@ -352,7 +453,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	sync_req r;
 	saola__batch_rec b;
 	json_t *records = NULL, *forms = NULL;
-	int64_t acked = 0, next = 0;
+	int64_t next = 0;
 	int duplicate = 0, more = 0, rc;
 
 	*out = NULL;
@@ -362,7 +463,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	/* Refused before anything is applied: a pull makes a replica. */
 	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)
 		return -1;
-	if ((rc = push(env, u, &r, source, &b, &duplicate, &acked, e)) != 0)
+	if ((rc = push(env, u, &r, source, &b, &duplicate, e)) != 0)
 		goto out;
 	if (!b.conflicted)
 		b.conflicted = json_array();
@@ -372,12 +473,12 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	}
 	if ((rc = pull(env->store, u, &r, push_only, records, &next, &more, &forms, e)) != 0)
 		goto out;
-	*out = json_pack("{s:i, s:s?, s:b, s:I, s:I, s:I, s:O, s:I, s:I, s:b, s:O, s:O}",
+	*out = json_pack("{s:i, s:s?, s:b, s:I, s:I, s:I, s:O, s:I, s:b, s:O, s:O}",
 	                 "protocol", 1, "batch", r.batch, "duplicate", duplicate,
 	                 "accepted", (json_int_t)b.accepted, "applied", (json_int_t)b.applied,
 	                 "conflicts", (json_int_t)b.conflicts,
 	                 "conflicted", b.conflicted,
-	                 "acked", (json_int_t)acked, "cursor", (json_int_t)next, "more", more,
+	                 "cursor", (json_int_t)next, "more", more,
 	                 "records", records, "forms", forms);
 	if (!*out)
 		rc = saola__fail(e, 500, "internal", "sync: out of memory");

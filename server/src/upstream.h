@@ -21,6 +21,11 @@
 #define SAOLA__UP_TOKEN     "upstream_token"
 #define SAOLA__UP_CURSOR    "upstream_cursor"
 #define SAOLA__UP_LAST_SYNC "upstream_last_sync"
+/* The lineage of this district as the upstream's device (docs/protocol.md,
+ * "Devices and lineage"): the token the upstream last accepted, and the one
+ * proposed, saved before the request that carries it is sent. */
+#define SAOLA__UP_LINEAGE      "upstream_lineage"
+#define SAOLA__UP_LINEAGE_NEXT "upstream_lineage_next"
 
 typedef struct saola__upstream_stats {
 	long pushed;        /* records sent up */

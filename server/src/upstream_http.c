@@ -71,19 +71,101 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 	return 0;
 }
 
-/* POSTs req to /v1/sync, retrying a failure that may mend; *out gets the
- * answer. 0, or -1 with e. */
-static int post(saola__http *h, json_t *req, json_t **out, saola__err *e)
+/* Runs a write of the district's sync state under the lock. */
+static int state_write(saola__store *s, pthread_mutex_t *lock, const char *k1,
+                       const char *v1, const char *k2, const char *v2)
 {
-	char *text = json_dumps(req, JSON_COMPACT), url[300], err[160];
+	saola *db = core(s);
+	int rc;
+
+	if (lock)
+		pthread_mutex_lock(lock);
+	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
+		rc = saola_state_set(db, k1, v1);
+		if (rc == SAOLA_OK && k2)
+			rc = saola_state_set(db, k2, v2);
+		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
+			rc = SAOLA_ERROR;
+	}
+	if (lock)
+		pthread_mutex_unlock(lock);
+	return rc;
+}
+
+/* Adds the lineage to req: the token last accepted upstream and the one
+ * proposed, made and saved first when there is none (so that a resend
+ * carries the same one). *next gets the proposed token (saola_free). */
+static int lineage_add(saola__store *s, pthread_mutex_t *lock, json_t *req, char **next,
+                       saola__err *e)
+{
+	saola *db = core(s);
+	char *prev = NULL, made[SAOLA__LINEAGE_LEN + 1];
+	json_t *l;
+	int rc;
+
+	*next = NULL;
+	if ((rc = saola_state_get(db, SAOLA__UP_LINEAGE, &prev)) == SAOLA_OK)
+		rc = saola_state_get(db, SAOLA__UP_LINEAGE_NEXT, next);
+	if (rc == SAOLA_OK && !*next) {
+		if (saola__random_hex(made, SAOLA__LINEAGE_LEN) != 0)
+			rc = SAOLA_IO;
+		else if ((rc = state_write(s, lock, SAOLA__UP_LINEAGE_NEXT, made, NULL, NULL)) ==
+		         SAOLA_OK)
+			rc = saola_state_get(db, SAOLA__UP_LINEAGE_NEXT, next);
+	}
+	if (rc == SAOLA_OK && (!*next || !(l = json_pack("{s:s?, s:s}", "prev", prev, "next",
+	                                                   *next)) ||
+	                       json_object_set_new(req, "lineage", l) != 0))
+		rc = SAOLA_NOMEM;
+	saola_free(prev);
+	if (rc != SAOLA_OK) {
+		saola_free(*next);
+		*next = NULL;
+		return saola__fail(e, 500, "internal", "upstream: lineage: %s", rc == SAOLA_NOMEM
+		                   ? "out of memory" : s->ops->errmsg(s));
+	}
+	return 0;
+}
+
+/* The failure of a refused request; a 409 device_copied says what the
+ * district's operator must do. */
+static int refused(saola *db, const char *url, const saola__resp *r, saola__err *e)
+{
+	json_t *doc = r->body ? json_loadb((const char *)r->body, r->len, 0, NULL) : NULL;
+	const char *code = json_string_value(json_object_get(json_object_get(doc, "error"),
+	                                                     "code"));
+	int copied = r->status == 409 && code && strcmp(code, "device_copied") == 0;
+
+	json_decref(doc);
+	if (copied)
+		return saola__fail(e, 409, "device_copied", "upstream: %s: this district's database"
+		                   " is a copy of another district server's (both use origin %s):"
+		                   " nothing was applied. Give one of the two servers a database"
+		                   " of its own (a new database synced down from upstream), or"
+		                   " stop the other; do not sync both copies", url, saola_origin(db));
+	saola__resp_error(db, "upstream", url, r);
+	return fail_db(db, r->status, e);
+}
+
+/* POSTs req to /v1/sync with the district's lineage, retrying a failure
+ * that may mend; *out gets the answer; on a 200 the lineage moves on. 0,
+ * or -1 with e. */
+static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *req,
+                json_t **out, saola__err *e)
+{
+	char *text, url[300], err[160] = "", *next = NULL;
 	unsigned char *gz = NULL;
 	size_t gzlen = 0;
 	saola__resp r;
 	int attempt, rc;
 
 	*out = NULL;
+	if (lineage_add(s, lock, req, &next, e) != 0)
+		return -1;
+	text = json_dumps(req, JSON_COMPACT);
 	if (!text || saola__gzip(text, strlen(text), &gz, &gzlen) != SAOLA_OK) {
 		free(text);
+		saola_free(next);
 		return saola__fail(e, 500, "internal", "upstream: out of memory");
 	}
 	free(text);
@@ -95,18 +177,29 @@ static int post(saola__http *h, json_t *req, json_t **out, saola__err *e)
 		if ((rc != SAOLA_OK && rc != SAOLA_NETWORK) || !saola__resp_retryable(&r) ||
 		    attempt >= h->max_attempts) {
 			if (rc == SAOLA_OK || rc == SAOLA_NETWORK)
-				saola__resp_error(h->db, "upstream", url, &r);
-			rc = fail_db(h->db, r.status, e);
+				rc = refused(h->db, url, &r, e);
+			else
+				rc = fail_db(h->db, r.status, e);
 			saola__resp_free(&r);
 			free(gz);
+			saola_free(next);
 			return rc;
 		}
 		saola__resp_free(&r);
 		saola__backoff(h, attempt, r.retry_after);
 	}
 	free(gz);
+	/* Accepted: the proposed token is the upstream's now. */
+	rc = state_write(s, lock, SAOLA__UP_LINEAGE, next, SAOLA__UP_LINEAGE_NEXT, NULL);
+	saola_free(next);
 	*out = saola__json_parse((const char *)r.body, r.len, err, sizeof err);
 	saola__resp_free(&r);
+	if (rc != SAOLA_OK) {
+		json_decref(*out);
+		*out = NULL;
+		return saola__fail(e, 500, "internal", "upstream: saving the lineage: %s",
+		                   s->ops->errmsg(s));
+	}
 	if (!json_is_object(*out) || !json_is_integer(json_object_get(*out, "cursor"))) {
 		json_decref(*out);
 		*out = NULL;
@@ -155,7 +248,7 @@ static int push(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 				rc = saola__fail(e, 500, "internal", "upstream: out of memory");
 				break;
 			}
-			if ((rc = post(h, req, &ans, e)) != 0)
+			if ((rc = post(s, lock, h, req, &ans, e)) != 0)
 				break;
 			st->pushed += (long)json_array_size(changes);
 			st->conflicts += (long)json_integer_value(json_object_get(ans, "conflicts"));
@@ -221,7 +314,7 @@ static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 		                "pull_limit", PULL_RECORDS, "changes");
 		if (!req)
 			return saola__fail(e, 500, "internal", "upstream: out of memory");
-		rc = post(h, req, &ans, e);
+		rc = post(s, lock, h, req, &ans, e);
 		json_decref(req);
 		if (rc != 0)
 			break;

@@ -42,6 +42,10 @@ typedef struct sync_run {
 	unsigned char *body; /* the request, compressed; kept for resends */
 	size_t body_len;
 	int more;
+	int pull_cap;        /* the most records a page may bring: PULL_MAX,
+	                      * halved in this run by each page too big */
+	int pull_sent;       /* the pull_limit of the request in flight */
+	int reorigined;      /* this run gave the database a new origin */
 	long conflicts;
 	json_t *conflicted;  /* {record id: true}: records with conflicts */
 } sync_run;
@@ -96,14 +100,58 @@ static void forget_body(sync_run *s)
 	s->body_len = 0;
 }
 
+/* 1 when v is a lineage token: 32 lowercase hex digits. */
+static int is_token(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v && i < 32; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return 0;
+	return v && v[32] == '\0';
+}
+
+/* The lineage the next request carries: prev, the token the server last
+ * accepted ("" before the first sync), and next, the one proposed, made
+ * and saved before it is first sent so that every resend carries it
+ * unchanged (docs/protocol.md, "Copied databases"). */
+static int lineage_get(sync_run *s, char prev[33], char next[33])
+{
+	char *p = NULL, *n = NULL;
+	int rc;
+
+	prev[0] = next[0] = '\0';
+	if ((rc = saola_state_get(s->db, SAOLA__K_LINEAGE, &p)) != SAOLA_OK ||
+	    (rc = saola_state_get(s->db, SAOLA__K_LINEAGE_NEXT, &n)) != SAOLA_OK)
+		goto out;
+	if (p && !is_token(p)) {
+		rc = saola__error(s->db, SAOLA_CORRUPT, "sync: state lineage: expected 32 hex "
+		                  "digits, got \"%.40s\"", p);
+		goto out;
+	}
+	if (p)
+		memcpy(prev, p, 33);
+	if (n && is_token(n)) {
+		memcpy(next, n, 33);
+	} else if (saola__random_hex(next, 32) != 0) {
+		rc = saola__error(s->db, SAOLA_IO, "sync: no random source for a lineage token");
+	} else {
+		rc = saola_state_set(s->db, SAOLA__K_LINEAGE_NEXT, next);
+	}
+out:
+	saola_free(p);
+	saola_free(n);
+	return rc;
+}
+
 /* Makes the request for the batch in flight, or cuts a new batch. */
 static int prepare(sync_run *s)
 {
 	saola__zbuf zb;
 	int64_t cursor = 0;
 	long count = 0;
-	char head[256], value[64];
-	int rc;
+	char head[512], value[64], prev[33], next[33];
+	int rc, pull;
 
 	if (s->body)
 		return SAOLA_OK;
@@ -120,17 +168,25 @@ static int prepare(sync_run *s)
 				return rc;
 		}
 	}
+	if ((rc = lineage_get(s, prev, next)) != SAOLA_OK)
+		return rc;
 	if ((rc = saola__state_int(s->db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola__zbuf_init(&zb)) != SAOLA_OK)
 		return saola__error(s->db, rc, "sync: out of memory");
+	/* A page follows the batch size (a slow link gets small pages), within
+	 * what this run found the device can take. */
+	pull = s->n < PULL_MAX ? s->n : PULL_MAX;
+	s->pull_sent = pull < s->pull_cap ? pull : s->pull_cap;
 	/* A request with no changes carries no batch id: there is nothing for
 	 * the server to remember. */
 	snprintf(head, sizeof head,
 	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
-	         ",\"pull_limit\":%d,\"changes\":[", SAOLA__PROTOCOL,
+	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}"
+	         ",\"changes\":[", SAOLA__PROTOCOL,
 	         s->batch[0] ? "\"batch\":\"" : "", s->batch, s->batch[0] ? "\"," : "",
-	         saola_origin(s->db), cursor, s->n < PULL_MAX ? s->n : PULL_MAX);
+	         saola_origin(s->db), cursor, s->pull_sent, prev[0] ? "\"" : "null", prev,
+	         prev[0] ? "\"" : "", next);
 	rc = saola__zbuf_puts(&zb, head);
 	s->batch_n = 0;
 	if (rc == SAOLA_OK && s->batch_seq > 0)
@@ -163,26 +219,25 @@ static int drop_batch(sync_run *s)
 
 static int check_answer(sync_run *s, const json_t *doc)
 {
-	json_t *cursor = json_object_get(doc, "cursor"), *v;
+	json_t *cursor = json_object_get(doc, "cursor");
 	const char *batch = json_string_value(json_object_get(doc, "batch"));
 
 	if (!json_is_integer(cursor) || json_integer_value(cursor) < 0)
 		return saola__error(s->db, SAOLA_PROTOCOL, "sync: the answer's cursor: expected an "
 		                    "integer >= 0");
-	if ((v = json_object_get(doc, "acked")) && !json_is_integer(v))
-		return saola__error(s->db, SAOLA_PROTOCOL, "sync: the answer's acked: expected an "
-		                    "integer");
 	if (batch && s->batch[0] && strcmp(batch, s->batch) != 0)
 		return saola__error(s->db, SAOLA_PROTOCOL, "sync: the answer is for batch %.40s, "
 		                    "not %s", batch, s->batch);
 	return SAOLA_OK;
 }
 
-/* A 200: merge the records, store the cursor, drop what the server holds,
- * all in one transaction. */
+/* A 200: merge the records, store the cursor, drop the batch it answered
+ * (and nothing else: no counter drops a queued change) and take the
+ * proposed lineage token as the accepted one, all in one transaction. */
 static int apply_answer(sync_run *s, const saola__answer *a)
 {
 	const json_t *doc = a->head;
+	char prev[33], next[33];
 	int rc;
 
 	if ((rc = check_answer(s, doc)) != SAOLA_OK)
@@ -190,6 +245,8 @@ static int apply_answer(sync_run *s, const saola__answer *a)
 	/* Forms first, so that records of a new form version can be merged. */
 	if (!saola__forms_known(s->db, json_object_get(doc, "forms")) &&
 	    (rc = saola__fetch_forms(&s->h, NULL)) != SAOLA_OK)
+		return rc;
+	if ((rc = lineage_get(s, prev, next)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola_begin(s->db)) != SAOLA_OK)
 		return rc;
@@ -202,7 +259,9 @@ static int apply_answer(sync_run *s, const saola__answer *a)
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_BATCH, NULL);
 	if (rc == SAOLA_OK)
-		rc = saola__drop_acked(s->db, json_integer_value(json_object_get(doc, "acked")), 0);
+		rc = saola_state_set(s->db, SAOLA__K_LINEAGE, next);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(s->db, SAOLA__K_LINEAGE_NEXT, NULL);
 	if (rc == SAOLA_OK)
 		rc = saola_commit(s->db);
 	else
@@ -245,6 +304,79 @@ static int finish(sync_run *s)
 		return saola_commit(s->db);
 	saola_rollback(s->db);
 	return rc;
+}
+
+/* The error code of a refusal ({"error": {"code": ...}}) is code. */
+static int resp_code_is(const saola__resp *r, const char *code)
+{
+	json_t *doc = r->body ? json_loadb((const char *)r->body, r->len, 0, NULL) : NULL;
+	const char *c = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
+	int is = c && strcmp(c, code) == 0;
+
+	json_decref(doc);
+	return is;
+}
+
+/* A 409 device_copied: the server holds this origin's lineage from
+ * another copy of this database. The queued changes move to a new origin
+ * of this database's own (nothing is lost), and the run syncs again. */
+static int take_own_origin(sync_run *s)
+{
+	char old[SAOLA__ORIGIN_LEN + 1], now[21], value[96];
+	int rc;
+
+	forget_body(s);
+	s->batch[0] = '\0';
+	s->batch_seq = 0;
+	s->batch_n = 0;
+	if ((rc = saola_begin(s->db)) != SAOLA_OK)
+		return rc;
+	rc = saola__reorigin(s->db, old);
+	if (rc == SAOLA_OK) {
+		saola__now(now);
+		snprintf(value, sizeof value, "%s %s %s", old, saola_origin(s->db), now);
+		rc = saola_state_set(s->db, SAOLA__K_REORIGINED, value);
+	}
+	if (rc == SAOLA_OK)
+		rc = saola_commit(s->db);
+	else
+		saola_rollback(s->db);
+	if (rc != SAOLA_OK)
+		return rc;
+	s->reorigined = 1;
+	s->st->reorigined = 1;
+	snprintf(s->st->note, sizeof s->st->note, "saola sync: this database is a copy of "
+	         "another device's (origin %s): it now has an origin of its own (%s); every "
+	         "queued change is kept and sent", old, saola_origin(s->db));
+	return SAOLA_OK;
+}
+
+/* A page too big for this device: the answer over its body limit
+ * (limit_rc SAOLA_LIMIT) or a 413. Halves the pull limit (for a 413 the
+ * batch too: nothing of it was applied) and carries on; SAOLA_LIMIT with a
+ * clear error when even one record per page and per batch is too big. */
+static int shrink(sync_run *s, const saola__resp *r, int limit_rc, const char *url)
+{
+	char why[SAOLA__ERRMSG_MAX];
+	int is413 = limit_rc != SAOLA_LIMIT;
+
+	if (s->pull_sent > 1 || (is413 && s->batch_n > 1 && !s->fixed)) {
+		s->pull_cap = s->pull_sent / 2 < 1 ? 1 : s->pull_sent / 2;
+		s->st->retries++;
+		if (is413 && s->batch_n > 1 && !s->fixed) {
+			s->n = (int)(s->batch_n / 2 < 1 ? 1 : s->batch_n / 2);
+			return drop_batch(s);
+		}
+		/* The same batch again (the server may hold it: a duplicate),
+		 * asking for a smaller page. */
+		forget_body(s);
+		return SAOLA_OK;
+	}
+	if (is413)
+		saola__resp_error(s->db, "sync", url, r);
+	snprintf(why, sizeof why, "%s", saola_errmsg(s->db));
+	return saola__error(s->db, SAOLA_LIMIT, "%.380s (even a page of one record is too big "
+	                    "for this device: a record of the area is over the limit)", why);
 }
 
 static int run_loop(sync_run *s)
@@ -299,9 +431,25 @@ static int run_loop(sync_run *s)
 				return SAOLA_OK;
 			continue;
 		}
+		if (rc == SAOLA_LIMIT || (rc == SAOLA_OK && r.status == 413)) {
+			rc = shrink(s, &r, rc, url);
+			saola__resp_free(&r);
+			if (rc != SAOLA_OK)
+				return rc;
+			continue;
+		}
 		if (rc != SAOLA_OK && rc != SAOLA_NETWORK) {
 			saola__resp_free(&r);
 			return rc;
+		}
+		if (r.status == 409 && !s->reorigined && resp_code_is(&r, "device_copied")) {
+			/* Once per run: a second copy answer means something else
+			 * is wrong, and is reported. */
+			saola__resp_free(&r);
+			if ((rc = take_own_origin(s)) != SAOLA_OK)
+				return rc;
+			attempt = 0;
+			continue;
 		}
 		if (!saola__resp_retryable(&r)) {
 			/* Refused: nothing of it was applied, so the batch may go
@@ -363,6 +511,7 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	s.st = stats;
 	s.fixed = opts->batch > 0;
 	s.n = s.fixed ? opts->batch : BATCH_START;
+	s.pull_cap = PULL_MAX;
 	s.progress = opts->progress && isatty(STDERR_FILENO);
 	if (!(s.conflicted = json_object()))
 		return saola__error(db, SAOLA_NOMEM, "sync: out of memory");
@@ -380,6 +529,36 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	saola__http_close(&s.h);
 	json_decref(s.conflicted);
 	return rc == SAOLA_OK ? saola__ok(db) : rc;
+}
+
+/* A device id belongs to one enrolment: a database enrolled before with
+ * another server or token takes an origin of its own (its queued changes
+ * move to it), so that no two enrolments share one, and pulls from the
+ * start (the old cursor counted another server's changes, or another
+ * user's area). Inside the caller's transaction. */
+static int reorigin_if_new_enrolment(saola *db, const char *server, const char *token)
+{
+	char *was_server = NULL, *was_token = NULL, old[SAOLA__ORIGIN_LEN + 1], now[21];
+	char value[96];
+	int rc;
+
+	if ((rc = saola_state_get(db, SAOLA__K_SERVER, &was_server)) != SAOLA_OK ||
+	    (rc = saola_state_get(db, SAOLA__K_TOKEN, &was_token)) != SAOLA_OK)
+		goto out;
+	if ((!was_server && !was_token) ||
+	    (was_server && was_token && strcmp(was_server, server) == 0 &&
+	     strcmp(was_token, token) == 0))
+		goto out;
+	if ((rc = saola__reorigin(db, old)) != SAOLA_OK)
+		goto out;
+	saola__now(now);
+	snprintf(value, sizeof value, "%s %s %s", old, saola_origin(db), now);
+	if ((rc = saola_state_set(db, SAOLA__K_REORIGINED, value)) == SAOLA_OK)
+		rc = saola_state_set(db, SAOLA__K_CURSOR, NULL);
+out:
+	saola_free(was_server);
+	saola_free(was_token);
+	return rc;
 }
 
 int saola_enrol(saola *db, const char *server, const char *token,
@@ -412,6 +591,8 @@ int saola_enrol(saola *db, const char *server, const char *token,
 	/* Saved first: a device enrolled while offline syncs once a link
 	 * appears. */
 	rc = saola_begin(db);
+	if (rc == SAOLA_OK)
+		rc = reorigin_if_new_enrolment(db, h.base, token);
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(db, SAOLA__K_SERVER, h.base);
 	if (rc == SAOLA_OK)

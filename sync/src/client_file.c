@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client_int.h"
+#include "sha256.h"
 #include "wire.h"
 
 /* The most a pull bundle may take, compressed or not. */
@@ -148,27 +149,55 @@ int saola_sync_to_file(saola *db, const char *path, saola_sync_stats *stats)
 	return rc == SAOLA_OK ? saola__ok(db) : rc;
 }
 
+/* 1 when hmac (the header's 6th field) is the HMAC-SHA-256 of the n bytes
+ * at gz under the SHA-256 of this device's saved token: the server made
+ * the bundle for this device's user. */
+static int signed_for_me(saola *db, const char *hmac, const unsigned char *gz, size_t n)
+{
+	unsigned char key[SAOLA__SHA256_LEN], mac[SAOLA__SHA256_LEN];
+	char hex[2 * SAOLA__SHA256_LEN + 1];
+	char *token = NULL;
+	int ok;
+
+	if (strlen(hmac) != 2 * SAOLA__SHA256_LEN ||
+	    saola_state_get(db, SAOLA__K_TOKEN, &token) != SAOLA_OK || !token)
+		return 0;
+	saola__sha256(token, strlen(token), key);
+	saola_free(token);
+	saola__hmac_sha256(key, sizeof key, gz, n, mac);
+	saola__hex(mac, sizeof mac, hex);
+	ok = saola__ct_compare((const unsigned char *)hex, (const unsigned char *)hmac,
+	                       sizeof hex - 1) == 0;
+	memset(key, 0, sizeof key);
+	return ok;
+}
+
 /* Reads a bundle's header and data, checks its length and CRC-32 and
  * decompresses it (the checks of saola__bundle_read, keeping the payload
  * as text so that its records are parsed one at a time). *text is
- * malloc()ed. */
+ * malloc()ed. *is_signed (may be NULL) gets 1 when the header's HMAC
+ * (a pull bundle's 6th field) verifies under this device's token; a bundle
+ * of 5 fields is read as well, unsigned. */
 static int read_bundle(saola *db, const char *path, char kind[8], unsigned char **text,
-                       size_t *len)
+                       size_t *len, int *is_signed)
 {
 	FILE *f = fopen(path, "rb");
-	char line[128];
+	char line[192], hmac[72] = "";
 	unsigned long crc;
 	unsigned char *gz = NULL;
 	size_t n = 0;
-	int version, rc = SAOLA_INVALID;
+	int version, fields, rc = SAOLA_INVALID;
 
 	*text = NULL;
 	*len = 0;
 	kind[0] = '\0';
+	if (is_signed)
+		*is_signed = 0;
 	if (!f)
 		return saola__error(db, SAOLA_IO, "sync: %s: cannot open: %s", path, strerror(errno));
 	if (!fgets(line, sizeof line, f) ||
-	    sscanf(line, "saola-bundle %d %7s %lx %zu", &version, kind, &crc, &n) != 4) {
+	    (fields = sscanf(line, "saola-bundle %d %7s %lx %zu %71s", &version, kind, &crc, &n,
+	                     hmac)) < 4) {
 		rc = saola__error(db, rc, "sync: %s: not a saola bundle (bad header line)", path);
 		goto out;
 	}
@@ -195,6 +224,8 @@ static int read_bundle(saola *db, const char *path, char kind[8], unsigned char 
 		rc = saola__error(db, rc, "sync: %s: bundle is damaged (checksum mismatch)", path);
 		goto out;
 	}
+	if (is_signed && fields == 5)
+		*is_signed = signed_for_me(db, hmac, gz, n);
 	if ((rc = saola__gunzip(gz, n, BUNDLE_LIMIT, text, len)) != SAOLA_OK)
 		rc = saola__error(db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID, "sync: %s: bundle data %s",
 		                  path, rc == SAOLA_NOMEM ? "does not fit in memory"
@@ -206,17 +237,71 @@ out:
 	return rc;
 }
 
+/* 1 when list (a JSON array of batch ids) holds id. */
+static int listed(const json_t *list, const char *id)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops the queued changes of this device's saved push-bundle batch when
+ * confirmed (a signed pull bundle's {"origin": [batch ids]}) lists its id
+ * under this device's own origin: the server holds them. A batch in flight
+ * stays whole, to be resent as it was (its 200 drops it). Inside the
+ * caller's transaction. */
+static int drop_confirmed(saola *db, const json_t *confirmed, int64_t keep_upto,
+                          long *dropped)
+{
+	char *saved = NULL, id[37];
+	long long first = 0, last = 0, count = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*dropped = 0;
+	if ((rc = saola_state_get(db, SAOLA__K_BUNDLE, &saved)) != SAOLA_OK || !saved)
+		return rc;
+	if (sscanf(saved, "%36s %lld %lld %lld", id, &first, &last, &count) != 4 ||
+	    strlen(id) != 36) {
+		rc = saola__error(db, SAOLA_CORRUPT, "sync: state bundle_batch: unreadable "
+		                  "(\"%.60s\")", saved);
+		goto out;
+	}
+	if (!listed(json_object_get(confirmed, saola_origin(db)), id))
+		goto out;
+	if (sqlite3_prepare_v2(db->sql, "DELETE FROM outbox WHERE seq >= ?1 AND seq <= ?2"
+	                       " AND seq > ?3", -1, &st, NULL) != SQLITE_OK) {
+		rc = saola__sql_error(db, "sync: dropping confirmed changes");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	sqlite3_bind_int64(st, 3, keep_upto);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = saola__sql_error(db, "sync: dropping confirmed changes");
+	else
+		*dropped = (long)sqlite3_changes(db->sql);
+out:
+	sqlite3_finalize(st);
+	saola_free(saved);
+	return rc;
+}
+
 int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 {
 	saola_sync_stats local;
 	saola__answer a;
-	json_t *doc, *cursor, *acked, *by_device;
-	const char *device;
+	json_t *doc, *cursor, *confirmed;
 	char kind[8], err[200], in_flight[37], now[21], what[224];
 	unsigned char *text = NULL;
 	size_t len = 0;
 	int64_t saved_cursor = 0, batch_seq = 0;
-	int rc;
+	long dropped = 0;
+	int rc, is_signed = 0;
 
 	if (!stats)
 		stats = &local;
@@ -228,7 +313,7 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 		return saola__error(db, SAOLA_MISUSE, "sync: which file?");
 	if (db->in_txn)
 		return saola__error(db, SAOLA_MISUSE, "sync: a transaction is open");
-	if ((rc = read_bundle(db, path, kind, &text, &len)) != SAOLA_OK)
+	if ((rc = read_bundle(db, path, kind, &text, &len, &is_signed)) != SAOLA_OK)
 		return rc;
 	if (strcmp(kind, "pull") != 0) {
 		rc = saola__error(db, SAOLA_INVALID, "sync: %s: a %s bundle, not a pull "
@@ -242,13 +327,11 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 	}
 	doc = a.head;
 	cursor = json_object_get(doc, "cursor");
-	acked = json_object_get(doc, "acked");
-	by_device = json_object_get(doc, "acked_by_device");
-	device = json_string_value(json_object_get(doc, "device"));
+	confirmed = json_object_get(doc, "confirmed");
 	if (json_integer_value(json_object_get(doc, "protocol")) != SAOLA__PROTOCOL ||
-	    (cursor && !json_is_integer(cursor)) || (acked && !json_is_integer(acked))) {
+	    (cursor && !json_is_integer(cursor)) || (confirmed && !json_is_object(confirmed))) {
 		rc = saola__error(db, SAOLA_INVALID, "sync: %s: not a pull payload of protocol %d "
-		                  "(expected records, cursor, acked)", path, SAOLA__PROTOCOL);
+		                  "(expected records, cursor, confirmed)", path, SAOLA__PROTOCOL);
 		goto out;
 	}
 	if ((rc = saola__state_int(db, SAOLA__K_CURSOR, &saved_cursor)) != SAOLA_OK ||
@@ -258,19 +341,15 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 		goto out;
 	snprintf(what, sizeof what, "sync: %.200s", path);
 	rc = saola__answer_merge(db, &a, what);
-	if (rc == SAOLA_OK && json_integer_value(cursor) > saved_cursor)
+	/* Only the server, for this device's user, says what it holds and
+	 * where the pull stands: a bundle anyone could have written (unsigned,
+	 * or signed under another token) drops nothing and moves no cursor
+	 * (a cursor raised would hide the records below it from later pulls).
+	 * No counter is read at all. */
+	if (rc == SAOLA_OK && is_signed && json_integer_value(cursor) > saved_cursor)
 		rc = saola__state_set_int(db, SAOLA__K_CURSOR, json_integer_value(cursor));
-	/* Counters are per origin: only this device's own "acked" says which of
-	 * its changes the server holds. A bundle made for a user lists each
-	 * device's (none for this one: the server holds nothing of it); one made
-	 * for another device says nothing of this one. A batch in flight stays
-	 * whole, to be resent as it was. */
-	if (json_is_object(by_device))
-		acked = json_object_get(by_device, saola_origin(db));
-	else if (device && strcmp(device, saola_origin(db)) != 0)
-		acked = NULL;
-	if (rc == SAOLA_OK && json_is_integer(acked))
-		rc = saola__drop_acked(db, json_integer_value(acked), batch_seq);
+	if (rc == SAOLA_OK && is_signed && confirmed)
+		rc = drop_confirmed(db, confirmed, batch_seq, &dropped);
 	if (rc == SAOLA_OK) {
 		saola__now(now);
 		rc = saola_state_set(db, SAOLA__K_LAST_SYNC, now);
@@ -283,6 +362,12 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 		struct stat sb;
 		stats->records_down = (long)a.count;
 		stats->bytes_down = stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+		if (!is_signed) {
+			stats->unconfirmed = 1;
+			snprintf(stats->note, sizeof stats->note, "saola sync: %.200s: the pull bundle "
+			         "is not signed for this device's token: queued changes kept (and the pull "
+			         "cursor: the next sync pulls its records again)", path);
+		}
 	}
 out:
 	saola__answer_free(&a);

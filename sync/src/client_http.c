@@ -181,6 +181,12 @@ int saola__http_open(saola__http *h, saola *db, const saola_sync_opts *opts,
 	h->backoff_ms = env && *env ? strtol(env, NULL, 10) : 1000;
 	if (h->backoff_ms < 0)
 		h->backoff_ms = 0;
+	/* A test hook, like the backoff's: a small limit lets a test make a
+	 * page too big for the device without megabytes of records. */
+	env = getenv("SAOLA_SYNC_BODY_LIMIT");
+	h->body_limit = env && *env ? (size_t)strtoull(env, NULL, 10) : 0;
+	if (h->body_limit == 0 || h->body_limit > SAOLA__BODY_LIMIT)
+		h->body_limit = SAOLA__BODY_LIMIT;
 	if (!(h->base = state_or(db, opts->server, SAOLA__K_SERVER, &rc)) && rc == SAOLA_OK)
 		rc = saola__error(db, SAOLA_MISUSE,
 		                  "sync: no server: enrol first (saola init --server URL --token T) "
@@ -227,6 +233,7 @@ void saola__http_close(saola__http *h)
 
 typedef struct sink {
 	saola__resp *r;
+	size_t limit;
 	size_t cap;
 	long long sent;       /* bytes handed to the connection: headers, body */
 } sink;
@@ -237,7 +244,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ctx)
 	saola__resp *r = s->r;
 	size_t n = size * nmemb;
 
-	if (r->len + n + 1 > SAOLA__BODY_LIMIT) {
+	if (r->len + n + 1 > s->limit) {
 		r->too_big = 1;
 		return 0;
 	}
@@ -319,6 +326,7 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 
 	memset(r, 0, sizeof *r);
 	s.r = r;
+	s.limit = h->body_limit ? h->body_limit : SAOLA__BODY_LIMIT;
 	s.cap = 0;
 	s.sent = 0;
 	url = malloc(strlen(h->base) + strlen(path) + 1);
@@ -375,8 +383,8 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 	cc = curl_easy_perform(h->curl);
 	count_bytes(h, &s);
 	if (r->too_big) {
-		rc = saola__error(h->db, SAOLA_LIMIT, "sync: %s %s: the response is over %zu MiB",
-		                  method, url, SAOLA__BODY_LIMIT >> 20);
+		rc = saola__error(h->db, SAOLA_LIMIT, "sync: %s %s: the response is over %zu bytes, "
+		                  "the most this device takes", method, url, h->body_limit);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
@@ -397,7 +405,7 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 	if (r->gzip && r->len > 0) {
 		unsigned char *plain = NULL;
 		size_t plen = 0;
-		int zr = saola__gunzip(r->body, r->len, SAOLA__BODY_LIMIT, &plain, &plen);
+		int zr = saola__gunzip(r->body, r->len, h->body_limit, &plain, &plen);
 		if (zr != SAOLA_OK) {
 			/* A body cut short on the way is a network failure: try again. */
 			snprintf(r->why, sizeof r->why, "the compressed response %s",

@@ -22,9 +22,13 @@
 #define SAOLA__K_LAST_SYNC   "last_sync"
 #define SAOLA__K_CONFLICTS   "last_conflicts"
 #define SAOLA__K_CONFLICTED  "last_conflicted" /* records with conflicts */
+#define SAOLA__K_LINEAGE     "lineage"      /* the token the server last accepted */
+#define SAOLA__K_LINEAGE_NEXT "lineage_next" /* the token proposed: saved before
+                                              * sending, reused for resends */
+#define SAOLA__K_REORIGINED  "reorigined"   /* "OLD NEW when": the last re-origin */
 
 /* Most a response body may take, compressed or not (a bomb costs at most
- * this much memory). */
+ * this much memory). Tests lower it with $SAOLA_SYNC_BODY_LIMIT (bytes). */
 #define SAOLA__BODY_LIMIT ((size_t)64 << 20)
 
 /* ------------------------------------------------------------------ */
@@ -59,6 +63,8 @@ typedef struct saola__http {
 	int max_attempts;
 	long backoff_ms;        /* the first retry's delay: 1000, or
 	                         * $SAOLA_SYNC_BACKOFF_MS for tests */
+	size_t body_limit;      /* SAOLA__BODY_LIMIT, or $SAOLA_SYNC_BODY_LIMIT
+	                         * for tests */
 	saola_sync_stats *stats;
 	char curl_err[CURL_ERROR_SIZE];
 } saola__http;
@@ -87,7 +93,7 @@ void saola__http_close(saola__http *h);
 /* One attempt: method "GET" or "POST" to base + path, with body (already
  * gzip-compressed when gzipped). Returns SAOLA_OK when a response came
  * (whatever its status), SAOLA_NETWORK when none did (r->why says why),
- * SAOLA_LIMIT for a body over SAOLA__BODY_LIMIT, SAOLA_NOMEM. Counts the
+ * SAOLA_LIMIT for a body over h->body_limit, SAOLA_NOMEM. Counts the
  * request and its bytes in h->stats. Free r with saola__resp_free(). */
 int saola__http_once(saola__http *h, const char *method, const char *path,
                      const void *body, size_t len, int gzipped, saola__resp *r);
@@ -158,11 +164,6 @@ void saola__answer_free(saola__answer *a);
 /* Parses and merges the answer's records one at a time, inside the
  * caller's transaction. */
 int saola__answer_merge(saola *db, const saola__answer *a, const char *what);
-
-/* Drops queued changes made by this device with a version counter at most
- * acked, except those with seq <= keep_upto (a batch in flight, which must
- * be resent as it was). Inside the caller's transaction. */
-int saola__drop_acked(saola *db, int64_t acked, int64_t keep_upto);
 
 /* The saved in-flight batch: id[37] ("" when none) and its last seq. */
 int saola__batch_get(saola *db, char id[37], int64_t *last_seq);

@@ -56,26 +56,6 @@ int saola__batch_get(saola *db, char id[37], int64_t *last_seq)
 	return rc;
 }
 
-int saola__drop_acked(saola *db, int64_t acked, int64_t keep_upto)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = SAOLA_OK;
-
-	if (acked <= 0)
-		return SAOLA_OK;
-	if (sqlite3_prepare_v2(db->sql,
-	        "DELETE FROM outbox WHERE seq > ?1 AND json_extract(version, '$[1]') = ?2"
-	        " AND json_extract(version, '$[0]') <= ?3", -1, &st, NULL) != SQLITE_OK)
-		return saola__sql_error(db, "sync: dropping acknowledged changes");
-	sqlite3_bind_int64(st, 1, keep_upto);
-	sqlite3_bind_text(st, 2, saola_origin(db), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, acked);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = saola__sql_error(db, "sync: dropping acknowledged changes");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int saola__encode_changes(saola *db, saola__zbuf *zb, int64_t upto, long *n,
                           int64_t *first_seq, int64_t *last_seq)
 {

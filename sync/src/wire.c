@@ -107,8 +107,7 @@ json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *d
 		 * with it at the creating version (their own queued changes follow
 		 * and supersede them): the creation alone, without them, would be
 		 * refused by the receiver when one of them is required. Counters
-		 * above the creating one travel only in those later changes, so
-		 * that the server's "acked" still covers the queue in order. */
+		 * above the creating one travel only in those later changes. */
 		d = saola__entered(f, row.doc);
 		out = d ? json_pack("{s:O, s:O, s:O, s:O, s:{s:o}}", "r", json_object_get(entry, "record"),
 		                    "f", json_object_get(entry, "form"),

@@ -96,8 +96,8 @@ static char *server_side(const uint8_t *data, size_t size)
 		/* Every record is rolled back after each input: cursor 0 pulls
 		 * what this one made. */
 		if ((records = json_array()) &&
-		    store->ops->pull(store, NULL, "another-device", 0, 100, records, &next,
-		                     &more) == SAOLA_OK && json_array_size(records) > 0) {
+		    store->ops->pull(store, NULL, "another-device", 0, 100, SAOLA__PULL_PAGE_BYTES, records,
+		                     &next, &more) == SAOLA_OK && json_array_size(records) > 0) {
 			json_t *ans = json_pack("{s:i, s:I, s:b, s:O}", "protocol", 1, "cursor",
 			                        (json_int_t)next, "more", more, "records", records);
 			answer = ans ? json_dumps(ans, JSON_COMPACT) : NULL;

@@ -166,6 +166,18 @@ json_t *sv_request(const char *batch, const char *device, json_int_t cursor,
 	return r;
 }
 
+json_t *sv_request_lineage(const char *batch, const char *device, json_int_t cursor,
+                           int pull_limit, json_t *changes, const char *prev,
+                           const char *next)
+{
+	json_t *r = sv_request(batch, device, cursor, pull_limit, changes);
+
+	if (next)
+		assert_int_equal(json_object_set_new(r, "lineage", json_pack("{s:s?, s:s}", "prev",
+		                                     prev, "next", next)), 0);
+	return r;
+}
+
 json_t *sv_edit(const char *id, const char *field, const char *value, int counter,
                     int base_counter, const char *base_origin)
 {

@@ -48,6 +48,12 @@ json_t *sv_household(saola_gen *g, const char *commune, char id[37]);
 json_t *sv_request(const char *batch, const char *device, json_int_t cursor, int pull_limit,
                    json_t *changes);
 
+/* sv_request with a lineage {"prev": prev (NULL: null), "next": next}
+ * (docs/protocol.md, "Devices and lineage"); next NULL: none. */
+json_t *sv_request_lineage(const char *batch, const char *device, json_int_t cursor,
+                           int pull_limit, json_t *changes, const char *prev,
+                           const char *next);
+
 /* An edit of one answer of household id to value, version counter of the
  * sender, made over [base_counter, base_origin]. New reference. */
 json_t *sv_edit(const char *id, const char *field, const char *value, int counter,

@@ -196,7 +196,8 @@ SAOLA_API int saola_status(saola *db, json_t **out);
  * with SAOLA_OPEN_SERVER (SAOLA_AUTH otherwise). comment (may be NULL:
  * unchanged; "": cleared) is stored with the state. Errors: SAOLA_NOTFOUND,
  * SAOLA_DELETED, SAOLA_INVALID (an unknown state, a move the process does
- * not allow, a return without a comment), SAOLA_AUTH. On a device, an
+ * not allow, a return without a comment), SAOLA_LIMIT (a comment longer
+ * than the form's comment_max_length), SAOLA_AUTH. On a device, an
  * approved record is read-only: saola_put and saola_delete refuse it with
  * SAOLA_AUTH. */
 SAOLA_API int saola_set_state(saola *db, const char *record_id, const char *state,

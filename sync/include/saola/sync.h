@@ -32,6 +32,14 @@ typedef struct saola_sync_stats {
 	long records_down;     /* records received and merged */
 	long conflicts;        /* concurrent values that lost, as the server said */
 	double seconds;
+	int reorigined;        /* 1: the server found this database a copy of
+	                        * another device's, and it took an origin of its
+	                        * own (every queued change kept) */
+	int unconfirmed;       /* 1: a pull bundle not signed for this device's
+	                        * token: its records were merged, but no queued
+	                        * change was dropped */
+	char note[384];        /* what the caller should tell the user (either of
+	                        * the above), or "" */
 } saola_sync_stats;
 
 /* Enrols the device: checks the URL (plain http:// only to the loopback
@@ -39,7 +47,10 @@ typedef struct saola_sync_stats {
  * (with opts->ca_file and insecure_http, for later syncs; saved even when
  * the server cannot be reached, so that a device enrolled offline syncs
  * later), checks GET /healthz and loads every form and standard of
- * GET /v1/forms in one transaction. opts may be NULL. Returns SAOLA_OK,
+ * GET /v1/forms in one transaction. A database enrolled before with
+ * another server or token takes an origin of its own (a device id belongs
+ * to one enrolment; every queued change is kept); the same server and
+ * token keep it. opts may be NULL. Returns SAOLA_OK,
  * SAOLA_INVALID (a bad URL), SAOLA_NETWORK (no answer after
  * opts->max_attempts, 3 by default), SAOLA_AUTH (token refused),
  * SAOLA_PROTOCOL; saola_errmsg() says what and why. */
@@ -53,28 +64,37 @@ int saola_enrol(saola *db, const char *server, const char *token,
  * retries after a network error, timeout, 429 or 5xx with exponential
  * backoff and jitter (from 1 s, or $SAOLA_SYNC_BACKOFF_MS milliseconds,
  * up to 60 times that); received records merged a page at a time, with the
- * cursor and the acknowledgement of the batch, in one transaction. Saves
+ * cursor, the dropping of the batch that answer confirms (no counter drops
+ * a queued change) and the lineage accepted, in one transaction. A page
+ * too big for the device halves pull_limit (down to 1). A 409
+ * device_copied (this database is a copy of another device's) gives it an
+ * origin of its own and syncs again, once per run (stats->reorigined,
+ * stats->note). Saves
  * "last_sync", "last_conflicts" (values of this device's changes or of
  * others' that lost on the server) and "last_conflicted" (the records they
  * were in) in the sync state. opts and stats may
  * be NULL; stats gets the figures even on failure. Returns SAOLA_OK;
- * SAOLA_AUTH (401, 403), SAOLA_LIMIT (413), SAOLA_PROTOCOL (400, a bad
- * answer): stopped at once with the server's message; SAOLA_NETWORK: gave
+ * SAOLA_AUTH (401, 403), SAOLA_LIMIT (a record too big for the device even
+ * one a page), SAOLA_CONFLICT (409), SAOLA_PROTOCOL (400, a bad answer):
+ * stopped at once with the server's message; SAOLA_NETWORK: gave
  * up after opts->max_attempts (the next call resumes); SAOLA_MISUSE: not
  * enrolled, or a transaction is open. */
 int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats);
 
 /* Writes every queued change to a push bundle at path (written whole or
  * not at all). The changes stay queued until the server confirms them (a
- * pull bundle's or a sync's "acked"); written again with the queue
+ * sync's answer to their batch, or a signed pull bundle listing this
+ * bundle's batch id); written again with the queue
  * unchanged, the bundle carries the same batch id, so that the server
  * applies it once. stats (may be NULL) gets records_up and bytes_up. */
 int saola_sync_to_file(saola *db, const char *path, saola_sync_stats *stats);
 
 /* Applies a pull bundle written by the server for this device's user: its
- * records merged, its cursor kept if higher than the saved one, the queued
- * changes the server holds dropped (by this device's entry of
- * "acked_by_device", else "acked"), all in one transaction. A damaged or
+ * records merged, its cursor kept if higher than the saved one, and, only
+ * when its HMAC verifies under this device's token and its "confirmed"
+ * lists this device's saved push-bundle batch under its own origin, that
+ * batch's queued changes dropped, all in one transaction. An unsigned
+ * bundle drops nothing (stats->unconfirmed, stats->note). A damaged or
  * truncated bundle, or a push bundle, is refused whole (SAOLA_INVALID). */
 int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats);
 

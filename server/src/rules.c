@@ -1,0 +1,356 @@
+/* rules.c: who may make which review move, and where a record may lie,
+ * checked the same way on every path that writes records. */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "officer.h"
+#include "rules.h"
+#include "units.h"
+
+enum { PROVINCE, DISTRICT, COMMUNE, LEVELS };
+
+static const char *const level_names[LEVELS] = {"province", "district", "commune"};
+
+/* The code units name at a level ("" when none). */
+static const char *unit_at(const saola__units *u, int level)
+{
+	return level == PROVINCE ? u->province : level == DISTRICT ? u->district : u->commune;
+}
+
+/* The level of an area code by its length, or -1. */
+static int area_level(const char *area)
+{
+	size_t n = strlen(area);
+
+	return n == 2 ? PROVINCE : n == 3 ? DISTRICT : n == 5 ? COMMUNE : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Review moves                                                        */
+
+/* Says what a surveyor's change does to the review paths that is not a
+ * submission, into buf; "" when it only submits (or leaves them alone).
+ * A submission may carry a note in _comment (`saola submit --comment`):
+ * the device sends both in one change. */
+static void not_a_submission(const json_t *change, char *buf, size_t len)
+{
+	json_t *d = json_object_get(change, "d"), *vs = json_object_get(change, "vs");
+	json_t *state = json_object_get(d, "_state");
+	int comment = json_object_get(d, "_comment") || json_object_get(vs, "_comment");
+
+	buf[0] = '\0';
+	if (!state && json_object_get(vs, "_state"))
+		snprintf(buf, len, "removing _state, back to draft, is not a surveyor's move");
+	else if (json_is_string(state) && strcmp(json_string_value(state), "submitted") != 0)
+		snprintf(buf, len, "_state \"%.20s\" is a commune officer's move",
+		         json_string_value(state));
+	else if (state && !json_is_string(state))
+		snprintf(buf, len, "_state: expected \"submitted\"");
+	else if (comment && !state)
+		snprintf(buf, len, "_comment without a submission is a commune officer's to write");
+}
+
+int saola__rules_review(const saola__user *u, const json_t *change, const char *where,
+                        saola__err *e)
+{
+	const char *form = json_string_value(json_object_get(change, "f"));
+	char why[96];
+
+	if (saola__officer_role(u->role))
+		return 0;
+	not_a_submission(change, why, sizeof why);
+	if (!why[0])
+		return 0;
+	return saola__fail(e, 403, "forbidden", "%s: a %s may only submit a %s (%s)", where,
+	                   u->role, form && strcmp(form, "household") == 0 ? "household" : "record",
+	                   why);
+}
+
+int saola__rules_year(int64_t y)
+{
+	return y > 0 && y < 10000 ? (int)y : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Units                                                               */
+
+void saola__rules_init(saola__rules *r, sqlite3 *db)
+{
+	memset(r, 0, sizeof *r);
+	r->db = db;
+	r->empty = -1;
+}
+
+/* Looks code up for year, from the memo or the units table: 1 found, 0
+ * unknown, -1 with e. */
+static int lookup(saola__rules *r, const char *code, int year, saola__unit *out,
+                  const char *where, saola__err *e)
+{
+	int i, found = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!r->db || strlen(code) > SAOLA__UNIT_CODE_MAX)
+		return 0; /* no table; or longer than any code */
+	for (i = 0; i < r->n; i++)
+		if (r->memo[i].year == year && strcmp(r->memo[i].code, code) == 0) {
+			*out = r->memo[i].unit;
+			return r->memo[i].found;
+		}
+	if (saola__unit_get(r->db, code, year, out, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+	i = r->n < SAOLA__RULES_MEMO ? r->n++ : r->next++ % SAOLA__RULES_MEMO;
+	snprintf(r->memo[i].code, sizeof r->memo[i].code, "%s", code);
+	r->memo[i].year = year;
+	r->memo[i].found = found;
+	r->memo[i].unit = *out;
+	return found;
+}
+
+/* 1 when the units table holds no unit (or there is none), 0 when it
+ * does, -1 with e. */
+static int units_empty(saola__rules *r, const char *where, saola__err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	if (!r->db)
+		return 1;
+	if (r->empty >= 0)
+		return r->empty;
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM units LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+	step = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+	return r->empty = step == SQLITE_DONE;
+}
+
+/* The parent of each level a record gives (or implies: a commune given
+ * without its district implies its parent), into parent[]; the codes it
+ * gives are checked to be units of their own level. 1 when they are, 0
+ * when the units table is empty (nothing can be checked), -1 with e. */
+static int read_chain(saola__rules *r, const saola__units *units, int year,
+                      char parent[LEVELS][SAOLA__UNIT_CODE_MAX + 1], const char *where,
+                      saola__err *e)
+{
+	saola__unit u;
+	int level, found;
+
+	for (level = PROVINCE; level < LEVELS; level++) {
+		const char *code = unit_at(units, level);
+		parent[level][0] = '\0';
+		if (!*code)
+			continue;
+		if ((found = lookup(r, code, year, &u, where, e)) < 0)
+			return -1;
+		if (found == 0) {
+			if ((found = units_empty(r, where, e)) != 0)
+				return found < 0 ? -1 : 0;
+			return saola__fail(e, 400, "invalid_record", "%s: %s %s%s is not a unit of the"
+			                   " units table (schemas/units)", where, level_names[level], code,
+			                   units->bad ? "..." : "");
+		}
+		if (strcmp(u.level, level_names[level]) != 0)
+			return saola__fail(e, 400, "invalid_record", "%s: %s %s is a %s, not a %s", where,
+			                   level_names[level], code, u.level, level_names[level]);
+		memcpy(parent[level], u.parent, sizeof parent[level]);
+	}
+	return 1;
+}
+
+int saola__rules_chain(saola__rules *r, const saola__units *units, int year, const char *where,
+                       saola__err *e)
+{
+	char parent[LEVELS][SAOLA__UNIT_CODE_MAX + 1], implied[SAOLA__UNIT_CODE_MAX + 1];
+	saola__unit u;
+	int found;
+
+	if (!r->db)
+		return 0;
+	if ((found = read_chain(r, units, year, parent, where, e)) <= 0)
+		return found;
+	if (*units->commune && *units->district && strcmp(parent[COMMUNE], units->district) != 0)
+		return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in district %s,"
+		                   " not %s", where, units->commune, parent[COMMUNE], units->district);
+	if (*units->district && *units->province && strcmp(parent[DISTRICT], units->province) != 0)
+		return saola__fail(e, 400, "invalid_record", "%s: district %s lies in province %s,"
+		                   " not %s", where, units->district, parent[DISTRICT], units->province);
+	/* A commune given without its district: its district's province. */
+	if (*units->commune && !*units->district && *units->province) {
+		memcpy(implied, parent[COMMUNE], sizeof implied);
+		if ((found = lookup(r, implied, year, &u, where, e)) < 0)
+			return -1;
+		if (found == 0 || strcmp(u.parent, units->province) != 0)
+			return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in province %s,"
+			                   " not %s", where, units->commune, found ? u.parent : "(unknown)",
+			                   units->province);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Areas                                                               */
+
+/* The area's own unit and the ones above it, by level, into chain[] (""
+ * where the units table does not say). */
+static int area_chain(saola__rules *r, const char *area, int level, int year,
+                      char chain[LEVELS][SAOLA__UNIT_CODE_MAX + 1], const char *where,
+                      saola__err *e)
+{
+	saola__unit u;
+	int found;
+
+	memset(chain, 0, LEVELS * sizeof chain[0]);
+	snprintf(chain[level], sizeof chain[level], "%s", area);
+	for (; level > PROVINCE; level--) {
+		if (!chain[level][0])
+			break;
+		if ((found = lookup(r, chain[level], year, &u, where, e)) < 0)
+			return -1;
+		if (found == 1)
+			memcpy(chain[level - 1], u.parent, sizeof chain[level - 1]);
+	}
+	return 0;
+}
+
+/* Sets *inside when code, a unit at a level below the area's, lies in the
+ * area (its parents, walked up to the area's level, reach it); *known 0
+ * when the units table does not place it. 0, or -1 with e. */
+static int lies_in(saola__rules *r, const char *code, int level, const char *area,
+                   int area_lv, int year, int *inside, int *known, const char *where,
+                   saola__err *e)
+{
+	char cur[SAOLA__UNIT_CODE_MAX + 1];
+	saola__unit u;
+	int found;
+
+	*inside = 0;
+	*known = 0;
+	snprintf(cur, sizeof cur, "%s", code);
+	for (; level > area_lv; level--) {
+		if ((found = lookup(r, cur, year, &u, where, e)) < 0)
+			return -1;
+		if (found == 0)
+			return 0;
+		memcpy(cur, u.parent, sizeof cur);
+	}
+	*known = 1;
+	*inside = strcmp(cur, area) == 0;
+	return 0;
+}
+
+/* Checks the levels below the area's: each given lies inside the area. */
+static int check_below(saola__rules *r, const saola__user *u, const saola__units *units,
+                       int year, int area_lv, const char *where, saola__err *e)
+{
+	int level, inside, known, empty;
+
+	for (level = area_lv + 1; r->db && level < LEVELS; level++) {
+		const char *code = unit_at(units, level);
+		if (!*code)
+			continue;
+		if (lies_in(r, code, level, u->area, area_lv, year, &inside, &known, where, e) != 0)
+			return -1;
+		if (known && !inside)
+			return saola__fail(e, 403, "forbidden", "%s: %s %s is outside your area %s",
+			                   where, level_names[level], code, u->area);
+		if (!known) {
+			if ((empty = units_empty(r, where, e)) < 0)
+				return -1;
+			if (!empty)
+				return saola__fail(e, 403, "forbidden", "%s: %s %s is not a unit of the units"
+				                   " table, so it is not known to lie in your area %s", where,
+				                   level_names[level], code, u->area);
+		}
+	}
+	return 0;
+}
+
+int saola__rules_area(saola__rules *r, const saola__user *u, const saola__units *units,
+                      int year, const char *where, saola__err *e)
+{
+	char chain[LEVELS][SAOLA__UNIT_CODE_MAX + 1], why[160];
+	int area_lv, level;
+
+	if (!u || strcmp(u->role, "admin") == 0)
+		return 0;
+	/* The area's own level, as every path has always checked it. */
+	if (!saola__area_contains(u, units)) {
+		saola__area_explain(u, units, why, sizeof why);
+		return saola__fail(e, 403, "forbidden", "%s: %s", where, why);
+	}
+	if ((area_lv = area_level(u->area)) < 0)
+		return saola__fail(e, 403, "forbidden", "%s: your area %s is not a unit code", where,
+		                   u->area);
+	if (area_chain(r, u->area, area_lv, year, chain, where, e) != 0)
+		return -1;
+	for (level = PROVINCE; level < area_lv; level++) {
+		const char *code = unit_at(units, level);
+		if (*code && chain[level][0] && strcmp(code, chain[level]) != 0)
+			return saola__fail(e, 403, "forbidden", "%s: %s %s is outside your area %s (which"
+			                   " lies in %s %s)", where, level_names[level], code, u->area,
+			                   level_names[level], chain[level]);
+	}
+	return check_below(r, u, units, year, area_lv, where, e);
+}
+
+/* 1 when two places differ. */
+static int moved(const saola__units *a, int ayear, const saola__units *b, int byear)
+{
+	return ayear != byear || strcmp(a->province, b->province) != 0 ||
+	       strcmp(a->district, b->district) != 0 || strcmp(a->commune, b->commune) != 0;
+}
+
+int saola__rules_place(saola__rules *r, const saola__user *u, const saola__change_result *res,
+                       const char *where, saola__err *e)
+{
+	/* The chain first: a record that names units that do not fit is wrong
+	 * whoever sends it, and the message says which. A stored record left
+	 * where it was is not checked again, so that an edit of one answer of
+	 * a record stored before this rule is not refused for its old units. */
+	if ((!res->existed || moved(&res->before, res->before_year, &res->after,
+	                            res->after_year)) &&
+	    saola__rules_chain(r, &res->after, res->after_year, where, e) != 0)
+		return -1;
+	if (res->existed &&
+	    saola__rules_area(r, u, &res->before, res->before_year, where, e) != 0)
+		return -1;
+	return saola__rules_area(r, u, &res->after, res->after_year, where, e);
+}
+
+int saola__rules_change(saola__rules *r, const saola__user *u, const json_t *change,
+                        const saola__change_result *res, const char *where, saola__err *e)
+{
+	if (saola__rules_review(u, change, where, e) != 0)
+		return -1;
+	return saola__rules_place(r, u, res, where, e);
+}
+
+int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *year,
+                        int *found)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*found = 0;
+	*year = 0;
+	memset(units, 0, sizeof *units);
+	if (sqlite3_prepare_v2(db, "SELECT province, district, commune,"
+	                       " json_extract(data, '$.survey_year') FROM records WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*found = 1;
+		saola__units_set(units, (const char *)sqlite3_column_text(st, 0),
+		                 (const char *)sqlite3_column_text(st, 1),
+		                 (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_type(st, 3) == SQLITE_INTEGER)
+			*year = saola__rules_year(sqlite3_column_int64(st, 3));
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}

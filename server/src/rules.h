@@ -1,0 +1,87 @@
+/* rules.h: the rules every path that writes records applies, whoever sent
+ * the write (a sync, a bundle, an officer's route, a district syncing up):
+ * which review moves a role may make, and where a record may lie (a chain
+ * of units consistent in the units table for its survey year, inside the
+ * user's area at every level). docs/security.md, "What each role may do,
+ * on each path". */
+#ifndef SAOLA_RULES_H
+#define SAOLA_RULES_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "server_int.h"
+#include "store.h"
+#include "units.h"
+
+#define SAOLA__RULES_MEMO 16
+
+/* A checker of the rules over one store, and the units it has looked up:
+ * a write transaction sees one units table, so that a batch of households
+ * of one commune looks each unit up once. Kept on the caller's stack, for
+ * one transaction at most; it holds nothing to free. */
+typedef struct saola__rules {
+	sqlite3 *db;              /* the units table's database; NULL: none */
+	int empty;                /* the units table is empty: -1 not known yet */
+	int n, next;              /* memo entries used, the next to replace */
+	struct {
+		char code[SAOLA__UNIT_CODE_MAX + 1];
+		int year, found;
+		saola__unit unit;
+	} memo[SAOLA__RULES_MEMO];
+} saola__rules;
+
+/* Starts a checker over the units table of db (a SQLite store's, as
+ * saola__report_db gives it; NULL for a store without one). */
+void saola__rules_init(saola__rules *r, sqlite3 *db);
+
+/* Checks the review paths ("_state", "_comment": top-level paths of d and
+ * vs) that change, a wire change, writes against u's role: a surveyor may
+ * only submit (_state "submitted", with or without a note in _comment, as
+ * `saola submit --comment` sends it); commune officers and above make
+ * every move and write comments. where ("changes[3]: record R") heads the
+ * message. 0, or -1 with e (403 forbidden). */
+int saola__rules_review(const saola__user *u, const json_t *change, const char *where,
+                        saola__err *e);
+
+/* Checks that the province, district and commune of units (those given)
+ * are units of the units table (the version valid in year, else the
+ * latest; year 0: the latest), each of its own level, and each the parent
+ * of the one below it. No units table, or an empty one: nothing to check.
+ * 0, or -1 with e: 400 invalid_record naming the unit ("commune 14404 lies
+ * in district 372, not 369"), 500 when a query fails. */
+int saola__rules_chain(saola__rules *r, const saola__units *units, int year, const char *where,
+                       saola__err *e);
+
+/* Checks that units lie in u's area at every level: the level of the area
+ * names the area itself, the levels above name its parents, and the levels
+ * below name units inside it (an admin's area is everything; u NULL, the
+ * command line of the database's owner, has no limit either). Without
+ * units (no units table, an empty one) only the area's own level is
+ * checked.
+ * 0, or -1 with e: 403 forbidden, 500 when a query fails. */
+int saola__rules_area(saola__rules *r, const saola__user *u, const saola__units *units,
+                      int year, const char *where, saola__err *e);
+
+/* Both over a write's result: the chain of the record's units after it
+ * when they (or its year) changed or it is new, and u's area before it
+ * (when the record existed) and after it. 0, or -1 with e. */
+int saola__rules_place(saola__rules *r, const saola__user *u, const saola__change_result *res,
+                       const char *where, saola__err *e);
+
+/* The review and place rules over one applied change of a sync or a
+ * bundle. 0, or -1 with e. */
+int saola__rules_change(saola__rules *r, const saola__user *u, const json_t *change,
+                        const saola__change_result *res, const char *where, saola__err *e);
+
+/* Reads record id's units and survey year (0: none) from db. *found 0
+ * when there is no such record. 0, or -1 when the query fails. */
+int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *year,
+                        int *found);
+
+/* A survey year as the units table is read for: y when it is a plausible
+ * year (1-9999), else 0 (the latest version of each unit). */
+int saola__rules_year(int64_t y);
+
+#endif
