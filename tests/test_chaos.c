@@ -20,15 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-extern char **environ;
-
 #include "testutil.h"
+#include "areacheck.h"
 #include "cutproxy.h"
 #include "synctest.h"
-#include "tierworld.h"
 #include "gen.h"
+
+extern char **environ;
 
 #define DEFAULT_SEED 11ULL
 #define N_DEVICES 20
@@ -74,7 +72,6 @@ typedef struct chaos {
 	saola_gen *rng;        /* the schedule */
 	char *tokens[N_DEVICES];
 	device dev[N_DEVICES];
-	json_t *shared;        /* household_ids made by device 19 before the copy */
 	int victim;            /* the device killed mid-sync */
 	int kill_server[N_ROUNDS], kill_device[N_ROUNDS];
 	int server_kills, device_kills;
@@ -207,47 +204,14 @@ static void collect_now(chaos *c, int i, int n)
 	unlink(path);
 }
 
-/* Calls fn(ctx, row) for each row of sql on the database file path. */
-static void each_row(const char *path, const char *sql, const char *arg,
-                     void (*fn)(void *ctx, sqlite3_stmt *row), void *ctx)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	      sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-	      "%s: %s", path, sqlite3_errmsg(db));
-	if (arg)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, st);
-	CHECK(rc == SQLITE_DONE, "%s: %s", path, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-}
-
-static const char *col(sqlite3_stmt *row, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(row, i);
-
-	return s ? s : "";
-}
-
-static void add_id(void *ctx, sqlite3_stmt *row)
-{
-	json_array_append_new(ctx, json_string(col(row, 0)));
-}
-
 /* Device i edits n of the households it holds (its own or its commune
  * neighbour's, pulled), as a surveyor corrects answers between syncs. */
 static void edit(chaos *c, int i, int n)
 {
+	json_t *ids = ar_column(c->dev[i].db, "SELECT id FROM records ORDER BY id", NULL);
 	saola *db = NULL;
-	json_t *ids = json_array();
 	int k;
 
-	each_row(c->dev[i].db, "SELECT id FROM records ORDER BY id", NULL, add_id, ids);
 	CHECK(saola_open(c->dev[i].db, 0, &db) == SAOLA_OK, "device %d: open: %s", i + 1,
 	      db ? saola_errmsg(db) : "out of memory");
 	CHECK(saola_begin(db) == SAOLA_OK, "device %d: begin: %s", i + 1, saola_errmsg(db));
@@ -333,10 +297,11 @@ static void pool_spawn(chaos *c, pool *p, int i)
 	                "--server", c->url, "--token", (char *)c->dev[i].token, NULL};
 	char *import[] = {"saola", "import", "--db", c->dev[i].db, "--form", "household",
 	                  p->files[i], NULL};
-	char *sync[] = {"saola", "sync", "--db", c->dev[i].db, "--batch", VICTIM_BATCH, NULL};
+	char *sync[] = {"saola", "sync", "--stats", "--db", c->dev[i].db, "--batch", VICTIM_BATCH,
+	                NULL};
 
 	if (i != c->victim)
-		sync[4] = NULL;
+		sync[5] = NULL;
 	spawn_saola(c, i, p->kind == JOB_INIT ? init : p->kind == JOB_IMPORT ? import : sync);
 	p->running++;
 }
@@ -525,17 +490,6 @@ static int final_syncs(chaos *c)
 	return 0;
 }
 
-/* {household_id: [record ids]} */
-static void add_household(void *ctx, sqlite3_stmt *row)
-{
-	json_t *ids = json_object_get(ctx, col(row, 0));
-
-	if (!ids)
-		json_object_set_new(ctx, col(row, 0), ids = json_array());
-	json_array_append_new(ids, json_string(col(row, 1)));
-}
-
-
 typedef struct tally {
 	long expected, held, missing, doubled, unexpected, split;
 	long missing_by[N_DEVICES];
@@ -545,14 +499,12 @@ typedef struct tally {
  * record id each device holds it under. */
 static void count_households(chaos *c, tally *t)
 {
-	json_t *server = json_object(), *expected = json_object(), *ids, *v;
+	json_t *server = ar_households(c->srvdb, 1), *expected = json_object(), *ids, *v;
 	const char *hid;
 	size_t k;
 	int i;
 
 	memset(t, 0, sizeof *t);
-	each_row(c->srvdb, "SELECT json_extract(data, '$.household_id'), id FROM records"
-	         " WHERE form_id = 'household' AND deleted = 0", NULL, add_household, server);
 	for (i = 0; i < N_DEVICES; i++)
 		json_array_foreach(c->dev[i].made, k, v)
 			json_object_set_new(expected, json_string_value(v), json_integer(i));
@@ -571,9 +523,7 @@ static void count_households(chaos *c, tally *t)
 		}
 	/* by record id: a device holds each household under the server's id */
 	for (i = 0; i < N_DEVICES; i++) {
-		json_t *mine = json_object();
-		each_row(c->dev[i].db, "SELECT json_extract(data, '$.household_id'), id FROM records"
-		         " WHERE form_id = 'household'", NULL, add_household, mine);
+		json_t *mine = ar_households(c->dev[i].db, 0);
 		json_object_foreach(mine, hid, ids) {
 			json_t *there = json_object_get(server, hid);
 			if (json_array_size(ids) != 1 ||
@@ -584,55 +534,6 @@ static void count_households(chaos *c, tally *t)
 	}
 	json_decref(server);
 	json_decref(expected);
-}
-
-/* Device i's records against the server's of its commune: the ids only
- * one side holds, and the records whose answers or versions differ. */
-static void compare_area(chaos *c, saola *srv, int i, long *only_dev, long *only_srv,
-                         long *differ)
-{
-	json_t *mine = json_array(), *theirs = json_array();
-	saola *db = NULL;
-	size_t a = 0, b = 0;
-
-	each_row(c->dev[i].db, "SELECT id FROM records ORDER BY id", NULL, add_id, mine);
-	each_row(c->srvdb, "SELECT id FROM records WHERE commune = ?1 ORDER BY id",
-	         c->dev[i].commune, add_id, theirs);
-	CHECK(saola_open(c->dev[i].db, SAOLA_OPEN_READONLY, &db) == SAOLA_OK, "device %d: open",
-	      i + 1);
-	while (a < json_array_size(mine) || b < json_array_size(theirs)) {
-		const char *x = json_string_value(json_array_get(mine, a));
-		const char *y = json_string_value(json_array_get(theirs, b));
-		int cmp = !x ? 1 : !y ? -1 : strcmp(x, y);
-		json_t *sx, *sy;
-		if (cmp < 0) {
-			(*only_dev)++, a++;
-			continue;
-		}
-		if (cmp > 0) {
-			(*only_srv)++, b++;
-			continue;
-		}
-		sx = tw_snapshot(db, x);
-		sy = tw_snapshot(srv, y);
-		if (!sx || !sy || !json_equal(sx, sy)) {
-			if (!*differ || getenv("SAOLA_TEST_VERBOSE")) {
-				char *tx = json_dumps(sx, JSON_COMPACT | JSON_SORT_KEYS);
-				char *ty = json_dumps(sy, JSON_COMPACT | JSON_SORT_KEYS);
-				fprintf(stderr, "device %d: record %s differs:\n device %.600s\n server "
-				        "%.600s\n", i + 1, x, tx ? tx : "(none)", ty ? ty : "(none)");
-				free(tx);
-				free(ty);
-			}
-			(*differ)++;
-		}
-		json_decref(sx);
-		json_decref(sy);
-		a++, b++;
-	}
-	saola_close(db);
-	json_decref(mine);
-	json_decref(theirs);
 }
 
 /* How many times device i's syncs said that its database is a copy. */
@@ -671,12 +572,15 @@ static void check_end(chaos *c, int passes)
 	CHECK(saola_open(c->srvdb, SAOLA_OPEN_READONLY | SAOLA_OPEN_SERVER, &srv) == SAOLA_OK,
 	      "%s: open: %s", c->srvdb, srv ? saola_errmsg(srv) : "out of memory");
 	for (i = 0; i < N_DEVICES; i++) {
-		long od = 0, os = 0, df = 0;
-		compare_area(c, srv, i, &od, &os, &df);
-		if (od || os || df)
+		char label[32];
+		ar_diff d;
+		snprintf(label, sizeof label, "device %d", i + 1);
+		ar_compare_area(c->dev[i].db, srv, c->srvdb, c->dev[i].commune, label, &d);
+		if (d.only_device || d.only_server || d.differ)
 			fprintf(stderr, "device %d (commune %s): %ld records only on the device, %ld only "
-			        "on the server, %ld differ\n", i + 1, c->dev[i].commune, od, os, df);
-		only_dev += od, only_srv += os, differ += df;
+			        "on the server, %ld differ\n", i + 1, c->dev[i].commune, d.only_device,
+			        d.only_server, d.differ);
+		only_dev += d.only_device, only_srv += d.only_server, differ += d.differ;
 	}
 	saola_close(srv);
 	read_origin(c, COPY_SRC);
@@ -719,7 +623,6 @@ static void open_world(chaos *c)
 	snprintf(c->dir, sizeof c->dir, "%s", tu_tmpdir("chaos"));
 	snprintf(c->srvdb, sizeof c->srvdb, "%s/server.db", c->dir);
 	CHECK((c->rng = saola_gen_new(c->seed)), "out of memory");
-	c->shared = json_array();
 	for (i = 0; i < N_DEVICES; i++) {
 		device *d = &c->dev[i];
 		snprintf(d->db, sizeof d->db, "%s/device%02d.db", c->dir, i + 1);
@@ -740,7 +643,6 @@ static void open_world(chaos *c)
 	/* The IT officer's copy: device 19, enrolled, with households queued
 	 * and never synced, copied whole to make device 20. */
 	collect_now(c, COPY_SRC, PRE_COPY);
-	json_array_extend(c->shared, c->dev[COPY_SRC].made);
 	copy_database(c, COPY_SRC, COPY_DST);
 	read_origin(c, COPY_DST);
 	CHECK(strcmp(c->dev[COPY_SRC].origin, c->dev[COPY_DST].origin) == 0,
@@ -767,7 +669,6 @@ static int teardown(void **state)
 	tu_cutproxy_stop(c->px);
 	st_server_stop(c->srv);
 	saola_gen_free(c->rng);
-	json_decref(c->shared);
 	if (getenv("SAOLA_CHAOS_KEEP"))
 		fprintf(stderr, "chaos test: the run is kept in %s\n", c->dir);
 	else if (c->dir[0])
