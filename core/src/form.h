@@ -81,6 +81,16 @@ size_t saola__utf8_chars(const char *s, size_t n);
 int saola__form_check_text(const saola__form *f, const char *path, const char *s,
                            size_t n, char *err, size_t errlen);
 
+/* SAOLA_OK unless value, the answer at a record path ("field" or
+ * "repeat.item.field"), fails its field's constraint where that
+ * constraint reads the answer alone (a plausible range: ". >= 1 and . <=
+ * 1000"); then SAOLA_INVALID with err "house_area_m2: constraint failed:
+ * <the form's message>". A constraint that reads other answers is not
+ * checked here (a merge may combine answers that were each valid where
+ * they were made), nor is null or any other path. */
+int saola__form_check_value(const saola__form *f, const char *path, json_t *value,
+                            char *err, size_t errlen);
+
 /* Parameters of the standard in force for a record. */
 typedef struct saola__params_src {
 	/* Returns the params object (borrowed) of the standard of family whose

@@ -472,6 +472,13 @@ static int field_max_length(compiler *c, int i)
 }
 
 /* Pass B: a field's expressions, required, default and messages. */
+/* saola__expr_refs: non-zero for a reference to anything but ".". */
+static int not_self(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, ".") != 0;
+}
+
 static int finish_field(compiler *c, int i, const char *deflang)
 {
 	saola__fdef *fd = &c->f->fields[i];
@@ -486,6 +493,8 @@ static int finish_field(compiler *c, int i, const char *deflang)
 		return rc;
 	if ((rc = parse_prop(c, i, "calculate", &fd->calculate)) != SAOLA_OK)
 		return rc;
+	fd->self_constraint = fd->constraint &&
+	                      saola__expr_refs(fd->constraint, not_self, NULL) == 0;
 	if (fd->calculate && !entered)
 		return fail(c, SAOLA_INVALID, "%s: a %s has no \"calculate\"",
 		            c->paths[i], fd->type == SAOLA__F_NOTE ? "note" :
@@ -734,28 +743,68 @@ int saola__form_path_personal(const saola__form *f, const char *path)
 	return dot2 && saola__form_is_personal(f, dot2 + 1);
 }
 
-size_t saola__form_text_max(const saola__form *f, const char *path)
+/* The field that answers at path, "field" or "repeat.item.field"; -1 for
+ * any other path ("repeat.item", review paths, unknown names). */
+static int field_at(const saola__form *f, const char *path)
 {
 	const char *dot = strchr(path, '.'), *field, *rname;
 	int i;
 
-	if (strcmp(path, "_comment") == 0)
-		return f->comment_max;
-	/* "field", or "repeat.item.field": a name has no dot, so the field is
-	 * after the last one whatever the item's id holds. */
+	/* A name has no dot, so the field is after the last one whatever the
+	 * item's id holds. */
 	field = dot ? strrchr(path, '.') + 1 : path;
 	if (dot && field == dot + 1)
-		return 0; /* "repeat.item": an item, no text */
+		return -1; /* "repeat.item": an item */
 	i = saola__form_find(f, field);
 	if (i < 0 || (dot != NULL) != (f->fields[i].repeat >= 0))
-		return 0;
+		return -1;
 	if (dot) {
 		rname = f->fields[f->fields[i].repeat].name;
 		if (strlen(rname) != (size_t)(dot - path) ||
 		    strncmp(rname, path, (size_t)(dot - path)) != 0)
-			return 0;
+			return -1;
 	}
-	return f->fields[i].max_length;
+	return i;
+}
+
+size_t saola__form_text_max(const saola__form *f, const char *path)
+{
+	int i;
+
+	if (strcmp(path, "_comment") == 0)
+		return f->comment_max;
+	i = field_at(f, path);
+	return i < 0 ? 0 : f->fields[i].max_length;
+}
+
+/* An environment where "." is one answer and nothing else resolves. */
+static json_t *resolve_self(void *ctx, const char *name, int *nodeset)
+{
+	*nodeset = 0;
+	return strcmp(name, ".") == 0 ? json_incref((json_t *)ctx) : NULL;
+}
+
+int saola__form_check_value(const saola__form *f, const char *path, json_t *value,
+                            char *err, size_t errlen)
+{
+	saola__expr_env env;
+	const saola__fdef *fd;
+	char msg[160];
+	int i = json_is_null(value) ? -1 : field_at(f, path), ok = 1;
+
+	if (i < 0 || !(fd = &f->fields[i])->self_constraint || fd->type == SAOLA__F_REPEAT)
+		return SAOLA_OK;
+	memset(&env, 0, sizeof env);
+	env.resolve = resolve_self;
+	env.ctx = value;
+	/* An answer the constraint cannot read (a wrong type) is the form
+	 * check's to refuse, with its own message. */
+	if (saola__expr_eval_bool(fd->constraint, &env, &ok, msg, sizeof msg) != SAOLA_OK || ok)
+		return SAOLA_OK;
+	if (err && errlen)
+		snprintf(err, errlen, "%s: constraint failed%s%s", path, fd->cmsg ? ": " : "",
+		         fd->cmsg ? fd->cmsg : "");
+	return SAOLA_INVALID;
 }
 
 size_t saola__utf8_chars(const char *s, size_t n)

@@ -35,6 +35,8 @@ typedef struct saola__fdef {
 	saola__expr *constraint;
 	saola__expr *calculate;
 	const char *cmsg;            /* constraint message (English preferred) */
+	int self_constraint;         /* the constraint reads the answer alone
+	                              * ("."), nothing else of the record */
 	size_t max_length;           /* text: the most characters an answer may
 	                              * have (its "max_length", else the form's
 	                              * text_max_length); 0 for other types */

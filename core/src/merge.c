@@ -367,17 +367,22 @@ static int take_review(saola *db, const char *id, json_t *flat, char *state,
 
 /* Refuses a change that brings text longer than the form allows, answer or
  * review comment, whether or not it would win: a value that loses would
- * still be kept in the conflict log and sent on. */
-static int check_lengths(saola *db, const saola__form *f, const saola__remote *r)
+ * still be kept in the conflict log and sent on. A device's change (a
+ * sender's own) must also keep each answer inside its field's own range:
+ * that no combination of edits can break, so unlike a constraint that
+ * reads other answers it is refused rather than kept as an issue. */
+static int check_values(saola *db, const saola__form *f, const saola__remote *r)
 {
 	const char *path;
 	json_t *v;
 	char msg[256];
 
 	json_object_foreach(r->values, path, v)
-		if (json_is_string(v) &&
-		    saola__form_check_text(f, path, json_string_value(v), json_string_length(v),
-		                           msg, sizeof msg) != SAOLA_OK)
+		if ((json_is_string(v) &&
+		     saola__form_check_text(f, path, json_string_value(v), json_string_length(v),
+		                            msg, sizeof msg) != SAOLA_OK) ||
+		    (r->own_creation &&
+		     saola__form_check_value(f, path, v, msg, sizeof msg) != SAOLA_OK))
 			return saola__error(db, SAOLA_INVALID, "record %s: %s", r->record_id, msg);
 	return SAOLA_OK;
 }
@@ -407,7 +412,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	if ((rc = saola__row_read(db, r->record_id, &old)) != SAOLA_OK)
 		goto out;
 	rc = saola__form_lookup(db, old.found ? old.form_id : r->form_id, &f);
-	if (rc != SAOLA_OK || (rc = check_lengths(db, f, r)) != SAOLA_OK)
+	if (rc != SAOLA_OK || (rc = check_values(db, f, r)) != SAOLA_OK)
 		goto out;
 	m.db = db, m.r = r, m.fn = fn, m.ctx = ctx;
 	entered = old.found ? saola__entered(f, old.doc) : json_object();

@@ -36,9 +36,12 @@ typedef struct saola__remote {
 	                        * edits to report), or {path: version the sender
 	                        * edited over}: a stored value that the sender had
 	                        * not seen and that loses or wins is reported */
-	int own_creation;      /* a record not stored here is the sender's own
-	                        * creation, not a merge made elsewhere: it must
-	                        * pass the form (a device's push) */
+	int own_creation;      /* the sender is a device (a server sets it for
+	                        * a surveyor's or a commune's push): a record
+	                        * not stored here is its own creation, not a
+	                        * merge made elsewhere, and must pass the form;
+	                        * each answer it sends must keep inside its
+	                        * field's own range (saola__form_check_value) */
 } saola__remote;
 
 /* Merges r into the stored record (creating it when missing): each path

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "auth.h"
+#include "body.h"
 #include "bundle.h"
 #include "privacy.h"
 #include "sync_handler.h"
@@ -66,6 +67,9 @@ int saola__bundle_import_as(saola__store *s, const char *path, const char *user_
 	*summary = NULL;
 	if (as)
 		memset(as, 0, sizeof *as);
+	if (saola__bundle_check(path, &(saola__body_limits){limit, SAOLA__BUNDLE_MAX_VALUES,
+	                        SAOLA__MAX_DEPTH_DEFAULT}, e) != 0)
+		return -1;
 	rc = saola__bundle_read(path, kind, &payload, limit, err, sizeof err);
 	if (rc != SAOLA_OK)
 		return saola__fail(e, rc == SAOLA_LIMIT ? 413 : 400,

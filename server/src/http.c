@@ -1,23 +1,30 @@
 /* http.c: the HTTP server (GNU libmicrohttpd, a pool of worker threads):
- * routes, authentication before the body is read, body limits, answers,
- * and the public start/port/stop API of saola/server.h. */
+ * routes, honest headers, authentication before the body is read, body
+ * limits, answers, and the public start/port/stop API of saola/server.h. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "saola/server.h"
 #include "auth.h"
 #include "body.h"
+#include "conns.h"
 #include "dashboard.h"
+#include "framing.h"
+#include "listen.h"
 #include "officer_http.h"
 #include "pool.h"
 #include "ratelimit.h"
@@ -28,6 +35,12 @@
 #define STOP_GRACE_SECONDS 30
 #define DRAIN_FACTOR 4   /* a body past the limit is read and dropped up to
                           * this many times the limit, then cut */
+#define TRIM_AFTER ((size_t)1 << 20) /* a body this big (decompressed) leaves
+                          * a tree of megabytes freed: give the memory back */
+#define BUSY_RETRY_S 2   /* Retry-After of a user with too many requests */
+#define USER_BODY_FACTOR 2 /* one user's bodies being received: at most this
+                          * many times the body limit */
+#define FD_RESERVE 64    /* descriptors kept for the database, logs, upstream */
 
 struct saola_server {
 	struct MHD_Daemon *daemon;
@@ -37,7 +50,11 @@ struct saola_server {
 	pthread_cond_t idle;
 	int active;                   /* requests begun and not completed */
 	int locks_made;
-	size_t max_body, max_inflated;
+	size_t max_body;
+	saola__body_limits limits;    /* of a request body's JSON (body.h) */
+	saola__body_limits officer_limits; /* of an officer's action's */
+	saola__conns *conns;          /* deadlines, requests per user (conns.h) */
+	int user_requests;            /* one user's requests at once */
 	int port;
 	saola__web web;               /* reports and the dashboard (dashboard.h) */
 	saola__tls tls;               /* HTTPS, when a certificate is given (tls.h) */
@@ -57,6 +74,11 @@ typedef struct request {
 	saola__err err;         /* decided before the body was read */
 	int failed;             /* answer err once the body is in */
 	const char *allow;      /* the Allow header of a 405 */
+	saola__conn *conn;      /* its connection (conns.h), or NULL */
+	size_t text;            /* the body's size decompressed */
+	int authed;             /* user authenticated */
+	int counted;            /* user counted in saola__conns_user_enter() */
+	size_t reserved;        /* body bytes counted in saola__conns_user_bytes() */
 	int too_large;          /* the body grew past the limit */
 	unsigned char *body;
 	size_t len, cap, drained;
@@ -171,10 +193,11 @@ static void log_block(const struct sockaddr *addr)
 	        " a token are refused for a while (429)\n", text);
 }
 
-/* Authenticates the request with a pooled connection; 0 or -1 with e. A
- * token from an address blocked for its failures is refused (429) before
- * it is looked up; a token refused (401) counts as a failure of its
- * address. A request without a token counts nothing: it guesses nothing. */
+/* Authenticates the request with a pooled connection; 0 or -1 with e. The
+ * token is looked up first: a valid one is never refused for what others
+ * did from its address. A token refused (401) counts as a failure of its
+ * address, and from an address blocked for its failures it is answered 429
+ * instead. A request without a token counts nothing: it guesses nothing. */
 static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user *u,
                         saola__err *e)
 {
@@ -185,20 +208,61 @@ static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user
 	int rc, wait_s;
 
 	memset(u, 0, sizeof *u);
-	if (token && saola__rl_check(srv->limiter, addr, srv->clock_ms(), &wait_s)) {
+	if (!(s = saola__pool_get(srv->pool, err, sizeof err)))
+		return saola__fail(e, 500, "internal", "database: %s", err);
+	rc = saola__authenticate(s, token, u, e);
+	saola__pool_put(srv->pool, s);
+	if (rc == 0 || !token || e->status != 401)
+		return rc;
+	if (saola__rl_check(srv->limiter, addr, srv->clock_ms(), &wait_s)) {
 		saola__fail(e, 429, "too_many_failures", "too many failed authentications from this"
 		            " address: try again in %d s", wait_s);
 		e->retry_after = wait_s;
 		return -1;
 	}
-	if (!(s = saola__pool_get(srv->pool, err, sizeof err)))
-		return saola__fail(e, 500, "internal", "database: %s", err);
-	rc = saola__authenticate(s, token, u, e);
-	saola__pool_put(srv->pool, s);
-	if (rc != 0 && token && e->status == 401 &&
-	    saola__rl_fail(srv->limiter, addr, srv->clock_ms()))
+	if (saola__rl_fail(srv->limiter, addr, srv->clock_ms()))
 		log_block(addr);
-	return rc;
+	return -1;
+}
+
+/* Authenticates the request: 0, or -1 with rq->err. */
+static int authorize(saola_server *srv, struct MHD_Connection *c, request *rq)
+{
+	if (authenticate(srv, c, &rq->user, &rq->err) != 0)
+		return -1;
+	rq->authed = 1;
+	return 0;
+}
+
+/* Fails rq with 429 too_many_requests, saying why (a printf format with
+ * one %s for the user's name); -1. */
+static int too_many(request *rq, const char *why, ...) __attribute__((format(printf, 2, 3)));
+static int too_many(request *rq, const char *why, ...)
+{
+	char text[SAOLA__ERR_MAX - 64];
+	va_list ap;
+
+	va_start(ap, why);
+	vsnprintf(text, sizeof text, why, ap);
+	va_end(ap);
+	rq->failed = 1;
+	saola__fail(&rq->err, 429, "too_many_requests", "%s: try again in %d s", text,
+	            BUSY_RETRY_S);
+	rq->err.retry_after = BUSY_RETRY_S;
+	return -1;
+}
+
+/* Counts an authenticated request, its body in, among its user's requests
+ * being served: 0, or -1 with rq failed (429). */
+static int count_user(saola_server *srv, request *rq)
+{
+	if (!rq->authed || rq->counted || rq->failed)
+		return 0;
+	if (saola__conns_user_enter(srv->conns, rq->user.id) != 0)
+		return too_many(rq, "user %s has %d requests being served already (the most at"
+		                " once)", rq->user.name, srv->user_requests);
+	rq->counted = 1;
+	return 0;
 }
 
 static enum MHD_Result serve_healthz(struct MHD_Connection *c)
@@ -267,7 +331,7 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 			rq->failed = 1;
 			rq->allow = "GET";
 			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use GET", url);
-		} else if (!saola__web_asset(url) && authenticate(srv, c, &rq->user, &rq->err) != 0) {
+		} else if (!saola__web_asset(url) && authorize(srv, c, rq) != 0) {
 			rq->failed = 1;
 		}
 		return MHD_YES;
@@ -279,7 +343,7 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 			rq->failed = 1;
 			rq->allow = "POST";
 			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use POST", url);
-		} else if (authenticate(srv, c, &rq->user, &rq->err) != 0) {
+		} else if (authorize(srv, c, rq) != 0) {
 			rq->failed = 1;
 		}
 		return MHD_YES;
@@ -310,7 +374,7 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 		saola__fail(&rq->err, 400, "bad_encoding",
 		            "content-encoding %.100s is not supported (send gzip, deflate or none)",
 		            enc);
-	} else if (authenticate(srv, c, &rq->user, &rq->err) != 0) {
+	} else if (authorize(srv, c, rq) != 0) {
 		rq->failed = 1;
 	}
 	return MHD_YES;
@@ -320,10 +384,23 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
  * connection when the sender goes on far past it). */
 static enum MHD_Result take(saola_server *srv, request *rq, const char *data, size_t n)
 {
+	saola__conn_received(srv->conns, rq->conn, n);
 	if ((rq->route != R_SYNC && rq->route != R_OFFICER) || rq->failed || rq->too_large) {
 		rq->drained += n;
 		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
 	}
+	if (rq->authed && saola__conns_user_bytes(srv->conns, rq->user.id, n,
+	                                          USER_BODY_FACTOR * srv->max_body) != 0) {
+		/* The user's other bodies take its share: this one is dropped. */
+		too_many(rq, "user %s is sending %d bodies' worth (%zu bytes) already", rq->user.name,
+		         USER_BODY_FACTOR, USER_BODY_FACTOR * srv->max_body);
+		free(rq->body);
+		rq->body = NULL;
+		rq->drained = rq->len + n;
+		rq->len = rq->cap = 0;
+		return MHD_YES;
+	}
+	rq->reserved += n;
 	if (n > srv->max_body - rq->len) {
 		rq->too_large = 1;
 		free(rq->body);
@@ -363,7 +440,7 @@ static enum MHD_Result finish_sync(saola_server *srv, struct MHD_Connection *c, 
 		return answer_error(c, &e, NULL);
 	}
 	if (saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING), rq->body, rq->len,
-	                       srv->max_inflated, &req, &e) != 0)
+	                       &srv->limits, &req, &rq->text, &e) != 0)
 		return answer_error(c, &e, NULL);
 	free(rq->body);
 	rq->body = NULL;
@@ -400,6 +477,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		pthread_mutex_lock(&srv->lock);
 		srv->active++;
 		pthread_mutex_unlock(&srv->lock);
+		if (saola__framing_check(c, &rq->err) != 0)
+			return saola__answer_closing(c, &rq->err);
+		rq->conn = saola__conns_of(c);
+		saola__conn_headers_in(srv->conns, rq->conn);
 		return begin(srv, c, url, method, rq);
 	}
 	if (*upload_size > 0) {
@@ -407,13 +488,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return ret;
 	}
+	saola__conn_busy(srv->conns, rq->conn);
+	count_user(srv, rq);
 	if (rq->failed)
 		return answer_error(c, &rq->err, rq->allow);
 	switch (rq->route) {
 	case R_HEALTHZ:
 		return serve_healthz(c);
 	case R_FORMS:
-		if (authenticate(srv, c, &rq->user, &rq->err) != 0)
+		if (authorize(srv, c, rq) != 0 || count_user(srv, rq) != 0)
 			return answer_error(c, &rq->err, NULL);
 		return serve_forms(srv, c);
 	case R_SYNC:
@@ -424,7 +507,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (rq->too_large)
 			return answer_fail(c, 413, "too_large", NULL, "body: over the limit");
 		return saola__officer_serve(srv->pool, &srv->write_lock, c, url, &rq->user,
-		                            rq->body, rq->len, srv->max_inflated);
+		                            rq->body, rq->len, &srv->officer_limits);
 	default:
 		return MHD_NO;
 	}
@@ -435,11 +518,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
 	saola_server *srv = cls;
 	request *rq = *req_cls;
+	size_t got;
 
 	(void)c;
 	(void)toe;
 	if (!rq)
 		return;
+	if (rq->counted)
+		saola__conns_user_leave(srv->conns, rq->user.id);
+	if (rq->reserved)
+		saola__conns_user_unbytes(srv->conns, rq->user.id, rq->reserved);
+	saola__conn_done(srv->conns, rq->conn);
+	got = rq->text;
 	free(rq->body);
 	free(rq);
 	*req_cls = NULL;
@@ -447,47 +537,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (--srv->active == 0)
 		pthread_cond_broadcast(&srv->idle);
 	pthread_mutex_unlock(&srv->lock);
-}
-
-/* "HOST:PORT" (HOST may be "[v6]") to a socket address. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *ipv6,
-                        char *err, size_t errlen)
-{
-	const char *colon = listen ? strrchr(listen, ':') : NULL;
-	struct addrinfo hints, *res = NULL;
-	char host[256], port[16];
-	size_t hlen;
-	int rc;
-
-	if (!colon || colon == listen || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= sizeof port || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    atol(colon + 1) > 65535) {
-		snprintf(err, errlen, "listen address \"%s\": expected HOST:PORT, as"
-		         " 127.0.0.1:8080 (port 0 picks a free one)", listen ? listen : "");
-		return -1;
-	}
-	hlen = (size_t)(colon - listen);
-	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']')
-		listen++, hlen -= 2;
-	if (hlen >= sizeof host) {
-		snprintf(err, errlen, "listen address: host name too long");
-		return -1;
-	}
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	snprintf(port, sizeof port, "%s", colon + 1);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "listen address %s: %s", host, gai_strerror(rc));
-		return -1;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*ipv6 = res->ai_family == AF_INET6;
-	freeaddrinfo(res);
-	return 0;
+#ifdef __GLIBC__
+	/* The tree of a big body is freed by now, in many small pieces that
+	 * glibc keeps; give them back to the system. */
+	if (got > TRIM_AFTER)
+		malloc_trim(0);
+#else
+	(void)got;
+#endif
 }
 
 /* The limiter of failed authentications that burst (0: the default; -1:
@@ -509,14 +566,84 @@ static int start_limiter(saola_server *srv, int burst)
 	return SAOLA_OK;
 }
 
+/* An option's value: v when set (above 0), else the default; -1 with
+ * srv->errmsg when v is below 0 or above max. */
+static int opt_int(saola_server *srv, const char *name, int v, int def, int max)
+{
+	if (v < 0 || v > max) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: %s %d: expected 1 to %d, or 0 for"
+		         " the default (%d)", name, v, max, def);
+		return -1;
+	}
+	return v ? v : def;
+}
+
+/* The limits of the options, or -1 with srv->errmsg. */
+static int start_limits(saola_server *srv, const saola_server_opts *opts, int *conns,
+                        int *per_address)
+{
+	int depth, header_s, body_s;
+
+	srv->max_body = opts->max_body ? opts->max_body : SAOLA__MAX_BODY_DEFAULT;
+	srv->limits = saola__body_limits_default();
+	if (opts->max_inflated)
+		srv->limits.max_inflated = opts->max_inflated;
+	if (opts->max_values)
+		srv->limits.max_values = opts->max_values;
+	if ((depth = opt_int(srv, "max_depth", opts->max_depth, SAOLA__MAX_DEPTH_DEFAULT,
+	                     SAOLA__MAX_DEPTH_MAX)) < 0 ||
+	    (*conns = opt_int(srv, "max_connections", opts->max_connections,
+	                      SAOLA__MAX_CONNECTIONS_DEFAULT, 1000000)) < 0 ||
+	    (*per_address = opt_int(srv, "max_per_address", opts->max_per_address,
+	                            SAOLA__MAX_PER_ADDRESS_DEFAULT, 1000000)) < 0 ||
+	    (header_s = opt_int(srv, "header_timeout", opts->header_timeout,
+	                        SAOLA__HEADER_TIMEOUT_DEFAULT, 3600)) < 0 ||
+	    (body_s = opt_int(srv, "body_timeout", opts->body_timeout,
+	                      SAOLA__BODY_TIMEOUT_DEFAULT, 86400)) < 0 ||
+	    (srv->user_requests = opt_int(srv, "user_requests", opts->user_requests,
+	                                  SAOLA__USER_REQUESTS_DEFAULT, 100000)) < 0)
+		return -1;
+	srv->limits.max_depth = (size_t)depth;
+	srv->officer_limits = srv->limits;
+	if (srv->officer_limits.max_inflated > SAOLA__OFFICER_MAX_INFLATED)
+		srv->officer_limits.max_inflated = SAOLA__OFFICER_MAX_INFLATED;
+	if (srv->officer_limits.max_values > SAOLA__OFFICER_MAX_VALUES)
+		srv->officer_limits.max_values = SAOLA__OFFICER_MAX_VALUES;
+	if (!(srv->conns = saola__conns_new(header_s, body_s, srv->user_requests))) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The connections the process can hold: the soft descriptor limit, raised
+ * to the hard one, less a reserve; and with select() (no epoll or poll in
+ * this libmicrohttpd), FD_SETSIZE's. Says so on stderr when that is below
+ * what was asked. */
+static int reachable_connections(int want)
+{
+	long fds = saola__fd_limit_raise();
+	long most = fds < 0 ? want : fds - FD_RESERVE;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES &&
+	    MHD_is_feature_supported(MHD_FEATURE_POLL) != MHD_YES && most > FD_SETSIZE - FD_RESERVE)
+		most = FD_SETSIZE - FD_RESERVE;
+	if (most < 1)
+		most = 1;
+	if (most < want) {
+		fprintf(stderr, "saola-server: %ld open files allowed (ulimit -n): at most %ld"
+		        " connections at once, not %d\n", fds, most, want);
+		return (int)most;
+	}
+	return want;
+}
+
 int saola_server_start(const saola_server_opts *opts, saola_server **out)
 {
 	saola_server *srv;
 	saola__store *first = NULL;
-	struct sockaddr_storage ss;
-	const union MHD_DaemonInfo *info;
 	struct MHD_OptionItem tls_opts[4];
-	int ipv6 = 0, threads, rc;
+	int ipv6 = 0, threads, rc, fd = -1, conns, per_address;
 	unsigned int flags;
 
 	*out = NULL;
@@ -533,14 +660,12 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
 	srv->locks_made = 1;
-	srv->max_body = opts->max_body ? opts->max_body : SAOLA__MAX_BODY_DEFAULT;
-	srv->max_inflated = opts->max_inflated ? opts->max_inflated : SAOLA__MAX_INFLATED_DEFAULT;
 	threads = opts->threads > 0 ? opts->threads : SAOLA__THREADS_DEFAULT;
 	srv->clock_ms = monotonic_ms;
+	if (start_limits(srv, opts, &conns, &per_address) != 0)
+		return SAOLA_INVALID;
 	if ((rc = start_limiter(srv, opts->auth_failures)) != SAOLA_OK)
 		return rc;
-	if (parse_listen(opts->listen, &ss, &ipv6, srv->errmsg, sizeof srv->errmsg) != 0)
-		return SAOLA_INVALID;
 	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, srv->errmsg,
 	                    sizeof srv->errmsg) != 0)
 		return SAOLA_INVALID;
@@ -561,30 +686,36 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;
 	}
+	if (saola__listen_open(opts->listen, &fd, &srv->port, &ipv6, srv->errmsg,
+	                       sizeof srv->errmsg) != 0)
+		return SAOLA_NETWORK;
+	conns = reachable_connections(conns);
+	/* MHD_USE_AUTO picks epoll on Linux (poll elsewhere): select() would
+	 * stop at FD_SETSIZE (1024) descriptors, whatever the limits say. */
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_SUPPRESS_DATE_NO_CLOCK |
 	        (ipv6 ? MHD_USE_IPv6 : 0) | saola__tls_flags(&srv->tls);
 	saola__tls_options(&srv->tls, tls_opts);
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	        MHD_OPTION_ARRAY, tls_opts,
-	        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	        MHD_OPTION_NOTIFY_CONNECTION, saola__conns_notify, srv->conns,
+	        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)conns,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)per_address,
 	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-	        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	        MHD_OPTION_END);
-	if (!srv->daemon && srv->tls.why[0]) {
-		snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTPS server:"
-		         " %s", opts->listen, srv->tls.why);
-		return SAOLA_NETWORK;
-	}
 	if (!srv->daemon) {
-		snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTP server"
-		         " (address in use or not available)", opts->listen);
+		close(fd);
+		if (srv->tls.why[0])
+			snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTPS"
+			         " server: %s", opts->listen, srv->tls.why);
+		else
+			snprintf(srv->errmsg, sizeof srv->errmsg, "listen %s: cannot start the HTTP"
+			         " server", opts->listen);
 		return SAOLA_NETWORK;
 	}
 	saola__tls_started(&srv->tls);
-	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = info ? info->port : 0;
 	if (opts->upstream && !(srv->upstream = saola__upstream_loop_start(opts->db_path,
 	        &srv->write_lock, opts->upstream, opts->upstream_token, opts->sync_interval,
 	        srv->errmsg, sizeof srv->errmsg)))
@@ -629,6 +760,7 @@ void saola_server_stop(saola_server *s)
 		pthread_mutex_unlock(&s->lock);
 		MHD_stop_daemon(s->daemon);
 	}
+	saola__conns_free(s->conns);
 	saola__tls_free(&s->tls);
 	saola__rl_free(s->limiter);
 	saola__pool_free(s->pool);

@@ -23,9 +23,9 @@
 /* The options a command takes: "--name VALUE" or "--name=VALUE", and at
  * most one positional argument. */
 typedef struct opts {
-	const char *names[12];   /* as given: "--db" or "--db=..." */
-	size_t lens[12];         /* of the name alone */
-	const char *values[12];
+	const char *names[24];   /* as given: "--db" or "--db=..." */
+	size_t lens[24];         /* of the name alone */
+	const char *values[24];
 	int n;
 	const char *positional;
 } opts;
@@ -79,7 +79,7 @@ static int parse(int argc, char **argv, const char *const *allowed, int position
 			fprintf(stderr, "%s: option %s needs a value\n", cmd, a);
 			return -1;
 		}
-		if (o->n == 12) {
+		if (o->n == 24) {
 			fprintf(stderr, "%s: too many options\n", cmd);
 			return -1;
 		}
@@ -141,7 +141,46 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 	"a user with the permission personal (user add ... --allow personal).\n" \
 	"Both are saved: --sync-interval alone syncs with the saved upstream.\n" \
 	"--auth-failures: failed authentications allowed from one address in a burst\n" \
-	"before its requests with a token are refused for a while (10; 0: no limit)."
+	"before its tokens that fail are refused for a while (10; 0: no limit).\n" \
+	"Limits (docs/security.md, \"Limits\"): [--max-values N (600000)] [--max-depth N (32)]\n" \
+	"[--max-connections N (2000)] [--max-per-address N (64)] [--header-timeout S (20)]\n" \
+	"[--body-timeout S (60, plus a second a KiB)] [--user-requests N (3)]"
+
+/* A count option above 0 into *out (unset: left alone); -1 after saying
+ * why. */
+static int count_opt(const opts *o, const char *name, int *out)
+{
+	const char *v = opt(o, name);
+	char *end;
+	long n;
+
+	if (!v)
+		return 0;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > 1000000) {
+		fprintf(stderr, "serve: %s \"%s\": expected a number from 1 to 1000000\n", name, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/* The options that bound what connections and requests may take. */
+static int limit_opts(const opts *o, saola_server_opts *so)
+{
+	int values = 0;
+
+	if (count_opt(o, "--max-values", &values) != 0 ||
+	    count_opt(o, "--max-depth", &so->max_depth) != 0 ||
+	    count_opt(o, "--max-connections", &so->max_connections) != 0 ||
+	    count_opt(o, "--max-per-address", &so->max_per_address) != 0 ||
+	    count_opt(o, "--header-timeout", &so->header_timeout) != 0 ||
+	    count_opt(o, "--body-timeout", &so->body_timeout) != 0 ||
+	    count_opt(o, "--user-requests", &so->user_requests) != 0)
+		return -1;
+	so->max_values = (size_t)values;
+	return 0;
+}
 
 /* --auth-failures N: 1 to SAOLA__RL_BURST_MAX, or 0 for no limit. */
 static int auth_failures_opt(const char *v, saola_server_opts *so)
@@ -162,7 +201,9 @@ static int cmd_serve(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
 		"--max-inflated", "--threads", "--upstream", "--token",
-		"--tls-cert", "--tls-key", "--sync-interval", "--auth-failures", NULL};
+		"--tls-cert", "--tls-key", "--sync-interval", "--auth-failures", "--max-values",
+		"--max-depth", "--max-connections", "--max-per-address", "--header-timeout",
+		"--body-timeout", "--user-requests", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;
@@ -202,6 +243,8 @@ static int cmd_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (opt(&o, "--auth-failures") && auth_failures_opt(opt(&o, "--auth-failures"), &so) != 0)
+		return EXIT_USAGE;
+	if (limit_opts(&o, &so) != 0)
 		return EXIT_USAGE;
 	/* The worker threads inherit a mask without these; this thread waits
 	 * for them. */
@@ -464,7 +507,7 @@ static int cmd_bundle(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--user", "--max-inflated", NULL};
 	const char *sub = argc > 0 ? argv[0] : "";
-	size_t limit = SAOLA__MAX_INFLATED_DEFAULT, n = 0;
+	size_t limit = SAOLA__BUNDLE_MAX_INFLATED, n = 0;
 	json_t *res = NULL;
 	saola__store *s;
 	saola__err e;

@@ -101,7 +101,7 @@ static enum MHD_Result review(saola__officer *o, struct MHD_Connection *c, const
 enum MHD_Result saola__officer_serve(saola__pool *pool, pthread_mutex_t *write_lock,
                                      struct MHD_Connection *c, const char *url,
                                      const saola__user *u, const unsigned char *body,
-                                     size_t len, size_t max_inflated)
+                                     size_t len, const saola__body_limits *lim)
 {
 	const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	                                              MHD_HTTP_HEADER_CONTENT_ENCODING);
@@ -116,8 +116,8 @@ enum MHD_Result saola__officer_serve(saola__pool *pool, pthread_mutex_t *write_l
 		            " may)", u->role);
 		return saola__web_error(c, &e);
 	}
-	if (saola__body_decode(enc, body ? body : (const unsigned char *)"", len, max_inflated,
-	                       &req, &e) != 0)
+	if (saola__body_decode(enc, body ? body : (const unsigned char *)"", len, lim, &req,
+	                       NULL, &e) != 0)
 		return saola__web_error(c, &e);
 	if (!json_is_object(req)) {
 		json_decref(req);

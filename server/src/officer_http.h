@@ -8,6 +8,7 @@
 
 #include <microhttpd.h>
 
+#include "body.h"
 #include "pool.h"
 #include "store.h"
 
@@ -15,11 +16,11 @@
 int saola__officer_route(const char *url);
 
 /* Answers such a request from the authenticated user u, its body read
- * (len bytes, sent with Content-Encoding enc, inflated to at most
- * max_inflated bytes). Writes hold write_lock. */
+ * (len bytes, sent with Content-Encoding enc, decoded within lim: see
+ * body.h). Writes hold write_lock. */
 enum MHD_Result saola__officer_serve(saola__pool *pool, pthread_mutex_t *write_lock,
                                      struct MHD_Connection *c, const char *url,
                                      const saola__user *u, const unsigned char *body,
-                                     size_t len, size_t max_inflated);
+                                     size_t len, const saola__body_limits *lim);
 
 #endif

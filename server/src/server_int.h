@@ -10,7 +10,26 @@
 #include "saola/core.h"
 
 #define SAOLA__MAX_BODY_DEFAULT     ((size_t)8 << 20)
-#define SAOLA__MAX_INFLATED_DEFAULT ((size_t)64 << 20)
+#define SAOLA__MAX_INFLATED_DEFAULT ((size_t)16 << 20)
+/* JSON values (keys not counted) and nesting of one request body, checked
+ * before a tree is built: the largest batch the client sends (4000 new
+ * households, ~300,000 values, 7 levels) fits twice, and a tree of that many
+ * values costs at most ~150 MB (240 bytes for an empty object, the worst). */
+#define SAOLA__MAX_VALUES_DEFAULT   ((size_t)600000)
+#define SAOLA__MAX_DEPTH_DEFAULT    32
+#define SAOLA__MAX_DEPTH_MAX        255
+/* A push bundle holds a device's whole queue: more values allowed. */
+#define SAOLA__BUNDLE_MAX_VALUES    ((size_t)2000000)
+#define SAOLA__BUNDLE_MAX_INFLATED  ((size_t)64 << 20)
+/* An officer's action is a few keys and one answer's value. */
+#define SAOLA__OFFICER_MAX_INFLATED ((size_t)1 << 20)
+#define SAOLA__OFFICER_MAX_VALUES   ((size_t)100000)
+#define SAOLA__MAX_CONNECTIONS_DEFAULT  2000
+#define SAOLA__MAX_PER_ADDRESS_DEFAULT  64
+#define SAOLA__HEADER_TIMEOUT_DEFAULT   20    /* seconds for a request's headers */
+#define SAOLA__BODY_TIMEOUT_DEFAULT     60    /* seconds for a body, plus one a KiB */
+#define SAOLA__BODY_MIN_RATE            1024  /* bytes a second a body must keep to */
+#define SAOLA__USER_REQUESTS_DEFAULT    3     /* one user's requests at once */
 #define SAOLA__THREADS_DEFAULT      4
 #define SAOLA__PULL_LIMIT_DEFAULT   1000  /* when a request names none */
 #define SAOLA__PULL_LIMIT_MAX       5000  /* the most records in one answer */

@@ -336,6 +336,65 @@ static void test_long_answer_sync(void **state)
 	server_stop(&fx);
 }
 
+/* A device's edit out of its field's own range is refused like a new
+ * record would be (it was kept, with an issue); a district server relays
+ * what its devices made, and a merge of valid edits may still fail a
+ * constraint that reads other answers: that stays an issue. */
+static void test_range_by_sync(void **state)
+{
+	static const struct {
+		int district;          /* pushed by dave (district 372), a relay */
+		const char *path;
+		json_int_t value;
+		const char *err;       /* NULL: applied */
+	} cases[] = {
+		{0, "income_per_capita", 1350000000,
+		 ": income_per_capita: constraint failed"},
+		{0, "house_area_m2", 5000, ": house_area_m2: constraint failed"},
+		{0, "house_area_m2", 0, ": house_area_m2: constraint failed"},
+		{0, "income_per_capita", 1500000, NULL},
+		{0, "house_area_m2", 1000, NULL},
+		{1, "income_per_capita", 1350000000, NULL},
+	};
+	server_fx fx;
+	saola_gen *g;
+	saola__err e;
+	char stored[37], batch[32], dave[SAOLA__TOKEN_HEX + 1];
+	json_t *change;
+	sv_resp r;
+	size_t i;
+
+	(void)state;
+	server_start(&fx);
+	if (saola__user_create(fx.st, "dave", "district", "372", dave, &e) != 0)
+		fail_msg("user add: %s", e.message);
+	assert_non_null(g = saola_gen_new(12));
+	r = push(&fx, fx.alice, "dev-a", "setup", sv_household(g, "14404", stored));
+	assert_int_equal(r.status, 200);
+	sv_resp_free(&r);
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		uint64_t before = tu_content_hash(fx.db);
+
+		change = sv_edit(stored, cases[i].path, "x", 10 + (int)i, 1, "dev-a");
+		json_object_set_new(json_object_get(change, "d"), cases[i].path,
+		                    json_integer(cases[i].value));
+		snprintf(batch, sizeof batch, "range-%zu", i);
+		r = push(&fx, cases[i].district ? dave : fx.alice,
+		         cases[i].district ? "dev-d" : "dev-a", batch, change);
+		if (cases[i].err) {
+			if (r.status != 400 || !sv_error_code(&r) ||
+			    strcmp(sv_error_code(&r), "invalid_record") != 0 || !strstr(r.body, cases[i].err))
+				fail_msg("case %zu: %ld %s", i, r.status, r.body ? r.body : "");
+			assert_true(tu_content_hash(fx.db) == before); /* nothing applied */
+		} else if (r.status != 200 || sv_jint(r.json, "applied") != 1) {
+			fail_msg("case %zu: %ld %s", i, r.status, r.body ? r.body : "");
+		}
+		sv_resp_free(&r);
+	}
+	saola_gen_free(g);
+	server_stop(&fx);
+}
+
 /* ------------------------------------------------------------------ */
 /* A long review comment: saola_set_state and saola__review_write       */
 
@@ -513,6 +572,7 @@ int adversary_forms(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_answer_device),
 		cmocka_unit_test(test_long_answer_sync),
+		cmocka_unit_test(test_range_by_sync),
 		cmocka_unit_test(test_long_comment_review),
 		cmocka_unit_test(test_shipped_ranges),
 	};

@@ -73,8 +73,9 @@ static char *server_side(const uint8_t *data, size_t size)
 	int64_t next = 0;
 	int more = 0;
 	size_t i;
+	saola__body_limits lim = {LIMIT, SAOLA__MAX_VALUES_DEFAULT, SAOLA__MAX_DEPTH_DEFAULT};
 
-	if (saola__body_decode(encoding(data, size), data, size, LIMIT, &req, &e) != 0)
+	if (saola__body_decode(encoding(data, size), data, size, &lim, &req, NULL, &e) != 0)
 		return NULL;
 	changes = json_object_get(req, "changes");
 	device = json_string_value(json_object_get(req, "device"));

@@ -24,7 +24,12 @@ typedef struct saola_server_opts {
 	size_t max_body;         /* request body limit in bytes, as sent
 	                          * (0: 8 MiB) */
 	size_t max_inflated;     /* request body limit once decompressed
-	                          * (0: 64 MiB) */
+	                          * (0: 16 MiB) */
+	size_t max_values;       /* JSON values in a request body, keys not
+	                          * counted, checked before it is parsed
+	                          * (0: 600000) */
+	int max_depth;           /* nesting of a request body (0: 32; at most
+	                          * 255) */
 	int threads;             /* HTTP worker threads (0: 4) */
 	const char *tls_cert;    /* PEM certificate (chain) file: serve HTTPS;
 	                          * with tls_key; NULL: plain HTTP */
@@ -40,6 +45,16 @@ typedef struct saola_server_opts {
 	                          * with a token are refused for a while (429)
 	                          * (0: 10; -1: no limit; at most 100000);
 	                          * docs/security.md */
+	int max_connections;     /* connections at once, in total (0: 2000) */
+	int max_per_address;     /* connections at once from one client address
+	                          * (0: 64) */
+	int header_timeout;      /* seconds a request's headers may take, from
+	                          * the connection (or the previous answer on
+	                          * it) (0: 20) */
+	int body_timeout;        /* seconds a request's body may take, plus one
+	                          * for each KiB received (0: 60) */
+	int user_requests;       /* one user's requests at once; more get 429
+	                          * too_many_requests (0: 3) */
 } saola_server_opts;
 
 /* Opens (creating if needed) the database and starts serving HTTP in
