@@ -281,7 +281,7 @@ static void spawn_saola(chaos *c, int i, char *const argv[])
 enum { JOB_INIT, JOB_IMPORT, JOB_SYNC };
 
 typedef struct pool {
-	int round;
+	int round;        /* from 0; -1: the enrolment */
 	int kind;         /* JOB_*: a failed sync is resumed later, the rest must work */
 	char files[N_DEVICES][760];  /* the imports' files */
 	long server_at;   /* server batches of this round before its kill; 0: none */
