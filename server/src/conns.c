@@ -37,6 +37,7 @@ struct saola__conns {
 	saola__conn *head;
 	user_count *users;      /* users with requests in progress */
 	size_t nusers, capusers;
+	size_t bytes;           /* of every user's bodies being received */
 };
 
 static int64_t monotonic_ms(void)
@@ -285,17 +286,21 @@ void saola__conns_user_leave(saola__conns *cs, int64_t user)
 	pthread_mutex_unlock(&cs->lock);
 }
 
-int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget)
+int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget,
+                            size_t total)
 {
-	user_count *u;
+	user_count *u = NULL;
 	int rc = -1;
 
 	pthread_mutex_lock(&cs->lock);
-	if ((u = user_entry(cs, user)) && n <= budget - u->bytes) {
+	if (n > total - cs->bytes) {
+		rc = -2;
+	} else if ((u = user_entry(cs, user)) && n <= budget - u->bytes) {
 		u->bytes += n;
+		cs->bytes += n;
 		rc = 0;
 	}
-	if (u)
+	if (rc != -2 && u)
 		user_tidy(cs, u);
 	pthread_mutex_unlock(&cs->lock);
 	return rc;
@@ -307,6 +312,7 @@ void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n)
 
 	pthread_mutex_lock(&cs->lock);
 	if ((u = user_entry(cs, user))) {
+		cs->bytes -= u->bytes > n ? n : u->bytes;
 		u->bytes = u->bytes > n ? u->bytes - n : 0;
 		user_tidy(cs, u);
 	}

@@ -51,10 +51,12 @@ void saola__conn_done(saola__conns *cs, saola__conn *conn);
 int saola__conns_user_enter(saola__conns *cs, int64_t user);
 void saola__conns_user_leave(saola__conns *cs, int64_t user);
 
-/* Counts n more bytes of user's bodies being received: 0, or -1 when that
- * would take the user past budget bytes (nothing counted). Given back with
+/* Counts n more bytes of user's bodies being received: 0; -1 when that
+ * would take the user past budget bytes, -2 when it would take every
+ * user's together past total (nothing counted then). Given back with
  * saola__conns_user_unbytes(). */
-int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget);
+int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t budget,
+                            size_t total);
 void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n);
 
 #endif

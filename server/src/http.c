@@ -40,6 +40,9 @@
 #define BUSY_RETRY_S 2   /* Retry-After of a user with too many requests */
 #define USER_BODY_FACTOR 2 /* one user's bodies being received: at most this
                           * many times the body limit */
+#define ALL_BODIES_FACTOR 32 /* every user's bodies being received: at most
+                              * this many times the body limit (256 MiB by
+                              * default), whatever the number of users */
 #define FD_RESERVE 64    /* descriptors kept for the database, logs, upstream */
 
 struct saola_server {
@@ -384,16 +387,24 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
  * connection when the sender goes on far past it). */
 static enum MHD_Result take(saola_server *srv, request *rq, const char *data, size_t n)
 {
+	int busy;
+
 	saola__conn_received(srv->conns, rq->conn, n);
 	if ((rq->route != R_SYNC && rq->route != R_OFFICER) || rq->failed || rq->too_large) {
 		rq->drained += n;
 		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
 	}
-	if (rq->authed && saola__conns_user_bytes(srv->conns, rq->user.id, n,
-	                                          USER_BODY_FACTOR * srv->max_body) != 0) {
-		/* The user's other bodies take its share: this one is dropped. */
-		too_many(rq, "user %s is sending %d bodies' worth (%zu bytes) already", rq->user.name,
-		         USER_BODY_FACTOR, USER_BODY_FACTOR * srv->max_body);
+	if (rq->authed && (busy = saola__conns_user_bytes(srv->conns, rq->user.id, n,
+	                                                  USER_BODY_FACTOR * srv->max_body,
+	                                                  ALL_BODIES_FACTOR * srv->max_body))) {
+		/* The user's other bodies take its share, or everyone's take the
+		 * server's: this one is dropped. */
+		if (busy == -1)
+			too_many(rq, "user %s is sending %d bodies' worth (%zu bytes) already",
+			         rq->user.name, USER_BODY_FACTOR, USER_BODY_FACTOR * srv->max_body);
+		else
+			too_many(rq, "the server is receiving %d bodies' worth (%zu bytes) already",
+			         ALL_BODIES_FACTOR, ALL_BODIES_FACTOR * srv->max_body);
 		free(rq->body);
 		rq->body = NULL;
 		rq->drained = rq->len + n;

@@ -523,11 +523,19 @@ static void test_user_requests(void **state)
 	saola__conns_user_leave(cs, 7);
 	assert_int_equal(saola__conns_user_enter(cs, 7), 0);
 	assert_int_equal(saola__conns_user_enter(cs, 7), -1);
-	/* Bytes are counted apart from requests, against a budget. */
-	assert_int_equal(saola__conns_user_bytes(cs, 7, 10, 16), 0);
-	assert_int_equal(saola__conns_user_bytes(cs, 7, 7, 16), -1);
+	/* Bytes are counted apart from requests, against a budget per user
+	 * and one for every user together (the tester's 300 unfinished 8 MiB
+	 * bodies: many users, each within its own budget). */
+	assert_int_equal(saola__conns_user_bytes(cs, 7, 10, 16, 40), 0);
+	assert_int_equal(saola__conns_user_bytes(cs, 7, 7, 16, 40), -1);
 	saola__conns_user_unbytes(cs, 7, 10);
-	assert_int_equal(saola__conns_user_bytes(cs, 7, 16, 16), 0);
+	assert_int_equal(saola__conns_user_bytes(cs, 7, 16, 16, 40), 0);
+	assert_int_equal(saola__conns_user_bytes(cs, 8, 16, 16, 40), 0);
+	assert_int_equal(saola__conns_user_bytes(cs, 9, 9, 16, 40), -2);
+	assert_int_equal(saola__conns_user_bytes(cs, 9, 8, 16, 40), 0);
+	saola__conns_user_unbytes(cs, 8, 16);
+	assert_int_equal(saola__conns_user_bytes(cs, 9, 8, 16, 40), 0);
+	assert_int_equal(saola__conns_user_bytes(cs, 10, 9, 16, 40), -2);
 	saola__conns_free(cs);
 }
 
