@@ -28,33 +28,12 @@ typedef struct fixture {
 	st_server *proc;       /* a saola-server process, stopped by teardown */
 	tu_cutproxy *px;
 	char *surveyor, *province;
-	/* The cut of the next connection the proxy accepts. */
-	pthread_mutex_t lock;
-	int armed;
-	long req_cut, resp_cut;
 } fixture;
 
-static void choose_cut(void *ctx, int conn, long *req_cut, long *resp_cut)
-{
-	fixture *fx = ctx;
-
-	(void)conn;
-	pthread_mutex_lock(&fx->lock);
-	if (fx->armed) {
-		*req_cut = fx->req_cut;
-		*resp_cut = fx->resp_cut;
-		fx->armed = 0;
-	}
-	pthread_mutex_unlock(&fx->lock);
-}
-
+/* The cuts of the next connection the proxy accepts. */
 static void arm(fixture *fx, long req_cut, long resp_cut)
 {
-	pthread_mutex_lock(&fx->lock);
-	fx->armed = 1;
-	fx->req_cut = req_cut;
-	fx->resp_cut = resp_cut;
-	pthread_mutex_unlock(&fx->lock);
+	tu_cutproxy_arm(fx->px, req_cut, resp_cut);
 }
 
 static void add_users(fixture *fx)
@@ -70,7 +49,6 @@ static int setup(void **state)
 	saola_server_opts so;
 
 	assert_non_null(fx);
-	pthread_mutex_init(&fx->lock, NULL);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("faults"));
 	snprintf(fx->srvdb, sizeof fx->srvdb, "%s/server.db", fx->dir);
 	memset(&so, 0, sizeof so);
@@ -80,7 +58,7 @@ static int setup(void **state)
 	if (saola_server_start(&so, &fx->srv) != SAOLA_OK)
 		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
 	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
-	fx->px = tu_cutproxy_start(saola_server_port(fx->srv), choose_cut, fx);
+	fx->px = tu_cutproxy_start(saola_server_port(fx->srv), NULL, NULL);
 	assert_non_null(fx->px);
 	snprintf(fx->purl, sizeof fx->purl, "http://127.0.0.1:%d", tu_cutproxy_port(fx->px));
 	add_users(fx);
@@ -97,7 +75,6 @@ static int teardown(void **state)
 	saola_server_stop(fx->srv);
 	free(fx->surveyor);
 	free(fx->province);
-	pthread_mutex_destroy(&fx->lock);
 	tu_rmtree(fx->dir);
 	free(fx);
 	return 0;

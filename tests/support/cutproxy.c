@@ -28,6 +28,8 @@ struct tu_cutproxy {
 	pthread_mutex_t lock;
 	tu_cut_fn fn;
 	void *ctx;
+	int armed;                /* tu_cutproxy_arm: the next connection's cuts */
+	long arm_req, arm_resp;
 	int conns, cuts;
 	pair pairs[MAX_PAIRS];
 };
@@ -95,6 +97,11 @@ static void accept_one(tu_cutproxy *px)
 	pthread_mutex_lock(&px->lock);
 	if (px->fn)
 		px->fn(px->ctx, px->conns, &p->req_cut, &p->resp_cut);
+	if (px->armed) {
+		p->req_cut = px->arm_req;
+		p->resp_cut = px->arm_resp;
+		px->armed = 0;
+	}
 	px->conns++;
 	target = px->target;
 	pthread_mutex_unlock(&px->lock);
@@ -245,6 +252,15 @@ int tu_cutproxy_cuts(tu_cutproxy *p)
 	n = p->cuts;
 	pthread_mutex_unlock(&p->lock);
 	return n;
+}
+
+void tu_cutproxy_arm(tu_cutproxy *p, long req_cut, long resp_cut)
+{
+	pthread_mutex_lock(&p->lock);
+	p->armed = 1;
+	p->arm_req = req_cut;
+	p->arm_resp = resp_cut;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void tu_cutproxy_retarget(tu_cutproxy *p, int target_port)

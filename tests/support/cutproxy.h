@@ -15,8 +15,13 @@ typedef struct tu_cutproxy tu_cutproxy;
 #define TU_CUT_STALL (-2L)
 typedef void (*tu_cut_fn)(void *ctx, int conn, long *req_cut, long *resp_cut);
 
-/* Starts the proxy in a thread of its own; NULL on failure. */
+/* Starts the proxy in a thread of its own (fn may be NULL: no cuts but
+ * the armed ones); NULL on failure. */
 tu_cutproxy *tu_cutproxy_start(int target_port, tu_cut_fn fn, void *ctx);
+
+/* Cuts the next connection the proxy accepts as tu_cut_fn's cuts say
+ * (over what fn chose), once. */
+void tu_cutproxy_arm(tu_cutproxy *p, long req_cut, long resp_cut);
 
 /* The port the proxy listens on. */
 int tu_cutproxy_port(const tu_cutproxy *p);
