@@ -318,8 +318,8 @@ int cmd_status(int argc, char **argv)
 		printf("server:     %s\n", server ? server : "none (not enrolled)");
 		printf("last sync:  %s\n", last ? last : "never");
 		if (json_object_get(sync, "lineage_next"))
-			printf("unfinished: the last sync was cut before the server answered: sync"
-			       " again before copying this database to another device\n");
+			printf("unfinished: the last sync was cut before the server answered (the"
+			       " next one settles it first)\n");
 		if ((reorigined = json_string_value(json_object_get(sync, "reorigined"))))
 			print_reorigin(reorigined);
 		if (conflicted)

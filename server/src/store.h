@@ -86,6 +86,8 @@ typedef struct saola__device {
 	int found;
 	int64_t owner;
 	char lineage[SAOLA__LINEAGE_LEN + 1];  /* "" when none was stored */
+	char lineage_batch[SAOLA__DEVICE_MAX + 1]; /* the batch of the request that
+	                                            * stored it ("" for none) */
 } saola__device;
 
 /* Result codes are saola's. apply returns SAOLA_PROTOCOL for a change of the
@@ -135,14 +137,15 @@ struct saola__store_ops {
 	/* Devices. device_get reads a device's row (found 0 when its origin
 	 * is unknown). device_sync inserts it owned by user_id, or records a
 	 * sync of the existing row: last sync, and the lineage when lineage
-	 * is not NULL; it never changes the owner. device_user: the owner of
+	 * is not NULL, with batch, the id of the batch that brought it (NULL:
+	 * a request without changes); it never changes the owner. device_user: the owner of
 	 * a device (found 0 when the device is unknown). user_confirmed: per
 	 * device owned by user_id, the ids of the batches it brought by
 	 * bundle, newest first, at most per_device each: a new object
 	 * {origin: [batch id, ...]}. origin: this server's own origin. */
 	int (*device_get)(saola__store *s, const char *device, saola__device *out);
 	int (*device_sync)(saola__store *s, const char *device, int64_t user_id,
-	                   const char *lineage, const char *now);
+	                   const char *lineage, const char *batch, const char *now);
 	int (*device_user)(saola__store *s, const char *device, saola__user *out, int *found);
 	int (*user_confirmed)(saola__store *s, int64_t user_id, int per_device, json_t **out);
 	const char *(*origin)(saola__store *s);

@@ -107,6 +107,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE devices ADD COLUMN lineage TEXT;"
 	"ALTER TABLE batches ADD COLUMN source TEXT;"
 	"CREATE INDEX batches_device ON batches(device, at);",
+
+	/* 7: the batch that moved a device's lineage to its last token (NULL:
+	 * a request without changes): a resend under that token must be that
+	 * batch, so that a copy made while the answer was lost cannot pass its
+	 * own changes for the resend (docs/protocol.md, "Copied databases"). */
+	"ALTER TABLE devices ADD COLUMN lineage_batch TEXT;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
@@ -127,12 +133,14 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USER_BY_NAME] =
 		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, permissions"
 		" FROM users WHERE name = ?1",
-	[SQ_DEVICE_GET] = "SELECT user_id, lineage FROM devices WHERE origin = ?1",
+	[SQ_DEVICE_GET] = "SELECT user_id, lineage, lineage_batch FROM devices WHERE origin = ?1",
 	/* The owner is set once, by the insert: a sync never changes it. */
 	[SQ_DEVICE_SYNC] =
-		"INSERT INTO devices(origin, user_id, first_seen, last_sync, lineage)"
-		" VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT(origin) DO UPDATE SET"
+		"INSERT INTO devices(origin, user_id, first_seen, last_sync, lineage, lineage_batch)"
+		" VALUES (?1, ?2, ?3, ?3, ?4, ?5) ON CONFLICT(origin) DO UPDATE SET"
 		" last_sync = excluded.last_sync,"
+		" lineage_batch = CASE WHEN excluded.lineage IS NULL THEN lineage_batch"
+		"  ELSE excluded.lineage_batch END,"
 		" lineage = coalesce(excluded.lineage, lineage)",
 	[SQ_DEVICE_USER] =
 		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL, u.expires_at,"

@@ -77,7 +77,7 @@ int saola__sq_user_token_hash(saola__store *base, int64_t user_id,
                               unsigned char hash[SAOLA__SHA256_LEN], int *found);
 int saola__sq_device_get(saola__store *base, const char *device, saola__device *out);
 int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
-                          const char *lineage, const char *now);
+                          const char *lineage, const char *batch, const char *now);
 int saola__sq_device_user(saola__store *base, const char *device, saola__user *out,
                           int *found);
 int saola__sq_user_confirmed(saola__store *base, int64_t user_id, int per_device,

@@ -229,6 +229,8 @@ int saola__sq_device_get(saola__store *base, const char *device, saola__device *
 		out->found = 1;
 		out->owner = sqlite3_column_int64(st, 0);
 		snprintf(out->lineage, sizeof out->lineage, "%s", l ? l : "");
+		l = (const char *)sqlite3_column_text(st, 2);
+		snprintf(out->lineage_batch, sizeof out->lineage_batch, "%s", l ? l : "");
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -237,7 +239,7 @@ int saola__sq_device_get(saola__store *base, const char *device, saola__device *
 }
 
 int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
-                          const char *lineage, const char *now)
+                          const char *lineage, const char *batch, const char *now)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = saola__sq_stmt(s, SQ_DEVICE_SYNC);
@@ -250,6 +252,8 @@ int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_i
 	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
 	if (lineage)
 		sqlite3_bind_text(st, 4, lineage, -1, SQLITE_STATIC);
+	if (lineage && batch)
+		sqlite3_bind_text(st, 5, batch, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)

@@ -338,8 +338,12 @@ static int check_device(saola__store *s, const saola__user *u, const sync_req *r
 		*store = r->next;
 		return 0;
 	}
-	if (strcmp(d.lineage, r->next) == 0)
-		return 0; /* a resend whose answer was lost */
+	/* A resend whose answer was lost: the same batch, or no changes (a
+	 * device probes so before it sends a new batch under that token).
+	 * Other changes under it come from a copy made before the answer. */
+	if (strcmp(d.lineage, r->next) == 0 &&
+	    (json_array_size(r->changes) == 0 || (r->batch && strcmp(r->batch, d.lineage_batch) == 0)))
+		return 0;
 	return saola__fail(e, 409, "device_copied", "device %s: this database is a copy of"
 	                   " another device's (both use origin %s): nothing was applied; the"
 	                   " device takes an origin of its own and syncs again", r->device,
@@ -415,7 +419,9 @@ static int push(const saola__sync_env *env, const saola__user *u, const sync_req
 		rc = check_cursor(s, r, e);
 	if (rc == 0 && r->batch)
 		rc = push_batch(s, u, r, source, now, b, duplicate, e);
-	if (rc == 0 && s->ops->device_sync(s, r->device, u->id, lineage, now) != SAOLA_OK)
+	if (rc == 0 && s->ops->device_sync(s, r->device, u->id, lineage,
+	                                   json_array_size(r->changes) > 0 ? r->batch : NULL,
+	                                   now) != SAOLA_OK)
 		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
 	src = s->ops->end(s, rc == 0);
 	if (rc == 0 && src != SAOLA_OK)

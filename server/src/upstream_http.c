@@ -147,6 +147,33 @@ static int refused(saola *db, const char *url, const saola__resp *r, saola__err 
 	return fail_db(db, r->status, e);
 }
 
+static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *req,
+                json_t **out, saola__err *e);
+
+/* When a proposed lineage token is still pending (its request got no 200),
+ * settles it with a request without changes before changes go: under that
+ * token the upstream takes only the same batch again, or none (as a
+ * device's client does; docs/protocol.md, "Copied databases"). */
+static int probe(saola__store *s, pthread_mutex_t *lock, saola__http *h, saola__err *e)
+{
+	char *pending = NULL;
+	json_t *req, *out = NULL;
+	int rc;
+
+	if (saola_state_get(core(s), SAOLA__UP_LINEAGE_NEXT, &pending) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "upstream: lineage: %s", s->ops->errmsg(s));
+	if (!pending)
+		return 0;
+	saola_free(pending);
+	if (!(req = json_pack("{s:i, s:s, s:i, s:[]}", "protocol", 1, "device",
+	                      saola_origin(core(s)), "pull_limit", 0, "changes")))
+		return saola__fail(e, 500, "internal", "upstream: out of memory");
+	rc = post(s, lock, h, req, &out, e);
+	json_decref(req);
+	json_decref(out);
+	return rc;
+}
+
 /* POSTs req to /v1/sync with the district's lineage, retrying a failure
  * that may mend; *out gets the answer; on a 200 the lineage moves on. 0,
  * or -1 with e. */
@@ -160,6 +187,8 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 	int attempt, rc;
 
 	*out = NULL;
+	if (json_array_size(json_object_get(req, "changes")) > 0 && probe(s, lock, h, e) != 0)
+		return -1;
 	if (lineage_add(s, lock, req, &next, e) != 0)
 		return -1;
 	text = json_dumps(req, JSON_COMPACT);

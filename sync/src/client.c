@@ -45,6 +45,8 @@ typedef struct sync_run {
 	int pull_cap;        /* the most records a page may bring: PULL_MAX,
 	                      * halved in this run by each page too big */
 	int pull_sent;       /* the pull_limit of the request in flight */
+	int probe;           /* the request in flight settles a pending lineage
+	                      * token only: no changes, no page (see prepare) */
 	int reorigined;      /* this run gave the database a new origin */
 	long conflicts;
 	json_t *conflicted;  /* {record id: true}: records with conflicts */
@@ -144,6 +146,18 @@ out:
 	return rc;
 }
 
+/* *pending: 1 when a proposed lineage token is saved (it went, or was
+ * about to go, with a request that got no 200). */
+static int lineage_pending(sync_run *s, int *pending)
+{
+	char *n = NULL;
+	int rc = saola_state_get(s->db, SAOLA__K_LINEAGE_NEXT, &n);
+
+	*pending = rc == SAOLA_OK && n != NULL;
+	saola_free(n);
+	return rc;
+}
+
 /* Makes the request for the batch in flight, or cuts a new batch. */
 static int prepare(sync_run *s)
 {
@@ -168,6 +182,14 @@ static int prepare(sync_run *s)
 				return rc;
 		}
 	}
+	/* A token still pending went with a request that got no 200: the
+	 * server may hold it, and takes under it only that request again or
+	 * one without changes. So changes wait for a probe without any that
+	 * settles it (a copy of this database made meanwhile holds the same
+	 * token, and could otherwise pass its own changes for the resend). */
+	if ((rc = lineage_pending(s, &s->probe)) != SAOLA_OK)
+		return rc;
+	s->probe = s->probe && s->batch_seq > 0;
 	if ((rc = lineage_get(s, prev, next)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola__state_int(s->db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
@@ -177,19 +199,20 @@ static int prepare(sync_run *s)
 	/* A page follows the batch size (a slow link gets small pages), within
 	 * what this run found the device can take. */
 	pull = s->n < PULL_MAX ? s->n : PULL_MAX;
-	s->pull_sent = pull < s->pull_cap ? pull : s->pull_cap;
+	s->pull_sent = s->probe ? 0 : pull < s->pull_cap ? pull : s->pull_cap;
 	/* A request with no changes carries no batch id: there is nothing for
 	 * the server to remember. */
 	snprintf(head, sizeof head,
 	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
 	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}"
 	         ",\"changes\":[", SAOLA__PROTOCOL,
-	         s->batch[0] ? "\"batch\":\"" : "", s->batch, s->batch[0] ? "\"," : "",
+	         s->batch[0] && !s->probe ? "\"batch\":\"" : "", s->probe ? "" : s->batch,
+	         s->batch[0] && !s->probe ? "\"," : "",
 	         saola_origin(s->db), cursor, s->pull_sent, prev[0] ? "\"" : "null", prev,
 	         prev[0] ? "\"" : "", next);
 	rc = saola__zbuf_puts(&zb, head);
 	s->batch_n = 0;
-	if (rc == SAOLA_OK && s->batch_seq > 0)
+	if (rc == SAOLA_OK && s->batch_seq > 0 && !s->probe)
 		rc = saola__encode_changes(s->db, &zb, s->batch_seq, &s->batch_n, NULL, NULL);
 	if (rc == SAOLA_OK)
 		rc = saola__zbuf_puts(&zb, "]}");
@@ -254,9 +277,9 @@ static int apply_answer(sync_run *s, const saola__answer *a)
 	if (rc == SAOLA_OK)
 		rc = saola__state_set_int(s->db, SAOLA__K_CURSOR,
 		                          json_integer_value(json_object_get(doc, "cursor")));
-	if (rc == SAOLA_OK && s->batch_seq > 0)
+	if (rc == SAOLA_OK && s->batch_seq > 0 && !s->probe)
 		rc = saola_outbox_ack(s->db, s->batch_seq);
-	if (rc == SAOLA_OK)
+	if (rc == SAOLA_OK && !s->probe)
 		rc = saola_state_set(s->db, SAOLA__K_BATCH, NULL);
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_LINEAGE, next);
@@ -280,6 +303,11 @@ static int apply_answer(sync_run *s, const saola__answer *a)
 	}
 	s->more = json_is_true(json_object_get(doc, "more"));
 	forget_body(s);
+	if (s->probe) {
+		/* The batch goes next, under a token of its own. */
+		s->probe = 0;
+		return SAOLA_OK;
+	}
 	s->batch[0] = '\0';
 	s->batch_seq = 0;
 	return SAOLA_OK;

@@ -468,7 +468,8 @@ static void test_lineage_saved_and_rotated(void **state)
 	fixture *fx = *state;
 	saola *dev = st_device(tu_path(fx->dir, "lineage.db"), fx->purl, fx->surveyor);
 	saola_sync_opts o;
-	char first[40];
+	saola_sync_stats st;
+	char first[40], sql[200];
 	int i;
 
 	st_put_households(dev, 81, COMMUNE, 3, NULL);
@@ -500,14 +501,22 @@ static void test_lineage_saved_and_rotated(void **state)
 	assert_int_equal(saola_sync(dev, &o, NULL), SAOLA_AUTH);
 	assert_string_equal(state_of(dev, "lineage_next"), first);
 	assert_string_equal(state_of(dev, "lineage"), "");
-	/* A 200: the proposed token is the accepted one. */
+	/* A 200: the pending token is settled first by a request without
+	 * changes (the server may hold it, and takes under it nothing but that
+	 * batch again), then the batch goes under a new one; the server keeps
+	 * the device's last. */
 	o.token = NULL;
 	o.max_attempts = 0;
-	if (saola_sync(dev, &o, NULL) != SAOLA_OK)
+	if (saola_sync(dev, &o, &st) != SAOLA_OK)
 		fail_msg("sync: %s", saola_errmsg(dev));
+	assert_int_equal(st.requests, 2);
 	assert_int_equal(queued(dev), 0);
-	assert_string_equal(state_of(dev, "lineage"), first);
+	assert_true(is_token(state_of(dev, "lineage")));
+	assert_string_not_equal(state_of(dev, "lineage"), first);
 	assert_string_equal(state_of(dev, "lineage_next"), "");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM devices WHERE lineage = '%s'",
+	         state_of(dev, "lineage"));
+	assert_int_equal(tu_count(fx->srvdb, sql), 1);
 	{
 		char out[4096], err[1024];
 		assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "%s status --db '%s'",
@@ -516,6 +525,7 @@ static void test_lineage_saved_and_rotated(void **state)
 		assert_null(strstr(out, "unfinished"));
 	}
 	/* The next request proposes a new one (a pull only). */
+	snprintf(first, sizeof first, "%s", state_of(dev, "lineage"));
 	if (saola_sync(dev, &o, NULL) != SAOLA_OK)
 		fail_msg("sync: %s", saola_errmsg(dev));
 	assert_true(is_token(state_of(dev, "lineage")));
@@ -594,6 +604,83 @@ static void test_copied_database(void **state)
 		json_decref(ga);
 		json_decref(gb);
 	}
+	json_decref(ids);
+	saola_close(a);
+	saola_close(b);
+}
+
+/* A copy made while a sync's answer was lost holds the same pending
+ * lineage token as the original. Before, whichever copy came first passed
+ * its new changes for the resend, and so, at the same token, did the
+ * other: two edits of one answer at the same version [c, origin], one of
+ * them lost without a trace. Now changes under a pending token wait for a
+ * probe without changes, and the server takes under that token only the
+ * batch that moved it: the second copy is told, takes an origin of its
+ * own, and its value loses (or wins) by version, logged. */
+static void test_copied_while_unanswered(void **state)
+{
+	fixture *fx = *state;
+	char a_path[1024], b_path[1024], cmd[2200], sql[512], id[37];
+	json_t *ids = json_array(), *rec = NULL;
+	saola_sync_stats st;
+	saola *a, *b;
+
+	snprintf(a_path, sizeof a_path, "%s", tu_path(fx->dir, "unanswered-a.db"));
+	snprintf(b_path, sizeof b_path, "%s", tu_path(fx->dir, "unanswered-b.db"));
+	a = st_device(a_path, fx->purl, fx->surveyor);
+	st_put_households(a, 95, COMMUNE, 2, ids);
+	snprintf(id, sizeof id, "%s", json_string_value(json_array_get(ids, 0)));
+	if (saola_sync(a, NULL, NULL) != SAOLA_OK)
+		fail_msg("first sync: %s", saola_errmsg(a));
+	/* A pull whose answer is cut: the server moved the lineage, the
+	 * tablet does not know. Then the database is copied. */
+	{
+		saola_sync_opts o;
+		memset(&o, 0, sizeof o);
+		o.max_attempts = 1;
+		arm(fx, -1, 10);
+		assert_int_equal(saola_sync(a, &o, NULL), SAOLA_NETWORK);
+	}
+	assert_true(is_token(state_of(a, "lineage_next")));
+	saola_close(a);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", a_path, b_path);
+	assert_int_equal(tu_run(cmd, NULL, 0, NULL, 0), 0);
+	a = tu_open(a_path, 1);
+	b = tu_open(b_path, 1);
+	/* Both edit the same answer: the same counter, the same origin. */
+	{
+		json_t *an = tu_json("{\"head_name\":\"Nguyễn Văn An\"}");
+		json_t *binh = tu_json("{\"head_name\":\"Trần Thị Bình\"}");
+		assert_int_equal(saola_put(a, "household", id, an, NULL), SAOLA_OK);
+		assert_int_equal(saola_put(b, "household", id, binh, NULL), SAOLA_OK);
+		json_decref(an);
+		json_decref(binh);
+	}
+	if (saola_sync(b, NULL, &st) != SAOLA_OK)
+		fail_msg("b: %s", saola_errmsg(b));
+	assert_false(st.reorigined);
+	if (saola_sync(a, NULL, &st) != SAOLA_OK)
+		fail_msg("a: %s", saola_errmsg(a));
+	assert_true(st.reorigined);
+	assert_int_equal(queued(a), 0);
+	assert_int_equal(queued(b), 0);
+	/* Neither name is lost: one stands, the other is in the conflict log. */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE record_id = '%s' AND"
+	         " path = 'head_name' AND lost_value IN ('\"Nguyễn Văn An\"', '\"Trần Thị Bình\"')",
+	         id);
+	assert_int_equal(tu_count(fx->srvdb, sql), 1);
+	/* And both tablets end with the one that stands. */
+	assert_int_equal(saola_sync(a, NULL, NULL), SAOLA_OK);
+	assert_int_equal(saola_sync(b, NULL, NULL), SAOLA_OK);
+	assert_int_equal(saola_get(a, id, &rec), SAOLA_OK);
+	{
+		json_t *rb = NULL;
+		assert_int_equal(saola_get(b, id, &rb), SAOLA_OK);
+		assert_true(json_equal(json_object_get(json_object_get(rec, "data"), "head_name"),
+		                       json_object_get(json_object_get(rb, "data"), "head_name")));
+		json_decref(rb);
+	}
+	json_decref(rec);
 	json_decref(ids);
 	saola_close(a);
 	saola_close(b);
@@ -750,6 +837,7 @@ int adversary_client(void)
 		cmocka_unit_test(test_enrol_again),
 		cmocka_unit_test(test_lineage_saved_and_rotated),
 		cmocka_unit_test(test_copied_database),
+		cmocka_unit_test(test_copied_while_unanswered),
 		cmocka_unit_test(test_commit_error_says_why),
 		cmocka_unit_test(test_page_too_big),
 	};
