@@ -41,18 +41,11 @@ static void arm(fixture *fx, long req_cut, long resp_cut)
 static int setup(void **state)
 {
 	fixture *fx = calloc(1, sizeof *fx);
-	saola_server_opts so;
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("adv-client"));
 	snprintf(fx->srvdb, sizeof fx->srvdb, "%s/server.db", fx->dir);
-	memset(&so, 0, sizeof so);
-	so.db_path = fx->srvdb;
-	so.listen = "127.0.0.1:0";
-	so.schemas = SAOLA_TEST_SCHEMAS;
-	if (saola_server_start(&so, &fx->srv) != SAOLA_OK)
-		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
-	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
+	fx->srv = sv_start(fx->srvdb, 0, fx->url, sizeof fx->url);
 	assert_non_null(fx->px = tu_cutproxy_start(saola_server_port(fx->srv), NULL, NULL));
 	snprintf(fx->purl, sizeof fx->purl, "http://127.0.0.1:%d", tu_cutproxy_port(fx->px));
 	fx->surveyor = st_user_add(fx->srvdb, "surveyor", "surveyor", COMMUNE);

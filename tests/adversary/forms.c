@@ -170,23 +170,14 @@ typedef struct server_fx {
 
 static void server_start(server_fx *fx)
 {
-	saola_server_opts o;
 	saola__err e;
-	char err[512];
 
 	memset(fx, 0, sizeof *fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("adv-forms-server"));
 	snprintf(fx->db, sizeof fx->db, "%s/server.db", fx->dir);
-	memset(&o, 0, sizeof o);
-	o.db_path = fx->db;
-	o.listen = "127.0.0.1:0";
-	o.schemas = SAOLA_TEST_SCHEMAS;
-	o.threads = 2;   /* the default body limits: 8 MiB sent, 64 MiB inflated */
-	if (saola_server_start(&o, &fx->srv) != SAOLA_OK)
-		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
-	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
-	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
-		fail_msg("store open: %s", err);
+	/* the default body limits: 8 MiB sent, 16 MiB inflated */
+	fx->srv = sv_start(fx->db, 2, fx->url, sizeof fx->url);
+	fx->st = sv_store(fx->db);
 	if (saola__user_create(fx->st, "alice", "surveyor", "14404", fx->alice, &e) != 0 ||
 	    saola__user_create(fx->st, "carol", "commune", "14404", fx->carol, &e) != 0)
 		fail_msg("user add: %s", e.message);

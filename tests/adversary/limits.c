@@ -133,24 +133,14 @@ static int64_t frozen_clock(void)
 static int setup(void **state)
 {
 	fixture *fx = calloc(1, sizeof *fx);
-	saola_server_opts o;
-	char err[512];
 	saola__err e;
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("limits"));
 	snprintf(fx->db, sizeof fx->db, "%s/server.db", fx->dir);
-	memset(&o, 0, sizeof o);
-	o.db_path = fx->db;
-	o.listen = "127.0.0.1:0";
-	o.schemas = SAOLA_TEST_SCHEMAS;
-	o.threads = 4;
-	if (saola_server_start(&o, &fx->srv) != SAOLA_OK)
-		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
+	fx->srv = sv_start(fx->db, 4, fx->url, sizeof fx->url);
 	saola__server_set_clock(fx->srv, frozen_clock);
-	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
-	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
-		fail_msg("store open: %s", err);
+	fx->st = sv_store(fx->db);
 	if (saola__user_create(fx->st, "lan", "surveyor", "14404", fx->lan, &e) != 0 ||
 	    saola__user_create(fx->st, "mai", "surveyor", "14404", fx->lan2, &e) != 0)
 		fail_msg("users: %s", e.message);

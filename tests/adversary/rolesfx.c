@@ -237,8 +237,6 @@ long rf_review_status(const char *token, const char *id, const char *move)
 
 int rf_setup(void **state)
 {
-	saola_server_opts o;
-	char err[512];
 	saola__err e;
 	json_t *req;
 	sv_resp r;
@@ -248,16 +246,8 @@ int rf_setup(void **state)
 	assert_non_null(RF = calloc(1, sizeof *RF));
 	snprintf(RF->dir, sizeof RF->dir, "%s", tu_tmpdir("roles"));
 	snprintf(RF->db, sizeof RF->db, "%s/server.db", RF->dir);
-	memset(&o, 0, sizeof o);
-	o.db_path = RF->db;
-	o.listen = "127.0.0.1:0";
-	o.schemas = SAOLA_TEST_SCHEMAS;
-	o.threads = 2;
-	if (saola_server_start(&o, &RF->srv) != SAOLA_OK)
-		fail_msg("server start: %s", saola_server_errmsg(RF->srv));
-	snprintf(RF->url, sizeof RF->url, "http://127.0.0.1:%d", saola_server_port(RF->srv));
-	if (saola__store_sqlite_open(RF->db, NULL, 0, &RF->st, err, sizeof err) != SAOLA_OK)
-		fail_msg("store open: %s", err);
+	RF->srv = sv_start(RF->db, 2, RF->url, sizeof RF->url);
+	RF->st = sv_store(RF->db);
 	for (i = 0; i < NROLES; i++)
 		for (p = 0; p < 2; p++) {
 			char name[64];

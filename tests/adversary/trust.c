@@ -55,24 +55,14 @@ static const struct { const char *name, *area; } users[NUSERS] = {
 static int setup(void **state)
 {
 	fixture *fx = calloc(1, sizeof *fx);
-	saola_server_opts o;
-	char err[512];
 	saola__err e;
 	int i;
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("trust"));
 	snprintf(fx->db, sizeof fx->db, "%s/server.db", fx->dir);
-	memset(&o, 0, sizeof o);
-	o.db_path = fx->db;
-	o.listen = "127.0.0.1:0";
-	o.schemas = SAOLA_TEST_SCHEMAS;
-	o.threads = 2;
-	if (saola_server_start(&o, &fx->srv) != SAOLA_OK)
-		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
-	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
-	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
-		fail_msg("store open: %s", err);
+	fx->srv = sv_start(fx->db, 2, fx->url, sizeof fx->url);
+	fx->st = sv_store(fx->db);
 	for (i = 0; i < NUSERS; i++)
 		if (saola__user_create(fx->st, users[i].name, "surveyor", users[i].area, fx->tok[i],
 		                       &e) != 0)

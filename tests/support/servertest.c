@@ -210,3 +210,29 @@ unsigned char *sv_zero_bomb(size_t n, size_t *len)
 	deflateEnd(&z);
 	return out;
 }
+
+saola_server *sv_start(const char *db, int threads, char *url, size_t urllen)
+{
+	saola_server_opts o;
+	saola_server *srv = NULL;
+
+	memset(&o, 0, sizeof o);
+	o.db_path = db;
+	o.listen = "127.0.0.1:0";
+	o.schemas = SAOLA_TEST_SCHEMAS;
+	o.threads = threads;
+	if (saola_server_start(&o, &srv) != SAOLA_OK)
+		fail_msg("server start: %s", saola_server_errmsg(srv));
+	snprintf(url, urllen, "http://127.0.0.1:%d", saola_server_port(srv));
+	return srv;
+}
+
+saola__store *sv_store(const char *db)
+{
+	saola__store *st = NULL;
+	char err[512];
+
+	if (saola__store_sqlite_open(db, NULL, 0, &st, err, sizeof err) != SAOLA_OK)
+		fail_msg("store open: %s", err);
+	return st;
+}

@@ -7,6 +7,8 @@
 #include <jansson.h>
 
 #include "gen.h"
+#include "saola/server.h"
+#include "store.h"
 
 /* An HTTP answer. */
 typedef struct sv_resp {
@@ -62,5 +64,15 @@ json_t *sv_edit(const char *id, const char *field, const char *value, int counte
 /* n zero bytes compressed with gzip, made in a stream (never all in
  * memory). *len gets the size; free() the result. */
 unsigned char *sv_zero_bomb(size_t n, size_t *len);
+
+/* Starts a server in this process on the database db (made with the
+ * shipped schemas when new), on 127.0.0.1 at a free port, with threads
+ * workers (0: the default); url (urllen bytes) gets its base URL. Fails the
+ * test when it does not start. Stop it with saola_server_stop(). */
+saola_server *sv_start(const char *db, int threads, char *url, size_t urllen);
+
+/* Opens the SQLite store of db (for users and checks beside a running
+ * server) or fails the test. Close with saola__store_close(). */
+saola__store *sv_store(const char *db);
 
 #endif
