@@ -302,7 +302,8 @@ void limits_test_memory_bounded(void **state)
 
 	print_message("memory (%s%s): peak at start %zu MiB; after 20 million {} (%zu KB of"
 	              " gzip) %zu MiB; after %zu {} %zu MiB; after %d of them at once"
-	              " %zu MiB, resident after them %zu MiB\n", memory_server_bin(), factor > 1 ? ", ASan" : "", start / MIB,
+	              " %zu MiB, resident after them %zu MiB\n", memory_server_bin(),
+	              factor > 1 ? ", ASan" : "", start / MIB,
 	              bomb_len / 1000, bomb_peak / MIB, (size_t)SAOLA__MAX_VALUES_DEFAULT - 100,
 	              one_peak / MIB, SAOLA__THREADS_DEFAULT, busy_peak / MIB, after / MIB);
 	for (i = 0; i < 3; i++)
