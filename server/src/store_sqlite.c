@@ -115,6 +115,14 @@ static const char *const migrations[] = {
 	 * batch, so that a copy made while the answer was lost cannot pass its
 	 * own changes for the resend (docs/protocol.md, "Copied databases"). */
 	"ALTER TABLE devices ADD COLUMN lineage_batch TEXT;",
+
+	/* 8: the reorganisation of units (units.h): each new unit's links to
+	 * the old units it was formed from, wholly or in part. IF NOT EXISTS,
+	 * so that the step may run again under another number after a merge. */
+	"CREATE TABLE IF NOT EXISTS unit_links(new_code TEXT NOT NULL,"
+	"  new_from TEXT NOT NULL, old_code TEXT NOT NULL, whole INTEGER NOT NULL,"
+	"  source TEXT NOT NULL, PRIMARY KEY(new_code, new_from, old_code)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS unit_links_old ON unit_links(old_code, new_from);",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
