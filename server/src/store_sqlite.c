@@ -385,6 +385,11 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 		return rc;
 	if ((rc = saola_forms_load_dir(s->db, dir, count)) != SAOLA_OK)
 		rc = core_fail(s, rc);
+	/* The core loaded the units for its checks; the server's loader loads
+	 * them again with their links to the old units (formed_from). */
+	if (rc == SAOLA_OK && saola__units_load_dir(s->db->sql, dir, NULL, s->errmsg,
+	                                            sizeof s->errmsg) != 0)
+		rc = SAOLA_INVALID;
 	if (rc == SAOLA_OK && (rc = meta_int(s, "server_forms_gen", &gen)) == SAOLA_OK)
 		rc = meta_set_int(s, "server_forms_gen", gen + 1);
 	if (own) {
