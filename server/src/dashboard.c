@@ -131,7 +131,7 @@ fail:
 
 enum MHD_Result saola__web_json(struct MHD_Connection *c, int status, const json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	enum MHD_Result ret;
 
 	if (!text)

@@ -38,6 +38,17 @@ static int year_arg(struct MHD_Connection *c, const char *name, saola__err *e)
 	return (int)y;
 }
 
+/* ?labels=vi: Vietnamese CSV headers and labels; 0, or -1 with e. */
+static int labels_arg(struct MHD_Connection *c, int *vi, saola__err *e)
+{
+	const char *v = saola__web_arg(c, "labels");
+
+	*vi = v && strcmp(v, "vi") == 0;
+	if (v && *v && !*vi)
+		return saola__fail(e, 400, "bad_request", "labels \"%.20s\": expected vi", v);
+	return 0;
+}
+
 /* The years with records in the caller's area, oldest first. */
 static json_t *years(sqlite3 *db, const char *area)
 {
@@ -125,7 +136,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 	json_t *rep = NULL;
 	saola__err e;
 	size_t n;
-	int csv;
+	int csv, labels_vi = 0;
 	enum MHD_Result ret;
 
 	if (!db) {
@@ -151,9 +162,11 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 		            " commune or village", by);
 		return saola__web_error(c, &e);
 	}
-	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0)
+	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0 ||
+	    labels_arg(c, &labels_vi, &e) != 0)
 		return saola__web_error(c, &e);
 	rq.area = saola__web_arg(c, "area");
+	rq.state = saola__web_arg(c, "state");
 	rq.scope = saola__user_area(u);
 	rq.schemas = w->schemas;
 	rq.write_lock = w->write_lock;
@@ -164,7 +177,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 		json_decref(rep);
 		return ret;
 	}
-	if (saola__report_csv(rep, &b) != 0) {
+	if (saola__report_csv(rep, labels_vi, &b) != 0) {
 		json_decref(rep);
 		saola__buf_free(&b);
 		saola__fail(&e, 500, "internal", "reports: out of memory");
