@@ -114,7 +114,15 @@ static const char *const migrations[] = {
 	 * own changes for the resend (docs/protocol.md, "Copied databases"). */
 	"ALTER TABLE devices ADD COLUMN lineage_batch TEXT;",
 
-	/* 8: official figures (docs/reports.md): each fact keeps its record's
+	/* 8: the reorganisation of units (units.h): each new unit's links to
+	 * the old units it was formed from, wholly or in part. IF NOT EXISTS,
+	 * so that the step may run again under another number after a merge. */
+	"CREATE TABLE IF NOT EXISTS unit_links(new_code TEXT NOT NULL,"
+	"  new_from TEXT NOT NULL, old_code TEXT NOT NULL, whole INTEGER NOT NULL,"
+	"  source TEXT NOT NULL, PRIMARY KEY(new_code, new_from, old_code)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS unit_links_old ON unit_links(old_code, new_from);",
+
+	/* 9: official figures (docs/reports.md): each fact keeps its record's
 	 * review state (1 draft, 2 submitted, 3 returned, 4 approved; facts.c
 	 * rebuilds them), in the facts' covering indexes; the households each
 	 * commune listed in a year (the denominator of official rates), loaded

@@ -46,9 +46,51 @@ static int is_date(const char *s)
 	return 1;
 }
 
-/* Checks units[i] and inserts it. 0, or -1 with err. */
-static int load_unit(sqlite3_stmt *ins, const char *path, const char *source, size_t i,
-                     json_t *u, char *err, size_t errlen)
+/* Checks units[i].formed_from ([{"code", "whole"}], may be absent) and
+ * inserts its links to the new unit (code, from). 0, or -1 with err. */
+static int load_links(sqlite3_stmt *link, const char *path, const char *source, size_t i,
+                      const char *code, const char *from, json_t *links, char *err,
+                      size_t errlen)
+{
+	json_t *l;
+	size_t j;
+
+	if (!links || json_is_null(links))
+		return 0;
+	if (!json_is_array(links)) {
+		snprintf(err, errlen, "units %s: units[%zu] (unit %s): formed_from: expected an"
+		         " array of {\"code\", \"whole\"}", path, i, code);
+		return -1;
+	}
+	json_array_foreach(links, j, l) {
+		const char *old = json_string_value(json_object_get(l, "code"));
+		json_t *whole = json_object_get(l, "whole");
+		const char *what = !json_is_object(l) ? "expected an object {\"code\", \"whole\"}"
+		        : !is_code(old) ? "code: expected a unit code of 1 to 8 digits"
+		        : !json_is_boolean(whole) ? "whole: expected true or false" : NULL;
+		if (what) {
+			snprintf(err, errlen, "units %s: units[%zu] (unit %s): formed_from[%zu]: %s", path,
+			         i, code, j, what);
+			return -1;
+		}
+		sqlite3_reset(link);
+		sqlite3_bind_text(link, 1, code, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 2, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(link, 3, old, -1, SQLITE_STATIC);
+		sqlite3_bind_int(link, 4, json_is_true(whole));
+		sqlite3_bind_text(link, 5, source, -1, SQLITE_STATIC);
+		if (sqlite3_step(link) != SQLITE_DONE) {
+			snprintf(err, errlen, "units %s: units[%zu] (unit %s): formed_from[%zu]: %s", path,
+			         i, code, j, sqlite3_errmsg(sqlite3_db_handle(link)));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Checks units[i] and inserts it and its links. 0, or -1 with err. */
+static int load_unit(sqlite3_stmt *ins, sqlite3_stmt *link, const char *path,
+                     const char *source, size_t i, json_t *u, char *err, size_t errlen)
 {
 	const char *code = json_string_value(json_object_get(u, "code"));
 	const char *name = json_string_value(json_object_get(u, "name"));
@@ -101,21 +143,58 @@ static int load_unit(sqlite3_stmt *ins, const char *path, const char *source, si
 		         sqlite3_errmsg(sqlite3_db_handle(ins)));
 		return -1;
 	}
-	return 0;
+	return load_links(link, path, source, i, code, from, json_object_get(u, "formed_from"),
+	                  err, errlen);
 }
 
-int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
-                           size_t errlen)
+int saola__units_check_links(sqlite3 *db, const char *source, const char *path, char *err,
+                             size_t errlen)
+{
+	/* An old unit must have a version that began before the new one. */
+	static const char sql[] =
+		"SELECT l.new_code, l.new_from, l.old_code, l.source FROM unit_links l"
+		" WHERE (?1 IS NULL OR l.source = ?1) AND NOT EXISTS (SELECT 1 FROM units u"
+		"  WHERE u.code = l.old_code AND u.valid_from < l.new_from)"
+		" ORDER BY l.source, l.new_code, l.old_code LIMIT 1";
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "units %s: links: %s", path ? path : "", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (source)
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		snprintf(err, errlen, "units %s (id %s): unit %s (valid from %s): formed_from: old"
+		         " unit %s is not a unit of any units file loaded, valid before %s",
+		         path ? path : "", sqlite3_column_text(st, 3), sqlite3_column_text(st, 0),
+		         sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+		         sqlite3_column_text(st, 1));
+	else if (step != SQLITE_DONE)
+		snprintf(err, errlen, "units %s: links: %s", path ? path : "", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? 0 : -1;
+}
+
+/* Loads one file; its links are checked when check is set (else the
+ * caller checks them after the files of a folder). *source gets the
+ * file's id (a new string the caller frees; NULL on failure). */
+static int load_file(sqlite3 *db, const char *path, int check, int *count, char **sourcep,
+                     char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *units, *u;
-	sqlite3_stmt *del = NULL, *ins = NULL;
+	sqlite3_stmt *del = NULL, *ins = NULL, *dlink = NULL, *link = NULL;
 	const char *source;
 	size_t i;
 	int rc = -1;
 
 	if (count)
 		*count = 0;
+	if (sourcep)
+		*sourcep = NULL;
 	if (!doc) {
 		snprintf(err, errlen, "units %s: line %d, column %d: %s", path, je.line, je.column,
 		         je.text);
@@ -138,18 +217,29 @@ int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
 	if (sqlite3_prepare_v2(db, "DELETE FROM units WHERE source = ?1", -1, &del, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO units(code, valid_from, valid_to,"
 	                       " name, level, parent, urban, source)"
-	                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &ins, NULL)) {
+	                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &ins, NULL) ||
+	    sqlite3_prepare_v2(db, "DELETE FROM unit_links WHERE source = ?1", -1, &dlink, NULL) ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO unit_links(new_code, new_from,"
+	                       " old_code, whole, source) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &link,
+	                       NULL)) {
 		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
 		goto rollback;
 	}
 	sqlite3_bind_text(del, 1, source, -1, SQLITE_STATIC);
-	if (sqlite3_step(del) != SQLITE_DONE) {
+	sqlite3_bind_text(dlink, 1, source, -1, SQLITE_STATIC);
+	if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(dlink) != SQLITE_DONE) {
 		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
 		goto rollback;
 	}
 	json_array_foreach(units, i, u)
-		if (load_unit(ins, path, source, i, u, err, errlen) != 0)
+		if (load_unit(ins, link, path, source, i, u, err, errlen) != 0)
 			goto rollback;
+	if (check && saola__units_check_links(db, source, path, err, errlen) != 0)
+		goto rollback;
+	if (sourcep && !(*sourcep = strdup(source))) {
+		snprintf(err, errlen, "units %s: out of memory", path);
+		goto rollback;
+	}
 	if (sqlite3_exec(db, "RELEASE units_load", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
 		goto rollback;
@@ -160,11 +250,23 @@ int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
 	goto out;
 rollback:
 	sqlite3_exec(db, "ROLLBACK TO units_load; RELEASE units_load", NULL, NULL, NULL);
+	if (sourcep) {
+		free(*sourcep);
+		*sourcep = NULL;
+	}
 out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(ins);
+	sqlite3_finalize(dlink);
+	sqlite3_finalize(link);
 	json_decref(doc);
 	return rc;
+}
+
+int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
+                           size_t errlen)
+{
+	return load_file(db, path, 1, count, NULL, err, errlen);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -172,9 +274,25 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Checks the links of every file of a folder once all are loaded; the
+ * error names the file by its path. */
+static int check_dir_links(sqlite3 *db, const char *dir, char *const *names, char *const *ids,
+                           int n, char *err, size_t errlen)
+{
+	char path[4096];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/units/%s", dir, names[i]);
+		if (saola__units_check_links(db, ids[i], path, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, size_t errlen)
 {
-	char path[4096], *names[MAX_FILES];
+	char path[4096], *names[MAX_FILES], *ids[MAX_FILES] = {NULL};
 	struct dirent *e;
 	DIR *d;
 	int n = 0, i, rc = 0, total = 0, one;
@@ -200,14 +318,31 @@ int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, s
 	}
 	closedir(d);
 	qsort(names, (size_t)n, sizeof names[0], cmp_names);
+	/* All the folder or nothing; links may name units of any file, so
+	 * they are checked once every file is in. */
+	if (rc == 0 && sqlite3_exec(db, "SAVEPOINT units_dir", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
+		rc = -1;
+	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "%s/units/%s", dir, names[i]);
-		if (rc == 0 && (rc = saola__units_load_file(db, path, &one, err, errlen)) == 0)
+		if (rc == 0 && (rc = load_file(db, path, 0, &one, &ids[i], err, errlen)) == 0)
 			total += one;
+	}
+	if (rc == 0)
+		rc = check_dir_links(db, dir, names, ids, n, err, errlen);
+	if (rc == 0 && sqlite3_exec(db, "RELEASE units_dir", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "units %s/units: %s", dir, sqlite3_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0 && n > 0)
+		sqlite3_exec(db, "ROLLBACK TO units_dir; RELEASE units_dir", NULL, NULL, NULL);
+	for (i = 0; i < n; i++) {
 		free(names[i]);
+		free(ids[i]);
 	}
 	if (count)
-		*count = total;
+		*count = rc == 0 ? total : 0;
 	return rc;
 }
 

@@ -19,16 +19,28 @@ typedef struct saola__unit {
 } saola__unit;
 
 /* Loads one units file ({"id", "version", "units": [{"code", "name",
- * "level", "parent", "urban", "valid_from", "valid_to"}]}) into the units
- * table, replacing the units an earlier load of the same file id gave, all
- * or nothing (a savepoint, so it may run inside a transaction). *count (may
- * be NULL) gets how many units. 0, or -1 with err saying what and why. */
+ * "level", "parent", "urban", "valid_from", "valid_to", "formed_from"}]})
+ * into the units table, replacing the units an earlier load of the same
+ * file id gave, all or nothing (a savepoint, so it may run inside a
+ * transaction). formed_from (optional): [{"code", "whole"}], the old units
+ * a new unit was formed from, wholly or in part, kept in unit_links; each
+ * old code must be a unit (of any file loaded) with a version that began
+ * before the new unit. *count (may be NULL) gets how many units. 0, or -1
+ * with err saying what and why (file, unit, link). */
 int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
                            size_t errlen);
 
-/* Loads every *.json file of dir/units (a schemas folder), in name order;
- * a folder without units/ loads nothing. 0 or -1 with err. */
+/* Loads every *.json file of dir/units (a schemas folder), in name order,
+ * all the files or none; the links (formed_from) are checked once every
+ * file is in, so that a file may name units of a later one. A folder
+ * without units/ loads nothing. 0 or -1 with err. */
 int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, size_t errlen);
+
+/* Checks that the old unit of every link of the file with id source
+ * (NULL: every link) is a unit with a version that began before the new
+ * one; path names the file in the message. 0, or -1 with err. */
+int saola__units_check_links(sqlite3 *db, const char *source, const char *path, char *err,
+                             size_t errlen);
 
 /* Loads dir's units when the units table is empty (a new database, or one
  * made before units were kept). 0 or -1 with err. */

@@ -4,7 +4,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const SVG = 'http://www.w3.org/2000/svg';
-  const KEY = 'saola.token';
+  const { KEY, STATES, fmtInt, fmtPct, el, bi, clear, rateSpan, naturally, takeToken } = window.saola;
   const LEVELS = { province: 'Tỉnh', district: 'Huyện', commune: 'Xã', village: 'Thôn' };
   let token = null;
   let index = null;
@@ -13,43 +13,17 @@
   /* ---------------------------------------------------------------- */
   /* Small helpers. */
 
-  function fmtInt(n) {
-    if (n === null || n === undefined) return '–';
-    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
-  }
-  function fmtPct(x, digits) {
-    if (x === null || x === undefined) return '–';
-    return (x * 100).toFixed(digits === undefined ? 1 : digits).replace('.', ',') + '%';
-  }
-  function el(tag, attrs, ...kids) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : v);
-    }
-    for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k.nodeType ? k : String(k));
-    return e;
-  }
   function sv(tag, attrs, ...kids) {
     const e = document.createElementNS(SVG, tag);
     for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) e.setAttribute(k, v);
     for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k.nodeType ? k : String(k));
     return e;
   }
-  /* "Việt" with the English beside it, smaller. */
-  function bi(vi, en) {
-    return [vi, en && en !== vi ? el('small', { class: 'en' }, en) : null];
-  }
-  function clear(node, ...kids) {
-    node.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined));
-    return node;
-  }
   /* Charts are drawn at the width of their box, one unit a pixel, so that
    * their text stays 12 px on a phone and on a desk. */
   function widthOf(node) { return Math.max(280, Math.floor(node.clientWidth || 640)); }
   function unitKey(u) { return u.level === 'village' ? u.code + '/' + (u.village || '') : (u.code || '-'); }
   function unitShort(u) { return u.level === 'village' ? (u.village || '–') : (u.name || u.code || '–'); }
-  function cut(s, n) { s = String(s); return s.length > n ? s.slice(0, n - 1) + '…' : s; }
   function when(iso) {
     if (!iso) return '–';
     const d = new Date(iso);
@@ -80,42 +54,50 @@
     $('token').focus();
   }
 
-  /* The token comes typed in, or in the address as #token=... (once: it
-   * is taken out of the address at once), else from this tab's session. */
-  function takeToken() {
-    const m = /(?:^#|&)token=([0-9a-fA-F]{64})/.exec(location.hash);
-    if (m) {
-      sessionStorage.setItem(KEY, m[1]);
-      history.replaceState(null, '', location.pathname + location.search);
-    }
-    return sessionStorage.getItem(KEY);
-  }
-
   /* ---------------------------------------------------------------- */
   /* Charts. */
 
-  /* Horizontal bars: items {label, value, text, cls, fig}, W pixels wide. */
+  /* label broken into lines of at most n characters, at spaces: a chart
+   * never cuts a label short. */
+  function wrap(label, n) {
+    const lines = [];
+    for (const word of String(label).split(/\s+/)) {
+      const lastLine = lines[lines.length - 1];
+      if (lastLine !== undefined && (lastLine + ' ' + word).length <= n) lines[lines.length - 1] = lastLine + ' ' + word;
+      else lines.push(word);
+    }
+    return lines.length ? lines : [''];
+  }
+
+  /* Horizontal bars: items {label, value, text, cls, fig}, W pixels wide;
+   * a long label takes two or more lines, its row grows to hold them. */
   function hbars(W, items, opts) {
     opts = opts || {};
-    const labelW = Math.min(opts.labelW || 200, Math.round(W * 0.42)), row = 24, pad = 6;
+    const labelW = Math.min(opts.labelW || 200, Math.round(W * 0.42)), row = 24, line = 14, pad = 6;
     const valueW = Math.min(112, Math.round(W * 0.27));
-    const barW = W - labelW - valueW, chars = Math.max(8, Math.floor((labelW - 10) / 6.6));
+    const barW = W - labelW - valueW, chars = Math.max(8, Math.floor((labelW - 12) / 7));
     const max = opts.max || Math.max(1, ...items.map((i) => i.value || 0));
-    const H = Math.max(1, items.length) * row + pad * 2 + (opts.target !== undefined ? 16 : 0);
+    const laid = items.map((it) => ({ it, lines: wrap(it.label, chars) }));
+    const heights = laid.map((l) => Math.max(row, l.lines.length * line + 8));
+    const H = Math.max(row, heights.reduce((x, h) => x + h, 0)) + pad * 2 + (opts.target !== undefined ? 16 : 0);
     const svg = sv('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': opts.title || '' });
     if (!items.length) {
       svg.append(sv('text', { x: 8, y: 20, class: 'empty' }, 'Chưa có số liệu / No data'));
       return svg;
     }
-    items.forEach((it, i) => {
-      const y = pad + i * row;
+    let y = pad;
+    laid.forEach(({ it, lines }, i) => {
+      const h = heights[i], mid = y + h / 2;
       const w = Math.max(it.value > 0 ? 2 : 0, (barW * (it.value || 0)) / max);
+      const first = mid - ((lines.length - 1) * line) / 2 + 4;
       svg.append(
-        sv('text', { x: labelW - 8, y: y + row * 0.65, 'text-anchor': 'end', class: 'lbl' }, cut(it.label, chars)),
-        sv('rect', { x: labelW, y: y + 4, width: barW, height: row - 8, rx: 3, class: 'bar track' }),
-        sv('rect', { x: labelW, y: y + 4, width: w.toFixed(1), height: row - 8, rx: 3, class: 'bar ' + (it.cls || '') }),
-        sv('text', { x: opts.valueAtEnd ? labelW + barW + 6 : labelW + w + 6, y: y + row * 0.65, class: 'val',
+        sv('text', { x: labelW - 8, y: first, 'text-anchor': 'end', class: 'lbl' },
+          lines.map((t, k) => sv('tspan', { x: labelW - 8, y: first + k * line }, t))),
+        sv('rect', { x: labelW, y: mid - (row - 8) / 2, width: barW, height: row - 8, rx: 3, class: 'bar track' }),
+        sv('rect', { x: labelW, y: mid - (row - 8) / 2, width: w.toFixed(1), height: row - 8, rx: 3, class: 'bar ' + (it.cls || '') }),
+        sv('text', { x: opts.valueAtEnd ? labelW + barW + 6 : labelW + w + 6, y: mid + 4, class: 'val',
           'data-fig': it.fig || null }, it.text));
+      y += h;
     });
     if (opts.target !== undefined) {
       const x = labelW + (barW * opts.target) / max;
@@ -174,18 +156,54 @@
       sub ? el('span', { class: 's' }, sub) : null);
   }
 
+  /* A share of households: over all households listed in the area (the
+   * official rate; "—" when the number listed is unknown), and labelled,
+   * over the households surveyed. A server without "listed" gives only
+   * the rate over surveyed households, as "<k>_rate". */
+  function rates(row, key, short) {
+    const listed = Object.prototype.hasOwnProperty.call(row, 'listed');
+    const overSurveyed = listed ? row[key + '_rate_surveyed'] : row[key + '_rate'];
+    return el('span', { class: 'rates' },
+      listed ? [rateSpan(row[key + '_rate'], { class: 'pct', 'data-fig': 'rate:' + key }, 2), ' ',
+        short ? null : el('small', { class: 'muted' }, 'số hộ toàn địa bàn / of all households'), el('br')] : null,
+      short ? el('small', { class: 'muted', title: 'trên số hộ đã rà soát / of households surveyed' }, 'rà soát ') : null,
+      el('span', { class: 'pct surveyed', 'data-fig': 'rate_surveyed:' + key }, fmtPct(overSurveyed, 2)),
+      short ? null : [' ', el('small', { class: 'muted' }, 'số hộ đã rà soát / of households surveyed')]);
+  }
+
+  /* The progress toward the plan's target, as the server judged it:
+   * green "met" only when its status is "met"; never judged here. */
+  const STATUS = {
+    met: ['st-met', 'Đạt mục tiêu', 'target met'],
+    not_met: ['st-not-met', 'Chưa đạt mục tiêu', 'target not met'],
+    not_enough_data: ['st-unknown', 'Chưa đủ số liệu', 'not enough data'],
+    no_baseline: ['st-unknown', 'Chưa có số năm gốc', 'no baseline'],
+  };
+  function statusBadge(p, fig) {
+    const st = STATUS[p.status] ? p.status : 'unknown';
+    const [cls, vi, en] = STATUS[st] || ['st-unknown', 'Chưa đánh giá được', 'not judged'];
+    const text = p.status_text || {};
+    return el('span', { class: 'badge ' + cls, 'data-fig': fig, 'data-status': st },
+      text.vi || vi, text.en || en ? el('small', { class: 'en' }, text.en || en) : null);
+  }
+
   function renderKpis(r, conflicts, devices) {
     const s = r.summary.total, p = r.progress.total, c = r.coverage.total;
-    const met = p.on_target;
+    const judged = p.status === 'met' || p.status === 'not_met';
     clear($('kpis'),
-      kpi('kpi-households', '', 'Hộ được rà soát', 'Households surveyed', fmtInt(s.households), null, 'total:households'),
-      kpi('kpi-poor', 'poor', 'Hộ nghèo', 'Poor', fmtInt(s.poor), fmtPct(s.poor_rate, 2) + ' số hộ', 'total:poor'),
-      kpi('kpi-near-poor', 'near', 'Hộ cận nghèo', 'Near-poor', fmtInt(s.near_poor), fmtPct(s.near_poor_rate, 2) + ' số hộ', 'total:near_poor'),
-      kpi('kpi-average', '', 'Hộ có mức sống trung bình', 'Average living standard', fmtInt(s.average), fmtPct(s.average_rate, 2), 'total:average'),
-      kpi('kpi-target', met === true ? 'good' : met === false ? 'warn' : '', 'Mục tiêu hộ nghèo ' + (r.progress.target_year || ''), 'Poverty target',
-        p.target_max_poor === null || p.target_max_poor === undefined ? '–' : '≤ ' + fmtInt(p.target_max_poor),
-        p.baseline_poor === null || p.baseline_poor === undefined ? 'Chưa có số năm gốc cho đơn vị này / no baseline here'
-          : `năm gốc ${r.progress.baseline_year}: ${fmtInt(p.baseline_poor)}; đạt ${fmtPct(p.progress, 0)}`, 'total:target_max_poor'),
+      kpi('kpi-households', '', 'Hộ được rà soát', 'Households surveyed', fmtInt(s.households),
+        s.in_progress === undefined ? null
+          : el('span', {}, '+ ', el('span', { 'data-fig': 'total:in_progress' }, fmtInt(s.in_progress)),
+            ' hộ đang xử lý (nháp, chờ duyệt), chưa tính / in progress, not counted'), 'total:households'),
+      kpi('kpi-poor', 'poor', 'Hộ nghèo', 'Poor', fmtInt(s.poor), rates(s, 'poor'), 'total:poor'),
+      kpi('kpi-near-poor', 'near', 'Hộ cận nghèo', 'Near-poor', fmtInt(s.near_poor), rates(s, 'near_poor'), 'total:near_poor'),
+      kpi('kpi-average', '', 'Hộ có mức sống trung bình', 'Average living standard', fmtInt(s.average), rates(s, 'average'), 'total:average'),
+      kpi('kpi-target', p.status === 'met' ? 'good' : p.status === 'not_met' ? 'warn' : 'grey',
+        'Mục tiêu hộ nghèo ' + (r.progress.target_year || ''), 'Poverty target',
+        p.target_max_poor === null || p.target_max_poor === undefined ? '—' : '≤ ' + fmtInt(p.target_max_poor),
+        el('span', {}, statusBadge(p, 'progress:status'),
+          judged ? el('span', { class: 'block' }, `năm gốc ${r.progress.baseline_year}: ${fmtInt(p.baseline_poor)}; ` +
+            `mức hoàn thành ${fmtPct(p.progress, 0)} / progress`) : null), 'total:target_max_poor'),
       kpi('kpi-coverage', c.any_rate >= (r.coverage.target_rate || 1) ? 'good' : '', 'Được hỗ trợ chính sách', 'Receiving support',
         fmtPct(c.any_rate), fmtInt(c.any) + ' / ' + fmtInt(c.eligible) + ' hộ nghèo, cận nghèo', 'total:any_rate'),
       kpi('kpi-conflicts', conflicts.count ? 'warn' : 'good', 'Xung đột chờ xử lý', 'Conflicts waiting', fmtInt(conflicts.count), null, 'conflicts:count'),
@@ -194,7 +212,7 @@
 
   function renderCharts(r) {
     const s = r.summary;
-    const rows = s.rows.slice().sort((a, b) => b.poor - a.poor || unitKey(a.unit).localeCompare(unitKey(b.unit)));
+    const rows = s.rows.slice().sort((a, b) => b.poor - a.poor || naturally(a.unit.label, b.unit.label));
     const shown = rows.slice(0, 40);
     clear($('chart-units'), hbars(Math.min(widthOf($('chart-units')), 900), shown.map((row) => ({
       label: unitShort(row.unit), value: row.poor, cls: 'poor',
@@ -212,6 +230,8 @@
           (p.total.baseline_source === 'targets' ? ' (theo kế hoạch)' : ' (từ phiếu rà soát)') +
           `; mục tiêu giảm ${fmtPct(p.poor_reduction, 0)} đến ${p.target_year}. ` +
           `Baseline ${p.baseline_year}; target: ${fmtPct(p.poor_reduction, 0)} fewer by ${p.target_year}.`;
+    if (p.total.status_text)
+      $('target-note').textContent += ` ${p.total.status_text.vi} / ${p.total.status_text.en}`;
 
     const ind = r.indicators;
     clear($('chart-indicators'), hbars(widthOf($('chart-indicators')), ind.columns.filter((c) => c.type === 'count' && c.key !== 'households').map((c, i) => ({
@@ -234,19 +254,52 @@
 
   function th(col) { return el('th', { class: col.type === 'text' ? '' : 'num' }, bi(col.vi, col.en)); }
 
-  function renderSummary(s) {
+  /* Rows in the order of their units: the server's (by code), villages
+   * of a commune in their natural order (Thôn 2 before Thôn 10). */
+  function ordered(rows) {
+    const at = new Map(rows.map((r, i) => [r, i]));
+    return rows.slice().sort((a, b) => {
+      if (a.unit.level === 'village' && b.unit.level === 'village' && a.unit.code === b.unit.code)
+        return naturally(a.unit.village, b.unit.village) || at.get(a) - at.get(b);
+      return at.get(a) - at.get(b);
+    });
+  }
+
+  /* The summary by unit: households listed and surveyed, those in
+   * progress, each class with its rates, the progress the server judged
+   * and, for a commune, its printable lists. */
+  function renderSummary(s, prog, year, state) {
     const cols = s.columns.filter((c) => ['households', 'poor', 'near_poor', 'average'].includes(c.key));
-    const line = (row, total) => el('tr', { class: total ? 'total' : '' },
-      el('td', { class: 'unit' }, total ? bi('Tổng', 'Total') : row.unit.label),
-      cols.map((c) => {
-        const rate = row[c.key + '_rate'];
-        return el('td', { class: 'num' },
-          el('span', { 'data-fig': 'summary:' + (total ? 'total' : unitKey(row.unit)) + ':' + c.key }, fmtInt(row[c.key])),
-          c.key !== 'households' ? el('span', { class: 'pct' }, fmtPct(rate)) : null);
-      }));
+    const hasListed = Object.prototype.hasOwnProperty.call(s.total, 'listed');
+    const hasProgress = Object.prototype.hasOwnProperty.call(prog.total, 'status');
+    const hasInProgress = Object.prototype.hasOwnProperty.call(s.total, 'in_progress');
+    const status = new Map((prog.rows || []).map((row) => [unitKey(row.unit), row]));
+    const commune = s.rows.some((row) => row.unit.level === 'commune');
+    const line = (row, total) => {
+      const key = total ? 'total' : unitKey(row.unit), pr = total ? prog.total : status.get(key);
+      return el('tr', { class: total ? 'total' : '' },
+        el('td', { class: 'unit' }, total ? bi('Tổng', 'Total') : row.unit.label),
+        hasListed ? el('td', { class: 'num' }, el('span', { 'data-fig': `summary:${key}:listed`,
+          title: row.listed === null ? window.saola.UNKNOWN_LISTED : null }, fmtInt(row.listed))) : null,
+        cols.map((c) => el('td', { class: 'num' },
+          el('span', { 'data-fig': `summary:${key}:${c.key}` }, fmtInt(row[c.key])),
+          c.key !== 'households' ? el('div', {}, rates(row, c.key, true)) : null)),
+        hasInProgress ? el('td', { class: 'num' }, el('span', { 'data-fig': `summary:${key}:in_progress` }, fmtInt(row.in_progress))) : null,
+        hasProgress ? el('td', {}, pr ? statusBadge(pr, `progress:${key}:status`) : '—') : null,
+        commune ? el('td', {}, !total && row.unit.level === 'commune' ? window.saola.listsLink(row.unit.code, year, state) : null) : null);
+    };
     clear($('table-summary'),
-      el('thead', {}, el('tr', {}, el('th', {}, bi('Đơn vị', 'Unit')), cols.map(th))),
-      el('tbody', {}, s.rows.map((row) => line(row, false)), line(s.total, true)));
+      el('thead', {}, el('tr', {}, el('th', {}, bi('Đơn vị', 'Unit')),
+        hasListed ? el('th', { class: 'num' }, bi('Hộ trong danh sách', 'Households listed')) : null,
+        cols.map(th),
+        hasInProgress ? el('th', { class: 'num' }, bi('Đang xử lý (nháp, chờ duyệt)', 'In progress, not counted')) : null,
+        hasProgress ? el('th', {}, bi('Tiến độ mục tiêu', 'Target progress')) : null,
+        commune ? el('th', {}, bi('Danh sách in', 'Printable lists')) : null)),
+      el('tbody', {}, ordered(s.rows).map((row) => line(row, false)), line(s.total, true)));
+    $('summary-note').textContent = (hasListed
+      ? 'Tỷ lệ: trên tổng số hộ trong danh sách của đơn vị (— khi chưa biết số này); "rà soát": trên số hộ đã rà soát. '
+        + 'Rates: of all households listed in the unit (— when unknown); "rà soát": of households surveyed.'
+      : 'Tỷ lệ "rà soát": trên số hộ đã rà soát. Rates "rà soát": of households surveyed.');
   }
 
   function renderTransitions(t) {
@@ -269,7 +322,7 @@
     clear($('table-transitions'),
       el('thead', {}, el('tr', {}, el('th', {}, bi(`Đơn vị (${t.from_year} → ${t.year})`, 'Unit')),
         cols.map(([, vi, en]) => el('th', { class: 'num' }, bi(vi, en))))),
-      el('tbody', {}, t.rows.map((row) => line(row, false)), line(t.total, true)));
+      el('tbody', {}, ordered(t.rows).map((row) => line(row, false)), line(t.total, true)));
     $('transitions-note').textContent = (t.notes || []).map((n) => n.vi + ' ' + n.en).join(' ');
   }
 
@@ -296,26 +349,49 @@
       el('thead', {}, el('tr', {}, el('th', {}, bi('Thiết bị', 'Device')), el('th', {}, bi('Người dùng', 'User')),
         el('th', {}, bi('Đồng bộ lần cuối', 'Last sync')))),
       el('tbody', {}, d.devices.length ? d.devices.map((x) => el('tr', {},
-        el('td', {}, el('span', { class: 'path' }, cut(x.device, 18))),
+        el('td', {}, el('span', { class: 'path' }, x.device)),
         el('td', {}, x.user, el('div', { class: 'muted' }, (x.role || '') + (x.area ? ' · ' + x.area : ''))),
         el('td', {}, when(x.last_sync))))
         : el('tr', {}, el('td', { colspan: 3, class: 'muted' }, 'Chưa có thiết bị nào đồng bộ / No device has synced'))));
   }
 
+  /* The query of the report asked: level, year and review states. */
+  function query() {
+    const year = $('year').value;
+    return `?by=${encodeURIComponent($('by').value)}` + (year ? `&year=${encodeURIComponent(year)}` : '') +
+      `&state=${encodeURIComponent($('state').value)}`;
+  }
+
+  /* Which figures the page shows: the review states the server says it
+   * counted, and the households in progress left out of them. */
+  function renderShows(state, total) {
+    const names = STATES[state];
+    clear($('shows'), state === undefined
+      ? bi('Máy chủ không cho biết đã tính những phiếu nào.', 'The server did not say which records it counted.')
+      : el('span', { 'data-fig': 'shows:state', 'data-state': state },
+        bi('Đang hiển thị: ' + (names ? names[0] : state), 'Showing ' + (names ? names[1] : state))),
+      state === 'approved' && total.in_progress !== undefined
+        ? el('span', { class: 'block' }, bi(`Ngoài ra ${fmtInt(total.in_progress)} hộ đang xử lý (nháp, chờ duyệt) chưa được tính.`,
+          `${fmtInt(total.in_progress)} more households in progress (draft, submitted) are not counted.`)) : null);
+    $('shows').className = 'shows' + (state === 'approved' ? ' official' : ' unofficial');
+  }
+
   async function load() {
-    const year = $('year').value, by = $('by').value;
     $('status').hidden = false;
     $('status').className = 'status';
     clear($('status'), 'Đang tải… ', el('small', { class: 'en' }, 'Loading…'));
     try {
-      const q = `?by=${encodeURIComponent(by)}` + (year ? `&year=${encodeURIComponent(year)}` : '');
       const [all, conflicts, devices] = await Promise.all([
-        api('/v1/reports/all' + q), api('/v1/conflicts?status=open&limit=5'), api('/v1/devices')]);
+        api('/v1/reports/all' + query()), api('/v1/conflicts?status=open&limit=5'), api('/v1/devices')]);
       const r = all.reports;
+      const state = all.state !== undefined ? all.state : r.summary.state;
       last = r;
+      renderShows(state, r.summary.total);
+      window.saola.renderCompleteness($('completeness-body'),
+        all.completeness || r.summary.completeness || r.progress.completeness || null, state);
       renderKpis(r, conflicts, devices);
       renderCharts(r);
-      renderSummary(r.summary);
+      renderSummary(r.summary, r.progress, all.year, state);
       renderTransitions(r.transitions);
       renderConflicts(conflicts);
       renderDevices(devices);
@@ -329,15 +405,8 @@
   }
 
   async function downloadCsv() {
-    const q = `?by=${encodeURIComponent($('by').value)}&year=${encodeURIComponent($('year').value)}`;
-    const res = await fetch('/v1/reports/all.csv' + q, { headers: { Authorization: 'Bearer ' + token } });
-    if (!res.ok) return;
-    const url = URL.createObjectURL(await res.blob());
-    const a = el('a', { href: url, download: `saola-${index.area.code || 'all'}-${$('year').value}.csv` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    await window.saola.download('/v1/reports/all.csv' + query(), token,
+      `saola-${index.area.code || 'all'}-${$('year').value}-${$('state').value}.csv`).catch(() => null);
   }
 
   async function start() {
@@ -378,6 +447,7 @@
     $('logout').addEventListener('click', () => signOut(null));
     $('year').addEventListener('change', load);
     $('by').addEventListener('change', load);
+    $('state').addEventListener('change', load);
     $('csv').addEventListener('click', downloadCsv);
     let timer = null;
     window.addEventListener('resize', () => {
