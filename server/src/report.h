@@ -106,4 +106,17 @@ sqlite3 *saola__report_db(saola__store *s);
 int saola__cmd_report(int argc, char **argv);
 int saola__cmd_units(int argc, char **argv);
 
+/* Loads a file of households listed (listed.c): JSON lines {"year",
+ * "commune", "households"} or CSV year,commune,households (a header line
+ * is allowed), each commune a commune unit valid that year, each count a
+ * whole number >= 0, no (year, commune) twice; replaces what an earlier
+ * load gave for a (year, commune); all or nothing, in one transaction.
+ * *count gets how many. 0, or -1 with err ("FILE:LINE: what"). */
+int saola__listed_load(sqlite3 *db, const char *path, int *count, char *err, size_t errlen);
+
+/* The commands `saola-server listed load|list` (listed.c) and
+ * `saola-server lists` (lists.c). */
+int saola__cmd_listed(int argc, char **argv);
+int saola__cmd_lists(int argc, char **argv);
+
 #endif

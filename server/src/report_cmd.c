@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lists.h"
 #include "report.h"
 #include "store.h"
 #include "store_sqlite.h"
@@ -245,5 +246,77 @@ int saola__cmd_units(int argc, char **argv)
 	}
 	printf("loaded %d unit%s from %s\n", n, n == 1 ? "" : "s",
 	       arg(&a, "--file") ? arg(&a, "--file") : dir);
+	return 0;
+}
+
+#define LISTS_USAGE \
+	"saola-server lists --db PATH --commune CODE [--year Y] [--format csv|json]\n" \
+	"       [--labels vi] [--state approved|submitted|draft|returned|all|LIST] [--personal]\n" \
+	"the commune's poor, near-poor, escaped-poverty and newly poor households (default csv,\n" \
+	"approved); --personal shows the heads' names (docs/reports.md, \"Official lists\")"
+
+int saola__cmd_lists(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--commune", "--year", "--format", "--labels",
+		"--state", NULL};
+	const char *format, *labels;
+	char err[SAOLA__ERR_MAX];
+	saola__lists_req rq;
+	saola__buf b = {NULL, 0, 0, 0};
+	saola__store *s = NULL;
+	json_t *v = NULL;
+	saola__err e;
+	args a;
+	char *text = NULL;
+	int rc, i, n = 0;
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", LISTS_USAGE);
+		return 0;
+	}
+	memset(&rq, 0, sizeof rq);
+	/* --personal takes no value: taken out before the options. */
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--personal") == 0)
+			rq.personal = 1;
+		else
+			argv[n++] = argv[i];
+	if (parse(n, argv, allowed, "lists", &a) != 0 || !arg(&a, "--db") || !arg(&a, "--commune"))
+		return usage(LISTS_USAGE);
+	format = arg(&a, "--format") ? arg(&a, "--format") : "csv";
+	labels = arg(&a, "--labels");
+	rq.commune = arg(&a, "--commune");
+	rq.year = year_arg(&a, "--year");
+	rq.state = arg(&a, "--state");
+	if ((strcmp(format, "csv") && strcmp(format, "json")) || (labels && strcmp(labels, "vi")) ||
+	    rq.year < 0) {
+		fprintf(stderr, "lists: %s\n", rq.year < 0 ? "--year: expected a year 1900-2200"
+		        : labels && strcmp(labels, "vi") ? "--labels: expected vi"
+		        : "--format: expected csv or json");
+		return usage(LISTS_USAGE);
+	}
+	if (saola__store_sqlite_open(arg(&a, "--db"), NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+		fprintf(stderr, "lists: %s\n", err);
+		return EXIT_FAIL;
+	}
+	rc = saola__lists_run(saola__report_db(s), &rq, &v, &e);
+	saola__store_close(s);
+	if (rc != 0) {
+		fprintf(stderr, "lists: %s\n", e.message);
+		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (strcmp(format, "json") == 0)
+		rc = !(text = json_dumps(v, JSON_INDENT(1) | JSON_REAL_PRECISION(15))) ||
+		     fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF;
+	else
+		rc = saola__lists_csv(v, labels != NULL, &b) != 0 ||
+		     fwrite(b.p, 1, b.len, stdout) != b.len;
+	free(text);
+	saola__buf_free(&b);
+	json_decref(v);
+	if (rc != 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "lists: writing the lists failed\n");
+		return EXIT_FAIL;
+	}
 	return 0;
 }
