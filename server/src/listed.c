@@ -13,6 +13,7 @@
 #include "report.h"
 #include "store_sqlite.h"
 #include "units.h"
+#include "units_map.h"
 
 #define LISTED_MAX_HOUSEHOLDS 100000000LL
 #define LINE_MAX_LEN 4096
@@ -152,30 +153,35 @@ out:
 	return rc;
 }
 
-/* Whether code is a commune unit valid in year; else what says why. */
+/* Whether code is a commune unit valid in year (on its review day: in the
+ * year of a reorganisation, the units the review was run in); else what
+ * says why. */
 static int check_commune(sqlite3 *db, const entry *o, char *what, size_t len)
 {
 	static const char sql[] =
-		"SELECT max(level = 'commune' AND valid_from <= printf('%04d-12-31', ?2) AND"
-		" (valid_to IS NULL OR valid_to >= printf('%04d-01-01', ?2))), max(name),"
-		" min(valid_from), max(coalesce(valid_to, '...')), count(*) FROM units WHERE code = ?1";
+		"SELECT max(level = 'commune' AND valid_from <= ?2 AND (valid_to IS NULL OR"
+		" valid_to >= ?2)), max(name), min(valid_from), max(coalesce(valid_to, '...')),"
+		" count(*) FROM units WHERE code = ?1";
+	char date[SAOLA__DATE_MAX + 1];
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
+	saola__review_date(saola__schemas_dir(NULL), o->year, date, NULL);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(what, len, "units: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, o->commune, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, o->year);
+	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		snprintf(what, len, "units: %s", sqlite3_errmsg(db));
 	else if (sqlite3_column_int(st, 4) == 0)
 		snprintf(what, len, "commune %s: no unit has this code (saola-server units load)",
 		         o->commune);
 	else if (!sqlite3_column_int(st, 0))
-		snprintf(what, len, "commune %s (%s): not a commune in %d (its versions: %s to %s)",
-		         o->commune, (const char *)sqlite3_column_text(st, 1), o->year,
+		snprintf(what, len, "commune %s (%s): not a commune on %s, the review day of %d (its"
+		         " versions: %s to %s)", o->commune, (const char *)sqlite3_column_text(st, 1),
+		         date, o->year,
 		         (const char *)sqlite3_column_text(st, 2),
 		         (const char *)sqlite3_column_text(st, 3));
 	else

@@ -8,6 +8,7 @@
 
 #include "facts.h"
 #include "report_int.h"
+#include "units_map.h"
 
 static const char *const state_names[] = {"draft", "submitted", "returned", "approved"};
 #define ALL_STATES (0xfu << 1)
@@ -71,12 +72,13 @@ void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, siz
 /* ------------------------------------------------------------------ */
 /* Coverage. */
 
-/* (A format for snprintf: %% is one percent sign.) */
-#define VALID(u) " " u ".valid_from <= printf('%%04d-12-31', ?2) AND (" u ".valid_to IS NULL" \
-	" OR " u ".valid_to >= printf('%%04d-01-01', ?2))"
+/* A unit version valid on the review day ?3 of the year: in the year of a
+ * reorganisation, the units the review was run in. */
+#define VALID(u) " " u ".valid_from <= ?3 AND (" u ".valid_to IS NULL OR " u ".valid_to >= ?3)"
 
-/* The communes of ?1 (a code; '' everything) valid in year ?2 with the
- * households listed and surveyed (of the states %s) there. */
+/* The communes of ?1 (a code; '' everything) valid on ?3, the review day
+ * of year ?2, with the households listed and surveyed (of the states %s)
+ * there. */
 #define UNITS_SQL                                                                    \
 	"WITH RECURSIVE down(code) AS (SELECT ?1 WHERE ?1 <> ''"                         \
 	" UNION SELECT u.code FROM units u JOIN down d ON u.parent = d.code WHERE" VALID("u") ")" \
@@ -91,19 +93,24 @@ void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, siz
 	"SELECT f.commune, NULL, (SELECT households FROM listed l WHERE l.year = ?2"     \
 	"  AND l.commune = f.commune), sum(CASE WHEN 1%s THEN 1 ELSE 0 END)"             \
 	" FROM facts f WHERE f.year = ?2"                                                \
-	" AND f.commune IS NOT NULL AND (?1 = '' OR f.%s = ?1) GROUP BY f.commune"      \
+	" AND f.commune IS NOT NULL AND (?1 = '' OR f.%s = ?1) AND ?3 IS NOT NULL"      \
+	" GROUP BY f.commune"                                                            \
 	" ORDER BY f.commune"
 
-/* Runs sql (?1 code, ?2 year) into the detail array; 0 or -1. */
+/* Runs sql (?1 code, ?2 year, ?3 its review day) into the detail array;
+ * 0 or -1. */
 static int cover_rows(rep_ctx *c, const char *sql, const char *code, int year, rep_cover *o)
 {
+	char date[SAOLA__DATE_MAX + 1];
 	sqlite3_stmt *st = NULL;
 	int step;
 
+	saola__review_date(saola__schemas_dir(c->rq->schemas), year, date, NULL);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return rep_sql_fail(c, "coverage");
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_text(st, 3, date, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cc = (const char *)sqlite3_column_text(st, 0);
 		const char *name = (const char *)sqlite3_column_text(st, 1);
