@@ -31,7 +31,7 @@
   function table(key, rows, personal) {
     return el('table', { class: 'list', 'data-list': key },
       el('thead', {}, el('tr', {},
-        el('th', { class: 'num' }, 'STT'), el('th', {}, 'Thôn, tổ dân phố'), el('th', {}, 'Mã hộ'),
+        el('th', { class: 'stt' }, 'STT'), el('th', {}, 'Thôn, tổ dân phố'), el('th', {}, 'Mã hộ'),
         personal ? el('th', {}, 'Họ và tên chủ hộ') : null,
         el('th', { class: 'num' }, 'Số nhân khẩu'), el('th', { class: 'num' }, 'Thu nhập bình quân (đồng/người/tháng)'),
         el('th', { class: 'num' }, 'Số chỉ số thiếu hụt'), el('th', {}, 'Phân loại'))),
