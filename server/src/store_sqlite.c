@@ -123,6 +123,22 @@ static const char *const migrations[] = {
 	"  new_from TEXT NOT NULL, old_code TEXT NOT NULL, whole INTEGER NOT NULL,"
 	"  source TEXT NOT NULL, PRIMARY KEY(new_code, new_from, old_code)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS unit_links_old ON unit_links(old_code, new_from);",
+
+	/* 9: official figures (docs/reports.md): each fact keeps its record's
+	 * review state (1 draft, 2 submitted, 3 returned, 4 approved; facts.c
+	 * rebuilds them), in the facts' covering indexes; the households each
+	 * commune listed in a year (the denominator of official rates), loaded
+	 * by `saola-server listed load`. */
+	"ALTER TABLE facts ADD COLUMN state INTEGER NOT NULL DEFAULT 1;"
+	"DROP INDEX IF EXISTS facts_year;"
+	"DROP INDEX IF EXISTS facts_household;"
+	"CREATE INDEX facts_year ON facts(year, commune, village, state, class, ind,"
+	"  causes, support, district, province);"
+	"CREATE INDEX facts_household ON facts(commune, household_id, year, state, class,"
+	"  village, district, province) WHERE household_id IS NOT NULL;"
+	"CREATE TABLE listed(year INTEGER NOT NULL, commune TEXT NOT NULL,"
+	"  households INTEGER NOT NULL, source TEXT NOT NULL, loaded_at TEXT NOT NULL,"
+	"  PRIMARY KEY(year, commune)) WITHOUT ROWID;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
