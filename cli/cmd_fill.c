@@ -204,6 +204,25 @@ static int set_answer(json_t *scope, const char *name, json_t *v)
 	return json_object_set_new(scope, name, v);
 }
 
+/* A place (a field with "unit"): refused with the engine's message when it
+ * is not a unit of its level valid for the year or lies outside the unit
+ * above it (docs/forms.md, "Places"); else named: "14404 → Xã Cúc Phương".
+ * 0 accepted, 1 refused. */
+static int check_place(fill *fl, const fill_q *q)
+{
+	const char *code = json_string_value(json_object_get(fl->answers, q->fi.name));
+	saola__unit_ref u;
+	char err[512];
+
+	if (saola__walk_units(fl->w, err, sizeof err) != SAOLA_OK) {
+		fill_say(fl, "%s", err);
+		return 1;
+	}
+	if (code && saola__walk_unit(fl->w, code, &u) == 1)
+		printf("  %s → %s\n", u.code, u.name);
+	return 0;
+}
+
 /* Checks the answer now at p against its constraint and, for the year,
  * the standards: 0 accepted, 1 refused (said why). */
 static int check(fill *fl, fill_pos p)
@@ -224,7 +243,7 @@ static int check(fill *fl, fill_pos p)
 		fill_say(fl, fill_text(fl, M_NO_STANDARD), err);
 		return 1;
 	}
-	return 0;
+	return json_object_get(q->fi.def, "unit") ? check_place(fl, q) : 0;
 }
 
 /* Asks the question at p until an answer passes its checks. */

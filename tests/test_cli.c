@@ -7,7 +7,7 @@
 #include "testutil.h"
 
 #define EXAMPLE \
-	"{\"province\":\"37\",\"district\":\"372\",\"commune\":\"14404\",\"village\":\"Thôn Đồng Tâm\"," \
+	"{\"province\":\"37\",\"commune\":\"14404\",\"village\":\"Thôn Đồng Tâm\"," \
 	"\"area\":\"rural\",\"survey_year\":2025,\"head_name\":\"Đinh Văn Hùng\"," \
 	"\"agri_household\":true,\"income_per_capita\":1350000,\"has_house\":true," \
 	"\"walls_durable\":true,\"frame_durable\":false,\"roof_durable\":false," \
@@ -186,7 +186,7 @@ static void test_export_csv(void **state)
 	write_file("hh.json", EXAMPLE);
 	assert_int_equal(run_saola("put --form household < hh.json"), 0);
 	assert_int_equal(sscanf(fx_->out, "%63s", id), 1);
-	write_file("hh2.json", "{\"province\":\"37\",\"district\":\"372\",\"commune\":\"14404\","
+	write_file("hh2.json", "{\"province\":\"37\",\"commune\":\"14404\","
 	           "\"village\":\"Thôn 2, \\\"Bãi\\\"\",\"area\":\"rural\",\"survey_year\":2025,"
 	           "\"head_name\":\"Lò Văn A\",\"agri_household\":false,\"income_per_capita\":5000000,"
 	           "\"has_house\":false,\"water_source\":\"piped\",\"latrine\":\"septic\","
@@ -202,7 +202,7 @@ static void test_export_csv(void **state)
 	f = fopen(tu_path(fx_->dir, "hh.csv"), "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof line, f));
-	assert_memory_equal(line, "\xEF\xBB\xBFid,province,", 15); /* BOM for spreadsheets */
+	assert_memory_equal(line, "\xEF\xBB\xBFid,survey_year,province,", 27); /* BOM; the year first (2026.1) */
 	assert_non_null(strstr(line, "classification"));
 	assert_non_null(fgets(line, sizeof line, f));
 	assert_memory_equal(line, id, 36);
@@ -213,7 +213,7 @@ static void test_export_csv(void **state)
 	assert_non_null(strstr(line, "\"Thôn 2, \"\"Bãi\"\"\""));
 	fclose(f);
 	assert_int_equal(run_saola("export --form household --format csv --out - --no-bom"), 0);
-	assert_memory_equal(fx_->out, "id,province,", 12);
+	assert_memory_equal(fx_->out, "id,survey_year,province,", 24);
 	assert_int_equal(run_saola("export --form household --format xml"), 2);
 }
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "gen.h"
+#include "testutil.h"
 
 #ifndef SAOLA_TEST_SCHEMAS
 #error "SAOLA_TEST_SCHEMAS must name the schemas folder"
@@ -185,8 +186,15 @@ static void check_household(const json_t *h)
 	size_t i;
 	int heads = 0, spouses = 0;
 
-	check_fields(h, household_fields, COUNT(household_fields), "household");
+	struct field fields[COUNT(household_fields)];
+	size_t n = 0;
+
+	/* From 2025 (the units after the reorganisation) there is no district. */
 	year = num(h, "survey_year");
+	for (i = 0; i < COUNT(household_fields); i++)
+		if (year < 2025 || strcmp(household_fields[i].name, "district") != 0)
+			fields[n++] = household_fields[i];
+	check_fields(h, fields, n, "household");
 	assert_true(json_array_size(members) >= 1 && json_array_size(members) <= 8);
 	assert_true(num(h, "income_per_capita") > 0);
 	json_array_foreach(members, i, m) {
@@ -305,7 +313,7 @@ static void test_records(void **state)
 
 		assert_non_null(h);
 		check_household(h);
-		assert_int_equal(num(h, "survey_year"), 2025);
+		assert_int_equal(num(h, "survey_year"), 2024); /* the default since the reorganisation */
 		area = json_number_value(json_object_get(h, "house_area_m2"));
 		decimals += area != (double)(long long)area;
 		json_array_foreach(json_object_get(h, "members"), j, m) {
@@ -374,8 +382,12 @@ static void test_next_year(void **state)
 			assert_non_null(next);
 			check_household(next);
 			assert_int_equal(num(next, "survey_year"), year);
+			/* into 2025 the commune formed from the old one, no district */
 			for (k = 0; k < COUNT(kept); k++)
-				assert_string_equal(str(next, kept[k]), str(h, kept[k]));
+				if (year < 2025 || k == 0 || k == 3)
+					assert_string_equal(str(next, kept[k]), str(h, kept[k]));
+			if (year == 2025)
+				assert_null(json_object_get(next, "district"));
 			json_decref(h);
 			h = next;
 		}
@@ -387,6 +399,42 @@ static void test_next_year(void **state)
 	assert_non_null(bad);
 	assert_null(saola_gen_next_year(g, bad));
 	json_decref(bad);
+	saola_gen_free(g);
+}
+
+/* Every generated household's places are valid for its year in the
+ * shipped units (schemas/units): the store takes each one, in 2024 with
+ * districts, moved on into 2025, and made in 2025 and 2026 without. */
+static void test_places_valid(void **state)
+{
+	char dir[512];
+	saola *db;
+	saola_gen *g = saola_gen_new(12);
+	int i, rc;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir("genplaces"));
+	db = tu_open(tu_path(dir, "d.db"), 1);
+	assert_int_equal(saola_begin(db), SAOLA_OK);
+	for (i = 0; i < 400; i++) {
+		saola_gen_opts opts = { NULL, NULL, NULL, i % 4 == 2 ? 2025 : i % 4 == 3 ? 2026 : 2024 };
+		json_t *h = saola_gen_household(g, &opts), *next = NULL;
+
+		assert_non_null(h);
+		if ((rc = saola_put(db, "household", NULL, h, NULL)) != SAOLA_OK)
+			fail_msg("household %d (%s): %s", i, str(h, "commune"), saola_errmsg(db));
+		if (i % 4 == 1) {
+			next = saola_gen_next_year(g, h);
+			if ((rc = saola_put(db, "household", NULL, next, NULL)) != SAOLA_OK)
+				fail_msg("household %d in 2025 (%s): %s", i, str(next, "commune"),
+				         saola_errmsg(db));
+		}
+		json_decref(next);
+		json_decref(h);
+	}
+	assert_int_equal(saola_commit(db), SAOLA_OK);
+	saola_close(db);
+	tu_rmtree(dir);
 	saola_gen_free(g);
 }
 
@@ -603,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_income_share),
 		cmocka_unit_test(test_next_year),
+		cmocka_unit_test(test_places_valid),
 		cmocka_unit_test(test_units_file),
 		cmocka_unit_test(test_unit_options),
 		cmocka_unit_test(test_unknown_units),

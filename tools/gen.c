@@ -1,5 +1,6 @@
 /* gen.c: a seeded generator of realistic Ninh Bình household survey records, for tests, benchmarks and the demo. */
 #include "gen.h"
+#include "gen_units.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,9 +58,12 @@ static const struct gen_commune gen_communes[] = {
 
 #define N_COMMUNES ((int)(sizeof(gen_communes) / sizeof(gen_communes[0])))
 
+#define MAX_NEW_COMMUNES 256
+
 struct saola_gen {
 	uint64_t s[4];               /* xoshiro256** state */
 	uint32_t cum[N_COMMUNES];    /* running sum of commune_households() */
+	uint32_t cum_new[MAX_NEW_COMMUNES]; /* the same over the 2025 communes */
 	bool household_ids;          /* new households get a household_id */
 };
 
@@ -870,7 +874,8 @@ static json_t *household_to_json(const struct household *h)
 		if (json_array_append_new(members, member_to_json(&h->m[i])) != 0)
 			goto fail;
 	rc |= json_object_set_new(o, "province", json_string(h->province));
-	rc |= json_object_set_new(o, "district", json_string(h->district));
+	if (h->district[0]) /* none from 2025: no districts */
+		rc |= json_object_set_new(o, "district", json_string(h->district));
 	rc |= json_object_set_new(o, "commune", json_string(h->commune));
 	rc |= json_object_set_new(o, "village", json_string(h->village));
 	if (h->household_id[0])
@@ -998,7 +1003,8 @@ static int household_from_json(const json_t *o, struct household *h)
 	    json_array_size(members) > MAX_MEMBERS || !area || !json_is_number(house_area))
 		return -1;
 	rc |= text(o, "province", h->province, sizeof(h->province));
-	rc |= text(o, "district", h->district, sizeof(h->district));
+	if (json_object_get(o, "district"))
+		rc |= text(o, "district", h->district, sizeof(h->district));
 	rc |= text(o, "commune", h->commune, sizeof(h->commune));
 	rc |= text(o, "village", h->village, sizeof(h->village));
 	rc |= text(o, "head_name", h->head_name, sizeof(h->head_name));
@@ -1078,6 +1084,32 @@ static const struct gen_commune *pick_commune(saola_gen *g, const saola_gen_opts
 	return NULL;
 }
 
+/* A commune of the units after 2025-07-01 (no districts) into *out: the one
+ * the options name, or one drawn by household count; 0, or -1 when the
+ * options name a district or an unknown unit. */
+static int pick_new_commune(saola_gen *g, const saola_gen_opts *o, struct gen_commune *out)
+{
+	int i, n = saola__gen_n_communes_2025;
+	uint32_t r;
+
+	memset(out, 0, sizeof(*out));
+	if ((o->province && strcmp(o->province, gen_province) != 0) || o->district || n == 0)
+		return -1;
+	if (o->commune) {
+		for (i = 0; i < n && strcmp(saola__gen_communes_2025[i].code, o->commune); i++)
+			;
+	} else {
+		r = (uint32_t)saola_gen_below(g, g->cum_new[n - 1]);
+		for (i = 0; i < n && r >= g->cum_new[i]; i++)
+			;
+	}
+	if (i == n)
+		return -1;
+	snprintf(out->code, sizeof(out->code), "%s", saola__gen_communes_2025[i].code);
+	out->urban = saola__gen_communes_2025[i].urban;
+	return 0;
+}
+
 /* The household's code, kept from one yearly review to the next: the
  * commune and 10 hex digits hashed from the generator's state, which is
  * read, not advanced, so that turning codes on changes no other answer. */
@@ -1093,6 +1125,8 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 {
 	static const saola_gen_opts defaults = { NULL, NULL, NULL, 0 };
 	const struct gen_commune *c;
+	struct gen_commune fresh;
+	int year;
 	struct household h;
 	uint64_t u;
 	long long median;
@@ -1102,7 +1136,11 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 		return NULL;
 	if (!opts)
 		opts = &defaults;
-	c = pick_commune(g, opts);
+	year = opts->survey_year ? opts->survey_year : 2024;
+	if (year >= SAOLA__GEN_NEW_UNITS_YEAR)
+		c = pick_new_commune(g, opts, &fresh) == 0 ? &fresh : NULL;
+	else
+		c = pick_commune(g, opts);
 	if (!c)
 		return NULL;
 	memset(&h, 0, sizeof(h));
@@ -1110,7 +1148,7 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 	snprintf(h.district, sizeof(h.district), "%s", c->district);
 	snprintf(h.commune, sizeof(h.commune), "%s", c->code);
 	h.urban = c->urban;
-	h.survey_year = opts->survey_year ? opts->survey_year : 2025;
+	h.survey_year = year;
 	pick_village(g, c, h.village, sizeof(h.village));
 	gen_members(g, &h);
 
@@ -1306,6 +1344,20 @@ json_t *saola_gen_next_year(saola_gen *g, const json_t *household)
 	if (!g || household_from_json(household, &h) != 0)
 		return NULL;
 	h.survey_year++;
+	/* Into the units after the reorganisation: the commune formed from the
+	 * household's, no district. */
+	if (h.survey_year >= SAOLA__GEN_NEW_UNITS_YEAR && h.district[0]) {
+		const char *to = saola__gen_successor(h.commune);
+		int i;
+
+		if (!to)
+			return NULL;
+		snprintf(h.commune, sizeof(h.commune), "%s", to);
+		h.district[0] = '\0';
+		for (i = 0; i < saola__gen_n_communes_2025; i++)
+			if (strcmp(saola__gen_communes_2025[i].code, to) == 0)
+				h.urban = saola__gen_communes_2025[i].urban;
+	}
 	move_on(g, &h);
 	return household_to_json(&h);
 }
@@ -1326,6 +1378,16 @@ saola_gen *saola_gen_new(uint64_t seed)
 	for (i = 0; i < N_COMMUNES; i++) {
 		sum += commune_households(&gen_communes[i]);
 		g->cum[i] = sum;
+	}
+	sum = 0;
+	for (i = 0; i < saola__gen_n_communes_2025 && i < MAX_NEW_COMMUNES; i++) {
+		struct gen_commune c;
+
+		memset(&c, 0, sizeof(c));
+		memcpy(c.code, saola__gen_communes_2025[i].code, sizeof(c.code));
+		c.urban = saola__gen_communes_2025[i].urban;
+		sum += commune_households(&c);
+		g->cum_new[i] = sum;
 	}
 	return g;
 }

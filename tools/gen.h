@@ -13,7 +13,9 @@ typedef struct saola_gen_opts {
 	const char *district;   /* NULL: chosen at random in the province */
 	const char *commune;    /* NULL: chosen at random in the district; when
 	                         * set, district must match it or be NULL */
-	int survey_year;        /* 0: 2025 */
+	int survey_year;        /* 0: 2024. From 2025 (after the reorganisation of
+	                         * 2025-07-01) the communes of the new units,
+	                         * without district: district must be NULL */
 } saola_gen_opts;
 
 /* A new generator; the same seed gives the same households, on every
@@ -30,7 +32,9 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts);
 /* The same household in a later survey year: the members a year older, a
  * birth or a death now and then, income moving, sometimes crossing a poverty
  * line; the unit fields, the head and the household_id (when it has one)
- * kept. A new object, NULL when out of memory. */
+ * kept; into 2025, the commune formed from the old one and no district
+ * (the units after the reorganisation). A new object, NULL when out of
+ * memory. */
 json_t *saola_gen_next_year(saola_gen *g, const json_t *household);
 
 /* With on set, every later saola_gen_household() of g gives the household

@@ -11,7 +11,8 @@ enum { MAX_YEARS = 16 };
 
 static const char usage_line[] =
 	"usage: saola-gen [--count N] [--seed S] [--province P] [--district D] [--commune C]\n"
-	"                 [--year Y | --years Y1,Y2,...] [--no-household-id]\n";
+	"                 [--year Y | --years Y1,Y2,...] [--no-household-id]\n"
+	"                 [--listing [--coverage F]]\n";
 
 static const char help_text[] =
 	"Prints N generated households of the household survey form as JSON Lines\n"
@@ -23,13 +24,21 @@ static const char help_text[] =
 	"  --province P  statistics office code of the province (only 37, Ninh Binh)\n"
 	"  --district D  district code (default: any, drawn by household count)\n"
 	"  --commune C   commune code (default: any in the district)\n"
-	"  --year Y      survey year (default 2025)\n"
+	"  --year Y      survey year (default 2024, the units before the reorganisation,\n"
+	"                with districts); from 2025 the units after 1 July 2025: communes\n"
+	"                of province 37 and no district (--district is refused)\n"
 	"  --years LIST  increasing survey years, comma-separated: prints the N households\n"
 	"                of the first year, then the same N households, in the same order,\n"
 	"                for each later year (moved on with saola_gen_next_year), so line i\n"
 	"                of each year's block is the same household\n"
 	"  --no-household-id  leave out household_id (by default each household has one,\n"
 	"                a stable code \"<commune>-<10 hex digits>\" kept across --years)\n"
+	"  --listing     instead of households, print the listing of households per commune\n"
+	"                and year that 'saola-server listed load FILE' reads, one JSON object\n"
+	"                a line: {\"year\":Y,\"commune\":\"14404\",\"households\":N}, N the\n"
+	"                households generated in the commune divided by the coverage\n"
+	"  --coverage F  the share of listed households surveyed, 0 < F <= 1 (default 1.0:\n"
+	"                every listed household is surveyed); N rounds up\n"
 	"  --help        this text\n"
 	"\n"
 	"Exit status: 0 ok, 1 failure, 2 bad usage.\n";
@@ -40,6 +49,8 @@ struct args {
 	int years[MAX_YEARS];
 	int n_years;
 	bool no_household_id;
+	bool listing;
+	double coverage;
 };
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -96,6 +107,7 @@ static bool known_option(const char *opt)
 {
 	static const char *const options[] = {
 		"--count", "--seed", "--province", "--district", "--commune", "--year", "--years",
+		"--coverage",
 	};
 	size_t i;
 
@@ -114,7 +126,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	memset(a, 0, sizeof(*a));
 	a->count = 10;
 	a->seed = 1;
-	a->years[0] = 2025;
+	a->years[0] = 2024;
+	a->coverage = 1.0;
 	a->n_years = 1;
 	for (i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -127,6 +140,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		if (strcmp(opt, "--no-household-id") == 0) {
 			a->no_household_id = true;
+			continue;
+		}
+		if (strcmp(opt, "--listing") == 0) {
+			a->listing = true;
 			continue;
 		}
 		if (!known_option(opt))
@@ -154,6 +171,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return bad_usage("--years: expected increasing years 1900-2200 separated by commas "
 				                 "(at most 16), got \"%s\"", val);
 			years = true;
+		} else if (strcmp(opt, "--coverage") == 0) {
+			a->coverage = strtod(val, &end);
+			if (*end || end == val || !(a->coverage > 0 && a->coverage <= 1))
+				return bad_usage("--coverage: expected a share 0 < F <= 1, got \"%s\"", val);
 		} else { /* --commune */
 			a->opts.commune = val;
 		}
@@ -211,6 +232,54 @@ static int print_line(const json_t *h)
 	return rc;
 }
 
+/* One commune's count in a year's listing. */
+struct listed {
+	char commune[16];
+	unsigned long long n;
+};
+
+static int cmp_listed(const void *x, const void *y)
+{
+	return strcmp(((const struct listed *)x)->commune, ((const struct listed *)y)->commune);
+}
+
+/* Prints year block k's listing: households per commune over the coverage. */
+static int print_listing(const struct args *a, int k)
+{
+	struct listed rows[512];
+	size_t n = 0, j;
+	uint64_t i;
+
+	for (i = 0; i < a->count; i++) {
+		json_t *h = household_in(a, i, k);
+		const char *c = json_string_value(json_object_get(h, "commune"));
+		if (!h || !c) {
+			json_decref(h);
+			return -1;
+		}
+		for (j = 0; j < n && strcmp(rows[j].commune, c) != 0; j++)
+			;
+		if (j == n && n < sizeof rows / sizeof rows[0]) {
+			snprintf(rows[n].commune, sizeof rows[n].commune, "%s", c);
+			rows[n++].n = 0;
+		}
+		if (j < n)
+			rows[j].n++;
+		json_decref(h);
+	}
+	qsort(rows, n, sizeof rows[0], cmp_listed);
+	for (j = 0; j < n; j++) {
+		double listed = (double)rows[j].n / a->coverage;
+		unsigned long long up = (unsigned long long)listed;
+		if ((double)up < listed)
+			up++;
+		if (printf("{\"year\":%d,\"commune\":\"%s\",\"households\":%llu}\n", a->years[k],
+		           rows[j].commune, up) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -234,12 +303,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		json_decref(probe);
-		return bad_usage("%s", "--province, --district, --commune: no such unit, or the commune is "
-		                 "not in the district (units: province 37, Ninh Binh)");
+		return bad_usage("%s", "--province, --district, --commune: no such unit in the first year,"
+		                 " or the commune is not in the district, or a district after 2024"
+		                 " (units: province 37, Ninh Binh)");
 	}
 	json_decref(probe);
 
-	for (k = 0; k < a.n_years; k++)
+	for (k = 0; a.listing && k < a.n_years; k++)
+		if (print_listing(&a, k) != 0) {
+			fputs("saola-gen: listing: out of memory or cannot write\n", stderr);
+			return 1;
+		}
+	for (k = 0; !a.listing && k < a.n_years; k++)
 		for (i = 0; i < a.count; i++) {
 			json_t *h = household_in(&a, i, k);
 
