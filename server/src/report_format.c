@@ -456,6 +456,9 @@ static void table_one(const json_t *rep, FILE *f)
 		        (long long)json_integer_value(json_object_get(rep, "baseline_year")),
 		        (long long)json_integer_value(json_object_get(rep, "target_year")));
 	}
+	note = json_object_get(json_object_get(json_object_get(rep, "total"), "status_text"), "en");
+	if (note)
+		fprintf(f, "  progress (total): %s\n", json_string_value(note));
 	json_array_foreach(json_object_get(rep, "notes"), ri, note)
 		fprintf(f, "  note: %s\n", ustr(note, "en"));
 	fputc('\n', f);
