@@ -70,10 +70,10 @@ static void test_links_loaded(void **state)
 {
 	(void)state;
 	/* The folder loads the new file first: its links were checked after. */
-	assert_int_equal(count("SELECT count(*) FROM unit_links"), 7);
+	assert_int_equal(count("SELECT count(*) FROM unit_links"), 8);
 	assert_int_equal(count("SELECT count(*) FROM unit_links WHERE whole = 0"), 2);
 	assert_int_equal(count("SELECT count(*) FROM unit_links WHERE source = 'fx-new'"
-	                       " AND new_from = '2025-07-01'"), 7);
+	                       " AND new_from = '2025-07-01'"), 8);
 	assert_int_equal(count("SELECT count(*) FROM units WHERE code = '37'"), 2);
 }
 

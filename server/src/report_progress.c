@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "report_reorg.h"
 
 #define REP_SHARE "share"  /* a fraction, not recomputed from the row */
 #define REP_FLAG "flag"
@@ -304,7 +305,7 @@ json_t *rep_progress(rep_ctx *c)
 	json_int_t b_poor = 0, b_n = 0;
 	const char *k;
 	size_t i;
-	int year;
+	int year, followed = 0;
 
 	if (!cols || !map || columns(cols) != 0) {
 		rep_oom(c);
@@ -341,6 +342,11 @@ json_t *rep_progress(rep_ctx *c)
 	if (!(total = rep_total(c, cols, rows)))
 		goto oom;
 	k = c->area[0] ? c->area : json_string_value(json_object_get(c->targets, "province"));
+	/* After the reorganisation: the plan's area through the mapping. */
+	if (rep_reorg_target(c, total, &followed) != 0 || (followed && rep_rates(cols, total)))
+		goto fail;
+	if (followed)
+		k = json_string_value(json_object_get(c->targets, "province"));
 	if (progress_of(c, total, b_poor, b_n, k) != 0 || !(trend = series(c)))
 		goto fail;
 	json_decref(map);
