@@ -143,7 +143,7 @@ static double now_us(void)
 
 int main(int argc, char **argv)
 {
-	saola__params_src params = {lookup, NULL};
+	saola__params_src params = {lookup, NULL, NULL, NULL};
 	saola__form *form = NULL;
 	saola_gen *gen = NULL;
 	json_t *def = NULL, *rec = NULL, *gens[NGEN] = {NULL};

@@ -6,6 +6,7 @@
 #include <saola/sync.h>
 
 #include "cli.h"
+#include "json_out.h"
 
 int cmd_init(int argc, char **argv)
 {
@@ -195,8 +196,11 @@ static int print_row(void *ctx, json_t *rec)
 
 	lc->count++;
 	if (lc->json) {
-		json_dumpf(rec, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
+		char *text = saola__json_dump(rec, NULL);
+		if (!text)
+			return SAOLA_NOMEM;
+		puts(text);
+		free(text);
 		return 0;
 	}
 	printf("%s  %-10s %-9s %s %-5s %-10s %s%s\n",

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "json_out.h"
 
 static const char *db_path;
 
@@ -157,8 +158,15 @@ const char *cli_schemas_dir(const char *given)
 
 void cli_print_json(FILE *f, json_t *v)
 {
-	json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	/* Reals as entered (98.6, not 98.599999999999994): the core's writer. */
+	char *text = saola__json_dump_indent(v, 2, NULL);
+
+	if (text)
+		fputs(text, f);
+	else
+		json_dumpf(v, f, JSON_INDENT(2) | JSON_ENCODE_ANY);
 	fputc('\n', f);
+	free(text);
 }
 
 const char *cli_label(json_t *obj, const char *lang)

@@ -674,6 +674,43 @@ static void assert_state_is(saola *db, const char *id, const char *state)
 	json_decref(rec);
 }
 
+/* `review approve --area`: the commune approves every submitted household of
+ * its commune at once; drafts stay drafts, and a second run finds none. */
+static void test_review_approve_area(void **state)
+{
+	fixture *fx = *state;
+	const char *dbp = tu_path(fx->dir, "area.db");
+	saola *d = st_device(dbp, fx->url, fx->s1);
+	json_t *ids = json_array();
+	char out[4096];
+	size_t i;
+
+	st_put_households(d, 31, "14404", 3, ids);
+	saola_close(d);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(run(out, sizeof out, "'%s' submit --db '%s' %s", tu_bin("saola"), dbp,
+		                     json_string_value(json_array_get(ids, i))), 0);
+	d = st_device(dbp, NULL, NULL);
+	sync_ok(d);
+	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' return --area 14404",
+	                     st_server_bin(), fx->srvdb), 2);
+	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' approve --area 14404 --year 1999",
+	                     st_server_bin(), fx->srvdb), 0);
+	assert_non_null(strstr(out, "approved 0 submitted households of 14404"));
+	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' approve --area 14404",
+	                     st_server_bin(), fx->srvdb), 0);
+	assert_non_null(strstr(out, "approved 2 submitted households of 14404"));
+	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' approve --area 14404",
+	                     st_server_bin(), fx->srvdb), 0);
+	assert_non_null(strstr(out, "approved 0 submitted households"));
+	sync_ok(d);
+	assert_state_is(d, json_string_value(json_array_get(ids, 0)), "approved");
+	assert_state_is(d, json_string_value(json_array_get(ids, 1)), "approved");
+	assert_state_is(d, json_string_value(json_array_get(ids, 2)), "draft");
+	json_decref(ids);
+	saola_close(d);
+}
+
 /* An edit made on a device before it saw the approval reaches the server
  * after it: the answer is kept, the record goes back to submitted (the
  * officer's comment stays), the undone approval is in the conflict log, the
@@ -741,6 +778,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conflict_end_to_end, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_review_end_to_end, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_edit_after_approval, setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_review_approve_area, setup_server, teardown_server),
 	};
 
 	setenv("SAOLA_SYNC_BACKOFF_MS", "5", 1);

@@ -73,7 +73,27 @@ static json_t *param(void *ctx, const char *name)
 	return json_incref(json_object_get(f->params, name));
 }
 
-static const saola__expr_env env = {resolve, param, &fx, "2025-03-15"};
+/* Units for unit_*(): two communes valid up to 2024, districts up to 2024. */
+static int unit(void *ctx, const char *fn, const char *arg, json_int_t year, json_t **out)
+{
+	static const struct { const char *code, *name; int urban; } units[] = {
+		{"14404", "Xã Cúc Phương", 0},
+		{"14320", "Phường Đông Thành", 1},
+	};
+	size_t i;
+
+	(void)ctx;
+	*out = NULL;
+	if (strcmp(fn, "level_exists") == 0)
+		*out = json_integer(strcmp(arg, "district") != 0 || year <= 2024);
+	for (i = 0; !*out && i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(arg, units[i].code) == 0 && year <= 2024)
+			*out = strcmp(fn, "urban") == 0 ? json_integer(units[i].urban)
+			                                : json_string(units[i].name);
+	return SAOLA_OK;
+}
+
+static const saola__expr_env env = {resolve, param, unit, &fx, "2025-03-15"};
 
 static json_t *load(const char *text)
 {
@@ -133,6 +153,21 @@ struct ecase {
 #define NAME DINH " V\xc4\x83n An"      /* Đinh Văn An */
 
 static const struct ecase cases[] = {
+	/* units */
+	INT("unit_urban('14320', 2024)", 1),
+	INT("unit_urban('14404', 2024)", 0),
+	NUL("unit_urban('14404', 2025)"),
+	NUL("unit_urban('99999', 2024)"),
+	NUL("unit_urban('', 2024)"),
+	NUL("unit_urban('14404', '')"),
+	STR("if(unit_urban('14320', 2024), 'urban', 'rural')", "urban"),
+	STR("if(unit_urban('14404', 2024) = 0, 'rural', '')", "rural"),
+	STR("unit_name('14404', 2024)", "Xã Cúc Phương"),
+	NUL("unit_name('14404', 2030)"),
+	INT("unit_level_exists('district', 2024)", 1),
+	INT("unit_level_exists('district', 2025)", 0),
+	INT("unit_level_exists('commune', 2025)", 1),
+	PERR("unit_urban('14404')", "column 1: unit_urban() takes 2 arguments, got 1"),
 	/* literals */
 	INT("42", 42),
 	REAL("3.25", 3.25),
@@ -713,7 +748,7 @@ static void test_misuse(void **state)
 
 static void test_no_env(void **state)
 {
-	saola__expr_env bare = {NULL, NULL, NULL, NULL};
+	saola__expr_env bare = {NULL, NULL, NULL, NULL, NULL};
 	saola__expr *e;
 	json_t *out;
 	char err[256], today[16];

@@ -183,7 +183,7 @@ static json_t *lookup(void *ctx, const char *family, json_int_t year)
 	return NULL;
 }
 
-static const saola__params_src params = {lookup, NULL};
+static const saola__params_src params = {lookup, NULL, NULL, NULL};
 
 static saola__form *household_form(void)
 {

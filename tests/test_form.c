@@ -18,6 +18,8 @@
 #include "saola/core.h"
 #include "expr.h"
 #include "form.h"
+#include "saola_int.h"
+#include "testutil.h"
 
 #ifndef SAOLA_TEST_SCHEMAS
 #error "the build defines SAOLA_TEST_SCHEMAS, the schemas folder"
@@ -103,7 +105,14 @@ static json_t *lookup(void *ctx, const char *family, json_int_t year)
 	return NULL;
 }
 
-static const saola__params_src params = {lookup, NULL};
+/* The standards alone, without units: places are not checked. */
+static const saola__params_src bare = {lookup, NULL, NULL, NULL};
+
+/* The standards and the test units (tests/data/units) of a database, as a
+ * device's store gives them: set up by setup(). */
+static saola__params_src params;
+static saola *units_db;
+static char units_dir[512];
 
 static saola__form *compile_file(const char *name)
 {
@@ -178,6 +187,9 @@ static int setup(void **st)
 	static state s;
 
 	load_standards();
+	snprintf(units_dir, sizeof units_dir, "%s", tu_tmpdir("form"));
+	units_db = tu_open_fixture(tu_path(units_dir, "units.db"));
+	saola__params_source(units_db, &params);
 	s.household = compile_file("household.json");
 	s.quick_id = compile_file("quick_id.json");
 	*st = &s;
@@ -191,6 +203,8 @@ static int teardown(void **st)
 	saola__form_free(s->household);
 	saola__form_free(s->quick_id);
 	json_decref(standards);
+	saola_close(units_db);
+	tu_rmtree(units_dir);
 	return 0;
 }
 
@@ -354,7 +368,7 @@ static void test_accessors(void **st)
 	saola__form *f = s->household;
 
 	assert_string_equal(saola__form_id(f), "household");
-	assert_string_equal(saola__form_version(f), "2025.3");
+	assert_string_equal(saola__form_version(f), "2026.1");
 	assert_string_equal(saola__form_standard(f), "vn-poverty");
 	assert_string_equal(saola__form_standard_year_field(f), "survey_year");
 	assert_non_null(saola__form_def(f));
@@ -828,7 +842,9 @@ static void test_params(void **st)
 		{"{'year':2026}", SAOLA_OK, NULL, 2200000},
 		{"{'year':2030}", SAOLA_OK, NULL, 2200000},
 		{"{'year':2031}", SAOLA_NOTFOUND, "year: no standard vn-poverty covers 2031", 0},
-		{"{'year':2021}", SAOLA_NOTFOUND, "year: no standard vn-poverty covers 2021", 0},
+		/* 2021's review was made under the 2022-2025 standard (its data) */
+		{"{'year':2021}", SAOLA_OK, NULL, 1500000},
+		{"{'year':2020}", SAOLA_NOTFOUND, "year: no standard vn-poverty covers 2020", 0},
 		{"{}", SAOLA_NOTFOUND, "year: no answer, so no standard vn-poverty can be picked", 0},
 		{"{'year':2024}", SAOLA_NOTFOUND,
 		 "param('no_such_param'): not a parameter of the standard vn-poverty in force", 0},
@@ -873,12 +889,12 @@ static void test_params(void **st)
 /* ------------------------------------------------------------------ */
 /* The household form                                                  */
 
-/* A household deprived on nothing and well above both lines: rural,
- * 3,000,000 VND a month, not farming, a durable 100 m2 house, piped water,
- * a septic tank, internet and a TV. The members come from each case. */
+/* A household deprived on nothing and well above both lines: rural (its
+ * commune is a xã), 3,000,000 VND a month, not farming, a durable 100 m2
+ * house, piped water, a septic tank, internet and a TV. The members come
+ * from each case; household() gives the places valid for the year. */
 static const char base_household[] =
-	"{'province':'37','district':'369','commune':'14320','village':'Tổ 1',"
-	" 'area':'rural','survey_year':2025,'head_name':'Nguyễn Văn An',"
+	"{'village':'Tổ 1','head_name':'Nguyễn Văn An',"
 	" 'agri_household':false,'income_per_capita':3000000,'has_house':true,"
 	" 'walls_durable':true,'frame_durable':true,'roof_durable':true,"
 	" 'house_area_m2':100,'water_source':'piped','latrine':'septic',"
@@ -924,6 +940,12 @@ static json_t *household(const char *patch, const mspec *ms, size_t n, int year)
 	size_t i;
 
 	json_object_set_new(h, "survey_year", json_integer(year));
+	/* Xã Cúc Phương (rural): in district 372 until 2025-06-30, then in the
+	 * province, which has no districts (tests/data/units). */
+	json_object_set_new(h, "province", json_string("37"));
+	json_object_set_new(h, "commune", json_string("14404"));
+	if (year <= 2024)
+		json_object_set_new(h, "district", json_string("372"));
 	if (patch) {
 		json_t *p = J(patch);
 
@@ -1103,20 +1125,20 @@ static const struct hcase {
 	 "{'income_per_capita':1500001,'agri_household':true}", {HEAD, SPOUSE},
 	 "{'classification':'average'}"},
 	{"cls: urban exactly at 2,000,000: near-poor",
-	 "{'area':'urban','income_per_capita':2000000}", {HEAD, SPOUSE},
+	 "{'commune':'14329','income_per_capita':2000000}", {HEAD, SPOUSE},
 	 "{'income_line':2000000,'classification':'near_poor'}"},
 	{"cls: urban one dong above, not farming: not poor",
-	 "{'area':'urban','income_per_capita':2000001}", {HEAD, SPOUSE},
+	 "{'commune':'14329','income_per_capita':2000001}", {HEAD, SPOUSE},
 	 "{'classification':'not_poor'}"},
 	{"cls: urban one dong above, farming: average",
-	 "{'area':'urban','income_per_capita':2000001,'agri_household':true}",
+	 "{'commune':'14329','income_per_capita':2000001,'agri_household':true}",
 	 {HEAD, SPOUSE}, "{'classification':'average'}"},
 	{"cls: urban at the line and farming is still near-poor, not average",
-	 "{'area':'urban','income_per_capita':2000000,'agri_household':true}",
+	 "{'commune':'14329','income_per_capita':2000000,'agri_household':true}",
 	 {HEAD, SPOUSE}, "{'classification':'near_poor'}"},
 	{"cls: 1,500,001 is above the rural line but under the urban 2,000,000: "
 	 "urban near-poor",
-	 "{'area':'urban','income_per_capita':1500001}", {HEAD, SPOUSE},
+	 "{'commune':'14329','income_per_capita':1500001}", {HEAD, SPOUSE},
 	 "{'classification':'near_poor'}"},
 	{"cls: 2 deprivations (latrine, telecom) under the line: near-poor",
 	 "{'income_per_capita':1500000,'latrine':'simple_pit','internet_use':false}",
@@ -1126,7 +1148,7 @@ static const struct hcase {
 	 " 'water_source':'surface_water'}",
 	 {HEAD, SPOUSE}, "{'deprivation_count':3,'classification':'poor'}"},
 	{"cls: urban, 3 deprivations at 2,000,000: poor",
-	 "{'area':'urban','income_per_capita':2000000,'latrine':'simple_pit',"
+	 "{'commune':'14329','income_per_capita':2000000,'latrine':'simple_pit',"
 	 " 'internet_use':false,'water_source':'surface_water'}",
 	 {HEAD, SPOUSE}, "{'deprivation_count':3,'classification':'poor'}"},
 	{"cls: 3 deprivations above the line are not poverty: not poor",
@@ -1143,13 +1165,13 @@ static const struct hcase {
 	 "{'income_per_capita':2250000}", {HEAD, SPOUSE},
 	 "{'classification':'not_poor'}"},
 	{"avg: urban farming at the upper bound 3,000,000: average",
-	 "{'area':'urban','income_per_capita':3000000,'agri_household':true}",
+	 "{'commune':'14329','income_per_capita':3000000,'agri_household':true}",
 	 {HEAD, SPOUSE}, "{'average_upper':3000000,'classification':'average'}"},
 	{"avg: urban farming one dong above 3,000,000: not poor",
-	 "{'area':'urban','income_per_capita':3000001,'agri_household':true}",
+	 "{'commune':'14329','income_per_capita':3000001,'agri_household':true}",
 	 {HEAD, SPOUSE}, "{'classification':'not_poor'}"},
 	{"avg: urban non-farming at 3,000,000: not poor",
-	 "{'area':'urban','income_per_capita':3000000}", {HEAD, SPOUSE},
+	 "{'commune':'14329','income_per_capita':3000000}", {HEAD, SPOUSE},
 	 "{'classification':'not_poor'}"},
 };
 
@@ -1175,10 +1197,12 @@ static void test_household_boundaries(void **st)
 	}
 }
 
-/* The example of shared/domain/household-record.md, as given there. */
+/* The example of shared/domain/household-record.md, without its district
+ * 372: from 1 July 2025 there are no districts, and the 2025 review names
+ * the new units; area follows the commune (a xã: rural). */
 static const char example[] =
-	"{'province':'37','district':'372','commune':'14404','village':'Thôn Đồng Tâm',"
-	" 'area':'rural','survey_year':2025,'head_name':'Đinh Văn Hùng',"
+	"{'province':'37','commune':'14404','village':'Thôn Đồng Tâm',"
+	" 'survey_year':2025,'head_name':'Đinh Văn Hùng',"
 	" 'agri_household':true,'income_per_capita':1350000,'has_house':true,"
 	" 'walls_durable':true,'frame_durable':false,'roof_durable':false,"
 	" 'house_area_m2':30,'water_source':'protected_dug_well','latrine':'simple_pit',"
@@ -1288,7 +1312,10 @@ static void test_household_errors(void **st)
 		{"{'house_area_m2':0}", NULL, SAOLA_INVALID,
 		 "house_area_m2: constraint failed: must be between 1 and 1,000 m²"},
 		{"{'walls_durable':null}", NULL, SAOLA_INVALID, "walls_durable: required"},
-		{"{'area':'town'}", NULL, SAOLA_INVALID, "area: \"town\" is not a choice of list area"},
+		{"{'commune':'99999'}", NULL, SAOLA_INVALID,
+		 "unit.commune: 99999 is not a commune valid in 2025 (schemas/units)"},
+		{"{'district':'372'}", NULL, SAOLA_INVALID,
+		 "unit.district: 2025 has no districts: leave district empty"},
 		{"{'foo':1}", NULL, SAOLA_INVALID, "foo: unknown field"},
 		{"{'info_devices':['tv','tv']}", NULL, SAOLA_INVALID,
 		 "info_devices: \"tv\" is selected twice"},
@@ -1342,6 +1369,87 @@ static void test_household_errors(void **st)
 		assert_null(out);
 		json_decref(h);
 	}
+}
+
+/* Places: the codes are units of their level valid for the survey year
+ * (its review day, 11-01), each inside the one above; a year without
+ * districts takes none; area follows the commune (tests/data/units). */
+static void test_household_places(void **st)
+{
+	state *s = *st;
+	static const mspec two[] = {HEAD, SPOUSE, {NULL}};
+	static const struct {
+		int year;
+		const char *patch;
+		const char *area;  /* NULL: refused with err */
+		const char *err;
+	} cases[] = {
+		{2024, "{}", "rural", NULL},
+		{2021, "{}", "rural", NULL},
+		{2024, "{'commune':'14401'}", "urban", NULL},
+		{2024, "{'district':'369','commune':'14320'}", "urban", NULL},
+		{2024, "{'commune':'14320'}", NULL,
+		 "unit.commune: 14320 Phường Đông Thành lies in district 369 Thành phố Ninh Bình,"
+		 " not 372"},
+		{2024, "{'commune':'14329'}", NULL,
+		 "unit.commune: 14329 is not a commune valid in 2024 (schemas/units)"},
+		{2024, "{'commune':'372'}", NULL,
+		 "unit.commune: 372 is not a commune valid in 2024 (schemas/units)"},
+		{2024, "{'district':'375'}", NULL,
+		 "unit.district: 375 is not a district valid in 2024 (schemas/units)"},
+		{2024, "{'province':'36'}", NULL,
+		 "unit.province: 36 is not a province valid in 2024 (schemas/units)"},
+		{2024, "{'district':null}", NULL, "district: required"},
+		{2025, "{}", "rural", NULL},
+		{2026, "{'commune':'14329'}", "urban", NULL},
+		{2025, "{'commune':'14320'}", NULL,
+		 "unit.commune: 14320 is not a commune valid in 2025 (schemas/units)"},
+		{2025, "{'district':'369'}", NULL,
+		 "unit.district: 2025 has no districts: leave district empty"},
+		{2025, "{'area':'urban'}", "rural", NULL}, /* computed: an answer is ignored */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char err[256] = "";
+		json_t *h = household(cases[i].patch, two, 2, cases[i].year), *out = NULL;
+		int rc = saola__form_process(s->household, h, &params, NULL, &out, err,
+		                             sizeof err);
+
+		if (cases[i].area) {
+			if (rc != SAOLA_OK)
+				fail_msg("case %zu: %s", i, err);
+			assert_string_equal(json_string_value(json_object_get(out, "area")),
+			                    cases[i].area);
+			assert_int_equal(json_object_get(out, "district") != NULL,
+			                 cases[i].year <= 2024);
+		} else if (rc != SAOLA_INVALID || strcmp(err, cases[i].err) != 0) {
+			fail_msg("case %zu: rc %d \"%s\", expected \"%s\"", i, rc, err, cases[i].err);
+		}
+		json_decref(out);
+		json_decref(h);
+	}
+}
+
+/* Without units (an old database) nothing is checked, a district is asked
+ * in every year, and area cannot be computed. */
+static void test_household_places_unknown(void **st)
+{
+	state *s = *st;
+	static const mspec two[] = {HEAD, SPOUSE, {NULL}};
+	json_t *h = household("{'commune':'99999','district':'999'}", two, 2, 2025), *out = NULL;
+	char err[256];
+
+	if (saola__form_process(s->household, h, &bare, NULL, &out, err, sizeof err) != SAOLA_OK)
+		fail_msg("no units: %s", err);
+	assert_string_equal(json_string_value(json_object_get(out, "district")), "999");
+	assert_null(json_object_get(out, "area"));
+	json_decref(out);
+	json_object_del(h, "district");
+	assert_int_equal(saola__form_process(s->household, h, &bare, NULL, &out, err, sizeof err),
+	                 SAOLA_INVALID);
+	assert_string_equal(err, "district: required");
+	json_decref(h);
 }
 
 /* Numbers and identities: 2025.0 is stored as an integer, a member's _id
@@ -1457,8 +1565,8 @@ static void test_quick_id(void **st)
 
 	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char err[256];
-		json_t *h = J("{'province':'37','district':'369','commune':'14320',"
-		              " 'village':'Tổ 1','area':'rural','survey_year':2025,"
+		json_t *h = J("{'province':'37','district':'369','commune':'14347',"
+		              " 'village':'Tổ 1','survey_year':2024,"
 		              " 'head_name':'Trần Thị Bình','household_size':5,"
 		              " 'listed_as':'request','salary_pension_total':0,"
 		              " 'has_car':false,'house_durable':false,"
@@ -1547,6 +1655,8 @@ int main(void)
 		cmocka_unit_test(test_household_example),
 		cmocka_unit_test(test_standard_switch),
 		cmocka_unit_test(test_household_errors),
+		cmocka_unit_test(test_household_places),
+		cmocka_unit_test(test_household_places_unknown),
 		cmocka_unit_test(test_household_values),
 		cmocka_unit_test(test_forms_params_exist),
 		cmocka_unit_test(test_quick_id),

@@ -80,7 +80,9 @@ const struct saola__expr_fninfo saola__expr_fns[F__COUNT] = {
 	[F_FLOOR] = {"floor", 1, 1}, [F_CEILING] = {"ceiling", 1, 1},
 	[F_ABS] = {"abs", 1, 1}, [F_CONTAINS] = {"contains", 2, 2},
 	[F_STARTS_WITH] = {"starts-with", 2, 2},
-	[F_SUBSTR] = {"substr", 2, 3}, [F_PARAM] = {"param", 1, 1}
+	[F_SUBSTR] = {"substr", 2, 3}, [F_PARAM] = {"param", 1, 1},
+	[F_UNIT_URBAN] = {"unit_urban", 2, 2}, [F_UNIT_NAME] = {"unit_name", 2, 2},
+	[F_UNIT_LEVEL_EXISTS] = {"unit_level_exists", 2, 2}
 };
 
 /* ------------------------------------------------------------------ */

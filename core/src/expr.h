@@ -42,6 +42,13 @@ typedef struct saola__expr_env {
 	/* Resolves param('name'): a new reference (number, string, boolean or
 	 * array of strings), or NULL when the standard has no such parameter. */
 	json_t *(*param)(void *ctx, const char *name);
+	/* unit_urban(code, year), unit_name(code, year) and
+	 * unit_level_exists(level, year): fn is "urban", "name" or
+	 * "level_exists", arg the code or level. *out: a new reference (a
+	 * number or a string), or NULL for the empty string (an unknown unit,
+	 * no units). Returns SAOLA_OK, or SAOLA_NOMEM. NULL: every call gives
+	 * the empty string. */
+	int (*unit)(void *ctx, const char *fn, const char *arg, json_int_t year, json_t **out);
 	void *ctx;
 	/* "YYYY-MM-DD" returned by today(); NULL: the system's local date. */
 	const char *today;
@@ -76,7 +83,8 @@ enum saola__expr_fn {
 	F_NOT, F_IF, F_SELECTED, F_COUNT_SELECTED, F_COUNT, F_SUM, F_MIN, F_MAX,
 	F_ROUND, F_INT, F_NUMBER, F_STRING, F_STRING_LENGTH, F_CONCAT,
 	F_COALESCE, F_TODAY, F_TRUE, F_FALSE, F_BOOLEAN, F_FLOOR, F_CEILING,
-	F_ABS, F_CONTAINS, F_STARTS_WITH, F_SUBSTR, F_PARAM, F__COUNT
+	F_ABS, F_CONTAINS, F_STARTS_WITH, F_SUBSTR, F_PARAM, F_UNIT_URBAN,
+	F_UNIT_NAME, F_UNIT_LEVEL_EXISTS, F__COUNT
 };
 
 /* Names and argument counts (max -1: any), indexed by enum saola__expr_fn. */

@@ -391,6 +391,37 @@ out:
 	return rc;
 }
 
+/* unit_urban(code, year), unit_name(code, year), unit_level_exists(level,
+ * year): the empty string when the year or the code is empty, or when the
+ * environment knows no units. */
+static int fn_unit(struct ectx *c, int fn, int32_t a0, val *out)
+{
+	static const char *const what[] = {"urban", "name", "level_exists"};
+	char nb[NUMBUF], arg[64];
+	json_t *r = NULL;
+	double year;
+	val v;
+	int rc;
+
+	if ((rc = ev_str(c, a0, &v, nb)))
+		return rc;
+	snprintf(arg, sizeof arg, "%.*s", (int)(v.len < sizeof arg ? v.len : sizeof arg - 1),
+	         v.s);
+	val_drop(&v);
+	if ((rc = ev_num(c, c->e->nodes[a0].next, &year)))
+		return rc;
+	*out = VAL0;
+	if (!arg[0] || year != year || year < 1 || year > 9999 || !c->env->unit)
+		return SAOLA_OK;
+	if ((rc = c->env->unit(c->env->ctx, what[fn - F_UNIT_URBAN], arg, (json_int_t)year, &r)))
+		return rc;
+	if (r) {
+		val_json(out, r);
+		out->hold = r;
+	}
+	return SAOLA_OK;
+}
+
 static int fn_concat(struct ectx *c, int32_t k, val *out)
 {
 	char nb[NUMBUF], *p = NULL, *q;
@@ -702,6 +733,10 @@ static int call(struct ectx *c, const node *n, val *out)
 		return fn_aggregate(c, n, out);
 	case F_TODAY:
 		return fn_today(c, out);
+	case F_UNIT_URBAN:
+	case F_UNIT_NAME:
+	case F_UNIT_LEVEL_EXISTS:
+		return fn_unit(c, n->fn, a0, out);
 	default:
 		return fn_param(c, a0, out);
 	}

@@ -91,12 +91,31 @@ int saola__form_check_text(const saola__form *f, const char *path, const char *s
 int saola__form_check_value(const saola__form *f, const char *path, json_t *value,
                             char *err, size_t errlen);
 
-/* Parameters of the standard in force for a record. */
+/* An administrative unit as the form engine sees it (borrowed from the
+ * source that found it, valid until its units change). */
+typedef struct saola__unit_ref {
+	const char *code, *name, *level, *parent; /* parent "" for none */
+	int urban;
+} saola__unit_ref;
+
+/* Parameters of the standard in force for a record, and the units valid
+ * for its year. */
 typedef struct saola__params_src {
 	/* Returns the params object (borrowed) of the standard of family whose
 	 * years include year, or NULL when there is none. */
 	json_t *(*lookup)(void *ctx, const char *family, json_int_t year);
 	void *ctx;
+	/* Administrative units (schemas/units), or NULL: nothing is checked.
+	 * The units valid for year are those valid on its review day (the
+	 * param review_day, "MM-DD", of the standard of family in force that
+	 * year; 12-31 without one). unit: the unit code valid for year into
+	 * *out: 1 found, 0 none, -1 when no unit is loaded at all (nothing
+	 * can be checked). level_exists: 1 when some unit of level is valid
+	 * for year, 0 when none, -1 when no unit is loaded. */
+	int (*unit)(void *ctx, const char *family, json_int_t year, const char *code,
+	            saola__unit_ref *out);
+	int (*level_exists)(void *ctx, const char *family, json_int_t year,
+	                    const char *level);
 } saola__params_src;
 
 /* Validates the answers in data (borrowed: a whole record's entered fields,
@@ -222,6 +241,17 @@ int saola__walk_standard(saola__walk *w, char *err, size_t errlen);
  * constraint failed: ...") and *field, *item where it is. */
 int saola__walk_validate(saola__walk *w, int *field, size_t *item,
                          char *err, size_t errlen);
+
+/* Checks the places the walk's answers name against the units valid for
+ * its year, as saola__form_process does (docs/forms.md, "Places"): SAOLA_OK
+ * when they hold (or cannot be checked yet: no year, no units loaded),
+ * else SAOLA_INVALID with err "unit.commune: 99999 is not a commune valid
+ * in 2024 (schemas/units)". */
+int saola__walk_units(saola__walk *w, char *err, size_t errlen);
+
+/* The unit code valid for year as the walk's source knows it: 1 found
+ * (*out set), 0 none, -1 when units are not known. */
+int saola__walk_unit(saola__walk *w, const char *code, saola__unit_ref *out);
 
 /* The first expression the walk could not evaluate, as "path: property:
  * why", or NULL when every one could. Owned by the walk. */

@@ -112,7 +112,7 @@ static const struct {
 static const char *const field_keys[] = {
 	"name", "type", "label", "hint", "required", "relevant", "constraint",
 	"constraint_message", "calculate", "default", "choices", "personal",
-	"fields", "appearance", "notes", "max_length",
+	"fields", "appearance", "notes", "max_length", "unit",
 };
 
 static int valid_name(const char *s)
@@ -592,6 +592,7 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 	c.f = f;
 	f->def = json_incref(def);
 	f->year_idx = -1;
+	f->unit_idx[0] = f->unit_idx[1] = f->unit_idx[2] = -1;
 
 	if ((rc = compile_header(&c, def)) != SAOLA_OK)
 		goto out;
@@ -636,7 +637,7 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 		}
 		f->year_idx = i;
 	}
-	rc = SAOLA_OK;
+	rc = saola__form_units_compile(f, c.defs, c.paths, err, errlen);
 out:
 	if (c.paths)
 		for (i = 0; i < f->nfields; i++)

@@ -49,6 +49,8 @@ struct saola__form {
 	const char *standard;        /* family, or NULL */
 	const char *year_field;      /* NULL when standard is NULL */
 	int year_idx;                /* field index of year_field, or -1 */
+	int unit_idx[3];             /* field index of the province, district
+	                              * and commune (property "unit"), or -1 */
 	size_t text_max;             /* "text_max_length", else the default */
 	size_t comment_max;          /* "comment_max_length", else the default */
 	saola__fdef *fields;
@@ -106,6 +108,7 @@ typedef struct saola__proc {
 	                         * failures, counting them in nnotes */
 	int nnotes;             /* expressions that failed in a tolerant pass */
 	char note[192];         /* the first of them */
+	json_t *data;           /* the answers given (borrowed) */
 	const saola__params_src *src;
 	json_t *params;         /* borrowed from src, once looked up */
 	int prc;                /* SAOLA_OK, or why param() failed */
@@ -135,5 +138,18 @@ unsigned char *saola__proc_rel(saola__proc *p, const saola__fdef *fd, size_t k);
  * caller); a failure is reported as processing reports it. */
 int saola__proc_eval_bool(saola__proc *p, const saola__fdef *fd, size_t k,
                           const saola__expr *e, const char *prop, int *out);
+
+/* Reads each field's "unit" property (form_units.c): defs[i] and paths[i]
+ * are field i's definition and path. SAOLA_OK, or SAOLA_INVALID with err. */
+int saola__form_units_compile(saola__form *f, json_t *const *defs,
+                              char *const *paths, char *err, size_t errlen);
+/* Checks the places the run's answers name (form_units.c): SAOLA_OK, or
+ * SAOLA_INVALID with p->err set. In a lenient run a place whose parent
+ * disagrees (a combination of edits) is counted as an issue instead. */
+int saola__proc_check_units(saola__proc *p);
+/* The expression functions unit_urban, unit_name, unit_level_exists
+ * (form_units.c): env's unit callback, ctx a saola__proc. */
+int saola__proc_unit_fn(void *ctx, const char *fn, const char *arg, json_int_t year,
+                        json_t **out);
 
 #endif /* SAOLA_FORM_INT_H */

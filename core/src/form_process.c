@@ -710,9 +710,11 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
 	p->err = err;
 	p->errlen = errlen;
 	p->src = params;
+	p->data = data;
 	p->cur_rep = -1;
 	p->env.resolve = resolve_cb;
 	p->env.param = param_cb;
+	p->env.unit = saola__proc_unit_fn;
 	p->env.ctx = p;
 	p->env.today = today;
 	if (err && errlen)
@@ -828,6 +830,8 @@ static int process(const saola__form *f, json_t *data, const saola__params_src *
 		goto out;
 	if ((rc = saola__proc_walk(&p, 2)) != SAOLA_OK ||
 	    (p.prc != SAOLA_OK && (rc = fail(&p, p.prc, "%s", p.perr))))
+		goto out;
+	if ((rc = saola__proc_check_units(&p)) != SAOLA_OK)
 		goto out;
 	rc = build(&p, out);
 	if (rc == SAOLA_OK && issues && p.nnotes > 0) {

@@ -272,3 +272,24 @@ const char *saola__walk_note(const saola__walk *w)
 {
 	return w->p.nnotes ? w->p.note : NULL;
 }
+
+int saola__walk_units(saola__walk *w, char *err, size_t errlen)
+{
+	int rc;
+
+	w->p.lenient = 0;
+	rc = saola__proc_check_units(&w->p);
+	return rc == SAOLA_OK ? SAOLA_OK : report(w, rc, err, errlen);
+}
+
+int saola__walk_unit(saola__walk *w, const char *code, saola__unit_ref *out)
+{
+	const saola__form *f = w->p.f;
+	const saola__params_src *src = w->p.src;
+	json_t *year = f->year_idx < 0 ? NULL : w->p.top[f->fields[f->year_idx].slot];
+
+	memset(out, 0, sizeof *out);
+	if (!json_is_integer(year) || !src || !src->unit)
+		return -1;
+	return src->unit(src->ctx, f->standard, json_integer_value(year), code, out);
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "saola_int.h"
+#include "places.h"
 
 void saola__forms_forget(saola *db)
 {
@@ -20,6 +21,7 @@ void saola__forms_forget(saola *db)
 	db->forms = NULL;
 	json_decref(db->standards);
 	db->standards = NULL;
+	saola__places_forget(db);
 }
 
 static int is_standard(json_t *def)
@@ -116,7 +118,8 @@ static int load_one(saola *db, const char *text, const char *where, char **form_
 		return saola__error(db, SAOLA_INVALID, "%s: expected a JSON object", where);
 	}
 	rc = is_standard(def) ? load_standard(db, def, text, where)
-	                      : load_form(db, def, text, where);
+	   : saola__places_is_doc(def) ? saola__places_load_doc(db, def, where)
+	   : load_form(db, def, text, where);
 	if (rc == SAOLA_OK && form_id) {
 		const char *id = json_string_value(json_object_get(def, "id"));
 		if (!(*form_id = strdup(id ? id : "")))
@@ -174,8 +177,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Loads every *.json of dir/sub in name order; standards first, as forms
- * may name them. */
+/* Loads every *.json of dir/sub in name order; standards and units first,
+ * as forms may name them. */
 static int load_sub(saola *db, const char *dir, const char *sub, int *count)
 {
 	char path[4096];
@@ -242,6 +245,8 @@ int saola_forms_load_dir(saola *db, const char *dir, int *count)
 	if ((rc = saola__write_begin(db, "forms_dir")) != SAOLA_OK)
 		return rc;
 	rc = load_sub(db, dir, "standards", NULL);
+	if (rc == SAOLA_OK)
+		rc = load_sub(db, dir, "units", NULL);
 	if (rc == SAOLA_OK)
 		rc = load_sub(db, dir, "forms", &n);
 	end = saola__write_end(db, "forms_dir", rc == SAOLA_OK);
@@ -401,8 +406,55 @@ static json_t *params_lookup(void *ctx, const char *family, json_int_t year)
 	return NULL;
 }
 
+/* The day the units of year's review are taken on, "YYYY-MM-DD": the
+ * param review_day ("MM-DD") of the standard of family in force that year,
+ * else the year's last day. */
+static void review_date(saola *db, const char *family, json_int_t year, char out[16])
+{
+	json_t *params = family ? params_lookup(db, family, year) : NULL;
+	const char *day = json_string_value(json_object_get(params, "review_day"));
+
+	if (!day || strlen(day) != 5 || day[2] != '-')
+		day = "12-31";
+	snprintf(out, 16, "%04d-%.5s", (int)(year % 10000), day);
+}
+
+static int unit_lookup(void *ctx, const char *family, json_int_t year, const char *code,
+                       saola__unit_ref *out)
+{
+	saola *db = ctx;
+	const saola__place *u;
+	char date[16];
+
+	memset(out, 0, sizeof *out);
+	if (saola__places_count(db) <= 0)
+		return -1;
+	review_date(db, family, year, date);
+	if (!(u = saola__places_find(db, code, date)))
+		return 0;
+	out->code = u->code;
+	out->name = u->name;
+	out->level = u->level;
+	out->parent = u->parent;
+	out->urban = u->urban;
+	return 1;
+}
+
+static int level_lookup(void *ctx, const char *family, json_int_t year, const char *level)
+{
+	saola *db = ctx;
+	char date[16];
+
+	if (saola__places_count(db) <= 0)
+		return -1;
+	review_date(db, family, year, date);
+	return saola__places_level_exists(db, level, date);
+}
+
 void saola__params_source(saola *db, saola__params_src *src)
 {
 	src->lookup = params_lookup;
 	src->ctx = db;
+	src->unit = unit_lookup;
+	src->level_exists = level_lookup;
 }

@@ -1,7 +1,8 @@
 /* json_out.c: a fast compact JSON writer for stored records (jansson's
  * dumper escapes through a callback per character and was a third of the
- * cost of a put). Output is what json_dumps(v, JSON_COMPACT) would give,
- * with reals printed to round-trip (%.17g). */
+ * cost of a put). Output is what json_dumps(v, JSON_COMPACT) would give
+ * (or JSON_INDENT(n)), but for reals, printed as entered: the shortest text
+ * that reads back to the same double (98.6, not 98.599999999999994). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@ typedef struct buf {
 	char *p;
 	size_t len, cap;
 	int oom;
+	int indent;   /* spaces per level; 0: compact */
+	int depth;
 } buf;
 
 static int grow(buf *b, size_t need)
@@ -82,6 +85,38 @@ static void put_string(buf *b, const char *s, size_t n)
 	put(b, "\"", 1);
 }
 
+size_t saola__json_real_text(double d, char out[SAOLA__JSON_REAL_MAX])
+{
+	static const char *const fmts[] = {"%.15g", "%.16g", "%.17g"};
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+		n = snprintf(out, SAOLA__JSON_REAL_MAX, fmts[i], d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	/* a real stays a real when read back */
+	if (!strpbrk(out, ".eEn") && n + 2 < SAOLA__JSON_REAL_MAX) {
+		out[n++] = '.';
+		out[n++] = '0';
+		out[n] = '\0';
+	}
+	return (size_t)n;
+}
+
+/* A new line and the indentation of the current depth (indented output). */
+static void newline(buf *b)
+{
+	int i;
+
+	if (!b->indent)
+		return;
+	put(b, "\n", 1);
+	for (i = 0; i < b->indent * b->depth; i++)
+		put(b, " ", 1);
+}
+
 static void put_value(buf *b, const json_t *v)
 {
 	char num[40];
@@ -93,14 +128,19 @@ static void put_value(buf *b, const json_t *v)
 		json_t *x;
 		int first = 1;
 		put(b, "{", 1);
+		b->depth++;
 		json_object_foreach((json_t *)v, k, x) {
 			if (!first)
 				put(b, ",", 1);
 			first = 0;
+			newline(b);
 			put_string(b, k, strlen(k));
-			put(b, ":", 1);
+			put(b, ": ", b->indent ? 2 : 1);
 			put_value(b, x);
 		}
+		b->depth--;
+		if (!first)
+			newline(b);
 		put(b, "}", 1);
 		break;
 	}
@@ -108,11 +148,16 @@ static void put_value(buf *b, const json_t *v)
 		size_t i;
 		json_t *x;
 		put(b, "[", 1);
+		b->depth++;
 		json_array_foreach(v, i, x) {
 			if (i)
 				put(b, ",", 1);
+			newline(b);
 			put_value(b, x);
 		}
+		b->depth--;
+		if (json_array_size(v))
+			newline(b);
 		put(b, "]", 1);
 		break;
 	}
@@ -139,12 +184,7 @@ static void put_value(buf *b, const json_t *v)
 			put(b, "null", 4);
 			break;
 		}
-		n = snprintf(num, sizeof num, "%.17g", d);
-		/* a real stays a real when read back */
-		if (!strpbrk(num, ".eE") && n + 2 < (int)sizeof num) {
-			num[n++] = '.';
-			num[n++] = '0';
-		}
+		n = (int)saola__json_real_text(d, num);
 		put(b, num, (size_t)n);
 		break;
 	}
@@ -156,7 +196,12 @@ static void put_value(buf *b, const json_t *v)
 
 char *saola__json_dump(const json_t *v, size_t *len)
 {
-	buf b = {NULL, 0, 0, 0};
+	return saola__json_dump_indent(v, 0, len);
+}
+
+char *saola__json_dump_indent(const json_t *v, int indent, size_t *len)
+{
+	buf b = {NULL, 0, 0, 0, indent > 0 ? indent : 0, 0};
 
 	put_value(&b, v);
 	if (b.oom || grow(&b, 0) != 0) {

@@ -78,6 +78,7 @@ struct saola {
 	} txn[12];                 /* transaction statements, prepared once */
 	saola__form_cache *forms;  /* compiled forms, current versions */
 	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
+	struct saola__places_mem *places; /* the units table, read lazily (places.c) */
 	saola__change_fn on_change;  /* the change hook, or NULL (a device) */
 	void *on_change_ctx;
 };

@@ -52,6 +52,14 @@ static const char *const migrations[] = {
 	 * failing) in a record whose edits were each valid where they were
 	 * made; NULL when the record passes its form. */
 	"ALTER TABLE records ADD COLUMN issues TEXT;",
+
+	/* 5: administrative units (schemas/units), versioned by valid_from, so
+	 * that a device checks places offline. A server's database has the same
+	 * table already (its step 2, same columns): kept as it is. */
+	"CREATE TABLE IF NOT EXISTS units(code TEXT NOT NULL, valid_from TEXT NOT NULL,"
+	"  valid_to TEXT, name TEXT NOT NULL, level TEXT NOT NULL, parent TEXT,"
+	"  urban INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL,"
+	"  PRIMARY KEY(code, valid_from)) WITHOUT ROWID;",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))

@@ -41,6 +41,7 @@ int saola__web_route(const char *url)
 {
 	return asset(url) || strcmp(url, "/v1/reports") == 0 || prefix(url, "/v1/reports/") ||
 	       strcmp(url, "/v1/households.csv") == 0 || strcmp(url, "/v1/conflicts") == 0 ||
+	       prefix(url, "/v1/lists/") ||
 	       strcmp(url, "/v1/devices") == 0;
 }
 
@@ -131,7 +132,7 @@ fail:
 
 enum MHD_Result saola__web_json(struct MHD_Connection *c, int status, const json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	enum MHD_Result ret;
 
 	if (!text)
@@ -180,6 +181,8 @@ enum MHD_Result saola__web_serve(const saola__web *w, struct MHD_Connection *c,
 		ret = saola__web_households(w, c, s, u);
 	else if (strcmp(url, "/v1/conflicts") == 0)
 		ret = saola__web_conflicts(c, s, u);
+	else if (prefix(url, "/v1/lists/"))
+		ret = saola__web_lists(w, c, url, s, u);
 	else if (strcmp(url, "/v1/devices") == 0)
 		ret = saola__web_devices(c, s, u);
 	else

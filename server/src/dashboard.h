@@ -48,6 +48,10 @@ enum MHD_Result saola__web_serve(const saola__web *w, struct MHD_Connection *c,
  * authenticated and a store borrowed from the pool. */
 enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c,
                                    const char *url, saola__store *s, const saola__user *u);
+/* GET /v1/lists/<commune>[.csv]: the commune's official lists (lists.h),
+ * for a commune inside the caller's area; names by privacy.h's rule. */
+enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
+                                 const char *url, saola__store *s, const saola__user *u);
 enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection *c,
                                       saola__store *s, const saola__user *u);
 enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,

@@ -9,7 +9,7 @@
 
 /* Bump when what a fact holds, or how it is read, changes: the next
  * refresh then rebuilds the table from scratch. */
-#define FACTS_VERSION 1
+#define FACTS_VERSION 2
 #define MAX_INDEXES 16
 
 static int fail(sqlite3 *db, char *err, size_t errlen, const char *what)
@@ -136,6 +136,17 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+int saola__state_code(const char *state)
+{
+	static const char *const names[] = {"draft", "submitted", "returned", "approved"};
+	int i;
+
+	for (i = 0; state && i < 4; i++)
+		if (strcmp(state, names[i]) == 0)
+			return i + 1;
+	return SAOLA__STATE_DRAFT;
+}
+
 /* Writes the fact of one live household record. */
 static int upsert(sqlite3_stmt *ins, sqlite3_stmt *rec, const saola__fact *f)
 {
@@ -159,6 +170,7 @@ static int upsert(sqlite3_stmt *ins, sqlite3_stmt *rec, const saola__fact *f)
 		sqlite3_bind_int(ins, 12, f->urban);
 	else
 		sqlite3_bind_null(ins, 12);
+	sqlite3_bind_int(ins, 13, saola__state_code((const char *)sqlite3_column_text(rec, 7)));
 	step = sqlite3_step(ins);
 	return step == SQLITE_DONE ? 0 : -1;
 }
@@ -176,9 +188,9 @@ static int catch_up(sqlite3 *db, int64_t from, saola__facts_stats *st, char *err
 {
 	/* From scratch, a scan in table order beats the seq index. */
 	const char *sql = st->rebuilt
-	        ? "SELECT id, deleted, form_id, province, district, commune, data FROM records"
+	        ? "SELECT id, deleted, form_id, province, district, commune, data, state FROM records"
 	          " WHERE +seq > ?1"
-	        : "SELECT id, deleted, form_id, province, district, commune, data FROM records"
+	        : "SELECT id, deleted, form_id, province, district, commune, data, state FROM records"
 	          " WHERE seq > ?1";
 	sqlite3_stmt *rec = NULL, *ins = NULL, *del = NULL;
 	saola__fact f;
@@ -187,8 +199,8 @@ static int catch_up(sqlite3 *db, int64_t from, saola__facts_stats *st, char *err
 	if (sqlite3_prepare_v2(db, sql, -1, &rec, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO facts(record_id, year, province,"
 	                       " district, commune, village, household_id, class, ind, causes,"
-	                       " support, urban) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	                       " ?10, ?11, ?12)", -1, &ins, NULL) ||
+	                       " support, urban, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	                       " ?9, ?10, ?11, ?12, ?13)", -1, &ins, NULL) ||
 	    sqlite3_prepare_v2(db, "DELETE FROM facts WHERE record_id = ?1", -1, &del, NULL)) {
 		fail(db, err, errlen, "prepare");
 		goto out;

@@ -25,6 +25,18 @@ typedef struct saola__fact {
 	int urban;                    /* 1 urban, 0 rural, -1 not given */
 } saola__fact;
 
+/* Review states as the facts table stores them (facts.state). */
+enum {
+	SAOLA__STATE_DRAFT = 1,
+	SAOLA__STATE_SUBMITTED = 2,
+	SAOLA__STATE_RETURNED = 3,
+	SAOLA__STATE_APPROVED = 4
+};
+
+/* The SAOLA__STATE_* of a record's state ("approved" ...); a draft for
+ * NULL or another text. */
+int saola__state_code(const char *state);
+
 /* Reads the fields reports need from a record's data (the JSON object of
  * answers and computed fields, len bytes), skipping everything else
  * (members) without building it. 0, or -1 when the text is not a JSON

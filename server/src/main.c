@@ -570,6 +570,8 @@ static const struct {
 	{"bundle", cmd_bundle, 1, "import a device's push bundle, export a user's pull bundle"},
 	{"report", saola__cmd_report, 1, "reports by unit and year: table, CSV or JSON"},
 	{"units", saola__cmd_units, 1, "load administrative units into the database"},
+	{"listed", saola__cmd_listed, 1, "load or list the households each commune listed"},
+	{"lists", saola__cmd_lists, 1, "a commune's official lists: poor, near-poor, escaped, newly poor"},
 	{"conflicts", saola__cmd_conflicts, 1, "list, show and resolve conflicts"},
 	{"review", saola__cmd_review, 1, "return a record for re-survey, or approve it"},
 	{"sync", saola__cmd_sync, 1, "sync a district's server with its upstream server"},

@@ -6,6 +6,7 @@
 
 #include "cmd_args.h"
 #include "officer.h"
+#include "report.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -23,8 +24,10 @@
 
 #define REVIEW_USAGE \
 	"saola-server review --db PATH return|approve ID [--comment TEXT] [--by NAME]\n" \
+	"       saola-server review --db PATH approve --area CODE [--year Y] [--by NAME]\n" \
 	"return sends a submitted record back for re-survey (a comment is required);\n" \
-	"approve approves a submitted record."
+	"approve approves a submitted record, or with --area every submitted household\n" \
+	"whose province, district or commune is CODE (of survey year Y)."
 
 static int usage(const char *text)
 {
@@ -282,10 +285,62 @@ int saola__cmd_conflicts(int argc, char **argv)
 	return 0;
 }
 
+/* The ids of the submitted records that name area at any level (and are of
+ * survey year year, 0: any): a new array, NULL when the query fails. */
+static json_t *submitted_in(saola__store *s, const char *area, int year)
+{
+	static const char sql[] =
+		"SELECT id FROM records WHERE state = 'submitted' AND deleted = 0 AND"
+		" ?1 IN (province, district, commune) AND"
+		" (?2 = 0 OR json_extract(data, '$.survey_year') = ?2) ORDER BY rowid";
+	sqlite3 *db = saola__report_db(s);
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array();
+	int step = SQLITE_ERROR;
+
+	if (db && ids && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, year);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		json_decref(ids);
+		return NULL;
+	}
+	return ids;
+}
+
+/* `review approve --area CODE`: approves each submitted household of the
+ * area, one transaction each (a failure stops, the ones before stay). */
+static int approve_area(saola__officer *o, const char *area, const char *year)
+{
+	json_t *ids = submitted_in(o->store, area, year ? atoi(year) : 0), *id;
+	saola__err e;
+	size_t i, n = 0;
+
+	if (!ids) {
+		fprintf(stderr, "review approve: the records of %s cannot be read\n", area);
+		return EXIT_FAIL;
+	}
+	json_array_foreach(ids, i, id) {
+		if (saola__review_record(o, json_string_value(id), "approve", NULL, NULL, &e) != 0) {
+			fprintf(stderr, "review approve: %s (%zu approved before it)\n", e.message, n);
+			json_decref(ids);
+			return EXIT_FAIL;
+		}
+		n++;
+	}
+	printf("approved %zu submitted household%s of %s\n", n, n == 1 ? "" : "s", area);
+	json_decref(ids);
+	return 0;
+}
+
 int saola__cmd_review(int argc, char **argv)
 {
-	static const char *const valued[] = {"--db", "--comment", "--by", NULL};
-	const char *action;
+	static const char *const valued[] = {"--db", "--comment", "--by", "--area", "--year", NULL};
+	const char *action, *area;
 	saola__officer o;
 	saola__args a;
 	saola__store *s;
@@ -299,10 +354,13 @@ int saola__cmd_review(int argc, char **argv)
 		return 0;
 	}
 	if (saola__args_parse(argc, argv, valued, NULL, 2, "review", &a) != 0 ||
-	    !saola__args_get(&a, "--db") || a.npos != 2 ||
+	    !saola__args_get(&a, "--db") || a.npos < 1 ||
 	    (strcmp(a.pos[0], "return") && strcmp(a.pos[0], "approve")))
 		return usage(REVIEW_USAGE);
 	action = a.pos[0];
+	area = saola__args_get(&a, "--area");
+	if (area ? a.npos != 1 || strcmp(action, "approve") != 0 : a.npos != 2)
+		return usage(REVIEW_USAGE);
 	snprintf(cmd, sizeof cmd, "review %s", action);
 	if (strcmp(action, "return") == 0 && !saola__args_get(&a, "--comment")) {
 		fprintf(stderr, "review return: --comment is required (what to survey again, and"
@@ -314,6 +372,11 @@ int saola__cmd_review(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.store = s;
 	o.by = saola__args_get(&a, "--by") ? saola__args_get(&a, "--by") : "saola-server";
+	if (area) {
+		rc = approve_area(&o, area, saola__args_get(&a, "--year"));
+		saola__store_close(s);
+		return rc;
+	}
 	rc = saola__review_record(&o, a.pos[1], action, saola__args_get(&a, "--comment"),
 	                          &out, &e);
 	if (rc == 0)

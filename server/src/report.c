@@ -53,12 +53,21 @@ int rep_key_count(int by)
 	return by + 1;
 }
 
-void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len)
+void rep_place_sql(const rep_ctx *c, int param, char *buf, size_t len)
 {
 	if (c->area_col)
 		snprintf(buf, len, " AND %s = ?%d", c->area_col, param);
 	else
 		buf[0] = '\0';
+}
+
+void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len)
+{
+	size_t n;
+
+	rep_place_sql(c, param, buf, len);
+	n = strlen(buf);
+	saola__state_sql(c->state_mask, "state", c->uncounted, buf + n, len - n);
 }
 
 double rep_fraction(double num, double of)
@@ -162,9 +171,9 @@ fail:
 
 json_t *rep_report(rep_ctx *c, const char *name, json_t *cols, json_t *rows, json_t *total)
 {
-	json_t *rep = json_pack("{s:s, s:s, s:i, s:O, s:o, s:o, s:o, s:[]}", "report", name,
-	                        "by", saola__by_names[c->by], "year", c->year,
-	                        "area", c->area_unit, "columns", cols, "rows", rows,
+	json_t *rep = json_pack("{s:s, s:s, s:i, s:s, s:O, s:o, s:o, s:o, s:[]}", "report", name,
+	                        "by", saola__by_names[c->by], "year", c->year, "state",
+	                        c->state_name, "area", c->area_unit, "columns", cols, "rows", rows,
 	                        "total", total, "notes");
 
 	if (!rep)
@@ -320,8 +329,9 @@ static int latest_year(rep_ctx *c, int *year)
 	sqlite3_stmt *st = NULL;
 	int step;
 
-	rep_area_sql(c, 3, area, sizeof area);
-	/* Backwards along the facts_year index, to the first of the area. */
+	rep_place_sql(c, 3, area, sizeof area);
+	/* Backwards along the facts_year index, to the first of the area (in
+	 * any review state: the year under review shows even before approval). */
 	snprintf(sql, sizeof sql, "SELECT year FROM facts WHERE year IS NOT NULL%s"
 	         " ORDER BY year DESC LIMIT 1", area);
 	*year = 0;
@@ -363,6 +373,10 @@ static int resolve(rep_ctx *c)
 	      : area_by < SAOLA__BY_VILLAGE ? area_by + 1 : SAOLA__BY_VILLAGE;
 	if (c->by < area_by)
 		c->by = area_by;   /* coarser than the area: the area itself */
+	if (saola__state_mask(rq->state, &c->state_mask, c->state_name, sizeof c->state_name) != 0)
+		return saola__fail(c->e, 400, "bad_request", "state \"%.40s\": expected approved,"
+		                   " submitted, draft, returned, all, or a comma list of them",
+		                   rq->state);
 	if (rq->year && (rq->year < 1900 || rq->year > 2200))
 		return saola__fail(c->e, 400, "bad_request", "year %d: expected a year 1900-2200",
 		                   rq->year);
@@ -413,7 +427,7 @@ int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, sa
 	char err[SAOLA__ERR_MAX - 32];
 	saola__facts_stats fs;
 	rep_ctx c;
-	json_t *all = NULL, *one = NULL;
+	json_t *all = NULL, *one = NULL, *complete = NULL;
 	int i, rc = -1;
 
 	*out = NULL;
@@ -421,7 +435,8 @@ int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, sa
 	c.db = db;
 	c.rq = rq;
 	c.e = e;
-	if (!(c.names = json_object()) || !(c.base = json_object()) || !(c.notes = json_array())) {
+	if (!(c.names = json_object()) || !(c.base = json_object()) || !(c.notes = json_array()) ||
+	    !(c.covers = json_object())) {
 		rep_oom(&c);
 		goto out;
 	}
@@ -436,9 +451,12 @@ int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, sa
 	}
 	if (resolve(&c) != 0 || rep_base(&c) != 0)
 		goto end;
-	if (!single && !(all = json_pack("{s:s, s:s, s:i, s:O, s:{}}", "report", "all", "by",
-	                                 saola__by_names[c.by], "year", c.year, "area",
-	                                 c.area_unit, "reports"))) {
+	if (!(complete = rep_completeness(&c)))
+		goto end;
+	if (!single && !(all = json_pack("{s:s, s:s, s:i, s:s, s:O, s:O, s:{}}", "report", "all",
+	                                 "by", saola__by_names[c.by], "year", c.year, "state",
+	                                 c.state_name, "area", c.area_unit, "completeness",
+	                                 complete, "reports"))) {
 		rep_oom(&c);
 		goto end;
 	}
@@ -447,8 +465,10 @@ int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, sa
 			continue;
 		if (!(one = section(&c, 1u << i)))
 			goto end;
-		/* Each report carries the notes its section made. */
-		if (json_object_set_new(one, "notes", c.notes) != 0 || !(c.notes = json_array())) {
+		/* Each report carries the notes its section made, and what its
+		 * figures stand on. */
+		if (json_object_set(one, "completeness", complete) != 0 ||
+		    json_object_set_new(one, "notes", c.notes) != 0 || !(c.notes = json_array())) {
 			c.notes = NULL;
 			rep_oom(&c);
 			goto end;
@@ -476,6 +496,8 @@ out:
 	json_decref(c.names);
 	json_decref(c.base);
 	json_decref(c.notes);
+	json_decref(c.covers);
+	json_decref(complete);
 	json_decref(c.area_unit);
 	json_decref(c.targets);
 	return rc;

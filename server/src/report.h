@@ -41,6 +41,9 @@ typedef struct saola__report_req {
 	                          * an area outside it is refused (403) */
 	const char *targets;     /* targets file; NULL: schemas/targets/ */
 	const char *schemas;     /* schemas folder; NULL: the default one */
+	const char *state;       /* review states counted: "approved" (NULL: the
+	                          * official figures), "all", or a comma list of
+	                          * draft, submitted, returned, approved */
 	pthread_mutex_t *write_lock; /* held while the facts are refreshed */
 } saola__report_req;
 
@@ -48,6 +51,16 @@ typedef struct saola__report_req {
 unsigned saola__report_bit(const char *name);
 /* SAOLA__BY_* of a name, -1 when unknown. */
 int saola__report_by(const char *name);
+
+/* The review states of text (as rq.state; NULL: "approved") as a mask of
+ * bits 1 << SAOLA__STATE_* into *mask, and its canonical name ("approved",
+ * "all", "draft,submitted") into name. 0, or -1 when a word is not a state. */
+int saola__state_mask(const char *text, unsigned *mask, char *name, size_t len);
+
+/* " AND <col> IN (1, 2)": the SQL condition of a mask (" AND 0" when
+ * empty, "" when every state), into buf; with negate, the states not in
+ * it. */
+void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, size_t len);
 
 /* Refreshes the facts, then computes the reports rq asks for. With one
  * report, *out is that report's object; with several, {"report": "all",
@@ -68,15 +81,20 @@ int saola__buf_printf(saola__buf *b, const char *fmt, ...) __attribute__((format
 void saola__buf_free(saola__buf *b);
 
 /* A report (one, or "all": its reports side by side, one row per unit) as
- * CSV: UTF-8 with a byte order mark, a header of column keys, one row per
- * unit, then the total. Appends to b; 0, or -1 when out of memory. */
-int saola__report_csv(const json_t *rep, saola__buf *b);
+ * CSV: UTF-8 with a byte order mark, a header of column keys (with vi: the
+ * columns' Vietnamese labels), one row per unit, then the total; counts as
+ * integers, rates as percentages with 2 decimals. Appends to b; 0, or -1
+ * when out of memory. */
+int saola__report_csv(const json_t *rep, int vi, saola__buf *b);
 
 /* A report as aligned text tables with unit names and a legend, for a
  * terminal. */
 int saola__report_table(const json_t *rep, FILE *f);
 
-/* Appends s to b as one CSV field (quoted when it must be). */
+/* Appends s to b as one CSV field (quoted when it must be); a text that
+ * starts with =, +, -, @, a tab or a carriage return gets a ' before it, so
+ * that no spreadsheet runs it as a formula. Numbers the server computes
+ * are written by the callers directly, never through this. */
 int saola__csv_field(saola__buf *b, const char *s);
 
 /* The SQLite handle of a SQLite store (reports run on SQLite); NULL for
@@ -87,5 +105,18 @@ sqlite3 *saola__report_db(saola__store *s);
  * (argv from after the command's name): exit codes 0, 1 or 2. */
 int saola__cmd_report(int argc, char **argv);
 int saola__cmd_units(int argc, char **argv);
+
+/* Loads a file of households listed (listed.c): JSON lines {"year",
+ * "commune", "households"} or CSV year,commune,households (a header line
+ * is allowed), each commune a commune unit valid that year, each count a
+ * whole number >= 0, no (year, commune) twice; replaces what an earlier
+ * load gave for a (year, commune); all or nothing, in one transaction.
+ * *count gets how many. 0, or -1 with err ("FILE:LINE: what"). */
+int saola__listed_load(sqlite3 *db, const char *path, int *count, char *err, size_t errlen);
+
+/* The commands `saola-server listed load|list` (listed.c) and
+ * `saola-server lists` (lists.c). */
+int saola__cmd_listed(int argc, char **argv);
+int saola__cmd_lists(int argc, char **argv);
 
 #endif

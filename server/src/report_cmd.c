@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lists.h"
 #include "report.h"
 #include "store.h"
 #include "store_sqlite.h"
@@ -17,8 +18,10 @@
 #define REPORT_USAGE \
 	"saola-server report --db PATH [--by province|district|commune|village] [--year Y]\n" \
 	"       [--from Y] [--area CODE] [--format table|csv|json] [--report NAME]\n" \
-	"       [--targets FILE] [--schemas DIR]\n" \
+	"       [--targets FILE] [--schemas DIR] [--labels vi]\n" \
+	"       [--state approved|submitted|draft|returned|all|LIST]\n" \
 	"reports: summary, indicators, causes, coverage, transitions, progress, all (default);\n" \
+	"--state: the review states counted (default approved: the official figures);\n" \
 	"--by defaults to one level below the area; --year to the latest with records;\n" \
 	"--from (transitions) to the year before; --targets to schemas/targets/ (see\n" \
 	"docs/reports.md)"
@@ -111,7 +114,7 @@ static int year_arg(const args *a, const char *name)
 	return *end || y < 1900 || y > 2200 ? -1 : (int)y;
 }
 
-static int print(const json_t *rep, const char *format)
+static int print(const json_t *rep, const char *format, int vi)
 {
 	saola__buf b = {NULL, 0, 0, 0};
 	char *text;
@@ -120,14 +123,14 @@ static int print(const json_t *rep, const char *format)
 	if (strcmp(format, "table") == 0)
 		return saola__report_table(rep, stdout);
 	if (strcmp(format, "csv") == 0) {
-		if (saola__report_csv(rep, &b) != 0)
+		if (saola__report_csv(rep, vi, &b) != 0)
 			rc = -1;
 		else if (fwrite(b.p, 1, b.len, stdout) != b.len)
 			rc = -1;
 		saola__buf_free(&b);
 		return rc;
 	}
-	if (!(text = json_dumps(rep, JSON_INDENT(1) | JSON_REAL_PRECISION(12))))
+	if (!(text = json_dumps(rep, JSON_INDENT(1) | JSON_REAL_PRECISION(15))))
 		return -1;
 	if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF)
 		rc = -1;
@@ -138,10 +141,11 @@ static int print(const json_t *rep, const char *format)
 int saola__cmd_report(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--by", "--year", "--from", "--area",
-		"--format", "--report", "--targets", "--schemas", NULL};
-	const char *format, *by;
-	char err[SAOLA__ERR_MAX];
+		"--format", "--report", "--targets", "--schemas", "--state", "--labels", NULL};
+	const char *format, *by, *labels;
+	char err[SAOLA__ERR_MAX], state[64];
 	saola__report_req rq;
+	unsigned mask;
 	saola__store *s = NULL;
 	json_t *rep = NULL;
 	saola__err e;
@@ -157,15 +161,26 @@ int saola__cmd_report(int argc, char **argv)
 	memset(&rq, 0, sizeof rq);
 	format = arg(&a, "--format") ? arg(&a, "--format") : "table";
 	by = arg(&a, "--by");
+	labels = arg(&a, "--labels");
 	rq.by = by ? saola__report_by(by) : -1;
 	rq.year = year_arg(&a, "--year");
 	rq.from_year = year_arg(&a, "--from");
 	rq.area = arg(&a, "--area");
 	rq.targets = arg(&a, "--targets");
 	rq.schemas = arg(&a, "--schemas");
+	rq.state = arg(&a, "--state");
 	rq.reports = saola__report_bit(arg(&a, "--report") ? arg(&a, "--report") : "all");
 	if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json")) {
 		fprintf(stderr, "report: --format %s: expected table, csv or json\n", format);
+		return usage(REPORT_USAGE);
+	}
+	if (rq.state && saola__state_mask(rq.state, &mask, state, sizeof state) != 0) {
+		fprintf(stderr, "report: --state %s: expected approved, submitted, draft, returned,"
+		        " all, or a comma list of them\n", rq.state);
+		return usage(REPORT_USAGE);
+	}
+	if (labels && strcmp(labels, "vi") != 0) {
+		fprintf(stderr, "report: --labels %s: expected vi\n", labels);
 		return usage(REPORT_USAGE);
 	}
 	if ((by && rq.by < 0) || rq.year < 0 || rq.from_year < 0 || !rq.reports) {
@@ -190,7 +205,7 @@ int saola__cmd_report(int argc, char **argv)
 		fprintf(stderr, "report: %s\n", e.message);
 		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;   /* 400: the request itself */
 	}
-	rc = print(rep, format);
+	rc = print(rep, format, labels != NULL);
 	json_decref(rep);
 	if (rc != 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "report: writing the report failed\n");
@@ -231,5 +246,77 @@ int saola__cmd_units(int argc, char **argv)
 	}
 	printf("loaded %d unit%s from %s\n", n, n == 1 ? "" : "s",
 	       arg(&a, "--file") ? arg(&a, "--file") : dir);
+	return 0;
+}
+
+#define LISTS_USAGE \
+	"saola-server lists --db PATH --commune CODE [--year Y] [--format csv|json]\n" \
+	"       [--labels vi] [--state approved|submitted|draft|returned|all|LIST] [--personal]\n" \
+	"the commune's poor, near-poor, escaped-poverty and newly poor households (default csv,\n" \
+	"approved); --personal shows the heads' names (docs/reports.md, \"Official lists\")"
+
+int saola__cmd_lists(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--commune", "--year", "--format", "--labels",
+		"--state", NULL};
+	const char *format, *labels;
+	char err[SAOLA__ERR_MAX];
+	saola__lists_req rq;
+	saola__buf b = {NULL, 0, 0, 0};
+	saola__store *s = NULL;
+	json_t *v = NULL;
+	saola__err e;
+	args a;
+	char *text = NULL;
+	int rc, i, n = 0;
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", LISTS_USAGE);
+		return 0;
+	}
+	memset(&rq, 0, sizeof rq);
+	/* --personal takes no value: taken out before the options. */
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--personal") == 0)
+			rq.personal = 1;
+		else
+			argv[n++] = argv[i];
+	if (parse(n, argv, allowed, "lists", &a) != 0 || !arg(&a, "--db") || !arg(&a, "--commune"))
+		return usage(LISTS_USAGE);
+	format = arg(&a, "--format") ? arg(&a, "--format") : "csv";
+	labels = arg(&a, "--labels");
+	rq.commune = arg(&a, "--commune");
+	rq.year = year_arg(&a, "--year");
+	rq.state = arg(&a, "--state");
+	if ((strcmp(format, "csv") && strcmp(format, "json")) || (labels && strcmp(labels, "vi")) ||
+	    rq.year < 0) {
+		fprintf(stderr, "lists: %s\n", rq.year < 0 ? "--year: expected a year 1900-2200"
+		        : labels && strcmp(labels, "vi") ? "--labels: expected vi"
+		        : "--format: expected csv or json");
+		return usage(LISTS_USAGE);
+	}
+	if (saola__store_sqlite_open(arg(&a, "--db"), NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+		fprintf(stderr, "lists: %s\n", err);
+		return EXIT_FAIL;
+	}
+	rc = saola__lists_run(saola__report_db(s), &rq, &v, &e);
+	saola__store_close(s);
+	if (rc != 0) {
+		fprintf(stderr, "lists: %s\n", e.message);
+		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (strcmp(format, "json") == 0)
+		rc = !(text = json_dumps(v, JSON_INDENT(1) | JSON_REAL_PRECISION(15))) ||
+		     fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF;
+	else
+		rc = saola__lists_csv(v, labels != NULL, &b) != 0 ||
+		     fwrite(b.p, 1, b.len, stdout) != b.len;
+	free(text);
+	saola__buf_free(&b);
+	json_decref(v);
+	if (rc != 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "lists: writing the lists failed\n");
+		return EXIT_FAIL;
+	}
 	return 0;
 }

@@ -66,14 +66,16 @@ void saola__buf_free(saola__buf *b)
 int saola__csv_field(saola__buf *b, const char *s)
 {
 	const char *p;
+	int formula;
 
 	if (!s)
 		return 0;
-	if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && s[0] != '=' && s[0] != '+' && s[0] != '-' &&
-	    s[0] != '@')
-		return saola__buf_add(b, s, strlen(s));
-	/* Quoted; a leading formula character is kept as text by the quote. */
-	if (saola__buf_add(b, "\"", 1))
+	/* OWASP's advice on CSV injection: a leading ' makes the cell text. */
+	formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+	          s[0] == '\r';
+	if (!strpbrk(s, ",\"\r\n") && s[0] != ' ')
+		return (formula && saola__buf_add(b, "'", 1)) || saola__buf_add(b, s, strlen(s));
+	if (saola__buf_add(b, "\"", 1) || (formula && saola__buf_add(b, "'", 1)))
 		return -1;
 	for (p = s; *p; p++)
 		if ((*p == '"' && saola__buf_add(b, "\"\"", 2)) || (*p != '"' && saola__buf_add(b, p, 1)))
@@ -112,9 +114,25 @@ static void unit_key(const json_t *unit, char *buf, size_t len)
 	         ustr(unit, "village") ? ustr(unit, "village") : "");
 }
 
-static int csv_unit(saola__buf *b, const json_t *unit, int total)
+/* The Vietnamese of a level. */
+static const char *level_vi(const char *level)
+{
+	static const char *const names[][2] = {{"province", "tỉnh"}, {"district", "huyện"},
+		{"commune", "xã"}, {"village", "thôn"}, {"total", "tổng cộng"}, {"all", "toàn bộ"}};
+	size_t i;
+
+	for (i = 0; level && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i][0], level) == 0)
+			return names[i][1];
+	return level;
+}
+
+static int csv_unit(saola__buf *b, const json_t *unit, int total, int vi)
 {
 	const char *level = total ? "total" : ustr(unit, "level");
+
+	if (vi)
+		level = level_vi(level);
 
 	return saola__csv_field(b, level) || saola__buf_add(b, ",", 1) ||
 	       saola__csv_field(b, ustr(unit, "code")) || saola__buf_add(b, ",", 1) ||
@@ -137,6 +155,11 @@ static json_t *find_row(const json_t *rep, const char *key)
 	return NULL;
 }
 
+static int is_fraction(const json_t *col)
+{
+	return strcmp(ustr(col, "type"), "rate") == 0 || strcmp(ustr(col, "type"), "share") == 0;
+}
+
 static int csv_values(saola__buf *b, const json_t *rep, const json_t *row)
 {
 	json_t *col;
@@ -145,8 +168,14 @@ static int csv_values(saola__buf *b, const json_t *rep, const json_t *row)
 
 	json_array_foreach(json_object_get(rep, "columns"), i, col) {
 		json_t *v = json_object_get(row, ustr(col, "key"));
-		value_text(v, text, sizeof text);
-		/* Numbers as they are (a leading minus is no formula). */
+		if (json_is_number(v) && is_fraction(col))
+			snprintf(text, sizeof text, "%.2f", json_number_value(v) * 100);
+		else if (json_is_real(v))
+			snprintf(text, sizeof text, "%.0f", json_real_value(v));
+		else
+			value_text(v, text, sizeof text);
+		/* Numbers the server computed, as they are: a minus sign there is
+		 * no formula; text goes through the guard. */
 		if (saola__buf_add(b, ",", 1) || (json_is_number(v) ? saola__buf_add(b, text,
 		                                  strlen(text)) : saola__csv_field(b, text)))
 			return -1;
@@ -159,7 +188,32 @@ static int cmp_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int saola__report_csv(const json_t *rep, saola__buf *b)
+/* The header of the unit columns. */
+static int csv_unit_head(saola__buf *b, const json_t *rep, int vi)
+{
+	const char *by = ustr(rep, "by");
+	const char *v = !by ? "đơn vị" : strcmp(by, "province") == 0 ? "tỉnh"
+	              : strcmp(by, "district") == 0 ? "huyện" : "xã";
+	char head[160];
+
+	if (!vi)
+		return saola__buf_add(b, "level,code,name,village", 23);
+	snprintf(head, sizeof head, "Cấp,Mã %s,Tên %s,Thôn", v, v);
+	return saola__buf_add(b, head, strlen(head));
+}
+
+/* A column's header: report.key, or its Vietnamese label; (%) after a
+ * rate. */
+static int csv_head(saola__buf *b, const char *name, const json_t *col, int vi)
+{
+	char head[400];
+
+	snprintf(head, sizeof head, "%s%s%s%s", vi ? "" : name, !vi && *name ? "." : "",
+	         vi ? ustr(col, "vi") : ustr(col, "key"), is_fraction(col) ? " (%)" : "");
+	return saola__buf_add(b, ",", 1) || saola__csv_field(b, head);
+}
+
+int saola__report_csv(const json_t *rep, int vi, saola__buf *b)
 {
 	json_t *reports = json_object_get(rep, "reports"), *wrapped = NULL, *one, *row;
 	json_t *units = json_object();
@@ -171,16 +225,13 @@ int saola__report_csv(const json_t *rep, saola__buf *b)
 	/* The reports side by side ("all"), or the one alone. */
 	if (!reports && !(reports = wrapped = json_pack("{s:O}", "", (json_t *)rep)))
 		goto out;
-	if (!units || saola__buf_add(b, "\xef\xbb\xbf" "level,code,name,village", 26))
+	if (!units || saola__buf_add(b, "\xef\xbb\xbf", 3) || csv_unit_head(b, rep, vi))
 		goto out;
 	json_object_foreach(reports, name, one) {
 		json_t *col;
-		json_array_foreach(json_object_get(one, "columns"), i, col) {
-			char head[128];
-			snprintf(head, sizeof head, "%s%s%s", name, *name ? "." : "", ustr(col, "key"));
-			if (saola__buf_add(b, ",", 1) || saola__csv_field(b, head))
+		json_array_foreach(json_object_get(one, "columns"), i, col)
+			if (csv_head(b, name, col, vi))
 				goto out;
-		}
 		json_array_foreach(json_object_get(one, "rows"), i, row) {
 			unit_key(json_object_get(row, "unit"), k, sizeof k);
 			if (!json_object_get(units, k) &&
@@ -200,7 +251,7 @@ int saola__report_csv(const json_t *rep, saola__buf *b)
 	for (j = 0; j <= n; j++) {
 		const json_t *unit = j < n ? json_object_get(units, keys[j])
 		                           : json_object_get(rep, "area");
-		if (csv_unit(b, unit, j == n))
+		if (csv_unit(b, unit, j == n, vi))
 			goto out;
 		json_object_foreach(reports, name, one) {
 			row = j < n ? find_row(one, keys[j]) : json_object_get(one, "total");
@@ -360,7 +411,7 @@ static void table_one(const json_t *rep, FILE *f)
 	fputc('\n', f);
 	json_array_foreach(cols, ci, col)
 		if (*ustr(col, "short") && strcmp(ustr(col, "short"), ustr(col, "en")) != 0 &&
-		    !strstr(ustr(col, "short"), "%"))
+		    (!strstr(ustr(col, "short"), "%") || strstr(ustr(col, "key"), "_rate")))
 			fprintf(f, "  %-9s %s (%s)\n", ustr(col, "short"), ustr(col, "vi"), ustr(col, "en"));
 	if (json_object_get(rep, "series")) {
 		fprintf(f, "  trend:");

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "dashboard.h"
 #include "facts.h"
+#include "lists.h"
 #include "privacy.h"
 #include "report.h"
 #include "report_labels.h"
@@ -36,6 +37,17 @@ static int year_arg(struct MHD_Connection *c, const char *name, saola__err *e)
 		return saola__fail(e, 400, "bad_request", "%s \"%.20s\": expected a year 1900-2200",
 		                   name, v);
 	return (int)y;
+}
+
+/* ?labels=vi: Vietnamese CSV headers and labels; 0, or -1 with e. */
+static int labels_arg(struct MHD_Connection *c, int *vi, saola__err *e)
+{
+	const char *v = saola__web_arg(c, "labels");
+
+	*vi = v && strcmp(v, "vi") == 0;
+	if (v && *v && !*vi)
+		return saola__fail(e, 400, "bad_request", "labels \"%.20s\": expected vi", v);
+	return 0;
 }
 
 /* The years with records in the caller's area, oldest first. */
@@ -125,7 +137,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 	json_t *rep = NULL;
 	saola__err e;
 	size_t n;
-	int csv;
+	int csv, labels_vi = 0;
 	enum MHD_Result ret;
 
 	if (!db) {
@@ -151,9 +163,11 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 		            " commune or village", by);
 		return saola__web_error(c, &e);
 	}
-	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0)
+	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0 ||
+	    labels_arg(c, &labels_vi, &e) != 0)
 		return saola__web_error(c, &e);
 	rq.area = saola__web_arg(c, "area");
+	rq.state = saola__web_arg(c, "state");
 	rq.scope = saola__user_area(u);
 	rq.schemas = w->schemas;
 	rq.write_lock = w->write_lock;
@@ -164,7 +178,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 		json_decref(rep);
 		return ret;
 	}
-	if (saola__report_csv(rep, &b) != 0) {
+	if (saola__report_csv(rep, labels_vi, &b) != 0) {
 		json_decref(rep);
 		saola__buf_free(&b);
 		saola__fail(&e, 500, "internal", "reports: out of memory");
@@ -343,5 +357,66 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	snprintf(filename, sizeof filename, "households-%d%s%s.csv", year, *area ? "-" : "", area);
 	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
 	saola__buf_free(&b);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/lists/<commune>[.csv]?year=&state=&labels=&personal= */
+
+enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
+                                 const char *url, saola__store *s, const saola__user *u)
+{
+	sqlite3 *db = saola__report_db(s);
+	const char *rest = url + strlen("/v1/lists/");
+	char commune[16], filename[64];
+	size_t n = strlen(rest);
+	saola__lists_req rq;
+	saola__buf b = {NULL, 0, 0, 0};
+	json_t *v = NULL;
+	saola__err e;
+	int csv = n > 4 && strcmp(rest + n - 4, ".csv") == 0, vi, show;
+	enum MHD_Result ret;
+
+	memset(&e, 0, sizeof e);
+	memset(&rq, 0, sizeof rq);
+	if (!db) {
+		saola__fail(&e, 500, "internal", "lists: this store keeps no facts");
+		return saola__web_error(c, &e);
+	}
+	n -= csv ? 4 : 0;
+	snprintf(commune, sizeof commune, "%.*s", n < sizeof commune ? (int)n : 0, rest);
+	if ((rq.year = year_arg(c, "year", &e)) < 0 || labels_arg(c, &vi, &e) != 0 ||
+	    saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0)
+		return saola__web_error(c, &e);
+	rq.commune = commune;
+	rq.state = saola__web_arg(c, "state");
+	rq.scope = saola__user_area(u);
+	rq.write_lock = w->write_lock;
+	/* Names by the privacy rule (docs/security.md): a personal field only
+	 * to whom privacy.c shows it; a field the form does not mark, to all. */
+	if (s->ops->read_begin(s) != SAOLA_OK) {
+		saola__fail(&e, 500, "internal", "lists: %s", s->ops->errmsg(s));
+		return saola__web_error(c, &e);
+	}
+	rq.personal = show || !saola__privacy_path(core(s), SAOLA__FACTS_FORM, "head_name");
+	s->ops->end(s, 1);
+	if (saola__lists_run(db, &rq, &v, &e) != 0)
+		return saola__web_error(c, &e);
+	if (!csv) {
+		ret = saola__web_json(c, 200, v);
+		json_decref(v);
+		return ret;
+	}
+	if (saola__lists_csv(v, vi, &b) != 0) {
+		json_decref(v);
+		saola__buf_free(&b);
+		saola__fail(&e, 500, "internal", "lists: out of memory");
+		return saola__web_error(c, &e);
+	}
+	snprintf(filename, sizeof filename, "lists-%s-%lld.csv", commune,
+	         (long long)json_integer_value(json_object_get(v, "year")));
+	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
+	saola__buf_free(&b);
+	json_decref(v);
 	return ret;
 }

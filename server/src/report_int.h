@@ -22,6 +22,10 @@ typedef struct rep_ctx {
 	int year, from_year;
 	char area[SAOLA__UNIT_CODE_MAX + 1];   /* "" for everything */
 	const char *area_col;    /* the facts column the area filters on, or NULL */
+	unsigned state_mask;     /* the review states counted (saola__state_mask) */
+	char state_name[64];     /* their name: "approved", "all", ... */
+	int uncounted;           /* rep_area_sql keeps the states not counted */
+	json_t *covers;          /* cache: "year|mask|code" -> coverage object */
 	json_t *area_unit;       /* the area's unit object (or the "all" one) */
 	json_t *names;           /* cache: code -> unit object */
 	json_t *base;            /* rows: key -> {households, poor, ...} of year */
@@ -38,8 +42,11 @@ const char *rep_key_sql(int by);
 int rep_key_count(int by);
 
 /* The WHERE condition that keeps the area (with " AND " before it), using
- * parameter ?N for the code; "" when the area is everything. */
+ * parameter ?N for the code, and the review states counted (those not
+ * counted while c->uncounted); "" when the area is everything and every
+ * state counts. rep_place_sql: the area alone. */
 void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len);
+void rep_place_sql(const rep_ctx *c, int param, char *buf, size_t len);
 
 /* The row of map for the unit in the first key columns of st, made with
  * its unit object when new. Borrowed; NULL when out of memory (e set). */
@@ -92,6 +99,27 @@ json_t *rep_progress(rep_ctx *c);
 /* The coverage target of the targets file (1 when none says); -1 (e set)
  * when the targets file fails. */
 int rep_coverage_target(rep_ctx *c, double *target);
+
+/* Coverage of a unit in a year (report_complete.c): the communes of the
+ * unit valid that year (from the units; for a year without units, those
+ * its facts name), how many have >= 1 household of the states of mask,
+ * how many are complete, households listed (-1 when any commune's count is
+ * unknown) and surveyed (of mask). code "" is everything. */
+typedef struct rep_cover {
+	int communes, reported, complete;
+	json_int_t listed, surveyed;
+	json_t *detail;          /* borrowed: [{code, name, surveyed, listed|null}] */
+} rep_cover;
+
+int rep_cover_of(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out);
+
+/* The "completeness" object of the report's area and year. New reference,
+ * NULL (e set) on failure. */
+json_t *rep_completeness(rep_ctx *c);
+
+/* Sets the "listed" of each row of rows (null when unknown, or for a
+ * village) and of total (the area's). -1 (e set) on failure. */
+int rep_listed(rep_ctx *c, json_t *rows, json_t *total);
 
 /* A fraction rounded to 6 decimal places (NaN-free: 0 when of is 0). */
 double rep_fraction(double num, double of);

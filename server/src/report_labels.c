@@ -64,3 +64,10 @@ int saola__class_of(const char *code, int len)
 			return SAOLA__CLASS_POOR + i;
 	return SAOLA__CLASS_NONE;
 }
+
+const saola__label saola__classes[4] = {
+	{"poor", "Hộ nghèo", "Poor"},
+	{"near_poor", "Hộ cận nghèo", "Near-poor"},
+	{"average", "Hộ có mức sống trung bình", "Average living standard"},
+	{"not_poor", "Hộ không thuộc các diện trên", "None of these"},
+};

@@ -26,6 +26,8 @@ enum {
 extern const saola__label saola__indicators[SAOLA__N_INDICATORS];
 extern const saola__label saola__causes[SAOLA__N_CAUSES];
 extern const saola__label saola__supports[SAOLA__N_SUPPORTS];
+/* The classes, in the order of SAOLA__CLASS_POOR ... SAOLA__CLASS_NOT_POOR. */
+extern const saola__label saola__classes[4];
 
 /* The class of a classification code (SAOLA__CLASS_NONE for another). */
 int saola__class_of(const char *code, int len);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts.h"
 #include "report_int.h"
 #include "report_reorg.h"
 
@@ -32,6 +33,19 @@ static double reduction_of(const json_t *v)
 	return *end || d <= 0 || n > d ? -1 : (double)n / (double)d;
 }
 
+/* A share of the targets' completeness (1 when not given), -1 when bad. */
+static double share_of(const json_t *t, const char *key)
+{
+	json_t *comp = json_object_get(t, "completeness"), *v = json_object_get(comp, key);
+
+	if (comp && !json_is_object(comp))
+		return -1;
+	if (!v)
+		return 1;
+	return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1
+	       ? json_number_value(v) : -1;
+}
+
 /* Checks a targets document; 0 or -1 with e. */
 static int targets_check(rep_ctx *c, json_t *t, const char *path)
 {
@@ -51,6 +65,10 @@ static int targets_check(rep_ctx *c, json_t *t, const char *path)
 		what = "coverage_target: expected a fraction, as 1.0";
 	else if (base && !json_is_object(base))
 		what = "baseline: expected an object of unit codes";
+	else if (json_object_get(t, "completeness") &&
+	         (share_of(t, "households") < 0 || share_of(t, "communes") < 0))
+		what = "completeness: expected {\"households\": 0.95, \"communes\": 1.0}"
+		       " (fractions of 0 to 1)";
 	if (what)
 		return saola__fail(c->e, 500, "internal", "targets %s: %s", path, what);
 	return 0;
@@ -81,7 +99,7 @@ static int province_of(rep_ctx *c, char *out, size_t cap)
 	int step, n = 0;
 
 	out[0] = '\0';
-	rep_area_sql(c, 3, area, sizeof area);
+	rep_place_sql(c, 3, area, sizeof area);
 	snprintf(sql, sizeof sql, "SELECT province FROM facts WHERE province IS NOT NULL%s"
 	         " GROUP BY province LIMIT 2", area);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -173,43 +191,135 @@ static json_int_t targets_baseline(rep_ctx *c, const char *code)
 	return json_is_integer(poor) ? json_integer_value(poor) : -1;
 }
 
-/* Sets the progress figures of a row (or the total) from its poor count
- * and the baseline found for it. */
-static int progress_of(rep_ctx *c, json_t *row, json_int_t b_poor, json_int_t b_households,
-                       const char *code)
+/* Whether a coverage reaches the plan's completeness. */
+static int enough(rep_ctx *c, const rep_cover *o)
 {
+	double h = share_of(c->targets, "households"), k = share_of(c->targets, "communes");
+
+	return o->communes > 0 && (double)o->reported >= k * o->communes - 1e-9 && o->listed > 0 &&
+	       (double)o->surveyed >= h * (double)o->listed - 1e-9;
+}
+
+/* The approved poor households of year in unit code ("" everything). */
+static int poor_of(rep_ctx *c, const char *code, int year, json_int_t *n)
+{
+	const char *level = saola__unit_level(code);
+	char sql[256];
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM facts WHERE year = ?1 AND class = 1"
+	         " AND state = %d%s%s%s", SAOLA__STATE_APPROVED, level ? " AND " : "",
+	         level ? level : "", level ? " = ?2" : "");
+	*n = 0;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return rep_sql_fail(c, "baseline");
+	sqlite3_bind_int(st, 1, year);
+	if (level)
+		sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW ? 0 : rep_sql_fail(c, "baseline");
+}
+
+/* The baseline of a unit: counted from the approved records of the
+ * baseline year when they are complete for it, else the plan's figure;
+ * *base -1 when neither. */
+static int baseline_of(rep_ctx *c, const char *code, json_int_t *base, const char **source)
+{
+	int year = (int)json_integer_value(json_object_get(c->targets, "baseline_year"));
+	rep_cover o;
+
+	*base = -1;
+	*source = NULL;
+	if (!c->targets || !code)
+		return 0;
+	if (rep_cover_of(c, code, year, 1u << SAOLA__STATE_APPROVED, &o) != 0)
+		return -1;
+	if (enough(c, &o)) {
+		*source = "records";
+		return poor_of(c, code, year, base);
+	}
+	if ((*base = targets_baseline(c, code)) >= 0)
+		*source = "targets";
+	return 0;
+}
+
+/* "not enough data: 3 of 143 communes, 0.3% of households" in both
+ * languages. New reference. */
+static json_t *short_text(const rep_cover *o)
+{
+	char vi[160], en[160], pct[32], *p;
+
+	if (o->listed > 0) {
+		snprintf(pct, sizeof pct, "%.1f", 100.0 * (double)o->surveyed / (double)o->listed);
+		snprintf(en, sizeof en, "not enough data: %d of %d communes, %s%% of households",
+		         o->reported, o->communes, pct);
+		if ((p = strchr(pct, '.')))
+			*p = ',';
+		snprintf(vi, sizeof vi, "chưa đủ dữ liệu: %d/%d xã, %s%% số hộ", o->reported,
+		         o->communes, pct);
+	} else {
+		snprintf(en, sizeof en, "not enough data: %d of %d communes, households listed not"
+		         " known", o->reported, o->communes);
+		snprintf(vi, sizeof vi, "chưa đủ dữ liệu: %d/%d xã, chưa có tổng số hộ", o->reported,
+		         o->communes);
+	}
+	return json_pack("{s:s, s:s}", "vi", vi, "en", en);
+}
+
+static int set_status(json_t *row, const char *status, json_t *text)
+{
+	return !text || json_object_set_new(row, "status", json_string(status)) ||
+	       json_object_set_new(row, "status_text", text);
+}
+
+/* Sets the progress figures of a row (or the total), code its unit (NULL:
+ * a village): its status, then its baseline and target, and how far it
+ * has come only when its coverage reaches the plan's completeness. */
+static int progress_of(rep_ctx *c, json_t *row, const char *code)
+{
+	static const char *const keys[] = {"baseline_poor", "baseline_source",
+		"target_max_poor", "reduction", "reduction_rate", "progress", "on_target"};
 	double r = reduction_of(json_object_get(c->targets, "poor_reduction"));
-	json_int_t poor = json_integer_value(json_object_get(row, "poor")), base = -1, target;
+	json_int_t poor = json_integer_value(json_object_get(row, "poor")), base = -1, target = 0;
 	const char *source = NULL;
+	rep_cover o;
+	size_t i;
 	int rc = 0;
 
-	if (b_households > 0) {
-		base = b_poor;
-		source = "records";
-	} else if (c->targets && (base = targets_baseline(c, code)) >= 0) {
-		source = "targets";
+	memset(&o, 0, sizeof o);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		rc |= json_object_set_new(row, keys[i], json_null());
+	if (code && rep_cover_of(c, code, c->year, 1u << SAOLA__STATE_APPROVED, &o) != 0)
+		return -1;
+	if (baseline_of(c, code, &base, &source) != 0)
+		return -1;
+	if (base >= 0) {
+		/* "At most": 7,912 less two thirds leaves 2,637.3, so 2,637. */
+		target = (json_int_t)floor((double)base * (1 - r) + 1e-9);
+		rc |= json_object_set_new(row, "baseline_poor", json_integer(base));
+		rc |= json_object_set_new(row, "baseline_source", json_string(source));
+		rc |= json_object_set_new(row, "target_max_poor", json_integer(target));
 	}
-	if (base < 0 || !c->targets) {
-		static const char *const keys[] = {"baseline_poor", "baseline_source",
-			"target_max_poor", "reduction", "reduction_rate", "progress", "on_target"};
-		size_t i;
-		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			rc |= json_object_set_new(row, keys[i], json_null());
-		return rc ? rep_oom(c) : 0;
+	if (!code || !enough(c, &o))
+		rc |= set_status(row, "not_enough_data", short_text(&o));
+	else if (base < 0)
+		rc |= set_status(row, "no_baseline", json_pack("{s:s, s:s}", "vi",
+		                 "chưa có số hộ nghèo năm gốc", "en", "no baseline"));
+	else {
+		rc |= set_status(row, poor <= target ? "met" : "not_met", json_pack("{s:s, s:s}",
+		                 "vi", poor <= target ? "đạt mục tiêu" : "chưa đạt mục tiêu", "en",
+		                 poor <= target ? "target met" : "target not met"));
+		rc |= json_object_set_new(row, "reduction", json_integer(base - poor));
+		rc |= json_object_set_new(row, "reduction_rate", base > 0
+		        ? json_real(rep_fraction((double)(base - poor), (double)base)) : json_null());
+		rc |= json_object_set_new(row, "progress", base > target
+		        ? json_real(rep_fraction((double)(base - poor), (double)(base - target)))
+		        : json_null());
+		rc |= json_object_set_new(row, "on_target", json_boolean(poor <= target));
 	}
-	/* "At most": 7,912 less two thirds leaves 2,637.3, so 2,637. */
-	target = (json_int_t)floor((double)base * (1 - r) + 1e-9);
-	rc |= json_object_set_new(row, "baseline_poor", json_integer(base));
-	rc |= json_object_set_new(row, "baseline_source", json_string(source));
-	rc |= json_object_set_new(row, "target_max_poor", json_integer(target));
-	rc |= json_object_set_new(row, "reduction", json_integer(base - poor));
-	rc |= json_object_set_new(row, "reduction_rate", base > 0
-	                          ? json_real(rep_fraction((double)(base - poor), (double)base))
-	                          : json_null());
-	rc |= json_object_set_new(row, "progress", base > target
-	                          ? json_real(rep_fraction((double)(base - poor), (double)(base - target)))
-	                          : json_null());
-	rc |= json_object_set_new(row, "on_target", json_boolean(poor <= target));
 	return rc ? rep_oom(c) : 0;
 }
 
@@ -256,31 +366,20 @@ static json_t *series(rep_ctx *c)
 	return out;
 }
 
-/* Poor and household counts of the baseline year by unit, into map as
- * b_poor and b_households; their sums into *poor and *n. */
-static int baseline_records(rep_ctx *c, json_t *map, int year, json_int_t *poor, json_int_t *n)
-{
-	static const char *const aggs[] = {"sum(class = 1)", "count(*)"};
-	static const char *const keys[] = {"b_poor", "b_households"};
-	const char *k;
-	json_t *row;
-
-	if (rep_fill(c, map, "baseline", year, aggs, "", keys, 2) != 0)
-		return -1;
-	json_object_foreach(map, k, row) {
-		*poor += json_integer_value(json_object_get(row, "b_poor"));
-		*n += json_integer_value(json_object_get(row, "b_households"));
-	}
-	return 0;
-}
-
 static int columns(json_t *cols)
 {
 	return rep_col(cols, "households", "Số hộ rà soát", "Households surveyed", "Households",
 	               REP_COUNT, NULL, NULL) ||
 	       rep_col(cols, "poor", "Hộ nghèo", "Poor", "Poor", REP_COUNT, NULL, NULL) ||
-	       rep_col(cols, "poor_rate", "Tỷ lệ hộ nghèo", "Poverty rate", "Poor %", REP_RATE,
-	               "poor", "households") ||
+	       rep_col(cols, "listed", "Tổng số hộ (danh sách hộ của xã)",
+	               "Households listed (the communes' lists)", "Listed", REP_NUMBER, NULL, NULL) ||
+	       rep_col(cols, "poor_rate", "Tỷ lệ hộ nghèo (trên tổng số hộ)",
+	               "Poverty rate (of all households listed)", "Poor %", REP_RATE, "poor",
+	               "listed") ||
+	       rep_col(cols, "poor_rate_surveyed", "Tỷ lệ hộ nghèo (trên số hộ rà soát)",
+	               "Poverty rate (of households surveyed)", "Poor %sv", REP_RATE, "poor",
+	               "households") ||
+	       rep_col(cols, "status", "Tình trạng", "Status", "Status", REP_TEXT, NULL, NULL) ||
 	       rep_col(cols, "baseline_poor", "Hộ nghèo năm gốc", "Poor in the baseline year",
 	               "Baseline", REP_NUMBER, NULL, NULL) ||
 	       rep_col(cols, "baseline_source", "Nguồn số liệu năm gốc", "Baseline from",
@@ -302,10 +401,12 @@ json_t *rep_progress(rep_ctx *c)
 	static const char *const keys[] = {"households", "poor"};
 	json_t *cols = json_array(), *map = json_object(), *rows = NULL, *total = NULL, *row;
 	json_t *rep = NULL, *trend = NULL;
-	json_int_t b_poor = 0, b_n = 0;
 	const char *k;
 	size_t i;
+<<<<<<< HEAD
 	int year, followed = 0;
+=======
+>>>>>>> main
 
 	if (!cols || !map || columns(cols) != 0) {
 		rep_oom(c);
@@ -320,34 +421,39 @@ json_t *rep_progress(rep_ctx *c)
 			rep_oom(c);
 			goto fail;
 		}
-	year = c->targets ? (int)json_integer_value(json_object_get(c->targets, "baseline_year")) : 0;
-	if (year && baseline_records(c, map, year, &b_poor, &b_n) != 0)
-		goto fail;
 	if (!(rows = rep_rows_sorted(map)))
 		goto oom;
+	json_array_foreach(rows, i, row)
+		if (!json_object_get(row, "households") &&
+		    (json_object_set_new(row, "households", json_integer(0)) ||
+		     json_object_set_new(row, "poor", json_integer(0))))
+			goto oom;
+	if (rep_listed(c, rows, NULL) != 0)
+		goto fail;
 	json_array_foreach(rows, i, row) {
 		json_t *unit = json_object_get(row, "unit");
 		int village = strcmp(json_string_value(json_object_get(unit, "level")), "village") == 0;
-		if ((!json_object_get(row, "households") &&
-		     (json_object_set_new(row, "households", json_integer(0)) ||
-		      json_object_set_new(row, "poor", json_integer(0)))) || rep_rates(cols, row))
+		if (rep_rates(cols, row))
 			goto oom;
-		if (progress_of(c, row, json_integer_value(json_object_get(row, "b_poor")),
-		                json_integer_value(json_object_get(row, "b_households")),
-		                village ? NULL : json_string_value(json_object_get(unit, "code"))))
+		if (progress_of(c, row, village ? NULL : json_string_value(json_object_get(unit,
+		                                                                           "code"))))
 			goto fail;
-		json_object_del(row, "b_poor");
-		json_object_del(row, "b_households");
 	}
 	if (!(total = rep_total(c, cols, rows)))
 		goto oom;
+	if (rep_listed(c, NULL, total) != 0 || rep_rates(cols, total) != 0)
+		goto fail;
 	k = c->area[0] ? c->area : json_string_value(json_object_get(c->targets, "province"));
+<<<<<<< HEAD
 	/* After the reorganisation: the plan's area through the mapping. */
 	if (rep_reorg_target(c, total, &followed) != 0 || (followed && rep_rates(cols, total)))
 		goto fail;
 	if (followed)
 		k = json_string_value(json_object_get(c->targets, "province"));
 	if (progress_of(c, total, b_poor, b_n, k) != 0 || !(trend = series(c)))
+=======
+	if (progress_of(c, total, k ? k : "") != 0 || !(trend = series(c)))
+>>>>>>> main
 		goto fail;
 	json_decref(map);
 	map = NULL;
@@ -369,6 +475,9 @@ json_t *rep_progress(rep_ctx *c)
 	     json_object_set(rep, "target_year", json_object_get(c->targets, "target_year")) ||
 	     json_object_set_new(rep, "poor_reduction", json_real(rep_fraction(reduction_of(
 	             json_object_get(c->targets, "poor_reduction")), 1))) ||
+	     json_object_set_new(rep, "completeness_required", json_pack("{s:f, s:f}",
+	             "households", share_of(c->targets, "households"), "communes",
+	             share_of(c->targets, "communes"))) ||
 	     json_object_set_new(rep, "targets", json_pack("{s:O?, s:O?, s:s}", "id",
 	             json_object_get(c->targets, "id"), "title", json_object_get(c->targets, "title"),
 	             "file", c->targets_path))))

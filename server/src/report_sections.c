@@ -104,13 +104,15 @@ fail:
 /* Rows of map with their rates, and the total: the report. */
 static json_t *finish(rep_ctx *c, const char *name, json_t *cols, json_t *map)
 {
-	json_t *rows = NULL, *total = NULL, *row;
+	json_t *rows = NULL, *total = NULL, *row, *col;
 	size_t i;
+	int listed = 0;
 
+	json_array_foreach(cols, i, col)
+		listed |= strcmp(json_string_value(json_object_get(col, "key")), "listed") == 0;
 	if (!(rows = rep_rows_sorted(map)))
 		goto fail;
 	json_array_foreach(rows, i, row) {
-		json_t *col;
 		size_t j;
 		/* A unit the query found nothing for has none of it. */
 		json_array_foreach(cols, j, col) {
@@ -120,48 +122,88 @@ static json_t *finish(rep_ctx *c, const char *name, json_t *cols, json_t *map)
 			    json_object_set_new(row, key, json_integer(0)) != 0)
 				goto fail;
 		}
+	}
+	/* Rates over the households listed need them first. */
+	if (listed && rep_listed(c, rows, NULL) != 0)
+		goto failed;
+	json_array_foreach(rows, i, row)
 		if (rep_rates(cols, row) != 0)
 			goto fail;
-	}
 	if (!(total = rep_total(c, cols, rows)))
 		goto fail;
+	if (listed && (rep_listed(c, NULL, total) != 0 || rep_rates(cols, total) != 0))
+		goto failed;
 	json_decref(map);
 	return rep_report(c, name, cols, rows, total);
 fail:
 	rep_oom(c);
+failed:
 	json_decref(rows);
 	json_decref(map);
 	json_decref(cols);
 	return NULL;
 }
 
+/* A class's count and its two rates: over the households listed (the
+ * official rate) and over the households surveyed. */
+static int class_columns(json_t *cols, const char *key, const char *const *names,
+                         const char *shortname, const char *shortrate)
+{
+	const char *vi = names[1], *en = names[3];
+	char rate[48], rate_sv[64], vi_l[160], en_l[160], vi_s[160], en_s[160], sh[24];
+
+	snprintf(rate, sizeof rate, "%s_rate", key);
+	snprintf(rate_sv, sizeof rate_sv, "%s_rate_surveyed", key);
+	snprintf(vi_l, sizeof vi_l, "Tỷ lệ %s (trên tổng số hộ)", vi);
+	snprintf(en_l, sizeof en_l, "%s rate (of all households listed)", en);
+	snprintf(vi_s, sizeof vi_s, "Tỷ lệ %s (trên số hộ rà soát)", vi);
+	snprintf(en_s, sizeof en_s, "%s rate (of households surveyed)", en);
+	snprintf(sh, sizeof sh, "%ssv", shortrate);
+	return rep_col(cols, key, names[0], names[2], shortname, REP_COUNT, NULL, NULL) ||
+	       rep_col(cols, rate, vi_l, en_l, shortrate, REP_RATE, key, "listed") ||
+	       rep_col(cols, rate_sv, vi_s, en_s, sh, REP_RATE, key, "households");
+}
+
 json_t *rep_summary(rep_ctx *c)
 {
+	static const char *const aggs[] = {"count(*)"}, *const keys[] = {"in_progress"};
+	static const char *const poor[] = {"Hộ nghèo", "hộ nghèo", "Poor", "Poverty"};
+	static const char *const near[] = {"Hộ cận nghèo", "hộ cận nghèo", "Near-poor",
+		"Near-poverty"};
+	static const char *const average[] = {"Hộ có mức sống trung bình",
+		"hộ có mức sống trung bình", "Average living standard", "Average living standard"};
 	json_t *cols = json_array(), *map = NULL;
+	int rc;
 
 	if (!cols ||
 	    rep_col(cols, "households", "Số hộ rà soát", "Households surveyed", "Households",
 	            REP_COUNT, NULL, NULL) ||
-	    rep_col(cols, "poor", "Hộ nghèo", "Poor", "Poor", REP_COUNT, NULL, NULL) ||
-	    rep_col(cols, "poor_rate", "Tỷ lệ hộ nghèo", "Poverty rate", "Poor %", REP_RATE,
-	            "poor", "households") ||
-	    rep_col(cols, "near_poor", "Hộ cận nghèo", "Near-poor", "Near-poor", REP_COUNT, NULL,
-	            NULL) ||
-	    rep_col(cols, "near_poor_rate", "Tỷ lệ hộ cận nghèo", "Near-poverty rate", "Near %",
-	            REP_RATE, "near_poor", "households") ||
-	    rep_col(cols, "average", "Hộ có mức sống trung bình", "Average living standard",
-	            "Average", REP_COUNT, NULL, NULL) ||
-	    rep_col(cols, "average_rate", "Tỷ lệ hộ có mức sống trung bình",
-	            "Average living standard rate", "Avg %", REP_RATE, "average", "households") ||
+	    rep_col(cols, "listed", "Tổng số hộ (danh sách hộ của xã)",
+	            "Households listed (the communes' lists)", "Listed", REP_NUMBER, NULL, NULL) ||
+	    class_columns(cols, "poor", poor, "Poor", "Poor %") ||
+	    class_columns(cols, "near_poor", near, "Near-poor", "Near %") ||
+	    class_columns(cols, "average", average, "Average", "Avg %") ||
 	    rep_col(cols, "not_poor", "Hộ không thuộc các diện trên", "None of these", "Other",
 	            REP_COUNT, NULL, NULL) ||
 	    rep_col(cols, "unclassified", "Hộ chưa phân loại", "Not classified", "No class",
-	            REP_COUNT, NULL, NULL)) {
+	            REP_COUNT, NULL, NULL) ||
+	    rep_col(cols, "in_progress", "Hộ đang rà soát (chưa được duyệt, chưa tính)",
+	            "In progress (not approved, not counted)", "In prog.", REP_COUNT, NULL,
+	            NULL)) {
 		json_decref(cols);
 		rep_oom(c);
 		return NULL;
 	}
 	if (!(map = from_base(c, base_keys, 6))) {
+		json_decref(cols);
+		return NULL;
+	}
+	/* Households of the area in the states not counted. */
+	c->uncounted = 1;
+	rc = rep_fill(c, map, "in progress", c->year, aggs, "", keys, 1);
+	c->uncounted = 0;
+	if (rc != 0) {
+		json_decref(map);
 		json_decref(cols);
 		return NULL;
 	}

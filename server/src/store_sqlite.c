@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "server_int.h"
 #include "store_sqlite.h"
+#include "places.h"
 #include "units.h"
 
 /* Step N takes the server's tables from server_schema N-1 to N. Steps are
@@ -46,8 +47,9 @@ static const char *const migrations[] = {
 
 	/* 2: consolidation: administrative units as versioned data, and the
 	 * facts that reports aggregate, one row per live household record
-	 * (facts.c keeps them up to date from records.seq). */
-	"CREATE TABLE units(code TEXT NOT NULL, valid_from TEXT NOT NULL,"
+	 * (facts.c keeps them up to date from records.seq). The units table may
+	 * be there already: the core's schema step 5 makes the same one. */
+	"CREATE TABLE IF NOT EXISTS units(code TEXT NOT NULL, valid_from TEXT NOT NULL,"
 	"  valid_to TEXT, name TEXT NOT NULL, level TEXT NOT NULL, parent TEXT,"
 	"  urban INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL,"
 	"  PRIMARY KEY(code, valid_from)) WITHOUT ROWID;"
@@ -121,6 +123,22 @@ static const char *const migrations[] = {
 	"  new_from TEXT NOT NULL, old_code TEXT NOT NULL, whole INTEGER NOT NULL,"
 	"  source TEXT NOT NULL, PRIMARY KEY(new_code, new_from, old_code)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS unit_links_old ON unit_links(old_code, new_from);",
+
+	/* 9: official figures (docs/reports.md): each fact keeps its record's
+	 * review state (1 draft, 2 submitted, 3 returned, 4 approved; facts.c
+	 * rebuilds them), in the facts' covering indexes; the households each
+	 * commune listed in a year (the denominator of official rates), loaded
+	 * by `saola-server listed load`. */
+	"ALTER TABLE facts ADD COLUMN state INTEGER NOT NULL DEFAULT 1;"
+	"DROP INDEX IF EXISTS facts_year;"
+	"DROP INDEX IF EXISTS facts_household;"
+	"CREATE INDEX facts_year ON facts(year, commune, village, state, class, ind,"
+	"  causes, support, district, province);"
+	"CREATE INDEX facts_household ON facts(commune, household_id, year, state, class,"
+	"  village, district, province) WHERE household_id IS NOT NULL;"
+	"CREATE TABLE listed(year INTEGER NOT NULL, commune TEXT NOT NULL,"
+	"  households INTEGER NOT NULL, source TEXT NOT NULL, loaded_at TEXT NOT NULL,"
+	"  PRIMARY KEY(year, commune)) WITHOUT ROWID;",
 };
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
@@ -383,6 +401,11 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 		return rc;
 	if ((rc = saola_forms_load_dir(s->db, dir, count)) != SAOLA_OK)
 		rc = core_fail(s, rc);
+	/* The core loaded the units for its checks; the server's loader loads
+	 * them again with their links to the old units (formed_from). */
+	if (rc == SAOLA_OK && saola__units_load_dir(s->db->sql, dir, NULL, s->errmsg,
+	                                            sizeof s->errmsg) != 0)
+		rc = SAOLA_INVALID;
 	if (rc == SAOLA_OK && (rc = meta_int(s, "server_forms_gen", &gen)) == SAOLA_OK)
 		rc = meta_set_int(s, "server_forms_gen", gen + 1);
 	if (own) {
@@ -454,7 +477,7 @@ static int definitions(sq_store *s, const char *sql, json_t *arr)
 static int sq_forms_all(saola__store *base, json_t **out)
 {
 	sq_store *s = (sq_store *)base;
-	json_t *forms = json_array(), *standards = json_array(), *res = NULL;
+	json_t *forms = json_array(), *standards = json_array(), *units = NULL, *res = NULL;
 	int rc;
 
 	*out = NULL;
@@ -466,14 +489,19 @@ static int sq_forms_all(saola__store *base, json_t **out)
 	if (rc == SAOLA_OK)
 		rc = definitions(s, "SELECT definition FROM standards ORDER BY family, valid_from",
 		                 standards);
+	if (rc == SAOLA_OK && (rc = saola__places_export(s->db, &units)) != SAOLA_OK)
+		rc = core_fail(s, rc);
 	if (rc != SAOLA_OK)
 		goto out;
-	if (!(res = json_pack("{s:O, s:O}", "forms", forms, "standards", standards)))
+	/* Units travel with the forms, so that a device checks places offline. */
+	if (!(res = json_pack("{s:O, s:O, s:O}", "forms", forms, "standards", standards,
+	                      "units", units)))
 		rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
 	*out = res;
 out:
 	json_decref(forms);
 	json_decref(standards);
+	json_decref(units);
 	return rc;
 }
 

@@ -427,6 +427,9 @@
     const from = levels.indexOf(index.area.level);
     for (const o of Array.from($('by').options)) o.hidden = levels.indexOf(o.value) < from;
     $('by').value = index.default_by;
+    /* A link may ask for other review states: /?state=all. */
+    const asked = new URLSearchParams(location.search).get('state');
+    if (asked && STATES[asked]) $('state').value = asked;
     await load();
   }
 

@@ -204,6 +204,8 @@ int saola__forms_load_doc(saola *db, const json_t *doc, int *count)
 		                    "GET /v1/forms: expected {\"forms\": [...], \"standards\": [...]}");
 	/* Standards first: a form names the standard its calculations use. */
 	rc = load_defs(db, json_object_get(doc, "standards"), "standards", NULL);
+	if (rc == SAOLA_OK) /* units: a form's places are checked against them */
+		rc = load_defs(db, json_object_get(doc, "units"), "units", NULL);
 	if (rc == SAOLA_OK)
 		rc = load_defs(db, json_object_get(doc, "forms"), "forms", count);
 	return rc;

@@ -70,7 +70,7 @@ done
 [ -n "$url" ] || { echo "dashboard: the server did not start" >&2; exit 1; }
 
 auth="Authorization: Bearer $token"
-curl -fsS -H "$auth" "$url/v1/reports/all?by=commune" > "$tmp/report.json"
+curl -fsS -H "$auth" "$url/v1/reports/all?by=commune&state=approved" > "$tmp/report.json"
 curl -fsS -H "$auth" "$url/v1/conflicts?status=open&limit=5" > "$tmp/conflicts.json"
 curl -fsS -H "$auth" "$url/v1/devices" > "$tmp/devices.json"
 curl -fsS "$url/" > "$tmp/index.html"

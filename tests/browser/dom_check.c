@@ -1,100 +1,22 @@
 /* dom_check.c: checks the figures a browser showed on the dashboard (the
  * DOM chromium dumped after the page's scripts ran) against the JSON the
- * server answered: usage: dom_check REPORT.json CONFLICTS.json
- * DEVICES.json DOM.html; exit 0 when every figure matches, 1 otherwise. */
+ * server answered. Exit 0 when every figure matches, 1 otherwise.
+ *
+ *   dom_check [--contract] [--villages] REPORT.json CONFLICTS.json DEVICES.json DOM.html
+ *   dom_check --lists LISTS.json DOM.html
+ *
+ * The dashboard: every figure, and the coverage panel and progress statuses
+ * when the report has them (--contract: it must have them); --villages: the
+ * villages of a commune in their natural order. --lists: the printable
+ * lists page against the /v1/lists JSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-static char *dom;
-static int failures, checked;
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-	    !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "dom_check: %s: cannot read it\n", path);
-		exit(1);
-	}
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *v = json_load_file(path, 0, &e);
-
-	if (!v) {
-		fprintf(stderr, "dom_check: %s: line %d: %s\n", path, e.line, e.text);
-		exit(1);
-	}
-	return v;
-}
-
-/* The text of the element with data-fig="fig" (up to its first tag), or
- * NULL when the page has none. Static storage. */
-static const char *shown(const char *fig)
-{
-	static char text[256];
-	char attr[300];
-	const char *p, *end;
-	size_t n;
-
-	snprintf(attr, sizeof attr, "data-fig=\"%s\"", fig);
-	if (!(p = strstr(dom, attr)) || !(p = strchr(p, '>')))
-		return NULL;
-	p++;
-	end = strchr(p, '<');
-	n = end ? (size_t)(end - p) : strlen(p);
-	if (n >= sizeof text)
-		n = sizeof text - 1;
-	memcpy(text, p, n);
-	text[n] = '\0';
-	return text;
-}
-
-/* The leading number of a shown text, its thousands separators (".")
- * dropped: "7.912 (2,5%)" is 7912. -1 when it holds none. */
-static long long leading(const char *s)
-{
-	long long v = 0;
-	int any = 0;
-
-	for (; *s == ' '; s++)
-		;
-	for (; *s; s++) {
-		if (*s >= '0' && *s <= '9') {
-			v = v * 10 + (*s - '0');
-			any = 1;
-		} else if (*s != '.') {
-			break;
-		}
-	}
-	return any ? v : -1;
-}
-
-static void expect_count(const char *fig, json_int_t want)
-{
-	const char *text = shown(fig);
-
-	checked++;
-	if (!text) {
-		fprintf(stderr, "dom_check: %s: not on the page\n", fig);
-		failures++;
-	} else if (leading(text) != want) {
-		fprintf(stderr, "dom_check: %s: the page shows \"%s\", the report says %lld\n", fig, text,
-		        (long long)want);
-		failures++;
-	}
-}
+#include "dom_checks.h"
+#include "dom_util.h"
 
 static const char *unit_key(const json_t *unit)
 {
@@ -109,6 +31,22 @@ static const char *unit_key(const json_t *unit)
 	return key;
 }
 
+static int lists_main(const char *lists_path, const char *dom_path)
+{
+	json_t *lists = load(lists_path);
+
+	dom = slurp(dom_path);
+	check_lists(lists);
+	json_decref(lists);
+	free(dom);
+	if (failures) {
+		fprintf(stderr, "dom_check: %d of %d checks of the lists page fail\n", failures, checked);
+		return 1;
+	}
+	printf("dom_check: the lists page matches the lists (%d checks)\n", checked);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const summary_keys[] = {"households", "poor", "near_poor", "average"};
@@ -118,9 +56,21 @@ int main(int argc, char **argv)
 	json_t *rep, *reps, *conflicts, *devices, *row, *col;
 	char fig[300], loaded[64];
 	size_t i, k;
+	int contract = 0, villages = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--lists") == 0)
+		return lists_main(argv[2], argv[3]);
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argc--, argv++) {
+		if (strcmp(argv[1], "--contract") == 0)
+			contract = 1;
+		else if (strcmp(argv[1], "--villages") == 0)
+			villages = 1;
+		else
+			break;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: dom_check REPORT.json CONFLICTS.json DEVICES.json DOM.html\n");
+		fprintf(stderr, "usage: dom_check [--contract] [--villages] REPORT.json CONFLICTS.json"
+		        " DEVICES.json DOM.html\n       dom_check --lists LISTS.json DOM.html\n");
 		return 2;
 	}
 	rep = load(argv[1]);
@@ -186,14 +136,22 @@ int main(int argc, char **argv)
 		         (long long)json_integer_value(json_object_get(row, "year")));
 		expect_count(fig, json_integer_value(json_object_get(row, "poor")));
 	}
+	/* The coverage panel and the progress as the server judged it. */
+	if (contract || completeness_of(rep))
+		check_completeness(rep);
+	if (contract || json_object_get(json_object_get(json_object_get(reps, "progress"), "total"),
+	                                "status"))
+		check_progress(rep, unit_key);
+	if (villages)
+		check_village_order(rep);
+	json_decref(rep);
+	json_decref(conflicts);
+	json_decref(devices);
+	free(dom);
 	if (failures) {
 		fprintf(stderr, "dom_check: %d of %d figures differ\n", failures, checked);
 		return 1;
 	}
 	printf("dom_check: %d figures on the page match the report\n", checked);
-	json_decref(rep);
-	json_decref(conflicts);
-	json_decref(devices);
-	free(dom);
 	return 0;
 }

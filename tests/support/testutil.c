@@ -1,5 +1,6 @@
 /* testutil.c: temporary folders, content hashes and command runners for the
  * test programs. */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -54,6 +55,61 @@ saola *tu_open(const char *path, int shipped)
 	                                      : SAOLA_TEST_DATA "/schemas", NULL);
 	if (rc != SAOLA_OK)
 		fail_msg("load forms: %s", saola_errmsg(db));
+	return db;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tu_load_folder(saola *db, const char *dir)
+{
+	char *names[64], path[1024];
+	struct dirent *e;
+	size_t n = 0, i;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		fail_msg("%s: cannot open", dir);
+	while ((e = readdir(d)) && n < 64) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof names[0], cmp_names);
+	for (i = 0; i < n; i++) {
+		FILE *f;
+		char *text;
+		long len;
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		f = fopen(path, "rb");
+		if (!f)
+			fail_msg("%s: cannot read", path);
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		text = calloc(1, (size_t)len + 1);
+		if (!text || fread(text, 1, (size_t)len, f) != (size_t)len)
+			fail_msg("%s: cannot read", path);
+		fclose(f);
+		if (saola_form_load(db, text, NULL) != SAOLA_OK)
+			fail_msg("%s: %s", path, saola_errmsg(db));
+		free(text);
+		free(names[i]);
+	}
+}
+
+saola *tu_open_fixture(const char *path)
+{
+	saola *db = NULL;
+
+	if (saola_open(path, SAOLA_OPEN_CREATE, &db) != SAOLA_OK)
+		fail_msg("open %s: %s", path, saola_errmsg(db));
+	tu_load_folder(db, SAOLA_TEST_SCHEMAS "/standards");
+	tu_load_folder(db, SAOLA_TEST_DATA "/units");
+	tu_load_folder(db, SAOLA_TEST_SCHEMAS "/forms");
 	return db;
 }
 

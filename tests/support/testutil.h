@@ -20,6 +20,16 @@ const char *tu_path(const char *dir, const char *name);
  * (tests/data/schemas) or, with shipped = 1, the project's schemas/. */
 saola *tu_open(const char *path, int shipped);
 
+/* Loads every *.json file of folder dir (forms, standards or units) into
+ * db with saola_form_load, in name order, or fails the test. */
+void tu_load_folder(saola *db, const char *dir);
+
+/* Opens (creating) a database at path with the project's standards and
+ * forms (schemas/) and, instead of the shipped units, the test units of
+ * tests/data/units: province 37 with districts 369 and 372 until
+ * 2025-06-30, without districts from 2025-07-01. */
+saola *tu_open_fixture(const char *path);
+
 /* A hash of a database's content: every record row and outbox entry, and
  * the sync state, in a canonical order (not the file's bytes). */
 uint64_t tu_content_hash(const char *db_path);

@@ -1,0 +1,412 @@
+/* lists.c: a commune's official lists of a year (poor, near-poor, escaped
+ * poverty, newly poor households), from the facts and the records' own
+ * answers (head, members, income), matched across years by household_id
+ * within the commune as the transitions report matches; as JSON and CSV. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "lists.h"
+#include "report_labels.h"
+#include "units.h"
+
+static const char *const list_names[4] = {"poor", "near_poor", "escaped", "newly_poor"};
+static const char *const list_vi[4] = {"Hộ nghèo", "Hộ cận nghèo", "Hộ thoát nghèo",
+	"Hộ nghèo phát sinh"};
+
+int saola__natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *x = a, *y = b;
+			size_t nx, ny;
+			int c;
+			while (*x == '0')
+				x++;
+			while (*y == '0')
+				y++;
+			for (nx = 0; isdigit((unsigned char)x[nx]); nx++)
+				;
+			for (ny = 0; isdigit((unsigned char)y[ny]); ny++)
+				;
+			if (nx != ny)
+				return nx < ny ? -1 : 1;
+			if ((c = memcmp(x, y, nx)) != 0)
+				return c;
+			a = x + nx;
+			b = y + ny;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static const char *sv(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* Village (natural), then head name when shown, then record id. */
+static int row_cmp(const json_t *a, const json_t *b, int by_name)
+{
+	int c = saola__natural_cmp(sv(a, "village"), sv(b, "village"));
+
+	if (c == 0 && by_name)
+		c = strcmp(sv(a, "head_name"), sv(b, "head_name"));
+	return c ? c : strcmp(sv(a, "record_id"), sv(b, "record_id"));
+}
+
+/* A stable merge sort of v (n rows) with tmp as room. */
+static void sort_rows(json_t **v, json_t **tmp, size_t n, int by_name)
+{
+	size_t m = n / 2, i = 0, j = m, k = 0;
+
+	if (n < 2)
+		return;
+	sort_rows(v, tmp, m, by_name);
+	sort_rows(v + m, tmp, n - m, by_name);
+	while (i < m && j < n)
+		tmp[k++] = row_cmp(v[j], v[i], by_name) < 0 ? v[j++] : v[i++];
+	while (i < m)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof *v);
+}
+
+static int sort_list(json_t *list, int by_name)
+{
+	size_t n = json_array_size(list), i;
+	json_t **v = malloc((n ? n : 1) * sizeof *v), **tmp = malloc((n ? n : 1) * sizeof *tmp);
+	int rc = -1;
+
+	if (!v || !tmp)
+		goto out;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	sort_rows(v, tmp, n, by_name);
+	json_array_clear(list);
+	for (i = 0, rc = 0; i < n; i++)
+		rc |= json_array_append_new(list, v[i]);
+out:
+	free(v);
+	free(tmp);
+	return rc;
+}
+
+/* The latest year with records in the commune (any state); 0 when none. */
+static int latest(sqlite3 *db, const char *commune)
+{
+	sqlite3_stmt *st = NULL;
+	int y = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(year) FROM facts WHERE commune = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, commune, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		y = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return y;
+}
+
+static json_t *number_or_null(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT: return json_integer((json_int_t)(sqlite3_column_double(st, i) + 0.5));
+	default: return json_null();
+	}
+}
+
+/* The output row of the current statement's record. */
+static json_t *make_row(sqlite3_stmt *st, int personal)
+{
+	int cls = sqlite3_column_int(st, 4);
+	const char *name = (const char *)sqlite3_column_text(st, 5);
+
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s?, s:i}", "record_id",
+	                 (const char *)sqlite3_column_text(st, 0), "household_id",
+	                 (const char *)sqlite3_column_text(st, 1), "village",
+	                 (const char *)sqlite3_column_text(st, 2), "head_name",
+	                 personal ? name : NULL, "members", number_or_null(st, 6),
+	                 "income_per_capita", number_or_null(st, 7), "deprivation_count",
+	                 number_or_null(st, 8), "classification", cls >= 1 && cls <= 4
+	                 ? saola__classes[cls - 1].code : NULL, "_class", cls);
+}
+
+typedef struct gather {
+	json_t *now;        /* this year's rows */
+	json_t *before;     /* household_id -> lowest class last year */
+	json_t *house;      /* household_id -> this year's row of lowest class */
+	json_int_t without_id;
+} gather;
+
+/* Reads the commune's records of both years into g. */
+static int read_rows(sqlite3 *db, const saola__lists_req *rq, int year, unsigned mask,
+                     gather *g, saola__err *e)
+{
+	char sql[1024], states[64];
+	sqlite3_stmt *st = NULL;
+	int step, rc = 0;
+
+	saola__state_sql(mask, "f.state", 0, states, sizeof states);
+	snprintf(sql, sizeof sql, "SELECT f.record_id, f.household_id, f.village, f.year, f.class,"
+	         " json_extract(r.data, '$.head_name'), json_array_length(r.data, '$.members'),"
+	         " json_extract(r.data, '$.income_per_capita'),"
+	         " json_extract(r.data, '$.deprivation_count')"
+	         " FROM facts f JOIN records r ON r.id = f.record_id"
+	         " WHERE f.commune = ?1 AND f.year IN (?2, ?3)%s ORDER BY f.record_id", states);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, rq->commune, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_int(st, 3, year - 1);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *hid = (const char *)sqlite3_column_text(st, 1);
+		int cls = sqlite3_column_int(st, 4);
+		json_t *row, *had;
+
+		if (sqlite3_column_int(st, 3) != year) {
+			had = hid ? json_object_get(g->before, hid) : NULL;
+			if (hid && (!had || json_integer_value(had) > cls))
+				rc = json_object_set_new(g->before, hid, json_integer(cls));
+			continue;
+		}
+		if (!(row = make_row(st, rq->personal)) || json_array_append_new(g->now, row)) {
+			rc = -1;
+			break;
+		}
+		if (!hid) {
+			g->without_id++;
+			continue;
+		}
+		had = json_object_get(g->house, hid);
+		/* Rows come in record id order: the first of the lowest class. */
+		if (!had || json_integer_value(json_object_get(had, "_class")) > cls)
+			rc = json_object_set(g->house, hid, row);
+	}
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return saola__fail(e, 500, "internal", "lists: out of memory");
+	if (step != SQLITE_DONE)
+		return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Sorts the rows of g into the four lists. */
+static int split(gather *g, json_t *lists)
+{
+	json_t *row, *l[4];
+	const char *hid;
+	size_t i;
+	int rc = 0, k;
+
+	for (k = 0; k < 4; k++)
+		l[k] = json_object_get(lists, list_names[k]);
+	json_array_foreach(g->now, i, row) {
+		json_int_t cls = json_integer_value(json_object_get(row, "_class"));
+		if (cls == SAOLA__CLASS_POOR || cls == SAOLA__CLASS_NEAR_POOR)
+			rc |= json_array_append(l[cls - 1], row);
+	}
+	json_object_foreach(g->house, hid, row) {
+		json_int_t cls = json_integer_value(json_object_get(row, "_class"));
+		json_t *was = json_object_get(g->before, hid);
+		json_int_t b = json_integer_value(was);
+		if (was && b <= SAOLA__CLASS_NEAR_POOR && cls > SAOLA__CLASS_NEAR_POOR)
+			rc |= json_array_append(l[2], row);
+		if (cls == SAOLA__CLASS_POOR && (!was || b != SAOLA__CLASS_POOR))
+			rc |= json_array_append(l[3], row);
+	}
+	return rc;
+}
+
+/* Takes the working keys out of the rows, and orders each list. */
+static int tidy(json_t *lists, gather *g, int by_name)
+{
+	json_t *row;
+	size_t i;
+	int k, rc = 0;
+
+	json_array_foreach(g->now, i, row)
+		json_object_del(row, "_class");
+	for (k = 0; k < 4; k++)
+		rc |= sort_list(json_object_get(lists, list_names[k]), by_name);
+	return rc;
+}
+
+static int check(sqlite3 *db, const saola__lists_req *rq, saola__err *e)
+{
+	int within = 1;
+
+	if (!rq->commune || !saola__unit_level(rq->commune) ||
+	    strcmp(saola__unit_level(rq->commune), "commune") != 0)
+		return saola__fail(e, 400, "bad_request", "commune \"%.20s\": expected a commune code"
+		                   " (5 digits)", rq->commune ? rq->commune : "");
+	if (rq->year && (rq->year < 1901 || rq->year > 2200))
+		return saola__fail(e, 400, "bad_request", "year %d: expected a year 1901-2200",
+		                   rq->year);
+	if (rq->scope && *rq->scope) {
+		if (saola__unit_within(db, rq->commune, rq->scope, &within) != 0)
+			return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+		if (!within)
+			return saola__fail(e, 403, "forbidden", "commune %s is outside your area %s",
+			                   rq->commune, rq->scope);
+	}
+	return 0;
+}
+
+/* The head of the answer: the commune, year, state; the lists empty. */
+static json_t *head(sqlite3 *db, const saola__lists_req *rq, int year, const char *state)
+{
+	saola__unit u;
+	int found = 0;
+
+	if (saola__unit_get(db, rq->commune, year, &u, &found) != 0)
+		found = 0;
+	return json_pack("{s:{s:s, s:s?}, s:i, s:s, s:b, s:{s:[], s:[], s:[], s:[]}}", "commune",
+	                 "code", rq->commune, "name", found ? u.name : NULL, "year", year, "state",
+	                 state, "personal", rq->personal, "lists", "poor", "near_poor", "escaped",
+	                 "newly_poor");
+}
+
+int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saola__err *e)
+{
+	char err[SAOLA__ERR_MAX - 32], state[64];
+	gather g = {json_array(), json_object(), json_object(), 0};
+	json_t *v = NULL;
+	unsigned mask;
+	int year, rc = -1, k;
+
+	*out = NULL;
+	if (!g.now || !g.before || !g.house) {
+		saola__fail(e, 500, "internal", "lists: out of memory");
+		goto out;
+	}
+	if (saola__state_mask(rq->state, &mask, state, sizeof state) != 0) {
+		saola__fail(e, 400, "bad_request", "state \"%.40s\": expected approved, submitted,"
+		            " draft, returned, all, or a comma list of them", rq->state);
+		goto out;
+	}
+	if (check(db, rq, e) != 0)
+		goto out;
+	if (saola__facts_refresh(db, rq->write_lock, NULL, err, sizeof err) != 0) {
+		saola__fail(e, 500, "internal", "%s", err);
+		goto out;
+	}
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	year = rq->year ? rq->year : latest(db, rq->commune);
+	if (!year) {
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		saola__fail(e, 404, "not_found", "commune %s: no household records", rq->commune);
+		goto out;
+	}
+	rc = read_rows(db, rq, year, mask, &g, e);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	if (!(v = head(db, rq, year, state)) || split(&g, json_object_get(v, "lists")) != 0 ||
+	    tidy(json_object_get(v, "lists"), &g, rq->personal) != 0 ||
+	    json_object_set_new(v, "counts", json_object()) != 0) {
+		saola__fail(e, 500, "internal", "lists: out of memory");
+		goto out;
+	}
+	for (k = 0; k < 4; k++)
+		json_object_set_new(json_object_get(v, "counts"), list_names[k], json_integer(
+		        (json_int_t)json_array_size(json_object_get(json_object_get(v, "lists"),
+		                                                    list_names[k]))));
+	json_object_set_new(json_object_get(v, "counts"), "without_household_id",
+	                    json_integer(g.without_id));
+	json_object_set_new(v, "notes", json_pack("[{s:s, s:s}]", "vi", "Hộ thoát nghèo và hộ nghèo"
+	        " phát sinh được đối chiếu với năm trước theo mã hộ (household_id) trong cùng xã;"
+	        " phiếu không có mã hộ không có trong hai danh sách này.", "en", "Escaped and newly"
+	        " poor households are matched with last year by household_id within the commune;"
+	        " records without household_id are not in those two lists."));
+	*out = v;
+	v = NULL;
+	rc = 0;
+out:
+	json_decref(v);
+	json_decref(g.now);
+	json_decref(g.before);
+	json_decref(g.house);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* CSV. */
+
+static const char *const csv_keys[] = {"record_id", "household_id", "village", "head_name",
+	"members", "income_per_capita", "deprivation_count", "classification"};
+static const char *const csv_vi[] = {"Mã phiếu", "Mã hộ", "Thôn", "Họ tên chủ hộ",
+	"Số nhân khẩu", "Thu nhập bình quân (đồng/người/tháng)", "Số chỉ số thiếu hụt",
+	"Phân loại"};
+#define NCSV 8
+
+static const char *class_vi(const char *code)
+{
+	int i;
+
+	for (i = 0; code && i < 4; i++)
+		if (strcmp(saola__classes[i].code, code) == 0)
+			return saola__classes[i].vi;
+	return code;
+}
+
+static int csv_row(saola__buf *b, const json_t *v, int list, const json_t *row, int vi,
+                   int personal)
+{
+	const json_t *commune = json_object_get(v, "commune");
+	int k, rc;
+
+	rc = saola__csv_field(b, vi ? list_vi[list] : list_names[list]) || saola__buf_add(b, ",", 1) ||
+	     saola__csv_field(b, sv(commune, "code")) || saola__buf_add(b, ",", 1) ||
+	     saola__csv_field(b, sv(commune, "name"));
+	for (k = 0; k < NCSV && !rc; k++) {
+		json_t *x = json_object_get(row, csv_keys[k]);
+		if (k == 3 && !personal)
+			continue;
+		rc |= saola__buf_add(b, ",", 1);
+		/* Numbers the server read as numbers; every text through the guard. */
+		if (json_is_integer(x))
+			rc |= saola__buf_printf(b, "%lld", (long long)json_integer_value(x));
+		else if (k == 7 && vi)
+			rc |= saola__csv_field(b, class_vi(json_string_value(x)));
+		else
+			rc |= saola__csv_field(b, json_string_value(x));
+	}
+	return rc || saola__buf_add(b, "\r\n", 2);
+}
+
+int saola__lists_csv(const json_t *v, int vi, saola__buf *b)
+{
+	int personal = json_is_true(json_object_get(v, "personal")), k;
+	json_t *row;
+	size_t i;
+
+	if (saola__buf_add(b, "\xef\xbb\xbf", 3) ||
+	    saola__buf_printf(b, "%s", vi ? "Danh sách,Mã xã,Tên xã" : "list,commune,commune_name"))
+		return -1;
+	for (k = 0; k < NCSV; k++)
+		if ((k != 3 || personal) &&
+		    (saola__buf_add(b, ",", 1) || saola__csv_field(b, vi ? csv_vi[k] : csv_keys[k])))
+			return -1;
+	if (saola__buf_add(b, "\r\n", 2))
+		return -1;
+	for (k = 0; k < 4; k++)
+		json_array_foreach(json_object_get(json_object_get(v, "lists"), list_names[k]), i, row)
+			if (csv_row(b, v, k, row, vi, personal))
+				return -1;
+	return b->oom ? -1 : 0;
+}

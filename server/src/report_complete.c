@@ -1,0 +1,269 @@
+/* report_complete.c: what a report's figures stand on: the review states
+ * counted (official figures are approved households), and the coverage of
+ * an area in a year: its communes valid that year, which have reported,
+ * households listed (the listed table) against households surveyed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "report_int.h"
+#include "units_map.h"
+
+static const char *const state_names[] = {"draft", "submitted", "returned", "approved"};
+#define ALL_STATES (0xfu << 1)
+
+int saola__state_mask(const char *text, unsigned *mask, char *name, size_t len)
+{
+	const char *p = text && *text ? text : "approved";
+	size_t n, k;
+	int i, found;
+
+	*mask = 0;
+	if (strcmp(p, "all") == 0) {
+		*mask = ALL_STATES;
+		snprintf(name, len, "all");
+		return 0;
+	}
+	while (*p) {
+		n = strcspn(p, ",");
+		for (i = 0, found = 0; i < 4; i++)
+			if (strlen(state_names[i]) == n && strncmp(p, state_names[i], n) == 0) {
+				*mask |= 1u << (i + 1);
+				found = 1;
+			}
+		if (!found)
+			return -1;
+		p += n + (p[n] == ',');
+	}
+	if (!*mask)
+		return -1;
+	name[0] = '\0';
+	for (i = 0, k = 0; i < 4 && *mask != ALL_STATES; i++)
+		if (*mask & (1u << (i + 1)))
+			k += (size_t)snprintf(name + k, k < len ? len - k : 0, "%s%s", k ? "," : "",
+			                      state_names[i]);
+	if (*mask == ALL_STATES)
+		snprintf(name, len, "all");
+	return 0;
+}
+
+void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, size_t len)
+{
+	size_t k;
+	int i, any = 0;
+
+	if ((!negate && mask == ALL_STATES) || (negate && !mask)) {
+		buf[0] = '\0';
+		return;
+	}
+	k = (size_t)snprintf(buf, len, " AND %s IN (", col);
+	for (i = 1; i <= 4; i++)
+		if (((mask >> i) & 1) != (unsigned)negate && k < len) {
+			k += (size_t)snprintf(buf + k, len - k, "%s%d", any ? ", " : "", i);
+			any = 1;
+		}
+	if (!any)
+		snprintf(buf, len, " AND 0");
+	else if (k < len)
+		snprintf(buf + k, len - k, ")");
+}
+
+/* ------------------------------------------------------------------ */
+/* Coverage. */
+
+/* A unit version valid on the review day ?3 of the year: in the year of a
+ * reorganisation, the units the review was run in. */
+#define VALID(u) " " u ".valid_from <= ?3 AND (" u ".valid_to IS NULL OR " u ".valid_to >= ?3)"
+
+/* The communes of ?1 (a code; '' everything) valid on ?3, the review day
+ * of year ?2, with the households listed and surveyed (of the states %s)
+ * there. */
+#define UNITS_SQL                                                                    \
+	"WITH RECURSIVE down(code) AS (SELECT ?1 WHERE ?1 <> ''"                         \
+	" UNION SELECT u.code FROM units u JOIN down d ON u.parent = d.code WHERE" VALID("u") ")" \
+	" SELECT u.code, max(u.name), max(l.households), (SELECT count(*) FROM facts f"  \
+	"  WHERE f.year = ?2 AND f.commune = u.code%s)"                                  \
+	" FROM units u LEFT JOIN listed l ON l.year = ?2 AND l.commune = u.code"         \
+	" WHERE u.level = 'commune' AND" VALID("u")                                      \
+	" AND (?1 = '' OR u.code IN (SELECT code FROM down)) GROUP BY u.code ORDER BY u.code"
+
+/* For a year without units: the communes its facts name in ?1. */
+#define FACTS_SQL                                                                    \
+	"SELECT f.commune, NULL, (SELECT households FROM listed l WHERE l.year = ?2"     \
+	"  AND l.commune = f.commune), sum(CASE WHEN 1%s THEN 1 ELSE 0 END)"             \
+	" FROM facts f WHERE f.year = ?2"                                                \
+	" AND f.commune IS NOT NULL AND (?1 = '' OR f.%s = ?1) AND ?3 IS NOT NULL"      \
+	" GROUP BY f.commune"                                                            \
+	" ORDER BY f.commune"
+
+/* Runs sql (?1 code, ?2 year, ?3 its review day) into the detail array;
+ * 0 or -1. */
+static int cover_rows(rep_ctx *c, const char *sql, const char *code, int year, rep_cover *o)
+{
+	char date[SAOLA__DATE_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	saola__review_date(saola__schemas_dir(c->rq->schemas), year, date, NULL);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return rep_sql_fail(c, "coverage");
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, year);
+	sqlite3_bind_text(st, 3, date, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cc = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		json_int_t surveyed = sqlite3_column_int64(st, 3);
+		int known = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		json_int_t listed = sqlite3_column_int64(st, 2);
+
+		if (json_array_append_new(o->detail, json_pack("{s:s, s:s?, s:I, s:o}", "code", cc,
+		        "name", name, "surveyed", surveyed, "listed", known ? json_integer(listed)
+		        : json_null())) != 0) {
+			sqlite3_finalize(st);
+			return rep_oom(c);
+		}
+		o->communes++;
+		o->reported += surveyed > 0;
+		o->complete += known && surveyed >= listed;
+		o->surveyed += surveyed;
+		if (!known)
+			o->listed = -1;
+		else if (o->listed >= 0)
+			o->listed += listed;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? 0 : rep_sql_fail(c, "coverage");
+}
+
+int rep_cover_of(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out)
+{
+	char key[64], states[64], sql[2048];
+	const char *level = saola__unit_level(code);
+	json_t *hit, *detail;
+
+	memset(out, 0, sizeof *out);
+	snprintf(key, sizeof key, "%d|%u|%s", year, mask, code);
+	if ((hit = json_object_get(c->covers, key))) {
+		out->communes = (int)json_integer_value(json_object_get(hit, "communes"));
+		out->reported = (int)json_integer_value(json_object_get(hit, "reported"));
+		out->complete = (int)json_integer_value(json_object_get(hit, "complete"));
+		out->listed = json_integer_value(json_object_get(hit, "listed"));
+		out->surveyed = json_integer_value(json_object_get(hit, "surveyed"));
+		out->detail = json_object_get(hit, "detail");
+		return 0;
+	}
+	if (!(detail = json_array()) || !(hit = json_pack("{s:o}", "detail", detail)) ||
+	    json_object_set_new(c->covers, key, hit) != 0)
+		return rep_oom(c);
+	out->detail = detail;
+	saola__state_sql(mask, "f.state", 0, states, sizeof states);
+	snprintf(sql, sizeof sql, UNITS_SQL, states);
+	if (cover_rows(c, sql, code, year, out) != 0)
+		return -1;
+	if (out->communes == 0 && (!*code || level)) {
+		/* No units that year: the communes the records name. */
+		snprintf(sql, sizeof sql, FACTS_SQL, states, level ? level : "commune");
+		if (cover_rows(c, sql, code, year, out) != 0)
+			return -1;
+	}
+	if (json_object_set_new(hit, "communes", json_integer(out->communes)) ||
+	    json_object_set_new(hit, "reported", json_integer(out->reported)) ||
+	    json_object_set_new(hit, "complete", json_integer(out->complete)) ||
+	    json_object_set_new(hit, "listed", json_integer(out->listed)) ||
+	    json_object_set_new(hit, "surveyed", json_integer(out->surveyed)))
+		return rep_oom(c);
+	return 0;
+}
+
+static json_t *listed_value(json_int_t n)
+{
+	return n >= 0 ? json_integer(n) : json_null();
+}
+
+/* The reported and not reported communes of a coverage's detail. */
+static int split(const rep_cover *o, json_t *reported, json_t *missing)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(o->detail, i, d) {
+		json_int_t n = json_integer_value(json_object_get(d, "surveyed"));
+		json_t *row = n > 0
+		        ? json_pack("{s:O, s:O, s:I, s:O}", "code", json_object_get(d, "code"), "name",
+		                    json_object_get(d, "name"), "surveyed", n, "listed",
+		                    json_object_get(d, "listed"))
+		        : json_pack("{s:O, s:O, s:O}", "code", json_object_get(d, "code"), "name",
+		                    json_object_get(d, "name"), "listed", json_object_get(d, "listed"));
+		if (json_array_append_new(n > 0 ? reported : missing, row) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+json_t *rep_completeness(rep_ctx *c)
+{
+	json_t *out, *reported = json_array(), *missing = json_array();
+	rep_cover o;
+
+	if (rep_cover_of(c, c->area, c->year, c->state_mask, &o) != 0) {
+		json_decref(reported);
+		json_decref(missing);
+		return NULL;
+	}
+	if (!reported || !missing || split(&o, reported, missing) != 0) {
+		json_decref(reported);
+		json_decref(missing);
+		rep_oom(c);
+		return NULL;
+	}
+	out = json_pack("{s:i, s:i, s:i, s:i, s:o, s:I, s:o, s:o, s:o}", "year", c->year,
+	                "communes", o.communes, "communes_reported", o.reported,
+	                "communes_complete", o.complete, "households_listed",
+	                listed_value(o.listed), "households_surveyed", (json_int_t)o.surveyed,
+	                "share", o.listed > 0 ? json_real(rep_fraction((double)o.surveyed,
+	                (double)o.listed)) : json_null(), "reported", reported,
+	                "not_reported", missing);
+	if (!out)
+		rep_oom(c);
+	return out;
+}
+
+/* The households listed in a unit (a row's), -1 when unknown. */
+static int listed_in(rep_ctx *c, const json_t *unit, json_int_t *n)
+{
+	const char *level = json_string_value(json_object_get(unit, "level"));
+	const char *code = json_string_value(json_object_get(unit, "code"));
+	rep_cover o;
+
+	*n = -1;
+	if (!code || !level || strcmp(level, "village") == 0)
+		return 0;
+	if (rep_cover_of(c, code, c->year, c->state_mask, &o) != 0)
+		return -1;
+	*n = o.communes > 0 ? o.listed : -1;
+	return 0;
+}
+
+int rep_listed(rep_ctx *c, json_t *rows, json_t *total)
+{
+	json_t *row;
+	json_int_t n;
+	rep_cover o;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		if (listed_in(c, json_object_get(row, "unit"), &n) != 0)
+			return -1;
+		if (json_object_set_new(row, "listed", listed_value(n)) != 0)
+			return rep_oom(c);
+	}
+	if (!total)
+		return 0;
+	if (rep_cover_of(c, c->area, c->year, c->state_mask, &o) != 0)
+		return -1;
+	if (json_object_set_new(total, "listed", listed_value(o.communes > 0 ? o.listed : -1)))
+		return rep_oom(c);
+	return 0;
+}
