@@ -403,10 +403,7 @@ json_t *rep_progress(rep_ctx *c)
 	json_t *rep = NULL, *trend = NULL;
 	const char *k;
 	size_t i;
-<<<<<<< HEAD
-	int year, followed = 0;
-=======
->>>>>>> main
+	int followed = 0;
 
 	if (!cols || !map || columns(cols) != 0) {
 		rep_oom(c);
@@ -444,16 +441,12 @@ json_t *rep_progress(rep_ctx *c)
 	if (rep_listed(c, NULL, total) != 0 || rep_rates(cols, total) != 0)
 		goto fail;
 	k = c->area[0] ? c->area : json_string_value(json_object_get(c->targets, "province"));
-<<<<<<< HEAD
 	/* After the reorganisation: the plan's area through the mapping. */
 	if (rep_reorg_target(c, total, &followed) != 0 || (followed && rep_rates(cols, total)))
 		goto fail;
 	if (followed)
 		k = json_string_value(json_object_get(c->targets, "province"));
-	if (progress_of(c, total, b_poor, b_n, k) != 0 || !(trend = series(c)))
-=======
 	if (progress_of(c, total, k ? k : "") != 0 || !(trend = series(c)))
->>>>>>> main
 		goto fail;
 	json_decref(map);
 	map = NULL;
