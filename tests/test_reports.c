@@ -352,7 +352,7 @@ static void test_progress(void **state)
 	 * plan gives none. */
 	snprintf(path, sizeof path, "%s/targets.json", F.dir);
 	assert_non_null(f = fopen(path, "w"));
-	fputs("{\"id\": \"t\", \"province\": \"37\", \"baseline_year\": 2024, \"target_year\": 2025,"
+	fputs("{\"id\": \"t\", \"province\": \"37\", \"baseline_year\": 2023, \"target_year\": 2024,"
 	      " \"poor_reduction\": \"1/2\", \"coverage_target\": 0.9}", f);
 	fclose(f);
 	rep = run("progress", SAOLA__BY_COMMUNE, Y1, "375", NULL, path);
@@ -380,7 +380,7 @@ static void test_cli(void **state)
 
 	(void)state;
 #define SERVER SAOLA_TEST_BINDIR "/server/saola-server"
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --area 14404 --year 2025", F.db);
+	snprintf(cmd, sizeof cmd, SERVER " report --db %s --area 14404 --year 2024", F.db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
 	assert_non_null(strstr(out, "14404 Xã Cúc Phương / "));
 	assert_non_null(strstr(out, "Tổng / Total"));
@@ -435,7 +435,7 @@ static void test_http(void **state)
 	int lines = 0;
 
 	(void)state;
-	r = get("/v1/reports/summary?by=commune&year=2025&state=all", F.tok_commune);
+	r = get("/v1/reports/summary?by=commune&year=2024&state=all", F.tok_commune);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_array_size(json_object_get(r.json, "rows")), 1);
 	row = json_array_get(json_object_get(r.json, "rows"), 0);
@@ -469,8 +469,8 @@ static void test_http(void **state)
 	sv_resp_free(&r);
 
 	/* The CSV: a byte order mark, and the numbers of the JSON. */
-	r = get("/v1/reports/summary.csv?by=commune&year=2024&state=all", F.tok_province);
-	c = get("/v1/reports/summary?by=commune&year=2024&state=all", F.tok_province);
+	r = get("/v1/reports/summary.csv?by=commune&year=2023&state=all", F.tok_province);
+	c = get("/v1/reports/summary?by=commune&year=2023&state=all", F.tok_province);
 	assert_int_equal(r.status, 200);
 	assert_memory_equal(r.body, "\xef\xbb\xbf" "level,code,name,village,households,listed,poor,",
 	                    48);
@@ -492,7 +492,7 @@ static void test_http(void **state)
 	sv_resp_free(&r);
 	sv_resp_free(&c);
 
-	r = get("/v1/households.csv?year=2025", F.tok_commune);
+	r = get("/v1/households.csv?year=2024", F.tok_commune);
 	assert_int_equal(r.status, 200);
 	assert_memory_equal(r.body, "\xef\xbb\xbf" "record_id,household_id,", 26);
 	for (lines = 0, i = 0; i < r.len; i++)

@@ -5,8 +5,8 @@
 #ifndef SAOLA_REPORTDATA_H
 #define SAOLA_REPORTDATA_H
 
-#define RD_Y0 2024
-#define RD_Y1 2025
+#define RD_Y0 2023
+#define RD_Y1 2024
 #define RD_NCOMMUNES 8
 
 /* The communes: four of Nho Quan (372), four of Yên Khánh (375). */
