@@ -43,6 +43,10 @@ static void describe(const json_t *v, char *buf, size_t len)
 	const char *s;
 	size_t n;
 
+	if (!v) {
+		snprintf(buf, len, "nothing");
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		s = json_string_value(v);
