@@ -130,6 +130,23 @@ say "Xã Cúc Phương's official lists, for the commune office (CSV, Vietnamese
 sed -n '1s/^\xef\xbb\xbf//;1,4p' "$out/lists-14404.csv" | cut -c1-160
 echo "  ... $(($(wc -l < "$out/lists-14404.csv") - 1)) rows in $out/lists-14404.csv (names only with --personal)"
 
+say "a year on: the 2025 review, in the units after 1 July 2025 (no districts; Ninh Bình merged with Hà Nam and Nam Định)"
+# The same 300 households of Xã Cúc Phương a year later: the new Xã Cúc
+# Phương (14404) was formed from the old one and Xã Văn Phương (14431).
+"$gen" --count 300 --seed 14404 --commune 14404 --years 2024,2025 | tail -n 300 > "$out/village-14404-2025.jsonl"
+"$gen" --listing --coverage 0.95 --count 300 --seed 14404 --commune 14404 --year 2025 > "$out/listed-2025.jsonl"
+"$server" listed load --db "$sdb" "$out/listed-2025.jsonl"
+"$saola" import --db "$out/dev-14404.db" --form household "$out/village-14404-2025.jsonl"
+"$saola" submit --db "$out/dev-14404.db" --all --form household | sed 's/^/  /'
+"$saola" sync --db "$out/dev-14404.db" >/dev/null
+"$server" review --db "$sdb" approve --area 14404 --year 2025 --by "officer-14404"
+echo "a report of 2025 by district is refused, saying why:"
+"$server" report --db "$sdb" --year 2025 --area 37 --by district --report summary 2>&1 | sed 's/^/  /' || true
+echo "2024's households meet their 2025 selves in the new commune (transitions, by commune):"
+"$server" report --db "$sdb" --year 2025 --area 14404 --report transitions | sed -n '1,12p'
+echo "and the plan's target (written for Ninh Bình before the merger) is followed through the mapping:"
+"$server" report --db "$sdb" --year 2025 --area 37 --report progress | grep -E "^(coverage|  progress|  trend|  target|  follows)" || true
+
 say "the province's household list: the names only on request, with the permission"
 if command -v curl >/dev/null 2>&1; then
 	# the header line of the list (or the error), without the byte order mark
