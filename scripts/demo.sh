@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR: the main job, the whole flow on loopback. A server for
-# the province; three surveyors' devices in three communes collect
+# demo.sh BUILD_DIR: the main job, the whole flow on loopback, for the 2024
+# review (the units before the reorganisation of 1 July 2025, with
+# districts). A server for the province, which knows how many households
+# each commune listed; three surveyors' devices in three communes collect
 # households offline (one by hand, the rest from their collection files),
 # and a fourth tablet made by copying one of them, as IT officers do; they
 # sync when a link appears (the copy is told, and takes an origin of its
-# own); the server consolidates the figures.
+# own); surveyors submit, one commune approves; the server consolidates the
+# figures: official and in progress, coverage, why progress toward the
+# plan's target is not yet known, and a commune's official lists.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,11 +53,23 @@ say "the IT officer prepares a second tablet for 14620 by copying the first one'
 cp "$out/dev-14620.db" "$out/dev-14620-copy.db"
 echo "dev-14620-copy.db: the same origin as dev-14620.db ($("$saola" status --db "$out/dev-14620-copy.db" | sed -n 's/.*(device \([0-9a-f]*\).*/\1/p'))"
 
+say "the communes' lists of households (where the review starts): how many each listed"
+# No commune's count is public: the province's 143 are generated stand-ins
+# that add up to its about 314,000 households; the three communes of the
+# demo then give their own lists (a reload replaces a commune's count).
+"$gen" --listing --count 314000 --seed 2024 --year 2024 > "$out/listed-2024-province.jsonl"
+"$server" listed load --db "$sdb" "$out/listed-2024-province.jsonl"
+for c in 14404 14383 14620; do
+	"$gen" --listing --coverage 0.95 --count 320 --seed "${c}" --commune "$c" --year 2024
+done > "$out/listed-2024.jsonl"
+"$server" listed load --db "$sdb" "$out/listed-2024.jsonl"
+"$server" listed list --db "$sdb" --year 2024 --area 372 | tail -4
+
 say "offline in Xã Cúc Phương (14404): the example household, typed in"
 export SAOLA_DB="$out/dev-14404.db" SAOLA_USER="surveyor-14404"
 id=$("$saola" put --form household <<'JSON'
-{"province":"37","district":"372","commune":"14404","village":"Thôn Đồng Tâm",
- "area":"rural","survey_year":2025,"head_name":"Đinh Văn Hùng",
+{"survey_year":2024,"province":"37","district":"372","commune":"14404","village":"Thôn Đồng Tâm",
+ "household_id":"14404-DT-017","head_name":"Đinh Văn Hùng",
  "agri_household":true,"income_per_capita":1350000,"has_house":true,
  "walls_durable":true,"frame_durable":false,"roof_durable":false,
  "house_area_m2":30,"water_source":"protected_dug_well","latrine":"simple_pit",
@@ -65,18 +81,20 @@ id=$("$saola" put --form household <<'JSON'
   {"name":"Đinh Thị Mai","sex":"female","birth_year":2015,"relation":"child","health_insurance":true,"employment":"not_working","education":"primary","in_school":true,"disability":false,"undernourished":true}]}
 JSON
 )
-echo "saved $id; computed on the device:"
-"$saola" get "$id" | grep -E '"(deprivation_count|classification)"'
+echo "saved $id; computed on the device (the area follows the commune: a xã is rural):"
+"$saola" get "$id" | grep -E '"(area|deprivation_count|classification)"'
 echo "a wrong answer is refused, saying what and where:"
 echo '{"income_per_capita":"một triệu"}' | "$saola" put --form household --id "$id" || true
+echo "so is a place that does not exist where the record says:"
+echo '{"commune":"14620"}' | "$saola" put --form household --id "$id" || true
 
 say "offline in three communes: the village collection files are imported"
 for c in 14404 14383 14620; do
-	"$gen" --count 300 --seed "${c}" --commune "$c" > "$out/village-$c.jsonl"
+	"$gen" --count 300 --seed "${c}" --commune "$c" --year 2024 > "$out/village-$c.jsonl"
 	"$saola" import --db "$out/dev-$c.db" --form household "$out/village-$c.jsonl"
 done
 "$saola" status --db "$out/dev-14620.db" | sed -n 2,3p
-"$gen" --count 20 --seed 146201 --commune 14620 > "$out/village-14620-copy.jsonl"
+"$gen" --count 20 --seed 146201 --commune 14620 --year 2024 > "$out/village-14620-copy.jsonl"
 "$saola" import --db "$out/dev-14620-copy.db" --form household "$out/village-14620-copy.jsonl"
 
 say "a link appears: each device syncs (push and pull in the same round trips)"
@@ -92,13 +110,25 @@ echo "device 14620, the copy: the server sees the copy, which takes an origin of
 say "a second sync has nothing to send or receive"
 "$saola" sync --db "$out/dev-14404.db" --stats | sed 's/^/  /'
 
-say "the province's figures, consolidated on the server"
-if "$server" report --db "$sdb" --by commune --year 2025 2>/dev/null; then :; else
-	echo "(reports are not built yet: records per commune instead)"
-	sqlite3 "$sdb" "SELECT commune, count(*), sum(json_extract(data,'$.classification')='poor'),
-	  sum(json_extract(data,'$.classification')='near_poor') FROM records WHERE deleted = 0
-	  GROUP BY commune" | awk -F'|' '{printf "  commune %s: %s households, %s poor, %s near-poor\n", $1, $2, $3, $4}'
-fi
+say "the surveyors of 14404 and 14383 hand their households to the commune; 14620's are still drafts"
+for c in 14404 14383; do
+	"$saola" submit --db "$out/dev-$c.db" --all --form household
+	"$saola" sync --db "$out/dev-$c.db" >/dev/null
+done
+echo "Xã Cúc Phương's officer approves them (Thị trấn Nho Quan has not yet):"
+"$server" review --db "$sdb" approve --area 14404 --year 2024 --by "officer-14404"
+
+say "the official figures of 2024 (approved households), by commune, with coverage and progress"
+"$server" report --db "$sdb" --year 2024 --area 37 --by commune --report summary
+"$server" report --db "$sdb" --year 2024 --area 37 --report progress
+
+say "every household, whatever its review state (--state all): figures in progress, not official"
+"$server" report --db "$sdb" --year 2024 --area 37 --by commune --report summary --state all
+
+say "Xã Cúc Phương's official lists, for the commune office (CSV, Vietnamese headers)"
+"$server" lists --db "$sdb" --commune 14404 --year 2024 --labels vi > "$out/lists-14404.csv"
+sed -n '1s/^\xef\xbb\xbf//;1,4p' "$out/lists-14404.csv" | cut -c1-160
+echo "  ... $(($(wc -l < "$out/lists-14404.csv") - 1)) rows in $out/lists-14404.csv (names only with --personal)"
 
 say "the province's household list: the names only on request, with the permission"
 if command -v curl >/dev/null 2>&1; then
@@ -120,4 +150,5 @@ fi
 say "export for the commune office (CSV, UTF-8, opens in a spreadsheet)"
 (cd "$out" && "$saola" export --db "$out/dev-14404.db" --form household --format csv --out households-14404)
 echo
+echo "the dashboard: $url/ (log in with the token in $out/officer.token); the printable lists: $url/lists.html?commune=14404&year=2024"
 echo "demo files are in $out; the server log is $out/server.log"

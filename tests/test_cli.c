@@ -162,6 +162,31 @@ static void test_import_all_or_nothing(void **state)
 	assert_true(tu_content_hash(fx_->db) == before);
 }
 
+/* `saola submit --all`: every draft or returned household at once, in one
+ * transaction; approved and submitted ones are left alone. */
+static void test_submit_all(void **state)
+{
+	char cmd[2048];
+
+	(void)state;
+	assert_int_equal(run_saola("init"), 0);
+	snprintf(cmd, sizeof cmd, "'%s' --count 6 --seed 9 --commune 14404 > '%s/v.jsonl'",
+	         tu_bin("saola-gen"), fx_->dir);
+	assert_int_equal(tu_run(cmd, NULL, 0, NULL, 0), 0);
+	assert_int_equal(run_saola("import --form household v.jsonl"), 0);
+	assert_int_equal(run_saola("submit --all some-id"), 2);
+	assert_int_equal(run_saola("submit --form household"), 2);
+	assert_int_equal(run_saola("submit --all --form nosuchform"), 0);
+	assert_non_null(strstr(fx_->out, "submitted 0 records"));
+	assert_int_equal(run_saola("submit --all --form household"), 0);
+	assert_non_null(strstr(fx_->out, "submitted 6 records"));
+	assert_int_equal(tu_count(fx_->db, "SELECT count(*) FROM records WHERE state = 'submitted'"),
+	                 6);
+	assert_int_equal(tu_count(fx_->db, "SELECT count(*) FROM outbox"), 12);
+	assert_int_equal(run_saola("submit --all"), 0);
+	assert_non_null(strstr(fx_->out, "submitted 0 records"));
+}
+
 static long count_lines(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -224,6 +249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_put_get_list_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_all, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -526,6 +526,46 @@ static void test_lists(void **state)
 	sv_resp_free(&r);
 }
 
+/* A commune with no records of last year: who escaped poverty and who is
+ * newly poor cannot be told, so those lists are null with a note saying
+ * why, not empty (which would say nobody). */
+static void test_lists_no_last_year(void **state)
+{
+	json_t *v, *notes, *n;
+	saola__lists_req rq;
+	saola__err e;
+	size_t i;
+	int said = 0;
+
+	(void)state;
+	rf_reset(F.sql);
+	add("n-1", YEAR, "14404", "Thôn 1", "h1", "poor", "approved", "Head 1");
+	add("n-2", YEAR, "14404", "Thôn 2", "h2", "near_poor", "approved", "Head 2");
+	add("n-3", YEAR - 1, "14407", "Thôn 1", "h1", "not_poor", "approved", "Head 1");
+	memset(&rq, 0, sizeof rq);
+	rq.commune = "14404";
+	rq.year = YEAR;
+	assert_int_equal(saola__lists_run(F.sql, &rq, &v, &e), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "lists"), "poor")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "lists"), "near_poor")),
+	                 1);
+	assert_true(json_is_null(json_object_get(json_object_get(v, "lists"), "escaped")));
+	assert_true(json_is_null(json_object_get(json_object_get(v, "lists"), "newly_poor")));
+	assert_true(json_is_null(json_object_get(json_object_get(v, "counts"), "newly_poor")));
+	notes = json_object_get(v, "notes");
+	json_array_foreach(notes, i, n)
+		said |= strstr(jstr(n, "en"), "cannot be told") != NULL;
+	assert_true(said);
+	json_decref(v);
+	/* with last year's records the lists are there again */
+	add("n-4", YEAR - 1, "14404", "Thôn 1", "h1", "near_poor", "approved", "Head 1");
+	assert_int_equal(saola__lists_run(F.sql, &rq, &v, &e), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "lists"), "newly_poor")),
+	                 1);
+	assert_true(json_is_array(json_object_get(json_object_get(v, "lists"), "escaped")));
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_csv_guard),
 		cmocka_unit_test(test_listed_load),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_lists_no_last_year),
 	};
 
 	return cmocka_run_group_tests_name("official", tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include "lists.h"
 #include "report_labels.h"
 #include "units.h"
+#include "units_map.h"
 
 static const char *const list_names[4] = {"poor", "near_poor", "escaped", "newly_poor"};
 static const char *const list_vi[4] = {"Hộ nghèo", "Hộ cận nghèo", "Hộ thoát nghèo",
@@ -147,7 +148,34 @@ typedef struct gather {
 	json_t *before;     /* household_id -> lowest class last year */
 	json_t *house;      /* household_id -> this year's row of lowest class */
 	json_int_t without_id;
+	json_int_t last_year; /* records of last year counted */
+	char *communes;     /* last year's communes: a JSON array text */
+	int partial;        /* one of them went only partly into the commune */
 } gather;
+
+/* The communes whose records of year - 1 this year's households are
+ * matched with: the commune itself and the units it was formed from
+ * (docs/reports.md, "Reorganisation of 2025"), as JSON array text into
+ * g->communes; g->partial when one of them went only partly into it. */
+static int before_communes(sqlite3 *db, const char *commune, int year, gather *g)
+{
+	char date[SAOLA__DATE_MAX + 1];
+	json_t *pred = NULL, *codes = json_array(), *p;
+	size_t i;
+
+	saola__review_date(saola__schemas_dir(NULL), year, date, NULL);
+	if (codes && json_array_append_new(codes, json_string(commune)) == 0 &&
+	    saola__units_predecessors(db, commune, date, &pred) == 0) {
+		json_array_foreach(pred, i, p) {
+			json_array_append(codes, json_object_get(p, "code"));
+			g->partial |= !json_is_true(json_object_get(p, "whole"));
+		}
+		g->communes = json_dumps(codes, JSON_COMPACT);
+	}
+	json_decref(pred);
+	json_decref(codes);
+	return g->communes ? 0 : -1;
+}
 
 /* Reads the commune's records of both years into g. */
 static int read_rows(sqlite3 *db, const saola__lists_req *rq, int year, unsigned mask,
@@ -163,18 +191,21 @@ static int read_rows(sqlite3 *db, const saola__lists_req *rq, int year, unsigned
 	         " json_extract(r.data, '$.income_per_capita'),"
 	         " json_extract(r.data, '$.deprivation_count')"
 	         " FROM facts f JOIN records r ON r.id = f.record_id"
-	         " WHERE f.commune = ?1 AND f.year IN (?2, ?3)%s ORDER BY f.record_id", states);
+	         " WHERE (f.commune = ?1 AND f.year = ?2 OR f.year = ?3 AND f.commune IN"
+	         " (SELECT value FROM json_each(?4)))%s ORDER BY f.record_id", states);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
 	sqlite3_bind_text(st, 1, rq->commune, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, year);
 	sqlite3_bind_int(st, 3, year - 1);
+	sqlite3_bind_text(st, 4, g->communes, -1, SQLITE_STATIC);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *hid = (const char *)sqlite3_column_text(st, 1);
 		int cls = sqlite3_column_int(st, 4);
 		json_t *row, *had;
 
 		if (sqlite3_column_int(st, 3) != year) {
+			g->last_year++;
 			had = hid ? json_object_get(g->before, hid) : NULL;
 			if (hid && (!had || json_integer_value(had) > cls))
 				rc = json_object_set_new(g->before, hid, json_integer(cls));
@@ -277,10 +308,39 @@ static json_t *head(sqlite3 *db, const saola__lists_req *rq, int year, const cha
 	                 "newly_poor");
 }
 
+/* The notes on how the lists were matched: by household_id with last
+ * year's records of the commune and of the units it was formed from; none
+ * of last year's (escaped and newly poor then null: not known); a unit
+ * that went only partly into the commune. */
+static int notes(json_t *v, const gather *g, int year)
+{
+	json_t *n = json_pack("[{s:s, s:s}]", "vi", "Hộ thoát nghèo và hộ nghèo phát sinh được"
+	        " đối chiếu với năm trước theo mã hộ (household_id) trong xã và các đơn vị đã hợp"
+	        " thành xã; phiếu không có mã hộ không có trong hai danh sách này.", "en", "Escaped"
+	        " and newly poor households are matched with last year by household_id within the"
+	        " commune and the units it was formed from; records without household_id are not in"
+	        " those two lists.");
+	char vi[256], en[256];
+
+	if (n && !g->last_year) {
+		snprintf(vi, sizeof vi, "Không có phiếu năm %d của xã: chưa xác định được hộ thoát"
+		         " nghèo và hộ nghèo phát sinh.", year - 1);
+		snprintf(en, sizeof en, "No records of %d for this commune: escaped and newly poor"
+		         " households cannot be told.", year - 1);
+		json_array_append_new(n, json_pack("{s:s, s:s}", "vi", vi, "en", en));
+	}
+	if (n && g->partial)
+		json_array_append_new(n, json_pack("{s:s, s:s}", "vi", "Xã được hợp thành từ một phần"
+		        " của đơn vị cũ: hộ của phần còn lại không có trong đối chiếu.", "en", "The"
+		        " commune was formed from part of an old unit: households of the part that went"
+		        " elsewhere are not in the comparison."));
+	return n ? json_object_set_new(v, "notes", n) : -1;
+}
+
 int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saola__err *e)
 {
 	char err[SAOLA__ERR_MAX - 32], state[64];
-	gather g = {json_array(), json_object(), json_object(), 0};
+	gather g = {json_array(), json_object(), json_object(), 0, 0, NULL, 0};
 	json_t *v = NULL;
 	unsigned mask;
 	int year, rc = -1, k;
@@ -311,7 +371,9 @@ int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saol
 		saola__fail(e, 404, "not_found", "commune %s: no household records", rq->commune);
 		goto out;
 	}
-	rc = read_rows(db, rq, year, mask, &g, e);
+	rc = before_communes(db, rq->commune, year, &g) != 0
+	   ? saola__fail(e, 500, "internal", "lists: units: %s", sqlite3_errmsg(db))
+	   : read_rows(db, rq, year, mask, &g, e);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != 0)
 		goto out;
@@ -322,17 +384,24 @@ int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saol
 		saola__fail(e, 500, "internal", "lists: out of memory");
 		goto out;
 	}
-	for (k = 0; k < 4; k++)
-		json_object_set_new(json_object_get(v, "counts"), list_names[k], json_integer(
-		        (json_int_t)json_array_size(json_object_get(json_object_get(v, "lists"),
-		                                                    list_names[k]))));
+	if (!g.last_year && (json_object_set_new(json_object_get(v, "lists"), "escaped",
+	                                         json_null()) ||
+	                     json_object_set_new(json_object_get(v, "lists"), "newly_poor",
+	                                         json_null()))) {
+		saola__fail(e, 500, "internal", "lists: out of memory");
+		goto out;
+	}
+	for (k = 0; k < 4; k++) {
+		json_t *l = json_object_get(json_object_get(v, "lists"), list_names[k]);
+		json_object_set_new(json_object_get(v, "counts"), list_names[k], json_is_array(l)
+		                    ? json_integer((json_int_t)json_array_size(l)) : json_null());
+	}
 	json_object_set_new(json_object_get(v, "counts"), "without_household_id",
 	                    json_integer(g.without_id));
-	json_object_set_new(v, "notes", json_pack("[{s:s, s:s}]", "vi", "Hộ thoát nghèo và hộ nghèo"
-	        " phát sinh được đối chiếu với năm trước theo mã hộ (household_id) trong cùng xã;"
-	        " phiếu không có mã hộ không có trong hai danh sách này.", "en", "Escaped and newly"
-	        " poor households are matched with last year by household_id within the commune;"
-	        " records without household_id are not in those two lists."));
+	if (notes(v, &g, year) != 0) {
+		saola__fail(e, 500, "internal", "lists: out of memory");
+		goto out;
+	}
 	*out = v;
 	v = NULL;
 	rc = 0;
@@ -341,6 +410,7 @@ out:
 	json_decref(g.now);
 	json_decref(g.before);
 	json_decref(g.house);
+	free(g.communes);
 	return rc;
 }
 

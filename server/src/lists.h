@@ -28,8 +28,9 @@ typedef struct saola__lists_req {
  * name (record id when names are hidden). Escaped: poor or near-poor last
  * year, neither this year; newly poor: poor this year, not poor last year
  * or not surveyed then; both matched by household_id within the commune
- * (records without one are left out of those two lists, counted in
- * "counts"). 0, or -1 with e (400 bad commune or year or state, 403
+ * and the units it was formed from (records without one are left out of
+ * those two lists, counted in "counts"); both null when the commune has
+ * no record of last year (they cannot be told; a note says so). 0, or -1 with e (400 bad commune or year or state, 403
  * outside the scope, 500). New reference in *out. */
 int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saola__err *e);
 

@@ -10,6 +10,7 @@
 
 #include "facts.h"
 #include "report_int.h"
+#include "report_reorg.h"
 
 const char *const saola__report_names[SAOLA__N_REPORTS] = {
 	"summary", "indicators", "causes", "coverage", "transitions", "progress",
@@ -388,6 +389,9 @@ static int resolve(rep_ctx *c)
 		gmtime_r(&now, &tm);
 		c->year = tm.tm_year + 1900;
 	}
+	/* A year without districts (after the reorganisation of 2025). */
+	if (rep_reorg_by(c) != 0)
+		return -1;
 	c->from_year = rq->from_year ? rq->from_year : c->year - 1;
 	if (c->from_year >= c->year || c->from_year < 1900)
 		return saola__fail(c->e, 400, "bad_request", "from year %d: expected a year before %d",

@@ -203,7 +203,7 @@ int saola__cmd_report(int argc, char **argv)
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "report: %s\n", e.message);
-		return EXIT_FAIL;
+		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;   /* 400: the request itself */
 	}
 	rc = print(rep, format, labels != NULL);
 	json_decref(rep);

@@ -336,6 +336,36 @@ static const char *const titles[][3] = {
 	{"progress", "Tiến độ thực hiện mục tiêu giảm nghèo", "Progress toward the target"},
 };
 
+/* What the figures stand on: the states counted, the communes reported
+ * and the households surveyed against listed. */
+static void coverage_line(const json_t *rep, FILE *f)
+{
+	const json_t *c = json_object_get(rep, "completeness");
+	const json_t *listed = json_object_get(c, "households_listed");
+	char a[32], b[32];
+
+	fprintf(f, "state: %s%s\n", ustr(rep, "state") ? ustr(rep, "state") : "approved",
+	        ustr(rep, "state") && strcmp(ustr(rep, "state"), "approved") == 0
+	        ? " (official figures)" : " (not the official figures)");
+	if (!c) {
+		fputc('\n', f);
+		return;
+	}
+	group_digits((long long)json_integer_value(json_object_get(c, "households_surveyed")), a,
+	             sizeof a);
+	fprintf(f, "coverage: %lld of %lld communes reported, %lld complete; %s households surveyed",
+	        (long long)json_integer_value(json_object_get(c, "communes_reported")),
+	        (long long)json_integer_value(json_object_get(c, "communes")),
+	        (long long)json_integer_value(json_object_get(c, "communes_complete")), a);
+	if (json_is_integer(listed)) {
+		group_digits((long long)json_integer_value(listed), b, sizeof b);
+		fprintf(f, " of %s listed (%.1f%%)\n\n", b,
+		        100 * json_number_value(json_object_get(c, "share")));
+	} else {
+		fprintf(f, ", households listed not known (saola-server listed load)\n\n");
+	}
+}
+
 static void table_one(const json_t *rep, FILE *f)
 {
 	json_t *cols = json_object_get(rep, "columns"), *rows = json_object_get(rep, "rows");
@@ -352,7 +382,8 @@ static void table_one(const json_t *rep, FILE *f)
 	        (long long)json_integer_value(json_object_get(rep, "year")));
 	if (json_object_get(rep, "from_year"))
 		fprintf(f, " (from %lld)", (long long)json_integer_value(json_object_get(rep, "from_year")));
-	fprintf(f, ", by %s\n\n", ustr(rep, "by"));
+	fprintf(f, ", by %s\n", ustr(rep, "by"));
+	coverage_line(rep, f);
 	json_array_foreach(rows, ri, row)
 		if (width(ustr(json_object_get(row, "unit"), "label")) > lw)
 			lw = width(ustr(json_object_get(row, "unit"), "label"));
@@ -425,6 +456,9 @@ static void table_one(const json_t *rep, FILE *f)
 		        (long long)json_integer_value(json_object_get(rep, "baseline_year")),
 		        (long long)json_integer_value(json_object_get(rep, "target_year")));
 	}
+	note = json_object_get(json_object_get(json_object_get(rep, "total"), "status_text"), "en");
+	if (note)
+		fprintf(f, "  progress (total): %s\n", json_string_value(note));
 	json_array_foreach(json_object_get(rep, "notes"), ri, note)
 		fprintf(f, "  note: %s\n", ustr(note, "en"));
 	fputc('\n', f);

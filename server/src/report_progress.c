@@ -10,6 +10,7 @@
 
 #include "facts.h"
 #include "report_int.h"
+#include "report_reorg.h"
 
 #define REP_SHARE "share"  /* a fraction, not recomputed from the row */
 #define REP_FLAG "flag"
@@ -402,6 +403,7 @@ json_t *rep_progress(rep_ctx *c)
 	json_t *rep = NULL, *trend = NULL;
 	const char *k;
 	size_t i;
+	int followed = 0;
 
 	if (!cols || !map || columns(cols) != 0) {
 		rep_oom(c);
@@ -439,6 +441,11 @@ json_t *rep_progress(rep_ctx *c)
 	if (rep_listed(c, NULL, total) != 0 || rep_rates(cols, total) != 0)
 		goto fail;
 	k = c->area[0] ? c->area : json_string_value(json_object_get(c->targets, "province"));
+	/* After the reorganisation: the plan's area through the mapping. */
+	if (rep_reorg_target(c, total, &followed) != 0 || (followed && rep_rates(cols, total)))
+		goto fail;
+	if (followed)
+		k = json_string_value(json_object_get(c->targets, "province"));
 	if (progress_of(c, total, k ? k : "") != 0 || !(trend = series(c)))
 		goto fail;
 	json_decref(map);

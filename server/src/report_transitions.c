@@ -8,6 +8,7 @@
 
 #include "facts.h"
 #include "report_int.h"
+#include "report_reorg.h"
 
 #define SQL_MAX 2048
 
@@ -90,6 +91,9 @@ static int flush(rep_ctx *c, json_t *row, json_int_t *acc)
 /* One household across the two years, and the unit it is counted in. */
 typedef struct pair {
 	char id[SAOLA__HOUSEHOLD_ID_MAX + 1];
+	char grp[SAOLA__VILLAGE_MAX + 1];      /* the commune, or its group across the reform */
+	char old[4][SAOLA__VILLAGE_MAX + 1];   /* the unit of its record of last year */
+	int old_null[4];
 	char unit[4][SAOLA__VILLAGE_MAX + 1];  /* province, district, commune, village */
 	int null[4];
 	int b, c;          /* lowest class last year, this year; 0: none */
@@ -107,9 +111,76 @@ static void take_unit(pair *h, sqlite3_stmt *st)
 	}
 }
 
-/* Adds a household that has ended to the counts of its unit's row. */
-static int count_pair(rep_ctx *c, json_t *map, pair *h, json_t **row, char *last, size_t len,
-                      json_int_t *acc)
+static void take_old(pair *h, sqlite3_stmt *st)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *v = (const char *)sqlite3_column_text(st, i);
+		h->old_null[i] = !v;
+		snprintf(h->old[i], sizeof h->old[i], "%s", v ? v : "");
+	}
+}
+
+/* A household of last year only, across the reform: counted in the new
+ * unit its old commune went into (the first, when it was split). */
+static void into_new_unit(rep_ctx *c, const rep_reorg_map *m, pair *h)
+{
+	const char *now = h->nc ? NULL : rep_reorg_first(m, h->unit[2]);
+	saola__unit u;
+	int found = 0;
+
+	if (!now)
+		return;
+	if (saola__unit_get(c->db, now, c->year, &u, &found) == 0 && found && u.parent[0]) {
+		snprintf(h->unit[0], sizeof h->unit[0], "%s", u.parent);
+		h->null[0] = 0;
+	}
+	snprintf(h->unit[2], sizeof h->unit[2], "%s", now);
+	h->unit[1][0] = '\0';
+	h->null[1] = 1;
+}
+
+static int count_one(rep_ctx *c, json_t *map, pair *h, json_t **row, char *last, size_t len,
+                     json_int_t *acc);
+
+/* Adds a household that has ended to the counts of its unit's row; across
+ * the reform, its records of the two years are one household's only when
+ * this year's commune is a successor of last year's. */
+static int count_pair(rep_ctx *c, const rep_reorg_map *m, json_t *map, pair *h, json_t **row,
+                      char *last, size_t len, json_int_t *acc)
+{
+	pair *was;
+	int rc;
+
+	if (!m->active)
+		return count_one(c, map, h, row, last, len, acc);
+	if (!h->nc || !h->nb || rep_reorg_matches(m, h->old[2], h->unit[2])) {
+		if (!h->nc) {
+			memcpy(h->unit, h->old, sizeof h->unit);
+			memcpy(h->null, h->old_null, sizeof h->null);
+			into_new_unit(c, m, h);
+		}
+		return count_one(c, map, h, row, last, len, acc);
+	}
+	/* Two households that share a code: each counted on its own. */
+	if (!(was = malloc(sizeof *was)))
+		return rep_oom(c);
+	*was = *h;
+	was->nc = was->c = 0;
+	memcpy(was->unit, was->old, sizeof was->unit);
+	memcpy(was->null, was->old_null, sizeof was->null);
+	into_new_unit(c, m, was);
+	h->nb = h->b = 0;
+	rc = count_one(c, map, h, row, last, len, acc);
+	if (rc == 0)
+		rc = count_one(c, map, was, row, last, len, acc);
+	free(was);
+	return rc;
+}
+
+static int count_one(rep_ctx *c, json_t *map, pair *h, json_t **row, char *last, size_t len,
+                     json_int_t *acc)
 {
 	const char *cols[4];
 	char key[sizeof h->unit[2] + sizeof h->unit[3] + 2];
@@ -139,7 +210,7 @@ static int count_pair(rep_ctx *c, json_t *map, pair *h, json_t **row, char *last
  * after the other, so it is matched here as they pass, with no sort and no
  * aggregate state per household. Its unit is that of its record of this
  * year, else of last year. */
-static int pairs(rep_ctx *c, json_t *map)
+static int pairs(rep_ctx *c, const rep_reorg_map *m, json_t *map)
 {
 	char sql[SQL_MAX], area[64], last[2 * SAOLA__VILLAGE_MAX + 4] = "";
 	sqlite3_stmt *st = NULL;
@@ -151,9 +222,17 @@ static int pairs(rep_ctx *c, json_t *map)
 	if (!h)
 		return rep_oom(c);
 	rep_area_sql(c, 3, area, sizeof area);
-	snprintf(sql, sizeof sql, "SELECT province, district, commune, village, household_id,"
-	         " year, class FROM facts WHERE household_id IS NOT NULL AND +year IN (?1, ?2)%s"
-	         " ORDER BY commune, household_id", area);
+	/* Across the reform, a household is looked for in its commune's group
+	 * (old communes and the new ones they went into). */
+	if (m->active)
+		snprintf(sql, sizeof sql, "SELECT province, district, commune, village, household_id,"
+		         " year, class, coalesce(g.value, commune) AS grp FROM facts LEFT JOIN"
+		         " json_each(?4) g ON g.key = commune WHERE household_id IS NOT NULL AND"
+		         " +year IN (?1, ?2)%s ORDER BY grp, household_id", area);
+	else
+		snprintf(sql, sizeof sql, "SELECT province, district, commune, village, household_id,"
+		         " year, class, commune FROM facts WHERE household_id IS NOT NULL AND"
+		         " +year IN (?1, ?2)%s ORDER BY commune, household_id", area);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		free(h);
 		return rep_sql_fail(c, "transitions");
@@ -162,21 +241,23 @@ static int pairs(rep_ctx *c, json_t *map)
 	sqlite3_bind_int(st, 2, c->from_year);
 	if (c->area_col)
 		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
+	if (m->active)
+		sqlite3_bind_text(st, 4, m->groups_json, -1, SQLITE_STATIC);
 	for (;;) {
 		const char *commune = NULL, *id = NULL;
 		int year = 0, cls = 0;
 
 		step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
-			commune = (const char *)sqlite3_column_text(st, 2);
+			commune = (const char *)sqlite3_column_text(st, 7);
 			id = (const char *)sqlite3_column_text(st, 4);
 			year = sqlite3_column_int(st, 5);
 			cls = sqlite3_column_int(st, 6);
 		}
 		/* A household ends where the next begins (or the rows end). */
 		if (have && (step != SQLITE_ROW || strcmp(h->id, id) != 0 ||
-		             strcmp(h->unit[2], commune ? commune : "") != 0)) {
-			if (count_pair(c, map, h, &row, last, sizeof last, acc) != 0) {
+		             strcmp(h->grp, commune ? commune : "") != 0)) {
+			if (count_pair(c, m, map, h, &row, last, sizeof last, acc) != 0) {
 				rc = -1;
 				break;
 			}
@@ -187,6 +268,7 @@ static int pairs(rep_ctx *c, json_t *map)
 		if (!have) {
 			memset(h, 0, sizeof *h);
 			snprintf(h->id, sizeof h->id, "%s", id);
+			snprintf(h->grp, sizeof h->grp, "%s", commune ? commune : "");
 			take_unit(h, st);
 			have = 1;
 		}
@@ -195,6 +277,8 @@ static int pairs(rep_ctx *c, json_t *map)
 				take_unit(h, st);
 			h->c = h->c && h->c < cls ? h->c : cls;
 		} else {
+			if (!h->nb)
+				take_old(h, st);
 			h->nb++;
 			h->b = h->b && h->b < cls ? h->b : cls;
 		}
@@ -210,7 +294,8 @@ static int pairs(rep_ctx *c, json_t *map)
 
 /* The households of both years, and from them the records without a
  * household_id: those not in the pairs. Sums into *now and *before. */
-static int without_id(rep_ctx *c, json_t *map, json_int_t *now, json_int_t *before)
+static int without_id(rep_ctx *c, const rep_reorg_map *m, json_t *map, json_int_t *now,
+                      json_int_t *before)
 {
 	static const char *const aggs[] = {"count(*)"};
 	static const char *const before_key[] = {"households_before"};
@@ -226,7 +311,8 @@ static int without_id(rep_ctx *c, json_t *map, json_int_t *now, json_int_t *befo
 		if (json_object_set(row, "households", json_object_get(base, "households")) != 0)
 			return rep_oom(c);
 	}
-	if (rep_fill(c, map, "transitions", c->from_year, aggs, "", before_key, 1) != 0)
+	if (rep_fill(c, map, "transitions", c->from_year, aggs, "", before_key, 1) != 0 ||
+	    rep_reorg_fold(c, m, map) != 0)
 		return -1;
 	json_object_foreach(map, k, row) {
 		json_int_t a = json_integer_value(json_object_get(row, "households")) -
@@ -270,13 +356,16 @@ json_t *rep_transitions(rep_ctx *c)
 	json_t *cols = json_array(), *map = json_object(), *rows = NULL, *total = NULL, *row, *rep;
 	json_int_t now = 0, before = 0;
 	char vi[512], en[512];
+	rep_reorg_map m;
 	size_t i;
 
+	memset(&m, 0, sizeof m);
 	if (!cols || !map || columns(cols) != 0) {
 		rep_oom(c);
 		goto fail;
 	}
-	if (pairs(c, map) != 0 || without_id(c, map, &now, &before) != 0)
+	if (rep_reorg_map_make(c, &m) != 0 || pairs(c, &m, map) != 0 ||
+	    without_id(c, &m, map, &now, &before) != 0)
 		goto fail;
 	if (!(rows = rep_rows_sorted(map)))
 		goto oom;
@@ -291,6 +380,9 @@ json_t *rep_transitions(rep_ctx *c)
 	}
 	if (!(total = rep_total(c, cols, rows)))
 		goto oom;
+	if (rep_reorg_mark(c, &m, rows, total) != 0)
+		goto fail;
+	rep_reorg_map_free(&m);
 	snprintf(vi, sizeof vi, "Hộ được đối chiếu giữa năm %d và năm %d theo mã hộ (household_id)"
 	         " trong cùng xã. Phiếu không có mã hộ (%lld phiếu năm %d, %lld phiếu năm %d) vẫn"
 	         " được tính trong số liệu từng năm nhưng không được tính trong biến động.",
@@ -314,6 +406,7 @@ json_t *rep_transitions(rep_ctx *c)
 oom:
 	rep_oom(c);
 fail:
+	rep_reorg_map_free(&m);
 	json_decref(cols);
 	json_decref(map);
 	json_decref(rows);

@@ -7,6 +7,7 @@
 #include "officer.h"
 #include "rules.h"
 #include "units.h"
+#include "units_map.h"
 
 enum { PROVINCE, DISTRICT, COMMUNE, LEVELS };
 
@@ -171,6 +172,13 @@ int saola__rules_chain(saola__rules *r, const saola__units *units, int year, con
 		return 0;
 	if ((found = read_chain(r, units, year, parent, where, e)) <= 0)
 		return found;
+	/* A commune of a year without districts lies in its province. */
+	if (*units->commune && *units->district && saola__unit_level(parent[COMMUNE]) &&
+	    strcmp(saola__unit_level(parent[COMMUNE]), "province") == 0)
+		return saola__fail(e, 400, "invalid_record", "%s: commune %s lies directly in"
+		                   " province %s (units without districts, after the reorganisation"
+		                   " of 2025): give no district, not %s", where, units->commune,
+		                   parent[COMMUNE], units->district);
 	if (*units->commune && *units->district && strcmp(parent[COMMUNE], units->district) != 0)
 		return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in district %s,"
 		                   " not %s", where, units->commune, parent[COMMUNE], units->district);
@@ -182,6 +190,9 @@ int saola__rules_chain(saola__rules *r, const saola__units *units, int year, con
 		memcpy(implied, parent[COMMUNE], sizeof implied);
 		if ((found = lookup(r, implied, year, &u, where, e)) < 0)
 			return -1;
+		/* Or the province itself, when the commune has no district. */
+		if (found == 1 && strcmp(u.level, "province") == 0)
+			memcpy(u.parent, implied, sizeof u.parent);
 		if (found == 0 || strcmp(u.parent, units->province) != 0)
 			return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in province %s,"
 			                   " not %s", where, units->commune, found ? u.parent : "(unknown)",
@@ -230,6 +241,9 @@ static int lies_in(saola__rules *r, const char *code, int level, const char *are
 	*known = 0;
 	snprintf(cur, sizeof cur, "%s", code);
 	for (; level > area_lv; level--) {
+		/* Reached the area's level early: a commune without district. */
+		if (area_level(cur) == area_lv)
+			break;
 		if ((found = lookup(r, cur, year, &u, where, e)) < 0)
 			return -1;
 		if (found == 0)
@@ -268,14 +282,42 @@ static int check_below(saola__rules *r, const saola__user *u, const saola__units
 	return 0;
 }
 
+/* Sets *covered when u's area is a unit that no longer exists in year
+ * (none of its versions valid on 31 December) and the record's commune
+ * (given without a unit at the area's level) was formed only from units
+ * of that area: the area's households, in the new units (docs/security.md,
+ * "Areas across the reorganisation"). 0, or -1 with e. */
+static int reorg_area(saola__rules *r, const saola__user *u, const saola__units *units,
+                      int year, int area_lv, const char *where, saola__err *e)
+{
+	char date[SAOLA__DATE_MAX + 1];
+	saola__unit unit;
+	int found, inside = 0;
+
+	if (!r->db || area_lv == PROVINCE || !*units->commune || *unit_at(units, area_lv) ||
+	    year <= 0)
+		return 0;
+	snprintf(date, sizeof date, "%04d-12-31", year % 10000);
+	if ((found = lookup(r, u->area, year, &unit, where, e)) < 0)
+		return -1;
+	if (found && saola__units_valid_on(r->db, u->area, date) != 0)
+		return 0;   /* still a unit that year (or the query failed: refused) */
+	if (saola__units_inside(r->db, units->commune, u->area, NULL, date, &inside) != 0)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+	return inside;
+}
+
 int saola__rules_area(saola__rules *r, const saola__user *u, const saola__units *units,
                       int year, const char *where, saola__err *e)
 {
 	char chain[LEVELS][SAOLA__UNIT_CODE_MAX + 1], why[160];
-	int area_lv, level;
+	int area_lv, level, covered;
 
 	if (!u || strcmp(u->role, "admin") == 0)
 		return 0;
+	area_lv = area_level(u->area);
+	if (area_lv >= 0 && (covered = reorg_area(r, u, units, year, area_lv, where, e)) != 0)
+		return covered < 0 ? -1 : 0;
 	/* The area's own level, as every path has always checked it. */
 	if (!saola__area_contains(u, units)) {
 		saola__area_explain(u, units, why, sizeof why);

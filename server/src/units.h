@@ -23,9 +23,9 @@ typedef struct saola__unit {
  * into the units table, replacing the units an earlier load of the same
  * file id gave, all or nothing (a savepoint, so it may run inside a
  * transaction). formed_from (optional): [{"code", "whole"}], the old units
- * a new unit was formed from, wholly or in part, kept in unit_links; each
- * old code must be a unit (of any file loaded) with a version that began
- * before the new unit. *count (may be NULL) gets how many units. 0, or -1
+ * a new unit was formed from, wholly or in part, kept in unit_links (old
+ * codes are not required to be units of a loaded file:
+ * saola__units_check_links). *count (may be NULL) gets how many units. 0, or -1
  * with err saying what and why (file, unit, link). */
 int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
                            size_t errlen);
@@ -36,11 +36,13 @@ int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
  * without units/ loads nothing. 0 or -1 with err. */
 int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, size_t errlen);
 
-/* Checks that the old unit of every link of the file with id source
- * (NULL: every link) is a unit with a version that began before the new
- * one; path names the file in the message. 0, or -1 with err. */
-int saola__units_check_links(sqlite3 *db, const char *source, const char *path, char *err,
-                             size_t errlen);
+/* With strict set, checks that the old unit of every link of the file
+ * with id source (NULL: every link) has a version that began before the
+ * new one; without, checks nothing (what the loaders do: the shipped new
+ * units name old units of the provinces merged in, which are not
+ * shipped). path names the file in the message. 0, or -1 with err. */
+int saola__units_check_links(sqlite3 *db, const char *source, const char *path, int strict,
+                             char *err, size_t errlen);
 
 /* Loads dir's units when the units table is empty (a new database, or one
  * made before units were kept). 0 or -1 with err. */

@@ -165,6 +165,15 @@ static json_t *links(sqlite3 *db, const char *code, const char *from, int back)
 	return out;
 }
 
+int saola__units_valid_on(sqlite3 *db, const char *code, const char *date)
+{
+	char v[SAOLA__DATE_MAX + 1];
+
+	if (version_of(db, code, date, 0, v) != 0)
+		return -1;
+	return v[0] != '\0';
+}
+
 /* 1 when (code, the version from) is valid on date. -1 when it fails. */
 static int valid_on(sqlite3 *db, const char *code, const char *from, const char *date)
 {

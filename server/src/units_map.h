@@ -31,6 +31,10 @@ void saola__review_date(const char *schemas_dir, int year, char date[SAOLA__DATE
  * query fails. */
 int saola__units_levels(sqlite3 *db, const char *date, unsigned *levels);
 
+/* 1 when code has a version valid on date, 0 when not, -1 when the
+ * query fails. */
+int saola__units_valid_on(sqlite3 *db, const char *code, const char *date);
+
 /* The units valid on date that old (a code, any version before them)
  * went into, following links across interim versions: a new array of
  * {"code", "whole"} (whole: every step took all of the old unit), the

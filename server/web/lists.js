@@ -69,11 +69,18 @@
       'Head names are left out: this account may not see personal data.';
     const lists = d.lists || {};
     clear($('lists'), LISTS.map(([key, vi, en], i) => {
-      const rows = lists[key] || [];
-      return el('section', { class: 'list-page', id: 'list-' + key },
-        el('h2', {}, `${i + 1}. ${vi} `, el('small', { class: 'en' }, en)),
+      const rows = lists[key];
+      const heading = el('h2', {}, `${i + 1}. ${vi} `, el('small', { class: 'en' }, en));
+      if (rows === null) {
+        // The server cannot tell (no records of last year): say why, not "0".
+        const why = (d.notes || []).filter((n) => /cannot be told/.test(n.en || ''));
+        return el('section', { class: 'list-page', id: 'list-' + key }, heading,
+          el('p', { class: 'count', 'data-fig': `lists:${key}:unknown` },
+            why.length ? bi(why[0].vi, why[0].en) : bi('Chưa xác định được.', 'Not known.')));
+      }
+      return el('section', { class: 'list-page', id: 'list-' + key }, heading,
         el('p', { class: 'count' }, 'Tổng số: ', el('span', { 'data-fig': `lists:${key}:count` }, fmtInt(rows.length)), ' hộ'),
-        el('div', { class: 'scroll' }, table(key, rows, !!d.personal)),
+        el('div', { class: 'scroll' }, table(key, rows || [], !!d.personal)),
         signatures());
     }));
     $('status').hidden = true;

@@ -29,6 +29,15 @@ static void check_list(const char *key, const json_t *rows, int personal)
 	const json_t *row;
 	size_t i;
 
+	if (json_is_null(rows)) {   /* not known: said so, no table of none */
+		snprintf(needle, sizeof needle, "lists:%s:unknown", key);
+		expect_in_dom("a list that cannot be told", needle);
+		snprintf(needle, sizeof needle, "data-list=\"%s\"", key);
+		checked++;
+		if (strstr(dom, needle))
+			fail("lists page: %s cannot be told, yet the page shows a table", key);
+		return;
+	}
 	snprintf(needle, sizeof needle, "data-list=\"%s\"", key);
 	expect_in_dom("a list's table", needle);
 	snprintf(needle, sizeof needle, "lists:%s:count", key);

@@ -5,6 +5,7 @@
 #ifndef SAOLA_REPORTDATA_H
 #define SAOLA_REPORTDATA_H
 
+/* Years before the reorganisation of 2025, in the units of the time. */
 #define RD_Y0 2023
 #define RD_Y1 2024
 #define RD_NCOMMUNES 8

@@ -30,7 +30,8 @@ static const char old_file[] =
 	U("14563", "Xã Khánh Cư", "commune", "\"375\"", "false", "2020-01-01", "\"2025-06-30\"") "},\n"
 	U("35", "Tỉnh Hà Nam", "province", "null", "false", "2020-01-01", "\"2025-06-30\"") "},\n"
 	U("347", "Thành phố Phủ Lý", "district", "\"35\"", "true", "2020-01-01", "\"2025-06-30\"") "},\n"
-	U("13000", "Xã Thử", "commune", "\"347\"", "false", "2020-01-01", "\"2025-06-30\"") "}\n"
+	U("13000", "Xã Thử", "commune", "\"347\"", "false", "2020-01-01", "\"2025-06-30\"") "},\n"
+	U("13003", "Xã Thử Hai", "commune", "\"347\"", "false", "2020-01-01", "\"2025-06-30\"") "}\n"
 	"]}\n";
 
 /* Named so that it loads before the old file: its links name units of a
@@ -45,7 +46,9 @@ static const char new_file[] =
 	U("20003", "Xã Khánh An Mới", "commune", "\"37\"", "false", "2025-07-01", "null")
 	", \"formed_from\": [{\"code\": \"14560\", \"whole\": true}, {\"code\": \"14563\", \"whole\": false}]},\n"
 	U("20004", "Phường Phủ Lý Mới", "commune", "\"37\"", "true", "2025-07-01", "null")
-	", \"formed_from\": [{\"code\": \"14563\", \"whole\": false}, {\"code\": \"13000\", \"whole\": true}]}\n"
+	", \"formed_from\": [{\"code\": \"14563\", \"whole\": false}, {\"code\": \"13000\", \"whole\": true}]},\n"
+	U("20005", "Xã Hà Nam Mới", "commune", "\"37\"", "false", "2025-07-01", "null")
+	", \"formed_from\": [{\"code\": \"13003\", \"whole\": true}]}\n"
 	"]}\n";
 
 static const char targets_file[] =

@@ -1,11 +1,12 @@
 /* unitsfx.h: a small reorganisation to test against, in a temporary
  * schemas folder: an old province 37 (districts 372 and 375, five
- * communes) and a neighbour 35 (one commune), both until 2025-06-30; a
- * new province 37 from 2025-07-01 with four communes and no districts:
+ * communes) and a neighbour 35 (two communes), both until 2025-06-30; a
+ * new province 37 from 2025-07-01 with five communes and no districts:
  *   20001 <- 14404 (whole), 14407 (whole)
  *   20002 <- 14410 (whole)
  *   20003 <- 14560 (whole), 14563 (part)
  *   20004 <- 14563 (part), 13000 (whole; of the old province 35)
+ *   20005 <- 13003 (whole; of 35)
  * so that old 372 is covered exactly, old 375 and old 37 partly (14563
  * split in two; 20004 takes in part of 35). The forms and standards are
  * the project's; a targets file for old 37 (baseline 2021, 10 poor). */
