@@ -250,7 +250,7 @@ static void test_households_csv(void **state)
 		                : strcmp(who, "commune") == 0 ? fx->commune : fx->surveyor;
 		sv_resp r;
 
-		snprintf(path, sizeof path, "/v1/households.csv?year=2025%s", cases[i].query);
+		snprintf(path, sizeof path, "/v1/households.csv?year=2024%s", cases[i].query);
 		snprintf(what, sizeof what, "case %zu: %s %s", i, who, path);
 		r = get(fx, path, tok);
 		if (r.status != cases[i].status)
@@ -333,7 +333,7 @@ static void test_form_marks(void **state)
 	if (fx->st->ops->forms_load(fx->st, schemas, &n) != SAOLA_OK)
 		fail_msg("forms load: %s", fx->st->ops->errmsg(fx->st));
 
-	r = get(fx, "/v1/households.csv?year=2025", fx->district);
+	r = get(fx, "/v1/households.csv?year=2024", fx->district);
 	assert_int_equal(r.status, 200);
 	assert_true(has_column(&r, "head_name"));
 	assert_heads(fx, &r, "district, head_name not personal");
@@ -341,11 +341,11 @@ static void test_form_marks(void **state)
 	assert_true(has_column(&r, "member_count"));
 	assert_int_equal(rows(&r), NHOUSEHOLDS);
 	sv_resp_free(&r);
-	r = get(fx, "/v1/households.csv?year=2025&personal=1", fx->district_p);
+	r = get(fx, "/v1/households.csv?year=2024&personal=1", fx->district_p);
 	assert_int_equal(r.status, 200);
 	assert_true(has_column(&r, "income_per_capita"));
 	sv_resp_free(&r);
-	r = get(fx, "/v1/households.csv?year=2025", fx->commune);
+	r = get(fx, "/v1/households.csv?year=2024", fx->commune);
 	assert_int_equal(r.status, 200);
 	assert_true(has_column(&r, "income_per_capita"));
 	sv_resp_free(&r);
