@@ -228,6 +228,10 @@ static void test_target_through_mapping(void **state)
 	/* Counted over those units: 20005 (old Hà Nam) is not the plan's. */
 	assert_int_equal(json_integer_value(json_object_get(total, "households")), 6);
 	assert_int_equal(json_integer_value(json_object_get(total, "poor")), 3);
+	/* Its coverage too: the 4 units followed, not the 5 of the new province. */
+	assert_string_equal(json_string_value(json_object_get(total, "status")), "not_enough_data");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(total,
+	                "status_text"), "en")), " of 4 communes"));
 	json_decref(rep);
 	/* Before the reform the plan's province is itself. */
 	rep = report("progress", -1, 2024, "37");

@@ -278,6 +278,31 @@ static int set_status(json_t *row, const char *status, json_t *text)
 /* Sets the progress figures of a row (or the total), code its unit (NULL:
  * a village): its status, then its baseline and target, and how far it
  * has come only when its coverage reaches the plan's completeness. */
+/* The coverage of the units of a followed area (its target_area's units,
+ * {"code", ...}) summed, as rep_cover_of gives one unit's. 0 or -1. */
+static int cover_of_units(rep_ctx *c, const json_t *units, rep_cover *o)
+{
+	const json_t *u;
+	rep_cover one;
+	size_t i;
+
+	memset(o, 0, sizeof *o);
+	json_array_foreach(units, i, u) {
+		if (rep_cover_of(c, json_string_value(json_object_get(u, "code")), c->year,
+		                 1u << SAOLA__STATE_APPROVED, &one) != 0)
+			return -1;
+		o->communes += one.communes;
+		o->reported += one.reported;
+		o->complete += one.complete;
+		o->surveyed += one.surveyed;
+		o->listed = o->listed < 0 || one.listed < 0 ? -1 : o->listed + one.listed;
+	}
+	return 0;
+}
+
+/* A row's progress toward the plan: its coverage (of unit code, or of the
+ * units of the row's target_area when the plan's area is followed through
+ * the mapping) decides whether it can be judged. */
 static int progress_of(rep_ctx *c, json_t *row, const char *code)
 {
 	static const char *const keys[] = {"baseline_poor", "baseline_source",
@@ -285,6 +310,7 @@ static int progress_of(rep_ctx *c, json_t *row, const char *code)
 	double r = reduction_of(json_object_get(c->targets, "poor_reduction"));
 	json_int_t poor = json_integer_value(json_object_get(row, "poor")), base = -1, target = 0;
 	const char *source = NULL;
+	const json_t *followed;
 	rep_cover o;
 	size_t i;
 	int rc = 0;
@@ -292,7 +318,9 @@ static int progress_of(rep_ctx *c, json_t *row, const char *code)
 	memset(&o, 0, sizeof o);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		rc |= json_object_set_new(row, keys[i], json_null());
-	if (code && rep_cover_of(c, code, c->year, 1u << SAOLA__STATE_APPROVED, &o) != 0)
+	followed = json_object_get(json_object_get(row, "target_area"), "units");
+	if (code && (followed ? cover_of_units(c, followed, &o)
+	                      : rep_cover_of(c, code, c->year, 1u << SAOLA__STATE_APPROVED, &o)))
 		return -1;
 	if (baseline_of(c, code, &base, &source) != 0)
 		return -1;
