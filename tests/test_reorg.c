@@ -258,6 +258,11 @@ static void test_district_user_across_reform(void **state)
 		{"province", "37", NULL, "20004", 2025, 1},
 		{"province", "37", NULL, "20005", 2025, 1},
 		{"commune", "14404", NULL, "20001", 2025, 0},   /* 20001 is more than 14404 */
+		{"commune", "14410", NULL, "20002", 2025, 1},   /* 20002 is 14410 alone */
+		{"commune", "14410", NULL, "20002", 2024, 0},   /* not before the reform */
+		{"commune", "14563", NULL, "20003", 2025, 0},   /* split: more than 14563 */
+		{"surveyor", "20001", NULL, "20001", 2025, 1},
+		{"surveyor", "20001", NULL, "20002", 2025, 0},
 	};
 	saola__rules r;
 	saola__user u;

@@ -354,14 +354,15 @@ static sqlite3_stmt *pull_stmt(sq_store *s, const saola__area_q *q, int *own)
 		return saola__sq_stmt(s, !q->area ? SQ_PULL_ALL
 		                      : alen == 2 ? SQ_PULL_PROVINCE
 		                      : alen == 3 ? SQ_PULL_DISTRICT : SQ_PULL_COMMUNE);
-	saola__area_q_sql(q, "r", "json_extract(r.data, '$.survey_year')", 3, where, sizeof where);
+	/* ?1, ?2 and ?4 as the cached ones; the area's from ?5. */
+	saola__area_q_sql(q, "r", "json_extract(r.data, '$.survey_year')", 5, where, sizeof where);
 	snprintf(sql, sizeof sql, "SELECT r.id, r.seq FROM records r WHERE %s AND%s", where, tail);
 	if (sqlite3_prepare_v2(s->db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
 		saola__sq_sql_fail(s, "pull");
 		return NULL;
 	}
 	*own = 1;
-	saola__area_q_bind(q, st, 3);
+	saola__area_q_bind(q, st, 5);
 	return st;
 }
 

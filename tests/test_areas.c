@@ -1,0 +1,370 @@
+/* test_areas.c: one area rule on every path across the reorganisation of
+ * 1 July 2025 (docs/security.md, "Areas across the reorganisation of
+ * 2025"), over the fixture of support/unitsfx.c: a district officer of old
+ * 372 pulls, exports, lists, reports on and downloads the 2025 households
+ * of the new communes formed wholly from 372 (20001, 20002), not those of
+ * 20003 (of old 375) or 20004 (split, part of old 35); a commune officer
+ * of 14410 holds 20002 (formed from 14410 alone) and one of 14404 does not
+ * hold 20001 (more than 14404); and every read answers as the write rule
+ * (saola__rules_area) does, record by record. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bundle.h"
+#include "lists.h"
+#include "officer.h"
+#include "permissions.h"
+#include "report.h"
+#include "rules.h"
+#include "servertest.h"
+#include "store.h"
+#include "testutil.h"
+#include "unitsfx.h"
+#include "users.h"
+
+static struct {
+	const char *schemas;
+	saola__store *store;
+	sqlite3 *db;
+} F;
+
+/* id, year, district (NULL none), commune, household. */
+static const struct hh {
+	const char *id;
+	int year;
+	const char *district, *commune, *household;
+} households[] = {
+	{"r01", 2024, "372", "14404", "H1"},
+	{"r02", 2024, "372", "14407", "H2"},
+	{"r03", 2024, "375", "14563", "H3"},
+	{"r04", 2024, "375", "14560", "H4"},
+	{"r05", 2024, "372", "14410", "H5"},
+	{"r11", 2025, NULL, "20001", "H1"},   /* wholly of 372 */
+	{"r12", 2026, NULL, "20001", "H2"},   /* a later year reads the latest units */
+	{"r13", 2025, NULL, "20004", "H3"},   /* part of 375 and of old 35 */
+	{"r14", 2025, NULL, "20003", "H4"},   /* of 375 only, 14563 split */
+	{"r16", 2025, NULL, "20002", "H6"},   /* of 14410 alone */
+	{"r18", 2025, NULL, "20005", "H8"},   /* of old 35 */
+};
+#define N_HH (sizeof households / sizeof households[0])
+
+/* Each area and the records it holds (ids, space-separated, in order). */
+static const struct {
+	const char *area, *ids;
+} areas[] = {
+	{"372", "r01 r02 r05 r11 r12 r16"},
+	{"375", "r03 r04 r14"},
+	{"14410", "r05 r16"},
+	{"14404", "r01"},
+	{"14563", "r03"},
+	{"20001", "r11 r12"},
+	{"20004", "r13"},
+	{"37", "r01 r02 r03 r04 r05 r11 r12 r13 r14 r16 r18"},
+	{"35", ""},
+};
+#define N_AREAS (sizeof areas / sizeof areas[0])
+
+static int setup(void **state)
+{
+	size_t i;
+
+	(void)state;
+	F.schemas = ux_schemas();
+	F.store = ux_store(F.schemas, &F.db);
+	for (i = 0; i < N_HH; i++) {
+		const struct hh *h = &households[i];
+		ux_household(F.db, h->id, h->year, "37", h->district, h->commune, h->household,
+		             "poor");
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	saola__store_close(F.store);
+	ux_cleanup();
+	return 0;
+}
+
+/* The role of an area by its length. */
+static const char *role_of(const char *area)
+{
+	size_t n = strlen(area);
+
+	return n == 2 ? "province" : n == 3 ? "district" : "commune";
+}
+
+/* The ids of an array of objects with key, space-separated, sorted. */
+static void ids_of(json_t *arr, const char *key, char *buf, size_t len)
+{
+	const char *v[64];
+	size_t n = 0, i, j, off = 0;
+	json_t *o;
+
+	json_array_foreach(arr, i, o)
+		if (n < 64)
+			v[n++] = json_string_value(json_object_get(o, key));
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			const char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s", i ? " " : "", v[i]);
+}
+
+/* A sync's pull and a pull bundle use the store's pull: by area. */
+static void test_pull_by_area(void **state)
+{
+	char got[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_AREAS; i++) {
+		json_t *recs = json_array();
+		int64_t next;
+		int more;
+		assert_int_equal(F.store->ops->read_begin(F.store), SAOLA_OK);
+		assert_int_equal(F.store->ops->pull(F.store, areas[i].area, NULL, 0, 100, 1 << 20, recs,
+		                                    &next, &more), SAOLA_OK);
+		F.store->ops->end(F.store, 1);
+		ids_of(recs, "r", got, sizeof got);
+		if (strcmp(got, areas[i].ids) != 0)
+			fail_msg("pull of %s: got \"%s\", expected \"%s\"", areas[i].area, got,
+			         areas[i].ids);
+		json_decref(recs);
+	}
+}
+
+/* The read's answer is the write rule's, record by record. */
+static void test_reads_follow_write_rule(void **state)
+{
+	saola__rules r;
+	saola__user u;
+	saola__units units;
+	saola__err e;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < N_AREAS; i++)
+		for (k = 0; k < N_HH; k++) {
+			const struct hh *h = &households[k];
+			int writes, reads;
+			char id[8];
+			memset(&u, 0, sizeof u);
+			snprintf(u.role, sizeof u.role, "%s", role_of(areas[i].area));
+			snprintf(u.area, sizeof u.area, "%s", areas[i].area);
+			saola__units_set(&units, "37", h->district, h->commune);
+			saola__rules_init(&r, F.db);
+			writes = saola__rules_area(&r, &u, &units, h->year, "test", &e) == 0;
+			snprintf(id, sizeof id, "%s", h->id);
+			reads = strstr(areas[i].ids, id) != NULL;
+			if (writes != reads)
+				fail_msg("%s %s, record %s (%d, commune %s): writes %s, reads %s", u.role,
+				         u.area, h->id, h->year, h->commune, writes ? "yes" : "no",
+				         reads ? "yes" : "no");
+		}
+}
+
+/* A unit asked for (a report's, a list's area) as the rule says. */
+static void test_area_within(void **state)
+{
+	static const struct {
+		const char *code, *area;
+		int year, within;
+	} cases[] = {
+		{"20001", "372", 2025, 1}, {"20002", "372", 2025, 1}, {"20003", "372", 2025, 0},
+		{"20004", "375", 2025, 0}, {"20003", "375", 2025, 1}, {"20001", "372", 0, 1},
+		{"20002", "14410", 2025, 1}, {"20001", "14404", 2025, 0}, {"14404", "372", 2024, 1},
+		{"14404", "375", 2024, 0}, {"20005", "35", 2025, 0}, {"20001", "372", 2024, 0},
+	};
+	size_t i;
+	int within;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(saola__area_within(F.db, cases[i].code, cases[i].area, cases[i].year,
+		                                    &within), 0);
+		if (within != cases[i].within)
+			fail_msg("%s in %s (%d): %d, expected %d", cases[i].code, cases[i].area,
+			         cases[i].year, within, cases[i].within);
+	}
+}
+
+/* Reports and lists: the scope check. */
+static void test_report_and_lists_scope(void **state)
+{
+	static const struct {
+		const char *scope, *area;
+		int status;       /* 0: allowed; else the error's status */
+	} cases[] = {
+		{"372", "20001", 0}, {"372", "20002", 0}, {"372", "20003", 403}, {"372", "20004", 403},
+		{"375", "20001", 403}, {"14410", "20002", 0}, {"14404", "20001", 403},
+		{"20001", "20002", 403},
+	};
+	saola__report_req rq;
+	saola__lists_req lq;
+	saola__err e;
+	json_t *out;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&rq, 0, sizeof rq);
+		rq.area = cases[i].area;
+		rq.scope = cases[i].scope;
+		rq.year = 2025;
+		rq.by = -1;
+		rq.schemas = F.schemas;
+		out = NULL;
+		rc = saola__report_run(F.db, &rq, &out, &e);
+		if (rc != 0 ? e.status != cases[i].status : cases[i].status != 0)
+			fail_msg("report of %s for %s: %s", cases[i].area, cases[i].scope,
+			         rc ? e.message : "allowed");
+		json_decref(out);
+		memset(&lq, 0, sizeof lq);
+		lq.commune = cases[i].area;
+		lq.scope = cases[i].scope;
+		lq.year = 2025;
+		out = NULL;
+		rc = saola__lists_run(F.db, &lq, &out, &e);
+		if (rc != 0 ? e.status != cases[i].status : cases[i].status != 0)
+			fail_msg("lists of %s for %s: %s", cases[i].area, cases[i].scope,
+			         rc ? e.message : "allowed");
+		json_decref(out);
+	}
+}
+
+/* The conflicts of an area (the officers' command and route). */
+static void test_conflicts_by_area(void **state)
+{
+	static const char *const on[] = {"r01", "r11", "r13", "r14", "r16"};
+	static const struct {
+		const char *area, *ids;
+	} cases[] = {
+		{"372", "r01 r11 r16"}, {"375", "r14"}, {"14410", "r16"}, {"20004", "r13"},
+		{"37", "r01 r11 r13 r14 r16"},
+	};
+	saola__err e;
+	json_t *list;
+	char got[256], sql[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof on / sizeof on[0]; i++) {
+		snprintf(sql, sizeof sql, "INSERT INTO conflicts(record_id, path, lost_version,"
+		         " kept_version, stored_lost, at) VALUES ('%s', 'village', '[1,\"a\"]',"
+		         " '[2,\"b\"]', 0, '2025-10-02T00:00:00Z')", on[i]);
+		assert_int_equal(sqlite3_exec(F.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (saola__conflict_list(F.store, "all", cases[i].area, 0, &list, &e) != 0)
+			fail_msg("conflicts of %s: %s", cases[i].area, e.message);
+		ids_of(list, "record_id", got, sizeof got);
+		if (strcmp(got, cases[i].ids) != 0)
+			fail_msg("conflicts of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
+			         cases[i].ids);
+		json_decref(list);
+	}
+	assert_int_equal(sqlite3_exec(F.db, "DELETE FROM conflicts", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* A user of role and area, with the permission "personal" above the
+ * commune (a pull makes a replica). */
+static void user(const char *name, const char *role, const char *area,
+                 char token[SAOLA__TOKEN_HEX + 1])
+{
+	saola__err e;
+
+	if (saola__user_create(F.store, name, role, area, token, &e) != 0)
+		fail_msg("user %s: %s", name, e.message);
+	if (strlen(area) < 5 && saola__user_permit(F.store, name, "personal", 1, NULL, &e) != 0)
+		fail_msg("permit %s: %s", name, e.message);
+}
+
+/* The paths over HTTP and the bundle: sync, households.csv, bundle. */
+static void test_paths_for_a_district(void **state)
+{
+	static const struct {
+		const char *name, *role, *area, *ids, *csv_2025;
+	} cases[] = {
+		{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16"},
+		{"d375", "district", "375", "r03 r04 r14", "r14"},
+		{"c14410", "commune", "14410", "r05 r16", "r16"},
+		{"s20001", "surveyor", "20001", "r11 r12", "r11"},
+		{"s14404", "surveyor", "14404", "r01", ""},
+	};
+	char token[5][SAOLA__TOKEN_HEX + 1], url[64], db[700], path[800], got[256], want[16];
+	saola_server *srv;
+	saola__err e;
+	size_t i, k, count;
+
+	(void)state;
+	snprintf(db, sizeof db, "%s/../server.db", F.schemas);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		user(cases[i].name, cases[i].role, cases[i].area, token[i]);
+	srv = sv_start(db, 2, url, sizeof url);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *req;
+		char *body, device[32];
+		sv_resp r;
+		snprintf(device, sizeof device, "dev-%s", cases[i].name);
+		req = sv_request(NULL, device, 0, 100, NULL);
+		body = json_dumps(req, JSON_COMPACT);
+		/* sync */
+		r = sv_http(url, "POST", "/v1/sync", token[i], NULL, body, strlen(body), 0);
+		if (r.status != 200 || !r.json)
+			fail_msg("sync of %s: %ld %s", cases[i].area, r.status, r.body);
+		ids_of(json_object_get(r.json, "records"), "r", got, sizeof got);
+		if (strcmp(got, cases[i].ids) != 0)
+			fail_msg("sync of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
+			         cases[i].ids);
+		sv_resp_free(&r);
+		free(body);
+		json_decref(req);
+		/* households.csv of 2025 (officers'): every record of the area */
+		if (strcmp(cases[i].role, "surveyor") == 0)
+			continue;
+		r = sv_http(url, "GET", "/v1/households.csv?year=2025", token[i], NULL, NULL, 0, 0);
+		if (r.status != 200)
+			fail_msg("households.csv of %s: %ld %s", cases[i].area, r.status, r.body);
+		for (k = 0; k < N_HH; k++) {
+			snprintf(want, sizeof want, "\n%s,", households[k].id);
+			if ((strstr(r.body, want) != NULL) !=
+			    (households[k].year == 2025 && strstr(cases[i].csv_2025, households[k].id)))
+				fail_msg("households.csv of %s, %s: %s", cases[i].area, households[k].id,
+				         r.body);
+		}
+		sv_resp_free(&r);
+	}
+	saola_server_stop(srv);
+	/* A pull bundle: the same records as the sync. */
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(path, sizeof path, "%s/../%s.bundle", F.schemas, cases[i].name);
+		if (saola__bundle_export(F.store, path, cases[i].name, &count, &e) != 0)
+			fail_msg("bundle of %s: %s", cases[i].area, e.message);
+		assert_int_equal(count, (strlen(cases[i].ids) + 1) / 4);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pull_by_area),
+		cmocka_unit_test(test_reads_follow_write_rule),
+		cmocka_unit_test(test_area_within),
+		cmocka_unit_test(test_report_and_lists_scope),
+		cmocka_unit_test(test_conflicts_by_area),
+		cmocka_unit_test(test_paths_for_a_district),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
