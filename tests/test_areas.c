@@ -244,10 +244,24 @@ static void test_report_and_lists_scope(void **state)
 	}
 }
 
-/* The conflicts of an area (the officers' command and route). */
-static void test_conflicts_by_area(void **state)
+/* Conflicts on r01 r11 r13 r14 r16. */
+static void add_conflicts(void)
 {
 	static const char *const on[] = {"r01", "r11", "r13", "r14", "r16"};
+	char sql[256];
+	size_t i;
+
+	for (i = 0; i < sizeof on / sizeof on[0]; i++) {
+		snprintf(sql, sizeof sql, "INSERT INTO conflicts(record_id, path, lost_version,"
+		         " kept_version, stored_lost, at) VALUES ('%s', 'village', '[1,\"a\"]',"
+		         " '[2,\"b\"]', 0, '2025-10-02T00:00:00Z')", on[i]);
+		assert_int_equal(sqlite3_exec(F.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+}
+
+/* The conflicts of an area (the officers' command). */
+static void test_conflicts_by_area(void **state)
+{
 	static const struct {
 		const char *area, *ids;
 	} cases[] = {
@@ -256,16 +270,11 @@ static void test_conflicts_by_area(void **state)
 	};
 	saola__err e;
 	json_t *list;
-	char got[256], sql[256];
+	char got[256];
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof on / sizeof on[0]; i++) {
-		snprintf(sql, sizeof sql, "INSERT INTO conflicts(record_id, path, lost_version,"
-		         " kept_version, stored_lost, at) VALUES ('%s', 'village', '[1,\"a\"]',"
-		         " '[2,\"b\"]', 0, '2025-10-02T00:00:00Z')", on[i]);
-		assert_int_equal(sqlite3_exec(F.db, sql, NULL, NULL, NULL), SQLITE_OK);
-	}
+	add_conflicts();
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if (saola__conflict_list(F.store, "all", cases[i].area, 0, &list, &e) != 0)
 			fail_msg("conflicts of %s: %s", cases[i].area, e.message);
@@ -295,13 +304,14 @@ static void user(const char *name, const char *role, const char *area,
 static void test_paths_for_a_district(void **state)
 {
 	static const struct {
-		const char *name, *role, *area, *ids, *csv_2025;
+		const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices;
 	} cases[] = {
-		{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16"},
-		{"d375", "district", "375", "r03 r04 r14", "r14"},
-		{"c14410", "commune", "14410", "r05 r16", "r16"},
-		{"s20001", "surveyor", "20001", "r11 r12", "r11"},
-		{"s14404", "surveyor", "14404", "r01", ""},
+		{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16", "r01 r11 r16",
+		 "dev-c14410 dev-d372 dev-s14404 dev-s20001"},
+		{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375"},
+		{"c14410", "commune", "14410", "r05 r16", "r16", "r16", "dev-c14410"},
+		{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL},
+		{"s14404", "surveyor", "14404", "r01", "", NULL, NULL},
 	};
 	char token[5][SAOLA__TOKEN_HEX + 1], url[64], db[700], path[800], got[256], want[16];
 	saola_server *srv;
@@ -310,6 +320,7 @@ static void test_paths_for_a_district(void **state)
 
 	(void)state;
 	snprintf(db, sizeof db, "%s/../server.db", F.schemas);
+	add_conflicts();
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		user(cases[i].name, cases[i].role, cases[i].area, token[i]);
 	srv = sv_start(db, 2, url, sizeof url);
@@ -344,6 +355,24 @@ static void test_paths_for_a_district(void **state)
 				fail_msg("households.csv of %s, %s: %s", cases[i].area, households[k].id,
 				         r.body);
 		}
+		sv_resp_free(&r);
+		/* conflicts */
+		r = sv_http(url, "GET", "/v1/conflicts?status=all", token[i], NULL, NULL, 0, 0);
+		assert_int_equal(r.status, 200);
+		ids_of(json_object_get(r.json, "conflicts"), "record_id", got, sizeof got);
+		if (strcmp(got, cases[i].conflicts) != 0)
+			fail_msg("conflicts of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
+			         cases[i].conflicts);
+		sv_resp_free(&r);
+	}
+	/* devices, once every device has synced */
+	for (i = 0; i < sizeof cases / sizeof cases[0] && cases[i].devices; i++) {
+		sv_resp r = sv_http(url, "GET", "/v1/devices", token[i], NULL, NULL, 0, 0);
+		assert_int_equal(r.status, 200);
+		ids_of(json_object_get(r.json, "devices"), "device", got, sizeof got);
+		if (strcmp(got, cases[i].devices) != 0)
+			fail_msg("devices of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
+			         cases[i].devices);
 		sv_resp_free(&r);
 	}
 	saola_server_stop(srv);
