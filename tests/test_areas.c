@@ -304,14 +304,14 @@ static void user(const char *name, const char *role, const char *area,
 static void test_paths_for_a_district(void **state)
 {
 	static const struct {
-		const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices;
+		const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices, *years;
 	} cases[] = {
 		{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16", "r01 r11 r16",
-		 "dev-c14410 dev-d372 dev-s14404 dev-s20001"},
-		{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375"},
-		{"c14410", "commune", "14410", "r05 r16", "r16", "r16", "dev-c14410"},
-		{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL},
-		{"s14404", "surveyor", "14404", "r01", "", NULL, NULL},
+		 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024,2025,2026]"},
+		{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375", "[2024,2025]"},
+		{"c14410", "commune", "14410", "r05 r16", "r16", "r16", "dev-c14410", "[2024,2025]"},
+		{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL, NULL},
+		{"s14404", "surveyor", "14404", "r01", "", NULL, NULL, NULL},
 	};
 	char token[5][SAOLA__TOKEN_HEX + 1], url[64], db[700], path[800], got[256], want[16];
 	saola_server *srv;
@@ -367,7 +367,16 @@ static void test_paths_for_a_district(void **state)
 	}
 	/* devices, once every device has synced */
 	for (i = 0; i < sizeof cases / sizeof cases[0] && cases[i].devices; i++) {
-		sv_resp r = sv_http(url, "GET", "/v1/devices", token[i], NULL, NULL, 0, 0);
+		sv_resp r = sv_http(url, "GET", "/v1/reports", token[i], NULL, NULL, 0, 0);
+		char *ys;
+		assert_int_equal(r.status, 200);
+		/* the dashboard's years of the area */
+		ys = json_dumps(json_object_get(r.json, "years"), JSON_COMPACT);
+		if (!ys || strcmp(ys, cases[i].years) != 0)
+			fail_msg("years of %s: %s, expected %s", cases[i].area, ys, cases[i].years);
+		free(ys);
+		sv_resp_free(&r);
+		r = sv_http(url, "GET", "/v1/devices", token[i], NULL, NULL, 0, 0);
 		assert_int_equal(r.status, 200);
 		ids_of(json_object_get(r.json, "devices"), "device", got, sizeof got);
 		if (strcmp(got, cases[i].devices) != 0)

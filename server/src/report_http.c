@@ -54,23 +54,31 @@ static int labels_arg(struct MHD_Connection *c, int *vi, saola__err *e)
 /* The years with records in the caller's area, oldest first. */
 static json_t *years(sqlite3 *db, const char *area)
 {
-	const char *level = saola__unit_level(area);
-	char sql[160];
+	char sql[700], cond[512];
 	sqlite3_stmt *st = NULL;
 	json_t *out = json_array();
+	saola__area_q q;
 
-	snprintf(sql, sizeof sql, "SELECT DISTINCT year FROM facts WHERE year IS NOT NULL%s%s%s"
-	         " ORDER BY year", level ? " AND " : "", level ? level : "", level ? " = ?1" : "");
-	if (!out || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	/* The area by the rule of every path (rules.h). */
+	if (saola__area_q_init(&q, db, area) != 0 || !out) {
+		saola__area_q_free(&q);
 		json_decref(out);
 		return NULL;
 	}
-	if (level)
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	saola__area_q_sql(&q, "f", "f.year", 1, cond, sizeof cond);
+	snprintf(sql, sizeof sql, "SELECT DISTINCT f.year FROM facts f WHERE f.year IS NOT NULL"
+	         " AND %s ORDER BY f.year", cond);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		saola__area_q_free(&q);
+		json_decref(out);
+		return NULL;
+	}
+	saola__area_q_bind(&q, st, 1);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		if (json_array_append_new(out, json_integer(sqlite3_column_int(st, 0))) != 0)
 			break;
 	sqlite3_finalize(st);
+	saola__area_q_free(&q);
 	return out;
 }
 
