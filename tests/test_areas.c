@@ -300,97 +300,114 @@ static void user(const char *name, const char *role, const char *area,
 		fail_msg("permit %s: %s", name, e.message);
 }
 
-/* The paths over HTTP and the bundle: sync, households.csv, bundle. */
+/* The users of the HTTP paths and what each is to get. */
+static const struct pcase {
+	const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices, *years;
+} pcases[] = {
+	{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16", "r01 r11 r16",
+	 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024,2025,2026]"},
+	{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375", "[2024,2025]"},
+	{"c14410", "commune", "14410", "r05 r16", "r16", "r16", "dev-c14410", "[2024,2025]"},
+	{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL, NULL},
+	{"s14404", "surveyor", "14404", "r01", "", NULL, NULL, NULL},
+};
+#define N_PCASES (sizeof pcases / sizeof pcases[0])
+
+/* GETs path (or POSTs body) as token; the ids (key) of the answer's array
+ * arr must be want. */
+static void expect_ids(const char *url, const char *path, const char *token, const char *body,
+                       const char *arr, const char *key, const char *want)
+{
+	sv_resp r = sv_http(url, body ? "POST" : "GET", path, token, NULL, body,
+	                    body ? strlen(body) : 0, 0);
+	char got[256];
+
+	if (r.status != 200 || !r.json)
+		fail_msg("%s: %ld %s", path, r.status, r.body);
+	ids_of(json_object_get(r.json, arr), key, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", expected \"%s\"", path, got, want);
+	sv_resp_free(&r);
+}
+
+/* A sync's pull from device dev-<name>: the records of the area. */
+static void expect_sync(const char *url, const struct pcase *c, const char *token)
+{
+	char device[32], *body;
+	json_t *req;
+
+	snprintf(device, sizeof device, "dev-%s", c->name);
+	req = sv_request(NULL, device, 0, 100, NULL);
+	body = json_dumps(req, JSON_COMPACT);
+	expect_ids(url, "/v1/sync", token, body, "records", "r", c->ids);
+	free(body);
+	json_decref(req);
+}
+
+/* households.csv of 2025: every 2025 record of the area, no other. */
+static void expect_csv(const char *url, const struct pcase *c, const char *token)
+{
+	sv_resp r = sv_http(url, "GET", "/v1/households.csv?year=2025", token, NULL, NULL, 0, 0);
+	char want[16];
+	size_t k;
+
+	if (r.status != 200)
+		fail_msg("households.csv of %s: %ld %s", c->area, r.status, r.body);
+	for (k = 0; k < N_HH; k++) {
+		snprintf(want, sizeof want, "\n%s,", households[k].id);
+		if ((strstr(r.body, want) != NULL) !=
+		    (households[k].year == 2025 && strstr(c->csv_2025, households[k].id) != NULL))
+			fail_msg("households.csv of %s, %s: %s", c->area, households[k].id, r.body);
+	}
+	sv_resp_free(&r);
+}
+
+/* The dashboard's years of the area (GET /v1/reports). */
+static void expect_years(const char *url, const struct pcase *c, const char *token)
+{
+	sv_resp r = sv_http(url, "GET", "/v1/reports", token, NULL, NULL, 0, 0);
+	char *ys;
+
+	assert_int_equal(r.status, 200);
+	ys = json_dumps(json_object_get(r.json, "years"), JSON_COMPACT);
+	if (!ys || strcmp(ys, c->years) != 0)
+		fail_msg("years of %s: %s, expected %s", c->area, ys, c->years);
+	free(ys);
+	sv_resp_free(&r);
+}
+
+/* The paths over HTTP and the bundle: sync, households.csv, conflicts,
+ * the years, devices, a pull bundle. */
 static void test_paths_for_a_district(void **state)
 {
-	static const struct {
-		const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices, *years;
-	} cases[] = {
-		{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16", "r01 r11 r16",
-		 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024,2025,2026]"},
-		{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375", "[2024,2025]"},
-		{"c14410", "commune", "14410", "r05 r16", "r16", "r16", "dev-c14410", "[2024,2025]"},
-		{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL, NULL},
-		{"s14404", "surveyor", "14404", "r01", "", NULL, NULL, NULL},
-	};
-	char token[5][SAOLA__TOKEN_HEX + 1], url[64], db[700], path[800], got[256], want[16];
+	char token[N_PCASES][SAOLA__TOKEN_HEX + 1], url[64], db[700], path[800];
 	saola_server *srv;
 	saola__err e;
-	size_t i, k, count;
+	size_t i, count;
 
 	(void)state;
 	snprintf(db, sizeof db, "%s/../server.db", F.schemas);
 	add_conflicts();
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		user(cases[i].name, cases[i].role, cases[i].area, token[i]);
+	for (i = 0; i < N_PCASES; i++)
+		user(pcases[i].name, pcases[i].role, pcases[i].area, token[i]);
 	srv = sv_start(db, 2, url, sizeof url);
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		json_t *req;
-		char *body, device[32];
-		sv_resp r;
-		snprintf(device, sizeof device, "dev-%s", cases[i].name);
-		req = sv_request(NULL, device, 0, 100, NULL);
-		body = json_dumps(req, JSON_COMPACT);
-		/* sync */
-		r = sv_http(url, "POST", "/v1/sync", token[i], NULL, body, strlen(body), 0);
-		if (r.status != 200 || !r.json)
-			fail_msg("sync of %s: %ld %s", cases[i].area, r.status, r.body);
-		ids_of(json_object_get(r.json, "records"), "r", got, sizeof got);
-		if (strcmp(got, cases[i].ids) != 0)
-			fail_msg("sync of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
-			         cases[i].ids);
-		sv_resp_free(&r);
-		free(body);
-		json_decref(req);
-		/* households.csv of 2025 (officers'): every record of the area */
-		if (strcmp(cases[i].role, "surveyor") == 0)
-			continue;
-		r = sv_http(url, "GET", "/v1/households.csv?year=2025", token[i], NULL, NULL, 0, 0);
-		if (r.status != 200)
-			fail_msg("households.csv of %s: %ld %s", cases[i].area, r.status, r.body);
-		for (k = 0; k < N_HH; k++) {
-			snprintf(want, sizeof want, "\n%s,", households[k].id);
-			if ((strstr(r.body, want) != NULL) !=
-			    (households[k].year == 2025 && strstr(cases[i].csv_2025, households[k].id)))
-				fail_msg("households.csv of %s, %s: %s", cases[i].area, households[k].id,
-				         r.body);
-		}
-		sv_resp_free(&r);
-		/* conflicts */
-		r = sv_http(url, "GET", "/v1/conflicts?status=all", token[i], NULL, NULL, 0, 0);
-		assert_int_equal(r.status, 200);
-		ids_of(json_object_get(r.json, "conflicts"), "record_id", got, sizeof got);
-		if (strcmp(got, cases[i].conflicts) != 0)
-			fail_msg("conflicts of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
-			         cases[i].conflicts);
-		sv_resp_free(&r);
-	}
-	/* devices, once every device has synced */
-	for (i = 0; i < sizeof cases / sizeof cases[0] && cases[i].devices; i++) {
-		sv_resp r = sv_http(url, "GET", "/v1/reports", token[i], NULL, NULL, 0, 0);
-		char *ys;
-		assert_int_equal(r.status, 200);
-		/* the dashboard's years of the area */
-		ys = json_dumps(json_object_get(r.json, "years"), JSON_COMPACT);
-		if (!ys || strcmp(ys, cases[i].years) != 0)
-			fail_msg("years of %s: %s, expected %s", cases[i].area, ys, cases[i].years);
-		free(ys);
-		sv_resp_free(&r);
-		r = sv_http(url, "GET", "/v1/devices", token[i], NULL, NULL, 0, 0);
-		assert_int_equal(r.status, 200);
-		ids_of(json_object_get(r.json, "devices"), "device", got, sizeof got);
-		if (strcmp(got, cases[i].devices) != 0)
-			fail_msg("devices of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
-			         cases[i].devices);
-		sv_resp_free(&r);
+	for (i = 0; i < N_PCASES; i++)
+		expect_sync(url, &pcases[i], token[i]);
+	/* The officers' routes, once every device has synced. */
+	for (i = 0; i < N_PCASES && pcases[i].devices; i++) {
+		expect_csv(url, &pcases[i], token[i]);
+		expect_ids(url, "/v1/conflicts?status=all", token[i], NULL, "conflicts", "record_id",
+		           pcases[i].conflicts);
+		expect_years(url, &pcases[i], token[i]);
+		expect_ids(url, "/v1/devices", token[i], NULL, "devices", "device", pcases[i].devices);
 	}
 	saola_server_stop(srv);
-	/* A pull bundle: the same records as the sync. */
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		snprintf(path, sizeof path, "%s/../%s.bundle", F.schemas, cases[i].name);
-		if (saola__bundle_export(F.store, path, cases[i].name, &count, &e) != 0)
-			fail_msg("bundle of %s: %s", cases[i].area, e.message);
-		assert_int_equal(count, (strlen(cases[i].ids) + 1) / 4);
+	/* A pull bundle: as many records as the sync. */
+	for (i = 0; i < N_PCASES; i++) {
+		snprintf(path, sizeof path, "%s/../%s.bundle", F.schemas, pcases[i].name);
+		if (saola__bundle_export(F.store, path, pcases[i].name, &count, &e) != 0)
+			fail_msg("bundle of %s: %s", pcases[i].area, e.message);
+		assert_int_equal(count, (strlen(pcases[i].ids) + 1) / 4);
 	}
 }
 

@@ -427,10 +427,12 @@ int saola__area_within(sqlite3 *db, const char *code, const char *area, int year
  * the area is still a unit or not one at all. 0, or -1. */
 static int gone_years(sqlite3 *db, const char *area, int *first, int *last)
 {
+	/* The whole table is read only for an area that ended. */
 	static const char sql[] =
-		"SELECT (SELECT CASE WHEN count(*) = 0 OR max(valid_to IS NULL) THEN NULL"
-		"  ELSE max(valid_to) END FROM units WHERE code = ?1),"
-		" (SELECT max(max(valid_from), coalesce(max(valid_to), '')) FROM units)";
+		"SELECT e, CASE WHEN e IS NULL THEN NULL ELSE (SELECT max(max(valid_from),"
+		" coalesce(max(valid_to), '')) FROM units) END FROM (SELECT CASE WHEN count(*) = 0"
+		" OR max(valid_to IS NULL) THEN NULL ELSE max(valid_to) END AS e FROM units"
+		" WHERE code = ?1)";
 	sqlite3_stmt *st = NULL;
 	const char *end, *top;
 	int step;
