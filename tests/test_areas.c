@@ -50,6 +50,7 @@ static const struct hh {
 	{"r14", 2025, NULL, "20003", "H4"},   /* of 375 only, 14563 split */
 	{"r16", 2025, NULL, "20002", "H6"},   /* of 14410 alone */
 	{"r18", 2025, NULL, "20005", "H8"},   /* of old 35 */
+	{"r19", 2031, NULL, "20002", "H9"},   /* years past every unit's change */
 };
 #define N_HH (sizeof households / sizeof households[0])
 
@@ -57,14 +58,14 @@ static const struct hh {
 static const struct {
 	const char *area, *ids;
 } areas[] = {
-	{"372", "r01 r02 r05 r11 r12 r16"},
+	{"372", "r01 r02 r05 r11 r12 r16 r19"},
 	{"375", "r03 r04 r14"},
-	{"14410", "r05 r16"},
+	{"14410", "r05 r16 r19"},
 	{"14404", "r01"},
 	{"14563", "r03"},
 	{"20001", "r11 r12"},
 	{"20004", "r13"},
-	{"37", "r01 r02 r03 r04 r05 r11 r12 r13 r14 r16 r18"},
+	{"37", "r01 r02 r03 r04 r05 r11 r12 r13 r14 r16 r18 r19"},
 	{"35", ""},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
@@ -304,10 +305,10 @@ static void user(const char *name, const char *role, const char *area,
 static const struct pcase {
 	const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices, *years;
 } pcases[] = {
-	{"d372", "district", "372", "r01 r02 r05 r11 r12 r16", "r11 r16", "r01 r11 r16",
-	 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024,2025,2026]"},
+	{"d372", "district", "372", "r01 r02 r05 r11 r12 r16 r19", "r11 r16", "r01 r11 r16",
+	 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024,2025,2026,2031]"},
 	{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375", "[2024,2025]"},
-	{"c14410", "commune", "14410", "r05 r16", "r16", "r16", "dev-c14410", "[2024,2025]"},
+	{"c14410", "commune", "14410", "r05 r16 r19", "r16", "r16", "dev-c14410", "[2024,2025,2031]"},
 	{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL, NULL},
 	{"s14404", "surveyor", "14404", "r01", "", NULL, NULL, NULL},
 };

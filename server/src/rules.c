@@ -422,9 +422,9 @@ int saola__area_within(sqlite3 *db, const char *code, const char *area, int year
 }
 
 /* The years whose 31 December the area may be gone on: from the year of
- * its last day (the next when that is 31 December) to the last year any
- * unit begins or ends in (later years read the same units); *first 0 when
- * the area is still a unit or not one at all. 0, or -1. */
+ * its last day (the next when that is 31 December) to the year after the
+ * last any unit begins or ends in (later years read the same units);
+ * *first 0 when the area is still a unit or not one at all. 0, or -1. */
 static int gone_years(sqlite3 *db, const char *area, int *first, int *last)
 {
 	/* The whole table is read only for an area that ended. */
@@ -445,7 +445,7 @@ static int gone_years(sqlite3 *db, const char *area, int *first, int *last)
 	    (end = (const char *)sqlite3_column_text(st, 0)) && strlen(end) >= 10 &&
 	    (top = (const char *)sqlite3_column_text(st, 1))) {
 		*first = atoi(end) + (strcmp(end + 4, "-12-31") == 0);
-		*last = atoi(top);
+		*last = atoi(top) + 1;   /* a unit may end on 31 December of top */
 		if (*last < *first)
 			*last = *first;
 	}

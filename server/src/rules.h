@@ -115,9 +115,10 @@ typedef struct saola__area_q {
 } saola__area_q;
 
 /* Fills q for area (NULL or not a unit code: no filter; a province: its
- * column). The keys span the years from the area's end to the last year
- * any unit begins or ends in, at most SAOLA__AREA_YEARS_MAX (beyond: the
- * column only, never more). 0, or -1 when a query fails (free q anyway). */
+ * column). The keys span the years from the area's end to the year after
+ * the last any unit begins or ends in, at most SAOLA__AREA_YEARS_MAX
+ * (beyond: the column only, never more). 0, or -1 when a query fails
+ * (free q anyway). */
 int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area);
 
 /* Frees q's keys; q NULL is a no-op. */
