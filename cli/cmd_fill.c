@@ -215,7 +215,7 @@ static int check_place(fill *fl, const fill_q *q)
 	char err[512];
 
 	if (saola__walk_units(fl->w, err, sizeof err) != SAOLA_OK) {
-		fill_say(fl, "%s", err);
+		fill_say(fl, fill_text(fl, M_PLACE), err);
 		return 1;
 	}
 	if (code && saola__walk_unit(fl->w, code, &u) == 1)

@@ -55,6 +55,8 @@ static const char *const texts[M__COUNT][2] = {
 	[M_BAD_TEXT] = {"Chữ không hợp lệ (không phải UTF-8)", "not valid UTF-8 text"},
 	[M_REQUIRED] = {"Câu hỏi bắt buộc: cần có câu trả lời", "an answer is required"},
 	[M_CONSTRAINT] = {"Câu trả lời không hợp lệ", "the answer is not accepted"},
+	[M_PLACE] = {"Mã địa bàn không đúng với danh mục đơn vị hành chính của năm rà soát (%s)",
+	             "this place does not match the year's administrative units (%s)"},
 	[M_NO_STANDARD] = {"Không có chuẩn nghèo nào áp dụng cho năm này (%s)",
 	                   "no poverty standard covers this year (%s)"},
 	[M_UNCERTAIN] = {"(chưa xác định được câu này có cần hỏi không: %s)",

@@ -356,7 +356,8 @@ static void test_scripted_household(void **st)
 	/* a place is named once typed, and a wrong one refused with the
 	 * engine's message (the shipped units: no districts in 2025) */
 	assert_has(out, "37 → Tỉnh Ninh Bình");
-	assert_has(out, "! unit.commune: 99999 is not a commune valid in 2025 (schemas/units)");
+	assert_has(out, "! Mã địa bàn không đúng với danh mục đơn vị hành chính của năm rà soát"
+	           " (unit.commune: 99999 is not a commune valid in 2025 (schemas/units))");
 	assert_has(out, "14404 → Xã Cúc Phương");
 	assert_has(out, "Cần một số nguyên");
 	assert_has(out, "Thu nhập bình quân phải từ 0 đến 100.000.000 đồng/người/tháng");

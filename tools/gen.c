@@ -8,63 +8,41 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* Administrative units: generated from schemas/units/ninh-binh.json (the
- * test checks they agree) with
- *   jq -r '.units[] | select(.level=="commune")
- *     | "{\"\(.code)\",\"\(.parent)\",\(if .urban then 1 else 0 end)},"' \
- *     schemas/units/ninh-binh.json | paste -d' ' - - - - -
- * Edit the JSON, then regenerate this table; do not edit it by hand.
- * Columns: commune code, district code, urban (phường, thị trấn). */
+/* Administrative units: read from the schemas folder at run time
+ * (gen_units.c); what the units files do not hold is a generator parameter
+ * here, keyed by code and checked against the units when a generator is
+ * made (a code the units do not know is an error, not silently used). */
 
 struct gen_commune {
-	char code[6];
-	char district[4];
+	char code[SAOLA__GEN_CODE_MAX + 1];
+	char district[SAOLA__GEN_CODE_MAX + 1]; /* "" in units without districts */
+	char province[SAOLA__GEN_CODE_MAX + 1];
 	unsigned char urban;
 };
 
+/* The province drawn from when the options name none: Ninh Bình. */
 static const char gen_province[] = "37";
+/* The district of the hill communes, which have fewer households: Nho Quan. */
+static const char gen_hill_district[] = "372";
 
-static const struct gen_commune gen_communes[] = {
-	{"14320","369",1}, {"14323","369",1}, {"14326","369",1}, {"14329","369",1}, {"14332","369",1},
-	{"14335","369",1}, {"14338","369",1}, {"14341","369",1}, {"14344","369",1}, {"14347","369",0},
-	{"14350","369",0}, {"14353","369",0}, {"14356","369",1}, {"14359","369",1}, {"14362","370",1},
-	{"14365","370",1}, {"14368","370",1}, {"14369","370",1}, {"14371","370",0}, {"14374","370",1},
-	{"14375","370",1}, {"14377","370",0}, {"14380","370",0}, {"14383","372",1}, {"14386","372",0},
-	{"14389","372",0}, {"14392","372",0}, {"14395","372",0}, {"14398","372",0}, {"14401","372",0},
-	{"14404","372",0}, {"14407","372",0}, {"14410","372",0}, {"14413","372",0}, {"14416","372",0},
-	{"14419","372",0}, {"14422","372",0}, {"14425","372",0}, {"14428","372",0}, {"14431","372",0},
-	{"14434","372",0}, {"14437","372",0}, {"14440","372",0}, {"14443","372",0}, {"14446","372",0},
-	{"14449","372",0}, {"14452","372",0}, {"14455","372",0}, {"14458","372",0}, {"14461","372",0},
-	{"14464","373",1}, {"14467","373",0}, {"14470","373",0}, {"14473","373",0}, {"14476","373",0},
-	{"14479","373",0}, {"14482","373",0}, {"14485","373",0}, {"14488","373",0}, {"14491","373",0},
-	{"14494","373",0}, {"14497","373",0}, {"14500","373",0}, {"14503","373",0}, {"14506","373",0},
-	{"14509","373",0}, {"14512","373",0}, {"14515","373",0}, {"14518","373",0}, {"14521","373",0},
-	{"14524","373",0}, {"14527","374",1}, {"14530","374",0}, {"14533","374",0}, {"14536","374",0},
-	{"14539","374",0}, {"14542","374",0}, {"14545","374",0}, {"14548","374",0}, {"14551","374",0},
-	{"14554","374",0}, {"14557","374",0}, {"14560","375",1}, {"14563","375",0}, {"14566","375",0},
-	{"14569","375",0}, {"14572","375",0}, {"14575","375",0}, {"14578","375",0}, {"14581","375",0},
-	{"14584","375",0}, {"14587","375",0}, {"14590","375",0}, {"14593","375",0}, {"14596","375",0},
-	{"14599","375",0}, {"14602","375",0}, {"14608","375",0}, {"14611","375",0}, {"14614","375",0},
-	{"14617","375",0}, {"14620","376",1}, {"14623","376",1}, {"14629","376",0}, {"14632","376",0},
-	{"14635","376",0}, {"14638","376",0}, {"14641","376",0}, {"14647","376",0}, {"14650","376",0},
-	{"14653","376",0}, {"14656","376",0}, {"14659","376",0}, {"14662","376",0}, {"14665","376",0},
-	{"14668","376",0}, {"14671","376",0}, {"14674","376",0}, {"14677","376",0}, {"14680","376",0},
-	{"14683","376",0}, {"14686","376",0}, {"14689","376",0}, {"14692","376",0}, {"14695","376",0},
-	{"14698","376",0}, {"14701","377",1}, {"14704","377",0}, {"14707","377",0}, {"14710","377",0},
-	{"14713","377",0}, {"14719","377",0}, {"14722","377",0}, {"14725","377",0}, {"14728","377",0},
-	{"14731","377",0}, {"14734","377",0}, {"14737","377",0}, {"14740","377",0}, {"14743","377",0},
-	{"14746","377",0}, {"14749","377",0}, {"14752","377",0},
+/* The communes of one province valid on one review day, by code, with the
+ * running sum of commune_households(). */
+struct gen_year {
+	char date[SAOLA__GEN_DATE_MAX + 1];
+	char province[SAOLA__GEN_CODE_MAX + 1];
+	struct gen_commune *c;
+	uint32_t *cum;
+	int n;
 };
 
-#define N_COMMUNES ((int)(sizeof(gen_communes) / sizeof(gen_communes[0])))
-
-#define MAX_NEW_COMMUNES 256
+#define GEN_YEARS_CACHED 4
 
 struct saola_gen {
 	uint64_t s[4];               /* xoshiro256** state */
-	uint32_t cum[N_COMMUNES];    /* running sum of commune_households() */
-	uint32_t cum_new[MAX_NEW_COMMUNES]; /* the same over the 2025 communes */
 	bool household_ids;          /* new households get a household_id */
+	saola__gen_units units;      /* every version of every unit */
+	struct gen_year years[GEN_YEARS_CACHED];
+	int next_slot;               /* the cache slot to refill next */
 };
 
 /* ------------------------------------------------------------------ */
@@ -163,7 +141,7 @@ static uint32_t commune_households(const struct gen_commune *c)
 
 	if (c->urban)
 		return 1800 + h % 2700;
-	if (strcmp(c->district, "372") == 0)
+	if (strcmp(c->district, gen_hill_district) == 0)
 		return 900 + h % 1600;
 	return 1200 + h % 1800;
 }
@@ -1040,74 +1018,106 @@ static int household_from_json(const json_t *o, struct household *h)
 /* ------------------------------------------------------------------ */
 /* A new household. */
 
-static const struct gen_commune *find_commune(const char *code)
+static int cmp_communes(const void *a, const void *b)
 {
-	int i;
-
-	for (i = 0; i < N_COMMUNES; i++)
-		if (strcmp(gen_communes[i].code, code) == 0)
-			return &gen_communes[i];
-	return NULL;
+	return strcmp(((const struct gen_commune *)a)->code, ((const struct gen_commune *)b)->code);
 }
 
-/* The commune the options ask for, or one drawn by household count; NULL
- * when the options name an unknown unit or a commune outside the district. */
-static const struct gen_commune *pick_commune(saola_gen *g, const saola_gen_opts *o)
+/* c as the generator works with it: its district (none when its parent is
+ * not one) and province on date. */
+static void commune_view(const saola_gen *g, const struct saola__gen_unit *u, const char *date,
+                         struct gen_commune *c)
 {
-	uint32_t total = 0, r;
+	const struct saola__gen_unit *p = saola__gen_unit_on(&g->units, u->parent, date);
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->code, sizeof(c->code), "%s", u->code);
+	if (p && p->level == 'd')
+		snprintf(c->district, sizeof(c->district), "%s", p->code);
+	snprintf(c->province, sizeof(c->province), "%s", saola__gen_province_of(&g->units, u, date));
+	c->urban = u->urban;
+}
+
+/* Fills y with the communes of province valid on date. 0 or -1. */
+static int year_fill(const saola_gen *g, struct gen_year *y, const char *date, const char *province)
+{
+	uint32_t sum = 0;
+	size_t i;
+	int k;
+
+	free(y->c);
+	free(y->cum);
+	memset(y, 0, sizeof(*y));
+	y->c = calloc(g->units.n + 1, sizeof(*y->c));
+	y->cum = calloc(g->units.n + 1, sizeof(*y->cum));
+	if (!y->c || !y->cum)
+		return -1;
+	for (i = 0; i < g->units.n; i++) {
+		const struct saola__gen_unit *u = &g->units.u[i];
+
+		if (u->level != 'c' || strcmp(u->from, date) > 0 || (u->to[0] && strcmp(date, u->to) > 0))
+			continue;
+		commune_view(g, u, date, &y->c[y->n]);
+		if (strcmp(y->c[y->n].province, province) == 0)
+			y->n++;
+	}
+	qsort(y->c, (size_t)y->n, sizeof(*y->c), cmp_communes);
+	for (k = 0; k < y->n; k++)
+		y->cum[k] = sum += commune_households(&y->c[k]);
+	snprintf(y->date, sizeof(y->date), "%s", date);
+	snprintf(y->province, sizeof(y->province), "%s", province);
+	return 0;
+}
+
+/* The communes of province on the review day of year (cached), NULL when
+ * out of memory. */
+static const struct gen_year *year_units(saola_gen *g, int year, const char *province)
+{
+	char date[SAOLA__GEN_DATE_MAX + 1];
+	struct gen_year *y;
 	int i;
 
-	if (o->province && strcmp(o->province, gen_province) != 0)
-		return NULL;
-	if (o->commune) {
-		const struct gen_commune *c = find_commune(o->commune);
+	saola__gen_review_date(&g->units, year, date);
+	for (i = 0; i < GEN_YEARS_CACHED; i++)
+		if (g->years[i].c && strcmp(g->years[i].date, date) == 0 &&
+		    strcmp(g->years[i].province, province) == 0)
+			return &g->years[i];
+	y = &g->years[g->next_slot];
+	g->next_slot = (g->next_slot + 1) % GEN_YEARS_CACHED;
+	return year_fill(g, y, date, province) == 0 ? y : NULL;
+}
 
-		if (c && o->district && strcmp(o->district, c->district) != 0)
-			return NULL;
-		return c;
+/* The commune the options ask for, or one drawn by household count among
+ * the communes of year (of the district when the options name one); NULL
+ * when the options name a unit not valid that year, a district in a year
+ * without districts, or a commune outside the district. */
+static const struct gen_commune *pick_commune(saola_gen *g, int year, const saola_gen_opts *o)
+{
+	const struct gen_year *y = year_units(g, year, o->province ? o->province : gen_province);
+	uint32_t total = 0, r, w;
+	int i;
+
+	if (!y)
+		return NULL;
+	for (i = 0; i < y->n; i++) {
+		w = y->cum[i] - (i ? y->cum[i - 1] : 0);
+		if (o->commune && strcmp(o->commune, y->c[i].code) == 0)
+			return o->district && strcmp(o->district, y->c[i].district) ? NULL : &y->c[i];
+		if (!o->district || strcmp(o->district, y->c[i].district) == 0)
+			total += w;
 	}
-	for (i = 0; i < N_COMMUNES; i++)
-		if (!o->district || strcmp(o->district, gen_communes[i].district) == 0)
-			total += g->cum[i] - (i ? g->cum[i - 1] : 0);
-	if (total == 0)
+	if (o->commune || total == 0)
 		return NULL;
 	r = (uint32_t)saola_gen_below(g, total);
-	for (i = 0; i < N_COMMUNES; i++) {
-		uint32_t w = g->cum[i] - (i ? g->cum[i - 1] : 0);
-
-		if (o->district && strcmp(o->district, gen_communes[i].district) != 0)
+	for (i = 0; i < y->n; i++) {
+		if (o->district && strcmp(o->district, y->c[i].district) != 0)
 			continue;
+		w = y->cum[i] - (i ? y->cum[i - 1] : 0);
 		if (r < w)
-			return &gen_communes[i];
+			return &y->c[i];
 		r -= w;
 	}
 	return NULL;
-}
-
-/* A commune of the units after 2025-07-01 (no districts) into *out: the one
- * the options name, or one drawn by household count; 0, or -1 when the
- * options name a district or an unknown unit. */
-static int pick_new_commune(saola_gen *g, const saola_gen_opts *o, struct gen_commune *out)
-{
-	int i, n = saola__gen_n_communes_2025;
-	uint32_t r;
-
-	memset(out, 0, sizeof(*out));
-	if ((o->province && strcmp(o->province, gen_province) != 0) || o->district || n == 0)
-		return -1;
-	if (o->commune) {
-		for (i = 0; i < n && strcmp(saola__gen_communes_2025[i].code, o->commune); i++)
-			;
-	} else {
-		r = (uint32_t)saola_gen_below(g, g->cum_new[n - 1]);
-		for (i = 0; i < n && r >= g->cum_new[i]; i++)
-			;
-	}
-	if (i == n)
-		return -1;
-	snprintf(out->code, sizeof(out->code), "%s", saola__gen_communes_2025[i].code);
-	out->urban = saola__gen_communes_2025[i].urban;
-	return 0;
 }
 
 /* The household's code, kept from one yearly review to the next: the
@@ -1125,7 +1135,6 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 {
 	static const saola_gen_opts defaults = { NULL, NULL, NULL, 0 };
 	const struct gen_commune *c;
-	struct gen_commune fresh;
 	int year;
 	struct household h;
 	uint64_t u;
@@ -1137,14 +1146,10 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 	if (!opts)
 		opts = &defaults;
 	year = opts->survey_year ? opts->survey_year : 2024;
-	if (year >= SAOLA__GEN_NEW_UNITS_YEAR)
-		c = pick_new_commune(g, opts, &fresh) == 0 ? &fresh : NULL;
-	else
-		c = pick_commune(g, opts);
-	if (!c)
+	if (!(c = pick_commune(g, year, opts)))
 		return NULL;
 	memset(&h, 0, sizeof(h));
-	snprintf(h.province, sizeof(h.province), "%s", gen_province);
+	snprintf(h.province, sizeof(h.province), "%s", c->province);
 	snprintf(h.district, sizeof(h.district), "%s", c->district);
 	snprintf(h.commune, sizeof(h.commune), "%s", c->code);
 	h.urban = c->urban;
@@ -1335,8 +1340,62 @@ static void move_on(saola_gen *g, struct household *h)
 	draw_causes(g, h);
 }
 
+/* The commune (valid on date1) that the households of v (valid on date0)
+ * are in: the unit its formed_from links lead to (saola__gen_successor);
+ * for a commune that no link names, the one of the nearest commune of the
+ * same parent before it (by code) that has one, else after it: a stated
+ * fallback, since the data does not say where it went. NULL when none. */
+static const struct saola__gen_unit *successor_of(const saola_gen *g,
+                                                  const struct saola__gen_unit *v,
+                                                  const char *date0, const char *date1)
+{
+	const struct saola__gen_unit *to = saola__gen_successor(&g->units, v, date1, NULL), *best = NULL;
+	const struct saola__gen_unit *u, *t;
+	size_t i;
+	int after = 0;
+
+	for (i = 0; !to && i < g->units.n; i++) {
+		u = &g->units.u[i];
+		if (u == v || u->level != 'c' || strcmp(u->parent, v->parent) ||
+		    saola__gen_unit_on(&g->units, u->code, date0) != u ||
+		    !(t = saola__gen_successor(&g->units, u, date1, NULL)))
+			continue;
+		if (strcmp(u->code, v->code) < 0) {
+			if (!best || after || strcmp(u->code, best->code) > 0)
+				best = u, after = 0;
+		} else if (!best || (after && strcmp(u->code, best->code) < 0)) {
+			best = u, after = 1;
+		}
+	}
+	return to ? to : best ? saola__gen_successor(&g->units, best, date1, NULL) : NULL;
+}
+
+/* Moves h's places into year's units (h->survey_year already that year):
+ * the commune its one of the year before went into, its district (none in
+ * units without districts), province and area. 0, or -1 when the commune
+ * was not a unit of the year before or went nowhere. */
+static int move_places(const saola_gen *g, struct household *h)
+{
+	char date0[SAOLA__GEN_DATE_MAX + 1], date1[SAOLA__GEN_DATE_MAX + 1];
+	const struct saola__gen_unit *v, *to;
+	struct gen_commune c;
+
+	saola__gen_review_date(&g->units, h->survey_year - 1, date0);
+	saola__gen_review_date(&g->units, h->survey_year, date1);
+	if (!(v = saola__gen_unit_on(&g->units, h->commune, date0)) || v->level != 'c' ||
+	    !(to = successor_of(g, v, date0, date1)))
+		return -1;
+	commune_view(g, to, date1, &c);
+	snprintf(h->commune, sizeof(h->commune), "%s", c.code);
+	snprintf(h->district, sizeof(h->district), "%s", c.district);
+	snprintf(h->province, sizeof(h->province), "%s", c.province);
+	h->urban = c.urban;
+	return 0;
+}
+
 /* Also NULL when household is not a record of the household form (every
- * entered field, of its type, from its code lists, 1-16 members, a head). */
+ * entered field, of its type, from its code lists, 1-16 members, a head),
+ * or its commune is not a unit of its year that the units lead anywhere. */
 json_t *saola_gen_next_year(saola_gen *g, const json_t *household)
 {
 	struct household h;
@@ -1344,52 +1403,71 @@ json_t *saola_gen_next_year(saola_gen *g, const json_t *household)
 	if (!g || household_from_json(household, &h) != 0)
 		return NULL;
 	h.survey_year++;
-	/* Into the units after the reorganisation: the commune formed from the
-	 * household's, no district. */
-	if (h.survey_year >= SAOLA__GEN_NEW_UNITS_YEAR && h.district[0]) {
-		const char *to = saola__gen_successor(h.commune);
-		int i;
-
-		if (!to)
-			return NULL;
-		snprintf(h.commune, sizeof(h.commune), "%s", to);
-		h.district[0] = '\0';
-		for (i = 0; i < saola__gen_n_communes_2025; i++)
-			if (strcmp(saola__gen_communes_2025[i].code, to) == 0)
-				h.urban = saola__gen_communes_2025[i].urban;
-	}
+	if (move_places(g, &h) != 0)
+		return NULL;
 	move_on(g, &h);
 	return household_to_json(&h);
 }
 
 /* ------------------------------------------------------------------ */
 
-saola_gen *saola_gen_new(uint64_t seed)
+/* The generator's parameters name units the data knows: the default
+ * province as a province, the hill district as a district. */
+static int check_params(const saola__gen_units *us, char *err, size_t errlen)
 {
-	saola_gen *g = calloc(1, sizeof(*g));
+	static const struct { const char *code; char level; const char *what; } params[] = {
+		{ gen_province, 'p', "the default province" },
+		{ gen_hill_district, 'd', "the district of the hill communes" },
+	};
+	size_t i, k;
+
+	for (k = 0; k < sizeof(params) / sizeof(params[0]); k++) {
+		for (i = 0; i < us->n; i++)
+			if (strcmp(us->u[i].code, params[k].code) == 0 && us->u[i].level == params[k].level)
+				break;
+		if (i == us->n) {
+			if (err && errlen)
+				snprintf(err, errlen, "saola-gen's parameters: %s, %s, is not a %s of the units",
+				         params[k].what, params[k].code,
+				         params[k].level == 'p' ? "province" : "district");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void saola_gen_reseed(saola_gen *g, uint64_t seed)
+{
 	uint64_t x = seed;
-	uint32_t sum = 0;
 	int i;
 
 	if (!g)
-		return NULL;
+		return;
 	for (i = 0; i < 4; i++)
 		g->s[i] = splitmix64(&x);
-	for (i = 0; i < N_COMMUNES; i++) {
-		sum += commune_households(&gen_communes[i]);
-		g->cum[i] = sum;
-	}
-	sum = 0;
-	for (i = 0; i < saola__gen_n_communes_2025 && i < MAX_NEW_COMMUNES; i++) {
-		struct gen_commune c;
+}
 
-		memset(&c, 0, sizeof(c));
-		memcpy(c.code, saola__gen_communes_2025[i].code, sizeof(c.code));
-		c.urban = saola__gen_communes_2025[i].urban;
-		sum += commune_households(&c);
-		g->cum_new[i] = sum;
+saola_gen *saola_gen_new_schemas(uint64_t seed, const char *schemas_dir, char *err, size_t errlen)
+{
+	saola_gen *g = calloc(1, sizeof(*g));
+
+	if (!g) {
+		if (err && errlen)
+			snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	saola_gen_reseed(g, seed);
+	if (saola__gen_units_load(&g->units, schemas_dir, err, errlen) != 0 ||
+	    check_params(&g->units, err, errlen) != 0) {
+		saola_gen_free(g);
+		return NULL;
 	}
 	return g;
+}
+
+saola_gen *saola_gen_new(uint64_t seed)
+{
+	return saola_gen_new_schemas(seed, NULL, NULL, 0);
 }
 
 void saola_gen_set_household_ids(saola_gen *g, int on)
@@ -1400,5 +1478,14 @@ void saola_gen_set_household_ids(saola_gen *g, int on)
 
 void saola_gen_free(saola_gen *g)
 {
+	int i;
+
+	if (!g)
+		return;
+	for (i = 0; i < GEN_YEARS_CACHED; i++) {
+		free(g->years[i].c);
+		free(g->years[i].cum);
+	}
+	saola__gen_units_free(&g->units);
 	free(g);
 }

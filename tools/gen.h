@@ -3,6 +3,7 @@
 #ifndef SAOLA_GEN_H
 #define SAOLA_GEN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -21,7 +22,19 @@ typedef struct saola_gen_opts {
 /* A new generator; the same seed gives the same households, on every
  * machine. NULL when out of memory. Free with saola_gen_free(). */
 saola_gen *saola_gen_new(uint64_t seed);
+
+/* The same with the administrative units (and the review day) read from
+ * schemas_dir/units and schemas_dir/standards; NULL: $SAOLA_SCHEMAS, else
+ * the installed schemas, else the source tree's (saola_gen_new's choice).
+ * NULL with err saying what and where when the files cannot be read or a
+ * generator parameter names a unit they do not know. */
+saola_gen *saola_gen_new_schemas(uint64_t seed, const char *schemas_dir, char *err,
+                                 size_t errlen);
 void saola_gen_free(saola_gen *g);
+
+/* Starts g's stream afresh from seed, as saola_gen_new(seed) would, keeping
+ * its units (read once) and its household_id setting. */
+void saola_gen_reseed(saola_gen *g, uint64_t seed);
 
 /* One household as a new JSON object with exactly the entered fields of
  * household-record.md (no computed fields, no member _id), and the optional

@@ -1,84 +1,389 @@
-/* gen_units.c: the units saola-gen draws from in a survey year after the
- * 2025 reorganisation, and where an old commune's households are then.
- * Generated from schemas/units/ninh-binh-2025.json (test_gen checks they
- * agree); edit the JSON, then regenerate, do not edit by hand:
- *  - the communes of province 37 from 2025-07-01 (no districts), with
- *    urban (phường) as the file says;
- *  - for each commune of schemas/units/ninh-binh.json, the new commune
- *    formed from it (wholly when one was, else the first formed from part
- *    of it), following the links of the interim units of 2025-01-01 to
- *    2025-06-30 (ninh-binh-2025-01.json: 14383 -> 14428 -> 14428); an old
- *    commune that no link names (its rearrangement is not recorded) takes
- *    the new commune of the old code before it, an approximation good
- *    enough for generated households. */
-#include <string.h>
-
+/* gen_units.c: the units saola-gen draws from, read from the schemas folder
+ * (the .json files of units/ and the standards' review_day) at run time, and the walk
+ * of their formed_from links from an old commune to the one its households
+ * are in later. The core keeps no links (places.c), and the server's walk
+ * (units_map.c) needs the server's database, so the files are read here
+ * with jansson: code, level, parent, urban, valid_from, valid_to,
+ * formed_from, as docs/forms.md describes them. */
 #include "gen_units.h"
 
-const struct saola__gen_unit saola__gen_communes_2025[] = {
-	{"13285",1}, {"13291",1}, {"13318",1}, {"13324",1}, {"13330",1}, {"13336",1},
-	{"13348",1}, {"13363",1}, {"13366",1}, {"13384",1}, {"13393",1}, {"13396",1},
-	{"13402",1}, {"13420",1}, {"13435",1}, {"13444",1}, {"13456",0}, {"13474",0},
-	{"13483",0}, {"13489",0}, {"13495",0}, {"13501",0}, {"13504",0}, {"13531",0},
-	{"13540",0}, {"13558",0}, {"13573",0}, {"13579",0}, {"13591",0}, {"13594",0},
-	{"13597",0}, {"13609",0}, {"13627",0}, {"13669",1}, {"13684",1}, {"13693",1},
-	{"13699",1}, {"13708",1}, {"13741",0}, {"13750",0}, {"13753",0}, {"13777",1},
-	{"13786",0}, {"13795",0}, {"13807",0}, {"13822",0}, {"13834",0}, {"13864",0},
-	{"13870",0}, {"13879",0}, {"13891",0}, {"13894",0}, {"13900",0}, {"13918",0},
-	{"13927",0}, {"13939",0}, {"13957",0}, {"13966",0}, {"13972",1}, {"13984",1},
-	{"13987",0}, {"14005",0}, {"14011",0}, {"14014",0}, {"14026",0}, {"14038",0},
-	{"14053",0}, {"14056",0}, {"14062",0}, {"14071",0}, {"14077",0}, {"14089",0},
-	{"14095",0}, {"14104",0}, {"14122",0}, {"14161",0}, {"14167",0}, {"14179",0},
-	{"14182",0}, {"14194",0}, {"14203",0}, {"14212",0}, {"14215",0}, {"14218",0},
-	{"14221",0}, {"14236",0}, {"14248",0}, {"14281",0}, {"14287",0}, {"14308",0},
-	{"14329",1}, {"14359",1}, {"14362",1}, {"14365",1}, {"14371",1}, {"14389",0},
-	{"14401",0}, {"14404",0}, {"14407",0}, {"14428",0}, {"14434",0}, {"14452",0},
-	{"14458",0}, {"14464",0}, {"14482",0}, {"14488",0}, {"14494",0}, {"14500",0},
-	{"14524",0}, {"14533",1}, {"14560",0}, {"14563",0}, {"14566",1}, {"14608",0},
-	{"14611",0}, {"14614",0}, {"14620",0}, {"14623",0}, {"14638",0}, {"14647",0},
-	{"14653",0}, {"14674",0}, {"14677",0}, {"14698",0}, {"14701",0}, {"14725",1},
-	{"14728",0}, {"14743",0}, {"14746",0},
-};
+#include <dirent.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
-const int saola__gen_n_communes_2025 =
-	(int)(sizeof saola__gen_communes_2025 / sizeof saola__gen_communes_2025[0]);
+#define WALK_DEPTH_MAX 8
+#define REACHED_MAX 64
 
-static const struct {
-	char old[6];
-	char new_[6];
-} successors[] = {
-	{"14320","14329"}, {"14323","14329"}, {"14326","14329"}, {"14329","14329"}, {"14332","14329"}, {"14335","14329"},
-	{"14338","14329"}, {"14341","14329"}, {"14344","14329"}, {"14347","14329"}, {"14350","14329"}, {"14353","14566"},
-	{"14356","14359"}, {"14359","14359"}, {"14362","14362"}, {"14365","14365"}, {"14368","14365"}, {"14369","14362"},
-	{"14371","14371"}, {"14374","14725"}, {"14375","14371"}, {"14377","14362"}, {"14380","14365"}, {"14383","14428"},
-	{"14386","14389"}, {"14389","14389"}, {"14392","14389"}, {"14395","14407"}, {"14398","14401"}, {"14401","14401"},
-	{"14404","14404"}, {"14407","14407"}, {"14410","14401"}, {"14413","14407"}, {"14416","14428"}, {"14419","14428"},
-	{"14422","14428"}, {"14425","14434"}, {"14428","14428"}, {"14431","14404"}, {"14434","14434"}, {"14437","14533"},
-	{"14440","14533"}, {"14443","14434"}, {"14446","14452"}, {"14449","14458"}, {"14452","14452"}, {"14455","14452"},
-	{"14458","14458"}, {"14461","14371"}, {"14464","14464"}, {"14467","14464"}, {"14470","14482"}, {"14473","14482"},
-	{"14476","14494"}, {"14479","14488"}, {"14482","14482"}, {"14485","14494"}, {"14488","14488"}, {"14491","14488"},
-	{"14494","14494"}, {"14497","14494"}, {"14500","14500"}, {"14503","14488"}, {"14506","14500"}, {"14509","14500"},
-	{"14512","14524"}, {"14515","14524"}, {"14518","14524"}, {"14521","14533"}, {"14524","14524"}, {"14527","14329"},
-	{"14530","14533"}, {"14533","14533"}, {"14536","14329"}, {"14539","14329"}, {"14542","14533"}, {"14545","14533"},
-	{"14548","14359"}, {"14551","14359"}, {"14554","14359"}, {"14557","14359"}, {"14560","14560"}, {"14563","14563"},
-	{"14566","14566"}, {"14569","14566"}, {"14572","14563"}, {"14575","14566"}, {"14578","14563"}, {"14581","14560"},
-	{"14584","14563"}, {"14587","14560"}, {"14590","14608"}, {"14593","14614"}, {"14596","14560"}, {"14599","14614"},
-	{"14602","14608"}, {"14608","14608"}, {"14611","14611"}, {"14614","14614"}, {"14617","14611"}, {"14620","14620"},
-	{"14623","14623"}, {"14629","14653"}, {"14632","14653"}, {"14635","14638"}, {"14638","14638"}, {"14641","14638"},
-	{"14647","14647"}, {"14650","14647"}, {"14653","14653"}, {"14656","14647"}, {"14659","14620"}, {"14662","14620"},
-	{"14665","14620"}, {"14668","14674"}, {"14671","14674"}, {"14674","14674"}, {"14677","14677"}, {"14680","14677"},
-	{"14683","14677"}, {"14686","14623"}, {"14689","14623"}, {"14692","14623"}, {"14695","14698"}, {"14698","14698"},
-	{"14701","14701"}, {"14704","14725"}, {"14707","14701"}, {"14710","14701"}, {"14713","14701"}, {"14719","14728"},
-	{"14722","14701"}, {"14725","14725"}, {"14728","14728"}, {"14731","14728"}, {"14734","14746"}, {"14737","14728"},
-	{"14740","14743"}, {"14743","14743"}, {"14746","14746"}, {"14749","14746"}, {"14752","14743"},
-};
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
 
-const char *saola__gen_successor(const char *old)
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int has_units(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/units", dir);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *saola__gen_schemas_dir(const char *dir)
+{
+	const char *env = getenv("SAOLA_SCHEMAS");
+
+	if (dir)
+		return dir;
+	if (env && *env)
+		return env;
+	if (has_units(SAOLA_SCHEMAS_INSTALLED))
+		return SAOLA_SCHEMAS_INSTALLED;
+	return SAOLA_SCHEMAS_SOURCE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading. */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.json names of dir, sorted, as a new array of new strings. */
+static char **json_names(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL, **grown;
+	size_t len;
+
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.')
+			continue;
+		if (!(grown = realloc(names, (*n + 1) * sizeof *names)))
+			break;
+		names = grown;
+		if (!(names[*n] = strdup(e->d_name)))
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	if (names)
+		qsort(names, *n, sizeof *names, cmp_names);
+	return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+	while (n)
+		free(names[--n]);
+	free(names);
+}
+
+static int copy_code(char *dst, json_t *v, int null_ok)
+{
+	const char *s = json_string_value(v);
+
+	if (!s && null_ok && (!v || json_is_null(v))) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (!s || !*s || strlen(s) > SAOLA__GEN_CODE_MAX)
+		return -1;
+	strcpy(dst, s);
+	return 0;
+}
+
+static int copy_date(char *dst, json_t *v, int null_ok)
+{
+	const char *s = json_string_value(v);
+
+	if (!s && null_ok && (!v || json_is_null(v))) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (!s || strlen(s) != SAOLA__GEN_DATE_MAX || s[4] != '-' || s[7] != '-')
+		return -1;
+	strcpy(dst, s);
+	return 0;
+}
+
+static int add_links(saola__gen_units *us, struct saola__gen_unit *u, json_t *ff)
+{
+	struct saola__gen_link *grown;
+	json_t *l;
+	size_t i;
+
+	u->link0 = us->n_links;
+	u->n_links = 0;
+	if (!ff || json_is_null(ff))
+		return 0;
+	if (!json_is_array(ff))
+		return -1;
+	grown = realloc(us->links, (us->n_links + json_array_size(ff) + 1) * sizeof *grown);
+	if (!grown)
+		return -1;
+	us->links = grown;
+	json_array_foreach(ff, i, l) {
+		struct saola__gen_link *k = &us->links[us->n_links];
+
+		if (copy_code(k->code, json_object_get(l, "code"), 0) != 0 ||
+		    !json_is_boolean(json_object_get(l, "whole")))
+			return -1;
+		k->whole = json_is_true(json_object_get(l, "whole"));
+		us->n_links++;
+		u->n_links++;
+	}
+	return 0;
+}
+
+/* One unit of a file into us; the name of the field that is wrong, or
+ * NULL. */
+static const char *add_unit(saola__gen_units *us, json_t *j)
+{
+	struct saola__gen_unit *u = &us->u[us->n];
+	const char *level = json_string_value(json_object_get(j, "level"));
+
+	memset(u, 0, sizeof *u);
+	if (copy_code(u->code, json_object_get(j, "code"), 0) != 0)
+		return "code";
+	if (!level || (strcmp(level, "province") && strcmp(level, "district") &&
+	               strcmp(level, "commune")))
+		return "level";
+	u->level = level[0];
+	if (copy_code(u->parent, json_object_get(j, "parent"), 1) != 0)
+		return "parent";
+	if (!json_is_boolean(json_object_get(j, "urban")))
+		return "urban";
+	u->urban = json_is_true(json_object_get(j, "urban"));
+	if (copy_date(u->from, json_object_get(j, "valid_from"), 0) != 0)
+		return "valid_from";
+	if (copy_date(u->to, json_object_get(j, "valid_to"), 1) != 0)
+		return "valid_to";
+	if (add_links(us, u, json_object_get(j, "formed_from")) != 0)
+		return "formed_from";
+	us->n++;
+	return NULL;
+}
+
+static int load_units_file(saola__gen_units *us, const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, 0, &je), *units, *j;
+	struct saola__gen_unit *grown;
+	const char *bad;
+	size_t i;
+
+	if (!doc)
+		return fail(err, errlen, "%s:%d: %s", path, je.line, je.text);
+	units = json_object_get(doc, "units");
+	if (!json_is_array(units)) {
+		json_decref(doc);
+		return fail(err, errlen, "%s: units: expected an array", path);
+	}
+	grown = realloc(us->u, (us->n + json_array_size(units) + 1) * sizeof *grown);
+	if (!grown) {
+		json_decref(doc);
+		return fail(err, errlen, "%s: out of memory", path);
+	}
+	us->u = grown;
+	json_array_foreach(units, i, j)
+		if ((bad = add_unit(us, j)) != NULL) {
+			json_decref(doc);
+			return fail(err, errlen, "%s: units[%zu]: %s: missing or not valid", path, i,
+			            bad);
+		}
+	json_decref(doc);
+	return 0;
+}
+
+static void load_review_day(saola__gen_units *us, const char *path)
+{
+	json_t *doc = json_load_file(path, 0, NULL);
+	json_t *day = json_object_get(json_object_get(doc, "params"), "review_day");
+	const char *s;
+
+	if (!day)
+		day = json_object_get(doc, "review_day");
+	s = json_string_value(day);
+	if (s && strlen(s) == 5 && s[2] == '-' && us->n_review < 16) {
+		us->review[us->n_review].from =
+		        (int)json_integer_value(json_object_get(doc, "valid_from_year"));
+		us->review[us->n_review].to =
+		        (int)json_integer_value(json_object_get(doc, "valid_to_year"));
+		strcpy(us->review[us->n_review].day, s);
+		us->n_review++;
+	}
+	json_decref(doc);
+}
+
+/* Every *.json of dir/sub through one(us, path); 0 or -1. */
+static int each_file(saola__gen_units *us, const char *dir, const char *sub, int need,
+                     int (*one)(saola__gen_units *, const char *, char *, size_t), char *err,
+                     size_t errlen)
+{
+	char folder[4096], path[4096];
+	size_t n, i;
+	char **names;
+	int rc = 0;
+
+	snprintf(folder, sizeof folder, "%s/%s", dir, sub);
+	names = json_names(folder, &n);
+	if (need && n == 0) {
+		free_names(names, n);
+		return fail(err, errlen, "%s: no units files (*.json) to read", folder);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if (snprintf(path, sizeof path, "%s/%s", folder, names[i]) >= (int)sizeof path)
+			rc = fail(err, errlen, "%s: path too long", folder);
+		else if (one)
+			rc = one(us, path, err, errlen);
+		else
+			load_review_day(us, path);
+	}
+	free_names(names, n);
+	return rc;
+}
+
+int saola__gen_units_load(saola__gen_units *us, const char *dir, char *err, size_t errlen)
+{
+	memset(us, 0, sizeof *us);
+	dir = saola__gen_schemas_dir(dir);
+	if (each_file(us, dir, "units", 1, load_units_file, err, errlen) != 0)
+		return -1;
+	return each_file(us, dir, "standards", 0, NULL, err, errlen);
+}
+
+void saola__gen_units_free(saola__gen_units *us)
+{
+	free(us->u);
+	free(us->links);
+	memset(us, 0, sizeof *us);
+}
+
+/* ------------------------------------------------------------------ */
+/* Questions. */
+
+void saola__gen_review_date(const saola__gen_units *us, int year,
+                            char date[SAOLA__GEN_DATE_MAX + 1])
+{
+	const char *day = us->n_review ? us->review[0].day : "11-01";
+	int i;
+
+	for (i = 0; i < us->n_review; i++)
+		if (us->review[i].from <= year && year <= us->review[i].to)
+			day = us->review[i].day;
+	snprintf(date, 6, "%04d-", (year % 10000 + 10000) % 10000);
+	memcpy(date + 5, day, 5);
+	date[SAOLA__GEN_DATE_MAX] = '\0';
+}
+
+static int valid_on(const struct saola__gen_unit *u, const char *date)
+{
+	return strcmp(u->from, date) <= 0 && (!u->to[0] || strcmp(date, u->to) <= 0);
+}
+
+const struct saola__gen_unit *saola__gen_unit_on(const saola__gen_units *us, const char *code,
+                                                 const char *date)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof successors / sizeof successors[0]; i++)
-		if (strcmp(successors[i].old, old) == 0)
-			return successors[i].new_;
+	for (i = 0; i < us->n; i++)
+		if (strcmp(us->u[i].code, code) == 0 && valid_on(&us->u[i], date))
+			return &us->u[i];
 	return NULL;
+}
+
+const char *saola__gen_province_of(const saola__gen_units *us, const struct saola__gen_unit *c,
+                                   const char *date)
+{
+	int depth;
+
+	for (depth = 0; c && depth < 4; depth++) {
+		if (c->level == 'p')
+			return c->code;
+		c = saola__gen_unit_on(us, c->parent, date);
+	}
+	return "";
+}
+
+struct reached {
+	const struct saola__gen_unit *u[REACHED_MAX];
+	unsigned char whole[REACHED_MAX];
+	int n;
+};
+
+static void reach(struct reached *r, const struct saola__gen_unit *u, int whole)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->u[i] == u) {
+			r->whole[i] = r->whole[i] && whole;
+			return;
+		}
+	if (r->n < REACHED_MAX) {
+		r->u[r->n] = u;
+		r->whole[r->n++] = (unsigned char)whole;
+	}
+}
+
+/* The units of code, from the version from on, valid on date into r. */
+static void walk(const saola__gen_units *us, const char *code, const char *from, int whole,
+                 const char *date, struct reached *r, int depth)
+{
+	const struct saola__gen_unit *now = saola__gen_unit_on(us, code, date);
+	size_t i, k;
+
+	if (now && strcmp(now->from, from) >= 0) {
+		reach(r, now, whole);
+		return;
+	}
+	if (depth >= WALK_DEPTH_MAX)
+		return;
+	for (i = 0; i < us->n; i++) {
+		const struct saola__gen_unit *v = &us->u[i];
+
+		if (strcmp(v->from, from) <= 0)
+			continue;
+		for (k = v->link0; k < v->link0 + v->n_links; k++)
+			if (strcmp(us->links[k].code, code) == 0)
+				walk(us, v->code, v->from, whole && us->links[k].whole, date, r,
+				     depth + 1);
+	}
+}
+
+const struct saola__gen_unit *saola__gen_successor(const saola__gen_units *us,
+                                                   const struct saola__gen_unit *v,
+                                                   const char *date, int *whole)
+{
+	struct reached r;
+	int i, best = -1;
+
+	r.n = 0;
+	walk(us, v->code, v->from, 1, date, &r, 0);
+	for (i = 0; i < r.n; i++)
+		if (best < 0 || (r.whole[i] && !r.whole[best]) ||
+		    (r.whole[i] == r.whole[best] && strcmp(r.u[i]->code, r.u[best]->code) < 0))
+			best = i;
+	if (whole)
+		*whole = best >= 0 && r.whole[best];
+	return best >= 0 ? r.u[best] : NULL;
 }

@@ -12,7 +12,7 @@ enum { MAX_YEARS = 16 };
 static const char usage_line[] =
 	"usage: saola-gen [--count N] [--seed S] [--province P] [--district D] [--commune C]\n"
 	"                 [--year Y | --years Y1,Y2,...] [--no-household-id]\n"
-	"                 [--listing [--coverage F]]\n";
+	"                 [--listing [--coverage F]] [--schemas DIR]\n";
 
 static const char help_text[] =
 	"Prints N generated households of the household survey form as JSON Lines\n"
@@ -21,16 +21,24 @@ static const char help_text[] =
 	"  --count N     households to print (default 10)\n"
 	"  --seed S      seed, decimal or 0x hex (default 1); the same seed prints the same\n"
 	"                households on every machine, and household i does not depend on N\n"
-	"  --province P  statistics office code of the province (only 37, Ninh Binh)\n"
+	"  --province P  statistics office code of the province (default 37, Ninh Binh; any\n"
+	"                province of the units valid on the first year's review day)\n"
 	"  --district D  district code (default: any, drawn by household count)\n"
 	"  --commune C   commune code (default: any in the district)\n"
-	"  --year Y      survey year (default 2024, the units before the reorganisation,\n"
-	"                with districts); from 2025 the units after 1 July 2025: communes\n"
-	"                of province 37 and no district (--district is refused)\n"
+	"  --year Y      survey year (default 2024); the households are in the units valid\n"
+	"                on the year's review day (the standards' review_day, 11-01): 2024\n"
+	"                the units before the reorganisation, with districts; from 2025\n"
+	"                the units after 1 July 2025: communes, no district (--district is\n"
+	"                refused)\n"
 	"  --years LIST  increasing survey years, comma-separated: prints the N households\n"
 	"                of the first year, then the same N households, in the same order,\n"
 	"                for each later year (moved on with saola_gen_next_year), so line i\n"
-	"                of each year's block is the same household\n"
+	"                of each year's block is the same household; a household whose\n"
+	"                commune is gone moves to the commune its formed_from links lead\n"
+	"                to (across interim versions; a whole link before a partial one,\n"
+	"                then the lowest code); for a commune that no link names, the\n"
+	"                one of the nearest commune of the same district before it (by\n"
+	"                code) that has links, else after it (a stated fallback)\n"
 	"  --no-household-id  leave out household_id (by default each household has one,\n"
 	"                a stable code \"<commune>-<10 hex digits>\" kept across --years)\n"
 	"  --listing     instead of households, print the listing of households per commune\n"
@@ -39,6 +47,8 @@ static const char help_text[] =
 	"                households generated in the commune divided by the coverage\n"
 	"  --coverage F  the share of listed households surveyed, 0 < F <= 1 (default 1.0:\n"
 	"                every listed household is surveyed); N rounds up\n"
+	"  --schemas DIR the schemas folder whose units/ and standards/ are read (default\n"
+	"                $SAOLA_SCHEMAS, else the installed schemas, else the source tree's)\n"
 	"  --help        this text\n"
 	"\n"
 	"Exit status: 0 ok, 1 failure, 2 bad usage.\n";
@@ -51,6 +61,8 @@ struct args {
 	bool no_household_id;
 	bool listing;
 	double coverage;
+	const char *schemas;
+	saola_gen *gen; /* the units read once, reseeded for each household */
 };
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -107,7 +119,7 @@ static bool known_option(const char *opt)
 {
 	static const char *const options[] = {
 		"--count", "--seed", "--province", "--district", "--commune", "--year", "--years",
-		"--coverage",
+		"--coverage", "--schemas",
 	};
 	size_t i;
 
@@ -175,6 +187,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->coverage = strtod(val, &end);
 			if (*end || end == val || !(a->coverage > 0 && a->coverage <= 1))
 				return bad_usage("--coverage: expected a share 0 < F <= 1, got \"%s\"", val);
+		} else if (strcmp(opt, "--schemas") == 0) {
+			a->schemas = val;
 		} else { /* --commune */
 			a->opts.commune = val;
 		}
@@ -199,13 +213,12 @@ static uint64_t household_seed(uint64_t seed, uint64_t i)
  * by year. A new object, NULL when out of memory or on an unknown unit. */
 static json_t *household_in(const struct args *a, uint64_t i, int k)
 {
-	saola_gen *g = saola_gen_new(household_seed(a->seed, i));
+	saola_gen *g = a->gen;
 	saola_gen_opts opts = a->opts;
 	json_t *h = NULL;
 	int year;
 
-	if (!g)
-		return NULL;
+	saola_gen_reseed(g, household_seed(a->seed, i));
 	saola_gen_set_household_ids(g, !a->no_household_id);
 	opts.survey_year = a->years[0];
 	h = saola_gen_household(g, &opts);
@@ -215,7 +228,6 @@ static json_t *household_in(const struct args *a, uint64_t i, int k)
 		json_decref(h);
 		h = next;
 	}
-	saola_gen_free(g);
 	return h;
 }
 
@@ -280,17 +292,13 @@ static int print_listing(const struct args *a, int k)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run(struct args *ap)
 {
-	struct args a;
+	struct args a = *ap;
 	uint64_t i;
-	int k, rc = parse_args(argc, argv, &a);
+	int k, rc;
 	json_t *probe;
 
-	if (rc == 1)
-		return 0;
-	if (rc)
-		return rc;
 	/* Check the units once, so that a wrong code is a usage error. */
 	probe = household_in(&a, 0, 0);
 	if (!probe) {
@@ -304,8 +312,8 @@ int main(int argc, char **argv)
 		}
 		json_decref(probe);
 		return bad_usage("%s", "--province, --district, --commune: no such unit in the first year,"
-		                 " or the commune is not in the district, or a district after 2024"
-		                 " (units: province 37, Ninh Binh)");
+		                 " or the commune is not in the district, or a district in a year whose"
+		                 " units have none (after 2024)");
 	}
 	json_decref(probe);
 
@@ -319,7 +327,8 @@ int main(int argc, char **argv)
 			json_t *h = household_in(&a, i, k);
 
 			if (!h) {
-				fprintf(stderr, "saola-gen: household %llu: out of memory\n", (unsigned long long)i);
+				fprintf(stderr, "saola-gen: household %llu: out of memory, or its commune leads"
+				        " to no unit of %d\n", (unsigned long long)i, a.years[k]);
 				return 1;
 			}
 			rc = print_line(h);
@@ -334,4 +343,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	char err[512];
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc == 1)
+		return 0;
+	if (rc)
+		return rc;
+	if (!(a.gen = saola_gen_new_schemas(0, a.schemas, err, sizeof err))) {
+		fprintf(stderr, "saola-gen: %s\n", err);
+		return 1;
+	}
+	rc = run(&a);
+	saola_gen_free(a.gen);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include "officer.h"
 #include "privacy.h"
 #include "report.h"
+#include "rules.h"
 #include "units.h"
 
 #define LIMIT_DEFAULT 20
@@ -56,26 +57,34 @@ static int read_conflicts(saola__store *s, sqlite3 *db, const char *where, const
 		" LEFT JOIN users us ON us.id = c.user_id WHERE %s%s ORDER BY c.id DESC LIMIT ?2";
 	static const char count_sql[] =
 		"SELECT count(*) FROM conflicts c JOIN records r ON r.id = c.record_id WHERE %s%s";
-	const char *level = saola__unit_level(area);
-	char sql[sizeof list_sql + 128], area_sql[48];
+	char sql[sizeof list_sql + 640], area_sql[520], cond[512];
 	sqlite3_stmt *st = NULL;
+	saola__area_q q;
 	int step;
 
 	*count = 0;
-	snprintf(area_sql, sizeof area_sql, level ? " AND r.%s = ?1" : "", level);
-	snprintf(sql, sizeof sql, count_sql, where, area_sql);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	/* The area by the rule of every path (rules.h). */
+	if (saola__area_q_init(&q, db, area) != 0) {
+		saola__area_q_free(&q);
 		return -1;
-	if (level)
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	}
+	saola__area_q_sql(&q, "r", "json_extract(r.data, '$.survey_year')", 3, cond, sizeof cond);
+	snprintf(area_sql, sizeof area_sql, " AND %s", cond);
+	snprintf(sql, sizeof sql, count_sql, where, area_sql);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		saola__area_q_free(&q);
+		return -1;
+	}
+	saola__area_q_bind(&q, st, 3);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	snprintf(sql, sizeof sql, list_sql, where, area_sql);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		saola__area_q_free(&q);
 		return -1;
-	if (level)
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	}
+	saola__area_q_bind(&q, st, 3);
 	sqlite3_bind_int64(st, 2, limit);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *item = json_pack("{s:I, s:s?, s:s?, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:s?,"
@@ -95,6 +104,7 @@ static int read_conflicts(saola__store *s, sqlite3 *db, const char *where, const
 			break;
 	}
 	sqlite3_finalize(st);
+	saola__area_q_free(&q);
 	return step == SQLITE_DONE ? 0 : -1;
 }
 
@@ -176,7 +186,7 @@ enum MHD_Result saola__web_devices(struct MHD_Connection *c, saola__store *s,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *area = text(st, 3);
 		/* A device is seen by those whose area holds its user's area. */
-		if (scope && (!area || !*area || saola__unit_within(db, area, scope, &within) != 0 ||
+		if (scope && (!area || !*area || saola__area_within(db, area, scope, 0, &within) != 0 ||
 		              !within))
 			continue;
 		if (json_array_append_new(list, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",

@@ -10,6 +10,7 @@
 #include "facts.h"
 #include "lists.h"
 #include "report_labels.h"
+#include "rules.h"
 #include "units.h"
 #include "units_map.h"
 
@@ -285,7 +286,7 @@ static int check(sqlite3 *db, const saola__lists_req *rq, saola__err *e)
 		return saola__fail(e, 400, "bad_request", "year %d: expected a year 1901-2200",
 		                   rq->year);
 	if (rq->scope && *rq->scope) {
-		if (saola__unit_within(db, rq->commune, rq->scope, &within) != 0)
+		if (saola__area_within(db, rq->commune, rq->scope, rq->year, &within) != 0)
 			return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
 		if (!within)
 			return saola__fail(e, 403, "forbidden", "commune %s is outside your area %s",

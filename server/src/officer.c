@@ -265,8 +265,9 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 {
 	saola *db = core(s);
 	const char *where, *level = area && *area ? saola__unit_level(area) : NULL;
-	char sql[sizeof CONFLICT_COLUMNS + 160];
+	char sql[sizeof CONFLICT_COLUMNS + 640], cond[512];
 	sqlite3_stmt *st = NULL;
+	saola__area_q q;
 	json_t *list;
 	int step, rc = 0;
 
@@ -284,18 +285,21 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 		                   " or 5 digits", area);
 	if (!db || !(list = json_array()))
 		return saola__fail(e, 500, "internal", "conflicts: out of memory");
-	if (level)
-		snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s AND r.%s = ?1"
-		         " ORDER BY c.id DESC LIMIT ?2", where, level);
-	else
-		snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s ORDER BY c.id DESC LIMIT ?2",
-		         where);
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+	/* The area by the rule of every path (rules.h). */
+	if (saola__area_q_init(&q, db->sql, area) != 0) {
+		saola__area_q_free(&q);
 		json_decref(list);
 		return saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
 	}
-	if (level)
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	saola__area_q_sql(&q, "r", "json_extract(r.data, '$.survey_year')", 3, cond, sizeof cond);
+	snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s AND %s ORDER BY c.id DESC LIMIT ?2",
+	         where, cond);
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+		saola__area_q_free(&q);
+		json_decref(list);
+		return saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
+	}
+	saola__area_q_bind(&q, st, 3);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *c = conflict_json(db, st, NULL, 0);
@@ -307,6 +311,7 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
 	sqlite3_finalize(st);
+	saola__area_q_free(&q);
 	if (rc != 0) {
 		json_decref(list);
 		return rc;

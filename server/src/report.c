@@ -11,6 +11,7 @@
 #include "facts.h"
 #include "report_int.h"
 #include "report_reorg.h"
+#include "rules.h"
 
 const char *const saola__report_names[SAOLA__N_REPORTS] = {
 	"summary", "indicators", "causes", "coverage", "transitions", "progress",
@@ -358,7 +359,7 @@ static int resolve(rep_ctx *c)
 		return saola__fail(c->e, 400, "bad_request", "area \"%.20s\": expected a unit code of"
 		                   " 2 (province), 3 (district) or 5 (commune) digits", area);
 	if (rq->scope && *rq->scope && *area) {
-		if (saola__unit_within(c->db, area, rq->scope, &within) != 0)
+		if (saola__area_within(c->db, area, rq->scope, rq->year, &within) != 0)
 			return rep_sql_fail(c, "area");
 		if (!within)
 			return saola__fail(c->e, 403, "forbidden", "area %s is outside your area %s",

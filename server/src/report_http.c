@@ -12,6 +12,7 @@
 #include "privacy.h"
 #include "report.h"
 #include "report_labels.h"
+#include "rules.h"
 #include "store_sqlite.h"
 #include "units.h"
 
@@ -254,14 +255,20 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
                           int show, saola__buf *b, saola__err *e)
 {
 	static const char *const classes[] = {"", "poor", "near_poor", "average", "not_poor", ""};
-	const char *level = saola__unit_level(area);
-	char sql[1024], where[48], states[64];
+	char sql[2048], where[512], states[64];
 	int omit[N_HCOLS], step, i, k, first;
 	sqlite3_stmt *st = NULL;
+	saola__area_q q;
 	size_t n;
 
-	snprintf(where, sizeof where, level ? " AND f.%s = ?2" : "", level);
 	saola__state_sql(mask, "f.state", 0, states, sizeof states);
+	/* The area by the rule of every path (rules.h): an area gone in the
+	 * new units holds the communes formed from it alone. */
+	if (saola__area_q_init(&q, db, area) != 0) {
+		saola__area_q_free(&q);
+		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+	}
+	saola__area_q_sql(&q, "f", "f.year", 2, where, sizeof where);
 	n = (size_t)snprintf(sql, sizeof sql, "SELECT");
 	for (k = 0; k < N_HCOLS; k++) {
 		omit[k] = !show && hcols[k].field &&
@@ -269,13 +276,14 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
 		n += (size_t)snprintf(sql + n, sizeof sql - n, " %s,", omit[k] ? "NULL" : hcols[k].sql);
 	}
 	snprintf(sql + n, sizeof sql - n, " f.class, f.ind, f.causes, f.support, r.updated_at"
-	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1%s%s"
+	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1 AND %s%s"
 	         " ORDER BY f.commune, f.village, f.household_id, f.record_id", where, states);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		saola__area_q_free(&q);
 		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+	}
 	sqlite3_bind_int(st, 1, year);
-	if (level)
-		sqlite3_bind_text(st, 2, area, -1, SQLITE_STATIC);
+	saola__area_q_bind(&q, st, 2);
 	saola__buf_printf(b, "%s", "\xef\xbb\xbf");
 	for (k = 0; k < N_HCOLS; k++)
 		if (!omit[k])
@@ -312,6 +320,7 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
 			break;
 	}
 	sqlite3_finalize(st);
+	saola__area_q_free(&q);
 	if (b->oom)
 		return saola__fail(e, 500, "internal", "households: out of memory");
 	if (step != SQLITE_DONE)
@@ -353,7 +362,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	}
 	if (!area || !*area)
 		area = scope ? scope : "";
-	else if (scope && saola__unit_within(db, area, scope, &within) == 0 && !within) {
+	else if (scope && (saola__area_within(db, area, scope, year, &within) != 0 || !within)) {
 		saola__fail(&e, 403, "forbidden", "area %s is outside your area %s", area, scope);
 		return saola__web_error(c, &e);
 	}

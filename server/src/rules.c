@@ -1,6 +1,7 @@
 /* rules.c: who may make which review move, and where a record may lie,
  * checked the same way on every path that writes records. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
@@ -282,27 +283,34 @@ static int check_below(saola__rules *r, const saola__user *u, const saola__units
 	return 0;
 }
 
-/* Sets *covered when u's area is a unit that no longer exists in year
- * (none of its versions valid on 31 December) and the record's commune
- * (given without a unit at the area's level) was formed only from units
- * of that area: the area's households, in the new units (docs/security.md,
- * "Areas across the reorganisation"). 0, or -1 with e. */
+int saola__area_reorg(sqlite3 *db, const char *area, const char *commune, int year,
+                      int *inside)
+{
+	char date[SAOLA__DATE_MAX + 1];
+	int lv = area ? area_level(area) : -1, valid;
+
+	*inside = 0;
+	if (!db || lv <= PROVINCE || !commune || !*commune || year <= 0)
+		return 0;
+	snprintf(date, sizeof date, "%04u-12-31", (unsigned)year % 10000u);
+	if ((valid = saola__units_valid_on(db, area, date)) != 0)
+		return valid < 0 ? -1 : 0;   /* still a unit that year */
+	return saola__units_inside(db, commune, area, NULL, date, inside);
+}
+
+/* 1 when u's area is a unit that no longer exists in year (none of its
+ * versions valid on 31 December) and the record's commune was formed only
+ * from units of that area: the area's households, in the new units
+ * (docs/security.md, "Areas across the reorganisation"). A district's
+ * record names no district then. 0 when not, -1 with e. */
 static int reorg_area(saola__rules *r, const saola__user *u, const saola__units *units,
                       int year, int area_lv, const char *where, saola__err *e)
 {
-	char date[SAOLA__DATE_MAX + 1];
-	saola__unit unit;
-	int found, inside = 0;
+	int inside = 0;
 
-	if (!r->db || area_lv == PROVINCE || !*units->commune || *unit_at(units, area_lv) ||
-	    year <= 0)
+	if (area_lv == DISTRICT && *units->district)
 		return 0;
-	snprintf(date, sizeof date, "%04d-12-31", year % 10000);
-	if ((found = lookup(r, u->area, year, &unit, where, e)) < 0)
-		return -1;
-	if (found && saola__units_valid_on(r->db, u->area, date) != 0)
-		return 0;   /* still a unit that year (or the query failed: refused) */
-	if (saola__units_inside(r->db, units->commune, u->area, NULL, date, &inside) != 0)
+	if (saola__area_reorg(r->db, u->area, units->commune, year, &inside) != 0)
 		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
 	return inside;
 }
@@ -395,4 +403,142 @@ int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *y
 	}
 	sqlite3_finalize(st);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reads: the same rule over a unit asked for and over many records     */
+
+int saola__area_within(sqlite3 *db, const char *code, const char *area, int year, int *within)
+{
+	const char *lv = saola__unit_level(code);
+
+	if (saola__unit_within(db, code, area, within) != 0)
+		return -1;
+	if (*within || !lv || strcmp(lv, "commune") != 0)
+		return 0;
+	/* A commune of a year the area no longer exists in (year 0: the
+	 * latest units) lies in it when it was formed from it alone. */
+	return saola__area_reorg(db, area, code, year > 0 ? year : 9999, within);
+}
+
+/* The years whose 31 December the area may be gone on: from the year of
+ * its last day (the next when that is 31 December) to the last year any
+ * unit begins or ends in (later years read the same units); *first 0 when
+ * the area is still a unit or not one at all. 0, or -1. */
+static int gone_years(sqlite3 *db, const char *area, int *first, int *last)
+{
+	static const char sql[] =
+		"SELECT (SELECT CASE WHEN count(*) = 0 OR max(valid_to IS NULL) THEN NULL"
+		"  ELSE max(valid_to) END FROM units WHERE code = ?1),"
+		" (SELECT max(max(valid_from), coalesce(max(valid_to), '')) FROM units)";
+	sqlite3_stmt *st = NULL;
+	const char *end, *top;
+	int step;
+
+	*first = *last = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW &&
+	    (end = (const char *)sqlite3_column_text(st, 0)) && strlen(end) >= 10 &&
+	    (top = (const char *)sqlite3_column_text(st, 1))) {
+		*first = atoi(end) + (strcmp(end + 4, "-12-31") == 0);
+		*last = atoi(top);
+		if (*last < *first)
+			*last = *first;
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW ? 0 : -1;
+}
+
+/* Adds "commune@year" to keys for each commune of year inside area. */
+static int year_keys(sqlite3 *db, const char *area, int year, json_t *keys)
+{
+	char date[SAOLA__DATE_MAX + 1], key[SAOLA__UNIT_CODE_MAX + 16];
+	json_t *in = json_object(), *v;
+	const char *c;
+	int valid, rc = -1;
+
+	snprintf(date, sizeof date, "%04u-12-31", (unsigned)year % 10000u);
+	if (!in || (valid = saola__units_valid_on(db, area, date)) < 0)
+		goto out;
+	if ((rc = valid ? 0 : saola__units_inside_all(db, area, date, in)) != 0)
+		goto out;
+	json_object_foreach(in, c, v) {
+		snprintf(key, sizeof key, "%s@%d", c, year);
+		if (json_array_append_new(keys, json_string(key)) != 0)
+			rc = -1;
+	}
+out:
+	json_decref(in);
+	return rc;
+}
+
+int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area)
+{
+	json_t *keys = NULL;
+	int first, last, y, rc = -1;
+
+	memset(q, 0, sizeof *q);
+	q->area = area;
+	q->level = area ? saola__unit_level(area) : NULL;
+	if (!db || !q->level || area_level(area) == PROVINCE)
+		return 0;
+	if (gone_years(db, area, &first, &last) != 0)
+		return -1;
+	if (!first || last - first >= SAOLA__AREA_YEARS_MAX)
+		return 0;   /* still a unit (or beyond the bound: nothing, never more) */
+	if (!(keys = json_array()))
+		return -1;
+	for (y = first; y <= last; y++)
+		if (year_keys(db, area, y, keys) != 0)
+			goto out;
+	q->last = last;
+	rc = 0;
+	if (json_array_size(keys) > 0 && !(q->keys = json_dumps(keys, JSON_COMPACT)))
+		rc = -1;
+out:
+	json_decref(keys);
+	return rc;
+}
+
+void saola__area_q_free(saola__area_q *q)
+{
+	if (q) {
+		free(q->keys);
+		q->keys = NULL;
+	}
+}
+
+void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_sql, int p,
+                       char *buf, size_t len)
+{
+	char none[48] = "";
+
+	if (!q->level) {
+		snprintf(buf, len, "1");
+		return;
+	}
+	if (!q->keys) {
+		snprintf(buf, len, "%s.%s = ?%d", t, q->level, p);
+		return;
+	}
+	/* A district's records of the new units name no district. */
+	if (area_level(q->area) == DISTRICT)
+		snprintf(none, sizeof none, "coalesce(%s.district, '') = '' AND ", t);
+	snprintf(buf, len, "(%s.%s = ?%d OR (%s%s.commune || '@' || CASE WHEN typeof(%s) ="
+	         " 'integer' AND %s BETWEEN 1 AND 9999 THEN min(%s, ?%d) END IN (SELECT value"
+	         " FROM json_each(?%d))))", t, q->level, p, none, t, year_sql, year_sql, year_sql,
+	         p + 2, p + 1);
+}
+
+void saola__area_q_bind(const saola__area_q *q, sqlite3_stmt *st, int p)
+{
+	if (!q->level)
+		return;
+	sqlite3_bind_text(st, p, q->area, -1, SQLITE_STATIC);
+	if (q->keys) {
+		sqlite3_bind_text(st, p + 1, q->keys, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, p + 2, q->last);
+	}
 }

@@ -84,4 +84,52 @@ int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *y
  * year (1-9999), else 0 (the latest version of each unit). */
 int saola__rules_year(int64_t y);
 
+/* ------------------------------------------------------------------ */
+/* Areas across the reorganisation of 2025, for reads as for writes.    */
+
+/* The bound on the years an area's SQL form spans (saola__area_q_init). */
+#define SAOLA__AREA_YEARS_MAX 64
+
+/* Sets *inside when area (a district or commune code) is not a unit on 31
+ * December of year and commune was formed only from its units: the rule
+ * the write checks apply to a record that names no unit at the area's
+ * level (docs/security.md, "Areas across the reorganisation of 2025").
+ * 0, or -1 when a query fails. */
+int saola__area_reorg(sqlite3 *db, const char *area, const char *commune, int year,
+                      int *inside);
+
+/* Sets *within when unit code lies in area in year (0: the latest units):
+ * below it (saola__unit_within), or a commune of the new units formed from
+ * it alone (saola__area_reorg). For a unit a read asks for (a report's or
+ * a list's area). 0, or -1 when a query fails. */
+int saola__area_within(sqlite3 *db, const char *code, const char *area, int year, int *within);
+
+/* An area as a SQL filter over many records: its own column, or, for an
+ * area gone in some years, a commune of those years inside it (as
+ * saola__area_reorg says, computed once per request). */
+typedef struct saola__area_q {
+	const char *area;     /* the area code (not copied) */
+	const char *level;    /* its column; NULL: no filter (no area) */
+	char *keys;           /* JSON array of "commune@year"; NULL: none */
+	int last;             /* the last year of keys: later years read as it */
+} saola__area_q;
+
+/* Fills q for area (NULL or not a unit code: no filter; a province: its
+ * column). The keys span the years from the area's end to the last year
+ * any unit begins or ends in, at most SAOLA__AREA_YEARS_MAX (beyond: the
+ * column only, never more). 0, or -1 when a query fails (free q anyway). */
+int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area);
+
+/* Frees q's keys; q NULL is a no-op. */
+void saola__area_q_free(saola__area_q *q);
+
+/* The condition of q over table alias t (t.province, t.district,
+ * t.commune) with the survey year year_sql, using parameters ?p (area),
+ * ?p+1 (keys) and ?p+2 (last year), into buf; "1" without a filter. */
+void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_sql, int p,
+                       char *buf, size_t len);
+
+/* Binds q's parameters of saola__area_q_sql at p. */
+void saola__area_q_bind(const saola__area_q *q, sqlite3_stmt *st, int p);
+
 #endif

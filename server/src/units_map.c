@@ -474,3 +474,35 @@ out:
 	json_decref(out);
 	return rc;
 }
+
+int saola__units_inside_all(sqlite3 *db, const char *area, const char *date, json_t *out)
+{
+	char adate[SAOLA__DATE_MAX + 1];
+	json_t *set = json_object(), *succ, *s, *lv;
+	const char *k, *c;
+	size_t i;
+	int inside, split, rc = -1;
+
+	if (!set || area_set(db, area, NULL, adate, set) != 0)
+		goto out;
+	rc = 0;
+	/* Only a successor of one of the area's units can come from it. */
+	json_object_foreach(set, k, lv) {
+		if (rc != 0 || saola__units_successors(db, k, date, &succ) != 0) {
+			rc = -1;
+			break;
+		}
+		json_array_foreach(succ, i, s) {
+			c = json_string_value(json_object_get(s, "code"));
+			if (rc != 0 || !c || strlen(c) != 5 || json_object_get(out, c))
+				continue;
+			if (from_set(db, c, date, set, &inside, &split) != 0 ||
+			    (inside && json_object_set_new(out, c, json_true()) != 0))
+				rc = -1;
+		}
+		json_decref(succ);
+	}
+out:
+	json_decref(set);
+	return rc;
+}

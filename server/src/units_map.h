@@ -64,4 +64,11 @@ int saola__units_cover(sqlite3 *db, const char *area, const char *area_date, con
 int saola__units_inside(sqlite3 *db, const char *code, const char *area, const char *area_date,
                         const char *date, int *inside);
 
+/* Adds to out (an object, code -> true) every commune valid on date that
+ * saola__units_inside(db, code, area, NULL, date) says is inside area, for
+ * an area not valid on date: found among the successors of the area's
+ * units, so bounded by them. 0, or -1 when a query fails or out of memory
+ * (out then partly filled: the caller drops it). */
+int saola__units_inside_all(sqlite3 *db, const char *area, const char *date, json_t *out);
+
 #endif
