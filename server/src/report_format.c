@@ -220,7 +220,7 @@ static const char *report_vi(const char *name)
 
 /* A column's header: key, or its Vietnamese label; in the "all" CSV (a
  * report's name) always prefixed by the report, "summary.poor" or "Tổng
- * hợp: Số hộ nghèo", as reports share keys and labels; (%) after a rate. */
+ * hợp: Hộ nghèo", as reports share keys and labels; (%) after a rate. */
 static int csv_head(saola__buf *b, const char *name, const json_t *col, int vi)
 {
 	char head[400];
