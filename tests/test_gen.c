@@ -439,8 +439,9 @@ static void test_places_valid(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* The units: the file is what the domain page says, and the table inside
- * the generator agrees with it. */
+/* The units: the file is what the domain page says, and the generator,
+ * which reads the units from the schemas folder, agrees with it (its places
+ * year by year and its moves along the links: test_gen_units.c). */
 
 static json_t *units;
 
@@ -584,8 +585,8 @@ static void test_unknown_units(void **state)
 	saola_gen_free(g);
 }
 
-/* Drawn without options, households land in every commune of the file and
- * in no other (the table in gen.c has the same communes). */
+/* Drawn without options, households of 2024 land in every commune of the
+ * file and in no other. */
 static void test_table_matches_file(void **state)
 {
 	saola_gen *g = saola_gen_new(11);

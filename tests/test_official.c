@@ -566,6 +566,145 @@ static void test_lists_no_last_year(void **state)
 	json_decref(v);
 }
 
+/* GET /v1/households.csv: a state column, every state by default (a
+ * working list), ?state= as the reports take it; a bad one is 400 naming
+ * it and the state words. */
+static void test_household_states(void **state)
+{
+	static const struct { const char *id, *state; } recs[] = {
+		{"w1", "draft"}, {"w2", "draft"}, {"w3", "submitted"}, {"w4", "returned"},
+		{"w5", "approved"}, {"w6", "approved"}, {"w7", "approved"},
+	};
+	static const struct { const char *query; int draft, submitted, returned, approved; } cases[] = {
+		{"", 2, 1, 1, 3}, {"&state=", 2, 1, 1, 3}, {"&state=all", 2, 1, 1, 3},
+		{"&state=approved", 0, 0, 0, 3}, {"&state=draft", 2, 0, 0, 0},
+		{"&state=submitted", 0, 1, 0, 0}, {"&state=returned", 0, 0, 1, 0},
+		{"&state=draft,submitted", 2, 1, 0, 0},
+	};
+	static const char *const bad[] = {"final", "approved,final", ",", "APPROVED"};
+	static const char *const words[] = {"draft", "submitted", "returned", "approved"};
+	char path[128], cell[32];
+	const char *msg;
+	size_t i, k;
+	sv_resp r;
+
+	(void)state;
+	rf_reset(F.sql);
+	for (i = 0; i < sizeof recs / sizeof recs[0]; i++)
+		add(recs[i].id, YEAR, "14404", "Thôn 1", NULL, "poor", recs[i].state, "A");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const int want[4] = {cases[i].draft, cases[i].submitted, cases[i].returned,
+		                     cases[i].approved};
+		int got[4] = {0, 0, 0, 0}, lines = 0, col = -1, c;
+		const char *p, *line;
+
+		snprintf(path, sizeof path, "/v1/households.csv?year=%d%s", YEAR, cases[i].query);
+		r = sv_http(F.url, "GET", path, F.tok_commune, NULL, NULL, 0, 0);
+		if (r.status != 200)
+			fail_msg("%s: status %ld: %s", path, r.status, r.body ? r.body : "");
+		/* the state column's place in the header, then each row's cell */
+		for (p = r.body + 3, c = 0; *p != '\r'; p += strcspn(p, ",\r") + (p[strcspn(p, ",\r")] == ','), c++)
+			if (strncmp(p, "state", 5) == 0 && (p[5] == ',' || p[5] == '\r'))
+				col = c;
+		assert_true(col >= 0);
+		for (line = strstr(r.body, "\r\n"); line && line[2]; line = strstr(line + 2, "\r\n")) {
+			for (p = line + 2, c = 0; c < col; c++)
+				p += strcspn(p, ",") + 1;
+			snprintf(cell, sizeof cell, "%.*s", (int)strcspn(p, ",\r"), p);
+			for (k = 0; k < 4 && strcmp(cell, words[k]) != 0; k++)
+				;
+			if (k == 4)
+				fail_msg("%s: state cell \"%s\"", path, cell);
+			got[k]++;
+			lines++;
+		}
+		for (k = 0; k < 4; k++)
+			if (got[k] != want[k])
+				fail_msg("%s: %d %s rows, expected %d", path, got[k], words[k], want[k]);
+		assert_int_equal(lines, want[0] + want[1] + want[2] + want[3]);
+		sv_resp_free(&r);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(path, sizeof path, "/v1/households.csv?year=%d&state=%s", YEAR, bad[i]);
+		r = sv_http(F.url, "GET", path, F.tok_commune, NULL, NULL, 0, 0);
+		assert_int_equal(r.status, 400);
+		assert_string_equal(sv_error_code(&r), "bad_request");
+		msg = json_string_value(json_object_get(json_object_get(r.json, "error"), "message"));
+		snprintf(cell, sizeof cell, "state \"%s\"", bad[i]);
+		assert_non_null(msg);
+		assert_non_null(strstr(msg, cell));
+		assert_non_null(strstr(msg, "approved, submitted, draft, returned, all"));
+		sv_resp_free(&r);
+	}
+}
+
+/* The header cells of a CSV (after the byte order mark), each as written;
+ * n gets how many. */
+static void csv_heads(const char *csv, char (*cells)[400], int cap, int *n)
+{
+	const char *p = csv + 3;
+	int quoted;
+	size_t k;
+
+	for (*n = 0; *n < cap && *p && *p != '\r'; (*n)++) {
+		quoted = *p == '"';
+		for (k = 0, p += quoted; *p && (quoted ? !(p[0] == '"' && p[1] != '"')
+		                                       : *p != ',' && *p != '\r'); p++) {
+			if (quoted && p[0] == '"')
+				p++;   /* "" is one " */
+			if (k < 399)
+				cells[*n][k++] = *p;
+		}
+		cells[*n][k] = '\0';
+		p += quoted;
+		p += *p == ',';
+	}
+}
+
+/* The "all" CSV puts the reports side by side: no two of its header cells
+ * are the same, in codes or in Vietnamese (each prefixed by its report);
+ * a single report's CSV keeps its plain headers. */
+static void test_all_csv_heads(void **state)
+{
+	static char cells[600][400];
+	saola__buf b = {NULL, 0, 0, 0};
+	json_t *rep;
+	int vi, n, i, j, found;
+
+	(void)state;
+	rf_reset(F.sql);
+	targets(500);
+	add("a1", YEAR - 1, "14404", "Thôn 1", "h1", "poor", "approved", "A");
+	add("a2", YEAR, "14404", "Thôn 1", "h1", "near_poor", "approved", "A");
+	rep = run("all", SAOLA__BY_COMMUNE, "372", NULL);
+	for (vi = 0; vi <= 1; vi++) {
+		assert_int_equal(saola__report_csv(rep, vi, &b), 0);
+		csv_heads(b.p, cells, 600, &n);
+		assert_true(n > 100);   /* the six reports' columns */
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (strcmp(cells[i], cells[j]) == 0)
+					fail_msg("labels %s: columns %d and %d both \"%s\"", vi ? "vi" : "codes",
+					         i + 1, j + 1, cells[i]);
+		for (i = 0, found = 0; i < n; i++)
+			found |= strcmp(cells[i], vi ? "Tổng hợp: Số hộ rà soát" : "summary.households") == 0;
+		assert_true(found);
+		saola__buf_free(&b);
+	}
+	json_decref(rep);
+	/* one report alone: its labels, no prefix */
+	rep = run("summary", SAOLA__BY_COMMUNE, "372", NULL);
+	assert_int_equal(saola__report_csv(rep, 1, &b), 0);
+	csv_heads(b.p, cells, 600, &n);
+	for (i = 0, found = 0; i < n; i++) {
+		assert_null(strstr(cells[i], "Tổng hợp: "));
+		found |= strcmp(cells[i], "Số hộ rà soát") == 0;
+	}
+	assert_true(found);
+	saola__buf_free(&b);
+	json_decref(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_listed_load),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_lists_no_last_year),
+		cmocka_unit_test(test_household_states),
+		cmocka_unit_test(test_all_csv_heads),
 	};
 
 	return cmocka_run_group_tests_name("official", tests, setup, teardown);

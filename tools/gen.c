@@ -1,49 +1,11 @@
 /* gen.c: a seeded generator of realistic Ninh Bình household survey records, for tests, benchmarks and the demo. */
 #include "gen.h"
-#include "gen_units.h"
+#include "gen_int.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------------ */
-/* Administrative units: read from the schemas folder at run time
- * (gen_units.c); what the units files do not hold is a generator parameter
- * here, keyed by code and checked against the units when a generator is
- * made (a code the units do not know is an error, not silently used). */
-
-struct gen_commune {
-	char code[SAOLA__GEN_CODE_MAX + 1];
-	char district[SAOLA__GEN_CODE_MAX + 1]; /* "" in units without districts */
-	char province[SAOLA__GEN_CODE_MAX + 1];
-	unsigned char urban;
-};
-
-/* The province drawn from when the options name none: Ninh Bình. */
-static const char gen_province[] = "37";
-/* The district of the hill communes, which have fewer households: Nho Quan. */
-static const char gen_hill_district[] = "372";
-
-/* The communes of one province valid on one review day, by code, with the
- * running sum of commune_households(). */
-struct gen_year {
-	char date[SAOLA__GEN_DATE_MAX + 1];
-	char province[SAOLA__GEN_CODE_MAX + 1];
-	struct gen_commune *c;
-	uint32_t *cum;
-	int n;
-};
-
-#define GEN_YEARS_CACHED 4
-
-struct saola_gen {
-	uint64_t s[4];               /* xoshiro256** state */
-	bool household_ids;          /* new households get a household_id */
-	saola__gen_units units;      /* every version of every unit */
-	struct gen_year years[GEN_YEARS_CACHED];
-	int next_slot;               /* the cache slot to refill next */
-};
 
 /* ------------------------------------------------------------------ */
 /* Random numbers: xoshiro256** seeded through splitmix64, integers only,
@@ -121,31 +83,6 @@ static int pick_weighted(saola_gen *g, const unsigned short *w, int n)
 
 #define PICK(g, w) pick_weighted((g), (w), (int)(sizeof(w) / sizeof((w)[0])))
 
-static uint32_t fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-
-/* A plausible, made-up household count for a commune (no official count is
- * in the data): wards and townships 1,800-4,500, communes 1,200-3,000, the
- * hill communes of Nho Quan 900-2,500: 323,000 in all (the province had
- * about 314,000 households in 2021). */
-static uint32_t commune_households(const struct gen_commune *c)
-{
-	uint32_t h = fnv1a(c->code);
-
-	if (c->urban)
-		return 1800 + h % 2700;
-	if (strcmp(c->district, gen_hill_district) == 0)
-		return 900 + h % 1600;
-	return 1200 + h % 1800;
-}
-
 static const char *const village_names[] = {
 	"Đồng Tâm", "Thượng", "Hạ", "Trung", "Đông", "Tây", "Nam", "Bắc",
 	"Tân Thành", "Yên Thịnh", "Phú Xuân", "An Ninh", "Văn Lâm", "Xuân Vũ",
@@ -156,7 +93,7 @@ static const char *const village_names[] = {
  * thôn, or numbered residential groups (tổ dân phố) in urban units. */
 static void pick_village(saola_gen *g, const struct gen_commune *c, char *buf, size_t size)
 {
-	uint32_t h = fnv1a(c->code);
+	uint32_t h = saola__gen_fnv1a(c->code);
 	int count = 5 + (int)((h >> 12) % 8); /* 5..12 */
 	int style = (int)((h >> 8) % 10);
 
@@ -1018,108 +955,6 @@ static int household_from_json(const json_t *o, struct household *h)
 /* ------------------------------------------------------------------ */
 /* A new household. */
 
-static int cmp_communes(const void *a, const void *b)
-{
-	return strcmp(((const struct gen_commune *)a)->code, ((const struct gen_commune *)b)->code);
-}
-
-/* c as the generator works with it: its district (none when its parent is
- * not one) and province on date. */
-static void commune_view(const saola_gen *g, const struct saola__gen_unit *u, const char *date,
-                         struct gen_commune *c)
-{
-	const struct saola__gen_unit *p = saola__gen_unit_on(&g->units, u->parent, date);
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->code, sizeof(c->code), "%s", u->code);
-	if (p && p->level == 'd')
-		snprintf(c->district, sizeof(c->district), "%s", p->code);
-	snprintf(c->province, sizeof(c->province), "%s", saola__gen_province_of(&g->units, u, date));
-	c->urban = u->urban;
-}
-
-/* Fills y with the communes of province valid on date. 0 or -1. */
-static int year_fill(const saola_gen *g, struct gen_year *y, const char *date, const char *province)
-{
-	uint32_t sum = 0;
-	size_t i;
-	int k;
-
-	free(y->c);
-	free(y->cum);
-	memset(y, 0, sizeof(*y));
-	y->c = calloc(g->units.n + 1, sizeof(*y->c));
-	y->cum = calloc(g->units.n + 1, sizeof(*y->cum));
-	if (!y->c || !y->cum)
-		return -1;
-	for (i = 0; i < g->units.n; i++) {
-		const struct saola__gen_unit *u = &g->units.u[i];
-
-		if (u->level != 'c' || strcmp(u->from, date) > 0 || (u->to[0] && strcmp(date, u->to) > 0))
-			continue;
-		commune_view(g, u, date, &y->c[y->n]);
-		if (strcmp(y->c[y->n].province, province) == 0)
-			y->n++;
-	}
-	qsort(y->c, (size_t)y->n, sizeof(*y->c), cmp_communes);
-	for (k = 0; k < y->n; k++)
-		y->cum[k] = sum += commune_households(&y->c[k]);
-	snprintf(y->date, sizeof(y->date), "%s", date);
-	snprintf(y->province, sizeof(y->province), "%s", province);
-	return 0;
-}
-
-/* The communes of province on the review day of year (cached), NULL when
- * out of memory. */
-static const struct gen_year *year_units(saola_gen *g, int year, const char *province)
-{
-	char date[SAOLA__GEN_DATE_MAX + 1];
-	struct gen_year *y;
-	int i;
-
-	saola__gen_review_date(&g->units, year, date);
-	for (i = 0; i < GEN_YEARS_CACHED; i++)
-		if (g->years[i].c && strcmp(g->years[i].date, date) == 0 &&
-		    strcmp(g->years[i].province, province) == 0)
-			return &g->years[i];
-	y = &g->years[g->next_slot];
-	g->next_slot = (g->next_slot + 1) % GEN_YEARS_CACHED;
-	return year_fill(g, y, date, province) == 0 ? y : NULL;
-}
-
-/* The commune the options ask for, or one drawn by household count among
- * the communes of year (of the district when the options name one); NULL
- * when the options name a unit not valid that year, a district in a year
- * without districts, or a commune outside the district. */
-static const struct gen_commune *pick_commune(saola_gen *g, int year, const saola_gen_opts *o)
-{
-	const struct gen_year *y = year_units(g, year, o->province ? o->province : gen_province);
-	uint32_t total = 0, r, w;
-	int i;
-
-	if (!y)
-		return NULL;
-	for (i = 0; i < y->n; i++) {
-		w = y->cum[i] - (i ? y->cum[i - 1] : 0);
-		if (o->commune && strcmp(o->commune, y->c[i].code) == 0)
-			return o->district && strcmp(o->district, y->c[i].district) ? NULL : &y->c[i];
-		if (!o->district || strcmp(o->district, y->c[i].district) == 0)
-			total += w;
-	}
-	if (o->commune || total == 0)
-		return NULL;
-	r = (uint32_t)saola_gen_below(g, total);
-	for (i = 0; i < y->n; i++) {
-		if (o->district && strcmp(o->district, y->c[i].district) != 0)
-			continue;
-		w = y->cum[i] - (i ? y->cum[i - 1] : 0);
-		if (r < w)
-			return &y->c[i];
-		r -= w;
-	}
-	return NULL;
-}
-
 /* The household's code, kept from one yearly review to the next: the
  * commune and 10 hex digits hashed from the generator's state, which is
  * read, not advanced, so that turning codes on changes no other answer. */
@@ -1146,7 +981,7 @@ json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts)
 	if (!opts)
 		opts = &defaults;
 	year = opts->survey_year ? opts->survey_year : 2024;
-	if (!(c = pick_commune(g, year, opts)))
+	if (!(c = saola__gen_pick_commune(g, year, opts)))
 		return NULL;
 	memset(&h, 0, sizeof(h));
 	snprintf(h.province, sizeof(h.province), "%s", c->province);
@@ -1340,52 +1175,15 @@ static void move_on(saola_gen *g, struct household *h)
 	draw_causes(g, h);
 }
 
-/* The commune (valid on date1) that the households of v (valid on date0)
- * are in: the unit its formed_from links lead to (saola__gen_successor);
- * for a commune that no link names, the one of the nearest commune of the
- * same parent before it (by code) that has one, else after it: a stated
- * fallback, since the data does not say where it went. NULL when none. */
-static const struct saola__gen_unit *successor_of(const saola_gen *g,
-                                                  const struct saola__gen_unit *v,
-                                                  const char *date0, const char *date1)
-{
-	const struct saola__gen_unit *to = saola__gen_successor(&g->units, v, date1, NULL), *best = NULL;
-	const struct saola__gen_unit *u, *t;
-	size_t i;
-	int after = 0;
-
-	for (i = 0; !to && i < g->units.n; i++) {
-		u = &g->units.u[i];
-		if (u == v || u->level != 'c' || strcmp(u->parent, v->parent) ||
-		    saola__gen_unit_on(&g->units, u->code, date0) != u ||
-		    !(t = saola__gen_successor(&g->units, u, date1, NULL)))
-			continue;
-		if (strcmp(u->code, v->code) < 0) {
-			if (!best || after || strcmp(u->code, best->code) > 0)
-				best = u, after = 0;
-		} else if (!best || (after && strcmp(u->code, best->code) < 0)) {
-			best = u, after = 1;
-		}
-	}
-	return to ? to : best ? saola__gen_successor(&g->units, best, date1, NULL) : NULL;
-}
-
-/* Moves h's places into year's units (h->survey_year already that year):
- * the commune its one of the year before went into, its district (none in
- * units without districts), province and area. 0, or -1 when the commune
- * was not a unit of the year before or went nowhere. */
+/* Moves h's places into its year's units (h->survey_year already that
+ * year): the commune its one of the year before went into, its district
+ * (none in units without districts), province and area. 0, or -1. */
 static int move_places(const saola_gen *g, struct household *h)
 {
-	char date0[SAOLA__GEN_DATE_MAX + 1], date1[SAOLA__GEN_DATE_MAX + 1];
-	const struct saola__gen_unit *v, *to;
 	struct gen_commune c;
 
-	saola__gen_review_date(&g->units, h->survey_year - 1, date0);
-	saola__gen_review_date(&g->units, h->survey_year, date1);
-	if (!(v = saola__gen_unit_on(&g->units, h->commune, date0)) || v->level != 'c' ||
-	    !(to = successor_of(g, v, date0, date1)))
+	if (saola__gen_move_commune(g, h->survey_year, h->commune, &c) != 0)
 		return -1;
-	commune_view(g, to, date1, &c);
 	snprintf(h->commune, sizeof(h->commune), "%s", c.code);
 	snprintf(h->district, sizeof(h->district), "%s", c.district);
 	snprintf(h->province, sizeof(h->province), "%s", c.province);
@@ -1411,31 +1209,6 @@ json_t *saola_gen_next_year(saola_gen *g, const json_t *household)
 
 /* ------------------------------------------------------------------ */
 
-/* The generator's parameters name units the data knows: the default
- * province as a province, the hill district as a district. */
-static int check_params(const saola__gen_units *us, char *err, size_t errlen)
-{
-	static const struct { const char *code; char level; const char *what; } params[] = {
-		{ gen_province, 'p', "the default province" },
-		{ gen_hill_district, 'd', "the district of the hill communes" },
-	};
-	size_t i, k;
-
-	for (k = 0; k < sizeof(params) / sizeof(params[0]); k++) {
-		for (i = 0; i < us->n; i++)
-			if (strcmp(us->u[i].code, params[k].code) == 0 && us->u[i].level == params[k].level)
-				break;
-		if (i == us->n) {
-			if (err && errlen)
-				snprintf(err, errlen, "saola-gen's parameters: %s, %s, is not a %s of the units",
-				         params[k].what, params[k].code,
-				         params[k].level == 'p' ? "province" : "district");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 void saola_gen_reseed(saola_gen *g, uint64_t seed)
 {
 	uint64_t x = seed;
@@ -1458,7 +1231,7 @@ saola_gen *saola_gen_new_schemas(uint64_t seed, const char *schemas_dir, char *e
 	}
 	saola_gen_reseed(g, seed);
 	if (saola__gen_units_load(&g->units, schemas_dir, err, errlen) != 0 ||
-	    check_params(&g->units, err, errlen) != 0) {
+	    saola__gen_check_params(&g->units, err, errlen) != 0) {
 		saola_gen_free(g);
 		return NULL;
 	}
@@ -1478,14 +1251,9 @@ void saola_gen_set_household_ids(saola_gen *g, int on)
 
 void saola_gen_free(saola_gen *g)
 {
-	int i;
-
 	if (!g)
 		return;
-	for (i = 0; i < GEN_YEARS_CACHED; i++) {
-		free(g->years[i].c);
-		free(g->years[i].cum);
-	}
+	saola__gen_years_free(g);
 	saola__gen_units_free(&g->units);
 	free(g);
 }

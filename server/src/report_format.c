@@ -202,14 +202,32 @@ static int csv_unit_head(saola__buf *b, const json_t *rep, int vi)
 	return saola__buf_add(b, head, strlen(head));
 }
 
-/* A column's header: report.key, or its Vietnamese label; (%) after a
- * rate. */
+/* The short Vietnamese name of a report, which prefixes its labels in the
+ * "all" CSV ("Tổng hợp: ..."); the name itself when unknown. */
+static const char *report_vi(const char *name)
+{
+	static const char *const names[][2] = {
+		{"summary", "Tổng hợp"}, {"indicators", "Chỉ số"}, {"causes", "Nguyên nhân"},
+		{"coverage", "Chính sách"}, {"transitions", "Biến động"}, {"progress", "Tiến độ"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i][0], name) == 0)
+			return names[i][1];
+	return name;
+}
+
+/* A column's header: key, or its Vietnamese label; in the "all" CSV (a
+ * report's name) always prefixed by the report, "summary.poor" or "Tổng
+ * hợp: Hộ nghèo", as reports share keys and labels; (%) after a rate. */
 static int csv_head(saola__buf *b, const char *name, const json_t *col, int vi)
 {
 	char head[400];
 
-	snprintf(head, sizeof head, "%s%s%s%s", vi ? "" : name, !vi && *name ? "." : "",
-	         vi ? ustr(col, "vi") : ustr(col, "key"), is_fraction(col) ? " (%)" : "");
+	snprintf(head, sizeof head, "%s%s%s%s", !*name ? "" : vi ? report_vi(name) : name,
+	         !*name ? "" : vi ? ": " : ".", vi ? ustr(col, "vi") : ustr(col, "key"),
+	         is_fraction(col) ? " (%)" : "");
 	return saola__buf_add(b, ",", 1) || saola__csv_field(b, head);
 }
 

@@ -220,6 +220,7 @@ static const struct hcol {
 	{"village", "f.village", "village"},
 	{"area", "f.urban", "area"},
 	{"survey_year", "f.year", "survey_year"},
+	{"state", "f.state", NULL},
 	{"head_name", "json_extract(r.data, '$.head_name')", "head_name"},
 	{"income_per_capita", "json_extract(r.data, '$.income_per_capita')", "income_per_capita"},
 	{"member_count", "json_extract(r.data, '$.member_count')", "member_count"},
@@ -227,6 +228,16 @@ static const struct hcol {
 
 #define N_HCOLS ((int)(sizeof hcols / sizeof hcols[0]))
 #define HCOL_AREA 6   /* f.urban: 1, 0 or NULL */
+#define HCOL_STATE 8  /* f.state: SAOLA__STATE_* */
+
+/* The review state's word of a facts.state. */
+static const char *state_word(int code)
+{
+	static const char *const words[] = {"draft", "submitted", "returned", "approved"};
+
+	return code >= SAOLA__STATE_DRAFT && code <= SAOLA__STATE_APPROVED
+	       ? words[code - SAOLA__STATE_DRAFT] : NULL;
+}
 
 static int codes_field(saola__buf *b, const saola__label *list, int n, unsigned bits)
 {
@@ -244,19 +255,21 @@ static int codes_field(saola__buf *b, const saola__label *list, int n, unsigned 
 	return 0;
 }
 
-/* The households of year in area as CSV into b; the columns of personal
- * fields only when show (core: the database whose household form says
- * which they are). */
-static int households_csv(sqlite3 *db, saola *core, int year, const char *area, int show,
-                          saola__buf *b, saola__err *e)
+/* The households of year in area in the review states of mask
+ * (saola__state_mask) as CSV into b; the columns of personal fields only
+ * when show (core: the database whose household form says which they
+ * are). */
+static int households_csv(sqlite3 *db, saola *core, int year, const char *area, unsigned mask,
+                          int show, saola__buf *b, saola__err *e)
 {
 	static const char *const classes[] = {"", "poor", "near_poor", "average", "not_poor", ""};
-	char sql[2048], where[512];
+	char sql[2048], where[512], states[64];
 	int omit[N_HCOLS], step, i, k, first;
 	sqlite3_stmt *st = NULL;
 	saola__area_q q;
 	size_t n;
 
+	saola__state_sql(mask, "f.state", 0, states, sizeof states);
 	/* The area by the rule of every path (rules.h): an area gone in the
 	 * new units holds the communes formed from it alone. */
 	if (saola__area_q_init(&q, db, area) != 0) {
@@ -271,8 +284,8 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
 		n += (size_t)snprintf(sql + n, sizeof sql - n, " %s,", omit[k] ? "NULL" : hcols[k].sql);
 	}
 	snprintf(sql + n, sizeof sql - n, " f.class, f.ind, f.causes, f.support, r.updated_at"
-	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1 AND %s"
-	         " ORDER BY f.commune, f.village, f.household_id, f.record_id", where);
+	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1 AND %s%s"
+	         " ORDER BY f.commune, f.village, f.household_id, f.record_id", where, states);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		saola__area_q_free(&q);
 		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
@@ -296,6 +309,8 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
 			if (k == HCOL_AREA)
 				v = sqlite3_column_type(st, k) == SQLITE_NULL ? NULL
 				  : sqlite3_column_int(st, k) ? "urban" : "rural";
+			else if (k == HCOL_STATE)
+				v = state_word(sqlite3_column_int(st, k));
 			if ((!first && saola__buf_add(b, ",", 1)) || saola__csv_field(b, v))
 				break;
 			first = 0;
@@ -326,9 +341,11 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 {
 	sqlite3 *db = saola__report_db(s);
 	const char *scope = saola__user_area(u), *area = saola__web_arg(c, "area");
-	char err[SAOLA__ERR_MAX - 32], filename[64];
+	const char *state = saola__web_arg(c, "state");
+	char err[SAOLA__ERR_MAX - 32], filename[64], states[64];
 	saola__buf b = {NULL, 0, 0, 0};
 	saola__err e;
+	unsigned mask;
 	int year, within = 1, show;
 	enum MHD_Result ret;
 
@@ -340,6 +357,13 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	if ((year = year_arg(c, "year", &e)) < 0 ||
 	    saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0)
 		return saola__web_error(c, &e);
+	/* A working list: every review state unless asked (the state column
+	 * says each row's); the words and their parsing are the reports'. */
+	if (saola__state_mask(state && *state ? state : "all", &mask, states, sizeof states) != 0) {
+		saola__fail(&e, 400, "bad_request", "state \"%.40s\": expected approved, submitted,"
+		            " draft, returned, all, or a comma list of them", state);
+		return saola__web_error(c, &e);
+	}
 	if (area && *area && !saola__unit_level(area)) {
 		saola__fail(&e, 400, "bad_request", "area \"%.20s\": expected a unit code", area);
 		return saola__web_error(c, &e);
@@ -365,7 +389,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
 		return saola__web_error(c, &e);
 	}
-	if (households_csv(db, core(s), year, area, show, &b, &e) != 0) {
+	if (households_csv(db, core(s), year, area, mask, show, &b, &e) != 0) {
 		s->ops->end(s, 0);
 		saola__buf_free(&b);
 		return saola__web_error(c, &e);
