@@ -453,32 +453,60 @@ static int gone_years(sqlite3 *db, const char *area, int *first, int *last)
 	return step == SQLITE_ROW ? 0 : -1;
 }
 
-/* Adds "commune@year" to keys for each commune of year inside area. */
-static int year_keys(sqlite3 *db, const char *area, int year, json_t *keys)
+/* 1 when no unit begins or ends between 31 December of year - 1 and of
+ * year (the same units on both days), 0 when one does, -1 when it fails. */
+static int same_units(sqlite3 *db, int year)
+{
+	static const char sql[] =
+		"SELECT NOT EXISTS (SELECT 1 FROM units WHERE (valid_from > ?1 AND valid_from <= ?2)"
+		" OR (valid_to >= ?1 AND valid_to < ?2))";
+	char d1[SAOLA__DATE_MAX + 1], d2[SAOLA__DATE_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int same = -1;
+
+	snprintf(d1, sizeof d1, "%04u-12-31", (unsigned)(year - 1) % 10000u);
+	snprintf(d2, sizeof d2, "%04u-12-31", (unsigned)year % 10000u);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, d1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d2, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		same = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return same;
+}
+
+/* The communes of year inside area into in (those of the year before, in
+ * already, when the units are the same), and "commune@year" to keys for
+ * each. 0, or -1. */
+static int year_keys(sqlite3 *db, const char *area, int year, int first, json_t *in,
+                     json_t *keys)
 {
 	char date[SAOLA__DATE_MAX + 1], key[SAOLA__UNIT_CODE_MAX + 16];
-	json_t *in = json_object(), *v;
 	const char *c;
-	int valid, rc = -1;
+	json_t *v;
+	int same = 0, valid;
 
 	snprintf(date, sizeof date, "%04u-12-31", (unsigned)year % 10000u);
-	if (!in || (valid = saola__units_valid_on(db, area, date)) < 0)
-		goto out;
-	if ((rc = valid ? 0 : saola__units_inside_all(db, area, date, in)) != 0)
-		goto out;
-	json_object_foreach(in, c, v) {
-		snprintf(key, sizeof key, "%s@%d", c, year);
-		if (json_array_append_new(keys, json_string(key)) != 0)
-			rc = -1;
+	if (year > first && (same = same_units(db, year)) < 0)
+		return -1;
+	if (!same) {
+		json_object_clear(in);
+		if ((valid = saola__units_valid_on(db, area, date)) < 0 ||
+		    (!valid && saola__units_inside_all(db, area, date, in) != 0))
+			return -1;
 	}
-out:
-	json_decref(in);
-	return rc;
+	json_object_foreach(in, c, v) {
+		snprintf(key, sizeof key, "%.8s@%04u", c, (unsigned)year % 10000u);
+		if (json_array_append_new(keys, json_string(key)) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area)
 {
-	json_t *keys = NULL;
+	json_t *keys = NULL, *in = NULL;
 	int first, last, y, rc = -1;
 
 	memset(q, 0, sizeof *q);
@@ -490,16 +518,17 @@ int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area)
 		return -1;
 	if (!first || last - first >= SAOLA__AREA_YEARS_MAX)
 		return 0;   /* still a unit (or beyond the bound: nothing, never more) */
-	if (!(keys = json_array()))
-		return -1;
+	if (!(keys = json_array()) || !(in = json_object()))
+		goto out;
 	for (y = first; y <= last; y++)
-		if (year_keys(db, area, y, keys) != 0)
+		if (year_keys(db, area, y, first, in, keys) != 0)
 			goto out;
 	q->last = last;
 	rc = 0;
 	if (json_array_size(keys) > 0 && !(q->keys = json_dumps(keys, JSON_COMPACT)))
 		rc = -1;
 out:
+	json_decref(in);
 	json_decref(keys);
 	return rc;
 }
