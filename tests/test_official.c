@@ -670,6 +670,7 @@ static void test_all_csv_heads(void **state)
 	saola__buf b = {NULL, 0, 0, 0};
 	json_t *rep;
 	int vi, n, i, j, found;
+	sv_resp r;
 
 	(void)state;
 	rf_reset(F.sql);
@@ -686,12 +687,27 @@ static void test_all_csv_heads(void **state)
 				if (strcmp(cells[i], cells[j]) == 0)
 					fail_msg("labels %s: columns %d and %d both \"%s\"", vi ? "vi" : "codes",
 					         i + 1, j + 1, cells[i]);
-		for (i = 0, found = 0; i < n; i++)
+		for (i = 0, found = 0; i < n; i++) {
 			found |= strcmp(cells[i], vi ? "Tổng hợp: Số hộ rà soát" : "summary.households") == 0;
+			if (strchr("=+-@\t\r", cells[i][0]) && cells[i][0])
+				fail_msg("column %d \"%s\": a formula", i + 1, cells[i]);
+		}
 		assert_true(found);
 		saola__buf_free(&b);
 	}
 	json_decref(rep);
+	/* over HTTP, as the dashboard's download asks for it */
+	r = sv_http(F.url, "GET", "/v1/reports/all.csv?year=2024&area=372&labels=vi", F.tok_district,
+	            NULL, NULL, 0, 0);
+	assert_int_equal(r.status, 200);
+	csv_heads(r.body, cells, 600, &n);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(cells[i], cells[j]) == 0)
+				fail_msg("all.csv?labels=vi: columns %d and %d both \"%s\"", i + 1, j + 1,
+				         cells[i]);
+	assert_non_null(strstr(r.body, ",Chỉ số: Số hộ rà soát,"));
+	sv_resp_free(&r);
 	/* one report alone: its labels, no prefix */
 	rep = run("summary", SAOLA__BY_COMMUNE, "372", NULL);
 	assert_int_equal(saola__report_csv(rep, 1, &b), 0);
