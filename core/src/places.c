@@ -19,7 +19,7 @@ int saola__places_is_doc(const json_t *doc)
 	       !json_object_get(doc, "fields") && !json_object_get(doc, "params");
 }
 
-static int is_code(const char *s)
+int saola__places_is_code(const char *s)
 {
 	size_t n = s ? strlen(s) : 0, i;
 
@@ -44,8 +44,7 @@ static int is_date(const char *s)
 	return 1;
 }
 
-/* What is wrong with unit u, or NULL. */
-static const char *unit_problem(json_t *u)
+const char *saola__places_unit_problem(const json_t *u)
 {
 	const char *code = json_string_value(json_object_get(u, "code"));
 	const char *name = json_string_value(json_object_get(u, "name"));
@@ -56,14 +55,14 @@ static const char *unit_problem(json_t *u)
 
 	if (!json_is_object(u))
 		return "expected an object";
-	if (!is_code(code))
+	if (!saola__places_is_code(code))
 		return "code: expected a unit code of 1 to 8 digits";
 	if (!name || !*name || strlen(name) > SAOLA__PLACE_NAME_MAX)
 		return "name: expected a name of 1 to 160 bytes";
 	if (!level || (strcmp(level, "province") && strcmp(level, "district") &&
 	               strcmp(level, "commune")))
 		return "level: expected province, district or commune";
-	if (parent && !json_is_null(parent) && !is_code(json_string_value(parent)))
+	if (parent && !json_is_null(parent) && !saola__places_is_code(json_string_value(parent)))
 		return "parent: expected a unit code or null";
 	if (urban && !json_is_boolean(urban))
 		return "urban: expected true or false";
@@ -116,7 +115,7 @@ int saola__places_load_doc(saola *db, const json_t *doc, const char *where)
 	if (!json_is_array(units))
 		return saola__error(db, SAOLA_INVALID, "%s: units: expected an array", where);
 	json_array_foreach(units, i, u)
-		if ((why = unit_problem(u)) != NULL)
+		if ((why = saola__places_unit_problem(u)) != NULL)
 			return saola__error(db, SAOLA_INVALID, "%s: units[%zu]: %s", where, i, why);
 	if (sqlite3_prepare_v2(db->sql, "DELETE FROM units WHERE source = ?1", -1, &del, NULL) ||
 	    sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO units(code, valid_from,"

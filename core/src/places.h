@@ -23,6 +23,14 @@ typedef struct saola__place {
 	char to[11];
 } saola__place;
 
+/* 1 when s is a unit code (1 to SAOLA__PLACE_CODE_MAX digits). */
+int saola__places_is_code(const char *s);
+
+/* What is wrong with unit u of a units file ("level: expected province,
+ * district or commune"), or NULL: the one check of a unit, shared by the
+ * device's loader and the server's (server/src/units.c). */
+const char *saola__places_unit_problem(const json_t *u);
+
 /* 1 when doc looks like a units file ({"id", "units": [...]}, no
  * "fields"), else 0. */
 int saola__places_is_doc(const json_t *doc);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "places.h"
 #include "units.h"
 
 #define MAX_FILES 64
@@ -19,31 +20,6 @@ const char *saola__unit_level(const char *code)
 		if (code[i] < '0' || code[i] > '9')
 			return NULL;
 	return n == 2 ? "province" : n == 3 ? "district" : n == 5 ? "commune" : NULL;
-}
-
-static int is_code(const char *s)
-{
-	size_t n = s ? strlen(s) : 0, i;
-
-	if (n == 0 || n > SAOLA__UNIT_CODE_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* A date "YYYY-MM-DD" (digits and dashes in place; not a calendar check). */
-static int is_date(const char *s)
-{
-	int i;
-
-	if (!s || strlen(s) != 10)
-		return 0;
-	for (i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
 }
 
 /* Checks units[i].formed_from ([{"code", "whole"}], may be absent) and
@@ -66,7 +42,7 @@ static int load_links(sqlite3_stmt *link, const char *path, const char *source, 
 		const char *old = json_string_value(json_object_get(l, "code"));
 		json_t *whole = json_object_get(l, "whole");
 		const char *what = !json_is_object(l) ? "expected an object {\"code\", \"whole\"}"
-		        : !is_code(old) ? "code: expected a unit code of 1 to 8 digits"
+		        : !saola__places_is_code(old) ? "code: expected a unit code of 1 to 8 digits"
 		        : !json_is_boolean(whole) ? "whole: expected true or false" : NULL;
 		if (what) {
 			snprintf(err, errlen, "units %s: units[%zu] (unit %s): formed_from[%zu]: %s", path,
@@ -98,27 +74,8 @@ static int load_unit(sqlite3_stmt *ins, sqlite3_stmt *link, const char *path,
 	json_t *parent = json_object_get(u, "parent"), *urban = json_object_get(u, "urban");
 	const char *from = json_string_value(json_object_get(u, "valid_from"));
 	json_t *to = json_object_get(u, "valid_to");
-	const char *what = NULL;
+	const char *what = saola__places_unit_problem(u);
 
-	if (!json_is_object(u))
-		what = "expected an object";
-	else if (!is_code(code))
-		what = "code: expected a unit code of 1 to 8 digits";
-	else if (!name || !*name || strlen(name) > SAOLA__UNIT_NAME_MAX)
-		what = "name: expected a name of 1 to 160 bytes";
-	else if (!level || (strcmp(level, "province") && strcmp(level, "district") &&
-	                    strcmp(level, "commune")))
-		what = "level: expected province, district or commune";
-	else if (parent && !json_is_null(parent) && !is_code(json_string_value(parent)))
-		what = "parent: expected a unit code or null";
-	else if (urban && !json_is_boolean(urban))
-		what = "urban: expected true or false";
-	else if (!is_date(from))
-		what = "valid_from: expected a date YYYY-MM-DD";
-	else if (to && !json_is_null(to) && !is_date(json_string_value(to)))
-		what = "valid_to: expected a date YYYY-MM-DD or null";
-	else if (to && !json_is_null(to) && strcmp(json_string_value(to), from) < 0)
-		what = "valid_to: before valid_from";
 	if (what) {
 		snprintf(err, errlen, "units %s: units[%zu]: %s", path, i, what);
 		return -1;
