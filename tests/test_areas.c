@@ -306,9 +306,9 @@ static const struct pcase {
 	const char *name, *role, *area, *ids, *csv_2025, *conflicts, *devices, *years;
 } pcases[] = {
 	{"d372", "district", "372", "r01 r02 r05 r11 r12 r16 r19", "r11 r16", "r01 r11 r16",
-	 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024,2025,2026,2031]"},
-	{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375", "[2024,2025]"},
-	{"c14410", "commune", "14410", "r05 r16 r19", "r16", "r16", "dev-c14410", "[2024,2025,2031]"},
+	 "dev-c14410 dev-d372 dev-s14404 dev-s20001", "[2024]"},
+	{"d375", "district", "375", "r03 r04 r14", "r14", "r14", "dev-d375", "[2024]"},
+	{"c14410", "commune", "14410", "r05 r16 r19", "r16", "r16", "dev-c14410", "[2024]"},
 	{"s20001", "surveyor", "20001", "r11 r12", "r11", NULL, NULL, NULL},
 	{"s14404", "surveyor", "14404", "r01", "", NULL, NULL, NULL},
 };

@@ -391,7 +391,7 @@ static int resolve(rep_ctx *c)
 		c->year = tm.tm_year + 1900;
 	}
 	/* A year without districts (after the reorganisation of 2025). */
-	if (rep_reorg_by(c) != 0)
+	if (rep_reorg_by(c) != 0 || rep_reorg_area(c, area) != 0)
 		return -1;
 	c->from_year = rq->from_year ? rq->from_year : c->year - 1;
 	if (c->from_year >= c->year || c->from_year < 1900)

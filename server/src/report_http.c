@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "store_sqlite.h"
 #include "units.h"
+#include "units_map.h"
 
 #define PREFIX "/v1/reports/"
 
@@ -82,6 +83,48 @@ static json_t *years(sqlite3 *db, const char *area)
 	return out;
 }
 
+/* 1 when a report can be made on area in year: the area is a unit on the
+ * year's review day, or the data does not say (no units that day, an
+ * unknown code, everything); 0 for an area that had ended (an old district
+ * in 2025: its report is refused, report.c rep_reorg_area); -1 on error. */
+static int reportable(sqlite3 *db, const char *area, int year)
+{
+	char date[SAOLA__DATE_MAX + 1];
+	unsigned levels;
+	saola__unit u;
+	int found = 0, valid;
+
+	if (!*area)
+		return 1;
+	saola__review_date(saola__schemas_dir(NULL), year, date, NULL);
+	if (saola__units_levels(db, date, &levels) != 0 ||
+	    (valid = saola__units_valid_on(db, area, date)) < 0 ||
+	    saola__unit_get(db, area, year, &u, &found) != 0)
+		return -1;
+	return !levels || valid || !found;
+}
+
+/* The years of the area's records that a report can be made on. */
+static json_t *report_years(sqlite3 *db, const char *area)
+{
+	json_t *all = years(db, area), *out = json_array(), *y;
+	size_t i;
+	int ok = all && out ? 1 : -1;
+
+	json_array_foreach(all, i, y) {
+		if (ok < 0 || (ok = reportable(db, area, (int)json_integer_value(y))) < 0)
+			break;
+		if (ok && json_array_append(out, y) != 0)
+			ok = -1;
+	}
+	json_decref(all);
+	if (ok < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* GET /v1/reports: who the caller is, their area, the years and reports. */
 static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, sqlite3 *db,
                                 const saola__user *u)
@@ -108,7 +151,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 			json_decref(names);
 			names = NULL;
 		}
-	ys = years(db, area);
+	ys = report_years(db, area);
 	if (!names || !ys) {
 		json_decref(names);
 		json_decref(ys);

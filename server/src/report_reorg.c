@@ -57,6 +57,48 @@ int rep_reorg_by(rep_ctx *c)
 	                   " use --by commune or --by province", c->year, end[0] ? end : "before");
 }
 
+/* The codes of units that lie inside area, of cover (from
+ * saola__units_cover), into buf as "14428, 14431, ..." (at most len). */
+static void inside_codes(const json_t *cover, char *buf, size_t len)
+{
+	const json_t *u;
+	size_t i, k = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(cover, i, u)
+		if (json_is_true(json_object_get(u, "inside")) && k + 16 < len)
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? ", " : "",
+			                      json_string_value(json_object_get(u, "code")));
+}
+
+int rep_reorg_area(rep_ctx *c, const char *area)
+{
+	char date[SAOLA__DATE_MAX + 1], codes[300];
+	json_t *cover = NULL;
+	saola__unit u;
+	unsigned levels;
+	int valid, found = 0, exact;
+
+	if (!area || !*area)
+		return 0;
+	review_date(c, c->year, date);
+	if (saola__units_levels(c->db, date, &levels) != 0 ||
+	    (valid = saola__units_valid_on(c->db, area, date)) < 0 ||
+	    saola__unit_get(c->db, area, c->year, &u, &found) != 0)
+		return rep_sql_fail(c, "units");
+	/* Valid that day, unknown, or a year the data does not cover: as asked. */
+	if (!levels || valid || !found)
+		return 0;
+	if (saola__units_cover(c->db, area, NULL, date, &cover, &exact) != 0)
+		return rep_sql_fail(c, "units");
+	inside_codes(cover, codes, sizeof codes);
+	json_decref(cover);
+	return saola__fail(c->e, 400, "bad_request", "%s %s %s is not a unit in %d (units"
+	                   " reorganised): report on the province, or on a unit formed wholly"
+	                   " from it (%s)", u.level, u.code, u.name, c->year,
+	                   codes[0] ? codes : "none");
+}
+
 /* ------------------------------------------------------------------ */
 /* Transitions: last year's communes into this year's. */
 

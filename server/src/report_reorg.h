@@ -14,6 +14,12 @@
  * 0, or -1 (c->e set). */
 int rep_reorg_by(rep_ctx *c);
 
+/* An area that is no unit on the review day of c's year (an old district
+ * in 2025): 400 naming the units formed wholly from it, rather than a
+ * report of nothing. 0 when the area is valid, unknown, or the year has
+ * no units; -1 (c->e set). */
+int rep_reorg_area(rep_ctx *c, const char *area);
+
 /* Last year's communes (of the area's facts) carried into this year's
  * units through the links. */
 typedef struct rep_reorg_map {
