@@ -265,34 +265,63 @@ static int names(const char *path, const char *code)
 	return 0;
 }
 
-/* The coverage of code summed from the report area's (one query for the
- * area, not one per row): when code is within the area on the year's
- * review day, its communes are those of the area's below it, with the
- * same figures. *done 0 when it cannot be told so (a query of its own
- * then). */
+/* The unit whose coverage code's is summed from: the report's area when
+ * code is within it on year's review day, else the topmost unit above
+ * code (one query for the communes of an old province, not one per
+ * commune); "" when none (or not known: the area's not from the units).
+ * 0 or -1. */
+static int root_of(rep_ctx *c, json_t *parents, int year, const char *code, char *root,
+                   size_t len)
+{
+	const char *path;
+	size_t n;
+
+	root[0] = '\0';
+	if (!json_object_get(parents, code))
+		return 0;
+	if (!(path = above(c, parents, year, code)))
+		return rep_oom(c);
+	if (!*c->area || names(path, c->area)) {
+		snprintf(root, len, "%s", *c->area ? c->area : "");
+		return 0;
+	}
+	/* The last of "/a/b/top/". */
+	if ((n = strlen(path)) > 1) {
+		const char *p = path + n - 1;
+		while (p > path && p[-1] != '/')
+			p--;
+		snprintf(root, len, "%.*s", (int)(path + n - 1 - p), p);
+	}
+	return 0;
+}
+
+/* The coverage of code summed from its root's (root_of): its communes
+ * are those of the root's below it on the review day, with the same
+ * figures as code's own query would give. *done 0 when it cannot be told
+ * so (code's own query then). */
 static int cover_derived(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out,
                          int *done)
 {
-	char key[64];
+	char key[64], root[SAOLA__UNIT_CODE_MAX + 8];
 	json_t *parents, *d;
 	const char *path;
-	rep_cover area;
+	rep_cover top;
 	size_t i;
 
 	*done = 0;
 	if (!*code || strlen(code) > 30)
 		return 0;
-	if (rep_cover_of(c, c->area, year, mask, &area) != 0)
+	if (!(parents = parents_of(c, year)) ||
+	    root_of(c, parents, year, code, root, sizeof root) != 0)
 		return -1;
-	snprintf(key, sizeof key, "%d|%u|%s", year, mask, c->area);
+	if (!*root && *c->area)
+		return 0;
+	if (rep_cover_of(c, root, year, mask, &top) != 0)
+		return -1;
+	snprintf(key, sizeof key, "%d|%u|%s", year, mask, root);
 	if (!json_is_true(json_object_get(json_object_get(c->covers, key), "units")))
 		return 0;
-	if (!(parents = parents_of(c, year)))
-		return -1;
-	if (*c->area && (!json_object_get(parents, code) ||
-	                 !(path = above(c, parents, year, code)) || !names(path, c->area)))
-		return 0;
-	json_array_foreach(area.detail, i, d) {
+	json_array_foreach(top.detail, i, d) {
 		const char *cc = json_string_value(json_object_get(d, "code"));
 		json_t *listed = json_object_get(d, "listed");
 		if (strcmp(cc, code) != 0 &&
