@@ -97,6 +97,34 @@ void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, siz
 	" GROUP BY f.commune"                                                            \
 	" ORDER BY f.commune"
 
+/* The review day of year (the standards' files read once per report). */
+static int review_day(rep_ctx *c, int year, char date[SAOLA__DATE_MAX + 1])
+{
+	char key[32];
+	json_t *hit;
+
+	snprintf(key, sizeof key, "day|%d", year);
+	if ((hit = json_object_get(c->covers, key))) {
+		snprintf(date, SAOLA__DATE_MAX + 1, "%s", json_string_value(hit));
+		return 0;
+	}
+	saola__review_date(saola__schemas_dir(c->rq->schemas), year, date, NULL);
+	return json_object_set_new(c->covers, key, json_string(date)) ? rep_oom(c) : 0;
+}
+
+/* Adds one commune of a detail to a coverage's figures. */
+static void count_in(rep_cover *o, json_int_t surveyed, int known, json_int_t listed)
+{
+	o->communes++;
+	o->reported += surveyed > 0;
+	o->complete += known && surveyed >= listed;
+	o->surveyed += surveyed;
+	if (!known)
+		o->listed = -1;
+	else if (o->listed >= 0)
+		o->listed += listed;
+}
+
 /* Runs sql (?1 code, ?2 year, ?3 its review day) into the detail array;
  * 0 or -1. */
 static int cover_rows(rep_ctx *c, const char *sql, const char *code, int year, rep_cover *o)
@@ -105,7 +133,8 @@ static int cover_rows(rep_ctx *c, const char *sql, const char *code, int year, r
 	sqlite3_stmt *st = NULL;
 	int step;
 
-	saola__review_date(saola__schemas_dir(c->rq->schemas), year, date, NULL);
+	if (review_day(c, year, date) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return rep_sql_fail(c, "coverage");
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -124,24 +153,239 @@ static int cover_rows(rep_ctx *c, const char *sql, const char *code, int year, r
 			sqlite3_finalize(st);
 			return rep_oom(c);
 		}
-		o->communes++;
-		o->reported += surveyed > 0;
-		o->complete += known && surveyed >= listed;
-		o->surveyed += surveyed;
-		if (!known)
-			o->listed = -1;
-		else if (o->listed >= 0)
-			o->listed += listed;
+		count_in(o, surveyed, known, listed);
 	}
 	sqlite3_finalize(st);
 	return step == SQLITE_DONE ? 0 : rep_sql_fail(c, "coverage");
 }
 
-int rep_cover_of(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out)
+/* Keeps a coverage in the report's cache under key (its detail is there
+ * already). */
+static int cover_keep(rep_ctx *c, json_t *hit, const rep_cover *o, int from_units)
+{
+	if (json_object_set_new(hit, "communes", json_integer(o->communes)) ||
+	    json_object_set_new(hit, "reported", json_integer(o->reported)) ||
+	    json_object_set_new(hit, "complete", json_integer(o->complete)) ||
+	    json_object_set_new(hit, "listed", json_integer(o->listed)) ||
+	    json_object_set_new(hit, "surveyed", json_integer(o->surveyed)) ||
+	    json_object_set_new(hit, "units", json_boolean(from_units)))
+		return rep_oom(c);
+	return 0;
+}
+
+/* The units valid on year's review day: code -> [parent, ...], once per
+ * report and year (and "kids|year": the codes that are a parent of one).
+ * Borrowed; NULL (e set) on failure. */
+static json_t *parents_of(rep_ctx *c, int year)
+{
+	char key[32], kkey[32], date[SAOLA__DATE_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	json_t *map, *list, *kids;
+	int step;
+
+	snprintf(key, sizeof key, "units|%d", year);
+	if ((map = json_object_get(c->covers, key)))
+		return map;
+	if (review_day(c, year, date) != 0)
+		return NULL;
+	snprintf(kkey, sizeof kkey, "kids|%d", year);
+	if (!(map = json_object()) || json_object_set_new(c->covers, key, map) != 0 ||
+	    !(kids = json_object()) || json_object_set_new(c->covers, kkey, kids) != 0) {
+		rep_oom(c);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(c->db, "SELECT code, parent FROM units WHERE" VALID("units"),
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rep_sql_fail(c, "units");
+		return NULL;
+	}
+	sqlite3_bind_text(st, 3, date, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(st, 0);
+		const char *parent = (const char *)sqlite3_column_text(st, 1);
+		if (!(list = json_object_get(map, code)) &&
+		    (!(list = json_array()) || json_object_set_new(map, code, list) != 0))
+			break;
+		if (parent && (json_array_append_new(list, json_string(parent)) != 0 ||
+		               json_object_set_new(kids, parent, json_true()) != 0))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		if (step == SQLITE_ROW)
+			rep_oom(c);
+		else
+			rep_sql_fail(c, "units");
+		return NULL;
+	}
+	return map;
+}
+
+/* The units above code on a day, as "/parent/grandparent/.../": the units
+ * whose walk down (UNITS_SQL's) reaches code. A unit not valid that day
+ * ends the walk, itself included. Borrowed; NULL when out of memory. */
+static const char *above(rep_ctx *c, json_t *parents, int year, const char *code)
+{
+	char key[48], path[1024], item[80], cur[64];
+	json_t *hit, *up;
+	size_t i, n, len = 1, at = 1;
+
+	snprintf(key, sizeof key, "above|%d|%.30s", year, code);
+	if ((hit = json_object_get(c->covers, key)))
+		return json_string_value(hit);
+	snprintf(path, sizeof path, "/");
+	snprintf(cur, sizeof cur, "%s", code);
+	/* Breadth first over the path itself: each unit once. */
+	for (;;) {
+		json_array_foreach(json_object_get(parents, cur), i, up) {
+			snprintf(item, sizeof item, "/%s/", json_string_value(up));
+			if (!strstr(path, item) && len + strlen(item) < sizeof path)
+				len += (size_t)snprintf(path + len, sizeof path - len, "%s", item + 1);
+		}
+		if (!path[at])
+			break;
+		n = strcspn(path + at, "/");
+		snprintf(cur, sizeof cur, "%.*s", (int)n, path + at);
+		at += n + 1;
+	}
+	if (json_object_set_new(c->covers, key, json_string(path)) != 0)
+		return NULL;
+	return json_string_value(json_object_get(c->covers, key));
+}
+
+/* Whether path ("/a/b/") names code. */
+static int names(const char *path, const char *code)
+{
+	size_t n = strlen(code);
+	const char *p;
+
+	for (p = path; (p = strstr(p, code)); p++)
+		if (p > path && p[-1] == '/' && p[n] == '/')
+			return 1;
+	return 0;
+}
+
+/* The unit whose coverage code's is summed from: the report's area when
+ * code is within it on year's review day, else the topmost unit above
+ * code (one query for the communes of an old province, not one per
+ * commune); "" when none (or not known: the area's not from the units).
+ * 0 or -1. */
+static int root_of(rep_ctx *c, json_t *parents, int year, const char *code, char *root,
+                   size_t len)
+{
+	const char *path;
+	size_t n;
+
+	root[0] = '\0';
+	if (!json_object_get(parents, code))
+		return 0;
+	if (!(path = above(c, parents, year, code)))
+		return rep_oom(c);
+	if (!*c->area || names(path, c->area)) {
+		snprintf(root, len, "%s", *c->area ? c->area : "");
+		return 0;
+	}
+	/* The last of "/a/b/top/". */
+	if ((n = strlen(path)) > 1) {
+		const char *p = path + n - 1;
+		while (p > path && p[-1] != '/')
+			p--;
+		snprintf(root, len, "%.*s", (int)(path + n - 1 - p), p);
+	}
+	return 0;
+}
+
+/* The coverage of code summed from its root's (root_of): its communes
+ * are those of the root's below it on the review day, with the same
+ * figures as code's own query would give. *done 0 when it cannot be told
+ * so (code's own query then). */
+static int cover_derived(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out,
+                         int *done)
+{
+	char key[64], root[SAOLA__UNIT_CODE_MAX + 8];
+	json_t *parents, *d;
+	const char *path;
+	rep_cover top;
+	size_t i;
+
+	*done = 0;
+	if (!*code || strlen(code) > 30)
+		return 0;
+	if (!(parents = parents_of(c, year)) ||
+	    root_of(c, parents, year, code, root, sizeof root) != 0)
+		return -1;
+	if (!*root && *c->area)
+		return 0;
+	if (rep_cover_of(c, root, year, mask, &top) != 0)
+		return -1;
+	snprintf(key, sizeof key, "%d|%u|%s", year, mask, root);
+	if (!json_is_true(json_object_get(json_object_get(c->covers, key), "units")))
+		return 0;
+	json_array_foreach(top.detail, i, d) {
+		const char *cc = json_string_value(json_object_get(d, "code"));
+		json_t *listed = json_object_get(d, "listed");
+		if (strcmp(cc, code) != 0 &&
+		    (!(path = above(c, parents, year, cc)) || !names(path, code)))
+			continue;
+		if (json_array_append(out->detail, d) != 0)
+			return rep_oom(c);
+		count_in(out, json_integer_value(json_object_get(d, "surveyed")),
+		         !json_is_null(listed), json_integer_value(listed));
+	}
+	*done = out->communes > 0;
+	return 0;
+}
+
+/* Whether code has no units below it on year's review day: not valid
+ * then, and no unit's parent (UNITS_SQL would find nothing). 1, 0, or -1
+ * (e set). */
+static int none_below(rep_ctx *c, const char *code, int year)
+{
+	char key[32];
+	json_t *parents;
+
+	if (!*code)
+		return 0;
+	if (!(parents = parents_of(c, year)))
+		return -1;
+	snprintf(key, sizeof key, "kids|%d", year);
+	return !json_object_get(parents, code) &&
+	       !json_object_get(json_object_get(c->covers, key), code);
+}
+
+/* rep_cover_of by a query of its own. */
+static int cover_query(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out)
 {
 	char key[64], states[64], sql[2048];
 	const char *level = saola__unit_level(code);
 	json_t *hit, *detail;
+	int from_units, none;
+
+	snprintf(key, sizeof key, "%d|%u|%s", year, mask, code);
+	if (!(detail = json_array()) || !(hit = json_pack("{s:o}", "detail", detail)) ||
+	    json_object_set_new(c->covers, key, hit) != 0)
+		return rep_oom(c);
+	out->detail = detail;
+	saola__state_sql(mask, "f.state", 0, states, sizeof states);
+	snprintf(sql, sizeof sql, UNITS_SQL, states);
+	if ((none = none_below(c, code, year)) < 0 ||
+	    (!none && cover_rows(c, sql, code, year, out) != 0))
+		return -1;
+	from_units = out->communes > 0;
+	if (out->communes == 0 && (!*code || level)) {
+		/* No units that year: the communes the records name. */
+		snprintf(sql, sizeof sql, FACTS_SQL, states, level ? level : "commune");
+		if (cover_rows(c, sql, code, year, out) != 0)
+			return -1;
+	}
+	return cover_keep(c, hit, out, from_units);
+}
+
+int rep_cover_of(rep_ctx *c, const char *code, int year, unsigned mask, rep_cover *out)
+{
+	char key[64];
+	json_t *hit, *detail;
+	int done = 0;
 
 	memset(out, 0, sizeof *out);
 	snprintf(key, sizeof key, "%d|%u|%s", year, mask, code);
@@ -154,27 +398,23 @@ int rep_cover_of(rep_ctx *c, const char *code, int year, unsigned mask, rep_cove
 		out->detail = json_object_get(hit, "detail");
 		return 0;
 	}
-	if (!(detail = json_array()) || !(hit = json_pack("{s:o}", "detail", detail)) ||
-	    json_object_set_new(c->covers, key, hit) != 0)
+	if (strcmp(code, c->area) == 0)
+		return cover_query(c, code, year, mask, out);
+	if (!(detail = json_array()))
 		return rep_oom(c);
 	out->detail = detail;
-	saola__state_sql(mask, "f.state", 0, states, sizeof states);
-	snprintf(sql, sizeof sql, UNITS_SQL, states);
-	if (cover_rows(c, sql, code, year, out) != 0)
+	if (cover_derived(c, code, year, mask, out, &done) != 0) {
+		json_decref(detail);
 		return -1;
-	if (out->communes == 0 && (!*code || level)) {
-		/* No units that year: the communes the records name. */
-		snprintf(sql, sizeof sql, FACTS_SQL, states, level ? level : "commune");
-		if (cover_rows(c, sql, code, year, out) != 0)
-			return -1;
 	}
-	if (json_object_set_new(hit, "communes", json_integer(out->communes)) ||
-	    json_object_set_new(hit, "reported", json_integer(out->reported)) ||
-	    json_object_set_new(hit, "complete", json_integer(out->complete)) ||
-	    json_object_set_new(hit, "listed", json_integer(out->listed)) ||
-	    json_object_set_new(hit, "surveyed", json_integer(out->surveyed)))
+	if (!done) {
+		json_decref(detail);
+		memset(out, 0, sizeof *out);
+		return cover_query(c, code, year, mask, out);
+	}
+	if (!(hit = json_pack("{s:o}", "detail", detail)) || json_object_set_new(c->covers, key, hit))
 		return rep_oom(c);
-	return 0;
+	return cover_keep(c, hit, out, 1);
 }
 
 static json_t *listed_value(json_int_t n)
