@@ -100,8 +100,11 @@ static int province_of(rep_ctx *c, char *out, size_t cap)
 
 	out[0] = '\0';
 	rep_place_sql(c, 3, area, sizeof area);
+	/* A province's own: its code when it has a record (the first found). */
 	snprintf(sql, sizeof sql, "SELECT province FROM facts WHERE province IS NOT NULL%s"
-	         " GROUP BY province LIMIT 2", area);
+	         "%s LIMIT %d", area, c->area_col && strcmp(c->area_col, "province") == 0 ? ""
+	         : " GROUP BY province", c->area_col && strcmp(c->area_col, "province") == 0
+	         ? 1 : 2);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return rep_sql_fail(c, "province");
 	if (c->area_col)
