@@ -183,8 +183,8 @@ static long run_cell(const cell *c)
 		sv_resp_free(&r);
 		return status;
 	case REPORTS:
-		return get_pair(token, "/v1/reports/summary?year=2025",
-		                "/v1/households.csv?year=2025");
+		return get_pair(token, "/v1/reports/summary?year=2024",
+		                "/v1/households.csv?year=2024");
 	case DASHBOARD:
 		return get_pair(token, "/v1/conflicts", "/v1/devices");
 	default:

@@ -69,7 +69,7 @@ long rf_push_status(int role, json_t *changes)
 	return status;
 }
 
-/* A new household of commune (consistent units, survey year 2025). */
+/* A new household of commune (consistent units, saola-gen's default survey year 2024). */
 json_t *rf_household(const char *commune, char id[37])
 {
 	return sv_household(RF->gen, commune, id);
