@@ -3,7 +3,8 @@
  * report (facts built from scratch), for a later one with nothing new, and
  * for one after some records changed (incremental). Each phase runs in a
  * child process of its own, so that its peak memory is its own. Prints
- * figures; asserts nothing. */
+ * the figures only when every phase succeeded; exits 1, with none, when
+ * one fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,23 +229,49 @@ fail:
 	return 1;
 }
 
-/* Runs fn in a child process, so that its peak memory is its own. */
+/* The figures of the phases that have succeeded, printed only once every
+ * phase has: a benchmark that fails prints none. */
+static FILE *figures;
+
+/* Appends what a phase printed (tmp) to the figures. 0 or 1. */
+static int keep(FILE *tmp)
+{
+	char buf[4096];
+	size_t n;
+
+	rewind(tmp);
+	while ((n = fread(buf, 1, sizeof buf, tmp)) > 0)
+		if (fwrite(buf, 1, n, figures) != n)
+			return 1;
+	return ferror(tmp) ? 1 : 0;
+}
+
+/* Runs fn in a child process, so that its peak memory is its own; what it
+ * prints is kept with the figures when it succeeds. */
 static int in_child(const char *path, const char *label, int reset, int touch, long build_n)
 {
+	FILE *tmp = tmpfile();
 	pid_t pid;
-	int status;
+	int status, rc;
 
-	fflush(stdout);
-	if ((pid = fork()) < 0)
+	if (!tmp)
 		return 1;
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		fclose(tmp);
+		return 1;
+	}
 	if (pid == 0) {
-		int rc = build_n ? build(path, build_n) : phase(path, label, reset, touch);
+		dup2(fileno(tmp), STDOUT_FILENO);
+		rc = build_n ? build(path, build_n) : phase(path, label, reset, touch);
 		fflush(stdout);
 		_exit(rc);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 1;
-	return WEXITSTATUS(status);
+	rc = waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	if (!rc)
+		rc = keep(tmp);
+	fclose(tmp);
+	return rc;
 }
 
 /* The first figure of /proc/loadavg (other work on the machine skews the
@@ -266,15 +293,18 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 314000;
 	const char *tmp = getenv("TMPDIR");
-	char path[1024];
+	char path[1024], *text = NULL;
+	size_t textlen = 0;
 
 	if (n <= 0) {
 		fprintf(stderr, "usage: bench_reports [HOUSEHOLDS] (default 314000)\n");
 		return 2;
 	}
 	snprintf(path, sizeof path, "%s/saola-bench-reports-%ld.db", tmp && *tmp ? tmp : "/tmp", n);
-	printf("reports over %ld generated households of %d, province 37 (target: under 2 s;"
-	       " load average now %s)\n", n, YEAR, loadavg());
+	if (!(figures = open_memstream(&text, &textlen)))
+		return 1;
+	fprintf(figures, "reports over %ld generated households of %d, province 37 (target: under"
+	        " 2 s; load average now %s)\n", n, YEAR, loadavg());
 	if (count_households(path) != n) {
 		char wal[1100];
 		unlink(path);
@@ -283,11 +313,16 @@ int main(int argc, char **argv)
 		if (in_child(path, NULL, 0, 0, n) != 0)
 			return 1;
 	} else {
-		printf("  reusing %s\n", path);
+		fprintf(figures, "  reusing %s\n", path);
 	}
 	if (in_child(path, "first report (facts built from scratch):", 1, 0, 0) ||
 	    in_child(path, "later report, nothing changed:", 0, 0, 0) ||
-	    in_child(path, "later report, 1,000 households edited:", 0, 1000, 0))
+	    in_child(path, "later report, 1,000 households edited:", 0, 1000, 0) ||
+	    fclose(figures) != 0) {
+		fprintf(stderr, "bench_reports: a phase failed: no figures\n");
 		return 1;
+	}
+	fputs(text, stdout);
+	free(text);
 	return 0;
 }
