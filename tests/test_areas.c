@@ -377,11 +377,45 @@ static void expect_years(const char *url, const struct pcase *c, const char *tok
 	sv_resp_free(&r);
 }
 
+/* The dashboard of a province user: every year after the reorganisation
+ * is said to have no districts (the page then offers the commune), and the
+ * server agrees: by commune 200, by district 400. */
+static void expect_no_district_years(const char *url, const char *token)
+{
+	sv_resp r = sv_http(url, "GET", "/v1/reports", token, NULL, NULL, 0, 0);
+	json_t *ys = json_object_get(r.json, "years"), *nd = json_object_get(r.json,
+	                                                                      "no_district_years");
+	json_t *y, *z;
+	size_t i, j;
+	char path[96];
+	sv_resp d;
+
+	assert_int_equal(r.status, 200);
+	assert_true(json_array_size(ys) >= 2);
+	json_array_foreach(ys, i, y) {
+		int listed = 0, year = (int)json_integer_value(y);
+		json_array_foreach(nd, j, z)
+			listed |= json_integer_value(z) == year;
+		if (listed != (year >= 2025))
+			fail_msg("no_district_years: %d %s", year, listed ? "listed" : "missing");
+		snprintf(path, sizeof path, "/v1/reports/summary?by=district&year=%d", year);
+		d = sv_http(url, "GET", path, token, NULL, NULL, 0, 0);
+		assert_int_equal(d.status, year >= 2025 ? 400 : 200);
+		sv_resp_free(&d);
+	}
+	sv_resp_free(&r);
+	r = sv_http(url, "GET", "/v1/reports/summary?by=commune&year=2025", token, NULL, NULL, 0,
+	            0);
+	assert_int_equal(r.status, 200);
+	sv_resp_free(&r);
+}
+
 /* The paths over HTTP and the bundle: sync, households.csv, conflicts,
  * the years, devices, a pull bundle. */
 static void test_paths_for_a_district(void **state)
 {
-	char token[N_PCASES][SAOLA__TOKEN_HEX + 1], url[64], db[700], path[800];
+	char token[N_PCASES][SAOLA__TOKEN_HEX + 1], ptoken[SAOLA__TOKEN_HEX + 1], url[64];
+	char db[700], path[800];
 	saola_server *srv;
 	saola__err e;
 	size_t i, count;
@@ -402,6 +436,8 @@ static void test_paths_for_a_district(void **state)
 		expect_years(url, &pcases[i], token[i]);
 		expect_ids(url, "/v1/devices", token[i], NULL, "devices", "device", pcases[i].devices);
 	}
+	user("p37", "province", "37", ptoken);
+	expect_no_district_years(url, ptoken);
 	saola_server_stop(srv);
 	/* A pull bundle: as many records as the sync. */
 	for (i = 0; i < N_PCASES; i++) {

@@ -125,6 +125,30 @@ static json_t *report_years(sqlite3 *db, const char *area)
 	return out;
 }
 
+/* The years of ys whose units have no districts (after the reorganisation
+ * of 2025): a report by district is refused there, so the dashboard offers
+ * province, commune and village. NULL on error. */
+static json_t *no_district_years(sqlite3 *db, const json_t *ys)
+{
+	char date[SAOLA__DATE_MAX + 1];
+	json_t *out = json_array(), *y;
+	unsigned levels;
+	size_t i;
+
+	json_array_foreach(ys, i, y) {
+		saola__review_date(saola__schemas_dir(NULL), (int)json_integer_value(y), date, NULL);
+		if (!out || saola__units_levels(db, date, &levels) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+		if (levels && !(levels & SAOLA__LV_DISTRICT) && json_array_append(out, y) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 /* GET /v1/reports: who the caller is, their area, the years and reports. */
 static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, sqlite3 *db,
                                 const saola__user *u)
@@ -132,7 +156,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 	const char *area = saola__user_area(u) ? saola__user_area(u) : "";
 	const char *level = saola__unit_level(area);
 	char err[SAOLA__ERR_MAX - 32], label[SAOLA__UNIT_NAME_MAX + 32];
-	json_t *v, *names = json_array(), *ys;
+	json_t *v, *names = json_array(), *ys, *nd;
 	saola__unit unit;
 	saola__err e;
 	int found = 0, i;
@@ -152,20 +176,22 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 			names = NULL;
 		}
 	ys = report_years(db, area);
-	if (!names || !ys) {
+	nd = ys ? no_district_years(db, ys) : NULL;
+	if (!names || !ys || !nd) {
 		json_decref(names);
 		json_decref(ys);
+		json_decref(nd);
 		saola__fail(&e, 500, "internal", "reports: out of memory or the years failed: %s",
 		            sqlite3_errmsg(db));
 		return saola__web_error(c, &e);
 	}
-	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o, s:o,"
+	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o, s:o, s:o,"
 	              " s:[s, s, s, s], s:s}",
 	              "user", "name", u->name, "role", u->role, "area", area,
 	              "area", "code", *area ? area : NULL, "level", level ? level : "all",
 	              "name", found ? unit.name : *area ? area : "Toàn bộ / All",
 	              "label", *area ? label : "Toàn bộ / All",
-	              "years", ys, "reports", names,
+	              "years", ys, "no_district_years", nd, "reports", names,
 	              "levels", "province", "district", "commune", "village",
 	              "default_by", !level ? "province" : strcmp(level, "province") == 0 ? "district"
 	                            : strcmp(level, "district") == 0 ? "commune" : "village");

@@ -409,6 +409,16 @@
       `saola-${index.area.code || 'all'}-${$('year').value}-${$('state').value}.csv`).catch(() => null);
   }
 
+  /* A year without districts (units after 1 July 2025): no "by district"
+   * (the server refuses it); the commune instead. */
+  function fitLevels() {
+    const none = (index.no_district_years || []).includes(Number($('year').value));
+    const district = Array.from($('by').options).find((o) => o.value === 'district');
+    if (!district) return;
+    if (none && $('by').value === 'district') $('by').value = 'commune';
+    district.disabled = none;
+  }
+
   async function start() {
     $('login').hidden = true;
     try {
@@ -427,6 +437,7 @@
     const from = levels.indexOf(index.area.level);
     for (const o of Array.from($('by').options)) o.hidden = levels.indexOf(o.value) < from;
     $('by').value = index.default_by;
+    fitLevels();
     /* A link may ask for other review states: /?state=all. */
     const asked = new URLSearchParams(location.search).get('state');
     if (asked && STATES[asked]) $('state').value = asked;
@@ -448,7 +459,7 @@
       start();
     });
     $('logout').addEventListener('click', () => signOut(null));
-    $('year').addEventListener('change', load);
+    $('year').addEventListener('change', () => { fitLevels(); load(); });
     $('by').addEventListener('change', load);
     $('state').addEventListener('change', load);
     $('csv').addEventListener('click', downloadCsv);
