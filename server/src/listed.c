@@ -156,17 +156,32 @@ out:
 /* Whether code is a commune unit valid in year (on its review day: in the
  * year of a reorganisation, the units the review was run in); else what
  * says why. */
-static int check_commune(sqlite3 *db, const entry *o, char *what, size_t len)
+/* The review day of the last year asked, so that a listing's lines (all
+ * of one year, as a rule) do not each read the standards again. */
+typedef struct review_day {
+	int year;
+	char date[SAOLA__DATE_MAX + 1];
+} review_day;
+
+static const char *review_day_of(review_day *rd, int year)
+{
+	if (rd->year != year) {
+		saola__review_date(saola__schemas_dir(NULL), year, rd->date, NULL);
+		rd->year = year;
+	}
+	return rd->date;
+}
+
+static int check_commune(sqlite3 *db, review_day *rd, const entry *o, char *what, size_t len)
 {
 	static const char sql[] =
 		"SELECT max(level = 'commune' AND valid_from <= ?2 AND (valid_to IS NULL OR"
 		" valid_to >= ?2)), max(name), min(valid_from), max(coalesce(valid_to, '...')),"
 		" count(*) FROM units WHERE code = ?1";
-	char date[SAOLA__DATE_MAX + 1];
+	const char *date = review_day_of(rd, o->year);
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	saola__review_date(saola__schemas_dir(NULL), o->year, date, NULL);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(what, len, "units: %s", sqlite3_errmsg(db));
 		return -1;
@@ -215,6 +230,7 @@ static int read_file(sqlite3 *db, const char *path, entries *es, char *err, size
 	FILE *f = fopen(path, "r");
 	char line[LINE_MAX_LEN], what[400], *p;
 	int n = 0, csv = -1, rc = 0;
+	review_day rd = {0, ""};
 	entry o;
 
 	if (!f) {
@@ -240,7 +256,7 @@ static int read_file(sqlite3 *db, const char *path, entries *es, char *err, size
 		}
 		memset(&o, 0, sizeof o);
 		if ((csv ? parse_csv(p, &o, what, sizeof what) : parse_json(p, &o, what, sizeof what)) ||
-		    check_commune(db, &o, what, sizeof what))
+		    check_commune(db, &rd, &o, what, sizeof what))
 			rc = err_at(err, errlen, path, n, what);
 		else if ((rc = add(es, &o)) != 0) {
 			snprintf(what, sizeof what, rc > 0 ? "commune %s, year %d: given twice" :
