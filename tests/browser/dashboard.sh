@@ -12,14 +12,8 @@ saola="$build/cli/saola"
 gen="$build/tools/saola-gen"
 check="$build/tests/browser/dom_check"
 
-browser=""
-for b in chromium chromium-browser google-chrome; do
-	if command -v "$b" >/dev/null 2>&1; then browser=$(command -v "$b"); break; fi
-done
-if [ -z "$browser" ]; then
-	echo "dashboard: no chromium installed: skipped (scripts/deps.sh installs it)" >&2
-	exit 77
-fi
+. "$(dirname "$0")/browser.sh"
+saola_find_browser dashboard
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/saola-dashboard-XXXXXX")
 pid=""

@@ -18,14 +18,8 @@ fixtures=$(cd "$3" && pwd)
 serve="$build/tests/browser/fixture_server"
 check="$build/tests/browser/dom_check"
 
-browser=""
-for b in chromium chromium-browser google-chrome; do
-	if command -v "$b" >/dev/null 2>&1; then browser=$(command -v "$b"); break; fi
-done
-if [ -z "$browser" ]; then
-	echo "fixtures: no chromium installed: skipped (scripts/deps.sh installs it)" >&2
-	exit 77
-fi
+. "$(dirname "$0")/browser.sh"
+saola_find_browser fixtures
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/saola-fixtures-XXXXXX")
 pid=""
