@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "server_int.h"
 #include "store_sqlite.h"
+#include "db_sqlite.h"
 #include "places.h"
 #include "units.h"
 
@@ -545,6 +546,7 @@ static void sq_close(saola__store *base)
 	for (i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	saola__audit_free(s->audit);
+	saola__db_close(s->base.db);
 	saola_close(s->db);
 	free(s);
 }
@@ -689,6 +691,11 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 	s->base.ops = &sq_ops;
 	if ((rc = saola_open(path, SAOLA_OPEN_CREATE | SAOLA_OPEN_SERVER, &s->db)) != SAOLA_OK) {
 		snprintf(err, errlen, "database: %s", s->db ? saola_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	if (!(s->base.db = saola__db_sqlite_wrap(s->db->sql))) {
+		snprintf(err, errlen, "out of memory");
+		rc = SAOLA_NOMEM;
 		goto fail;
 	}
 	/* SQLite opens a file it may not write read-only, without a word. */

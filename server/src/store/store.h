@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "db.h"
 #include "sha256.h"
 
 #define SAOLA__NAME_MAX 64   /* user names */
@@ -22,10 +23,16 @@
 typedef struct saola__store saola__store;
 typedef struct saola__store_ops saola__store_ops;
 
-/* Every store implementation starts with this. */
+/* Every store implementation starts with this. db is the store's SQL
+ * connection (db.h), through which the server's modules run their
+ * portable statements; it belongs to the store. */
 struct saola__store {
 	const saola__store_ops *ops;
+	saola__db *db;
 };
+
+/* The SQL connection of s. */
+#define saola__store_db(s) ((s)->db)
 
 typedef struct saola__user {
 	int64_t id;
