@@ -318,3 +318,13 @@ void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n)
 	}
 	pthread_mutex_unlock(&cs->lock);
 }
+
+size_t saola__conns_bytes(saola__conns *cs)
+{
+	size_t n;
+
+	pthread_mutex_lock(&cs->lock);
+	n = cs->bytes;
+	pthread_mutex_unlock(&cs->lock);
+	return n;
+}

@@ -59,4 +59,7 @@ int saola__conns_user_bytes(saola__conns *cs, int64_t user, size_t n, size_t bud
                             size_t total);
 void saola__conns_user_unbytes(saola__conns *cs, int64_t user, size_t n);
 
+/* Every user's body bytes counted now. */
+size_t saola__conns_bytes(saola__conns *cs);
+
 #endif

@@ -740,6 +740,11 @@ void saola__server_set_clock(saola_server *srv, int64_t (*clock_ms)(void))
 		srv->clock_ms = clock_ms;
 }
 
+size_t saola__server_bytes_receiving(saola_server *srv)
+{
+	return saola__conns_bytes(srv->conns);
+}
+
 int saola_server_port(const saola_server *s)
 {
 	return s && s->daemon ? s->port : 0;

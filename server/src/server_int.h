@@ -64,4 +64,9 @@ int saola__parse_size(const char *s, size_t *out);
 struct saola_server;
 void saola__server_set_clock(struct saola_server *srv, int64_t (*clock_ms)(void));
 
+/* For tests: the bytes of bodies srv is receiving now, counted against
+ * the limits on them (every user's together), so that a test waits for
+ * what the server holds rather than for a while. */
+size_t saola__server_bytes_receiving(struct saola_server *srv);
+
 #endif
