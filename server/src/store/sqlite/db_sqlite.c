@@ -122,15 +122,18 @@ static int sq_bind_null(saola__dbstmt *st, int i)
 	return bind_result(st, sqlite3_bind_null(SQ(st), i));
 }
 
+/* A failed step's message is SQLite's alone: the caller says what ran. */
 static int sq_step(saola__dbstmt *st)
 {
+	sqlite3 *h = HANDLE(st->db);
 	int src = sqlite3_step(SQ(st));
 
 	if (src == SQLITE_ROW)
 		return SAOLA__DB_ROW;
 	if (src == SQLITE_DONE)
 		return SAOLA__DB_DONE;
-	return sq_fail(st->db, sqlite3_extended_errcode(HANDLE(st->db)), "step");
+	return saola__db_fail(st->db, code_of(sqlite3_extended_errcode(h)), "%s",
+	                      sqlite3_errmsg(h));
 }
 
 static void sq_reset(saola__dbstmt *st)

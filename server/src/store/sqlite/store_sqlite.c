@@ -14,6 +14,7 @@
 #include "server_int.h"
 #include "store_sqlite.h"
 #include "db_sqlite.h"
+#include "store_sql.h"
 #include "places.h"
 #include "units.h"
 
@@ -154,37 +155,6 @@ static const char *const migrations[] = {
 
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-	[SQ_USER_BY_HASH] =
-		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, permissions,"
-		" token_hash FROM users WHERE token_hash = ?1",
-	[SQ_USER_BY_NAME] =
-		"SELECT id, name, role, area, revoked_at IS NOT NULL, expires_at, permissions"
-		" FROM users WHERE name = ?1",
-	[SQ_DEVICE_GET] = "SELECT user_id, lineage, lineage_batch FROM devices WHERE origin = ?1",
-	/* The owner is set once, by the insert: a sync never changes it. */
-	[SQ_DEVICE_SYNC] =
-		"INSERT INTO devices(origin, user_id, first_seen, last_sync, lineage, lineage_batch)"
-		" VALUES (?1, ?2, ?3, ?3, ?4, ?5) ON CONFLICT(origin) DO UPDATE SET"
-		" last_sync = excluded.last_sync,"
-		" lineage_batch = CASE WHEN excluded.lineage IS NULL THEN lineage_batch"
-		"  ELSE excluded.lineage_batch END,"
-		" lineage = coalesce(excluded.lineage, lineage)",
-	[SQ_DEVICE_USER] =
-		"SELECT u.id, u.name, u.role, u.area, u.revoked_at IS NOT NULL, u.expires_at,"
-		" u.permissions"
-		" FROM devices d JOIN users u ON u.id = d.user_id WHERE d.origin = ?1",
-	[SQ_USER_DEVICES] = "SELECT origin FROM devices WHERE user_id = ?1 ORDER BY origin",
-	/* Bundles, and batches from before sources were kept (NULL). */
-	[SQ_DEVICE_BUNDLES] =
-		"SELECT batch FROM batches WHERE device = ?1 AND user_id = ?2"
-		" AND (source IS NULL OR source = 'bundle') ORDER BY at DESC, batch DESC LIMIT ?3",
-	[SQ_BATCH_GET] =
-		"SELECT digest, accepted, applied, conflicts, conflicted FROM batches"
-		" WHERE user_id = ?1 AND batch = ?2",
-	[SQ_BATCH_PUT] =
-		"INSERT INTO batches(user_id, batch, device, digest, accepted, applied,"
-		" conflicts, conflicted, at, source)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[SQ_REC_BEFORE] =
 		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq,"
 		" json_extract(r.data, '$.survey_year')"
@@ -212,9 +182,12 @@ int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* One message per store: its connection's, once it has one. */
 	va_start(ap, fmt);
 	vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
 	va_end(ap);
+	if (s->base.db)
+		saola__db_fail(s->base.db, rc, "%s", s->errmsg);
 	return rc;
 }
 
@@ -406,7 +379,7 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 	 * them again with their links to the old units (formed_from). */
 	if (rc == SAOLA_OK && saola__units_load_dir(s->db->sql, dir, NULL, s->errmsg,
 	                                            sizeof s->errmsg) != 0)
-		rc = SAOLA_INVALID;
+		rc = saola__sq_fail(s, SAOLA_INVALID, "%s", s->errmsg);
 	if (rc == SAOLA_OK && (rc = meta_int(s, "server_forms_gen", &gen)) == SAOLA_OK)
 		rc = meta_set_int(s, "server_forms_gen", gen + 1);
 	if (own) {
@@ -508,7 +481,9 @@ out:
 
 static const char *sq_errmsg(const saola__store *base)
 {
-	return ((const sq_store *)base)->errmsg;
+	const sq_store *s = (const sq_store *)base;
+
+	return s->base.db ? saola__db_errmsg(s->base.db) : s->errmsg;
 }
 
 static const char *sq_origin(saola__store *base)
@@ -546,6 +521,7 @@ static void sq_close(saola__store *base)
 	for (i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	saola__audit_free(s->audit);
+	saola__store_stmts_free(&s->base);
 	saola__db_close(s->base.db);
 	saola_close(s->db);
 	free(s);
@@ -561,22 +537,22 @@ static const saola__store_ops sq_ops = {
 	.forms_load = sq_forms_load,
 	.forms_current = sq_forms_current,
 	.forms_all = sq_forms_all,
-	.user_add = saola__sq_user_add,
-	.user_by_hash = saola__sq_user_by_hash,
-	.user_by_name = saola__sq_user_by_name,
-	.user_revoke = saola__sq_user_revoke,
-	.user_expiry = saola__sq_user_expiry,
-	.user_permissions = saola__sq_user_permissions,
-	.user_list = saola__sq_user_list,
-	.user_token_hash = saola__sq_user_token_hash,
-	.device_get = saola__sq_device_get,
-	.device_sync = saola__sq_device_sync,
-	.device_user = saola__sq_device_user,
-	.user_confirmed = saola__sq_user_confirmed,
+	.user_add = saola__users_add,
+	.user_by_hash = saola__users_by_hash,
+	.user_by_name = saola__users_by_name,
+	.user_revoke = saola__users_revoke,
+	.user_expiry = saola__users_expiry,
+	.user_permissions = saola__users_permissions,
+	.user_list = saola__users_list,
+	.user_token_hash = saola__users_token_hash,
+	.device_get = saola__devices_get,
+	.device_sync = saola__devices_sync,
+	.device_user = saola__devices_user,
+	.user_confirmed = saola__devices_confirmed,
 	.origin = sq_origin,
 	.latest_seq = sq_latest_seq,
-	.batch_get = saola__sq_batch_get,
-	.batch_put = saola__sq_batch_put,
+	.batch_get = saola__batches_get,
+	.batch_put = saola__batches_put,
 	.apply = saola__sq_apply,
 	.pull = saola__sq_pull,
 };
@@ -716,19 +692,19 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 	sqlite3_exec(s->db->sql, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
 	if ((rc = migrate(s, &fresh)) != SAOLA_OK ||
 	    (rc = forms_count(s, &nforms)) != SAOLA_OK) {
-		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
+		snprintf(err, errlen, "database %s: %s", path, sq_errmsg(&s->base));
 		goto fail;
 	}
 	if (fresh && nforms == 0) {
 		const char *dir = saola__schemas_dir(schemas);
 		if ((rc = sq_forms_load(&s->base, dir, NULL)) != SAOLA_OK) {
 			snprintf(err, errlen, "database %s: loading forms from %s: %s", path, dir,
-			         s->errmsg);
+			         sq_errmsg(&s->base));
 			goto fail;
 		}
 	}
 	if ((rc = meta_int(s, "server_forms_gen", &s->forms_gen)) != SAOLA_OK) {
-		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
+		snprintf(err, errlen, "database %s: %s", path, sq_errmsg(&s->base));
 		goto fail;
 	}
 	/* Administrative units, for a new database or one made before them. */

@@ -10,15 +10,6 @@
 /* Prepared statements kept for the life of the connection. */
 typedef enum sq_stmt_id {
 	SQ_META_GET,
-	SQ_USER_BY_HASH,
-	SQ_USER_BY_NAME,
-	SQ_DEVICE_GET,
-	SQ_DEVICE_SYNC,
-	SQ_DEVICE_USER,
-	SQ_USER_DEVICES,
-	SQ_DEVICE_BUNDLES,
-	SQ_BATCH_GET,
-	SQ_BATCH_PUT,
 	SQ_REC_BEFORE,
 	SQ_REC_AFTER,
 	SQ_MAX_SEQ,
@@ -62,30 +53,6 @@ int saola__sq_pull(saola__store *base, const char *area, const char *device,
                    int64_t cursor, int limit, size_t max_bytes, json_t *records,
                    int64_t *next, int *more);
 
-/* Users, devices and batches (store_sqlite_users.c). */
-int saola__sq_user_add(saola__store *base, saola__user *u, const unsigned char *hash,
-                       const char *now);
-int saola__sq_user_by_hash(saola__store *base, const unsigned char *hash, saola__user *out,
-                           unsigned char *stored, int *found);
-int saola__sq_user_by_name(saola__store *base, const char *name, saola__user *out,
-                           int *found);
-int saola__sq_user_revoke(saola__store *base, int64_t user_id, const char *now);
-int saola__sq_user_expiry(saola__store *base, int64_t user_id, const char *expires);
-int saola__sq_user_permissions(saola__store *base, int64_t user_id, const char *words);
-int saola__sq_user_list(saola__store *base, json_t **out);
-int saola__sq_user_token_hash(saola__store *base, int64_t user_id,
-                              unsigned char hash[SAOLA__SHA256_LEN], int *found);
-int saola__sq_device_get(saola__store *base, const char *device, saola__device *out);
-int saola__sq_device_sync(saola__store *base, const char *device, int64_t user_id,
-                          const char *lineage, const char *batch, const char *now);
-int saola__sq_device_user(saola__store *base, const char *device, saola__user *out,
-                          int *found);
-int saola__sq_user_confirmed(saola__store *base, int64_t user_id, int per_device,
-                             json_t **out);
-int saola__sq_batch_get(saola__store *base, int64_t user_id, const char *batch,
-                        saola__batch_rec *out);
-int saola__sq_batch_put(saola__store *base, int64_t user_id, const char *batch,
-                        const char *device, const char *source, const saola__batch_rec *b,
-                        const char *now);
+/* Users, devices and batches are the shared store's (store_sql.h). */
 
 #endif

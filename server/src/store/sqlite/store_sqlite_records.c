@@ -283,7 +283,7 @@ int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply
 	}
 	goto out;
 store_fail:
-	snprintf(err, errlen, "%s", s->errmsg);
+	snprintf(err, errlen, "%s", base->ops->errmsg(base));
 out:
 	saola__wire_remote_free(&r);
 	return rc;

@@ -1,0 +1,56 @@
+/* store_sql.h: what the store's shared files (written once, in the SQL
+ * both engines speak, over db.h) offer the backends: cached statements,
+ * and the users, devices and batches that every backend keeps alike. For
+ * the store's own files only. */
+#ifndef SAOLA_STORE_SQL_H
+#define SAOLA_STORE_SQL_H
+
+#include "store.h"
+
+/* Statements that the shared files keep prepared for the life of the
+ * store's connection, by id. */
+typedef enum saola__store_stmt_id {
+	SAOLA__SS_USER_BY_HASH,
+	SAOLA__SS_USER_BY_NAME,
+	SAOLA__SS_DEVICE_GET,
+	SAOLA__SS_DEVICE_SYNC,
+	SAOLA__SS_DEVICE_USER,
+	SAOLA__SS_USER_DEVICES,
+	SAOLA__SS_DEVICE_BUNDLES,
+	SAOLA__SS_BATCH_GET,
+	SAOLA__SS_BATCH_PUT,
+	SAOLA__SS_COUNT
+} saola__store_stmt_id;
+
+/* s's statement id, prepared from sql at its first use and reset (its
+ * bindings cleared) at each; NULL on failure (message in s's connection). */
+saola__dbstmt *saola__store_stmt(saola__store *s, saola__store_stmt_id id, const char *sql);
+
+/* Frees the cached statements (before the connection closes). */
+void saola__store_stmts_free(saola__store *s);
+
+/* Users, devices and batches (store_users.c): the store_ops of the same
+ * names (store.h), for every backend. */
+int saola__users_add(saola__store *s, saola__user *u, const unsigned char *hash,
+                     const char *now);
+int saola__users_by_hash(saola__store *s, const unsigned char *hash, saola__user *out,
+                         unsigned char *stored, int *found);
+int saola__users_by_name(saola__store *s, const char *name, saola__user *out, int *found);
+int saola__users_revoke(saola__store *s, int64_t user_id, const char *now);
+int saola__users_expiry(saola__store *s, int64_t user_id, const char *expires);
+int saola__users_permissions(saola__store *s, int64_t user_id, const char *words);
+int saola__users_list(saola__store *s, json_t **out);
+int saola__users_token_hash(saola__store *s, int64_t user_id,
+                            unsigned char hash[SAOLA__SHA256_LEN], int *found);
+int saola__devices_get(saola__store *s, const char *device, saola__device *out);
+int saola__devices_sync(saola__store *s, const char *device, int64_t user_id,
+                        const char *lineage, const char *batch, const char *now);
+int saola__devices_user(saola__store *s, const char *device, saola__user *out, int *found);
+int saola__devices_confirmed(saola__store *s, int64_t user_id, int per_device, json_t **out);
+int saola__batches_get(saola__store *s, int64_t user_id, const char *batch,
+                       saola__batch_rec *out);
+int saola__batches_put(saola__store *s, int64_t user_id, const char *batch,
+                       const char *device, const char *source, const saola__batch_rec *b,
+                       const char *now);
+
+#endif
