@@ -113,7 +113,7 @@ static saola__store *open_store(const char *cmd, const char *path, const char *s
 	saola__store *s = NULL;
 	char err[SAOLA__ERR_MAX];
 
-	if (saola__store_sqlite_open(path, schemas, create, &s, err, sizeof err) != SAOLA_OK) {
+	if (saola__store_open(path, schemas, create, &s, err, sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "%s: %s\n", cmd, err);
 		return NULL;
 	}

@@ -55,7 +55,7 @@ saola__store *saola__pool_get(saola__pool *p, char *err, size_t errlen)
 	}
 	p->opened++; /* reserve the slot, open outside the lock */
 	pthread_mutex_unlock(&p->lock);
-	rc = saola__store_sqlite_open(p->path, NULL, 0, &s, err, errlen);
+	rc = saola__store_open(p->path, NULL, 0, &s, err, errlen);
 	if (rc != SAOLA_OK) {
 		pthread_mutex_lock(&p->lock);
 		p->opened--;

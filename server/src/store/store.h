@@ -186,6 +186,16 @@ struct saola__store_ops {
 	            int limit, size_t max_bytes, json_t *records, int64_t *next, int *more);
 };
 
+/* Opens the store db names: a connection URI (postgresql://... or
+ * postgres://...) opens the PostgreSQL store, anything else the SQLite
+ * file at that path (below). On failure returns a code and err says why;
+ * *out NULL. */
+int saola__store_open(const char *db, const char *schemas, int create, saola__store **out,
+                      char *err, size_t errlen);
+
+/* Whether db is a connection URI rather than a file's path. */
+int saola__store_is_uri(const char *db);
+
 /* Opens the SQLite store at path, creating the database when create is set
  * (and loading the forms of schemas into a new one), and upgrading the
  * server's tables. A database the server cannot write (a read-only file or

@@ -1,0 +1,230 @@
+/* store_pg.c: the PostgreSQL store: a connection (db_pg.c), its versioned
+ * schema (schema_pg.c), the shared users, devices and batches
+ * (store_users.c), and this server's origin, kept in meta so that every
+ * process on the database shares it. Records, forms and pulls come next
+ * (docs/scale.md says what works on PostgreSQL today). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "saola/core.h"
+#include "db_pg.h"
+#include "schema_pg.h"
+#include "store_sql.h"
+#include "store_pg.h"
+
+typedef struct pg_store {
+	saola__store base;
+	int txn;                 /* 0 none, 1 write, 2 read */
+	char origin[64];         /* this server's origin (meta 'origin') */
+} pg_store;
+
+static const char *pg_errmsg(const saola__store *base)
+{
+	return saola__db_errmsg(base->db);
+}
+
+static int pg_write_begin(saola__store *base, int durable)
+{
+	pg_store *s = (pg_store *)base;
+	int rc;
+
+	if (s->txn)
+		return saola__db_fail(base->db, SAOLA_MISUSE, "store: a transaction is already open");
+	/* Every commit is durable on PostgreSQL: synchronous_commit stays the
+	 * server's, since other processes may read what this one wrote. */
+	(void)durable;
+	if ((rc = saola__db_begin_write(base->db)) == SAOLA_OK)
+		s->txn = 1;
+	return rc;
+}
+
+static int pg_read_begin(saola__store *base)
+{
+	pg_store *s = (pg_store *)base;
+	int rc;
+
+	if (s->txn)
+		return saola__db_fail(base->db, SAOLA_MISUSE, "store: a transaction is already open");
+	if ((rc = saola__db_begin_read(base->db)) == SAOLA_OK)
+		s->txn = 2;
+	return rc;
+}
+
+static int pg_end(saola__store *base, int ok)
+{
+	pg_store *s = (pg_store *)base;
+
+	if (!s->txn)
+		return saola__db_fail(base->db, SAOLA_MISUSE, "store: no transaction is open");
+	s->txn = 0;
+	return saola__db_end(base->db, ok);
+}
+
+/* What the PostgreSQL store does not do yet: said, never pretended. */
+static int not_yet(saola__store *base, const char *what)
+{
+	return saola__db_fail(base->db, SAOLA_MISUSE, "%s is not available on PostgreSQL yet"
+	                      " (docs/scale.md)", what);
+}
+
+static int pg_forms_load(saola__store *base, const char *dir, int *count)
+{
+	(void)dir;
+	if (count)
+		*count = 0;
+	return not_yet(base, "loading forms");
+}
+
+static int pg_forms_current(saola__store *base, json_t **out)
+{
+	*out = NULL;
+	return not_yet(base, "forms");
+}
+
+static int pg_forms_all(saola__store *base, json_t **out)
+{
+	*out = NULL;
+	return not_yet(base, "forms");
+}
+
+static int pg_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
+                    saola__change_result *res, char *err, size_t errlen)
+{
+	int rc = not_yet(base, "merging changes");
+
+	(void)change;
+	(void)ctx;
+	(void)res;
+	snprintf(err, errlen, "%s", pg_errmsg(base));
+	return rc;
+}
+
+static int pg_pull(saola__store *base, const char *area, const char *device, int64_t cursor,
+                   int limit, size_t max_bytes, json_t *records, int64_t *next, int *more)
+{
+	(void)area;
+	(void)device;
+	(void)limit;
+	(void)max_bytes;
+	(void)records;
+	*next = cursor;
+	*more = 0;
+	return not_yet(base, "pulling records");
+}
+
+static const char *pg_origin(saola__store *base)
+{
+	return ((pg_store *)base)->origin;
+}
+
+static int pg_latest_seq(saola__store *base, int64_t *out)
+{
+	saola__dbstmt *st = NULL;
+	int rc, step;
+
+	*out = 0;
+	if ((rc = saola__db_prepare(base->db, "SELECT coalesce(max(seq), 0) FROM records", &st)) !=
+	    SAOLA_OK)
+		return rc;
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		*out = saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW ? SAOLA_OK : step;
+}
+
+static void pg_close(saola__store *base)
+{
+	pg_store *s = (pg_store *)base;
+
+	if (!s)
+		return;
+	if (s->txn)
+		saola__db_end(base->db, 0);
+	saola__store_stmts_free(base);
+	saola__db_close(base->db);
+	free(s);
+}
+
+static const saola__store_ops pg_ops = {
+	.name = "postgresql",
+	.close = pg_close,
+	.errmsg = pg_errmsg,
+	.write_begin = pg_write_begin,
+	.read_begin = pg_read_begin,
+	.end = pg_end,
+	.forms_load = pg_forms_load,
+	.forms_current = pg_forms_current,
+	.forms_all = pg_forms_all,
+	.user_add = saola__users_add,
+	.user_by_hash = saola__users_by_hash,
+	.user_by_name = saola__users_by_name,
+	.user_revoke = saola__users_revoke,
+	.user_expiry = saola__users_expiry,
+	.user_permissions = saola__users_permissions,
+	.user_list = saola__users_list,
+	.user_token_hash = saola__users_token_hash,
+	.device_get = saola__devices_get,
+	.device_sync = saola__devices_sync,
+	.device_user = saola__devices_user,
+	.user_confirmed = saola__devices_confirmed,
+	.origin = pg_origin,
+	.latest_seq = pg_latest_seq,
+	.batch_get = saola__batches_get,
+	.batch_put = saola__batches_put,
+	.apply = pg_apply,
+	.pull = pg_pull,
+};
+
+/* Reads this server's origin from meta, making it at the first open: a
+ * random 16-hex-digit id, inserted once whatever the processes racing. */
+static int load_origin(pg_store *s)
+{
+	saola__db *db = s->base.db;
+	saola__dbstmt *st = NULL;
+	int rc, step;
+
+	rc = saola__db_exec(db, "INSERT INTO meta(key, value) VALUES ('origin',"
+	                    " substr(replace(gen_random_uuid()::text, '-', ''), 1, 16))"
+	                    " ON CONFLICT(key) DO NOTHING");
+	if (rc == SAOLA_OK)
+		rc = saola__db_prepare(db, "SELECT value FROM meta WHERE key = 'origin'", &st);
+	if (rc != SAOLA_OK)
+		return rc;
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW)
+		snprintf(s->origin, sizeof s->origin, "%s", saola__db_column_text(st, 0));
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_ROW)
+		return step == SAOLA__DB_DONE ? saola__db_fail(db, SAOLA_CORRUPT, "meta: no origin")
+		                              : step;
+	return SAOLA_OK;
+}
+
+int saola__store_pg_open(const char *uri, const char *schemas, int create, saola__store **out,
+                         char *err, size_t errlen)
+{
+	pg_store *s;
+	int rc, fresh = 0;
+
+	(void)schemas;
+	(void)create;
+	*out = NULL;
+	if (!(s = calloc(1, sizeof *s))) {
+		snprintf(err, errlen, "out of memory");
+		return SAOLA_NOMEM;
+	}
+	s->base.ops = &pg_ops;
+	if ((rc = saola__db_pg_open(uri, &s->base.db, err, errlen)) != SAOLA_OK)
+		goto fail;
+	if ((rc = saola__pg_schema_upgrade(s->base.db, &fresh)) != SAOLA_OK ||
+	    (rc = load_origin(s)) != SAOLA_OK) {
+		snprintf(err, errlen, "database: %s", saola__db_errmsg(s->base.db));
+		goto fail;
+	}
+	*out = &s->base;
+	return SAOLA_OK;
+fail:
+	pg_close(&s->base);
+	return rc;
+}
