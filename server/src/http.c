@@ -348,7 +348,7 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 {
 	const saola__route *rt = rq->route;
 	char err[SAOLA__ERR_MAX - 32];
-	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, 0, &srv->web};
+	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, &srv->web};
 	enum MHD_Result ret;
 	saola__err e;
 
@@ -362,7 +362,6 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 	}
 	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
 		return saola__reply_error(c, &e);
-	call.body_text = rq->text;
 	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, err, sizeof err))) {
 		json_decref(call.body);
 		return answer_internal(c, "database", err);

@@ -65,7 +65,6 @@ typedef struct saola__call {
 	json_t *body;                 /* the body decoded (a JSON value) on a route
 	                               * that takes one, else NULL; the handler may
 	                               * keep a reference */
-	size_t body_text;             /* the body's size decompressed, or 0 */
 	const saola__web *web;
 } saola__call;
 
