@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-typedef struct saola__form saola__form;
+#include "saola_shared.h"
 
 /* Maximum lengths of text, in characters (UTF-8 code points, not bytes):
  * a text answer's and a review comment's when the form does not say
@@ -91,32 +91,8 @@ int saola__form_check_text(const saola__form *f, const char *path, const char *s
 int saola__form_check_value(const saola__form *f, const char *path, json_t *value,
                             char *err, size_t errlen);
 
-/* An administrative unit as the form engine sees it (borrowed from the
- * source that found it, valid until its units change). */
-typedef struct saola__unit_ref {
-	const char *code, *name, *level, *parent; /* parent "" for none */
-	int urban;
-} saola__unit_ref;
-
-/* Parameters of the standard in force for a record, and the units valid
- * for its year. */
-typedef struct saola__params_src {
-	/* Returns the params object (borrowed) of the standard of family whose
-	 * years include year, or NULL when there is none. */
-	json_t *(*lookup)(void *ctx, const char *family, json_int_t year);
-	void *ctx;
-	/* Administrative units (schemas/units), or NULL: nothing is checked.
-	 * The units valid for year are those valid on its review day (the
-	 * param review_day, "MM-DD", of the standard of family in force that
-	 * year; 12-31 without one). unit: the unit code valid for year into
-	 * *out: 1 found, 0 none, -1 when no unit is loaded at all (nothing
-	 * can be checked). level_exists: 1 when some unit of level is valid
-	 * for year, 0 when none, -1 when no unit is loaded. */
-	int (*unit)(void *ctx, const char *family, json_int_t year, const char *code,
-	            saola__unit_ref *out);
-	int (*level_exists)(void *ctx, const char *family, json_int_t year,
-	                    const char *level);
-} saola__params_src;
+/* saola__unit_ref and saola__params_src, what the form engine reads of
+ * standards and units, are in saola_shared.h (the merge needs them too). */
 
 /* Validates the answers in data (borrowed: a whole record's entered fields,
  * repeat items with their "_id") and computes every calculated field, in

@@ -5,20 +5,12 @@
 
 #include <jansson.h>
 
+#include "saola_shared.h"
+
 struct saola;
 
-/* A value that lost to another by version. */
-typedef struct saola__loser {
-	const char *record_id;
-	const char *path;
-	json_t *value;          /* the value that lost; JSON null: a removal */
-	json_t *version;        /* its version */
-	json_t *winner;         /* the value kept; JSON null: a removal */
-	json_t *winner_version;
-	int stored_lost;        /* 1: the stored value lost to the incoming one */
-	json_t *base;           /* the version the incoming change was made over
-	                         * at this path (NULL: none given) */
-} saola__loser;
+/* saola__loser, a value that lost to another by version, and the merge in
+ * memory that this one wraps are in saola_shared.h. */
 
 /* Called for each concurrent value that lost; non-zero stops the merge and
  * is returned. The pointers are borrowed for the call. */

@@ -169,17 +169,8 @@ int saola__outbox_add(saola *db, const char *id, const saola__form *f,
                       const char *op, json_t *changes, json_t *version,
                       json_t *base, const char *now);
 
-/* Review states (review.c). The review paths of a record: its state and
- * the officer's comment, versioned like answers but kept in their own
- * columns, never seen by the form engine. */
-#define SAOLA__P_STATE   "_state"
-#define SAOLA__P_COMMENT "_comment"
-/* 1 when s is a review state: draft, submitted, returned, approved. */
-int saola__state_valid(const char *s);
-/* Adds a stored row's review paths to its flattened answers: "_state"
- * unless the state is draft, "_comment" when there is one. 0, or -1 when
- * out of memory. */
-int saola__flat_add_review(json_t *flat, const char *state, const char *comment);
+/* Review states (review.c): SAOLA__P_STATE, SAOLA__P_COMMENT,
+ * saola__state_valid and saola__flat_add_review are in saola_shared.h. */
 /* Writes the review paths of record id, queued like any change: state
  * (NULL: unchanged) and comment (NULL: unchanged, "": cleared). No rules
  * checked (saola_set_state checks them). Inside a write transaction. */

@@ -1,6 +1,6 @@
-/* body.c: request and response bodies: decompression with a limit, strict
- * UTF-8, JSON with its values and depth counted before it is parsed, and
- * compressed answers. */
+/* body.c: request bodies: decompression with a limit, strict UTF-8, JSON
+ * with its values and depth counted before it is parsed, and what a
+ * client accepts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,31 +259,4 @@ int saola__accepts_gzip(const char *accept)
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
-}
-
-/* The header line "Content-Encoding: gzip" costs about this much. */
-#define GZIP_HEADER_COST 24
-
-int saola__body_encode(const json_t *v, int gzip, unsigned char **out, size_t *len,
-                       int *gzipped)
-{
-	char *text = json_dumps(v, JSON_COMPACT);
-	unsigned char *gz = NULL;
-	size_t n, gzlen = 0;
-
-	*out = NULL;
-	*len = 0;
-	*gzipped = 0;
-	if (!text)
-		return SAOLA_NOMEM;
-	n = strlen(text);
-	if (gzip && n > 64 && saola__gzip(text, n, &gz, &gzlen) == SAOLA_OK &&
-	    gzlen + GZIP_HEADER_COST < n) {
-		free(text);
-		*out = gz, *len = gzlen, *gzipped = 1;
-		return SAOLA_OK;
-	}
-	free(gz);
-	*out = (unsigned char *)text, *len = n;
-	return SAOLA_OK;
 }

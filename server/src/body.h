@@ -1,5 +1,5 @@
-/* body.h: request and response bodies: content encodings with limits,
- * strict UTF-8 and JSON, and compressing answers. */
+/* body.h: request bodies: content encodings with limits, strict UTF-8 and
+ * JSON, and what a client accepts (answers are written by reply.h). */
 #ifndef SAOLA_BODY_H
 #define SAOLA_BODY_H
 
@@ -61,10 +61,5 @@ int saola__utf8_valid(const unsigned char *s, size_t n, size_t *bad);
 
 /* 1 when an Accept-Encoding value (may be NULL) accepts gzip. */
 int saola__accepts_gzip(const char *accept);
-
-/* Serialises v compactly and, when gzip is set and it saves bytes,
- * compresses it; *gzipped says which. *out is malloc()ed (free()). */
-int saola__body_encode(const json_t *v, int gzip, unsigned char **out, size_t *len,
-                       int *gzipped);
 
 #endif

@@ -38,7 +38,7 @@ static enum MHD_Result fail(struct MHD_Connection *c, sqlite3 *db, const char *w
 	saola__err e;
 
 	saola__fail(&e, 500, "internal", "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
-	return saola__web_error(c, &e);
+	return saola__reply_error(c, &e);
 }
 
 /* The conflicts of status where (SQL) in area, newest first, at most
@@ -124,7 +124,7 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 
 	if (saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0) {
 		json_decref(list);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (!status || !*status)
 		status = "open";
@@ -141,7 +141,7 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 		json_decref(list);
 		saola__fail(&e, 400, "bad_request", "expected status=open|resolved|all and"
 		            " limit=1-%d", LIMIT_MAX);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	/* One snapshot, with the forms (their personal marks) as they stand. */
 	if (!db || s->ops->read_begin(s) != SAOLA_OK) {
@@ -153,14 +153,14 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 	s->ops->end(s, 1);
 	if (rc != 0) {
 		json_decref(list);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (!(out = json_pack("{s:s, s:I, s:o}", "status", status, "count", count, "conflicts",
 	                      list))) {
 		saola__fail(&e, 500, "internal", "conflicts: out of memory");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
-	ret = saola__web_json(c, 200, out);
+	ret = saola__reply_json(c, 200, out);
 	json_decref(out);
 	return ret;
 }
@@ -203,9 +203,9 @@ enum MHD_Result saola__web_devices(struct MHD_Connection *c, saola__store *s,
 	if (!(out = json_pack("{s:I, s:o}", "count", (json_int_t)json_array_size(list), "devices",
 	                      list))) {
 		saola__fail(&e, 500, "internal", "devices: out of memory");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
-	ret = saola__web_json(c, 200, out);
+	ret = saola__reply_json(c, 200, out);
 	json_decref(out);
 	return ret;
 }

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "framing.h"
 
 /* Where a request's body ends, as its headers say, counted over every
@@ -54,25 +52,4 @@ int saola__framing_check(struct MHD_Connection *c, saola__err *e)
 		return saola__fail(e, 400, "bad_request", "headers: Transfer-Encoding %.40s is not"
 		                   " supported (send chunked, or a Content-Length)", f.te_value);
 	return 0;
-}
-
-enum MHD_Result saola__answer_closing(struct MHD_Connection *c, const saola__err *e)
-{
-	json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", e->code, "message", e->message);
-	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	struct MHD_Response *r;
-	enum MHD_Result ret = MHD_NO;
-
-	json_decref(v);
-	if (!text)
-		return MHD_NO;
-	if (!(r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE))) {
-		free(text);
-		return MHD_NO;
-	}
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") == MHD_YES &&
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES)
-		ret = MHD_queue_response(c, (unsigned int)e->status, r);
-	MHD_destroy_response(r);
-	return ret;
 }

@@ -12,11 +12,8 @@
  * Content-Length with Transfer-Encoding, or a Transfer-Encoding other than
  * chunked. Every header line is counted (libmicrohttpd reads the first
  * Content-Length and prefers Transfer-Encoding; a proxy in front might
- * read them otherwise). */
+ * read them otherwise). The caller answers e with "Connection: close"
+ * (saola__reply_refusal()): what follows cannot be read as a request. */
 int saola__framing_check(struct MHD_Connection *c, saola__err *e);
-
-/* Answers e (JSON) with "Connection: close": the rest of what the client
- * sent cannot be read as a request. */
-enum MHD_Result saola__answer_closing(struct MHD_Connection *c, const saola__err *e);
 
 #endif

@@ -1,6 +1,8 @@
 /* http.c: the HTTP server (GNU libmicrohttpd, a pool of worker threads):
- * routes, honest headers, authentication before the body is read, body
- * limits, answers, and the public start/port/stop API of saola/server.h. */
+ * a request looked up once in the route table (routes.c), honest headers,
+ * authentication before the body is read, body limits, the handler called
+ * with what its route asks checked, and the public start/port/stop API of
+ * saola/server.h. Answers go out through reply.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -22,13 +24,13 @@
 #include "auth.h"
 #include "body.h"
 #include "conns.h"
-#include "dashboard.h"
 #include "framing.h"
 #include "listen.h"
-#include "officer_http.h"
+#include "officer.h"
 #include "pool.h"
 #include "ratelimit.h"
-#include "sync_handler.h"
+#include "reply.h"
+#include "routes.h"
 #include "tls.h"
 #include "upstream.h"
 
@@ -59,7 +61,7 @@ struct saola_server {
 	saola__conns *conns;          /* deadlines, requests per user (conns.h) */
 	int user_requests;            /* one user's requests at once */
 	int port;
-	saola__web web;               /* reports and the dashboard (dashboard.h) */
+	saola__web web;               /* what handlers share (routes.h) */
 	saola__tls tls;               /* HTTPS, when a certificate is given (tls.h) */
 	saola__upstream_loop *upstream; /* a district's syncs up (upstream.h) */
 	saola__rl *limiter;           /* failed authentications by address, or
@@ -68,11 +70,10 @@ struct saola_server {
 	char errmsg[SAOLA__ERR_MAX];
 };
 
-enum route { R_NONE, R_HEALTHZ, R_FORMS, R_SYNC, R_WEB, R_OFFICER };
-
 /* One request's state, from its first call to its completion. */
 typedef struct request {
-	enum route route;
+	const saola__route *route; /* its route (routes.c), or NULL */
+	char id[64];            /* what a SAOLA__ID route's '*' matched */
 	saola__user user;
 	saola__err err;         /* decided before the body was read */
 	int failed;             /* answer err once the body is in */
@@ -92,72 +93,14 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Queues a buffer (malloc()ed; the response takes it) as a JSON answer,
- * with an Allow header (allow not NULL) and a Retry-After (retry_after >
- * 0). */
-static enum MHD_Result queue(struct MHD_Connection *c, int status, unsigned char *buf,
-                             size_t len, int gzipped, const char *allow, int retry_after)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
-	char wait[16];
-
-	if (!r) {
-		free(buf);
-		return MHD_NO;
-	}
-	snprintf(wait, sizeof wait, "%d", retry_after);
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") != MHD_YES ||
-	    (gzipped && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES) ||
-	    (allow && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES) ||
-	    (retry_after > 0 &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, wait) != MHD_YES)) {
-		MHD_destroy_response(r);
-		return MHD_NO;
-	}
-	ret = MHD_queue_response(c, (unsigned int)status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result answer(struct MHD_Connection *c, int status, const json_t *v,
-                              const char *allow, int retry_after)
-{
-	unsigned char *buf;
-	size_t len;
-	int gz;
-
-	if (saola__body_encode(v, saola__accepts_gzip(header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING)),
-	                       &buf, &len, &gz) != SAOLA_OK)
-		return MHD_NO;
-	return queue(c, status, buf, len, gz, allow, retry_after);
-}
-
-static enum MHD_Result answer_error(struct MHD_Connection *c, const saola__err *e,
-                                    const char *allow)
-{
-	json_t *v = json_pack("{s:{s:s, s:s}}", "error", "code", e->code ? e->code : "internal",
-	                      "message", e->message);
-	enum MHD_Result ret;
-
-	if (!v)
-		return MHD_NO;
-	/* The server's own failures are logged; the client's mistakes are
-	 * only answered. */
-	if (!e->status || e->status >= 500)
-		fprintf(stderr, "saola-server: %s\n", e->message);
-	ret = answer(c, e->status ? e->status : 500, v, allow, e->retry_after);
-	json_decref(v);
-	return ret;
-}
-
-static enum MHD_Result answer_fail(struct MHD_Connection *c, int status, const char *code,
-                                   const char *allow, const char *message)
+/* Answers a failure of the server itself (500 internal), saying what. */
+static enum MHD_Result answer_internal(struct MHD_Connection *c, const char *what,
+                                       const char *why)
 {
 	saola__err e;
 
-	saola__fail(&e, status, code, "%s", message);
-	return answer_error(c, &e, allow);
+	saola__err_set(&e, SAOLA_ERROR, "%s: %s", what, why);
+	return saola__reply_error(c, &e);
 }
 
 /* Milliseconds of a clock that only goes forward. */
@@ -268,118 +211,57 @@ static int count_user(saola_server *srv, request *rq)
 	return 0;
 }
 
-static enum MHD_Result serve_healthz(struct MHD_Connection *c)
+/* The refusals of a body route (routes.h, saola__body_kind) that its
+ * headers decide: a Content-Length over the limit is answered at once (the
+ * client, waiting on "Expect: 100-continue", sends nothing); an unknown
+ * Content-Encoding fails rq. 1 when answered now. */
+static int body_refused(saola_server *srv, struct MHD_Connection *c, request *rq,
+                        enum MHD_Result *ret)
 {
-	json_t *v = json_pack("{s:b, s:s}", "ok", 1, "version", SAOLA_VERSION);
-	enum MHD_Result ret;
-
-	if (!v)
-		return MHD_NO;
-	ret = answer(c, MHD_HTTP_OK, v, NULL, 0);
-	json_decref(v);
-	return ret;
-}
-
-static enum MHD_Result serve_forms(saola_server *srv, struct MHD_Connection *c)
-{
-	char err[SAOLA__ERR_MAX - 32];
-	saola__store *s = saola__pool_get(srv->pool, err, sizeof err);
-	json_t *forms = NULL;
-	enum MHD_Result ret;
+	const char *clen = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *enc = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	saola__err e;
-	int rc;
 
-	if (!s)
-		return answer_fail(c, 500, "internal", NULL, err);
-	if ((rc = s->ops->read_begin(s)) == SAOLA_OK) {
-		rc = s->ops->forms_all(s, &forms);
-		s->ops->end(s, 1);
-	}
-	if (rc != SAOLA_OK) {
-		saola__fail(&e, 500, "internal", "forms: %s", s->ops->errmsg(s));
-		saola__pool_put(srv->pool, s);
-		return answer_error(c, &e, NULL);
-	}
-	saola__pool_put(srv->pool, s);
-	ret = answer(c, MHD_HTTP_OK, forms, NULL, 0);
-	json_decref(forms);
-	return ret;
-}
-
-/* The first call of a request, headers read and no body yet: routes it.
- * Only a body announced over the limit is refused at once (the client,
- * waiting on "Expect: 100-continue", sends nothing); other refusals wait
- * until the body is read and dropped, since a client still sending might
- * not see an answer sent over it, and since an answer queued now closes the
- * connection. */
-static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const char *url,
-                             const char *method, request *rq)
-{
-	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	const char *clen, *enc;
-
-	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/v1/forms") == 0) {
-		rq->route = url[1] == 'h' ? R_HEALTHZ : R_FORMS;
-		if (!get) {
-			rq->failed = 1;
-			rq->allow = "GET";
-			saola__fail(&rq->err, 405, "method_not_allowed", "%s: use GET", url);
-		}
-		return MHD_YES;
-	}
-	if (saola__web_route(url)) {
-		rq->route = R_WEB;
-		if (!get) {
-			rq->failed = 1;
-			rq->allow = "GET";
-			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use GET", url);
-		} else if (!saola__web_asset(url) && authorize(srv, c, rq) != 0) {
-			rq->failed = 1;
-		}
-		return MHD_YES;
-	}
-	if (saola__officer_route(url)) {
-		/* An officer's action: a small JSON body, read like a sync's. */
-		rq->route = R_OFFICER;
-		if (!post) {
-			rq->failed = 1;
-			rq->allow = "POST";
-			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use POST", url);
-		} else if (authorize(srv, c, rq) != 0) {
-			rq->failed = 1;
-		}
-		return MHD_YES;
-	}
-	if (strcmp(url, "/v1/sync") != 0) {
-		rq->failed = 1;
-		saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
-		            " docs/protocol.md)", url);
-		return MHD_YES;
-	}
-	rq->route = R_SYNC;
-	if (!post) {
-		rq->failed = 1;
-		rq->allow = "POST";
-		saola__fail(&rq->err, 405, "method_not_allowed", "/v1/sync: use POST");
-		return MHD_YES;
-	}
-	clen = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen && strtoull(clen, NULL, 10) > srv->max_body) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "body: %.30s bytes is over the limit of %zu bytes", clen,
-		         srv->max_body);
-		return answer_fail(c, 413, "too_large", NULL, msg);
+		saola__fail(&e, 413, "too_large", "body: %.30s bytes is over the limit of %zu bytes",
+		            clen, srv->max_body);
+		*ret = saola__reply_error(c, &e);
+		return 1;
 	}
-	enc = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	if (!saola__encoding_known(enc)) {
 		rq->failed = 1;
 		saola__fail(&rq->err, 400, "bad_encoding",
 		            "content-encoding %.100s is not supported (send gzip, deflate or none)",
 		            enc);
-	} else if (authorize(srv, c, rq) != 0) {
-		rq->failed = 1;
 	}
+	return 0;
+}
+
+/* The first call of a request, headers read and no body yet: finds its
+ * route and checks what the headers decide (method, body headers, token).
+ * Only a body announced over the limit is refused at once; other refusals
+ * wait until the body is read and dropped, since a client still sending
+ * might not see an answer sent over it, and since an answer queued now
+ * closes the connection. */
+static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const char *url,
+                             const char *method, request *rq)
+{
+	enum MHD_Result ret;
+
+	if (!(rq->route = saola__route_find(method, url, rq->id, sizeof rq->id, &rq->allow))) {
+		rq->failed = 1;
+		if (rq->allow)
+			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use %s", url,
+			            rq->allow);
+		else
+			saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
+			            " docs/protocol.md)", url);
+		return MHD_YES;
+	}
+	if (rq->route->body != SAOLA__NO_BODY && body_refused(srv, c, rq, &ret))
+		return ret;
+	if (!rq->failed && rq->route->access != SAOLA__OPEN && authorize(srv, c, rq) != 0)
+		rq->failed = 1;
 	return MHD_YES;
 }
 
@@ -390,7 +272,7 @@ static enum MHD_Result take(saola_server *srv, request *rq, const char *data, si
 	int busy;
 
 	saola__conn_received(srv->conns, rq->conn, n);
-	if ((rq->route != R_SYNC && rq->route != R_OFFICER) || rq->failed || rq->too_large) {
+	if (!rq->route || rq->route->body == SAOLA__NO_BODY || rq->failed || rq->too_large) {
 		rq->drained += n;
 		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
 	}
@@ -437,38 +319,57 @@ static enum MHD_Result take(saola_server *srv, request *rq, const char *data, si
 	return MHD_YES;
 }
 
-/* The whole body is in: runs the sync. */
-static enum MHD_Result finish_sync(saola_server *srv, struct MHD_Connection *c, request *rq)
+/* The whole body is in: decodes it within its route's limits into *body
+ * (a new reference). 0, or -1 with e. */
+static int decode_body(saola_server *srv, struct MHD_Connection *c, request *rq,
+                       json_t **body, saola__err *e)
 {
-	char err[SAOLA__ERR_MAX - 32];
-	saola__sync_env env;
-	json_t *req = NULL, *res = NULL;
-	saola__err e;
-	enum MHD_Result ret;
+	const saola__body_limits *lim = rq->route->body == SAOLA__SYNC_BODY ? &srv->limits
+	                                                                   : &srv->officer_limits;
+	int rc;
 
-	if (rq->too_large) {
-		saola__fail(&e, 413, "too_large", "body: over the limit of %zu bytes", srv->max_body);
-		return answer_error(c, &e, NULL);
-	}
-	if (saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING), rq->body, rq->len,
-	                       &srv->limits, &req, &rq->text, &e) != 0)
-		return answer_error(c, &e, NULL);
+	if (rq->too_large)
+		return saola__fail(e, 413, "too_large", "body: over the limit of %zu bytes",
+		                   srv->max_body);
+	rc = saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING),
+	                        rq->body ? rq->body : (const unsigned char *)"", rq->len, lim, body,
+	                        &rq->text, e);
+	/* The text is a tree now: its bytes go before the handler runs. */
 	free(rq->body);
 	rq->body = NULL;
-	env.write_lock = &srv->write_lock;
-	if (!(env.store = saola__pool_get(srv->pool, err, sizeof err))) {
-		json_decref(req);
-		return answer_fail(c, 500, "internal", NULL, err);
+	return rc;
+}
+
+/* Checks what the route asks that needs the body in (an officer's role,
+ * the body itself), borrows a store for an authenticated route, and calls
+ * the route's handler. */
+static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, const char *url,
+                                request *rq)
+{
+	const saola__route *rt = rq->route;
+	char err[SAOLA__ERR_MAX - 32];
+	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, &srv->web};
+	enum MHD_Result ret;
+	saola__err e;
+
+	if (rt->access == SAOLA__OFFICER && !saola__officer_role(rq->user.role)) {
+		/* Officers' data and acts: a surveyor's device syncs, it does not
+		 * consolidate. */
+		saola__fail(&e, 403, "forbidden", "%.60s: user %s is a %s: this is for officers"
+		            " (commune, district, province, admin)", url, rq->user.name,
+		            rq->user.role);
+		return saola__reply_error(c, &e);
 	}
-	if (saola__sync_run(&env, &rq->user, req, 0, &res, &e) != 0) {
-		saola__pool_put(srv->pool, env.store);
-		json_decref(req);
-		return answer_error(c, &e, NULL);
+	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
+		return saola__reply_error(c, &e);
+	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, err, sizeof err))) {
+		json_decref(call.body);
+		return answer_internal(c, "database", err);
 	}
-	saola__pool_put(srv->pool, env.store);
-	json_decref(req);
-	ret = answer(c, MHD_HTTP_OK, res, NULL, 0);
-	json_decref(res);
+	ret = rt->handler(&call);
+	if (call.store)
+		saola__pool_put(srv->pool, call.store);
+	json_decref(call.body);
 	return ret;
 }
 
@@ -489,7 +390,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		srv->active++;
 		pthread_mutex_unlock(&srv->lock);
 		if (saola__framing_check(c, &rq->err) != 0)
-			return saola__answer_closing(c, &rq->err);
+			return saola__reply_refusal(c, &rq->err, NULL, 1);
 		rq->conn = saola__conns_of(c);
 		saola__conn_headers_in(srv->conns, rq->conn);
 		return begin(srv, c, url, method, rq);
@@ -502,26 +403,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	saola__conn_busy(srv->conns, rq->conn);
 	count_user(srv, rq);
 	if (rq->failed)
-		return answer_error(c, &rq->err, rq->allow);
-	switch (rq->route) {
-	case R_HEALTHZ:
-		return serve_healthz(c);
-	case R_FORMS:
-		if (authorize(srv, c, rq) != 0 || count_user(srv, rq) != 0)
-			return answer_error(c, &rq->err, NULL);
-		return serve_forms(srv, c);
-	case R_SYNC:
-		return finish_sync(srv, c, rq);
-	case R_WEB:
-		return saola__web_serve(&srv->web, c, url, &rq->user);
-	case R_OFFICER:
-		if (rq->too_large)
-			return answer_fail(c, 413, "too_large", NULL, "body: over the limit");
-		return saola__officer_serve(srv->pool, &srv->write_lock, c, url, &rq->user,
-		                            rq->body, rq->len, &srv->officer_limits);
-	default:
-		return MHD_NO;
-	}
+		return saola__reply_refusal(c, &rq->err, rq->allow, 0);
+	return dispatch(srv, c, url, rq);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,

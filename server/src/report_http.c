@@ -166,7 +166,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
 		json_decref(names);
 		saola__fail(&e, 500, "internal", "%s", err);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (*area && saola__unit_get(saola__db_sqlite_of(db), area, 0, &unit, &found) != 0)
 		found = 0;
@@ -184,7 +184,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 		json_decref(nd);
 		saola__fail(&e, 500, "internal", "reports: out of memory or the years failed: %s",
 		            sqlite3_errmsg(db));
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o, s:o, s:o,"
 	              " s:[s, s, s, s], s:s}",
@@ -198,9 +198,9 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 	                            : strcmp(level, "district") == 0 ? "commune" : "village");
 	if (!v) {
 		saola__fail(&e, 500, "internal", "reports: out of memory");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
-	ret = saola__web_json(c, 200, v);
+	ret = saola__reply_json(c, 200, v);
 	json_decref(v);
 	return ret;
 }
@@ -221,7 +221,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 
 	if (!db) {
 		saola__fail(&e, 500, "internal", "reports: this store keeps no facts");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (strcmp(url, "/v1/reports") == 0)
 		return index_of(w, c, db, u);
@@ -234,26 +234,26 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 	if (!(rq.reports = saola__report_bit(name))) {
 		saola__fail(&e, 404, "not_found", "%.100s: no such report (summary, indicators,"
 		            " causes, coverage, transitions, progress, all; see docs/reports.md)", url);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	rq.by = by && *by ? saola__report_by(by) : -1;
 	if (by && *by && rq.by < 0) {
 		saola__fail(&e, 400, "bad_request", "by \"%.20s\": expected province, district,"
 		            " commune or village", by);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0 ||
 	    labels_arg(c, &labels_vi, &e) != 0)
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	rq.area = saola__web_arg(c, "area");
 	rq.state = saola__web_arg(c, "state");
 	rq.scope = saola__user_area(u);
 	rq.schemas = w->schemas;
 	rq.write_lock = w->write_lock;
 	if (saola__report_run(db, &rq, &rep, &e) != 0)
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	if (!csv) {
-		ret = saola__web_json(c, 200, rep);
+		ret = saola__reply_json(c, 200, rep);
 		json_decref(rep);
 		return ret;
 	}
@@ -261,12 +261,12 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 		json_decref(rep);
 		saola__buf_free(&b);
 		saola__fail(&e, 500, "internal", "reports: out of memory");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	snprintf(filename, sizeof filename, "%s-%lld%s%s.csv", name,
 	         (long long)json_integer_value(json_object_get(rep, "year")), rq.area ? "-" : "",
 	         rq.area && saola__unit_level(rq.area) ? rq.area : "");
-	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
+	ret = saola__reply_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
 	saola__buf_free(&b);
 	json_decref(rep);
 	return ret;
@@ -422,31 +422,31 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	memset(&e, 0, sizeof e);
 	if (!db) {
 		saola__fail(&e, 500, "internal", "households: this store keeps no facts");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if ((year = year_arg(c, "year", &e)) < 0 ||
 	    saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0)
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	/* A working list: every review state unless asked (the state column
 	 * says each row's); the words and their parsing are the reports'. */
 	if (saola__state_mask(state && *state ? state : "all", &mask, states, sizeof states) != 0) {
 		saola__fail(&e, 400, "bad_request", "state \"%.40s\": expected approved, submitted,"
 		            " draft, returned, all, or a comma list of them", state);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (area && *area && !saola__unit_level(area)) {
 		saola__fail(&e, 400, "bad_request", "area \"%.20s\": expected a unit code", area);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (!area || !*area)
 		area = scope ? scope : "";
 	else if (scope && (saola__area_within(saola__db_sqlite_of(db), area, scope, year, &within) != 0 || !within)) {
 		saola__fail(&e, 403, "forbidden", "area %s is outside your area %s", area, scope);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
 		saola__fail(&e, 500, "internal", "%s", err);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (!year) {
 		json_t *ys = years(db, area);
@@ -457,16 +457,16 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	 * stand now, should another process have loaded new ones. */
 	if (s->ops->read_begin(s) != SAOLA_OK) {
 		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	if (households_csv(db, core(s), year, area, mask, show, &b, &e) != 0) {
 		s->ops->end(s, 0);
 		saola__buf_free(&b);
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	s->ops->end(s, 1);
 	snprintf(filename, sizeof filename, "households-%d%s%s.csv", year, *area ? "-" : "", area);
-	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
+	ret = saola__reply_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
 	saola__buf_free(&b);
 	return ret;
 }
@@ -492,13 +492,13 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 	memset(&rq, 0, sizeof rq);
 	if (!db) {
 		saola__fail(&e, 500, "internal", "lists: this store keeps no facts");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	n -= csv ? 4 : 0;
 	snprintf(commune, sizeof commune, "%.*s", n < sizeof commune ? (int)n : 0, rest);
 	if ((rq.year = year_arg(c, "year", &e)) < 0 || labels_arg(c, &vi, &e) != 0 ||
 	    saola__privacy_show(u, saola__web_arg(c, "personal"), &show, &e) != 0)
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	rq.commune = commune;
 	rq.state = saola__web_arg(c, "state");
 	rq.scope = saola__user_area(u);
@@ -507,14 +507,14 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 	 * to whom privacy.c shows it; a field the form does not mark, to all. */
 	if (s->ops->read_begin(s) != SAOLA_OK) {
 		saola__fail(&e, 500, "internal", "lists: %s", s->ops->errmsg(s));
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	rq.personal = show || !saola__privacy_path(core(s), SAOLA__FACTS_FORM, "head_name");
 	s->ops->end(s, 1);
 	if (saola__lists_run(db, &rq, &v, &e) != 0)
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	if (!csv) {
-		ret = saola__web_json(c, 200, v);
+		ret = saola__reply_json(c, 200, v);
 		json_decref(v);
 		return ret;
 	}
@@ -522,11 +522,11 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 		json_decref(v);
 		saola__buf_free(&b);
 		saola__fail(&e, 500, "internal", "lists: out of memory");
-		return saola__web_error(c, &e);
+		return saola__reply_error(c, &e);
 	}
 	snprintf(filename, sizeof filename, "lists-%s-%lld.csv", commune,
 	         (long long)json_integer_value(json_object_get(v, "year")));
-	ret = saola__web_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
+	ret = saola__reply_body(c, 200, "text/csv; charset=utf-8", b.p, b.len, filename);
 	saola__buf_free(&b);
 	json_decref(v);
 	return ret;

@@ -35,20 +35,30 @@
 #define SAOLA__PULL_LIMIT_MAX       5000  /* the most records in one answer */
 #define SAOLA__ERR_MAX              512
 
-/* A failure as the protocol reports it: HTTP status, machine-readable code
- * (docs/protocol.md, "Errors") and a lowercase message saying what and why.
- * The CLI prints just the message. */
+/* A failure: a lowercase message saying what and why, and either a saola
+ * result code (rc, saola/core.h) or, where a module knows the protocol's
+ * answer better than the code says, an HTTP status and machine-readable
+ * code (docs/protocol.md, "Errors"). The HTTP edge (reply.h) answers the
+ * status and code when set, else maps rc through its one table; the CLI
+ * prints just the message. */
 typedef struct saola__err {
-	int status;
-	const char *code;            /* static string */
+	int status;                  /* 0: none chosen, map rc */
+	const char *code;            /* static string, or NULL with status 0 */
+	int rc;                      /* SAOLA_* when status is 0 */
 	char message[SAOLA__ERR_MAX];
 	int retry_after;             /* seconds, sent as Retry-After when > 0 */
 } saola__err;
 
-/* Fills e (retry_after 0) and returns -1 (so that callers can `return
- * saola__fail(...)`). */
+/* Fills e with a status and code (rc SAOLA_ERROR, retry_after 0) and
+ * returns -1 (so that callers can `return saola__fail(...)`). */
 int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Fills e with a result code rc (SAOLA_*) and a message, no status: the
+ * HTTP edge chooses it (saola__err_http()). Returns -1. The convention of
+ * new code (docs/server.md, "Errors"). */
+int saola__err_set(saola__err *e, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The schemas folder to load into a new database: dir when given, else the
  * installed one when it exists, else the source tree's. Static storage. */
