@@ -164,7 +164,7 @@ static void test_reads_follow_write_rule(void **state)
 			snprintf(u.role, sizeof u.role, "%s", role_of(areas[i].area));
 			snprintf(u.area, sizeof u.area, "%s", areas[i].area);
 			saola__units_set(&units, "37", h->district, h->commune);
-			saola__rules_init(&r, F.db);
+			saola__rules_init(&r, saola__store_db(F.store));
 			writes = saola__rules_area(&r, &u, &units, h->year, "test", &e) == 0;
 			snprintf(id, sizeof id, "%s", h->id);
 			reads = strstr(areas[i].ids, id) != NULL;
@@ -192,7 +192,7 @@ static void test_area_within(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(saola__area_within(F.db, cases[i].code, cases[i].area, cases[i].year,
+		assert_int_equal(saola__area_within(saola__store_db(F.store), cases[i].code, cases[i].area, cases[i].year,
 		                                    &within), 0);
 		if (within != cases[i].within)
 			fail_msg("%s in %s (%d): %d, expected %d", cases[i].code, cases[i].area,

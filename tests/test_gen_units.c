@@ -112,7 +112,7 @@ static void check_places(const json_t *h)
 	unsigned levels = 0;
 
 	review_date((int)json_integer_value(json_object_get(h, "survey_year")), date);
-	assert_int_equal(saola__units_levels(F.db, date, &levels), 0);
+	assert_int_equal(saola__units_levels(saola__store_db(F.store), date, &levels), 0);
 	if (unit_on(str(h, "province"), date, &p) != 0 || strcmp(p.level, "province") != 0)
 		fail_msg("%s: province %s is not a province on %s", date, str(h, "province"), date);
 	if (unit_on(str(h, "commune"), date, &c) != 0 || strcmp(c.level, "commune") != 0)
@@ -177,7 +177,7 @@ static void oracle(const char *old, const char *date1, char out[16])
 	int whole = 0;
 
 	out[0] = '\0';
-	assert_int_equal(saola__units_successors(F.db, old, date1, &succ), 0);
+	assert_int_equal(saola__units_successors(saola__store_db(F.store), old, date1, &succ), 0);
 	json_array_foreach(succ, i, s) {
 		const char *code = str(s, "code");
 		int w = json_is_true(json_object_get(s, "whole"));

@@ -289,7 +289,7 @@ static void test_district_user_across_reform(void **state)
 		snprintf(u.role, sizeof u.role, "%s", cases[i].role);
 		snprintf(u.area, sizeof u.area, "%s", cases[i].area);
 		saola__units_set(&units, "37", cases[i].district, cases[i].commune);
-		saola__rules_init(&r, F.db);
+		saola__rules_init(&r, saola__store_db(F.store));
 		rc = saola__rules_chain(&r, &units, cases[i].year, "test", &e);
 		if (rc != 0)
 			fail_msg("case %zu: chain: %s", i, e.message);

@@ -8,19 +8,21 @@
 #include <string.h>
 
 #include "audit.h"
-#include "store_sqlite.h"
+#include "saola_int.h"
+#include "store_core.h"
 #include "versions.h"
 
 struct saola__audit {
-	saola *db;
-	sqlite3_stmt *add;             /* prepared on first use */
+	saola *db;                     /* the core database whose hook this is */
+	saola__db *sql;                /* the store's connection to the same database */
+	saola__dbstmt *add;            /* prepared on first use */
 	const saola__audit_who *who;   /* borrowed; NULL: nobody set */
 };
 
 #define ADD_SQL                                                              \
 	"INSERT INTO audit(at, user_id, user_name, device, batch, source,"     \
 	" record_id, action, path, value, version, state, detail)"             \
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 /* The action of a row: the one the writer names (a resolution), else what
  * the path says. */
@@ -63,28 +65,31 @@ static const char *remarks(char *buf, size_t len, const char *a, const char *b, 
 	return buf[0] ? buf : NULL;
 }
 
-static sqlite3_stmt *add_stmt(saola__audit *a)
+static saola__dbstmt *add_stmt(saola__audit *a)
 {
-	if (!a->add && sqlite3_prepare_v3(a->db->sql, ADD_SQL, -1, SQLITE_PREPARE_PERSISTENT,
-	                                  &a->add, NULL) != SQLITE_OK) {
-		saola__sql_error(a->db, "audit log");
+	int rc;
+
+	if (!a->add && (rc = saola__db_prepare(a->sql, ADD_SQL, &a->add)) != SAOLA_OK) {
+		saola__error(a->db, rc, "audit log: %s", saola__db_errmsg(a->sql));
 		return NULL;
 	}
-	sqlite3_reset(a->add);
-	sqlite3_clear_bindings(a->add);
+	saola__db_reset(a->add);   /* its bindings cleared too */
 	return a->add;
 }
 
 /* Binds JSON v as text (NULL column for v NULL). */
-static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
+static int bind_json(saola__dbstmt *st, int i, const json_t *v)
 {
 	char *text;
+	int rc;
 
 	if (!v)
-		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
+		return saola__db_bind_null(st, i) == SAOLA_OK ? 0 : -1;
 	if (!(text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
 		return -1;
-	return sqlite3_bind_text(st, i, text, -1, free) == SQLITE_OK ? 0 : -1;
+	rc = saola__db_bind_text(st, i, text, -1);   /* copied */
+	free(text);
+	return rc == SAOLA_OK ? 0 : -1;
 }
 
 /* Writes one row; value and version may be NULL. */
@@ -93,7 +98,7 @@ static int add_row(saola__audit *a, const char *record_id, const char *action,
                    const char *state, const char *detail)
 {
 	const saola__audit_who *w = a->who;
-	sqlite3_stmt *st = add_stmt(a);
+	saola__dbstmt *st = add_stmt(a);
 	char now[21];
 	int step;
 
@@ -101,27 +106,26 @@ static int add_row(saola__audit *a, const char *record_id, const char *action,
 		return a->db->rc;
 	if (!w || !w->now)
 		saola__now(now);
-	sqlite3_bind_text(st, 1, w && w->now ? w->now : now, -1, SQLITE_TRANSIENT);
+	saola__db_bind_text(st, 1, w && w->now ? w->now : now, -1);
 	if (w && w->user_id > 0)
-		sqlite3_bind_int64(st, 2, w->user_id);
-	sqlite3_bind_text(st, 3, w ? w->user_name : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, w ? w->device : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, w ? w->batch : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, w && w->source ? w->source : "server", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, record_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, detail, -1, SQLITE_TRANSIENT);
+		saola__db_bind_int(st, 2, w->user_id);
+	saola__db_bind_text(st, 3, w ? w->user_name : NULL, -1);
+	saola__db_bind_text(st, 4, w ? w->device : NULL, -1);
+	saola__db_bind_text(st, 5, w ? w->batch : NULL, -1);
+	saola__db_bind_text(st, 6, w && w->source ? w->source : "server", -1);
+	saola__db_bind_text(st, 7, record_id, -1);
+	saola__db_bind_text(st, 8, action, -1);
+	saola__db_bind_text(st, 9, path, -1);
+	saola__db_bind_text(st, 12, state, -1);
+	saola__db_bind_text(st, 13, detail, -1);
 	if (bind_json(st, 10, value) != 0 || bind_json(st, 11, version) != 0) {
-		sqlite3_clear_bindings(st);
+		saola__db_reset(st);
 		return saola__error(a->db, SAOLA_NOMEM, "audit log: out of memory");
 	}
-	step = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);  /* the JSON texts go now */
-	if (step != SQLITE_DONE)
-		return saola__sql_error(a->db, "audit log");
+	step = saola__db_step(st);
+	saola__db_reset(st);   /* the JSON texts go now */
+	if (step != SAOLA__DB_DONE)
+		return saola__error(a->db, step, "audit log: %s", saola__db_errmsg(a->sql));
 	return SAOLA_OK;
 }
 
@@ -238,13 +242,14 @@ static int on_change(void *ctx, const saola__changes *c)
 	return rc;
 }
 
-saola__audit *saola__audit_new(saola *db)
+saola__audit *saola__audit_new(saola *db, saola__db *sql)
 {
 	saola__audit *a = calloc(1, sizeof *a);
 
 	if (!a)
 		return NULL;
 	a->db = db;
+	a->sql = sql;
 	saola__set_change_hook(db, on_change, a);
 	return a;
 }
@@ -255,13 +260,13 @@ void saola__audit_free(saola__audit *a)
 		return;
 	if (a->db->on_change_ctx == a)
 		saola__set_change_hook(a->db, NULL, NULL);
-	sqlite3_finalize(a->add);
+	saola__db_finalize(a->add);
 	free(a);
 }
 
 static saola__audit *audit_of(saola__store *s)
 {
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->audit : NULL;
+	return saola__store_audit(s);
 }
 
 void saola__audit_set(saola__store *s, const saola__audit_who *who)
@@ -302,16 +307,16 @@ static int valid_time(const char *s)
 	return 1;
 }
 
-static int set_text(json_t *o, const char *key, sqlite3_stmt *st, int i)
+static int set_text(json_t *o, const char *key, saola__dbstmt *st, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = saola__db_column_text(st, i);
 
 	return v ? json_object_set_new(o, key, json_string(v)) : 0;
 }
 
-static int set_json(json_t *o, const char *key, sqlite3_stmt *st, int i)
+static int set_json(json_t *o, const char *key, saola__dbstmt *st, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = saola__db_column_text(st, i);
 	json_t *j;
 
 	if (!v)
@@ -337,18 +342,18 @@ static int has_remark(const char *detail, const char *word)
 	return 0;
 }
 
-static json_t *row_json(sqlite3_stmt *st)
+static json_t *row_json(saola__dbstmt *st)
 {
 	json_t *o = json_object();
-	const char *detail = (const char *)sqlite3_column_text(st, 13);
+	const char *detail = saola__db_column_text(st, 13);
 	int fail;
 
 	if (!o)
 		return NULL;
-	fail = json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	fail = json_object_set_new(o, "id", json_integer(saola__db_column_int(st, 0)));
 	fail |= set_text(o, "at", st, 1);
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		fail |= json_object_set_new(o, "user_id", json_integer(sqlite3_column_int64(st, 2)));
+	if (saola__db_column_type(st, 2) != SAOLA__DB_NULL)
+		fail |= json_object_set_new(o, "user_id", json_integer(saola__db_column_int(st, 2)));
 	fail |= set_text(o, "user", st, 3);
 	fail |= set_text(o, "device", st, 4);
 	fail |= set_text(o, "batch", st, 5);
@@ -448,34 +453,35 @@ static int append_row(json_t *rows, json_t *row)
 }
 
 /* 1 when the database holds record id (a tombstone too). */
-static int record_known(sqlite3 *sql, const char *id, int *known)
+static int record_known(saola__db *sql, const char *id, int *known)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	*known = 0;
-	if (sqlite3_prepare_v2(sql, "SELECT 1 FROM records WHERE id = ?1 UNION ALL"
-	                       " SELECT 1 FROM audit WHERE record_id = ?1 LIMIT 1", -1, &st,
-	                       NULL) != SQLITE_OK)
+	if (saola__db_prepare(sql, "SELECT 1 FROM records WHERE id = ? UNION ALL"
+	                      " SELECT 1 FROM audit WHERE record_id = ? LIMIT 1", &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	*known = step == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+	saola__db_bind_text(st, 1, id, -1);
+	saola__db_bind_text(st, 2, id, -1);
+	step = saola__db_step(st);
+	*known = step == SAOLA__DB_ROW;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 #define HISTORY_SQL(where)                                                   \
 	"SELECT id, at, user_id, user_name, device, batch, source, record_id,"  \
 	" action, path, value, version, state, detail FROM audit WHERE " where  \
-	" AND (?2 IS NULL OR user_name = ?2) AND (?3 IS NULL OR at >= ?3)"      \
+	" AND (CAST(? AS TEXT) IS NULL OR user_name = ?)"                       \
+	" AND (CAST(? AS TEXT) IS NULL OR at >= ?)"                             \
 	" ORDER BY id"
 
 int saola__audit_history(saola__store *s, const char *record_id, const char *user,
                          const char *since, json_t **out, saola__err *e)
 {
-	sqlite3 *sql = s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db->sql : NULL;
-	sqlite3_stmt *st = NULL;
+	saola__db *sql = s ? saola__store_db(s) : NULL;
+	saola__dbstmt *st = NULL;
 	json_t *rows = NULL, *row;
 	int step, known, rc = -1;
 
@@ -490,7 +496,7 @@ int saola__audit_history(saola__store *s, const char *record_id, const char *use
 	if (s->ops->read_begin(s) != SAOLA_OK)
 		return saola__fail(e, 500, "internal", "audit: %s", s->ops->errmsg(s));
 	if (record_id && record_known(sql, record_id, &known) != 0) {
-		saola__fail(e, 500, "internal", "audit: %s", sqlite3_errmsg(sql));
+		saola__fail(e, 500, "internal", "audit: %s", saola__db_errmsg(sql));
 		goto out;
 	}
 	if (record_id && !known) {
@@ -499,32 +505,35 @@ int saola__audit_history(saola__store *s, const char *record_id, const char *use
 	}
 	/* By record, the index (record_id, id) gives the rows in order; by
 	 * user alone, the table is read in id order. */
-	if (sqlite3_prepare_v2(sql, record_id ? HISTORY_SQL("record_id = ?1")
-	                                      : HISTORY_SQL("?1 IS NULL"), -1, &st, NULL) != SQLITE_OK) {
-		saola__fail(e, 500, "internal", "audit: %s", sqlite3_errmsg(sql));
+	if (saola__db_prepare(sql, record_id ? HISTORY_SQL("record_id = ?")
+	                                     : HISTORY_SQL("CAST(? AS TEXT) IS NULL"), &st)
+	    != SAOLA_OK) {
+		saola__fail(e, 500, "internal", "audit: %s", saola__db_errmsg(sql));
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, record_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+	saola__db_bind_text(st, 1, record_id, -1);
+	saola__db_bind_text(st, 2, user, -1);
+	saola__db_bind_text(st, 3, user, -1);
+	saola__db_bind_text(st, 4, since, -1);
+	saola__db_bind_text(st, 5, since, -1);
 	if (!(rows = json_array())) {
 		saola__fail(e, 500, "internal", "audit: out of memory");
 		goto out;
 	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
 		if (!(row = row_json(st)) || append_row(rows, row) != 0) {
 			saola__fail(e, 500, "internal", "audit: out of memory");
 			goto out;
 		}
-	if (step != SQLITE_DONE) {
-		saola__fail(e, 500, "internal", "audit: %s", sqlite3_errmsg(sql));
+	if (step != SAOLA__DB_DONE) {
+		saola__fail(e, 500, "internal", "audit: %s", saola__db_errmsg(sql));
 		goto out;
 	}
 	*out = rows;
 	rows = NULL;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	s->ops->end(s, 1);
 	json_decref(rows);
 	return rc;

@@ -35,10 +35,11 @@ typedef struct saola__audit_who {
 typedef struct saola__audit saola__audit;
 
 /* The audit log of db (a server's core database): made when the store
- * opens, it hears every change of a record as db's change hook. NULL when
- * out of memory. Free with saola__audit_free (which removes the hook);
- * NULL is a no-op. */
-saola__audit *saola__audit_new(struct saola *db);
+ * opens, it hears every change of a record as db's change hook and writes
+ * its rows through sql, the store's connection to the same database
+ * (borrowed). NULL when out of memory. Free with saola__audit_free (which
+ * removes the hook); NULL is a no-op. */
+saola__audit *saola__audit_new(struct saola *db, saola__db *sql);
 void saola__audit_free(saola__audit *a);
 
 /* Sets who the changes made next on store s come from, until set again.

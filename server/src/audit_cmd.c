@@ -152,7 +152,7 @@ int saola__cmd_audit(int argc, char **argv)
 		fprintf(stderr, "audit: --format \"%s\": expected table or json\n", format);
 		goto usage;
 	}
-	if (saola__store_sqlite_open(saola__args_get(&a, "--db"), NULL, 0, &s, err,
+	if (saola__store_open(saola__args_get(&a, "--db"), NULL, 0, &s, err,
 	                             sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "audit: %s\n", err);
 		return EXIT_FAIL;

@@ -64,7 +64,7 @@ static int read_conflicts(saola__store *s, sqlite3 *db, const char *where, const
 
 	*count = 0;
 	/* The area by the rule of every path (rules.h). */
-	if (saola__area_q_init(&q, db, area) != 0) {
+	if (saola__area_q_init(&q, saola__store_db(s), area) != 0) {
 		saola__area_q_free(&q);
 		return -1;
 	}
@@ -186,7 +186,7 @@ enum MHD_Result saola__web_devices(struct MHD_Connection *c, saola__store *s,
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *area = text(st, 3);
 		/* A device is seen by those whose area holds its user's area. */
-		if (scope && (!area || !*area || saola__area_within(db, area, scope, 0, &within) != 0 ||
+		if (scope && (!area || !*area || saola__area_within(saola__store_db(s), area, scope, 0, &within) != 0 ||
 		              !within))
 			continue;
 		if (json_array_append_new(list, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",

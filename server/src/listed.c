@@ -14,6 +14,7 @@
 #include "store_sqlite.h"
 #include "units.h"
 #include "units_map.h"
+#include "db_sqlite.h"
 
 #define LISTED_MAX_HOUSEHOLDS 100000000LL
 #define LINE_MAX_LEN 4096
@@ -344,9 +345,9 @@ static int listed_print(sqlite3 *db, int year, const char *area, FILE *out, char
 		saola__unit u;
 		int found = 0;
 
-		if (area && *area && (saola__unit_within(db, code, area, &within) != 0 || !within))
+		if (area && *area && (saola__unit_within(saola__db_sqlite_of(db), code, area, &within) != 0 || !within))
 			continue;
-		if (saola__unit_get(db, code, sqlite3_column_int(st, 0), &u, &found) != 0)
+		if (saola__unit_get(saola__db_sqlite_of(db), code, sqlite3_column_int(st, 0), &u, &found) != 0)
 			found = 0;
 		saola__unit_label(found ? &u : NULL, code, label, sizeof label);
 		fprintf(out, "%-5d  %-40s  %10lld  %-20s  %s\n", sqlite3_column_int(st, 0), label,

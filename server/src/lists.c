@@ -13,6 +13,7 @@
 #include "rules.h"
 #include "units.h"
 #include "units_map.h"
+#include "db_sqlite.h"
 
 static const char *const list_names[4] = {"poor", "near_poor", "escaped", "newly_poor"};
 static const char *const list_vi[4] = {"Hộ nghèo", "Hộ cận nghèo", "Hộ thoát nghèo",
@@ -166,7 +167,7 @@ static int before_communes(sqlite3 *db, const char *commune, int year, gather *g
 
 	saola__review_date(saola__schemas_dir(NULL), year, date, NULL);
 	if (codes && json_array_append_new(codes, json_string(commune)) == 0 &&
-	    saola__units_predecessors(db, commune, date, &pred) == 0) {
+	    saola__units_predecessors(saola__db_sqlite_of(db), commune, date, &pred) == 0) {
 		json_array_foreach(pred, i, p) {
 			json_array_append(codes, json_object_get(p, "code"));
 			g->partial |= !json_is_true(json_object_get(p, "whole"));
@@ -286,7 +287,7 @@ static int check(sqlite3 *db, const saola__lists_req *rq, saola__err *e)
 		return saola__fail(e, 400, "bad_request", "year %d: expected a year 1901-2200",
 		                   rq->year);
 	if (rq->scope && *rq->scope) {
-		if (saola__area_within(db, rq->commune, rq->scope, rq->year, &within) != 0)
+		if (saola__area_within(saola__db_sqlite_of(db), rq->commune, rq->scope, rq->year, &within) != 0)
 			return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
 		if (!within)
 			return saola__fail(e, 403, "forbidden", "commune %s is outside your area %s",
@@ -301,7 +302,7 @@ static json_t *head(sqlite3 *db, const saola__lists_req *rq, int year, const cha
 	saola__unit u;
 	int found = 0;
 
-	if (saola__unit_get(db, rq->commune, year, &u, &found) != 0)
+	if (saola__unit_get(saola__db_sqlite_of(db), rq->commune, year, &u, &found) != 0)
 		found = 0;
 	return json_pack("{s:{s:s, s:s?}, s:i, s:s, s:b, s:{s:[], s:[], s:[], s:[]}}", "commune",
 	                 "code", rq->commune, "name", found ? u.name : NULL, "year", year, "state",

@@ -9,7 +9,7 @@
 #include "officer.h"
 #include "privacy.h"
 #include "rules.h"
-#include "store_sqlite.h"
+#include "store_core.h"
 #include "units.h"
 #include "merge.h"
 #include "versions.h"
@@ -18,31 +18,25 @@
 	"SELECT c.id, c.record_id, c.path, c.lost_value, c.lost_version, c.kept_value," \
 	" c.kept_version, c.stored_lost, c.device, us.name, c.batch, c.at,"            \
 	" c.resolved_at, c.resolved_by, c.resolution, c.base, r.form_id, r.province,"  \
-	" r.district, r.commune, json_extract(r.data, '$.village'),"                   \
-	" json_extract(r.data, '$.head_name')"                                         \
+	" r.district, r.commune, r.data"                                               \
 	" FROM conflicts c LEFT JOIN records r ON r.id = c.record_id"                  \
 	" LEFT JOIN users us ON us.id = c.user_id"
 
 enum { C_ID, C_RECORD, C_PATH, C_LOST, C_LOST_V, C_KEPT, C_KEPT_V, C_STORED_LOST,
        C_DEVICE, C_USER, C_BATCH, C_AT, C_RES_AT, C_RES_BY, C_RESOLUTION, C_BASE,
-       C_FORM, C_PROVINCE, C_DISTRICT, C_COMMUNE, C_VILLAGE, C_HEAD };
+       C_FORM, C_PROVINCE, C_DISTRICT, C_COMMUNE, C_DATA };
 
-static saola *core(saola__store *s)
+static const char *text(saola__dbstmt *st, int i)
 {
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
-}
-
-static const char *text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
+	return saola__db_column_text(st, i);
 }
 
 /* A JSON value stored as text; JSON null for NULL. */
-static json_t *stored_json(sqlite3_stmt *st, int i)
+static json_t *stored_json(saola__dbstmt *st, int i)
 {
 	json_t *v;
 
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (saola__db_column_type(st, i) == SAOLA__DB_NULL)
 		return json_null();
 	v = json_loads(text(st, i), JSON_DECODE_ANY, NULL);
 	return v ? v : json_string(text(st, i));
@@ -110,25 +104,58 @@ static void member_name(json_t *values, const char *path, size_t itemlen, char *
 		snprintf(buf, len, "%.*s", idlen, id);
 }
 
+/* The record's answer at key of data (its JSON) as SQL would read it
+ * into text: a string as it is, a number or boolean as its digits, an
+ * object or array as compact JSON, into buf; NULL when absent or null. */
+static const char *answer_text(const json_t *data, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(data, key);
+	char *dump;
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.15g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%d", json_is_true(v));
+	else if (v && !json_is_null(v) && (dump = json_dumps(v, JSON_COMPACT))) {
+		snprintf(buf, len, "%s", dump);
+		free(dump);
+	} else
+		return NULL;
+	return buf;
+}
+
+/* The record's data of the conflict row st (NULL when none or not JSON).
+ * New reference. */
+static json_t *row_data(saola__dbstmt *st)
+{
+	const char *data = text(st, C_DATA);
+
+	return data ? json_loads(data, 0, NULL) : NULL;
+}
+
 /* Who made a version: the user whose device has its origin, or this
  * server; NULL when unknown. New reference. */
-static json_t *made_by(saola *db, json_t *version)
+static json_t *made_by(saola *core, saola__db *db, json_t *version)
 {
 	const char *origin = json_string_value(json_array_get(version, 1));
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	json_t *who = NULL;
 
 	if (!origin)
 		return NULL;
-	if (strcmp(origin, saola_origin(db)) == 0)
+	if (strcmp(origin, saola_origin(core)) == 0)
 		return json_string("this server");
-	if (sqlite3_prepare_v2(db->sql, "SELECT u.name FROM devices d JOIN users u ON"
-	                       " u.id = d.user_id WHERE d.origin = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, "SELECT u.name FROM devices d JOIN users u ON"
+	                      " u.id = d.user_id WHERE d.origin = ?", &st) != SAOLA_OK)
 		return NULL;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		who = json_string((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	saola__db_bind_text(st, 1, origin, -1);
+	if (saola__db_step(st) == SAOLA__DB_ROW)
+		who = json_string(saola__db_column_text(st, 0));
+	saola__db_finalize(st);
 	return who;
 }
 
@@ -208,36 +235,38 @@ static json_t *current_at(saola *db, const char *record_id, const char *path, js
 	return out;
 }
 
-/* A conflict row as an officer sees it; with the record's current value
- * when with_current. */
-static json_t *conflict_json(saola *db, sqlite3_stmt *st, const char *lang, int with_current)
+/* A conflict row as an officer sees it, data its record's data (may be
+ * NULL); with the record's current value when with_current. */
+static json_t *conflict_json(saola *core, saola__db *db, saola__dbstmt *st, const json_t *data,
+                             const char *lang, int with_current)
 {
 	json_t *values = NULL, *current = NULL, *o;
-	char label[512], commune_name[SAOLA__UNIT_NAME_MAX + 16] = "";
+	char label[512], commune_name[SAOLA__UNIT_NAME_MAX + 16] = "", village[256], head[256];
 	const char *commune = text(st, C_COMMUNE), *resolved = text(st, C_RES_AT);
 
 	if (with_current)
-		current = current_at(db, text(st, C_RECORD), text(st, C_PATH), &values);
-	path_label(db, text(st, C_FORM), text(st, C_PATH), values, lang, label, sizeof label);
+		current = current_at(core, text(st, C_RECORD), text(st, C_PATH), &values);
+	path_label(core, text(st, C_FORM), text(st, C_PATH), values, lang, label, sizeof label);
 	if (commune) {
 		saola__unit u;
 		int found = 0;
-		if (saola__unit_get(db->sql, commune, 0, &u, &found) == 0 && found)
+		if (saola__unit_get(db, commune, 0, &u, &found) == 0 && found)
 			snprintf(commune_name, sizeof commune_name, "%s", u.name);
 	}
 	o = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
 	              " s:{s:o, s:o}, s:{s:o, s:o}, s:b, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
 	              " s:s?, s:o}",
-	        "id", (json_int_t)sqlite3_column_int64(st, C_ID),
+	        "id", (json_int_t)saola__db_column_int(st, C_ID),
 	        "status", resolved ? "resolved" : "open",
 	        "record_id", text(st, C_RECORD), "form", text(st, C_FORM),
 	        "path", text(st, C_PATH), "label", label,
-	        "head_name", text(st, C_HEAD), "village", text(st, C_VILLAGE),
+	        "head_name", answer_text(data, "head_name", head, sizeof head),
+	        "village", answer_text(data, "village", village, sizeof village),
 	        "commune", commune, "commune_name", *commune_name ? commune_name : NULL,
 	        "district", text(st, C_DISTRICT), "province", text(st, C_PROVINCE),
 	        "lost", "value", stored_json(st, C_LOST), "version", stored_json(st, C_LOST_V),
 	        "kept", "value", stored_json(st, C_KEPT), "version", stored_json(st, C_KEPT_V),
-	        "stored_lost", sqlite3_column_int(st, C_STORED_LOST),
+	        "stored_lost", (int)saola__db_column_int(st, C_STORED_LOST),
 	        "base", stored_json(st, C_BASE),
 	        "device", text(st, C_DEVICE), "user", text(st, C_USER),
 	        "batch", text(st, C_BATCH), "at", text(st, C_AT),
@@ -247,10 +276,10 @@ static json_t *conflict_json(saola *db, sqlite3_stmt *st, const char *lang, int 
 		/* who made each side, when this server knows the origin */
 		json_t *side, *who;
 		side = json_object_get(o, "lost");
-		if ((who = made_by(db, json_object_get(side, "version"))))
+		if ((who = made_by(core, db, json_object_get(side, "version"))))
 			json_object_set_new(side, "by", who);
 		side = json_object_get(o, "kept");
-		if ((who = made_by(db, json_object_get(side, "version"))))
+		if ((who = made_by(core, db, json_object_get(side, "version"))))
 			json_object_set_new(side, "by", who);
 	}
 	if (o && current)
@@ -260,57 +289,88 @@ static json_t *conflict_json(saola *db, sqlite3_stmt *st, const char *lang, int 
 	return o;
 }
 
+/* The level column of the conflict row st for area q (NULL: none). */
+static const char *row_unit(const saola__area_q *q, saola__dbstmt *st)
+{
+	if (!q->level)
+		return NULL;
+	return text(st, strcmp(q->level, "province") == 0 ? C_PROVINCE
+	                : strcmp(q->level, "district") == 0 ? C_DISTRICT : C_COMMUNE);
+}
+
+/* Appends the conflicts of statement st (area q's rows, newest first) to
+ * list, at most limit (0: no limit). 0, or -1 with e. */
+static int list_rows(saola *core, saola__db *db, saola__dbstmt *st, const saola__area_q *q,
+                     long limit, json_t *list, saola__err *e)
+{
+	json_t *data, *c;
+	int step = SAOLA__DB_DONE, keep;
+
+	while ((limit <= 0 || (long)json_array_size(list) < limit) &&
+	       (step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		data = row_data(st);
+		/* The survey year is in the record's JSON: SQL took a key's
+		 * commune in any year. */
+		keep = saola__area_q_match(q, row_unit(q, st), text(st, C_DISTRICT),
+		                           text(st, C_COMMUNE), json_object_get(data, "survey_year"));
+		c = keep ? conflict_json(core, db, st, data, NULL, 0) : NULL;
+		json_decref(data);
+		if (keep && (!c || json_array_append_new(list, c) != 0))
+			return saola__fail(e, 500, "internal", "conflicts: out of memory");
+	}
+	if (limit > 0 && (long)json_array_size(list) >= limit)
+		return 0;
+	return step == SAOLA__DB_DONE ? 0
+	       : saola__fail(e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
+}
+
 int saola__conflict_list(saola__store *s, const char *status, const char *area, long limit,
                          json_t **out, saola__err *e)
 {
-	saola *db = core(s);
+	saola *core = saola__store_core(s);
+	saola__db *db = s ? saola__store_db(s) : NULL;
 	const char *where, *level = area && *area ? saola__unit_level(area) : NULL;
 	char sql[sizeof CONFLICT_COLUMNS + 640], cond[512];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	saola__area_q q;
 	json_t *list;
-	int step, rc = 0;
+	int rc = 0;
 
 	*out = NULL;
 	if (!status)
 		status = "open";
 	where = strcmp(status, "open") == 0 ? "c.resolved_at IS NULL"
 	      : strcmp(status, "resolved") == 0 ? "c.resolved_at IS NOT NULL"
-	      : strcmp(status, "all") == 0 ? "1" : NULL;
+	      : strcmp(status, "all") == 0 ? "1 = 1" : NULL;
 	if (!where)
 		return saola__fail(e, 400, "bad_request", "status \"%s\": expected open, resolved"
 		                   " or all", status);
 	if (area && *area && !level)
 		return saola__fail(e, 400, "bad_request", "area \"%s\": expected a unit code of 2, 3"
 		                   " or 5 digits", area);
-	if (!db || !(list = json_array()))
+	if (!core || !db || !(list = json_array()))
 		return saola__fail(e, 500, "internal", "conflicts: out of memory");
 	/* The area by the rule of every path (rules.h). */
-	if (saola__area_q_init(&q, db->sql, area) != 0) {
+	if (saola__area_q_init(&q, db, area) != 0) {
 		saola__area_q_free(&q);
 		json_decref(list);
-		return saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
+		return saola__fail(e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
 	}
-	saola__area_q_sql(&q, "r", "json_extract(r.data, '$.survey_year')", 3, cond, sizeof cond);
-	snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s AND %s ORDER BY c.id DESC LIMIT ?2",
-	         where, cond);
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+	saola__area_q_cond(&q, "r", NULL, cond, sizeof cond);
+	/* With keys, rows are kept in C (list_rows): no LIMIT in SQL then. */
+	snprintf(sql, sizeof sql, CONFLICT_COLUMNS " WHERE %s AND %s ORDER BY c.id DESC%s",
+	         where, cond, limit > 0 && !q.list ? " LIMIT ?" : "");
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		saola__area_q_free(&q);
 		json_decref(list);
-		return saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
+		return saola__fail(e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
 	}
-	saola__area_q_bind(&q, st, 3);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *c = conflict_json(db, st, NULL, 0);
-		if (!c || json_array_append_new(list, c) != 0) {
-			rc = saola__fail(e, 500, "internal", "conflicts: out of memory");
-			break;
-		}
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = saola__fail(e, 500, "internal", "conflicts: %s", sqlite3_errmsg(db->sql));
-	sqlite3_finalize(st);
+	if (limit > 0 && !q.list)
+		saola__db_bind_int(st, saola__area_q_cond_bind(&q, st, 1), limit);
+	else
+		saola__area_q_cond_bind(&q, st, 1);
+	rc = list_rows(core, db, st, &q, limit, list, e);
+	saola__db_finalize(st);
 	saola__area_q_free(&q);
 	if (rc != 0) {
 		json_decref(list);
@@ -331,7 +391,7 @@ int saola__conflict_mask(saola__store *s, json_t *c, const char *lang)
 {
 	static const char *const flat[] = {"lost_value", "kept_value"};
 	static const char *const sides[] = {"lost", "kept", "current", "resolution"};
-	saola *db = core(s);
+	saola *db = saola__store_core(s);
 	const char *form = json_string_value(json_object_get(c, "form"));
 	const char *path = json_string_value(json_object_get(c, "path"));
 	const char *dot, *dot2;
@@ -365,16 +425,16 @@ int saola__conflict_mask(saola__store *s, json_t *c, const char *lang)
 	return json_object_set_new(c, "label", json_string(label));
 }
 
-int saola__officer_may_act(saola *db, const saola__user *u, const char *id, const char *what,
-                   saola__err *e)
+int saola__officer_may_act(saola__db *db, const saola__user *u, const char *id,
+                           const char *what, saola__err *e)
 {
 	saola__units units;
 	saola__rules rules;
 	char where[160];
 	int found, year;
 
-	if (saola__rules_record(db->sql, id, &units, &year, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	if (saola__rules_record(db, id, &units, &year, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(db));
 	if (!found)
 		return saola__fail(e, 404, "not_found", "%s: no record %s", what, id);
 	if (!u)
@@ -384,28 +444,27 @@ int saola__officer_may_act(saola *db, const saola__user *u, const char *id, cons
 		                   " and above may)", what, u->role);
 	/* Every level of the record inside the area (rules.h). */
 	snprintf(where, sizeof where, "%s: record %s", what, id);
-	saola__rules_init(&rules, db->sql);
+	saola__rules_init(&rules, db);
 	return saola__rules_area(&rules, u, &units, year, where, e);
 }
 
 /* Reads conflict id into a prepared statement on its row (*st, to finalize). */
-static int conflict_row(saola *db, int64_t id, sqlite3_stmt **st, saola__err *e)
+static int conflict_row(saola__db *db, int64_t id, saola__dbstmt **st, saola__err *e)
 {
 	*st = NULL;
-	if (sqlite3_prepare_v2(db->sql, CONFLICT_COLUMNS " WHERE c.id = ?1", -1, st, NULL)
-	    != SQLITE_OK)
-		return saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
-	sqlite3_bind_int64(*st, 1, id);
-	switch (sqlite3_step(*st)) {
-	case SQLITE_ROW:
+	if (saola__db_prepare(db, CONFLICT_COLUMNS " WHERE c.id = ?", st) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+	saola__db_bind_int(*st, 1, id);
+	switch (saola__db_step(*st)) {
+	case SAOLA__DB_ROW:
 		return 0;
-	case SQLITE_DONE:
-		sqlite3_finalize(*st);
+	case SAOLA__DB_DONE:
+		saola__db_finalize(*st);
 		*st = NULL;
 		return saola__fail(e, 404, "not_found", "no conflict %lld", (long long)id);
 	default:
-		saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
-		sqlite3_finalize(*st);
+		saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+		saola__db_finalize(*st);
 		*st = NULL;
 		return -1;
 	}
@@ -414,20 +473,25 @@ static int conflict_row(saola *db, int64_t id, sqlite3_stmt **st, saola__err *e)
 int saola__conflict_show(saola__store *s, int64_t id, const char *lang,
                          const saola__user *u, json_t **out, saola__err *e)
 {
-	saola *db = core(s);
-	sqlite3_stmt *st = NULL;
+	saola *core = saola__store_core(s);
+	saola__db *db = s ? saola__store_db(s) : NULL;
+	saola__dbstmt *st = NULL;
+	json_t *data;
 	int rc;
 
 	*out = NULL;
-	if (!db)
+	if (!core || !db)
 		return saola__fail(e, 500, "internal", "conflict: no database");
 	if (s->ops->read_begin(s) != SAOLA_OK)
 		return saola__fail(e, 500, "internal", "conflict: %s", s->ops->errmsg(s));
 	if ((rc = conflict_row(db, id, &st, e)) == 0 &&
-	    (rc = saola__officer_may_act(db, u, text(st, C_RECORD), "conflict", e)) == 0 &&
-	    !(*out = conflict_json(db, st, lang, 1)))
-		rc = saola__fail(e, 500, "internal", "conflict: out of memory");
-	sqlite3_finalize(st);
+	    (rc = saola__officer_may_act(db, u, text(st, C_RECORD), "conflict", e)) == 0) {
+		data = row_data(st);
+		if (!(*out = conflict_json(core, db, st, data, lang, 1)))
+			rc = saola__fail(e, 500, "internal", "conflict: out of memory");
+		json_decref(data);
+	}
+	saola__db_finalize(st);
 	s->ops->end(s, 1);
 	return rc;
 }

@@ -75,11 +75,10 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 int saola__officer_role(const char *role);
 
 /* Checks that u (NULL: the command line) may act as an officer on record
- * id of db (the store's core database): its role, and the record inside
- * its area at every level (rules.h); what names the action in errors.
- * 0, or -1 with e (403, 404). Shared by the officer*.c files. */
-struct saola;
-int saola__officer_may_act(struct saola *db, const saola__user *u, const char *id,
+ * id of db (the store's connection): its role, and the record inside its
+ * area at every level (rules.h); what names the action in errors. 0, or
+ * -1 with e (403, 404). Shared by the officer*.c files. */
+int saola__officer_may_act(saola__db *db, const saola__user *u, const char *id,
                            const char *what, saola__err *e);
 
 /* The saola-server commands `conflicts` and `review` (officer_cmd.c):

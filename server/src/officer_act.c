@@ -10,20 +10,16 @@
 #include "audit.h"
 #include "officer.h"
 #include "rules.h"
-#include "store_sqlite.h"
+#include "saola_int.h"
+#include "store_core.h"
 #include "merge.h"
 #include "versions.h"
-
-static saola *core(saola__store *s)
-{
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
-}
 
 /* Opens the officer's write: the server's writers' lock, then a store
  * write transaction (which reloads the clock other writers moved). */
 static int begin(const saola__officer *o, const char *what, saola__err *e)
 {
-	if (!core(o->store))
+	if (!saola__store_core(o->store))
 		return saola__fail(e, 500, "internal", "%s: no database", what);
 	if (o->write_lock)
 		pthread_mutex_lock(o->write_lock);
@@ -33,7 +29,7 @@ static int begin(const saola__officer *o, const char *what, saola__err *e)
 			pthread_mutex_unlock(o->write_lock);
 		return -1;
 	}
-	saola_set_actor(core(o->store), o->by ? o->by : "server");
+	saola_set_actor(saola__store_core(o->store), o->by ? o->by : "server");
 	return 0;
 }
 
@@ -55,7 +51,7 @@ static void audit_as(const saola__officer *o, saola__audit_who *who, const char 
  * server's changes travel by the change sequence, not by an outbox). */
 static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
 {
-	saola *db = core(o->store);
+	saola *db = saola__store_core(o->store);
 	int rc = 0;
 
 	saola__audit_set(o->store, NULL);
@@ -95,40 +91,40 @@ typedef struct conflict {
 	int resolved;
 } conflict;
 
-static json_t *column_json(sqlite3_stmt *st, int i)
+static json_t *column_json(saola__dbstmt *st, int i)
 {
 	json_t *v;
 
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (saola__db_column_type(st, i) == SAOLA__DB_NULL)
 		return json_null();
-	v = json_loads((const char *)sqlite3_column_text(st, i), JSON_DECODE_ANY, NULL);
+	v = json_loads(saola__db_column_text(st, i), JSON_DECODE_ANY, NULL);
 	return v ? v : json_null();
 }
 
-static int read_conflict(saola *db, int64_t id, conflict *c, saola__err *e)
+static int read_conflict(saola__db *db, int64_t id, conflict *c, saola__err *e)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step, rc = 0;
 
 	memset(c, 0, sizeof *c);
-	if (sqlite3_prepare_v2(db->sql, "SELECT record_id, path, lost_value, kept_value,"
-	                       " resolved_at IS NOT NULL FROM conflicts WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
-	sqlite3_bind_int64(st, 1, id);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		snprintf(c->record_id, sizeof c->record_id, "%s", sqlite3_column_text(st, 0));
-		snprintf(c->path, sizeof c->path, "%s", sqlite3_column_text(st, 1));
+	if (saola__db_prepare(db, "SELECT record_id, path, lost_value, kept_value, CASE WHEN"
+	                      " resolved_at IS NULL THEN 0 ELSE 1 END FROM conflicts WHERE id = ?",
+	                      &st) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+	saola__db_bind_int(st, 1, id);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW) {
+		snprintf(c->record_id, sizeof c->record_id, "%s", saola__db_column_text(st, 0));
+		snprintf(c->path, sizeof c->path, "%s", saola__db_column_text(st, 1));
 		c->lost = column_json(st, 2);
 		c->kept = column_json(st, 3);
-		c->resolved = sqlite3_column_int(st, 4);
-	} else if (step == SQLITE_DONE) {
+		c->resolved = (int)saola__db_column_int(st, 4);
+	} else if (step == SAOLA__DB_DONE) {
 		rc = saola__fail(e, 404, "not_found", "no conflict %lld", (long long)id);
 	} else {
-		rc = saola__fail(e, 500, "internal", "conflict: %s", sqlite3_errmsg(db->sql));
+		rc = saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
 	}
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	return rc;
 }
 
@@ -229,19 +225,19 @@ static json_t *version_now(saola *db, const char *id, const char *path)
 static int check_place(const saola__officer *o, const char *id, const saola__units *before,
                        int before_year, const char *what, saola__err *e)
 {
-	saola *db = core(o->store);
+	saola__db *db = saola__store_db(o->store);
 	saola__change_result res;
 	saola__rules rules;
 	char where[160];
 	int found;
 
-	saola__rules_init(&rules, db->sql);
+	saola__rules_init(&rules, db);
 	memset(&res, 0, sizeof res);
 	res.existed = 1;
 	res.before = *before;
 	res.before_year = before_year;
-	if (saola__rules_record(db->sql, id, &res.after, &res.after_year, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	if (saola__rules_record(db, id, &res.after, &res.after_year, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(db));
 	snprintf(where, sizeof where, "%s: record %s", what, id);
 	return saola__rules_place(&rules, o->user, &res, where, e);
 }
@@ -250,18 +246,19 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
                           const json_t *chosen, const char *choice, const char *comment,
                           const char *what, saola__err *e)
 {
-	saola *db = core(o->store);
+	saola *db = saola__store_core(o->store);
+	saola__db *sql = saola__store_db(o->store);
 	json_t *state = NULL, *values, *now_value, *version = NULL, *res = NULL;
 	const char *form;
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	saola__units place;
-	char now[21];
+	char now[21], *text;
 	int deleted, rc, year, found;
 
-	if ((rc = saola__officer_may_act(db, o->user, c->record_id, what, e)) != 0)
+	if ((rc = saola__officer_may_act(sql, o->user, c->record_id, what, e)) != 0)
 		return rc;
-	if (saola__rules_record(db->sql, c->record_id, &place, &year, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+	if (saola__rules_record(sql, c->record_id, &place, &year, &found) != 0)
+		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
 	if (c->resolved)
 		return saola__fail(e, 409, "already_resolved", "%s: resolved already", what);
 	if ((rc = saola__record_state(db, c->record_id, &state)) != SAOLA_OK)
@@ -296,19 +293,20 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 	if (!res)
 		return saola__fail(e, 500, "internal", "%s: out of memory", what);
 	saola__now(now);
-	if (sqlite3_prepare_v2(db->sql, "UPDATE conflicts SET resolved_at = ?1, resolved_by = ?2,"
-	                       " resolution = ?3 WHERE id = ?4 AND resolved_at IS NULL", -1, &st,
-	                       NULL) != SQLITE_OK) {
+	if (saola__db_prepare(sql, "UPDATE conflicts SET resolved_at = ?, resolved_by = ?,"
+	                      " resolution = ? WHERE id = ? AND resolved_at IS NULL", &st) != SAOLA_OK) {
 		json_decref(res);
-		return saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
+		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
 	}
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, o->by ? o->by : "server", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY), -1, free);
-	sqlite3_bind_int64(st, 4, id);
-	rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db->sql) == 1 ? 0
-	   : saola__fail(e, 500, "internal", "%s: %s", what, sqlite3_errmsg(db->sql));
-	sqlite3_finalize(st);
+	saola__db_bind_text(st, 1, now, -1);
+	saola__db_bind_text(st, 2, o->by ? o->by : "server", -1);
+	text = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY);
+	saola__db_bind_text(st, 3, text, -1);   /* copied */
+	free(text);
+	saola__db_bind_int(st, 4, id);
+	rc = saola__db_step(st) == SAOLA__DB_DONE && saola__db_changes(sql) == 1 ? 0
+	   : saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
+	saola__db_finalize(st);
 	json_decref(res);
 	return rc;
 }
@@ -335,7 +333,7 @@ int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *cho
 		return -1;
 	snprintf(detail, sizeof detail, "conflict %lld: %s", (long long)id, choice);
 	audit_as(o, &who, "resolve", detail);
-	if ((rc = read_conflict(core(o->store), id, &c, e)) == 0) {
+	if ((rc = read_conflict(saola__store_db(o->store), id, &c, e)) == 0) {
 		chosen = strcmp(choice, "keep") == 0 ? c.kept : strcmp(choice, "lost") == 0 ? c.lost
 		       : value;
 		rc = resolve_in_txn(o, id, &c, chosen, choice, comment, what, e);
@@ -355,7 +353,7 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 	const char *state = !action ? NULL : strcmp(action, "return") == 0 ? "returned"
 	                  : strcmp(action, "approve") == 0 ? "approved" : NULL;
 	char what[96];
-	saola *db = core(o->store);
+	saola *db = saola__store_core(o->store);
 	saola__audit_who who;
 	json_t *rec = NULL;
 	int rc;
@@ -372,7 +370,8 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 	if (begin(o, what, e) != 0)
 		return -1;
 	audit_as(o, &who, NULL, NULL);
-	if ((rc = saola__officer_may_act(db, o->user, record_id, what, e)) == 0 &&
+	if ((rc = saola__officer_may_act(saola__store_db(o->store), o->user, record_id, what,
+	                                 e)) == 0 &&
 	    (rc = saola_set_state(db, record_id, state, comment)) != SAOLA_OK)
 		rc = rc == SAOLA_INVALID ? saola__fail(e, 409, "wrong_state", "%s", saola_errmsg(db))
 		                         : core_fail(db, rc, what, e);

@@ -40,7 +40,7 @@ static saola__store *open_store(const char *cmd, const char *path)
 	saola__store *s = NULL;
 	char err[SAOLA__ERR_MAX];
 
-	if (saola__store_sqlite_open(path, NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+	if (saola__store_open(path, NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "%s: %s\n", cmd, err);
 		return NULL;
 	}
@@ -285,27 +285,44 @@ int saola__cmd_conflicts(int argc, char **argv)
 	return 0;
 }
 
+/* 1 when a record's data (JSON text) has survey year year (0: any). */
+static int of_year(const char *data, int year)
+{
+	json_t *doc, *y;
+	int of;
+
+	if (year == 0)
+		return 1;
+	doc = data ? json_loads(data, 0, NULL) : NULL;
+	y = json_object_get(doc, "survey_year");
+	of = json_is_number(y) && json_number_value(y) == (double)year;
+	json_decref(doc);
+	return of;
+}
+
 /* The ids of the submitted records that name area at any level (and are of
- * survey year year, 0: any): a new array, NULL when the query fails. */
+ * survey year year, 0: any), oldest first: a new array, NULL when the
+ * query fails. */
 static json_t *submitted_in(saola__store *s, const char *area, int year)
 {
 	static const char sql[] =
-		"SELECT id FROM records WHERE state = 'submitted' AND deleted = 0 AND"
-		" ?1 IN (province, district, commune) AND"
-		" (?2 = 0 OR json_extract(data, '$.survey_year') = ?2) ORDER BY rowid";
-	sqlite3 *db = saola__report_db(s);
-	sqlite3_stmt *st = NULL;
+		"SELECT id, data FROM records WHERE state = 'submitted' AND deleted = 0 AND"
+		" (province = ? OR district = ? OR commune = ?) ORDER BY created_at, id";
+	saola__db *db = s ? saola__store_db(s) : NULL;
+	saola__dbstmt *st = NULL;
 	json_t *ids = json_array();
-	int step = SQLITE_ERROR;
+	int step = SAOLA_ERROR, i;
 
-	if (db && ids && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, year);
-		while ((step = sqlite3_step(st)) == SQLITE_ROW)
-			json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+	if (db && ids && saola__db_prepare(db, sql, &st) == SAOLA_OK) {
+		for (i = 1; i <= 3; i++)
+			saola__db_bind_text(st, i, area, -1);
+		/* The survey year is in the record's JSON. */
+		while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+			if (of_year(saola__db_column_text(st, 1), year))
+				json_array_append_new(ids, json_string(saola__db_column_text(st, 0)));
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE) {
 		json_decref(ids);
 		return NULL;
 	}

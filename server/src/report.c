@@ -12,6 +12,7 @@
 #include "report_int.h"
 #include "report_reorg.h"
 #include "rules.h"
+#include "db_sqlite.h"
 
 const char *const saola__report_names[SAOLA__N_REPORTS] = {
 	"summary", "indicators", "causes", "coverage", "transitions", "progress",
@@ -200,7 +201,7 @@ static json_t *unit_obj(rep_ctx *c, const char *level, const char *code)
 
 	if (code && (obj = json_object_get(c->names, code)))
 		return obj;
-	if (code && saola__unit_get(c->db, code, c->year, &u, &found) != 0) {
+	if (code && saola__unit_get(saola__db_sqlite_of(c->db), code, c->year, &u, &found) != 0) {
 		rep_sql_fail(c, "units");
 		return NULL;
 	}
@@ -359,7 +360,7 @@ static int resolve(rep_ctx *c)
 		return saola__fail(c->e, 400, "bad_request", "area \"%.20s\": expected a unit code of"
 		                   " 2 (province), 3 (district) or 5 (commune) digits", area);
 	if (rq->scope && *rq->scope && *area) {
-		if (saola__area_within(c->db, area, rq->scope, rq->year, &within) != 0)
+		if (saola__area_within(saola__db_sqlite_of(c->db), area, rq->scope, rq->year, &within) != 0)
 			return rep_sql_fail(c, "area");
 		if (!within)
 			return saola__fail(c->e, 403, "forbidden", "area %s is outside your area %s",

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "store_sqlite.h"
 #include "units.h"
+#include "db_sqlite.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -236,9 +237,9 @@ int saola__cmd_units(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (arg(&a, "--file"))
-		rc = saola__units_load_file(saola__report_db(s), arg(&a, "--file"), &n, err, sizeof err);
+		rc = saola__units_load_file(saola__db_sqlite_of(saola__report_db(s)), arg(&a, "--file"), &n, err, sizeof err);
 	else
-		rc = saola__units_load_dir(saola__report_db(s), dir, &n, err, sizeof err);
+		rc = saola__units_load_dir(saola__db_sqlite_of(saola__report_db(s)), dir, &n, err, sizeof err);
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "units load: %s\n", err);

@@ -16,6 +16,7 @@
 #include "store_sqlite.h"
 #include "units.h"
 #include "units_map.h"
+#include "db_sqlite.h"
 
 #define PREFIX "/v1/reports/"
 
@@ -61,7 +62,7 @@ static json_t *years(sqlite3 *db, const char *area)
 	saola__area_q q;
 
 	/* The area by the rule of every path (rules.h). */
-	if (saola__area_q_init(&q, db, area) != 0 || !out) {
+	if (saola__area_q_init(&q, saola__db_sqlite_of(db), area) != 0 || !out) {
 		saola__area_q_free(&q);
 		json_decref(out);
 		return NULL;
@@ -97,9 +98,9 @@ static int reportable(sqlite3 *db, const char *area, int year)
 	if (!*area)
 		return 1;
 	saola__review_date(saola__schemas_dir(NULL), year, date, NULL);
-	if (saola__units_levels(db, date, &levels) != 0 ||
-	    (valid = saola__units_valid_on(db, area, date)) < 0 ||
-	    saola__unit_get(db, area, year, &u, &found) != 0)
+	if (saola__units_levels(saola__db_sqlite_of(db), date, &levels) != 0 ||
+	    (valid = saola__units_valid_on(saola__db_sqlite_of(db), area, date)) < 0 ||
+	    saola__unit_get(saola__db_sqlite_of(db), area, year, &u, &found) != 0)
 		return -1;
 	return !levels || valid || !found;
 }
@@ -137,7 +138,7 @@ static json_t *no_district_years(sqlite3 *db, const json_t *ys)
 
 	json_array_foreach(ys, i, y) {
 		saola__review_date(saola__schemas_dir(NULL), (int)json_integer_value(y), date, NULL);
-		if (!out || saola__units_levels(db, date, &levels) != 0) {
+		if (!out || saola__units_levels(saola__db_sqlite_of(db), date, &levels) != 0) {
 			json_decref(out);
 			return NULL;
 		}
@@ -167,7 +168,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 		saola__fail(&e, 500, "internal", "%s", err);
 		return saola__reply_error(c, &e);
 	}
-	if (*area && saola__unit_get(db, area, 0, &unit, &found) != 0)
+	if (*area && saola__unit_get(saola__db_sqlite_of(db), area, 0, &unit, &found) != 0)
 		found = 0;
 	saola__unit_label(found ? &unit : NULL, area, label, sizeof label);
 	for (i = 0; names && i < SAOLA__N_REPORTS; i++)
@@ -341,7 +342,7 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
 	saola__state_sql(mask, "f.state", 0, states, sizeof states);
 	/* The area by the rule of every path (rules.h): an area gone in the
 	 * new units holds the communes formed from it alone. */
-	if (saola__area_q_init(&q, db, area) != 0) {
+	if (saola__area_q_init(&q, saola__db_sqlite_of(db), area) != 0) {
 		saola__area_q_free(&q);
 		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
 	}
@@ -439,7 +440,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	}
 	if (!area || !*area)
 		area = scope ? scope : "";
-	else if (scope && (saola__area_within(db, area, scope, year, &within) != 0 || !within)) {
+	else if (scope && (saola__area_within(saola__db_sqlite_of(db), area, scope, year, &within) != 0 || !within)) {
 		saola__fail(&e, 403, "forbidden", "area %s is outside your area %s", area, scope);
 		return saola__reply_error(c, &e);
 	}

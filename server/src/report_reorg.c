@@ -10,6 +10,7 @@
 #include "report_int.h"
 #include "report_reorg.h"
 #include "units_map.h"
+#include "db_sqlite.h"
 
 /* The review date of a year, from the standards of the report's schemas. */
 static void review_date(rep_ctx *c, int year, char date[SAOLA__DATE_MAX + 1])
@@ -43,7 +44,7 @@ int rep_reorg_by(rep_ctx *c)
 	if (c->by != SAOLA__BY_DISTRICT)
 		return 0;
 	review_date(c, c->year, date);
-	if (saola__units_levels(c->db, date, &levels) != 0)
+	if (saola__units_levels(saola__db_sqlite_of(c->db), date, &levels) != 0)
 		return rep_sql_fail(c, "levels");
 	/* No unit valid that day: the data does not say, so nothing refused. */
 	if (!levels || (levels & SAOLA__LV_DISTRICT))
@@ -82,14 +83,14 @@ int rep_reorg_area(rep_ctx *c, const char *area)
 	if (!area || !*area)
 		return 0;
 	review_date(c, c->year, date);
-	if (saola__units_levels(c->db, date, &levels) != 0 ||
-	    (valid = saola__units_valid_on(c->db, area, date)) < 0 ||
-	    saola__unit_get(c->db, area, c->year, &u, &found) != 0)
+	if (saola__units_levels(saola__db_sqlite_of(c->db), date, &levels) != 0 ||
+	    (valid = saola__units_valid_on(saola__db_sqlite_of(c->db), area, date)) < 0 ||
+	    saola__unit_get(saola__db_sqlite_of(c->db), area, c->year, &u, &found) != 0)
 		return rep_sql_fail(c, "units");
 	/* Valid that day, unknown, or a year the data does not cover: as asked. */
 	if (!levels || valid || !found)
 		return 0;
-	if (saola__units_cover(c->db, area, NULL, date, &cover, &exact) != 0)
+	if (saola__units_cover(saola__db_sqlite_of(c->db), area, NULL, date, &cover, &exact) != 0)
 		return rep_sql_fail(c, "units");
 	inside_codes(cover, codes, sizeof codes);
 	json_decref(cover);
@@ -205,7 +206,7 @@ int rep_reorg_map_make(rep_ctx *c, rep_reorg_map *m)
 	review_date(c, c->year, date);
 	json_array_foreach(olds, i, v) {
 		const char *old = json_string_value(v), *only;
-		if (saola__units_successors(c->db, old, date, &succ) != 0) {
+		if (saola__units_successors(saola__db_sqlite_of(c->db), old, date, &succ) != 0) {
 			rc = rep_sql_fail(c, "transitions: successors");
 			break;
 		}
@@ -269,7 +270,7 @@ static void split_text(rep_ctx *c, const char *old, const json_t *succ, int vi, 
 	size_t i, n = json_array_size(succ);
 	int found = 0;
 
-	saola__unit_get(c->db, old, c->from_year, &u, &found);
+	saola__unit_get(saola__db_sqlite_of(c->db), old, c->from_year, &u, &found);
 	snprintf(buf, len, "%s%s%s %s ", old, found ? " " : "", found ? u.name : "",
 	         vi ? "đã được chia một phần vào" : "went partly into");
 	json_array_foreach(succ, i, s)
@@ -359,7 +360,7 @@ int saola__reorg_target_area(sqlite3 *db, const char *schemas, const char *targe
 	*partial = 0;
 	saola__review_date(saola__schemas_dir(schemas), target_year, from, NULL);
 	saola__review_date(saola__schemas_dir(schemas), year, to, NULL);
-	if (saola__units_cover(db, target_unit, from, to, &cover, &exact) != 0)
+	if (saola__units_cover(saola__db_sqlite_of(db), target_unit, from, to, &cover, &exact) != 0)
 		return -1;
 	if (!(*set = json_array())) {
 		json_decref(cover);
@@ -411,7 +412,7 @@ static int name_units(rep_ctx *c, json_t *units)
 	json_array_foreach(units, i, v) {
 		saola__unit u;
 		int found = 0;
-		if (saola__unit_get(c->db, json_string_value(json_object_get(v, "code")), c->year, &u,
+		if (saola__unit_get(saola__db_sqlite_of(c->db), json_string_value(json_object_get(v, "code")), c->year, &u,
 		                    &found) != 0)
 			return rep_sql_fail(c, "units");
 		if (json_object_set_new(v, "name", found ? json_string(u.name) : json_null()))
@@ -508,7 +509,7 @@ int rep_reorg_fold(rep_ctx *c, const rep_reorg_map *m, json_t *map)
 		const char *cols[4] = {NULL, NULL, now, NULL};
 		saola__unit u;
 		int found = 0;
-		if (saola__unit_get(c->db, now, c->year, &u, &found) == 0 && found)
+		if (saola__unit_get(saola__db_sqlite_of(c->db), now, c->year, &u, &found) == 0 && found)
 			cols[0] = u.parent;
 		if (!(row = rep_row_for(c, map, cols)) ||
 		    add_counts(row, json_object_get(map, old)) != 0) {

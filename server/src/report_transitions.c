@@ -9,6 +9,7 @@
 #include "facts.h"
 #include "report_int.h"
 #include "report_reorg.h"
+#include "db_sqlite.h"
 
 #define SQL_MAX 2048
 
@@ -132,7 +133,7 @@ static void into_new_unit(rep_ctx *c, const rep_reorg_map *m, pair *h)
 
 	if (!now)
 		return;
-	if (saola__unit_get(c->db, now, c->year, &u, &found) == 0 && found && u.parent[0]) {
+	if (saola__unit_get(saola__db_sqlite_of(c->db), now, c->year, &u, &found) == 0 && found && u.parent[0]) {
 		snprintf(h->unit[0], sizeof h->unit[0], "%s", u.parent);
 		h->null[0] = 0;
 	}

@@ -77,7 +77,7 @@ int saola__rules_year(int64_t y)
 /* ------------------------------------------------------------------ */
 /* Units                                                               */
 
-void saola__rules_init(saola__rules *r, sqlite3 *db)
+void saola__rules_init(saola__rules *r, saola__db *db)
 {
 	memset(r, 0, sizeof *r);
 	r->db = db;
@@ -100,7 +100,7 @@ static int lookup(saola__rules *r, const char *code, int year, saola__unit *out,
 			return r->memo[i].found;
 		}
 	if (saola__unit_get(r->db, code, year, out, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
 	i = r->n < SAOLA__RULES_MEMO ? r->n++ : r->next++ % SAOLA__RULES_MEMO;
 	snprintf(r->memo[i].code, sizeof r->memo[i].code, "%s", code);
 	r->memo[i].year = year;
@@ -113,20 +113,20 @@ static int lookup(saola__rules *r, const char *code, int year, saola__unit *out,
  * does, -1 with e. */
 static int units_empty(saola__rules *r, const char *where, saola__err *e)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	if (!r->db)
 		return 1;
 	if (r->empty >= 0)
 		return r->empty;
-	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM units LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
-	step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
-	return r->empty = step == SQLITE_DONE;
+	if (saola__db_prepare(r->db, "SELECT 1 FROM units LIMIT 1", &st) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
+	step = saola__db_step(st);
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_ROW && step != SAOLA__DB_DONE)
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
+	return r->empty = step == SAOLA__DB_DONE;
 }
 
 /* The parent of each level a record gives (or implies: a commune given
@@ -283,7 +283,7 @@ static int check_below(saola__rules *r, const saola__user *u, const saola__units
 	return 0;
 }
 
-int saola__area_reorg(sqlite3 *db, const char *area, const char *commune, int year,
+int saola__area_reorg(saola__db *db, const char *area, const char *commune, int year,
                       int *inside)
 {
 	char date[SAOLA__DATE_MAX + 1];
@@ -311,7 +311,7 @@ static int reorg_area(saola__rules *r, const saola__user *u, const saola__units 
 	if (area_lv == DISTRICT && *units->district)
 		return 0;
 	if (saola__area_reorg(r->db, u->area, units->commune, year, &inside) != 0)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, sqlite3_errmsg(r->db));
+		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
 	return inside;
 }
 
@@ -378,37 +378,42 @@ int saola__rules_change(saola__rules *r, const saola__user *u, const json_t *cha
 	return saola__rules_place(r, u, res, where, e);
 }
 
-int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *year,
+int saola__rules_record(saola__db *db, const char *id, saola__units *units, int *year,
                         int *found)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
+	json_t *data, *y;
 	int step;
 
 	*found = 0;
 	*year = 0;
 	memset(units, 0, sizeof *units);
-	if (sqlite3_prepare_v2(db, "SELECT province, district, commune,"
-	                       " json_extract(data, '$.survey_year') FROM records WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, "SELECT province, district, commune, data FROM records"
+	                      " WHERE id = ?", &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	saola__db_bind_text(st, 1, id, -1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW) {
 		*found = 1;
-		saola__units_set(units, (const char *)sqlite3_column_text(st, 0),
-		                 (const char *)sqlite3_column_text(st, 1),
-		                 (const char *)sqlite3_column_text(st, 2));
-		if (sqlite3_column_type(st, 3) == SQLITE_INTEGER)
-			*year = saola__rules_year(sqlite3_column_int64(st, 3));
+		saola__units_set(units, saola__db_column_text(st, 0),
+		                 saola__db_column_text(st, 1),
+		                 saola__db_column_text(st, 2));
+		/* The survey year when it is an integer (the record's JSON). */
+		data = json_loads(saola__db_column_text(st, 3) ? saola__db_column_text(st, 3) : "",
+		                  JSON_DECODE_ANY, NULL);
+		y = json_object_get(data, "survey_year");
+		if (json_is_integer(y))
+			*year = saola__rules_year(json_integer_value(y));
+		json_decref(data);
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
 /* Reads: the same rule over a unit asked for and over many records     */
 
-int saola__area_within(sqlite3 *db, const char *code, const char *area, int year, int *within)
+int saola__area_within(saola__db *db, const char *code, const char *area, int year, int *within)
 {
 	const char *lv = saola__unit_level(code);
 
@@ -425,61 +430,65 @@ int saola__area_within(sqlite3 *db, const char *code, const char *area, int year
  * its last day (the next when that is 31 December) to the year after the
  * last any unit begins or ends in (later years read the same units);
  * *first 0 when the area is still a unit or not one at all. 0, or -1. */
-static int gone_years(sqlite3 *db, const char *area, int *first, int *last)
+static int gone_years(saola__db *db, const char *area, int *first, int *last)
 {
 	/* The whole table is read only for an area that ended. */
 	static const char sql[] =
-		"SELECT e, CASE WHEN e IS NULL THEN NULL ELSE (SELECT max(max(valid_from),"
-		" coalesce(max(valid_to), '')) FROM units) END FROM (SELECT CASE WHEN count(*) = 0"
-		" OR max(valid_to IS NULL) THEN NULL ELSE max(valid_to) END AS e FROM units"
-		" WHERE code = ?1)";
-	sqlite3_stmt *st = NULL;
-	const char *end, *top;
+		"SELECT e, CASE WHEN e IS NULL THEN NULL ELSE (SELECT max(valid_from) FROM units) END,"
+		" CASE WHEN e IS NULL THEN NULL ELSE (SELECT coalesce(max(valid_to), '') FROM units)"
+		" END FROM (SELECT CASE WHEN count(*) = 0 OR count(valid_to) < count(*) THEN NULL"
+		" ELSE max(valid_to) END AS e FROM units WHERE code = ?) AS x";
+	saola__dbstmt *st = NULL;
+	const char *end, *top, *top_to;
 	int step;
 
 	*first = *last = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW &&
-	    (end = (const char *)sqlite3_column_text(st, 0)) && strlen(end) >= 10 &&
-	    (top = (const char *)sqlite3_column_text(st, 1))) {
+	saola__db_bind_text(st, 1, area, -1);
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW &&
+	    (end = saola__db_column_text(st, 0)) && strlen(end) >= 10 &&
+	    (top = saola__db_column_text(st, 1)) && (top_to = saola__db_column_text(st, 2))) {
+		if (strcmp(top_to, top) > 0)
+			top = top_to;   /* the later of the last begin and the last end */
 		*first = atoi(end) + (strcmp(end + 4, "-12-31") == 0);
 		*last = atoi(top) + 1;   /* a unit may end on 31 December of top */
 		if (*last < *first)
 			*last = *first;
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW ? 0 : -1;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW ? 0 : -1;
 }
 
 /* 1 when no unit begins or ends between 31 December of year - 1 and of
  * year (the same units on both days), 0 when one does, -1 when it fails. */
-static int same_units(sqlite3 *db, int year)
+static int same_units(saola__db *db, int year)
 {
 	static const char sql[] =
-		"SELECT NOT EXISTS (SELECT 1 FROM units WHERE (valid_from > ?1 AND valid_from <= ?2)"
-		" OR (valid_to >= ?1 AND valid_to < ?2))";
+		"SELECT CASE WHEN EXISTS (SELECT 1 FROM units WHERE (valid_from > ? AND"
+		" valid_from <= ?) OR (valid_to >= ? AND valid_to < ?)) THEN 0 ELSE 1 END";
 	char d1[SAOLA__DATE_MAX + 1], d2[SAOLA__DATE_MAX + 1];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int same = -1;
 
 	snprintf(d1, sizeof d1, "%04u-12-31", (unsigned)(year - 1) % 10000u);
 	snprintf(d2, sizeof d2, "%04u-12-31", (unsigned)year % 10000u);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, d1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d2, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		same = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	saola__db_bind_text(st, 1, d1, -1);
+	saola__db_bind_text(st, 2, d2, -1);
+	saola__db_bind_text(st, 3, d1, -1);
+	saola__db_bind_text(st, 4, d2, -1);
+	if (saola__db_step(st) == SAOLA__DB_ROW)
+		same = (int)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
 	return same;
 }
 
 /* The communes of year inside area into in (those of the year before, in
  * already, when the units are the same), and "commune@year" to keys for
  * each. 0, or -1. */
-static int year_keys(sqlite3 *db, const char *area, int year, int first, json_t *in,
+static int year_keys(saola__db *db, const char *area, int year, int first, json_t *in,
                      json_t *keys)
 {
 	char date[SAOLA__DATE_MAX + 1], key[SAOLA__UNIT_CODE_MAX + 16];
@@ -504,7 +513,30 @@ static int year_keys(sqlite3 *db, const char *area, int year, int first, json_t 
 	return 0;
 }
 
-int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area)
+/* keys (an array of "commune@year") as ",commune@year,...,": a new
+ * string for saola__area_q_cond's LIKE, NULL when out of memory. */
+static char *key_list(const json_t *keys)
+{
+	size_t i, n = 2, len;
+	json_t *k;
+	char *out, *p;
+
+	json_array_foreach(keys, i, k)
+		n += strlen(json_string_value(k)) + 1;
+	if (!(p = out = malloc(n)))
+		return NULL;
+	*p++ = ',';
+	json_array_foreach(keys, i, k) {
+		len = strlen(json_string_value(k));
+		memcpy(p, json_string_value(k), len);
+		p += len;
+		*p++ = ',';
+	}
+	*p = '\0';
+	return out;
+}
+
+int saola__area_q_init(saola__area_q *q, saola__db *db, const char *area)
 {
 	json_t *keys = NULL, *in = NULL;
 	int first, last, y, rc = -1;
@@ -525,7 +557,8 @@ int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area)
 			goto out;
 	q->last = last;
 	rc = 0;
-	if (json_array_size(keys) > 0 && !(q->keys = json_dumps(keys, JSON_COMPACT)))
+	if (json_array_size(keys) > 0 && (!(q->keys = json_dumps(keys, JSON_COMPACT)) ||
+	                                  !(q->list = key_list(keys))))
 		rc = -1;
 out:
 	json_decref(in);
@@ -537,8 +570,68 @@ void saola__area_q_free(saola__area_q *q)
 {
 	if (q) {
 		free(q->keys);
-		q->keys = NULL;
+		free(q->list);
+		q->keys = q->list = NULL;
 	}
+}
+
+void saola__area_q_cond(const saola__area_q *q, const char *t, const char *year_sql,
+                        char *buf, size_t len)
+{
+	char none[48] = "", year[256] = "'%'";
+
+	if (!q->level) {
+		snprintf(buf, len, "1 = 1");
+		return;
+	}
+	if (!q->list) {
+		snprintf(buf, len, "%s.%s = ?", t, q->level);
+		return;
+	}
+	/* A district's records of the new units name no district. The keys
+	 * are digits, '@' and ','; a commune holding ',' or LIKE's own
+	 * characters is none of them. The survey year counts from 1 to 9999,
+	 * a later year as the last of the keys. */
+	if (area_level(q->area) == DISTRICT)
+		snprintf(none, sizeof none, "coalesce(%s.district, '') = '' AND ", t);
+	if (year_sql)
+		snprintf(year, sizeof year, "CASE WHEN %s BETWEEN 1 AND 9999 THEN CASE WHEN %s < %d"
+		         " THEN %s ELSE %d END END || ','", year_sql, year_sql, q->last, year_sql,
+		         q->last);
+	snprintf(buf, len, "(%s.%s = ? OR (%s%s.commune NOT LIKE '%%!%%%%' ESCAPE '!' AND"
+	         " %s.commune NOT LIKE '%%!_%%' ESCAPE '!' AND %s.commune NOT LIKE '%%,%%' AND"
+	         " ? LIKE '%%,' || %s.commune || '@' || %s || '%%'))", t, q->level, none, t, t, t,
+	         t, year);
+}
+
+int saola__area_q_match(const saola__area_q *q, const char *code, const char *district,
+                        const char *commune, const json_t *year)
+{
+	char key[SAOLA__UNIT_CODE_MAX + 32];
+	json_int_t y = json_integer_value(year);
+	size_t i;
+
+	if (!q->level || (code && strcmp(code, q->area) == 0))
+		return 1;
+	if (!q->list || (area_level(q->area) == DISTRICT && district && *district) ||
+	    !commune || !*commune || strlen(commune) > SAOLA__UNIT_CODE_MAX ||
+	    !json_is_integer(year) || y < 1 || y > 9999)
+		return 0;
+	for (i = 0; commune[i]; i++)
+		if (commune[i] < '0' || commune[i] > '9')
+			return 0;   /* keys are digits */
+	snprintf(key, sizeof key, ",%s@%d,", commune, (int)(y < q->last ? y : q->last));
+	return strstr(q->list, key) != NULL;
+}
+
+int saola__area_q_cond_bind(const saola__area_q *q, saola__dbstmt *st, int p)
+{
+	if (!q->level)
+		return p;
+	saola__db_bind_text(st, p++, q->area, -1);
+	if (q->list)
+		saola__db_bind_text(st, p++, q->list, -1);
+	return p;
 }
 
 void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_sql, int p,
@@ -561,15 +654,4 @@ void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_s
 	         " 'integer' AND %s BETWEEN 1 AND 9999 THEN min(%s, ?%d) END IN (SELECT value"
 	         " FROM json_each(?%d))))", t, q->level, p, none, t, year_sql, year_sql, year_sql,
 	         p + 2, p + 1);
-}
-
-void saola__area_q_bind(const saola__area_q *q, sqlite3_stmt *st, int p)
-{
-	if (!q->level)
-		return;
-	sqlite3_bind_text(st, p, q->area, -1, SQLITE_STATIC);
-	if (q->keys) {
-		sqlite3_bind_text(st, p + 1, q->keys, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, p + 2, q->last);
-	}
 }

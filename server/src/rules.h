@@ -8,8 +8,9 @@
 #define SAOLA_RULES_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 #include <jansson.h>
+
+#include "db.h"
 
 #include "server_int.h"
 #include "store.h"
@@ -22,7 +23,7 @@
  * of one commune looks each unit up once. Kept on the caller's stack, for
  * one transaction at most; it holds nothing to free. */
 typedef struct saola__rules {
-	sqlite3 *db;              /* the units table's database; NULL: none */
+	saola__db *db;              /* the units table's database; NULL: none */
 	int empty;                /* the units table is empty: -1 not known yet */
 	int n, next;              /* memo entries used, the next to replace */
 	struct {
@@ -32,9 +33,9 @@ typedef struct saola__rules {
 	} memo[SAOLA__RULES_MEMO];
 } saola__rules;
 
-/* Starts a checker over the units table of db (a SQLite store's, as
- * saola__report_db gives it; NULL for a store without one). */
-void saola__rules_init(saola__rules *r, sqlite3 *db);
+/* Starts a checker over the units table of db (the store's connection,
+ * saola__store_db; NULL: none). */
+void saola__rules_init(saola__rules *r, saola__db *db);
 
 /* Checks the review paths ("_state", "_comment": top-level paths of d and
  * vs) that change, a wire change, writes against u's role: a surveyor may
@@ -77,7 +78,7 @@ int saola__rules_change(saola__rules *r, const saola__user *u, const json_t *cha
 
 /* Reads record id's units and survey year (0: none) from db. *found 0
  * when there is no such record. 0, or -1 when the query fails. */
-int saola__rules_record(sqlite3 *db, const char *id, saola__units *units, int *year,
+int saola__rules_record(saola__db *db, const char *id, saola__units *units, int *year,
                         int *found);
 
 /* A survey year as the units table is read for: y when it is a plausible
@@ -95,14 +96,14 @@ int saola__rules_year(int64_t y);
  * the write checks apply to a record that names no unit at the area's
  * level (docs/security.md, "Areas across the reorganisation of 2025").
  * 0, or -1 when a query fails. */
-int saola__area_reorg(sqlite3 *db, const char *area, const char *commune, int year,
+int saola__area_reorg(saola__db *db, const char *area, const char *commune, int year,
                       int *inside);
 
 /* Sets *within when unit code lies in area in year (0: the latest units):
  * below it (saola__unit_within), or a commune of the new units formed from
  * it alone (saola__area_reorg). For a unit a read asks for (a report's or
  * a list's area). 0, or -1 when a query fails. */
-int saola__area_within(sqlite3 *db, const char *code, const char *area, int year, int *within);
+int saola__area_within(saola__db *db, const char *code, const char *area, int year, int *within);
 
 /* An area as a SQL filter over many records: its own column, or, for an
  * area gone in some years, a commune of those years inside it (as
@@ -111,6 +112,7 @@ typedef struct saola__area_q {
 	const char *area;     /* the area code (not copied) */
 	const char *level;    /* its column; NULL: no filter (no area) */
 	char *keys;           /* JSON array of "commune@year"; NULL: none */
+	char *list;           /* the same keys as ",commune@year,...,"; NULL: none */
 	int last;             /* the last year of keys: later years read as it */
 } saola__area_q;
 
@@ -119,18 +121,41 @@ typedef struct saola__area_q {
  * the last any unit begins or ends in, at most SAOLA__AREA_YEARS_MAX
  * (beyond: the column only, never more). 0, or -1 when a query fails
  * (free q anyway). */
-int saola__area_q_init(saola__area_q *q, sqlite3 *db, const char *area);
+int saola__area_q_init(saola__area_q *q, saola__db *db, const char *area);
 
 /* Frees q's keys; q NULL is a no-op. */
 void saola__area_q_free(saola__area_q *q);
 
 /* The condition of q over table alias t (t.province, t.district,
- * t.commune) with the survey year year_sql, using parameters ?p (area),
- * ?p+1 (keys) and ?p+2 (last year), into buf; "1" without a filter. */
+ * t.commune) with the survey year year_sql (an integer expression), in
+ * db.h's portable SQL, into buf; "1 = 1" without a filter. Its `?`
+ * parameters, in order, are bound by saola__area_q_cond_bind(). With
+ * year_sql NULL (a year SQL cannot read: inside a record's JSON) it takes
+ * a key's commune in any year, and the caller keeps only the rows for
+ * which saola__area_q_match() holds. */
+void saola__area_q_cond(const saola__area_q *q, const char *t, const char *year_sql,
+                        char *buf, size_t len);
+
+/* 1 when a row lies in q's area by the same rule as saola__area_q_cond:
+ * code is the row's unit at q's level, district and commune its own, year
+ * its survey year (a JSON integer counts; NULL or another value: none).
+ * Else 0. */
+int saola__area_q_match(const saola__area_q *q, const char *code, const char *district,
+                        const char *commune, const json_t *year);
+
+/* Binds the parameters of saola__area_q_cond() from index p; returns the
+ * index after them (p itself when there are none). */
+int saola__area_q_cond_bind(const saola__area_q *q, saola__dbstmt *st, int p);
+
+/* Transitional, SQLite only, for the callers not yet on portable SQL
+ * (report_http.c, dashboard_api.c): the same condition in SQLite's SQL
+ * with numbered parameters ?p (area), ?p+1 (keys) and ?p+2 (last year),
+ * into buf; "1" without a filter; bound by saola__area_q_bind() at p on
+ * st, a statement of the SQLite store's own handle (void * so that this
+ * header needs no SQLite; store/sqlite/area_q_sqlite.c). To go once they
+ * use saola__area_q_cond(). */
 void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_sql, int p,
                        char *buf, size_t len);
-
-/* Binds q's parameters of saola__area_q_sql at p. */
-void saola__area_q_bind(const saola__area_q *q, sqlite3_stmt *st, int p);
+void saola__area_q_bind(const saola__area_q *q, void *st, int p);
 
 #endif

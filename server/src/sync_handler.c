@@ -262,7 +262,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	}
 	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
 	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
-	saola__rules_init(&rules, saola__report_db(s));
+	saola__rules_init(&rules, saola__store_db(s));
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
 		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);

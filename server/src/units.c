@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "places.h"
+#include "saola/core.h"
 #include "units.h"
 
 #define MAX_FILES 64
@@ -24,7 +25,7 @@ const char *saola__unit_level(const char *code)
 
 /* Checks units[i].formed_from ([{"code", "whole"}], may be absent) and
  * inserts its links to the new unit (code, from). 0, or -1 with err. */
-static int load_links(sqlite3_stmt *link, const char *path, const char *source, size_t i,
+static int load_links(saola__dbstmt *link, const char *path, const char *source, size_t i,
                       const char *code, const char *from, json_t *links, char *err,
                       size_t errlen)
 {
@@ -49,15 +50,15 @@ static int load_links(sqlite3_stmt *link, const char *path, const char *source, 
 			         i, code, j, what);
 			return -1;
 		}
-		sqlite3_reset(link);
-		sqlite3_bind_text(link, 1, code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 2, from, -1, SQLITE_STATIC);
-		sqlite3_bind_text(link, 3, old, -1, SQLITE_STATIC);
-		sqlite3_bind_int(link, 4, json_is_true(whole));
-		sqlite3_bind_text(link, 5, source, -1, SQLITE_STATIC);
-		if (sqlite3_step(link) != SQLITE_DONE) {
+		saola__db_reset(link);
+		saola__db_bind_text(link, 1, code, -1);
+		saola__db_bind_text(link, 2, from, -1);
+		saola__db_bind_text(link, 3, old, -1);
+		saola__db_bind_int(link, 4, json_is_true(whole));
+		saola__db_bind_text(link, 5, source, -1);
+		if (saola__db_step(link) != SAOLA__DB_DONE) {
 			snprintf(err, errlen, "units %s: units[%zu] (unit %s): formed_from[%zu]: %s", path,
-			         i, code, j, sqlite3_errmsg(sqlite3_db_handle(link)));
+			         i, code, j, saola__db_errmsg(saola__db_of(link)));
 			return -1;
 		}
 	}
@@ -65,7 +66,7 @@ static int load_links(sqlite3_stmt *link, const char *path, const char *source, 
 }
 
 /* Checks units[i] and inserts it and its links. 0, or -1 with err. */
-static int load_unit(sqlite3_stmt *ins, sqlite3_stmt *link, const char *path,
+static int load_unit(saola__dbstmt *ins, saola__dbstmt *link, const char *path,
                      const char *source, size_t i, json_t *u, char *err, size_t errlen)
 {
 	const char *code = json_string_value(json_object_get(u, "code"));
@@ -80,40 +81,40 @@ static int load_unit(sqlite3_stmt *ins, sqlite3_stmt *link, const char *path,
 		snprintf(err, errlen, "units %s: units[%zu]: %s", path, i, what);
 		return -1;
 	}
-	sqlite3_reset(ins);
-	sqlite3_bind_text(ins, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, from, -1, SQLITE_STATIC);
+	saola__db_reset(ins);
+	saola__db_bind_text(ins, 1, code, -1);
+	saola__db_bind_text(ins, 2, from, -1);
 	if (to && !json_is_null(to))
-		sqlite3_bind_text(ins, 3, json_string_value(to), -1, SQLITE_STATIC);
+		saola__db_bind_text(ins, 3, json_string_value(to), -1);
 	else
-		sqlite3_bind_null(ins, 3);
-	sqlite3_bind_text(ins, 4, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 5, level, -1, SQLITE_STATIC);
+		saola__db_bind_null(ins, 3);
+	saola__db_bind_text(ins, 4, name, -1);
+	saola__db_bind_text(ins, 5, level, -1);
 	if (parent && json_is_string(parent))
-		sqlite3_bind_text(ins, 6, json_string_value(parent), -1, SQLITE_STATIC);
+		saola__db_bind_text(ins, 6, json_string_value(parent), -1);
 	else
-		sqlite3_bind_null(ins, 6);
-	sqlite3_bind_int(ins, 7, json_is_true(urban));
-	sqlite3_bind_text(ins, 8, source, -1, SQLITE_STATIC);
-	if (sqlite3_step(ins) != SQLITE_DONE) {
+		saola__db_bind_null(ins, 6);
+	saola__db_bind_int(ins, 7, json_is_true(urban));
+	saola__db_bind_text(ins, 8, source, -1);
+	if (saola__db_step(ins) != SAOLA__DB_DONE) {
 		snprintf(err, errlen, "units %s: units[%zu]: %s", path, i,
-		         sqlite3_errmsg(sqlite3_db_handle(ins)));
+		         saola__db_errmsg(saola__db_of(ins)));
 		return -1;
 	}
 	return load_links(link, path, source, i, code, from, json_object_get(u, "formed_from"),
 	                  err, errlen);
 }
 
-int saola__units_check_links(sqlite3 *db, const char *source, const char *path, int strict,
+int saola__units_check_links(saola__db *db, const char *source, const char *path, int strict,
                              char *err, size_t errlen)
 {
 	/* An old unit must have a version that began before the new one. */
 	static const char sql[] =
 		"SELECT l.new_code, l.new_from, l.old_code, l.source FROM unit_links l"
-		" WHERE (?1 IS NULL OR l.source = ?1) AND NOT EXISTS (SELECT 1 FROM units u"
+		" WHERE (CAST(? AS TEXT) IS NULL OR l.source = ?) AND NOT EXISTS (SELECT 1 FROM units u"
 		"  WHERE u.code = l.old_code AND u.valid_from < l.new_from)"
 		" ORDER BY l.source, l.new_code, l.old_code LIMIT 1";
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	/* The loaders let every old code through: the shipped file of the new
@@ -122,34 +123,35 @@ int saola__units_check_links(sqlite3 *db, const char *source, const char *path, 
 	 * so covers that reach them say "partial"). */
 	if (!strict)
 		return 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "units %s: links: %s", path ? path : "", sqlite3_errmsg(db));
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
+		snprintf(err, errlen, "units %s: links: %s", path ? path : "", saola__db_errmsg(db));
 		return -1;
 	}
-	if (source)
-		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
+	/* A NULL source binds NULL: every link. */
+	saola__db_bind_text(st, 1, source, -1);
+	saola__db_bind_text(st, 2, source, -1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW)
 		snprintf(err, errlen, "units %s (id %s): unit %s (valid from %s): formed_from: old"
 		         " unit %s is not a unit of any units file loaded, valid before %s",
-		         path ? path : "", sqlite3_column_text(st, 3), sqlite3_column_text(st, 0),
-		         sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-		         sqlite3_column_text(st, 1));
-	else if (step != SQLITE_DONE)
-		snprintf(err, errlen, "units %s: links: %s", path ? path : "", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : -1;
+		         path ? path : "", saola__db_column_text(st, 3), saola__db_column_text(st, 0),
+		         saola__db_column_text(st, 1), saola__db_column_text(st, 2),
+		         saola__db_column_text(st, 1));
+	else if (step != SAOLA__DB_DONE)
+		snprintf(err, errlen, "units %s: links: %s", path ? path : "", saola__db_errmsg(db));
+	saola__db_finalize(st);
+	return step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* Loads one file; its links are checked when check is set (else the
  * caller checks them after the files of a folder). *source gets the
  * file's id (a new string the caller frees; NULL on failure). */
-static int load_file(sqlite3 *db, const char *path, int check, int *count, char **sourcep,
+static int load_file(saola__db *db, const char *path, int check, int *count, char **sourcep,
                      char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *units, *u;
-	sqlite3_stmt *del = NULL, *ins = NULL, *dlink = NULL, *link = NULL;
+	saola__dbstmt *del = NULL, *ins = NULL, *dlink = NULL, *link = NULL;
 	const char *source;
 	size_t i;
 	int rc = -1;
@@ -173,25 +175,29 @@ static int load_file(sqlite3 *db, const char *path, int check, int *count, char 
 		snprintf(err, errlen, "units %s: units: expected an array", path);
 		goto out;
 	}
-	if (sqlite3_exec(db, "SAVEPOINT units_load", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
+	if (saola__db_exec(db, "SAVEPOINT units_load") != SAOLA_OK) {
+		snprintf(err, errlen, "units %s: %s", path, saola__db_errmsg(db));
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, "DELETE FROM units WHERE source = ?1", -1, &del, NULL) ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO units(code, valid_from, valid_to,"
-	                       " name, level, parent, urban, source)"
-	                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &ins, NULL) ||
-	    sqlite3_prepare_v2(db, "DELETE FROM unit_links WHERE source = ?1", -1, &dlink, NULL) ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO unit_links(new_code, new_from,"
-	                       " old_code, whole, source) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &link,
-	                       NULL)) {
-		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
+	if (saola__db_prepare(db, "DELETE FROM units WHERE source = ?", &del) ||
+	    saola__db_prepare(db, "INSERT INTO units(code, valid_from, valid_to, name,"
+	                       " level, parent, urban, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	                       " ON CONFLICT(code, valid_from) DO UPDATE SET"
+	                       " valid_to = excluded.valid_to, name = excluded.name,"
+	                       " level = excluded.level, parent = excluded.parent,"
+	                       " urban = excluded.urban, source = excluded.source", &ins) ||
+	    saola__db_prepare(db, "DELETE FROM unit_links WHERE source = ?", &dlink) ||
+	    saola__db_prepare(db, "INSERT INTO unit_links(new_code, new_from, old_code,"
+	                       " whole, source) VALUES (?, ?, ?, ?, ?)"
+	                       " ON CONFLICT(new_code, new_from, old_code) DO UPDATE SET"
+	                       " whole = excluded.whole, source = excluded.source", &link)) {
+		snprintf(err, errlen, "units %s: %s", path, saola__db_errmsg(db));
 		goto rollback;
 	}
-	sqlite3_bind_text(del, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dlink, 1, source, -1, SQLITE_STATIC);
-	if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(dlink) != SQLITE_DONE) {
-		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
+	saola__db_bind_text(del, 1, source, -1);
+	saola__db_bind_text(dlink, 1, source, -1);
+	if (saola__db_step(del) != SAOLA__DB_DONE || saola__db_step(dlink) != SAOLA__DB_DONE) {
+		snprintf(err, errlen, "units %s: %s", path, saola__db_errmsg(db));
 		goto rollback;
 	}
 	json_array_foreach(units, i, u)
@@ -203,8 +209,8 @@ static int load_file(sqlite3 *db, const char *path, int check, int *count, char 
 		snprintf(err, errlen, "units %s: out of memory", path);
 		goto rollback;
 	}
-	if (sqlite3_exec(db, "RELEASE units_load", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
+	if (saola__db_exec(db, "RELEASE units_load") != SAOLA_OK) {
+		snprintf(err, errlen, "units %s: %s", path, saola__db_errmsg(db));
 		goto rollback;
 	}
 	if (count)
@@ -212,21 +218,21 @@ static int load_file(sqlite3 *db, const char *path, int check, int *count, char 
 	rc = 0;
 	goto out;
 rollback:
-	sqlite3_exec(db, "ROLLBACK TO units_load; RELEASE units_load", NULL, NULL, NULL);
+	saola__db_exec(db, "ROLLBACK TO units_load; RELEASE units_load");
 	if (sourcep) {
 		free(*sourcep);
 		*sourcep = NULL;
 	}
 out:
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(dlink);
-	sqlite3_finalize(link);
+	saola__db_finalize(del);
+	saola__db_finalize(ins);
+	saola__db_finalize(dlink);
+	saola__db_finalize(link);
 	json_decref(doc);
 	return rc;
 }
 
-int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
+int saola__units_load_file(saola__db *db, const char *path, int *count, char *err,
                            size_t errlen)
 {
 	return load_file(db, path, 1, count, NULL, err, errlen);
@@ -239,7 +245,7 @@ static int cmp_names(const void *a, const void *b)
 
 /* Checks the links of every file of a folder once all are loaded; the
  * error names the file by its path. */
-static int check_dir_links(sqlite3 *db, const char *dir, char *const *names, char *const *ids,
+static int check_dir_links(saola__db *db, const char *dir, char *const *names, char *const *ids,
                            int n, char *err, size_t errlen)
 {
 	char path[4096];
@@ -253,7 +259,7 @@ static int check_dir_links(sqlite3 *db, const char *dir, char *const *names, cha
 	return 0;
 }
 
-int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, size_t errlen)
+int saola__units_load_dir(saola__db *db, const char *dir, int *count, char *err, size_t errlen)
 {
 	char path[4096], *names[MAX_FILES], *ids[MAX_FILES] = {NULL};
 	struct dirent *e;
@@ -283,8 +289,8 @@ int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, s
 	qsort(names, (size_t)n, sizeof names[0], cmp_names);
 	/* All the folder or nothing; links may name units of any file, so
 	 * they are checked once every file is in. */
-	if (rc == 0 && sqlite3_exec(db, "SAVEPOINT units_dir", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "units %s: %s", path, sqlite3_errmsg(db));
+	if (rc == 0 && saola__db_exec(db, "SAVEPOINT units_dir") != SAOLA_OK) {
+		snprintf(err, errlen, "units %s: %s", path, saola__db_errmsg(db));
 		rc = -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -294,12 +300,12 @@ int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, s
 	}
 	if (rc == 0)
 		rc = check_dir_links(db, dir, names, ids, n, err, errlen);
-	if (rc == 0 && sqlite3_exec(db, "RELEASE units_dir", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "units %s/units: %s", dir, sqlite3_errmsg(db));
+	if (rc == 0 && saola__db_exec(db, "RELEASE units_dir") != SAOLA_OK) {
+		snprintf(err, errlen, "units %s/units: %s", dir, saola__db_errmsg(db));
 		rc = -1;
 	}
 	if (rc != 0 && n > 0)
-		sqlite3_exec(db, "ROLLBACK TO units_dir; RELEASE units_dir", NULL, NULL, NULL);
+		saola__db_exec(db, "ROLLBACK TO units_dir; RELEASE units_dir");
 	for (i = 0; i < n; i++) {
 		free(names[i]);
 		free(ids[i]);
@@ -309,97 +315,102 @@ int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, s
 	return rc;
 }
 
-int saola__units_ensure(sqlite3 *db, const char *dir, char *err, size_t errlen)
+int saola__units_ensure(saola__db *db, const char *dir, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM units LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "units: %s", sqlite3_errmsg(db));
+	if (saola__db_prepare(db, "SELECT 1 FROM units LIMIT 1", &st) != SAOLA_OK) {
+		snprintf(err, errlen, "units: %s", saola__db_errmsg(db));
 		return -1;
 	}
-	step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (step == SQLITE_ROW)
+	step = saola__db_step(st);
+	saola__db_finalize(st);
+	if (step == SAOLA__DB_ROW)
 		return 0;
-	if (step != SQLITE_DONE) {
-		snprintf(err, errlen, "units: %s", sqlite3_errmsg(db));
+	if (step != SAOLA__DB_DONE) {
+		snprintf(err, errlen, "units: %s", saola__db_errmsg(db));
 		return -1;
 	}
 	return saola__units_load_dir(db, dir, NULL, err, errlen);
 }
 
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int i)
+static void copy_col(char *dst, size_t cap, saola__dbstmt *st, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = saola__db_column_text(st, i);
 
 	snprintf(dst, cap, "%s", v ? v : "");
 }
 
-int saola__unit_get(sqlite3 *db, const char *code, int year, saola__unit *out, int *found)
+int saola__unit_get(saola__db *db, const char *code, int year, saola__unit *out, int *found)
 {
 	/* The version valid in the year first, then the latest. */
 	static const char sql[] =
-		"SELECT code, name, level, parent, urban FROM units WHERE code = ?1"
-		" ORDER BY (?2 > 0 AND valid_from <= printf('%04d-12-31', ?2) AND"
-		" (valid_to IS NULL OR valid_to >= printf('%04d-01-01', ?2))) DESC,"
-		" valid_from DESC LIMIT 1";
-	sqlite3_stmt *st = NULL;
+		"SELECT code, name, level, parent, urban FROM units WHERE code = ?"
+		" ORDER BY CASE WHEN valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)"
+		" THEN 1 ELSE 0 END DESC, valid_from DESC LIMIT 1";
+	char last[16], first[16];
+	saola__dbstmt *st = NULL;
 	int step;
 
 	memset(out, 0, sizeof *out);
 	*found = 0;
 	if (!code || !*code)
 		return 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	saola__db_bind_text(st, 1, code, -1);
+	/* Year 0 binds NULL dates: no version is valid then. */
+	snprintf(last, sizeof last, "%04d-12-31", year);
+	snprintf(first, sizeof first, "%04d-01-01", year);
+	saola__db_bind_text(st, 2, year > 0 ? last : NULL, -1);
+	saola__db_bind_text(st, 3, year > 0 ? first : NULL, -1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW) {
 		copy_col(out->code, sizeof out->code, st, 0);
 		copy_col(out->name, sizeof out->name, st, 1);
 		copy_col(out->level, sizeof out->level, st, 2);
 		copy_col(out->parent, sizeof out->parent, st, 3);
-		out->urban = sqlite3_column_int(st, 4);
+		out->urban = (int)saola__db_column_int(st, 4);
 		*found = 1;
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* The unit a record names above code (its district, else its province),
  * for codes the units table does not know; "" when no record names it. */
-static int parent_by_records(sqlite3 *db, const char *code, char *parent, size_t cap)
+static int parent_by_records(saola__db *db, const char *code, char *parent, size_t cap)
 {
 	const char *level = saola__unit_level(code);
 	const char *sql = level && strcmp(level, "commune") == 0
-	        ? "SELECT coalesce(district, province) FROM records WHERE commune = ?1 LIMIT 1"
+	        ? "SELECT coalesce(district, province) FROM records WHERE commune = ? LIMIT 1"
 	        : level && strcmp(level, "district") == 0
-	        ? "SELECT province FROM records WHERE district = ?1 LIMIT 1" : NULL;
-	sqlite3_stmt *st = NULL;
+	        ? "SELECT province FROM records WHERE district = ? LIMIT 1" : NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	parent[0] = '\0';
 	if (!sql)
 		return 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
+	saola__db_bind_text(st, 1, code, -1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW)
 		copy_col(parent, cap, st, 0);
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : -1;
 }
 
-int saola__unit_within(sqlite3 *db, const char *code, const char *ancestor, int *within)
+int saola__unit_within(saola__db *db, const char *code, const char *ancestor, int *within)
 {
 	static const char sql[] =
-		"WITH RECURSIVE up(c) AS (SELECT ?1 UNION SELECT u.parent FROM units u"
+		"WITH RECURSIVE up(c) AS (SELECT CAST(? AS TEXT) UNION SELECT u.parent FROM units u"
 		" JOIN up ON u.code = up.c WHERE u.parent IS NOT NULL)"
-		" SELECT max(c = ?2), (SELECT count(*) FROM units WHERE code = ?1) FROM up";
-	sqlite3_stmt *st = NULL;
+		" SELECT max(CASE WHEN c = ? THEN 1 ELSE 0 END),"
+		" (SELECT count(*) FROM units WHERE code = ?) FROM up";
+	saola__dbstmt *st = NULL;
 	char parent[SAOLA__UNIT_CODE_MAX + 1], cur[SAOLA__UNIT_CODE_MAX + 1];
 	int step, known = 0, depth;
 
@@ -417,17 +428,18 @@ int saola__unit_within(sqlite3 *db, const char *code, const char *ancestor, int 
 			*within = 1;
 			return 0;
 		}
-		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 			return -1;
-		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, ancestor, -1, SQLITE_STATIC);
-		step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			*within = sqlite3_column_int(st, 0);
-			known = sqlite3_column_int(st, 1) > 0;
+		saola__db_bind_text(st, 1, code, -1);
+		saola__db_bind_text(st, 2, ancestor, -1);
+		saola__db_bind_text(st, 3, code, -1);
+		step = saola__db_step(st);
+		if (step == SAOLA__DB_ROW) {
+			*within = (int)saola__db_column_int(st, 0);
+			known = (int)saola__db_column_int(st, 1) > 0;
 		}
-		sqlite3_finalize(st);
-		if (step != SQLITE_ROW)
+		saola__db_finalize(st);
+		if (step != SAOLA__DB_ROW)
 			return -1;
 		if (*within || known)
 			return 0;

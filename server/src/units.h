@@ -5,7 +5,7 @@
 #define SAOLA_UNITS_H
 
 #include <stddef.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #define SAOLA__UNIT_CODE_MAX 8
 #define SAOLA__UNIT_NAME_MAX 160
@@ -27,31 +27,31 @@ typedef struct saola__unit {
  * codes are not required to be units of a loaded file:
  * saola__units_check_links). *count (may be NULL) gets how many units. 0, or -1
  * with err saying what and why (file, unit, link). */
-int saola__units_load_file(sqlite3 *db, const char *path, int *count, char *err,
+int saola__units_load_file(saola__db *db, const char *path, int *count, char *err,
                            size_t errlen);
 
 /* Loads every *.json file of dir/units (a schemas folder), in name order,
  * all the files or none; the links (formed_from) are checked once every
  * file is in, so that a file may name units of a later one. A folder
  * without units/ loads nothing. 0 or -1 with err. */
-int saola__units_load_dir(sqlite3 *db, const char *dir, int *count, char *err, size_t errlen);
+int saola__units_load_dir(saola__db *db, const char *dir, int *count, char *err, size_t errlen);
 
 /* With strict set, checks that the old unit of every link of the file
  * with id source (NULL: every link) has a version that began before the
  * new one; without, checks nothing (what the loaders do: the shipped new
  * units name old units of the provinces merged in, which are not
  * shipped). path names the file in the message. 0, or -1 with err. */
-int saola__units_check_links(sqlite3 *db, const char *source, const char *path, int strict,
+int saola__units_check_links(saola__db *db, const char *source, const char *path, int strict,
                              char *err, size_t errlen);
 
 /* Loads dir's units when the units table is empty (a new database, or one
  * made before units were kept). 0 or -1 with err. */
-int saola__units_ensure(sqlite3 *db, const char *dir, char *err, size_t errlen);
+int saola__units_ensure(saola__db *db, const char *dir, char *err, size_t errlen);
 
 /* The unit code as it was in year (the version valid then; else the latest
  * version; year 0: the latest). *found is 0 when the code is unknown. 0, or
  * -1 when the query fails. */
-int saola__unit_get(sqlite3 *db, const char *code, int year, saola__unit *out, int *found);
+int saola__unit_get(saola__db *db, const char *code, int year, saola__unit *out, int *found);
 
 /* The level of a unit code by its length (the statistics office's codes
  * differ in length by level): "province" (2 digits), "district" (3),
@@ -62,7 +62,7 @@ const char *saola__unit_level(const char *code);
  * through the parents of any version); ancestor NULL or "" is everything.
  * A code the units table does not know is placed by the household records
  * that name it. 0, or -1 when a query fails. */
-int saola__unit_within(sqlite3 *db, const char *code, const char *ancestor, int *within);
+int saola__unit_within(saola__db *db, const char *code, const char *ancestor, int *within);
 
 /* "14404 Xã Cúc Phương" (the code alone when the name is unknown) into buf. */
 void saola__unit_label(const saola__unit *u, const char *code, char *buf, size_t len);

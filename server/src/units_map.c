@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "saola/core.h"
 #include "units_map.h"
 
 #define DEPTH_MAX 6    /* generations of units followed through links */
@@ -81,24 +82,25 @@ void saola__review_date(const char *schemas_dir, int year, char date[SAOLA__DATE
 	free(any);
 }
 
-int saola__units_levels(sqlite3 *db, const char *date, unsigned *levels)
+int saola__units_levels(saola__db *db, const char *date, unsigned *levels)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	*levels = 0;
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT level FROM units WHERE " VALID_ON("?1"), -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, "SELECT DISTINCT level FROM units WHERE " VALID_ON("?"),
+	                       &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *lv = (const char *)sqlite3_column_text(st, 0);
+	saola__db_bind_text(st, 1, date, -1);
+	saola__db_bind_text(st, 2, date, -1);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *lv = saola__db_column_text(st, 0);
 		*levels |= strcmp(lv, "province") == 0 ? SAOLA__LV_PROVINCE
 		         : strcmp(lv, "district") == 0 ? SAOLA__LV_DISTRICT
 		         : strcmp(lv, "commune") == 0 ? SAOLA__LV_COMMUNE : 0;
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : -1;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -107,65 +109,73 @@ int saola__units_levels(sqlite3 *db, const char *date, unsigned *levels)
 /* The valid_from of code's version valid on date (date NULL or none valid
  * then: of its latest version, when latest is set) into from; "" when
  * none. 0, or -1. */
-static int version_of(sqlite3 *db, const char *code, const char *date, int latest,
+static int version_of(saola__db *db, const char *code, const char *date, int latest,
                       char from[SAOLA__DATE_MAX + 1])
 {
 	static const char sql[] =
-		"SELECT valid_from FROM units WHERE code = ?1 AND (?3 OR (?2 IS NOT NULL AND "
-		VALID_ON("?2") ")) ORDER BY (?2 IS NOT NULL AND " VALID_ON("?2") ") DESC,"
+		"SELECT valid_from FROM units WHERE code = ? AND (? <> 0 OR (" VALID_ON("?") "))"
+		" ORDER BY CASE WHEN " VALID_ON("?") " THEN 1 ELSE 0 END DESC,"
 		" valid_from DESC LIMIT 1";
-	sqlite3_stmt *st = NULL;
+	int i;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	from[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	if (date)
-		sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, latest);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		snprintf(from, SAOLA__DATE_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+	/* A NULL date is valid on no version. */
+	saola__db_bind_text(st, 1, code, -1);
+	saola__db_bind_int(st, 2, latest != 0);
+	for (i = 3; i <= 6; i++)
+		saola__db_bind_text(st, i, date, -1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW)
+		snprintf(from, SAOLA__DATE_MAX + 1, "%s", saola__db_column_text(st, 0));
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* The links of one side: old units of (code, from) when back, else the
  * units formed from code after from: a new array of [code, from, whole]. */
-static json_t *links(sqlite3 *db, const char *code, const char *from, int back)
+static json_t *links(saola__db *db, const char *code, const char *from, int back)
 {
 	const char *sql = back
 	        ? "SELECT old_code, (SELECT max(valid_from) FROM units WHERE code = old_code"
-	          " AND valid_from < ?2), whole FROM unit_links"
-	          " WHERE new_code = ?1 AND new_from = ?2 ORDER BY old_code"
-	        : "SELECT new_code, new_from, whole FROM unit_links WHERE old_code = ?1"
-	          " AND new_from > ?2 ORDER BY new_code, new_from";
-	sqlite3_stmt *st = NULL;
+	          " AND valid_from < ?), whole FROM unit_links"
+	          " WHERE new_code = ? AND new_from = ? ORDER BY old_code"
+	        : "SELECT new_code, new_from, whole FROM unit_links WHERE old_code = ?"
+	          " AND new_from > ? ORDER BY new_code, new_from";
+	saola__dbstmt *st = NULL;
 	json_t *out = json_array();
 	int step;
 
-	if (!out || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (!out || saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		json_decref(out);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *f = (const char *)sqlite3_column_text(st, 1);
-		if (json_array_append_new(out, json_pack("[s, s, b]", sqlite3_column_text(st, 0),
-		                                         f ? f : "", sqlite3_column_int(st, 2))))
+	if (back) {
+		saola__db_bind_text(st, 1, from, -1);
+		saola__db_bind_text(st, 2, code, -1);
+		saola__db_bind_text(st, 3, from, -1);
+	} else {
+		saola__db_bind_text(st, 1, code, -1);
+		saola__db_bind_text(st, 2, from, -1);
+	}
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *f = saola__db_column_text(st, 1);
+		if (json_array_append_new(out, json_pack("[s, s, b]", saola__db_column_text(st, 0),
+		                                         f ? f : "", (int)saola__db_column_int(st, 2))))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE) {
 		json_decref(out);
 		return NULL;
 	}
 	return out;
 }
 
-int saola__units_valid_on(sqlite3 *db, const char *code, const char *date)
+int saola__units_valid_on(saola__db *db, const char *code, const char *date)
 {
 	char v[SAOLA__DATE_MAX + 1];
 
@@ -175,7 +185,7 @@ int saola__units_valid_on(sqlite3 *db, const char *code, const char *date)
 }
 
 /* 1 when (code, the version from) is valid on date. -1 when it fails. */
-static int valid_on(sqlite3 *db, const char *code, const char *from, const char *date)
+static int valid_on(saola__db *db, const char *code, const char *from, const char *date)
 {
 	char v[SAOLA__DATE_MAX + 1];
 
@@ -186,7 +196,7 @@ static int valid_on(sqlite3 *db, const char *code, const char *from, const char 
 
 /* Follows code's links forward from its version from into out (code ->
  * whole), whole so far. 0, or -1. */
-static int walk_forward(sqlite3 *db, const char *code, const char *from, int whole,
+static int walk_forward(saola__db *db, const char *code, const char *from, int whole,
                         const char *date, json_t *out, int depth)
 {
 	json_t *next, *l, *had;
@@ -227,7 +237,7 @@ static json_t *as_array(json_t *map)
 	return out;
 }
 
-int saola__units_successors(sqlite3 *db, const char *old, const char *date, json_t **out)
+int saola__units_successors(saola__db *db, const char *old, const char *date, json_t **out)
 {
 	json_t *map = json_object(), *self;
 	char v[SAOLA__DATE_MAX + 1];
@@ -257,7 +267,7 @@ out:
 	return rc;
 }
 
-int saola__units_predecessors(sqlite3 *db, const char *code, const char *date, json_t **out)
+int saola__units_predecessors(saola__db *db, const char *code, const char *date, json_t **out)
 {
 	char v[SAOLA__DATE_MAX + 1];
 	json_t *l, *back, *map = json_object();
@@ -282,47 +292,50 @@ out:
 /* The codes of area and every unit below it on adate (NULL: the last day
  * of its latest version, written back into adate_buf) into set (code ->
  * level). 0, or -1. */
-static int area_set(sqlite3 *db, const char *area, const char *adate,
+static int area_set(saola__db *db, const char *area, const char *adate,
                     char adate_buf[SAOLA__DATE_MAX + 1], json_t *set)
 {
-	static const char last[] = "SELECT coalesce(valid_to, valid_from) FROM units WHERE code = ?1"
+	static const char last[] = "SELECT coalesce(valid_to, valid_from) FROM units WHERE code = ?"
 	                           " ORDER BY valid_from DESC LIMIT 1";
 	static const char down[] =
-		"WITH RECURSIVE d(code, level) AS (SELECT ?1, NULL UNION SELECT u.code, u.level FROM"
-		" units u JOIN d ON u.parent = d.code WHERE " VALID_ON("?2") ") SELECT code,"
-		" coalesce(level, (SELECT level FROM units WHERE code = ?1 LIMIT 1)) FROM d";
-	sqlite3_stmt *st = NULL;
-	int step = SQLITE_DONE;
+		"WITH RECURSIVE d(code, level) AS (SELECT CAST(? AS TEXT), CAST(NULL AS TEXT) UNION"
+		" SELECT u.code, u.level FROM units u JOIN d ON u.parent = d.code WHERE "
+		VALID_ON("?") ") SELECT code,"
+		" coalesce(level, (SELECT level FROM units WHERE code = ? LIMIT 1)) FROM d";
+	saola__dbstmt *st = NULL;
+	int step = SAOLA__DB_DONE;
 
 	adate_buf[0] = '\0';
 	if (adate) {
 		snprintf(adate_buf, SAOLA__DATE_MAX + 1, "%s", adate);
 	} else {
-		if (sqlite3_prepare_v2(db, last, -1, &st, NULL) != SQLITE_OK)
+		if (saola__db_prepare(db, last, &st) != SAOLA_OK)
 			return -1;
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-		if ((step = sqlite3_step(st)) == SQLITE_ROW)
-			snprintf(adate_buf, SAOLA__DATE_MAX + 1, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
+		saola__db_bind_text(st, 1, area, -1);
+		if ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+			snprintf(adate_buf, SAOLA__DATE_MAX + 1, "%s", saola__db_column_text(st, 0));
+		saola__db_finalize(st);
+		if (step != SAOLA__DB_ROW && step != SAOLA__DB_DONE)
 			return -1;
 	}
-	if (sqlite3_prepare_v2(db, down, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, down, &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, adate_buf, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *lv = (const char *)sqlite3_column_text(st, 1);
-		json_object_set_new(set, (const char *)sqlite3_column_text(st, 0),
+	saola__db_bind_text(st, 1, area, -1);
+	saola__db_bind_text(st, 2, adate_buf, -1);
+	saola__db_bind_text(st, 3, adate_buf, -1);
+	saola__db_bind_text(st, 4, area, -1);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *lv = saola__db_column_text(st, 1);
+		json_object_set_new(set, saola__db_column_text(st, 0),
 		                    json_string(lv ? lv : ""));
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : -1;
+	saola__db_finalize(st);
+	return step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* Walks code's (version from) links back to set: *inside 0 when one leads
  * out of it, *split 1 when one takes part of a unit. 0, or -1. */
-static int walk_back(sqlite3 *db, const char *code, const char *from, const json_t *set,
+static int walk_back(saola__db *db, const char *code, const char *from, const json_t *set,
                      int *inside, int *split, int depth)
 {
 	json_t *back, *l;
@@ -352,7 +365,7 @@ static int walk_back(sqlite3 *db, const char *code, const char *from, const json
 }
 
 /* Whether code (its version valid on date) comes only from set. */
-static int from_set(sqlite3 *db, const char *code, const char *date, const json_t *set,
+static int from_set(saola__db *db, const char *code, const char *date, const json_t *set,
                     int *inside, int *split)
 {
 	char v[SAOLA__DATE_MAX + 1];
@@ -366,7 +379,7 @@ static int from_set(sqlite3 *db, const char *code, const char *date, const json_
 	return walk_back(db, code, v, set, inside, split, 0);
 }
 
-int saola__units_inside(sqlite3 *db, const char *code, const char *area, const char *area_date,
+int saola__units_inside(saola__db *db, const char *code, const char *area, const char *area_date,
                         const char *date, int *inside)
 {
 	char adate[SAOLA__DATE_MAX + 1];
@@ -385,7 +398,7 @@ int saola__units_inside(sqlite3 *db, const char *code, const char *area, const c
 
 /* The successors of every commune of set into cover (code -> whole, all
  * of them); *exact 0 when one went partly, or nowhere. 0, or -1. */
-static int cover_forward(sqlite3 *db, const json_t *set, const char *date, json_t *cover,
+static int cover_forward(saola__db *db, const json_t *set, const char *date, json_t *cover,
                          int *exact)
 {
 	const char *k;
@@ -436,7 +449,7 @@ static json_t *sorted(json_t *arr)
 	return out;
 }
 
-int saola__units_cover(sqlite3 *db, const char *area, const char *area_date, const char *date,
+int saola__units_cover(saola__db *db, const char *area, const char *area_date, const char *date,
                        json_t **units, int *exact)
 {
 	char adate[SAOLA__DATE_MAX + 1], va[SAOLA__DATE_MAX + 1], vd[SAOLA__DATE_MAX + 1];
@@ -475,7 +488,7 @@ out:
 	return rc;
 }
 
-int saola__units_inside_all(sqlite3 *db, const char *area, const char *date, json_t *out)
+int saola__units_inside_all(saola__db *db, const char *area, const char *date, json_t *out)
 {
 	char adate[SAOLA__DATE_MAX + 1];
 	json_t *set = json_object(), *succ, *s, *lv;

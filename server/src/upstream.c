@@ -10,14 +10,22 @@
 
 #include "audit.h"
 #include "merge.h"
-#include "store_sqlite.h"
+#include "store_core.h"
 #include "upstream.h"
 #include "versions.h"
 #include "wire.h"
 
+/* A merge's databases: the store's core database (core's record calls,
+ * and where their errors are told) and the store's SQL connection. */
+typedef struct up_db {
+	saola *core;
+	saola__db *sql;
+	saola__dbstmt *conflict_add;   /* prepared on the first loser */
+} up_db;
+
 static saola *core(saola__store *s)
 {
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+	return saola__store_core(s);
 }
 
 /* The item path ("members.id") of an item's field path into item; 0 when
@@ -172,11 +180,18 @@ out:
 	return rc;
 }
 
+/* The records changed here since their last exchange, oldest change first. */
+#define CHANGED_SQL                                                            \
+	"SELECT r.id, r.seq, u.versions FROM records r"                          \
+	" LEFT JOIN upstream_records u ON u.record_id = r.id"                    \
+	" WHERE u.record_id IS NULL OR r.seq > u.seq ORDER BY r.seq"
+
 int saola__upstream_changes(saola__store *s, long limit, json_t **changes, json_t **done,
                             saola__err *e)
 {
 	saola *db = core(s);
-	sqlite3_stmt *st = NULL;
+	saola__db *sql = s ? saola__store_db(s) : NULL;
+	saola__dbstmt *st = NULL;
 	json_t *ch = json_array(), *dn = json_array();
 	int step, rc = SAOLA_OK;
 
@@ -188,20 +203,19 @@ int saola__upstream_changes(saola__store *s, long limit, json_t **changes, json_
 		json_decref(dn);
 		return saola__fail(e, 500, "internal", "upstream: out of memory");
 	}
-	if (sqlite3_prepare_v2(db->sql, "SELECT r.id, r.seq, u.versions FROM records r"
-	                       " LEFT JOIN upstream_records u ON u.record_id = r.id"
-	                       " WHERE u.record_id IS NULL OR r.seq > u.seq ORDER BY r.seq"
-	                       " LIMIT ?1", -1, &st, NULL) != SQLITE_OK) {
-		rc = saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
+	if (saola__db_prepare(sql, limit > 0 ? CHANGED_SQL " LIMIT ?" : CHANGED_SQL, &st)
+	    != SAOLA_OK) {
+		rc = saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(sql));
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	if (limit > 0)
+		saola__db_bind_int(st, 1, limit);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
 		json_t *change = NULL, *d = NULL;
 		int empty = 0;
-		rc = record_change(db, (const char *)sqlite3_column_text(st, 0),
-		                   sqlite3_column_int64(st, 1),
-		                   (const char *)sqlite3_column_text(st, 2), &change, &d, &empty);
+		rc = record_change(db, saola__db_column_text(st, 0),
+		                   saola__db_column_int(st, 1),
+		                   saola__db_column_text(st, 2), &change, &d, &empty);
 		if (rc == SAOLA_OK && change && json_array_append_new(ch, change) != 0)
 			rc = saola__error(db, SAOLA_NOMEM, "upstream: out of memory");
 		if (rc == SAOLA_OK && json_array_append_new(dn, d) != 0)
@@ -209,10 +223,10 @@ int saola__upstream_changes(saola__store *s, long limit, json_t **changes, json_
 		if (rc != SAOLA_OK)
 			break;
 	}
-	if (rc == SAOLA_OK && step != SQLITE_DONE)
-		rc = saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
+	if (rc == SAOLA_OK && step != SAOLA__DB_DONE)
+		rc = saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(sql));
 out:
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	if (rc != SAOLA_OK) {
 		json_decref(ch);
 		json_decref(dn);
@@ -250,80 +264,93 @@ json_t *saola__upstream_request(saola__store *s, json_t *changes, int64_t cursor
 }
 
 /* Keeps a record's exchange state. */
-static int keep_exchange(saola *db, const char *id, int64_t seq, json_t *versions)
+static int keep_exchange(const up_db *d, const char *id, int64_t seq, json_t *versions)
 {
-	sqlite3_stmt *st = NULL;
+	saola *db = d->core;
+	saola__dbstmt *st = NULL;
 	char *text = json_dumps(versions, JSON_COMPACT);
 	int rc;
 
 	if (!text)
 		return saola__error(db, SAOLA_NOMEM, "upstream: out of memory");
-	if (sqlite3_prepare_v2(db->sql, "INSERT INTO upstream_records(record_id, seq, versions)"
-	                       " VALUES (?1, ?2, ?3) ON CONFLICT(record_id) DO UPDATE SET"
-	                       " seq = excluded.seq, versions = excluded.versions", -1, &st,
-	                       NULL) != SQLITE_OK) {
+	if (saola__db_prepare(d->sql, "INSERT INTO upstream_records(record_id, seq, versions)"
+	                      " VALUES (?, ?, ?) ON CONFLICT(record_id) DO UPDATE SET"
+	                      " seq = excluded.seq, versions = excluded.versions", &st) != SAOLA_OK) {
 		free(text);
-		return saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
+		return saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(d->sql));
 	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_text(st, 3, text, -1, free);
-	rc = sqlite3_step(st) == SQLITE_DONE ? SAOLA_OK
-	   : saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
-	sqlite3_finalize(st);
+	saola__db_bind_text(st, 1, id, -1);
+	saola__db_bind_int(st, 2, seq);
+	saola__db_bind_text(st, 3, text, -1);   /* copied */
+	free(text);
+	rc = saola__db_step(st) == SAOLA__DB_DONE ? SAOLA_OK
+	   : saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(d->sql));
+	saola__db_finalize(st);
 	return rc;
 }
 
 int saola__upstream_mark(saola__store *s, json_t *done, saola__err *e)
 {
-	saola *db = core(s);
+	up_db db = {core(s), s ? saola__store_db(s) : NULL, NULL};
 	json_t *d;
 	size_t i;
 
+	if (!db.core)
+		return saola__fail(e, 500, "internal", "upstream: no database");
 	json_array_foreach(done, i, d)
-		if (keep_exchange(db, json_string_value(json_array_get(d, 0)),
+		if (keep_exchange(&db, json_string_value(json_array_get(d, 0)),
 		                  json_integer_value(json_array_get(d, 1)), json_array_get(d, 2)) !=
 		    SAOLA_OK)
-			return saola__fail(e, 500, "internal", "%s", saola_errmsg(db));
+			return saola__fail(e, 500, "internal", "%s", saola_errmsg(db.core));
 	return 0;
 }
 
 /* The record's sequence and its exchange state: *up_seq -1 when it was
  * never exchanged. */
-static int exchange_of(saola *db, const char *id, int64_t *seq, int64_t *up_seq)
+static int exchange_of(const up_db *d, const char *id, int64_t *seq, int64_t *up_seq)
 {
-	sqlite3_stmt *st = NULL;
+	saola *db = d->core;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	*seq = 0;
 	*up_seq = -1;
-	if (sqlite3_prepare_v2(db->sql, "SELECT r.seq, u.seq FROM records r LEFT JOIN"
-	                       " upstream_records u ON u.record_id = r.id WHERE r.id = ?1", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			*up_seq = sqlite3_column_int64(st, 1);
+	if (saola__db_prepare(d->sql, "SELECT r.seq, u.seq FROM records r LEFT JOIN"
+	                      " upstream_records u ON u.record_id = r.id WHERE r.id = ?",
+	                      &st) != SAOLA_OK)
+		return saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(d->sql));
+	saola__db_bind_text(st, 1, id, -1);
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		*seq = saola__db_column_int(st, 0);
+		if (saola__db_column_type(st, 1) != SAOLA__DB_NULL)
+			*up_seq = saola__db_column_int(st, 1);
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? SAOLA_OK
-	       : saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? SAOLA_OK
+	       : saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(d->sql));
 }
+
+/* A row of the conflict log (as the store writes one). */
+#define CONFLICT_ADD_SQL                                                       \
+	"INSERT INTO conflicts(record_id, path, lost_value, lost_version,"       \
+	" kept_value, kept_version, stored_lost, device, user_id, batch, at, base)" \
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 /* Logs a value that lost in a pull: a change made here since the last
  * exchange that a concurrent change there overwrote, or the other way. */
 static int log_pull_loser(void *ctx, const saola__loser *l)
 {
-	sq_store *s = ctx;
-	sqlite3_stmt *st = saola__sq_stmt(s, SQ_CONFLICT_ADD);
+	up_db *d = ctx;
+	saola__dbstmt *st = d->conflict_add;
 	char *t[5] = {NULL, NULL, NULL, NULL, NULL}, now[21];
 	json_t *v[5];
 	int i, step;
 
-	if (!st)
-		return saola__error(s->db, SAOLA_ERROR, "conflict log: %s", s->errmsg);
+	if (!st && saola__db_prepare(d->sql, CONFLICT_ADD_SQL, &d->conflict_add) != SAOLA_OK)
+		return saola__error(d->core, SAOLA_ERROR, "conflict log: %s",
+		                    saola__db_errmsg(d->sql));
+	st = d->conflict_add;
+	saola__db_reset(st);
 	v[0] = l->value, v[1] = l->version, v[2] = l->winner, v[3] = l->winner_version;
 	v[4] = l->base;
 	for (i = 0; i < 5; i++)
@@ -331,50 +358,51 @@ static int log_pull_loser(void *ctx, const saola__loser *l)
 		    !(t[i] = json_dumps(v[i], JSON_COMPACT | JSON_ENCODE_ANY)))
 			break;
 	saola__now(now);
-	sqlite3_bind_text(st, 1, l->record_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, l->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, t[0], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, t[1] ? t[1] : "null", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, t[2], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, t[3] ? t[3] : "null", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, l->stored_lost);
-	sqlite3_bind_text(st, 8, "upstream", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, t[4], -1, SQLITE_STATIC);
-	step = i == 5 ? sqlite3_step(st) : SQLITE_NOMEM;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	saola__db_bind_text(st, 1, l->record_id, -1);
+	saola__db_bind_text(st, 2, l->path, -1);
+	saola__db_bind_text(st, 3, t[0], -1);
+	saola__db_bind_text(st, 4, t[1] ? t[1] : "null", -1);
+	saola__db_bind_text(st, 5, t[2], -1);
+	saola__db_bind_text(st, 6, t[3] ? t[3] : "null", -1);
+	saola__db_bind_int(st, 7, l->stored_lost);
+	saola__db_bind_text(st, 8, "upstream", -1);
+	saola__db_bind_text(st, 11, now, -1);
+	saola__db_bind_text(st, 12, t[4], -1);
+	step = i == 5 ? saola__db_step(st) : SAOLA_NOMEM;
+	saola__db_reset(st);   /* its bindings cleared too */
 	for (i = 0; i < 5; i++)
 		free(t[i]);
-	if (step != SQLITE_DONE)
-		return saola__error(s->db, step == SQLITE_NOMEM ? SAOLA_NOMEM : SAOLA_ERROR,
-		                    "conflict log: %s", sqlite3_errmsg(s->db->sql));
+	if (step != SAOLA__DB_DONE)
+		return saola__error(d->core, step == SAOLA_NOMEM ? SAOLA_NOMEM : SAOLA_ERROR,
+		                    "conflict log: %s", step == SAOLA_NOMEM ? "out of memory"
+		                    : saola__db_errmsg(d->sql));
 	return SAOLA_OK;
 }
 
 /* The exchange state of a record: the versions last exchanged (a new
  * reference; NULL when never) and whether it changed here since. */
-static int exchange_state(saola *db, const char *id, json_t **up, int *pending)
+static int exchange_state(const up_db *d, const char *id, json_t **up, int *pending)
 {
-	sqlite3_stmt *st = NULL;
+	saola *db = d->core;
+	saola__dbstmt *st = NULL;
 	int step, rc = SAOLA_OK;
 
 	*up = NULL;
 	*pending = 0;
-	if (sqlite3_prepare_v2(db->sql, "SELECT r.seq > u.seq, u.versions FROM records r JOIN"
-	                       " upstream_records u ON u.record_id = r.id WHERE r.id = ?1", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		*pending = sqlite3_column_int(st, 0);
-		if (!(*up = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL)))
+	if (saola__db_prepare(d->sql, "SELECT CASE WHEN r.seq > u.seq THEN 1 ELSE 0 END,"
+	                      " u.versions FROM records r JOIN upstream_records u"
+	                      " ON u.record_id = r.id WHERE r.id = ?", &st) != SAOLA_OK)
+		return saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(d->sql));
+	saola__db_bind_text(st, 1, id, -1);
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		*pending = (int)saola__db_column_int(st, 0);
+		if (!(*up = json_loads(saola__db_column_text(st, 1), 0, NULL)))
 			rc = saola__error(db, SAOLA_CORRUPT, "upstream: record %s: the versions last"
 			                  " exchanged are unreadable", id);
-	} else if (step != SQLITE_DONE) {
-		rc = saola__error(db, SAOLA_ERROR, "upstream: %s", sqlite3_errmsg(db->sql));
+	} else if (step != SAOLA__DB_DONE) {
+		rc = saola__error(db, SAOLA_ERROR, "upstream: %s", saola__db_errmsg(d->sql));
 	}
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	return rc;
 }
 
@@ -384,9 +412,9 @@ static int exchange_state(saola *db, const char *id, json_t **up, int *pending)
  * A record changed here since the last exchange merges with that exchange
  * as the base, so that a concurrent value that loses here is logged here
  * (it will never reach upstream). */
-static int merge_one(sq_store *s, json_t *rec, size_t i)
+static int merge_one(up_db *d, json_t *rec, size_t i)
 {
-	saola *db = s->db;
+	saola *db = d->core;
 	char err[SAOLA__ERRMSG_MAX - 64];
 	saola__remote r;
 	json_t *state = NULL, *cur = NULL, *recv = NULL, *up = NULL;
@@ -396,7 +424,7 @@ static int merge_one(sq_store *s, json_t *rec, size_t i)
 	if ((rc = saola__wire_decode(db, rec, NULL, &r, err, sizeof err)) != SAOLA_OK)
 		return saola__error(db, rc == SAOLA_NOMEM ? rc : SAOLA_PROTOCOL,
 		                    "upstream: records[%zu]: %s", i, err);
-	if ((rc = exchange_state(db, r.record_id, &up, &pending)) == SAOLA_OK && pending) {
+	if ((rc = exchange_state(d, r.record_id, &up, &pending)) == SAOLA_OK && pending) {
 		if (!json_object_get(up, "_deleted")) {
 			json_t *max = saola__version_max(up);
 			json_object_set(up, "_deleted", max ? max : json_null());
@@ -404,15 +432,15 @@ static int merge_one(sq_store *s, json_t *rec, size_t i)
 		r.base = json_incref(up);
 	}
 	if (rc == SAOLA_OK &&
-	    (rc = saola__apply_remote(db, &r, pending ? log_pull_loser : NULL, s, NULL)) == SAOLA_OK &&
+	    (rc = saola__apply_remote(db, &r, pending ? log_pull_loser : NULL, d, NULL)) == SAOLA_OK &&
 	    (rc = saola__record_state(db, r.record_id, &state)) == SAOLA_OK &&
-	    (rc = exchange_of(db, r.record_id, &now_seq, &up_seq)) == SAOLA_OK) {
+	    (rc = exchange_of(d, r.record_id, &now_seq, &up_seq)) == SAOLA_OK) {
 		cur = expand(json_object_get(state, "values"), json_object_get(state, "versions"));
 		recv = expand(r.values, r.versions);
 		if (!cur || !recv)
 			rc = saola__error(db, SAOLA_NOMEM, "upstream: out of memory");
 		else
-			rc = keep_exchange(db, r.record_id, json_equal(cur, recv) ? now_seq
+			rc = keep_exchange(d, r.record_id, json_equal(cur, recv) ? now_seq
 			                   : up_seq > 0 ? up_seq : 0, recv);
 	}
 	json_decref(state);
@@ -427,6 +455,7 @@ int saola__upstream_merge(saola__store *s, pthread_mutex_t *write_lock, json_t *
                           int64_t cursor, saola__err *e)
 {
 	saola *db = core(s);
+	up_db d = {db, s ? saola__store_db(s) : NULL, NULL};
 	saola__audit_who who;
 	json_t *rec;
 	char n[32], now[21];
@@ -451,9 +480,10 @@ int saola__upstream_merge(saola__store *s, pthread_mutex_t *write_lock, json_t *
 	who.source = "upstream", who.now = now;
 	saola__audit_set(s, &who);
 	json_array_foreach(records, i, rec)
-		if ((rc = merge_one((sq_store *)s, rec, i)) != SAOLA_OK)
+		if ((rc = merge_one(&d, rec, i)) != SAOLA_OK)
 			break;
 	saola__audit_set(s, NULL);
+	saola__db_finalize(d.conflict_add);
 	if (rc == SAOLA_OK && cursor > 0) {
 		snprintf(n, sizeof n, "%lld", (long long)cursor);
 		rc = saola_state_set(db, SAOLA__UP_CURSOR, n);

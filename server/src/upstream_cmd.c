@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cmd_args.h"
-#include "store_sqlite.h"
+#include "store_core.h"
 #include "upstream.h"
 #include "wire.h"
 
@@ -26,9 +26,11 @@
 	"bundle for 'saola-server bundle import' there; --from-file merges the pull\n" \
 	"bundle that 'saola-server bundle export' wrote there."
 
+/* The store's core database: its upstream state (saola_state_*) and
+ * origin are core's (store_core.h). */
 static saola *core(saola__store *s)
 {
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+	return saola__store_core(s);
 }
 
 static int64_t saved_cursor(saola *db)
@@ -128,7 +130,7 @@ int saola__cmd_sync(int argc, char **argv)
 		        " or --from-file (one of them at a time)\nusage: %s\n", SYNC_USAGE);
 		return EXIT_USAGE;
 	}
-	if (saola__store_sqlite_open(saola__args_get(&a, "--db"), NULL, 0, &s, err, sizeof err) !=
+	if (saola__store_open(saola__args_get(&a, "--db"), NULL, 0, &s, err, sizeof err) !=
 	    SAOLA_OK) {
 		fprintf(stderr, "sync: %s\n", err);
 		return EXIT_FAIL;

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "client_int.h"
-#include "store_sqlite.h"
+#include "store_core.h"
 #include "upstream.h"
 #include "wire.h"
 
@@ -17,9 +17,11 @@
 #define PULL_RECORDS 1000    /* records per pull page */
 #define ATTEMPTS 5           /* per request, before giving up until next time */
 
+/* The store's core database: its upstream state (saola_state_*) and
+ * origin are core's (store_core.h). */
 static saola *core(saola__store *s)
 {
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
+	return saola__store_core(s);
 }
 
 /* A failure on the core handle as e, status from the response (0: none). */
@@ -317,7 +319,7 @@ static int refresh_forms(saola__store *s, pthread_mutex_t *lock, saola__http *h,
 	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
 		rc = saola__forms_load_doc(db, doc, &n);
 		if (rc == SAOLA_OK)
-			rc = saola__sq_forms_changed((sq_store *)s);
+			rc = saola__store_core_forms_changed(s);
 		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
 			rc = SAOLA_ERROR;
 	}
@@ -476,7 +478,7 @@ saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
 		snprintf(err, errlen, "upstream: out of memory");
 		goto fail;
 	}
-	if (saola__store_sqlite_open(db_path, NULL, 0, &l->store, err, errlen) != SAOLA_OK)
+	if (saola__store_open(db_path, NULL, 0, &l->store, err, errlen) != SAOLA_OK)
 		goto fail;
 	if (!l->url && (saola_state_get(core(l->store), SAOLA__UP_URL, &saved) != SAOLA_OK ||
 	                !saved)) {

@@ -377,7 +377,7 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 		rc = core_fail(s, rc);
 	/* The core loaded the units for its checks; the server's loader loads
 	 * them again with their links to the old units (formed_from). */
-	if (rc == SAOLA_OK && saola__units_load_dir(s->db->sql, dir, NULL, s->errmsg,
+	if (rc == SAOLA_OK && saola__units_load_dir(s->base.db, dir, NULL, s->errmsg,
 	                                            sizeof s->errmsg) != 0)
 		rc = saola__sq_fail(s, SAOLA_INVALID, "%s", s->errmsg);
 	if (rc == SAOLA_OK && (rc = meta_int(s, "server_forms_gen", &gen)) == SAOLA_OK)
@@ -682,7 +682,7 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 		goto fail;
 	}
 	/* Every change of a record made through this handle is audited. */
-	if (!(s->audit = saola__audit_new(s->db))) {
+	if (!(s->audit = saola__audit_new(s->db, s->base.db))) {
 		snprintf(err, errlen, "out of memory");
 		rc = SAOLA_NOMEM;
 		goto fail;
@@ -708,7 +708,7 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 		goto fail;
 	}
 	/* Administrative units, for a new database or one made before them. */
-	if (saola__units_ensure(s->db->sql, saola__schemas_dir(schemas), s->errmsg,
+	if (saola__units_ensure(s->base.db, saola__schemas_dir(schemas), s->errmsg,
 	                        sizeof s->errmsg) != 0) {
 		snprintf(err, errlen, "database %s: %s", path, s->errmsg);
 		rc = SAOLA_ERROR;

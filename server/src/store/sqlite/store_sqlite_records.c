@@ -415,7 +415,7 @@ static int pull_area(sq_store *s, const char *area, const char *device, int64_t 
 	sqlite3_stmt *st;
 	int own = 0, rc;
 
-	if (saola__area_q_init(&q, s->db->sql, area) != 0) {
+	if (saola__area_q_init(&q, s->base.db, area) != 0) {
 		saola__area_q_free(&q);
 		return saola__sq_sql_fail(s, "pull: units");
 	}
