@@ -639,6 +639,9 @@ static void test_row_lock(void **state)
 		return;
 	}
 	pid = one_int(other.db, "SELECT pg_backend_pid()");
+	/* a lock not to be had at once is BUSY too (55P03) */
+	assert_int_equal(saola__db_exec(other.db, "SELECT id FROM t WHERE id = 1 FOR UPDATE NOWAIT"),
+	                 SAOLA_BUSY);
 	assert_int_equal(saola__db_begin_write(other.db), SAOLA_OK);
 	w.db = other.db;
 	w.sql = "UPDATE t SET n = n * 10 WHERE id = 1";
@@ -697,6 +700,31 @@ static void test_deadlock(void **state)
 	conn_close(&other);
 }
 
+/* A connection the server dropped: SAOLA_IO, and again after. */
+static void test_connection_lost(void **state)
+{
+	saola__db *db = DB(state);
+	conn doomed;
+	saola__dbstmt *st;
+	int64_t pid;
+
+	if (!on_pg)
+		skip();  /* an embedded database has no connection to lose */
+	conn_open(&doomed);
+	pid = one_int(doomed.db, "SELECT pg_backend_pid()");
+	st = prep(db, "SELECT pg_terminate_backend(CAST(? AS INTEGER), 60000)");
+	assert_int_equal(saola__db_bind_int(st, 1, pid), SAOLA_OK);
+	assert_int_equal(saola__db_step(st), SAOLA__DB_ROW);
+	assert_int_equal(saola__db_column_int(st, 0), 1);
+	saola__db_finalize(st);
+	assert_int_equal(saola__db_exec(doomed.db, "SELECT 1"), SAOLA_IO);
+	assert_true(strncmp(saola__db_errmsg(doomed.db), "exec: ", 6) == 0);
+	st = prep(doomed.db, "SELECT 1");
+	assert_int_equal(saola__db_step(st), SAOLA_IO);
+	saola__db_finalize(st);
+	conn_close(&doomed);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +744,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_big_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadlock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
 	};
 	const char *dir;
 	int rc;
