@@ -65,6 +65,7 @@ struct pg_stmt {
 	int *lengths;
 	int *formats;              /* 1 (binary) for blobs, else 0 (text) */
 	int running;               /* sent, not yet at its end */
+	int lost;                  /* rows dropped for want of memory (detach) */
 	PGresult *cur;             /* the result holding the current row */
 	int row;                   /* its index in cur */
 	PGresult **queue;          /* results read ahead (see the top) */
@@ -317,9 +318,8 @@ static void detach(pg_db *d, int keep)
 		PQclear(res);
 	}
 	if (lost) {
-		/* an empty PGresult of status FATAL_ERROR stands for the loss */
 		queue_clear(st);
-		queue_push(st, PQmakeEmptyPGresult(d->conn, PGRES_FATAL_ERROR));
+		st->lost = 1;
 	}
 	d->active = NULL;
 }
@@ -352,6 +352,7 @@ static void finish(pg_stmt *st)
 	queue_clear(st);
 	row_clear(st);
 	st->running = 0;
+	st->lost = 0;
 }
 
 /* ---- connection ---- */
@@ -539,6 +540,10 @@ static int pg_step(saola__dbstmt *base)
 		return SAOLA__DB_ROW;
 	}
 	row_clear(st);
+	if (st->lost) {
+		finish(st);
+		return saola__db_fail(base->db, SAOLA_NOMEM, "out of memory reading rows ahead");
+	}
 	while ((res = next_result(st))) {
 		switch (PQresultStatus(res)) {
 		case PGRES_TUPLES_OK:
@@ -584,11 +589,11 @@ static void pg_reset(saola__dbstmt *base)
 static void pg_finalize(saola__dbstmt *base)
 {
 	pg_stmt *st = PGST(base);
+	int i;
 
-	if (st->types)
-		pg_reset(base);
-	else
-		finish(st);
+	finish(st);
+	for (i = 0; st->values && i < st->nparams; i++)
+		free(st->values[i]);
 	free(st->queue);
 	free(st->blobs);
 	free(st->bloblens);
