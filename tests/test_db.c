@@ -458,6 +458,22 @@ static void test_transactions(void **state)
 	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 1);
 }
 
+/* A transaction in a transaction, and a commit without one, are refused
+ * (PostgreSQL would only warn); the open one goes on. */
+static void test_nested_begin(void **state)
+{
+	saola__db *db = DB(state);
+
+	assert_int_equal(saola__db_begin_write(db), SAOLA_OK);
+	run(db, "INSERT INTO t(id) VALUES (1)");
+	assert_int_not_equal(saola__db_begin_write(db), SAOLA_OK);
+	assert_int_not_equal(saola__db_begin_read(db), SAOLA_OK);
+	assert_int_equal(saola__db_end(db, 1), SAOLA_OK);
+	assert_int_not_equal(saola__db_end(db, 1), SAOLA_OK);
+	assert_int_equal(saola__db_end(db, 0), SAOLA_OK);  /* a rollback of nothing */
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 1);
+}
+
 /* A read transaction sees one snapshot: another connection's commit shows
  * only after it ends. */
 static void test_read_snapshot(void **state)
@@ -737,6 +753,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_returning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upsert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_begin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique_violation, setup, teardown),

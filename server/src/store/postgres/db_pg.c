@@ -752,15 +752,32 @@ static int64_t pg_changes(saola__db *db)
 	return PGDB(db)->changes;
 }
 
+/* Whether db is in a transaction (a failed one included). */
+static int in_transaction(pg_db *d)
+{
+	detach(d, 1);
+	return PQtransactionStatus(d->conn) != PQTRANS_IDLE &&
+	       PQtransactionStatus(d->conn) != PQTRANS_UNKNOWN;
+}
+
+/* PostgreSQL only warns of a BEGIN in a transaction: refused, as SQLite
+ * refuses it. */
+static int begin(saola__db *db, const char *sql)
+{
+	if (in_transaction(PGDB(db)))
+		return saola__db_fail(db, SAOLA_MISUSE, "begin: a transaction is already open");
+	return pg_exec(db, sql);
+}
+
 static int pg_begin_write(saola__db *db)
 {
-	return pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	return begin(db, "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
 /* One snapshot for the whole read, and no write by mistake. */
 static int pg_begin_read(saola__db *db)
 {
-	return pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	return begin(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 }
 
 static int pg_end(saola__db *db, int ok)
@@ -769,7 +786,11 @@ static int pg_end(saola__db *db, int ok)
 	PGresult *res;
 	int rc = SAOLA_OK;
 
-	detach(d, 1);
+	/* a commit without a transaction is refused (PostgreSQL would only
+	 * warn), as on SQLite; a rollback without one does nothing */
+	if (!in_transaction(d))
+		return ok ? saola__db_fail(db, SAOLA_MISUSE, "commit: no transaction is open")
+		          : SAOLA_OK;
 	res = PQexec(d->conn, ok ? "COMMIT" : "ROLLBACK");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(db, res, ok ? "commit" : "rollback");
