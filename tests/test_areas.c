@@ -227,7 +227,7 @@ static void test_report_and_lists_scope(void **state)
 		rq.by = -1;
 		rq.schemas = F.schemas;
 		out = NULL;
-		rc = saola__report_run(F.db, &rq, &out, &e);
+		rc = saola__report_run(saola__store_db(F.store), &rq, &out, &e);
 		if (rc != 0 ? e.status != cases[i].status : cases[i].status != 0)
 			fail_msg("report of %s for %s: %s", cases[i].area, cases[i].scope,
 			         rc ? e.message : "allowed");
@@ -237,7 +237,7 @@ static void test_report_and_lists_scope(void **state)
 		lq.scope = cases[i].scope;
 		lq.year = 2025;
 		out = NULL;
-		rc = saola__lists_run(F.db, &lq, &out, &e);
+		rc = saola__lists_run(saola__store_db(F.store), &lq, &out, &e);
 		if (rc != 0 ? e.status != cases[i].status : cases[i].status != 0)
 			fail_msg("lists of %s for %s: %s", cases[i].area, cases[i].scope,
 			         rc ? e.message : "allowed");

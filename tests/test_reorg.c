@@ -81,7 +81,7 @@ static int run(const char *name, int by, int year, const char *area, const char 
 	rq.scope = scope;
 	rq.schemas = F.schemas;
 	*rep = NULL;
-	return saola__report_run(F.db, &rq, rep, e);
+	return saola__report_run(saola__store_db(F.store), &rq, rep, e);
 }
 
 static json_t *report(const char *name, int by, int year, const char *area)
