@@ -4,11 +4,12 @@
 # What only the tests need besides (./run-tests passes it to saola_deps):
 # clang and libclang-rt-dev build and run the fuzz targets (tests/fuzz/run.sh:
 # libFuzzer comes with clang's runtime; gcc has none); openssl is the command
-# that makes tests/test_tls.c's certificate authorities and certificates.
-SAOLA_TEST_DEPS="clang libclang-rt-dev openssl"
+# that makes tests/test_tls.c's certificate authorities and certificates;
+# postgresql is the server the tests start a private cluster of (scripts/pg.sh).
+SAOLA_TEST_DEPS="clang libclang-rt-dev openssl postgresql"
 
 saola_deps() {
-	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libjansson-dev zlib1g-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev curl chromium $*"
+	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev curl chromium $*"
 	local missing="" p
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

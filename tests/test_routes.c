@@ -1,7 +1,7 @@
 /* test_routes.c: the route table (server/src/routes.c) walked route by
  * route against a running server: each answers its method, to whom its
  * access says, a wrong method 405 with Allow, an unknown path 404 in the
- * protocol's error shape; and the reply module's one gzip rule and headers
+ * protocol's error shape, a body route's limits; and the reply module's one gzip rule and headers
  * (reply.h), just under and just over its threshold, for JSON and for a
  * dashboard file, with the table of result codes to HTTP statuses. */
 #include <arpa/inet.h>
@@ -362,6 +362,34 @@ static void test_unknown_paths(void **state)
 	}
 }
 
+/* A route that takes a body refuses one over the server's limit (413
+ * too_large) and one in an encoding it does not read (400 bad_encoding),
+ * officers' actions as syncs. */
+static void test_body_limits(void **state)
+{
+	fixture *fx = *state;
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < saola__n_routes; i++) {
+		const saola__route *r = &saola__routes[i];
+		sv_resp a;
+
+		if (r->body == SAOLA__NO_BODY)
+			continue;
+		sample_path(r, path, sizeof path);
+		a = sv_http(fx->url, r->method, path, fx->admin, "br", "{}", 2, 0);
+		assert_int_equal(a.status, 400);
+		assert_string_equal(sv_error_code(&a), "bad_encoding");
+		sv_resp_free(&a);
+		a = sv_http(fx->url, r->method, path, fx->admin, NULL, NULL, 0,
+		            SAOLA__MAX_BODY_DEFAULT + 1);
+		assert_int_equal(a.status, 413);
+		assert_string_equal(sv_error_code(&a), "too_large");
+		sv_resp_free(&a);
+	}
+}
+
 /* The gzip rule at its threshold: a body of SAOLA__GZIP_MIN - 1 bytes goes
  * plain, without Vary; one of SAOLA__GZIP_MIN is compressed when the
  * client takes gzip, and answered with Vary either way; for JSON and for
@@ -484,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_every_route_answers),
 		cmocka_unit_test(test_wrong_method),
 		cmocka_unit_test(test_unknown_paths),
+		cmocka_unit_test(test_body_limits),
 		cmocka_unit_test(test_gzip_threshold),
 		cmocka_unit_test(test_gzip_on_routes),
 		cmocka_unit_test(test_error_mapping),

@@ -36,12 +36,15 @@ typedef struct saola__remote {
 	                        * field's own range (saola__form_check_value) */
 } saola__remote;
 
-/* Merges r into the stored record (creating it when missing): each path
- * keeps the value with the higher version; a tombstone on either side
- * deletes the record (its data is kept and merged too). The result is
- * validated and its computed fields recomputed with the form; nothing is
- * queued in the outbox. *changed (may be NULL) says whether the stored
- * record changed. Runs in its own savepoint. */
+/* Merges r into the stored record (creating it when missing): reads the
+ * row, merges with saola__merge_states (saola_shared.h: each path keeps the
+ * value with the higher version; a tombstone on either side deletes the
+ * record, its data kept and merged too; the result validated and its
+ * computed fields recomputed with the form), calls fn for each loser (when
+ * r->base is given; non-zero stops the merge and is returned), writes the
+ * row and calls the change hook. Nothing is queued in the outbox. *changed
+ * (may be NULL) says whether the stored record changed. Runs in its own
+ * savepoint. */
 int saola__apply_remote(struct saola *db, const saola__remote *r,
                         saola__loser_fn fn, void *ctx, int *changed);
 

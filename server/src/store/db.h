@@ -77,8 +77,9 @@ int saola__db_bind_text(saola__dbstmt *st, int i, const char *v, int len);
 int saola__db_bind_blob(saola__dbstmt *st, int i, const void *v, size_t len);
 int saola__db_bind_null(saola__dbstmt *st, int i);
 
-/* Runs the statement or moves to its next row: SAOLA__DB_ROW,
- * SAOLA__DB_DONE, or a saola code (message in errmsg): SAOLA_BUSY when
+/* Runs the statement or moves to its next row (a step after DONE runs it
+ * again, with the same bindings): SAOLA__DB_ROW, SAOLA__DB_DONE, or a
+ * saola code (message in errmsg): SAOLA_BUSY when
  * another writer holds the database or a serialization failure asks for a
  * retry, SAOLA_CONFLICT for a unique or foreign key violation, SAOLA_READONLY,
  * SAOLA_IO, SAOLA_CORRUPT, SAOLA_ERROR otherwise. */

@@ -1,0 +1,148 @@
+/* bench_merge.c: the merge of whole record states from another replica (as
+ * a pull does, saola__apply_remote): generated households made on one
+ * database, merged into another (new there), merged again unchanged, then
+ * merged after an edit of each. Times the merges only (the states are
+ * decoded beforehand). Prints figures; asserts nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <saola/core.h>
+#include "saola_int.h"
+#include "merge.h"
+#include "wire.h"
+#include "gen.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) this process has used. */
+static double cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static saola *open_db(const char *path)
+{
+	saola *db = NULL;
+	char wal[1100];
+
+	unlink(path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	unlink(wal);
+	if (saola_open(path, SAOLA_OPEN_CREATE, &db) != SAOLA_OK ||
+	    saola_forms_load_dir(db, SAOLA_BENCH_SCHEMAS, NULL) != SAOLA_OK) {
+		fprintf(stderr, "bench_merge: %s\n", saola_errmsg(db));
+		saola_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Merges the n states of ids, as from holds them now, into to in one
+ * transaction and prints the time the merges took. 0, or -1. */
+static int round_of(const char *what, saola *from, saola *to, char (*ids)[37], int n)
+{
+	saola__remote *r = calloc((size_t)n, sizeof *r);
+	json_t **wire = calloc((size_t)n, sizeof *wire); /* r borrows from them */
+	double t0, c0, t, c;
+	char err[256] = "";
+	int i, rc = -1;
+
+	for (i = 0; r && wire && i < n; i++)
+		if (saola__wire_record(from, ids[i], &wire[i]) != SAOLA_OK ||
+		    saola__wire_decode(to, wire[i], NULL, &r[i], err, sizeof err) != SAOLA_OK) {
+			fprintf(stderr, "bench_merge: record %d: %s\n", i, err);
+			goto out;
+		}
+	if (!r || !wire)
+		goto out;
+	t0 = now();
+	c0 = cpu();
+	if (saola_begin(to) != SAOLA_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (saola__apply_remote(to, &r[i], NULL, NULL, NULL) != SAOLA_OK)
+			goto out;
+	if (saola_commit(to) != SAOLA_OK)
+		goto out;
+	t = now() - t0;
+	c = cpu() - c0;
+	printf("  %-26s %6d records in %7.3f s = %8.0f records/s   (CPU %.1f us/record)\n",
+	       what, n, t, n / t, c * 1e6 / n);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "bench_merge: %s\n", saola_errmsg(to));
+	for (i = 0; r && wire && i < n; i++) {
+		saola__wire_remote_free(&r[i]);
+		json_decref(wire[i]);
+	}
+	free(r);
+	free(wire);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 5000, i, rc = 1;
+	const char *dir = argc > 2 ? argv[2] : "/tmp";
+	char a_path[1024], b_path[1024];
+	char (*ids)[37] = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
+	saola_gen *g = saola_gen_new(42);
+	saola *a = NULL, *b = NULL;
+
+	if (!ids || !g || n <= 0)
+		return 1;
+	snprintf(a_path, sizeof a_path, "%s/saola-bench-merge-a-%d.db", dir, (int)getpid());
+	snprintf(b_path, sizeof b_path, "%s/saola-bench-merge-b-%d.db", dir, (int)getpid());
+	if (!(a = open_db(a_path)) || !(b = open_db(b_path)))
+		goto out;
+	saola_begin(a);
+	for (i = 0; i < n; i++) {
+		json_t *h = saola_gen_household(g, NULL);
+		int put = saola_put(a, "household", NULL, h, ids[i]);
+		json_decref(h);
+		if (put != SAOLA_OK)
+			goto fail_a;
+	}
+	saola_commit(a);
+	printf("merge benchmark: %d generated households, whole states (a pull)\n", n);
+	if (round_of("new here:", a, b, ids, n) || round_of("unchanged:", a, b, ids, n))
+		goto out;
+	saola_begin(a);
+	for (i = 0; i < n; i++) {
+		json_t *edit = json_pack("{s:s}", "head_name", "Bench Edit");
+		int put = saola_put(a, "household", ids[i], edit, NULL);
+		json_decref(edit);
+		if (put != SAOLA_OK)
+			goto fail_a;
+	}
+	saola_commit(a);
+	if (round_of("one answer edited there:", a, b, ids, n))
+		goto out;
+	rc = 0;
+	goto out;
+fail_a:
+	fprintf(stderr, "bench_merge: %s\n", saola_errmsg(a));
+out:
+	saola_close(a);
+	saola_close(b);
+	unlink(a_path);
+	unlink(b_path);
+	free(ids);
+	saola_gen_free(g);
+	return rc;
+}
