@@ -565,7 +565,7 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		return SAOLA_INVALID;
 	/* The first connection creates or upgrades the database before any
 	 * request comes. */
-	rc = saola__store_sqlite_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
+	rc = saola__store_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
 	                              sizeof srv->errmsg);
 	if (rc != SAOLA_OK)
 		return rc;

@@ -416,7 +416,7 @@ int saola__cmd_listed(int argc, char **argv)
 		fprintf(stderr, "listed list: --year %s: expected a year 1900-2200\n", year);
 		return 2;
 	}
-	if (saola__store_sqlite_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+	if (saola__store_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "listed %s: %s\n", argv[0], err);
 		return 1;
 	}

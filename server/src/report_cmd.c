@@ -196,7 +196,7 @@ int saola__cmd_report(int argc, char **argv)
 		        " or 5 (commune) digits\n", rq.area);
 		return usage(REPORT_USAGE);
 	}
-	if (saola__store_sqlite_open(arg(&a, "--db"), NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+	if (saola__store_open(arg(&a, "--db"), NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "report: %s\n", err);
 		return EXIT_FAIL;
 	}
@@ -232,7 +232,7 @@ int saola__cmd_units(int argc, char **argv)
 	    parse(argc - 1, argv + 1, allowed, "units load", &a) != 0 || !arg(&a, "--db"))
 		return usage(UNITS_USAGE);
 	dir = saola__schemas_dir(arg(&a, "--schemas"));
-	if (saola__store_sqlite_open(arg(&a, "--db"), dir, 1, &s, err, sizeof err) != SAOLA_OK) {
+	if (saola__store_open(arg(&a, "--db"), dir, 1, &s, err, sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "units load: %s\n", err);
 		return EXIT_FAIL;
 	}
@@ -296,7 +296,7 @@ int saola__cmd_lists(int argc, char **argv)
 		        : "--format: expected csv or json");
 		return usage(LISTS_USAGE);
 	}
-	if (saola__store_sqlite_open(arg(&a, "--db"), NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+	if (saola__store_open(arg(&a, "--db"), NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
 		fprintf(stderr, "lists: %s\n", err);
 		return EXIT_FAIL;
 	}

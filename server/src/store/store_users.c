@@ -121,6 +121,14 @@ int saola__users_add(saola__store *s, saola__user *u, const unsigned char *hash,
 	saola__user other;
 	int rc, step, found = 0;
 
+	/* The name is checked first: after a failed statement PostgreSQL
+	 * answers nothing more in the transaction. The unique index still
+	 * guards against a name taken meanwhile by another process. */
+	if ((rc = saola__users_by_name(s, u->name, &other, &found)) != SAOLA_OK)
+		return rc;
+	if (found)
+		return saola__db_fail(s->db, SAOLA_CONFLICT, "a user named \"%s\" exists already",
+		                      u->name);
 	if ((rc = saola__db_prepare(s->db, "INSERT INTO users(name, role, area, token_hash,"
 	                            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"
 	                            " RETURNING id", &st)) != SAOLA_OK)
@@ -139,11 +147,6 @@ int saola__users_add(saola__store *s, saola__user *u, const unsigned char *hash,
 		rc = step_fail(s, step == SAOLA__DB_DONE ? SAOLA_ERROR : step, "users table");
 	}
 	saola__db_finalize(st);
-	/* A unique violation: the name is taken (or, vanishingly, the token). */
-	if (rc == SAOLA_CONFLICT && saola__users_by_name(s, u->name, &other, &found) == SAOLA_OK &&
-	    found)
-		rc = saola__db_fail(s->db, SAOLA_CONFLICT, "a user named \"%s\" exists already",
-		                    u->name);
 	return rc;
 }
 
