@@ -53,4 +53,12 @@ int saola__batches_put(saola__store *s, int64_t user_id, const char *batch,
                        const char *device, const char *source, const saola__batch_rec *b,
                        const char *now);
 
+/* Forms (store_forms.c): the current versions {id: version}, and every
+ * current definition with the standards and the units of engine (the
+ * store's forms engine, a core database): {"forms", "standards",
+ * "units"}. New references in *out. */
+struct saola;
+int saola__forms_current(saola__store *s, json_t **out);
+int saola__forms_all(saola__store *s, struct saola *engine, json_t **out);
+
 #endif
