@@ -33,6 +33,12 @@ static struct {
 	sqlite3 *db;
 } F;
 
+/* The store's SQL connection (db.h). */
+static saola__db *conn(void)
+{
+	return saola__store_db(F.store);
+}
+
 /* id, year, district (NULL none), commune, household. */
 static const struct hh {
 	const char *id;
@@ -164,7 +170,7 @@ static void test_reads_follow_write_rule(void **state)
 			snprintf(u.role, sizeof u.role, "%s", role_of(areas[i].area));
 			snprintf(u.area, sizeof u.area, "%s", areas[i].area);
 			saola__units_set(&units, "37", h->district, h->commune);
-			saola__rules_init(&r, saola__store_db(F.store));
+			saola__rules_init(&r, conn());
 			writes = saola__rules_area(&r, &u, &units, h->year, "test", &e) == 0;
 			snprintf(id, sizeof id, "%s", h->id);
 			reads = strstr(areas[i].ids, id) != NULL;
@@ -192,7 +198,7 @@ static void test_area_within(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(saola__area_within(saola__store_db(F.store), cases[i].code, cases[i].area, cases[i].year,
+		assert_int_equal(saola__area_within(conn(), cases[i].code, cases[i].area, cases[i].year,
 		                                    &within), 0);
 		if (within != cases[i].within)
 			fail_msg("%s in %s (%d): %d, expected %d", cases[i].code, cases[i].area,
@@ -266,7 +272,7 @@ static void add_conflicts(void)
  * saola__area_q_match() over every record with the year read in C. */
 static void area_q_ids(const saola__area_q *q, int in_c, char *buf, size_t len)
 {
-	saola__db *db = saola__store_db(F.store);
+	saola__db *db = conn();
 	saola__dbstmt *st = NULL;
 	char cond[512], sql[700];
 	size_t off = 0;
@@ -310,7 +316,7 @@ static void test_area_q_portable(void **state)
 	(void)state;
 	for (i = 0; i < N_AREAS; i++)
 		for (in_c = 0; in_c <= 1; in_c++) {
-			assert_int_equal(saola__area_q_init(&q, saola__store_db(F.store), areas[i].area),
+			assert_int_equal(saola__area_q_init(&q, conn(), areas[i].area),
 			                 0);
 			area_q_ids(&q, in_c, got, sizeof got);
 			saola__area_q_free(&q);
