@@ -25,6 +25,12 @@ static struct {
 	sqlite3 *db;
 } F;
 
+/* The store's SQL connection (db.h). */
+static saola__db *conn(void)
+{
+	return saola__store_db(F.store);
+}
+
 /* id, year, district (NULL none), commune, household, class. */
 static const struct hh {
 	const char *id;
@@ -289,7 +295,7 @@ static void test_district_user_across_reform(void **state)
 		snprintf(u.role, sizeof u.role, "%s", cases[i].role);
 		snprintf(u.area, sizeof u.area, "%s", cases[i].area);
 		saola__units_set(&units, "37", cases[i].district, cases[i].commune);
-		saola__rules_init(&r, saola__store_db(F.store));
+		saola__rules_init(&r, conn());
 		rc = saola__rules_chain(&r, &units, cases[i].year, "test", &e);
 		if (rc != 0)
 			fail_msg("case %zu: chain: %s", i, e.message);
