@@ -9,7 +9,6 @@
 
 #include "testutil.h"
 #include "saola_shared.h"
-#include "form.h"
 
 /* A household in miniature: a text with a maximum, an answer with its own
  * range, two answers that only together break a constraint, members, and

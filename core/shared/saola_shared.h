@@ -10,8 +10,22 @@
 #include <stddef.h>
 #include <jansson.h>
 
-/* A compiled form (form.h in core compiles and frees it). */
+/* A compiled form (form.h: the form engine). */
 typedef struct saola__form saola__form;
+
+/* Compiles a form definition (def is borrowed; the form keeps a reference).
+ * Every expression is parsed once here, and every ${name} and choice list it
+ * names is checked. On failure returns SAOLA_INVALID and err names the path
+ * in the definition: "fields[12].constraint: column 5: expected ')'",
+ * "fields[3] (members).fields[1]: unknown type \"txt\"". *out NULL then. */
+int saola__form_compile(json_t *def, saola__form **out, char *err,
+                        size_t errlen);
+
+/* Frees a compiled form. NULL is a no-op. */
+void saola__form_free(saola__form *f);
+
+const char *saola__form_id(const saola__form *f);
+const char *saola__form_version(const saola__form *f);
 
 /* An administrative unit as the form engine sees it (borrowed from the
  * source that found it, valid until its units change). */
@@ -103,7 +117,9 @@ enum {
 	SAOLA__MERGE_CHANGES = 2
 };
 
-/* What a merge produced. Everything is owned by it: saola__merge_out_free. */
+/* What a merge produced, owned by it (saola__merge_out_free) but for
+ * form_id, form_version (f's) and the losers' record_id (the incoming
+ * state's). */
 typedef struct saola__merge_out {
 	int changed;            /* the stored state changed (or there was none):
 	                         * the fields below "doc" are set only then */
@@ -142,18 +158,21 @@ typedef struct saola__merge_out {
  * merge); the fields of a removed repeat item go with it. When base is
  * given ({path: the version the sender edited over}, "_deleted" included),
  * concurrent values that lost are listed in out->losers. The result, when
- * it changed, is rebuilt, validated and computed with f and params: a
- * merge is kept with its issues, unless SAOLA__MERGE_OWN_CREATION and no
- * stored state, when it must pass the form. Nothing is read or written
- * but memory. Returns SAOLA_OK; SAOLA_INVALID (err: "record ID: path:
- * why"), SAOLA_NOTFOUND (no standard covers the record's year) or
- * SAOLA_NOMEM ("merge: out of memory"), out then freed. */
+ * it changed, is rebuilt, validated and computed with f and params (the
+ * standards and units the form reads; NULL: none, as for a form that
+ * names no standard): a merge is kept with its issues, unless
+ * SAOLA__MERGE_OWN_CREATION and no stored state, when it must pass the
+ * form. Nothing is read or written but memory; the caller stores the
+ * result, moves its clock past out->versions and reports the losers.
+ * Returns SAOLA_OK; SAOLA_INVALID (err: "record ID: path: why"),
+ * SAOLA_NOTFOUND (no standard covers the record's year) or SAOLA_NOMEM
+ * ("merge: out of memory"), out then freed. */
 int saola__merge_states(const saola__form *f, const saola__params_src *params,
                         const saola__rec_state *stored, const saola__rec_state *incoming,
                         const json_t *base, unsigned flags, saola__merge_out *out,
                         char *err, size_t errlen);
 
-/* Frees what a merge produced (out zeroed; an zeroed out is a no-op). */
+/* Frees what a merge produced and zeroes out (a zeroed out: a no-op). */
 void saola__merge_out_free(saola__merge_out *out);
 
 #endif

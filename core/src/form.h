@@ -24,19 +24,9 @@ typedef enum saola__ftype {
 	SAOLA__F_NOTE, SAOLA__F_CALCULATE, SAOLA__F_GROUP, SAOLA__F_REPEAT
 } saola__ftype;
 
-/* Compiles a form definition (def is borrowed; the form keeps a reference).
- * Every expression is parsed once here, and every ${name} and choice list it
- * names is checked. On failure returns SAOLA_INVALID and err names the path
- * in the definition: "fields[12].constraint: column 5: expected ')'",
- * "fields[3] (members).fields[1]: unknown type \"txt\"". *out NULL then. */
-int saola__form_compile(json_t *def, saola__form **out, char *err,
-                        size_t errlen);
-
-/* Frees a compiled form. NULL is a no-op. */
-void saola__form_free(saola__form *f);
-
-const char *saola__form_id(const saola__form *f);
-const char *saola__form_version(const saola__form *f);
+/* saola__form_compile, saola__form_free, saola__form_id and
+ * saola__form_version are in saola_shared.h (a store compiles the form it
+ * merges with). */
 /* The definition (borrowed). */
 json_t *saola__form_def(const saola__form *f);
 /* The standard family the form reads param() from, or NULL. */
