@@ -61,4 +61,11 @@ struct saola;
 int saola__forms_current(saola__store *s, json_t **out);
 int saola__forms_all(saola__store *s, struct saola *engine, json_t **out);
 
+/* A pull's page (store_pull.c): the store's pull op (store.h), with
+ * engine the store's forms engine (a core database) for the wire form of
+ * each record. */
+int saola__records_pull(saola__store *s, struct saola *engine, const char *area,
+                        const char *device, int64_t cursor, int limit, size_t max_bytes,
+                        json_t *records, int64_t *next, int *more);
+
 #endif

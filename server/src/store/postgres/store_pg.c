@@ -177,14 +177,15 @@ static int pg_apply(saola__store *base, const json_t *change, const saola__apply
 static int pg_pull(saola__store *base, const char *area, const char *device, int64_t cursor,
                    int limit, size_t max_bytes, json_t *records, int64_t *next, int *more)
 {
-	(void)area;
-	(void)device;
-	(void)limit;
-	(void)max_bytes;
-	(void)records;
+	pg_store *s = (pg_store *)base;
+	int rc;
+
 	*next = cursor;
 	*more = 0;
-	return not_yet(base, "pulling records");
+	if ((rc = engine_fresh(s)) != SAOLA_OK)
+		return rc;
+	return saola__records_pull(base, s->engine.core, area, device, cursor, limit, max_bytes,
+	                           records, next, more);
 }
 
 static const char *pg_origin(saola__store *base)

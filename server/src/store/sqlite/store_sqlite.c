@@ -145,14 +145,6 @@ static const char *const migrations[] = {
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
 
-/* A new area's records are looked up by (unit, seq); the echo test is a
- * primary-key probe. ?1 cursor, ?2 device or NULL, ?3 unit, ?4 limit. */
-#define PULL_SQL(where)                                                     \
-	"SELECT r.id, r.seq FROM records r WHERE " where " r.seq > ?1"     \
-	" AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM record_echo e"       \
-	"  WHERE e.record_id = r.id AND e.device = ?2 AND e.seq = r.seq))"  \
-	" ORDER BY r.seq LIMIT ?4"
-
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[SQ_REC_BEFORE] =
@@ -172,10 +164,6 @@ static const char *const stmt_sql[SQ_COUNT] = {
 		"INSERT INTO conflicts(record_id, path, lost_value, lost_version,"
 		" kept_value, kept_version, stored_lost, device, user_id, batch, at, base)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[SQ_PULL_ALL] = PULL_SQL(""),
-	[SQ_PULL_PROVINCE] = PULL_SQL("r.province = ?3 AND"),
-	[SQ_PULL_DISTRICT] = PULL_SQL("r.district = ?3 AND"),
-	[SQ_PULL_COMMUNE] = PULL_SQL("r.commune = ?3 AND"),
 };
 
 int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)

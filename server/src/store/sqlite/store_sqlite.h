@@ -15,10 +15,6 @@ typedef enum sq_stmt_id {
 	SQ_MAX_SEQ,
 	SQ_ECHO_SET,
 	SQ_CONFLICT_ADD,
-	SQ_PULL_ALL,
-	SQ_PULL_PROVINCE,
-	SQ_PULL_DISTRICT,
-	SQ_PULL_COMMUNE,
 	SQ_COUNT
 } sq_stmt_id;
 
