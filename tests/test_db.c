@@ -299,6 +299,8 @@ static void test_rewrite(void **state)
 		{"$$ ? $$ ?", "$$ ? $$ $1", 1},
 		{"$f$ ?$ $f$ ?", "$f$ ?$ $f$ $1", 1},
 		{"'unterminated ?", "'unterminated ?", 0},
+		{"a = ?1", NULL, -1},                /* ?N: refused */
+		{"'?1' ?", "'?1' $1", 1},
 		{"", "", 0},
 	};
 	size_t i;
@@ -308,6 +310,11 @@ static void test_rewrite(void **state)
 	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *out = saola__db_pg_rewrite(cases[i].in, &n);
 
+		if (!cases[i].out) {
+			assert_null(out);
+			assert_int_equal(n, cases[i].n);
+			continue;
+		}
 		assert_non_null(out);
 		if (strcmp(out, cases[i].out) != 0 || n != cases[i].n)
 			fail_msg("rewrite [%s]: got [%s] %d, expected [%s] %d", cases[i].in, out, n,

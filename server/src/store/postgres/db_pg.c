@@ -182,6 +182,11 @@ char *saola__db_pg_rewrite(const char *sql, int *nparams)
 		return NULL;
 	while (*p) {
 		end = skip_token(p, sql);
+		if (*p == '?' && isdigit((unsigned char)p[1])) {
+			free(out);           /* ?N: not portable (db.h) */
+			*nparams = -1;
+			return NULL;
+		}
 		if (*p == '?' && end == p + 1) {
 			o += sprintf(o, "$%d", ++n);
 		} else {
@@ -435,8 +440,14 @@ static int pg_prepare(saola__db *db, const char *sql, saola__dbstmt **out)
 	if (!(st = calloc(1, sizeof *st)))
 		goto nomem;
 	st->base.db = db;
-	if (!(st->sql = saola__db_pg_rewrite(sql, &st->nparams)))
-		goto nomem;
+	if (!(st->sql = saola__db_pg_rewrite(sql, &st->nparams))) {
+		if (st->nparams >= 0)
+			goto nomem;
+		st->nparams = 0;
+		db->backend->finalize(&st->base);
+		return saola__db_fail(db, SAOLA_MISUSE, "prepare \"%.40s\": ?N is not portable:"
+		                      " bind the value again", sql);
+	}
 	n = st->nparams ? st->nparams : 1;
 	st->types = calloc((size_t)n, sizeof *st->types);
 	st->values = calloc((size_t)n, sizeof *st->values);

@@ -15,7 +15,8 @@ int saola__db_pg_open(const char *uri, saola__db **out, char *err, size_t errlen
 /* Rewrites sql's `?` parameters as $1, $2... into a new string (the
  * caller frees it), leaving `?` inside string literals, quoted identifiers,
  * dollar quotes and comments alone; *nparams gets their number. NULL when
- * out of memory. Exposed for the tests. */
+ * out of memory, or for a `?N` (not portable), *nparams then -1. Exposed
+ * for the tests. */
 char *saola__db_pg_rewrite(const char *sql, int *nparams);
 
 #endif
