@@ -52,17 +52,17 @@ static double maxrss_mib(void)
 static long count_households(const char *path)
 {
 	saola__store *s = NULL;
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	char err[512];
 	long n = -1;
 
 	if (saola__store_sqlite_open(path, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
 		return -1;
-	if (sqlite3_prepare_v2(saola__report_db(s), "SELECT count(*) FROM records WHERE"
-	                       " form_id = 'household' AND deleted = 0", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (saola__db_prepare(saola__store_db(s), "SELECT count(*) FROM records WHERE"
+	                      " form_id = 'household' AND deleted = 0", &st) == SAOLA_OK &&
+	    saola__db_step(st) == SAOLA__DB_ROW)
+		n = (long)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
 	saola__store_close(s);
 	return n;
 }
@@ -128,7 +128,7 @@ fail:
 static int edit(const char *path, int touch)
 {
 	saola *db = NULL;
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int rc = 1, i = 0;
 
 	if (saola_open(path, 0, &db) != SAOLA_OK)
@@ -141,19 +141,19 @@ static int edit(const char *path, int touch)
 		char err[512];
 		if (saola__store_sqlite_open(path, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
 			goto out;
-		if (sqlite3_prepare_v2(saola__report_db(s), "SELECT id FROM records ORDER BY random()"
-		                       " LIMIT ?1", -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_int(st, 1, touch);
-			while (sqlite3_step(st) == SQLITE_ROW) {
+		if (saola__db_prepare(saola__store_db(s), "SELECT id FROM records ORDER BY random()"
+		                      " LIMIT ?", &st) == SAOLA_OK) {
+			saola__db_bind_int(st, 1, touch);
+			while (saola__db_step(st) == SAOLA__DB_ROW) {
 				json_t *d = json_pack("{s:i}", "income_per_capita", 900000 + 1000 * (i++ % 900));
-				int ok = d && saola_put(db, "household", (const char *)sqlite3_column_text(st, 0),
+				int ok = d && saola_put(db, "household", saola__db_column_text(st, 0),
 				                        d, NULL) == SAOLA_OK;
 				json_decref(d);
 				if (!ok)
 					break;
 			}
 		}
-		sqlite3_finalize(st);
+		saola__db_finalize(st);
 		saola__store_close(s);
 	}
 	rc = i == touch && saola_commit(db) == SAOLA_OK ? 0 : 1;
@@ -200,8 +200,8 @@ static int phase(const char *path, const char *label, int reset, int touch)
 		return 1;
 	}
 	if (reset)
-		sqlite3_exec(saola__report_db(s), "DELETE FROM meta WHERE key IN ('facts_version',"
-		             " 'facts_seq')", NULL, NULL, NULL);
+		saola__db_exec(saola__store_db(s), "DELETE FROM meta WHERE key IN ('facts_version',"
+		               " 'facts_seq')");
 	rss0 = maxrss_mib();
 	cpu0 = cpu();
 	memset(&rq, 0, sizeof rq);
@@ -214,14 +214,14 @@ static int phase(const char *path, const char *label, int reset, int touch)
 	rq.state = "all";
 	/* The report's own first step, timed apart: the facts catch-up. */
 	t0 = now();
-	if (saola__facts_refresh(saola__report_db(s), NULL, &fs, err, sizeof err) != 0) {
+	if (saola__facts_refresh(saola__store_db(s), NULL, &fs, err, sizeof err) != 0) {
 		fprintf(stderr, "bench_reports: %s\n", err);
 		saola__store_close(s);
 		return 1;
 	}
 	t_facts = now() - t0;
 	t0 = now();
-	if (saola__report_run(saola__report_db(s), &rq, &rep, &e) != 0)
+	if (saola__report_run(saola__store_db(s), &rq, &rep, &e) != 0)
 		goto fail;
 	t_prov = now() - t0;
 	cpu_prov = cpu() - cpu0;
@@ -233,7 +233,7 @@ static int phase(const char *path, const char *label, int reset, int touch)
 	json_decref(rep);
 	rq.by = SAOLA__BY_COMMUNE;
 	t0 = now();
-	if (saola__report_run(saola__report_db(s), &rq, &rep, &e) != 0)
+	if (saola__report_run(saola__store_db(s), &rq, &rep, &e) != 0)
 		goto fail;
 	t_commune = now() - t0;
 	if (counts_all(rep, "by commune")) {

@@ -57,13 +57,18 @@ saola_pg_port() {
 }
 
 saola_pg_start() {
-	local port try
+	local port try base
 	saola_pg_find || return 1
 	if [ "$(id -u)" -eq 0 ]; then
 		saola_pg_user=nobody
 		id saola-pg >/dev/null 2>&1 && saola_pg_user=saola-pg
 	fi
-	saola_pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/saola-pg.XXXXXX") || return 1
+	base="${TMPDIR:-/tmp}"
+	# the cluster's user must reach its folder: /tmp when it cannot reach $TMPDIR
+	if [ -n "$saola_pg_user" ] && ! runuser -u "$saola_pg_user" -- test -x "$base"; then
+		base=/tmp
+	fi
+	saola_pg_dir=$(mktemp -d "$base/saola-pg.XXXXXX") || return 1
 	trap saola_pg_stop EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM

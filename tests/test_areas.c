@@ -33,6 +33,12 @@ static struct {
 	sqlite3 *db;
 } F;
 
+/* The store's SQL connection (db.h). */
+static saola__db *conn(void)
+{
+	return saola__store_db(F.store);
+}
+
 /* id, year, district (NULL none), commune, household. */
 static const struct hh {
 	const char *id;
@@ -164,7 +170,7 @@ static void test_reads_follow_write_rule(void **state)
 			snprintf(u.role, sizeof u.role, "%s", role_of(areas[i].area));
 			snprintf(u.area, sizeof u.area, "%s", areas[i].area);
 			saola__units_set(&units, "37", h->district, h->commune);
-			saola__rules_init(&r, saola__store_db(F.store));
+			saola__rules_init(&r, conn());
 			writes = saola__rules_area(&r, &u, &units, h->year, "test", &e) == 0;
 			snprintf(id, sizeof id, "%s", h->id);
 			reads = strstr(areas[i].ids, id) != NULL;
@@ -192,7 +198,7 @@ static void test_area_within(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(saola__area_within(saola__store_db(F.store), cases[i].code, cases[i].area, cases[i].year,
+		assert_int_equal(saola__area_within(conn(), cases[i].code, cases[i].area, cases[i].year,
 		                                    &within), 0);
 		if (within != cases[i].within)
 			fail_msg("%s in %s (%d): %d, expected %d", cases[i].code, cases[i].area,
@@ -227,7 +233,7 @@ static void test_report_and_lists_scope(void **state)
 		rq.by = -1;
 		rq.schemas = F.schemas;
 		out = NULL;
-		rc = saola__report_run(F.db, &rq, &out, &e);
+		rc = saola__report_run(saola__store_db(F.store), &rq, &out, &e);
 		if (rc != 0 ? e.status != cases[i].status : cases[i].status != 0)
 			fail_msg("report of %s for %s: %s", cases[i].area, cases[i].scope,
 			         rc ? e.message : "allowed");
@@ -237,7 +243,7 @@ static void test_report_and_lists_scope(void **state)
 		lq.scope = cases[i].scope;
 		lq.year = 2025;
 		out = NULL;
-		rc = saola__lists_run(F.db, &lq, &out, &e);
+		rc = saola__lists_run(saola__store_db(F.store), &lq, &out, &e);
 		if (rc != 0 ? e.status != cases[i].status : cases[i].status != 0)
 			fail_msg("lists of %s for %s: %s", cases[i].area, cases[i].scope,
 			         rc ? e.message : "allowed");
@@ -260,14 +266,78 @@ static void add_conflicts(void)
 	}
 }
 
+/* The ids of the records an area filter keeps, space-separated, in id
+ * order: by the condition's SQL over the year in the record's JSON (in
+ * SQLite's own SQL, as only a test may), or, with in_c, by
+ * saola__area_q_match() over every record with the year read in C. */
+static void area_q_ids(const saola__area_q *q, int in_c, char *buf, size_t len)
+{
+	saola__db *db = conn();
+	saola__dbstmt *st = NULL;
+	char cond[512], sql[700];
+	size_t off = 0;
+	json_t *data;
+	int step, keep;
+
+	saola__area_q_cond(q, "r", in_c ? NULL : "json_extract(r.data, '$.survey_year')", cond,
+	                   sizeof cond);
+	snprintf(sql, sizeof sql, "SELECT r.id, r.province, r.district, r.commune, r.data"
+	         " FROM records r WHERE %s ORDER BY r.id", in_c ? "1 = 1" : cond);
+	assert_int_equal(saola__db_prepare(db, sql, &st), SAOLA_OK);
+	if (!in_c)
+		saola__area_q_cond_bind(q, st, 1);
+	buf[0] = '\0';
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		data = json_loads(saola__db_column_text(st, 4), 0, NULL);
+		keep = !in_c || saola__area_q_match(q, saola__db_column_text(st, !q->level ? 1
+		                                    : strcmp(q->level, "province") == 0 ? 1
+		                                    : strcmp(q->level, "district") == 0 ? 2 : 3),
+		                                    saola__db_column_text(st, 2),
+		                                    saola__db_column_text(st, 3),
+		                                    json_object_get(data, "survey_year"));
+		if (keep)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+			                        off ? " " : "", saola__db_column_text(st, 0));
+		json_decref(data);
+	}
+	assert_int_equal(step, SAOLA__DB_DONE);
+	saola__db_finalize(st);
+}
+
+/* The area filter of reads, in portable SQL and in C: the records each
+ * area holds, across the reorganisation (a gone district's keys). */
+static void test_area_q_portable(void **state)
+{
+	saola__area_q q;
+	char got[256];
+	size_t i;
+	int in_c;
+
+	(void)state;
+	for (i = 0; i < N_AREAS; i++)
+		for (in_c = 0; in_c <= 1; in_c++) {
+			assert_int_equal(saola__area_q_init(&q, conn(), areas[i].area),
+			                 0);
+			area_q_ids(&q, in_c, got, sizeof got);
+			saola__area_q_free(&q);
+			if (strcmp(got, areas[i].ids) != 0)
+				fail_msg("area %s (%s): got \"%s\", expected \"%s\"", areas[i].area,
+				         in_c ? "in C" : "in SQL", got, areas[i].ids);
+		}
+}
+
 /* The conflicts of an area (the officers' command). */
 static void test_conflicts_by_area(void **state)
 {
+	/* limit: the newest first (0: all); a gone district's keep in C. */
 	static const struct {
-		const char *area, *ids;
+		const char *area;
+		long limit;
+		const char *ids;
 	} cases[] = {
-		{"372", "r01 r11 r16"}, {"375", "r14"}, {"14410", "r16"}, {"20004", "r13"},
-		{"37", "r01 r11 r13 r14 r16"},
+		{"372", 0, "r01 r11 r16"}, {"375", 0, "r14"}, {"14410", 0, "r16"},
+		{"20004", 0, "r13"}, {"37", 0, "r01 r11 r13 r14 r16"},
+		{"372", 2, "r11 r16"}, {"372", 1, "r16"}, {"37", 2, "r14 r16"}, {"375", 5, "r14"},
 	};
 	saola__err e;
 	json_t *list;
@@ -277,12 +347,12 @@ static void test_conflicts_by_area(void **state)
 	(void)state;
 	add_conflicts();
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		if (saola__conflict_list(F.store, "all", cases[i].area, 0, &list, &e) != 0)
+		if (saola__conflict_list(F.store, "all", cases[i].area, cases[i].limit, &list, &e) != 0)
 			fail_msg("conflicts of %s: %s", cases[i].area, e.message);
 		ids_of(list, "record_id", got, sizeof got);
 		if (strcmp(got, cases[i].ids) != 0)
-			fail_msg("conflicts of %s: got \"%s\", expected \"%s\"", cases[i].area, got,
-			         cases[i].ids);
+			fail_msg("conflicts of %s (limit %ld): got \"%s\", expected \"%s\"",
+			         cases[i].area, cases[i].limit, got, cases[i].ids);
 		json_decref(list);
 	}
 	assert_int_equal(sqlite3_exec(F.db, "DELETE FROM conflicts", NULL, NULL, NULL), SQLITE_OK);
@@ -455,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_reads_follow_write_rule),
 		cmocka_unit_test(test_area_within),
 		cmocka_unit_test(test_report_and_lists_scope),
+		cmocka_unit_test(test_area_q_portable),
 		cmocka_unit_test(test_conflicts_by_area),
 		cmocka_unit_test(test_paths_for_a_district),
 	};

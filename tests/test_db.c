@@ -3,7 +3,7 @@
  * (a file in a temporary folder), `test_db pg` on PostgreSQL (a fresh
  * database on SAOLA_TEST_PG's server, tests/support/pgtest.h; skipped,
  * exit 77, when it is unset). Types, NULLs and blobs in and out, `?` left
- * alone where it is no parameter, changes(), RETURNING, upserts,
+ * alone where it is no parameter, the portable rules, changes(), RETURNING, upserts,
  * transactions, a read's snapshot, errors and their codes, 100,000 rows
  * read (with another statement run halfway), and two writers on one row. */
 #include <pthread.h>
@@ -265,7 +265,7 @@ static void test_question_marks(void **state)
 {
 	saola__db *db = DB(state);
 	saola__dbstmt *st = prep(db, "SELECT 'it''s ?' AS \"a?\", ? AS b, -- a ? here\n"
-	                             " /* and ? there */ CAST(? AS TEXT) AS c");
+	                             " /* and ? there */ ? AS c");
 
 	assert_int_equal(saola__db_bind_int(st, 1, 41), SAOLA_OK);
 	assert_int_equal(saola__db_bind_text(st, 2, "x?", -1), SAOLA_OK);
@@ -313,6 +313,50 @@ static void test_rewrite(void **state)
 			fail_msg("rewrite [%s]: got [%s] %d, expected [%s] %d", cases[i].in, out, n,
 			         cases[i].out, cases[i].n);
 		free(out);
+	}
+}
+
+/* The portable rules of docs/store.md ("One SQL"), one expression each,
+ * the same number on both. */
+static void test_portable_rules(void **state)
+{
+	static const struct {
+		const char *sql;
+		int bind;               /* 1: ? is bound to 2; 2: ? is bound NULL */
+		int64_t want;
+	} cases[] = {
+		{"SELECT CAST(sum(n) AS BIGINT) FROM t", 0, 6},
+		{"SELECT count(*) FROM t WHERE n <> 0", 0, 3},
+		{"SELECT 2 > 1", 0, 1},
+		{"SELECT 7 / 2", 0, 3},
+		{"SELECT CAST(CAST(7 AS DOUBLE PRECISION) / 2 * 10 AS BIGINT)", 0, 35},
+		{"SELECT coalesce(NULL, 7)", 0, 7},
+		{"SELECT lower('ABC') LIKE lower('a%')", 0, 1},
+		{"SELECT coalesce(n, -1) FROM t ORDER BY n NULLS FIRST LIMIT 1", 0, -1},
+		{"SELECT coalesce(n, -1) FROM t ORDER BY n DESC NULLS LAST LIMIT 1", 0, 3},
+		{"SELECT length(substr('abcd', CAST(? AS INTEGER)))", 1, 3},
+		{"SELECT count(*) FROM t WHERE n = ?", 1, 1},
+		{"SELECT CASE WHEN CAST(? AS TEXT) IS NULL THEN 1 ELSE 0 END", 2, 1},
+		{"SELECT n, count(*) FROM t WHERE n IS NOT NULL GROUP BY n ORDER BY n LIMIT 1", 0, 1},
+	};
+	saola__db *db = DB(state);
+	size_t i;
+
+	run(db, "INSERT INTO t(id, n) VALUES (1, 1), (2, 2), (3, 3), (4, NULL)");
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		saola__dbstmt *st = prep(db, cases[i].sql);
+
+		if (cases[i].bind == 1)
+			assert_int_equal(saola__db_bind_int(st, 1, 2), SAOLA_OK);
+		else if (cases[i].bind == 2)
+			assert_int_equal(saola__db_bind_null(st, 1), SAOLA_OK);
+		if (saola__db_step(st) != SAOLA__DB_ROW)
+			fail_msg("%s: %s", cases[i].sql, saola__db_errmsg(db));
+		if (saola__db_column_int(st, 0) != cases[i].want)
+			fail_msg("%s: %lld, expected %lld", cases[i].sql,
+			         (long long)saola__db_column_int(st, 0), (long long)cases[i].want);
+		assert_int_equal(saola__db_column_type(st, 0), SAOLA__DB_INT);
+		saola__db_finalize(st);
 	}
 }
 
@@ -411,6 +455,22 @@ static void test_transactions(void **state)
 	run(db, "INSERT INTO t(id) VALUES (3)");
 	assert_int_equal(saola__db_exec(db, "INSERT INTO t(id) VALUES (2)"), SAOLA_CONFLICT);
 	assert_int_equal(saola__db_end(db, 0), SAOLA_OK);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 1);
+}
+
+/* A transaction in a transaction, and a commit without one, are refused
+ * (PostgreSQL would only warn); the open one goes on. */
+static void test_nested_begin(void **state)
+{
+	saola__db *db = DB(state);
+
+	assert_int_equal(saola__db_begin_write(db), SAOLA_OK);
+	run(db, "INSERT INTO t(id) VALUES (1)");
+	assert_int_not_equal(saola__db_begin_write(db), SAOLA_OK);
+	assert_int_not_equal(saola__db_begin_read(db), SAOLA_OK);
+	assert_int_equal(saola__db_end(db, 1), SAOLA_OK);
+	assert_int_not_equal(saola__db_end(db, 1), SAOLA_OK);
+	assert_int_equal(saola__db_end(db, 0), SAOLA_OK);  /* a rollback of nothing */
 	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 1);
 }
 
@@ -595,6 +655,9 @@ static void test_row_lock(void **state)
 		return;
 	}
 	pid = one_int(other.db, "SELECT pg_backend_pid()");
+	/* a lock not to be had at once is BUSY too (55P03) */
+	assert_int_equal(saola__db_exec(other.db, "SELECT id FROM t WHERE id = 1 FOR UPDATE NOWAIT"),
+	                 SAOLA_BUSY);
 	assert_int_equal(saola__db_begin_write(other.db), SAOLA_OK);
 	w.db = other.db;
 	w.sql = "UPDATE t SET n = n * 10 WHERE id = 1";
@@ -653,6 +716,31 @@ static void test_deadlock(void **state)
 	conn_close(&other);
 }
 
+/* A connection the server dropped: SAOLA_IO, and again after. */
+static void test_connection_lost(void **state)
+{
+	saola__db *db = DB(state);
+	conn doomed;
+	saola__dbstmt *st;
+	int64_t pid;
+
+	if (!on_pg)
+		skip();  /* an embedded database has no connection to lose */
+	conn_open(&doomed);
+	pid = one_int(doomed.db, "SELECT pg_backend_pid()");
+	st = prep(db, "SELECT pg_terminate_backend(CAST(? AS INTEGER), 60000)");
+	assert_int_equal(saola__db_bind_int(st, 1, pid), SAOLA_OK);
+	assert_int_equal(saola__db_step(st), SAOLA__DB_ROW);
+	assert_int_equal(saola__db_column_int(st, 0), 1);
+	saola__db_finalize(st);
+	assert_int_equal(saola__db_exec(doomed.db, "SELECT 1"), SAOLA_IO);
+	assert_true(strncmp(saola__db_errmsg(doomed.db), "exec: ", 6) == 0);
+	st = prep(doomed.db, "SELECT 1");
+	assert_int_equal(saola__db_step(st), SAOLA_IO);
+	saola__db_finalize(st);
+	conn_close(&doomed);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,10 +748,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_question_marks, setup, teardown),
 		cmocka_unit_test(test_rewrite),
+		cmocka_unit_test_setup_teardown(test_portable_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_returning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upsert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_begin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique_violation, setup, teardown),
@@ -671,6 +761,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_big_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadlock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
 	};
 	const char *dir;
 	int rc;

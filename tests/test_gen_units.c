@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "gen.h"
+#include "db_sqlite.h"
 #include "report.h"
 #include "store.h"
 #include "testutil.h"
@@ -44,7 +45,7 @@ static int setup(void **state)
 		fprintf(stderr, "server store: %s\n", err);
 		return -1;
 	}
-	F.db = saola__report_db(F.store);
+	F.db = saola__db_sqlite(saola__store_db(F.store));
 	F.g = saola_gen_new_schemas(17, SAOLA_TEST_SCHEMAS, err, sizeof err);
 	if (!F.g)
 		fprintf(stderr, "generator: %s\n", err);

@@ -396,6 +396,8 @@ static void check_merged(const mcase *c, json_t *stored, const saola__merge_out 
 	if (!o->changed)
 		fail_msg("%s: unchanged, expected a change", c->rule);
 	assert_int_equal(o->created, stored == NULL);
+	assert_string_equal(o->form_id, "hh");
+	assert_string_equal(o->form_version, "1");
 	want = J(c->changes);
 	assert_json(c, "changes", o->changes, want);
 	json_decref(want);
@@ -421,6 +423,8 @@ static void test_rules(void **state)
 		char err[512];
 		int rc;
 
+		memset(&s, 0, sizeof s);
+		memset(&r, 0, sizeof r);
 		s.record_id = r.record_id = "r1";
 		s.values = json_object_get(stored, "values");
 		s.versions = json_object_get(stored, "versions");
@@ -461,6 +465,8 @@ static void test_symmetric(void **state)
 	               "             'area':[9,'z']}}");
 	char err[512];
 
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
 	a.record_id = b.record_id = "r1";
 	a.values = json_object_get(sa, "values"), a.versions = json_object_get(sa, "versions");
 	b.values = json_object_get(sb, "values"), b.versions = json_object_get(sb, "versions");

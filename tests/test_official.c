@@ -22,6 +22,7 @@
 #include "report.h"
 #include "reportfix.h"
 #include "servertest.h"
+#include "db_sqlite.h"
 #include "store.h"
 #include "store_sqlite.h"
 #include "testutil.h"
@@ -54,7 +55,7 @@ static int setup(void **state)
 	F.schemas = rf_schemas(F.dir);
 	if (saola__store_sqlite_open(F.db, F.schemas, 1, &F.store, err, sizeof err))
 		fail_msg("open: %s", err);
-	F.sql = saola__report_db(F.store);
+	F.sql = saola__db_sqlite(saola__store_db(F.store));
 	rf_communes(REVIEW_DAY, F.communes, MAXC, &F.ncommunes);
 	assert_int_equal(saola__user_create(F.store, "cuc-phuong", "commune", "14404",
 	                                    F.tok_commune, &e), 0);
@@ -111,7 +112,7 @@ static json_t *run(const char *name, int by, const char *area, const char *state
 	rq.state = state;
 	rq.targets = F.targets;
 	rq.schemas = F.schemas;
-	if (saola__report_run(F.sql, &rq, &rep, &e) != 0)
+	if (saola__report_run(saola__store_db(F.store), &rq, &rep, &e) != 0)
 		fail_msg("report %s: %s", name, e.message);
 	return rep;
 }
@@ -282,7 +283,7 @@ static void test_states(void **state)
 	rq.state = "final";
 	rq.reports = SAOLA__R_SUMMARY;
 	rq.by = -1;
-	assert_int_equal(saola__report_run(F.sql, &rq, &rep, &e), -1);
+	assert_int_equal(saola__report_run(saola__store_db(F.store), &rq, &rep, &e), -1);
 	assert_int_equal(e.status, 400);
 
 	/* The commune approves s9 (submitted, poor): official at once. */
@@ -360,7 +361,7 @@ static void test_csv_guard(void **state)
 	rq.commune = "14404";
 	rq.year = YEAR;
 	rq.personal = 1;
-	assert_int_equal(saola__lists_run(F.sql, &rq, &v, &e), 0);
+	assert_int_equal(saola__lists_run(saola__store_db(F.store), &rq, &v, &e), 0);
 	assert_int_equal(saola__lists_csv(v, 1, &b), 0);
 	assert_non_null(strstr(b.p, ",\"'=HYPERLINK(\"\"http://x\"\")\","));
 	assert_non_null(strstr(b.p, ",'-Nam,"));
@@ -403,11 +404,11 @@ static void test_listed_load(void **state)
 		assert_non_null(f = fopen(path, "w"));
 		fputs("2024,14407,70\n", f);
 		fclose(f);
-		assert_int_equal(saola__listed_load(F.sql, path, &n, err, sizeof err), 0);
+		assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, err, sizeof err), 0);
 		assert_non_null(f = fopen(path, "w"));
 		fputs(bad[i].text, f);
 		fclose(f);
-		assert_int_equal(saola__listed_load(F.sql, path, &n, err, sizeof err), -1);
+		assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, err, sizeof err), -1);
 		snprintf(want, sizeof want, "%s%s", path, bad[i].line);
 		if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, bad[i].what))
 			fail_msg("case %zu: \"%s\": expected %s... %s", i, err, want, bad[i].what);
@@ -420,7 +421,7 @@ static void test_listed_load(void **state)
 	fputs("{\"year\":2024,\"commune\":\"14404\",\"households\":812}\n\n"
 	      "{\"year\":2024,\"commune\":\"14407\",\"households\":71}\n", f);
 	fclose(f);
-	assert_int_equal(saola__listed_load(F.sql, path, &n, err, sizeof err), 0);
+	assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, err, sizeof err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(tu_count(F.db, "SELECT households FROM listed WHERE commune = '14407'"), 71);
 	assert_int_equal(tu_count(F.db, "SELECT households FROM listed WHERE commune = '14404'"), 812);
@@ -465,7 +466,7 @@ static void test_lists(void **state)
 	memset(&rq, 0, sizeof rq);
 	rq.commune = "14404";
 	rq.year = YEAR;
-	assert_int_equal(saola__lists_run(F.sql, &rq, &v, &e), 0);
+	assert_int_equal(saola__lists_run(saola__store_db(F.store), &rq, &v, &e), 0);
 	for (k = 0; k < 4; k++) {
 		json_t *list = json_object_get(json_object_get(v, "lists"), names[k]);
 		size_t want = 0;
@@ -545,7 +546,7 @@ static void test_lists_no_last_year(void **state)
 	memset(&rq, 0, sizeof rq);
 	rq.commune = "14404";
 	rq.year = YEAR;
-	assert_int_equal(saola__lists_run(F.sql, &rq, &v, &e), 0);
+	assert_int_equal(saola__lists_run(saola__store_db(F.store), &rq, &v, &e), 0);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "lists"), "poor")), 1);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "lists"), "near_poor")),
 	                 1);
@@ -559,7 +560,7 @@ static void test_lists_no_last_year(void **state)
 	json_decref(v);
 	/* with last year's records the lists are there again */
 	add("n-4", YEAR - 1, "14404", "Thôn 1", "h1", "near_poor", "approved", "Head 1");
-	assert_int_equal(saola__lists_run(F.sql, &rq, &v, &e), 0);
+	assert_int_equal(saola__lists_run(saola__store_db(F.store), &rq, &v, &e), 0);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(v, "lists"), "newly_poor")),
 	                 1);
 	assert_true(json_is_array(json_object_get(json_object_get(v, "lists"), "escaped")));

@@ -25,6 +25,12 @@ static struct {
 	sqlite3 *db;
 } F;
 
+/* The store's SQL connection (db.h). */
+static saola__db *conn(void)
+{
+	return saola__store_db(F.store);
+}
+
 /* id, year, district (NULL none), commune, household, class. */
 static const struct hh {
 	const char *id;
@@ -81,7 +87,7 @@ static int run(const char *name, int by, int year, const char *area, const char 
 	rq.scope = scope;
 	rq.schemas = F.schemas;
 	*rep = NULL;
-	return saola__report_run(F.db, &rq, rep, e);
+	return saola__report_run(saola__store_db(F.store), &rq, rep, e);
 }
 
 static json_t *report(const char *name, int by, int year, const char *area)
@@ -289,7 +295,7 @@ static void test_district_user_across_reform(void **state)
 		snprintf(u.role, sizeof u.role, "%s", cases[i].role);
 		snprintf(u.area, sizeof u.area, "%s", cases[i].area);
 		saola__units_set(&units, "37", cases[i].district, cases[i].commune);
-		saola__rules_init(&r, saola__store_db(F.store));
+		saola__rules_init(&r, conn());
 		rc = saola__rules_chain(&r, &units, cases[i].year, "test", &e);
 		if (rc != 0)
 			fail_msg("case %zu: chain: %s", i, e.message);

@@ -24,6 +24,7 @@
 #include "reportcount.h"
 #include "reportdata.h"
 #include "servertest.h"
+#include "db_sqlite.h"
 #include "store.h"
 #include "testutil.h"
 #include "users.h"
@@ -64,7 +65,7 @@ static int setup(void **state)
 	cached = rd_dataset(F.db, per_commune, &F.records);
 	if (saola__store_sqlite_open(F.db, SAOLA_TEST_SCHEMAS, 0, &F.store, err, sizeof err))
 		fail_msg("open: %s", err);
-	F.sql = saola__report_db(F.store);
+	F.sql = saola__db_sqlite(saola__store_db(F.store));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "%s %ld records in %.1f s\n", cached ? "copied (build folder)" : "made",
 	        F.records, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -157,7 +158,7 @@ static json_t *run(const char *name, int by, int year, const char *area, const c
 	 * the independent counts count every state: the reports count every
 	 * state too. test_official checks the official (approved) figures. */
 	rq.state = "all";
-	if (saola__report_run(F.sql, &rq, &rep, &e) != 0)
+	if (saola__report_run(saola__store_db(F.store), &rq, &rep, &e) != 0)
 		fail_msg("report %s: %s", name, e.message);
 	return rep;
 }
@@ -605,7 +606,7 @@ static void test_incremental(void **state)
 
 	/* The catch-up reads the records changed since the last report, and
 	 * only those. */
-	assert_int_equal(saola__facts_refresh(F.sql, NULL, &st, err, sizeof err), 0);
+	assert_int_equal(saola__facts_refresh(saola__store_db(F.store), NULL, &st, err, sizeof err), 0);
 	assert_int_equal(st.upserted, 50 + 20 + 30);
 	assert_int_equal(st.rebuilt, 0);
 	assert_int_equal(st.removed, 20);

@@ -25,6 +25,12 @@ static struct {
 	sqlite3 *db;
 } F;
 
+/* The store's SQL connection (db.h). */
+static saola__db *conn(void)
+{
+	return saola__store_db(F.store);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -103,7 +109,7 @@ static void test_link_errors(void **state)
 		ux_write(dir, "bad.json", text);
 		snprintf(path, sizeof path, "%s/bad.json", dir);
 		err[0] = '\0';
-		assert_int_equal(saola__units_load_file(saola__store_db(F.store), path, NULL, err, sizeof err), -1);
+		assert_int_equal(saola__units_load_file(conn(), path, NULL, err, sizeof err), -1);
 		if (!strstr(err, cases[i].want) || !strstr(err, path))
 			fail_msg("case %zu: %s\nexpected: %s (and the file)", i, err, cases[i].want);
 		/* Nothing changed. */
@@ -127,12 +133,12 @@ static void test_unknown_old_unit(void **state)
 	         " \"2025-07-01\", \"formed_from\": [{\"code\": \"99999\", \"whole\": true},"
 	         " {\"code\": \"14410\", \"whole\": false}]}]}");
 	snprintf(path, sizeof path, "%s/ext.json", dir);
-	assert_int_equal(saola__units_load_file(saola__store_db(F.store), path, NULL, err, sizeof err), 0);
-	assert_int_equal(saola__units_check_links(saola__store_db(F.store), "fx-ext", path, 1, err, sizeof err), -1);
+	assert_int_equal(saola__units_load_file(conn(), path, NULL, err, sizeof err), 0);
+	assert_int_equal(saola__units_check_links(conn(), "fx-ext", path, 1, err, sizeof err), -1);
 	assert_non_null(strstr(err, "old unit 99999 is not a unit of any units file loaded"));
-	assert_int_equal(saola__units_inside(saola__store_db(F.store), "29995", "372", NULL, "2025-11-01", &in), 0);
+	assert_int_equal(saola__units_inside(conn(), "29995", "372", NULL, "2025-11-01", &in), 0);
 	assert_int_equal(in, 0);
-	assert_int_equal(saola__units_predecessors(saola__store_db(F.store), "29995", "2025-11-01", &out), 0);
+	assert_int_equal(saola__units_predecessors(conn(), "29995", "2025-11-01", &out), 0);
 	assert_int_equal(json_array_size(out), 2);
 	json_decref(out);
 	assert_int_equal(sqlite3_exec(F.db, "DELETE FROM units WHERE source = 'fx-ext';"
@@ -158,7 +164,7 @@ static void test_dir_all_or_nothing(void **state)
 	ux_write(sub, "b.json", "{\"id\": \"fx-b\", \"units\": [{\"code\": \"29997\", \"name\":"
 	         " \"Xã B\", \"level\": \"commune\", \"parent\": \"37\", \"valid_from\":"
 	         " \"2020-01-01\", \"valid_to\": 5}]}");
-	assert_int_equal(saola__units_load_dir(saola__store_db(F.store), dir, &n, err, sizeof err), -1);
+	assert_int_equal(saola__units_load_dir(conn(), dir, &n, err, sizeof err), -1);
 	assert_non_null(strstr(err, "b.json"));
 	assert_non_null(strstr(err, "valid_to: expected a date"));
 	assert_int_equal(n, 0);
@@ -167,7 +173,7 @@ static void test_dir_all_or_nothing(void **state)
 	ux_write(sub, "b.json", "{\"id\": \"fx-b\", \"units\": [{\"code\": \"29997\", \"name\":"
 	         " \"Xã B\", \"level\": \"commune\", \"parent\": \"37\", \"valid_from\":"
 	         " \"2020-01-01\", \"valid_to\": \"2025-06-30\"}]}");
-	assert_int_equal(saola__units_load_dir(saola__store_db(F.store), dir, &n, err, sizeof err), 0);
+	assert_int_equal(saola__units_load_dir(conn(), dir, &n, err, sizeof err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(count("SELECT count(*) FROM unit_links WHERE new_code = '29998'"
 	                       " AND old_code = '29997'"), 1);
@@ -200,8 +206,8 @@ static void test_successors_predecessors(void **state)
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int rc = cases[i].back
-		       ? saola__units_predecessors(saola__store_db(F.store), cases[i].code, cases[i].date, &out)
-		       : saola__units_successors(saola__store_db(F.store), cases[i].code, cases[i].date, &out);
+		       ? saola__units_predecessors(conn(), cases[i].code, cases[i].date, &out)
+		       : saola__units_successors(conn(), cases[i].code, cases[i].date, &out);
 		assert_int_equal(rc, 0);
 		links_text(out, got, sizeof got);
 		if (strcmp(got, cases[i].want) != 0)
@@ -233,7 +239,7 @@ static void test_cover(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(saola__units_cover(saola__store_db(F.store), cases[i].area, cases[i].area_date,
+		assert_int_equal(saola__units_cover(conn(), cases[i].area, cases[i].area_date,
 		                                    cases[i].date, &out, &exact), 0);
 		got[0] = '\0';
 		json_array_foreach(out, j, v)
@@ -267,7 +273,7 @@ static void test_inside(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(saola__units_inside(saola__store_db(F.store), cases[i].code, cases[i].area,
+		assert_int_equal(saola__units_inside(conn(), cases[i].code, cases[i].area,
 		                                     cases[i].area_date, "2025-11-01", &in), 0);
 		if (in != cases[i].inside)
 			fail_msg("%s inside %s: %d, expected %d", cases[i].code, cases[i].area, in,
@@ -292,7 +298,7 @@ static void test_levels(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(saola__units_levels(saola__store_db(F.store), cases[i].date, &lv), 0);
+		assert_int_equal(saola__units_levels(conn(), cases[i].date, &lv), 0);
 		if (lv != cases[i].want)
 			fail_msg("levels on %s: %#x, expected %#x", cases[i].date, lv, cases[i].want);
 	}

@@ -75,6 +75,10 @@ typedef struct saola__loser {
  * borrowed). */
 typedef struct saola__rec_state {
 	const char *record_id;  /* for messages and losers */
+	/* The form the state is of, and its version: for the caller, which
+	 * compiles that form and passes it; the merge reads neither. */
+	const char *form_id;
+	const char *form_version;
 	json_t *values;         /* {path: value | null (removed)}: the entered
 	                         * answers flattened (versions.h: "field",
 	                         * "repeat.itemid" true, "repeat.itemid.field")
@@ -104,6 +108,8 @@ typedef struct saola__merge_out {
 	int changed;            /* the stored state changed (or there was none):
 	                         * the fields below "doc" are set only then */
 	int created;            /* there was no stored state */
+	const char *form_id;    /* the merged state's form and version: f's */
+	const char *form_version;
 	json_t *values;         /* the merged paths as the rules chose them
 	                         * (review paths included; the form may still
 	                         * clear an answer no longer relevant: doc is

@@ -58,13 +58,16 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 		goto out;
 	if (old.found) {
 		stored.record_id = r->record_id;
+		stored.form_id = old.form_id, stored.form_version = saola__form_version(f);
 		stored.versions = old.versions;
 		if (!(stored.values = saola__state_values(f, old.doc, old.state, old.comment))) {
 			rc = saola__error(db, SAOLA_NOMEM, "merge: out of memory");
 			goto out;
 		}
 	}
-	in.record_id = r->record_id, in.values = r->values, in.versions = r->versions;
+	memset(&in, 0, sizeof in);
+	in.record_id = r->record_id, in.form_id = r->form_id;
+	in.values = r->values, in.versions = r->versions;
 	saola__params_source(db, &params);
 	/* The change hook (the server's audit) hears what changed. */
 	flags = (r->own_creation ? SAOLA__MERGE_OWN_CREATION : 0u) |

@@ -478,6 +478,7 @@ int saola__merge_states(const saola__form *f, const saola__params_src *params,
 	if (!m.local_flat || !m.local_versions || !m.out_flat || !m.out_versions || !paths)
 		goto out;
 	out->created = !stored;
+	out->form_id = saola__form_id(f), out->form_version = saola__form_version(f);
 	if (!stored) {
 		/* Paths with no version of their own take the sender's default. */
 		json_t *def = json_object_get(incoming->versions, "_");

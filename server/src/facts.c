@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "saola/core.h"
 #include "facts.h"
 #include "report_labels.h"
 
@@ -12,39 +13,39 @@
 #define FACTS_VERSION 2
 #define MAX_INDEXES 16
 
-static int fail(sqlite3 *db, char *err, size_t errlen, const char *what)
+static int fail(saola__db *db, char *err, size_t errlen, const char *what)
 {
-	snprintf(err, errlen, "facts: %s: %s", what, sqlite3_errmsg(db));
+	snprintf(err, errlen, "facts: %s: %s", what, saola__db_errmsg(db));
 	return -1;
 }
 
 /* Runs a one-value query; *out is 0 for no row or NULL. */
-static int query_int(sqlite3 *db, const char *sql, const char *key, int64_t *out)
+static int query_int(saola__db *db, const char *sql, const char *key, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	*out = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
 		return -1;
 	if (key)
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+		saola__db_bind_text(st, 1, key, -1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW)
+		*out = saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* Where the facts stand: the sequence they reflect, -1 when they must be
  * built from scratch (never built, or by a build that counts differently),
  * and the records' latest. */
-static int positions(sqlite3 *db, int64_t *done, int64_t *latest)
+static int positions(saola__db *db, int64_t *done, int64_t *latest)
 {
 	int64_t version;
 
-	if (query_int(db, "SELECT value FROM meta WHERE key = ?1", "facts_version", &version) ||
-	    query_int(db, "SELECT value FROM meta WHERE key = ?1", "facts_seq", done) ||
+	if (query_int(db, "SELECT value FROM meta WHERE key = ?", "facts_version", &version) ||
+	    query_int(db, "SELECT value FROM meta WHERE key = ?", "facts_seq", done) ||
 	    query_int(db, "SELECT max(seq) FROM records", NULL, latest))
 		return -1;
 	if (version != FACTS_VERSION)
@@ -52,23 +53,24 @@ static int positions(sqlite3 *db, int64_t *done, int64_t *latest)
 	return 0;
 }
 
-static int meta_set(sqlite3 *db, const char *key, int64_t value)
+static int meta_set(saola__db *db, const char *key, int64_t value)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key)"
+	                      " DO UPDATE SET value = excluded.value", &st) != SAOLA_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, value);
-	step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : -1;
+	saola__db_bind_text(st, 1, key, -1);
+	saola__db_bind_int(st, 2, value);
+	step = saola__db_step(st);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_DONE ? 0 : -1;
 }
 
-/* The facts table's own indexes, to drop before a bulk build and make
- * again after it (faster than keeping them up to date row by row). */
+/* SQLite's: the facts table's own indexes, read from sqlite_master, to
+ * drop before a bulk build and make again after it (faster than keeping
+ * them up to date row by row). On PostgreSQL the build keeps them. */
 typedef struct index_set {
 	char *name[MAX_INDEXES], *sql[MAX_INDEXES];
 	int n;
@@ -85,55 +87,57 @@ static void indexes_free(index_set *x)
 	x->n = 0;
 }
 
-static int indexes_drop(sqlite3 *db, index_set *x, char *err, size_t errlen)
+static int indexes_drop(saola__db *db, index_set *x, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	char sql[256];
 	int step, i;
 
 	x->n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-	                       " AND tbl_name = 'facts' AND sql IS NOT NULL", -1, &st, NULL))
+	if (saola__db_kind(db) != SAOLA__DB_SQLITE)
+		return 0;
+	if (saola__db_prepare(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+	                      " AND tbl_name = 'facts' AND sql IS NOT NULL", &st) != SAOLA_OK)
 		return fail(db, err, errlen, "indexes");
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && x->n < MAX_INDEXES) {
-		x->name[x->n] = strdup((const char *)sqlite3_column_text(st, 0));
-		x->sql[x->n] = strdup((const char *)sqlite3_column_text(st, 1));
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW && x->n < MAX_INDEXES) {
+		x->name[x->n] = strdup(saola__db_column_text(st, 0));
+		x->sql[x->n] = strdup(saola__db_column_text(st, 1));
 		if (!x->name[x->n] || !x->sql[x->n]) {
 			free(x->name[x->n]);
 			free(x->sql[x->n]);
-			sqlite3_finalize(st);
+			saola__db_finalize(st);
 			snprintf(err, errlen, "facts: indexes: out of memory");
 			return -1;
 		}
 		x->n++;
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE && step != SQLITE_ROW)
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE && step != SAOLA__DB_ROW)
 		return fail(db, err, errlen, "indexes");
 	for (i = 0; i < x->n; i++) {
 		snprintf(sql, sizeof sql, "DROP INDEX \"%s\"", x->name[i]);
-		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		if (saola__db_exec(db, sql) != SAOLA_OK)
 			return fail(db, err, errlen, "drop index");
 	}
 	return 0;
 }
 
-static int indexes_make(sqlite3 *db, const index_set *x, char *err, size_t errlen)
+static int indexes_make(saola__db *db, const index_set *x, char *err, size_t errlen)
 {
 	int i;
 
 	for (i = 0; i < x->n; i++)
-		if (sqlite3_exec(db, x->sql[i], NULL, NULL, NULL) != SQLITE_OK)
+		if (saola__db_exec(db, x->sql[i]) != SAOLA_OK)
 			return fail(db, err, errlen, "create index");
 	return 0;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+static void bind_text_or_null(saola__dbstmt *st, int i, const char *s)
 {
 	if (s && *s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		saola__db_bind_text(st, i, s, -1);
 	else
-		sqlite3_bind_null(st, i);
+		saola__db_bind_null(st, i);
 }
 
 int saola__state_code(const char *state)
@@ -148,71 +152,76 @@ int saola__state_code(const char *state)
 }
 
 /* Writes the fact of one live household record. */
-static int upsert(sqlite3_stmt *ins, sqlite3_stmt *rec, const saola__fact *f)
+static int upsert(saola__dbstmt *ins, saola__dbstmt *rec, const saola__fact *f)
 {
-	int step, i;
+	int i;
 
-	sqlite3_reset(ins);
-	sqlite3_bind_value(ins, 1, sqlite3_column_value(rec, 0));
+	saola__db_reset(ins);
+	saola__db_bind_text(ins, 1, saola__db_column_text(rec, 0), -1);
 	if (f->year)
-		sqlite3_bind_int(ins, 2, f->year);
+		saola__db_bind_int(ins, 2, f->year);
 	else
-		sqlite3_bind_null(ins, 2);
+		saola__db_bind_null(ins, 2);
+	/* The units as the record has them (NULL stays NULL). */
 	for (i = 0; i < 3; i++)
-		sqlite3_bind_value(ins, 3 + i, sqlite3_column_value(rec, 3 + i));
+		saola__db_bind_text(ins, 3 + i, saola__db_column_text(rec, 3 + i), -1);
 	bind_text_or_null(ins, 6, f->village);
 	bind_text_or_null(ins, 7, f->household_id);
-	sqlite3_bind_int(ins, 8, f->cls);
-	sqlite3_bind_int(ins, 9, (int)f->ind);
-	sqlite3_bind_int(ins, 10, (int)f->causes);
-	sqlite3_bind_int(ins, 11, (int)f->support);
+	saola__db_bind_int(ins, 8, f->cls);
+	saola__db_bind_int(ins, 9, (int64_t)f->ind);
+	saola__db_bind_int(ins, 10, (int64_t)f->causes);
+	saola__db_bind_int(ins, 11, (int64_t)f->support);
 	if (f->urban >= 0)
-		sqlite3_bind_int(ins, 12, f->urban);
+		saola__db_bind_int(ins, 12, f->urban);
 	else
-		sqlite3_bind_null(ins, 12);
-	sqlite3_bind_int(ins, 13, saola__state_code((const char *)sqlite3_column_text(rec, 7)));
-	step = sqlite3_step(ins);
-	return step == SQLITE_DONE ? 0 : -1;
+		saola__db_bind_null(ins, 12);
+	saola__db_bind_int(ins, 13, saola__state_code(saola__db_column_text(rec, 7)));
+	return saola__db_step(ins) == SAOLA__DB_DONE ? 0 : -1;
 }
 
-static int remove_fact(sqlite3_stmt *del, sqlite3_stmt *rec)
+static int remove_fact(saola__dbstmt *del, saola__dbstmt *rec)
 {
-	sqlite3_reset(del);
-	sqlite3_bind_value(del, 1, sqlite3_column_value(rec, 0));
-	return sqlite3_step(del) == SQLITE_DONE ? 0 : -1;
+	saola__db_reset(del);
+	saola__db_bind_text(del, 1, saola__db_column_text(rec, 0), -1);
+	return saola__db_step(del) == SAOLA__DB_DONE ? 0 : -1;
 }
 
 /* Reads the records changed after `from` into the facts. */
-static int catch_up(sqlite3 *db, int64_t from, saola__facts_stats *st, char *err,
+static int catch_up(saola__db *db, int64_t from, saola__facts_stats *st, char *err,
                     size_t errlen)
 {
 	/* From scratch, a scan in table order beats the seq index. */
 	const char *sql = st->rebuilt
 	        ? "SELECT id, deleted, form_id, province, district, commune, data, state FROM records"
-	          " WHERE +seq > ?1"
+	          " WHERE +seq > ?"
 	        : "SELECT id, deleted, form_id, province, district, commune, data, state FROM records"
-	          " WHERE seq > ?1";
-	sqlite3_stmt *rec = NULL, *ins = NULL, *del = NULL;
+	          " WHERE seq > ?";
+	saola__dbstmt *rec = NULL, *ins = NULL, *del = NULL;
 	saola__fact f;
 	int step, rc = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &rec, NULL) ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO facts(record_id, year, province,"
-	                       " district, commune, village, household_id, class, ind, causes,"
-	                       " support, urban, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	                       " ?9, ?10, ?11, ?12, ?13)", -1, &ins, NULL) ||
-	    sqlite3_prepare_v2(db, "DELETE FROM facts WHERE record_id = ?1", -1, &del, NULL)) {
+	if (saola__db_prepare(db, sql, &rec) ||
+	    saola__db_prepare(db, "INSERT INTO facts(record_id, year, province, district, commune,"
+	                      " village, household_id, class, ind, causes, support, urban, state)"
+	                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id)"
+	                      " DO UPDATE SET year = excluded.year, province = excluded.province,"
+	                      " district = excluded.district, commune = excluded.commune,"
+	                      " village = excluded.village, household_id = excluded.household_id,"
+	                      " class = excluded.class, ind = excluded.ind, causes = excluded.causes,"
+	                      " support = excluded.support, urban = excluded.urban,"
+	                      " state = excluded.state", &ins) ||
+	    saola__db_prepare(db, "DELETE FROM facts WHERE record_id = ?", &del)) {
 		fail(db, err, errlen, "prepare");
 		goto out;
 	}
-	sqlite3_bind_int64(rec, 1, from);
-	while ((step = sqlite3_step(rec)) == SQLITE_ROW) {
-		const char *form = (const char *)sqlite3_column_text(rec, 2);
-		const char *data = (const char *)sqlite3_column_text(rec, 6);
-		int live = !sqlite3_column_int(rec, 1) && form && strcmp(form, SAOLA__FACTS_FORM) == 0;
+	saola__db_bind_int(rec, 1, from);
+	while ((step = saola__db_step(rec)) == SAOLA__DB_ROW) {
+		const char *form = saola__db_column_text(rec, 2);
+		const char *data = saola__db_column_text(rec, 6);
+		int live = !saola__db_column_int(rec, 1) && form && strcmp(form, SAOLA__FACTS_FORM) == 0;
 
 		if (live && data &&
-		    saola__facts_scan(data, (size_t)sqlite3_column_bytes(rec, 6), &f) == 0) {
+		    saola__facts_scan(data, saola__db_column_bytes(rec, 6), &f) == 0) {
 			if (upsert(ins, rec, &f) != 0) {
 				fail(db, err, errlen, "write");
 				goto out;
@@ -227,22 +236,22 @@ static int catch_up(sqlite3 *db, int64_t from, saola__facts_stats *st, char *err
 				fail(db, err, errlen, "remove");
 				goto out;
 			}
-			st->removed += sqlite3_changes(db);
+			st->removed += saola__db_changes(db);
 		}
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SAOLA__DB_DONE) {
 		fail(db, err, errlen, "read records");
 		goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(rec);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
+	saola__db_finalize(rec);
+	saola__db_finalize(ins);
+	saola__db_finalize(del);
 	return rc;
 }
 
-int saola__facts_refresh(sqlite3 *db, pthread_mutex_t *lock, saola__facts_stats *stats,
+int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stats *stats,
                          char *err, size_t errlen)
 {
 	saola__facts_stats local;
@@ -259,7 +268,7 @@ int saola__facts_refresh(sqlite3 *db, pthread_mutex_t *lock, saola__facts_stats 
 		return 0;
 	if (lock)
 		pthread_mutex_lock(lock);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (saola__db_begin_write(db) != SAOLA_OK) {
 		fail(db, err, errlen, "begin");
 		goto unlock;
 	}
@@ -270,14 +279,14 @@ int saola__facts_refresh(sqlite3 *db, pthread_mutex_t *lock, saola__facts_stats 
 	}
 	if (done >= 0 && done >= latest) {
 		st->seq = done;
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		saola__db_end(db, 1);
 		rc = 0;
 		goto unlock;
 	}
 	if (done < 0) {
 		done = 0;
 		st->rebuilt = 1;
-		if (sqlite3_exec(db, "DELETE FROM facts", NULL, NULL, NULL) != SQLITE_OK) {
+		if (saola__db_exec(db, "DELETE FROM facts") != SAOLA_OK) {
 			fail(db, err, errlen, "clear");
 			goto rollback;
 		}
@@ -293,15 +302,16 @@ int saola__facts_refresh(sqlite3 *db, pthread_mutex_t *lock, saola__facts_stats 
 		fail(db, err, errlen, "save position");
 		goto rollback;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	/* A failed commit rolls back. */
+	if (saola__db_end(db, 1) != SAOLA_OK) {
 		fail(db, err, errlen, "commit");
-		goto rollback;
+		goto unlock;
 	}
 	st->seq = latest;
 	rc = 0;
 	goto unlock;
 rollback:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	saola__db_end(db, 0);
 unlock:
 	indexes_free(&idx);
 	if (lock)

@@ -8,7 +8,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sqlite3.h>
+
+#include "db.h"
 
 #define SAOLA__FACTS_FORM "household"  /* the form whose records are facts */
 #define SAOLA__VILLAGE_MAX 200
@@ -57,7 +58,7 @@ typedef struct saola__facts_stats {
  * from the one that built them, the table is built from scratch. Returns at
  * once when nothing changed. lock (may be NULL) is held while writing, so
  * that this process's writers queue. st may be NULL. 0, or -1 with err. */
-int saola__facts_refresh(sqlite3 *db, pthread_mutex_t *lock, saola__facts_stats *st,
+int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stats *st,
                          char *err, size_t errlen);
 
 #endif

@@ -10,11 +10,10 @@
 
 #include <jansson.h>
 
+#include "saola/core.h"
 #include "report.h"
-#include "store_sqlite.h"
 #include "units.h"
 #include "units_map.h"
-#include "db_sqlite.h"
 
 #define LISTED_MAX_HOUSEHOLDS 100000000LL
 #define LINE_MAX_LEN 4096
@@ -173,36 +172,36 @@ static const char *review_day_of(review_day *rd, int year)
 	return rd->date;
 }
 
-static int check_commune(sqlite3 *db, review_day *rd, const entry *o, char *what, size_t len)
+static int check_commune(saola__db *db, review_day *rd, const entry *o, char *what, size_t len)
 {
+	/* Parameters: the day twice, then the code. */
 	static const char sql[] =
-		"SELECT max(level = 'commune' AND valid_from <= ?2 AND (valid_to IS NULL OR"
-		" valid_to >= ?2)), max(name), min(valid_from), max(coalesce(valid_to, '...')),"
-		" count(*) FROM units WHERE code = ?1";
+		"SELECT max(CASE WHEN level = 'commune' AND valid_from <= ? AND (valid_to IS NULL OR"
+		" valid_to >= ?) THEN 1 ELSE 0 END), max(name), min(valid_from),"
+		" max(coalesce(valid_to, '...')), count(*) FROM units WHERE code = ?";
 	const char *date = review_day_of(rd, o->year);
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(what, len, "units: %s", sqlite3_errmsg(db));
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
+		snprintf(what, len, "units: %s", saola__db_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, o->commune, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		snprintf(what, len, "units: %s", sqlite3_errmsg(db));
-	else if (sqlite3_column_int(st, 4) == 0)
+	saola__db_bind_text(st, 1, date, -1);
+	saola__db_bind_text(st, 2, date, -1);
+	saola__db_bind_text(st, 3, o->commune, -1);
+	if (saola__db_step(st) != SAOLA__DB_ROW)
+		snprintf(what, len, "units: %s", saola__db_errmsg(db));
+	else if (saola__db_column_int(st, 4) == 0)
 		snprintf(what, len, "commune %s: no unit has this code (saola-server units load)",
 		         o->commune);
-	else if (!sqlite3_column_int(st, 0))
+	else if (!saola__db_column_int(st, 0))
 		snprintf(what, len, "commune %s (%s): not a commune on %s, the review day of %d (its"
-		         " versions: %s to %s)", o->commune, (const char *)sqlite3_column_text(st, 1),
-		         date, o->year,
-		         (const char *)sqlite3_column_text(st, 2),
-		         (const char *)sqlite3_column_text(st, 3));
+		         " versions: %s to %s)", o->commune, saola__db_column_text(st, 1),
+		         date, o->year, saola__db_column_text(st, 2), saola__db_column_text(st, 3));
 	else
 		rc = 0;
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	return rc;
 }
 
@@ -226,7 +225,7 @@ static int add(entries *es, const entry *o)
 }
 
 /* Reads and checks every line of path into es; 0 or -1 with err. */
-static int read_file(sqlite3 *db, const char *path, entries *es, char *err, size_t errlen)
+static int read_file(saola__db *db, const char *path, entries *es, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[LINE_MAX_LEN], what[400], *p;
@@ -271,10 +270,10 @@ static int read_file(sqlite3 *db, const char *path, entries *es, char *err, size
 	return rc;
 }
 
-int saola__listed_load(sqlite3 *db, const char *path, int *count, char *err, size_t errlen)
+int saola__listed_load(saola__db *db, const char *path, int *count, char *err, size_t errlen)
 {
 	entries es = {NULL, 0, 0};
-	sqlite3_stmt *ins = NULL;
+	saola__dbstmt *ins = NULL;
 	char now[32];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -284,81 +283,86 @@ int saola__listed_load(sqlite3 *db, const char *path, int *count, char *err, siz
 	*count = 0;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "begin: %s", sqlite3_errmsg(db));
+	if (saola__db_begin_write(db) != SAOLA_OK) {
+		snprintf(err, errlen, "begin: %s", saola__db_errmsg(db));
 		return -1;
 	}
 	if (read_file(db, path, &es, err, errlen) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO listed(year, commune, households,"
-	                       " source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
-	                       NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "listed: %s", sqlite3_errmsg(db));
+	if (saola__db_prepare(db, "INSERT INTO listed(year, commune, households, source, loaded_at)"
+	                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (year, commune) DO UPDATE SET"
+	                      " households = excluded.households, source = excluded.source,"
+	                      " loaded_at = excluded.loaded_at", &ins) != SAOLA_OK) {
+		snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
 		goto out;
 	}
 	for (i = 0; i < es.n; i++) {
-		sqlite3_reset(ins);
-		sqlite3_bind_int(ins, 1, es.v[i].year);
-		sqlite3_bind_text(ins, 2, es.v[i].commune, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 3, es.v[i].households);
-		sqlite3_bind_text(ins, 4, path, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 5, now, -1, SQLITE_STATIC);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			snprintf(err, errlen, "listed: %s", sqlite3_errmsg(db));
+		saola__db_reset(ins);
+		saola__db_bind_int(ins, 1, es.v[i].year);
+		saola__db_bind_text(ins, 2, es.v[i].commune, -1);
+		saola__db_bind_int(ins, 3, es.v[i].households);
+		saola__db_bind_text(ins, 4, path, -1);
+		saola__db_bind_text(ins, 5, now, -1);
+		if (saola__db_step(ins) != SAOLA__DB_DONE) {
+			snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
 			goto out;
 		}
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "commit: %s", sqlite3_errmsg(db));
-		goto out;
+	saola__db_finalize(ins);
+	ins = NULL;
+	/* A failed commit rolls back. */
+	if (saola__db_end(db, 1) != SAOLA_OK) {
+		snprintf(err, errlen, "commit: %s", saola__db_errmsg(db));
+		free(es.v);
+		return -1;
 	}
 	*count = (int)es.n;
 	rc = 0;
 out:
+	saola__db_finalize(ins);
 	if (rc != 0)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_finalize(ins);
+		saola__db_end(db, 0);
 	free(es.v);
 	return rc;
 }
 
 /* Prints the listed households of year (0: all) in area (NULL: all). */
-static int listed_print(sqlite3 *db, int year, const char *area, FILE *out, char *err,
+static int listed_print(saola__db *db, int year, const char *area, FILE *out, char *err,
                         size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	long long total = 0;
 	int n = 0, step, within;
 
-	if (sqlite3_prepare_v2(db, "SELECT year, commune, households, source, loaded_at FROM listed"
-	                       " WHERE ?1 = 0 OR year = ?1 ORDER BY year, commune", -1, &st,
-	                       NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "listed: %s", sqlite3_errmsg(db));
+	if (saola__db_prepare(db, "SELECT year, commune, households, source, loaded_at FROM listed"
+	                      " WHERE ? = 0 OR year = ? ORDER BY year, commune", &st) != SAOLA_OK) {
+		snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_int(st, 1, year);
+	saola__db_bind_int(st, 1, year);
+	saola__db_bind_int(st, 2, year);
 	fprintf(out, "%-5s  %-40s  %10s  %-20s  %s\n", "year", "commune", "households", "loaded_at",
 	        "source");
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, 1);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *code = saola__db_column_text(st, 1);
 		char label[SAOLA__UNIT_NAME_MAX + 32];
 		saola__unit u;
-		int found = 0;
+		int found = 0, y = (int)saola__db_column_int(st, 0);
 
-		if (area && *area && (saola__unit_within(saola__db_sqlite_of(db), code, area, &within) != 0 || !within))
+		if (area && *area && (saola__unit_within(db, code, area, &within) != 0 || !within))
 			continue;
-		if (saola__unit_get(saola__db_sqlite_of(db), code, sqlite3_column_int(st, 0), &u, &found) != 0)
+		if (saola__unit_get(db, code, y, &u, &found) != 0)
 			found = 0;
 		saola__unit_label(found ? &u : NULL, code, label, sizeof label);
-		fprintf(out, "%-5d  %-40s  %10lld  %-20s  %s\n", sqlite3_column_int(st, 0), label,
-		        (long long)sqlite3_column_int64(st, 2), sqlite3_column_text(st, 4),
-		        sqlite3_column_text(st, 3));
-		total += sqlite3_column_int64(st, 2);
+		fprintf(out, "%-5d  %-40s  %10lld  %-20s  %s\n", y, label,
+		        (long long)saola__db_column_int(st, 2), saola__db_column_text(st, 4),
+		        saola__db_column_text(st, 3));
+		total += saola__db_column_int(st, 2);
 		n++;
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		snprintf(err, errlen, "listed: %s", sqlite3_errmsg(db));
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE) {
+		snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
 		return -1;
 	}
 	fprintf(out, "%d commune-year%s, %lld households\n", n, n == 1 ? "" : "s", total);
@@ -420,8 +424,8 @@ int saola__cmd_listed(int argc, char **argv)
 		fprintf(stderr, "listed %s: %s\n", argv[0], err);
 		return 1;
 	}
-	rc = load ? saola__listed_load(saola__report_db(s), file, &n, err, sizeof err)
-	          : listed_print(saola__report_db(s), y, area, stdout, err, sizeof err);
+	rc = load ? saola__listed_load(saola__store_db(s), file, &n, err, sizeof err)
+	          : listed_print(saola__store_db(s), y, area, stdout, err, sizeof err);
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "listed %s: %s%s\n", argv[0], err, load ? " (nothing loaded)" : "");

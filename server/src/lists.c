@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "saola/core.h"
 #include "facts.h"
 #include "lists.h"
 #include "report_labels.h"
 #include "rules.h"
 #include "units.h"
 #include "units_map.h"
-#include "db_sqlite.h"
 
 static const char *const list_names[4] = {"poor", "near_poor", "escaped", "newly_poor"};
 static const char *const list_vi[4] = {"Hộ nghèo", "Hộ cận nghèo", "Hộ thoát nghèo",
@@ -105,44 +105,79 @@ out:
 }
 
 /* The latest year with records in the commune (any state); 0 when none. */
-static int latest(sqlite3 *db, const char *commune)
+static int latest(saola__db *db, const char *commune)
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int y = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT max(year) FROM facts WHERE commune = ?1", -1, &st,
-	                       NULL) != SQLITE_OK)
+	if (saola__db_prepare(db, "SELECT max(year) FROM facts WHERE commune = ?", &st) != SAOLA_OK)
 		return 0;
-	sqlite3_bind_text(st, 1, commune, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		y = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	saola__db_bind_text(st, 1, commune, -1);
+	if (saola__db_step(st) == SAOLA__DB_ROW)
+		y = (int)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
 	return y;
 }
 
-static json_t *number_or_null(sqlite3_stmt *st, int i)
+/* A figure of the record's answers: a whole number as it is, a fraction
+ * rounded, true and false as 1 and 0; null for anything else or none. */
+static json_t *number_or_null(const json_t *v)
 {
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, i));
-	case SQLITE_FLOAT: return json_integer((json_int_t)(sqlite3_column_double(st, i) + 0.5));
-	default: return json_null();
-	}
+	if (json_is_integer(v))
+		return json_integer(json_integer_value(v));
+	if (json_is_real(v))
+		return json_integer((json_int_t)(json_real_value(v) + 0.5));
+	if (json_is_boolean(v))
+		return json_integer(json_is_true(v));
+	return json_null();
 }
 
-/* The output row of the current statement's record. */
-static json_t *make_row(sqlite3_stmt *st, int personal)
+/* The head's name among the answers: a text, or a number written as one;
+ * NULL otherwise. buf holds the number's text. */
+static const char *name_of(const json_t *v, char *buf, size_t len)
 {
-	int cls = sqlite3_column_int(st, 4);
-	const char *name = (const char *)sqlite3_column_text(st, 5);
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.15g", json_real_value(v));
+	else
+		return NULL;
+	return buf;
+}
 
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s?, s:i}", "record_id",
-	                 (const char *)sqlite3_column_text(st, 0), "household_id",
-	                 (const char *)sqlite3_column_text(st, 1), "village",
-	                 (const char *)sqlite3_column_text(st, 2), "head_name",
-	                 personal ? name : NULL, "members", number_or_null(st, 6),
-	                 "income_per_capita", number_or_null(st, 7), "deprivation_count",
-	                 number_or_null(st, 8), "classification", cls >= 1 && cls <= 4
-	                 ? saola__classes[cls - 1].code : NULL, "_class", cls);
+/* The number of members: the size of the members array, 0 for members
+ * that are not an array, null when there are none. */
+static json_t *members_of(const json_t *v)
+{
+	if (!v)
+		return json_null();
+	return json_integer(json_is_array(v) ? (json_int_t)json_array_size(v) : 0);
+}
+
+/* The output row of the current statement's record; its answers (column
+ * 5, the record's data) are read here. */
+static json_t *make_row(saola__dbstmt *st, int personal)
+{
+	int cls = (int)saola__db_column_int(st, 4);
+	const char *text = saola__db_column_text(st, 5);
+	json_t *data = text ? json_loads(text, 0, NULL) : NULL, *row;
+	char num[64];
+
+	row = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s?, s:i}", "record_id",
+	                saola__db_column_text(st, 0), "household_id",
+	                saola__db_column_text(st, 1), "village",
+	                saola__db_column_text(st, 2), "head_name",
+	                personal ? name_of(json_object_get(data, "head_name"), num, sizeof num)
+	                : NULL, "members", members_of(json_object_get(data, "members")),
+	                "income_per_capita", number_or_null(json_object_get(data,
+	                "income_per_capita")), "deprivation_count",
+	                number_or_null(json_object_get(data, "deprivation_count")),
+	                "classification", cls >= 1 && cls <= 4 ? saola__classes[cls - 1].code
+	                : NULL, "_class", cls);
+	json_decref(data);
+	return row;
 }
 
 typedef struct gather {
@@ -151,15 +186,15 @@ typedef struct gather {
 	json_t *house;      /* household_id -> this year's row of lowest class */
 	json_int_t without_id;
 	json_int_t last_year; /* records of last year counted */
-	char *communes;     /* last year's communes: a JSON array text */
+	json_t *communes;   /* last year's communes: an array of codes */
 	int partial;        /* one of them went only partly into the commune */
 } gather;
 
 /* The communes whose records of year - 1 this year's households are
  * matched with: the commune itself and the units it was formed from
- * (docs/reports.md, "Reorganisation of 2025"), as JSON array text into
+ * (docs/reports.md, "Reorganisation of 2025"), as an array of codes into
  * g->communes; g->partial when one of them went only partly into it. */
-static int before_communes(sqlite3 *db, const char *commune, int year, gather *g)
+static int before_communes(saola__db *db, const char *commune, int year, gather *g)
 {
 	char date[SAOLA__DATE_MAX + 1];
 	json_t *pred = NULL, *codes = json_array(), *p;
@@ -167,12 +202,12 @@ static int before_communes(sqlite3 *db, const char *commune, int year, gather *g
 
 	saola__review_date(saola__schemas_dir(NULL), year, date, NULL);
 	if (codes && json_array_append_new(codes, json_string(commune)) == 0 &&
-	    saola__units_predecessors(saola__db_sqlite_of(db), commune, date, &pred) == 0) {
+	    saola__units_predecessors(db, commune, date, &pred) == 0) {
 		json_array_foreach(pred, i, p) {
 			json_array_append(codes, json_object_get(p, "code"));
 			g->partial |= !json_is_true(json_object_get(p, "whole"));
 		}
-		g->communes = json_dumps(codes, JSON_COMPACT);
+		g->communes = json_incref(codes);
 	}
 	json_decref(pred);
 	json_decref(codes);
@@ -180,33 +215,55 @@ static int before_communes(sqlite3 *db, const char *commune, int year, gather *g
 }
 
 /* Reads the commune's records of both years into g. */
-static int read_rows(sqlite3 *db, const saola__lists_req *rq, int year, unsigned mask,
-                     gather *g, saola__err *e)
+/* Prepares read_rows()'s query into *st: this year's records of the
+ * commune, last year's of g's communes (an IN list), with the records'
+ * data for make_row(). SAOLA_OK or a code. */
+static int rows_query(saola__db *db, const saola__lists_req *rq, int year, unsigned mask,
+                      const gather *g, saola__dbstmt **st)
 {
-	char sql[1024], states[64];
-	sqlite3_stmt *st = NULL;
-	int step, rc = 0;
+	char states[64], *in = saola__sql_list(json_array_size(g->communes), "?");
+	saola__buf sql = {NULL, 0, 0, 0};
+	json_t *code;
+	size_t i;
+	int rc;
 
 	saola__state_sql(mask, "f.state", 0, states, sizeof states);
-	snprintf(sql, sizeof sql, "SELECT f.record_id, f.household_id, f.village, f.year, f.class,"
-	         " json_extract(r.data, '$.head_name'), json_array_length(r.data, '$.members'),"
-	         " json_extract(r.data, '$.income_per_capita'),"
-	         " json_extract(r.data, '$.deprivation_count')"
-	         " FROM facts f JOIN records r ON r.id = f.record_id"
-	         " WHERE (f.commune = ?1 AND f.year = ?2 OR f.year = ?3 AND f.commune IN"
-	         " (SELECT value FROM json_each(?4)))%s ORDER BY f.record_id", states);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
-	sqlite3_bind_text(st, 1, rq->commune, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	sqlite3_bind_int(st, 3, year - 1);
-	sqlite3_bind_text(st, 4, g->communes, -1, SQLITE_STATIC);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *hid = (const char *)sqlite3_column_text(st, 1);
-		int cls = sqlite3_column_int(st, 4);
+	if (!in || saola__buf_printf(&sql, "SELECT f.record_id, f.household_id, f.village, f.year,"
+	                             " f.class, r.data FROM facts f JOIN records r ON"
+	                             " r.id = f.record_id WHERE (f.commune = ? AND f.year = ? OR"
+	                             " f.year = ? AND f.commune IN (%s))%s ORDER BY f.record_id",
+	                             in, states) != 0) {
+		free(in);
+		saola__buf_free(&sql);
+		return saola__db_fail(db, SAOLA_NOMEM, "out of memory");
+	}
+	free(in);
+	rc = saola__db_prepare(db, sql.p, st);
+	saola__buf_free(&sql);
+	if (rc != SAOLA_OK)
+		return rc;
+	saola__db_bind_text(*st, 1, rq->commune, -1);
+	saola__db_bind_int(*st, 2, year);
+	saola__db_bind_int(*st, 3, year - 1);
+	json_array_foreach(g->communes, i, code)
+		saola__db_bind_text(*st, 4 + (int)i, json_string_value(code), -1);
+	return SAOLA_OK;
+}
+
+static int read_rows(saola__db *db, const saola__lists_req *rq, int year, unsigned mask,
+                     gather *g, saola__err *e)
+{
+	saola__dbstmt *st = NULL;
+	int step, rc = 0;
+
+	if (rows_query(db, rq, year, mask, g, &st) != SAOLA_OK)
+		return saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
+	while (rc == 0 && (step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *hid = saola__db_column_text(st, 1);
+		int cls = (int)saola__db_column_int(st, 4);
 		json_t *row, *had;
 
-		if (sqlite3_column_int(st, 3) != year) {
+		if (saola__db_column_int(st, 3) != year) {
 			g->last_year++;
 			had = hid ? json_object_get(g->before, hid) : NULL;
 			if (hid && (!had || json_integer_value(had) > cls))
@@ -226,11 +283,11 @@ static int read_rows(sqlite3 *db, const saola__lists_req *rq, int year, unsigned
 		if (!had || json_integer_value(json_object_get(had, "_class")) > cls)
 			rc = json_object_set(g->house, hid, row);
 	}
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	if (rc != 0)
 		return saola__fail(e, 500, "internal", "lists: out of memory");
-	if (step != SQLITE_DONE)
-		return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+	if (step != SAOLA__DB_DONE)
+		return saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
 	return 0;
 }
 
@@ -275,7 +332,7 @@ static int tidy(json_t *lists, gather *g, int by_name)
 	return rc;
 }
 
-static int check(sqlite3 *db, const saola__lists_req *rq, saola__err *e)
+static int check(saola__db *db, const saola__lists_req *rq, saola__err *e)
 {
 	int within = 1;
 
@@ -287,8 +344,8 @@ static int check(sqlite3 *db, const saola__lists_req *rq, saola__err *e)
 		return saola__fail(e, 400, "bad_request", "year %d: expected a year 1901-2200",
 		                   rq->year);
 	if (rq->scope && *rq->scope) {
-		if (saola__area_within(saola__db_sqlite_of(db), rq->commune, rq->scope, rq->year, &within) != 0)
-			return saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+		if (saola__area_within(db, rq->commune, rq->scope, rq->year, &within) != 0)
+			return saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
 		if (!within)
 			return saola__fail(e, 403, "forbidden", "commune %s is outside your area %s",
 			                   rq->commune, rq->scope);
@@ -297,12 +354,12 @@ static int check(sqlite3 *db, const saola__lists_req *rq, saola__err *e)
 }
 
 /* The head of the answer: the commune, year, state; the lists empty. */
-static json_t *head(sqlite3 *db, const saola__lists_req *rq, int year, const char *state)
+static json_t *head(saola__db *db, const saola__lists_req *rq, int year, const char *state)
 {
 	saola__unit u;
 	int found = 0;
 
-	if (saola__unit_get(saola__db_sqlite_of(db), rq->commune, year, &u, &found) != 0)
+	if (saola__unit_get(db, rq->commune, year, &u, &found) != 0)
 		found = 0;
 	return json_pack("{s:{s:s, s:s?}, s:i, s:s, s:b, s:{s:[], s:[], s:[], s:[]}}", "commune",
 	                 "code", rq->commune, "name", found ? u.name : NULL, "year", year, "state",
@@ -339,7 +396,7 @@ static int notes(json_t *v, const gather *g, int year)
 	return n ? json_object_set_new(v, "notes", n) : -1;
 }
 
-int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saola__err *e)
+int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, saola__err *e)
 {
 	char err[SAOLA__ERR_MAX - 32], state[64];
 	gather g = {json_array(), json_object(), json_object(), 0, 0, NULL, 0};
@@ -363,20 +420,20 @@ int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saol
 		saola__fail(e, 500, "internal", "%s", err);
 		goto out;
 	}
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		saola__fail(e, 500, "internal", "lists: %s", sqlite3_errmsg(db));
+	if (saola__db_begin_read(db) != SAOLA_OK) {
+		saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
 		goto out;
 	}
 	year = rq->year ? rq->year : latest(db, rq->commune);
 	if (!year) {
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		saola__db_end(db, 1);
 		saola__fail(e, 404, "not_found", "commune %s: no household records", rq->commune);
 		goto out;
 	}
 	rc = before_communes(db, rq->commune, year, &g) != 0
-	   ? saola__fail(e, 500, "internal", "lists: units: %s", sqlite3_errmsg(db))
+	   ? saola__fail(e, 500, "internal", "lists: units: %s", saola__db_errmsg(db))
 	   : read_rows(db, rq, year, mask, &g, e);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	saola__db_end(db, 1);
 	if (rc != 0)
 		goto out;
 	rc = -1;
@@ -412,7 +469,7 @@ out:
 	json_decref(g.now);
 	json_decref(g.before);
 	json_decref(g.house);
-	free(g.communes);
+	json_decref(g.communes);
 	return rc;
 }
 

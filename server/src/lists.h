@@ -4,7 +4,6 @@
 #define SAOLA_LISTS_H
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <jansson.h>
 
 #include "report.h"
@@ -32,7 +31,7 @@ typedef struct saola__lists_req {
  * those two lists, counted in "counts"); both null when the commune has
  * no record of last year (they cannot be told; a note says so). 0, or -1 with e (400 bad commune or year or state, 403
  * outside the scope, 500). New reference in *out. */
-int saola__lists_run(sqlite3 *db, const saola__lists_req *rq, json_t **out, saola__err *e);
+int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, saola__err *e);
 
 /* The lists as CSV (a byte order mark, one row per household and list;
  * vi: Vietnamese headers and labels); the commune's code and name on each

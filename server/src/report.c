@@ -3,6 +3,7 @@
  * computed, and the rows, totals and rates they share. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #include "report_int.h"
 #include "report_reorg.h"
 #include "rules.h"
-#include "db_sqlite.h"
 
 const char *const saola__report_names[SAOLA__N_REPORTS] = {
 	"summary", "indicators", "causes", "coverage", "transitions", "progress",
@@ -55,21 +55,50 @@ int rep_key_count(int by)
 	return by + 1;
 }
 
-void rep_place_sql(const rep_ctx *c, int param, char *buf, size_t len)
+void rep_place_sql(const rep_ctx *c, char *buf, size_t len)
 {
 	if (c->area_col)
-		snprintf(buf, len, " AND %s = ?%d", c->area_col, param);
+		snprintf(buf, len, " AND %s = ?", c->area_col);
 	else
 		buf[0] = '\0';
 }
 
-void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len)
+void rep_area_sql(const rep_ctx *c, char *buf, size_t len)
 {
 	size_t n;
 
-	rep_place_sql(c, param, buf, len);
+	rep_place_sql(c, buf, len);
 	n = strlen(buf);
 	saola__state_sql(c->state_mask, "state", c->uncounted, buf + n, len - n);
+}
+
+int rep_area_bind(const rep_ctx *c, saola__dbstmt *st, int i)
+{
+	if (!c->area_col)
+		return i;
+	saola__db_bind_text(st, i, c->area, -1);
+	return i + 1;
+}
+
+char *saola__sql_list(size_t n, const char *one)
+{
+	size_t len = strlen(one), i, at = 0;
+	char *out;
+
+	if (n == 0)
+		return strdup("NULL");
+	if (n > (SIZE_MAX - 1) / (len + 2) || !(out = malloc(n * (len + 2) + 1)))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i) {
+			memcpy(out + at, ", ", 2);
+			at += 2;
+		}
+		memcpy(out + at, one, len);
+		at += len;
+	}
+	out[at] = '\0';
+	return out;
 }
 
 double rep_fraction(double num, double of)
@@ -79,7 +108,7 @@ double rep_fraction(double num, double of)
 
 int rep_sql_fail(rep_ctx *c, const char *what)
 {
-	return saola__fail(c->e, 500, "internal", "report: %s: %s", what, sqlite3_errmsg(c->db));
+	return saola__fail(c->e, 500, "internal", "report: %s: %s", what, saola__db_errmsg(c->db));
 }
 
 int rep_oom(rep_ctx *c)
@@ -186,9 +215,9 @@ json_t *rep_report(rep_ctx *c, const char *name, json_t *cols, json_t *rows, jso
 /* ------------------------------------------------------------------ */
 /* Units and rows. */
 
-static const char *col_text(sqlite3_stmt *st, int i)
+static const char *col_text(saola__dbstmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return saola__db_column_text(st, i);
 }
 
 /* The unit object of a code at a level (cached), or of the whole scope. */
@@ -201,7 +230,7 @@ static json_t *unit_obj(rep_ctx *c, const char *level, const char *code)
 
 	if (code && (obj = json_object_get(c->names, code)))
 		return obj;
-	if (code && saola__unit_get(saola__db_sqlite_of(c->db), code, c->year, &u, &found) != 0) {
+	if (code && saola__unit_get(c->db, code, c->year, &u, &found) != 0) {
 		rep_sql_fail(c, "units");
 		return NULL;
 	}
@@ -282,7 +311,7 @@ json_t *rep_row_for(rep_ctx *c, json_t *map, const char *const *cols)
 	return row;
 }
 
-json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st)
+json_t *rep_row(rep_ctx *c, json_t *map, saola__dbstmt *st)
 {
 	const char *cols[4] = {NULL, NULL, NULL, NULL};
 	int i;
@@ -328,24 +357,23 @@ json_t *rep_rows_sorted(json_t *map)
 static int latest_year(rep_ctx *c, int *year)
 {
 	char sql[256], area[64];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
-	rep_place_sql(c, 3, area, sizeof area);
+	rep_place_sql(c, area, sizeof area);
 	/* Backwards along the facts_year index, to the first of the area (in
 	 * any review state: the year under review shows even before approval). */
 	snprintf(sql, sizeof sql, "SELECT year FROM facts WHERE year IS NOT NULL%s"
 	         " ORDER BY year DESC LIMIT 1", area);
 	*year = 0;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
 		return rep_sql_fail(c, "latest year");
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		*year = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : rep_sql_fail(c, "latest year");
+	rep_area_bind(c, st, 1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW)
+		*year = (int)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : rep_sql_fail(c, "latest year");
 }
 
 /* Checks the area against the scope, picks the level and the year. */
@@ -360,7 +388,7 @@ static int resolve(rep_ctx *c)
 		return saola__fail(c->e, 400, "bad_request", "area \"%.20s\": expected a unit code of"
 		                   " 2 (province), 3 (district) or 5 (commune) digits", area);
 	if (rq->scope && *rq->scope && *area) {
-		if (saola__area_within(saola__db_sqlite_of(c->db), area, rq->scope, rq->year, &within) != 0)
+		if (saola__area_within(c->db, area, rq->scope, rq->year, &within) != 0)
 			return rep_sql_fail(c, "area");
 		if (!within)
 			return saola__fail(c->e, 403, "forbidden", "area %s is outside your area %s",
@@ -422,7 +450,7 @@ static json_t *section(rep_ctx *c, unsigned bit)
 	return NULL;
 }
 
-int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, saola__err *e)
+int saola__report_run(saola__db *db, const saola__report_req *rq, json_t **out, saola__err *e)
 {
 	unsigned want = rq->reports ? rq->reports : SAOLA__R_ALL;
 	int single = (want & (want - 1)) == 0;
@@ -447,7 +475,7 @@ int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, sa
 		goto out;
 	}
 	/* One read snapshot for every query of the report. */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (saola__db_begin_read(db) != SAOLA_OK) {
 		rep_sql_fail(&c, "begin");
 		goto out;
 	}
@@ -487,7 +515,7 @@ int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, sa
 	}
 	rc = 0;
 end:
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	saola__db_end(db, 1);
 	if (rc == 0) {
 		*out = all ? all : one;
 		all = one = NULL;

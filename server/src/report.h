@@ -7,10 +7,10 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <sqlite3.h>
 #include <jansson.h>
 
 #include "server_int.h"
+#include "db.h"
 #include "store.h"
 
 /* The reports, as bits of saola__report_req.reports, in the order of
@@ -57,17 +57,22 @@ int saola__report_by(const char *name);
  * "all", "draft,submitted") into name. 0, or -1 when a word is not a state. */
 int saola__state_mask(const char *text, unsigned *mask, char *name, size_t len);
 
-/* " AND <col> IN (1, 2)": the SQL condition of a mask (" AND 0" when
+/* " AND <col> IN (1, 2)": the SQL condition of a mask (" AND 1 = 0" when
  * empty, "" when every state), into buf; with negate, the states not in
  * it. */
 void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, size_t len);
+
+/* n copies of one ("?" for an IN list, "(?, ?)" for rows of VALUES)
+ * joined by ", ", in db.h's portable SQL; "NULL" when n is 0 (an IN list
+ * that holds nothing). A new string, NULL when out of memory. */
+char *saola__sql_list(size_t n, const char *one);
 
 /* Refreshes the facts, then computes the reports rq asks for. With one
  * report, *out is that report's object; with several, {"report": "all",
  * ..., "reports": {name: report}}. A new reference. 0, or -1 with e: 400
  * for a bad request (year, area code), 403 for an area outside the scope,
  * 500 when the database or the targets file fails. */
-int saola__report_run(sqlite3 *db, const saola__report_req *rq, json_t **out, saola__err *e);
+int saola__report_run(saola__db *db, const saola__report_req *rq, json_t **out, saola__err *e);
 
 /* A growing text buffer. */
 typedef struct saola__buf {
@@ -97,10 +102,6 @@ int saola__report_table(const json_t *rep, FILE *f);
  * are written by the callers directly, never through this. */
 int saola__csv_field(saola__buf *b, const char *s);
 
-/* The SQLite handle of a SQLite store (reports run on SQLite); NULL for
- * another store. Borrowed. */
-sqlite3 *saola__report_db(saola__store *s);
-
 /* The commands `saola-server report ...` and `saola-server units load ...`
  * (argv from after the command's name): exit codes 0, 1 or 2. */
 int saola__cmd_report(int argc, char **argv);
@@ -112,7 +113,7 @@ int saola__cmd_units(int argc, char **argv);
  * whole number >= 0, no (year, commune) twice; replaces what an earlier
  * load gave for a (year, commune); all or nothing, in one transaction.
  * *count gets how many. 0, or -1 with err ("FILE:LINE: what"). */
-int saola__listed_load(sqlite3 *db, const char *path, int *count, char *err, size_t errlen);
+int saola__listed_load(saola__db *db, const char *path, int *count, char *err, size_t errlen);
 
 /* The commands `saola-server listed load|list` (listed.c) and
  * `saola-server lists` (lists.c). */

@@ -8,9 +8,7 @@
 #include "lists.h"
 #include "report.h"
 #include "store.h"
-#include "store_sqlite.h"
 #include "units.h"
-#include "db_sqlite.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -28,13 +26,6 @@
 	"docs/reports.md)"
 
 #define UNITS_USAGE "saola-server units load --db PATH [--file FILE] [--schemas DIR]"
-
-sqlite3 *saola__report_db(saola__store *s)
-{
-	if (!s || strcmp(s->ops->name, "sqlite") != 0)
-		return NULL;
-	return ((sq_store *)s)->db->sql;
-}
 
 typedef struct args {
 	const char *name[MAX_OPTS], *value[MAX_OPTS];
@@ -200,7 +191,7 @@ int saola__cmd_report(int argc, char **argv)
 		fprintf(stderr, "report: %s\n", err);
 		return EXIT_FAIL;
 	}
-	rc = saola__report_run(saola__report_db(s), &rq, &rep, &e);
+	rc = saola__report_run(saola__store_db(s), &rq, &rep, &e);
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "report: %s\n", e.message);
@@ -237,9 +228,9 @@ int saola__cmd_units(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (arg(&a, "--file"))
-		rc = saola__units_load_file(saola__db_sqlite_of(saola__report_db(s)), arg(&a, "--file"), &n, err, sizeof err);
+		rc = saola__units_load_file(saola__store_db(s), arg(&a, "--file"), &n, err, sizeof err);
 	else
-		rc = saola__units_load_dir(saola__db_sqlite_of(saola__report_db(s)), dir, &n, err, sizeof err);
+		rc = saola__units_load_dir(saola__store_db(s), dir, &n, err, sizeof err);
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "units load: %s\n", err);
@@ -300,7 +291,7 @@ int saola__cmd_lists(int argc, char **argv)
 		fprintf(stderr, "lists: %s\n", err);
 		return EXIT_FAIL;
 	}
-	rc = saola__lists_run(saola__report_db(s), &rq, &v, &e);
+	rc = saola__lists_run(saola__store_db(s), &rq, &v, &e);
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "lists: %s\n", e.message);

@@ -64,7 +64,7 @@ void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, siz
 			any = 1;
 		}
 	if (!any)
-		snprintf(buf, len, " AND 0");
+		snprintf(buf, len, " AND 1 = 0");
 	else if (k < len)
 		snprintf(buf + k, len - k, ")");
 }
@@ -72,30 +72,38 @@ void saola__state_sql(unsigned mask, const char *col, int negate, char *buf, siz
 /* ------------------------------------------------------------------ */
 /* Coverage. */
 
-/* A unit version valid on the review day ?3 of the year: in the year of a
- * reorganisation, the units the review was run in. */
-#define VALID(u) " " u ".valid_from <= ?3 AND (" u ".valid_to IS NULL OR " u ".valid_to >= ?3)"
+/* The queries below take three values, each bound wherever its `?`
+ * stands, in the order their slots string says: c the code ('' for
+ * everything), y the year, d the year's review day. Texts compared with a
+ * parameter alone are cast, so that PostgreSQL knows its type. */
+#define CODE "CAST(? AS TEXT)"
 
-/* The communes of ?1 (a code; '' everything) valid on ?3, the review day
- * of year ?2, with the households listed and surveyed (of the states %s)
- * there. */
+/* A unit version valid on the review day (dd) of the year: in the year of
+ * a reorganisation, the units the review was run in. */
+#define VALID(u) " " u ".valid_from <= ? AND (" u ".valid_to IS NULL OR " u ".valid_to >= ?)"
+
+/* The communes of the code valid on the review day of the year, with the
+ * households listed and surveyed (of the states %s) there. */
 #define UNITS_SQL                                                                    \
-	"WITH RECURSIVE down(code) AS (SELECT ?1 WHERE ?1 <> ''"                         \
+	"WITH RECURSIVE down(code) AS (SELECT " CODE " WHERE " CODE " <> ''"              \
 	" UNION SELECT u.code FROM units u JOIN down d ON u.parent = d.code WHERE" VALID("u") ")" \
 	" SELECT u.code, max(u.name), max(l.households), (SELECT count(*) FROM facts f"  \
-	"  WHERE f.year = ?2 AND f.commune = u.code%s)"                                  \
-	" FROM units u LEFT JOIN listed l ON l.year = ?2 AND l.commune = u.code"         \
+	"  WHERE f.year = ? AND f.commune = u.code%s)"                                   \
+	" FROM units u LEFT JOIN listed l ON l.year = ? AND l.commune = u.code"          \
 	" WHERE u.level = 'commune' AND" VALID("u")                                      \
-	" AND (?1 = '' OR u.code IN (SELECT code FROM down)) GROUP BY u.code ORDER BY u.code"
+	" AND (" CODE " = '' OR u.code IN (SELECT code FROM down)) GROUP BY u.code ORDER BY u.code"
+#define UNITS_SLOTS "ccddyyddcc"
 
-/* For a year without units: the communes its facts name in ?1. */
+/* For a year without units: the communes its facts name in the code. */
 #define FACTS_SQL                                                                    \
-	"SELECT f.commune, NULL, (SELECT households FROM listed l WHERE l.year = ?2"     \
-	"  AND l.commune = f.commune), sum(CASE WHEN 1%s THEN 1 ELSE 0 END)"             \
-	" FROM facts f WHERE f.year = ?2"                                                \
-	" AND f.commune IS NOT NULL AND (?1 = '' OR f.%s = ?1) AND ?3 IS NOT NULL"      \
+	"SELECT f.commune, NULL, (SELECT households FROM listed l WHERE l.year = ?"      \
+	"  AND l.commune = f.commune), sum(CASE WHEN 1 = 1%s THEN 1 ELSE 0 END)"         \
+	" FROM facts f WHERE f.year = ?"                                                 \
+	" AND f.commune IS NOT NULL AND (" CODE " = '' OR f.%s = " CODE ")"               \
+	" AND " CODE " IS NOT NULL"                                                      \
 	" GROUP BY f.commune"                                                            \
 	" ORDER BY f.commune"
+#define FACTS_SLOTS "yyccd"
 
 /* The review day of year (the standards' files read once per report). */
 static int review_day(rep_ctx *c, int year, char date[SAOLA__DATE_MAX + 1])
@@ -125,38 +133,51 @@ static void count_in(rep_cover *o, json_int_t surveyed, int known, json_int_t li
 		o->listed += listed;
 }
 
-/* Runs sql (?1 code, ?2 year, ?3 its review day) into the detail array;
- * 0 or -1. */
-static int cover_rows(rep_ctx *c, const char *sql, const char *code, int year, rep_cover *o)
+/* Binds slots (UNITS_SLOTS, FACTS_SLOTS) from parameter 1: c code, y
+ * year, d review day. */
+static void bind_slots(saola__dbstmt *st, const char *slots, const char *code, int year,
+                       const char *date)
+{
+	int i;
+
+	for (i = 0; slots[i]; i++) {
+		if (slots[i] == 'y')
+			saola__db_bind_int(st, i + 1, year);
+		else
+			saola__db_bind_text(st, i + 1, slots[i] == 'c' ? code : date, -1);
+	}
+}
+
+/* Runs sql (its parameters as slots says) into the detail array; 0 or -1. */
+static int cover_rows(rep_ctx *c, const char *sql, const char *slots, const char *code, int year,
+                      rep_cover *o)
 {
 	char date[SAOLA__DATE_MAX + 1];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
 	if (review_day(c, year, date) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
 		return rep_sql_fail(c, "coverage");
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	sqlite3_bind_text(st, 3, date, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cc = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		json_int_t surveyed = sqlite3_column_int64(st, 3);
-		int known = sqlite3_column_type(st, 2) != SQLITE_NULL;
-		json_int_t listed = sqlite3_column_int64(st, 2);
+	bind_slots(st, slots, code, year, date);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *cc = saola__db_column_text(st, 0);
+		const char *name = saola__db_column_text(st, 1);
+		json_int_t surveyed = saola__db_column_int(st, 3);
+		int known = saola__db_column_type(st, 2) != SAOLA__DB_NULL;
+		json_int_t listed = saola__db_column_int(st, 2);
 
 		if (json_array_append_new(o->detail, json_pack("{s:s, s:s?, s:I, s:o}", "code", cc,
 		        "name", name, "surveyed", surveyed, "listed", known ? json_integer(listed)
 		        : json_null())) != 0) {
-			sqlite3_finalize(st);
+			saola__db_finalize(st);
 			return rep_oom(c);
 		}
 		count_in(o, surveyed, known, listed);
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : rep_sql_fail(c, "coverage");
+	saola__db_finalize(st);
+	return step == SAOLA__DB_DONE ? 0 : rep_sql_fail(c, "coverage");
 }
 
 /* Keeps a coverage in the report's cache under key (its detail is there
@@ -179,7 +200,7 @@ static int cover_keep(rep_ctx *c, json_t *hit, const rep_cover *o, int from_unit
 static json_t *parents_of(rep_ctx *c, int year)
 {
 	char key[32], kkey[32], date[SAOLA__DATE_MAX + 1];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	json_t *map, *list, *kids;
 	int step;
 
@@ -194,15 +215,15 @@ static json_t *parents_of(rep_ctx *c, int year)
 		rep_oom(c);
 		return NULL;
 	}
-	if (sqlite3_prepare_v2(c->db, "SELECT code, parent FROM units WHERE" VALID("units"),
-	                       -1, &st, NULL) != SQLITE_OK) {
+	if (saola__db_prepare(c->db, "SELECT code, parent FROM units WHERE" VALID("units"),
+	                      &st) != SAOLA_OK) {
 		rep_sql_fail(c, "units");
 		return NULL;
 	}
-	sqlite3_bind_text(st, 3, date, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, 0);
-		const char *parent = (const char *)sqlite3_column_text(st, 1);
+	bind_slots(st, "dd", "", year, date);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *code = saola__db_column_text(st, 0);
+		const char *parent = saola__db_column_text(st, 1);
 		if (!(list = json_object_get(map, code)) &&
 		    (!(list = json_array()) || json_object_set_new(map, code, list) != 0))
 			break;
@@ -210,9 +231,9 @@ static json_t *parents_of(rep_ctx *c, int year)
 		               json_object_set_new(kids, parent, json_true()) != 0))
 			break;
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		if (step == SQLITE_ROW)
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE) {
+		if (step == SAOLA__DB_ROW)
 			rep_oom(c);
 		else
 			rep_sql_fail(c, "units");
@@ -369,13 +390,13 @@ static int cover_query(rep_ctx *c, const char *code, int year, unsigned mask, re
 	saola__state_sql(mask, "f.state", 0, states, sizeof states);
 	snprintf(sql, sizeof sql, UNITS_SQL, states);
 	if ((none = none_below(c, code, year)) < 0 ||
-	    (!none && cover_rows(c, sql, code, year, out) != 0))
+	    (!none && cover_rows(c, sql, UNITS_SLOTS, code, year, out) != 0))
 		return -1;
 	from_units = out->communes > 0;
 	if (out->communes == 0 && (!*code || level)) {
 		/* No units that year: the communes the records name. */
 		snprintf(sql, sizeof sql, FACTS_SQL, states, level ? level : "commune");
-		if (cover_rows(c, sql, code, year, out) != 0)
+		if (cover_rows(c, sql, FACTS_SLOTS, code, year, out) != 0)
 			return -1;
 	}
 	return cover_keep(c, hit, out, from_units);

@@ -13,18 +13,11 @@
 #include "report.h"
 #include "report_labels.h"
 #include "rules.h"
-#include "store_sqlite.h"
+#include "store_core.h"
 #include "units.h"
 #include "units_map.h"
-#include "db_sqlite.h"
 
 #define PREFIX "/v1/reports/"
-
-/* The core database of a SQLite store (its forms), or NULL. */
-static saola *core(saola__store *s)
-{
-	return s && strcmp(s->ops->name, "sqlite") == 0 ? ((sq_store *)s)->db : NULL;
-}
 
 /* A year argument: 0 when absent; -1 (with e) when not a year. */
 static int year_arg(struct MHD_Connection *c, const char *name, saola__err *e)
@@ -54,32 +47,32 @@ static int labels_arg(struct MHD_Connection *c, int *vi, saola__err *e)
 }
 
 /* The years with records in the caller's area, oldest first. */
-static json_t *years(sqlite3 *db, const char *area)
+static json_t *years(saola__db *db, const char *area)
 {
 	char sql[700], cond[512];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	json_t *out = json_array();
 	saola__area_q q;
 
 	/* The area by the rule of every path (rules.h). */
-	if (saola__area_q_init(&q, saola__db_sqlite_of(db), area) != 0 || !out) {
+	if (saola__area_q_init(&q, db, area) != 0 || !out) {
 		saola__area_q_free(&q);
 		json_decref(out);
 		return NULL;
 	}
-	saola__area_q_sql(&q, "f", "f.year", 1, cond, sizeof cond);
+	saola__area_q_cond(&q, "f", "f.year", cond, sizeof cond);
 	snprintf(sql, sizeof sql, "SELECT DISTINCT f.year FROM facts f WHERE f.year IS NOT NULL"
 	         " AND %s ORDER BY f.year", cond);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		saola__area_q_free(&q);
 		json_decref(out);
 		return NULL;
 	}
-	saola__area_q_bind(&q, st, 1);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (json_array_append_new(out, json_integer(sqlite3_column_int(st, 0))) != 0)
+	saola__area_q_cond_bind(&q, st, 1);
+	while (saola__db_step(st) == SAOLA__DB_ROW)
+		if (json_array_append_new(out, json_integer(saola__db_column_int(st, 0))) != 0)
 			break;
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	saola__area_q_free(&q);
 	return out;
 }
@@ -88,7 +81,7 @@ static json_t *years(sqlite3 *db, const char *area)
  * year's review day, or the data does not say (no units that day, an
  * unknown code, everything); 0 for an area that had ended (an old district
  * in 2025: its report is refused, report.c rep_reorg_area); -1 on error. */
-static int reportable(sqlite3 *db, const char *area, int year)
+static int reportable(saola__db *db, const char *area, int year)
 {
 	char date[SAOLA__DATE_MAX + 1];
 	unsigned levels;
@@ -98,15 +91,15 @@ static int reportable(sqlite3 *db, const char *area, int year)
 	if (!*area)
 		return 1;
 	saola__review_date(saola__schemas_dir(NULL), year, date, NULL);
-	if (saola__units_levels(saola__db_sqlite_of(db), date, &levels) != 0 ||
-	    (valid = saola__units_valid_on(saola__db_sqlite_of(db), area, date)) < 0 ||
-	    saola__unit_get(saola__db_sqlite_of(db), area, year, &u, &found) != 0)
+	if (saola__units_levels(db, date, &levels) != 0 ||
+	    (valid = saola__units_valid_on(db, area, date)) < 0 ||
+	    saola__unit_get(db, area, year, &u, &found) != 0)
 		return -1;
 	return !levels || valid || !found;
 }
 
 /* The years of the area's records that a report can be made on. */
-static json_t *report_years(sqlite3 *db, const char *area)
+static json_t *report_years(saola__db *db, const char *area)
 {
 	json_t *all = years(db, area), *out = json_array(), *y;
 	size_t i;
@@ -129,7 +122,7 @@ static json_t *report_years(sqlite3 *db, const char *area)
 /* The years of ys whose units have no districts (after the reorganisation
  * of 2025): a report by district is refused there, so the dashboard offers
  * province, commune and village. NULL on error. */
-static json_t *no_district_years(sqlite3 *db, const json_t *ys)
+static json_t *no_district_years(saola__db *db, const json_t *ys)
 {
 	char date[SAOLA__DATE_MAX + 1];
 	json_t *out = json_array(), *y;
@@ -138,7 +131,7 @@ static json_t *no_district_years(sqlite3 *db, const json_t *ys)
 
 	json_array_foreach(ys, i, y) {
 		saola__review_date(saola__schemas_dir(NULL), (int)json_integer_value(y), date, NULL);
-		if (!out || saola__units_levels(saola__db_sqlite_of(db), date, &levels) != 0) {
+		if (!out || saola__units_levels(db, date, &levels) != 0) {
 			json_decref(out);
 			return NULL;
 		}
@@ -151,7 +144,7 @@ static json_t *no_district_years(sqlite3 *db, const json_t *ys)
 }
 
 /* GET /v1/reports: who the caller is, their area, the years and reports. */
-static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, sqlite3 *db,
+static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, saola__db *db,
                                 const saola__user *u)
 {
 	const char *area = saola__user_area(u) ? saola__user_area(u) : "";
@@ -168,7 +161,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 		saola__fail(&e, 500, "internal", "%s", err);
 		return saola__reply_error(c, &e);
 	}
-	if (*area && saola__unit_get(saola__db_sqlite_of(db), area, 0, &unit, &found) != 0)
+	if (*area && saola__unit_get(db, area, 0, &unit, &found) != 0)
 		found = 0;
 	saola__unit_label(found ? &unit : NULL, area, label, sizeof label);
 	for (i = 0; names && i < SAOLA__N_REPORTS; i++)
@@ -183,7 +176,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 		json_decref(ys);
 		json_decref(nd);
 		saola__fail(&e, 500, "internal", "reports: out of memory or the years failed: %s",
-		            sqlite3_errmsg(db));
+		            saola__db_errmsg(db));
 		return saola__reply_error(c, &e);
 	}
 	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o, s:o, s:o,"
@@ -208,7 +201,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c,
                                    const char *url, saola__store *s, const saola__user *u)
 {
-	sqlite3 *db = saola__report_db(s);
+	saola__db *db = saola__store_db(s);
 	char name[32], filename[96];
 	const char *by = saola__web_arg(c, "by");
 	saola__report_req rq;
@@ -291,14 +284,16 @@ static const struct hcol {
 	{"area", "f.urban", "area"},
 	{"survey_year", "f.year", "survey_year"},
 	{"state", "f.state", NULL},
-	{"head_name", "json_extract(r.data, '$.head_name')", "head_name"},
-	{"income_per_capita", "json_extract(r.data, '$.income_per_capita')", "income_per_capita"},
-	{"member_count", "json_extract(r.data, '$.member_count')", "member_count"},
+	/* From the record's answers (r.data, read in C): sql names the key. */
+	{"head_name", "head_name", "head_name"},
+	{"income_per_capita", "income_per_capita", "income_per_capita"},
+	{"member_count", "member_count", "member_count"},
 };
 
 #define N_HCOLS ((int)(sizeof hcols / sizeof hcols[0]))
 #define HCOL_AREA 6   /* f.urban: 1, 0 or NULL */
 #define HCOL_STATE 8  /* f.state: SAOLA__STATE_* */
+#define HCOL_DATA 9   /* the first of the answers' columns */
 
 /* The review state's word of a facts.state. */
 static const char *state_word(int code)
@@ -325,43 +320,129 @@ static int codes_field(saola__buf *b, const saola__label *list, int n, unsigned 
 	return 0;
 }
 
+/* Writes an answer of the record (v: NULL when none) as one CSV field,
+ * as SQLite's json_extract() gave it: a text as it is, a number in
+ * figures (a fraction with its point), true 1, false 0, an object or array
+ * as compact JSON; nothing for null or none. */
+static int answer_field(saola__buf *b, const json_t *v)
+{
+	char num[64], *big = NULL;
+	const char *text = NULL;
+	int rc;
+
+	if (json_is_string(v)) {
+		text = json_string_value(v);
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		text = num;
+	} else if (json_is_real(v)) {
+		size_t n = (size_t)snprintf(num, sizeof num, "%.15g", json_real_value(v));
+		char *e = strchr(num, 'e');
+		if (!strpbrk(num, ".ein") && n + 2 < sizeof num)
+			memcpy(num + n, ".0", 3);
+		else if (e && !strchr(num, '.') && n + 2 < sizeof num) {
+			memmove(e + 2, e, strlen(e) + 1);
+			memcpy(e, ".0", 2);
+		}
+		text = num;
+	} else if (json_is_boolean(v)) {
+		text = json_is_true(v) ? "1" : "0";
+	} else if (json_is_object(v) || json_is_array(v)) {
+		text = big = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!big)
+			return -1;
+	}
+	rc = saola__csv_field(b, text);
+	free(big);
+	return rc;
+}
+
+/* The query of households_csv() into sql: the facts' columns (NULL for
+ * those omitted), the record's answers when a column of them is shown,
+ * then class, ind, causes, support, updated_at. */
+static void households_sql(const int *omit, const char *where, const char *states, char *sql,
+                           size_t len)
+{
+	size_t n = (size_t)snprintf(sql, len, "SELECT");
+	int k, data = 0;
+
+	for (k = 0; k < HCOL_DATA; k++)
+		n += (size_t)snprintf(sql + n, len - n, " %s,", omit[k] ? "NULL" : hcols[k].sql);
+	for (k = HCOL_DATA; k < N_HCOLS; k++)
+		data |= !omit[k];
+	snprintf(sql + n, len - n, " %s, f.class, f.ind, f.causes, f.support, r.updated_at"
+	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ? AND %s%s"
+	         " ORDER BY f.commune, f.village, f.household_id, f.record_id", data ? "r.data"
+	         : "NULL", where, states);
+}
+
+/* Writes the current row of households_csv()'s query as a line of b. */
+static void household_line(saola__buf *b, saola__dbstmt *st, const int *omit)
+{
+	static const char *const classes[] = {"", "poor", "near_poor", "average", "not_poor", ""};
+	const char *text = saola__db_column_text(st, HCOL_DATA);
+	json_t *data = text ? json_loads(text, 0, NULL) : NULL;
+	int cls = (int)saola__db_column_int(st, HCOL_DATA + 1), i, k, first;
+
+	for (k = 0, first = 1; k < N_HCOLS; k++) {
+		const char *v = k < HCOL_DATA ? saola__db_column_text(st, k) : NULL;
+		if (omit[k])
+			continue;
+		if (k == HCOL_AREA)
+			v = saola__db_column_type(st, k) == SAOLA__DB_NULL ? NULL
+			  : saola__db_column_int(st, k) ? "urban" : "rural";
+		else if (k == HCOL_STATE)
+			v = state_word((int)saola__db_column_int(st, k));
+		if (!first && saola__buf_add(b, ",", 1))
+			break;
+		if (k >= HCOL_DATA ? answer_field(b, json_object_get(data, hcols[k].sql))
+		                   : saola__csv_field(b, v))
+			break;
+		first = 0;
+	}
+	json_decref(data);
+	saola__buf_printf(b, "%s%s", first ? "" : ",", classes[cls >= 1 && cls <= 5 ? cls : 5]);
+	for (i = 0; i < SAOLA__N_INDICATORS; i++)
+		saola__buf_printf(b, ",%d", (int)(saola__db_column_int(st, HCOL_DATA + 2) >> i) & 1);
+	codes_field(b, saola__causes, SAOLA__N_CAUSES,
+	            (unsigned)saola__db_column_int(st, HCOL_DATA + 3));
+	codes_field(b, saola__supports, SAOLA__N_SUPPORTS,
+	            (unsigned)saola__db_column_int(st, HCOL_DATA + 4));
+	saola__buf_add(b, ",", 1);
+	saola__csv_field(b, saola__db_column_text(st, HCOL_DATA + 5));
+	saola__buf_add(b, "\r\n", 2);
+}
+
 /* The households of year in area in the review states of mask
  * (saola__state_mask) as CSV into b; the columns of personal fields only
  * when show (core: the database whose household form says which they
  * are). */
-static int households_csv(sqlite3 *db, saola *core, int year, const char *area, unsigned mask,
+static int households_csv(saola__db *db, saola *core, int year, const char *area, unsigned mask,
                           int show, saola__buf *b, saola__err *e)
 {
-	static const char *const classes[] = {"", "poor", "near_poor", "average", "not_poor", ""};
 	char sql[2048], where[512], states[64];
-	int omit[N_HCOLS], step, i, k, first;
-	sqlite3_stmt *st = NULL;
+	int omit[N_HCOLS], step, i, k;
+	saola__dbstmt *st = NULL;
 	saola__area_q q;
-	size_t n;
 
 	saola__state_sql(mask, "f.state", 0, states, sizeof states);
 	/* The area by the rule of every path (rules.h): an area gone in the
 	 * new units holds the communes formed from it alone. */
-	if (saola__area_q_init(&q, saola__db_sqlite_of(db), area) != 0) {
+	if (saola__area_q_init(&q, db, area) != 0) {
 		saola__area_q_free(&q);
-		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+		return saola__fail(e, 500, "internal", "households: %s", saola__db_errmsg(db));
 	}
-	saola__area_q_sql(&q, "f", "f.year", 2, where, sizeof where);
-	n = (size_t)snprintf(sql, sizeof sql, "SELECT");
-	for (k = 0; k < N_HCOLS; k++) {
+	saola__area_q_cond(&q, "f", "f.year", where, sizeof where);
+	for (k = 0; k < N_HCOLS; k++)
 		omit[k] = !show && hcols[k].field &&
 		          saola__privacy_path(core, SAOLA__FACTS_FORM, hcols[k].field);
-		n += (size_t)snprintf(sql + n, sizeof sql - n, " %s,", omit[k] ? "NULL" : hcols[k].sql);
-	}
-	snprintf(sql + n, sizeof sql - n, " f.class, f.ind, f.causes, f.support, r.updated_at"
-	         " FROM facts f JOIN records r ON r.id = f.record_id WHERE f.year = ?1 AND %s%s"
-	         " ORDER BY f.commune, f.village, f.household_id, f.record_id", where, states);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	households_sql(omit, where, states, sql, sizeof sql);
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		saola__area_q_free(&q);
-		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+		return saola__fail(e, 500, "internal", "households: %s", saola__db_errmsg(db));
 	}
-	sqlite3_bind_int(st, 1, year);
-	saola__area_q_bind(&q, st, 2);
+	saola__db_bind_int(st, 1, year);
+	saola__area_q_cond_bind(&q, st, 2);
 	saola__buf_printf(b, "%s", "\xef\xbb\xbf");
 	for (k = 0; k < N_HCOLS; k++)
 		if (!omit[k])
@@ -370,46 +451,21 @@ static int households_csv(sqlite3 *db, saola *core, int year, const char *area, 
 	for (i = 0; i < SAOLA__N_INDICATORS; i++)
 		saola__buf_printf(b, ",d_%s", saola__indicators[i].code);
 	saola__buf_printf(b, "%s", ",poverty_causes,support_received,updated_at\r\n");
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int cls = sqlite3_column_int(st, N_HCOLS);
-		for (k = 0, first = 1; k < N_HCOLS; k++) {
-			const char *v = (const char *)sqlite3_column_text(st, k);
-			if (omit[k])
-				continue;
-			if (k == HCOL_AREA)
-				v = sqlite3_column_type(st, k) == SQLITE_NULL ? NULL
-				  : sqlite3_column_int(st, k) ? "urban" : "rural";
-			else if (k == HCOL_STATE)
-				v = state_word(sqlite3_column_int(st, k));
-			if ((!first && saola__buf_add(b, ",", 1)) || saola__csv_field(b, v))
-				break;
-			first = 0;
-		}
-		saola__buf_printf(b, "%s%s", first ? "" : ",", classes[cls >= 1 && cls <= 5 ? cls : 5]);
-		for (i = 0; i < SAOLA__N_INDICATORS; i++)
-			saola__buf_printf(b, ",%d", (sqlite3_column_int(st, N_HCOLS + 1) >> i) & 1);
-		codes_field(b, saola__causes, SAOLA__N_CAUSES,
-		            (unsigned)sqlite3_column_int(st, N_HCOLS + 2));
-		codes_field(b, saola__supports, SAOLA__N_SUPPORTS,
-		            (unsigned)sqlite3_column_int(st, N_HCOLS + 3));
-		saola__buf_add(b, ",", 1);
-		saola__csv_field(b, (const char *)sqlite3_column_text(st, N_HCOLS + 4));
-		if (saola__buf_add(b, "\r\n", 2))
-			break;
-	}
-	sqlite3_finalize(st);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW && !b->oom)
+		household_line(b, st, omit);
+	saola__db_finalize(st);
 	saola__area_q_free(&q);
 	if (b->oom)
 		return saola__fail(e, 500, "internal", "households: out of memory");
-	if (step != SQLITE_DONE)
-		return saola__fail(e, 500, "internal", "households: %s", sqlite3_errmsg(db));
+	if (step != SAOLA__DB_DONE)
+		return saola__fail(e, 500, "internal", "households: %s", saola__db_errmsg(db));
 	return 0;
 }
 
 enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection *c,
                                       saola__store *s, const saola__user *u)
 {
-	sqlite3 *db = saola__report_db(s);
+	saola__db *db = saola__store_db(s);
 	const char *scope = saola__user_area(u), *area = saola__web_arg(c, "area");
 	const char *state = saola__web_arg(c, "state");
 	char err[SAOLA__ERR_MAX - 32], filename[64], states[64];
@@ -440,7 +496,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	}
 	if (!area || !*area)
 		area = scope ? scope : "";
-	else if (scope && (saola__area_within(saola__db_sqlite_of(db), area, scope, year, &within) != 0 || !within)) {
+	else if (scope && (saola__area_within(db, area, scope, year, &within) != 0 || !within)) {
 		saola__fail(&e, 403, "forbidden", "area %s is outside your area %s", area, scope);
 		return saola__reply_error(c, &e);
 	}
@@ -459,7 +515,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
-	if (households_csv(db, core(s), year, area, mask, show, &b, &e) != 0) {
+	if (households_csv(db, saola__store_core(s), year, area, mask, show, &b, &e) != 0) {
 		s->ops->end(s, 0);
 		saola__buf_free(&b);
 		return saola__reply_error(c, &e);
@@ -477,7 +533,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
                                  const char *url, saola__store *s, const saola__user *u)
 {
-	sqlite3 *db = saola__report_db(s);
+	saola__db *db = saola__store_db(s);
 	const char *rest = url + strlen("/v1/lists/");
 	char commune[16], filename[64];
 	size_t n = strlen(rest);
@@ -509,7 +565,8 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 		saola__fail(&e, 500, "internal", "lists: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
-	rq.personal = show || !saola__privacy_path(core(s), SAOLA__FACTS_FORM, "head_name");
+	rq.personal = show || !saola__privacy_path(saola__store_core(s), SAOLA__FACTS_FORM,
+	                                           "head_name");
 	s->ops->end(s, 1);
 	if (saola__lists_run(db, &rq, &v, &e) != 0)
 		return saola__reply_error(c, &e);

@@ -3,7 +3,6 @@
 #ifndef SAOLA_REPORT_INT_H
 #define SAOLA_REPORT_INT_H
 
-#include <sqlite3.h>
 #include <jansson.h>
 
 #include "report.h"
@@ -16,7 +15,7 @@
 #define REP_TEXT "text"
 
 typedef struct rep_ctx {
-	sqlite3 *db;
+	saola__db *db;
 	const saola__report_req *rq;
 	int by;                  /* the level rows are grouped at */
 	int year, from_year;
@@ -41,16 +40,20 @@ typedef struct rep_ctx {
 const char *rep_key_sql(int by);
 int rep_key_count(int by);
 
-/* The WHERE condition that keeps the area (with " AND " before it), using
- * parameter ?N for the code, and the review states counted (those not
- * counted while c->uncounted); "" when the area is everything and every
- * state counts. rep_place_sql: the area alone. */
-void rep_area_sql(const rep_ctx *c, int param, char *buf, size_t len);
-void rep_place_sql(const rep_ctx *c, int param, char *buf, size_t len);
+/* The WHERE condition that keeps the area (with " AND " before it), with
+ * one `?` for the code when there is an area, and the review states
+ * counted (those not counted while c->uncounted); "" when the area is
+ * everything and every state counts. rep_place_sql: the area alone. */
+void rep_area_sql(const rep_ctx *c, char *buf, size_t len);
+void rep_place_sql(const rep_ctx *c, char *buf, size_t len);
+
+/* Binds the area's code at parameter i of st when the condition above has
+ * one; returns the index of the next parameter (i itself when none). */
+int rep_area_bind(const rep_ctx *c, saola__dbstmt *st, int i);
 
 /* The row of map for the unit in the first key columns of st, made with
  * its unit object when new. Borrowed; NULL when out of memory (e set). */
-json_t *rep_row(rep_ctx *c, json_t *map, sqlite3_stmt *st);
+json_t *rep_row(rep_ctx *c, json_t *map, saola__dbstmt *st);
 /* The same for a unit given as {province, district, commune, village}. */
 json_t *rep_row_for(rep_ctx *c, json_t *map, const char *const *cols);
 
@@ -77,7 +80,8 @@ json_t *rep_report(rep_ctx *c, const char *name, json_t *cols, json_t *rows, jso
 /* Adds a note in both languages. */
 int rep_note(rep_ctx *c, const char *vi, const char *en);
 
-/* Marks the context failed: a 500 with "report: what: sqlite's message". */
+/* Marks the context failed: a 500 with "report: what: the connection's
+ * message" (saola__db_errmsg). */
 int rep_sql_fail(rep_ctx *c, const char *what);
 int rep_oom(rep_ctx *c);
 

@@ -95,27 +95,26 @@ static json_t *targets_file(rep_ctx *c, const char *path)
 static int province_of(rep_ctx *c, char *out, size_t cap)
 {
 	char sql[256], area[64];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step, n = 0;
 
 	out[0] = '\0';
-	rep_place_sql(c, 3, area, sizeof area);
+	rep_place_sql(c, area, sizeof area);
 	/* A province's own: its code when it has a record (the first found). */
 	snprintf(sql, sizeof sql, "SELECT province FROM facts WHERE province IS NOT NULL%s"
 	         "%s LIMIT %d", area, c->area_col && strcmp(c->area_col, "province") == 0 ? ""
 	         : " GROUP BY province", c->area_col && strcmp(c->area_col, "province") == 0
 	         ? 1 : 2);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
 		return rep_sql_fail(c, "province");
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+	rep_area_bind(c, st, 1);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
 		if (n++ == 0)
-			snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+			snprintf(out, cap, "%s", saola__db_column_text(st, 0));
+	saola__db_finalize(st);
 	if (n > 1)
 		out[0] = '\0';
-	return step == SQLITE_DONE ? 0 : rep_sql_fail(c, "province");
+	return step == SAOLA__DB_DONE ? 0 : rep_sql_fail(c, "province");
 }
 
 /* Finds the targets in force: the file given, else the file of the
@@ -208,22 +207,22 @@ static int poor_of(rep_ctx *c, const char *code, int year, json_int_t *n)
 {
 	const char *level = saola__unit_level(code);
 	char sql[256];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	int step;
 
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM facts WHERE year = ?1 AND class = 1"
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM facts WHERE year = ? AND class = 1"
 	         " AND state = %d%s%s%s", SAOLA__STATE_APPROVED, level ? " AND " : "",
-	         level ? level : "", level ? " = ?2" : "");
+	         level ? level : "", level ? " = ?" : "");
 	*n = 0;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
 		return rep_sql_fail(c, "baseline");
-	sqlite3_bind_int(st, 1, year);
+	saola__db_bind_int(st, 1, year);
 	if (level)
-		sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return step == SQLITE_ROW ? 0 : rep_sql_fail(c, "baseline");
+		saola__db_bind_text(st, 2, code, -1);
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		*n = saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW ? 0 : rep_sql_fail(c, "baseline");
 }
 
 /* The baseline of a unit: counted from the approved records of the
@@ -359,7 +358,7 @@ static int progress_of(rep_ctx *c, json_t *row, const char *code)
 static json_t *series(rep_ctx *c)
 {
 	char sql[512], area[64];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	json_t *out = json_array();
 	int step;
 
@@ -367,28 +366,28 @@ static json_t *series(rep_ctx *c)
 		rep_oom(c);
 		return NULL;
 	}
-	rep_area_sql(c, 3, area, sizeof area);
-	snprintf(sql, sizeof sql, "SELECT year, count(*), sum(class = 1), sum(class = 2) FROM facts"
+	rep_area_sql(c, area, sizeof area);
+	snprintf(sql, sizeof sql, "SELECT year, count(*), sum(CASE WHEN class = 1 THEN 1 ELSE 0"
+	         " END), sum(CASE WHEN class = 2 THEN 1 ELSE 0 END) FROM facts"
 	         " WHERE year IS NOT NULL%s GROUP BY year ORDER BY year", area);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK) {
 		json_decref(out);
 		rep_sql_fail(c, "trend");
 		return NULL;
 	}
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_int_t n = sqlite3_column_int64(st, 1), poor = sqlite3_column_int64(st, 2);
+	rep_area_bind(c, st, 1);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		json_int_t n = saola__db_column_int(st, 1), poor = saola__db_column_int(st, 2);
 		if (json_array_append_new(out, json_pack("{s:i, s:I, s:I, s:I, s:f}", "year",
-		        sqlite3_column_int(st, 0), "households", n, "poor", poor, "near_poor",
-		        (json_int_t)sqlite3_column_int64(st, 3),
+		        (int)saola__db_column_int(st, 0), "households", n, "poor", poor, "near_poor",
+		        (json_int_t)saola__db_column_int(st, 3),
 		        "poor_rate", rep_fraction((double)poor, (double)n))) != 0)
 			break;
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE) {
 		json_decref(out);
-		if (step == SQLITE_ROW)
+		if (step == SAOLA__DB_ROW)
 			rep_oom(c);
 		else
 			rep_sql_fail(c, "trend");

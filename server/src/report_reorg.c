@@ -10,7 +10,6 @@
 #include "report_int.h"
 #include "report_reorg.h"
 #include "units_map.h"
-#include "db_sqlite.h"
 
 /* The review date of a year, from the standards of the report's schemas. */
 static void review_date(rep_ctx *c, int year, char date[SAOLA__DATE_MAX + 1])
@@ -21,19 +20,42 @@ static void review_date(rep_ctx *c, int year, char date[SAOLA__DATE_MAX + 1])
 /* ------------------------------------------------------------------ */
 /* Levels. */
 
+/* The day after date ("YYYY-MM-DD") into out; "" when date is not one. */
+static void day_after(const char *date, char out[SAOLA__DATE_MAX + 1])
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, leap;
+
+	out[0] = '\0';
+	if (sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 0 || y > 9998 || m < 1 ||
+	    m > 12 || d < 1 || d > 31)
+		return;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d >= days[m - 1] + (m == 2 && leap)) {
+		d = 1;
+		if (++m > 12) {
+			m = 1;
+			y++;
+		}
+	} else {
+		d++;
+	}
+	snprintf(out, SAOLA__DATE_MAX + 1, "%04d-%02d-%02d", y, m, d);
+}
+
 /* The day the districts ended before date ("2025-07-01"), "" unknown. */
 static void districts_end(rep_ctx *c, const char *date, char out[SAOLA__DATE_MAX + 1])
 {
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(c->db, "SELECT date(max(valid_to), '+1 day') FROM units WHERE"
-	                       " level = 'district' AND valid_to < ?1", -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(c->db, "SELECT max(valid_to) FROM units WHERE"
+	                      " level = 'district' AND valid_to < ?", &st) != SAOLA_OK)
 		return;
-	sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, SAOLA__DATE_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	saola__db_bind_text(st, 1, date, -1);
+	if (saola__db_step(st) == SAOLA__DB_ROW && saola__db_column_text(st, 0))
+		day_after(saola__db_column_text(st, 0), out);
+	saola__db_finalize(st);
 }
 
 int rep_reorg_by(rep_ctx *c)
@@ -44,7 +66,7 @@ int rep_reorg_by(rep_ctx *c)
 	if (c->by != SAOLA__BY_DISTRICT)
 		return 0;
 	review_date(c, c->year, date);
-	if (saola__units_levels(saola__db_sqlite_of(c->db), date, &levels) != 0)
+	if (saola__units_levels(c->db, date, &levels) != 0)
 		return rep_sql_fail(c, "levels");
 	/* No unit valid that day: the data does not say, so nothing refused. */
 	if (!levels || (levels & SAOLA__LV_DISTRICT))
@@ -83,14 +105,14 @@ int rep_reorg_area(rep_ctx *c, const char *area)
 	if (!area || !*area)
 		return 0;
 	review_date(c, c->year, date);
-	if (saola__units_levels(saola__db_sqlite_of(c->db), date, &levels) != 0 ||
-	    (valid = saola__units_valid_on(saola__db_sqlite_of(c->db), area, date)) < 0 ||
-	    saola__unit_get(saola__db_sqlite_of(c->db), area, c->year, &u, &found) != 0)
+	if (saola__units_levels(c->db, date, &levels) != 0 ||
+	    (valid = saola__units_valid_on(c->db, area, date)) < 0 ||
+	    saola__unit_get(c->db, area, c->year, &u, &found) != 0)
 		return rep_sql_fail(c, "units");
 	/* Valid that day, unknown, or a year the data does not cover: as asked. */
 	if (!levels || valid || !found)
 		return 0;
-	if (saola__units_cover(saola__db_sqlite_of(c->db), area, NULL, date, &cover, &exact) != 0)
+	if (saola__units_cover(c->db, area, NULL, date, &cover, &exact) != 0)
 		return rep_sql_fail(c, "units");
 	inside_codes(cover, codes, sizeof codes);
 	json_decref(cover);
@@ -136,24 +158,23 @@ static int join(json_t *parent, const char *a, const char *b)
 static json_t *old_communes(rep_ctx *c)
 {
 	char sql[256], area[64];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	json_t *out = json_array();
 	int step;
 
-	rep_area_sql(c, 3, area, sizeof area);
-	snprintf(sql, sizeof sql, "SELECT DISTINCT commune FROM facts WHERE year = ?1 AND commune"
+	rep_area_sql(c, area, sizeof area);
+	snprintf(sql, sizeof sql, "SELECT DISTINCT commune FROM facts WHERE year = ? AND commune"
 	         " IS NOT NULL%s", area);
-	if (!out || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (!out || saola__db_prepare(c->db, sql, &st) != SAOLA_OK) {
 		json_decref(out);
 		return NULL;
 	}
-	sqlite3_bind_int(st, 1, c->from_year);
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	saola__db_bind_int(st, 1, c->from_year);
+	rep_area_bind(c, st, 2);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		json_array_append_new(out, json_string(saola__db_column_text(st, 0)));
+	saola__db_finalize(st);
+	if (step != SAOLA__DB_DONE) {
 		json_decref(out);
 		return NULL;
 	}
@@ -192,7 +213,7 @@ static int map_one(rep_ctx *c, rep_reorg_map *m, const char *old, const json_t *
 int rep_reorg_map_make(rep_ctx *c, rep_reorg_map *m)
 {
 	char date[SAOLA__DATE_MAX + 1];
-	json_t *olds, *succ, *v, *flat = NULL;
+	json_t *olds, *succ, *v;
 	const char *k;
 	size_t i;
 	int rc = 0;
@@ -206,7 +227,7 @@ int rep_reorg_map_make(rep_ctx *c, rep_reorg_map *m)
 	review_date(c, c->year, date);
 	json_array_foreach(olds, i, v) {
 		const char *old = json_string_value(v), *only;
-		if (saola__units_successors(saola__db_sqlite_of(c->db), old, date, &succ) != 0) {
+		if (saola__units_successors(c->db, old, date, &succ) != 0) {
 			rc = rep_sql_fail(c, "transitions: successors");
 			break;
 		}
@@ -224,15 +245,12 @@ int rep_reorg_map_make(rep_ctx *c, rep_reorg_map *m)
 		return -1;
 	m->active = json_object_size(m->pairs) > 0;
 	/* The groups flattened to code -> root, as the query reads them. */
-	if (!(flat = json_object()))
+	if (!(m->flat = json_object()))
 		return rep_oom(c);
 	json_object_foreach(m->groups, k, v)
-		if (json_object_set_new(flat, k, json_string(root_of(m->groups, k))))
+		if (json_object_set_new(m->flat, k, json_string(root_of(m->groups, k))))
 			rc = -1;
-	if (rc || !(m->groups_json = json_dumps(flat, JSON_COMPACT)))
-		rc = rep_oom(c);
-	json_decref(flat);
-	return rc;
+	return rc ? rep_oom(c) : 0;
 }
 
 void rep_reorg_map_free(rep_reorg_map *m)
@@ -241,7 +259,7 @@ void rep_reorg_map_free(rep_reorg_map *m)
 	json_decref(m->first);
 	json_decref(m->pairs);
 	json_decref(m->partial);
-	free(m->groups_json);
+	json_decref(m->flat);
 	memset(m, 0, sizeof *m);
 }
 
@@ -270,7 +288,7 @@ static void split_text(rep_ctx *c, const char *old, const json_t *succ, int vi, 
 	size_t i, n = json_array_size(succ);
 	int found = 0;
 
-	saola__unit_get(saola__db_sqlite_of(c->db), old, c->from_year, &u, &found);
+	saola__unit_get(c->db, old, c->from_year, &u, &found);
 	snprintf(buf, len, "%s%s%s %s ", old, found ? " " : "", found ? u.name : "",
 	         vi ? "đã được chia một phần vào" : "went partly into");
 	json_array_foreach(succ, i, s)
@@ -345,7 +363,7 @@ int rep_reorg_mark(rep_ctx *c, const rep_reorg_map *m, json_t *rows, json_t *tot
 /* ------------------------------------------------------------------ */
 /* The plan's area through the mapping. */
 
-int saola__reorg_target_area(sqlite3 *db, const char *schemas, const char *target_unit,
+int saola__reorg_target_area(saola__db *db, const char *schemas, const char *target_unit,
                              int target_year, int year, json_t **set, json_t **units,
                              int *partial)
 {
@@ -360,7 +378,7 @@ int saola__reorg_target_area(sqlite3 *db, const char *schemas, const char *targe
 	*partial = 0;
 	saola__review_date(saola__schemas_dir(schemas), target_year, from, NULL);
 	saola__review_date(saola__schemas_dir(schemas), year, to, NULL);
-	if (saola__units_cover(saola__db_sqlite_of(db), target_unit, from, to, &cover, &exact) != 0)
+	if (saola__units_cover(db, target_unit, from, to, &cover, &exact) != 0)
 		return -1;
 	if (!(*set = json_array())) {
 		json_decref(cover);
@@ -379,28 +397,36 @@ int saola__reorg_target_area(sqlite3 *db, const char *schemas, const char *targe
 /* The households and poor of year over the units of set (communes). */
 static int count_over(rep_ctx *c, const json_t *set, json_int_t *n, json_int_t *poor)
 {
-	char *codes = json_dumps(set, JSON_COMPACT);
-	sqlite3_stmt *st = NULL;
+	char *list = saola__sql_list(json_array_size(set), "?");
+	saola__buf sql = {NULL, 0, 0, 0};
+	saola__dbstmt *st = NULL;
+	const json_t *v;
+	size_t i;
 	int step;
 
 	*n = *poor = 0;
-	if (!codes)
+	if (!list || saola__buf_printf(&sql, "SELECT count(*), coalesce(sum(CASE WHEN class = 1"
+	                               " THEN 1 ELSE 0 END), 0) FROM facts WHERE year = ? AND"
+	                               " commune IN (%s)", list) != 0) {
+		free(list);
+		saola__buf_free(&sql);
 		return rep_oom(c);
-	if (sqlite3_prepare_v2(c->db, "SELECT count(*), coalesce(sum(class = 1), 0) FROM facts"
-	                       " WHERE year = ?1 AND commune IN (SELECT value FROM json_each(?2))",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		free(codes);
+	}
+	free(list);
+	if (saola__db_prepare(c->db, sql.p, &st) != SAOLA_OK) {
+		saola__buf_free(&sql);
 		return rep_sql_fail(c, "target area");
 	}
-	sqlite3_bind_int(st, 1, c->year);
-	sqlite3_bind_text(st, 2, codes, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(st, 0);
-		*poor = sqlite3_column_int64(st, 1);
+	saola__buf_free(&sql);
+	saola__db_bind_int(st, 1, c->year);
+	json_array_foreach(set, i, v)
+		saola__db_bind_text(st, 2 + (int)i, json_string_value(v), -1);
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		*n = saola__db_column_int(st, 0);
+		*poor = saola__db_column_int(st, 1);
 	}
-	sqlite3_finalize(st);
-	free(codes);
-	return step == SQLITE_ROW ? 0 : rep_sql_fail(c, "target area");
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW ? 0 : rep_sql_fail(c, "target area");
 }
 
 /* Names the units of the cover ({"code", "inside", "split"} + "name"). */
@@ -412,7 +438,7 @@ static int name_units(rep_ctx *c, json_t *units)
 	json_array_foreach(units, i, v) {
 		saola__unit u;
 		int found = 0;
-		if (saola__unit_get(saola__db_sqlite_of(c->db), json_string_value(json_object_get(v, "code")), c->year, &u,
+		if (saola__unit_get(c->db, json_string_value(json_object_get(v, "code")), c->year, &u,
 		                    &found) != 0)
 			return rep_sql_fail(c, "units");
 		if (json_object_set_new(v, "name", found ? json_string(u.name) : json_null()))
@@ -509,7 +535,7 @@ int rep_reorg_fold(rep_ctx *c, const rep_reorg_map *m, json_t *map)
 		const char *cols[4] = {NULL, NULL, now, NULL};
 		saola__unit u;
 		int found = 0;
-		if (saola__unit_get(saola__db_sqlite_of(c->db), now, c->year, &u, &found) == 0 && found)
+		if (saola__unit_get(c->db, now, c->year, &u, &found) == 0 && found)
 			cols[0] = u.parent;
 		if (!(row = rep_row_for(c, map, cols)) ||
 		    add_counts(row, json_object_get(map, old)) != 0) {

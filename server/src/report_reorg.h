@@ -28,7 +28,7 @@ typedef struct rep_reorg_map {
 	json_t *first;       /* old commune -> its first successor */
 	json_t *pairs;       /* "old|new" -> true: households may match */
 	json_t *partial;     /* new code -> {old code: [its successors]} */
-	char *groups_json;   /* {"code": "group"} for the query (json_each) */
+	json_t *flat;        /* code -> its group's code, for the query */
 } rep_reorg_map;
 
 /* Makes m for c's years and area. 0, or -1 (c->e set); free m either way. */
@@ -59,7 +59,7 @@ int rep_reorg_mark(rep_ctx *c, const rep_reorg_map *m, json_t *rows, json_t *tot
  * 1 when the cover is not exact (a unit took part of one, or parts from
  * outside). The unit itself when it is the same unit both years. 0, or -1
  * when a query fails. */
-int saola__reorg_target_area(sqlite3 *db, const char *schemas, const char *target_unit,
+int saola__reorg_target_area(saola__db *db, const char *schemas, const char *target_unit,
                              int target_year, int year, json_t **set, json_t **units,
                              int *partial);
 

@@ -18,7 +18,7 @@ int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *co
 {
 	const char *village = c->by == SAOLA__BY_VILLAGE ? ", village" : "";
 	char sql[SQL_MAX], area[64];
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	size_t len;
 	int k = rep_key_count(c->by), step, i, rc = 0;
 
@@ -26,7 +26,7 @@ int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *co
 	 * index, which holds every column read: no table reads, no sort of
 	 * the whole year; then rolled up to the level asked. A commune's
 	 * district and province are those its records give. */
-	rep_area_sql(c, 3, area, sizeof area);
+	rep_area_sql(c, area, sizeof area);
 	len = (size_t)snprintf(sql, sizeof sql, "SELECT %s", rep_key_sql(c->by));
 	for (i = 0; i < nkeys && len < sizeof sql; i++)
 		len += (size_t)snprintf(sql + len, sizeof sql - len, ", sum(a%d)", i);
@@ -36,17 +36,16 @@ int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *co
 	for (i = 0; i < nkeys && len < sizeof sql; i++)
 		len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s AS a%d", aggs[i], i);
 	if (len < sizeof sql)
-		len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM facts WHERE year = ?1%s%s"
-		                        " GROUP BY commune%s) GROUP BY %s", where, area, village,
+		len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM facts WHERE year = ?%s%s"
+		                        " GROUP BY commune%s) AS t GROUP BY %s", where, area, village,
 		                        rep_key_sql(c->by));
 	if (len >= sizeof sql)
 		return saola__fail(c->e, 500, "internal", "report: %s: query too long", what);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
 		return rep_sql_fail(c, what);
-	sqlite3_bind_int(st, 1, year);
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	saola__db_bind_int(st, 1, year);
+	rep_area_bind(c, st, 2);
+	while (rc == 0 && (step = saola__db_step(st)) == SAOLA__DB_ROW) {
 		json_t *row = rep_row(c, map, st);
 		if (!row) {
 			rc = -1;
@@ -54,12 +53,12 @@ int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *co
 		}
 		for (i = 0; i < nkeys; i++)
 			if (json_object_set_new(row, keys[i],
-			                        json_integer(sqlite3_column_int64(st, k + i))) != 0)
+			                        json_integer(saola__db_column_int(st, k + i))) != 0)
 				rc = rep_oom(c);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != SAOLA__DB_DONE)
 		rc = rep_sql_fail(c, what);
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	return rc;
 }
 
@@ -69,8 +68,9 @@ static const char *const base_keys[] = {
 
 int rep_base(rep_ctx *c)
 {
-	static const char *const aggs[] = {"count(*)", "sum(class = 1)", "sum(class = 2)",
-		"sum(class = 3)", "sum(class = 4)", "sum(class = 5)"};
+	static const char *const aggs[] = {"count(*)", "sum(CASE WHEN class = 1 THEN 1 ELSE 0 END)",
+		"sum(CASE WHEN class = 2 THEN 1 ELSE 0 END)", "sum(CASE WHEN class = 3 THEN 1 ELSE 0 END)",
+		"sum(CASE WHEN class = 4 THEN 1 ELSE 0 END)", "sum(CASE WHEN class = 5 THEN 1 ELSE 0 END)"};
 
 	return rep_fill(c, c->base, "households", c->year, aggs, "", base_keys, 6);
 }
@@ -211,7 +211,7 @@ json_t *rep_summary(rep_ctx *c)
 }
 
 /* Columns and aggregates of a list of bits: a count and a rate (of of)
- * per code, the counts from sum(<field> >> i & 1) into exprs. */
+ * per code, the counts from sum((<field> >> i) & 1) into exprs. */
 static int bit_columns(json_t *cols, const saola__label *list, int n, const char *field,
                        const char *of, const char *prefix, char (*exprs)[EXPR_MAX],
                        const char **aggs, const char **keys)
@@ -233,7 +233,7 @@ static int bit_columns(json_t *cols, const saola__label *list, int n, const char
 		            NULL) ||
 		    rep_col(cols, rate, list[i].vi, list[i].en, shortrate, REP_RATE, list[i].code, of))
 			return -1;
-		snprintf(exprs[i], EXPR_MAX, "sum(%s >> %d & 1)", field, i);
+		snprintf(exprs[i], EXPR_MAX, "sum((%s >> %d) & 1)", field, i);
 		aggs[i] = exprs[i];
 		keys[i] = list[i].code;
 	}
@@ -281,7 +281,7 @@ json_t *rep_causes(rep_ctx *c)
 		rep_oom(c);
 		return NULL;
 	}
-	aggs[SAOLA__N_CAUSES] = "sum(causes = 0)";
+	aggs[SAOLA__N_CAUSES] = "sum(CASE WHEN causes = 0 THEN 1 ELSE 0 END)";
 	keys[SAOLA__N_CAUSES] = "no_cause";
 	if (!(map = from_base(c, base, 1)) ||
 	    rep_fill(c, map, "causes", c->year, aggs, " AND class = 1", keys,
@@ -319,8 +319,8 @@ json_t *rep_coverage(rep_ctx *c)
 		rep_oom(c);
 		return NULL;
 	}
-	aggs[SAOLA__N_SUPPORTS] = "sum(support <> 0)";
-	aggs[SAOLA__N_SUPPORTS + 1] = "sum(support = 0)";
+	aggs[SAOLA__N_SUPPORTS] = "sum(CASE WHEN support <> 0 THEN 1 ELSE 0 END)";
+	aggs[SAOLA__N_SUPPORTS + 1] = "sum(CASE WHEN support = 0 THEN 1 ELSE 0 END)";
 	keys[SAOLA__N_SUPPORTS] = "any";
 	keys[SAOLA__N_SUPPORTS + 1] = "none";
 	if (!(map = from_base(c, base, 2)) ||

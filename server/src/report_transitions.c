@@ -9,9 +9,6 @@
 #include "facts.h"
 #include "report_int.h"
 #include "report_reorg.h"
-#include "db_sqlite.h"
-
-#define SQL_MAX 2048
 
 /* b: a household's class last year, c: this year (0: not surveyed that
  * year); 1 poor, 2 near-poor, 3 average, 4 none of these, 5 not
@@ -101,23 +98,23 @@ typedef struct pair {
 	int nb, nc;        /* its records last year, this year */
 } pair;
 
-static void take_unit(pair *h, sqlite3_stmt *st)
+static void take_unit(pair *h, saola__dbstmt *st)
 {
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		const char *v = (const char *)sqlite3_column_text(st, i);
+		const char *v = saola__db_column_text(st, i);
 		h->null[i] = !v;
 		snprintf(h->unit[i], sizeof h->unit[i], "%s", v ? v : "");
 	}
 }
 
-static void take_old(pair *h, sqlite3_stmt *st)
+static void take_old(pair *h, saola__dbstmt *st)
 {
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		const char *v = (const char *)sqlite3_column_text(st, i);
+		const char *v = saola__db_column_text(st, i);
 		h->old_null[i] = !v;
 		snprintf(h->old[i], sizeof h->old[i], "%s", v ? v : "");
 	}
@@ -133,7 +130,7 @@ static void into_new_unit(rep_ctx *c, const rep_reorg_map *m, pair *h)
 
 	if (!now)
 		return;
-	if (saola__unit_get(saola__db_sqlite_of(c->db), now, c->year, &u, &found) == 0 && found && u.parent[0]) {
+	if (saola__unit_get(c->db, now, c->year, &u, &found) == 0 && found && u.parent[0]) {
 		snprintf(h->unit[0], sizeof h->unit[0], "%s", u.parent);
 		h->null[0] = 0;
 	}
@@ -211,52 +208,85 @@ static int count_one(rep_ctx *c, json_t *map, pair *h, json_t **row, char *last,
  * after the other, so it is matched here as they pass, with no sort and no
  * aggregate state per household. Its unit is that of its record of this
  * year, else of last year. */
+/* The query of pairs() into sql: across the reform, a household is looked
+ * for in its commune's group (old communes and the new ones they went
+ * into), the groups given as rows of VALUES (code, group), bound first.
+ * 0, or -1 when out of memory. */
+static int pairs_sql(const rep_ctx *c, const rep_reorg_map *m, saola__buf *sql)
+{
+	char area[64], *rows;
+	int rc;
+
+	rep_area_sql(c, area, sizeof area);
+	if (!m->active)
+		return saola__buf_printf(sql, "SELECT province, district, commune, village,"
+		                         " household_id, year, class, commune FROM facts WHERE"
+		                         " household_id IS NOT NULL AND +year IN (?, ?)%s"
+		                         " ORDER BY commune, household_id", area);
+	if (!(rows = saola__sql_list(json_object_size(m->flat), "(?, ?)")))
+		return -1;
+	rc = saola__buf_printf(sql, "WITH g(gcode, ggrp) AS (VALUES %s) SELECT province,"
+	                       " district, commune, village, household_id, year, class,"
+	                       " coalesce(g.ggrp, commune) AS grp FROM facts LEFT JOIN g ON"
+	                       " g.gcode = commune WHERE household_id IS NOT NULL AND"
+	                       " +year IN (?, ?)%s ORDER BY grp, household_id", rows, area);
+	free(rows);
+	return rc;
+}
+
+/* Binds pairs_sql()'s parameters. */
+static void pairs_bind(const rep_ctx *c, const rep_reorg_map *m, saola__dbstmt *st)
+{
+	const char *k;
+	json_t *v;
+	int i = 1;
+
+	if (m->active) {
+		json_object_foreach(m->flat, k, v) {
+			saola__db_bind_text(st, i++, k, -1);
+			saola__db_bind_text(st, i++, json_string_value(v), -1);
+		}
+	}
+	saola__db_bind_int(st, i++, c->year);
+	saola__db_bind_int(st, i++, c->from_year);
+	rep_area_bind(c, st, i);
+}
+
 static int pairs(rep_ctx *c, const rep_reorg_map *m, json_t *map)
 {
-	char sql[SQL_MAX], area[64], last[2 * SAOLA__VILLAGE_MAX + 4] = "";
-	sqlite3_stmt *st = NULL;
+	char last[2 * SAOLA__VILLAGE_MAX + 4] = "";
+	saola__buf sql = {NULL, 0, 0, 0};
+	saola__dbstmt *st = NULL;
 	json_t *row = NULL;
 	json_int_t acc[NT + 2] = {0};
 	pair *h = calloc(1, sizeof *h);
 	int step, rc = 0, have = 0;
 
-	if (!h)
+	if (!h || pairs_sql(c, m, &sql) != 0) {
+		free(h);
+		saola__buf_free(&sql);
 		return rep_oom(c);
-	rep_area_sql(c, 3, area, sizeof area);
-	/* Across the reform, a household is looked for in its commune's group
-	 * (old communes and the new ones they went into). */
-	if (m->active)
-		snprintf(sql, sizeof sql, "SELECT province, district, commune, village, household_id,"
-		         " year, class, coalesce(g.value, commune) AS grp FROM facts LEFT JOIN"
-		         " json_each(?4) g ON g.key = commune WHERE household_id IS NOT NULL AND"
-		         " +year IN (?1, ?2)%s ORDER BY grp, household_id", area);
-	else
-		snprintf(sql, sizeof sql, "SELECT province, district, commune, village, household_id,"
-		         " year, class, commune FROM facts WHERE household_id IS NOT NULL AND"
-		         " +year IN (?1, ?2)%s ORDER BY commune, household_id", area);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	}
+	rc = saola__db_prepare(c->db, sql.p, &st);
+	saola__buf_free(&sql);
+	if (rc != SAOLA_OK) {
 		free(h);
 		return rep_sql_fail(c, "transitions");
 	}
-	sqlite3_bind_int(st, 1, c->year);
-	sqlite3_bind_int(st, 2, c->from_year);
-	if (c->area_col)
-		sqlite3_bind_text(st, 3, c->area, -1, SQLITE_STATIC);
-	if (m->active)
-		sqlite3_bind_text(st, 4, m->groups_json, -1, SQLITE_STATIC);
+	pairs_bind(c, m, st);
 	for (;;) {
 		const char *commune = NULL, *id = NULL;
 		int year = 0, cls = 0;
 
-		step = sqlite3_step(st);
-		if (step == SQLITE_ROW) {
-			commune = (const char *)sqlite3_column_text(st, 7);
-			id = (const char *)sqlite3_column_text(st, 4);
-			year = sqlite3_column_int(st, 5);
-			cls = sqlite3_column_int(st, 6);
+		step = saola__db_step(st);
+		if (step == SAOLA__DB_ROW) {
+			commune = saola__db_column_text(st, 7);
+			id = saola__db_column_text(st, 4);
+			year = (int)saola__db_column_int(st, 5);
+			cls = (int)saola__db_column_int(st, 6);
 		}
 		/* A household ends where the next begins (or the rows end). */
-		if (have && (step != SQLITE_ROW || strcmp(h->id, id) != 0 ||
+		if (have && (step != SAOLA__DB_ROW || strcmp(h->id, id) != 0 ||
 		             strcmp(h->grp, commune ? commune : "") != 0)) {
 			if (count_pair(c, m, map, h, &row, last, sizeof last, acc) != 0) {
 				rc = -1;
@@ -264,7 +294,7 @@ static int pairs(rep_ctx *c, const rep_reorg_map *m, json_t *map)
 			}
 			have = 0;
 		}
-		if (step != SQLITE_ROW)
+		if (step != SAOLA__DB_ROW)
 			break;
 		if (!have) {
 			memset(h, 0, sizeof *h);
@@ -286,9 +316,9 @@ static int pairs(rep_ctx *c, const rep_reorg_map *m, json_t *map)
 	}
 	if (rc == 0)
 		rc = flush(c, row, acc);
-	if (rc == 0 && step != SQLITE_DONE && step != SQLITE_ROW)
+	if (rc == 0 && step != SAOLA__DB_DONE && step != SAOLA__DB_ROW)
 		rc = rep_sql_fail(c, "transitions");
-	sqlite3_finalize(st);
+	saola__db_finalize(st);
 	free(h);
 	return rc;
 }

@@ -633,25 +633,3 @@ int saola__area_q_cond_bind(const saola__area_q *q, saola__dbstmt *st, int p)
 		saola__db_bind_text(st, p++, q->list, -1);
 	return p;
 }
-
-void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_sql, int p,
-                       char *buf, size_t len)
-{
-	char none[48] = "";
-
-	if (!q->level) {
-		snprintf(buf, len, "1");
-		return;
-	}
-	if (!q->keys) {
-		snprintf(buf, len, "%s.%s = ?%d", t, q->level, p);
-		return;
-	}
-	/* A district's records of the new units name no district. */
-	if (area_level(q->area) == DISTRICT)
-		snprintf(none, sizeof none, "coalesce(%s.district, '') = '' AND ", t);
-	snprintf(buf, len, "(%s.%s = ?%d OR (%s%s.commune || '@' || CASE WHEN typeof(%s) ="
-	         " 'integer' AND %s BETWEEN 1 AND 9999 THEN min(%s, ?%d) END IN (SELECT value"
-	         " FROM json_each(?%d))))", t, q->level, p, none, t, year_sql, year_sql, year_sql,
-	         p + 2, p + 1);
-}

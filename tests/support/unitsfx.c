@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "db_sqlite.h"
 #include "testutil.h"
 #include "unitsfx.h"
 
@@ -103,7 +104,7 @@ saola__store *ux_store(const char *dir, sqlite3 **db)
 	snprintf(path, sizeof path, "%s/../server.db", dir);
 	if (saola__store_sqlite_open(path, dir, 1, &s, err, sizeof err) != 0)
 		fail_msg("open: %s", err);
-	*db = saola__report_db(s);
+	*db = saola__db_sqlite(saola__store_db(s));
 	return s;
 }
 

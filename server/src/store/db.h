@@ -9,9 +9,16 @@
  *   saola__db_column_blob();
  * - upserts are INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING; new ids come
  *   from RETURNING; no INSERT OR IGNORE/REPLACE, no last_insert_rowid();
- * - coalesce(), not ifnull(); CAST(x AS DOUBLE PRECISION), not REAL; no
- *   json_extract(), json_each(), group_concat() or printf() (read columns,
- *   or build the text in C);
+ * - integers bind as BIGINT, texts and NULLs untyped (PostgreSQL types
+ *   them from where they stand): CAST(? AS INTEGER) for a function that
+ *   takes an INTEGER, CAST(? AS TEXT) IS NULL for a parameter nothing
+ *   around types; booleans tested as x <> 0, never bare;
+ * - coalesce(), not ifnull(); CAST(x AS DOUBLE PRECISION), not REAL;
+ *   CAST(sum(x) AS BIGINT) (a NUMERIC on PostgreSQL); lower(x) LIKE
+ *   lower(?) (LIKE's case differs); NULLS FIRST/LAST where order matters;
+ *   no json_extract(), json_each(), group_concat() or printf() (read
+ *   columns, or build the text in C);
+ * - a failed statement ends a PostgreSQL transaction: end it, start over;
  * - what truly differs (schemas, pragmas, advisory locks) goes in the
  *   backend's own files, chosen with saola__db_kind().
  *

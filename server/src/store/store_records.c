@@ -572,13 +572,16 @@ static int merge(apply_run *a, const saola__remote *r, const stored_row *b,
 	a->f = f;
 	if (b->found) {
 		stored.record_id = r->record_id;
+		stored.form_id = b->form_id, stored.form_version = saola__form_version(f);
 		stored.versions = b->versions;
 		if (!(stored.values = saola__state_values(f, b->doc, b->state, b->comment))) {
 			snprintf(err, errlen, "merge: out of memory");
 			return SAOLA_NOMEM;
 		}
 	}
-	in.record_id = r->record_id, in.values = r->values, in.versions = r->versions;
+	memset(&in, 0, sizeof in);
+	in.record_id = r->record_id, in.form_id = r->form_id;
+	in.values = r->values, in.versions = r->versions;
 	saola__params_source(a->engine, &params);
 	/* The audit log hears what changed. */
 	flags = (r->own_creation ? SAOLA__MERGE_OWN_CREATION : 0u) | SAOLA__MERGE_CHANGES;

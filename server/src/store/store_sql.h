@@ -73,6 +73,7 @@ int saola__batches_put(saola__store *s, int64_t user_id, const char *batch,
  * core database (so its clock is the server's too: store_records.c); the
  * PostgreSQL store is to give an in-memory one, loaded with its forms.
  * NULL: the store has none yet (it cannot merge). */
+struct saola;
 struct saola *saola__store_forms_engine(saola__store *s);
 
 /* Records (store_records.c): the store_op apply (store.h), for every
@@ -80,5 +81,19 @@ struct saola *saola__store_forms_engine(saola__store *s);
  * speak, the two states merged in memory (saola__merge_states). */
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
                          saola__change_result *res, char *err, size_t errlen);
+
+/* Forms (store_forms.c): the current versions {id: version}, and every
+ * current definition with the standards and the units of engine (the
+ * store's forms engine, a core database): {"forms", "standards",
+ * "units"}. New references in *out. */
+int saola__forms_current(saola__store *s, json_t **out);
+int saola__forms_all(saola__store *s, struct saola *engine, json_t **out);
+
+/* A pull's page (store_pull.c): the store's pull op (store.h), with
+ * engine the store's forms engine (a core database) for the wire form of
+ * each record. */
+int saola__records_pull(saola__store *s, struct saola *engine, const char *area,
+                        const char *device, int64_t cursor, int limit, size_t max_bytes,
+                        json_t *records, int64_t *next, int *more);
 
 #endif

@@ -65,6 +65,7 @@ struct pg_stmt {
 	int *lengths;
 	int *formats;              /* 1 (binary) for blobs, else 0 (text) */
 	int running;               /* sent, not yet at its end */
+	int lost;                  /* rows dropped for want of memory (detach) */
 	PGresult *cur;             /* the result holding the current row */
 	int row;                   /* its index in cur */
 	PGresult **queue;          /* results read ahead (see the top) */
@@ -317,9 +318,8 @@ static void detach(pg_db *d, int keep)
 		PQclear(res);
 	}
 	if (lost) {
-		/* an empty PGresult of status FATAL_ERROR stands for the loss */
 		queue_clear(st);
-		queue_push(st, PQmakeEmptyPGresult(d->conn, PGRES_FATAL_ERROR));
+		st->lost = 1;
 	}
 	d->active = NULL;
 }
@@ -352,6 +352,7 @@ static void finish(pg_stmt *st)
 	queue_clear(st);
 	row_clear(st);
 	st->running = 0;
+	st->lost = 0;
 }
 
 /* ---- connection ---- */
@@ -539,6 +540,10 @@ static int pg_step(saola__dbstmt *base)
 		return SAOLA__DB_ROW;
 	}
 	row_clear(st);
+	if (st->lost) {
+		finish(st);
+		return saola__db_fail(base->db, SAOLA_NOMEM, "out of memory reading rows ahead");
+	}
 	while ((res = next_result(st))) {
 		switch (PQresultStatus(res)) {
 		case PGRES_TUPLES_OK:
@@ -584,11 +589,11 @@ static void pg_reset(saola__dbstmt *base)
 static void pg_finalize(saola__dbstmt *base)
 {
 	pg_stmt *st = PGST(base);
+	int i;
 
-	if (st->types)
-		pg_reset(base);
-	else
-		finish(st);
+	finish(st);
+	for (i = 0; st->values && i < st->nparams; i++)
+		free(st->values[i]);
 	free(st->queue);
 	free(st->blobs);
 	free(st->bloblens);
@@ -747,15 +752,32 @@ static int64_t pg_changes(saola__db *db)
 	return PGDB(db)->changes;
 }
 
+/* Whether db is in a transaction (a failed one included). */
+static int in_transaction(pg_db *d)
+{
+	detach(d, 1);
+	return PQtransactionStatus(d->conn) != PQTRANS_IDLE &&
+	       PQtransactionStatus(d->conn) != PQTRANS_UNKNOWN;
+}
+
+/* PostgreSQL only warns of a BEGIN in a transaction: refused, as SQLite
+ * refuses it. */
+static int begin(saola__db *db, const char *sql)
+{
+	if (in_transaction(PGDB(db)))
+		return saola__db_fail(db, SAOLA_MISUSE, "begin: a transaction is already open");
+	return pg_exec(db, sql);
+}
+
 static int pg_begin_write(saola__db *db)
 {
-	return pg_exec(db, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	return begin(db, "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
 /* One snapshot for the whole read, and no write by mistake. */
 static int pg_begin_read(saola__db *db)
 {
-	return pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	return begin(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 }
 
 static int pg_end(saola__db *db, int ok)
@@ -764,7 +786,11 @@ static int pg_end(saola__db *db, int ok)
 	PGresult *res;
 	int rc = SAOLA_OK;
 
-	detach(d, 1);
+	/* a commit without a transaction is refused (PostgreSQL would only
+	 * warn), as on SQLite; a rollback without one does nothing */
+	if (!in_transaction(d))
+		return ok ? saola__db_fail(db, SAOLA_MISUSE, "commit: no transaction is open")
+		          : SAOLA_OK;
 	res = PQexec(d->conn, ok ? "COMMIT" : "ROLLBACK");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(db, res, ok ? "commit" : "rollback");

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "saola/core.h"
+#include "server_int.h"
 #include "db_pg.h"
+#include "engine_pg.h"
 #include "schema_pg.h"
 #include "store_sql.h"
 #include "store_pg.h"
@@ -17,6 +19,7 @@ typedef struct pg_store {
 	saola__store base;
 	int txn;                 /* 0 none, 1 write, 2 read */
 	char origin[64];         /* this server's origin (meta 'origin') */
+	saola__engine engine;    /* the forms engine (engine_pg.h) */
 } pg_store;
 
 static const char *pg_errmsg(const saola__store *base)
@@ -68,24 +71,95 @@ static int not_yet(saola__store *base, const char *what)
 	                      " (docs/scale.md)", what);
 }
 
+/* The forms generation in meta (0 before any load): each load moves it,
+ * so that every process sees when its engine is stale. */
+static int forms_gen(saola__db *db, int64_t *out)
+{
+	saola__dbstmt *st = NULL;
+	int rc, step;
+
+	*out = 0;
+	if ((rc = saola__db_prepare(db, "SELECT value FROM meta WHERE key = 'server_forms_gen'",
+	                            &st)) != SAOLA_OK)
+		return rc;
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		*out = strtoll(saola__db_column_text(st, 0), NULL, 10);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? SAOLA_OK : step;
+}
+
+/* Brings the engine to the database's forms generation. */
+static int engine_fresh(pg_store *s)
+{
+	char err[512];
+	int64_t gen;
+	int rc;
+
+	if ((rc = forms_gen(s->base.db, &gen)) != SAOLA_OK)
+		return rc;
+	if (s->engine.core && s->engine.gen == gen)
+		return SAOLA_OK;
+	if ((rc = saola__engine_build(&s->engine, s->base.db, gen, err, sizeof err)) != SAOLA_OK)
+		return saola__db_fail(s->base.db, rc, "%s", err);
+	return SAOLA_OK;
+}
+
+struct saola *saola__store_pg_engine(saola__store *base)
+{
+	pg_store *s = (pg_store *)base;
+
+	return engine_fresh(s) == SAOLA_OK ? s->engine.core : NULL;
+}
+
 static int pg_forms_load(saola__store *base, const char *dir, int *count)
 {
-	(void)dir;
-	if (count)
-		*count = 0;
-	return not_yet(base, "loading forms");
+	pg_store *s = (pg_store *)base;
+	char sql[160];
+	int64_t gen = 0;
+	int rc, own = !s->txn;
+
+	if (own && (rc = pg_write_begin(base, 1)) != SAOLA_OK)
+		return rc;
+	/* Under the lock of the generation's row: loads from two processes
+	 * run one after the other. */
+	rc = saola__db_exec(base->db, "INSERT INTO meta(key, value) VALUES ('server_forms_gen',"
+	                    " '0') ON CONFLICT(key) DO NOTHING");
+	if (rc == SAOLA_OK)
+		rc = saola__db_exec(base->db, "SELECT value FROM meta WHERE key ="
+		                    " 'server_forms_gen' FOR UPDATE");
+	if (rc == SAOLA_OK && (rc = forms_gen(base->db, &gen)) == SAOLA_OK &&
+	    (rc = engine_fresh(s)) == SAOLA_OK &&
+	    (rc = saola__engine_load_dir(&s->engine, base->db, dir, count)) == SAOLA_OK) {
+		snprintf(sql, sizeof sql, "UPDATE meta SET value = '%lld' WHERE key ="
+		         " 'server_forms_gen'", (long long)gen + 1);
+		rc = saola__db_exec(base->db, sql);
+	}
+	if (own) {
+		int end = pg_end(base, rc == SAOLA_OK);
+		if (rc == SAOLA_OK)
+			rc = end;
+	}
+	if (rc == SAOLA_OK)
+		s->engine.gen = gen + 1;
+	else
+		saola__engine_close(&s->engine);  /* rebuilt from the database next time */
+	return rc;
 }
 
 static int pg_forms_current(saola__store *base, json_t **out)
 {
-	*out = NULL;
-	return not_yet(base, "forms");
+	return saola__forms_current(base, out);
 }
 
 static int pg_forms_all(saola__store *base, json_t **out)
 {
+	pg_store *s = (pg_store *)base;
+	int rc;
+
 	*out = NULL;
-	return not_yet(base, "forms");
+	if ((rc = engine_fresh(s)) != SAOLA_OK)
+		return rc;
+	return saola__forms_all(base, s->engine.core, out);
 }
 
 static int pg_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
@@ -103,14 +177,15 @@ static int pg_apply(saola__store *base, const json_t *change, const saola__apply
 static int pg_pull(saola__store *base, const char *area, const char *device, int64_t cursor,
                    int limit, size_t max_bytes, json_t *records, int64_t *next, int *more)
 {
-	(void)area;
-	(void)device;
-	(void)limit;
-	(void)max_bytes;
-	(void)records;
+	pg_store *s = (pg_store *)base;
+	int rc;
+
 	*next = cursor;
 	*more = 0;
-	return not_yet(base, "pulling records");
+	if ((rc = engine_fresh(s)) != SAOLA_OK)
+		return rc;
+	return saola__records_pull(base, s->engine.core, area, device, cursor, limit, max_bytes,
+	                           records, next, more);
 }
 
 static const char *pg_origin(saola__store *base)
@@ -142,6 +217,7 @@ static void pg_close(saola__store *base)
 	if (s->txn)
 		saola__db_end(base->db, 0);
 	saola__store_stmts_free(base);
+	saola__engine_close(&s->engine);
 	saola__db_close(base->db);
 	free(s);
 }
@@ -207,7 +283,6 @@ int saola__store_pg_open(const char *uri, const char *schemas, int create, saola
 	pg_store *s;
 	int rc, fresh = 0;
 
-	(void)schemas;
 	(void)create;
 	*out = NULL;
 	if (!(s = calloc(1, sizeof *s))) {
@@ -220,6 +295,14 @@ int saola__store_pg_open(const char *uri, const char *schemas, int create, saola
 	if ((rc = saola__pg_schema_upgrade(s->base.db, &fresh)) != SAOLA_OK ||
 	    (rc = load_origin(s)) != SAOLA_OK) {
 		snprintf(err, errlen, "database: %s", saola__db_errmsg(s->base.db));
+		goto fail;
+	}
+	/* A new database gets the shipped forms, standards and units, as a new
+	 * SQLite one does. */
+	if (fresh && (rc = pg_forms_load(&s->base, saola__schemas_dir(schemas), NULL)) !=
+	    SAOLA_OK) {
+		snprintf(err, errlen, "database: loading forms from %s: %s",
+		         saola__schemas_dir(schemas), saola__db_errmsg(s->base.db));
 		goto fail;
 	}
 	*out = &s->base;

@@ -145,21 +145,9 @@ static const char *const migrations[] = {
 
 #define SERVER_SCHEMA_LATEST ((int64_t)(sizeof migrations / sizeof migrations[0]))
 
-/* A new area's records are looked up by (unit, seq); the echo test is a
- * primary-key probe. ?1 cursor, ?2 device or NULL, ?3 unit, ?4 limit. */
-#define PULL_SQL(where)                                                     \
-	"SELECT r.id, r.seq FROM records r WHERE " where " r.seq > ?1"     \
-	" AND (?2 IS NULL OR NOT EXISTS (SELECT 1 FROM record_echo e"       \
-	"  WHERE e.record_id = r.id AND e.device = ?2 AND e.seq = r.seq))"  \
-	" ORDER BY r.seq LIMIT ?4"
-
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[SQ_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
-	[SQ_PULL_ALL] = PULL_SQL(""),
-	[SQ_PULL_PROVINCE] = PULL_SQL("r.province = ?3 AND"),
-	[SQ_PULL_DISTRICT] = PULL_SQL("r.district = ?3 AND"),
-	[SQ_PULL_COMMUNE] = PULL_SQL("r.commune = ?3 AND"),
 };
 
 int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
@@ -377,90 +365,12 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 
 static int sq_forms_current(saola__store *base, json_t **out)
 {
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = NULL;
-	json_t *res = json_object();
-	int step, rc = SAOLA_OK;
-
-	*out = NULL;
-	if (!res)
-		return saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
-	if (sqlite3_prepare_v2(s->db->sql, "SELECT id, version FROM forms WHERE current = 1"
-	                       " ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-		json_decref(res);
-		return saola__sq_sql_fail(s, "forms");
-	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_object_set_new(res, (const char *)sqlite3_column_text(st, 0),
-		        json_string((const char *)sqlite3_column_text(st, 1))) != 0) {
-			rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
-			break;
-		}
-	if (rc == SAOLA_OK && step != SQLITE_DONE)
-		rc = saola__sq_sql_fail(s, "forms");
-	sqlite3_finalize(st);
-	if (rc != SAOLA_OK) {
-		json_decref(res);
-		return rc;
-	}
-	*out = res;
-	return SAOLA_OK;
-}
-
-/* Appends the parsed definitions that sql selects to arr. */
-static int definitions(sq_store *s, const char *sql, json_t *arr)
-{
-	sqlite3_stmt *st = NULL;
-	int step, rc = SAOLA_OK;
-
-	if (sqlite3_prepare_v2(s->db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-		return saola__sq_sql_fail(s, "forms");
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *def = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-		if (!def) {
-			rc = saola__sq_fail(s, SAOLA_CORRUPT, "forms: a stored definition is not JSON");
-			break;
-		}
-		if (json_array_append_new(arr, def) != 0) {
-			rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
-			break;
-		}
-	}
-	if (rc == SAOLA_OK && step != SQLITE_DONE)
-		rc = saola__sq_sql_fail(s, "forms");
-	sqlite3_finalize(st);
-	return rc;
+	return saola__forms_current(base, out);
 }
 
 static int sq_forms_all(saola__store *base, json_t **out)
 {
-	sq_store *s = (sq_store *)base;
-	json_t *forms = json_array(), *standards = json_array(), *units = NULL, *res = NULL;
-	int rc;
-
-	*out = NULL;
-	if (!forms || !standards) {
-		rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
-		goto out;
-	}
-	rc = definitions(s, "SELECT definition FROM forms WHERE current = 1 ORDER BY id", forms);
-	if (rc == SAOLA_OK)
-		rc = definitions(s, "SELECT definition FROM standards ORDER BY family, valid_from",
-		                 standards);
-	if (rc == SAOLA_OK && (rc = saola__places_export(s->db, &units)) != SAOLA_OK)
-		rc = core_fail(s, rc);
-	if (rc != SAOLA_OK)
-		goto out;
-	/* Units travel with the forms, so that a device checks places offline. */
-	if (!(res = json_pack("{s:O, s:O, s:O}", "forms", forms, "standards", standards,
-	                      "units", units)))
-		rc = saola__sq_fail(s, SAOLA_NOMEM, "forms: out of memory");
-	*out = res;
-out:
-	json_decref(forms);
-	json_decref(standards);
-	json_decref(units);
-	return rc;
+	return saola__forms_all(base, ((sq_store *)base)->db, out);
 }
 
 static const char *sq_errmsg(const saola__store *base)

@@ -11,10 +11,6 @@
 typedef enum sq_stmt_id {
 	SQ_META_GET,
 	SQ_MAX_SEQ,
-	SQ_PULL_ALL,
-	SQ_PULL_PROVINCE,
-	SQ_PULL_DISTRICT,
-	SQ_PULL_COMMUNE,
 	SQ_COUNT
 } sq_stmt_id;
 

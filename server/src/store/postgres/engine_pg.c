@@ -1,0 +1,159 @@
+/* engine_pg.c: the PostgreSQL store's forms engine: an in-memory core
+ * database holding copies of the forms, standards and units kept in
+ * PostgreSQL, so that the core's form engine (compile, validate, compute,
+ * check places) runs on them exactly as on a SQLite server. Records never
+ * go there. A load of a schemas folder goes through it first, so that its
+ * checks are the core's, then its rows go to PostgreSQL. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "saola_int.h"
+#include "places.h"
+#include "db_sqlite.h"
+#include "engine_pg.h"
+#include "units.h"
+
+/* The tables copied, with their columns in both databases. */
+static const struct table {
+	const char *name;
+	const char *columns;
+	int ncolumns;
+} tables[] = {
+	{"forms", "id, version, definition, loaded_at, current", 5},
+	{"standards", "id, family, valid_from, valid_to, definition, loaded_at", 6},
+	{"units", "code, valid_from, valid_to, name, level, parent, urban, source", 8},
+};
+
+/* Binds column i of from's row to parameter i + 1 of to, by its type. */
+static int bind_column(saola__dbstmt *from, saola__dbstmt *to, int i)
+{
+	switch (saola__db_column_type(from, i)) {
+	case SAOLA__DB_NULL:
+		return saola__db_bind_null(to, i + 1);
+	case SAOLA__DB_INT:
+		return saola__db_bind_int(to, i + 1, saola__db_column_int(from, i));
+	case SAOLA__DB_REAL:
+		return saola__db_bind_double(to, i + 1, saola__db_column_double(from, i));
+	default:
+		return saola__db_bind_text(to, i + 1, saola__db_column_text(from, i), -1);
+	}
+}
+
+/* Copies every row of t from src to dst (whose table is emptied first).
+ * A failure's message is put on dst. */
+static int copy_table(saola__db *src, saola__db *dst, const struct table *t)
+{
+	saola__dbstmt *rd = NULL, *wr = NULL;
+	char sql[512], marks[64] = "";
+	int i, rc, step;
+
+	for (i = 0; i < t->ncolumns; i++)
+		strcat(marks, i ? ", ?" : "?");
+	snprintf(sql, sizeof sql, "DELETE FROM %s", t->name);
+	if ((rc = saola__db_exec(dst, sql)) != SAOLA_OK)
+		return rc;
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s", t->columns, t->name);
+	if ((rc = saola__db_prepare(src, sql, &rd)) != SAOLA_OK)
+		return saola__db_fail(dst, rc, "%s: %s", t->name, saola__db_errmsg(src));
+	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES (%s)", t->name, t->columns, marks);
+	if ((rc = saola__db_prepare(dst, sql, &wr)) != SAOLA_OK)
+		goto out;
+	while ((step = saola__db_step(rd)) == SAOLA__DB_ROW) {
+		saola__db_reset(wr);
+		for (i = 0; i < t->ncolumns; i++)
+			if ((rc = bind_column(rd, wr, i)) != SAOLA_OK)
+				goto out;
+		if ((rc = saola__db_step(wr)) != SAOLA__DB_DONE)
+			goto out;
+	}
+	rc = step == SAOLA__DB_DONE ? SAOLA_OK
+	                            : saola__db_fail(dst, step, "%s: %s", t->name,
+	                                             saola__db_errmsg(src));
+out:
+	saola__db_finalize(rd);
+	saola__db_finalize(wr);
+	return rc;
+}
+
+/* Copies the first n of the tables (forms, standards, units) from src to
+ * dst. */
+static int copy_tables(saola__db *src, saola__db *dst, size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n && i < sizeof tables / sizeof tables[0]; i++)
+		if ((rc = copy_table(src, dst, &tables[i])) != SAOLA_OK)
+			return rc;
+	return SAOLA_OK;
+}
+
+void saola__engine_close(saola__engine *e)
+{
+	if (!e)
+		return;
+	saola__db_close(e->sql);
+	saola_close(e->core);
+	memset(e, 0, sizeof *e);
+}
+
+/* A new, empty engine. */
+static int engine_open(saola__engine *e, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	if ((rc = saola_open(":memory:", SAOLA_OPEN_CREATE | SAOLA_OPEN_SERVER, &e->core)) !=
+	    SAOLA_OK) {
+		snprintf(err, errlen, "forms engine: %s", e->core ? saola_errmsg(e->core)
+		                                                 : "out of memory");
+		saola_close(e->core);
+		e->core = NULL;
+		return rc;
+	}
+	if (!(e->sql = saola__db_sqlite_wrap(e->core->sql))) {
+		snprintf(err, errlen, "forms engine: out of memory");
+		saola__engine_close(e);
+		return SAOLA_NOMEM;
+	}
+	return SAOLA_OK;
+}
+
+int saola__engine_build(saola__engine *e, saola__db *pg, int64_t gen, char *err,
+                        size_t errlen)
+{
+	int rc;
+
+	saola__engine_close(e);
+	if ((rc = engine_open(e, err, errlen)) != SAOLA_OK)
+		return rc;
+	if ((rc = copy_tables(pg, e->sql, 3)) != SAOLA_OK) {
+		snprintf(err, errlen, "forms engine: %s", saola__db_errmsg(e->sql));
+		saola__engine_close(e);
+		return rc;
+	}
+	saola__forms_forget(e->core);
+	saola__places_forget(e->core);
+	e->gen = gen;
+	return SAOLA_OK;
+}
+
+int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int *count)
+{
+	char why[SAOLA__ERRMSG_MAX];
+	int rc;
+
+	/* The core checks and stores the folder in the engine... */
+	if ((rc = saola_forms_load_dir(e->core, dir, count)) != SAOLA_OK)
+		return saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
+	/* ...then its forms and standards go to PostgreSQL, and the units by
+	 * the server's loader, with their links to the old units (formed_from). */
+	if ((rc = copy_tables(e->sql, pg, 2)) != SAOLA_OK)
+		return rc;
+	if (saola__units_load_dir(pg, dir, NULL, why, sizeof why) != 0)
+		return saola__db_fail(pg, SAOLA_INVALID, "%s", why);
+	saola__forms_forget(e->core);
+	saola__places_forget(e->core);
+	return SAOLA_OK;
+}
