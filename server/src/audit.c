@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "saola_int.h"
 #include "store_core.h"
+#include "store_sql.h"
 #include "versions.h"
 
 struct saola__audit {
@@ -65,6 +66,16 @@ static const char *remarks(char *buf, size_t len, const char *a, const char *b, 
 	return buf[0] ? buf : NULL;
 }
 
+/* Where rows go: a prepared ADD_SQL on a connection, and who they are
+ * written as (NULL: nobody said). */
+typedef struct sink {
+	saola__db *sql;
+	saola__dbstmt *st;
+	const saola__audit_who *who;
+} sink;
+
+/* The hook's own statement, prepared on first use; NULL on failure (the
+ * message on the core handle). */
 static saola__dbstmt *add_stmt(saola__audit *a)
 {
 	int rc;
@@ -75,6 +86,13 @@ static saola__dbstmt *add_stmt(saola__audit *a)
 	}
 	saola__db_reset(a->add);   /* its bindings cleared too */
 	return a->add;
+}
+
+/* Copies a failure of sql to the core handle db (the hook's callers read
+ * it there); returns rc. */
+static int to_core(saola *db, saola__db *sql, int rc)
+{
+	return rc == SAOLA_OK ? rc : saola__error(db, rc, "%s", saola__db_errmsg(sql));
 }
 
 /* Binds JSON v as text (NULL column for v NULL). */
@@ -93,17 +111,16 @@ static int bind_json(saola__dbstmt *st, int i, const json_t *v)
 }
 
 /* Writes one row; value and version may be NULL. */
-static int add_row(saola__audit *a, const char *record_id, const char *action,
+static int add_row(sink *k, const char *record_id, const char *action,
                    const char *path, const json_t *value, const json_t *version,
                    const char *state, const char *detail)
 {
-	const saola__audit_who *w = a->who;
-	saola__dbstmt *st = add_stmt(a);
-	char now[21];
+	const saola__audit_who *w = k->who;
+	saola__dbstmt *st = k->st;
+	char now[21], why[512];
 	int step;
 
-	if (!st)
-		return a->db->rc;
+	saola__db_reset(st);
 	if (!w || !w->now)
 		saola__now(now);
 	saola__db_bind_text(st, 1, w && w->now ? w->now : now, -1);
@@ -120,17 +137,19 @@ static int add_row(saola__audit *a, const char *record_id, const char *action,
 	saola__db_bind_text(st, 13, detail, -1);
 	if (bind_json(st, 10, value) != 0 || bind_json(st, 11, version) != 0) {
 		saola__db_reset(st);
-		return saola__error(a->db, SAOLA_NOMEM, "audit log: out of memory");
+		return saola__db_fail(k->sql, SAOLA_NOMEM, "audit log: out of memory");
 	}
 	step = saola__db_step(st);
 	saola__db_reset(st);   /* the JSON texts go now */
-	if (step != SAOLA__DB_DONE)
-		return saola__error(a->db, step, "audit log: %s", saola__db_errmsg(a->sql));
+	if (step != SAOLA__DB_DONE) {
+		snprintf(why, sizeof why, "%s", saola__db_errmsg(k->sql));
+		return saola__db_fail(k->sql, step, "audit log: %s", why);
+	}
 	return SAOLA_OK;
 }
 
 /* The row of one changed path. */
-static int path_row(saola__audit *a, const saola__changes *c, const char *path,
+static int path_row(sink *a, const saola__changes *c, const char *path,
                     const json_t *value)
 {
 	int review = path[0] == '_' && strcmp(path, "_deleted") != 0;
@@ -213,15 +232,14 @@ static json_t *creation(const saola__changes *c, int *personal)
 	return out;
 }
 
-/* The change hook. A new record is one row: path NULL, its answers as the
+/* The rows of one write of a record. A new record is one row: path NULL, its answers as the
  * record holds them (personal ones null) in value, at its default
  * version; so that the log of a collection day is one row per household,
  * not one per answer. Every other path (an edit, a removal, the review, a
  * new record's answers edited before it reached the server) has a row of
  * its own. */
-static int on_change(void *ctx, const saola__changes *c)
+static int write_changes(sink *a, const saola__changes *c)
 {
-	saola__audit *a = ctx;
 	json_t *answers = NULL, *v;
 	const char *path;
 	char buf[256];
@@ -229,7 +247,7 @@ static int on_change(void *ctx, const saola__changes *c)
 
 	if (c->created) {
 		if (!(answers = creation(c, &personal)))
-			return saola__error(a->db, SAOLA_NOMEM, "audit log: out of memory");
+			return saola__db_fail(a->sql, SAOLA_NOMEM, "audit log: out of memory");
 		rc = add_row(a, c->record_id, action_of(a->who, c, NULL), NULL, answers,
 		             json_object_get(c->versions, "_"), NULL,
 		             remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
@@ -240,6 +258,32 @@ static int on_change(void *ctx, const saola__changes *c)
 		if (rc == SAOLA_OK)
 			rc = path_row(a, c, path, v);
 	return rc;
+}
+
+/* The change hook: the rows of a write made through the core database,
+ * as who was set around it. */
+static int on_change(void *ctx, const saola__changes *c)
+{
+	saola__audit *a = ctx;
+	sink k;
+
+	if (!(k.st = add_stmt(a)))
+		return a->db->rc;
+	k.sql = a->sql, k.who = a->who;
+	return to_core(a->db, a->sql, write_changes(&k, c));
+}
+
+int saola__audit_changes(saola__store *s, const saola__audit_who *who,
+                         const saola__changes *c)
+{
+	sink k;
+
+	if (!c->answers && json_object_size(c->values) == 0)
+		return SAOLA_OK;   /* it changed nothing (as the hook hears it) */
+	if (!(k.st = saola__store_stmt(s, SAOLA__SS_AUDIT_ADD, ADD_SQL)))
+		return SAOLA_ERROR;
+	k.sql = saola__store_db(s), k.who = who;
+	return write_changes(&k, c);
 }
 
 saola__audit *saola__audit_new(saola *db, saola__db *sql)
@@ -282,12 +326,18 @@ int saola__audit_note(saola__store *s, const char *record_id, const char *path,
 {
 	saola__audit *a = audit_of(s);
 	char buf[256];
+	sink k;
 
 	if (!a)
 		return SAOLA_OK;
-	return add_row(a, record_id, a->who && a->who->action ? a->who->action : "note", path, NULL,
-	               NULL, NULL, remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
-	                                   detail, NULL));
+	if (!(k.st = add_stmt(a)))
+		return a->db->rc;
+	k.sql = a->sql, k.who = a->who;
+	return to_core(a->db, a->sql,
+	               add_row(&k, record_id, a->who && a->who->action ? a->who->action : "note",
+	                       path, NULL, NULL, NULL,
+	                       remarks(buf, sizeof buf, a->who ? a->who->detail : NULL, detail,
+	                               NULL)));
 }
 
 /* ------------------------------------------------------------------ */

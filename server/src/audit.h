@@ -48,6 +48,16 @@ void saola__audit_free(saola__audit *a);
  * source "server" and name nobody. */
 void saola__audit_set(saola__store *s, const saola__audit_who *who);
 
+/* Writes the rows of one write of a record on store s (c: what changed,
+ * as core's change hook hears it), as who (NULL: nobody said; rows say
+ * source "server"), through s's connection inside the caller's write
+ * transaction. The rows are the hook's, who given here rather than set
+ * around the call. SAOLA_OK, or a code with the message on s's
+ * connection. */
+struct saola__changes;
+int saola__audit_changes(saola__store *s, const saola__audit_who *who,
+                         const struct saola__changes *c);
+
 /* Writes a row that no change of a record brings (an officer's resolution
  * that found the chosen value standing: nothing was written, but the
  * conflict was closed), as who set above, inside the caller's write

@@ -29,7 +29,7 @@ typedef struct saola__store_ops saola__store_ops;
 struct saola__store {
 	const saola__store_ops *ops;
 	saola__db *db;
-	struct saola__dbstmt *stmts[16];  /* store_sql.h's cached statements */
+	struct saola__dbstmt *stmts[24];  /* store_sql.h's cached statements */
 };
 
 /* The SQL connection of s. */

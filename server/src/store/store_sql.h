@@ -19,8 +19,21 @@ typedef enum saola__store_stmt_id {
 	SAOLA__SS_DEVICE_BUNDLES,
 	SAOLA__SS_BATCH_GET,
 	SAOLA__SS_BATCH_PUT,
+	/* store_records.c and audit.c */
+	SAOLA__SS_REC_READ,
+	SAOLA__SS_REC_WRITE,
+	SAOLA__SS_REC_NEXT_SEQ,
+	SAOLA__SS_SEQ_LOCK,
+	SAOLA__SS_CLOCK_OBSERVE,
+	SAOLA__SS_CLOCK_TICK,
+	SAOLA__SS_ECHO_SET,
+	SAOLA__SS_CONFLICT_ADD,
+	SAOLA__SS_AUDIT_ADD,
 	SAOLA__SS_COUNT
 } saola__store_stmt_id;
+
+_Static_assert(SAOLA__SS_COUNT <= sizeof ((saola__store *)0)->stmts /
+               sizeof ((saola__store *)0)->stmts[0], "saola__store's stmts is too short");
 
 /* s's statement id, prepared from sql at its first use and reset (its
  * bindings cleared) at each; NULL on failure (message in s's connection). */
@@ -53,11 +66,26 @@ int saola__batches_put(saola__store *s, int64_t user_id, const char *batch,
                        const char *device, const char *source, const saola__batch_rec *b,
                        const char *now);
 
+/* The forms engine of s: a core database (core's saola handle) holding
+ * the forms, standards and units that merges check records with: its
+ * saola__form_lookup() compiles a form, its saola__params_source() gives
+ * the standards' parameters and the units. On SQLite it is the store's own
+ * core database (so its clock is the server's too: store_records.c); the
+ * PostgreSQL store is to give an in-memory one, loaded with its forms.
+ * NULL: the store has none yet (it cannot merge). */
+struct saola;
+struct saola *saola__store_forms_engine(saola__store *s);
+
+/* Records (store_records.c): the store_op apply (store.h), for every
+ * backend: the stored row is read and written with the SQL both engines
+ * speak, the two states merged in memory (saola__merge_states). */
+int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
+                         saola__change_result *res, char *err, size_t errlen);
+
 /* Forms (store_forms.c): the current versions {id: version}, and every
  * current definition with the standards and the units of engine (the
  * store's forms engine, a core database): {"forms", "standards",
  * "units"}. New references in *out. */
-struct saola;
 int saola__forms_current(saola__store *s, json_t **out);
 int saola__forms_all(saola__store *s, struct saola *engine, json_t **out);
 

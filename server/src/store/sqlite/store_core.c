@@ -5,6 +5,7 @@
 
 #include "store_core.h"
 #include "store_sqlite.h"
+#include "store_sql.h"
 
 /* s as the SQLite store; NULL for another store. */
 static sq_store *sq(saola__store *s)
@@ -15,6 +16,13 @@ static sq_store *sq(saola__store *s)
 struct saola *saola__store_core(saola__store *s)
 {
 	return sq(s) ? sq(s)->db : NULL;
+}
+
+struct saola *saola__store_forms_engine(saola__store *s)
+{
+	/* The PostgreSQL store's engine is to be wired here (an in-memory
+	 * core database holding its forms, standards and units). */
+	return saola__store_core(s);
 }
 
 struct saola__audit *saola__store_audit(saola__store *s)

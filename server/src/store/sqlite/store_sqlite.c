@@ -147,23 +147,7 @@ static const char *const migrations[] = {
 
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-	[SQ_REC_BEFORE] =
-		"SELECT r.seq, r.province, r.district, r.commune, e.device, e.seq,"
-		" json_extract(r.data, '$.survey_year')"
-		" FROM records r LEFT JOIN record_echo e ON e.record_id = r.id"
-		" WHERE r.id = ?1",
-	[SQ_REC_AFTER] =
-		"SELECT seq, province, district, commune, json_extract(data, '$.survey_year')"
-		" FROM records WHERE id = ?1",
 	[SQ_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
-	[SQ_ECHO_SET] =
-		"INSERT INTO record_echo(record_id, device, seq) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT(record_id) DO UPDATE SET device = excluded.device,"
-		" seq = excluded.seq",
-	[SQ_CONFLICT_ADD] =
-		"INSERT INTO conflicts(record_id, path, lost_value, lost_version,"
-		" kept_value, kept_version, stored_lost, device, user_id, batch, at, base)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 };
 
 int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
@@ -463,7 +447,7 @@ static const saola__store_ops sq_ops = {
 	.latest_seq = sq_latest_seq,
 	.batch_get = saola__batches_get,
 	.batch_put = saola__batches_put,
-	.apply = saola__sq_apply,
+	.apply = saola__records_apply,
 	.pull = saola__sq_pull,
 };
 

@@ -10,11 +10,7 @@
 /* Prepared statements kept for the life of the connection. */
 typedef enum sq_stmt_id {
 	SQ_META_GET,
-	SQ_REC_BEFORE,
-	SQ_REC_AFTER,
 	SQ_MAX_SEQ,
-	SQ_ECHO_SET,
-	SQ_CONFLICT_ADD,
 	SQ_COUNT
 } sq_stmt_id;
 
@@ -38,13 +34,11 @@ int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
 /* Records a SQLite failure: "what: sqlite's message"; returns a saola code. */
 int saola__sq_sql_fail(sq_store *s, const char *what);
 
-/* The record operations (store_sqlite_records.c). */
 /* Says, inside a write transaction, that forms were loaded into s's core
  * database by other means than forms_load: every connection recompiles. */
 int saola__sq_forms_changed(sq_store *s);
 
-int saola__sq_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
-                    saola__change_result *res, char *err, size_t errlen);
+/* Pulls (store_sqlite_records.c). */
 int saola__sq_pull(saola__store *base, const char *area, const char *device,
                    int64_t cursor, int limit, size_t max_bytes, json_t *records,
                    int64_t *next, int *more);
