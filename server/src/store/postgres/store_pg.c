@@ -1,8 +1,9 @@
 /* store_pg.c: the PostgreSQL store: a connection (db_pg.c), its versioned
  * schema (schema_pg.c), the shared users, devices and batches
- * (store_users.c), and this server's origin, kept in meta so that every
- * process on the database shares it. Records, forms and pulls come next
- * (docs/scale.md says what works on PostgreSQL today). */
+ * (store_users.c), forms, merges and pulls (store_forms.c,
+ * store_records.c, store_pull.c) with its forms engine (engine_pg.c), and
+ * this server's origin, kept in meta so that every process on the
+ * database shares it (docs/scale.md says what works on PostgreSQL). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,6 @@ static int pg_end(saola__store *base, int ok)
 		return saola__db_fail(base->db, SAOLA_MISUSE, "store: no transaction is open");
 	s->txn = 0;
 	return saola__db_end(base->db, ok);
-}
-
-/* What the PostgreSQL store does not do yet: said, never pretended. */
-static int not_yet(saola__store *base, const char *what)
-{
-	return saola__db_fail(base->db, SAOLA_MISUSE, "%s is not available on PostgreSQL yet"
-	                      " (docs/scale.md)", what);
 }
 
 /* The forms generation in meta (0 before any load): each load moves it,
@@ -162,18 +156,6 @@ static int pg_forms_all(saola__store *base, json_t **out)
 	return saola__forms_all(base, s->engine.core, out);
 }
 
-static int pg_apply(saola__store *base, const json_t *change, const saola__apply_ctx *ctx,
-                    saola__change_result *res, char *err, size_t errlen)
-{
-	int rc = not_yet(base, "merging changes");
-
-	(void)change;
-	(void)ctx;
-	(void)res;
-	snprintf(err, errlen, "%s", pg_errmsg(base));
-	return rc;
-}
-
 static int pg_pull(saola__store *base, const char *area, const char *device, int64_t cursor,
                    int limit, size_t max_bytes, json_t *records, int64_t *next, int *more)
 {
@@ -248,7 +230,7 @@ static const saola__store_ops pg_ops = {
 	.latest_seq = pg_latest_seq,
 	.batch_get = saola__batches_get,
 	.batch_put = saola__batches_put,
-	.apply = pg_apply,
+	.apply = saola__records_apply,
 	.pull = pg_pull,
 };
 

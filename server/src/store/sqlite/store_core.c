@@ -5,6 +5,7 @@
 
 #include "store_core.h"
 #include "store_sqlite.h"
+#include "store_pg.h"
 #include "store_sql.h"
 
 /* s as the SQLite store; NULL for another store. */
@@ -20,8 +21,10 @@ struct saola *saola__store_core(saola__store *s)
 
 struct saola *saola__store_forms_engine(saola__store *s)
 {
-	/* The PostgreSQL store's engine is to be wired here (an in-memory
-	 * core database holding its forms, standards and units). */
+	/* PostgreSQL's is an in-memory core database holding its forms,
+	 * standards and units (engine_pg.c). */
+	if (s && strcmp(s->ops->name, "postgresql") == 0)
+		return saola__store_pg_engine(s);
 	return saola__store_core(s);
 }
 
