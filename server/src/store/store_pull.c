@@ -179,8 +179,7 @@ static int pull_page(saola__store *s, struct saola *engine, const saola__area_q 
 	return step == SAOLA__DB_DONE ? SAOLA_OK : step;
 }
 
-/* The highest change sequence stored (0: none). */
-static int max_seq(saola__store *s, int64_t *out)
+int saola__records_latest_seq(saola__store *s, int64_t *out)
 {
 	saola__dbstmt *st = NULL;
 	int rc, step;
@@ -209,7 +208,7 @@ int saola__records_pull(saola__store *s, struct saola *engine, const char *area,
 	*more = 0;
 	/* An area that is no unit code matches no record. */
 	if (area && alen != 2 && alen != 3 && alen != 5)
-		return max_seq(s, next);
+		return saola__records_latest_seq(s, next);
 	if (saola__area_q_init(&q, s->db, area) != 0) {
 		saola__area_q_free(&q);
 		return saola__db_fail(s->db, SAOLA_ERROR, "pull: units: %s", saola__db_errmsg(s->db));
@@ -226,5 +225,5 @@ int saola__records_pull(saola__store *s, struct saola *engine, const char *area,
 	}
 	/* Nothing more: the cursor moves past everything, the records of other
 	 * areas and this device's own echoes included. */
-	return max_seq(s, next);
+	return saola__records_latest_seq(s, next);
 }

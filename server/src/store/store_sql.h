@@ -82,6 +82,29 @@ struct saola *saola__store_forms_engine(saola__store *s);
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
                          saola__change_result *res, char *err, size_t errlen);
 
+/* The store ops (store.h) that every backend takes from the shared files:
+ * a backend's ops table lists this, then only what is its own. */
+#define SAOLA__STORE_SHARED_OPS                        \
+	.user_add = saola__users_add,                      \
+	.user_by_hash = saola__users_by_hash,              \
+	.user_by_name = saola__users_by_name,              \
+	.user_revoke = saola__users_revoke,                \
+	.user_expiry = saola__users_expiry,                \
+	.user_permissions = saola__users_permissions,      \
+	.user_list = saola__users_list,                    \
+	.user_token_hash = saola__users_token_hash,        \
+	.device_get = saola__devices_get,                  \
+	.device_sync = saola__devices_sync,                \
+	.device_user = saola__devices_user,                \
+	.user_confirmed = saola__devices_confirmed,        \
+	.latest_seq = saola__records_latest_seq,           \
+	.batch_get = saola__batches_get,                   \
+	.batch_put = saola__batches_put,                   \
+	.apply = saola__records_apply
+
+/* The highest change sequence stored (0: none): store_pull.c. */
+int saola__records_latest_seq(saola__store *s, int64_t *out);
+
 /* Forms (store_forms.c): the current versions {id: version}, and every
  * current definition with the standards and the units of engine (the
  * store's forms engine, a core database): {"forms", "standards",

@@ -175,21 +175,6 @@ static const char *pg_origin(saola__store *base)
 	return ((pg_store *)base)->origin;
 }
 
-static int pg_latest_seq(saola__store *base, int64_t *out)
-{
-	saola__dbstmt *st = NULL;
-	int rc, step;
-
-	*out = 0;
-	if ((rc = saola__db_prepare(base->db, "SELECT coalesce(max(seq), 0) FROM records", &st)) !=
-	    SAOLA_OK)
-		return rc;
-	if ((step = saola__db_step(st)) == SAOLA__DB_ROW)
-		*out = saola__db_column_int(st, 0);
-	saola__db_finalize(st);
-	return step == SAOLA__DB_ROW ? SAOLA_OK : step;
-}
-
 static void pg_close(saola__store *base)
 {
 	pg_store *s = (pg_store *)base;
@@ -214,23 +199,8 @@ static const saola__store_ops pg_ops = {
 	.forms_load = pg_forms_load,
 	.forms_current = pg_forms_current,
 	.forms_all = pg_forms_all,
-	.user_add = saola__users_add,
-	.user_by_hash = saola__users_by_hash,
-	.user_by_name = saola__users_by_name,
-	.user_revoke = saola__users_revoke,
-	.user_expiry = saola__users_expiry,
-	.user_permissions = saola__users_permissions,
-	.user_list = saola__users_list,
-	.user_token_hash = saola__users_token_hash,
-	.device_get = saola__devices_get,
-	.device_sync = saola__devices_sync,
-	.device_user = saola__devices_user,
-	.user_confirmed = saola__devices_confirmed,
+	SAOLA__STORE_SHARED_OPS,
 	.origin = pg_origin,
-	.latest_seq = pg_latest_seq,
-	.batch_get = saola__batches_get,
-	.batch_put = saola__batches_put,
-	.apply = saola__records_apply,
 	.pull = pg_pull,
 };
 

@@ -147,7 +147,6 @@ static const char *const migrations[] = {
 
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-	[SQ_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM records",
 };
 
 int saola__sq_fail(sq_store *s, int rc, const char *fmt, ...)
@@ -385,24 +384,6 @@ static const char *sq_origin(saola__store *base)
 	return saola_origin(((sq_store *)base)->db);
 }
 
-static int sq_latest_seq(saola__store *base, int64_t *out)
-{
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = saola__sq_stmt(s, SQ_MAX_SEQ);
-	int step;
-
-	*out = 0;
-	if (!st)
-		return SAOLA_ERROR;
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (step != SQLITE_ROW)
-		return saola__sq_sql_fail(s, "latest change");
-	return SAOLA_OK;
-}
-
 static void sq_close(saola__store *base)
 {
 	sq_store *s = (sq_store *)base;
@@ -431,23 +412,8 @@ static const saola__store_ops sq_ops = {
 	.forms_load = sq_forms_load,
 	.forms_current = sq_forms_current,
 	.forms_all = sq_forms_all,
-	.user_add = saola__users_add,
-	.user_by_hash = saola__users_by_hash,
-	.user_by_name = saola__users_by_name,
-	.user_revoke = saola__users_revoke,
-	.user_expiry = saola__users_expiry,
-	.user_permissions = saola__users_permissions,
-	.user_list = saola__users_list,
-	.user_token_hash = saola__users_token_hash,
-	.device_get = saola__devices_get,
-	.device_sync = saola__devices_sync,
-	.device_user = saola__devices_user,
-	.user_confirmed = saola__devices_confirmed,
+	SAOLA__STORE_SHARED_OPS,
 	.origin = sq_origin,
-	.latest_seq = sq_latest_seq,
-	.batch_get = saola__batches_get,
-	.batch_put = saola__batches_put,
-	.apply = saola__records_apply,
 	.pull = saola__sq_pull,
 };
 

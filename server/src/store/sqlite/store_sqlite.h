@@ -10,7 +10,6 @@
 /* Prepared statements kept for the life of the connection. */
 typedef enum sq_stmt_id {
 	SQ_META_GET,
-	SQ_MAX_SEQ,
 	SQ_COUNT
 } sq_stmt_id;
 
