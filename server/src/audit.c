@@ -321,23 +321,17 @@ void saola__audit_set(saola__store *s, const saola__audit_who *who)
 		a->who = who;
 }
 
-int saola__audit_note(saola__store *s, const char *record_id, const char *path,
-                      const char *detail)
+int saola__audit_note(saola__store *s, const saola__audit_who *who, const char *record_id,
+                      const char *path, const char *detail)
 {
-	saola__audit *a = audit_of(s);
 	char buf[256];
 	sink k;
 
-	if (!a)
-		return SAOLA_OK;
-	if (!(k.st = add_stmt(a)))
-		return a->db->rc;
-	k.sql = a->sql, k.who = a->who;
-	return to_core(a->db, a->sql,
-	               add_row(&k, record_id, a->who && a->who->action ? a->who->action : "note",
-	                       path, NULL, NULL, NULL,
-	                       remarks(buf, sizeof buf, a->who ? a->who->detail : NULL, detail,
-	                               NULL)));
+	if (!(k.st = saola__store_stmt(s, SAOLA__SS_AUDIT_ADD, ADD_SQL)))
+		return SAOLA_ERROR;
+	k.sql = saola__store_db(s), k.who = who;
+	return add_row(&k, record_id, who && who->action ? who->action : "note", path, NULL, NULL,
+	               NULL, remarks(buf, sizeof buf, who ? who->detail : NULL, detail, NULL));
 }
 
 /* ------------------------------------------------------------------ */

@@ -60,10 +60,11 @@ int saola__audit_changes(saola__store *s, const saola__audit_who *who,
 
 /* Writes a row that no change of a record brings (an officer's resolution
  * that found the chosen value standing: nothing was written, but the
- * conflict was closed), as who set above, inside the caller's write
- * transaction. SAOLA_OK or a saola code (the message on the core handle). */
-int saola__audit_note(saola__store *s, const char *record_id, const char *path,
-                      const char *detail);
+ * conflict was closed), as who (NULL: nobody said), through s's
+ * connection inside the caller's write transaction. SAOLA_OK, or a code
+ * with the message on s's connection. */
+int saola__audit_note(saola__store *s, const saola__audit_who *who, const char *record_id,
+                      const char *path, const char *detail);
 
 /* A history from the audit log, oldest first: the rows of record_id
  * and/or of user (either may be NULL, not both), at or after since (NULL:

@@ -1,7 +1,10 @@
 /* officer_act.c: what officers change on the server: a conflict resolved
  * by writing the chosen value as an ordinary edit of the record (the
  * server's origin, a version above both sides, pulled by every device of
- * the area at its next sync), and a record returned or approved. */
+ * the area at its next sync), and a record returned or approved. Each is
+ * one write transaction of the store, on SQLite or PostgreSQL alike: the
+ * record read and written through the store (saola__records_state,
+ * saola__records_write_own), the audit's who passed along. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +14,13 @@
 #include "officer.h"
 #include "rules.h"
 #include "saola_int.h"
-#include "store_core.h"
-#include "merge.h"
+#include "store_sql.h"
 #include "versions.h"
 
 /* Opens the officer's write: the server's writers' lock, then a store
  * write transaction (which reloads the clock other writers moved). */
 static int begin(const saola__officer *o, const char *what, saola__err *e)
 {
-	if (!saola__store_core(o->store))
-		return saola__fail(e, 500, "internal", "%s: no database", what);
 	if (o->write_lock)
 		pthread_mutex_lock(o->write_lock);
 	if (o->store->ops->write_begin(o->store, 1) != SAOLA_OK) {
@@ -29,12 +29,11 @@ static int begin(const saola__officer *o, const char *what, saola__err *e)
 			pthread_mutex_unlock(o->write_lock);
 		return -1;
 	}
-	saola_set_actor(saola__store_core(o->store), o->by ? o->by : "server");
 	return 0;
 }
 
-/* Tells the audit log that the officer's changes come next (action NULL:
- * as each change says; detail may be NULL); end() forgets it. */
+/* The audit's who of the officer's changes (action NULL: as each change
+ * says; detail may be NULL). */
 static void audit_as(const saola__officer *o, saola__audit_who *who, const char *action,
                      const char *detail)
 {
@@ -44,21 +43,14 @@ static void audit_as(const saola__officer *o, saola__audit_who *who, const char 
 	who->user_name = o->user ? o->user->name : o->by ? o->by : "server";
 	who->action = action;
 	who->detail = detail;
-	saola__audit_set(o->store, who);
 }
 
-/* Ends it: commits when ok (the server's own queued changes dropped: a
- * server's changes travel by the change sequence, not by an outbox). */
+/* Ends it: commits when ok. (The officer's edits queue nothing for
+ * upstream: a server's changes travel by the change sequence.) */
 static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
 {
-	saola *db = saola__store_core(o->store);
 	int rc = 0;
 
-	saola__audit_set(o->store, NULL);
-	if (ok && saola_outbox_ack(db, INT64_MAX) != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "%s: %s", what, saola_errmsg(db));
-		ok = 0;
-	}
 	if (o->store->ops->end(o->store, ok) != SAOLA_OK && ok)
 		rc = saola__fail(e, 500, "internal", "%s: commit: %s", what,
 		                 o->store->ops->errmsg(o->store));
@@ -67,20 +59,22 @@ static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
 	return rc;
 }
 
-/* A failed core call as an answer. */
-static int core_fail(saola *db, int rc, const char *what, saola__err *e)
+/* A failed store call as an answer (the message on s). */
+static int store_fail(saola__store *s, int rc, const char *what, saola__err *e)
 {
+	const char *msg = s->ops->errmsg(s);
+
 	switch (rc) {
 	case SAOLA_NOTFOUND:
-		return saola__fail(e, 404, "not_found", "%s: %s", what, saola_errmsg(db));
+		return saola__fail(e, 404, "not_found", "%s: %s", what, msg);
 	case SAOLA_DELETED:
-		return saola__fail(e, 409, "record_deleted", "%s: %s", what, saola_errmsg(db));
+		return saola__fail(e, 409, "record_deleted", "%s: %s", what, msg);
 	case SAOLA_INVALID: case SAOLA_NOFORM: case SAOLA_LIMIT:
-		return saola__fail(e, 400, "invalid_record", "%s: %s", what, saola_errmsg(db));
+		return saola__fail(e, 400, "invalid_record", "%s: %s", what, msg);
 	case SAOLA_AUTH:
-		return saola__fail(e, 403, "forbidden", "%s: %s", what, saola_errmsg(db));
+		return saola__fail(e, 403, "forbidden", "%s: %s", what, msg);
 	default:
-		return saola__fail(e, 500, "internal", "%s: %s", what, saola_errmsg(db));
+		return saola__fail(e, 500, "internal", "%s: %s", what, msg);
 	}
 }
 
@@ -128,18 +122,17 @@ static int read_conflict(saola__db *db, int64_t id, conflict *c, saola__err *e)
 	return rc;
 }
 
-/* The edit of one path as saola_put data: {"field": value}, or a member's
- * answer {"members": [{"_id": id, "field": value}]}, or a member's removal. */
-static json_t *put_data(const char *path, const json_t *value, json_t *values,
-                        const char *what, saola__err *e)
+/* The edit of one answer path as flat changes: {"field": value}, a
+ * member's answer {"members.id.field": value}, or a member's removal
+ * {"members.id": null} (versions.h). values: the record's flat answers. */
+static json_t *answer_change(const char *path, const json_t *value, json_t *values,
+                             const char *what, saola__err *e)
 {
 	const char *dot = strchr(path, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
-	char rep[256], item[512];
-	json_t *it;
+	char item[512];
 
 	if (!dot)
 		return json_pack("{s:O}", path, value);
-	snprintf(rep, sizeof rep, "%.*s", (int)(dot - path), path);
 	snprintf(item, sizeof item, "%.*s", (int)(dot2 ? dot2 - path : (long)strlen(path)), path);
 	if (!json_object_get(values, item)) {
 		saola__fail(e, 409, "member_removed", "%s: %s was removed since: a removed member"
@@ -152,71 +145,90 @@ static json_t *put_data(const char *path, const json_t *value, json_t *values,
 		            " (remove the member)", what, path);
 		return NULL;
 	}
-	it = dot2 ? json_pack("{s:s, s:O}", "_id", strchr(item, '.') + 1, dot2 + 1, value)
-	          : json_pack("{s:s, s:b}", "_id", strchr(item, '.') + 1, "_remove", 1);
-	return it ? json_pack("{s:[o]}", rep, it) : NULL;
+	return json_pack("{s:O}", path, value);
 }
 
-/* Writes value at path of record id (values: its flat answers now) as an
- * edit with the server's origin. 0, or -1 with e. */
-static int write_value(saola *db, const char *id, const char *form, const char *path,
-                       const json_t *value, json_t *values, int deleted, const char *what,
-                       saola__err *e)
+/* The edit of a review path (_state, _comment) as flat changes: "draft"
+ * and an empty comment are no value (saola_shared.h); {} when it is what
+ * the record holds (values) already. */
+static json_t *review_change(const char *path, const json_t *value, json_t *values)
 {
-	json_t *data;
-	int rc;
+	const char *v = json_string_value(value);
+	int is_state = path[1] == 's';
+	json_t *flat = (!v || (is_state ? strcmp(v, "draft") == 0 : !*v)) ? json_null()
+	             : json_string(v);
+	json_t *now = json_object_get(values, path);
+
+	if (!flat)
+		return NULL;
+	if (json_equal(flat, now ? now : json_null())) {
+		json_decref(flat);
+		return json_object();
+	}
+	return json_pack("{s:o}", path, flat);
+}
+
+/* The edit of value at path of a record (values: its flat answers now) as
+ * flat changes for saola__records_write_own. NULL with e. */
+static json_t *edit_of(const char *id, const char *path, const json_t *value, json_t *values,
+                       int deleted, const char *what, saola__err *e)
+{
+	json_t *c;
 
 	if (strcmp(path, "_deleted") == 0) {
 		if (!json_is_boolean(value))
 			return saola__fail(e, 400, "bad_request", "%s: _deleted: expected true or false",
-			                   what);
+			                   what), NULL;
 		if (json_is_false(value))
 			return saola__fail(e, 409, "record_deleted", "%s: record %s stays deleted: a"
 			                   " deleted record cannot be restored (its answers are kept"
-			                   " with it; enter the household again)", what, id);
-		rc = saola_delete(db, id);
-		return rc == SAOLA_OK ? 0 : core_fail(db, rc, what, e);
-	}
-	if (deleted)
-		return saola__fail(e, 409, "record_deleted", "%s: record %s is deleted", what, id);
-	if (strcmp(path, "_state") == 0 || strcmp(path, "_comment") == 0) {
-		int is_state = path[1] == 's';
+			                   " with it; enter the household again)", what, id), NULL;
+		c = deleted ? json_object() : json_pack("{s:b}", "_deleted", 1);
+	} else if (deleted) {
+		return saola__fail(e, 409, "record_deleted", "%s: record %s is deleted", what, id),
+		       NULL;
+	} else if (strcmp(path, "_state") == 0 || strcmp(path, "_comment") == 0) {
 		if (!json_is_null(value) && !json_is_string(value))
 			return saola__fail(e, 400, "bad_request", "%s: %s: expected text or null", what,
-			                   path);
-		if (is_state && !json_is_null(value) && !saola__state_valid(json_string_value(value)))
+			                   path), NULL;
+		if (path[1] == 's' && !json_is_null(value) &&
+		    !saola__state_valid(json_string_value(value)))
 			return saola__fail(e, 400, "bad_request", "%s: _state: expected draft,"
-			                   " submitted, returned or approved", what);
-		rc = is_state ? saola__review_write(db, id, json_is_null(value) ? "draft"
-		                                                : json_string_value(value), NULL)
-		              : saola__review_write(db, id, NULL, json_is_null(value) ? ""
-		                                                : json_string_value(value));
-		return rc == SAOLA_OK ? 0 : core_fail(db, rc, what, e);
-	}
-	if (path[0] == '_')
+			                   " submitted, returned or approved", what), NULL;
+		c = review_change(path, value, values);
+	} else if (path[0] == '_') {
 		return saola__fail(e, 400, "bad_request", "%s: %s is not a path an officer writes",
-		                   what, path);
-	if (!(data = put_data(path, value, values, what, e)))
-		return e->status ? -1 : saola__fail(e, 500, "internal", "%s: out of memory", what);
-	rc = saola_put(db, form, id, data, NULL);
-	json_decref(data);
-	return rc == SAOLA_OK ? 0 : core_fail(db, rc, what, e);
+		                   what, path), NULL;
+	} else if (!(c = answer_change(path, value, values, what, e)) && e->status) {
+		return NULL;
+	}
+	if (!c)
+		saola__fail(e, 500, "internal", "%s: out of memory", what);
+	return c;
 }
 
-/* The version of path in the record's state now (null when none). */
-static json_t *version_now(saola *db, const char *id, const char *path)
+/* Writes value at path of record id (values: its flat answers now) as an
+ * edit of the server's own, as who; *version: the version it took (JSON
+ * null when nothing needed writing). 0, or -1 with e. */
+static int write_value(const saola__officer *o, const char *id, const char *path,
+                       const json_t *value, json_t *values, int deleted,
+                       const saola__audit_who *who, json_t **version, const char *what,
+                       saola__err *e)
 {
-	json_t *state = NULL, *vers, *v;
+	json_t *c = edit_of(id, path, value, values, deleted, what, e);
+	int rc;
 
-	if (saola__record_state(db, id, &state) != SAOLA_OK)
-		return json_null();
-	vers = json_object_get(state, "versions");
-	v = json_object_get(vers, path);
-	if (!v && json_object_get(json_object_get(state, "values"), path))
-		v = json_object_get(vers, "_");
-	v = v ? json_incref(v) : json_null();
-	json_decref(state);
-	return v;
+	*version = NULL;
+	if (!c)
+		return -1;
+	rc = json_object_size(c) == 0 ? SAOLA_OK
+	   : saola__records_write_own(o->store, id, c, o->by, who, version);
+	json_decref(c);
+	if (rc != SAOLA_OK)
+		return store_fail(o->store, rc, what, e);
+	if (!*version)
+		*version = json_null();
+	return 0;
 }
 
 /* After a resolution's write: a record it moved (a resolved province,
@@ -244,12 +256,10 @@ static int check_place(const saola__officer *o, const char *id, const saola__uni
 
 static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c,
                           const json_t *chosen, const char *choice, const char *comment,
-                          const char *what, saola__err *e)
+                          const saola__audit_who *who, const char *what, saola__err *e)
 {
-	saola *db = saola__store_core(o->store);
 	saola__db *sql = saola__store_db(o->store);
 	json_t *state = NULL, *values, *now_value, *version = NULL, *res = NULL;
-	const char *form;
 	saola__dbstmt *st = NULL;
 	saola__units place;
 	char now[21], *text;
@@ -261,10 +271,9 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
 	if (c->resolved)
 		return saola__fail(e, 409, "already_resolved", "%s: resolved already", what);
-	if ((rc = saola__record_state(db, c->record_id, &state)) != SAOLA_OK)
-		return core_fail(db, rc, what, e);
+	if ((rc = saola__records_state(o->store, c->record_id, &state)) != SAOLA_OK)
+		return store_fail(o->store, rc, what, e);
 	values = json_object_get(state, "values");
-	form = json_string_value(json_object_get(state, "form"));
 	deleted = json_is_true(json_object_get(state, "deleted"));
 	now_value = strcmp(c->path, "_deleted") == 0 ? json_boolean(deleted)
 	          : json_incref(json_object_get(values, c->path));
@@ -272,22 +281,23 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 		now_value = json_null();
 	/* The chosen value already stands: nothing to write, only to close. */
 	if (!json_equal(now_value, (json_t *)chosen)) {
-		rc = write_value(db, c->record_id, form, c->path, chosen, values, deleted, what, e);
+		rc = write_value(o, c->record_id, c->path, chosen, values, deleted, who, &version,
+		                 what, e);
 		if (rc == 0)
 			rc = check_place(o, c->record_id, &place, year, what, e);
-		if (rc == 0)
-			version = version_now(db, c->record_id, c->path);
 	} else {
 		version = json_null();
 		/* Nothing changes in the record; the log still says who closed it. */
-		if ((rc = saola__audit_note(o->store, c->record_id, c->path, "the value stood:"
+		if ((rc = saola__audit_note(o->store, who, c->record_id, c->path, "the value stood:"
 		                            " nothing written")) != SAOLA_OK)
-			rc = core_fail(db, rc, what, e);
+			rc = store_fail(o->store, rc, what, e);
 	}
 	json_decref(now_value);
 	json_decref(state);
-	if (rc != 0)
+	if (rc != 0) {
+		json_decref(version);
 		return rc;
+	}
 	res = json_pack("{s:s, s:O, s:o, s:s?}", "choice", choice, "value", chosen,
 	                "version", version ? version : json_null(), "comment", comment);
 	if (!res)
@@ -336,7 +346,7 @@ int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *cho
 	if ((rc = read_conflict(saola__store_db(o->store), id, &c, e)) == 0) {
 		chosen = strcmp(choice, "keep") == 0 ? c.kept : strcmp(choice, "lost") == 0 ? c.lost
 		       : value;
-		rc = resolve_in_txn(o, id, &c, chosen, choice, comment, what, e);
+		rc = resolve_in_txn(o, id, &c, chosen, choice, comment, &who, what, e);
 	}
 	json_decref(c.lost);
 	json_decref(c.kept);
@@ -347,15 +357,82 @@ int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *cho
 	return rc;
 }
 
+/* The move of a record from its state (values' "_state", absent: draft)
+ * to state that an officer may make on the server, as core's saola_set_state
+ * allows it (docs/conflicts.md, "Review"); 0, or -1 with e (409). */
+static int check_move(const char *id, json_t *values, const char *state,
+                      const char *comment, saola__err *e)
+{
+	const char *from = json_string_value(json_object_get(values, "_state"));
+
+	if (!from)
+		from = "draft";
+	if (strcmp(state, "approved") == 0 && strcmp(from, "submitted") != 0)
+		return saola__fail(e, 409, "wrong_state", "approve: record %s is %s: only a"
+		                   " submitted record can be approved", id, from);
+	/* An approved record found wrong later goes back for re-survey too. */
+	if (strcmp(state, "returned") == 0 && strcmp(from, "submitted") != 0 &&
+	    strcmp(from, "approved") != 0)
+		return saola__fail(e, 409, "wrong_state", "return: record %s is %s: only a"
+		                   " submitted or an approved record can be returned", id, from);
+	if (strcmp(state, "returned") == 0 && (!comment || !*comment))
+		return saola__fail(e, 409, "wrong_state", "return: record %s: a comment is"
+		                   " required (what to survey again, and why)", id);
+	return 0;
+}
+
+/* Moves record id to state with comment (NULL: the comment stays, "":
+ * none) as an edit of the server's own, as who; *rec: its state after. */
+static int review_in_txn(const saola__officer *o, const char *id, const char *state,
+                         const char *comment, const saola__audit_who *who, json_t **rec,
+                         const char *what, saola__err *e)
+{
+	json_t *values, *changes = NULL, *c;
+	int rc;
+
+	if ((rc = saola__officer_may_act(saola__store_db(o->store), o->user, id, what, e)) != 0)
+		return rc;
+	if ((rc = saola__records_state(o->store, id, rec)) != SAOLA_OK)
+		return store_fail(o->store, rc, what, e);
+	values = json_object_get(*rec, "values");
+	if (json_is_true(json_object_get(*rec, "deleted")))
+		return saola__fail(e, 409, "record_deleted", "%s: set state: record %s is deleted",
+		                   what, id);
+	if (check_move(id, values, state, comment, e) != 0)
+		return -1;
+	c = json_string(state);
+	changes = c ? review_change("_state", c, values) : NULL;
+	json_decref(c);
+	if (!changes)
+		return saola__fail(e, 500, "internal", "%s: out of memory", what);
+	if (comment) {
+		json_t *v = json_string(comment);
+		c = v ? review_change("_comment", v, values) : NULL;
+		json_decref(v);
+		if (!c || json_object_update(changes, c) != 0) {
+			json_decref(c);
+			json_decref(changes);
+			return saola__fail(e, 500, "internal", "%s: out of memory", what);
+		}
+		json_decref(c);
+	}
+	rc = saola__records_write_own(o->store, id, changes, o->by, who, NULL);
+	json_decref(changes);
+	json_decref(*rec);
+	*rec = NULL;
+	if (rc == SAOLA_OK)
+		rc = saola__records_state(o->store, id, rec);
+	return rc == SAOLA_OK ? 0 : store_fail(o->store, rc, what, e);
+}
+
 int saola__review_record(const saola__officer *o, const char *record_id, const char *action,
                          const char *comment, json_t **out, saola__err *e)
 {
 	const char *state = !action ? NULL : strcmp(action, "return") == 0 ? "returned"
 	                  : strcmp(action, "approve") == 0 ? "approved" : NULL;
 	char what[96];
-	saola *db = saola__store_core(o->store);
 	saola__audit_who who;
-	json_t *rec = NULL;
+	json_t *rec = NULL, *values;
 	int rc;
 
 	if (out)
@@ -370,19 +447,13 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 	if (begin(o, what, e) != 0)
 		return -1;
 	audit_as(o, &who, NULL, NULL);
-	if ((rc = saola__officer_may_act(saola__store_db(o->store), o->user, record_id, what,
-	                                 e)) == 0 &&
-	    (rc = saola_set_state(db, record_id, state, comment)) != SAOLA_OK)
-		rc = rc == SAOLA_INVALID ? saola__fail(e, 409, "wrong_state", "%s", saola_errmsg(db))
-		                         : core_fail(db, rc, what, e);
-	if (rc == 0 && saola_get(db, record_id, &rec) != SAOLA_OK)
-		rc = core_fail(db, saola_errcode(db), what, e);
+	rc = review_in_txn(o, record_id, state, comment, &who, &rec, what, e);
 	if (end(o, rc == 0, what, e) != 0)
 		rc = -1;
+	values = json_object_get(rec, "values");
 	if (rc == 0 && out &&
-	    !(*out = json_pack("{s:s, s:O, s:O?}", "id", record_id, "state",
-	                       json_object_get(rec, "state"), "comment",
-	                       json_object_get(rec, "comment"))))
+	    !(*out = json_pack("{s:s, s:s, s:O?}", "id", record_id, "state", state, "comment",
+	                       json_object_get(values, "_comment"))))
 		rc = saola__fail(e, 500, "internal", "%s: out of memory", what);
 	json_decref(rec);
 	return rc;

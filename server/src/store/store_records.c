@@ -453,6 +453,164 @@ static int store_result(apply_run *a, const char *id, const saola__merge_out *o,
 	return saola__audit_changes(a->s, who, &c);
 }
 
+/* ------------------------------------------------------------------ */
+/* The server's own edits                                              */
+
+/* The incoming state of an own edit: changes' paths ("_deleted" true: a
+ * tombstone, no value) each at version. SAOLA_OK, or SAOLA_NOMEM. */
+static int own_state(const json_t *changes, json_t *version, json_t *values, json_t *versions)
+{
+	const char *path;
+	json_t *v;
+	int fail = 0;
+
+	json_object_foreach((json_t *)changes, path, v) {
+		if (strcmp(path, "_deleted") != 0)
+			fail |= json_object_set(values, path, v);
+		fail |= json_object_set(versions, path, version);
+	}
+	return fail ? SAOLA_NOMEM : SAOLA_OK;
+}
+
+/* Checks an own edit's review comment against the form's limit on text. */
+static int own_check(apply_run *a, const char *id, const json_t *changes)
+{
+	const char *comment = json_string_value(json_object_get(changes, SAOLA__P_COMMENT));
+	char msg[160];
+
+	if (comment && saola__form_check_text(a->f, SAOLA__P_COMMENT, comment, strlen(comment),
+	                                      msg, sizeof msg) != SAOLA_OK)
+		return saola__db_fail(a->s->db, SAOLA_LIMIT, "review: record %s: %s", id, msg);
+	return SAOLA_OK;
+}
+
+/* An edit of this server's own of record id (an officer's, or a move the
+ * server makes itself): changes ({path: value}, flat as versions.h names
+ * paths, "_deleted" true for a deletion) take a version of the server's
+ * clock, above every version it has merged, and merge with the stored row
+ * exactly as a device's change does; the result is stored with the next
+ * change sequence and audited as who. Devices get it by pulling (no
+ * outbox: docs/conflicts.md). *version: the version taken (new
+ * reference, NULL on failure); o: the merge (the caller frees it).
+ * SAOLA_NOTFOUND for no such record; SAOLA_INVALID or SAOLA_LIMIT when the
+ * form refuses it; the message on s's connection. */
+static int own_edit(apply_run *a, const char *id, const json_t *changes,
+                    const saola__audit_who *who, json_t **version, saola__merge_out *o)
+{
+	json_t *values = json_object(), *versions = json_object();
+	saola__rec_state stored, in;
+	saola__params_src params;
+	saola__form *f = NULL;
+	stored_row b;
+	int64_t counter, seq;
+	char err[512];
+	int rc;
+
+	*version = NULL;
+	memset(&stored, 0, sizeof stored);
+	if ((rc = row_read(a->s, id, "", &b)) != SAOLA_OK)
+		goto out;
+	if (!b.found) {
+		rc = saola__db_fail(a->s->db, SAOLA_NOTFOUND, "no record %s", id);
+		goto out;
+	}
+	if ((rc = saola__form_lookup(a->engine, b.form_id, &f)) != SAOLA_OK) {
+		rc = engine_fail(a->s, a->engine, rc);
+		goto out;
+	}
+	a->f = f;
+	if ((rc = own_check(a, id, changes)) != SAOLA_OK ||
+	    (rc = clock_tick(a->s, a->engine, &counter)) != SAOLA_OK)
+		goto out;
+	stored.record_id = id, stored.form_id = b.form_id;
+	stored.form_version = saola__form_version(f), stored.versions = b.versions;
+	stored.values = saola__state_values(f, b.doc, b.state, b.comment);
+	*version = saola__version_new(counter, a->s->ops->origin(a->s));
+	if (!values || !versions || !stored.values || !*version ||
+	    own_state(changes, *version, values, versions) != SAOLA_OK) {
+		rc = saola__db_fail(a->s->db, SAOLA_NOMEM, "edit: out of memory");
+		goto out;
+	}
+	memset(&in, 0, sizeof in);
+	in.record_id = id, in.form_id = b.form_id, in.values = values, in.versions = versions;
+	saola__params_source(a->engine, &params);
+	rc = saola__merge_states(f, &params, &stored, &in, NULL, SAOLA__MERGE_CHANGES, o, err,
+	                         sizeof err);
+	if (rc != SAOLA_OK)
+		rc = saola__db_fail(a->s->db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID, "%s", err);
+	else if (o->changed)
+		rc = store_result(a, id, o, who, &seq);
+out:
+	if (rc != SAOLA_OK) {
+		json_decref(*version);
+		*version = NULL;
+	}
+	json_decref(stored.values);
+	json_decref(values);
+	json_decref(versions);
+	row_free(&b);
+	return rc;
+}
+
+int saola__records_write_own(saola__store *s, const char *id, const json_t *changes,
+                             const char *by, const saola__audit_who *who, json_t **version)
+{
+	saola__apply_ctx ctx;
+	saola__merge_out o;
+	saola__user user;
+	apply_run a;
+	json_t *v = NULL;
+	int rc;
+
+	memset(&user, 0, sizeof user);
+	snprintf(user.name, sizeof user.name, "%s", by ? by : "server");
+	memset(&ctx, 0, sizeof ctx);
+	ctx.device = "", ctx.user = &user;
+	memset(&a, 0, sizeof a);
+	a.s = s, a.ctx = &ctx, a.engine = saola__store_forms_engine(s);
+	if (version)
+		*version = NULL;
+	if (!a.engine)
+		return saola__db_fail(s->db, SAOLA_MISUSE, "edit: the %s store has no forms engine",
+		                      s->ops->name);
+	memset(&o, 0, sizeof o);
+	rc = own_edit(&a, id, changes, who, &v, &o);
+	saola__merge_out_free(&o);
+	if (version)
+		*version = v;
+	else
+		json_decref(v);
+	return rc;
+}
+
+int saola__records_state(saola__store *s, const char *id, json_t **out)
+{
+	struct saola *engine = saola__store_forms_engine(s);
+	saola__form *f = NULL;
+	json_t *flat = NULL;
+	stored_row b;
+	int rc;
+
+	*out = NULL;
+	if (!engine)
+		return saola__db_fail(s->db, SAOLA_MISUSE, "record: the %s store has no forms engine",
+		                      s->ops->name);
+	if ((rc = row_read(s, id, "", &b)) != SAOLA_OK)
+		return rc;
+	if (!b.found)
+		rc = saola__db_fail(s->db, SAOLA_NOTFOUND, "no record %s", id);
+	else if ((rc = saola__form_lookup(engine, b.form_id, &f)) != SAOLA_OK)
+		rc = engine_fail(s, engine, rc);
+	else if (!(flat = saola__state_values(f, b.doc, b.state, b.comment)) ||
+	         !(*out = json_pack("{s:s, s:s, s:O, s:O, s:b}", "form", b.form_id,
+	                            "form_version", saola__form_version(f), "values", flat,
+	                            "versions", b.versions, "deleted", b.deleted)))
+		rc = saola__db_fail(s->db, SAOLA_NOMEM, "record state: out of memory");
+	json_decref(flat);
+	row_free(&b);
+	return rc;
+}
+
 /* 1 when an answer (not a review path) of r now holds r's version there. */
 static int answers_taken(const saola__remote *r, const json_t *versions)
 {
@@ -469,63 +627,44 @@ static int answers_taken(const saola__remote *r, const json_t *versions)
 /* A device's edit of answers that reached an approved record (made before
  * the device had seen the approval) sends the record back for review, since
  * what was approved has changed: a move to submitted, an edit of this
- * server's like an officer's (core's saola__review_write: a version of its
- * own clock, a number of the change sequence), with the approval it undoes
- * in the conflict log and the move in the audit log as who. o: the merge
- * just stored. (The server queues no outbox entry for it: its changes
- * travel by the change sequence.) */
+ * server's like an officer's (own_edit), with the approval it undoes in the
+ * conflict log and the move in the audit log as who. o: the merge just
+ * stored. The officer's comment stays: the move says nothing over it (and
+ * would otherwise overwrite a comment without a trace); the conflict log
+ * and the audit log say why. */
 static int reopen_if_approved(apply_run *a, const saola__remote *r, const saola__merge_out *o,
                               const saola__audit_who *who)
 {
-	json_t *version = NULL, *versions = NULL, *changes = NULL, *was = NULL, *now = NULL;
-	saola__changes c;
+	json_t *version = NULL, *was_version, *changes, *was = NULL, *now = NULL;
+	saola__merge_out moved;
 	saola__loser l;
-	row_values v;
-	int64_t counter, seq;
 	int rc;
 
 	if (strcmp(o->state, "approved") != 0 || o->deleted || !answers_taken(r, o->versions))
 		return SAOLA_OK;
-	if ((rc = clock_tick(a->s, a->engine, &counter)) != SAOLA_OK)
-		return rc;
-	version = saola__version_new(counter, a->s->ops->origin(a->s));
-	versions = json_copy(o->versions);
+	memset(&moved, 0, sizeof moved);
+	was_version = json_incref(saola__version_of(o->versions, SAOLA__P_STATE));
 	changes = json_pack("{s:s}", SAOLA__P_STATE, "submitted");
 	was = json_string("approved"), now = json_string("submitted");
-	if (!version || !versions || !changes || !was || !now ||
-	    json_object_set(versions, SAOLA__P_STATE, version) != 0) {
+	if (!changes || !was || !now) {
 		rc = saola__db_fail(a->s->db, SAOLA_NOMEM, "review: out of memory");
 		goto out;
 	}
-	if ((rc = next_seq(a->s, &seq)) != SAOLA_OK ||
-	    (saola__db_kind(a->s->db) != SAOLA__DB_POSTGRES &&
-	     (rc = clock_observe(a->s, a->engine, seq)) != SAOLA_OK))
-		goto out;
-	/* The officer's comment stays: the move says nothing over it (and
-	 * would otherwise overwrite a comment without a trace); the conflict
-	 * log and the audit log say why. */
-	memset(&v, 0, sizeof v);
-	v.id = r->record_id, v.doc = o->doc, v.versions = versions, v.deleted = o->deleted;
-	v.seq = seq, v.state = "submitted", v.comment = o->comment, v.issues = o->issues;
-	if ((rc = row_write(a, &v)) != SAOLA_OK)
-		goto out;
-	memset(&c, 0, sizeof c);
-	c.record_id = r->record_id, c.form = a->f, c.values = changes, c.versions = versions;
-	c.deleted = o->deleted, c.state = "submitted";
-	if ((rc = saola__audit_changes(a->s, who, &c)) != SAOLA_OK)
+	if ((rc = own_edit(a, r->record_id, changes, who, &version, &moved)) != SAOLA_OK)
 		goto out;
 	memset(&l, 0, sizeof l);
 	l.record_id = r->record_id;
 	l.path = SAOLA__P_STATE;
 	l.value = was;
-	l.version = saola__version_of(o->versions, SAOLA__P_STATE);
+	l.version = was_version;
 	l.winner = now;
 	l.winner_version = version;
 	l.stored_lost = 1;
 	rc = log_loser(a, &l);
 out:
+	saola__merge_out_free(&moved);
 	json_decref(version);
-	json_decref(versions);
+	json_decref(was_version);
 	json_decref(changes);
 	json_decref(was);
 	json_decref(now);

@@ -82,6 +82,27 @@ struct saola *saola__store_forms_engine(saola__store *s);
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
                          saola__change_result *res, char *err, size_t errlen);
 
+/* An edit of this server's own (an officer's resolution or review): the
+ * paths of changes ({path: value}, flat as versions.h names them;
+ * "_deleted" true deletes) written on record id as one change of the
+ * server's origin, with a version of its clock (above every version it has
+ * merged), merged with the stored row as a device's change is, stored with
+ * the next change sequence (devices pull it; no outbox), updated_by by, and
+ * audited as who. Inside the caller's write transaction. *version (may be
+ * NULL): the version taken, a new reference. SAOLA_OK; SAOLA_NOTFOUND (no
+ * such record), SAOLA_INVALID or SAOLA_LIMIT (the form refuses it), or
+ * another code; the message on s's connection. store_records.c. */
+struct saola__audit_who;
+int saola__records_write_own(saola__store *s, const char *id, const json_t *changes,
+                             const char *by, const struct saola__audit_who *who,
+                             json_t **version);
+
+/* A stored record's state as core's saola__record_state gives it:
+ * {"form", "form_version", "values" (flat, review paths included),
+ * "versions", "deleted"}, a new reference in *out. SAOLA_NOTFOUND for no
+ * such record; the message on s's connection. store_records.c. */
+int saola__records_state(saola__store *s, const char *id, json_t **out);
+
 /* The store ops (store.h) that every backend takes from the shared files:
  * a backend's ops table lists this, then only what is its own. */
 #define SAOLA__STORE_SHARED_OPS                        \
