@@ -9,7 +9,7 @@
 #include "officer.h"
 #include "privacy.h"
 #include "rules.h"
-#include "store_core.h"
+#include "store_sql.h"
 #include "units.h"
 #include "merge.h"
 #include "versions.h"
@@ -139,7 +139,7 @@ static json_t *row_data(saola__dbstmt *st)
 
 /* Who made a version: the user whose device has its origin, or this
  * server; NULL when unknown. New reference. */
-static json_t *made_by(saola *core, saola__db *db, json_t *version)
+static json_t *made_by(saola__store *s, saola__db *db, json_t *version)
 {
 	const char *origin = json_string_value(json_array_get(version, 1));
 	saola__dbstmt *st = NULL;
@@ -147,7 +147,7 @@ static json_t *made_by(saola *core, saola__db *db, json_t *version)
 
 	if (!origin)
 		return NULL;
-	if (strcmp(origin, saola_origin(core)) == 0)
+	if (s->ops->origin(s) && strcmp(origin, s->ops->origin(s)) == 0)
 		return json_string("this server");
 	if (saola__db_prepare(db, "SELECT u.name FROM devices d JOIN users u ON"
 	                      " u.id = d.user_id WHERE d.origin = ?", &st) != SAOLA_OK)
@@ -160,7 +160,8 @@ static json_t *made_by(saola *core, saola__db *db, json_t *version)
 }
 
 /* The label of a record path for officers: "Year of birth" for a field,
- * "Household members › Đinh Văn Hùng › Year of birth" for a member's. */
+ * "Household members › Đinh Văn Hùng › Year of birth" for a member's; db
+ * the store's forms engine (NULL: the path itself). */
 static void path_label(saola *db, const char *form_id, const char *path, json_t *values,
                        const char *lang, char *buf, size_t len)
 {
@@ -175,7 +176,7 @@ static void path_label(saola *db, const char *form_id, const char *path, json_t 
 		return;
 	}
 	snprintf(buf, len, "%s", path);
-	if (!form_id || saola_form_get(db, form_id, &def) != SAOLA_OK)
+	if (!db || !form_id || saola_form_get(db, form_id, &def) != SAOLA_OK)
 		return;
 	if (!lang || !*lang)
 		lang = json_string_value(json_object_get(def, "default_language"));
@@ -200,13 +201,14 @@ static void path_label(saola *db, const char *form_id, const char *path, json_t 
 }
 
 /* The record's current value and version at path. */
-static json_t *current_at(saola *db, const char *record_id, const char *path, json_t **values)
+static json_t *current_at(saola__store *s, const char *record_id, const char *path,
+                          json_t **values)
 {
 	json_t *state = NULL, *vals, *vers, *val, *ver, *out;
 	int deleted;
 
 	*values = NULL;
-	if (saola__record_state(db, record_id, &state) != SAOLA_OK)
+	if (saola__records_state(s, record_id, &state) != SAOLA_OK)
 		return json_pack("{s:n, s:n, s:b}", "value", "version", "deleted", 0);
 	vals = json_object_get(state, "values");
 	vers = json_object_get(state, "versions");
@@ -237,16 +239,17 @@ static json_t *current_at(saola *db, const char *record_id, const char *path, js
 
 /* A conflict row as an officer sees it, data its record's data (may be
  * NULL); with the record's current value when with_current. */
-static json_t *conflict_json(saola *core, saola__db *db, saola__dbstmt *st, const json_t *data,
-                             const char *lang, int with_current)
+static json_t *conflict_json(saola__store *s, saola__db *db, saola__dbstmt *st,
+                             const json_t *data, const char *lang, int with_current)
 {
+	saola *forms = saola__store_forms_engine(s);
 	json_t *values = NULL, *current = NULL, *o;
 	char label[512], commune_name[SAOLA__UNIT_NAME_MAX + 16] = "", village[256], head[256];
 	const char *commune = text(st, C_COMMUNE), *resolved = text(st, C_RES_AT);
 
 	if (with_current)
-		current = current_at(core, text(st, C_RECORD), text(st, C_PATH), &values);
-	path_label(core, text(st, C_FORM), text(st, C_PATH), values, lang, label, sizeof label);
+		current = current_at(s, text(st, C_RECORD), text(st, C_PATH), &values);
+	path_label(forms, text(st, C_FORM), text(st, C_PATH), values, lang, label, sizeof label);
 	if (commune) {
 		saola__unit u;
 		int found = 0;
@@ -276,10 +279,10 @@ static json_t *conflict_json(saola *core, saola__db *db, saola__dbstmt *st, cons
 		/* who made each side, when this server knows the origin */
 		json_t *side, *who;
 		side = json_object_get(o, "lost");
-		if ((who = made_by(core, db, json_object_get(side, "version"))))
+		if ((who = made_by(s, db, json_object_get(side, "version"))))
 			json_object_set_new(side, "by", who);
 		side = json_object_get(o, "kept");
-		if ((who = made_by(core, db, json_object_get(side, "version"))))
+		if ((who = made_by(s, db, json_object_get(side, "version"))))
 			json_object_set_new(side, "by", who);
 	}
 	if (o && current)
@@ -300,7 +303,7 @@ static const char *row_unit(const saola__area_q *q, saola__dbstmt *st)
 
 /* Appends the conflicts of statement st (area q's rows, newest first) to
  * list, at most limit (0: no limit). 0, or -1 with e. */
-static int list_rows(saola *core, saola__db *db, saola__dbstmt *st, const saola__area_q *q,
+static int list_rows(saola__store *s, saola__db *db, saola__dbstmt *st, const saola__area_q *q,
                      long limit, json_t *list, saola__err *e)
 {
 	json_t *data, *c;
@@ -313,7 +316,7 @@ static int list_rows(saola *core, saola__db *db, saola__dbstmt *st, const saola_
 		 * commune in any year. */
 		keep = saola__area_q_match(q, row_unit(q, st), text(st, C_DISTRICT),
 		                           text(st, C_COMMUNE), json_object_get(data, "survey_year"));
-		c = keep ? conflict_json(core, db, st, data, NULL, 0) : NULL;
+		c = keep ? conflict_json(s, db, st, data, NULL, 0) : NULL;
 		json_decref(data);
 		if (keep && (!c || json_array_append_new(list, c) != 0))
 			return saola__fail(e, 500, "internal", "conflicts: out of memory");
@@ -327,7 +330,6 @@ static int list_rows(saola *core, saola__db *db, saola__dbstmt *st, const saola_
 int saola__conflict_list(saola__store *s, const char *status, const char *area, long limit,
                          json_t **out, saola__err *e)
 {
-	saola *core = saola__store_core(s);
 	saola__db *db = s ? saola__store_db(s) : NULL;
 	const char *where, *level = area && *area ? saola__unit_level(area) : NULL;
 	char sql[sizeof CONFLICT_COLUMNS + 640], cond[512];
@@ -348,7 +350,7 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 	if (area && *area && !level)
 		return saola__fail(e, 400, "bad_request", "area \"%s\": expected a unit code of 2, 3"
 		                   " or 5 digits", area);
-	if (!core || !db || !(list = json_array()))
+	if (!db || !(list = json_array()))
 		return saola__fail(e, 500, "internal", "conflicts: out of memory");
 	/* The area by the rule of every path (rules.h). */
 	if (saola__area_q_init(&q, db, area) != 0) {
@@ -369,7 +371,7 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 		saola__db_bind_int(st, saola__area_q_cond_bind(&q, st, 1), limit);
 	else
 		saola__area_q_cond_bind(&q, st, 1);
-	rc = list_rows(core, db, st, &q, limit, list, e);
+	rc = list_rows(s, db, st, &q, limit, list, e);
 	saola__db_finalize(st);
 	saola__area_q_free(&q);
 	if (rc != 0) {
@@ -391,7 +393,7 @@ int saola__conflict_mask(saola__store *s, json_t *c, const char *lang)
 {
 	static const char *const flat[] = {"lost_value", "kept_value"};
 	static const char *const sides[] = {"lost", "kept", "current", "resolution"};
-	saola *db = saola__store_core(s);
+	saola *db = saola__store_forms_engine(s);
 	const char *form = json_string_value(json_object_get(c, "form"));
 	const char *path = json_string_value(json_object_get(c, "path"));
 	const char *dot, *dot2;
@@ -473,21 +475,20 @@ static int conflict_row(saola__db *db, int64_t id, saola__dbstmt **st, saola__er
 int saola__conflict_show(saola__store *s, int64_t id, const char *lang,
                          const saola__user *u, json_t **out, saola__err *e)
 {
-	saola *core = saola__store_core(s);
 	saola__db *db = s ? saola__store_db(s) : NULL;
 	saola__dbstmt *st = NULL;
 	json_t *data;
 	int rc;
 
 	*out = NULL;
-	if (!core || !db)
+	if (!db)
 		return saola__fail(e, 500, "internal", "conflict: no database");
 	if (s->ops->read_begin(s) != SAOLA_OK)
 		return saola__fail(e, 500, "internal", "conflict: %s", s->ops->errmsg(s));
 	if ((rc = conflict_row(db, id, &st, e)) == 0 &&
 	    (rc = saola__officer_may_act(db, u, text(st, C_RECORD), "conflict", e)) == 0) {
 		data = row_data(st);
-		if (!(*out = conflict_json(core, db, st, data, lang, 1)))
+		if (!(*out = conflict_json(s, db, st, data, lang, 1)))
 			rc = saola__fail(e, 500, "internal", "conflict: out of memory");
 		json_decref(data);
 	}

@@ -13,7 +13,7 @@
 #include "report.h"
 #include "report_labels.h"
 #include "rules.h"
-#include "store_core.h"
+#include "store_sql.h"
 #include "units.h"
 #include "units_map.h"
 
@@ -415,7 +415,7 @@ static void household_line(saola__buf *b, saola__dbstmt *st, const int *omit)
 
 /* The households of year in area in the review states of mask
  * (saola__state_mask) as CSV into b; the columns of personal fields only
- * when show (core: the database whose household form says which they
+ * when show (core: the forms engine whose household form says which they
  * are). */
 static int households_csv(saola__db *db, saola *core, int year, const char *area, unsigned mask,
                           int show, saola__buf *b, saola__err *e)
@@ -515,7 +515,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
-	if (households_csv(db, saola__store_core(s), year, area, mask, show, &b, &e) != 0) {
+	if (households_csv(db, saola__store_forms_engine(s), year, area, mask, show, &b, &e) != 0) {
 		s->ops->end(s, 0);
 		saola__buf_free(&b);
 		return saola__reply_error(c, &e);
@@ -565,7 +565,7 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 		saola__fail(&e, 500, "internal", "lists: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
-	rq.personal = show || !saola__privacy_path(saola__store_core(s), SAOLA__FACTS_FORM,
+	rq.personal = show || !saola__privacy_path(saola__store_forms_engine(s), SAOLA__FACTS_FORM,
 	                                           "head_name");
 	s->ops->end(s, 1);
 	if (saola__lists_run(db, &rq, &v, &e) != 0)
