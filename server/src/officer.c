@@ -208,7 +208,7 @@ static json_t *current_at(saola__store *s, const char *record_id, const char *pa
 	int deleted;
 
 	*values = NULL;
-	if (saola__records_state(s, record_id, &state) != SAOLA_OK)
+	if (saola__records_state(s, record_id, 0, &state) != SAOLA_OK)
 		return json_pack("{s:n, s:n, s:b}", "value", "version", "deleted", 0);
 	vals = json_object_get(state, "values");
 	vers = json_object_get(state, "versions");

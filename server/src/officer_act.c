@@ -271,7 +271,7 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
 	if (c->resolved)
 		return saola__fail(e, 409, "already_resolved", "%s: resolved already", what);
-	if ((rc = saola__records_state(o->store, c->record_id, &state)) != SAOLA_OK)
+	if ((rc = saola__records_state(o->store, c->record_id, 1, &state)) != SAOLA_OK)
 		return store_fail(o->store, rc, what, e);
 	values = json_object_get(state, "values");
 	deleted = json_is_true(json_object_get(state, "deleted"));
@@ -392,7 +392,7 @@ static int review_in_txn(const saola__officer *o, const char *id, const char *st
 
 	if ((rc = saola__officer_may_act(saola__store_db(o->store), o->user, id, what, e)) != 0)
 		return rc;
-	if ((rc = saola__records_state(o->store, id, rec)) != SAOLA_OK)
+	if ((rc = saola__records_state(o->store, id, 1, rec)) != SAOLA_OK)
 		return store_fail(o->store, rc, what, e);
 	values = json_object_get(*rec, "values");
 	if (json_is_true(json_object_get(*rec, "deleted")))
@@ -421,7 +421,7 @@ static int review_in_txn(const saola__officer *o, const char *id, const char *st
 	json_decref(*rec);
 	*rec = NULL;
 	if (rc == SAOLA_OK)
-		rc = saola__records_state(o->store, id, rec);
+		rc = saola__records_state(o->store, id, 1, rec);
 	return rc == SAOLA_OK ? 0 : store_fail(o->store, rc, what, e);
 }
 

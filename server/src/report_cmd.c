@@ -227,10 +227,22 @@ int saola__cmd_units(int argc, char **argv)
 		fprintf(stderr, "units load: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (arg(&a, "--file"))
-		rc = saola__units_load_file(saola__store_db(s), arg(&a, "--file"), &n, err, sizeof err);
-	else
-		rc = saola__units_load_dir(saola__store_db(s), dir, &n, err, sizeof err);
+	/* One write transaction: the load's savepoint needs one on
+	 * PostgreSQL, and a failure leaves the units as they were. */
+	if (saola__db_begin_write(saola__store_db(s)) != SAOLA_OK) {
+		snprintf(err, sizeof err, "%s", saola__db_errmsg(saola__store_db(s)));
+		rc = -1;
+	} else {
+		if (arg(&a, "--file"))
+			rc = saola__units_load_file(saola__store_db(s), arg(&a, "--file"), &n, err,
+			                            sizeof err);
+		else
+			rc = saola__units_load_dir(saola__store_db(s), dir, &n, err, sizeof err);
+		if (saola__db_end(saola__store_db(s), rc == 0) != SAOLA_OK && rc == 0) {
+			snprintf(err, sizeof err, "commit: %s", saola__db_errmsg(saola__store_db(s)));
+			rc = -1;
+		}
+	}
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "units load: %s\n", err);

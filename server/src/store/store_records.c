@@ -213,14 +213,17 @@ static int row_take(saola__store *s, saola__dbstmt *st, const char *id, const ch
 	return SAOLA_OK;
 }
 
-/* Reads record id (b->found 0 when there is none); on PostgreSQL the row
- * stays locked until the transaction ends, so that concurrent merges of
- * one record take turns. */
-static int row_read(saola__store *s, const char *id, const char *device, stored_row *b)
+/* Reads record id (b->found 0 when there is none); on PostgreSQL, when
+ * lock (a write), the row stays locked until the transaction ends, so that
+ * concurrent merges of one record take turns (a read-only transaction
+ * reads without: it may not lock). */
+static int row_read_as(saola__store *s, const char *id, const char *device, int lock,
+                       stored_row *b)
 {
 	int pg = saola__db_kind(s->db) == SAOLA__DB_POSTGRES;
-	saola__dbstmt *st = saola__store_stmt(s, SAOLA__SS_REC_READ,
-	                                      pg ? REC_READ_SQL " FOR UPDATE OF r" : REC_READ_SQL);
+	saola__dbstmt *st = lock ? saola__store_stmt(s, SAOLA__SS_REC_READ, pg ? REC_READ_SQL
+	                                             " FOR UPDATE OF r" : REC_READ_SQL)
+	                         : saola__store_stmt(s, SAOLA__SS_REC_PEEK, REC_READ_SQL);
 	int step, rc = SAOLA_OK;
 
 	memset(b, 0, sizeof *b);
@@ -234,6 +237,12 @@ static int row_read(saola__store *s, const char *id, const char *device, stored_
 		rc = step_fail(s, step, "read record");
 	saola__db_reset(st);
 	return rc;
+}
+
+/* Reads record id for a write (row_read_as, locked). */
+static int row_read(saola__store *s, const char *id, const char *device, stored_row *b)
+{
+	return row_read_as(s, id, device, 1, b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -583,7 +592,7 @@ int saola__records_write_own(saola__store *s, const char *id, const json_t *chan
 	return rc;
 }
 
-int saola__records_state(saola__store *s, const char *id, json_t **out)
+int saola__records_state(saola__store *s, const char *id, int for_write, json_t **out)
 {
 	struct saola *engine = saola__store_forms_engine(s);
 	saola__form *f = NULL;
@@ -595,7 +604,7 @@ int saola__records_state(saola__store *s, const char *id, json_t **out)
 	if (!engine)
 		return saola__db_fail(s->db, SAOLA_MISUSE, "record: the %s store has no forms engine",
 		                      s->ops->name);
-	if ((rc = row_read(s, id, "", &b)) != SAOLA_OK)
+	if ((rc = row_read_as(s, id, "", for_write, &b)) != SAOLA_OK)
 		return rc;
 	if (!b.found)
 		rc = saola__db_fail(s->db, SAOLA_NOTFOUND, "no record %s", id);

@@ -21,6 +21,7 @@ typedef enum saola__store_stmt_id {
 	SAOLA__SS_BATCH_PUT,
 	/* store_records.c and audit.c */
 	SAOLA__SS_REC_READ,
+	SAOLA__SS_REC_PEEK,
 	SAOLA__SS_REC_WRITE,
 	SAOLA__SS_REC_NEXT_SEQ,
 	SAOLA__SS_SEQ_LOCK,
@@ -99,9 +100,11 @@ int saola__records_write_own(saola__store *s, const char *id, const json_t *chan
 
 /* A stored record's state as core's saola__record_state gives it:
  * {"form", "form_version", "values" (flat, review paths included),
- * "versions", "deleted"}, a new reference in *out. SAOLA_NOTFOUND for no
- * such record; the message on s's connection. store_records.c. */
-int saola__records_state(saola__store *s, const char *id, json_t **out);
+ * "versions", "deleted"}, a new reference in *out; for_write: inside a
+ * write transaction that is to change it (PostgreSQL locks the row until
+ * the transaction ends). SAOLA_NOTFOUND for no such record; the message on
+ * s's connection. store_records.c. */
+int saola__records_state(saola__store *s, const char *id, int for_write, json_t **out);
 
 /* The store ops (store.h) that every backend takes from the shared files:
  * a backend's ops table lists this, then only what is its own. */
