@@ -11,8 +11,6 @@
 #include "rules.h"
 #include "store_sql.h"
 #include "units.h"
-#include "merge.h"
-#include "versions.h"
 
 #define CONFLICT_COLUMNS                                                         \
 	"SELECT c.id, c.record_id, c.path, c.lost_value, c.lost_version, c.kept_value," \

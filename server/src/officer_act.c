@@ -15,7 +15,6 @@
 #include "rules.h"
 #include "saola_int.h"
 #include "store_sql.h"
-#include "versions.h"
 
 /* Opens the officer's write: the server's writers' lock, then a store
  * write transaction (which reloads the clock other writers moved). */
