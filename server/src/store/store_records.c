@@ -31,7 +31,7 @@
  * (FOR UPDATE OF r: the echo row may be missing). */
 #define REC_READ_SQL                                                         \
 	"SELECT r.form_id, r.data, r.versions, r.deleted, r.state, r.state_comment,"\
-	" r.seq, r.province, r.district, r.commune, e.device, e.seq"            \
+	" r.seq, r.province, r.district, r.commune, e.device, e.seq, r.issues"  \
 	" FROM records r LEFT JOIN record_echo e ON e.record_id = r.id"         \
 	" WHERE r.id = ?"
 
@@ -157,6 +157,7 @@ typedef struct stored_row {
 	int deleted;
 	char *state;           /* "draft" for none */
 	char *comment;         /* NULL: none */
+	int has_issues;        /* it breaks its form (a merge kept it so) */
 	int64_t seq;
 	saola__units units;
 	int year;              /* its survey year (0: none) */
@@ -206,6 +207,7 @@ static int row_take(saola__store *s, saola__dbstmt *st, const char *id, const ch
 	b->echo_is_device = saola__db_column_type(st, 10) != SAOLA__DB_NULL &&
 	                    strcmp(col(st, 10), device) == 0;
 	b->echo_seq = saola__db_column_int(st, 11);
+	b->has_issues = saola__db_column_type(st, 12) != SAOLA__DB_NULL;
 	if (!b->form_id || !b->doc || !b->versions || !b->state || (comment && !b->comment))
 		return saola__db_fail(s->db, SAOLA_CORRUPT, "record %s: stored data is unreadable",
 		                      id);
@@ -493,6 +495,16 @@ static int own_check(apply_run *a, const char *id, const json_t *changes)
 	return SAOLA_OK;
 }
 
+/* The merge's refusal err without its "record ID: ": the caller names
+ * the record already, as it did when core's saola_put refused the edit. */
+static const char *own_why(const char *err, const char *id)
+{
+	size_t n = strlen(id);
+
+	return strncmp(err, "record ", 7) == 0 && strncmp(err + 7, id, n) == 0 &&
+	       strncmp(err + 7 + n, ": ", 2) == 0 ? err + 9 + n : err;
+}
+
 /* An edit of this server's own of record id (an officer's, or a move the
  * server makes itself): changes ({path: value}, flat as versions.h names
  * paths, "_deleted" true for a deletion) take a version of the server's
@@ -546,7 +558,13 @@ static int own_edit(apply_run *a, const char *id, const json_t *changes,
 	rc = saola__merge_states(f, &params, &stored, &in, NULL, SAOLA__MERGE_CHANGES, o, err,
 	                         sizeof err);
 	if (rc != SAOLA_OK)
-		rc = saola__db_fail(a->s->db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID, "%s", err);
+		rc = saola__db_fail(a->s->db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID, "%s",
+		                    own_why(err, id));
+	/* Edits made here pass the form, as a device's own edits do where
+	 * they are made: only a record that already broke it (a merge kept
+	 * it so) may still break it after. */
+	else if (o->changed && o->issues && !b.has_issues)
+		rc = saola__db_fail(a->s->db, SAOLA_INVALID, "%s", o->issues);
 	else if (o->changed)
 		rc = store_result(a, id, o, who, &seq);
 out:
