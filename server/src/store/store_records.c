@@ -17,7 +17,7 @@
 #include "merge.h"
 #include "rules.h"
 #include "saola_int.h"
-#include "store_sql.h"
+#include "store_records_int.h"
 #include "versions.h"
 #include "wire.h"
 
@@ -72,7 +72,7 @@ static int step_fail(saola__store *s, int rc, const char *what)
 }
 
 /* Copies a failure of the forms engine to s's connection; returns rc. */
-static int engine_fail(saola__store *s, struct saola *engine, int rc)
+int saola__rec_engine_fail(saola__store *s, struct saola *engine, int rc)
 {
 	return saola__db_fail(s->db, rc, "%s", saola_errmsg(engine));
 }
@@ -147,25 +147,8 @@ static void units_of(const json_t *doc, saola__units *u)
 /* ------------------------------------------------------------------ */
 /* The stored row                                                      */
 
-/* A stored record as the merge needs it, with its sequence, units and
- * echo row. */
-typedef struct stored_row {
-	int found;
-	char *form_id;
-	json_t *doc;           /* answers and computed fields */
-	json_t *versions;
-	int deleted;
-	char *state;           /* "draft" for none */
-	char *comment;         /* NULL: none */
-	int has_issues;        /* it breaks its form (a merge kept it so) */
-	int64_t seq;
-	saola__units units;
-	int year;              /* its survey year (0: none) */
-	int echo_is_device;    /* the echo row names this device ... */
-	int64_t echo_seq;      /* ... at this sequence */
-} stored_row;
 
-static void row_free(stored_row *b)
+void saola__rec_row_free(saola__rec_row *b)
 {
 	free(b->form_id);
 	free(b->state);
@@ -191,7 +174,7 @@ static const char *col(saola__dbstmt *st, int i)
 
 /* Takes the current row of st (REC_READ_SQL) into b. */
 static int row_take(saola__store *s, saola__dbstmt *st, const char *id, const char *device,
-                    stored_row *b)
+                    saola__rec_row *b)
 {
 	const char *comment = saola__db_column_text(st, 5);
 
@@ -219,8 +202,8 @@ static int row_take(saola__store *s, saola__dbstmt *st, const char *id, const ch
  * lock (a write), the row stays locked until the transaction ends, so that
  * concurrent merges of one record take turns (a read-only transaction
  * reads without: it may not lock). */
-static int row_read_as(saola__store *s, const char *id, const char *device, int lock,
-                       stored_row *b)
+int saola__rec_row_read(saola__store *s, const char *id, const char *device, int lock,
+                       saola__rec_row *b)
 {
 	int pg = saola__db_kind(s->db) == SAOLA__DB_POSTGRES;
 	saola__dbstmt *st = lock ? saola__store_stmt(s, SAOLA__SS_REC_READ, pg ? REC_READ_SQL
@@ -241,10 +224,10 @@ static int row_read_as(saola__store *s, const char *id, const char *device, int 
 	return rc;
 }
 
-/* Reads record id for a write (row_read_as, locked). */
-static int row_read(saola__store *s, const char *id, const char *device, stored_row *b)
+/* Reads record id for a write (saola__rec_row_read, locked). */
+static int row_read(saola__store *s, const char *id, const char *device, saola__rec_row *b)
 {
-	return row_read_as(s, id, device, 1, b);
+	return saola__rec_row_read(s, id, device, 1, b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -294,7 +277,7 @@ static int clock_observe(saola__store *s, struct saola *engine, int64_t counter)
 
 	if (saola__db_kind(s->db) != SAOLA__DB_POSTGRES) {
 		int rc = saola__observe(engine, counter);
-		return rc == SAOLA_OK ? rc : engine_fail(s, engine, rc);
+		return rc == SAOLA_OK ? rc : saola__rec_engine_fail(s, engine, rc);
 	}
 	if (!(st = saola__store_stmt(s, SAOLA__SS_CLOCK_OBSERVE, "SELECT setval('clock_seq', ?)"
 	                             " WHERE ? > (SELECT last_value FROM clock_seq)")))
@@ -309,14 +292,14 @@ static int clock_observe(saola__store *s, struct saola *engine, int64_t counter)
 
 /* The next counter of the server's own edits (core's saola__tick on
  * SQLite; nextval('clock_seq') on PostgreSQL). */
-static int clock_tick(saola__store *s, struct saola *engine, int64_t *counter)
+int saola__rec_clock_tick(saola__store *s, struct saola *engine, int64_t *counter)
 {
 	saola__dbstmt *st;
 	int step, rc;
 
 	if (saola__db_kind(s->db) != SAOLA__DB_POSTGRES) {
 		rc = saola__tick(engine, counter);
-		return rc == SAOLA_OK ? rc : engine_fail(s, engine, rc);
+		return rc == SAOLA_OK ? rc : saola__rec_engine_fail(s, engine, rc);
 	}
 	if (!(st = saola__store_stmt(s, SAOLA__SS_CLOCK_TICK, "SELECT nextval('clock_seq')")))
 		return SAOLA_ERROR;
@@ -331,17 +314,9 @@ static int clock_tick(saola__store *s, struct saola *engine, int64_t *counter)
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 
-/* What one apply works with. */
-typedef struct apply_run {
-	saola__store *s;
-	struct saola *engine;
-	const saola__apply_ctx *ctx;
-	const saola__form *f;
-	int64_t conflicts;     /* rows written to the conflict log */
-} apply_run;
 
 /* Writes one losing value to the conflict log. */
-static int log_loser(apply_run *a, const saola__loser *l)
+static int log_loser(saola__rec_run *a, const saola__loser *l)
 {
 	saola__dbstmt *st = saola__store_stmt(a->s, SAOLA__SS_CONFLICT_ADD, conflict_add_sql);
 	const saola__apply_ctx *ctx = a->ctx;
@@ -387,7 +362,7 @@ static void bind_area(saola__dbstmt *st, const json_t *doc)
 }
 
 /* Inserts or updates record row v, written by the apply's user. */
-static int row_write(apply_run *a, const row_values *v)
+static int row_write(saola__rec_run *a, const row_values *v)
 {
 	saola__dbstmt *st = saola__store_stmt(a->s, SAOLA__SS_REC_WRITE, rec_write_sql);
 	const char *by = a->ctx->user->name, *origin = a->s->ops->origin(a->s);
@@ -429,12 +404,12 @@ static int echo_set(saola__store *s, const char *id, const char *device, int64_t
 	return run(s, st, "echo state");
 }
 
-/* Writes a merge's result over (or as) record id, as core's store_result
+/* Writes a merge's result over (or as) record id, as core's saola__rec_store_result
  * did: the clock moves past every version seen, so that a later edit of
  * this server's wins over them; the change sequence orders it for pulls;
  * the audit log hears the paths that changed, as who. *seq: the number
  * the record took. */
-static int store_result(apply_run *a, const char *id, const saola__merge_out *o,
+int saola__rec_store_result(saola__rec_run *a, const char *id, const saola__merge_out *o,
                         const saola__audit_who *who, int64_t *seq)
 {
 	json_t *max = saola__version_max(o->versions);
@@ -464,180 +439,6 @@ static int store_result(apply_run *a, const char *id, const saola__merge_out *o,
 	return saola__audit_changes(a->s, who, &c);
 }
 
-/* ------------------------------------------------------------------ */
-/* The server's own edits                                              */
-
-/* The incoming state of an own edit: changes' paths ("_deleted" true: a
- * tombstone, no value) each at version. SAOLA_OK, or SAOLA_NOMEM. */
-static int own_state(const json_t *changes, json_t *version, json_t *values, json_t *versions)
-{
-	const char *path;
-	json_t *v;
-	int fail = 0;
-
-	json_object_foreach((json_t *)changes, path, v) {
-		if (strcmp(path, "_deleted") != 0)
-			fail |= json_object_set(values, path, v);
-		fail |= json_object_set(versions, path, version);
-	}
-	return fail ? SAOLA_NOMEM : SAOLA_OK;
-}
-
-/* Checks an own edit's review comment against the form's limit on text. */
-static int own_check(apply_run *a, const char *id, const json_t *changes)
-{
-	const char *comment = json_string_value(json_object_get(changes, SAOLA__P_COMMENT));
-	char msg[160];
-
-	if (comment && saola__form_check_text(a->f, SAOLA__P_COMMENT, comment, strlen(comment),
-	                                      msg, sizeof msg) != SAOLA_OK)
-		return saola__db_fail(a->s->db, SAOLA_LIMIT, "review: record %s: %s", id, msg);
-	return SAOLA_OK;
-}
-
-/* The merge's refusal err without its "record ID: ": the caller names
- * the record already, as it did when core's saola_put refused the edit. */
-static const char *own_why(const char *err, const char *id)
-{
-	size_t n = strlen(id);
-
-	return strncmp(err, "record ", 7) == 0 && strncmp(err + 7, id, n) == 0 &&
-	       strncmp(err + 7 + n, ": ", 2) == 0 ? err + 9 + n : err;
-}
-
-/* An edit of this server's own of record id (an officer's, or a move the
- * server makes itself): changes ({path: value}, flat as versions.h names
- * paths, "_deleted" true for a deletion) take a version of the server's
- * clock, above every version it has merged, and merge with the stored row
- * exactly as a device's change does; the result is stored with the next
- * change sequence and audited as who. Devices get it by pulling (no
- * outbox: docs/conflicts.md). *version: the version taken (new
- * reference, NULL on failure); o: the merge (the caller frees it).
- * SAOLA_NOTFOUND for no such record; SAOLA_INVALID or SAOLA_LIMIT when the
- * form refuses it; the message on s's connection. */
-static int own_edit(apply_run *a, const char *id, const json_t *changes,
-                    const saola__audit_who *who, json_t **version, saola__merge_out *o)
-{
-	json_t *values = json_object(), *versions = json_object();
-	saola__rec_state stored, in;
-	saola__params_src params;
-	saola__form *f = NULL;
-	stored_row b;
-	int64_t counter, seq;
-	char err[512];
-	int rc;
-
-	*version = NULL;
-	memset(&stored, 0, sizeof stored);
-	if ((rc = row_read(a->s, id, "", &b)) != SAOLA_OK)
-		goto out;
-	if (!b.found) {
-		rc = saola__db_fail(a->s->db, SAOLA_NOTFOUND, "no record %s", id);
-		goto out;
-	}
-	if ((rc = saola__form_lookup(a->engine, b.form_id, &f)) != SAOLA_OK) {
-		rc = engine_fail(a->s, a->engine, rc);
-		goto out;
-	}
-	a->f = f;
-	if ((rc = own_check(a, id, changes)) != SAOLA_OK ||
-	    (rc = clock_tick(a->s, a->engine, &counter)) != SAOLA_OK)
-		goto out;
-	stored.record_id = id, stored.form_id = b.form_id;
-	stored.form_version = saola__form_version(f), stored.versions = b.versions;
-	stored.values = saola__state_values(f, b.doc, b.state, b.comment);
-	*version = saola__version_new(counter, a->s->ops->origin(a->s));
-	if (!values || !versions || !stored.values || !*version ||
-	    own_state(changes, *version, values, versions) != SAOLA_OK) {
-		rc = saola__db_fail(a->s->db, SAOLA_NOMEM, "edit: out of memory");
-		goto out;
-	}
-	memset(&in, 0, sizeof in);
-	in.record_id = id, in.form_id = b.form_id, in.values = values, in.versions = versions;
-	saola__params_source(a->engine, &params);
-	rc = saola__merge_states(f, &params, &stored, &in, NULL, SAOLA__MERGE_CHANGES, o, err,
-	                         sizeof err);
-	if (rc != SAOLA_OK)
-		rc = saola__db_fail(a->s->db, rc == SAOLA_NOMEM ? rc : SAOLA_INVALID, "%s",
-		                    own_why(err, id));
-	/* Edits made here pass the form, as a device's own edits do where
-	 * they are made: only a record that already broke it (a merge kept
-	 * it so) may still break it after. */
-	else if (o->changed && o->issues && !b.has_issues)
-		rc = saola__db_fail(a->s->db, SAOLA_INVALID, "%s", o->issues);
-	else if (o->changed)
-		rc = store_result(a, id, o, who, &seq);
-out:
-	if (rc != SAOLA_OK) {
-		json_decref(*version);
-		*version = NULL;
-	}
-	json_decref(stored.values);
-	json_decref(values);
-	json_decref(versions);
-	row_free(&b);
-	return rc;
-}
-
-int saola__records_write_own(saola__store *s, const char *id, const json_t *changes,
-                             const char *by, const saola__audit_who *who, json_t **version)
-{
-	saola__apply_ctx ctx;
-	saola__merge_out o;
-	saola__user user;
-	apply_run a;
-	json_t *v = NULL;
-	int rc;
-
-	memset(&user, 0, sizeof user);
-	snprintf(user.name, sizeof user.name, "%s", by ? by : "server");
-	memset(&ctx, 0, sizeof ctx);
-	ctx.device = "", ctx.user = &user;
-	memset(&a, 0, sizeof a);
-	a.s = s, a.ctx = &ctx, a.engine = saola__store_forms_engine(s);
-	if (version)
-		*version = NULL;
-	if (!a.engine)
-		return saola__db_fail(s->db, SAOLA_MISUSE, "edit: the %s store has no forms engine",
-		                      s->ops->name);
-	memset(&o, 0, sizeof o);
-	rc = own_edit(&a, id, changes, who, &v, &o);
-	saola__merge_out_free(&o);
-	if (version)
-		*version = v;
-	else
-		json_decref(v);
-	return rc;
-}
-
-int saola__records_state(saola__store *s, const char *id, int for_write, json_t **out)
-{
-	struct saola *engine = saola__store_forms_engine(s);
-	saola__form *f = NULL;
-	json_t *flat = NULL;
-	stored_row b;
-	int rc;
-
-	*out = NULL;
-	if (!engine)
-		return saola__db_fail(s->db, SAOLA_MISUSE, "record: the %s store has no forms engine",
-		                      s->ops->name);
-	if ((rc = row_read_as(s, id, "", for_write, &b)) != SAOLA_OK)
-		return rc;
-	if (!b.found)
-		rc = saola__db_fail(s->db, SAOLA_NOTFOUND, "no record %s", id);
-	else if ((rc = saola__form_lookup(engine, b.form_id, &f)) != SAOLA_OK)
-		rc = engine_fail(s, engine, rc);
-	else if (!(flat = saola__state_values(f, b.doc, b.state, b.comment)) ||
-	         !(*out = json_pack("{s:s, s:s, s:O, s:O, s:b}", "form", b.form_id,
-	                            "form_version", saola__form_version(f), "values", flat,
-	                            "versions", b.versions, "deleted", b.deleted)))
-		rc = saola__db_fail(s->db, SAOLA_NOMEM, "record state: out of memory");
-	json_decref(flat);
-	row_free(&b);
-	return rc;
-}
-
 /* 1 when an answer (not a review path) of r now holds r's version there. */
 static int answers_taken(const saola__remote *r, const json_t *versions)
 {
@@ -654,12 +455,12 @@ static int answers_taken(const saola__remote *r, const json_t *versions)
 /* A device's edit of answers that reached an approved record (made before
  * the device had seen the approval) sends the record back for review, since
  * what was approved has changed: a move to submitted, an edit of this
- * server's like an officer's (own_edit), with the approval it undoes in the
+ * server's like an officer's (saola__rec_own_edit), with the approval it undoes in the
  * conflict log and the move in the audit log as who. o: the merge just
  * stored. The officer's comment stays: the move says nothing over it (and
  * would otherwise overwrite a comment without a trace); the conflict log
  * and the audit log say why. */
-static int reopen_if_approved(apply_run *a, const saola__remote *r, const saola__merge_out *o,
+static int reopen_if_approved(saola__rec_run *a, const saola__remote *r, const saola__merge_out *o,
                               const saola__audit_who *who)
 {
 	json_t *version = NULL, *was_version, *changes, *was = NULL, *now = NULL;
@@ -677,7 +478,7 @@ static int reopen_if_approved(apply_run *a, const saola__remote *r, const saola_
 		rc = saola__db_fail(a->s->db, SAOLA_NOMEM, "review: out of memory");
 		goto out;
 	}
-	if ((rc = own_edit(a, r->record_id, changes, who, &version, &moved)) != SAOLA_OK)
+	if ((rc = saola__rec_own_edit(a, r->record_id, changes, who, &version, &moved)) != SAOLA_OK)
 		goto out;
 	memset(&l, 0, sizeof l);
 	l.record_id = r->record_id;
@@ -721,7 +522,7 @@ static int decode(struct saola *engine, const json_t *change, const char *device
 /* Merges r into the stored row b in memory; on a refusal err says why and
  * the code is apply's (SAOLA_INVALID: the form said no, or no standard
  * covers the record's year). */
-static int merge(apply_run *a, const saola__remote *r, const stored_row *b,
+static int merge(saola__rec_run *a, const saola__remote *r, const saola__rec_row *b,
                  saola__merge_out *o, char *err, size_t errlen)
 {
 	saola__form *f = NULL;
@@ -770,7 +571,7 @@ static void who_of(const saola__apply_ctx *ctx, saola__audit_who *who)
 
 /* The writes of an accepted merge: the losers, and when it changed the
  * record, the row, the echo state and a reopening. */
-static int write_merge(apply_run *a, const saola__remote *r, const stored_row *b,
+static int write_merge(saola__rec_run *a, const saola__remote *r, const saola__rec_row *b,
                        const saola__merge_out *o, saola__change_result *res)
 {
 	saola__audit_who who;
@@ -788,7 +589,7 @@ static int write_merge(apply_run *a, const saola__remote *r, const stored_row *b
 		return SAOLA_OK;
 	}
 	who_of(a->ctx, &who);
-	if ((rc = store_result(a, r->record_id, o, &who, &seq)) != SAOLA_OK)
+	if ((rc = saola__rec_store_result(a, r->record_id, o, &who, &seq)) != SAOLA_OK)
 		return rc;
 	units_of(o->doc, &res->after);
 	res->after_year = year_of(o->doc);
@@ -809,10 +610,10 @@ static int write_merge(apply_run *a, const saola__remote *r, const stored_row *b
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
                          saola__change_result *res, char *err, size_t errlen)
 {
-	apply_run a;
+	saola__rec_run a;
 	saola__remote r;
 	saola__merge_out o;
-	stored_row before;
+	saola__rec_row before;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -848,7 +649,7 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 store_fail:
 	snprintf(err, errlen, "%s", s->ops->errmsg(s));
 out:
-	row_free(&before);
+	saola__rec_row_free(&before);
 	saola__merge_out_free(&o);
 	saola__wire_remote_free(&r);
 	return rc;

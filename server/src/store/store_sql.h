@@ -92,7 +92,7 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
  * audited as who. Inside the caller's write transaction. *version (may be
  * NULL): the version taken, a new reference. SAOLA_OK; SAOLA_NOTFOUND (no
  * such record), SAOLA_INVALID or SAOLA_LIMIT (the form refuses it), or
- * another code; the message on s's connection. store_records.c. */
+ * another code; the message on s's connection. store_own.c. */
 struct saola__audit_who;
 int saola__records_write_own(saola__store *s, const char *id, const json_t *changes,
                              const char *by, const struct saola__audit_who *who,
@@ -103,7 +103,7 @@ int saola__records_write_own(saola__store *s, const char *id, const json_t *chan
  * "versions", "deleted"}, a new reference in *out; for_write: inside a
  * write transaction that is to change it (PostgreSQL locks the row until
  * the transaction ends). SAOLA_NOTFOUND for no such record; the message on
- * s's connection. store_records.c. */
+ * s's connection. store_own.c. */
 int saola__records_state(saola__store *s, const char *id, int for_write, json_t **out);
 
 /* The store ops (store.h) that every backend takes from the shared files:
