@@ -1,7 +1,8 @@
 /* store_core.h: for now, the SQLite store's core database (core's saola
  * handle: records, forms, standards), its audit log and its forms cache,
  * for the server's modules that still call core's record functions
- * (saola__record_state, saola_form_get, saola__apply_remote...) directly.
+ * (upstream sync: saola__apply_remote, the outbox...) directly; the
+ * officer's modules read and write through the store (store_own.c).
  * Their SQL goes through saola__store_db(); these calls are to move
  * behind the store (saola issue 13). A store without a core database
  * (PostgreSQL) gives NULL, and those modules answer that they cannot. */
