@@ -236,11 +236,11 @@ static json_t *current_at(saola__store *s, const char *record_id, const char *pa
 }
 
 /* A conflict row as an officer sees it, data its record's data (may be
- * NULL); with the record's current value when with_current. */
-static json_t *conflict_json(saola__store *s, saola__db *db, saola__dbstmt *st,
+ * NULL), its labels from forms (the store's forms engine; NULL: the paths
+ * themselves); with the record's current value when with_current. */
+static json_t *conflict_json(saola__store *s, saola *forms, saola__db *db, saola__dbstmt *st,
                              const json_t *data, const char *lang, int with_current)
 {
-	saola *forms = saola__store_forms_engine(s);
 	json_t *values = NULL, *current = NULL, *o;
 	char label[512], commune_name[SAOLA__UNIT_NAME_MAX + 16] = "", village[256], head[256];
 	const char *commune = text(st, C_COMMUNE), *resolved = text(st, C_RES_AT);
@@ -304,6 +304,7 @@ static const char *row_unit(const saola__area_q *q, saola__dbstmt *st)
 static int list_rows(saola__store *s, saola__db *db, saola__dbstmt *st, const saola__area_q *q,
                      long limit, json_t *list, saola__err *e)
 {
+	saola *forms = saola__store_forms_engine(s);   /* once: it may ask the database */
 	json_t *data, *c;
 	int step = SAOLA__DB_DONE, keep;
 
@@ -314,7 +315,7 @@ static int list_rows(saola__store *s, saola__db *db, saola__dbstmt *st, const sa
 		 * commune in any year. */
 		keep = saola__area_q_match(q, row_unit(q, st), text(st, C_DISTRICT),
 		                           text(st, C_COMMUNE), json_object_get(data, "survey_year"));
-		c = keep ? conflict_json(s, db, st, data, NULL, 0) : NULL;
+		c = keep ? conflict_json(s, forms, db, st, data, NULL, 0) : NULL;
 		json_decref(data);
 		if (keep && (!c || json_array_append_new(list, c) != 0))
 			return saola__fail(e, 500, "internal", "conflicts: out of memory");
@@ -486,7 +487,7 @@ int saola__conflict_show(saola__store *s, int64_t id, const char *lang,
 	if ((rc = conflict_row(db, id, &st, e)) == 0 &&
 	    (rc = saola__officer_may_act(db, u, text(st, C_RECORD), "conflict", e)) == 0) {
 		data = row_data(st);
-		if (!(*out = conflict_json(s, db, st, data, lang, 1)))
+		if (!(*out = conflict_json(s, saola__store_forms_engine(s), db, st, data, lang, 1)))
 			rc = saola__fail(e, 500, "internal", "conflict: out of memory");
 		json_decref(data);
 	}
