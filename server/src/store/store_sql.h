@@ -82,6 +82,12 @@ struct saola *saola__store_forms_engine(saola__store *s);
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
                          saola__change_result *res, char *err, size_t errlen);
 
+/* Locks the records that changes (a batch) name until the transaction
+ * ends, in one order, so that concurrent batches over the same records
+ * wait for each other instead of deadlocking (PostgreSQL; nothing on
+ * SQLite, whose writers are serialised). docs/scale.md. */
+int saola__records_lock(saola__store *s, const json_t *changes);
+
 /* The store ops (store.h) that every backend takes from the shared files:
  * a backend's ops table lists this, then only what is its own. */
 #define SAOLA__STORE_SHARED_OPS                        \
@@ -100,6 +106,7 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 	.latest_seq = saola__records_latest_seq,           \
 	.batch_get = saola__batches_get,                   \
 	.batch_put = saola__batches_put,                   \
+	.records_lock = saola__records_lock,               \
 	.apply = saola__records_apply
 
 /* The highest change sequence stored (0: none): store_pull.c. */
