@@ -2,6 +2,7 @@
  * of changes in one transaction (idempotent by batch id, inside the user's
  * area), and answering the next page of the area's records. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +214,17 @@ static int batch_digest(const sync_req *r, unsigned char out[SAOLA__SHA256_LEN])
 	return rc;
 }
 
-/* The error for a failed change, naming it. */
+/* A failed store call: 500, with the store's code kept in e->rc so that
+ * push() can tell a batch worth retrying. Returns -1. */
+static int store_fail(saola__store *s, int src, saola__err *e)
+{
+	saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	e->rc = src;
+	return -1;
+}
+
+/* The error for a failed change, naming it (a store's busy or conflict
+ * code kept in e->rc, as store_fail does). */
 static int change_fail(saola__store *s, int rc, size_t i, const char *err, saola__err *e)
 {
 	switch (rc) {
@@ -222,8 +233,14 @@ static int change_fail(saola__store *s, int rc, size_t i, const char *err, saola
 	case SAOLA_INVALID:
 		return saola__fail(e, 400, "invalid_record", "changes[%zu]: %s", i, err);
 	case SAOLA_BUSY:
-		return saola__fail(e, 500, "internal", "changes[%zu]: the database is busy: %s", i,
-		                   err[0] ? err : s->ops->errmsg(s));
+		saola__fail(e, 500, "internal", "changes[%zu]: the database is busy: %s", i,
+		            err[0] ? err : s->ops->errmsg(s));
+		e->rc = rc;
+		return -1;
+	case SAOLA_CONFLICT:
+		saola__fail(e, 500, "internal", "changes[%zu]: %s", i, err[0] ? err : s->ops->errmsg(s));
+		e->rc = rc;
+		return -1;
 	default:
 		return saola__fail(e, 500, "internal", "changes[%zu]: %s", i,
 		                   err[0] ? err : s->ops->errmsg(s));
@@ -374,8 +391,8 @@ static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
 
 	if (batch_digest(r, digest) != 0)
 		return saola__fail(e, 400, "bad_request", "changes: nested too deep, or out of memory");
-	if (s->ops->batch_get(s, u->id, r->batch, b) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	if ((rc = s->ops->batch_get(s, u->id, r->batch, b)) != SAOLA_OK)
+		return store_fail(s, rc, e);
 	if (b->found && memcmp(b->digest, digest, sizeof digest) != 0)
 		return saola__fail(e, 409, "batch_mismatch", "batch %s: this id was used before for"
 		                   " other changes; give new changes a new batch id", r->batch);
@@ -383,19 +400,24 @@ static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
 		*duplicate = 1;
 		return 0;
 	}
+	if ((rc = s->ops->records_lock(s, r->changes)) != SAOLA_OK)
+		return store_fail(s, rc, e);
 	if ((rc = apply_changes(s, u, r, source, now, b, e)) != 0)
 		return rc;
 	memcpy(b->digest, digest, sizeof digest);
-	if (s->ops->batch_put(s, u->id, r->batch, r->device, source, b, now) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	/* The same batch sent to another process at the same time: this
+	 * insert waits for its transaction, then fails (SAOLA_CONFLICT); the
+	 * retry finds the batch stored and answers it as a duplicate. */
+	if ((rc = s->ops->batch_put(s, u->id, r->batch, r->device, source, b, now)) != SAOLA_OK)
+		return store_fail(s, rc, e);
 	return 0;
 }
 
 /* The push part, in one transaction: the device's checks, then a new
  * batch applied whole (a replayed one not at all), then the device's last
  * sync and lineage. */
-static int push(const saola__sync_env *env, const saola__user *u, const sync_req *r,
-                const char *source, saola__batch_rec *b, int *duplicate, saola__err *e)
+static int push_once(const saola__sync_env *env, const saola__user *u, const sync_req *r,
+                     const char *source, saola__batch_rec *b, int *duplicate, saola__err *e)
 {
 	saola__store *s = env->store;
 	const char *lineage = NULL;
@@ -411,7 +433,7 @@ static int push(const saola__sync_env *env, const saola__user *u, const sync_req
 	 * got its 200 goes on from it, and a server that lost it would take
 	 * the device's next request for a copy's. */
 	if ((src = s->ops->write_begin(s, r->batch != NULL || r->next != NULL)) != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		rc = store_fail(s, src, e);
 		goto unlock;
 	}
 	rc = check_device(s, u, r, strcmp(source, "bundle") == 0, &lineage, e);
@@ -419,17 +441,71 @@ static int push(const saola__sync_env *env, const saola__user *u, const sync_req
 		rc = check_cursor(s, r, e);
 	if (rc == 0 && r->batch)
 		rc = push_batch(s, u, r, source, now, b, duplicate, e);
-	if (rc == 0 && s->ops->device_sync(s, r->device, u->id, lineage,
-	                                   json_array_size(r->changes) > 0 ? r->batch : NULL,
-	                                   now) != SAOLA_OK)
-		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+	if (rc == 0 && (src = s->ops->device_sync(s, r->device, u->id, lineage,
+	                                          json_array_size(r->changes) > 0 ? r->batch : NULL,
+	                                          now)) != SAOLA_OK)
+		rc = store_fail(s, src, e);
 	src = s->ops->end(s, rc == 0);
 	if (rc == 0 && src != SAOLA_OK)
-		rc = saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		rc = store_fail(s, src, e);
 unlock:
 	if (env->write_lock)
 		pthread_mutex_unlock(env->write_lock);
 	return rc;
+}
+
+/* Tries of a batch on PostgreSQL before the device is told to come back. */
+#define PUSH_TRIES 5
+
+/* A failed push that may pass when run again: on PostgreSQL, a
+ * serialization failure or deadlock (SAOLA_BUSY), or a row another
+ * process inserted first (SAOLA_CONFLICT: the same batch or device). Its
+ * transaction was rolled back whole. */
+static int retryable(saola__store *s, const saola__err *e)
+{
+	return saola__db_kind(saola__store_db(s)) == SAOLA__DB_POSTGRES &&
+	       (e->rc == SAOLA_BUSY || e->rc == SAOLA_CONFLICT);
+}
+
+/* A short randomized wait before try number n + 1: up to 10 ms << n. */
+static void backoff(int n)
+{
+	struct timespec now, wait;
+	long max_ns = 10000000L << n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wait.tv_sec = 0;
+	wait.tv_nsec = (now.tv_nsec ^ (long)(uintptr_t)&now) % max_ns;
+	if (wait.tv_nsec < 0)
+		wait.tv_nsec = -wait.tv_nsec;
+	if (wait.tv_nsec >= 1000000000L)
+		wait.tv_nsec = 999999999L;
+	nanosleep(&wait, NULL);
+}
+
+/* The push, run again from the start when another process got in its
+ * way (docs/scale.md); after PUSH_TRIES, 503 with a Retry-After. */
+static int push(const saola__sync_env *env, const saola__user *u, const sync_req *r,
+                const char *source, saola__batch_rec *b, int *duplicate, saola__err *e)
+{
+	char why[SAOLA__ERR_MAX];
+	int n, rc;
+
+	for (n = 1;; n++) {
+		if ((rc = push_once(env, u, r, source, b, duplicate, e)) == 0 ||
+		    !retryable(env->store, e))
+			return rc;
+		json_decref(b->conflicted);
+		memset(b, 0, sizeof *b);
+		snprintf(why, sizeof why, "%s", e->message);
+		if (n == PUSH_TRIES)
+			break;
+		backoff(n);
+	}
+	saola__fail(e, 503, "busy", "sync: the database stayed busy (%s): nothing was applied;"
+	            " try again", why);
+	e->retry_after = 1;
+	return -1;
 }
 
 /* The pull part and the current forms, from one snapshot. */

@@ -169,6 +169,10 @@ struct saola__store_ops {
 	                 const char *device, const char *source, const saola__batch_rec *b,
 	                 const char *now);
 
+	/* Locks the records a batch's changes name, in one order, until the
+	 * transaction ends (store_sql.h). */
+	int (*records_lock)(saola__store *s, const json_t *changes);
+
 	/* Merges one wire change (docs/protocol.md) into the stored record,
 	 * inside the caller's write transaction: checks and computes it with
 	 * the form, logs the values that lose, audits the paths it changes

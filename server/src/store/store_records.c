@@ -654,3 +654,66 @@ out:
 	saola__wire_remote_free(&r);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* A batch's record locks                                              */
+
+/* One advisory lock per record id of the batch (two keys: 29537, "sa",
+ * then the id's hash; apart from the change sequence's one-key lock), taken in the order of
+ * their keys, in one statement; held until commit. An advisory lock on the
+ * id (not FOR UPDATE on the row) also orders two batches that both create
+ * the same new record. */
+static const char rec_lock_sql[] =
+	"SELECT count(pg_advisory_xact_lock(29537, k)) FROM"
+	" (SELECT DISTINCT hashtext(x) AS k FROM"
+	" unnest(string_to_array(?, chr(31))) x ORDER BY k) q";
+
+/* The record ids of changes joined by chr(31) (NULL: out of memory). */
+static char *joined_ids(const json_t *changes)
+{
+	size_t i, len = 1, at = 0;
+	const json_t *c;
+	char *out;
+
+	json_array_foreach(changes, i, c) {
+		const char *id = json_string_value(json_object_get(c, "record"));
+		len += id ? strlen(id) + 1 : 0;
+	}
+	if (!(out = malloc(len)))
+		return NULL;
+	json_array_foreach(changes, i, c) {
+		const char *id = json_string_value(json_object_get(c, "record"));
+		size_t n = id ? strlen(id) : 0;
+
+		if (!id)
+			continue;
+		if (at > 0)
+			out[at++] = 31;
+		memcpy(out + at, id, n);
+		at += n;
+	}
+	out[at] = '\0';
+	return out;
+}
+
+int saola__records_lock(saola__store *s, const json_t *changes)
+{
+	saola__dbstmt *st;
+	char *ids;
+	int step;
+
+	if (saola__db_kind(s->db) != SAOLA__DB_POSTGRES || json_array_size(changes) == 0)
+		return SAOLA_OK;
+	if (!(ids = joined_ids(changes)))
+		return saola__db_fail(s->db, SAOLA_NOMEM, "locking records: out of memory");
+	if ((step = saola__db_prepare(s->db, rec_lock_sql, &st)) != SAOLA_OK) {
+		free(ids);
+		return step;
+	}
+	saola__db_bind_text(st, 1, ids, -1);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		;
+	saola__db_finalize(st);
+	free(ids);
+	return step == SAOLA__DB_DONE ? SAOLA_OK : step_fail(s, step, "locking records");
+}

@@ -106,6 +106,12 @@ int saola__records_write_own(saola__store *s, const char *id, const json_t *chan
  * s's connection. store_own.c. */
 int saola__records_state(saola__store *s, const char *id, int for_write, json_t **out);
 
+/* Locks the records that changes (a batch) name until the transaction
+ * ends, in one order, so that concurrent batches over the same records
+ * wait for each other instead of deadlocking (PostgreSQL; nothing on
+ * SQLite, whose writers are serialised). docs/scale.md. */
+int saola__records_lock(saola__store *s, const json_t *changes);
+
 /* The store ops (store.h) that every backend takes from the shared files:
  * a backend's ops table lists this, then only what is its own. */
 #define SAOLA__STORE_SHARED_OPS                        \
@@ -124,6 +130,7 @@ int saola__records_state(saola__store *s, const char *id, int for_write, json_t 
 	.latest_seq = saola__records_latest_seq,           \
 	.batch_get = saola__batches_get,                   \
 	.batch_put = saola__batches_put,                   \
+	.records_lock = saola__records_lock,               \
 	.apply = saola__records_apply
 
 /* The highest change sequence stored (0: none): store_pull.c. */
