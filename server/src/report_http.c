@@ -14,6 +14,7 @@
 #include "report_labels.h"
 #include "rules.h"
 #include "store_core.h"
+#include "store_sql.h"
 #include "units.h"
 #include "units_map.h"
 
@@ -515,7 +516,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
-	if (households_csv(db, saola__store_core(s), year, area, mask, show, &b, &e) != 0) {
+	if (households_csv(db, saola__store_forms_engine(s), year, area, mask, show, &b, &e) != 0) {
 		s->ops->end(s, 0);
 		saola__buf_free(&b);
 		return saola__reply_error(c, &e);
@@ -565,7 +566,7 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 		saola__fail(&e, 500, "internal", "lists: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
-	rq.personal = show || !saola__privacy_path(saola__store_core(s), SAOLA__FACTS_FORM,
+	rq.personal = show || !saola__privacy_path(saola__store_forms_engine(s), SAOLA__FACTS_FORM,
 	                                           "head_name");
 	s->ops->end(s, 1);
 	if (saola__lists_run(db, &rq, &v, &e) != 0)
