@@ -237,3 +237,17 @@ saola__store *sv_store(const char *db)
 		fail_msg("store open: %s", err);
 	return st;
 }
+
+long sv_count(const char *db, const char *sql)
+{
+	saola__store *s = sv_store(db);
+	saola__dbstmt *st = NULL;
+	long n = -1;
+
+	if (saola__db_prepare(saola__store_db(s), sql, &st) == SAOLA_OK &&
+	    saola__db_step(st) == SAOLA__DB_ROW)
+		n = (long)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	saola__store_close(s);
+	return n;
+}
