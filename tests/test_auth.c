@@ -19,6 +19,7 @@
 #include "testutil.h"
 #include "servertest.h"
 #include "synctest.h"
+#include "pgtest.h"
 #include "ratelimit.h"
 #include "saola/server.h"
 #include "saola/sync.h"
@@ -301,11 +302,11 @@ static int setup(void **state)
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("auth"));
-	snprintf(fx->db, sizeof fx->db, "%s/server.db", fx->dir);
+	snprintf(fx->db, sizeof fx->db, "%s", pgt_db(tu_path(fx->dir, "server.db")));
 	atomic_store(&clock_ms, 1000000);
 	fx->srv = start(fx->db, 0);
 	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
-	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
+	if (saola__store_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
 		fail_msg("store open: %s", err);
 	assert_int_equal(saola__expiry_parse(NULL, "30", time(NULL), until, &e), 0);
 	if (saola__user_create_until(fx->st, "lan", "surveyor", "14404", until, fx->lan, &e) != 0 ||

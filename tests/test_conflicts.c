@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
-#include <sqlite3.h>
 
 #include "testutil.h"
+#include "pgtest.h"
 #include "servertest.h"
 #include "synctest.h"
 #include "saola_int.h"
@@ -332,7 +332,7 @@ static int setup_server(void **state)
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("conflicts"));
-	snprintf(fx->srvdb, sizeof fx->srvdb, "%s/server.db", fx->dir);
+	snprintf(fx->srvdb, sizeof fx->srvdb, "%s", pgt_db(tu_path(fx->dir, "server.db")));
 	memset(&so, 0, sizeof so);
 	so.db_path = fx->srvdb;
 	so.listen = "127.0.0.1:0";
@@ -569,7 +569,7 @@ static void test_conflict_end_to_end(void **state)
 	assert_int_equal(run(out, sizeof out, "'%s' conflicts resolve --db '%s' --value 1500000 %lld",
 	                     st_server_bin(), fx->srvdb, cid), 1);
 	assert_non_null(strstr(out, "resolved already"));
-	assert_int_equal(tu_count(fx->srvdb, "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL"),
+	assert_int_equal(sv_count(fx->srvdb, "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL"),
 	                 0);
 	free(lost);
 	free(kept);
@@ -746,19 +746,12 @@ static void test_edit_after_approval(void **state)
 	assert_non_null(strstr(out, "\"approved\" -> \"submitted\""));
 	{
 		/* the move is audited as the server's, under the device's batch */
-		sqlite3 *sq = NULL;
-		sqlite3_stmt *st = NULL;
-		assert_int_equal(sqlite3_open_v2(fx->srvdb, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-		assert_int_equal(sqlite3_prepare_v2(sq, "SELECT count(*) FROM audit WHERE record_id = ?1"
-		                                    " AND source = 'server' AND path = '_state'"
-		                                    " AND value = '\"submitted\"' AND batch IS NOT NULL"
-		                                    " AND detail LIKE '%approved record%'", -1, &st, NULL),
-		                 SQLITE_OK);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 1);
-		sqlite3_finalize(st);
-		sqlite3_close(sq);
+		char sql[512];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM audit WHERE record_id = '%s'"
+		         " AND source = 'server' AND path = '_state'"
+		         " AND value = '\"submitted\"' AND batch IS NOT NULL"
+		         " AND detail LIKE '%%approved record%%'", id);
+		assert_int_equal(sv_count(fx->srvdb, sql), 1);
 	}
 	/* the officer looks again and approves */
 	assert_int_equal(run(out, sizeof out, "'%s' review --db '%s' approve %s",

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "testutil.h"
+#include "pgtest.h"
 #include "servertest.h"
 #include "gen.h"
 #include "bundle.h"
@@ -90,7 +91,7 @@ static int setup(void **state)
 	assert_non_null(fx);
 	assert_non_null(changes);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("privacy"));
-	snprintf(fx->db, sizeof fx->db, "%s/server.db", fx->dir);
+	snprintf(fx->db, sizeof fx->db, "%s", pgt_db(tu_path(fx->dir, "server.db")));
 	memset(&o, 0, sizeof o);
 	o.db_path = fx->db;
 	o.listen = "127.0.0.1:0";
@@ -99,7 +100,7 @@ static int setup(void **state)
 	if (saola_server_start(&o, &fx->srv) != SAOLA_OK)
 		fail_msg("server start: %s", saola_server_errmsg(fx->srv));
 	snprintf(fx->url, sizeof fx->url, "http://127.0.0.1:%d", saola_server_port(fx->srv));
-	if (saola__store_sqlite_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
+	if (saola__store_open(fx->db, NULL, 0, &fx->st, err, sizeof err) != SAOLA_OK)
 		fail_msg("store open: %s", err);
 	add_user(fx, "xa-14404", "commune", COMMUNE, NULL, fx->commune);
 	add_user(fx, "ks-14404", "surveyor", COMMUNE, NULL, fx->surveyor);
@@ -665,7 +666,7 @@ static void test_commands(void **state)
 
 	(void)state;
 	snprintf(dir, sizeof dir, "%s", tu_tmpdir("privacy-cli"));
-	snprintf(db, sizeof db, "%s/server.db", dir);
+	snprintf(db, sizeof db, "%s", pgt_db(tu_path(dir, "server.db")));
 	/* An unknown word is refused, and no user is made. */
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user add --db '%s' --name d1"
 	                     " --role district --area 372 --allow personal,names", SERVER_BIN, db), 1);
@@ -678,9 +679,9 @@ static void test_commands(void **state)
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user list --db '%s'",
 	                     SERVER_BIN, db), 0);
 	assert_non_null(strstr(out, "PERMISSIONS"));
-	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE name = 'd1'"
+	assert_true(sv_count(db, "SELECT count(*) FROM users WHERE name = 'd1'"
 	                     " AND permissions = 'personal'") == 1);
-	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE name = 'd2'"
+	assert_true(sv_count(db, "SELECT count(*) FROM users WHERE name = 'd2'"
 	                     " AND permissions = ''") == 1);
 	/* Granted and withdrawn later. */
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d2"
@@ -689,8 +690,8 @@ static void test_commands(void **state)
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user deny --db '%s' --name d1"
 	                     " --deny personal", SERVER_BIN, db), 0);
 	assert_string_equal(out, "user d1: permissions: none\n");
-	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE permissions = 'personal'") == 1);
-	assert_true(tu_count(db, "SELECT count(*) FROM users WHERE name = 'd2'"
+	assert_true(sv_count(db, "SELECT count(*) FROM users WHERE permissions = 'personal'") == 1);
+	assert_true(sv_count(db, "SELECT count(*) FROM users WHERE name = 'd2'"
 	                     " AND permissions = 'personal'") == 1);
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' user grant --db '%s' --name d3"
 	                     " --allow personal", SERVER_BIN, db), 1);

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "synctest.h"
+#include "pgtest.h"
 #include "saola/sync.h"
 #include "saola/server.h"
 #include "wire.h"
@@ -36,7 +37,7 @@ static int setup(void **state)
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("sync"));
-	snprintf(fx->srvdb, sizeof fx->srvdb, "%s/server.db", fx->dir);
+	snprintf(fx->srvdb, sizeof fx->srvdb, "%s", pgt_db(tu_path(fx->dir, "server.db")));
 	memset(&so, 0, sizeof so);
 	so.db_path = fx->srvdb;
 	so.listen = "127.0.0.1:0";

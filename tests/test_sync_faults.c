@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "testutil.h"
+#include "pgtest.h"
 #include "cutproxy.h"
 #include "synctest.h"
 #include "saola/sync.h"
@@ -50,7 +51,7 @@ static int setup(void **state)
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("faults"));
-	snprintf(fx->srvdb, sizeof fx->srvdb, "%s/server.db", fx->dir);
+	snprintf(fx->srvdb, sizeof fx->srvdb, "%s", pgt_db(tu_path(fx->dir, "server.db")));
 	memset(&so, 0, sizeof so);
 	so.db_path = fx->srvdb;
 	so.listen = "127.0.0.1:0";
@@ -347,7 +348,7 @@ static void test_server_killed(void **state)
 	pthread_t t;
 	int status;
 
-	snprintf(db, sizeof db, "%s/killed.db", fx->dir);
+	snprintf(db, sizeof db, "%s", pgt_db(tu_path(fx->dir, "killed.db")));
 	/* The server's database, its forms and users, made by a first run. */
 	spawn(fx, db, NULL);
 	stop(fx);

@@ -13,6 +13,7 @@
 
 #include "saola_int.h"
 #include "servertest.h"
+#include "pgtest.h"
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -217,7 +218,7 @@ saola_server *sv_start(const char *db, int threads, char *url, size_t urllen)
 	saola_server *srv = NULL;
 
 	memset(&o, 0, sizeof o);
-	o.db_path = db;
+	o.db_path = pgt_db(db);
 	o.listen = "127.0.0.1:0";
 	o.schemas = SAOLA_TEST_SCHEMAS;
 	o.threads = threads;
@@ -232,7 +233,21 @@ saola__store *sv_store(const char *db)
 	saola__store *st = NULL;
 	char err[512];
 
-	if (saola__store_sqlite_open(db, NULL, 0, &st, err, sizeof err) != SAOLA_OK)
+	if (saola__store_open(pgt_db(db), NULL, 0, &st, err, sizeof err) != SAOLA_OK)
 		fail_msg("store open: %s", err);
 	return st;
+}
+
+long sv_count(const char *db, const char *sql)
+{
+	saola__store *s = sv_store(db);
+	saola__dbstmt *st = NULL;
+	long n = -1;
+
+	if (saola__db_prepare(saola__store_db(s), sql, &st) == SAOLA_OK &&
+	    saola__db_step(st) == SAOLA__DB_ROW)
+		n = (long)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	saola__store_close(s);
+	return n;
 }

@@ -71,8 +71,15 @@ unsigned char *sv_zero_bomb(size_t n, size_t *len);
  * test when it does not start. Stop it with saola_server_stop(). */
 saola_server *sv_start(const char *db, int threads, char *url, size_t urllen);
 
-/* Opens the SQLite store of db (for users and checks beside a running
- * server) or fails the test. Close with saola__store_close(). */
+/* Opens the store of the server database db (pgt_db: its SQLite file, or
+ * its PostgreSQL database with SAOLA_TEST_STORE=pg), for users and checks
+ * beside a running server, or fails the test. Close with
+ * saola__store_close(). */
 saola__store *sv_store(const char *db);
+
+/* The first column of sql's first row (a count) read from the server
+ * database db through its store (sv_store), as tu_count() reads a
+ * device's SQLite file; -1 when the query fails or gives no row. */
+long sv_count(const char *db, const char *sql);
 
 #endif
