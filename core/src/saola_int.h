@@ -122,12 +122,10 @@ int saola__tick(saola *db, int64_t *counter);
  * replica). */
 int saola__observe(saola *db, int64_t counter);
 
-/* The compiled current form form_id (owned by the handle's cache). */
-int saola__form_lookup(saola *db, const char *form_id, saola__form **out);
+/* saola__form_lookup and saola__params_source are in saola_form.h
+ * (core/shared/). */
 /* Forgets compiled forms and standards (after forms change or a rollback). */
 void saola__forms_forget(saola *db);
-/* The params source that reads standards from this database. */
-void saola__params_source(saola *db, saola__params_src *src);
 
 /* A stored record row. */
 typedef struct saola__row {
