@@ -15,6 +15,7 @@
 #include "store_sqlite.h"
 #include "db_sqlite.h"
 #include "store_sql.h"
+#include "saola_int.h" /* the store is a core database: its sqlite3 handle, clock, txn */
 #include "saola_places.h"
 #include "units.h"
 
