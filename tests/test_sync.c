@@ -12,6 +12,7 @@
 #include "pgtest.h"
 #include "saola/sync.h"
 #include "saola/server.h"
+#include "saola_util.h"
 #include "wire.h"
 
 /* Communes of two districts of province 37: 14404 and 14383 in district

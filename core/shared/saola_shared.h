@@ -85,6 +85,30 @@ typedef struct saola__loser {
 	                         * at this path (NULL: none given) */
 } saola__loser;
 
+/* Called for each concurrent value that lost; non-zero stops the merge and
+ * is returned. The pointers are borrowed for the call. */
+typedef int (*saola__loser_fn)(void *ctx, const saola__loser *l);
+
+/* What another replica says of a record: flattened entered answers (see
+ * versions.h) and their versions. */
+typedef struct saola__remote {
+	const char *record_id;
+	const char *form_id;   /* for a record not stored here yet */
+	json_t *values;        /* {path: value | null (removed)} */
+	json_t *versions;      /* {path: version}; "_" for paths of values that
+	                        * have none of their own; "_deleted" a tombstone */
+	json_t *base;          /* NULL (a whole state: losers are not concurrent
+	                        * edits to report), or {path: version the sender
+	                        * edited over}: a stored value that the sender had
+	                        * not seen and that loses or wins is reported */
+	int own_creation;      /* the sender is a device (a server sets it for
+	                        * a surveyor's or a commune's push): a record
+	                        * not stored here is its own creation, not a
+	                        * merge made elsewhere, and must pass the form;
+	                        * each answer it sends must keep inside its
+	                        * field's own range (saola__form_check_value) */
+} saola__remote;
+
 /* One replica's state of a record, as the merge reads it (everything
  * borrowed). */
 typedef struct saola__rec_state {

@@ -7,6 +7,10 @@
 #include <jansson.h>
 
 #include "saola_shared.h"
+/* saola__ftype, saola__form_field_type, saola__form_is_personal and
+ * saola__form_path_personal are in saola_form.h (core/shared/: the server
+ * reads them). */
+#include "saola_form.h"
 
 /* Maximum lengths of text, in characters (UTF-8 code points, not bytes):
  * a text answer's and a review comment's when the form does not say
@@ -16,13 +20,6 @@
 #define SAOLA__TEXT_MAX_DEFAULT    500
 #define SAOLA__COMMENT_MAX_DEFAULT 2000
 #define SAOLA__TEXT_MAX_LIMIT      100000
-
-/* Field types. */
-typedef enum saola__ftype {
-	SAOLA__F_TEXT, SAOLA__F_INTEGER, SAOLA__F_DECIMAL, SAOLA__F_BOOLEAN,
-	SAOLA__F_SELECT_ONE, SAOLA__F_SELECT_MULTIPLE, SAOLA__F_DATE,
-	SAOLA__F_NOTE, SAOLA__F_CALCULATE, SAOLA__F_GROUP, SAOLA__F_REPEAT
-} saola__ftype;
 
 /* saola__form_compile, saola__form_free, saola__form_id and
  * saola__form_version are in saola_shared.h (a store compiles the form it
@@ -35,25 +32,9 @@ const char *saola__form_standard(const saola__form *f);
  * default when the form names a standard), or NULL. */
 const char *saola__form_standard_year_field(const saola__form *f);
 
-/* The type of a top-level field (a group's fields count as top-level), or
- * -1 when the form has no such field. */
-int saola__form_field_type(const saola__form *f, const char *name);
-
 /* 1 when name is a computed field (type calculate) at the top level or
  * inside a repeat, else 0. Computed fields are never versioned or merged. */
 int saola__form_is_computed(const saola__form *f, const char *name);
-
-/* 1 when field name (any depth) holds personal data: it is marked
- * "personal": true, or lies in a group or repeat that is; else 0 (an
- * unknown name too). */
-int saola__form_is_personal(const saola__form *f, const char *name);
-
-/* 1 when the value at a record path (docs/protocol.md: "field",
- * "repeat.item" for an item's position, "repeat.item.field") is personal
- * data as saola__form_is_personal says of its field; "repeat.item" is
- * when the repeat itself is. 0 for other paths ("_state", unknown
- * names). */
-int saola__form_path_personal(const saola__form *f, const char *path);
 
 /* The most characters the value at a record path may have: a text
  * field's maximum for "field" or "repeat.item.field" (docs/protocol.md),

@@ -8,6 +8,11 @@
 
 struct saola;
 
+/* saola__places_is_code, saola__places_unit_problem, saola__places_export
+ * and saola__places_forget, what the server uses, are in saola_places.h
+ * (core/shared/). */
+#include "saola_places.h"
+
 #define SAOLA__PLACE_CODE_MAX 8
 #define SAOLA__PLACE_NAME_MAX 160
 
@@ -23,14 +28,6 @@ typedef struct saola__place {
 	char to[11];
 } saola__place;
 
-/* 1 when s is a unit code (1 to SAOLA__PLACE_CODE_MAX digits). */
-int saola__places_is_code(const char *s);
-
-/* What is wrong with unit u of a units file ("level: expected province,
- * district or commune"), or NULL: the one check of a unit, shared by the
- * device's loader and the server's (server/src/units.c). */
-const char *saola__places_unit_problem(const json_t *u);
-
 /* 1 when doc looks like a units file ({"id", "units": [...]}, no
  * "fields"), else 0. */
 int saola__places_is_doc(const json_t *doc);
@@ -43,12 +40,6 @@ int saola__places_is_doc(const json_t *doc);
  * commune"). SAOLA_OK, or a code with the message set on db. */
 int saola__places_load_doc(struct saola *db, const json_t *doc, const char *where);
 
-/* The stored units as files to send a device: a new array of {"id",
- * "units": [...]}, one per file id loaded. */
-int saola__places_export(struct saola *db, json_t **out);
-
-/* Forgets the units read into memory (after a load or a rollback). */
-void saola__places_forget(struct saola *db);
 
 /* The number of units loaded (0: nothing can be checked), or -1 when they
  * cannot be read (the message set on db). */

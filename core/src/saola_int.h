@@ -9,9 +9,7 @@
 
 #include "saola/core.h"
 #include "form.h"
-
-#define SAOLA__ERRMSG_MAX 512
-#define SAOLA__ORIGIN_LEN 16
+#include "saola_util.h" /* SAOLA__ERRMSG_MAX, SAOLA__ORIGIN_LEN, random, now */
 
 /* What one write changed in a record, as the change hook hears of it:
  * the paths whose value or version moved. Everything is borrowed for the
@@ -91,14 +89,8 @@ int saola__sql_error(saola *db, const char *what);
 /* Clears the last error; returns SAOLA_OK. */
 int saola__ok(saola *db);
 
-/* The OS's random source: fills buf; 0 on success. */
-int saola__random(void *buf, size_t len);
-/* A version 4 UUID, lowercase, into out[37]. */
-int saola__uuid(char out[37]);
-/* n random hex digits into out (n+1 bytes). */
-int saola__random_hex(char *out, size_t n);
-/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into out[21]. */
-void saola__now(char out[21]);
+/* saola__random, saola__uuid, saola__random_hex and saola__now are in
+ * saola_util.h (core/shared/). */
 
 /* A cached prepared statement, reset and with bindings cleared. */
 sqlite3_stmt *saola__stmt(saola *db, saola__stmt_id id);
@@ -130,12 +122,10 @@ int saola__tick(saola *db, int64_t *counter);
  * replica). */
 int saola__observe(saola *db, int64_t counter);
 
-/* The compiled current form form_id (owned by the handle's cache). */
-int saola__form_lookup(saola *db, const char *form_id, saola__form **out);
+/* saola__form_lookup and saola__params_source are in saola_form.h
+ * (core/shared/). */
 /* Forgets compiled forms and standards (after forms change or a rollback). */
 void saola__forms_forget(saola *db);
-/* The params source that reads standards from this database. */
-void saola__params_source(saola *db, saola__params_src *src);
 
 /* A stored record row. */
 typedef struct saola__row {

@@ -15,7 +15,7 @@
 #include "gen.h"
 #include "saola/server.h"
 #include "permissions.h"
-#include "saola_int.h"
+#include "saola_util.h"
 #include "store.h"
 #include "users.h"
 #include "wire.h"

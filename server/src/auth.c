@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "auth.h"
-#include "saola_int.h"
+#include "saola_util.h"
 
 int saola__token_new(char token[SAOLA__TOKEN_HEX + 1])
 {

@@ -2,10 +2,9 @@
  * forms say, through the core's compiled form). */
 #include <string.h>
 
-#include "form.h"
 #include "permissions.h"
 #include "privacy.h"
-#include "saola_int.h"
+#include "saola_form.h"
 
 int saola__role_above_commune(const char *role)
 {

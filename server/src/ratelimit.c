@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "ratelimit.h"
-#include "saola_int.h"
+#include "saola/core.h"
+#include "saola_util.h"
 
 #define STRIKES_MAX 16   /* past this, every block is the longest anyway */
 

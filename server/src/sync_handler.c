@@ -11,7 +11,7 @@
 #include "privacy.h"
 #include "report.h"
 #include "rules.h"
-#include "saola_int.h"
+#include "saola_util.h"
 #include "sync_handler.h"
 
 #define ID_MAX 64  /* batch and device ids */

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "places.h"
+#include "saola_places.h"
 #include "saola/core.h"
 #include "units.h"
 

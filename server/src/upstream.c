@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "merge.h"
+#include "saola_int.h"
 #include "store_core.h"
 #include "upstream.h"
 #include "versions.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "saola_int.h"
+#include "saola_util.h"
 #include "users.h"
 
 static int valid_name(const char *name)

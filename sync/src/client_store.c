@@ -9,6 +9,7 @@
 #include "client_int.h"
 #include "wire.h"
 #include "json_out.h"
+#include "merge.h"
 
 int saola__state_int(saola *db, const char *key, int64_t *out)
 {

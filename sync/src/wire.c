@@ -9,9 +9,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "merge.h"
+#include "saola_int.h"
 #include "sha256.h"
-#include "wire.h"
 #include "versions.h"
+#include "wire.h"
 
 /* A version as it travels: a bare counter when the origin is the sender's. */
 static json_t *wire_version(const json_t *v, const char *device)

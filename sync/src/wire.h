@@ -1,13 +1,15 @@
 /* wire.h: the sync protocol's payloads (docs/protocol.md): records and
  * changes on the wire, compression with limits, and bundle files. Shared by
- * the device's sync client and the server. Internal. */
+ * the device's sync client and the server. Internal; it declares nothing
+ * from core's private headers (saola__remote is in saola_shared.h), so that
+ * what includes it needs only core's public and shared headers. */
 #ifndef SAOLA_WIRE_H
 #define SAOLA_WIRE_H
 
 #include <stddef.h>
 #include <jansson.h>
-#include "saola_int.h"
-#include "merge.h"
+#include "saola/core.h"
+#include "saola_shared.h"
 
 #define SAOLA__PROTOCOL 1
 

@@ -23,6 +23,7 @@
 #include "saola/server.h"
 #include "saola/sync.h"
 #include "servertest.h"
+#include "saola_int.h"
 #include "sha256.h"
 #include "store.h"
 #include "store_sqlite.h"

@@ -13,6 +13,7 @@
 #include "synctest.h"
 #include "gen.h"
 #include "wire.h"
+#include "saola_int.h"
 #include "versions.h"
 
 struct st_server {

@@ -13,6 +13,7 @@
 #include "testutil.h"
 #include "synctest.h"
 #include "tierworld.h"
+#include "merge.h"
 #include "saola_int.h"
 #include "saola/sync.h"
 #include "bundle.h"

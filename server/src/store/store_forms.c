@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "saola/core.h"
-#include "places.h"
+#include "saola_places.h"
 #include "store_sql.h"
 
 int saola__forms_current(saola__store *s, json_t **out)

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "saola_int.h"
-#include "form.h"
 #include "rules.h"
+#include "saola_form.h"
 #include "store_sql.h"
 #include "versions.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "saola_int.h"
-#include "places.h"
+#include "saola_places.h"
 #include "db_sqlite.h"
 #include "engine_pg.h"
 #include "units.h"

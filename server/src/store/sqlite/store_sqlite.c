@@ -15,7 +15,8 @@
 #include "store_sqlite.h"
 #include "db_sqlite.h"
 #include "store_sql.h"
-#include "places.h"
+#include "saola_int.h" /* the store is a core database: its sqlite3 handle, clock, txn */
+#include "saola_places.h"
 #include "units.h"
 
 /* Step N takes the server's tables from server_schema N-1 to N. Steps are

@@ -4,7 +4,8 @@
 
 #include <sqlite3.h>
 
-#include "saola_int.h"
+#include "saola/core.h"
+#include "saola_util.h" /* SAOLA__ERRMSG_MAX */
 #include "store.h"
 
 /* Prepared statements kept for the life of the connection. */

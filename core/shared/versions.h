@@ -1,10 +1,11 @@
 /* versions.h: Lamport versions and the flattened view of a record that the
- * change queue and the merge work on. */
+ * change queue and the merge work on: core, sync and the server share them
+ * (core/shared/: no SQLite here). */
 #ifndef SAOLA_VERSIONS_H
 #define SAOLA_VERSIONS_H
 
 #include <jansson.h>
-#include "form.h"
+#include "saola_shared.h" /* saola__form */
 
 /* A version is the JSON pair [counter, "origin"]. New reference. */
 json_t *saola__version_new(json_int_t counter, const char *origin);
