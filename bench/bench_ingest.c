@@ -3,7 +3,9 @@
  * PostgreSQL). Each device is a surveyor of a commune of its own with 1,000
  * new generated households; devices are spread round-robin over the URLs.
  *
- *   bench_ingest --db DB URL [URL...]
+ *   bench_ingest [--per-device N] --db DB URL [URL...]
+ *
+ * (bench/national.sh loads a large store with --per-device.)
  *
  * DB is the servers' store (a file or a postgresql:// URI), for `saola-server
  * user add`. Prints one line of figures, and only when every device's push
@@ -20,7 +22,8 @@
 #include "gen.h"
 
 #define N_DEVICES 50
-#define PER_DEVICE 1000
+
+static int per_device = 1000;  /* --per-device N */
 
 static char dir[512];
 static const char *store;
@@ -59,7 +62,7 @@ static char *user_add(const char *name, const char *commune)
 	return tok;
 }
 
-/* A device database with the forms, its server and token, and PER_DEVICE
+/* A device database with the forms, its server and token, and per_device
  * new households of the commune; NULL on failure (said on stderr). */
 static saola *device(int i, const char *url, const char *token, const char *commune)
 {
@@ -78,7 +81,7 @@ static saola *device(int i, const char *url, const char *token, const char *comm
 	    saola_state_set(db, "token", token) != SAOLA_OK ||
 	    !(g = saola_gen_new(7000 + (uint64_t)i)) || saola_begin(db) != SAOLA_OK)
 		goto fail;
-	for (k = 0; k < PER_DEVICE && rc == SAOLA_OK; k++) {
+	for (k = 0; k < per_device && rc == SAOLA_OK; k++) {
 		json_t *h = saola_gen_household(g, &o);
 		rc = h ? saola_put(db, "household", NULL, h, NULL) : SAOLA_NOMEM;
 		json_decref(h);
@@ -186,9 +189,9 @@ static int push_all(job *jobs, double *wall, long *requests, long *retries)
 		if (jobs[i].rc != SAOLA_OK) {
 			fprintf(stderr, "bench_ingest: device %d: %s\n", i, jobs[i].err);
 			failed = 1;
-		} else if (jobs[i].st.records_up != PER_DEVICE) {
+		} else if (jobs[i].st.records_up != per_device) {
 			fprintf(stderr, "bench_ingest: device %d: %ld records up, expected %d\n", i,
-			        jobs[i].st.records_up, PER_DEVICE);
+			        jobs[i].st.records_up, per_device);
 			failed = 1;
 		}
 		if (jobs[i].end > last)
@@ -209,8 +212,12 @@ int main(int argc, char **argv)
 	long requests = 0, retries = 0;
 	int i, rc;
 
-	if (argc < 4 || strcmp(argv[1], "--db") != 0) {
-		fprintf(stderr, "usage: bench_ingest --db DB URL [URL...]\n");
+	if (argc > 2 && strcmp(argv[1], "--per-device") == 0) {
+		per_device = atoi(argv[2]);
+		argc -= 2, argv += 2;
+	}
+	if (argc < 4 || strcmp(argv[1], "--db") != 0 || per_device <= 0) {
+		fprintf(stderr, "usage: bench_ingest [--per-device N] --db DB URL [URL...]\n");
 		return 2;
 	}
 	store = argv[2];
@@ -226,8 +233,8 @@ int main(int argc, char **argv)
 		saola_close(jobs[i].db);
 	if (rc == 0)
 		printf("%d devices x %d households over %d process(es): wall %.3f s = %.0f "
-		       "households/s, requests %ld, retries %ld\n", N_DEVICES, PER_DEVICE, argc - 3,
-		       wall, N_DEVICES * PER_DEVICE / wall, requests, retries);
+		       "households/s, requests %ld, retries %ld\n", N_DEVICES, per_device, argc - 3,
+		       wall, N_DEVICES * per_device / wall, requests, retries);
 	else
 		fprintf(stderr, "bench_ingest: failed, no figures\n");
 	if (!getenv("SAOLA_BENCH_KEEP")) {
