@@ -1,6 +1,9 @@
 /* bench_sync.c: sync figures on loopback against an in-process saola-server:
  * 10,000 households pushed by one device and pulled by another, 50 devices
- * pushing at once, and the device's peak memory. Prints; asserts nothing. */
+ * pushing at once, and the device's peak memory. Every phase is checked
+ * (each sync succeeded, with every household sent or received): the figures,
+ * gathered in memory as they come, are printed only when all passed; else
+ * the failures are said on stderr, and it exits 1 with no figures. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +29,17 @@ static char dir[512];
 static char server_db[1024];
 static char url[64];
 static const char *self;
+static FILE *fig;       /* the figures, printed at the end if nothing failed */
+static int failed;
+
+/* A failed phase: said on stderr, and no figures printed. */
+static void fail(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "bench_sync: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	failed = 1;
+}
 
 static double now(void)
 {
@@ -67,6 +81,15 @@ static char *user_add(const char *name, const char *role, const char *area)
 	if (pclose(p) != 0) {
 		free(tok);
 		return NULL;
+	}
+	/* Roles above the commune pull personal fields only with "personal". */
+	if (strcmp(role, "surveyor") != 0) {
+		snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user grant --db '%s' --name %s "
+		         "--allow personal >/dev/null", SAOLA_BENCH_BINDIR, server_db, name);
+		if (system(cmd) != 0) {
+			free(tok);
+			return NULL;
+		}
 	}
 	return tok;
 }
@@ -114,13 +137,13 @@ fail:
 
 static void print_sync(const char *what, const saola_sync_stats *st, double wall, long n)
 {
-	printf("  %s\n", what);
-	printf("    wall %.3f s (target < 1 s), requests %ld (target <= 20), retries %ld\n",
+	fprintf(fig, "  %s\n", what);
+	fprintf(fig, "    wall %.3f s (target < 1 s), requests %ld (target <= 20), retries %ld\n",
 	       wall, st->requests, st->retries);
-	printf("    bytes up %lld = %.1f per household, bytes down %lld = %.1f per household "
+	fprintf(fig, "    bytes up %lld = %.1f per household, bytes down %lld = %.1f per household "
 	       "(target <= 150 each way)\n", st->bytes_up, (double)st->bytes_up / (double)n,
 	       st->bytes_down, (double)st->bytes_down / (double)n);
-	printf("    records up %ld, down %ld\n", st->records_up, st->records_down);
+	fprintf(fig, "    records up %ld, down %ld\n", st->records_up, st->records_down);
 }
 
 typedef struct job {
@@ -181,10 +204,12 @@ static void concurrent(void)
 	long long up = 0;
 	int i;
 
-	if (!codes)
+	if (!codes) {
+		failed = 1;
 		return;
+	}
 	memset(jobs, 0, sizeof jobs);
-	printf("  preparing %d devices of %d households each...\n", N_DEVICES, PER_DEVICE);
+	fprintf(fig, "  preparing %d devices of %d households each...\n", N_DEVICES, PER_DEVICE);
 	fflush(stdout);
 	for (i = 0; i < N_DEVICES; i++) {
 		const char *commune = json_string_value(json_array_get(codes, (size_t)i));
@@ -192,14 +217,16 @@ static void concurrent(void)
 		/* Each surveyor in a commune of its own, as in the field. */
 		snprintf(name, sizeof name, "s%02d", i);
 		if (!(tok = user_add(name, "surveyor", commune))) {
-			fprintf(stderr, "bench_sync: user add failed\n");
+			fail("user add %s%s failed", name, "");
 			return;
 		}
 		snprintf(name, sizeof name, "dev%02d.db", i);
 		jobs[i].db = device(name, tok, PER_DEVICE, NULL, commune, 5000 + (uint64_t)i);
 		free(tok);
-		if (!jobs[i].db)
+		if (!jobs[i].db) {
+			failed = 1;
 			return;
+		}
 	}
 	json_decref(codes);
 	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
@@ -213,7 +240,10 @@ static void concurrent(void)
 		pthread_join(t[i], NULL);
 		if (jobs[i].rc != SAOLA_OK) {
 			if (errors++ == 0)
-				fprintf(stderr, "bench_sync: device %d: %s\n", i, jobs[i].err);
+				fail("concurrent push: device: %s%s", jobs[i].err, "");
+		} else if (jobs[i].st.records_up != PER_DEVICE) {
+			errors++;
+			fail("concurrent push: a device sent fewer households than it has%s%s", "", "");
 		}
 		if (jobs[i].end > last)
 			last = jobs[i].end;
@@ -223,11 +253,11 @@ static void concurrent(void)
 		saola_close(jobs[i].db);
 	}
 	pthread_barrier_destroy(&go);
-	printf("  %d devices x %d households pushed at once (surveyors, a commune each)\n",
+	fprintf(fig, "  %d devices x %d households pushed at once (surveyors, a commune each)\n",
 	       N_DEVICES, PER_DEVICE);
-	printf("    wall %.3f s = %.0f households/s (target >= 10000), errors %ld (target 0)\n",
+	fprintf(fig, "    wall %.3f s = %.0f households/s (target >= 10000), errors %ld (target 0)\n",
 	       last - t0, N_DEVICES * PER_DEVICE / (last - t0), errors);
-	printf("    requests %ld, retries %ld, %.1f bytes up per household\n", requests, retries,
+	fprintf(fig, "    requests %ld, retries %ld, %.1f bytes up per household\n", requests, retries,
 	       (double)up / (N_DEVICES * PER_DEVICE));
 }
 
@@ -244,7 +274,7 @@ static int child_sync(const char *path)
 	if (rc != SAOLA_OK)
 		fprintf(stderr, "bench_sync: child: %s\n", saola_errmsg(db));
 	else
-		printf("    child: %ld up, %ld down, %ld requests, %.3f s\n", st.records_up,
+		fprintf(stderr, "    child: %ld up, %ld down, %ld requests, %.3f s\n", st.records_up,
 		       st.records_down, st.requests, st.seconds);
 	fflush(stdout);
 	saola_close(db);
@@ -334,19 +364,25 @@ static void memory(const char *district_token)
 	long push, pull;
 	double push_cpu, pull_cpu;
 
-	if (!(db = device("mem-push.db", district_token, N_HOUSEHOLDS, "375", NULL, 9000)))
+	if (!(db = device("mem-push.db", district_token, N_HOUSEHOLDS, "375", NULL, 9000))) {
+		failed = 1;
 		return;
+	}
 	saola_close(db);
-	if (!(db = device("mem-pull.db", district_token, 0, NULL, NULL, 0)))
+	if (!(db = device("mem-pull.db", district_token, 0, NULL, NULL, 0))) {
+		failed = 1;
 		return;
+	}
 	saola_close(db);
 	push = peak_kib(path_in("mem-push.db"), &push_cpu);
 	pull = peak_kib(path_in("mem-pull.db"), &pull_cpu);
-	printf("  device peak memory (ru_maxrss of a process that only opens the database "
+	if (push < 0 || pull < 0)
+		fail("memory: the device's %s%s sync failed", push < 0 ? "push" : "pull", "");
+	fprintf(fig, "  device peak memory (ru_maxrss of a process that only opens the database "
 	       "and syncs)\n");
-	printf("    pushing %d households: %.1f MiB; pulling them: %.1f MiB (target < 32 MiB)\n",
+	fprintf(fig, "    pushing %d households: %.1f MiB; pulling them: %.1f MiB (target < 32 MiB)\n",
 	       N_HOUSEHOLDS, push / 1024.0, pull / 1024.0);
-	printf("    the device's own CPU time: %.2f s pushing, %.2f s pulling (the rest of "
+	fprintf(fig, "    the device's own CPU time: %.2f s pushing, %.2f s pulling (the rest of "
 	       "the wall time is the server's)\n", push_cpu, pull_cpu);
 }
 
@@ -358,6 +394,8 @@ int main(int argc, char **argv)
 	saola *a, *b;
 	char *tok_a, *tok_b, *tok_mem;
 	const char *base = getenv("TMPDIR");
+	char *figs = NULL;
+	size_t figs_len = 0;
 	double t0;
 
 	self = argv[0];
@@ -397,19 +435,35 @@ int main(int argc, char **argv)
 	    !(b = device("b.db", tok_b, 0, NULL, NULL, 0)))
 		return 1;
 	t0 = now();
+	if (!(fig = open_memstream(&figs, &figs_len))) {
+		fprintf(stderr, "bench_sync: no memory\n");
+		return 1;
+	}
 	if (saola_sync(a, NULL, &st) != SAOLA_OK)
-		fprintf(stderr, "bench_sync: push: %s\n", saola_errmsg(a));
+		fail("push: %s%s", saola_errmsg(a), "");
+	else if (st.records_up != N_HOUSEHOLDS)
+		fail("push: fewer households sent than the device has%s%s", "", "");
 	print_sync("one device pushes 10,000 households to a fresh server", &st, now() - t0,
 	           N_HOUSEHOLDS);
 	t0 = now();
 	if (saola_sync(b, NULL, &st) != SAOLA_OK)
-		fprintf(stderr, "bench_sync: pull: %s\n", saola_errmsg(b));
+		fail("pull: %s%s", saola_errmsg(b), "");
+	else if (st.records_down != N_HOUSEHOLDS)
+		fail("pull: fewer households received than were pushed%s%s", "", "");
 	print_sync("a second device (district user) pulls them", &st, now() - t0, N_HOUSEHOLDS);
 	fflush(stdout);
 	saola_close(a);
 	saola_close(b);
-	concurrent();
-	memory(tok_mem);
+	if (!failed)
+		concurrent();
+	if (!failed)
+		memory(tok_mem);
+	fclose(fig);
+	if (failed)
+		fprintf(stderr, "bench_sync: a phase failed: no figures\n");
+	else
+		fwrite(figs, 1, figs_len, stdout);
+	free(figs);
 	free(tok_a);
 	free(tok_b);
 	free(tok_mem);
@@ -420,5 +474,5 @@ int main(int argc, char **argv)
 		if (system(cmd) != 0)
 			fprintf(stderr, "bench_sync: could not remove %s\n", dir);
 	}
-	return 0;
+	return failed ? 1 : 0;
 }

@@ -1,0 +1,247 @@
+/* bench_ingest.c: ingest with 50 devices pushing at once to running
+ * saola-server processes (bench/ingest.sh starts them, on SQLite or
+ * PostgreSQL). Each device is a surveyor of a commune of its own with 1,000
+ * new generated households; devices are spread round-robin over the URLs.
+ *
+ *   bench_ingest [--per-device N] --db DB URL [URL...]
+ *
+ * (bench/national.sh loads a large store with --per-device.)
+ *
+ * DB is the servers' store (a file or a postgresql:// URI), for `saola-server
+ * user add`. Prints one line of figures, and only when every device's push
+ * succeeded with every household sent; else prints the failure and exits 1. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <saola/core.h>
+#include <saola/sync.h>
+#include "gen.h"
+
+#define N_DEVICES 50
+
+static int per_device = 1000;  /* --per-device N */
+
+static char dir[512];
+static const char *store;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* `saola-server user add`: the token printed, in a new string; NULL on
+ * failure. */
+static char *user_add(const char *name, const char *commune)
+{
+	char cmd[2048], line[512], *tok = NULL, *last;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user add --db '%s' --name %s "
+	         "--role surveyor --area %s", SAOLA_BENCH_BINDIR, store, name, commune);
+	if (!(p = popen(cmd, "r")))
+		return NULL;
+	while (fgets(line, sizeof line, p)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		last = strrchr(line, ' ');
+		if (*line) {
+			free(tok);
+			tok = strdup(last ? last + 1 : line);
+		}
+	}
+	if (pclose(p) != 0) {
+		free(tok);
+		return NULL;
+	}
+	return tok;
+}
+
+/* A device database with the forms, its server and token, and per_device
+ * new households of the commune; NULL on failure (said on stderr). */
+static saola *device(int i, const char *url, const char *token, const char *commune)
+{
+	char path[600];
+	saola *db = NULL;
+	saola_gen *g = NULL;
+	saola_gen_opts o;
+	int k, rc = SAOLA_OK;
+
+	snprintf(path, sizeof path, "%s/dev%02d.db", dir, i);
+	memset(&o, 0, sizeof o);
+	o.commune = commune;
+	if (saola_open(path, SAOLA_OPEN_CREATE, &db) != SAOLA_OK ||
+	    saola_forms_load_dir(db, SAOLA_BENCH_SCHEMAS, NULL) != SAOLA_OK ||
+	    saola_state_set(db, "server", url) != SAOLA_OK ||
+	    saola_state_set(db, "token", token) != SAOLA_OK ||
+	    !(g = saola_gen_new(7000 + (uint64_t)i)) || saola_begin(db) != SAOLA_OK)
+		goto fail;
+	for (k = 0; k < per_device && rc == SAOLA_OK; k++) {
+		json_t *h = saola_gen_household(g, &o);
+		rc = h ? saola_put(db, "household", NULL, h, NULL) : SAOLA_NOMEM;
+		json_decref(h);
+	}
+	if (rc != SAOLA_OK || saola_commit(db) != SAOLA_OK)
+		goto fail;
+	saola_gen_free(g);
+	return db;
+fail:
+	fprintf(stderr, "bench_ingest: device %d: %s\n", i, db ? saola_errmsg(db) : "no memory");
+	saola_gen_free(g);
+	saola_close(db);
+	return NULL;
+}
+
+/* The first n communes of Ninh Binh, from the shipped units: a new array of
+ * codes, NULL on failure. */
+static json_t *communes(size_t n)
+{
+	json_error_t err;
+	json_t *units = json_load_file(SAOLA_BENCH_SCHEMAS "/units/ninh-binh.json", 0, &err);
+	json_t *out = json_array(), *u;
+	size_t i;
+
+	json_array_foreach(json_object_get(units, "units"), i, u) {
+		const char *level = json_string_value(json_object_get(u, "level"));
+		if (level && strcmp(level, "commune") == 0 && json_array_size(out) < n)
+			json_array_append(out, json_object_get(u, "code"));
+	}
+	json_decref(units);
+	if (json_array_size(out) < n) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+typedef struct job {
+	saola *db;
+	pthread_barrier_t *go;
+	int rc;
+	double end;
+	saola_sync_stats st;
+	char err[256];
+} job;
+
+static void *run_job(void *arg)
+{
+	job *j = arg;
+
+	pthread_barrier_wait(j->go);
+	j->rc = saola_sync(j->db, NULL, &j->st);
+	j->end = now();
+	if (j->rc != SAOLA_OK)
+		snprintf(j->err, sizeof j->err, "%s", saola_errmsg(j->db));
+	return NULL;
+}
+
+/* Makes the users and devices; 0 when all are ready. */
+static int prepare(job *jobs, char **urls, int n_urls)
+{
+	json_t *codes = communes(N_DEVICES);
+	int i;
+
+	if (!codes) {
+		fprintf(stderr, "bench_ingest: fewer than %d communes in the units\n", N_DEVICES);
+		return -1;
+	}
+	for (i = 0; i < N_DEVICES; i++) {
+		const char *commune = json_string_value(json_array_get(codes, (size_t)i));
+		char name[32], *tok;
+
+		snprintf(name, sizeof name, "ingest%02d", i);
+		if (!(tok = user_add(name, commune))) {
+			fprintf(stderr, "bench_ingest: user add %s failed\n", name);
+			break;
+		}
+		jobs[i].db = device(i, urls[i % n_urls], tok, commune);
+		free(tok);
+		if (!jobs[i].db)
+			break;
+	}
+	json_decref(codes);
+	return i == N_DEVICES ? 0 : -1;
+}
+
+/* Pushes from every device at once; 0 when every push succeeded with
+ * every household sent. */
+static int push_all(job *jobs, double *wall, long *requests, long *retries)
+{
+	pthread_t t[N_DEVICES];
+	pthread_barrier_t go;
+	double t0, last = 0;
+	int i, failed = 0;
+
+	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
+	for (i = 0; i < N_DEVICES; i++) {
+		jobs[i].go = &go;
+		pthread_create(&t[i], NULL, run_job, &jobs[i]);
+	}
+	t0 = now();
+	pthread_barrier_wait(&go);
+	for (i = 0; i < N_DEVICES; i++) {
+		pthread_join(t[i], NULL);
+		if (jobs[i].rc != SAOLA_OK) {
+			fprintf(stderr, "bench_ingest: device %d: %s\n", i, jobs[i].err);
+			failed = 1;
+		} else if (jobs[i].st.records_up != per_device) {
+			fprintf(stderr, "bench_ingest: device %d: %ld records up, expected %d\n", i,
+			        jobs[i].st.records_up, per_device);
+			failed = 1;
+		}
+		if (jobs[i].end > last)
+			last = jobs[i].end;
+		*requests += jobs[i].st.requests;
+		*retries += jobs[i].st.retries;
+	}
+	pthread_barrier_destroy(&go);
+	*wall = last - t0;
+	return failed ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static job jobs[N_DEVICES];
+	const char *base = getenv("TMPDIR");
+	double wall = 0;
+	long requests = 0, retries = 0;
+	int i, rc;
+
+	if (argc > 2 && strcmp(argv[1], "--per-device") == 0) {
+		per_device = atoi(argv[2]);
+		argc -= 2, argv += 2;
+	}
+	if (argc < 4 || strcmp(argv[1], "--db") != 0 || per_device <= 0) {
+		fprintf(stderr, "usage: bench_ingest [--per-device N] --db DB URL [URL...]\n");
+		return 2;
+	}
+	store = argv[2];
+	snprintf(dir, sizeof dir, "%s/saola-bench-ingest-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("bench_ingest: mkdtemp");
+		return 1;
+	}
+	rc = prepare(jobs, argv + 3, argc - 3);
+	if (rc == 0)
+		rc = push_all(jobs, &wall, &requests, &retries);
+	for (i = 0; i < N_DEVICES; i++)
+		saola_close(jobs[i].db);
+	if (rc == 0)
+		printf("%d devices x %d households over %d process(es): wall %.3f s = %.0f "
+		       "households/s, requests %ld, retries %ld\n", N_DEVICES, per_device, argc - 3,
+		       wall, N_DEVICES * per_device / wall, requests, retries);
+	else
+		fprintf(stderr, "bench_ingest: failed, no figures\n");
+	if (!getenv("SAOLA_BENCH_KEEP")) {
+		char cmd[700];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "bench_ingest: could not remove %s\n", dir);
+	}
+	return rc == 0 ? 0 : 1;
+}

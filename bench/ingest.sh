@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# ingest.sh: the ingest figures of issue 13, side by side in one run:
+# 50 devices x 1,000 new households pushed at once (bench_ingest) to
+#   sqlite  one `saola-server serve` on a SQLite file;
+#   pg1     one process on PostgreSQL;
+#   pg3     three processes on one PostgreSQL database (devices round-robin).
+# Each configuration gets a fresh store (a fresh database on a private
+# cluster, scripts/pg.sh), runs RUNS times (default 3), alternating, and
+# after each run counts the households stored through SQL: not exactly
+# 50,000, each once, and the run fails without figures.
+#
+#   bench/ingest.sh BUILD_DIR [RUNS]     (BUILD_DIR: a Release build with
+#                                         -DSAOLA_BENCH=ON)
+set -u
+build=$(cd "$1" && pwd)
+runs=${2:-3}
+here=$(cd "$(dirname "$0")/.." && pwd)
+server="$build/server/saola-server"
+ingest="$build/bench/bench_ingest"
+work=$(mktemp -d /tmp/saola-ingest-XXXXXX)
+pids=()
+expected=50000
+
+. "$here/scripts/pg.sh"
+saola_pg_start || exit 1
+pg_base=${SAOLA_TEST_PG%/*}
+
+stop_servers() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	pids=()
+}
+trap 'stop_servers; saola_pg_stop; rm -rf "$work"' EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Starts n servers on db; sets urls. Waits until each answers.
+start_servers() {
+	local db=$1 n=$2 i p
+	urls=()
+	"$server" forms load --db "$db" --schemas "$here/schemas" >/dev/null || return 1
+	for ((i = 0; i < n; i++)); do
+		p=$(port)
+		"$server" serve --db "$db" --listen "127.0.0.1:$p" --schemas "$here/schemas" \
+			>"$work/server-$i.log" 2>&1 &
+		pids+=($!)
+		urls+=("http://127.0.0.1:$p")
+	done
+	for u in "${urls[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			curl -s -o /dev/null "$u/v1/forms" && break
+			sleep 0.1
+		done
+	done
+}
+
+# The households stored, and the distinct ids among them: "N D".
+count() {
+	local kind=$1 db=$2 q="SELECT count(*), count(DISTINCT id) FROM records WHERE form_id = 'household'"
+	if [ "$kind" = sqlite ]; then
+		sqlite3 -separator ' ' "$db" "$q"
+	else
+		psql -X -A -t -F ' ' "$db" -c "$q"
+	fi
+}
+
+# One run of one configuration; prints its line of figures or fails.
+run_one() {
+	local kind=$1 n=$2 r=$3 db out got
+	if [ "$kind" = sqlite ]; then
+		db="$work/sqlite-$r.db"
+	else
+		psql -X -q "$SAOLA_TEST_PG" -c "CREATE DATABASE ingest_${kind}_$r" || return 1
+		db="$pg_base/ingest_${kind}_$r"
+	fi
+	start_servers "$db" "$n" || { stop_servers; return 1; }
+	out=$("$ingest" --db "$db" "${urls[@]}")
+	local rc=$?
+	stop_servers
+	[ $rc -eq 0 ] || return 1
+	got=$(count "$kind" "$db")
+	if [ "$got" != "$expected $expected" ]; then
+		echo "ingest.sh: $kind run $r: households stored (count, distinct) = $got," \
+			"expected $expected each" >&2
+		return 1
+	fi
+	echo "$kind $out"
+}
+
+results=()
+for ((r = 1; r <= runs; r++)); do
+	for cfg in "sqlite 1" "pg1 1" "pg3 3"; do
+		set -- $cfg
+		line=$(run_one "$1" "$2" "$r") || { echo "ingest.sh: $1 run $r failed: no figures" >&2; exit 1; }
+		results+=("$line")
+		echo "  run $r: $line" >&2
+	done
+done
+echo "ingest: 50 devices x 1000 households, $runs runs each, alternating"
+for cfg in sqlite pg1 pg3; do
+	v=($(printf '%s\n' "${results[@]}" | awk -v c="$cfg" '$1 == c {
+		for (i = 1; i <= NF; i++) if ($i == "households/s,") print $(i - 1) }' | sort -n))
+	n=${#v[@]}
+	printf '  %-6s households/s: best %d, median %d, worst %d (n=%d)\n' "$cfg" \
+		"${v[n-1]}" "${v[(n-1)/2]}" "${v[0]}" "$n"
+done
