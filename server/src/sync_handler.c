@@ -277,6 +277,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 		rc = saola__fail(e, 500, "internal", "sync: out of memory");
 		goto out;
 	}
+	memset(&ctx, 0, sizeof ctx);
 	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
 	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
 	saola__rules_init(&rules, saola__store_db(s));

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cmd_args.h"
-#include "store_core.h"
 #include "upstream.h"
 #include "wire.h"
 
@@ -26,21 +25,15 @@
 	"bundle for 'saola-server bundle import' there; --from-file merges the pull\n" \
 	"bundle that 'saola-server bundle export' wrote there."
 
-/* The store's core database: its upstream state (saola_state_*) and
- * origin are core's (store_core.h). */
-static saola *core(saola__store *s)
-{
-	return saola__store_core(s);
-}
-
-static int64_t saved_cursor(saola *db)
+/* The upstream cursor saved in the store (0: none). */
+static int64_t saved_cursor(saola__store *s)
 {
 	char *v = NULL;
 	int64_t n = 0;
 
-	if (saola_state_get(db, SAOLA__UP_CURSOR, &v) == SAOLA_OK && v)
+	if (s->ops->state_get(s, SAOLA__UP_CURSOR, &v) == SAOLA_OK && v)
 		n = strtoll(v, NULL, 10);
-	saola_free(v);
+	free(v);
 	return n;
 }
 
@@ -58,7 +51,7 @@ int saola__upstream_to_file(saola__store *s, const char *path, saola__upstream_s
 	s->ops->end(s, 1);
 	if (rc != 0)
 		return rc;
-	if (!(req = saola__upstream_request(s, changes, saved_cursor(core(s)), 0))) {
+	if (!(req = saola__upstream_request(s, changes, saved_cursor(s), 0))) {
 		json_decref(changes);
 		return saola__fail(e, 500, "internal", "upstream: out of memory");
 	}
@@ -90,7 +83,7 @@ int saola__upstream_from_file(saola__store *s, pthread_mutex_t *write_lock, cons
 		return saola__fail(e, 400, "bad_request", "%s: not a pull bundle (one that"
 		                   " 'saola-server bundle export' wrote upstream)", path);
 	}
-	saved = saved_cursor(core(s));
+	saved = saved_cursor(s);
 	rc = saola__upstream_merge(s, write_lock, records,
 	                           json_integer_value(cursor) > saved ? json_integer_value(cursor)
 	                                                              : 0, e);

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "client_int.h"
-#include "store_core.h"
+#include "store_sql.h"
 #include "upstream.h"
 #include "wire.h"
 
@@ -17,26 +17,26 @@
 #define PULL_RECORDS 1000    /* records per pull page */
 #define ATTEMPTS 5           /* per request, before giving up until next time */
 
-/* The store's core database: its upstream state (saola_state_*) and
- * origin are core's (store_core.h). */
-static saola *core(saola__store *s)
+/* The store's forms engine: a core handle, where the client's transport
+ * (client_http.c) tells its failures and forms are checked. */
+static saola *engine(saola__store *s)
 {
-	return saola__store_core(s);
+	return saola__store_forms_engine(s);
 }
 
-/* A failure on the core handle as e, status from the response (0: none). */
+/* A failure on the engine's handle as e, status from the response (0:
+ * none). */
 static int fail_db(saola *db, long status, saola__err *e)
 {
 	return saola__fail(e, status ? (int)status : 0, status ? "upstream" : "network", "%s",
-	                   saola_errmsg(db));
+	                   db ? saola_errmsg(db) : "no forms engine");
 }
 
 /* The upstream URL and token: the ones given (saved for next time), else
- * the saved ones. *url and *token are new strings (saola_free). */
+ * the saved ones. *url and *token are new strings (free). */
 static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
                     const char *token_in, char **url, char **token, saola__err *e)
 {
-	saola *db = core(s);
 	int rc = SAOLA_OK;
 
 	*url = *token = NULL;
@@ -47,9 +47,9 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 		if (lock)
 			pthread_mutex_lock(lock);
 		if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
-			rc = saola_state_set(db, SAOLA__UP_URL, url_in);
+			rc = s->ops->state_set(s, SAOLA__UP_URL, url_in);
 			if (rc == SAOLA_OK)
-				rc = saola_state_set(db, SAOLA__UP_TOKEN, token_in);
+				rc = s->ops->state_set(s, SAOLA__UP_TOKEN, token_in);
 			if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
 				rc = SAOLA_ERROR;
 		}
@@ -59,13 +59,16 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 			return saola__fail(e, 500, "internal", "upstream: saving the upstream: %s",
 			                   s->ops->errmsg(s));
 	}
-	if ((rc = saola_state_get(db, SAOLA__UP_URL, url)) == SAOLA_OK)
-		rc = saola_state_get(db, SAOLA__UP_TOKEN, token);
-	if (rc != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "upstream: %s", saola_errmsg(db));
+	if ((rc = s->ops->state_get(s, SAOLA__UP_URL, url)) == SAOLA_OK)
+		rc = s->ops->state_get(s, SAOLA__UP_TOKEN, token);
+	if (rc != SAOLA_OK) {
+		free(*url);
+		*url = NULL;
+		return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+	}
 	if (!*url || !*token) {
-		saola_free(*url);
-		saola_free(*token);
+		free(*url);
+		free(*token);
 		*url = *token = NULL;
 		return saola__fail(e, 400, "bad_request", "no upstream server: give --upstream URL"
 		                   " --token T once (they are saved in the database)");
@@ -77,15 +80,14 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 static int state_write(saola__store *s, pthread_mutex_t *lock, const char *k1,
                        const char *v1, const char *k2, const char *v2)
 {
-	saola *db = core(s);
 	int rc;
 
 	if (lock)
 		pthread_mutex_lock(lock);
 	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
-		rc = saola_state_set(db, k1, v1);
+		rc = s->ops->state_set(s, k1, v1);
 		if (rc == SAOLA_OK && k2)
-			rc = saola_state_set(db, k2, v2);
+			rc = s->ops->state_set(s, k2, v2);
 		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
 			rc = SAOLA_ERROR;
 	}
@@ -96,32 +98,31 @@ static int state_write(saola__store *s, pthread_mutex_t *lock, const char *k1,
 
 /* Adds the lineage to req: the token last accepted upstream and the one
  * proposed, made and saved first when there is none (so that a resend
- * carries the same one). *next gets the proposed token (saola_free). */
+ * carries the same one). *next gets the proposed token (free). */
 static int lineage_add(saola__store *s, pthread_mutex_t *lock, json_t *req, char **next,
                        saola__err *e)
 {
-	saola *db = core(s);
 	char *prev = NULL, made[SAOLA__LINEAGE_LEN + 1];
 	json_t *l;
 	int rc;
 
 	*next = NULL;
-	if ((rc = saola_state_get(db, SAOLA__UP_LINEAGE, &prev)) == SAOLA_OK)
-		rc = saola_state_get(db, SAOLA__UP_LINEAGE_NEXT, next);
+	if ((rc = s->ops->state_get(s, SAOLA__UP_LINEAGE, &prev)) == SAOLA_OK)
+		rc = s->ops->state_get(s, SAOLA__UP_LINEAGE_NEXT, next);
 	if (rc == SAOLA_OK && !*next) {
 		if (saola__random_hex(made, SAOLA__LINEAGE_LEN) != 0)
 			rc = SAOLA_IO;
 		else if ((rc = state_write(s, lock, SAOLA__UP_LINEAGE_NEXT, made, NULL, NULL)) ==
 		         SAOLA_OK)
-			rc = saola_state_get(db, SAOLA__UP_LINEAGE_NEXT, next);
+			rc = s->ops->state_get(s, SAOLA__UP_LINEAGE_NEXT, next);
 	}
 	if (rc == SAOLA_OK && (!*next || !(l = json_pack("{s:s?, s:s}", "prev", prev, "next",
 	                                                   *next)) ||
 	                       json_object_set_new(req, "lineage", l) != 0))
 		rc = SAOLA_NOMEM;
-	saola_free(prev);
+	free(prev);
 	if (rc != SAOLA_OK) {
-		saola_free(*next);
+		free(*next);
 		*next = NULL;
 		return saola__fail(e, 500, "internal", "upstream: lineage: %s", rc == SAOLA_NOMEM
 		                   ? "out of memory" : s->ops->errmsg(s));
@@ -131,7 +132,8 @@ static int lineage_add(saola__store *s, pthread_mutex_t *lock, json_t *req, char
 
 /* The failure of a refused request; a 409 device_copied says what the
  * district's operator must do. */
-static int refused(saola *db, const char *url, const saola__resp *r, saola__err *e)
+static int refused(saola *db, const char *origin, const char *url, const saola__resp *r,
+                   saola__err *e)
 {
 	json_t *doc = r->body ? json_loadb((const char *)r->body, r->len, 0, NULL) : NULL;
 	const char *code = json_string_value(json_object_get(json_object_get(doc, "error"),
@@ -144,7 +146,7 @@ static int refused(saola *db, const char *url, const saola__resp *r, saola__err 
 		                   " is a copy of another district server's (both use origin %s):"
 		                   " nothing was applied. Give one of the two servers a database"
 		                   " of its own (a new database synced down from upstream), or"
-		                   " stop the other; do not sync both copies", url, saola_origin(db));
+		                   " stop the other; do not sync both copies", url, origin);
 	saola__resp_error(db, "upstream", url, r);
 	return fail_db(db, r->status, e);
 }
@@ -162,13 +164,13 @@ static int probe(saola__store *s, pthread_mutex_t *lock, saola__http *h, saola__
 	json_t *req, *out = NULL;
 	int rc;
 
-	if (saola_state_get(core(s), SAOLA__UP_LINEAGE_NEXT, &pending) != SAOLA_OK)
+	if (s->ops->state_get(s, SAOLA__UP_LINEAGE_NEXT, &pending) != SAOLA_OK)
 		return saola__fail(e, 500, "internal", "upstream: lineage: %s", s->ops->errmsg(s));
 	if (!pending)
 		return 0;
-	saola_free(pending);
+	free(pending);
 	if (!(req = json_pack("{s:i, s:s, s:i, s:[]}", "protocol", 1, "device",
-	                      saola_origin(core(s)), "pull_limit", 0, "changes")))
+	                      s->ops->origin(s), "pull_limit", 0, "changes")))
 		return saola__fail(e, 500, "internal", "upstream: out of memory");
 	rc = post(s, lock, h, req, &out, e);
 	json_decref(req);
@@ -196,7 +198,7 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 	text = json_dumps(req, JSON_COMPACT);
 	if (!text || saola__gzip(text, strlen(text), &gz, &gzlen) != SAOLA_OK) {
 		free(text);
-		saola_free(next);
+		free(next);
 		return saola__fail(e, 500, "internal", "upstream: out of memory");
 	}
 	free(text);
@@ -208,12 +210,12 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 		if ((rc != SAOLA_OK && rc != SAOLA_NETWORK) || !saola__resp_retryable(&r) ||
 		    attempt >= h->max_attempts) {
 			if (rc == SAOLA_OK || rc == SAOLA_NETWORK)
-				rc = refused(h->db, url, &r, e);
+				rc = refused(h->db, s->ops->origin(s), url, &r, e);
 			else
 				rc = fail_db(h->db, r.status, e);
 			saola__resp_free(&r);
 			free(gz);
-			saola_free(next);
+			free(next);
 			return rc;
 		}
 		saola__resp_free(&r);
@@ -222,7 +224,7 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 	free(gz);
 	/* Accepted: the proposed token is the upstream's now. */
 	rc = state_write(s, lock, SAOLA__UP_LINEAGE, next, SAOLA__UP_LINEAGE_NEXT, NULL);
-	saola_free(next);
+	free(next);
 	*out = saola__json_parse((const char *)r.body, r.len, err, sizeof err);
 	saola__resp_free(&r);
 	if (rc != SAOLA_OK) {
@@ -306,20 +308,18 @@ static int push(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 static int refresh_forms(saola__store *s, pthread_mutex_t *lock, saola__http *h,
                          const json_t *forms, saola__upstream_stats *st, saola__err *e)
 {
-	saola *db = core(s);
+	saola *db = engine(s);
 	json_t *doc = NULL;
 	int rc, n = 0;
 
-	if (saola__forms_known(db, forms))
+	if (!db || saola__forms_known(db, forms))
 		return 0;
 	if (saola__http_get_json(h, "/v1/forms", &doc) != SAOLA_OK)
 		return fail_db(db, 0, e);
 	if (lock)
 		pthread_mutex_lock(lock);
 	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
-		rc = saola__forms_load_doc(db, doc, &n);
-		if (rc == SAOLA_OK)
-			rc = saola__store_core_forms_changed(s);
+		rc = s->ops->forms_load_doc(s, doc, &n);
 		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
 			rc = SAOLA_ERROR;
 	}
@@ -341,7 +341,7 @@ static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 
 	while (rc == 0 && more) {
 		req = json_pack("{s:i, s:s, s:I, s:i, s:[]}", "protocol", SAOLA__PROTOCOL,
-		                "device", saola_origin(core(s)), "cursor", (json_int_t)cursor,
+		                "device", s->ops->origin(s), "cursor", (json_int_t)cursor,
 		                "pull_limit", PULL_RECORDS, "changes");
 		if (!req)
 			return saola__fail(e, 500, "internal", "upstream: out of memory");
@@ -366,7 +366,7 @@ static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const char *url,
                          const char *token, saola__upstream_stats *st, saola__err *e)
 {
-	saola *db = core(s);
+	saola *db = engine(s);
 	saola__upstream_stats local;
 	saola_sync_stats ss;
 	saola_sync_opts o;
@@ -380,7 +380,7 @@ int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const cha
 	memset(st, 0, sizeof *st);
 	memset(&ss, 0, sizeof ss);
 	if (!db)
-		return saola__fail(e, 500, "internal", "upstream: no database");
+		return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
 	if (endpoint(s, write_lock, url, token, &u, &t, e) != 0)
 		return -1;
 	memset(&o, 0, sizeof o);
@@ -391,7 +391,7 @@ int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const cha
 		rc = saola__fail(e, 400, "bad_request", "%s", saola_errmsg(db));
 		goto out;
 	}
-	if (saola_state_get(db, SAOLA__UP_CURSOR, &cur) == SAOLA_OK && cur)
+	if (s->ops->state_get(s, SAOLA__UP_CURSOR, &cur) == SAOLA_OK && cur)
 		cursor = strtoll(cur, NULL, 10);
 	rc = push(s, write_lock, &h, cursor, st, e);
 	if (rc == 0)
@@ -400,16 +400,17 @@ int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const cha
 		saola__now(now);
 		if (write_lock)
 			pthread_mutex_lock(write_lock);
-		saola_state_set(db, SAOLA__UP_LAST_SYNC, now); /* a note; not vital */
+		if (s->ops->write_begin(s, 0) == SAOLA_OK) /* a note; not vital */
+			s->ops->end(s, s->ops->state_set(s, SAOLA__UP_LAST_SYNC, now) == SAOLA_OK);
 		if (write_lock)
 			pthread_mutex_unlock(write_lock);
 	}
 	saola__http_close(&h);
 out:
 	st->requests = ss.requests;
-	saola_free(u);
-	saola_free(t);
-	saola_free(cur);
+	free(u);
+	free(t);
+	free(cur);
 	return rc;
 }
 
@@ -480,13 +481,13 @@ saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
 	}
 	if (saola__store_open(db_path, NULL, 0, &l->store, err, errlen) != SAOLA_OK)
 		goto fail;
-	if (!l->url && (saola_state_get(core(l->store), SAOLA__UP_URL, &saved) != SAOLA_OK ||
+	if (!l->url && (l->store->ops->state_get(l->store, SAOLA__UP_URL, &saved) != SAOLA_OK ||
 	                !saved)) {
 		snprintf(err, errlen, "upstream: no upstream server saved in %s: give --upstream URL"
 		         " --token T", db_path);
 		goto fail;
 	}
-	saola_free(saved);
+	free(saved);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&l->cond, &ca);

@@ -67,11 +67,18 @@ typedef struct saola__batch_rec {
 /* The context of one batch's changes. */
 typedef struct saola__apply_ctx {
 	const char *device;      /* the sender's origin: bare counters stand for it */
-	const saola__user *user;
+	const saola__user *user; /* NULL: a record received from this server's
+	                          * upstream server (upstream.c): no user, device
+	                          * or batch; no echo state; its values that lose
+	                          * are logged only when base is given */
 	const char *batch;
 	int64_t cursor;          /* the request's pull cursor (echo suppression) */
 	const char *now;         /* "YYYY-MM-DDTHH:MM:SSZ" */
-	const char *source;      /* for the audit log: "sync" (NULL) or "bundle" */
+	const char *source;      /* for the audit log: "sync" (NULL), "bundle"
+	                          * or "upstream" */
+	const json_t *base;      /* upstream: the versions last exchanged, the
+	                          * base of a record changed here since (NULL:
+	                          * the change's own) */
 } saola__apply_ctx;
 
 /* What applying one change did. */
@@ -119,6 +126,10 @@ struct saola__store_ops {
 	 * {id: version}; every current definition {"forms": [...],
 	 * "standards": [...]}. New references. */
 	int (*forms_load)(saola__store *s, const char *dir, int *count);
+	/* Loads the standards, units and forms of a GET /v1/forms answer (an
+	 * upstream server's: upstream_http.c), inside the caller's write
+	 * transaction; *count (may be NULL) gets the number of forms. */
+	int (*forms_load_doc)(saola__store *s, const json_t *doc, int *count);
 	int (*forms_current)(saola__store *s, json_t **out);
 	int (*forms_all)(saola__store *s, json_t **out);
 
@@ -172,6 +183,13 @@ struct saola__store_ops {
 	/* Locks the records a batch's changes name, in one order, until the
 	 * transaction ends (store_sql.h). */
 	int (*records_lock)(saola__store *s, const json_t *changes);
+
+	/* The server's own sync state by key (upstream.h's SAOLA__UP_*: the
+	 * upstream server, its cursor, lineage): state_get gives a new string
+	 * (free()) or NULL when unset; state_set with value NULL removes the
+	 * key. Inside the caller's transaction (a write one to set). */
+	int (*state_get)(saola__store *s, const char *key, char **out);
+	int (*state_set)(saola__store *s, const char *key, const char *value);
 
 	/* Merges one wire change (docs/protocol.md) into the stored record,
 	 * inside the caller's write transaction: checks and computes it with

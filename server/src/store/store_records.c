@@ -333,8 +333,11 @@ static int log_loser(saola__rec_run *a, const saola__loser *l)
 		return saola__db_fail(a->s->db, SAOLA_NOMEM, "conflict log: out of memory");
 	}
 	saola__db_bind_int(st, 7, l->stored_lost);
-	saola__db_bind_text(st, 8, ctx->device, -1);
-	saola__db_bind_int(st, 9, ctx->user->id);
+	saola__db_bind_text(st, 8, ctx->user ? ctx->device : "upstream", -1);
+	if (ctx->user)
+		saola__db_bind_int(st, 9, ctx->user->id);
+	else
+		saola__db_bind_null(st, 9);
 	saola__db_bind_text(st, 10, ctx->batch, -1);
 	saola__db_bind_text(st, 11, ctx->now, -1);
 	if ((rc = run(a->s, st, "conflict log")) == SAOLA_OK)
@@ -365,7 +368,7 @@ static void bind_area(saola__dbstmt *st, const json_t *doc)
 static int row_write(saola__rec_run *a, const row_values *v)
 {
 	saola__dbstmt *st = saola__store_stmt(a->s, SAOLA__SS_REC_WRITE, rec_write_sql);
-	const char *by = a->ctx->user->name, *origin = a->s->ops->origin(a->s);
+	const char *by = a->ctx->user ? a->ctx->user->name : "upstream", *origin = a->s->ops->origin(a->s);
 	char now[21];
 
 	if (!st)
@@ -565,8 +568,13 @@ static void who_of(const saola__apply_ctx *ctx, saola__audit_who *who)
 {
 	memset(who, 0, sizeof *who);
 	who->source = ctx->source ? ctx->source : "sync";
+	who->now = ctx->now;
+	/* From upstream, no user or device is named: the changes were
+	 * accepted there, and each version names the replica that made it. */
+	if (!ctx->user)
+		return;
 	who->user_id = ctx->user->id, who->user_name = ctx->user->name;
-	who->device = ctx->device, who->batch = ctx->batch, who->now = ctx->now;
+	who->device = ctx->device, who->batch = ctx->batch;
 }
 
 /* The writes of an accepted merge: the losers, and when it changed the
@@ -579,7 +587,9 @@ static int write_merge(saola__rec_run *a, const saola__remote *r, const saola__r
 	size_t i;
 	int rc;
 
-	for (i = 0; i < o->nlosers; i++)
+	/* From upstream, a record not changed here since the last exchange
+	 * takes what arrives; what loses there was logged there. */
+	for (i = 0; i < o->nlosers && (a->ctx->user || a->ctx->base); i++)
 		if ((rc = log_loser(a, &o->losers[i])) != SAOLA_OK)
 			return rc;
 	res->changed = o->changed;
@@ -596,7 +606,8 @@ static int write_merge(saola__rec_run *a, const saola__remote *r, const saola__r
 	/* The device holds the new state when it had the state this change
 	 * merged into: it made the record, or had pulled it (seq within its
 	 * cursor), or had itself brought it there. */
-	if (!b->found || b->seq <= a->ctx->cursor || (b->echo_is_device && b->echo_seq == b->seq))
+	if (a->ctx->user &&
+	    (!b->found || b->seq <= a->ctx->cursor || (b->echo_is_device && b->echo_seq == b->seq)))
 		if ((rc = echo_set(a->s, r->record_id, a->ctx->device, seq)) != SAOLA_OK)
 			return rc;
 	if (!r->own_creation || !b->found)
@@ -630,16 +641,20 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 	}
 	if ((rc = decode(a.engine, change, ctx->device, &r, err, errlen)) != SAOLA_OK)
 		return rc;
+	if (ctx->base) {
+		json_decref(r.base);
+		r.base = json_incref((json_t *)ctx->base);
+	}
 	res->record_id = r.record_id;
-	if ((rc = row_read(s, r.record_id, ctx->device, &before)) != SAOLA_OK)
+	if ((rc = row_read(s, r.record_id, ctx->device ? ctx->device : "", &before)) != SAOLA_OK)
 		goto store_fail;
 	res->existed = before.found;
 	res->before = before.units;
 	res->before_year = before.year;
 	/* A device (not a district server) can only send a record new here
 	 * that it made itself, so that record must pass the form. */
-	r.own_creation = strcmp(ctx->user->role, "surveyor") == 0 ||
-	                 strcmp(ctx->user->role, "commune") == 0;
+	r.own_creation = ctx->user && (strcmp(ctx->user->role, "surveyor") == 0 ||
+	                               strcmp(ctx->user->role, "commune") == 0);
 	if ((rc = merge(&a, &r, &before, &o, err, errlen)) != SAOLA_OK)
 		goto out;
 	if ((rc = write_merge(&a, &r, &before, &o, res)) != SAOLA_OK)
@@ -676,13 +691,13 @@ static char *joined_ids(const json_t *changes)
 	char *out;
 
 	json_array_foreach(changes, i, c) {
-		const char *id = json_string_value(json_object_get(c, "record"));
+		const char *id = json_string_value(json_object_get(c, "r"));
 		len += id ? strlen(id) + 1 : 0;
 	}
 	if (!(out = malloc(len)))
 		return NULL;
 	json_array_foreach(changes, i, c) {
-		const char *id = json_string_value(json_object_get(c, "record"));
+		const char *id = json_string_value(json_object_get(c, "r"));
 		size_t n = id ? strlen(id) : 0;
 
 		if (!id)

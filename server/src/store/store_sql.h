@@ -30,6 +30,10 @@ typedef enum saola__store_stmt_id {
 	SAOLA__SS_ECHO_SET,
 	SAOLA__SS_CONFLICT_ADD,
 	SAOLA__SS_AUDIT_ADD,
+	/* store_state.c */
+	SAOLA__SS_STATE_GET,
+	SAOLA__SS_STATE_SET,
+	SAOLA__SS_STATE_DEL,
 	SAOLA__SS_COUNT
 } saola__store_stmt_id;
 
@@ -131,7 +135,14 @@ int saola__records_lock(saola__store *s, const json_t *changes);
 	.batch_get = saola__batches_get,                   \
 	.batch_put = saola__batches_put,                   \
 	.records_lock = saola__records_lock,               \
+	.state_get = saola__state_get,                     \
+	.state_set = saola__state_set,                     \
 	.apply = saola__records_apply
+
+/* The server's sync state (store_state.c): the store ops state_get and
+ * state_set (store.h). */
+int saola__state_get(saola__store *s, const char *key, char **out);
+int saola__state_set(saola__store *s, const char *key, const char *value);
 
 /* The highest change sequence stored (0: none): store_pull.c. */
 int saola__records_latest_seq(saola__store *s, int64_t *out);

@@ -10,6 +10,7 @@
 
 #include "saola_int.h"
 #include "saola_places.h"
+#include "client_int.h" /* saola__forms_load_doc: a GET /v1/forms answer */
 #include "db_sqlite.h"
 #include "engine_pg.h"
 #include "units.h"
@@ -40,9 +41,10 @@ static int bind_column(saola__dbstmt *from, saola__dbstmt *to, int i)
 	}
 }
 
-/* Copies every row of t from src to dst (whose table is emptied first).
- * A failure's message is put on dst. */
-static int copy_table(saola__db *src, saola__db *dst, const struct table *t)
+/* Copies every row of t from src to dst: dst's table is emptied first,
+ * or, when add, keeps its rows and takes only the new ones. A failure's
+ * message is put on dst. */
+static int copy_table(saola__db *src, saola__db *dst, const struct table *t, int add)
 {
 	saola__dbstmt *rd = NULL, *wr = NULL;
 	char sql[512], marks[64] = "";
@@ -51,12 +53,13 @@ static int copy_table(saola__db *src, saola__db *dst, const struct table *t)
 	for (i = 0; i < t->ncolumns; i++)
 		strcat(marks, i ? ", ?" : "?");
 	snprintf(sql, sizeof sql, "DELETE FROM %s", t->name);
-	if ((rc = saola__db_exec(dst, sql)) != SAOLA_OK)
+	if (!add && (rc = saola__db_exec(dst, sql)) != SAOLA_OK)
 		return rc;
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s", t->columns, t->name);
 	if ((rc = saola__db_prepare(src, sql, &rd)) != SAOLA_OK)
 		return saola__db_fail(dst, rc, "%s: %s", t->name, saola__db_errmsg(src));
-	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES (%s)", t->name, t->columns, marks);
+	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES (%s)%s", t->name, t->columns, marks,
+	         add ? " ON CONFLICT DO NOTHING" : "");
 	if ((rc = saola__db_prepare(dst, sql, &wr)) != SAOLA_OK)
 		goto out;
 	while ((step = saola__db_step(rd)) == SAOLA__DB_ROW) {
@@ -84,7 +87,7 @@ static int copy_tables(saola__db *src, saola__db *dst, size_t n)
 	int rc;
 
 	for (i = 0; i < n && i < sizeof tables / sizeof tables[0]; i++)
-		if ((rc = copy_table(src, dst, &tables[i])) != SAOLA_OK)
+		if ((rc = copy_table(src, dst, &tables[i], 0)) != SAOLA_OK)
 			return rc;
 	return SAOLA_OK;
 }
@@ -153,6 +156,24 @@ int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int
 		return rc;
 	if (saola__units_load_dir(pg, dir, NULL, why, sizeof why) != 0)
 		return saola__db_fail(pg, SAOLA_INVALID, "%s", why);
+	saola__forms_forget(e->core);
+	saola__places_forget(e->core);
+	return SAOLA_OK;
+}
+
+int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, int *count)
+{
+	int rc;
+
+	/* The core checks and stores the answer in the engine (its standards,
+	 * units and forms)... */
+	if ((rc = saola__forms_load_doc(e->core, doc, count)) != SAOLA_OK)
+		return saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
+	/* ...then its forms and standards go to PostgreSQL, and the units it
+	 * names that PostgreSQL does not hold yet. */
+	if ((rc = copy_tables(e->sql, pg, 2)) != SAOLA_OK ||
+	    (rc = copy_table(e->sql, pg, &tables[2], 1)) != SAOLA_OK)
+		return rc;
 	saola__forms_forget(e->core);
 	saola__places_forget(e->core);
 	return SAOLA_OK;

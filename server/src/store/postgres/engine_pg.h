@@ -27,6 +27,11 @@ int saola__engine_build(saola__engine *e, saola__db *pg, int64_t gen, char *err,
  * message on pg. *count (may be NULL) gets the number of forms. */
 int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int *count);
 
+/* The same for a GET /v1/forms answer doc (an upstream server's): its
+ * forms and standards copied to pg, its units added there where pg has
+ * none of that code and start. */
+int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, int *count);
+
 /* Frees e's database (e zeroed); an empty e is a no-op. */
 void saola__engine_close(saola__engine *e);
 

@@ -96,6 +96,9 @@ static const struct step {
 	"CREATE TABLE listed(year INTEGER NOT NULL, commune TEXT NOT NULL,"
 	"  households BIGINT NOT NULL, source TEXT NOT NULL, loaded_at TEXT NOT NULL,"
 	"  PRIMARY KEY(year, commune));"},
+	/* 2: the server's own sync state (the upstream server, its cursor and
+	 * lineage), core's table of the same name on SQLite. */
+	{2, "CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

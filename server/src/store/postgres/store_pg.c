@@ -105,9 +105,18 @@ struct saola *saola__store_pg_engine(saola__store *base)
 	return engine_fresh(s) == SAOLA_OK ? s->engine.core : NULL;
 }
 
-static int pg_forms_load(saola__store *base, const char *dir, int *count)
+/* What a forms load reads: a schemas folder (dir) or a GET /v1/forms
+ * answer (doc). */
+typedef struct forms_src {
+	const char *dir;
+	const json_t *doc;
+} forms_src;
+
+/* Loads src through the engine into PostgreSQL and moves the forms
+ * generation on, in the caller's write transaction or one of its own. */
+static int forms_load(pg_store *s, const forms_src *src, int *count)
 {
-	pg_store *s = (pg_store *)base;
+	saola__store *base = &s->base;
 	char sql[160];
 	int64_t gen = 0;
 	int rc, own = !s->txn;
@@ -123,7 +132,9 @@ static int pg_forms_load(saola__store *base, const char *dir, int *count)
 		                    " 'server_forms_gen' FOR UPDATE");
 	if (rc == SAOLA_OK && (rc = forms_gen(base->db, &gen)) == SAOLA_OK &&
 	    (rc = engine_fresh(s)) == SAOLA_OK &&
-	    (rc = saola__engine_load_dir(&s->engine, base->db, dir, count)) == SAOLA_OK) {
+	    (rc = src->dir ? saola__engine_load_dir(&s->engine, base->db, src->dir, count)
+	                   : saola__engine_load_doc(&s->engine, base->db, src->doc, count)) ==
+	    SAOLA_OK) {
 		snprintf(sql, sizeof sql, "UPDATE meta SET value = '%lld' WHERE key ="
 		         " 'server_forms_gen'", (long long)gen + 1);
 		rc = saola__db_exec(base->db, sql);
@@ -138,6 +149,20 @@ static int pg_forms_load(saola__store *base, const char *dir, int *count)
 	else
 		saola__engine_close(&s->engine);  /* rebuilt from the database next time */
 	return rc;
+}
+
+static int pg_forms_load(saola__store *base, const char *dir, int *count)
+{
+	forms_src src = {dir, NULL};
+
+	return forms_load((pg_store *)base, &src, count);
+}
+
+static int pg_forms_load_doc(saola__store *base, const json_t *doc, int *count)
+{
+	forms_src src = {NULL, doc};
+
+	return forms_load((pg_store *)base, &src, count);
 }
 
 static int pg_forms_current(saola__store *base, json_t **out)
@@ -197,6 +222,7 @@ static const saola__store_ops pg_ops = {
 	.read_begin = pg_read_begin,
 	.end = pg_end,
 	.forms_load = pg_forms_load,
+	.forms_load_doc = pg_forms_load_doc,
 	.forms_current = pg_forms_current,
 	.forms_all = pg_forms_all,
 	SAOLA__STORE_SHARED_OPS,

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "server_int.h"
 #include "store_sqlite.h"
+#include "client_int.h" /* saola__forms_load_doc: a GET /v1/forms answer */
 #include "db_sqlite.h"
 #include "store_sql.h"
 #include "saola_int.h" /* the store is a core database: its sqlite3 handle, clock, txn */
@@ -363,6 +364,18 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 	return rc;
 }
 
+/* Loads a GET /v1/forms answer (an upstream server's) inside the
+ * caller's write transaction, and bumps the forms generation. */
+static int sq_forms_load_doc(saola__store *base, const json_t *doc, int *count)
+{
+	sq_store *s = (sq_store *)base;
+	int rc;
+
+	if ((rc = saola__forms_load_doc(s->db, doc, count)) != SAOLA_OK)
+		return core_fail(s, rc);
+	return saola__sq_forms_changed(s);
+}
+
 static int sq_forms_current(saola__store *base, json_t **out)
 {
 	return saola__forms_current(base, out);
@@ -411,6 +424,7 @@ static const saola__store_ops sq_ops = {
 	.read_begin = sq_read_begin,
 	.end = sq_end,
 	.forms_load = sq_forms_load,
+	.forms_load_doc = sq_forms_load_doc,
 	.forms_current = sq_forms_current,
 	.forms_all = sq_forms_all,
 	SAOLA__STORE_SHARED_OPS,
