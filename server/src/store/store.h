@@ -30,6 +30,9 @@ struct saola__store {
 	const saola__store_ops *ops;
 	saola__db *db;
 	struct saola__dbstmt *stmts[24];  /* store_sql.h's cached statements */
+	int seq_pending;   /* PostgreSQL: the open write stored records with
+	                    * provisional (negative) change sequence numbers,
+	                    * to be numbered just before it commits */
 };
 
 /* The SQL connection of s. */

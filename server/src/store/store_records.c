@@ -233,33 +233,77 @@ static int row_read(saola__store *s, const char *id, const char *device, saola__
 /* ------------------------------------------------------------------ */
 /* Sequence and clock                                                  */
 
-/* The next number of the change sequence, in commit order: on PostgreSQL
- * under an advisory lock held until commit (writers on SQLite are
- * serialised already). */
+/* The next number of the change sequence. On SQLite, whose writers are
+ * serialised, the next number itself. On PostgreSQL a provisional one,
+ * negative and unique (-nextval('record_seq')), so that concurrent batches
+ * merge in parallel; saola__records_number gives the real numbers, in
+ * commit order, just before the write commits (docs/scale.md). */
 static int next_seq(saola__store *s, int64_t *seq)
 {
-	saola__dbstmt *st;
+	int pg = saola__db_kind(s->db) == SAOLA__DB_POSTGRES;
+	saola__dbstmt *st = pg ? saola__store_stmt(s, SAOLA__SS_SEQ_PROVISIONAL,
+	                                           "SELECT -nextval('record_seq')")
+	                       : saola__store_stmt(s, SAOLA__SS_REC_NEXT_SEQ, next_seq_sql);
 	int step, rc;
 
-	if (saola__db_kind(s->db) == SAOLA__DB_POSTGRES) {
-		static const char lock[] = "SELECT pg_advisory_xact_lock(?)";
-		if (!(st = saola__store_stmt(s, SAOLA__SS_SEQ_LOCK, lock)))
-			return SAOLA_ERROR;
-		saola__db_bind_int(st, 1, SEQ_LOCK_KEY);
-		while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
-			;
-		saola__db_reset(st);
-		if (step != SAOLA__DB_DONE)
-			return step_fail(s, step, "change sequence");
-	}
-	if (!(st = saola__store_stmt(s, SAOLA__SS_REC_NEXT_SEQ, next_seq_sql)))
+	if (!st)
 		return SAOLA_ERROR;
 	step = saola__db_step(st);
 	if (step == SAOLA__DB_ROW)
 		*seq = saola__db_column_int(st, 0);
 	rc = step == SAOLA__DB_ROW ? SAOLA_OK : step_fail(s, step, "change sequence");
 	saola__db_reset(st);
+	if (rc == SAOLA_OK && pg)
+		s->seq_pending = 1;
 	return rc;
+}
+
+/* The records of the open write still numbered provisionally (visible to
+ * it alone: no other write commits one) get the numbers after the highest
+ * ever given (meta 'records_seq_top': the highest committed row may be one
+ * of those renumbered now, so max(seq) alone could give a number again),
+ * the earliest written (the highest provisional) first; the echo and
+ * upstream rows that named their provisional number follow. */
+static const char number_sql[] =
+	"WITH top AS (SELECT greatest((SELECT coalesce(max(seq), 0) FROM records"
+	" WHERE seq > 0), (SELECT coalesce(max(value::bigint), 0) FROM meta"
+	" WHERE key = 'records_seq_top')) AS n),"
+	" p AS (SELECT id, seq AS old, (SELECT n FROM top) + row_number() OVER"
+	" (ORDER BY seq DESC) AS new FROM records WHERE seq < 0),"
+	" r AS (UPDATE records SET seq = p.new FROM p WHERE records.id = p.id"
+	" RETURNING p.old, p.new),"
+	" e AS (UPDATE record_echo SET seq = r.new FROM r WHERE record_echo.seq = r.old"
+	" RETURNING 1),"
+	" u AS (UPDATE upstream_records SET seq = r.new FROM r"
+	" WHERE upstream_records.seq = r.old RETURNING 1),"
+	" m AS (INSERT INTO meta(key, value) SELECT 'records_seq_top',"
+	" ((SELECT n FROM top) + (SELECT count(*) FROM p))::text"
+	" ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING 1)"
+	" SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM e), (SELECT count(*) FROM u),"
+	" (SELECT count(*) FROM m)";
+
+int saola__records_number(saola__store *s)
+{
+	saola__dbstmt *st;
+	int step;
+
+	if (!s->seq_pending)
+		return SAOLA_OK;
+	s->seq_pending = 0;
+	if (!(st = saola__store_stmt(s, SAOLA__SS_SEQ_LOCK, "SELECT pg_advisory_xact_lock(?)")))
+		return SAOLA_ERROR;
+	saola__db_bind_int(st, 1, SEQ_LOCK_KEY);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		;
+	saola__db_reset(st);
+	if (step != SAOLA__DB_DONE)
+		return step_fail(s, step, "change sequence");
+	if (!(st = saola__store_stmt(s, SAOLA__SS_SEQ_NUMBER, number_sql)))
+		return SAOLA_ERROR;
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		;
+	saola__db_reset(st);
+	return step == SAOLA__DB_DONE ? SAOLA_OK : step_fail(s, step, "change sequence");
 }
 
 /* Moves the server's Lamport clock up to counter, if it is higher: its own

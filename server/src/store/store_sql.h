@@ -34,6 +34,8 @@ typedef enum saola__store_stmt_id {
 	SAOLA__SS_STATE_GET,
 	SAOLA__SS_STATE_SET,
 	SAOLA__SS_STATE_DEL,
+	SAOLA__SS_SEQ_PROVISIONAL,
+	SAOLA__SS_SEQ_NUMBER,
 	SAOLA__SS_COUNT
 } saola__store_stmt_id;
 
@@ -143,6 +145,13 @@ int saola__records_lock(saola__store *s, const json_t *changes);
  * state_set (store.h). */
 int saola__state_get(saola__store *s, const char *key, char **out);
 int saola__state_set(saola__store *s, const char *key, const char *value);
+
+/* PostgreSQL: numbers the records that the open write stored with
+ * provisional sequence numbers (s->seq_pending) after every number
+ * committed, in the order they were written, under the change sequence's
+ * advisory lock (held until commit), with their echo and upstream rows;
+ * called by the backend's end just before it commits. store_records.c. */
+int saola__records_number(saola__store *s);
 
 /* The highest change sequence stored (0: none): store_pull.c. */
 int saola__records_latest_seq(saola__store *s, int64_t *out);

@@ -97,8 +97,12 @@ static const struct step {
 	"  households BIGINT NOT NULL, source TEXT NOT NULL, loaded_at TEXT NOT NULL,"
 	"  PRIMARY KEY(year, commune));"},
 	/* 2: the server's own sync state (the upstream server, its cursor and
-	 * lineage), core's table of the same name on SQLite. */
-	{2, "CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);"},
+	 * lineage), core's table of the same name on SQLite; the highest change
+	 * sequence number ever given (store_records.c numbers a write's records
+	 * after it, just before it commits). */
+	{2, "CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT INTO meta(key, value) SELECT 'records_seq_top', coalesce(max(seq), 0)::text"
+	"  FROM records ON CONFLICT(key) DO NOTHING;"},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

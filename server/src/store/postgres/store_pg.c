@@ -21,6 +21,9 @@ typedef struct pg_store {
 	int txn;                 /* 0 none, 1 write, 2 read */
 	char origin[64];         /* this server's origin (meta 'origin') */
 	saola__engine engine;    /* the forms engine (engine_pg.h) */
+	int engine_checked;      /* its generation was checked in the open
+	                          * transaction (once a transaction, not once a
+	                          * change) */
 } pg_store;
 
 static const char *pg_errmsg(const saola__store *base)
@@ -38,6 +41,7 @@ static int pg_write_begin(saola__store *base, int durable)
 	/* Every commit is durable on PostgreSQL: synchronous_commit stays the
 	 * server's, since other processes may read what this one wrote. */
 	(void)durable;
+	s->engine_checked = 0;
 	if ((rc = saola__db_begin_write(base->db)) == SAOLA_OK)
 		s->txn = 1;
 	return rc;
@@ -50,6 +54,7 @@ static int pg_read_begin(saola__store *base)
 
 	if (s->txn)
 		return saola__db_fail(base->db, SAOLA_MISUSE, "store: a transaction is already open");
+	s->engine_checked = 0;
 	if ((rc = saola__db_begin_read(base->db)) == SAOLA_OK)
 		s->txn = 2;
 	return rc;
@@ -59,9 +64,20 @@ static int pg_end(saola__store *base, int ok)
 {
 	pg_store *s = (pg_store *)base;
 
+	int rc;
+
 	if (!s->txn)
 		return saola__db_fail(base->db, SAOLA_MISUSE, "store: no transaction is open");
+	/* The change sequence's numbers, in commit order, at the last moment:
+	 * batches merge in parallel and queue only here. */
+	if (ok && (rc = saola__records_number(base)) != SAOLA_OK) {
+		saola__db_end(base->db, 0);
+		s->txn = 0;
+		return rc;
+	}
+	base->seq_pending = 0;
 	s->txn = 0;
+	s->engine_checked = 0;
 	return saola__db_end(base->db, ok);
 }
 
@@ -89,12 +105,14 @@ static int engine_fresh(pg_store *s)
 	int64_t gen;
 	int rc;
 
+	if (s->engine.core && s->engine_checked)
+		return SAOLA_OK;
 	if ((rc = forms_gen(s->base.db, &gen)) != SAOLA_OK)
 		return rc;
-	if (s->engine.core && s->engine.gen == gen)
-		return SAOLA_OK;
-	if ((rc = saola__engine_build(&s->engine, s->base.db, gen, err, sizeof err)) != SAOLA_OK)
+	if ((!s->engine.core || s->engine.gen != gen) &&
+	    (rc = saola__engine_build(&s->engine, s->base.db, gen, err, sizeof err)) != SAOLA_OK)
 		return saola__db_fail(s->base.db, rc, "%s", err);
+	s->engine_checked = s->txn != 0;
 	return SAOLA_OK;
 }
 
