@@ -1,24 +1,17 @@
 /* audit.c: the append-only audit log (table audit, server schema 5): the
  * paths of a record that a write on the server changed (a new record in
- * one row, every other path in a row of its own), written by the core's
- * change hook inside the write's transaction, with who the store was told
- * the change comes from; and the history read back, path by path. */
+ * one row, every other path in a row of its own), written by the store's
+ * write of a record (store_records.c) inside its transaction, as who the
+ * write names; and the history read back, path by path. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "saola_int.h"
-#include "store_core.h"
 #include "store_sql.h"
 #include "versions.h"
 
-struct saola__audit {
-	saola *db;                     /* the core database whose hook this is */
-	saola__db *sql;                /* the store's connection to the same database */
-	saola__dbstmt *add;            /* prepared on first use */
-	const saola__audit_who *who;   /* borrowed; NULL: nobody set */
-};
 
 #define ADD_SQL                                                              \
 	"INSERT INTO audit(at, user_id, user_name, device, batch, source,"     \
@@ -73,27 +66,6 @@ typedef struct sink {
 	saola__dbstmt *st;
 	const saola__audit_who *who;
 } sink;
-
-/* The hook's own statement, prepared on first use; NULL on failure (the
- * message on the core handle). */
-static saola__dbstmt *add_stmt(saola__audit *a)
-{
-	int rc;
-
-	if (!a->add && (rc = saola__db_prepare(a->sql, ADD_SQL, &a->add)) != SAOLA_OK) {
-		saola__error(a->db, rc, "audit log: %s", saola__db_errmsg(a->sql));
-		return NULL;
-	}
-	saola__db_reset(a->add);   /* its bindings cleared too */
-	return a->add;
-}
-
-/* Copies a failure of sql to the core handle db (the hook's callers read
- * it there); returns rc. */
-static int to_core(saola *db, saola__db *sql, int rc)
-{
-	return rc == SAOLA_OK ? rc : saola__error(db, rc, "%s", saola__db_errmsg(sql));
-}
 
 /* Binds JSON v as text (NULL column for v NULL). */
 static int bind_json(saola__dbstmt *st, int i, const json_t *v)
@@ -260,65 +232,17 @@ static int write_changes(sink *a, const saola__changes *c)
 	return rc;
 }
 
-/* The change hook: the rows of a write made through the core database,
- * as who was set around it. */
-static int on_change(void *ctx, const saola__changes *c)
-{
-	saola__audit *a = ctx;
-	sink k;
-
-	if (!(k.st = add_stmt(a)))
-		return a->db->rc;
-	k.sql = a->sql, k.who = a->who;
-	return to_core(a->db, a->sql, write_changes(&k, c));
-}
-
 int saola__audit_changes(saola__store *s, const saola__audit_who *who,
                          const saola__changes *c)
 {
 	sink k;
 
 	if (!c->answers && json_object_size(c->values) == 0)
-		return SAOLA_OK;   /* it changed nothing (as the hook hears it) */
+		return SAOLA_OK;   /* it changed nothing */
 	if (!(k.st = saola__store_stmt(s, SAOLA__SS_AUDIT_ADD, ADD_SQL)))
 		return SAOLA_ERROR;
 	k.sql = saola__store_db(s), k.who = who;
 	return write_changes(&k, c);
-}
-
-saola__audit *saola__audit_new(saola *db, saola__db *sql)
-{
-	saola__audit *a = calloc(1, sizeof *a);
-
-	if (!a)
-		return NULL;
-	a->db = db;
-	a->sql = sql;
-	saola__set_change_hook(db, on_change, a);
-	return a;
-}
-
-void saola__audit_free(saola__audit *a)
-{
-	if (!a)
-		return;
-	if (a->db->on_change_ctx == a)
-		saola__set_change_hook(a->db, NULL, NULL);
-	saola__db_finalize(a->add);
-	free(a);
-}
-
-static saola__audit *audit_of(saola__store *s)
-{
-	return saola__store_audit(s);
-}
-
-void saola__audit_set(saola__store *s, const saola__audit_who *who)
-{
-	saola__audit *a = audit_of(s);
-
-	if (a)
-		a->who = who;
 }
 
 int saola__audit_note(saola__store *s, const saola__audit_who *who, const char *record_id,

@@ -32,22 +32,6 @@ typedef struct saola__audit_who {
 	const char *now;        /* "YYYY-MM-DDTHH:MM:SSZ"; NULL: each row's time */
 } saola__audit_who;
 
-typedef struct saola__audit saola__audit;
-
-/* The audit log of db (a server's core database): made when the store
- * opens, it hears every change of a record as db's change hook and writes
- * its rows through sql, the store's connection to the same database
- * (borrowed). NULL when out of memory. Free with saola__audit_free (which
- * removes the hook); NULL is a no-op. */
-saola__audit *saola__audit_new(struct saola *db, saola__db *sql);
-void saola__audit_free(saola__audit *a);
-
-/* Sets who the changes made next on store s come from, until set again.
- * who is borrowed until then. NULL: nobody said: a program writing on the
- * store's core database directly (the tests' officers); its rows say
- * source "server" and name nobody. */
-void saola__audit_set(saola__store *s, const saola__audit_who *who);
-
 /* Writes the rows of one write of a record on store s (c: what changed,
  * as core's change hook hears it), as who (NULL: nobody said; rows say
  * source "server"), through s's connection inside the caller's write

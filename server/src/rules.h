@@ -147,15 +147,4 @@ int saola__area_q_match(const saola__area_q *q, const char *code, const char *di
  * index after them (p itself when there are none). */
 int saola__area_q_cond_bind(const saola__area_q *q, saola__dbstmt *st, int p);
 
-/* Transitional, SQLite only, for the callers not yet on portable SQL
- * (report_http.c, dashboard_api.c): the same condition in SQLite's SQL
- * with numbered parameters ?p (area), ?p+1 (keys) and ?p+2 (last year),
- * into buf; "1" without a filter; bound by saola__area_q_bind() at p on
- * st, a statement of the SQLite store's own handle (void * so that this
- * header needs no SQLite). Both in store/sqlite/area_q_sqlite.c; to go
- * once they use saola__area_q_cond(). */
-void saola__area_q_sql(const saola__area_q *q, const char *t, const char *year_sql, int p,
-                       char *buf, size_t len);
-void saola__area_q_bind(const saola__area_q *q, void *st, int p);
-
 #endif

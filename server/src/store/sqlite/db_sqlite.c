@@ -1,6 +1,5 @@
 /* db_sqlite.c: db.h over SQLite: a thin layer, since the portable SQL is
  * SQLite's own with `?` parameters. */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,46 +41,6 @@ static int sq_fail(saola__db *db, int src, const char *what)
 	return saola__db_fail(db, code_of(src), "%s: %s", what, sqlite3_errmsg(HANDLE(db)));
 }
 
-/* Transitional (saola__db_sqlite_of): every wrapper alive, so that a
- * module still holding a SQLite handle finds its connection. */
-static struct {
-	pthread_mutex_t lock;
-	saola__db **v;
-	size_t n, cap;
-} wrapped = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
-
-/* Adds db to the wrappers alive (add) or takes it out. 0, or -1 when out
- * of memory. */
-static int note_wrap(saola__db *db, int add)
-{
-	saola__db **v;
-	size_t i;
-	int rc = 0;
-
-	pthread_mutex_lock(&wrapped.lock);
-	if (!add) {
-		for (i = 0; i < wrapped.n; i++)
-			if (wrapped.v[i] == db)
-				wrapped.v[i] = wrapped.v[--wrapped.n];
-		if (wrapped.n == 0) {
-			free(wrapped.v);
-			wrapped.v = NULL;
-			wrapped.cap = 0;
-		}
-	} else if (wrapped.n == wrapped.cap &&
-	           !(v = realloc(wrapped.v, (wrapped.cap ? 2 * wrapped.cap : 8) * sizeof *v))) {
-		rc = -1;
-	} else {
-		if (wrapped.n == wrapped.cap) {
-			wrapped.v = v;
-			wrapped.cap = wrapped.cap ? 2 * wrapped.cap : 8;
-		}
-		wrapped.v[wrapped.n++] = db;
-	}
-	pthread_mutex_unlock(&wrapped.lock);
-	return rc;
-}
-
 saola__db *saola__db_sqlite_wrap(sqlite3 *sql)
 {
 	saola__db *db = calloc(1, sizeof *db);
@@ -91,23 +50,6 @@ saola__db *saola__db_sqlite_wrap(sqlite3 *sql)
 	db->backend = &sqlite_backend;
 	db->kind = SAOLA__DB_SQLITE;
 	db->impl = sql;
-	if (note_wrap(db, 1) != 0) {
-		free(db);
-		return NULL;
-	}
-	return db;
-}
-
-saola__db *saola__db_sqlite_of(sqlite3 *sql)
-{
-	saola__db *db = NULL;
-	size_t i;
-
-	pthread_mutex_lock(&wrapped.lock);
-	for (i = 0; i < wrapped.n && !db; i++)
-		if (wrapped.v[i]->impl == sql)
-			db = wrapped.v[i];
-	pthread_mutex_unlock(&wrapped.lock);
 	return db;
 }
 
@@ -118,7 +60,6 @@ sqlite3 *saola__db_sqlite(saola__db *db)
 
 static void sq_close(saola__db *db)
 {
-	note_wrap(db, 0);
 	free(db);  /* the sqlite3 handle is its owner's */
 }
 

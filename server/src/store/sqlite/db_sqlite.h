@@ -11,12 +11,6 @@
  * does not close it. NULL when out of memory. */
 saola__db *saola__db_sqlite_wrap(sqlite3 *sql);
 
-/* Transitional: the connection saola__db_sqlite_wrap() made over sql
- * (the SQLite store's), for the modules that still run their own SQL on
- * the SQLite handle and call functions that take a db.h connection; NULL
- * when sql has none. To go once every module is on db.h. */
-saola__db *saola__db_sqlite_of(sqlite3 *sql);
-
 /* The SQLite handle of db; NULL when db is not SQLite's. For the SQLite
  * store's own files only. */
 sqlite3 *saola__db_sqlite(saola__db *db);

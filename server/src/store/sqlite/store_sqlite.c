@@ -409,7 +409,6 @@ static void sq_close(saola__store *base)
 		sq_end(base, 0);
 	for (i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
-	saola__audit_free(s->audit);
 	saola__store_stmts_free(&s->base);
 	saola__db_close(s->base.db);
 	saola_close(s->db);
@@ -554,12 +553,6 @@ int saola__store_sqlite_open(const char *path, const char *schemas, int create,
 		snprintf(err, errlen, "database %s is read-only: saola-server writes to its"
 		         " database; make it writable for this user", path);
 		rc = SAOLA_READONLY;
-		goto fail;
-	}
-	/* Every change of a record made through this handle is audited. */
-	if (!(s->audit = saola__audit_new(s->db, s->base.db))) {
-		snprintf(err, errlen, "out of memory");
-		rc = SAOLA_NOMEM;
 		goto fail;
 	}
 	/* A big page cache, so that a batch of thousands of households does not

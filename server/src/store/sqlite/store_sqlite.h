@@ -21,7 +21,6 @@ typedef struct sq_store {
 	int64_t forms_gen;       /* the forms generation the cache was built at */
 	int txn;                 /* 0 none, 1 write, 2 read */
 	int relaxed;             /* this write runs with synchronous=NORMAL */
-	struct saola__audit *audit;  /* the audit log, hooked to db (audit.h) */
 	char errmsg[SAOLA__ERRMSG_MAX];
 } sq_store;
 
