@@ -20,13 +20,14 @@
 #include "saola/sync.h"
 #include "merge.h"
 #include "officer.h"
-#include "store_sqlite.h"
+#include "pgtest.h"
+#include "store_sql.h"
 #include "upstream.h"
 #include "wire.h"
 
 typedef struct fixture {
 	char dir[512];
-	char srvdb[1024];
+	char srvdb[1024];      /* the server's database: a path, or a URI (pgt_db) */
 	char url[64];
 	saola_server *srv;
 	saola__store *check;   /* a connection of the test's own, for reading */
@@ -42,7 +43,7 @@ static int setup(void **state)
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof fx->dir, "%s", tu_tmpdir("audit"));
-	snprintf(fx->srvdb, sizeof fx->srvdb, "%s/server.db", fx->dir);
+	snprintf(fx->srvdb, sizeof fx->srvdb, "%s", pgt_db(tu_path(fx->dir, "server.db")));
 	memset(&so, 0, sizeof so);
 	so.db_path = fx->srvdb;
 	so.listen = "127.0.0.1:0";
@@ -53,7 +54,7 @@ static int setup(void **state)
 	fx->lan = st_user_add(fx->srvdb, "lan", "surveyor", "14404");
 	fx->hung = st_user_add(fx->srvdb, "hung", "surveyor", "14404");
 	fx->officer = st_user_add(fx->srvdb, "officer", "commune", "14404");
-	if (saola__store_sqlite_open(fx->srvdb, NULL, 0, &fx->check, err, sizeof err) != SAOLA_OK)
+	if (saola__store_open(fx->srvdb, NULL, 0, &fx->check, err, sizeof err) != SAOLA_OK)
 		fail_msg("store: %s", err);
 	*state = fx;
 	return 0;
@@ -73,11 +74,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static saola *core(saola__store *s)
-{
-	return ((sq_store *)s)->db;
-}
-
 static void sync_ok(saola *db)
 {
 	saola_sync_opts o;
@@ -87,10 +83,10 @@ static void sync_ok(saola *db)
 		fail_msg("sync: %s", saola_errmsg(db));
 }
 
-/* Every path version of the records of db is audited. */
-static void assert_all_audited(saola *db, const char *where)
+/* Every path version of the records of store s is audited. */
+static void assert_all_audited(saola__store *s, const char *where)
 {
-	json_t *missing = ac_unaudited(db);
+	json_t *missing = ac_unaudited(s);
 
 	if (json_array_size(missing) > 0) {
 		char *t = json_dumps(missing, JSON_COMPACT);
@@ -110,37 +106,47 @@ static long count(const char *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
-	return tu_count(db, sql);
+	return sv_count(db, sql);
 }
 
+/* The columns of audit, as both stores make it. */
+static const char *const audit_cols[] = {"id", "at", "user_id", "user_name", "device",
+	"batch", "source", "record_id", "action", "path", "value", "version", "state", "detail"};
+#define NAUDIT_COLS (sizeof audit_cols / sizeof audit_cols[0])
+
 /* The audit rows matching where, oldest first: objects of their non-NULL
- * columns. New reference. */
+ * columns, read through the server's store. New reference. */
 static json_t *audit_rows(const char *db, const char *where)
 {
-	sqlite3 *sql = NULL;
-	sqlite3_stmt *st = NULL;
+	saola__store *s = sv_store(db);
+	saola__dbstmt *st = NULL;
 	json_t *rows = json_array();
 	char q[1024];
-	int i;
+	size_t i;
+	int rc;
 
-	snprintf(q, sizeof q, "SELECT * FROM audit WHERE %s ORDER BY id", where);
-	assert_int_equal(sqlite3_open_v2(db, &sql, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	if (sqlite3_prepare_v2(sql, q, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", q, sqlite3_errmsg(sql));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	snprintf(q, sizeof q, "SELECT id, at, user_id, user_name, device, batch, source,"
+	         " record_id, action, path, value, version, state, detail FROM audit WHERE %s"
+	         " ORDER BY id", where);
+	if (saola__db_prepare(saola__store_db(s), q, &st) != SAOLA_OK)
+		fail_msg("%s: %s", q, saola__db_errmsg(saola__store_db(s)));
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW) {
 		json_t *row = json_object();
-		for (i = 0; i < sqlite3_column_count(st); i++) {
-			const char *name = sqlite3_column_name(st, i);
-			if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-				json_object_set_new(row, name, json_integer(sqlite3_column_int64(st, i)));
-			else if (sqlite3_column_type(st, i) != SQLITE_NULL)
-				json_object_set_new(row, name,
-				                    json_string((const char *)sqlite3_column_text(st, i)));
+		for (i = 0; i < NAUDIT_COLS; i++) {
+			saola__db_type t = saola__db_column_type(st, (int)i);
+			if (t == SAOLA__DB_INT)
+				json_object_set_new(row, audit_cols[i],
+				                    json_integer(saola__db_column_int(st, (int)i)));
+			else if (t != SAOLA__DB_NULL)
+				json_object_set_new(row, audit_cols[i],
+				                    json_string(saola__db_column_text(st, (int)i)));
 		}
 		json_array_append_new(rows, row);
 	}
-	sqlite3_finalize(st);
-	sqlite3_close(sql);
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("%s: %s", q, saola__db_errmsg(saola__store_db(s)));
+	saola__db_finalize(st);
+	saola__store_close(s);
 	return rows;
 }
 
@@ -173,7 +179,7 @@ static int64_t user_id(const char *db, const char *name)
 	char sql[256];
 
 	snprintf(sql, sizeof sql, "SELECT id FROM users WHERE name = '%s'", name);
-	return tu_count(db, sql);
+	return sv_count(db, sql);
 }
 
 /* The answer name of record id on db (a new reference). */
@@ -187,15 +193,16 @@ static json_t *answer(saola *db, const char *id, const char *name)
 	return v;
 }
 
-/* The number of paths of record id's state on db: each value, and each
- * version of its own without a value (removals, the tombstone). */
-static size_t state_paths(saola *db, const char *id)
+/* The number of paths of record id's state on a server's store s: each
+ * value, and each version of its own without a value (removals, the
+ * tombstone). */
+static size_t state_paths(saola__store *s, const char *id)
 {
 	json_t *state = NULL, *vs, *v;
 	const char *k;
 	size_t n;
 
-	assert_int_equal(saola__record_state(db, id, &state), SAOLA_OK);
+	assert_int_equal(saola__records_state(s, id, 0, &state), SAOLA_OK);
 	n = json_object_size(json_object_get(state, "values"));
 	vs = json_object_get(state, "versions");
 	json_object_foreach(vs, k, v)
@@ -226,7 +233,7 @@ static sv_resp post(fixture *fx, const char *path, const char *token, json_t *bo
 static void test_every_change_audited(void **state)
 {
 	fixture *fx = *state;
-	saola *db = core(fx->check);
+	saola__store *db = fx->check;
 	saola *d1 = st_device(tu_path(fx->dir, "d1.db"), fx->url, fx->lan);
 	saola *d2 = st_device(tu_path(fx->dir, "d2.db"), fx->url, fx->hung);
 	const char *o1 = saola_origin(d1), *o2 = saola_origin(d2);
@@ -270,8 +277,8 @@ static void test_every_change_audited(void **state)
 		}
 		json_decref(v);
 	}
-	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE detail IS NOT"
-	                       " 'personal'"), 0);
+	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE detail IS NULL OR"
+	                       " detail <> 'personal'"), 0);
 	/* each names lan, d1 and a batch that d1 sent as lan */
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit a WHERE NOT (user_id = %lld"
 	                       " AND user_name = 'lan' AND device = '%s' AND source = 'sync' AND"
@@ -304,7 +311,7 @@ static void test_every_change_audited(void **state)
 	assert_all_audited(db, "after the edits");
 	/* a personal answer changed: its row without the value */
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = 'head_name' AND"
-	                       " (value IS NOT NULL OR detail IS NOT 'personal')"), 0);
+	                       " (value IS NOT NULL OR detail IS NULL OR detail <> 'personal')"), 0);
 	assert_true(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = 'head_name'") >= 1);
 	/* hung's income, as an edit */
 	snprintf(where, sizeof where, "record_id = '%s' AND path = 'income_per_capita' AND action ="
@@ -495,7 +502,8 @@ static void test_replay_and_refusal(void **state)
 	char rid[37], rid2[37];
 	long n, total;
 	sv_resp r;
-	sqlite3 *sql = NULL;
+	saola__db *db = saola__store_db(fx->check);
+	int pg = saola__db_kind(db) == SAOLA__DB_POSTGRES;
 
 	changes = json_pack("[o]", sv_household(g, "14404", rid));
 	req = sv_request("raw-1", "rawdevice01", 0, 0, changes);
@@ -509,7 +517,7 @@ static void test_replay_and_refusal(void **state)
 	assert_int_equal(n, 1);
 	{
 		json_t *answers = created(fx->srvdb, rid), *flat = ac_creation_paths(answers);
-		assert_int_equal(json_object_size(flat), state_paths(core(fx->check), rid));
+		assert_int_equal(json_object_size(flat), state_paths(fx->check, rid));
 		json_decref(flat);
 		json_decref(answers);
 	}
@@ -533,21 +541,31 @@ static void test_replay_and_refusal(void **state)
 	assert_int_equal(ac_rows(fx->srvdb), total);
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE batch = 'raw-2'"), 0);
 	/* a change whose audit row fails is not made: the batch fails whole */
-	assert_int_equal(sqlite3_open(fx->srvdb, &sql), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(sql, "CREATE TRIGGER test_refuse BEFORE INSERT ON audit"
-	                              " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-	                              NULL, NULL, NULL), SQLITE_OK);
+	if (saola__db_exec(db, pg ? "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE"
+	                   " plpgsql AS $$BEGIN RAISE EXCEPTION 'refused by the test'; END$$;"
+	                   "CREATE TRIGGER test_refuse BEFORE INSERT ON audit FOR EACH ROW"
+	                   " EXECUTE FUNCTION test_refuse()"
+	                   : "CREATE TRIGGER test_refuse BEFORE INSERT ON audit"
+	                   " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END") != SAOLA_OK)
+		fail_msg("trigger: %s", saola__db_errmsg(db));
 	changes = json_pack("[o]", sv_edit(rid, "village", "Thôn Mới", 2, 1, "rawdevice01"));
 	req = sv_request("raw-3", "rawdevice01", 0, 0, changes);
 	r = post(fx, "/v1/sync", fx->lan, req);
 	assert_int_equal(r.status, 500);
 	assert_non_null(strstr(r.body, "audit log"));
 	sv_resp_free(&r);
-	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM records WHERE id = '%s' AND"
-	                       " json_extract(data, '$.village') = 'Thôn Mới'", rid), 0);
+	{
+		json_t *st = NULL, *want = json_string("Thôn Mới");
+		assert_int_equal(saola__records_state(fx->check, rid, 0, &st), SAOLA_OK);
+		assert_false(json_equal(json_object_get(json_object_get(st, "values"), "village"),
+		                        want));
+		json_decref(want);
+		json_decref(st);
+	}
 	assert_int_equal(ac_rows(fx->srvdb), total);
-	assert_int_equal(sqlite3_exec(sql, "DROP TRIGGER test_refuse", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(sql);
+	if (saola__db_exec(db, pg ? "DROP TRIGGER test_refuse ON audit; DROP FUNCTION test_refuse()"
+	                   : "DROP TRIGGER test_refuse") != SAOLA_OK)
+		fail_msg("trigger: %s", saola__db_errmsg(db));
 	/* once the log takes rows again, the same batch goes through */
 	r = post(fx, "/v1/sync", fx->lan, req);
 	assert_int_equal(r.status, 200);
@@ -581,33 +599,33 @@ static void test_replay_and_refusal(void **state)
 		assert_string_equal(col(json_array_get(rows, 0), "version"), "[3,\"rawdevice01\"]");
 		json_decref(rows);
 	}
-	assert_all_audited(core(fx->check), "raw batches");
+	assert_all_audited(fx->check, "raw batches");
 	saola_gen_free(g);
 }
 
-/* Rows cannot be changed or deleted through SQLite: triggers refuse. */
+/* Rows cannot be changed or deleted through SQL: the database's triggers
+ * refuse (audit_no_update and audit_no_delete on SQLite, audit_no_change
+ * on PostgreSQL). */
 static void test_append_only(void **state)
 {
+	static const char *const refused[] = {"UPDATE audit SET value = '1' WHERE id = 1",
+		"UPDATE audit SET user_name = 'nobody'", "DELETE FROM audit WHERE id = 1",
+		"DELETE FROM audit"};
 	fixture *fx = *state;
 	saola *d = st_device(tu_path(fx->dir, "d.db"), fx->url, fx->lan);
-	sqlite3 *sql = NULL;
+	saola__db *db = saola__store_db(fx->check);
 	long total;
+	size_t i;
 
 	st_put_households(d, 41, "14404", 1, NULL);
 	sync_ok(d);
 	total = ac_rows(fx->srvdb);
 	assert_true(total > 0);
-	assert_int_equal(sqlite3_open(fx->srvdb, &sql), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(sql, "UPDATE audit SET value = '1' WHERE id = 1", NULL, NULL,
-	                              NULL), SQLITE_CONSTRAINT);
-	assert_non_null(strstr(sqlite3_errmsg(sql), "append-only"));
-	assert_int_equal(sqlite3_exec(sql, "UPDATE audit SET user_name = 'nobody'", NULL, NULL,
-	                              NULL), SQLITE_CONSTRAINT);
-	assert_int_equal(sqlite3_exec(sql, "DELETE FROM audit WHERE id = 1", NULL, NULL, NULL),
-	                 SQLITE_CONSTRAINT);
-	assert_non_null(strstr(sqlite3_errmsg(sql), "append-only"));
-	assert_int_equal(sqlite3_exec(sql, "DELETE FROM audit", NULL, NULL, NULL), SQLITE_CONSTRAINT);
-	sqlite3_close(sql);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_int_not_equal(saola__db_exec(db, refused[i]), SAOLA_OK);
+		if (!strstr(saola__db_errmsg(db), "append-only"))
+			fail_msg("%s: %s", refused[i], saola__db_errmsg(db));
+	}
 	assert_int_equal(ac_rows(fx->srvdb), total);
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE user_name = 'nobody'"),
 	                 0);
@@ -691,7 +709,7 @@ static void test_command(void **state)
 	                     " --format json", bin, fx->srvdb), 0);
 	doc = tu_json(out);
 	assert_int_equal((long)json_array_size(json_object_get(doc, "changes")),
-	                 ac_entries(fx->srvdb, "1"));
+	                 ac_entries(fx->srvdb, "1 = 1"));
 	json_decref(doc);
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "'%s' audit --db '%s' --user hung",
 	                     bin, fx->srvdb), 0);
@@ -743,7 +761,7 @@ static void test_tiers(void **state)
 
 	(void)state;
 	tw_world_open(&w, 17, "audit-tiers");
-	dorigin = saola_origin(tw_core(w.dstore[0]));
+	dorigin = tw_origin(w.dstore[0]);
 	tw_op_create(&w, 0);
 	tw_op_create(&w, 1);
 	ids = tw_device_ids(w.dev[0], NULL);
@@ -787,7 +805,7 @@ static void test_tiers(void **state)
 			assert_null(json_object_get(row, "user_name"));
 			assert_null(json_object_get(row, "device"));
 			assert_null(json_object_get(row, "batch"));
-			assert_non_null(strstr(col(row, "version"), saola_origin(tw_core(w.cstore))));
+			assert_non_null(strstr(col(row, "version"), tw_origin(w.cstore)));
 		}
 	}
 	json_decref(rows);
@@ -800,13 +818,13 @@ static void test_tiers(void **state)
 	tw_device_sync(&w, 3);
 	tw_district_bundle(&w, 1);
 	assert_true(count(w.cdb, "SELECT count(*) FROM audit WHERE source = 'bundle' AND user_name ="
-	                  " 'district373' AND device = '%s'", saola_origin(tw_core(w.dstore[1]))) > 0);
+	                  " 'district373' AND device = '%s'", tw_origin(w.dstore[1])) > 0);
 	assert_int_equal(count(w.cdb, "SELECT count(*) FROM audit WHERE source = 'bundle' AND"
-	                       " user_name IS NOT 'district373'"), 0);
+	                       " (user_name IS NULL OR user_name <> 'district373')"), 0);
 	assert_true(count(w.ddb[1], "SELECT count(*) FROM audit WHERE source = 'upstream'") == 0);
-	assert_all_audited(tw_core(w.cstore), "province");
-	assert_all_audited(tw_core(w.dstore[0]), "district 372");
-	assert_all_audited(tw_core(w.dstore[1]), "district 373");
+	assert_all_audited(w.cstore, "province");
+	assert_all_audited(w.dstore[0], "district 372");
+	assert_all_audited(w.dstore[1], "district 373");
 	tw_world_close(&w);
 }
 

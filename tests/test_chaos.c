@@ -554,7 +554,8 @@ static int told_copy(chaos *c, int i)
 static void check_end(chaos *c, int passes)
 {
 	long queued = 0, only_dev = 0, only_srv = 0, differ = 0, n;
-	saola *srv = NULL;
+	saola__store *srv = NULL;
+	char serr[512];
 	char line[512] = "";
 	tally t;
 	int i, told;
@@ -569,20 +570,20 @@ static void check_end(chaos *c, int passes)
 			fprintf(stderr, "device %d: %ld changes still queued\n", i + 1, n);
 		queued += n < 0 ? 1 : n;
 	}
-	CHECK(saola_open(c->srvdb, SAOLA_OPEN_READONLY | SAOLA_OPEN_SERVER, &srv) == SAOLA_OK,
-	      "%s: open: %s", c->srvdb, srv ? saola_errmsg(srv) : "out of memory");
+	CHECK(saola__store_open(c->srvdb, NULL, 0, &srv, serr, sizeof serr) == SAOLA_OK,
+	      "%s: open: %s", c->srvdb, serr);
 	for (i = 0; i < N_DEVICES; i++) {
 		char label[32];
 		ar_diff d;
 		snprintf(label, sizeof label, "device %d", i + 1);
-		ar_compare_area(c->dev[i].db, srv, c->srvdb, c->dev[i].commune, label, &d);
+		ar_compare_area(c->dev[i].db, srv, c->dev[i].commune, label, &d);
 		if (d.only_device || d.only_server || d.differ)
 			fprintf(stderr, "device %d (commune %s): %ld records only on the device, %ld only "
 			        "on the server, %ld differ\n", i + 1, c->dev[i].commune, d.only_device,
 			        d.only_server, d.differ);
 		only_dev += d.only_device, only_srv += d.only_server, differ += d.differ;
 	}
-	saola_close(srv);
+	saola__store_close(srv);
 	read_origin(c, COPY_SRC);
 	read_origin(c, COPY_DST);
 	for (i = 0; i < N_DEVICES; i++)

@@ -11,23 +11,27 @@
 #include <curl/curl.h>
 
 #include "testutil.h"
+#include "servertest.h"
 #include "synctest.h"
 #include "tierworld.h"
 #include "saola_int.h"
 #include "saola/server.h"
 #include "officer.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 #include "upstream.h"
 
-static long count_rows(saola *db, const char *sql)
+/* The first column of sql's first row (a count) on a server's store. */
+static long count_rows(saola__store *s, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
+	saola__db *db = saola__store_db(s);
+	saola__dbstmt *st = NULL;
 	long n = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
+		fail_msg("%s: %s", sql, saola__db_errmsg(db));
+	if (saola__db_step(st) == SAOLA__DB_ROW)
+		n = (long)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
 	return n;
 }
 
@@ -67,8 +71,8 @@ static void test_tiers(void **state)
 	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, w.curl_, w.dtok[0], &st, &e), 0);
 	w.upstream_saved[0] = 1;
 	assert_int_equal(st.pushed, 2);
-	assert_int_equal(count_rows(tw_core(w.cstore), "SELECT count(*) FROM records"), 2);
-	assert_int_equal(count_rows(tw_core(w.dstore[0]), "SELECT count(*) FROM upstream_records"), 2);
+	assert_int_equal(count_rows(w.cstore, "SELECT count(*) FROM records"), 2);
+	assert_int_equal(count_rows(w.dstore[0], "SELECT count(*) FROM upstream_records"), 2);
 	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
 	assert_int_equal(st.pushed, 0);
 	assert_int_equal(st.pulled, 0);
@@ -81,10 +85,10 @@ static void test_tiers(void **state)
 	snprintf(rid, sizeof rid, "%s", json_string_value(json_array_get(ids, 0)));
 	json_decref(ids);
 	edit = json_pack("{s:s}", "head_name", "Bùi Văn Tỉnh");
-	assert_int_equal(tw_tracked(&w, "central", tw_core(w.cstore), w.cstore, rid, tw_do_put, edit), 0);
+	assert_int_equal(tw_officer_put(&w, "central", w.cstore, rid, edit), 0);
 	json_decref(edit);
 	edit = json_pack("{s:s}", "head_name", "Bùi Văn Tính");
-	assert_int_equal(tw_tracked(&w, "surveyor0", w.dev[0], NULL, rid, tw_do_put, edit), 0);
+	assert_int_equal(tw_tracked(&w, "surveyor0", w.dev[0], rid, tw_do_put, edit), 0);
 	json_decref(edit);
 	tw_device_sync(&w, 0);
 	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
@@ -115,7 +119,7 @@ static void test_tiers(void **state)
 	tw_op_create(&w, 3);
 	tw_device_sync(&w, 3);
 	tw_district_bundle(&w, 1);
-	assert_int_equal(count_rows(tw_core(w.cstore), "SELECT count(*) FROM records WHERE district"
+	assert_int_equal(count_rows(w.cstore, "SELECT count(*) FROM records WHERE district"
 	                            " = '373'"), 1);
 	assert_int_equal(saola__upstream_sync(w.dstore[1], NULL, NULL, NULL, &st, &e), 0);
 	assert_int_equal(st.pushed, 0);
@@ -141,7 +145,7 @@ static void test_tiers(void **state)
 	{
 		saola_server_opts so;
 		memset(&so, 0, sizeof so);
-		so.db_path = w.ddb[0];
+		so.db_path = w.ddb[0];     /* a path, or its PostgreSQL URI (pgt_db) */
 		so.listen = "127.0.0.1:0";
 		so.upstream = "";
 		so.sync_interval = 3600;
@@ -153,12 +157,12 @@ static void test_tiers(void **state)
 	}
 	id = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
 	snprintf(cmd, sizeof cmd, "SELECT count(*) FROM records WHERE id = '%s'", id);
-	assert_int_equal(count_rows(tw_core(w.cstore), cmd), 1);
+	assert_int_equal(count_rows(w.cstore, cmd), 1);
 	json_decref(ids);
 	tw_world_close(&w);
 }
 
-/* The version of form id current in db, as a new string. */
+/* The version of form id current on a device, as a new string. */
 static char *current_version(saola *db, const char *id)
 {
 	json_t *list = NULL, *f;
@@ -171,6 +175,20 @@ static char *current_version(saola *db, const char *id)
 		    json_is_true(json_object_get(f, "current")))
 			ver = strdup(json_string_value(json_object_get(f, "version")));
 	json_decref(list);
+	assert_non_null(ver);
+	return ver;
+}
+
+/* The version of form id current on a server's store, as a new string. */
+static char *store_current_version(saola__store *s, const char *id)
+{
+	json_t *cur = NULL;
+	char *ver;
+
+	assert_int_equal(s->ops->forms_current(s, &cur), SAOLA_OK);
+	assert_true(json_is_string(json_object_get(cur, id)));
+	ver = strdup(json_string_value(json_object_get(cur, id)));
+	json_decref(cur);
 	assert_non_null(ver);
 	return ver;
 }
@@ -211,7 +229,7 @@ static void test_forms_from_upstream(void **state)
 	/* the district fetches it at its next sync, and only then */
 	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
 	assert_true(st.forms >= 1); /* every current form of the province */
-	ver = current_version(tw_core(w.dstore[0]), "household");
+	ver = store_current_version(w.dstore[0], "household");
 	assert_string_equal(ver, "2099.1");
 	free(ver);
 	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
@@ -232,8 +250,8 @@ static void test_forms_from_upstream(void **state)
 	json_decref(d);
 	tw_device_sync(&w, 0);
 	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
-	assert_int_equal(saola_get(tw_core(w.cstore), id, &rec), SAOLA_OK);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "data"),
+	assert_int_equal(saola__records_state(w.cstore, id, 0, &rec), SAOLA_OK);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "values"),
 	                                                      "upstream_note")), "hỏi lại trưởng thôn");
 	json_decref(rec);
 	tw_world_close(&w);

@@ -1,6 +1,7 @@
 /* areacheck.c: what replicas hold, read from their database files: ids,
  * households by their own identity, and a device's area against a
- * server's, record by record (tierworld's snapshots). */
+ * server's (read through its store), record by record (tierworld's
+ * snapshots). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -85,12 +86,12 @@ static void say_differs(const char *label, const char *id, json_t *a, json_t *b)
 	free(tb);
 }
 
-void ar_compare_area(const char *device_path, saola *srv, const char *srv_path,
-                     const char *commune, const char *label, ar_diff *out)
+void ar_compare_area(const char *device_path, saola__store *srv, const char *commune,
+                     const char *label, ar_diff *out)
 {
+	/* both sorted bytewise (SQLite's ORDER BY; tw_area_ids sorts) */
 	json_t *mine = ar_column(device_path, "SELECT id FROM records ORDER BY id", NULL);
-	json_t *theirs = ar_column(srv_path, "SELECT id FROM records WHERE commune = ?1"
-	                                     " ORDER BY id", commune);
+	json_t *theirs = tw_area_ids(srv, commune);
 	saola *db = NULL;
 	size_t a = 0, b = 0;
 
@@ -110,7 +111,7 @@ void ar_compare_area(const char *device_path, saola *srv, const char *srv_path,
 			continue;
 		}
 		sx = tw_snapshot(db, x);
-		sy = tw_snapshot(srv, y);
+		sy = tw_store_snapshot(srv, y);
 		if (!sx || !sy || !json_equal(sx, sy)) {
 			if (!out->differ || getenv("SAOLA_TEST_VERBOSE"))
 				say_differs(label, x, sx, sy);

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <saola/core.h>
 
+#include "store.h"
+
 /* The first column of sql's rows on the database file path (opened
  * read-only; arg, when not NULL, bound to ?1), as a new array of strings.
  * Fails the test on an SQL error. */
@@ -26,10 +28,10 @@ typedef struct ar_diff {
 } ar_diff;
 
 /* Compares every record of the device database device_path with the
- * records of commune that srv (a server's database, opened) holds: ids,
+ * records of commune that srv (a server's store, opened) holds: ids,
  * answers, versions and deletions. The first record that differs (every
  * one with $SAOLA_TEST_VERBOSE) is printed on stderr, named by label. */
-void ar_compare_area(const char *device_path, saola *srv, const char *srv_path,
-                     const char *commune, const char *label, ar_diff *out);
+void ar_compare_area(const char *device_path, saola__store *srv, const char *commune,
+                     const char *label, ar_diff *out);
 
 #endif

@@ -8,9 +8,8 @@
 #include <cmocka.h>
 
 #include "auditcheck.h"
-#include "testutil.h"
-#include "merge.h"
-#include "saola_int.h"
+#include "servertest.h"
+#include "store_sql.h"
 #include "versions.h"
 
 /* "record|path|version" into buf, the version as compact JSON. */
@@ -54,19 +53,19 @@ json_t *ac_creation_paths(const json_t *answers)
 
 /* Every (record, path, version) of the audit log, as a set: a row's path,
  * or each answer of a new record's row (path NULL, its answers in value). */
-static json_t *audited(saola *db)
+static json_t *audited(saola__db *db)
 {
 	json_t *set = json_object();
-	sqlite3_stmt *st = NULL;
+	saola__dbstmt *st = NULL;
 	char key[1024];
+	int rc;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, "SELECT record_id, path, version, value"
-	                                    " FROM audit WHERE version IS NOT NULL", -1, &st,
-	                                    NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *path = (const char *)sqlite3_column_text(st, 1);
-		json_t *v = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL), *answers, *a;
+	assert_int_equal(saola__db_prepare(db, "SELECT record_id, path, version, value"
+	                                   " FROM audit WHERE version IS NOT NULL", &st), SAOLA_OK);
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW) {
+		const char *id = saola__db_column_text(st, 0);
+		const char *path = saola__db_column_text(st, 1);
+		json_t *v = json_loads(saola__db_column_text(st, 2), 0, NULL), *answers, *a;
 		assert_non_null(v);
 		if (path) {
 			key_of(key, sizeof key, id, path, v);
@@ -74,7 +73,7 @@ static json_t *audited(saola *db)
 		} else {
 			json_t *flat;
 			const char *p;
-			answers = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+			answers = json_loads(saola__db_column_text(st, 3), 0, NULL);
 			flat = ac_creation_paths(answers);
 			json_object_foreach(flat, p, a) {
 				key_of(key, sizeof key, id, p, v);
@@ -85,7 +84,9 @@ static json_t *audited(saola *db)
 		}
 		json_decref(v);
 	}
-	sqlite3_finalize(st);
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("audit: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
 	return set;
 }
 
@@ -103,13 +104,14 @@ static int of_removed_item(json_t *values, const char *path)
 	return json_object_get(values, item) == NULL;
 }
 
-static void check_record(saola *db, const char *id, json_t *set, json_t *missing)
+static void check_record(saola__store *s, const char *id, json_t *set, json_t *missing)
 {
 	json_t *state = NULL, *values, *versions, *v;
 	const char *path;
 	char key[1024];
 
-	assert_int_equal(saola__record_state(db, id, &state), SAOLA_OK);
+	if (saola__records_state(s, id, 0, &state) != SAOLA_OK)
+		fail_msg("record %s: %s", id, saola__db_errmsg(saola__store_db(s)));
 	values = json_object_get(state, "values");
 	versions = json_object_get(state, "versions");
 	json_object_foreach(values, path, v) {
@@ -128,49 +130,63 @@ static void check_record(saola *db, const char *id, json_t *set, json_t *missing
 	json_decref(state);
 }
 
-json_t *ac_unaudited(saola *db)
+json_t *ac_unaudited(saola__store *s)
 {
-	json_t *set = audited(db), *missing = json_array();
-	sqlite3_stmt *st = NULL;
+	saola__db *db = saola__store_db(s);
+	json_t *set, *ids = json_array(), *missing = json_array(), *id;
+	saola__dbstmt *st = NULL;
+	size_t i;
+	int rc;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, "SELECT id FROM records ORDER BY id", -1,
-	                                    &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		check_record(db, (const char *)sqlite3_column_text(st, 0), set, missing);
-	sqlite3_finalize(st);
+	/* one snapshot: the log and the records as of the same moment */
+	assert_int_equal(saola__db_begin_read(db), SAOLA_OK);
+	set = audited(db);
+	assert_int_equal(saola__db_prepare(db, "SELECT id FROM records", &st), SAOLA_OK);
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW)
+		json_array_append_new(ids, json_string(saola__db_column_text(st, 0)));
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("records: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
+	json_array_foreach(ids, i, id)
+		check_record(s, json_string_value(id), set, missing);
+	saola__db_end(db, 1);
+	json_decref(ids);
 	json_decref(set);
 	return missing;
 }
 
-long ac_rows(const char *path)
+long ac_rows(const char *db)
 {
-	return tu_count(path, "SELECT count(*) FROM audit");
+	return sv_count(db, "SELECT count(*) FROM audit");
 }
 
-long ac_entries(const char *path, const char *where)
+long ac_entries(const char *db, const char *where)
 {
-	sqlite3 *sql = NULL;
-	sqlite3_stmt *st = NULL;
+	saola__store *s = sv_store(db);
+	saola__dbstmt *st = NULL;
 	char q[1024];
 	long n = 0;
+	int rc;
 
-	snprintf(q, sizeof q, "SELECT path IS NULL AND action = 'create', value FROM audit"
-	         " WHERE %s", where);
-	assert_int_equal(sqlite3_open_v2(path, &sql, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(sql, q, -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	snprintf(q, sizeof q, "SELECT CASE WHEN path IS NULL AND action = 'create' THEN 1 ELSE 0"
+	         " END, value FROM audit WHERE %s", where);
+	if (saola__db_prepare(saola__store_db(s), q, &st) != SAOLA_OK)
+		fail_msg("%s", saola__db_errmsg(saola__store_db(s)));
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW) {
 		json_t *answers, *flat;
-		if (!sqlite3_column_int(st, 0)) {
+		if (!saola__db_column_int(st, 0)) {
 			n++;
 			continue;
 		}
-		answers = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+		answers = json_loads(saola__db_column_text(st, 1), 0, NULL);
 		flat = ac_creation_paths(answers);
 		n += json_object_size(flat) ? (long)json_object_size(flat) : 1;
 		json_decref(flat);
 		json_decref(answers);
 	}
-	sqlite3_finalize(st);
-	sqlite3_close(sql);
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("%s: %s", q, saola__db_errmsg(saola__store_db(s)));
+	saola__db_finalize(st);
+	saola__store_close(s);
 	return n;
 }

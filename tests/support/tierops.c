@@ -17,8 +17,9 @@
 #include "saola_int.h"
 #include "saola/sync.h"
 #include "bundle.h"
+#include "audit.h"
 #include "officer.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 #include "upstream.h"
 #include "users.h"
 #include "versions.h"
@@ -40,19 +41,16 @@ static int item_of(const char *path, char *item, size_t len)
 }
 
 /* {"val": {path: value}, "ver": {path: version}, "deleted": bool} of a
- * record: every path with a value (its version) and every removal, the
- * entries an answer of a removed member left behind excepted. NULL when
- * there is no such record. */
-json_t *tw_snapshot(saola *db, const char *id)
+ * record's state (core's saola__record_state, or the store's
+ * saola__records_state: the same shape): every path with a value (its
+ * version) and every removal, the entries an answer of a removed member
+ * left behind excepted. Takes the reference to state. */
+static json_t *snapshot_of(json_t *state)
 {
-	json_t *state = NULL, *vals, *vers, *ver = json_object(), *v, *out;
+	json_t *vals, *vers, *ver = json_object(), *v, *out;
 	const char *k;
 	char item[512];
 
-	if (saola__record_state(db, id, &state) != SAOLA_OK) {
-		json_decref(ver);
-		return NULL;
-	}
 	vals = json_object_get(state, "values");
 	vers = json_object_get(state, "versions");
 	json_object_foreach(vals, k, v)
@@ -65,6 +63,23 @@ json_t *tw_snapshot(saola *db, const char *id)
 	                json_object_get(state, "deleted"));
 	json_decref(state);
 	return out;
+}
+
+json_t *tw_snapshot(saola *db, const char *id)
+{
+	json_t *state = NULL;
+
+	return saola__record_state(db, id, &state) == SAOLA_OK ? snapshot_of(state) : NULL;
+}
+
+json_t *tw_store_snapshot(saola__store *s, const char *id)
+{
+	json_t *state = NULL;
+	int rc = saola__records_state(s, id, 0, &state);
+
+	if (rc != SAOLA_OK && rc != SAOLA_NOTFOUND)
+		fail_msg("record %s: %s", id, saola__db_errmsg(saola__store_db(s)));
+	return rc == SAOLA_OK ? snapshot_of(state) : NULL;
 }
 
 void tw_seen_key(char *buf, size_t len, const char *id, const char *path, json_t *v)
@@ -137,20 +152,35 @@ json_t *tw_device_ids(saola *db, const char *state)
 	return c.ids;
 }
 
-/* The live records of a server database (in a state). */
-json_t *tw_server_ids(saola *db, const char *state)
+/* The live records of a server's store (in a state). */
+json_t *tw_server_ids(saola__store *s, const char *state)
 {
-	sqlite3_stmt *st = NULL;
+	saola__db *db = saola__store_db(s);
+	saola__dbstmt *st = NULL;
 	json_t *ids = json_array();
+	int rc;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, "SELECT id FROM records WHERE deleted = 0"
-	                                    " AND (?1 IS NULL OR state = ?1) ORDER BY id", -1, &st,
-	                                    NULL), SQLITE_OK);
-	if (state)
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
+	assert_int_equal(saola__db_prepare(db, "SELECT id FROM records WHERE deleted = 0"
+	                                   " AND (CAST(? AS TEXT) IS NULL OR state = ?)", &st),
+	                 SAOLA_OK);
+	assert_int_equal(saola__db_bind_text(st, 1, state, -1), SAOLA_OK);
+	assert_int_equal(saola__db_bind_text(st, 2, state, -1), SAOLA_OK);
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW)
+		json_array_append_new(ids, json_string(saola__db_column_text(st, 0)));
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("records: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
+	/* bytewise, whatever the database's collation: a seed picks the same */
+	{
+		size_t n = json_array_size(ids), i, j;
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && strcmp(json_string_value(json_array_get(ids, j - 1)),
+			                            json_string_value(json_array_get(ids, j))) > 0; j--) {
+				json_t *t = json_incref(json_array_get(ids, j));
+				json_array_set(ids, j, json_array_get(ids, j - 1));
+				json_array_set_new(ids, j - 1, t);
+			}
+	}
 	return ids;
 }
 
@@ -232,23 +262,15 @@ static json_t *random_edit(tw_world *w, json_t *data, int officer)
 	}
 }
 
-/* Runs a write on record id of db (a device's, or a server's inside a
- * store transaction) and records the edits it made. */
-int tw_tracked(tw_world *w, const char *who, saola *db, saola__store *store, const char *id,
-                   tw_write_fn fn, void *arg)
+/* Runs a write on record id of a device's db and records the edits it
+ * made. */
+int tw_tracked(tw_world *w, const char *who, saola *db, const char *id, tw_write_fn fn,
+               void *arg)
 {
 	json_t *before = tw_snapshot(db, id), *after;
 	int rc;
 
-	if (store)
-		TW_CHECK(store->ops->write_begin(store, 1) == SAOLA_OK, "write: %s",
-		      store->ops->errmsg(store));
 	rc = fn(w, db, id, arg);
-	if (store) {
-		saola_outbox_ack(db, INT64_MAX);
-		TW_CHECK(store->ops->end(store, rc == SAOLA_OK) == SAOLA_OK, "commit: %s",
-		      store->ops->errmsg(store));
-	}
 	if (rc == SAOLA_OK && (after = tw_snapshot(db, id))) {
 		json_t *empty = json_object();
 		tw_record_edits(w, who, id, before ? before : empty, after);
@@ -257,6 +279,58 @@ int tw_tracked(tw_world *w, const char *who, saola *db, saola__store *store, con
 	}
 	json_decref(before);
 	return rc;
+}
+
+/* Records the edits of record id on store s between before (may be NULL)
+ * and now. */
+static void store_edits(tw_world *w, const char *who, saola__store *s, const char *id,
+                        json_t *before)
+{
+	json_t *after = tw_store_snapshot(s, id), *empty = json_object();
+
+	if (after)
+		tw_record_edits(w, who, id, before ? before : empty, after);
+	json_decref(after);
+	json_decref(empty);
+}
+
+int tw_officer_put(tw_world *w, const char *who, saola__store *s, const char *id,
+                   const json_t *changes)
+{
+	json_t *before = tw_store_snapshot(s, id);
+	saola__audit_who aw;
+	int rc;
+
+	memset(&aw, 0, sizeof aw);
+	aw.source = "officer";
+	aw.user_name = who;
+	TW_CHECK(s->ops->write_begin(s, 1) == SAOLA_OK, "write: %s", s->ops->errmsg(s));
+	rc = saola__records_write_own(s, id, changes, who, &aw, NULL);
+	if (rc == SAOLA_OK)
+		TW_CHECK(s->ops->end(s, 1) == SAOLA_OK, "commit: %s", s->ops->errmsg(s));
+	else
+		s->ops->end(s, 0);      /* refused: rolled back */
+	if (rc == SAOLA_OK)
+		store_edits(w, who, s, id, before);
+	json_decref(before);
+	return rc;
+}
+
+int tw_officer_review(tw_world *w, const char *who, saola__store *s, const char *id,
+                      const char *action, const char *comment)
+{
+	json_t *before = tw_store_snapshot(s, id);
+	saola__officer o;
+	saola__err e;
+
+	memset(&o, 0, sizeof o);
+	memset(&e, 0, sizeof e);
+	o.store = s;
+	o.by = who;
+	if (saola__review_record(&o, id, action, comment, NULL, &e) == 0)
+		store_edits(w, who, s, id, before);
+	json_decref(before);
+	return e.status;
 }
 
 int tw_do_put(tw_world *w, saola *db, const char *id, void *arg)
@@ -321,12 +395,12 @@ void tw_op_device_edit(tw_world *w, int i, int what)
 
 	if (id && saola_get(w->dev[i], id, &rec) == SAOLA_OK) {
 		if (what == 1) {
-			rc = tw_tracked(w, w->devname[i], w->dev[i], NULL, id, do_delete, NULL);
+			rc = tw_tracked(w, w->devname[i], w->dev[i], id, do_delete, NULL);
 		} else if (what == 2) {
 			const char *sc[2] = {"submitted", tw_below(w, 3) ? NULL : "đã sửa"};
-			rc = tw_tracked(w, w->devname[i], w->dev[i], NULL, id, do_state, (void *)sc);
+			rc = tw_tracked(w, w->devname[i], w->dev[i], id, do_state, (void *)sc);
 		} else if ((edit = random_edit(w, json_object_get(rec, "data"), 0))) {
-			rc = tw_tracked(w, w->devname[i], w->dev[i], NULL, id, tw_do_put, edit);
+			rc = tw_tracked(w, w->devname[i], w->dev[i], id, tw_do_put, edit);
 			json_decref(edit);
 		} else {
 			rc = SAOLA_OK;
@@ -337,14 +411,15 @@ void tw_op_device_edit(tw_world *w, int i, int what)
 	json_decref(ids);
 }
 
-/* An officer's edit, review or resolution on a server (0: central). */
+/* An officer's edit, review or resolution on a server (0: central), made
+ * as the server's officers make them: through its store. */
 void tw_op_officer(tw_world *w, int tier, int what)
 {
 	saola__store *s = tier == 0 ? w->cstore : w->dstore[tier - 1];
-	saola *db = tw_core(s);
-	json_t *ids = tw_server_ids(db, what == 1 ? "submitted" : NULL), *rec = NULL, *edit;
+	const char *who = tier ? tw_district_code[tier - 1] : "central";
+	json_t *ids = tw_server_ids(s, what == 1 ? "submitted" : NULL), *state = NULL, *edit;
 	const char *id = pick(w, ids);
-	int rc = SAOLA_OK;
+	int rc;
 
 	if (what == 2) {
 		/* resolve an open conflict of this tier */
@@ -354,32 +429,28 @@ void tw_op_officer(tw_world *w, int tier, int what)
 		if (saola__conflict_list(s, "open", NULL, 0, &list, &e) == 0 &&
 		    (c = json_array_get(list, (size_t)tw_below(w, (int)json_array_size(list) + 1)))) {
 			const char *rid = json_string_value(json_object_get(c, "record_id"));
-			json_t *before = tw_snapshot(db, rid), *after;
+			json_t *before = tw_store_snapshot(s, rid);
 			memset(&o, 0, sizeof o);
 			o.store = s;
 			o.by = "officer";
 			if (saola__conflict_resolve(&o, json_integer_value(json_object_get(c, "id")),
 			                            tw_below(w, 2) ? "keep" : "lost", NULL, NULL, NULL,
-			                            &e) == 0 && (after = tw_snapshot(db, rid))) {
-				tw_record_edits(w, tier ? tw_district_code[tier - 1] : "central", rid, before, after);
-				json_decref(after);
-			}
+			                            &e) == 0)
+				store_edits(w, who, s, rid, before);
 			json_decref(before);
 		}
 		json_decref(list);
 	} else if (id && what == 1) {
-		const char *sc[2];
-		sc[0] = tw_below(w, 2) ? "approved" : "returned";
-		sc[1] = "kiểm tra lại";
-		rc = tw_tracked(w, tier ? tw_district_code[tier - 1] : "central", db, s, id, do_state,
-		             (void *)sc);
-		TW_CHECK(acceptable(rc), "officer %d: %s", tier, saola_errmsg(db));
-	} else if (id && saola_get(db, id, &rec) == SAOLA_OK &&
-	           (edit = random_edit(w, json_object_get(rec, "data"), 1))) {
-		rc = tw_tracked(w, tier ? tw_district_code[tier - 1] : "central", db, s, id, tw_do_put, edit);
+		/* a move the review process does not allow is no failure */
+		rc = tw_officer_review(w, who, s, id, tw_below(w, 2) ? "approve" : "return",
+		                       "kiểm tra lại");
+		TW_CHECK(rc == 0 || rc == 409, "officer %d: review %s: %d", tier, id, rc);
+	} else if (id && saola__records_state(s, id, 0, &state) == SAOLA_OK &&
+	           (edit = random_edit(w, json_object_get(state, "values"), 1))) {
+		rc = tw_officer_put(w, who, s, id, edit);
 		json_decref(edit);
-		TW_CHECK(acceptable(rc), "officer %d: %s", tier, saola_errmsg(db));
+		TW_CHECK(acceptable(rc), "officer %d: %s", tier, s->ops->errmsg(s));
 	}
-	json_decref(rec);
+	json_decref(state);
 	json_decref(ids);
 }

@@ -13,6 +13,7 @@
 #include "testutil.h"
 #include "audit.h"
 #include "auditcheck.h"
+#include "pgtest.h"
 #include "synctest.h"
 #include "tierworld.h"
 #include "saola_int.h"
@@ -20,7 +21,7 @@
 #include "bundle.h"
 #include "officer.h"
 #include "permissions.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 #include "upstream.h"
 #include "users.h"
 #include "versions.h"
@@ -55,16 +56,30 @@ int tw_below(tw_world *w, int n)
 	return (int)(tw_next(w) % (uint64_t)n);
 }
 
-/* Creates the database at path with the origin id origin (so that a seed
- * replays the same ties between versions). */
-static void make_db(const char *path, const char *origin, int server)
+/* Sets the origin id of the database a statement runs on (meta's
+ * 'origin', core's on SQLite, the PostgreSQL store's own), so that a seed
+ * replays the same ties between versions. */
+static void set_origin(saola__db *db, const char *origin)
+{
+	saola__dbstmt *st = NULL;
+
+	assert_int_equal(saola__db_prepare(db, "UPDATE meta SET value = ? WHERE key = 'origin'",
+	                                   &st), SAOLA_OK);
+	assert_int_equal(saola__db_bind_text(st, 1, origin, -1), SAOLA_OK);
+	if (saola__db_step(st) != SAOLA__DB_DONE || saola__db_changes(db) != 1)
+		fail_msg("origin: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
+}
+
+/* Creates the device database at path (core, SQLite) with the origin id
+ * origin. */
+static void make_device_db(const char *path, const char *origin)
 {
 	saola *db = NULL;
 	sqlite3 *sql = NULL;
 	char stmt[128];
 
-	assert_int_equal(saola_open(path, SAOLA_OPEN_CREATE | (server ? SAOLA_OPEN_SERVER : 0), &db),
-	                 SAOLA_OK);
+	assert_int_equal(saola_open(path, SAOLA_OPEN_CREATE, &db), SAOLA_OK);
 	saola_close(db);
 	assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
 	snprintf(stmt, sizeof stmt, "UPDATE meta SET value = '%s' WHERE key = 'origin'", origin);
@@ -72,12 +87,25 @@ static void make_db(const char *path, const char *origin, int server)
 	sqlite3_close(sql);
 }
 
+/* Creates the server database db (a path, or a PostgreSQL URI: pgt_db)
+ * through its store, with the shipped forms and the origin id origin. */
+static void make_server_db(const char *db, const char *origin)
+{
+	saola__store *s = NULL;
+	char err[512];
+
+	if (saola__store_open(db, SAOLA_TEST_SCHEMAS, 1, &s, err, sizeof err) != SAOLA_OK)
+		fail_msg("store %s: %s", db, err);
+	set_origin(saola__store_db(s), origin);
+	saola__store_close(s);
+}
+
 static saola_server *start_server(const char *db, const char *origin)
 {
 	saola_server_opts so;
 	saola_server *s = NULL;
 
-	make_db(db, origin, 1);
+	make_server_db(db, origin);
 	memset(&so, 0, sizeof so);
 	so.db_path = db;
 	so.listen = "127.0.0.1:0";
@@ -108,14 +136,14 @@ static saola__store *open_store(const char *db)
 	saola__store *s = NULL;
 	char err[512];
 
-	if (saola__store_sqlite_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
+	if (saola__store_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
 		fail_msg("store %s: %s", db, err);
 	return s;
 }
 
-saola *tw_core(saola__store *s)
+const char *tw_origin(saola__store *s)
 {
-	return ((sq_store *)s)->db;
+	return s->ops->origin(s);
 }
 
 /* A user of the server behind store s with the permissions allow (NULL:
@@ -142,12 +170,14 @@ void tw_world_open(tw_world *w, uint64_t seed, const char *tag)
 	memset(w, 0, sizeof *w);
 	w->rng = seed * 0x2545f4914f6cdd1dULL + 1;
 	snprintf(w->dir, sizeof w->dir, "%s", tu_tmpdir(tag));
-	snprintf(w->cdb, sizeof w->cdb, "%s/central.db", w->dir);
+	/* the servers' databases: files, or PostgreSQL databases (pgt_db) */
+	snprintf(w->cdb, sizeof w->cdb, "%s", pgt_db(tu_path(w->dir, "central.db")));
 	w->central = start_server(w->cdb, "c000000000000000");
 	snprintf(w->curl_, sizeof w->curl_, "http://127.0.0.1:%d", saola_server_port(w->central));
 	w->cstore = open_store(w->cdb);
 	for (d = 0; d < 2; d++) {
-		snprintf(w->ddb[d], sizeof w->ddb[d], "%s/district%s.db", w->dir, tw_district_code[d]);
+		snprintf(path, sizeof path, "%s/district%s.db", w->dir, tw_district_code[d]);
+		snprintf(w->ddb[d], sizeof w->ddb[d], "%s", pgt_db(path));
 		snprintf(name, sizeof name, "d%s00000000000000", tw_district_code[d]);
 		name[16] = '\0';
 		w->dist[d] = start_server(w->ddb[d], name);
@@ -164,7 +194,7 @@ void tw_world_open(tw_world *w, uint64_t seed, const char *tag)
 		                        tw_dev_commune[i], NULL);
 		snprintf(name, sizeof name, "e%d%014d", i, (int)(seed % 100000));
 		snprintf(path, sizeof path, "%s/device%d.db", w->dir, i);
-		make_db(path, name, 0);
+		make_device_db(path, name);
 		w->dev[i] = st_device(path, w->durl[tw_dev_district(i)], w->devtok[i]);
 	}
 	w->gen = saola_gen_new(seed);
@@ -269,38 +299,122 @@ void tw_district_bundle(tw_world *w, int d)
 /* ------------------------------------------------------------------ */
 /* Checking                                                            */
 
-/* A hash of the records db holds in an area (a district's or a commune's
- * code; NULL: all): for each, its id, whether deleted, and every path's
- * value and version. */
-static uint64_t content_hash(saola *db, const char *area, long *count)
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+	              json_string_value(*(json_t *const *)b));
+}
+
+/* Sorts an array of strings bytewise: SQLite's order, whatever the
+ * collation of a PostgreSQL database. */
+static void sort_ids(json_t *ids)
+{
+	size_t n = json_array_size(ids), i;
+	json_t **v = calloc(n ? n : 1, sizeof *v);
+
+	assert_non_null(v);
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(ids, i));
+	qsort(v, n, sizeof *v, by_text);
+	json_array_clear(ids);
+	for (i = 0; i < n; i++)
+		json_array_append_new(ids, v[i]);
+	free(v);
+}
+
+/* The SQL of the ids of an area (a district's or a commune's code, bound
+ * once; NULL: all). */
+static const char *area_sql(const char *area)
+{
+	return !area ? "SELECT id FROM records"
+	     : strlen(area) == 3 ? "SELECT id FROM records WHERE district = ?"
+	     : "SELECT id FROM records WHERE commune = ?";
+}
+
+/* Folds a record's snapshot (its id set in it) into the hash h. */
+static uint64_t hash_snapshot(uint64_t h, const char *id, json_t *snap)
+{
+	const unsigned char *p;
+	char *text;
+
+	assert_non_null(snap);
+	json_object_set_new(snap, "id", json_string(id));
+	text = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(text);
+	for (p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ '\n') * 1099511628211ULL;
+	free(text);
+	json_decref(snap);
+	return h;
+}
+
+/* The ids of the records a device holds in an area, sorted bytewise. */
+static json_t *device_area_ids(saola *db, const char *area)
 {
 	sqlite3_stmt *st = NULL;
-	uint64_t h = 1469598103934665603ULL;
-	const char *sql = !area ? "SELECT id FROM records ORDER BY id"
-	                : strlen(area) == 3 ? "SELECT id FROM records WHERE district = ?1 ORDER BY id"
-	                : "SELECT id FROM records WHERE commune = ?1 ORDER BY id";
+	json_t *ids = json_array();
 
-	*count = 0;
-	assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db->sql, area_sql(area), -1, &st, NULL), SQLITE_OK);
 	if (area)
 		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		json_t *snap = tw_snapshot(db, id);
-		char *text;
-		const unsigned char *p;
-		assert_non_null(snap);
-		json_object_set_new(snap, "id", json_string(id));
-		text = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS);
-		assert_non_null(text);
-		for (p = (const unsigned char *)text; *p; p++)
-			h = (h ^ *p) * 1099511628211ULL;
-		h = (h ^ '\n') * 1099511628211ULL;
-		free(text);
-		json_decref(snap);
-		(*count)++;
-	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
 	sqlite3_finalize(st);
+	sort_ids(ids);
+	return ids;
+}
+
+json_t *tw_area_ids(saola__store *s, const char *area)
+{
+	saola__db *db = saola__store_db(s);
+	saola__dbstmt *st = NULL;
+	json_t *ids = json_array();
+	int rc;
+
+	assert_int_equal(saola__db_prepare(db, area_sql(area), &st), SAOLA_OK);
+	if (area)
+		assert_int_equal(saola__db_bind_text(st, 1, area, -1), SAOLA_OK);
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW)
+		json_array_append_new(ids, json_string(saola__db_column_text(st, 0)));
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("records: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
+	sort_ids(ids);
+	return ids;
+}
+
+/* A hash of the records a device holds in an area (a district's or a
+ * commune's code; NULL: all): for each, its id, whether deleted, and every
+ * path's value and version. */
+static uint64_t device_hash(saola *db, const char *area, long *count)
+{
+	json_t *ids = device_area_ids(db, area), *id;
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	json_array_foreach(ids, i, id)
+		h = hash_snapshot(h, json_string_value(id), tw_snapshot(db, json_string_value(id)));
+	*count = (long)json_array_size(ids);
+	json_decref(ids);
+	return h;
+}
+
+/* The same hash of what a server's store holds, read in one snapshot. */
+static uint64_t store_hash(saola__store *s, const char *area, long *count)
+{
+	uint64_t h = 1469598103934665603ULL;
+	json_t *ids, *id;
+	size_t i;
+
+	assert_int_equal(saola__db_begin_read(saola__store_db(s)), SAOLA_OK);
+	ids = tw_area_ids(s, area);
+	json_array_foreach(ids, i, id)
+		h = hash_snapshot(h, json_string_value(id),
+		                  tw_store_snapshot(s, json_string_value(id)));
+	saola__db_end(saola__store_db(s), 1);
+	*count = (long)json_array_size(ids);
+	json_decref(ids);
 	return h;
 }
 
@@ -311,16 +425,16 @@ int tw_converged(tw_world *w, int verbose)
 	int d, i, ok = 1;
 
 	for (d = 0; d < 2; d++)
-		if (content_hash(tw_core(w->dstore[d]), tw_district_code[d], &n) !=
-		    content_hash(tw_core(w->cstore), tw_district_code[d], &m) || n != m) {
+		if (store_hash(w->dstore[d], tw_district_code[d], &n) !=
+		    store_hash(w->cstore, tw_district_code[d], &m) || n != m) {
 			if (verbose)
 				fprintf(stderr, "district %s differs (%ld records, central %ld)\n",
 				        tw_district_code[d], n, m);
 			ok = 0;
 		}
 	for (i = 0; i < NDEV; i++)
-		if (content_hash(w->dev[i], tw_dev_commune[i], &n) !=
-		    content_hash(tw_core(w->cstore), tw_dev_commune[i], &m) || n != m) {
+		if (device_hash(w->dev[i], tw_dev_commune[i], &n) !=
+		    store_hash(w->cstore, tw_dev_commune[i], &m) || n != m) {
 			if (verbose)
 				fprintf(stderr, "device %d differs (%ld records, central %ld)\n", i, n, m);
 			ok = 0;
@@ -352,22 +466,26 @@ int tw_full_sync(tw_world *w)
 }
 
 /* The lost versions of every tier's conflict log: {"record|path|c|o": 1}. */
-static void logged(saola *db, json_t *out, long *count)
+static void logged(saola__store *s, json_t *out, long *count)
 {
-	sqlite3_stmt *st = NULL;
+	saola__db *db = saola__store_db(s);
+	saola__dbstmt *st = NULL;
 	char key[800];
+	int rc;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, "SELECT record_id, path, lost_version FROM"
-	                                    " conflicts", -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *v = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-		tw_seen_key(key, sizeof key, (const char *)sqlite3_column_text(st, 0),
-		         (const char *)sqlite3_column_text(st, 1), v);
+	assert_int_equal(saola__db_prepare(db, "SELECT record_id, path, lost_version FROM"
+	                                   " conflicts", &st), SAOLA_OK);
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW) {
+		json_t *v = json_loads(saola__db_column_text(st, 2), 0, NULL);
+		tw_seen_key(key, sizeof key, saola__db_column_text(st, 0),
+		            saola__db_column_text(st, 1), v);
 		json_object_set_new(out, key, json_true());
 		json_decref(v);
 		(*count)++;
 	}
-	sqlite3_finalize(st);
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("conflicts: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
 }
 
 /* The oracle: every edit either stands at the end, or was seen by a later
@@ -376,28 +494,32 @@ static void logged(saola *db, json_t *out, long *count)
  * server made on its own, which no tracked edit stands for: a record an
  * edit reached approved, sent back to submitted (its audit rows). An edit
  * that such a move overwrote with the same value lost nothing. */
-static void server_moves(saola *db, json_t *same)
+static void server_moves(saola__store *s, json_t *same)
 {
-	sqlite3_stmt *st = NULL;
+	saola__db *db = saola__store_db(s);
+	saola__dbstmt *st = NULL;
 	char key[800];
+	int rc;
 
-	assert_int_equal(sqlite3_prepare_v2(db->sql, "SELECT record_id, path, value, version"
-	                                    " FROM audit WHERE source = 'server' AND detail = ?1",
-	                                    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, SAOLA__REOPEN_DETAIL, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *val = json_loads((const char *)sqlite3_column_text(st, 2), JSON_DECODE_ANY, NULL);
-		json_t *ver = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+	assert_int_equal(saola__db_prepare(db, "SELECT record_id, path, value, version"
+	                                   " FROM audit WHERE source = 'server' AND detail = ?",
+	                                   &st), SAOLA_OK);
+	assert_int_equal(saola__db_bind_text(st, 1, SAOLA__REOPEN_DETAIL, -1), SAOLA_OK);
+	while ((rc = saola__db_step(st)) == SAOLA__DB_ROW) {
+		json_t *val = json_loads(saola__db_column_text(st, 2), JSON_DECODE_ANY, NULL);
+		json_t *ver = json_loads(saola__db_column_text(st, 3), 0, NULL);
 		char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
-		snprintf(key, sizeof key, "%s|%s|%s", (const char *)sqlite3_column_text(st, 0),
-		         (const char *)sqlite3_column_text(st, 1), text ? text : "");
+		snprintf(key, sizeof key, "%s|%s|%s", saola__db_column_text(st, 0),
+		         saola__db_column_text(st, 1), text ? text : "");
 		if (ver && saola__version_cmp(ver, json_object_get(same, key)) > 0)
 			json_object_set(same, key, ver);
 		free(text);
 		json_decref(val);
 		json_decref(ver);
 	}
-	sqlite3_finalize(st);
+	if (rc != SAOLA__DB_DONE)
+		fail_msg("audit: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
 }
 
 void tw_check_edits(tw_world *w)
@@ -419,19 +541,19 @@ void tw_check_edits(tw_world *w)
 		if (saola__version_cmp(json_array_get(e, 2), best) > 0)
 			json_object_set(same, key, json_array_get(e, 2));
 	}
-	server_moves(tw_core(w->cstore), same);
-	server_moves(tw_core(w->dstore[0]), same);
-	server_moves(tw_core(w->dstore[1]), same);
-	logged(tw_core(w->cstore), logs, &nlog);
-	logged(tw_core(w->dstore[0]), logs, &nlog);
-	logged(tw_core(w->dstore[1]), logs, &nlog);
+	server_moves(w->cstore, same);
+	server_moves(w->dstore[0], same);
+	server_moves(w->dstore[1], same);
+	logged(w->cstore, logs, &nlog);
+	logged(w->dstore[0], logs, &nlog);
+	logged(w->dstore[1], logs, &nlog);
 	w->nconflicts = nlog;
 	json_array_foreach(w->events, i, e) {
 		const char *id = json_string_value(json_array_get(e, 0));
 		const char *path = json_string_value(json_array_get(e, 1));
 		json_t *v = json_array_get(e, 2), *snap = json_object_get(cache, id);
 		if (!snap) {
-			snap = tw_snapshot(tw_core(w->cstore), id);
+			snap = tw_store_snapshot(w->cstore, id);
 			TW_CHECK(snap != NULL, "record %s is not on the central server", id);
 			json_object_set_new(cache, id, snap);
 		}
@@ -485,7 +607,7 @@ void tw_check_edits(tw_world *w)
 		int k;
 		stores[0] = w->cstore, stores[1] = w->dstore[0], stores[2] = w->dstore[1];
 		for (k = 0; k < 3; k++) {
-			json_t *un = ac_unaudited(tw_core(stores[k]));
+			json_t *un = ac_unaudited(stores[k]);
 			char *t = json_array_size(un) ? json_dumps(un, JSON_COMPACT) : NULL;
 			TW_CHECK(json_array_size(un) == 0, "%s: %zu path versions have no audit row:"
 			         " %.400s", k ? tw_district_code[k - 1] : "central",

@@ -66,30 +66,45 @@ void tw_world_close(tw_world *w);
 uint64_t tw_next(tw_world *w);
 int tw_below(tw_world *w, int n);
 
-/* The core database behind a store. */
-saola *tw_core(saola__store *s);
+/* This server's origin id, as its store knows it. */
+const char *tw_origin(saola__store *s);
 /* Starts a server again on an existing database. */
 saola_server *tw_start_server_again(const char *db);
 
-/* A record's state by path: {"val", "ver", "deleted"} (NULL: no record). */
+/* A record's state by path: {"val", "ver", "deleted"} (NULL: no record),
+ * on a device's database or through a server's store (the same shape). */
 json_t *tw_snapshot(saola *db, const char *id);
+json_t *tw_store_snapshot(saola__store *s, const char *id);
 /* "record|path|counter|origin" into buf. */
 void tw_seen_key(char *buf, size_t len, const char *id, const char *path, json_t *v);
 /* Records the edits a write made (who made it) between two snapshots. */
 void tw_record_edits(tw_world *w, const char *who, const char *id, json_t *before,
                      json_t *after);
-/* The live records of a device / a server database (in a state; NULL:
- * any), as a new array of ids. */
+/* The live records of a device / a server's store (in a state; NULL:
+ * any), as a new array of ids; a server's sorted bytewise. */
 json_t *tw_device_ids(saola *db, const char *state);
-json_t *tw_server_ids(saola *db, const char *state);
+json_t *tw_server_ids(saola__store *s, const char *state);
+/* The ids of every record a server's store holds in an area (a district's
+ * or a commune's code; NULL: all), sorted bytewise; a new array. */
+json_t *tw_area_ids(saola__store *s, const char *area);
 
-/* A write on record id of db, tracked: its edits recorded. With store, it
- * runs in a store write transaction (a server's officer). */
+/* A write on record id of a device's db, tracked: its edits recorded. */
 typedef int (*tw_write_fn)(tw_world *w, saola *db, const char *id, void *arg);
-int tw_tracked(tw_world *w, const char *who, saola *db, saola__store *store, const char *id,
-               tw_write_fn fn, void *arg);
+int tw_tracked(tw_world *w, const char *who, saola *db, const char *id, tw_write_fn fn,
+               void *arg);
 /* saola_put of the JSON object arg. */
 int tw_do_put(tw_world *w, saola *db, const char *id, void *arg);
+/* An officer's edit on a server, tracked: changes ({path: value}, flat)
+ * written on record id through the store as the server's own edit
+ * (saola__records_write_own, audited as the officer who), in a write
+ * transaction of its own. A saola code. */
+int tw_officer_put(tw_world *w, const char *who, saola__store *s, const char *id,
+                   const json_t *changes);
+/* An officer's review of record id on a server, tracked: action "return"
+ * or "approve" (saola__review_record, by who). 0, or the refusal's HTTP
+ * status (409: a move the review process does not allow). */
+int tw_officer_review(tw_world *w, const char *who, saola__store *s, const char *id,
+                      const char *action, const char *comment);
 
 /* Operations: a device creates a household; edits one (what 0), deletes
  * one (1) or submits one (2); an officer of tier (0 central, 1 and 2 the
