@@ -36,6 +36,12 @@
  * every batch of the two rounds of pushes has more. */
 #define KILL_AFTER "20"
 #define ROUND_S 60                  /* a round's deadline */
+/* Batches sent by hand to every server at the same instant, and the
+ * households in each (commune REPLAY_COMMUNE) */
+#define REPLAYS 6
+#define REPLAY_SIZE 10
+#define REPLAY_COMMUNE "14404"
+#define REPLAY_DEVICE "replaydevice01"
 
 static const char *const communes[N_COMMUNES] = {"14404", "14407", "14410"};
 
@@ -75,6 +81,11 @@ struct world {
 	unsigned next;          /* round-robin: the server of the next sync */
 	const char *merged[N_COMMUNES * PAIRS];  /* two answers edited apart */
 	char merged_a[N_COMMUNES * PAIRS][64], merged_b[N_COMMUNES * PAIRS][64];
+	/* the batches sent to every server at once */
+	char *replay_token;
+	json_t *replay_ids;
+	int replay_applied[REPLAYS];     /* answers "applied" (not duplicate) */
+	int replay_ok[REPLAYS];          /* answers 200 with every change accepted */
 	/* the round's victim, watched by a thread */
 	int victim;
 	int victim_status;
@@ -236,6 +247,82 @@ static void round_all(world *w, int victim, const char *what)
 }
 
 /* ------------------------------------------------------------------ */
+/* One batch to every server at once                                   */
+
+typedef struct replay_job {
+	world *w;
+	int server;
+	const char *body;
+	pthread_barrier_t *go;
+	long status;
+	int duplicate;
+	json_int_t accepted;
+} replay_job;
+
+static void *replay_send(void *arg)
+{
+	replay_job *j = arg;
+	char url[64];
+	sv_resp r;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", j->w->port[j->server]);
+	pthread_barrier_wait(j->go);
+	r = sv_http(url, "POST", "/v1/sync", j->w->replay_token, NULL, j->body, strlen(j->body), 0);
+	j->status = r.status;
+	j->duplicate = json_is_true(json_object_get(r.json, "duplicate"));
+	j->accepted = sv_jint(r.json, "accepted");
+	sv_resp_free(&r);
+	return NULL;
+}
+
+/* REPLAYS times, one batch of new households sent by one device to the
+ * three servers at the same instant (as a device resends to another
+ * process a batch whose answer it lost): one process applies it, the
+ * others wait for its transaction and answer it as a duplicate. Runs in
+ * a thread of its own, beside the devices; the outcomes go in w. */
+static void *replays(void *arg)
+{
+	world *w = arg;
+	saola_gen *g = saola_gen_new(9000);
+	pthread_barrier_t go;
+	replay_job jobs[N_SERVERS];
+	pthread_t t[N_SERVERS];
+	char batch[32], id[37], *body;
+	json_t *changes, *req;
+	int n, k;
+
+	for (n = 0; n < REPLAYS && g; n++) {
+		changes = json_array();
+		for (k = 0; k < REPLAY_SIZE; k++) {
+			json_array_append_new(changes, sv_household(g, REPLAY_COMMUNE, id));
+			json_array_append_new(w->replay_ids, json_string(id));
+		}
+		snprintf(batch, sizeof batch, "replay-%d", n);
+		req = sv_request(batch, REPLAY_DEVICE, 0, 0, changes);
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		if (!body)
+			break;
+		pthread_barrier_init(&go, NULL, N_SERVERS);
+		for (k = 0; k < N_SERVERS; k++) {
+			memset(&jobs[k], 0, sizeof jobs[k]);
+			jobs[k].w = w, jobs[k].server = k, jobs[k].body = body, jobs[k].go = &go;
+			pthread_create(&t[k], NULL, replay_send, &jobs[k]);
+		}
+		w->replay_ok[n] = 1;
+		for (k = 0; k < N_SERVERS; k++) {
+			pthread_join(t[k], NULL);
+			w->replay_ok[n] &= jobs[k].status == 200 && jobs[k].accepted == REPLAY_SIZE;
+			w->replay_applied[n] += jobs[k].status == 200 && !jobs[k].duplicate;
+		}
+		pthread_barrier_destroy(&go);
+		free(body);
+	}
+	saola_gen_free(g);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* Reading the PostgreSQL database                                     */
 
 /* Runs sql with up to two text parameters (NULL: none) on s; the first
@@ -321,6 +408,8 @@ static int setup(void **state)
 		d->token = st_user_add(w->uri, d->name, "surveyor", d->commune);
 		d->ids = json_array();
 	}
+	w->replay_token = st_user_add(w->uri, "replayer", "surveyor", REPLAY_COMMUNE);
+	w->replay_ids = json_array();
 	for (i = 0; i < N_SERVERS; i++)
 		spawn(w, i, NULL);
 	for (i = 0; i < N_DEVICES; i++) {
@@ -345,6 +434,8 @@ static int teardown(void **state)
 		free(w->dev[i].token);
 		json_decref(w->dev[i].ids);
 	}
+	free(w->replay_token);
+	json_decref(w->replay_ids);
 	tu_rmtree(w->dir);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
@@ -412,18 +503,22 @@ static const char *answer(json_t *rec, const char *field)
 static void check_records(world *w, saola__store *s, json_t *server)
 {
 	long total = 0;
+	json_t *v;
 	size_t k;
 	int i;
 
 	for (i = 0; i < N_DEVICES; i++) {
-		json_t *v;
 		json_array_foreach(w->dev[i].ids, k, v)
 			if (!json_object_get(server, json_string_value(v)))
 				fail_msg("household %s of %s is not on the server", json_string_value(v),
 				         w->dev[i].name);
 		total += (long)json_array_size(w->dev[i].ids);
 	}
-	assert_int_equal(total, (long)N_DEVICES * (H_FIRST + H_SECOND));
+	json_array_foreach(w->replay_ids, k, v)
+		if (!json_object_get(server, json_string_value(v)))
+			fail_msg("household %s sent by hand is not on the server", json_string_value(v));
+	total += (long)json_array_size(w->replay_ids);
+	assert_int_equal(total, (long)N_DEVICES * (H_FIRST + H_SECOND) + REPLAYS * REPLAY_SIZE);
 	assert_int_equal(json_object_size(server), total);
 	assert_int_equal(q_long(s, "SELECT count(*) FROM records", NULL, NULL), total);
 	assert_int_equal(q_long(s, "SELECT count(DISTINCT id) FROM records", NULL, NULL), total);
@@ -435,7 +530,7 @@ static void check_records(world *w, saola__store *s, json_t *server)
  * device queued; every audit row belongs to a stored batch, once. */
 static void check_batches(world *w, saola__store *s, long edit_rows)
 {
-	long total = 0, records = (long)N_DEVICES * (H_FIRST + H_SECOND);
+	long total = 0, records = (long)N_DEVICES * (H_FIRST + H_SECOND) + REPLAYS * REPLAY_SIZE;
 	int i;
 
 	for (i = 0; i < N_DEVICES; i++) {
@@ -447,6 +542,13 @@ static void check_batches(world *w, saola__store *s, long edit_rows)
 			         (long long)d->queued);
 		total += got;
 	}
+	/* the batches sent to every server at once: each stored once */
+	assert_int_equal(q_long(s, "SELECT count(*) FROM batches b JOIN users u ON u.id ="
+	                        " b.user_id WHERE u.name = 'replayer'", NULL, NULL), REPLAYS);
+	assert_int_equal(q_long(s, "SELECT coalesce(sum(b.accepted), 0) FROM batches b JOIN users u"
+	                        " ON u.id = b.user_id WHERE u.name = 'replayer'", NULL, NULL),
+	                 REPLAYS * REPLAY_SIZE);
+	total += REPLAYS * REPLAY_SIZE;
 	assert_int_equal(q_long(s, "SELECT count(*) FROM (SELECT user_id, batch FROM batches"
 	                        " GROUP BY user_id, batch HAVING count(*) > 1) x", NULL, NULL), 0);
 	assert_int_equal(q_long(s, "SELECT coalesce(sum(accepted), 0) FROM batches", NULL, NULL),
@@ -563,6 +665,7 @@ static void test_scaleout(void **state)
 	world *w = *state;
 	saola__store *s;
 	json_t *server;
+	pthread_t replayer;
 	long edit_rows;
 	int i;
 
@@ -571,8 +674,18 @@ static void test_scaleout(void **state)
 		st_put_households(w->dev[i].db, 7000 + (uint64_t)i, w->dev[i].commune, H_FIRST,
 		                  w->dev[i].ids);
 	round_all(w, 2, "first pushes");
-	/* every device pulls its commune's households (pushes all done) */
+	/* every device pulls its commune's households (pushes all done),
+	 * while batches are sent to every server at once */
+	assert_int_equal(pthread_create(&replayer, NULL, replays, w), 0);
 	round_all(w, -1, "first pulls");
+	pthread_join(replayer, NULL);
+	for (i = 0; i < REPLAYS; i++) {
+		if (!w->replay_ok[i])
+			fail_msg("batch replay-%d: not every server answered 200 with every change", i);
+		if (w->replay_applied[i] != 1)
+			fail_msg("batch replay-%d: applied by %d servers, duplicate for the others:"
+			         " expected 1", i, w->replay_applied[i]);
+	}
 	/* 2: new households, and the same records edited on two devices;
 	 * server 1 dies in a batch */
 	concurrent_edits(w);
