@@ -63,10 +63,12 @@ typedef struct device {
 	long syncs, failovers, retries;
 } device;
 
-/* A concurrent edit: two devices set one answer of one household. */
+/* A concurrent edit: two or three devices set one answer of one
+ * household; all but one of the values must lose. */
 typedef struct contest {
 	const char *id;
-	char a[64], b[64];      /* the two values */
+	int n;
+	char v[3][64];          /* the values */
 } contest;
 
 struct world {
@@ -76,8 +78,9 @@ struct world {
 	st_server *srv[N_SERVERS];
 	int port[N_SERVERS];
 	device dev[N_DEVICES];
-	contest contests[N_COMMUNES * PAIRS * CONTESTED];
+	contest contests[N_COMMUNES * (PAIRS * CONTESTED + 1)];
 	int ncontests;
+	int losers;             /* values that must lose: sum of n - 1 */
 	unsigned next;          /* round-robin: the server of the next sync */
 	const char *merged[N_COMMUNES * PAIRS];  /* two answers edited apart */
 	char merged_a[N_COMMUNES * PAIRS][64], merged_b[N_COMMUNES * PAIRS][64];
@@ -462,10 +465,27 @@ static void put_answer(saola *db, const char *id, const char *field, const char 
 	json_decref(v);
 }
 
+/* A contest of the head's name of household id between the n devices
+ * ds, with values made of prefix and the device's name. */
+static void contest_add(world *w, const char *id, device **ds, int n, const char *prefix)
+{
+	contest *x = &w->contests[w->ncontests++];
+	int i;
+
+	x->id = id;
+	x->n = n;
+	for (i = 0; i < n; i++) {
+		snprintf(x->v[i], sizeof x->v[i], "%s %s", prefix, ds[i]->name);
+		put_answer(ds[i]->db, id, "head_name", x->v[i]);
+	}
+	w->losers += n - 1;
+}
+
 /* Offline, in each commune, pairs of devices edit households a third
  * device made: the head's name of CONTESTED of them on both devices (one
  * value must lose), and of one more the head's name on one device and the
- * village on the other (both stand). */
+ * village on the other (both stand); and three devices the head's name of
+ * one more household (two values must lose). */
 static void concurrent_edits(world *w)
 {
 	device *in[PER_COMMUNE];
@@ -477,18 +497,21 @@ static void concurrent_edits(world *w)
 			device *a = in[2 * p], *b = in[2 * p + 1], *maker = in[(2 * p + 2) % PER_COMMUNE];
 			int m = c * PAIRS + p;
 			for (k = 0; k < CONTESTED; k++) {
-				contest *x = &w->contests[w->ncontests++];
-				x->id = json_string_value(json_array_get(maker->ids, (size_t)k));
-				snprintf(x->a, sizeof x->a, "Nguyễn Văn An %s %d", a->name, k);
-				snprintf(x->b, sizeof x->b, "Trần Thị Bình %s %d", b->name, k);
-				put_answer(a->db, x->id, "head_name", x->a);
-				put_answer(b->db, x->id, "head_name", x->b);
+				device *ab[2] = {a, b};
+				contest_add(w, json_string_value(json_array_get(maker->ids, (size_t)k)), ab, 2,
+				            k ? "Trần Thị Bình" : "Nguyễn Văn An");
 			}
 			w->merged[m] = json_string_value(json_array_get(maker->ids, CONTESTED));
 			snprintf(w->merged_a[m], sizeof w->merged_a[m], "Lê Văn Cường %s", a->name);
 			snprintf(w->merged_b[m], sizeof w->merged_b[m], "Thôn Đông %s", b->name);
 			put_answer(a->db, w->merged[m], "head_name", w->merged_a[m]);
 			put_answer(b->db, w->merged[m], "village", w->merged_b[m]);
+		}
+		{
+			/* not made by, nor edited beside, any of the three */
+			device *three[3] = {in[1], in[4], in[7]};
+			contest_add(w, json_string_value(json_array_get(in[9]->ids, 0)), three, 3,
+			            "Phạm Văn Dũng");
 		}
 	}
 }
@@ -568,52 +591,59 @@ static void check_batches(world *w, saola__store *s, long edit_rows)
 	                 edit_rows);
 }
 
-/* Each contested answer lost once, logged with the value that lost and
- * the one kept (the record's); the answers edited apart both stand.
- * Returns the audit rows the edits must have made. */
+/* The conflict log's text of a string value. New string: free(). */
+static char *logged(const char *value)
+{
+	json_t *v = json_string(value);
+	char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	json_decref(v);
+	assert_non_null(text);
+	return text;
+}
+
+/* Each contested answer: every value but the one the record keeps lost
+ * once, logged with its record and path; the answers edited apart both
+ * stand. Returns the audit rows the edits must have made. */
 static long check_conflicts(world *w, saola__store *s, json_t *server)
 {
 	long rows = 0;
-	int i;
+	int i, k;
 
-	assert_int_equal(q_long(s, "SELECT count(*) FROM conflicts", NULL, NULL), w->ncontests);
+	assert_int_equal(q_long(s, "SELECT count(*) FROM conflicts", NULL, NULL), w->losers);
 	assert_int_equal(q_long(s, "SELECT coalesce(sum(conflicts), 0) FROM batches", NULL, NULL),
-	                 w->ncontests);
+	                 w->losers);
 	for (i = 0; i < w->ncontests; i++) {
 		contest *x = &w->contests[i];
-		json_t *rec = json_object_get(server, x->id), *lost, *kept;
-		char *lt, *kt, *sl;
+		const char *kept = answer(json_object_get(server, x->id), "head_name");
+		int kept_is_one = 0;
 		long stored_lost;
 
+		assert_non_null(kept);
 		assert_int_equal(q_long(s, "SELECT count(*) FROM conflicts WHERE record_id = ? AND"
-		                        " path = 'head_name'", x->id, NULL), 1);
-		lt = q_text(s, "SELECT lost_value FROM conflicts WHERE record_id = ?", x->id, NULL);
-		kt = q_text(s, "SELECT kept_value FROM conflicts WHERE record_id = ?", x->id, NULL);
-		sl = q_text(s, "SELECT stored_lost FROM conflicts WHERE record_id = ?", x->id, NULL);
-		assert_non_null(lt);
-		assert_non_null(kt);
-		assert_non_null(sl);
-		lost = json_loads(lt, JSON_DECODE_ANY, NULL);
-		kept = json_loads(kt, JSON_DECODE_ANY, NULL);
-		assert_true(json_is_string(lost) && json_is_string(kept));
-		stored_lost = atol(sl);
-		assert_string_equal(json_string_value(kept), answer(rec, "head_name"));
-		if (strcmp(json_string_value(kept), x->a) == 0)
-			assert_string_equal(json_string_value(lost), x->b);
-		else {
-			assert_string_equal(json_string_value(kept), x->b);
-			assert_string_equal(json_string_value(lost), x->a);
+		                        " path = 'head_name'", x->id, NULL), x->n - 1);
+		for (k = 0; k < x->n; k++) {
+			char *text = logged(x->v[k]);
+			long lost = q_long(s, "SELECT count(*) FROM conflicts WHERE record_id = ? AND"
+			                   " lost_value = ?", x->id, text);
+			free(text);
+			if (strcmp(kept, x->v[k]) == 0) {
+				kept_is_one = 1;
+				assert_int_equal(lost, 0);
+			} else if (lost != 1) {
+				fail_msg("record %s: \"%s\" lost %ld times in the log; expected once", x->id,
+				         x->v[k], lost);
+			}
 		}
-		/* the first edit to arrive changed the record; the second only
+		if (!kept_is_one)
+			fail_msg("record %s keeps \"%s\", none of the values sent", x->id, kept);
+		/* the first edit to arrive changed the record; a later one only
 		 * when it won over the stored value */
+		stored_lost = q_long(s, "SELECT coalesce(sum(stored_lost), 0) FROM conflicts WHERE"
+		                     " record_id = ?", x->id, NULL);
 		assert_int_equal(q_long(s, "SELECT count(*) FROM audit WHERE record_id = ? AND"
 		                        " path = 'head_name'", x->id, NULL), 1 + stored_lost);
 		rows += 1 + stored_lost;
-		json_decref(lost);
-		json_decref(kept);
-		free(lt);
-		free(kt);
-		free(sl);
 	}
 	for (i = 0; i < N_COMMUNES * PAIRS; i++) {
 		json_t *rec = json_object_get(server, w->merged[i]);
@@ -701,6 +731,9 @@ static void test_scaleout(void **state)
 	edit_rows = check_conflicts(w, s, server);
 	check_batches(w, s, edit_rows);
 	check_devices(w, server);
+	fprintf(stderr, "%zu records, %ld batches, %d values lost in %d concurrent edits\n",
+	        json_object_size(server), q_long(s, "SELECT count(*) FROM batches", NULL, NULL),
+	        w->losers, w->ncontests);
 	json_decref(server);
 	saola__store_close(s);
 }
