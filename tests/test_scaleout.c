@@ -1,11 +1,12 @@
 /* test_scaleout.c: the scale-out system test (docs/scale.md): three
  * saola-server processes on one PostgreSQL database, thirty devices of
  * overlapping communes syncing to them round-robin in parallel threads,
- * households edited on two devices at once, and in each round of pushes one
- * process SIGKILLed in the middle of a batch and started again. Afterwards
- * every household is stored once, every batch applied once, every device
- * holds what the server holds, and every concurrent value that lost is in
- * the conflict log. Skipped (77) when SAOLA_TEST_PG is unset. */
+ * the same answers edited on two or three devices at once, in each round
+ * of pushes one process SIGKILLed in the middle of a batch and started
+ * again, and batches sent to the three processes at the same instant.
+ * Afterwards every household is stored once, every batch applied once,
+ * every device holds what the server holds, and every concurrent value that
+ * lost is in the conflict log. Skipped (77) when SAOLA_TEST_PG is unset. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,7 +51,6 @@ typedef struct world world;
 /* A device and its thread's outcome in the current round. */
 typedef struct device {
 	world *w;
-	int index;
 	const char *commune;
 	char name[16];          /* its user's */
 	char *token;
@@ -405,7 +405,6 @@ static int setup(void **state)
 	for (i = 0; i < N_DEVICES; i++) {
 		device *d = &w->dev[i];
 		d->w = w;
-		d->index = i;
 		d->commune = communes[i % N_COMMUNES];
 		snprintf(d->name, sizeof d->name, "surveyor%02d", i);
 		d->token = st_user_add(w->uri, d->name, "surveyor", d->commune);
