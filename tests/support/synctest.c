@@ -269,15 +269,12 @@ static void compact_versions(saola *db, json_t *rec)
 	json_decref(flat);
 }
 
-int st_same_record(saola *a, saola *b, const char *id)
+/* 1 when the wire records ra (of a) and rb (of b) say the same, compacted
+ * with each one's form; takes both references. */
+static int same_wire(saola *a, json_t *ra, saola *b, json_t *rb, const char *id)
 {
-	json_t *ra = NULL, *rb = NULL;
 	int same;
 
-	if (saola__wire_record(a, id, &ra) != SAOLA_OK || saola__wire_record(b, id, &rb) != SAOLA_OK) {
-		json_decref(ra);
-		return 0;
-	}
 	compact_versions(a, ra);
 	compact_versions(b, rb);
 	same = json_equal(ra, rb);
@@ -290,6 +287,28 @@ int st_same_record(saola *a, saola *b, const char *id)
 	json_decref(ra);
 	json_decref(rb);
 	return same;
+}
+
+int st_same_record(saola *a, saola *b, const char *id)
+{
+	json_t *ra = NULL, *rb = NULL;
+
+	if (saola__wire_record(a, id, &ra) != SAOLA_OK || saola__wire_record(b, id, &rb) != SAOLA_OK) {
+		json_decref(ra);
+		return 0;
+	}
+	return same_wire(a, ra, b, rb, id);
+}
+
+int st_same_as_wire(saola *db, const char *id, const json_t *wire)
+{
+	json_t *ra = NULL, *rb = json_deep_copy(wire);
+
+	if (!rb || saola__wire_record(db, id, &ra) != SAOLA_OK) {
+		json_decref(rb);
+		return 0;
+	}
+	return same_wire(db, ra, db, rb, id);
 }
 
 saola *st_device(const char *path, const char *url, const char *token)

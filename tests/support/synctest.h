@@ -45,6 +45,10 @@ json_t *st_record_ids(saola *db);
  * path's own version equal to the default "_" counts as the default). */
 int st_same_record(saola *a, saola *b, const char *id);
 
+/* 1 when db holds record id as the wire record wire says (a server's
+ * pull: {"r","f","fv","d","vs"}), compared as st_same_record compares. */
+int st_same_as_wire(saola *db, const char *id, const json_t *wire);
+
 /* A device database at path with the shipped forms, its state pointing at
  * server url with token (no network used). */
 saola *st_device(const char *path, const char *url, const char *token);
