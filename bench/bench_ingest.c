@@ -20,6 +20,7 @@
 #include <saola/core.h>
 #include <saola/sync.h>
 #include "gen.h"
+#include "syncjobs.h"
 
 #define N_DEVICES 50
 
@@ -27,14 +28,6 @@ static int per_device = 1000;  /* --per-device N */
 
 static char dir[512];
 static const char *store;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* `saola-server user add`: the token printed, in a new string; NULL on
  * failure. */
@@ -97,59 +90,14 @@ fail:
 	return NULL;
 }
 
-/* The first n communes of Ninh Binh, from the shipped units: a new array of
- * codes, NULL on failure. */
-static json_t *communes(size_t n)
-{
-	json_error_t err;
-	json_t *units = json_load_file(SAOLA_BENCH_SCHEMAS "/units/ninh-binh.json", 0, &err);
-	json_t *out = json_array(), *u;
-	size_t i;
-
-	json_array_foreach(json_object_get(units, "units"), i, u) {
-		const char *level = json_string_value(json_object_get(u, "level"));
-		if (level && strcmp(level, "commune") == 0 && json_array_size(out) < n)
-			json_array_append(out, json_object_get(u, "code"));
-	}
-	json_decref(units);
-	if (json_array_size(out) < n) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
-}
-
-typedef struct job {
-	saola *db;
-	pthread_barrier_t *go;
-	int rc;
-	double end;
-	saola_sync_stats st;
-	char err[256];
-} job;
-
-static void *run_job(void *arg)
-{
-	job *j = arg;
-
-	pthread_barrier_wait(j->go);
-	j->rc = saola_sync(j->db, NULL, &j->st);
-	j->end = now();
-	if (j->rc != SAOLA_OK)
-		snprintf(j->err, sizeof j->err, "%s", saola_errmsg(j->db));
-	return NULL;
-}
-
 /* Makes the users and devices; 0 when all are ready. */
-static int prepare(job *jobs, char **urls, int n_urls)
+static int prepare(bench_job *jobs, char **urls, int n_urls)
 {
-	json_t *codes = communes(N_DEVICES);
+	json_t *codes = bench_communes(N_DEVICES, NULL, "bench_ingest");
 	int i;
 
-	if (!codes) {
-		fprintf(stderr, "bench_ingest: fewer than %d communes in the units\n", N_DEVICES);
+	if (!codes)
 		return -1;
-	}
 	for (i = 0; i < N_DEVICES; i++) {
 		const char *commune = json_string_value(json_array_get(codes, (size_t)i));
 		char name[32], *tok;
@@ -170,7 +118,7 @@ static int prepare(job *jobs, char **urls, int n_urls)
 
 /* Pushes from every device at once; 0 when every push succeeded with
  * every household sent. */
-static int push_all(job *jobs, double *wall, long *requests, long *retries)
+static int push_all(bench_job *jobs, double *wall, long *requests, long *retries)
 {
 	pthread_t t[N_DEVICES];
 	pthread_barrier_t go;
@@ -180,9 +128,9 @@ static int push_all(job *jobs, double *wall, long *requests, long *retries)
 	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
 	for (i = 0; i < N_DEVICES; i++) {
 		jobs[i].go = &go;
-		pthread_create(&t[i], NULL, run_job, &jobs[i]);
+		pthread_create(&t[i], NULL, bench_sync_job, &jobs[i]);
 	}
-	t0 = now();
+	t0 = bench_now();
 	pthread_barrier_wait(&go);
 	for (i = 0; i < N_DEVICES; i++) {
 		pthread_join(t[i], NULL);
@@ -206,7 +154,7 @@ static int push_all(job *jobs, double *wall, long *requests, long *retries)
 
 int main(int argc, char **argv)
 {
-	static job jobs[N_DEVICES];
+	static bench_job jobs[N_DEVICES];
 	const char *base = getenv("TMPDIR");
 	double wall = 0;
 	long requests = 0, retries = 0;

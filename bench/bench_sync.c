@@ -20,6 +20,7 @@
 #include <saola/sync.h>
 #include <saola/server.h>
 #include "gen.h"
+#include "syncjobs.h"
 
 #define N_HOUSEHOLDS 10000
 #define N_DEVICES 50
@@ -39,14 +40,6 @@ static void fail(const char *fmt, const char *a, const char *b)
 	fprintf(stderr, fmt, a, b);
 	fputc('\n', stderr);
 	failed = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static const char *path_in(const char *name)
@@ -146,59 +139,14 @@ static void print_sync(const char *what, const saola_sync_stats *st, double wall
 	fprintf(fig, "    records up %ld, down %ld\n", st->records_up, st->records_down);
 }
 
-typedef struct job {
-	saola *db;
-	pthread_barrier_t *go;
-	int rc;
-	double end;
-	saola_sync_stats st;
-	char err[256];
-} job;
-
-static void *run_job(void *arg)
-{
-	job *j = arg;
-
-	pthread_barrier_wait(j->go);
-	j->rc = saola_sync(j->db, NULL, &j->st);
-	j->end = now();
-	if (j->rc != SAOLA_OK)
-		snprintf(j->err, sizeof j->err, "%s", saola_errmsg(j->db));
-	return NULL;
-}
-
-/* The first n communes of the province outside districts 372 and 375
- * (whose records the other figures use), from the shipped units: a new
- * array of codes, NULL on failure. */
-static json_t *communes(size_t n)
-{
-	json_error_t err;
-	json_t *units = json_load_file(SAOLA_BENCH_SCHEMAS "/units/ninh-binh.json", 0, &err);
-	json_t *out = json_array(), *u;
-	size_t i;
-
-	json_array_foreach(json_object_get(units, "units"), i, u) {
-		const char *level = json_string_value(json_object_get(u, "level"));
-		const char *parent = json_string_value(json_object_get(u, "parent"));
-		if (level && strcmp(level, "commune") == 0 && parent && strcmp(parent, "372") != 0 &&
-		    strcmp(parent, "375") != 0 && json_array_size(out) < n)
-			json_array_append(out, json_object_get(u, "code"));
-	}
-	json_decref(units);
-	if (json_array_size(out) < n) {
-		fprintf(stderr, "bench_sync: %s: fewer than %zu communes\n", SAOLA_BENCH_SCHEMAS, n);
-		json_decref(out);
-		return NULL;
-	}
-	return out;
-}
-
 static void concurrent(void)
 {
-	job jobs[N_DEVICES];
+	bench_job jobs[N_DEVICES];
 	pthread_t t[N_DEVICES];
 	pthread_barrier_t go;
-	json_t *codes = communes(N_DEVICES);
+	/* outside districts 372 and 375, whose records the other figures use */
+	static const char *const skip[] = {"372", "375", NULL};
+	json_t *codes = bench_communes(N_DEVICES, skip, "bench_sync");
 	double t0, last = 0;
 	long errors = 0, requests = 0, retries = 0;
 	long long up = 0;
@@ -232,9 +180,9 @@ static void concurrent(void)
 	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
 	for (i = 0; i < N_DEVICES; i++) {
 		jobs[i].go = &go;
-		pthread_create(&t[i], NULL, run_job, &jobs[i]);
+		pthread_create(&t[i], NULL, bench_sync_job, &jobs[i]);
 	}
-	t0 = now();
+	t0 = bench_now();
 	pthread_barrier_wait(&go);
 	for (i = 0; i < N_DEVICES; i++) {
 		pthread_join(t[i], NULL);
@@ -434,7 +382,7 @@ int main(int argc, char **argv)
 	if (!(a = device("a.db", tok_a, N_HOUSEHOLDS, "372", NULL, 1)) ||
 	    !(b = device("b.db", tok_b, 0, NULL, NULL, 0)))
 		return 1;
-	t0 = now();
+	t0 = bench_now();
 	if (!(fig = open_memstream(&figs, &figs_len))) {
 		fprintf(stderr, "bench_sync: no memory\n");
 		return 1;
@@ -443,14 +391,14 @@ int main(int argc, char **argv)
 		fail("push: %s%s", saola_errmsg(a), "");
 	else if (st.records_up != N_HOUSEHOLDS)
 		fail("push: fewer households sent than the device has%s%s", "", "");
-	print_sync("one device pushes 10,000 households to a fresh server", &st, now() - t0,
+	print_sync("one device pushes 10,000 households to a fresh server", &st, bench_now() - t0,
 	           N_HOUSEHOLDS);
-	t0 = now();
+	t0 = bench_now();
 	if (saola_sync(b, NULL, &st) != SAOLA_OK)
 		fail("pull: %s%s", saola_errmsg(b), "");
 	else if (st.records_down != N_HOUSEHOLDS)
 		fail("pull: fewer households received than were pushed%s%s", "", "");
-	print_sync("a second device (district user) pulls them", &st, now() - t0, N_HOUSEHOLDS);
+	print_sync("a second device (district user) pulls them", &st, bench_now() - t0, N_HOUSEHOLDS);
 	fflush(stdout);
 	saola_close(a);
 	saola_close(b);

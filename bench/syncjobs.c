@@ -1,0 +1,58 @@
+/* syncjobs.c: syncjobs.h. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "syncjobs.h"
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void *bench_sync_job(void *arg)
+{
+	bench_job *j = arg;
+
+	pthread_barrier_wait(j->go);
+	j->rc = saola_sync(j->db, NULL, &j->st);
+	j->end = bench_now();
+	if (j->rc != SAOLA_OK)
+		snprintf(j->err, sizeof j->err, "%s", saola_errmsg(j->db));
+	return NULL;
+}
+
+/* 1 when parent is one of skip. */
+static int skipped(const char *parent, const char *const *skip)
+{
+	for (; skip && *skip; skip++)
+		if (parent && strcmp(parent, *skip) == 0)
+			return 1;
+	return 0;
+}
+
+json_t *bench_communes(size_t n, const char *const *skip, const char *what)
+{
+	json_error_t err;
+	json_t *units = json_load_file(SAOLA_BENCH_SCHEMAS "/units/ninh-binh.json", 0, &err);
+	json_t *out = json_array(), *u;
+	size_t i;
+
+	json_array_foreach(json_object_get(units, "units"), i, u) {
+		const char *level = json_string_value(json_object_get(u, "level"));
+		const char *parent = json_string_value(json_object_get(u, "parent"));
+		if (level && strcmp(level, "commune") == 0 && !skipped(parent, skip) &&
+		    json_array_size(out) < n)
+			json_array_append(out, json_object_get(u, "code"));
+	}
+	json_decref(units);
+	if (json_array_size(out) < n) {
+		fprintf(stderr, "%s: %s: fewer than %zu communes\n", what, SAOLA_BENCH_SCHEMAS, n);
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}

@@ -1,0 +1,35 @@
+/* syncjobs.h: what the benchmarks that sync many devices at once share
+ * (bench_sync, bench_ingest): a monotonic clock, a device's sync run in a
+ * thread from a common start, and communes of the shipped units. */
+#ifndef SAOLA_BENCH_SYNCJOBS_H
+#define SAOLA_BENCH_SYNCJOBS_H
+
+#include <pthread.h>
+
+#include <jansson.h>
+#include <saola/core.h>
+#include <saola/sync.h>
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/* One device's sync: started in a thread by bench_sync_job once every
+ * thread waits at go; rc, end (bench_now) and stats when it returns, err
+ * on failure. */
+typedef struct bench_job {
+	saola *db;
+	pthread_barrier_t *go;
+	int rc;
+	double end;
+	saola_sync_stats st;
+	char err[256];
+} bench_job;
+
+void *bench_sync_job(void *arg);
+
+/* The first n communes of Ninh Binh in the shipped units, leaving out
+ * those of the districts named in skip (NULL-terminated; NULL: none): a new
+ * array of codes; NULL (said on stderr by what) when there are fewer. */
+json_t *bench_communes(size_t n, const char *const *skip, const char *what);
+
+#endif
