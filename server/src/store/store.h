@@ -30,9 +30,11 @@ struct saola__store {
 	const saola__store_ops *ops;
 	saola__db *db;
 	struct saola__dbstmt *stmts[24];  /* store_sql.h's cached statements */
-	int seq_pending;   /* PostgreSQL: the open write stored records with
-	                    * provisional (negative) change sequence numbers,
-	                    * to be numbered just before it commits */
+	int64_t seq_pending;  /* PostgreSQL: how many provisional (negative)
+	                       * change sequence numbers the open write gave
+	                       * (-1, -2, ...), numbered just before it commits */
+	int64_t clock_known;  /* PostgreSQL: a value clock_seq is known to have
+	                       * reached (it never goes down) */
 };
 
 /* The SQL connection of s. */

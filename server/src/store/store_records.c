@@ -235,26 +235,26 @@ static int row_read(saola__store *s, const char *id, const char *device, saola__
 
 /* The next number of the change sequence. On SQLite, whose writers are
  * serialised, the next number itself. On PostgreSQL a provisional one,
- * negative and unique (-nextval('record_seq')), so that concurrent batches
- * merge in parallel; saola__records_number gives the real numbers, in
- * commit order, just before the write commits (docs/scale.md). */
+ * negative (-1, -2, ... in the open write: no other transaction sees its
+ * rows), so that concurrent batches merge in parallel;
+ * saola__records_number gives the real numbers, in commit order, just
+ * before the write commits (docs/scale.md). */
 static int next_seq(saola__store *s, int64_t *seq)
 {
-	int pg = saola__db_kind(s->db) == SAOLA__DB_POSTGRES;
-	saola__dbstmt *st = pg ? saola__store_stmt(s, SAOLA__SS_SEQ_PROVISIONAL,
-	                                           "SELECT -nextval('record_seq')")
-	                       : saola__store_stmt(s, SAOLA__SS_REC_NEXT_SEQ, next_seq_sql);
+	saola__dbstmt *st;
 	int step, rc;
 
-	if (!st)
+	if (saola__db_kind(s->db) == SAOLA__DB_POSTGRES) {
+		*seq = -++s->seq_pending;
+		return SAOLA_OK;
+	}
+	if (!(st = saola__store_stmt(s, SAOLA__SS_REC_NEXT_SEQ, next_seq_sql)))
 		return SAOLA_ERROR;
 	step = saola__db_step(st);
 	if (step == SAOLA__DB_ROW)
 		*seq = saola__db_column_int(st, 0);
 	rc = step == SAOLA__DB_ROW ? SAOLA_OK : step_fail(s, step, "change sequence");
 	saola__db_reset(st);
-	if (rc == SAOLA_OK && pg)
-		s->seq_pending = 1;
 	return rc;
 }
 
@@ -263,7 +263,10 @@ static int next_seq(saola__store *s, int64_t *seq)
  * ever given (meta 'records_seq_top': the highest committed row may be one
  * of those renumbered now, so max(seq) alone could give a number again),
  * the earliest written (the highest provisional) first; the echo and
- * upstream rows that named their provisional number follow. */
+ * upstream rows of those records that named their last provisional number
+ * follow; one naming an earlier one (the record was written again since,
+ * in the same write) gets 0, which no record has: the device does not hold
+ * that later state, the upstream has not been sent it. */
 static const char number_sql[] =
 	"WITH top AS (SELECT greatest((SELECT coalesce(max(seq), 0) FROM records"
 	" WHERE seq > 0), (SELECT coalesce(max(value::bigint), 0) FROM meta"
@@ -271,11 +274,13 @@ static const char number_sql[] =
 	" p AS (SELECT id, seq AS old, (SELECT n FROM top) + row_number() OVER"
 	" (ORDER BY seq DESC) AS new FROM records WHERE seq < 0),"
 	" r AS (UPDATE records SET seq = p.new FROM p WHERE records.id = p.id"
-	" RETURNING p.old, p.new),"
-	" e AS (UPDATE record_echo SET seq = r.new FROM r WHERE record_echo.seq = r.old"
+	" RETURNING p.id, p.old, p.new),"
+	" e AS (UPDATE record_echo SET seq = CASE WHEN record_echo.seq = r.old THEN r.new"
+	" ELSE 0 END FROM r WHERE record_echo.record_id = r.id AND record_echo.seq < 0"
 	" RETURNING 1),"
-	" u AS (UPDATE upstream_records SET seq = r.new FROM r"
-	" WHERE upstream_records.seq = r.old RETURNING 1),"
+	" u AS (UPDATE upstream_records SET seq = CASE WHEN upstream_records.seq = r.old"
+	" THEN r.new ELSE 0 END FROM r WHERE upstream_records.record_id = r.id"
+	" AND upstream_records.seq < 0 RETURNING 1),"
 	" m AS (INSERT INTO meta(key, value) SELECT 'records_seq_top',"
 	" ((SELECT n FROM top) + (SELECT count(*) FROM p))::text"
 	" ON CONFLICT(key) DO UPDATE SET value = excluded.value RETURNING 1)"
@@ -323,6 +328,9 @@ static int clock_observe(saola__store *s, struct saola *engine, int64_t counter)
 		int rc = saola__observe(engine, counter);
 		return rc == SAOLA_OK ? rc : saola__rec_engine_fail(s, engine, rc);
 	}
+	/* clock_seq never goes down, and setval is not undone by a rollback. */
+	if (counter <= s->clock_known)
+		return SAOLA_OK;
 	if (!(st = saola__store_stmt(s, SAOLA__SS_CLOCK_OBSERVE, "SELECT setval('clock_seq', ?)"
 	                             " WHERE ? > (SELECT last_value FROM clock_seq)")))
 		return SAOLA_ERROR;
@@ -331,7 +339,10 @@ static int clock_observe(saola__store *s, struct saola *engine, int64_t counter)
 	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
 		;
 	saola__db_reset(st);
-	return step == SAOLA__DB_DONE ? SAOLA_OK : step_fail(s, step, "clock");
+	if (step != SAOLA__DB_DONE)
+		return step_fail(s, step, "clock");
+	s->clock_known = counter;
+	return SAOLA_OK;
 }
 
 /* The next counter of the server's own edits (core's saola__tick on
@@ -650,8 +661,10 @@ static int write_merge(saola__rec_run *a, const saola__remote *r, const saola__r
 	/* The device holds the new state when it had the state this change
 	 * merged into: it made the record, or had pulled it (seq within its
 	 * cursor), or had itself brought it there. */
-	if (a->ctx->user &&
-	    (!b->found || b->seq <= a->ctx->cursor || (b->echo_is_device && b->echo_seq == b->seq)))
+	/* (A provisional, negative number: a write of this same transaction,
+	 * which the device's cursor cannot cover.) */
+	if (a->ctx->user && (!b->found || (b->seq > 0 && b->seq <= a->ctx->cursor) ||
+	                     (b->echo_is_device && b->echo_seq == b->seq)))
 		if ((rc = echo_set(a->s, r->record_id, a->ctx->device, seq)) != SAOLA_OK)
 			return rc;
 	if (!r->own_creation || !b->found)

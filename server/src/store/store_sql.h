@@ -34,7 +34,6 @@ typedef enum saola__store_stmt_id {
 	SAOLA__SS_STATE_GET,
 	SAOLA__SS_STATE_SET,
 	SAOLA__SS_STATE_DEL,
-	SAOLA__SS_SEQ_PROVISIONAL,
 	SAOLA__SS_SEQ_NUMBER,
 	SAOLA__SS_COUNT
 } saola__store_stmt_id;
