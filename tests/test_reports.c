@@ -5,8 +5,8 @@
  * through db.h, their data parsed with jansson and counted in plain C,
  * transitions included); then the same over HTTP (scopes, 403, CSV), the
  * command line, and again after edits (the incremental catch-up). On
- * SQLite, or on PostgreSQL with SAOLA_TEST_STORE=pg (the twin
- * test_reports_pg_twin: pgt_db). */
+ * SQLite, or on PostgreSQL with SAOLA_TEST_STORE=pg (its twin
+ * test_reports_pg; pgt_db). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -309,9 +309,9 @@ static void test_yearly(void **state)
 	 * counted. */
 	assert_int_equal(count("SELECT count(*) FROM facts"),
 	                 count("SELECT count(*) FROM records WHERE deleted = 0 AND"
-	                                " form_id = 'household'"));
+	                       " form_id = 'household'"));
 	assert_int_equal(count("SELECT count(*) FROM facts WHERE record_id IN (SELECT id"
-	                                " FROM records WHERE deleted = 1 OR form_id <> 'household')"),
+	                       " FROM records WHERE deleted = 1 OR form_id <> 'household')"),
 	                 0);
 }
 
