@@ -1,10 +1,12 @@
 /* test_reports.c: the consolidation reports over a generated data set of
  * two survey years (eight communes of two districts, about 100,000
  * household records: support/reportdata.c), every figure checked against
- * counts made independently (support/reportcount.c: the records read with
- * SQLite's JSON functions and counted in plain C, transitions included);
- * then the same over HTTP (scopes, 403, CSV), the command line, and again
- * after edits (the incremental catch-up). */
+ * counts made independently (support/reportcount.c: the records read
+ * through db.h, their data parsed with jansson and counted in plain C,
+ * transitions included); then the same over HTTP (scopes, 403, CSV), the
+ * command line, and again after edits (the incremental catch-up). On
+ * SQLite, or on PostgreSQL with SAOLA_TEST_STORE=pg (its twin
+ * test_reports_pg; pgt_db). */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,15 +19,17 @@
 
 #include <saola/core.h>
 #include <saola/server.h>
+#include "audit.h"
 #include "facts.h"
 #include "gen.h"
+#include "pgtest.h"
 #include "report.h"
 #include "report_labels.h"
 #include "reportcount.h"
 #include "reportdata.h"
+#include "saola_int.h"
 #include "servertest.h"
-#include "db_sqlite.h"
-#include "store.h"
+#include "store_sql.h"
 #include "testutil.h"
 #include "users.h"
 
@@ -34,9 +38,10 @@
 #define PER_COMMUNE_DEFAULT 6500   /* x 8 communes x about 2 records */
 
 static struct {
-	char dir[512], db[600], url[64];
+	char dir[512], path[600], url[64];
+	const char *db;          /* the server database: path, or its PostgreSQL URI */
 	saola__store *store;
-	sqlite3 *sql;            /* the store's handle, for reports and checks */
+	saola__db *sql;          /* the store's connection, for reports and checks */
 	saola_server *srv;
 	char tok_commune[65], tok_district[65], tok_province[65], tok_admin[65];
 	char tok_surveyor[65];
@@ -56,16 +61,17 @@ static int setup(void **state)
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(F.dir, sizeof F.dir, "%s", tu_tmpdir("reports"));
-	snprintf(F.db, sizeof F.db, "%s/server.db", F.dir);
+	snprintf(F.path, sizeof F.path, "%s/server.db", F.dir);
+	F.db = pgt_db(F.path);
 	/* Made (forms, units) and closed; then filled. */
-	if (saola__store_sqlite_open(F.db, SAOLA_TEST_SCHEMAS, 1, &F.store, err, sizeof err))
+	if (saola__store_open(F.db, SAOLA_TEST_SCHEMAS, 1, &F.store, err, sizeof err))
 		fail_msg("open: %s", err);
 	saola__store_close(F.store);
 	F.store = NULL;
 	cached = rd_dataset(F.db, per_commune, &F.records);
-	if (saola__store_sqlite_open(F.db, SAOLA_TEST_SCHEMAS, 0, &F.store, err, sizeof err))
+	if (saola__store_open(F.db, SAOLA_TEST_SCHEMAS, 0, &F.store, err, sizeof err))
 		fail_msg("open: %s", err);
-	F.sql = saola__db_sqlite(saola__store_db(F.store));
+	F.sql = saola__store_db(F.store);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "%s %ld records in %.1f s\n", cached ? "copied (build folder)" : "made",
 	        F.records, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -86,6 +92,20 @@ static int setup(void **state)
 		fail_msg("server: %s", saola_server_errmsg(F.srv));
 	snprintf(F.url, sizeof F.url, "http://127.0.0.1:%d", saola_server_port(F.srv));
 	return 0;
+}
+
+/* The first column of sql's first row (a count) read through the store's
+ * connection, as tu_count() reads a SQLite file; -1 when the query fails or
+ * gives no row. */
+static long count(const char *sql)
+{
+	saola__dbstmt *st = NULL;
+	long n = -1;
+
+	if (saola__db_prepare(F.sql, sql, &st) == SAOLA_OK && saola__db_step(st) == SAOLA__DB_ROW)
+		n = (long)saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return n;
 }
 
 static int teardown(void **state)
@@ -287,11 +307,11 @@ static void test_yearly(void **state)
 	check_yearly(SAOLA__BY_VILLAGE, Y1, "14404");
 	/* One fact per live household; deleted records and other forms are not
 	 * counted. */
-	assert_int_equal(tu_count(F.db, "SELECT count(*) FROM facts"),
-	                 tu_count(F.db, "SELECT count(*) FROM records WHERE deleted = 0 AND"
-	                                " form_id = 'household'"));
-	assert_int_equal(tu_count(F.db, "SELECT count(*) FROM facts WHERE record_id IN (SELECT id"
-	                                " FROM records WHERE deleted = 1 OR form_id <> 'household')"),
+	assert_int_equal(count("SELECT count(*) FROM facts"),
+	                 count("SELECT count(*) FROM records WHERE deleted = 0 AND"
+	                       " form_id = 'household'"));
+	assert_int_equal(count("SELECT count(*) FROM facts WHERE record_id IN (SELECT id"
+	                       " FROM records WHERE deleted = 1 OR form_id <> 'household')"),
 	                 0);
 }
 
@@ -403,32 +423,32 @@ static void test_cli(void **state)
 
 	(void)state;
 #define SERVER SAOLA_TEST_BINDIR "/server/saola-server"
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --area 14404 --year %d", F.db, Y1);
+	snprintf(cmd, sizeof cmd, SERVER " report --db '%s' --area 14404 --year %d", F.db, Y1);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
 	assert_non_null(strstr(out, "14404 Xã Cúc Phương / "));
 	assert_non_null(strstr(out, "Tổng / Total"));
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --by commune --report summary --format csv",
+	snprintf(cmd, sizeof cmd, SERVER " report --db '%s' --by commune --report summary --format csv",
 	         F.db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
 	assert_memory_equal(out, "\xef\xbb\xbf" "level,code,name,village,households,", 37);
 	assert_non_null(strstr(out, "commune,14404,Xã Cúc Phương,,"));
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --by district --format json", F.db);
+	snprintf(cmd, sizeof cmd, SERVER " report --db '%s' --by district --format json", F.db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
 	v = tu_json(out);
 	assert_string_equal(json_string_value(json_object_get(v, "report")), "all");
 	assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(v,
 	                 "reports"), "summary"), "rows")), 2);
 	json_decref(v);
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --by town", F.db);
+	snprintf(cmd, sizeof cmd, SERVER " report --db '%s' --by town", F.db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --area 1x", F.db);
+	snprintf(cmd, sizeof cmd, SERVER " report --db '%s' --area 1x", F.db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
-	snprintf(cmd, sizeof cmd, SERVER " report --db %s --targets %s/none.json", F.db, F.dir);
+	snprintf(cmd, sizeof cmd, SERVER " report --db '%s' --targets %s/none.json", F.db, F.dir);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 1);
 	assert_non_null(strstr(err, "report: targets "));
 	snprintf(cmd, sizeof cmd, SERVER " report --db %s/missing.db", F.dir);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 1);
-	snprintf(cmd, sizeof cmd, SERVER " units load --db %s --schemas %s", F.db, SAOLA_TEST_SCHEMAS);
+	snprintf(cmd, sizeof cmd, SERVER " units load --db '%s' --schemas %s", F.db, SAOLA_TEST_SCHEMAS);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
 	snprintf(cmd, sizeof cmd, "loaded %d units", shipped_units());
 	assert_non_null(strstr(out, cmd));
@@ -524,15 +544,16 @@ static void test_http(void **state)
 	assert_int_equal(lines - 1, rc_count(Y1, "14404", 0));
 	sv_resp_free(&r);
 
-	/* Conflicts and devices of the caller's area only. */
-	assert_int_equal(sqlite3_exec(F.sql,
+	/* Conflicts and devices of the caller's area only: a conflict on one
+	 * live record of each of two communes, a device for each user. */
+	if (saola__db_exec(F.sql,
 	        "INSERT INTO conflicts(record_id, path, lost_value, lost_version, kept_value,"
-	        " kept_version, stored_lost, at) SELECT id, 'head_name', '\"A\"', '[3, \"d1\"]',"
+	        " kept_version, stored_lost, at) SELECT min(id), 'head_name', '\"A\"', '[3, \"d1\"]',"
 	        " '\"B\"', '[4, \"d2\"]', 0, '2025-10-01T00:00:00Z' FROM records WHERE deleted = 0"
 	        " AND commune IN ('14404', '14563') GROUP BY commune;"
 	        "INSERT INTO devices(origin, user_id, first_seen, last_sync) SELECT 'dev-' || name,"
-	        " id, '2025-09-01T00:00:00Z', '2025-10-02T00:00:00Z' FROM users", NULL, NULL, NULL),
-	        SQLITE_OK);
+	        " id, '2025-09-01T00:00:00Z', '2025-10-02T00:00:00Z' FROM users") != SAOLA_OK)
+		fail_msg("conflicts: %s", saola__db_errmsg(F.sql));
 	r = get("/v1/conflicts?status=open", F.tok_commune);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
@@ -563,46 +584,72 @@ static void test_http(void **state)
 }
 
 /* Edits, deletes, moves and new records: the next report catches up on
- * them alone, and its figures are right again. */
+ * them alone, and its figures are right again. The edits are the server's
+ * own (an officer's, through the store); the new records come from a
+ * device (the store's apply). */
 static void test_incremental(void **state)
 {
+	saola__audit_who who = {"officer", 0, "officer", NULL, NULL, NULL, NULL, NULL};
 	saola__facts_stats st;
-	sqlite3_stmt *q;
-	saola *db = NULL;
+	saola__change_result res;
+	saola__apply_ctx ctx;
+	saola__user user;
+	saola__dbstmt *q = NULL;
+	saola__form *form = NULL;
 	saola_gen *g = saola_gen_new(77);
 	saola_gen_opts o = {NULL, NULL, "14566", Y1};
-	char err[256];
-	int64_t before = tu_count(F.db, "SELECT max(seq) FROM records");
+	char err[256], *ids[90];
+	int64_t before = count("SELECT max(seq) FROM records");
 	int i, n = 0;
 
 	(void)state;
-	assert_int_equal(saola_open(F.db, 0, &db), SAOLA_OK);
-	assert_int_equal(saola_begin(db), SAOLA_OK);
-	assert_int_equal(sqlite3_prepare_v2(F.sql, "SELECT id, commune FROM records WHERE deleted = 0"
+	assert_int_equal(saola__db_prepare(F.sql, "SELECT id FROM records WHERE deleted = 0"
 	        " AND form_id = 'household' AND commune IN ('14404', '14407') ORDER BY id LIMIT 90",
-	        -1, &q, NULL), SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		json_t *d = n < 50 ? json_pack("{s:i}", "income_per_capita", 100000)
-		          : n < 70 ? NULL
-		          : json_pack("{s:s, s:s}", "commune", "14410", "village", "Thôn Mới");
-		if (d)
-			assert_int_equal(saola_put(db, "household", id, d, NULL), SAOLA_OK);
-		else
-			assert_int_equal(saola_delete(db, id), SAOLA_OK);
-		json_decref(d);
-		n++;
-	}
-	sqlite3_finalize(q);
-	for (i = 0; i < 30; i++) {
-		json_t *h = saola_gen_household(g, &o);
-		assert_int_equal(saola_put(db, "household", NULL, h, NULL), SAOLA_OK);
-		json_decref(h);
-	}
-	assert_int_equal(saola_commit(db), SAOLA_OK);
-	saola_close(db);
-	saola_gen_free(g);
+	        &q), SAOLA_OK);
+	while (saola__db_step(q) == SAOLA__DB_ROW)
+		assert_non_null(ids[n++] = strdup(saola__db_column_text(q, 0)));
+	saola__db_finalize(q);
 	assert_int_equal(n, 90);
+	assert_int_equal(F.store->ops->write_begin(F.store, 1), SAOLA_OK);
+	for (i = 0; i < n; i++) {
+		json_t *d = i < 50 ? json_pack("{s:i}", "income_per_capita", 100000)
+		          : i < 70 ? json_pack("{s:b}", "_deleted", 1)
+		          : json_pack("{s:s, s:s}", "commune", "14410", "village", "Thôn Mới");
+		if (saola__records_write_own(F.store, ids[i], d, "officer", &who, NULL) != SAOLA_OK)
+			fail_msg("edit %s: %s", ids[i], saola__db_errmsg(F.sql));
+		json_decref(d);
+		free(ids[i]);
+	}
+	memset(&user, 0, sizeof user);
+	user.id = 1;
+	snprintf(user.name, sizeof user.name, "surveyor");
+	snprintf(user.role, sizeof user.role, "surveyor");
+	snprintf(user.area, sizeof user.area, "14566");
+	memset(&ctx, 0, sizeof ctx);
+	ctx.device = "dev-incremental", ctx.user = &user, ctx.batch = "batch-incremental";
+	ctx.now = "2025-10-03T00:00:00Z";
+	assert_int_equal(saola__form_lookup(saola__store_forms_engine(F.store), "household", &form),
+	                 SAOLA_OK);
+	for (i = 0; i < 30; i++) {
+		json_t *h = saola_gen_household(g, &o), *m, *change;
+		char id[37];
+		size_t k;
+		assert_non_null(h);
+		json_array_foreach(json_object_get(h, "members"), k, m) {
+			char mid[24];
+			snprintf(mid, sizeof mid, "%08zx", k + 1);
+			json_object_set_new(m, "_id", json_string(mid));
+		}
+		assert_int_equal(saola__uuid(id), 0);
+		assert_non_null(change = json_pack("{s:s, s:s, s:s, s:o, s:{s:i}}", "r", id, "f",
+		                                   "household", "fv", saola__form_version(form), "d", h, "vs",
+		                                   "_", 1));
+		if (F.store->ops->apply(F.store, change, &ctx, &res, err, sizeof err) != SAOLA_OK)
+			fail_msg("apply: %s", err);
+		json_decref(change);
+	}
+	assert_int_equal(F.store->ops->end(F.store, 1), SAOLA_OK);
+	saola_gen_free(g);
 
 	/* The catch-up reads the records changed since the last report, and
 	 * only those. */
@@ -616,9 +663,9 @@ static void test_incremental(void **state)
 	check_yearly(SAOLA__BY_DISTRICT, Y0, NULL);
 	check_transitions(SAOLA__BY_COMMUNE, NULL);
 	check_transitions(SAOLA__BY_VILLAGE, "14410");
-	assert_int_equal(tu_count(F.db, "SELECT count(*) FROM facts"),
-	                 tu_count(F.db, "SELECT count(*) FROM records WHERE deleted = 0 AND"
-	                                " form_id = 'household'"));
+	assert_int_equal(count("SELECT count(*) FROM facts"),
+	                 count("SELECT count(*) FROM records WHERE deleted = 0 AND"
+	                       " form_id = 'household'"));
 }
 
 int main(void)

@@ -5,51 +5,61 @@
 # figures the page shows against the JSON report fetched with curl, saves
 # screenshots (BUILD_DIR/dashboard.png, BUILD_DIR/dashboard-phone.png) and
 # stops the server. Exit 77 (skipped) only when no chromium is installed.
+# With SAOLA_TEST_STORE=pg the server's database is a new one on
+# SAOLA_TEST_PG's PostgreSQL server (made and dropped here with psql; exit
+# 77 when SAOLA_TEST_PG is unset), and the screenshots are dashboard-pg.png
+# and dashboard-phone-pg.png. The data goes in through the server's store
+# (dashboard_fixture), so that it lands alike in either.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 server="$build/server/saola-server"
-saola="$build/cli/saola"
 gen="$build/tools/saola-gen"
 check="$build/tests/browser/dom_check"
+fixture="$build/tests/browser/dashboard_fixture"
 
 . "$(dirname "$0")/browser.sh"
 saola_find_browser dashboard
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/saola-dashboard-XXXXXX")
 pid=""
+pgname=""
 cleanup() {
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid"
 		wait "$pid" || true
 	fi
+	if [ -n "$pgname" ]; then
+		psql "$SAOLA_TEST_PG" -qc "DROP DATABASE IF EXISTS $pgname WITH (FORCE)" >/dev/null ||
+			true
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# A district of two survey years, and an officer of it.
+# The server's database: a file, or a new PostgreSQL database.
 db="$tmp/server.db"
+shots=""
+if [ "${SAOLA_TEST_STORE:-}" = pg ]; then
+	if [ -z "${SAOLA_TEST_PG:-}" ]; then
+		echo "dashboard: SAOLA_TEST_PG is not set: skipped (./run-tests starts a private" \
+		     "PostgreSQL: scripts/pg.sh)" >&2
+		exit 77
+	fi
+	pgname="t_dashboard_$$_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+	psql "$SAOLA_TEST_PG" -qc "CREATE DATABASE $pgname" >/dev/null
+	db="${SAOLA_TEST_PG%/*}/$pgname"
+	shots="-pg"
+fi
+
+# A district of two survey years, and an officer of it.
 token=$("$server" user add --db "$db" --name officer-372 --role district --area 372)
 "$gen" --count 1500 --seed 11 --district 372 --years 2024,2025 > "$tmp/households.jsonl"
-"$saola" import --db "$db" --form household "$tmp/households.jsonl" >/dev/null
-# Two surveyors' devices and a few conflicts, as syncs would have left them
-# (written straight into the server's tables: this test is about what the
-# page shows of them).
+# The households pushed by the officer's device, then two surveyors' devices
+# and a few conflicts, as syncs would have left them (written through the
+# server's store: this test is about what the page shows of them).
 "$server" user add --db "$db" --name surveyor-14404 --role surveyor --area 14404 >/dev/null
 "$server" user add --db "$db" --name surveyor-14383 --role surveyor --area 14383 >/dev/null
-sqlite3 "$db" <<'SQL'
-INSERT INTO devices(origin, user_id, first_seen, last_sync, acked)
-  SELECT 'a1b2c3d4e5f60718', id, '2025-09-02T01:10:00Z', '2025-10-06T09:41:00Z', 212
-  FROM users WHERE name = 'surveyor-14404';
-INSERT INTO devices(origin, user_id, first_seen, last_sync, acked)
-  SELECT '0f1e2d3c4b5a6978', id, '2025-09-03T02:00:00Z', '2025-10-05T16:05:00Z', 180
-  FROM users WHERE name = 'surveyor-14383';
-INSERT INTO conflicts(record_id, path, lost_value, lost_version, kept_value, kept_version,
-                      stored_lost, device, user_id, at)
-  SELECT id, 'income_per_capita', '1350000', '[14,"a1b2c3d4e5f60718"]', '1600000',
-         '[15,"0f1e2d3c4b5a6978"]', 0, 'a1b2c3d4e5f60718',
-         (SELECT id FROM users WHERE name = 'surveyor-14404'), '2025-10-06T09:41:00Z'
-  FROM records WHERE commune = '14404' AND deleted = 0 LIMIT 3;
-SQL
+"$fixture" "$db" "$tmp/households.jsonl" >/dev/null
 
 "$server" serve --db "$db" --listen 127.0.0.1:0 > "$tmp/serve.log" 2>&1 &
 pid=$!
@@ -78,13 +88,14 @@ flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 "$check" "$tmp/report.json" "$tmp/conflicts.json" "$tmp/devices.json" "$tmp/dom.html"
 
 "$browser" "${flags[@]}" --user-data-dir="$tmp/profile2" --window-size=1280,3300 \
-	--screenshot="$build/dashboard.png" "$url/#token=$token" 2>> "$tmp/chromium.log"
+	--screenshot="$build/dashboard$shots.png" "$url/#token=$token" 2>> "$tmp/chromium.log"
 "$browser" "${flags[@]}" --user-data-dir="$tmp/profile3" --window-size=390,3200 \
-	--screenshot="$build/dashboard-phone.png" "$url/#token=$token" 2>> "$tmp/chromium.log"
+	--screenshot="$build/dashboard-phone$shots.png" "$url/#token=$token" 2>> "$tmp/chromium.log"
 # Without a token: the sign-in page.
 "$browser" "${flags[@]}" --user-data-dir="$tmp/profile4" --dump-dom "$url/" \
 	> "$tmp/login.html" 2>> "$tmp/chromium.log"
 grep -q 'id="login" class="card login">' "$tmp/login.html" ||
 	{ echo "dashboard: the sign-in page is not shown without a token" >&2; exit 1; }
-[ -s "$build/dashboard.png" ] && [ -s "$build/dashboard-phone.png" ]
-echo "dashboard: figures shown match the report; screenshots: $build/dashboard.png, $build/dashboard-phone.png"
+[ -s "$build/dashboard$shots.png" ] && [ -s "$build/dashboard-phone$shots.png" ]
+echo "dashboard: figures shown match the report; screenshots: $build/dashboard$shots.png," \
+     "$build/dashboard-phone$shots.png"

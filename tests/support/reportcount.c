@@ -1,6 +1,7 @@
 /* reportcount.c: the reports test's own counts, made without the server's
- * code: the records read with SQLite's JSON functions, then counted in
- * plain C, the yearly figures and the year over year transitions. */
+ * code: the records read through db.h and their data parsed with jansson,
+ * then counted in plain C, the yearly figures and the year over year
+ * transitions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,13 +10,15 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "saola/core.h"
 #include "report.h"
 #include "report_labels.h"
 #include "reportcount.h"
 
 /* ------------------------------------------------------------------ */
-/* Independent counts: every live household record read once with SQLite's
- * own JSON functions (not the server's scanner), then counted here. */
+/* Independent counts: every live household record's columns and data read
+ * once through the store's connection (db.h, on SQLite or PostgreSQL), the
+ * data parsed with jansson (not the server's scanner), then counted here. */
 
 typedef struct hrec {
 	char id[64];
@@ -28,61 +31,71 @@ typedef struct hrec {
 static hrec *R;
 static size_t NR;
 
-/* The codes of a list found in a JSON array of strings (as SQLite gives
- * it: ["no_capital","illness"]), as bits; a code counts when it appears
- * quoted, whole. */
-static unsigned code_bits(const char *json_list, const saola__label *list, int n)
+/* The codes of a list found in a JSON array of strings, as bits; a code
+ * counts when it is one of the array's strings, whole. */
+static unsigned code_bits(const json_t *arr, const saola__label *list, int n)
 {
-	char quoted[64];
 	unsigned bits = 0;
+	const json_t *v;
+	size_t i;
 	int k;
 
-	for (k = 0; json_list && k < n; k++) {
-		snprintf(quoted, sizeof quoted, "\"%s\"", list[k].code);
-		if (strstr(json_list, quoted))
-			bits |= 1u << k;
-	}
+	json_array_foreach(arr, i, v)
+		for (k = 0; json_is_string(v) && k < n; k++)
+			if (strcmp(json_string_value(v), list[k].code) == 0)
+				bits |= 1u << k;
 	return bits;
 }
 
-/* The columns a record is read with, after id, deleted and form_id. */
-static void snapshot_sql(char *sql, size_t cap, const char *where)
+/* A value as an integer, as SQL reads a JSON scalar: true 1, a real
+ * truncated, anything else 0. */
+static long long int_of(const json_t *v)
 {
-	size_t len;
-	int i;
-
-	len = (size_t)snprintf(sql, cap, "SELECT id, deleted, form_id, province, district, commune,"
-	        " json_extract(data, '$.village'), json_extract(data, '$.household_id'),"
-	        " json_extract(data, '$.survey_year'), json_extract(data, '$.classification'),"
-	        " json_extract(data, '$.poverty_causes'), json_extract(data, '$.support_received')");
-	for (i = 0; i < SAOLA__N_INDICATORS; i++)
-		len += (size_t)snprintf(sql + len, cap - len, ", json_extract(data, '$.d_%s')",
-		                        saola__indicators[i].code);
-	snprintf(sql + len, cap - len, " FROM records WHERE %s", where);
+	return json_is_true(v) ? 1 : json_is_integer(v) ? (long long)json_integer_value(v)
+	     : json_is_real(v) ? (long long)json_real_value(v) : 0;
 }
 
-static void read_rec(sqlite3_stmt *st, hrec *h)
+static const char *text_of(const json_t *v)
 {
-	const char *cls = (const char *)sqlite3_column_text(st, 9);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* The columns a record is read with: id, deleted, form_id, its units,
+ * its data. */
+static const char snapshot_cols[] =
+	"SELECT id, deleted, form_id, province, district, commune, data FROM records WHERE ";
+
+static void read_rec(saola__dbstmt *st, hrec *h)
+{
+	const char *data = saola__db_column_text(st, 6), *cls;
+	json_error_t je;
+	json_t *d;
+	char key[64];
 	int k;
 
 	memset(h, 0, sizeof *h);
-	snprintf(h->id, sizeof h->id, "%s", (const char *)sqlite3_column_text(st, 0));
-	for (k = 0; k < 4; k++)
-		snprintf(h->unit[k], sizeof h->unit[k], "%s", sqlite3_column_text(st, 3 + k)
-		         ? (const char *)sqlite3_column_text(st, 3 + k) : "");
-	snprintf(h->hid, sizeof h->hid, "%s",
-	         sqlite3_column_text(st, 7) ? (const char *)sqlite3_column_text(st, 7) : "");
-	h->year = sqlite3_column_int(st, 8);
+	snprintf(h->id, sizeof h->id, "%s", saola__db_column_text(st, 0));
+	for (k = 0; k < 3; k++)
+		snprintf(h->unit[k], sizeof h->unit[k], "%s", saola__db_column_text(st, 3 + k)
+		         ? saola__db_column_text(st, 3 + k) : "");
+	if (!(d = json_loads(data ? data : "", 0, &je)))
+		fail_msg("record %s: data: %s", h->id, je.text);
+	snprintf(h->unit[3], sizeof h->unit[3], "%s", text_of(json_object_get(d, "village")));
+	snprintf(h->hid, sizeof h->hid, "%s", text_of(json_object_get(d, "household_id")));
+	h->year = (int)int_of(json_object_get(d, "survey_year"));
+	cls = json_string_value(json_object_get(d, "classification"));
 	h->rank = !cls ? 5 : !strcmp(cls, "poor") ? 1 : !strcmp(cls, "near_poor") ? 2
 	        : !strcmp(cls, "average") ? 3 : !strcmp(cls, "not_poor") ? 4 : 5;
-	h->causes = code_bits((const char *)sqlite3_column_text(st, 10), saola__causes,
+	h->causes = code_bits(json_object_get(d, "poverty_causes"), saola__causes,
 	                      SAOLA__N_CAUSES);
-	h->support = code_bits((const char *)sqlite3_column_text(st, 11), saola__supports,
+	h->support = code_bits(json_object_get(d, "support_received"), saola__supports,
 	                       SAOLA__N_SUPPORTS);
-	for (k = 0; k < SAOLA__N_INDICATORS; k++)
-		if (sqlite3_column_int(st, 12 + k))
+	for (k = 0; k < SAOLA__N_INDICATORS; k++) {
+		snprintf(key, sizeof key, "d_%s", saola__indicators[k].code);
+		if (int_of(json_object_get(d, key)))
 			h->ind |= 1u << k;
+	}
+	json_decref(d);
 }
 
 static hrec *grow(void)
@@ -95,33 +108,39 @@ static hrec *grow(void)
 }
 
 /* Reads every live household record into R. */
-void rc_snapshot(sqlite3 *db)
+void rc_snapshot(saola__db *db)
 {
-	char sql[2048];
-	sqlite3_stmt *st;
+	char sql[512];
+	saola__dbstmt *st = NULL;
+	int step;
 
 	rc_snapshot_free();
-	snapshot_sql(sql, sizeof sql, "deleted = 0 AND form_id = 'household'");
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	snprintf(sql, sizeof sql, "%sdeleted = 0 AND form_id = 'household'", snapshot_cols);
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
+		fail_msg("snapshot: %s", saola__db_errmsg(db));
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
 		read_rec(st, grow());
-	sqlite3_finalize(st);
+	if (step != SAOLA__DB_DONE)
+		fail_msg("snapshot: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
 }
 
 /* Brings R up to date with the records changed after seq. */
-void rc_snapshot_since(sqlite3 *db, int64_t seq)
+void rc_snapshot_since(saola__db *db, int64_t seq)
 {
-	char sql[2048];
-	sqlite3_stmt *st;
+	char sql[512];
+	saola__dbstmt *st = NULL;
 	hrec h;
 	size_t i;
+	int step;
 
-	snapshot_sql(sql, sizeof sql, "seq > ?1");
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, seq);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int live = !sqlite3_column_int(st, 1) &&
-		           !strcmp((const char *)sqlite3_column_text(st, 2), "household");
+	snprintf(sql, sizeof sql, "%sseq > ?", snapshot_cols);
+	if (saola__db_prepare(db, sql, &st) != SAOLA_OK)
+		fail_msg("snapshot: %s", saola__db_errmsg(db));
+	saola__db_bind_int(st, 1, seq);
+	while ((step = saola__db_step(st)) == SAOLA__DB_ROW) {
+		int live = !saola__db_column_int(st, 1) &&
+		           !strcmp(saola__db_column_text(st, 2), "household");
 		read_rec(st, &h);
 		for (i = 0; i < NR && strcmp(R[i].id, h.id) != 0; i++)
 			;
@@ -132,7 +151,9 @@ void rc_snapshot_since(sqlite3 *db, int64_t seq)
 		else if (live)
 			*grow() = h;
 	}
-	sqlite3_finalize(st);
+	if (step != SAOLA__DB_DONE)
+		fail_msg("snapshot: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
 }
 
 void rc_snapshot_free(void)

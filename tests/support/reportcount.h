@@ -1,17 +1,18 @@
 /* reportcount.h: the reports test's own counts, made without the server's
- * code: every live household record read with SQLite's JSON functions,
- * then counted here (the yearly figures and the transitions). */
+ * code: every live household record read through the store's connection
+ * (db.h: SQLite or PostgreSQL), its data parsed with jansson, then counted
+ * here (the yearly figures and the transitions). */
 #ifndef SAOLA_REPORTCOUNT_H
 #define SAOLA_REPORTCOUNT_H
 
 #include <stdint.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <jansson.h>
 
 /* Reads every live household record of db; _since brings the copy up to
  * date with the records changed after seq; _free forgets it. */
-void rc_snapshot(sqlite3 *db);
-void rc_snapshot_since(sqlite3 *db, int64_t seq);
+void rc_snapshot(saola__db *db);
+void rc_snapshot_since(saola__db *db, int64_t seq);
 void rc_snapshot_free(void);
 
 /* How many households of year (0: any) in area (NULL: all) are of rank

@@ -1,7 +1,8 @@
 /* reportdata.c: the reports test's data set: generated households of two
- * survey years checked and computed by the core's form engine and written
- * straight into a server database by two processes, then a few deleted
- * and a record of another form added; cached in the build folder. */
+ * survey years checked and computed by the store's forms engine and
+ * written straight into a server database (SQLite or PostgreSQL) through
+ * its store's connection by two processes, then a record of another form
+ * added and a few deleted; on SQLite cached in the build folder. */
 #include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +14,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "audit.h"
 #include "form.h"
 #include "gen.h"
 #include "reportdata.h"
 #include "saola_int.h"
+#include "store_sql.h"
 #include "testutil.h"
 
 #define Y0 RD_Y0
@@ -31,17 +34,20 @@ const char *const rd_communes[RD_NCOMMUNES] = {
 };
 
 /* ------------------------------------------------------------------ */
-/* The data set, written straight into the server database: each household
- * checked and computed by the core's form engine (what saola_put does),
- * then stored as a record of one version. Two processes share the work
- * (a commune each in turn); each computes a batch of households, then
- * writes it in one short transaction. */
+/* The data set, written straight into the server database through its
+ * store's connection (db.h), so that it loads alike into SQLite and
+ * PostgreSQL: each household checked and computed by the store's forms
+ * engine (what a merge does), then stored as a record of one version. Two
+ * processes share the work (a commune each in turn); each computes a batch
+ * of households, then inserts it in one short write transaction. A record's
+ * change sequence is given here, 2n + part + 1 for a part's nth record, so
+ * that the two writers never take the same one. */
 
 typedef struct loader {
-	saola *core;
+	saola__store *s;
 	saola__form *form;
 	saola__params_src params;
-	sqlite3 *db;
+	saola__dbstmt *ins;
 	json_t *batch;          /* computed records waiting to be written */
 	int part;
 	long n;
@@ -51,6 +57,11 @@ typedef struct loader {
  * here: its jumps belong to the parent). */
 #define LOAD_CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "load: " __VA_ARGS__); \
 	fputc('\n', stderr); _exit(1); } } while (0)
+
+static const char insert_sql[] =
+	"INSERT INTO records(id, form_id, form_version, data, versions, province, district,"
+	" commune, created_at, updated_at, origin, seq) VALUES (?, 'household', ?, ?, ?, ?, ?, ?,"
+	" '2025-10-01T00:00:00Z', '2025-10-01T00:00:00Z', 'loader', ?)";
 
 static void put(loader *L, json_t *h)
 {
@@ -78,65 +89,55 @@ static void put(loader *L, json_t *h)
 
 static void flush(loader *L)
 {
-	sqlite3_stmt *ins = NULL, *max = NULL;
+	saola__db *db = saola__store_db(L->s);
 	json_t *doc;
-	int64_t seq = 0;
 	size_t i;
 	int k;
 
-	LOAD_CHECK(sqlite3_exec(L->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK, "begin: %s",
-	           sqlite3_errmsg(L->db));
-	LOAD_CHECK(sqlite3_prepare_v2(L->db, "SELECT coalesce(max(seq), 0) FROM records", -1, &max,
-	                              NULL) == SQLITE_OK && sqlite3_step(max) == SQLITE_ROW, "seq");
-	seq = sqlite3_column_int64(max, 0);
-	sqlite3_finalize(max);
-	LOAD_CHECK(sqlite3_prepare_v2(L->db, "INSERT INTO records(id, form_id, form_version,"
-	        " data, versions, province, district, commune, created_at, updated_at, origin, seq)"
-	        " VALUES (?1, 'household', ?2, ?3, ?4, ?5, ?6, ?7, '2025-10-01T00:00:00Z',"
-	        " '2025-10-01T00:00:00Z', 'loader', ?8)", -1, &ins, NULL) == SQLITE_OK, "prepare");
+	/* Not durable: test data in a temporary database. */
+	LOAD_CHECK(L->s->ops->write_begin(L->s, 0) == SAOLA_OK, "begin: %s", saola__db_errmsg(db));
 	json_array_foreach(L->batch, i, doc) {
 		char id[48], version[64];
-		seq++;
+		int64_t seq = 2 * (int64_t)L->n + L->part + 1;
 		snprintf(id, sizeof id, "%08lx-000%d-4000-8000-%012llx", L->n++, L->part,
 		         (unsigned long long)seq);
 		snprintf(version, sizeof version, "{\"_\":[%lld,\"loader\"]}", (long long)seq);
-		sqlite3_reset(ins);
-		sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins, 2, saola__form_version(L->form), -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, json_string_value(json_object_get(doc, "data")), -1,
-		                  SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, version, -1, SQLITE_TRANSIENT);
+		saola__db_reset(L->ins);
+		saola__db_bind_text(L->ins, 1, id, -1);
+		saola__db_bind_text(L->ins, 2, saola__form_version(L->form), -1);
+		saola__db_bind_text(L->ins, 3, json_string_value(json_object_get(doc, "data")), -1);
+		saola__db_bind_text(L->ins, 4, version, -1);
 		for (k = 0; k < 3; k++)
-			sqlite3_bind_text(ins, 5 + k, json_string_value(json_object_get(doc,
-			                  k == 0 ? "province" : k == 1 ? "district" : "commune")), -1,
-			                  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(ins, 8, seq);
-		LOAD_CHECK(sqlite3_step(ins) == SQLITE_DONE, "store: %s", sqlite3_errmsg(L->db));
+			saola__db_bind_text(L->ins, 5 + k, json_string_value(json_object_get(doc,
+			                    k == 0 ? "province" : k == 1 ? "district" : "commune")), -1);
+		saola__db_bind_int(L->ins, 8, seq);
+		LOAD_CHECK(saola__db_step(L->ins) == SAOLA__DB_DONE, "store: %s", saola__db_errmsg(db));
 	}
-	sqlite3_finalize(ins);
-	LOAD_CHECK(sqlite3_exec(L->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK, "commit: %s",
-	           sqlite3_errmsg(L->db));
+	LOAD_CHECK(L->s->ops->end(L->s, 1) == SAOLA_OK, "commit: %s", saola__db_errmsg(db));
 	json_array_clear(L->batch);
 }
 
 /* One process's share: the communes c with c % 2 == part. Households of
  * Y0, most surveyed again in Y1 (a few not: moved, died or merged), a few
  * new in Y1, some without household_id, a few with two records in Y1. */
-static void load_part(const char *path, int part, int per_commune)
+static void load_part(const char *db, int part, int per_commune)
 {
 	loader L;
 	long hh = 0;
 	int c, i;
 
+	char err[512];
+	saola *engine;
+
 	memset(&L, 0, sizeof L);
 	L.part = part;
-	LOAD_CHECK(saola_open(path, 0, &L.core) == SAOLA_OK, "open");
-	LOAD_CHECK(saola__form_lookup(L.core, "household", &L.form) == SAOLA_OK, "form");
-	saola__params_source(L.core, &L.params);
-	LOAD_CHECK(sqlite3_open(path, &L.db) == SQLITE_OK, "open");
-	sqlite3_busy_timeout(L.db, 120000);
-	/* Test data in a temporary folder: no flush to disk on each commit. */
-	sqlite3_exec(L.db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+	LOAD_CHECK(saola__store_open(db, NULL, 0, &L.s, err, sizeof err) == SAOLA_OK, "open: %s",
+	           err);
+	LOAD_CHECK((engine = saola__store_forms_engine(L.s)) != NULL, "no forms engine");
+	LOAD_CHECK(saola__form_lookup(engine, "household", &L.form) == SAOLA_OK, "form");
+	saola__params_source(engine, &L.params);
+	LOAD_CHECK(saola__db_prepare(saola__store_db(L.s), insert_sql, &L.ins) == SAOLA_OK,
+	           "prepare: %s", saola__db_errmsg(saola__store_db(L.s)));
 	LOAD_CHECK((L.batch = json_array()) != NULL, "out of memory");
 	for (c = part; c < NCOMMUNES; c += 2) {
 		saola_gen_opts o0 = {NULL, NULL, communes[c], Y0}, o1 = {NULL, NULL, communes[c], Y1};
@@ -174,26 +175,65 @@ static void load_part(const char *path, int part, int per_commune)
 	}
 	flush(&L);
 	json_decref(L.batch);
-	sqlite3_close(L.db);
-	saola_close(L.core);
+	saola__db_finalize(L.ins);
+	saola__store_close(L.s);
 }
 
-/* Loads the data set with two processes, then deletes 1% (by the core)
- * and adds a record of another form. No connection is open across the
- * fork. */
-static void load(const char *path, int per_commune)
+/* The first column of sql's first row on s's connection (a count). */
+static int64_t first_int(saola__store *s, const char *sql)
 {
+	saola__dbstmt *st = NULL;
+	int64_t v;
+
+	if (saola__db_prepare(saola__store_db(s), sql, &st) != SAOLA_OK ||
+	    saola__db_step(st) != SAOLA__DB_ROW)
+		fail_msg("%s: %s", sql, saola__db_errmsg(saola__store_db(s)));
+	v = saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return v;
+}
+
+/* Moves the server's clock up to top, the highest change sequence given,
+ * as if it had merged every loaded version: its own edits after this (the
+ * deletions below, the test's) must win over them. Core's clock on SQLite
+ * (the store's forms engine is its database), the sequence clock_seq on
+ * PostgreSQL (store_records.c, clock_observe). */
+static void observe(saola__store *s, int64_t top)
+{
+	saola__dbstmt *st = NULL;
+	saola__db *db = saola__store_db(s);
+
+	if (saola__db_kind(db) != SAOLA__DB_POSTGRES) {
+		assert_int_equal(saola__observe(saola__store_forms_engine(s), top), SAOLA_OK);
+		return;
+	}
+	assert_int_equal(saola__db_prepare(db, "SELECT setval('clock_seq', ?)", &st), SAOLA_OK);
+	saola__db_bind_int(st, 1, top);
+	if (saola__db_step(st) != SAOLA__DB_ROW)
+		fail_msg("clock: %s", saola__db_errmsg(db));
+	saola__db_finalize(st);
+}
+
+/* Loads the data set with two processes, then adds a record of another
+ * form and deletes 1% (as the server's own edits). No connection is open
+ * across the fork. */
+static void load(const char *db, int per_commune)
+{
+	json_t *del = json_pack("{s:b}", "_deleted", 1);
+	saola__audit_who who = {"officer", 0, "loader", NULL, NULL, NULL, NULL, NULL};
+	saola__dbstmt *st = NULL;
+	saola__store *s = NULL;
+	char err[512], **ids = NULL;
+	size_t n = 0, cap = 0, i;
+	int64_t top;
 	pid_t pid[2];
-	sqlite3_stmt *st;
-	sqlite3 *db;
-	saola *core = NULL;
 	int k, status;
 
 	fflush(stderr);
 	for (k = 0; k < 2; k++) {
 		assert_true((pid[k] = fork()) >= 0);
 		if (pid[k] == 0) {
-			load_part(path, k, per_commune);
+			load_part(db, k, per_commune);
 			_exit(0);
 		}
 	}
@@ -201,29 +241,45 @@ static void load(const char *path, int per_commune)
 		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* Every stored change ticks the clock. */
-	assert_int_equal(sqlite3_exec(db, "INSERT OR REPLACE INTO meta(key, value) SELECT 'clock',"
-	                              " max(seq) FROM records", NULL, NULL, NULL), SQLITE_OK);
-	/* 1% deleted: never counted. */
-	assert_int_equal(saola_open(path, 0, &core), SAOLA_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM records WHERE rowid % 100 = 7",
-	                                    -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(saola_begin(core), SAOLA_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		assert_int_equal(saola_delete(core, (const char *)sqlite3_column_text(st, 0)), SAOLA_OK);
-	sqlite3_finalize(st);
-	assert_int_equal(saola_commit(core), SAOLA_OK);
-	saola_close(core);
-	/* A record of another form: not a household. It takes the next tick of
-	 * the clock, as every stored change does. */
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = value + 1 WHERE key = 'clock';"
-	        "INSERT INTO records(id, form_id, form_version, data, versions, province, district,"
-	        " commune, created_at, updated_at, origin, seq)"
-	        " SELECT 'not-a-household', 'quick_id', '2025.1', data, versions, province, district,"
-	        " commune, created_at, updated_at, origin, (SELECT value FROM meta WHERE key = 'clock')"
-	        " FROM records WHERE deleted = 0 LIMIT 1", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	if (saola__store_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
+		fail_msg("store: %s", err);
+	assert_int_equal(s->ops->write_begin(s, 0), SAOLA_OK);
+	/* A record of another form: not a household. It takes the next change
+	 * sequence. */
+	top = first_int(s, "SELECT coalesce(max(seq), 0) FROM records") + 1;
+	assert_int_equal(saola__db_prepare(saola__store_db(s), "INSERT INTO records(id, form_id,"
+	        " form_version, data, versions, province, district, commune, created_at,"
+	        " updated_at, origin, seq) SELECT 'not-a-household', 'quick_id', '2025.1', data,"
+	        " versions, province, district, commune, created_at, updated_at, origin, ?"
+	        " FROM records WHERE deleted = 0 ORDER BY id LIMIT 1", &st), SAOLA_OK);
+	saola__db_bind_int(st, 1, top);
+	if (saola__db_step(st) != SAOLA__DB_DONE)
+		fail_msg("insert: %s", saola__db_errmsg(saola__store_db(s)));
+	saola__db_finalize(st);
+	observe(s, top);
+	/* 1% deleted (one household record in a hundred, by id): never
+	 * counted. */
+	assert_int_equal(saola__db_prepare(saola__store_db(s), "SELECT id FROM records"
+	                                   " WHERE form_id = 'household' ORDER BY id", &st),
+	                 SAOLA_OK);
+	for (i = 0; saola__db_step(st) == SAOLA__DB_ROW; i++) {
+		if (i % 100 != 7)
+			continue;
+		if (n == cap)
+			assert_non_null(ids = realloc(ids, (cap = cap ? cap * 2 : 1024) * sizeof *ids));
+		assert_non_null(ids[n++] = strdup(saola__db_column_text(st, 0)));
+	}
+	saola__db_finalize(st);
+	assert_non_null(del);
+	for (i = 0; i < n; i++) {
+		if (saola__records_write_own(s, ids[i], del, "loader", &who, NULL) != SAOLA_OK)
+			fail_msg("delete %s: %s", ids[i], saola__db_errmsg(saola__store_db(s)));
+		free(ids[i]);
+	}
+	free(ids);
+	json_decref(del);
+	assert_int_equal(s->ops->end(s, 1), SAOLA_OK);
+	saola__store_close(s);
 }
 
 /* The data set's cache: a key that changes with the generator, the forms
@@ -231,20 +287,25 @@ static void load(const char *path, int per_commune)
  * file under the build folder that holds a loaded copy. */
 static void cache_path(const char *db, int per_commune, char *out, size_t len)
 {
-	saola *core = NULL;
+	saola__store *s = NULL;
 	saola__form *form = NULL;
 	saola__params_src params;
-	uint64_t h = 14695981039346656037ULL ^ (uint64_t)per_commune;
+	/* "2": the data set loaded through the store (db.h), its deletions
+	 * the server's own edits. */
+	uint64_t h = (14695981039346656037ULL ^ (uint64_t)per_commune) * 1099511628211ULL ^ '2';
+	char err[512];
 	int c;
 
-	assert_int_equal(saola_open(db, 0, &core), SAOLA_OK);
-	assert_int_equal(saola__form_lookup(core, "household", &form), SAOLA_OK);
-	saola__params_source(core, &params);
+	if (saola__store_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
+		fail_msg("store: %s", err);
+	assert_int_equal(saola__form_lookup(saola__store_forms_engine(s), "household", &form),
+	                 SAOLA_OK);
+	saola__params_source(saola__store_forms_engine(s), &params);
 	for (c = 0; c < NCOMMUNES; c += NCOMMUNES - 1) {
 		saola_gen *g = saola_gen_new(20250901 + (uint64_t)c);
 		saola_gen_opts o = {NULL, NULL, communes[c], Y0};
 		json_t *hh, *doc = NULL;
-		char err[256], *text, *p;
+		char *text, *p;
 		saola_gen_set_household_ids(g, 1);
 		hh = saola_gen_household(g, &o);
 		json_object_set_new(json_array_get(json_object_get(hh, "members"), 0), "_id",
@@ -259,7 +320,7 @@ static void cache_path(const char *db, int per_commune, char *out, size_t len)
 		json_decref(hh);
 		saola_gen_free(g);
 	}
-	saola_close(core);
+	saola__store_close(s);
 	snprintf(out, len, "%s/tests/reports-data-%016llx.db", SAOLA_TEST_BINDIR,
 	         (unsigned long long)h);
 }
@@ -313,11 +374,31 @@ static void checkpoint(const char *path)
 	sqlite3_close(db);
 }
 
+/* The records db holds, counted through its store. */
+static long count_records(const char *db)
+{
+	saola__store *s = NULL;
+	char err[512];
+	long n;
+
+	if (saola__store_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK)
+		fail_msg("store: %s", err);
+	n = (long)first_int(s, "SELECT count(*) FROM records");
+	saola__store_close(s);
+	return n;
+}
+
 int rd_dataset(const char *db, int per_commune, long *records)
 {
 	char cache[1024], tmp[1100], wal[1100];
-	int cached;
+	int cached = 0;
 
+	/* PostgreSQL: loaded each time (a fresh database per program). */
+	if (saola__store_is_uri(db)) {
+		load(db, per_commune);
+		*records = count_records(db);
+		return 0;
+	}
 	cache_path(db, per_commune, cache, sizeof cache);
 	cached = access(cache, R_OK) == 0;
 	if (cached) {
@@ -333,6 +414,6 @@ int rd_dataset(const char *db, int per_commune, long *records)
 			rename(tmp, cache);
 		unlink(tmp);
 	}
-	*records = tu_count(db, "SELECT count(*) FROM records");
+	*records = count_records(db);
 	return cached;
 }

@@ -1,7 +1,7 @@
 /* reportdata.h: the reports test's data set: about 100,000 generated
  * household records of two survey years in eight communes of two
- * districts, written into a server database, and kept in the build folder
- * for the next run. */
+ * districts, written into a server database (SQLite or PostgreSQL), and
+ * on SQLite kept in the build folder for the next run. */
 #ifndef SAOLA_REPORTDATA_H
 #define SAOLA_REPORTDATA_H
 
@@ -14,11 +14,13 @@
 extern const char *const rd_communes[RD_NCOMMUNES];
 
 /* Fills db, a new server database (forms and units loaded, no connection
- * open), with the data set of per_commune households a commune: a copy of
- * the one an earlier run left in the build folder when the generator, the
- * forms and the size are the same, else made (and kept). *records gets how
- * many records it holds. Returns 1 when it was copied, 0 when made; fails
- * the test on any failure. */
+ * open): a SQLite file's path, or a PostgreSQL URI (pgt_db), with the data
+ * set of per_commune households a commune, written through the store's
+ * connection (db.h). On SQLite, a copy of the one an earlier run left in
+ * the build folder when the generator, the forms and the size are the
+ * same, else made (and kept); on PostgreSQL made each time. *records gets
+ * how many records it holds. Returns 1 when it was copied, 0 when made;
+ * fails the test on any failure. */
 int rd_dataset(const char *db, int per_commune, long *records);
 
 #endif
