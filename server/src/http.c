@@ -380,6 +380,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	saola_server *srv = cls;
 	request *rq = *req_cls;
+	enum MHD_Result ret;
 
 	(void)version;
 	if (!rq) {
@@ -396,7 +397,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return begin(srv, c, url, method, rq);
 	}
 	if (*upload_size > 0) {
-		enum MHD_Result ret = take(srv, rq, upload_data, *upload_size);
+		ret = take(srv, rq, upload_data, *upload_size);
 		*upload_size = 0;
 		return ret;
 	}
@@ -404,7 +405,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	count_user(srv, rq);
 	if (rq->failed)
 		return saola__reply_refusal(c, &rq->err, rq->allow, 0);
-	return dispatch(srv, c, url, rq);
+	ret = dispatch(srv, c, url, rq);
+	/* Its answer is made (the store is back in the pool): the request no
+	 * longer counts among its user's being served, even while its bytes
+	 * are still on their way; a client that sends its next request as soon
+	 * as it has the answer must not find its slot still taken. */
+	if (rq->counted) {
+		saola__conns_user_leave(srv->conns, rq->user.id);
+		rq->counted = 0;
+	}
+	return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
