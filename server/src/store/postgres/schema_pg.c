@@ -20,9 +20,10 @@ static const struct step {
 } steps[] = {
 	/* 1: everything the SQLite store had at its server_schema 9, and the
 	 * core tables it kept records, forms and standards in. seq is the
-	 * change sequence of records (record_seq: unique across processes);
-	 * the clock is the Lamport counter of this server's own edits
-	 * (clock_seq, moved up past every counter seen). */
+	 * change sequence of records, numbered at commit (store_records.c;
+	 * the sequence record_seq is no longer used); the clock is the
+	 * Lamport counter of this server's own edits (clock_seq, moved up
+	 * past every counter seen). */
 	{1, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE SEQUENCE record_seq;"
 	"CREATE SEQUENCE clock_seq;"
