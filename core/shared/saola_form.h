@@ -31,6 +31,13 @@ int saola__form_is_personal(const saola__form *f, const char *name);
  * names). */
 int saola__form_path_personal(const saola__form *f, const char *path);
 
+/* SAOLA_OK when the text s (n bytes) fits the maximum of path
+ * (saola__form_text_max; a path without one always fits), else
+ * SAOLA_INVALID with err "head_name: text of 7340032 characters is longer
+ * than the form's maximum of 500" (the path as given). */
+int saola__form_check_text(const saola__form *f, const char *path, const char *s,
+                           size_t n, char *err, size_t errlen);
+
 /* The compiled current form form_id (owned by the handle's cache). */
 int saola__form_lookup(saola *db, const char *form_id, saola__form **out);
 

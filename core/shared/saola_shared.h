@@ -8,7 +8,10 @@
 #define SAOLA_SHARED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
+
+#include "saola/core.h"
 
 /* A compiled form (form.h: the form engine). */
 typedef struct saola__form saola__form;
@@ -198,5 +201,42 @@ int saola__merge_states(const saola__form *f, const saola__params_src *params,
 
 /* Frees what a merge produced and zeroes out (a zeroed out: a no-op). */
 void saola__merge_out_free(saola__merge_out *out);
+
+/* What one write changed in a record: the paths whose value or version
+ * moved (core's change hook hears it; the server's store audits it).
+ * Everything is borrowed for the call. */
+typedef struct saola__changes {
+	const char *record_id;
+	const saola__form *form;
+	const json_t *answers;   /* a new record: its answers as stored
+	                          * (saola__entered: nested, repeat items with
+	                          * their "_id"), all at the default version
+	                          * "_" but for those in values; else NULL */
+	const json_t *values;    /* {path: value now}: paths as versions.h
+	                          * flattens them (a field, an item
+	                          * "members.<id>" true, an item's field),
+	                          * "_state" and "_comment" (review), "_deleted"
+	                          * (true: the tombstone); JSON null: removed or
+	                          * cleared */
+	const json_t *versions;  /* the versions of those paths: an own entry,
+	                          * else "_" (the record's default) for a path
+	                          * with a value (saola__changes_version) */
+	int created;             /* this write created the record */
+	int deleted;             /* the record is a tombstone after the write */
+	const char *state;       /* the record's review state after the write */
+} saola__changes;
+
+/* The version of path in c: its own entry, else the record's default "_"
+ * when the path has a value now; NULL when neither (an answer the form
+ * cleared in a merge, as no longer relevant, without a version of its
+ * own). Borrowed. */
+const json_t *saola__changes_version(const saola__changes *c, const char *path);
+
+/* A core handle's Lamport clock (the SQLite server store's clock is its
+ * core database's): the next counter for a local edit (clock + 1, saved in
+ * the same transaction as the edit), and the clock raised to counter if
+ * it is higher (a change seen from another replica). */
+int saola__tick(saola *db, int64_t *counter);
+int saola__observe(saola *db, int64_t counter);
 
 #endif

@@ -45,13 +45,6 @@ size_t saola__form_text_max(const saola__form *f, const char *path);
 /* The number of characters (code points) of the UTF-8 text s of n bytes. */
 size_t saola__utf8_chars(const char *s, size_t n);
 
-/* SAOLA_OK when the text s (n bytes) fits the maximum of path
- * (saola__form_text_max; a path without one always fits), else
- * SAOLA_INVALID with err "head_name: text of 7340032 characters is longer
- * than the form's maximum of 500" (the path as given). */
-int saola__form_check_text(const saola__form *f, const char *path, const char *s,
-                           size_t n, char *err, size_t errlen);
-
 /* SAOLA_OK unless value, the answer at a record path ("field" or
  * "repeat.item.field"), fails its field's constraint where that
  * constraint reads the answer alone (a plausible range: ". >= 1 and . <=

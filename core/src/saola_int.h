@@ -11,29 +11,8 @@
 #include "form.h"
 #include "saola_util.h" /* SAOLA__ERRMSG_MAX, SAOLA__ORIGIN_LEN, random, now */
 
-/* What one write changed in a record, as the change hook hears of it:
- * the paths whose value or version moved. Everything is borrowed for the
- * call. */
-typedef struct saola__changes {
-	const char *record_id;
-	const saola__form *form;
-	const json_t *answers;   /* a new record: its answers as stored
-	                          * (saola__entered: nested, repeat items with
-	                          * their "_id"), all at the default version
-	                          * "_" but for those in values; else NULL */
-	const json_t *values;    /* {path: value now}: paths as versions.h
-	                          * flattens them (a field, an item
-	                          * "members.<id>" true, an item's field),
-	                          * "_state" and "_comment" (review), "_deleted"
-	                          * (true: the tombstone); JSON null: removed or
-	                          * cleared */
-	const json_t *versions;  /* the versions of those paths: an own entry,
-	                          * else "_" (the record's default) for a path
-	                          * with a value (saola__changes_version) */
-	int created;             /* this write created the record */
-	int deleted;             /* the record is a tombstone after the write */
-	const char *state;       /* the record's review state after the write */
-} saola__changes;
+/* saola__changes (what one write changed in a record) and
+ * saola__changes_version are in saola_shared.h. */
 
 /* Called once per write that changed a record, after the record is stored
  * and inside the write's transaction (savepoint), so that what it writes
@@ -115,12 +94,8 @@ int saola__meta_set_int(saola *db, const char *key, int64_t value);
  * origin. Errors are set on db; nothing changes on failure. */
 int saola__reorigin(saola *db, char old_out[SAOLA__ORIGIN_LEN + 1]);
 
-/* The next Lamport counter for a local edit (clock + 1, saved in the same
- * transaction as the edit). */
-int saola__tick(saola *db, int64_t *counter);
-/* Raises the clock to counter if it is higher (a change seen from another
- * replica). */
-int saola__observe(saola *db, int64_t counter);
+/* saola__tick and saola__observe (the handle's Lamport clock) are in
+ * saola_shared.h. */
 
 /* saola__form_lookup and saola__params_source are in saola_form.h
  * (core/shared/). */
@@ -180,11 +155,6 @@ void saola__set_change_hook(saola *db, saola__change_fn fn, void *ctx);
 int saola__changes_report(saola *db, const char *id, const saola__form *f,
                           const json_t *answers, int deleted, const char *state,
                           const json_t *values, const json_t *versions);
-/* The version of path in c: its own entry, else the record's default "_"
- * when the path has a value now; NULL when neither (an answer the form
- * cleared in a merge, as no longer relevant, without a version of its
- * own). Borrowed. */
-const json_t *saola__changes_version(const saola__changes *c, const char *path);
 
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);

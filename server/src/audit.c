@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "audit.h"
-#include "saola_int.h"
+#include "saola_form.h"
+#include "saola_shared.h"
+#include "saola_util.h"
 #include "store_sql.h"
 #include "versions.h"
 

@@ -13,7 +13,8 @@
 #include "audit.h"
 #include "officer.h"
 #include "rules.h"
-#include "saola_int.h"
+#include "saola_shared.h"
+#include "saola_util.h"
 #include "store_sql.h"
 
 /* Opens the officer's write: the server's writers' lock, then a store

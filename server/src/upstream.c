@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "merge.h"
-#include "saola_int.h"
+#include "saola_util.h"
 #include "store_sql.h"
 #include "upstream.h"
 #include "versions.h"

@@ -14,9 +14,7 @@
 
 #include "audit.h"
 #include "json_out.h"
-#include "merge.h"
 #include "rules.h"
-#include "saola_int.h"
 #include "store_records_int.h"
 #include "versions.h"
 #include "wire.h"

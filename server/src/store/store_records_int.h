@@ -7,9 +7,11 @@
 #define SAOLA_STORE_RECORDS_INT_H
 
 #include "audit.h"
-#include "merge.h"
+#include "saola_form.h"
 #include "rules.h"
-#include "saola_int.h"
+#include "saola_shared.h"
+#include "saola_util.h"
+#include "versions.h"
 #include "store_sql.h"
 
 /* A stored record as the merge needs it, with its sequence, units and
