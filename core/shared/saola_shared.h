@@ -203,7 +203,7 @@ int saola__merge_states(const saola__form *f, const saola__params_src *params,
 void saola__merge_out_free(saola__merge_out *out);
 
 /* What one write changed in a record: the paths whose value or version
- * moved (core's change hook hears it; the server's store audits it).
+ * moved, as a merge says (the server's store audits it).
  * Everything is borrowed for the call. */
 typedef struct saola__changes {
 	const char *record_id;

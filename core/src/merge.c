@@ -27,9 +27,6 @@ static int store_result(saola *db, const char *id, const saola__form *f,
 	saola__now(now);
 	rc = saola__row_write(db, o->created, id, f, o->doc, o->versions, o->deleted, seq, now,
 	                      o->state, o->comment, o->issues);
-	if (rc == SAOLA_OK && o->changes)
-		rc = saola__changes_report(db, id, f, o->answers, o->deleted, o->state, o->changes,
-		                           o->change_versions);
 	return rc;
 }
 
@@ -69,9 +66,7 @@ int saola__apply_remote(saola *db, const saola__remote *r, saola__loser_fn fn,
 	in.record_id = r->record_id, in.form_id = r->form_id;
 	in.values = r->values, in.versions = r->versions;
 	saola__params_source(db, &params);
-	/* The change hook (the server's audit) hears what changed. */
-	flags = (r->own_creation ? SAOLA__MERGE_OWN_CREATION : 0u) |
-	        (db->on_change ? SAOLA__MERGE_CHANGES : 0u);
+	flags = r->own_creation ? SAOLA__MERGE_OWN_CREATION : 0u;
 	rc = saola__merge_states(f, &params, old.found ? &stored : NULL, &in, r->base, flags,
 	                         &o, err, sizeof err);
 	if (rc != SAOLA_OK) {

@@ -21,8 +21,8 @@ struct saola;
  * value with the higher version; a tombstone on either side deletes the
  * record, its data kept and merged too; the result validated and its
  * computed fields recomputed with the form), calls fn for each loser (when
- * r->base is given; non-zero stops the merge and is returned), writes the
- * row and calls the change hook. Nothing is queued in the outbox. *changed
+ * r->base is given; non-zero stops the merge and is returned) and writes
+ * the row. Nothing is queued in the outbox. *changed
  * (may be NULL) says whether the stored record changed. Runs in its own
  * savepoint. */
 int saola__apply_remote(struct saola *db, const saola__remote *r,

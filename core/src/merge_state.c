@@ -270,7 +270,7 @@ static int changed_path(merge_state *m, json_t *flat, const char *path, json_t *
 	return 0;
 }
 
-/* What a merge into a stored record changed in it, for a change hook:
+/* What a merge into a stored record changed in it, for an audit log:
  * o->changes {path: value now (null: removed)} and o->change_versions
  * {path: version now} (a path the form cleared, as not relevant any more,
  * may have none) with the record's default "_", and "_deleted" when the
@@ -307,7 +307,7 @@ static int changed_paths(merge_state *m, const saola__form *f, json_t *paths,
 	return fail ? -1 : 0;
 }
 
-/* What a merge that created the record stored, for a change hook: its
+/* What a merge that created the record stored, for an audit log: its
  * answers as stored (o->answers), and the paths that carry versions of
  * their own, their values in o->changes and versions in o->change_versions
  * (with the default "_"): answers edited before the record reached here,

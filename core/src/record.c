@@ -395,16 +395,6 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	 * (saola_outbox_read), which spares a second copy of every household. */
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "put", old.found ? diff : NULL, version, base, now);
-	if (rc == SAOLA_OK && db->on_change) {
-		/* A new record: its answers, every one at its version. */
-		if (!old.found && !(entered = saola__entered(f, doc)))
-			rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
-		if (rc == SAOLA_OK && !old.found && !(diff = json_object()))
-			rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
-		if (rc == SAOLA_OK)
-			rc = saola__changes_report(db, id, f, old.found ? NULL : entered, 0, old.state,
-			                           diff, versions);
-	}
 	if (rc == SAOLA_OK)
 		*changed = 1;
 out:
@@ -498,12 +488,6 @@ static int delete_in_txn(saola *db, const char *id)
 	                      old.comment, old.issues);
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "delete", NULL, version, base, now);
-	if (rc == SAOLA_OK && db->on_change) {
-		json_t *tomb = json_pack("{s:b}", "_deleted", 1);
-		rc = tomb ? saola__changes_report(db, id, f, NULL, 1, old.state, tomb, versions)
-		          : saola__error(db, SAOLA_NOMEM, "delete: out of memory");
-		json_decref(tomb);
-	}
 out:
 	saola__row_free(&old);
 	json_decref(versions);

@@ -93,9 +93,6 @@ static int write_row(saola *db, const char *id, saola__row *row, const char *sta
 	                      new_state, new_comment, row->issues);
 	if (rc == SAOLA_OK)
 		rc = saola__outbox_add(db, id, f, "put", changes, version, base, now);
-	if (rc == SAOLA_OK)
-		rc = saola__changes_report(db, id, f, NULL, row->deleted, new_state, changes,
-		                           versions);
 out:
 	json_decref(version);
 	json_decref(versions);

@@ -14,12 +14,6 @@
 /* saola__changes (what one write changed in a record) and
  * saola__changes_version are in saola_shared.h. */
 
-/* Called once per write that changed a record, after the record is stored
- * and inside the write's transaction (savepoint), so that what it writes
- * commits or rolls back with the change. A non-zero return (a saola code,
- * with the message set on the handle) fails the write, which returns it. */
-typedef int (*saola__change_fn)(void *ctx, const saola__changes *c);
-
 /* Prepared statements kept for the life of the handle (hot paths). */
 typedef enum saola__stmt_id {
 	SAOLA__ST_REC_GET,
@@ -56,8 +50,6 @@ struct saola {
 	saola__form_cache *forms;  /* compiled forms, current versions */
 	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
 	struct saola__places_mem *places; /* the units table, read lazily (places.c) */
-	saola__change_fn on_change;  /* the change hook, or NULL (a device) */
-	void *on_change_ctx;
 };
 
 /* Records rc and a formatted message on db; returns rc. */
@@ -146,15 +138,6 @@ int saola__review_write(saola *db, const char *id, const char *state,
  * (the record itself is the change: see saola__wire_from_outbox_db). */
 int saola__outbox_read_raw(saola *db, int64_t after_seq, int limit, json_t **out);
 
-/* Sets the handle's change hook (fn NULL: none). The server audits with
- * it; devices have none. */
-void saola__set_change_hook(saola *db, saola__change_fn fn, void *ctx);
-/* Calls the change hook, when there is one, for the write of record id
- * (see saola__changes; answers non-NULL: it created the record), unless
- * it changed nothing. Returns the hook's failure. */
-int saola__changes_report(saola *db, const char *id, const saola__form *f,
-                          const json_t *answers, int deleted, const char *state,
-                          const json_t *values, const json_t *versions);
 
 /* Exec SQL with no results; maps errors. */
 int saola__exec(saola *db, const char *sql);

@@ -33,11 +33,9 @@ typedef struct saola__audit_who {
 } saola__audit_who;
 
 /* Writes the rows of one write of a record on store s (c: what changed,
- * as core's change hook hears it), as who (NULL: nobody said; rows say
- * source "server"), through s's connection inside the caller's write
- * transaction. The rows are the hook's, who given here rather than set
- * around the call. SAOLA_OK, or a code with the message on s's
- * connection. */
+ * as the merge says), as who (NULL: nobody said; rows say source
+ * "server"), through s's connection inside the caller's write
+ * transaction. SAOLA_OK, or a code with the message on s's connection. */
 struct saola__changes;
 int saola__audit_changes(saola__store *s, const saola__audit_who *who,
                          const struct saola__changes *c);
