@@ -139,8 +139,8 @@ enum {
 	 * every answer sent must keep inside its field's own range. */
 	SAOLA__MERGE_OWN_CREATION = 1,
 	/* Fill changes, change_versions and answers of saola__merge_out (what
-	 * a change hook, the server's audit, is told); they cost a flattening
-	 * of the result, so a store without a hook leaves them out. */
+	 * the server's audit log is told); they cost a flattening of the
+	 * result, so a store without an audit log (a device) leaves them out. */
 	SAOLA__MERGE_CHANGES = 2
 };
 
