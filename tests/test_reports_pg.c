@@ -27,6 +27,7 @@
 
 static struct {
 	saola__store *lite, *pg;
+	char dir[1024];
 	char listed[1100];
 } F;
 
@@ -148,12 +149,14 @@ static void households(saola__db *db)
 
 static int setup(void **state)
 {
-	const char *dir = tu_tmpdir("reports-pg");
+	const char *dir;
 	char err[512];
 	FILE *f;
 	int n = 0;
 
 	(void)state;
+	snprintf(F.dir, sizeof F.dir, "%s", tu_tmpdir("reports-pg"));
+	dir = F.dir;
 	if (saola__store_sqlite_open(tu_path(dir, "server.db"), SAOLA_TEST_SCHEMAS, 1, &F.lite, err,
 	                             sizeof err) != SAOLA_OK)
 		fail_msg("sqlite: %s", err);
@@ -187,6 +190,7 @@ static int teardown(void **state)
 	(void)state;
 	saola__store_close(F.lite);
 	saola__store_close(F.pg);
+	tu_rmtree(F.dir);
 	return 0;
 }
 
