@@ -29,32 +29,6 @@ static int per_device = 1000;  /* --per-device N */
 static char dir[512];
 static const char *store;
 
-/* `saola-server user add`: the token printed, in a new string; NULL on
- * failure. */
-static char *user_add(const char *name, const char *commune)
-{
-	char cmd[2048], line[512], *tok = NULL, *last;
-	FILE *p;
-
-	snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user add --db '%s' --name %s "
-	         "--role surveyor --area %s", SAOLA_BENCH_BINDIR, store, name, commune);
-	if (!(p = popen(cmd, "r")))
-		return NULL;
-	while (fgets(line, sizeof line, p)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		last = strrchr(line, ' ');
-		if (*line) {
-			free(tok);
-			tok = strdup(last ? last + 1 : line);
-		}
-	}
-	if (pclose(p) != 0) {
-		free(tok);
-		return NULL;
-	}
-	return tok;
-}
-
 /* A device database with the forms, its server and token, and per_device
  * new households of the commune; NULL on failure (said on stderr). */
 static saola *device(int i, const char *url, const char *token, const char *commune)
@@ -103,7 +77,7 @@ static int prepare(bench_job *jobs, char **urls, int n_urls)
 		char name[32], *tok;
 
 		snprintf(name, sizeof name, "ingest%02d", i);
-		if (!(tok = user_add(name, commune))) {
+		if (!(tok = bench_user_add(store, name, "surveyor", commune))) {
 			fprintf(stderr, "bench_ingest: user add %s failed\n", name);
 			break;
 		}

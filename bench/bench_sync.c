@@ -52,29 +52,14 @@ static const char *path_in(const char *name)
 	return b;
 }
 
-/* `saola-server user add`: the token printed, in a new string; NULL on
- * failure. */
+/* A user of the server (bench_user_add), with the permission "personal"
+ * when above a surveyor: the token, in a new string; NULL on failure. */
 static char *user_add(const char *name, const char *role, const char *area)
 {
-	char cmd[2048], line[512], *tok = NULL, *last;
-	FILE *p;
+	char cmd[2048], *tok = bench_user_add(server_db, name, role, area);
 
-	snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user add --db '%s' --name %s "
-	         "--role %s --area %s", SAOLA_BENCH_BINDIR, server_db, name, role, area);
-	if (!(p = popen(cmd, "r")))
+	if (!tok)
 		return NULL;
-	while (fgets(line, sizeof line, p)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		last = strrchr(line, ' ');
-		if (*line) {
-			free(tok);
-			tok = strdup(last ? last + 1 : line);
-		}
-	}
-	if (pclose(p) != 0) {
-		free(tok);
-		return NULL;
-	}
 	/* Roles above the commune pull personal fields only with "personal". */
 	if (strcmp(role, "surveyor") != 0) {
 		snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user grant --db '%s' --name %s "

@@ -1,5 +1,6 @@
 /* syncjobs.c: syncjobs.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,4 +56,28 @@ json_t *bench_communes(size_t n, const char *const *skip, const char *what)
 		return NULL;
 	}
 	return out;
+}
+
+char *bench_user_add(const char *db, const char *name, const char *role, const char *area)
+{
+	char cmd[2048], line[512], *tok = NULL, *last;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "'%s/server/saola-server' user add --db '%s' --name %s "
+	         "--role %s --area %s", SAOLA_BENCH_BINDIR, db, name, role, area);
+	if (!(p = popen(cmd, "r")))
+		return NULL;
+	while (fgets(line, sizeof line, p)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		last = strrchr(line, ' ');
+		if (*line) {
+			free(tok);
+			tok = strdup(last ? last + 1 : line);
+		}
+	}
+	if (pclose(p) != 0) {
+		free(tok);
+		return NULL;
+	}
+	return tok;
 }

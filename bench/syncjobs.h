@@ -32,4 +32,8 @@ void *bench_sync_job(void *arg);
  * array of codes; NULL (said on stderr by what) when there are fewer. */
 json_t *bench_communes(size_t n, const char *const *skip, const char *what);
 
+/* `saola-server user add` on the server database db: the token it printed,
+ * in a new string (free()); NULL on failure. */
+char *bench_user_add(const char *db, const char *name, const char *role, const char *area);
+
 #endif
