@@ -94,20 +94,10 @@ static int prepare(bench_job *jobs, char **urls, int n_urls)
  * every household sent. */
 static int push_all(bench_job *jobs, double *wall, long *requests, long *retries)
 {
-	pthread_t t[N_DEVICES];
-	pthread_barrier_t go;
-	double t0, last = 0;
 	int i, failed = 0;
 
-	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
+	*wall = bench_sync_all(jobs, N_DEVICES);
 	for (i = 0; i < N_DEVICES; i++) {
-		jobs[i].go = &go;
-		pthread_create(&t[i], NULL, bench_sync_job, &jobs[i]);
-	}
-	t0 = bench_now();
-	pthread_barrier_wait(&go);
-	for (i = 0; i < N_DEVICES; i++) {
-		pthread_join(t[i], NULL);
 		if (jobs[i].rc != SAOLA_OK) {
 			fprintf(stderr, "bench_ingest: device %d: %s\n", i, jobs[i].err);
 			failed = 1;
@@ -116,13 +106,9 @@ static int push_all(bench_job *jobs, double *wall, long *requests, long *retries
 			        jobs[i].st.records_up, per_device);
 			failed = 1;
 		}
-		if (jobs[i].end > last)
-			last = jobs[i].end;
 		*requests += jobs[i].st.requests;
 		*retries += jobs[i].st.retries;
 	}
-	pthread_barrier_destroy(&go);
-	*wall = last - t0;
 	return failed ? -1 : 0;
 }
 

@@ -127,12 +127,10 @@ static void print_sync(const char *what, const saola_sync_stats *st, double wall
 static void concurrent(void)
 {
 	bench_job jobs[N_DEVICES];
-	pthread_t t[N_DEVICES];
-	pthread_barrier_t go;
 	/* outside districts 372 and 375, whose records the other figures use */
 	static const char *const skip[] = {"372", "375", NULL};
 	json_t *codes = bench_communes(N_DEVICES, skip, "bench_sync");
-	double t0, last = 0;
+	double wall;
 	long errors = 0, requests = 0, retries = 0;
 	long long up = 0;
 	int i;
@@ -162,15 +160,8 @@ static void concurrent(void)
 		}
 	}
 	json_decref(codes);
-	pthread_barrier_init(&go, NULL, N_DEVICES + 1);
+	wall = bench_sync_all(jobs, N_DEVICES);
 	for (i = 0; i < N_DEVICES; i++) {
-		jobs[i].go = &go;
-		pthread_create(&t[i], NULL, bench_sync_job, &jobs[i]);
-	}
-	t0 = bench_now();
-	pthread_barrier_wait(&go);
-	for (i = 0; i < N_DEVICES; i++) {
-		pthread_join(t[i], NULL);
 		if (jobs[i].rc != SAOLA_OK) {
 			if (errors++ == 0)
 				fail("concurrent push: device: %s%s", jobs[i].err, "");
@@ -178,18 +169,15 @@ static void concurrent(void)
 			errors++;
 			fail("concurrent push: a device sent fewer households than it has%s%s", "", "");
 		}
-		if (jobs[i].end > last)
-			last = jobs[i].end;
 		requests += jobs[i].st.requests;
 		retries += jobs[i].st.retries;
 		up += jobs[i].st.bytes_up;
 		saola_close(jobs[i].db);
 	}
-	pthread_barrier_destroy(&go);
 	fprintf(fig, "  %d devices x %d households pushed at once (surveyors, a commune each)\n",
 	       N_DEVICES, PER_DEVICE);
 	fprintf(fig, "    wall %.3f s = %.0f households/s (target >= 10000), errors %ld (target 0)\n",
-	       last - t0, N_DEVICES * PER_DEVICE / (last - t0), errors);
+	       wall, N_DEVICES * PER_DEVICE / wall, errors);
 	fprintf(fig, "    requests %ld, retries %ld, %.1f bytes up per household\n", requests, retries,
 	       (double)up / (N_DEVICES * PER_DEVICE));
 }

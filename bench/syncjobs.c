@@ -26,6 +26,29 @@ void *bench_sync_job(void *arg)
 	return NULL;
 }
 
+double bench_sync_all(bench_job *jobs, int n)
+{
+	pthread_t t[n];
+	pthread_barrier_t go;
+	double t0, last;
+	int i;
+
+	pthread_barrier_init(&go, NULL, (unsigned)n + 1);
+	for (i = 0; i < n; i++) {
+		jobs[i].go = &go;
+		pthread_create(&t[i], NULL, bench_sync_job, &jobs[i]);
+	}
+	t0 = last = bench_now();
+	pthread_barrier_wait(&go);
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		if (jobs[i].end > last)
+			last = jobs[i].end;
+	}
+	pthread_barrier_destroy(&go);
+	return last - t0;
+}
+
 /* 1 when parent is one of skip. */
 static int skipped(const char *parent, const char *const *skip)
 {

@@ -27,6 +27,11 @@ typedef struct bench_job {
 
 void *bench_sync_job(void *arg);
 
+/* Syncs the n devices of jobs at once (a thread each, started together)
+ * and waits for all: the seconds from the start to the last one's end.
+ * Each job's rc, stats and err say how it went. */
+double bench_sync_all(bench_job *jobs, int n);
+
 /* The first n communes of Ninh Binh in the shipped units, leaving out
  * those of the districts named in skip (NULL-terminated; NULL: none): a new
  * array of codes; NULL (said on stderr by what) when there are fewer. */
