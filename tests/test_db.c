@@ -500,6 +500,63 @@ static void test_read_snapshot(void **state)
 	conn_close(&other);
 }
 
+/* ---- one statement, many runs ---- */
+
+/* One SQL text run with an integer, a text and a NULL bound in turn
+ * (PostgreSQL prepares a statement per SQL text and parameter types:
+ * each run must use its own). */
+static void test_types_change(void **state)
+{
+	saola__db *db = DB(state);
+	saola__dbstmt *st;
+	int k;
+
+	run(db, "INSERT INTO t(id, name, n) VALUES (1, 'a', 5), (2, 'b', 6)");
+	st = prep(db, "SELECT count(*) FROM t WHERE n = ? OR name = ?");
+	for (k = 0; k < 3; k++) {
+		if (k == 0)
+			saola__db_bind_int(st, 1, 5);
+		else if (k == 1)
+			saola__db_bind_text(st, 1, "6", -1);
+		else
+			saola__db_bind_null(st, 1);
+		saola__db_bind_text(st, 2, k == 2 ? "a" : "none", -1);
+		assert_int_equal(saola__db_step(st), SAOLA__DB_ROW);
+		assert_int_equal(saola__db_column_int(st, 0), 1);
+		assert_int_equal(saola__db_step(st), SAOLA__DB_DONE);
+		saola__db_reset(st);
+	}
+	saola__db_finalize(st);
+}
+
+/* k + add, run as statement number k of its own SQL text. */
+static int64_t added(saola__db *db, int k, int64_t add)
+{
+	char sql[64];
+	saola__dbstmt *st;
+	int64_t v = -1;
+
+	snprintf(sql, sizeof sql, "SELECT %d + CAST(? AS BIGINT)", k);
+	st = prep(db, sql);
+	saola__db_bind_int(st, 1, add);
+	if (saola__db_step(st) == SAOLA__DB_ROW)
+		v = saola__db_column_int(st, 0);
+	saola__db_finalize(st);
+	return v;
+}
+
+/* More distinct statements than PostgreSQL's statement cache holds, each
+ * run twice: every run answers its own statement. */
+static void test_many_statements(void **state)
+{
+	saola__db *db = DB(state);
+	int k, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (k = 0; k < 1000; k++)
+			assert_int_equal(added(db, k, pass), k + pass);
+}
+
 /* ---- errors ---- */
 
 /* A syntax error: on SQLite at prepare, on PostgreSQL at the first step
@@ -762,6 +819,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_begin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_types_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique_violation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),

@@ -1,17 +1,22 @@
 /* db_pg.c: db.h over PostgreSQL (libpq).
  *
  * Statements. A statement's `?` become $1..$n when it is prepared
- * (saola__db_pg_rewrite); nothing is sent then. Each run is one
- * PQsendQueryParams (the unnamed statement: parsed and planned per run)
- * with the types of what was bound: bigint, double precision, bytea (sent
- * in binary), and "unknown" for texts and NULLs, which PostgreSQL then
- * reads the way it reads a quoted literal, its type taken from where it
- * stands (a text bound into an INTEGER column or compared with one works,
- * as on SQLite). Named prepared statements were the other way: but the
- * types are only known at bind time and may change between runs, so each
- * change would need a new PQprepare, and each statement a DEALLOCATE; the
- * unnamed statement needs neither, at the cost of a parse per run. So a
- * syntax error shows at the first step, not at prepare.
+ * (saola__db_pg_rewrite); nothing is sent then. The types of a run's
+ * parameters are those of what was bound: bigint, double precision, bytea
+ * (sent in binary), and "unknown" for texts and NULLs, which PostgreSQL
+ * then reads the way it reads a quoted literal, its type taken from where
+ * it stands (a text bound into an INTEGER column or compared with one
+ * works, as on SQLite). Since the types are only known at bind time, the
+ * connection keeps its server-side prepared statements by SQL text and
+ * parameter types together (the statement cache, below): a run whose pair
+ * is known is one PQsendQueryPrepared, with nothing parsed or planned
+ * again; a new pair is prepared first (PQprepare, one round trip, once a
+ * connection). Parsing and planning were most of PostgreSQL's work for a
+ * pushed household's five small statements. The cache holds at most
+ * PG_CACHE_MAX pairs, never evicted (a DEALLOCATE would be another round
+ * trip); past that a run is the unnamed statement, parsed and planned
+ * each time, as every run was before. A syntax error shows at the first
+ * step, not at prepare.
  *
  * Rows. A run is read in single-row mode (PQsetSingleRowMode): one row in
  * memory at a time, so that a report may read millions. The connection is
@@ -47,13 +52,31 @@
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
 
+/* The statement cache's size: pairs of SQL text and parameter types a
+ * connection prepares (the server's own statements are about 200; report
+ * variants and officers' lists add some). Open addressing, a power of 2,
+ * filled at most to PG_CACHE_MAX. */
+#define PG_CACHE_SLOTS 1024
+#define PG_CACHE_MAX 768
+
 typedef struct pg_stmt pg_stmt;
+
+/* One statement prepared on the server, "s<id>". */
+typedef struct pg_cached {
+	uint64_t hash;
+	char *sql;                 /* NULL: the slot is free */
+	Oid *types;
+	int nparams;
+	int id;
+} pg_cached;
 
 typedef struct pg_db {
 	saola__db base;            /* first: a saola__db * is a pg_db * */
 	PGconn *conn;
 	pg_stmt *active;           /* the statement whose rows are coming, or NULL */
 	int64_t changes;
+	pg_cached *cache;          /* PG_CACHE_SLOTS slots, NULL until the first run */
+	int cached;                /* slots in use */
 } pg_db;
 
 struct pg_stmt {
@@ -360,6 +383,106 @@ static void finish(pg_stmt *st)
 	st->lost = 0;
 }
 
+/* ---- the statement cache ---- */
+
+/* FNV-1a over the SQL text and the parameter types. */
+static uint64_t cache_hash(const pg_stmt *st)
+{
+	uint64_t h = 14695981039346656037u;
+	const unsigned char *p;
+	int i;
+
+	for (p = (const unsigned char *)st->sql; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	for (i = 0; i < st->nparams; i++)
+		h = (h ^ st->types[i]) * 1099511628211u;
+	return h;
+}
+
+/* The slot of st's pair: the one holding it, or the free one it would
+ * take; NULL when the cache cannot be had (out of memory). */
+static pg_cached *cache_slot(pg_db *d, const pg_stmt *st, uint64_t h)
+{
+	size_t i;
+	pg_cached *c;
+
+	if (!d->cache && !(d->cache = calloc(PG_CACHE_SLOTS, sizeof *d->cache)))
+		return NULL;
+	for (i = h & (PG_CACHE_SLOTS - 1);; i = (i + 1) & (PG_CACHE_SLOTS - 1)) {
+		c = &d->cache[i];
+		if (!c->sql)
+			return c;
+		if (c->hash == h && c->nparams == st->nparams && !strcmp(c->sql, st->sql) &&
+		    !memcmp(c->types, st->types, (size_t)st->nparams * sizeof *st->types))
+			return c;
+	}
+}
+
+/* Prepares st's pair on the server as slot c, "s<id>". SAOLA_OK; a
+ * failure of PostgreSQL's (a syntax error) is the step's; out of memory
+ * leaves c free (the run goes unnamed). */
+static int cache_add(pg_db *d, pg_stmt *st, pg_cached *c, uint64_t h, const char *name)
+{
+	size_t tn = (size_t)(st->nparams ? st->nparams : 1) * sizeof *st->types;
+	PGresult *res;
+	int rc = SAOLA_OK;
+
+	if (!(c->types = malloc(tn)) || !(c->sql = strdup(st->sql))) {
+		free(c->types);
+		c->types = NULL;
+		return SAOLA_OK;
+	}
+	res = PQprepare(d->conn, name, st->sql, st->nparams, st->types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = pg_fail(&d->base, res, NULL);
+		free(c->sql);
+		free(c->types);
+		c->sql = NULL;
+		c->types = NULL;
+	} else {
+		memcpy(c->types, st->types, (size_t)st->nparams * sizeof *st->types);
+		c->hash = h;
+		c->nparams = st->nparams;
+		c->id = d->cached++;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The server-side name of st's pair as bound now, in name (prepared first
+ * when new), or "" for the unnamed statement (the cache is full, or out of
+ * memory). SAOLA_OK, or the prepare's failure. */
+static int cache_name(pg_db *d, pg_stmt *st, char name[16])
+{
+	uint64_t h = cache_hash(st);
+	pg_cached *c = cache_slot(d, st, h);
+	int rc;
+
+	name[0] = '\0';
+	if (!c || (!c->sql && d->cached >= PG_CACHE_MAX))
+		return SAOLA_OK;
+	if (!c->sql) {
+		snprintf(name, 16, "s%d", d->cached);
+		if ((rc = cache_add(d, st, c, h, name)) != SAOLA_OK || !c->sql) {
+			name[0] = '\0';
+			return rc;
+		}
+	}
+	snprintf(name, 16, "s%d", c->id);
+	return SAOLA_OK;
+}
+
+static void cache_free(pg_db *d)
+{
+	size_t i;
+
+	for (i = 0; d->cache && i < PG_CACHE_SLOTS; i++) {
+		free(d->cache[i].sql);
+		free(d->cache[i].types);
+	}
+	free(d->cache);
+}
+
 /* ---- connection ---- */
 
 static void no_notices(void *arg, const char *msg)
@@ -405,6 +528,7 @@ static void pg_close(saola__db *db)
 	if (d->active)
 		detach(d, 0);
 	PQfinish(d->conn);
+	cache_free(d);
 	free(d);
 }
 
@@ -519,15 +643,27 @@ static int pg_bind_null(saola__dbstmt *st, int i)
 	return bind(st, i, 0, NULL, 0, 0);
 }
 
+/* ---- runs ---- */
+
 /* Sends the statement with its bindings, rows to come one by one. */
 static int start(pg_stmt *st)
 {
 	saola__db *db = st->base.db;
 	pg_db *d = PGDB(db);
+	const char *const *values = (const char *const *)st->values;
+	char name[16];
+	int rc, sent;
 
 	detach(d, 1);
-	if (!PQsendQueryParams(d->conn, st->sql, st->nparams, st->types,
-	                       (const char *const *)st->values, st->lengths, st->formats, 0))
+	if ((rc = cache_name(d, st, name)) != SAOLA_OK)
+		return rc;
+	if (name[0])
+		sent = PQsendQueryPrepared(d->conn, name, st->nparams, values, st->lengths,
+		                           st->formats, 0);
+	else
+		sent = PQsendQueryParams(d->conn, st->sql, st->nparams, st->types, values,
+		                         st->lengths, st->formats, 0);
+	if (!sent)
 		return pg_fail(db, NULL, NULL);
 	/* Fails only when the query was not sent just before: it was. */
 	PQsetSingleRowMode(d->conn);
