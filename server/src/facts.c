@@ -251,6 +251,25 @@ out:
 	return rc;
 }
 
+/* Rows a refresh writes or drops from which PostgreSQL's statistics are
+ * brought up to date at once. */
+#define FACTS_TIDY_ROWS 20000
+
+/* On PostgreSQL, a facts table just built, or largely rewritten, has no
+ * planner statistics and no visibility map until autovacuum comes by (a
+ * minute or more later): reports would plan for a handful of rows, and
+ * read the table for every entry of their covering indexes. So after such
+ * a refresh the table is vacuumed and analyzed at once (outside the
+ * transaction, as VACUUM must be; writers are not blocked). A failure
+ * only costs speed, and autovacuum still comes: not reported. */
+static void tidy(saola__db *db, const saola__facts_stats *st)
+{
+	if (saola__db_kind(db) != SAOLA__DB_POSTGRES ||
+	    (!st->rebuilt && st->upserted + st->removed < FACTS_TIDY_ROWS))
+		return;
+	(void)saola__db_exec(db, "VACUUM (ANALYZE) facts");
+}
+
 int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stats *stats,
                          char *err, size_t errlen)
 {
@@ -316,5 +335,7 @@ unlock:
 	indexes_free(&idx);
 	if (lock)
 		pthread_mutex_unlock(lock);
+	if (rc == 0)
+		tidy(db, st);
 	return rc;
 }
