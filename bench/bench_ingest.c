@@ -11,6 +11,7 @@
  * user add`. Prints one line of figures, and only when every device's push
  * succeeded with every household sent; else prints the failure and exits 1. */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +91,25 @@ static int prepare(bench_job *jobs, char **urls, int n_urls)
 	return i == N_DEVICES ? 0 : -1;
 }
 
+/* CPU seconds (user and system) this process has used, its threads all. */
+static double cpu_seconds(void)
+{
+	struct rusage u;
+
+	getrusage(RUSAGE_SELF, &u);
+	return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 +
+	       (double)u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
 /* Pushes from every device at once; 0 when every push succeeded with
- * every household sent. */
-static int push_all(bench_job *jobs, double *wall, long *requests, long *retries)
+ * every household sent. *cpu: the CPU seconds the devices used meanwhile. */
+static int push_all(bench_job *jobs, double *wall, double *cpu, long *requests, long *retries)
 {
 	int i, failed = 0;
 
+	*cpu = cpu_seconds();
 	*wall = bench_sync_all(jobs, N_DEVICES);
+	*cpu = cpu_seconds() - *cpu;
 	for (i = 0; i < N_DEVICES; i++) {
 		if (jobs[i].rc != SAOLA_OK) {
 			fprintf(stderr, "bench_ingest: device %d: %s\n", i, jobs[i].err);
@@ -116,7 +129,7 @@ int main(int argc, char **argv)
 {
 	static bench_job jobs[N_DEVICES];
 	const char *base = getenv("TMPDIR");
-	double wall = 0;
+	double wall = 0, cpu = 0;
 	long requests = 0, retries = 0;
 	int i, rc;
 
@@ -136,13 +149,14 @@ int main(int argc, char **argv)
 	}
 	rc = prepare(jobs, argv + 3, argc - 3);
 	if (rc == 0)
-		rc = push_all(jobs, &wall, &requests, &retries);
+		rc = push_all(jobs, &wall, &cpu, &requests, &retries);
 	for (i = 0; i < N_DEVICES; i++)
 		saola_close(jobs[i].db);
 	if (rc == 0)
 		printf("%d devices x %d households over %d process(es): wall %.3f s = %.0f "
-		       "households/s, requests %ld, retries %ld\n", N_DEVICES, per_device, argc - 3,
-		       wall, N_DEVICES * per_device / wall, requests, retries);
+		       "households/s, requests %ld, retries %ld, devices' cpu %.1f s\n", N_DEVICES,
+		       per_device, argc - 3, wall, N_DEVICES * per_device / wall, requests, retries,
+		       cpu);
 	else
 		fprintf(stderr, "bench_ingest: failed, no figures\n");
 	if (!getenv("SAOLA_BENCH_KEEP")) {

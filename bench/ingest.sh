@@ -64,6 +64,20 @@ count() {
 	fi
 }
 
+# CPU ticks (user and system) the processes named have used so far.
+ticks() {
+	local p t=0 s
+	for p in "$@"; do
+		s=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) && t=$((t + s))
+	done
+	echo "$t"
+}
+# The cluster's backends: the postmaster's children (their connections
+# last as long as the servers do, so a run's CPU is theirs before and
+# after).
+backends() { pgrep -P "$(head -1 "$saola_pg_dir/data/postmaster.pid")"; }
+hz=$(getconf CLK_TCK)
+
 # One run of one configuration; prints its line of figures or fails.
 run_one() {
 	local kind=$1 n=$2 r=$3 db out got
@@ -74,9 +88,15 @@ run_one() {
 		db="$pg_base/ingest_${kind}_$r"
 	fi
 	start_servers "$db" "$n" || { stop_servers; return 1; }
+	local s0 p0 s1 p1
+	s0=$(ticks "${pids[@]}")
+	[ "$kind" = sqlite ] && p0=0 || p0=$(ticks $(backends))
 	out=$("$ingest" --db "$db" "${urls[@]}")
 	local rc=$?
+	s1=$(ticks "${pids[@]}")
+	[ "$kind" = sqlite ] && p1=0 || p1=$(ticks $(backends))
 	stop_servers
+	out="$out, servers' cpu $(echo "scale=1; ($s1 - $s0) / $hz" | bc) s, postgres cpu $(echo "scale=1; ($p1 - $p0) / $hz" | bc) s"
 	[ $rc -eq 0 ] || return 1
 	got=$(count "$kind" "$db")
 	if [ "$got" != "$expected $expected" ]; then
@@ -103,4 +123,18 @@ for cfg in sqlite pg1 pg3; do
 	n=${#v[@]}
 	printf '  %-6s households/s: best %d, median %d, worst %d (n=%d)\n' "$cfg" \
 		"${v[n-1]}" "${v[(n-1)/2]}" "${v[0]}" "$n"
+done
+# Where the 2 cores went: CPU microseconds per household, the mean of the
+# runs, for the devices (bench_ingest's threads), the server processes and
+# PostgreSQL's backends.
+echo "  CPU per household, microseconds (devices / servers / postgres):"
+for cfg in sqlite pg1 pg3; do
+	printf '%s\n' "${results[@]}" | awk -v c="$cfg" -v n="$expected" '$1 == c {
+		for (i = 1; i <= NF; i++) {
+			if ($i == "devices'"'"'") d += $(i + 2)
+			if ($i == "servers'"'"'") s += $(i + 2)
+			if ($i == "postgres") p += $(i + 2)
+		}
+		k++ }
+		END { printf "  %-6s %d / %d / %d\n", c, d / k / n * 1e6, s / k / n * 1e6, p / k / n * 1e6 }'
 done
