@@ -90,31 +90,47 @@ static json_t *targets_file(rep_ctx *c, const char *path)
 	return t;
 }
 
+/* The first value of sql's first row into out ("" for none or NULL). */
+static int first_text(rep_ctx *c, const char *sql, char *out, size_t cap)
+{
+	saola__dbstmt *st = NULL;
+	const char *v;
+	int step;
+
+	out[0] = '\0';
+	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
+		return rep_sql_fail(c, "province");
+	rep_area_bind(c, st, 1);
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW && (v = saola__db_column_text(st, 0)))
+		snprintf(out, cap, "%s", v);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? 0 : rep_sql_fail(c, "province");
+}
+
 /* The province the report is about: the area's, or the only one in the
  * facts; "" when it cannot be told. */
 static int province_of(rep_ctx *c, char *out, size_t cap)
 {
-	char sql[256], area[64];
-	saola__dbstmt *st = NULL;
-	int step, n = 0;
+	char sql[256], area[64], last[16];
 
-	out[0] = '\0';
 	rep_place_sql(c, area, sizeof area);
-	/* A province's own: its code when it has a record (the first found). */
-	snprintf(sql, sizeof sql, "SELECT province FROM facts WHERE province IS NOT NULL%s"
-	         "%s LIMIT %d", area, c->area_col && strcmp(c->area_col, "province") == 0 ? ""
-	         : " GROUP BY province", c->area_col && strcmp(c->area_col, "province") == 0
-	         ? 1 : 2);
-	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
-		return rep_sql_fail(c, "province");
-	rep_area_bind(c, st, 1);
-	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
-		if (n++ == 0)
-			snprintf(out, cap, "%s", saola__db_column_text(st, 0));
-	saola__db_finalize(st);
-	if (n > 1)
+	if (c->area_col) {
+		/* Any of the area's facts: a province, a district or a commune
+		 * lies in one province. */
+		snprintf(sql, sizeof sql, "SELECT province FROM facts WHERE province IS NOT NULL%s"
+		         " LIMIT 1", area);
+		return first_text(c, sql, out, cap);
+	}
+	/* The whole country's: the lowest and the highest code, each one step
+	 * down the facts_province index (a query with both aggregates would
+	 * scan on SQLite). */
+	if (first_text(c, "SELECT min(province) FROM facts", out, cap) != 0 ||
+	    first_text(c, "SELECT max(province) FROM facts", last, sizeof last) != 0)
+		return -1;
+	if (strcmp(out, last) != 0)
 		out[0] = '\0';
-	return step == SAOLA__DB_DONE ? 0 : rep_sql_fail(c, "province");
+	return 0;
 }
 
 /* Finds the targets in force: the file given, else the file of the
