@@ -35,7 +35,22 @@ static const struct {
 	{SAOLA_DELETED,  409, "record_deleted"},
 	{SAOLA_CONFLICT, 409, "conflict"},
 	{SAOLA_LIMIT,    413, "too_large"},
-	{SAOLA_NETWORK,  502, "bad_gateway"},
+	{SAOLA_NETWORK,  502, "bad_gateway"},      /* an upstream server answered wrong */
+	/* The server's own codes (server_int.h). */
+	{SAOLA__E_UNAUTHORIZED,      401, "unauthorized"},
+	{SAOLA__E_BAD_JSON,          400, "bad_json"},
+	{SAOLA__E_BAD_UTF8,          400, "bad_utf8"},
+	{SAOLA__E_BAD_ENCODING,      400, "bad_encoding"},
+	{SAOLA__E_METHOD,            405, "method_not_allowed"},
+	{SAOLA__E_WRONG_STATE,       409, "wrong_state"},
+	{SAOLA__E_ALREADY_RESOLVED,  409, "already_resolved"},
+	{SAOLA__E_MEMBER_REMOVED,    409, "member_removed"},
+	{SAOLA__E_DEVICE_COPIED,     409, "device_copied"},
+	{SAOLA__E_BATCH_MISMATCH,    409, "batch_mismatch"},
+	{SAOLA__E_TOO_MANY_FAILURES, 429, "too_many_failures"},
+	{SAOLA__E_TOO_MANY_REQUESTS, 429, "too_many_requests"},
+	{SAOLA__E_TRY_AGAIN,         503, "busy"},
+	{SAOLA__E_RACE,              500, "internal"},
 	/* SAOLA_ERROR, NOMEM, IO, CORRUPT, READONLY, BUSY, MISUSE, TOONEW:
 	 * the server failed, 500 internal (below). */
 };
@@ -52,6 +67,16 @@ void saola__err_http(int rc, int *status, const char **code)
 		}
 	*status = 500;
 	*code = "internal";
+}
+
+int saola__err_status(const saola__err *e)
+{
+	const char *code;
+	int status = e->status;
+
+	if (!status)
+		saola__err_http(e->rc, &status, &code);
+	return status;
 }
 
 static int starts(const char *s, const char *p)
