@@ -179,7 +179,7 @@ static void story(const char *db)
 	/* Review: a draft cannot be approved; a submitted one can, once. */
 	memset(&e, 0, sizeof e);
 	assert_int_equal(saola__review_record(&o, w.id, "approve", NULL, NULL, &e), -1);
-	assert_int_equal(e.status, 409);
+	assert_int_equal(saola__err_status(&e), 409);
 	assert_string_equal(e.code, "wrong_state");
 	assert_int_equal(push(&w, &w.s1, D1, submit(w.id, 90)), 0);
 	assert_int_equal(saola__review_record(&o, w.id, "approve", NULL, &out, &e), 0);

@@ -284,7 +284,7 @@ static void test_states(void **state)
 	rq.reports = SAOLA__R_SUMMARY;
 	rq.by = -1;
 	assert_int_equal(saola__report_run(saola__store_db(F.store), &rq, &rep, &e), -1);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(saola__err_status(&e), 400);
 
 	/* The commune approves s9 (submitted, poor): official at once. */
 	assert_int_equal(saola_open(F.db, SAOLA_OPEN_SERVER, &core), SAOLA_OK);

@@ -247,7 +247,7 @@ static json_t *report_on(saola__store *s, const struct report_case *k, int from)
 	rq.reports = k->reports;
 	rq.schemas = SAOLA_TEST_SCHEMAS;
 	if (saola__report_run(saola__store_db(s), &rq, &out, &e) != 0)
-		return json_pack("{s:i, s:s}", "status", e.status, "message", e.message);
+		return json_pack("{s:i, s:s}", "status", saola__err_status(&e), "message", e.message);
 	return out;
 }
 
@@ -296,7 +296,7 @@ static json_t *lists_on(saola__store *s, const struct lists_case *k)
 	rq.year = k->year;
 	rq.personal = k->personal;
 	if (saola__lists_run(saola__store_db(s), &rq, &out, &e) != 0)
-		return json_pack("{s:i, s:s}", "status", e.status, "message", e.message);
+		return json_pack("{s:i, s:s}", "status", saola__err_status(&e), "message", e.message);
 	return out;
 }
 
