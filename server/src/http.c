@@ -155,14 +155,14 @@ static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user
 
 	memset(u, 0, sizeof *u);
 	if (!(s = saola__pool_get(srv->pool, err, sizeof err)))
-		return saola__fail(e, 500, "internal", "database: %s", err);
+		return saola__err_set(e, SAOLA_ERROR, "database: %s", err);
 	rc = saola__authenticate(s, token, u, e);
 	saola__pool_put(srv->pool, s);
-	if (rc == 0 || !token || e->status != 401)
+	if (rc == 0 || !token || e->rc != SAOLA__E_UNAUTHORIZED)
 		return rc;
 	if (saola__rl_check(srv->limiter, addr, srv->clock_ms(), &wait_s)) {
-		saola__fail(e, 429, "too_many_failures", "too many failed authentications from this"
-		            " address: try again in %d s", wait_s);
+		saola__err_set(e, SAOLA__E_TOO_MANY_FAILURES, "too many failed authentications"
+		               " from this address: try again in %d s", wait_s);
 		e->retry_after = wait_s;
 		return -1;
 	}
@@ -192,8 +192,8 @@ static int too_many(request *rq, const char *why, ...)
 	vsnprintf(text, sizeof text, why, ap);
 	va_end(ap);
 	rq->failed = 1;
-	saola__fail(&rq->err, 429, "too_many_requests", "%s: try again in %d s", text,
-	            BUSY_RETRY_S);
+	saola__err_set(&rq->err, SAOLA__E_TOO_MANY_REQUESTS, "%s: try again in %d s", text,
+	               BUSY_RETRY_S);
 	rq->err.retry_after = BUSY_RETRY_S;
 	return -1;
 }
@@ -223,16 +223,16 @@ static int body_refused(saola_server *srv, struct MHD_Connection *c, request *rq
 	saola__err e;
 
 	if (clen && strtoull(clen, NULL, 10) > srv->max_body) {
-		saola__fail(&e, 413, "too_large", "body: %.30s bytes is over the limit of %zu bytes",
-		            clen, srv->max_body);
+		saola__err_set(&e, SAOLA_LIMIT, "body: %.30s bytes is over the limit of %zu bytes",
+		               clen, srv->max_body);
 		*ret = saola__reply_error(c, &e);
 		return 1;
 	}
 	if (!saola__encoding_known(enc)) {
 		rq->failed = 1;
-		saola__fail(&rq->err, 400, "bad_encoding",
-		            "content-encoding %.100s is not supported (send gzip, deflate or none)",
-		            enc);
+		saola__err_set(&rq->err, SAOLA__E_BAD_ENCODING,
+		               "content-encoding %.100s is not supported (send gzip, deflate or"
+		               " none)", enc);
 	}
 	return 0;
 }
@@ -251,11 +251,10 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 	if (!(rq->route = saola__route_find(method, url, rq->id, sizeof rq->id, &rq->allow))) {
 		rq->failed = 1;
 		if (rq->allow)
-			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use %s", url,
-			            rq->allow);
+			saola__err_set(&rq->err, SAOLA__E_METHOD, "%.200s: use %s", url, rq->allow);
 		else
-			saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
-			            " docs/protocol.md)", url);
+			saola__err_set(&rq->err, SAOLA_NOTFOUND, "%.200s: no such endpoint (see"
+			               " docs/protocol.md)", url);
 		return MHD_YES;
 	}
 	if (rq->route->body != SAOLA__NO_BODY && body_refused(srv, c, rq, &ret))
@@ -329,8 +328,8 @@ static int decode_body(saola_server *srv, struct MHD_Connection *c, request *rq,
 	int rc;
 
 	if (rq->too_large)
-		return saola__fail(e, 413, "too_large", "body: over the limit of %zu bytes",
-		                   srv->max_body);
+		return saola__err_set(e, SAOLA_LIMIT, "body: over the limit of %zu bytes",
+		                      srv->max_body);
 	rc = saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING),
 	                        rq->body ? rq->body : (const unsigned char *)"", rq->len, lim, body,
 	                        &rq->text, e);
@@ -355,9 +354,9 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 	if (rt->access == SAOLA__OFFICER && !saola__officer_role(rq->user.role)) {
 		/* Officers' data and acts: a surveyor's device syncs, it does not
 		 * consolidate. */
-		saola__fail(&e, 403, "forbidden", "%.60s: user %s is a %s: this is for officers"
-		            " (commune, district, province, admin)", url, rq->user.name,
-		            rq->user.role);
+		saola__err_set(&e, SAOLA_AUTH, "%.60s: user %s is a %s: this is for officers"
+		               " (commune, district, province, admin)", url, rq->user.name,
+		               rq->user.role);
 		return saola__reply_error(c, &e);
 	}
 	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
