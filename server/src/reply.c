@@ -18,9 +18,9 @@
             " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /* The one mapping of result codes to the protocol's answers
- * (docs/protocol.md, "Errors"). A module that needs another answer for a
- * code in its context (429 for a rate, 502 for an upstream) says so with
- * saola__fail(). */
+ * (docs/protocol.md, "Errors"): core's, then the server's own
+ * (server_int.h). A module that needs another answer than a core code's
+ * sets a code of the server's own. */
 static const struct {
 	int rc;
 	int status;
@@ -72,10 +72,9 @@ void saola__err_http(int rc, int *status, const char **code)
 int saola__err_status(const saola__err *e)
 {
 	const char *code;
-	int status = e->status;
+	int status;
 
-	if (!status)
-		saola__err_http(e->rc, &status, &code);
+	saola__err_http(e->rc, &status, &code);
 	return status;
 }
 
@@ -198,15 +197,11 @@ enum MHD_Result saola__reply_refusal(struct MHD_Connection *c, const saola__err 
                                      const char *allow, int close)
 {
 	saola__reply r = {0};
-	const char *code = e->code;
+	const char *code;
 	enum MHD_Result ret;
 	json_t *v;
 
-	r.status = e->status;
-	if (!r.status)
-		saola__err_http(e->rc, &r.status, &code);
-	else if (!code)
-		code = "internal";
+	saola__err_http(e->rc, &r.status, &code);
 	if (!(v = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", e->message)))
 		return MHD_NO;
 	if (r.status >= 500)

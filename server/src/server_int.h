@@ -60,32 +60,23 @@ enum {
 	                               * runs again (sync_handler.c) */
 };
 
-/* A failure: a lowercase message saying what and why, and either a saola
- * result code (rc, saola/core.h) or, where a module knows the protocol's
- * answer better than the code says, an HTTP status and machine-readable
- * code (docs/protocol.md, "Errors"). The HTTP edge (reply.h) answers the
- * status and code when set, else maps rc through its one table; the CLI
- * prints just the message. */
+/* A failure: a result code (core's SAOLA_*, saola/core.h, or the
+ * server's SAOLA__E_* above) and a lowercase message saying what and why.
+ * Only the HTTP edge (reply.h) turns the code into a status and protocol
+ * code, through its one table; the CLI prints just the message. */
 typedef struct saola__err {
-	int status;                  /* 0: none chosen, map rc */
-	const char *code;            /* static string, or NULL with status 0 */
-	int rc;                      /* SAOLA_* when status is 0 */
+	int rc;
 	char message[SAOLA__ERR_MAX];
 	int retry_after;             /* seconds, sent as Retry-After when > 0 */
 } saola__err;
-
-/* Fills e with a status and code (rc SAOLA_ERROR, retry_after 0) and
- * returns -1 (so that callers can `return saola__fail(...)`). */
-int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* The HTTP status e is answered with (saola__err_http()): for a command's
  * exit code, and for tests. */
 int saola__err_status(const saola__err *e);
 
-/* Fills e with a result code rc (SAOLA_*) and a message, no status: the
- * HTTP edge chooses it (saola__err_http()). Returns -1. The convention of
- * new code (docs/server.md, "Errors"). */
+/* Fills e with a result code rc (SAOLA_* or SAOLA__E_*), a message and no
+ * Retry-After, and returns -1 (so that callers can
+ * `return saola__err_set(...)`). docs/server.md, "Errors". */
 int saola__err_set(saola__err *e, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
