@@ -93,16 +93,6 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Answers a failure of the server itself (500 internal), saying what. */
-static enum MHD_Result answer_internal(struct MHD_Connection *c, const char *what,
-                                       const char *why)
-{
-	saola__err e;
-
-	saola__err_set(&e, SAOLA_ERROR, "%s: %s", what, why);
-	return saola__reply_error(c, &e);
-}
-
 /* Milliseconds of a clock that only goes forward. */
 static int64_t monotonic_ms(void)
 {
@@ -149,13 +139,12 @@ static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user
 {
 	const char *token = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
 	const struct sockaddr *addr = client_addr(c);
-	char err[SAOLA__ERR_MAX - 32];
 	saola__store *s;
 	int rc, wait_s;
 
 	memset(u, 0, sizeof *u);
-	if (!(s = saola__pool_get(srv->pool, err, sizeof err)))
-		return saola__err_set(e, SAOLA_ERROR, "database: %s", err);
+	if (!(s = saola__pool_get(srv->pool, e)))
+		return -1;
 	rc = saola__authenticate(s, token, u, e);
 	saola__pool_put(srv->pool, s);
 	if (rc == 0 || !token || e->rc != SAOLA__E_UNAUTHORIZED)
@@ -346,7 +335,6 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
                                 request *rq)
 {
 	const saola__route *rt = rq->route;
-	char err[SAOLA__ERR_MAX - 32];
 	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, &srv->web};
 	enum MHD_Result ret;
 	saola__err e;
@@ -361,9 +349,9 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 	}
 	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
 		return saola__reply_error(c, &e);
-	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, err, sizeof err))) {
+	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, &e))) {
 		json_decref(call.body);
-		return answer_internal(c, "database", err);
+		return saola__reply_error(c, &e);
 	}
 	ret = rt->handler(&call);
 	if (call.store)
@@ -541,11 +529,20 @@ static int reachable_connections(int want)
 	return want;
 }
 
+/* A step of start that failed with e: its message on the handle, its
+ * code returned. */
+static int start_fail(saola_server *srv, const saola__err *e)
+{
+	snprintf(srv->errmsg, sizeof srv->errmsg, "%s", e->message);
+	return e->rc;
+}
+
 int saola_server_start(const saola_server_opts *opts, saola_server **out)
 {
 	saola_server *srv;
 	saola__store *first = NULL;
 	struct MHD_OptionItem tls_opts[4];
+	saola__err e;
 	int ipv6 = 0, threads, rc, fd = -1, conns, per_address;
 	unsigned int flags;
 
@@ -569,9 +566,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		return SAOLA_INVALID;
 	if ((rc = start_limiter(srv, opts->auth_failures)) != SAOLA_OK)
 		return rc;
-	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, srv->errmsg,
-	                    sizeof srv->errmsg) != 0)
-		return SAOLA_INVALID;
+	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, &e) != 0)
+		return start_fail(srv, &e);
 	/* The first connection creates or upgrades the database before any
 	 * request comes. */
 	rc = saola__store_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
@@ -589,9 +585,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;
 	}
-	if (saola__listen_open(opts->listen, &fd, &srv->port, &ipv6, srv->errmsg,
-	                       sizeof srv->errmsg) != 0)
-		return SAOLA_NETWORK;
+	if (saola__listen_open(opts->listen, &fd, &srv->port, &ipv6, &e) != 0)
+		return start_fail(srv, &e);
 	conns = reachable_connections(conns);
 	/* MHD_USE_AUTO picks epoll on Linux (poll elsewhere): select() would
 	 * stop at FD_SETSIZE (1024) descriptors, whatever the limits say. */
@@ -620,9 +615,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	}
 	saola__tls_started(&srv->tls);
 	if (opts->upstream && !(srv->upstream = saola__upstream_loop_start(opts->db_path,
-	        &srv->write_lock, opts->upstream, opts->upstream_token, opts->sync_interval,
-	        srv->errmsg, sizeof srv->errmsg)))
-		return SAOLA_ERROR;
+	        &srv->write_lock, opts->upstream, opts->upstream_token, opts->sync_interval, &e)))
+		return start_fail(srv, &e);
 	return SAOLA_OK;
 }
 

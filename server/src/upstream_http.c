@@ -465,28 +465,32 @@ static void *loop_main(void *arg)
 saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
                                                  pthread_mutex_t *write_lock,
                                                  const char *url, const char *token,
-                                                 int interval, char *err, size_t errlen)
+                                                 int interval, saola__err *e)
 {
 	saola__upstream_loop *l = calloc(1, sizeof *l);
 	pthread_condattr_t ca;
-	char *saved = NULL;
+	char *saved = NULL, why[SAOLA__ERR_MAX];
+	int rc;
 
 	if (!l) {
-		snprintf(err, errlen, "upstream: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 		return NULL;
 	}
 	l->write_lock = write_lock;
 	l->interval = interval > 0 ? interval : 300;
 	if (url && *url && (!(l->url = strdup(url)) || !(l->token = strdup(token ? token : "")))) {
-		snprintf(err, errlen, "upstream: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 		goto fail;
 	}
-	if (saola__store_open(db_path, NULL, 0, &l->store, err, errlen) != SAOLA_OK)
+	/* The store's open still says why in a buffer (store.h). */
+	if ((rc = saola__store_open(db_path, NULL, 0, &l->store, why, sizeof why)) != SAOLA_OK) {
+		saola__err_set(e, rc, "%s", why);
 		goto fail;
+	}
 	if (!l->url && (l->store->ops->state_get(l->store, SAOLA__UP_URL, &saved) != SAOLA_OK ||
 	                !saved)) {
-		snprintf(err, errlen, "upstream: no upstream server saved in %s: give --upstream URL"
-		         " --token T", db_path);
+		saola__err_set(e, SAOLA_INVALID, "upstream: no upstream server saved in %s: give"
+		               " --upstream URL --token T", db_path);
 		goto fail;
 	}
 	free(saved);
@@ -496,7 +500,7 @@ saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&l->lock, NULL);
 	if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
-		snprintf(err, errlen, "upstream: cannot start a thread");
+		saola__err_set(e, SAOLA_ERROR, "upstream: cannot start a thread");
 		pthread_cond_destroy(&l->cond);
 		pthread_mutex_destroy(&l->lock);
 		goto fail;
