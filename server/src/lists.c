@@ -398,7 +398,7 @@ static int notes(json_t *v, const gather *g, int year)
 
 int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, saola__err *e)
 {
-	char err[SAOLA__ERR_MAX - 32], state[64];
+	char state[64];
 	gather g = {json_array(), json_object(), json_object(), 0, 0, NULL, 0};
 	json_t *v = NULL;
 	unsigned mask;
@@ -416,10 +416,8 @@ int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, sa
 	}
 	if (check(db, rq, e) != 0)
 		goto out;
-	if (saola__facts_refresh(db, rq->write_lock, NULL, err, sizeof err) != 0) {
-		saola__err_set(e, SAOLA_ERROR, "%s", err);
+	if (saola__facts_refresh(db, rq->write_lock, NULL, e) != 0)
 		goto out;
-	}
 	if (saola__db_begin_read(db) != SAOLA_OK) {
 		saola__err_set(e, SAOLA_ERROR, "lists: %s", saola__db_errmsg(db));
 		goto out;

@@ -454,7 +454,6 @@ int saola__report_run(saola__db *db, const saola__report_req *rq, json_t **out, 
 {
 	unsigned want = rq->reports ? rq->reports : SAOLA__R_ALL;
 	int single = (want & (want - 1)) == 0;
-	char err[SAOLA__ERR_MAX - 32];
 	saola__facts_stats fs;
 	rep_ctx c;
 	json_t *all = NULL, *one = NULL, *complete = NULL;
@@ -470,10 +469,8 @@ int saola__report_run(saola__db *db, const saola__report_req *rq, json_t **out, 
 		rep_oom(&c);
 		goto out;
 	}
-	if (saola__facts_refresh(db, rq->write_lock, &fs, err, sizeof err) != 0) {
-		saola__err_set(e, SAOLA_ERROR, "%s", err);
+	if (saola__facts_refresh(db, rq->write_lock, &fs, e) != 0)
 		goto out;
-	}
 	/* One read snapshot for every query of the report. */
 	if (saola__db_begin_read(db) != SAOLA_OK) {
 		rep_sql_fail(&c, "begin");

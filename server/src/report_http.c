@@ -149,16 +149,15 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 {
 	const char *area = saola__user_area(u) ? saola__user_area(u) : "";
 	const char *level = saola__unit_level(area);
-	char err[SAOLA__ERR_MAX - 32], label[SAOLA__UNIT_NAME_MAX + 32];
+	char label[SAOLA__UNIT_NAME_MAX + 32];
 	json_t *v, *names = json_array(), *ys, *nd;
 	saola__unit unit;
 	saola__err e;
 	int found = 0, i;
 	enum MHD_Result ret;
 
-	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
+	if (saola__facts_refresh(db, w->write_lock, NULL, &e) != 0) {
 		json_decref(names);
-		saola__err_set(&e, SAOLA_ERROR, "%s", err);
 		return saola__reply_error(c, &e);
 	}
 	if (*area && saola__unit_get(db, area, 0, &unit, &found) != 0)
@@ -469,7 +468,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	saola__db *db = saola__store_db(s);
 	const char *scope = saola__user_area(u), *area = saola__web_arg(c, "area");
 	const char *state = saola__web_arg(c, "state");
-	char err[SAOLA__ERR_MAX - 32], filename[64], states[64];
+	char filename[64], states[64];
 	saola__buf b = {NULL, 0, 0, 0};
 	saola__err e;
 	unsigned mask;
@@ -501,10 +500,8 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 		saola__err_set(&e, SAOLA_AUTH, "area %s is outside your area %s", area, scope);
 		return saola__reply_error(c, &e);
 	}
-	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
-		saola__err_set(&e, SAOLA_ERROR, "%s", err);
+	if (saola__facts_refresh(db, w->write_lock, NULL, &e) != 0)
 		return saola__reply_error(c, &e);
-	}
 	if (!year) {
 		json_t *ys = years(db, area);
 		year = (int)json_integer_value(json_array_get(ys, json_array_size(ys) - 1));
