@@ -30,8 +30,8 @@ static const struct {
 	{SAOLA_INVALID,  400, "invalid_record"},   /* a record the form refuses */
 	{SAOLA_NOFORM,   400, "invalid_record"},   /* ... of a form not here */
 	{SAOLA_PROTOCOL, 400, "bad_request"},      /* not a request of the protocol */
-	{SAOLA_AUTH,     403, "forbidden"},        /* an act the role may not do;
-	                                            * a refused token is auth.c's 401 */
+	{SAOLA_AUTH,     403, "forbidden"},        /* an act the role may not do; a
+	                                            * refused token is SAOLA__E_UNAUTHORIZED */
 	{SAOLA_DELETED,  409, "record_deleted"},
 	{SAOLA_CONFLICT, 409, "conflict"},
 	{SAOLA_LIMIT,    413, "too_large"},

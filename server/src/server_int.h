@@ -55,9 +55,10 @@ enum {
 	SAOLA__E_TOO_MANY_FAILURES,   /* failed authentications from an address */
 	SAOLA__E_TOO_MANY_REQUESTS,   /* a user's requests or bodies over the limit */
 	SAOLA__E_TRY_AGAIN,           /* the database stayed busy: nothing applied */
-	SAOLA__E_RACE                 /* a write another process's got in the way of
-	                               * (PostgreSQL): the server failed, but a push
-	                               * runs again (sync_handler.c) */
+	SAOLA__E_RACE                 /* another process's write got in the way
+	                               * (PostgreSQL: a row it inserted first): the
+	                               * server failed, but a push runs again first
+	                               * (sync_handler.c) */
 };
 
 /* A failure: a result code (core's SAOLA_*, saola/core.h, or the
