@@ -214,8 +214,8 @@ static int phase(const char *path, const char *label, int reset, int touch)
 	rq.state = "all";
 	/* The report's own first step, timed apart: the facts catch-up. */
 	t0 = now();
-	if (saola__facts_refresh(saola__store_db(s), NULL, &fs, err, sizeof err) != 0) {
-		fprintf(stderr, "bench_reports: %s\n", err);
+	if (saola__facts_refresh(saola__store_db(s), NULL, &fs, &e) != 0) {
+		fprintf(stderr, "bench_reports: %s\n", e.message);
 		saola__store_close(s);
 		return 1;
 	}

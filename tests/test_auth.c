@@ -248,7 +248,7 @@ static void test_expiry_parse(void **state)
 			assert_string_equal(out, cases[i].want);
 		} else {
 			assert_int_equal(rc, -1);
-			assert_int_equal(e.status, 400);
+			assert_int_equal(saola__err_status(&e), 400);
 			assert_string_equal(out, "");
 			if (!strstr(e.message, cases[i].why))
 				fail_msg("case %zu: \"%s\" lacks \"%s\"", i, e.message, cases[i].why);
@@ -431,7 +431,7 @@ static void test_expire_at_once(void **state)
 	expect(pull_from(fx, NULL, fx->lan), 200, NULL, NULL);
 	expect(get_from(fx, NULL, "/v1/reports/summary", fx->officer), 200, NULL, NULL);
 	assert_int_equal(saola__user_renew_name(fx->st, "nobody", "", &e), -1);
-	assert_int_equal(e.status, 404);
+	assert_int_equal(saola__err_status(&e), 404);
 }
 
 /* An expiry stored in the past (not by "expire") is refused too; a user
@@ -459,9 +459,9 @@ static void test_expiry_in_store(void **state)
 	/* The library refuses a malformed expiry. */
 	assert_int_equal(saola__user_create_until(fx->st, "bad", "surveyor", "14404", "soon", tok,
 	                                          &e), -1);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(saola__err_status(&e), 400);
 	assert_int_equal(saola__user_renew_name(fx->st, "lan", "2030-02-30T00:00:00Z", &e), -1);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(saola__err_status(&e), 400);
 }
 
 /* Revoked while the server runs: refused at the next request, and for
@@ -486,7 +486,7 @@ static void test_revoke_at_once(void **state)
 	expect(review_from(fx, NULL, fx->officer), 401, "unauthorized", "is revoked");
 
 	assert_int_equal(saola__user_renew_name(fx->st, "lan", "2099-01-01T00:00:00Z", &e), -1);
-	assert_int_equal(e.status, 409);
+	assert_int_equal(saola__err_status(&e), 409);
 	assert_non_null(strstr(e.message, "user lan is revoked"));
 	expect(pull_from(fx, NULL, fx->lan), 401, "unauthorized", "is revoked");
 }

@@ -174,19 +174,19 @@ static void story(const char *db)
 	json_decref(st);
 	memset(&e, 0, sizeof e);
 	assert_int_equal(saola__conflict_resolve(&o, cid, "keep", NULL, NULL, NULL, &e), -1);
-	assert_string_equal(e.code, "already_resolved");
+	assert_int_equal(e.rc, SAOLA__E_ALREADY_RESOLVED);
 
 	/* Review: a draft cannot be approved; a submitted one can, once. */
 	memset(&e, 0, sizeof e);
 	assert_int_equal(saola__review_record(&o, w.id, "approve", NULL, NULL, &e), -1);
-	assert_int_equal(e.status, 409);
-	assert_string_equal(e.code, "wrong_state");
+	assert_int_equal(saola__err_status(&e), 409);
+	assert_int_equal(e.rc, SAOLA__E_WRONG_STATE);
 	assert_int_equal(push(&w, &w.s1, D1, submit(w.id, 90)), 0);
 	assert_int_equal(saola__review_record(&o, w.id, "approve", NULL, &out, &e), 0);
 	assert_string_equal(json_string_value(json_object_get(out, "state")), "approved");
 	json_decref(out);
 	assert_int_equal(saola__review_record(&o, w.id, "approve", NULL, NULL, &e), -1);
-	assert_string_equal(e.code, "wrong_state");
+	assert_int_equal(e.rc, SAOLA__E_WRONG_STATE);
 
 	/* A device's edit made before it saw the approval sends it back. */
 	assert_int_equal(push(&w, &w.s2, D2, sv_edit(w.id, "village", "Xóm 9", 200, 1, D1)), 1);

@@ -284,7 +284,7 @@ static void test_states(void **state)
 	rq.reports = SAOLA__R_SUMMARY;
 	rq.by = -1;
 	assert_int_equal(saola__report_run(saola__store_db(F.store), &rq, &rep, &e), -1);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(saola__err_status(&e), 400);
 
 	/* The commune approves s9 (submitted, poor): official at once. */
 	assert_int_equal(saola_open(F.db, SAOLA_OPEN_SERVER, &core), SAOLA_OK);
@@ -392,7 +392,8 @@ static void test_listed_load(void **state)
 		{"{\"year\":2024,\"commune\":14404,\"households\":3}\n", ":1: ", "commune: expected"},
 		{"{\"year\":2026,\"commune\":\"14404\",\"households\":3}\n", ":1: ", "not a commune on"},
 	};
-	char path[700], err[512], want[800];
+	char path[700], want[800];
+	saola__err e;
 	FILE *f;
 	size_t i;
 	int n;
@@ -404,14 +405,16 @@ static void test_listed_load(void **state)
 		assert_non_null(f = fopen(path, "w"));
 		fputs("2024,14407,70\n", f);
 		fclose(f);
-		assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, err, sizeof err), 0);
+		assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, &e), 0);
 		assert_non_null(f = fopen(path, "w"));
 		fputs(bad[i].text, f);
 		fclose(f);
-		assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, err, sizeof err), -1);
+		assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, &e), -1);
 		snprintf(want, sizeof want, "%s%s", path, bad[i].line);
-		if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, bad[i].what))
-			fail_msg("case %zu: \"%s\": expected %s... %s", i, err, want, bad[i].what);
+		if (strncmp(e.message, want, strlen(want)) != 0 ||
+		    !strstr(e.message, bad[i].what) || e.rc != SAOLA_INVALID)
+			fail_msg("case %zu: %d \"%s\": expected %s... %s", i, e.rc, e.message, want,
+			         bad[i].what);
 		assert_int_equal(tu_count(F.db, "SELECT count(*) FROM listed"), 1);
 		assert_int_equal(tu_count(F.db, "SELECT households FROM listed WHERE commune = '14407'"),
 		                 70);
@@ -421,7 +424,7 @@ static void test_listed_load(void **state)
 	fputs("{\"year\":2024,\"commune\":\"14404\",\"households\":812}\n\n"
 	      "{\"year\":2024,\"commune\":\"14407\",\"households\":71}\n", f);
 	fclose(f);
-	assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, err, sizeof err), 0);
+	assert_int_equal(saola__listed_load(saola__store_db(F.store), path, &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(tu_count(F.db, "SELECT households FROM listed WHERE commune = '14407'"), 71);
 	assert_int_equal(tu_count(F.db, "SELECT households FROM listed WHERE commune = '14404'"), 812);

@@ -601,7 +601,7 @@ static void test_sync_rule(void **state)
 	/* A pull bundle is a replica too. */
 	snprintf(file, sizeof file, "%s/pull.bundle", fx->dir);
 	assert_int_equal(saola__bundle_export(fx->st, file, "huyen-372", &n, &e), -1);
-	assert_int_equal(e.status, 403);
+	assert_int_equal(saola__err_status(&e), 403);
 	assert_non_null(strstr(e.message, "permission \"personal\""));
 	assert_int_equal(saola__bundle_export(fx->st, file, "huyen-372-p", &n, &e), 0);
 	assert_int_equal(n, NHOUSEHOLDS);
@@ -616,7 +616,7 @@ static void test_sync_rule(void **state)
 	assert_int_equal(r.status, 200);
 	sv_resp_free(&r);
 	assert_int_equal(saola__user_permit(fx->st, "nobody", "personal", 1, NULL, &e), -1);
-	assert_int_equal(e.status, 404);
+	assert_int_equal(saola__err_status(&e), 404);
 }
 
 /* ------------------------------------------------------------------ */
@@ -645,7 +645,7 @@ static void test_permission_words(void **state)
 			fail_msg("case %zu \"%s\": rc %d bits %u", i, cases[i].words ? cases[i].words : "",
 			         rc, bits);
 		if (rc != 0) {
-			assert_int_equal(e.status, 400);
+			assert_int_equal(saola__err_status(&e), 400);
 			assert_non_null(strstr(e.message, "unknown (known: personal)"));
 		}
 	}

@@ -197,14 +197,14 @@ static void test_no_districts_after_reform(void **state)
 	(void)state;
 	assert_int_equal(run("summary", SAOLA__BY_DISTRICT, 2025, "37", NULL, &rep, &e), -1);
 	assert_null(rep);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(saola__err_status(&e), 400);
 	assert_string_equal(e.message, "2025 has no districts (units reorganised 2025-07-01):"
 	                    " use --by commune or --by province");
 	/* An old district as the area (a district officer's own scope) is no
 	 * unit in 2025: refused, naming the units formed wholly from it (20001
 	 * and 20002, not the split 20004), not a report of nothing. */
 	assert_int_equal(run("summary", -1, 2025, NULL, "372", &rep, &e), -1);
-	assert_int_equal(e.status, 400);
+	assert_int_equal(saola__err_status(&e), 400);
 	assert_string_equal(e.message, "district 372 Huyện Nho Quan is not a unit in 2025 (units"
 	                    " reorganised): report on the province, or on a unit formed wholly from"
 	                    " it (20001, 20002)");

@@ -598,6 +598,7 @@ static void test_incremental(void **state)
 	saola__form *form = NULL;
 	saola_gen *g = saola_gen_new(77);
 	saola_gen_opts o = {NULL, NULL, "14566", Y1};
+	saola__err e;
 	char err[256], *ids[90];
 	int64_t before = count("SELECT max(seq) FROM records");
 	int i, n = 0;
@@ -653,7 +654,7 @@ static void test_incremental(void **state)
 
 	/* The catch-up reads the records changed since the last report, and
 	 * only those. */
-	assert_int_equal(saola__facts_refresh(saola__store_db(F.store), NULL, &st, err, sizeof err), 0);
+	assert_int_equal(saola__facts_refresh(saola__store_db(F.store), NULL, &st, &e), 0);
 	assert_int_equal(st.upserted, 50 + 20 + 30);
 	assert_int_equal(st.rebuilt, 0);
 	assert_int_equal(st.removed, 20);

@@ -151,6 +151,7 @@ static int setup(void **state)
 {
 	const char *dir;
 	char err[512];
+	saola__err e;
 	FILE *f;
 	int n = 0;
 
@@ -176,11 +177,11 @@ static int setup(void **state)
 	fputs("year,commune,households\n2024,14386,120\n2024,14389,110\n2024,14392,100\n"
 	      "2024,14404,130\n2025,14389,330\n", f);
 	fclose(f);
-	if (saola__listed_load(saola__store_db(F.lite), F.listed, &n, err, sizeof err) != 0 ||
-	    saola__listed_load(saola__store_db(F.pg), F.listed, &n, err, sizeof err) != 0 ||
+	if (saola__listed_load(saola__store_db(F.lite), F.listed, &n, &e) != 0 ||
+	    saola__listed_load(saola__store_db(F.pg), F.listed, &n, &e) != 0 ||
 	    /* Loaded again: replaced, not added. */
-	    saola__listed_load(saola__store_db(F.pg), F.listed, &n, err, sizeof err) != 0)
-		fail_msg("listed: %s", err);
+	    saola__listed_load(saola__store_db(F.pg), F.listed, &n, &e) != 0)
+		fail_msg("listed: %s", e.message);
 	assert_int_equal(n, 5);
 	return 0;
 }
@@ -247,7 +248,7 @@ static json_t *report_on(saola__store *s, const struct report_case *k, int from)
 	rq.reports = k->reports;
 	rq.schemas = SAOLA_TEST_SCHEMAS;
 	if (saola__report_run(saola__store_db(s), &rq, &out, &e) != 0)
-		return json_pack("{s:i, s:s}", "status", e.status, "message", e.message);
+		return json_pack("{s:i, s:s}", "status", saola__err_status(&e), "message", e.message);
 	return out;
 }
 
@@ -296,7 +297,7 @@ static json_t *lists_on(saola__store *s, const struct lists_case *k)
 	rq.year = k->year;
 	rq.personal = k->personal;
 	if (saola__lists_run(saola__store_db(s), &rq, &out, &e) != 0)
-		return json_pack("{s:i, s:s}", "status", e.status, "message", e.message);
+		return json_pack("{s:i, s:s}", "status", saola__err_status(&e), "message", e.message);
 	return out;
 }
 

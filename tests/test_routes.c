@@ -467,8 +467,9 @@ static void test_gzip_on_routes(void **state)
 		}
 }
 
-/* The one table of result codes to HTTP: each code's status and protocol
- * code, through saola__err_http() and through an answer of reply.h. */
+/* The one table of result codes (core's and the server's own) to HTTP:
+ * each code's status and protocol code, through saola__err_http(),
+ * saola__err_status() and an answer of reply.h. */
 static void test_error_mapping(void **state)
 {
 	static const struct {
@@ -485,6 +486,18 @@ static void test_error_mapping(void **state)
 		{SAOLA_CORRUPT, 500, "internal"},       {SAOLA_READONLY, 500, "internal"},
 		{SAOLA_BUSY, 500, "internal"},          {SAOLA_MISUSE, 500, "internal"},
 		{SAOLA_TOONEW, 500, "internal"},        {999, 500, "internal"},
+		{SAOLA__E_UNAUTHORIZED, 401, "unauthorized"},
+		{SAOLA__E_BAD_JSON, 400, "bad_json"},   {SAOLA__E_BAD_UTF8, 400, "bad_utf8"},
+		{SAOLA__E_BAD_ENCODING, 400, "bad_encoding"},
+		{SAOLA__E_METHOD, 405, "method_not_allowed"},
+		{SAOLA__E_WRONG_STATE, 409, "wrong_state"},
+		{SAOLA__E_ALREADY_RESOLVED, 409, "already_resolved"},
+		{SAOLA__E_MEMBER_REMOVED, 409, "member_removed"},
+		{SAOLA__E_DEVICE_COPIED, 409, "device_copied"},
+		{SAOLA__E_BATCH_MISMATCH, 409, "batch_mismatch"},
+		{SAOLA__E_TOO_MANY_FAILURES, 429, "too_many_failures"},
+		{SAOLA__E_TOO_MANY_REQUESTS, 429, "too_many_requests"},
+		{SAOLA__E_TRY_AGAIN, 503, "busy"},      {SAOLA__E_RACE, 500, "internal"},
 	};
 	fixture *fx = *state;
 	char path[32];
@@ -493,11 +506,14 @@ static void test_error_mapping(void **state)
 	int status;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		saola__err e;
 		answer a;
 
 		saola__err_http(cases[i].rc, &status, &code);
 		assert_int_equal(status, cases[i].status);
 		assert_string_equal(code, cases[i].code);
+		saola__err_set(&e, cases[i].rc, "case %zu", i);
+		assert_int_equal(saola__err_status(&e), cases[i].status);
 		snprintf(path, sizeof path, "/err/%d", cases[i].rc);
 		a = http(fx->echo_url, "GET", path, NULL, 1, NULL);
 		assert_int_equal(a.status, cases[i].status);

@@ -457,20 +457,21 @@ int saola__audit_history(saola__store *s, const char *record_id, const char *use
 
 	*out = NULL;
 	if (!sql)
-		return saola__fail(e, 500, "internal", "audit: no database");
+		return saola__err_set(e, SAOLA_ERROR, "audit: no database");
 	if (!record_id && !user)
-		return saola__fail(e, 400, "bad_request", "audit: a record or a user is needed");
+		return saola__err_set(e, SAOLA_PROTOCOL, "audit: a record or a user is needed");
 	if (since && !valid_time(since))
-		return saola__fail(e, 400, "bad_request", "audit: since \"%s\": expected"
-		                   " YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
+		return saola__err_set(e, SAOLA_PROTOCOL, "audit: since \"%s\": expected"
+		                      " YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", since);
 	if (s->ops->read_begin(s) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "audit: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "audit: %s", s->ops->errmsg(s));
 	if (record_id && record_known(sql, record_id, &known) != 0) {
-		saola__fail(e, 500, "internal", "audit: %s", saola__db_errmsg(sql));
+		saola__err_set(e, SAOLA_ERROR, "audit: %s", saola__db_errmsg(sql));
 		goto out;
 	}
 	if (record_id && !known) {
-		saola__fail(e, 404, "not_found", "audit: no record %s in this database", record_id);
+		saola__err_set(e, SAOLA_NOTFOUND, "audit: no record %s in this database",
+		               record_id);
 		goto out;
 	}
 	/* By record, the index (record_id, id) gives the rows in order; by
@@ -478,7 +479,7 @@ int saola__audit_history(saola__store *s, const char *record_id, const char *use
 	if (saola__db_prepare(sql, record_id ? HISTORY_SQL("record_id = ?")
 	                                     : HISTORY_SQL("CAST(? AS TEXT) IS NULL"), &st)
 	    != SAOLA_OK) {
-		saola__fail(e, 500, "internal", "audit: %s", saola__db_errmsg(sql));
+		saola__err_set(e, SAOLA_ERROR, "audit: %s", saola__db_errmsg(sql));
 		goto out;
 	}
 	saola__db_bind_text(st, 1, record_id, -1);
@@ -487,16 +488,16 @@ int saola__audit_history(saola__store *s, const char *record_id, const char *use
 	saola__db_bind_text(st, 4, since, -1);
 	saola__db_bind_text(st, 5, since, -1);
 	if (!(rows = json_array())) {
-		saola__fail(e, 500, "internal", "audit: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "audit: out of memory");
 		goto out;
 	}
 	while ((step = saola__db_step(st)) == SAOLA__DB_ROW)
 		if (!(row = row_json(st)) || append_row(rows, row) != 0) {
-			saola__fail(e, 500, "internal", "audit: out of memory");
+			saola__err_set(e, SAOLA_NOMEM, "audit: out of memory");
 			goto out;
 		}
 	if (step != SAOLA__DB_DONE) {
-		saola__fail(e, 500, "internal", "audit: %s", saola__db_errmsg(sql));
+		saola__err_set(e, SAOLA_ERROR, "audit: %s", saola__db_errmsg(sql));
 		goto out;
 	}
 	*out = rows;

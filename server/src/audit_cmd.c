@@ -161,7 +161,7 @@ int saola__cmd_audit(int argc, char **argv)
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", e.message);
-		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;
+		return saola__err_status(&e) == 400 ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (strcmp(format, "json") == 0) {
 		json_t *doc = json_pack("{s:s?, s:s?, s:s?, s:O}", "record", record_id, "user", user,

@@ -45,35 +45,35 @@ int saola__authenticate(saola__store *s, const char *header, saola__user *u, sao
 
 	memset(u, 0, sizeof *u);
 	if (!header || strncasecmp(header, "Bearer ", 7) != 0)
-		return saola__fail(e, 401, "unauthorized",
-		                   "no token: send the header Authorization: Bearer <token>");
+		return saola__err_set(e, SAOLA__E_UNAUTHORIZED,
+		                      "no token: send the header Authorization: Bearer <token>");
 	for (t = header + 7; *t == ' '; t++)
 		;
 	n = strlen(t);
 	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
 		n--;
 	if (!is_token(t, n))
-		return saola__fail(e, 401, "unauthorized", "unknown token");
+		return saola__err_set(e, SAOLA__E_UNAUTHORIZED, "unknown token");
 	saola__token_hash(t, n, hash);
 	/* The lookup goes by hash, so any timing it shows is of a hash, which
 	 * tells nothing of a token; the match itself is checked in constant
 	 * time. */
 	if (s->ops->user_by_hash(s, hash, u, stored, &found) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "authenticate: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "authenticate: %s", s->ops->errmsg(s));
 	if (!found || saola__ct_compare(hash, stored, sizeof hash) != 0) {
 		memset(u, 0, sizeof *u);
-		return saola__fail(e, 401, "unauthorized", "unknown token");
+		return saola__err_set(e, SAOLA__E_UNAUTHORIZED, "unknown token");
 	}
 	if (u->revoked)
-		return saola__fail(e, 401, "unauthorized", "the token of user %s is revoked",
-		                   u->name);
+		return saola__err_set(e, SAOLA__E_UNAUTHORIZED, "the token of user %s is revoked",
+		                      u->name);
 	/* Checked on every request, so that an expiry (or "user expire")
 	 * takes effect at once. */
 	saola__now(now);
 	if (u->expires[0] && strcmp(now, u->expires) >= 0)
-		return saola__fail(e, 401, "unauthorized", "the token of user %s expired at %s: an"
-		                   " administrator can renew it (saola-server user renew)", u->name,
-		                   u->expires);
+		return saola__err_set(e, SAOLA__E_UNAUTHORIZED, "the token of user %s expired at"
+		                      " %s: an administrator can renew it (saola-server user"
+		                      " renew)", u->name, u->expires);
 	return 0;
 }
 

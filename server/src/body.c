@@ -129,12 +129,12 @@ int saola__json_check(const unsigned char *text, size_t len, const saola__body_l
 	return 0;
 too_deep:
 	position(text, i, &line, &column);
-	return saola__fail(e, 413, "too_large", "%s: nested deeper than %zu levels (the limit),"
-	                   " at line %zu, column %zu", what, max_depth, line, column);
+	return saola__err_set(e, SAOLA_LIMIT, "%s: nested deeper than %zu levels (the limit),"
+	                      " at line %zu, column %zu", what, max_depth, line, column);
 too_many:
 	position(text, i, &line, &column);
-	return saola__fail(e, 413, "too_large", "%s: more than %zu JSON values (the limit), at"
-	                   " line %zu, column %zu", what, lim->max_values, line, column);
+	return saola__err_set(e, SAOLA_LIMIT, "%s: more than %zu JSON values (the limit), at"
+	                      " line %zu, column %zu", what, lim->max_values, line, column);
 }
 
 int saola__json_decode(const unsigned char *text, size_t len, const saola__body_limits *lim,
@@ -146,7 +146,7 @@ int saola__json_decode(const unsigned char *text, size_t len, const saola__body_
 	if (saola__json_check(text, len, lim, what, e) != 0)
 		return -1;
 	if (!(*out = saola__json_parse((const char *)text, len, err, sizeof err)))
-		return saola__fail(e, 400, "bad_json", "%s: %s", what, err);
+		return saola__err_set(e, SAOLA__E_BAD_JSON, "%s: %s", what, err);
 	return 0;
 }
 
@@ -163,32 +163,33 @@ int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
 	if (textsize)
 		*textsize = 0;
 	if (len == 0)
-		return saola__fail(e, 400, "bad_json", "body: empty (expected a sync request)");
+		return saola__err_set(e, SAOLA__E_BAD_JSON,
+		                      "body: empty (expected a sync request)");
 	if (!saola__encoding_known(enc))
-		return saola__fail(e, 400, "bad_encoding",
-		                   "content-encoding %s is not supported (send gzip, deflate or"
-		                   " none)", enc);
+		return saola__err_set(e, SAOLA__E_BAD_ENCODING,
+		                      "content-encoding %s is not supported (send gzip, deflate or"
+		                      " none)", enc);
 	if (enc && *enc && strcasecmp(enc, "identity") != 0) {
 		rc = saola__gunzip(body, len, lim->max_inflated, &inflated, &textlen);
 		if (rc == SAOLA_LIMIT)
-			return saola__fail(e, 413, "too_large",
-			                   "body: decompresses past the limit of %zu bytes",
-			                   lim->max_inflated);
+			return saola__err_set(e, SAOLA_LIMIT,
+			                      "body: decompresses past the limit of %zu bytes",
+			                      lim->max_inflated);
 		if (rc == SAOLA_NOMEM)
-			return saola__fail(e, 500, "internal", "body: out of memory");
+			return saola__err_set(e, SAOLA_NOMEM, "body: out of memory");
 		if (rc != SAOLA_OK)
-			return saola__fail(e, 400, "bad_encoding",
-			                   "body: the %s data does not decompress (truncated or"
-			                   " corrupt)", enc);
+			return saola__err_set(e, SAOLA__E_BAD_ENCODING,
+			                      "body: the %s data does not decompress (truncated or"
+			                      " corrupt)", enc);
 		text = inflated;
 	}
 	if (textsize)
 		*textsize = textlen;
 	if (!saola__utf8_valid(text, textlen, &bad)) {
 		position(text, bad, &line, &column);
-		rc = saola__fail(e, 400, "bad_utf8",
-		                 "body: line %zu, column %zu: byte 0x%02x is not valid UTF-8",
-		                 line, column, text[bad]);
+		rc = saola__err_set(e, SAOLA__E_BAD_UTF8,
+		                    "body: line %zu, column %zu: byte 0x%02x is not valid UTF-8",
+		                    line, column, text[bad]);
 	} else {
 		rc = saola__json_decode(text, textlen, lim, "body", out, e);
 	}

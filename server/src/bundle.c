@@ -23,23 +23,23 @@ static int import_user(saola__store *s, const char *user_name, const json_t *pay
 
 	if (user_name) {
 		if (s->ops->user_by_name(s, user_name, u, &found) != SAOLA_OK)
-			return saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
+			return saola__err_set(e, SAOLA_ERROR, "bundle: %s", s->ops->errmsg(s));
 		if (!found)
-			return saola__fail(e, 404, "not_found", "bundle: no user named \"%s\"",
-			                   user_name);
+			return saola__err_set(e, SAOLA_NOTFOUND, "bundle: no user named \"%s\"",
+			                      user_name);
 	} else {
 		if (!device)
-			return saola__fail(e, 400, "bad_request", "bundle: device: expected the device's"
-			                   " origin id");
+			return saola__err_set(e, SAOLA_PROTOCOL,
+			                      "bundle: device: expected the device's origin id");
 		if ((rc = s->ops->read_begin(s)) == SAOLA_OK) {
 			rc = s->ops->device_user(s, device, u, &found);
 			s->ops->end(s, 1);
 		}
 		if (rc != SAOLA_OK)
-			return saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
+			return saola__err_set(e, SAOLA_ERROR, "bundle: %s", s->ops->errmsg(s));
 		if (!found)
-			return saola__fail(e, 404, "not_found", "device %.64s is not"
-			                   " enrolled here: name the user with --user", device);
+			return saola__err_set(e, SAOLA_NOTFOUND, "device %.64s is not"
+			                      " enrolled here: name the user with --user", device);
 		if (as) {
 			as->by_owner = 1;
 			snprintf(as->user, sizeof as->user, "%s", u->name);
@@ -47,7 +47,7 @@ static int import_user(saola__store *s, const char *user_name, const json_t *pay
 		}
 	}
 	if (u->revoked)
-		return saola__fail(e, 403, "forbidden", "bundle: user %s is revoked", u->name);
+		return saola__err_set(e, SAOLA_AUTH, "bundle: user %s is revoked", u->name);
 	return 0;
 }
 
@@ -69,12 +69,12 @@ int saola__bundle_import_as(saola__store *s, const char *path, const char *user_
 		return -1;
 	rc = saola__bundle_read(path, kind, &payload, limit, err, sizeof err);
 	if (rc != SAOLA_OK)
-		return saola__fail(e, rc == SAOLA_LIMIT ? 413 : 400,
-		                   rc == SAOLA_LIMIT ? "too_large" : "bad_request", "%s", err);
+		return saola__err_set(e, rc == SAOLA_LIMIT ? SAOLA_LIMIT : SAOLA_PROTOCOL, "%s",
+		                      err);
 	if (strcmp(kind, "push") != 0) {
 		json_decref(payload);
-		return saola__fail(e, 400, "bad_request", "%s: a %s bundle, not a push bundle: a"
-		                   " server imports what devices push", path, kind);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: a %s bundle, not a push bundle: a"
+		                      " server imports what devices push", path, kind);
 	}
 	if (import_user(s, user_name, payload, &u, as, e) != 0) {
 		json_decref(payload);
@@ -105,13 +105,13 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 
 	*count = 0;
 	if (!records)
-		return saola__fail(e, 500, "internal", "bundle: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "bundle: out of memory");
 	if (s->ops->user_by_name(s, user_name, &u, &found) != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
+		rc = saola__err_set(e, SAOLA_ERROR, "bundle: %s", s->ops->errmsg(s));
 		goto out;
 	}
 	if (!found) {
-		rc = saola__fail(e, 404, "not_found", "bundle: no user named \"%s\"", user_name);
+		rc = saola__err_set(e, SAOLA_NOTFOUND, "bundle: no user named \"%s\"", user_name);
 		goto out;
 	}
 	if ((rc = saola__privacy_may_pull(&u, "bundle", e)) != 0)
@@ -119,7 +119,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 	/* One snapshot for every page, so that the cursor covers exactly what
 	 * the bundle holds. */
 	if (s->ops->read_begin(s) != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
+		rc = saola__err_set(e, SAOLA_ERROR, "bundle: %s", s->ops->errmsg(s));
 		goto out;
 	}
 	rc = SAOLA_OK;
@@ -136,7 +136,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		rc = s->ops->forms_current(s, &forms);
 	s->ops->end(s, 1);
 	if (rc != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "bundle: %s", s->ops->errmsg(s));
+		rc = saola__err_set(e, SAOLA_ERROR, "bundle: %s", s->ops->errmsg(s));
 		goto out;
 	}
 	/* A device drops queued changes only for a bundle batch confirmed
@@ -148,12 +148,12 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 	                    "cursor", (json_int_t)cursor, "more", 0, "records", records,
 	                    "forms", forms);
 	if (!payload) {
-		rc = saola__fail(e, 500, "internal", "bundle: out of memory");
+		rc = saola__err_set(e, SAOLA_NOMEM, "bundle: out of memory");
 		goto out;
 	}
 	rc = saola__bundle_write_signed(path, "pull", payload, key, err, sizeof err);
 	if (rc != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "%s", err);
+		rc = saola__err_set(e, SAOLA_ERROR, "%s", err);
 		goto out;
 	}
 	*count = json_array_size(records);

@@ -38,7 +38,7 @@ static enum MHD_Result fail(struct MHD_Connection *c, saola__db *db, const char 
 {
 	saola__err e;
 
-	saola__fail(&e, 500, "internal", "%s: %s", what, db ? saola__db_errmsg(db) : "no database");
+	saola__err_set(&e, SAOLA_ERROR, "%s: %s", what, db ? saola__db_errmsg(db) : "no database");
 	return saola__reply_error(c, &e);
 }
 
@@ -165,8 +165,8 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 	}
 	if (!where || !list) {
 		json_decref(list);
-		saola__fail(&e, 400, "bad_request", "expected status=open|resolved|all and"
-		            " limit=1-%d", LIMIT_MAX);
+		saola__err_set(&e, SAOLA_PROTOCOL, "expected status=open|resolved|all and"
+		               " limit=1-%d", LIMIT_MAX);
 		return saola__reply_error(c, &e);
 	}
 	/* One snapshot, with the forms (their personal marks) as they stand. */
@@ -175,7 +175,7 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 		return fail(c, db, "conflicts");
 	}
 	if ((rc = read_conflicts(s, db, where, area, limit, show, list, &count)) != 0)
-		saola__fail(&e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
+		saola__err_set(&e, SAOLA_ERROR, "conflicts: %s", saola__db_errmsg(db));
 	s->ops->end(s, 1);
 	if (rc != 0) {
 		json_decref(list);
@@ -183,7 +183,7 @@ enum MHD_Result saola__web_conflicts(struct MHD_Connection *c, saola__store *s,
 	}
 	if (!(out = json_pack("{s:s, s:I, s:o}", "status", status, "count", count, "conflicts",
 	                      list))) {
-		saola__fail(&e, 500, "internal", "conflicts: out of memory");
+		saola__err_set(&e, SAOLA_NOMEM, "conflicts: out of memory");
 		return saola__reply_error(c, &e);
 	}
 	ret = saola__reply_json(c, 200, out);
@@ -228,7 +228,7 @@ enum MHD_Result saola__web_devices(struct MHD_Connection *c, saola__store *s,
 	}
 	if (!(out = json_pack("{s:I, s:o}", "count", (json_int_t)json_array_size(list), "devices",
 	                      list))) {
-		saola__fail(&e, 500, "internal", "devices: out of memory");
+		saola__err_set(&e, SAOLA_NOMEM, "devices: out of memory");
 		return saola__reply_error(c, &e);
 	}
 	ret = saola__reply_json(c, 200, out);

@@ -13,10 +13,10 @@
 #define FACTS_VERSION 2
 #define MAX_INDEXES 16
 
-static int fail(saola__db *db, char *err, size_t errlen, const char *what)
+/* The database's failure at what, as e. Returns -1. */
+static int fail(saola__db *db, saola__err *e, const char *what)
 {
-	snprintf(err, errlen, "facts: %s: %s", what, saola__db_errmsg(db));
-	return -1;
+	return saola__err_set(e, SAOLA_ERROR, "facts: %s: %s", what, saola__db_errmsg(db));
 }
 
 /* Runs a one-value query; *out is 0 for no row or NULL. */
@@ -87,7 +87,7 @@ static void indexes_free(index_set *x)
 	x->n = 0;
 }
 
-static int indexes_drop(saola__db *db, index_set *x, char *err, size_t errlen)
+static int indexes_drop(saola__db *db, index_set *x, saola__err *e)
 {
 	saola__dbstmt *st = NULL;
 	char sql[256];
@@ -98,7 +98,7 @@ static int indexes_drop(saola__db *db, index_set *x, char *err, size_t errlen)
 		return 0;
 	if (saola__db_prepare(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
 	                      " AND tbl_name = 'facts' AND sql IS NOT NULL", &st) != SAOLA_OK)
-		return fail(db, err, errlen, "indexes");
+		return fail(db, e, "indexes");
 	while ((step = saola__db_step(st)) == SAOLA__DB_ROW && x->n < MAX_INDEXES) {
 		x->name[x->n] = strdup(saola__db_column_text(st, 0));
 		x->sql[x->n] = strdup(saola__db_column_text(st, 1));
@@ -106,29 +106,28 @@ static int indexes_drop(saola__db *db, index_set *x, char *err, size_t errlen)
 			free(x->name[x->n]);
 			free(x->sql[x->n]);
 			saola__db_finalize(st);
-			snprintf(err, errlen, "facts: indexes: out of memory");
-			return -1;
+			return saola__err_set(e, SAOLA_NOMEM, "facts: indexes: out of memory");
 		}
 		x->n++;
 	}
 	saola__db_finalize(st);
 	if (step != SAOLA__DB_DONE && step != SAOLA__DB_ROW)
-		return fail(db, err, errlen, "indexes");
+		return fail(db, e, "indexes");
 	for (i = 0; i < x->n; i++) {
 		snprintf(sql, sizeof sql, "DROP INDEX \"%s\"", x->name[i]);
 		if (saola__db_exec(db, sql) != SAOLA_OK)
-			return fail(db, err, errlen, "drop index");
+			return fail(db, e, "drop index");
 	}
 	return 0;
 }
 
-static int indexes_make(saola__db *db, const index_set *x, char *err, size_t errlen)
+static int indexes_make(saola__db *db, const index_set *x, saola__err *e)
 {
 	int i;
 
 	for (i = 0; i < x->n; i++)
 		if (saola__db_exec(db, x->sql[i]) != SAOLA_OK)
-			return fail(db, err, errlen, "create index");
+			return fail(db, e, "create index");
 	return 0;
 }
 
@@ -187,8 +186,7 @@ static int remove_fact(saola__dbstmt *del, saola__dbstmt *rec)
 }
 
 /* Reads the records changed after `from` into the facts. */
-static int catch_up(saola__db *db, int64_t from, saola__facts_stats *st, char *err,
-                    size_t errlen)
+static int catch_up(saola__db *db, int64_t from, saola__facts_stats *st, saola__err *e)
 {
 	/* From scratch, a scan in table order beats the seq index. */
 	const char *sql = st->rebuilt
@@ -211,7 +209,7 @@ static int catch_up(saola__db *db, int64_t from, saola__facts_stats *st, char *e
 	                      " support = excluded.support, urban = excluded.urban,"
 	                      " state = excluded.state", &ins) ||
 	    saola__db_prepare(db, "DELETE FROM facts WHERE record_id = ?", &del)) {
-		fail(db, err, errlen, "prepare");
+		fail(db, e, "prepare");
 		goto out;
 	}
 	saola__db_bind_int(rec, 1, from);
@@ -223,7 +221,7 @@ static int catch_up(saola__db *db, int64_t from, saola__facts_stats *st, char *e
 		if (live && data &&
 		    saola__facts_scan(data, saola__db_column_bytes(rec, 6), &f) == 0) {
 			if (upsert(ins, rec, &f) != 0) {
-				fail(db, err, errlen, "write");
+				fail(db, e, "write");
 				goto out;
 			}
 			st->upserted++;
@@ -233,14 +231,14 @@ static int catch_up(saola__db *db, int64_t from, saola__facts_stats *st, char *e
 			st->unreadable++;
 		if (!st->rebuilt) {
 			if (remove_fact(del, rec) != 0) {
-				fail(db, err, errlen, "remove");
+				fail(db, e, "remove");
 				goto out;
 			}
 			st->removed += saola__db_changes(db);
 		}
 	}
 	if (step != SAOLA__DB_DONE) {
-		fail(db, err, errlen, "read records");
+		fail(db, e, "read records");
 		goto out;
 	}
 	rc = 0;
@@ -281,7 +279,7 @@ static void tidy(saola__db *db, const saola__facts_stats *st)
 }
 
 int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stats *stats,
-                         char *err, size_t errlen)
+                         saola__err *e)
 {
 	saola__facts_stats local;
 	saola__facts_stats *st = stats ? stats : &local;
@@ -291,19 +289,19 @@ int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stat
 
 	memset(st, 0, sizeof *st);
 	if (positions(db, &done, &latest) != 0)
-		return fail(db, err, errlen, "read position");
+		return fail(db, e, "read position");
 	st->seq = done > 0 ? done : 0;
 	if (done >= 0 && done >= latest)
 		return 0;
 	if (lock)
 		pthread_mutex_lock(lock);
 	if (saola__db_begin_write(db) != SAOLA_OK) {
-		fail(db, err, errlen, "begin");
+		fail(db, e, "begin");
 		goto unlock;
 	}
 	/* Again inside the transaction: another refresh may have run. */
 	if (positions(db, &done, &latest) != 0) {
-		fail(db, err, errlen, "read position");
+		fail(db, e, "read position");
 		goto rollback;
 	}
 	if (done >= 0 && done >= latest) {
@@ -316,24 +314,24 @@ int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stat
 		done = 0;
 		st->rebuilt = 1;
 		if (saola__db_exec(db, clear_sql(db)) != SAOLA_OK) {
-			fail(db, err, errlen, "clear");
+			fail(db, e, "clear");
 			goto rollback;
 		}
-		if (indexes_drop(db, &idx, err, errlen) != 0)
+		if (indexes_drop(db, &idx, e) != 0)
 			goto rollback;
 	}
-	if (catch_up(db, done, st, err, errlen) != 0)
+	if (catch_up(db, done, st, e) != 0)
 		goto rollback;
-	if (st->rebuilt && indexes_make(db, &idx, err, errlen) != 0)
+	if (st->rebuilt && indexes_make(db, &idx, e) != 0)
 		goto rollback;
 	if (meta_set(db, "facts_seq", latest) != 0 ||
 	    meta_set(db, "facts_version", FACTS_VERSION) != 0) {
-		fail(db, err, errlen, "save position");
+		fail(db, e, "save position");
 		goto rollback;
 	}
 	/* A failed commit rolls back. */
 	if (saola__db_end(db, 1) != SAOLA_OK) {
-		fail(db, err, errlen, "commit");
+		fail(db, e, "commit");
 		goto unlock;
 	}
 	st->seq = latest;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "server_int.h"
 
 #define SAOLA__FACTS_FORM "household"  /* the form whose records are facts */
 #define SAOLA__VILLAGE_MAX 200
@@ -57,8 +58,9 @@ typedef struct saola__facts_stats {
  * one transaction; the first time, or when this build counts differently
  * from the one that built them, the table is built from scratch. Returns at
  * once when nothing changed. lock (may be NULL) is held while writing, so
- * that this process's writers queue. st may be NULL. 0, or -1 with err. */
+ * that this process's writers queue. st may be NULL. 0, or -1 with e
+ * (SAOLA_ERROR with the database's message, or SAOLA_NOMEM). */
 int saola__facts_refresh(saola__db *db, pthread_mutex_t *lock, saola__facts_stats *st,
-                         char *err, size_t errlen);
+                         saola__err *e);
 
 #endif

@@ -43,13 +43,14 @@ int saola__framing_check(struct MHD_Connection *c, saola__err *e)
 	memset(&f, 0, sizeof f);
 	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
 	if (f.clen_differ)
-		return saola__fail(e, 400, "bad_request", "headers: Content-Length is given twice"
-		                   " with different values: where the body ends is ambiguous");
+		return saola__err_set(e, SAOLA_PROTOCOL, "headers: Content-Length is given twice"
+		                      " with different values: where the body ends is ambiguous");
 	if (f.te && f.clen)
-		return saola__fail(e, 400, "bad_request", "headers: both Content-Length and"
-		                   " Transfer-Encoding: where the body ends is ambiguous (send one)");
+		return saola__err_set(e, SAOLA_PROTOCOL, "headers: both Content-Length and"
+		                      " Transfer-Encoding: where the body ends is ambiguous"
+		                      " (send one)");
 	if (f.te > 1 || (f.te && strcasecmp(f.te_value, "chunked") != 0))
-		return saola__fail(e, 400, "bad_request", "headers: Transfer-Encoding %.40s is not"
-		                   " supported (send chunked, or a Content-Length)", f.te_value);
+		return saola__err_set(e, SAOLA_PROTOCOL, "headers: Transfer-Encoding %.40s is not"
+		                      " supported (send chunked, or a Content-Length)", f.te_value);
 	return 0;
 }

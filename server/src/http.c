@@ -93,16 +93,6 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* Answers a failure of the server itself (500 internal), saying what. */
-static enum MHD_Result answer_internal(struct MHD_Connection *c, const char *what,
-                                       const char *why)
-{
-	saola__err e;
-
-	saola__err_set(&e, SAOLA_ERROR, "%s: %s", what, why);
-	return saola__reply_error(c, &e);
-}
-
 /* Milliseconds of a clock that only goes forward. */
 static int64_t monotonic_ms(void)
 {
@@ -149,20 +139,19 @@ static int authenticate(saola_server *srv, struct MHD_Connection *c, saola__user
 {
 	const char *token = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
 	const struct sockaddr *addr = client_addr(c);
-	char err[SAOLA__ERR_MAX - 32];
 	saola__store *s;
 	int rc, wait_s;
 
 	memset(u, 0, sizeof *u);
-	if (!(s = saola__pool_get(srv->pool, err, sizeof err)))
-		return saola__fail(e, 500, "internal", "database: %s", err);
+	if (!(s = saola__pool_get(srv->pool, e)))
+		return -1;
 	rc = saola__authenticate(s, token, u, e);
 	saola__pool_put(srv->pool, s);
-	if (rc == 0 || !token || e->status != 401)
+	if (rc == 0 || !token || e->rc != SAOLA__E_UNAUTHORIZED)
 		return rc;
 	if (saola__rl_check(srv->limiter, addr, srv->clock_ms(), &wait_s)) {
-		saola__fail(e, 429, "too_many_failures", "too many failed authentications from this"
-		            " address: try again in %d s", wait_s);
+		saola__err_set(e, SAOLA__E_TOO_MANY_FAILURES, "too many failed authentications"
+		               " from this address: try again in %d s", wait_s);
 		e->retry_after = wait_s;
 		return -1;
 	}
@@ -192,8 +181,8 @@ static int too_many(request *rq, const char *why, ...)
 	vsnprintf(text, sizeof text, why, ap);
 	va_end(ap);
 	rq->failed = 1;
-	saola__fail(&rq->err, 429, "too_many_requests", "%s: try again in %d s", text,
-	            BUSY_RETRY_S);
+	saola__err_set(&rq->err, SAOLA__E_TOO_MANY_REQUESTS, "%s: try again in %d s", text,
+	               BUSY_RETRY_S);
 	rq->err.retry_after = BUSY_RETRY_S;
 	return -1;
 }
@@ -223,16 +212,16 @@ static int body_refused(saola_server *srv, struct MHD_Connection *c, request *rq
 	saola__err e;
 
 	if (clen && strtoull(clen, NULL, 10) > srv->max_body) {
-		saola__fail(&e, 413, "too_large", "body: %.30s bytes is over the limit of %zu bytes",
-		            clen, srv->max_body);
+		saola__err_set(&e, SAOLA_LIMIT, "body: %.30s bytes is over the limit of %zu bytes",
+		               clen, srv->max_body);
 		*ret = saola__reply_error(c, &e);
 		return 1;
 	}
 	if (!saola__encoding_known(enc)) {
 		rq->failed = 1;
-		saola__fail(&rq->err, 400, "bad_encoding",
-		            "content-encoding %.100s is not supported (send gzip, deflate or none)",
-		            enc);
+		saola__err_set(&rq->err, SAOLA__E_BAD_ENCODING,
+		               "content-encoding %.100s is not supported (send gzip, deflate or"
+		               " none)", enc);
 	}
 	return 0;
 }
@@ -251,11 +240,10 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 	if (!(rq->route = saola__route_find(method, url, rq->id, sizeof rq->id, &rq->allow))) {
 		rq->failed = 1;
 		if (rq->allow)
-			saola__fail(&rq->err, 405, "method_not_allowed", "%.200s: use %s", url,
-			            rq->allow);
+			saola__err_set(&rq->err, SAOLA__E_METHOD, "%.200s: use %s", url, rq->allow);
 		else
-			saola__fail(&rq->err, 404, "not_found", "%.200s: no such endpoint (see"
-			            " docs/protocol.md)", url);
+			saola__err_set(&rq->err, SAOLA_NOTFOUND, "%.200s: no such endpoint (see"
+			               " docs/protocol.md)", url);
 		return MHD_YES;
 	}
 	if (rq->route->body != SAOLA__NO_BODY && body_refused(srv, c, rq, &ret))
@@ -329,8 +317,8 @@ static int decode_body(saola_server *srv, struct MHD_Connection *c, request *rq,
 	int rc;
 
 	if (rq->too_large)
-		return saola__fail(e, 413, "too_large", "body: over the limit of %zu bytes",
-		                   srv->max_body);
+		return saola__err_set(e, SAOLA_LIMIT, "body: over the limit of %zu bytes",
+		                      srv->max_body);
 	rc = saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING),
 	                        rq->body ? rq->body : (const unsigned char *)"", rq->len, lim, body,
 	                        &rq->text, e);
@@ -347,7 +335,6 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
                                 request *rq)
 {
 	const saola__route *rt = rq->route;
-	char err[SAOLA__ERR_MAX - 32];
 	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, &srv->web};
 	enum MHD_Result ret;
 	saola__err e;
@@ -355,16 +342,16 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 	if (rt->access == SAOLA__OFFICER && !saola__officer_role(rq->user.role)) {
 		/* Officers' data and acts: a surveyor's device syncs, it does not
 		 * consolidate. */
-		saola__fail(&e, 403, "forbidden", "%.60s: user %s is a %s: this is for officers"
-		            " (commune, district, province, admin)", url, rq->user.name,
-		            rq->user.role);
+		saola__err_set(&e, SAOLA_AUTH, "%.60s: user %s is a %s: this is for officers"
+		               " (commune, district, province, admin)", url, rq->user.name,
+		               rq->user.role);
 		return saola__reply_error(c, &e);
 	}
 	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
 		return saola__reply_error(c, &e);
-	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, err, sizeof err))) {
+	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, &e))) {
 		json_decref(call.body);
-		return answer_internal(c, "database", err);
+		return saola__reply_error(c, &e);
 	}
 	ret = rt->handler(&call);
 	if (call.store)
@@ -542,11 +529,20 @@ static int reachable_connections(int want)
 	return want;
 }
 
+/* A step of start that failed with e: its message on the handle, its
+ * code returned. */
+static int start_fail(saola_server *srv, const saola__err *e)
+{
+	snprintf(srv->errmsg, sizeof srv->errmsg, "%s", e->message);
+	return e->rc;
+}
+
 int saola_server_start(const saola_server_opts *opts, saola_server **out)
 {
 	saola_server *srv;
 	saola__store *first = NULL;
 	struct MHD_OptionItem tls_opts[4];
+	saola__err e;
 	int ipv6 = 0, threads, rc, fd = -1, conns, per_address;
 	unsigned int flags;
 
@@ -570,9 +566,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		return SAOLA_INVALID;
 	if ((rc = start_limiter(srv, opts->auth_failures)) != SAOLA_OK)
 		return rc;
-	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, srv->errmsg,
-	                    sizeof srv->errmsg) != 0)
-		return SAOLA_INVALID;
+	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, &e) != 0)
+		return start_fail(srv, &e);
 	/* The first connection creates or upgrades the database before any
 	 * request comes. */
 	rc = saola__store_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
@@ -590,9 +585,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;
 	}
-	if (saola__listen_open(opts->listen, &fd, &srv->port, &ipv6, srv->errmsg,
-	                       sizeof srv->errmsg) != 0)
-		return SAOLA_NETWORK;
+	if (saola__listen_open(opts->listen, &fd, &srv->port, &ipv6, &e) != 0)
+		return start_fail(srv, &e);
 	conns = reachable_connections(conns);
 	/* MHD_USE_AUTO picks epoll on Linux (poll elsewhere): select() would
 	 * stop at FD_SETSIZE (1024) descriptors, whatever the limits say. */
@@ -621,9 +615,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	}
 	saola__tls_started(&srv->tls);
 	if (opts->upstream && !(srv->upstream = saola__upstream_loop_start(opts->db_path,
-	        &srv->write_lock, opts->upstream, opts->upstream_token, opts->sync_interval,
-	        srv->errmsg, sizeof srv->errmsg)))
-		return SAOLA_ERROR;
+	        &srv->write_lock, opts->upstream, opts->upstream_token, opts->sync_interval, &e)))
+		return start_fail(srv, &e);
 	return SAOLA_OK;
 }
 

@@ -29,10 +29,10 @@ typedef struct entries {
 	size_t n, cap;
 } entries;
 
-static int err_at(char *err, size_t errlen, const char *path, int line, const char *what)
+/* A failure (rc) at a line of path, as e. Returns -1. */
+static int err_at(saola__err *e, int rc, const char *path, int line, const char *what)
 {
-	snprintf(err, errlen, "%s:%d: %s", path, line, what);
-	return -1;
+	return saola__err_set(e, rc, "%s:%d: %s", path, line, what);
 }
 
 /* A whole non-negative integer (digits only) within max; -1 if not. */
@@ -172,6 +172,9 @@ static const char *review_day_of(review_day *rd, int year)
 	return rd->date;
 }
 
+/* SAOLA_OK when o's commune is a commune unit on its year's review day,
+ * else SAOLA_INVALID, or SAOLA_ERROR when the units cannot be read; what
+ * says why. */
 static int check_commune(saola__db *db, review_day *rd, const entry *o, char *what, size_t len)
 {
 	/* Parameters: the day twice, then the code. */
@@ -181,18 +184,19 @@ static int check_commune(saola__db *db, review_day *rd, const entry *o, char *wh
 		" max(coalesce(valid_to, '...')), count(*) FROM units WHERE code = ?";
 	const char *date = review_day_of(rd, o->year);
 	saola__dbstmt *st = NULL;
-	int rc = -1;
+	int rc = SAOLA_INVALID;
 
 	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		snprintf(what, len, "units: %s", saola__db_errmsg(db));
-		return -1;
+		return SAOLA_ERROR;
 	}
 	saola__db_bind_text(st, 1, date, -1);
 	saola__db_bind_text(st, 2, date, -1);
 	saola__db_bind_text(st, 3, o->commune, -1);
-	if (saola__db_step(st) != SAOLA__DB_ROW)
+	if (saola__db_step(st) != SAOLA__DB_ROW) {
 		snprintf(what, len, "units: %s", saola__db_errmsg(db));
-	else if (saola__db_column_int(st, 4) == 0)
+		rc = SAOLA_ERROR;
+	} else if (saola__db_column_int(st, 4) == 0)
 		snprintf(what, len, "commune %s: no unit has this code (saola-server units load)",
 		         o->commune);
 	else if (!saola__db_column_int(st, 0))
@@ -200,23 +204,30 @@ static int check_commune(saola__db *db, review_day *rd, const entry *o, char *wh
 		         " versions: %s to %s)", o->commune, saola__db_column_text(st, 1),
 		         date, o->year, saola__db_column_text(st, 2), saola__db_column_text(st, 3));
 	else
-		rc = 0;
+		rc = SAOLA_OK;
 	saola__db_finalize(st);
 	return rc;
 }
 
-static int add(entries *es, const entry *o)
+/* Adds o to es: SAOLA_OK, SAOLA_INVALID when its (year, commune) is there
+ * already, or SAOLA_NOMEM; what says why. */
+static int add(entries *es, const entry *o, char *what, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < es->n; i++)
-		if (es->v[i].year == o->year && strcmp(es->v[i].commune, o->commune) == 0)
-			return 1;
+		if (es->v[i].year == o->year && strcmp(es->v[i].commune, o->commune) == 0) {
+			snprintf(what, len, "commune %s, year %d: given twice", o->commune,
+			         o->year);
+			return SAOLA_INVALID;
+		}
 	if (es->n == es->cap) {
 		size_t cap = es->cap ? es->cap * 2 : 256;
 		entry *v = realloc(es->v, cap * sizeof *v);
-		if (!v)
-			return -1;
+		if (!v) {
+			snprintf(what, len, "out of memory");
+			return SAOLA_NOMEM;
+		}
 		es->v = v;
 		es->cap = cap;
 	}
@@ -224,23 +235,22 @@ static int add(entries *es, const entry *o)
 	return 0;
 }
 
-/* Reads and checks every line of path into es; 0 or -1 with err. */
-static int read_file(saola__db *db, const char *path, entries *es, char *err, size_t errlen)
+/* Reads and checks every line of path into es; 0 or -1 with e
+ * (SAOLA_INVALID for a line that is not right, with its number). */
+static int read_file(saola__db *db, const char *path, entries *es, saola__err *e)
 {
 	FILE *f = fopen(path, "r");
 	char line[LINE_MAX_LEN], what[400], *p;
-	int n = 0, csv = -1, rc = 0;
+	int n = 0, csv = -1, rc = 0, code;
 	review_day rd = {0, ""};
 	entry o;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open it", path);
-		return -1;
-	}
+	if (!f)
+		return saola__err_set(e, SAOLA_IO, "%s: cannot open it", path);
 	while (rc == 0 && fgets(line, sizeof line, f)) {
 		n++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = err_at(err, errlen, path, n, "line too long");
+			rc = err_at(e, SAOLA_INVALID, path, n, "line too long");
 			break;
 		}
 		line[strcspn(line, "\r\n")] = '\0';
@@ -255,22 +265,21 @@ static int read_file(saola__db *db, const char *path, entries *es, char *err, si
 				continue;   /* the CSV header */
 		}
 		memset(&o, 0, sizeof o);
-		if ((csv ? parse_csv(p, &o, what, sizeof what) : parse_json(p, &o, what, sizeof what)) ||
-		    check_commune(db, &rd, &o, what, sizeof what))
-			rc = err_at(err, errlen, path, n, what);
-		else if ((rc = add(es, &o)) != 0) {
-			snprintf(what, sizeof what, rc > 0 ? "commune %s, year %d: given twice" :
-			         "out of memory", o.commune, o.year);
-			rc = err_at(err, errlen, path, n, what);
-		}
+		if (csv ? parse_csv(p, &o, what, sizeof what) != 0
+		        : parse_json(p, &o, what, sizeof what) != 0)
+			code = SAOLA_INVALID;
+		else if ((code = check_commune(db, &rd, &o, what, sizeof what)) == SAOLA_OK)
+			code = add(es, &o, what, sizeof what);
+		if (code != SAOLA_OK)
+			rc = err_at(e, code, path, n, what);
 	}
 	if (rc == 0 && ferror(f))
-		rc = err_at(err, errlen, path, n, "read failed");
+		rc = err_at(e, SAOLA_IO, path, n, "read failed");
 	fclose(f);
 	return rc;
 }
 
-int saola__listed_load(saola__db *db, const char *path, int *count, char *err, size_t errlen)
+int saola__listed_load(saola__db *db, const char *path, int *count, saola__err *e)
 {
 	entries es = {NULL, 0, 0};
 	saola__dbstmt *ins = NULL;
@@ -283,17 +292,15 @@ int saola__listed_load(saola__db *db, const char *path, int *count, char *err, s
 	*count = 0;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (saola__db_begin_write(db) != SAOLA_OK) {
-		snprintf(err, errlen, "begin: %s", saola__db_errmsg(db));
-		return -1;
-	}
-	if (read_file(db, path, &es, err, errlen) != 0)
+	if (saola__db_begin_write(db) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "begin: %s", saola__db_errmsg(db));
+	if (read_file(db, path, &es, e) != 0)
 		goto out;
 	if (saola__db_prepare(db, "INSERT INTO listed(year, commune, households, source, loaded_at)"
 	                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (year, commune) DO UPDATE SET"
 	                      " households = excluded.households, source = excluded.source,"
 	                      " loaded_at = excluded.loaded_at", &ins) != SAOLA_OK) {
-		snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
+		saola__err_set(e, SAOLA_ERROR, "listed: %s", saola__db_errmsg(db));
 		goto out;
 	}
 	for (i = 0; i < es.n; i++) {
@@ -304,7 +311,7 @@ int saola__listed_load(saola__db *db, const char *path, int *count, char *err, s
 		saola__db_bind_text(ins, 4, path, -1);
 		saola__db_bind_text(ins, 5, now, -1);
 		if (saola__db_step(ins) != SAOLA__DB_DONE) {
-			snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
+			saola__err_set(e, SAOLA_ERROR, "listed: %s", saola__db_errmsg(db));
 			goto out;
 		}
 	}
@@ -312,7 +319,7 @@ int saola__listed_load(saola__db *db, const char *path, int *count, char *err, s
 	ins = NULL;
 	/* A failed commit rolls back. */
 	if (saola__db_end(db, 1) != SAOLA_OK) {
-		snprintf(err, errlen, "commit: %s", saola__db_errmsg(db));
+		saola__err_set(e, SAOLA_ERROR, "commit: %s", saola__db_errmsg(db));
 		free(es.v);
 		return -1;
 	}
@@ -327,18 +334,15 @@ out:
 }
 
 /* Prints the listed households of year (0: all) in area (NULL: all). */
-static int listed_print(saola__db *db, int year, const char *area, FILE *out, char *err,
-                        size_t errlen)
+static int listed_print(saola__db *db, int year, const char *area, FILE *out, saola__err *e)
 {
 	saola__dbstmt *st = NULL;
 	long long total = 0;
 	int n = 0, step, within;
 
 	if (saola__db_prepare(db, "SELECT year, commune, households, source, loaded_at FROM listed"
-	                      " WHERE ? = 0 OR year = ? ORDER BY year, commune", &st) != SAOLA_OK) {
-		snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
-		return -1;
-	}
+	                      " WHERE ? = 0 OR year = ? ORDER BY year, commune", &st) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "listed: %s", saola__db_errmsg(db));
 	saola__db_bind_int(st, 1, year);
 	saola__db_bind_int(st, 2, year);
 	fprintf(out, "%-5s  %-40s  %10s  %-20s  %s\n", "year", "commune", "households", "loaded_at",
@@ -361,10 +365,8 @@ static int listed_print(saola__db *db, int year, const char *area, FILE *out, ch
 		n++;
 	}
 	saola__db_finalize(st);
-	if (step != SAOLA__DB_DONE) {
-		snprintf(err, errlen, "listed: %s", saola__db_errmsg(db));
-		return -1;
-	}
+	if (step != SAOLA__DB_DONE)
+		return saola__err_set(e, SAOLA_ERROR, "listed: %s", saola__db_errmsg(db));
 	fprintf(out, "%d commune-year%s, %lld households\n", n, n == 1 ? "" : "s", total);
 	return 0;
 }
@@ -403,6 +405,7 @@ int saola__cmd_listed(int argc, char **argv)
 	const char *db, *year, *area, *file;
 	char err[SAOLA__ERR_MAX];
 	saola__store *s = NULL;
+	saola__err e;
 	int load, n = 0, rc, y = 0;
 
 	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -424,11 +427,12 @@ int saola__cmd_listed(int argc, char **argv)
 		fprintf(stderr, "listed %s: %s\n", argv[0], err);
 		return 1;
 	}
-	rc = load ? saola__listed_load(saola__store_db(s), file, &n, err, sizeof err)
-	          : listed_print(saola__store_db(s), y, area, stdout, err, sizeof err);
+	rc = load ? saola__listed_load(saola__store_db(s), file, &n, &e)
+	          : listed_print(saola__store_db(s), y, area, stdout, &e);
 	saola__store_close(s);
 	if (rc != 0) {
-		fprintf(stderr, "listed %s: %s%s\n", argv[0], err, load ? " (nothing loaded)" : "");
+		fprintf(stderr, "listed %s: %s%s\n", argv[0], e.message, load ? " (nothing loaded)"
+		        : "");
 		return 1;
 	}
 	if (load)

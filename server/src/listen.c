@@ -13,7 +13,7 @@
 
 /* "HOST:PORT" (HOST may be "[v6]") to a socket address. */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-                        int *ipv6, char *err, size_t errlen)
+                        int *ipv6, saola__err *e)
 {
 	const char *colon = listen ? strrchr(listen, ':') : NULL;
 	struct addrinfo hints, *res = NULL;
@@ -24,17 +24,15 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	if (!colon || colon == listen || strlen(colon + 1) == 0 ||
 	    strlen(colon + 1) >= sizeof port || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
 	    atol(colon + 1) > 65535) {
-		snprintf(err, errlen, "listen address \"%s\": expected HOST:PORT, as"
-		         " 127.0.0.1:8080 (port 0 picks a free one)", listen ? listen : "");
-		return -1;
+		return saola__err_set(e, SAOLA_INVALID, "listen address \"%s\": expected HOST:PORT,"
+		                      " as 127.0.0.1:8080 (port 0 picks a free one)",
+		                      listen ? listen : "");
 	}
 	hlen = (size_t)(colon - listen);
 	if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']')
 		listen++, hlen -= 2;
-	if (hlen >= sizeof host) {
-		snprintf(err, errlen, "listen address: host name too long");
-		return -1;
-	}
+	if (hlen >= sizeof host)
+		return saola__err_set(e, SAOLA_INVALID, "listen address: host name too long");
 	memcpy(host, listen, hlen);
 	host[hlen] = '\0';
 	snprintf(port, sizeof port, "%s", colon + 1);
@@ -42,10 +40,9 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "listen address %s: %s", host, gai_strerror(rc));
-		return -1;
-	}
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		return saola__err_set(e, SAOLA_NETWORK, "listen address %s: %s", host,
+		                      gai_strerror(rc));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*sslen = res->ai_addrlen;
 	*ipv6 = res->ai_family == AF_INET6;
@@ -53,8 +50,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	return 0;
 }
 
-int saola__listen_open(const char *where, int *fd, int *port, int *ipv6, char *err,
-                       size_t errlen)
+int saola__listen_open(const char *where, int *fd, int *port, int *ipv6, saola__err *e)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -62,29 +58,29 @@ int saola__listen_open(const char *where, int *fd, int *port, int *ipv6, char *e
 
 	*fd = -1;
 	*port = 0;
-	if (parse_listen(where, &ss, &sslen, ipv6, err, errlen) != 0)
+	if (parse_listen(where, &ss, &sslen, ipv6, e) != 0)
 		return -1;
-	if ((s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		snprintf(err, errlen, "listen %s: socket: %s", where, strerror(errno));
-		return -1;
-	}
+	if ((s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return saola__err_set(e, SAOLA_NETWORK, "listen %s: socket: %s", where,
+		                      strerror(errno));
 	/* SO_REUSEADDR lets a restarted server bind past the old one's
 	 * connections in TIME_WAIT; unlike SO_REUSEPORT it never lets two
 	 * listeners share the port. */
 	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
 	    (*ipv6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0)) {
-		snprintf(err, errlen, "listen %s: setsockopt: %s", where, strerror(errno));
+		saola__err_set(e, SAOLA_NETWORK, "listen %s: setsockopt: %s", where,
+		               strerror(errno));
 		goto fail;
 	}
 	if (bind(s, (struct sockaddr *)&ss, sslen) != 0) {
 		int why = errno;
-		snprintf(err, errlen, "listen %s: %s%s", where, strerror(why), why == EADDRINUSE ?
-		         " (another saola-server, or another program, listens there: stop it or"
-		         " choose another port)" : "");
+		saola__err_set(e, SAOLA_NETWORK, "listen %s: %s%s", where, strerror(why),
+		               why == EADDRINUSE ? " (another saola-server, or another program,"
+		               " listens there: stop it or choose another port)" : "");
 		goto fail;
 	}
 	if (listen(s, SOMAXCONN) != 0) {
-		snprintf(err, errlen, "listen %s: %s", where, strerror(errno));
+		saola__err_set(e, SAOLA_NETWORK, "listen %s: %s", where, strerror(errno));
 		goto fail;
 	}
 	sslen = sizeof ss;

@@ -257,7 +257,7 @@ static int read_rows(saola__db *db, const saola__lists_req *rq, int year, unsign
 	int step, rc = 0;
 
 	if (rows_query(db, rq, year, mask, g, &st) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "lists: %s", saola__db_errmsg(db));
 	while (rc == 0 && (step = saola__db_step(st)) == SAOLA__DB_ROW) {
 		const char *hid = saola__db_column_text(st, 1);
 		int cls = (int)saola__db_column_int(st, 4);
@@ -285,9 +285,9 @@ static int read_rows(saola__db *db, const saola__lists_req *rq, int year, unsign
 	}
 	saola__db_finalize(st);
 	if (rc != 0)
-		return saola__fail(e, 500, "internal", "lists: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "lists: out of memory");
 	if (step != SAOLA__DB_DONE)
-		return saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "lists: %s", saola__db_errmsg(db));
 	return 0;
 }
 
@@ -338,17 +338,17 @@ static int check(saola__db *db, const saola__lists_req *rq, saola__err *e)
 
 	if (!rq->commune || !saola__unit_level(rq->commune) ||
 	    strcmp(saola__unit_level(rq->commune), "commune") != 0)
-		return saola__fail(e, 400, "bad_request", "commune \"%.20s\": expected a commune code"
-		                   " (5 digits)", rq->commune ? rq->commune : "");
+		return saola__err_set(e, SAOLA_PROTOCOL, "commune \"%.20s\": expected a commune"
+		                      " code (5 digits)", rq->commune ? rq->commune : "");
 	if (rq->year && (rq->year < 1901 || rq->year > 2200))
-		return saola__fail(e, 400, "bad_request", "year %d: expected a year 1901-2200",
-		                   rq->year);
+		return saola__err_set(e, SAOLA_PROTOCOL, "year %d: expected a year 1901-2200",
+		                      rq->year);
 	if (rq->scope && *rq->scope) {
 		if (saola__area_within(db, rq->commune, rq->scope, rq->year, &within) != 0)
-			return saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
+			return saola__err_set(e, SAOLA_ERROR, "lists: %s", saola__db_errmsg(db));
 		if (!within)
-			return saola__fail(e, 403, "forbidden", "commune %s is outside your area %s",
-			                   rq->commune, rq->scope);
+			return saola__err_set(e, SAOLA_AUTH, "commune %s is outside your area %s",
+			                      rq->commune, rq->scope);
 	}
 	return 0;
 }
@@ -398,7 +398,7 @@ static int notes(json_t *v, const gather *g, int year)
 
 int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, saola__err *e)
 {
-	char err[SAOLA__ERR_MAX - 32], state[64];
+	char state[64];
 	gather g = {json_array(), json_object(), json_object(), 0, 0, NULL, 0};
 	json_t *v = NULL;
 	unsigned mask;
@@ -406,32 +406,30 @@ int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, sa
 
 	*out = NULL;
 	if (!g.now || !g.before || !g.house) {
-		saola__fail(e, 500, "internal", "lists: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "lists: out of memory");
 		goto out;
 	}
 	if (saola__state_mask(rq->state, &mask, state, sizeof state) != 0) {
-		saola__fail(e, 400, "bad_request", "state \"%.40s\": expected approved, submitted,"
-		            " draft, returned, all, or a comma list of them", rq->state);
+		saola__err_set(e, SAOLA_PROTOCOL, "state \"%.40s\": expected approved, submitted,"
+		               " draft, returned, all, or a comma list of them", rq->state);
 		goto out;
 	}
 	if (check(db, rq, e) != 0)
 		goto out;
-	if (saola__facts_refresh(db, rq->write_lock, NULL, err, sizeof err) != 0) {
-		saola__fail(e, 500, "internal", "%s", err);
+	if (saola__facts_refresh(db, rq->write_lock, NULL, e) != 0)
 		goto out;
-	}
 	if (saola__db_begin_read(db) != SAOLA_OK) {
-		saola__fail(e, 500, "internal", "lists: %s", saola__db_errmsg(db));
+		saola__err_set(e, SAOLA_ERROR, "lists: %s", saola__db_errmsg(db));
 		goto out;
 	}
 	year = rq->year ? rq->year : latest(db, rq->commune);
 	if (!year) {
 		saola__db_end(db, 1);
-		saola__fail(e, 404, "not_found", "commune %s: no household records", rq->commune);
+		saola__err_set(e, SAOLA_NOTFOUND, "commune %s: no household records", rq->commune);
 		goto out;
 	}
 	rc = before_communes(db, rq->commune, year, &g) != 0
-	   ? saola__fail(e, 500, "internal", "lists: units: %s", saola__db_errmsg(db))
+	   ? saola__err_set(e, SAOLA_ERROR, "lists: units: %s", saola__db_errmsg(db))
 	   : read_rows(db, rq, year, mask, &g, e);
 	saola__db_end(db, 1);
 	if (rc != 0)
@@ -440,14 +438,14 @@ int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, sa
 	if (!(v = head(db, rq, year, state)) || split(&g, json_object_get(v, "lists")) != 0 ||
 	    tidy(json_object_get(v, "lists"), &g, rq->personal) != 0 ||
 	    json_object_set_new(v, "counts", json_object()) != 0) {
-		saola__fail(e, 500, "internal", "lists: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "lists: out of memory");
 		goto out;
 	}
 	if (!g.last_year && (json_object_set_new(json_object_get(v, "lists"), "escaped",
 	                                         json_null()) ||
 	                     json_object_set_new(json_object_get(v, "lists"), "newly_poor",
 	                                         json_null()))) {
-		saola__fail(e, 500, "internal", "lists: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "lists: out of memory");
 		goto out;
 	}
 	for (k = 0; k < 4; k++) {
@@ -458,7 +456,7 @@ int saola__lists_run(saola__db *db, const saola__lists_req *rq, json_t **out, sa
 	json_object_set_new(json_object_get(v, "counts"), "without_household_id",
 	                    json_integer(g.without_id));
 	if (notes(v, &g, year) != 0) {
-		saola__fail(e, 500, "internal", "lists: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "lists: out of memory");
 		goto out;
 	}
 	*out = v;

@@ -318,12 +318,12 @@ static int list_rows(saola__store *s, saola__db *db, saola__dbstmt *st, const sa
 		c = keep ? conflict_json(s, forms, db, st, data, NULL, 0) : NULL;
 		json_decref(data);
 		if (keep && (!c || json_array_append_new(list, c) != 0))
-			return saola__fail(e, 500, "internal", "conflicts: out of memory");
+			return saola__err_set(e, SAOLA_NOMEM, "conflicts: out of memory");
 	}
 	if (limit > 0 && (long)json_array_size(list) >= limit)
 		return 0;
 	return step == SAOLA__DB_DONE ? 0
-	       : saola__fail(e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
+	       : saola__err_set(e, SAOLA_ERROR, "conflicts: %s", saola__db_errmsg(db));
 }
 
 int saola__conflict_list(saola__store *s, const char *status, const char *area, long limit,
@@ -344,18 +344,18 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 	      : strcmp(status, "resolved") == 0 ? "c.resolved_at IS NOT NULL"
 	      : strcmp(status, "all") == 0 ? "1 = 1" : NULL;
 	if (!where)
-		return saola__fail(e, 400, "bad_request", "status \"%s\": expected open, resolved"
-		                   " or all", status);
+		return saola__err_set(e, SAOLA_PROTOCOL, "status \"%s\": expected open, resolved"
+		                      " or all", status);
 	if (area && *area && !level)
-		return saola__fail(e, 400, "bad_request", "area \"%s\": expected a unit code of 2, 3"
-		                   " or 5 digits", area);
+		return saola__err_set(e, SAOLA_PROTOCOL, "area \"%s\": expected a unit code of 2, 3"
+		                      " or 5 digits", area);
 	if (!db || !(list = json_array()))
-		return saola__fail(e, 500, "internal", "conflicts: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "conflicts: out of memory");
 	/* The area by the rule of every path (rules.h). */
 	if (saola__area_q_init(&q, db, area) != 0) {
 		saola__area_q_free(&q);
 		json_decref(list);
-		return saola__fail(e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "conflicts: %s", saola__db_errmsg(db));
 	}
 	saola__area_q_cond(&q, "r", NULL, cond, sizeof cond);
 	/* With keys, rows are kept in C (list_rows): no LIMIT in SQL then. */
@@ -364,7 +364,7 @@ int saola__conflict_list(saola__store *s, const char *status, const char *area, 
 	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		saola__area_q_free(&q);
 		json_decref(list);
-		return saola__fail(e, 500, "internal", "conflicts: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "conflicts: %s", saola__db_errmsg(db));
 	}
 	if (limit > 0 && !q.list)
 		saola__db_bind_int(st, saola__area_q_cond_bind(&q, st, 1), limit);
@@ -435,14 +435,14 @@ int saola__officer_may_act(saola__db *db, const saola__user *u, const char *id,
 	int found, year;
 
 	if (saola__rules_record(db, id, &units, &year, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "%s: %s", what, saola__db_errmsg(db));
 	if (!found)
-		return saola__fail(e, 404, "not_found", "%s: no record %s", what, id);
+		return saola__err_set(e, SAOLA_NOTFOUND, "%s: no record %s", what, id);
 	if (!u)
 		return 0;
 	if (!saola__officer_role(u->role))
-		return saola__fail(e, 403, "forbidden", "%s: a %s may not do this (commune officers"
-		                   " and above may)", what, u->role);
+		return saola__err_set(e, SAOLA_AUTH, "%s: a %s may not do this (commune officers"
+		                      " and above may)", what, u->role);
 	/* Every level of the record inside the area (rules.h). */
 	snprintf(where, sizeof where, "%s: record %s", what, id);
 	saola__rules_init(&rules, db);
@@ -454,7 +454,7 @@ static int conflict_row(saola__db *db, int64_t id, saola__dbstmt **st, saola__er
 {
 	*st = NULL;
 	if (saola__db_prepare(db, CONFLICT_COLUMNS " WHERE c.id = ?", st) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "conflict: %s", saola__db_errmsg(db));
 	saola__db_bind_int(*st, 1, id);
 	switch (saola__db_step(*st)) {
 	case SAOLA__DB_ROW:
@@ -462,9 +462,9 @@ static int conflict_row(saola__db *db, int64_t id, saola__dbstmt **st, saola__er
 	case SAOLA__DB_DONE:
 		saola__db_finalize(*st);
 		*st = NULL;
-		return saola__fail(e, 404, "not_found", "no conflict %lld", (long long)id);
+		return saola__err_set(e, SAOLA_NOTFOUND, "no conflict %lld", (long long)id);
 	default:
-		saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+		saola__err_set(e, SAOLA_ERROR, "conflict: %s", saola__db_errmsg(db));
 		saola__db_finalize(*st);
 		*st = NULL;
 		return -1;
@@ -481,14 +481,14 @@ int saola__conflict_show(saola__store *s, int64_t id, const char *lang,
 
 	*out = NULL;
 	if (!db)
-		return saola__fail(e, 500, "internal", "conflict: no database");
+		return saola__err_set(e, SAOLA_ERROR, "conflict: no database");
 	if (s->ops->read_begin(s) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "conflict: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "conflict: %s", s->ops->errmsg(s));
 	if ((rc = conflict_row(db, id, &st, e)) == 0 &&
 	    (rc = saola__officer_may_act(db, u, text(st, C_RECORD), "conflict", e)) == 0) {
 		data = row_data(st);
 		if (!(*out = conflict_json(s, saola__store_forms_engine(s), db, st, data, lang, 1)))
-			rc = saola__fail(e, 500, "internal", "conflict: out of memory");
+			rc = saola__err_set(e, SAOLA_NOMEM, "conflict: out of memory");
 		json_decref(data);
 	}
 	saola__db_finalize(st);

@@ -24,7 +24,7 @@ static int begin(const saola__officer *o, const char *what, saola__err *e)
 	if (o->write_lock)
 		pthread_mutex_lock(o->write_lock);
 	if (o->store->ops->write_begin(o->store, 1) != SAOLA_OK) {
-		saola__fail(e, 500, "internal", "%s: %s", what, o->store->ops->errmsg(o->store));
+		saola__err_set(e, SAOLA_ERROR, "%s: %s", what, o->store->ops->errmsg(o->store));
 		if (o->write_lock)
 			pthread_mutex_unlock(o->write_lock);
 		return -1;
@@ -52,30 +52,28 @@ static int end(const saola__officer *o, int ok, const char *what, saola__err *e)
 	int rc = 0;
 
 	if (o->store->ops->end(o->store, ok) != SAOLA_OK && ok)
-		rc = saola__fail(e, 500, "internal", "%s: commit: %s", what,
-		                 o->store->ops->errmsg(o->store));
+		rc = saola__err_set(e, SAOLA_ERROR, "%s: commit: %s", what,
+		                    o->store->ops->errmsg(o->store));
 	if (o->write_lock)
 		pthread_mutex_unlock(o->write_lock);
 	return rc;
 }
 
-/* A failed store call as an answer (the message on s). */
+/* A failed store call as an answer (the message on s): the store's code
+ * where it is the officer's or the record's fault, else the server's. */
 static int store_fail(saola__store *s, int rc, const char *what, saola__err *e)
 {
-	const char *msg = s->ops->errmsg(s);
-
 	switch (rc) {
-	case SAOLA_NOTFOUND:
-		return saola__fail(e, 404, "not_found", "%s: %s", what, msg);
-	case SAOLA_DELETED:
-		return saola__fail(e, 409, "record_deleted", "%s: %s", what, msg);
-	case SAOLA_INVALID: case SAOLA_NOFORM: case SAOLA_LIMIT:
-		return saola__fail(e, 400, "invalid_record", "%s: %s", what, msg);
+	case SAOLA_NOTFOUND: case SAOLA_DELETED: case SAOLA_INVALID: case SAOLA_NOFORM:
 	case SAOLA_AUTH:
-		return saola__fail(e, 403, "forbidden", "%s: %s", what, msg);
+		break;
+	case SAOLA_LIMIT:       /* the record refused (400), not a body too large */
+		rc = SAOLA_INVALID;
+		break;
 	default:
-		return saola__fail(e, 500, "internal", "%s: %s", what, msg);
+		rc = SAOLA_ERROR;
 	}
+	return saola__err_set(e, rc, "%s: %s", what, s->ops->errmsg(s));
 }
 
 typedef struct conflict {
@@ -104,7 +102,7 @@ static int read_conflict(saola__db *db, int64_t id, conflict *c, saola__err *e)
 	if (saola__db_prepare(db, "SELECT record_id, path, lost_value, kept_value, CASE WHEN"
 	                      " resolved_at IS NULL THEN 0 ELSE 1 END FROM conflicts WHERE id = ?",
 	                      &st) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "conflict: %s", saola__db_errmsg(db));
 	saola__db_bind_int(st, 1, id);
 	step = saola__db_step(st);
 	if (step == SAOLA__DB_ROW) {
@@ -114,38 +112,35 @@ static int read_conflict(saola__db *db, int64_t id, conflict *c, saola__err *e)
 		c->kept = column_json(st, 3);
 		c->resolved = (int)saola__db_column_int(st, 4);
 	} else if (step == SAOLA__DB_DONE) {
-		rc = saola__fail(e, 404, "not_found", "no conflict %lld", (long long)id);
+		rc = saola__err_set(e, SAOLA_NOTFOUND, "no conflict %lld", (long long)id);
 	} else {
-		rc = saola__fail(e, 500, "internal", "conflict: %s", saola__db_errmsg(db));
+		rc = saola__err_set(e, SAOLA_ERROR, "conflict: %s", saola__db_errmsg(db));
 	}
 	saola__db_finalize(st);
 	return rc;
 }
 
-/* The edit of one answer path as flat changes: {"field": value}, a
- * member's answer {"members.id.field": value}, or a member's removal
- * {"members.id": null} (versions.h). values: the record's flat answers. */
-static json_t *answer_change(const char *path, const json_t *value, json_t *values,
-                             const char *what, saola__err *e)
+/* Whether value may be written at an answer path, whose edit is
+ * {path: value}: a field's answer, a member's answer
+ * {"members.id.field": value}, or a member's removal {"members.id": null}
+ * (versions.h). values: the record's flat answers. 0, or -1 with e. */
+static int answer_check(const char *path, const json_t *value, json_t *values,
+                        const char *what, saola__err *e)
 {
 	const char *dot = strchr(path, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
 	char item[512];
 
 	if (!dot)
-		return json_pack("{s:O}", path, value);
+		return 0;
 	snprintf(item, sizeof item, "%.*s", (int)(dot2 ? dot2 - path : (long)strlen(path)), path);
-	if (!json_object_get(values, item)) {
-		saola__fail(e, 409, "member_removed", "%s: %s was removed since: a removed member"
-		            " cannot be brought back from the log (add the member again)", what,
-		            item);
-		return NULL;
-	}
-	if (!dot2 && !json_is_null(value)) {
-		saola__fail(e, 400, "bad_request", "%s: %s: a member's own path takes only null"
-		            " (remove the member)", what, path);
-		return NULL;
-	}
-	return json_pack("{s:O}", path, value);
+	if (!json_object_get(values, item))
+		return saola__err_set(e, SAOLA__E_MEMBER_REMOVED, "%s: %s was removed since: a"
+		                      " removed member cannot be brought back from the log (add"
+		                      " the member again)", what, item);
+	if (!dot2 && !json_is_null(value))
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: %s: a member's own path takes only"
+		                      " null (remove the member)", what, path);
+	return 0;
 }
 
 /* The edit of a review path (_state, _comment) as flat changes: "draft"
@@ -177,33 +172,36 @@ static json_t *edit_of(const char *id, const char *path, const json_t *value, js
 
 	if (strcmp(path, "_deleted") == 0) {
 		if (!json_is_boolean(value))
-			return saola__fail(e, 400, "bad_request", "%s: _deleted: expected true or false",
-			                   what), NULL;
+			return saola__err_set(e, SAOLA_PROTOCOL, "%s: _deleted: expected true or"
+			                      " false", what), NULL;
 		if (json_is_false(value))
-			return saola__fail(e, 409, "record_deleted", "%s: record %s stays deleted: a"
-			                   " deleted record cannot be restored (its answers are kept"
-			                   " with it; enter the household again)", what, id), NULL;
+			return saola__err_set(e, SAOLA_DELETED, "%s: record %s stays deleted: a"
+			                      " deleted record cannot be restored (its answers are"
+			                      " kept with it; enter the household again)", what,
+			                      id), NULL;
 		c = deleted ? json_object() : json_pack("{s:b}", "_deleted", 1);
 	} else if (deleted) {
-		return saola__fail(e, 409, "record_deleted", "%s: record %s is deleted", what, id),
+		return saola__err_set(e, SAOLA_DELETED, "%s: record %s is deleted", what, id),
 		       NULL;
 	} else if (strcmp(path, "_state") == 0 || strcmp(path, "_comment") == 0) {
 		if (!json_is_null(value) && !json_is_string(value))
-			return saola__fail(e, 400, "bad_request", "%s: %s: expected text or null", what,
-			                   path), NULL;
+			return saola__err_set(e, SAOLA_PROTOCOL, "%s: %s: expected text or null",
+			                      what, path), NULL;
 		if (path[1] == 's' && !json_is_null(value) &&
 		    !saola__state_valid(json_string_value(value)))
-			return saola__fail(e, 400, "bad_request", "%s: _state: expected draft,"
-			                   " submitted, returned or approved", what), NULL;
+			return saola__err_set(e, SAOLA_PROTOCOL, "%s: _state: expected draft,"
+			                      " submitted, returned or approved", what), NULL;
 		c = review_change(path, value, values);
 	} else if (path[0] == '_') {
-		return saola__fail(e, 400, "bad_request", "%s: %s is not a path an officer writes",
-		                   what, path), NULL;
-	} else if (!(c = answer_change(path, value, values, what, e)) && e->status) {
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: %s is not a path an officer writes",
+		                      what, path), NULL;
+	} else if (answer_check(path, value, values, what, e) != 0) {
 		return NULL;
+	} else {
+		c = json_pack("{s:O}", path, value);
 	}
 	if (!c)
-		saola__fail(e, 500, "internal", "%s: out of memory", what);
+		saola__err_set(e, SAOLA_NOMEM, "%s: out of memory", what);
 	return c;
 }
 
@@ -249,7 +247,7 @@ static int check_place(const saola__officer *o, const char *id, const saola__uni
 	res.before = *before;
 	res.before_year = before_year;
 	if (saola__rules_record(db, id, &res.after, &res.after_year, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "%s: %s", what, saola__db_errmsg(db));
 	snprintf(where, sizeof where, "%s: record %s", what, id);
 	return saola__rules_place(&rules, o->user, &res, where, e);
 }
@@ -268,9 +266,9 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 	if ((rc = saola__officer_may_act(sql, o->user, c->record_id, what, e)) != 0)
 		return rc;
 	if (saola__rules_record(sql, c->record_id, &place, &year, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
+		return saola__err_set(e, SAOLA_ERROR, "%s: %s", what, saola__db_errmsg(sql));
 	if (c->resolved)
-		return saola__fail(e, 409, "already_resolved", "%s: resolved already", what);
+		return saola__err_set(e, SAOLA__E_ALREADY_RESOLVED, "%s: resolved already", what);
 	if ((rc = saola__records_state(o->store, c->record_id, 1, &state)) != SAOLA_OK)
 		return store_fail(o->store, rc, what, e);
 	values = json_object_get(state, "values");
@@ -301,12 +299,12 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 	res = json_pack("{s:s, s:O, s:o, s:s?}", "choice", choice, "value", chosen,
 	                "version", version ? version : json_null(), "comment", comment);
 	if (!res)
-		return saola__fail(e, 500, "internal", "%s: out of memory", what);
+		return saola__err_set(e, SAOLA_NOMEM, "%s: out of memory", what);
 	saola__now(now);
 	if (saola__db_prepare(sql, "UPDATE conflicts SET resolved_at = ?, resolved_by = ?,"
 	                      " resolution = ? WHERE id = ? AND resolved_at IS NULL", &st) != SAOLA_OK) {
 		json_decref(res);
-		return saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
+		return saola__err_set(e, SAOLA_ERROR, "%s: %s", what, saola__db_errmsg(sql));
 	}
 	saola__db_bind_text(st, 1, now, -1);
 	saola__db_bind_text(st, 2, o->by ? o->by : "server", -1);
@@ -315,7 +313,7 @@ static int resolve_in_txn(const saola__officer *o, int64_t id, const conflict *c
 	free(text);
 	saola__db_bind_int(st, 4, id);
 	rc = saola__db_step(st) == SAOLA__DB_DONE && saola__db_changes(sql) == 1 ? 0
-	   : saola__fail(e, 500, "internal", "%s: %s", what, saola__db_errmsg(sql));
+	   : saola__err_set(e, SAOLA_ERROR, "%s: %s", what, saola__db_errmsg(sql));
 	saola__db_finalize(st);
 	json_decref(res);
 	return rc;
@@ -335,10 +333,10 @@ int saola__conflict_resolve(const saola__officer *o, int64_t id, const char *cho
 		*out = NULL;
 	snprintf(what, sizeof what, "conflict %lld", (long long)id);
 	if (!choice || (strcmp(choice, "keep") && strcmp(choice, "lost") && strcmp(choice, "value")))
-		return saola__fail(e, 400, "bad_request", "%s: choice: expected keep, lost or value",
-		                   what);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: choice: expected keep, lost or value",
+		                      what);
 	if (strcmp(choice, "value") == 0 && !value)
-		return saola__fail(e, 400, "bad_request", "%s: choice value needs a value", what);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: choice value needs a value", what);
 	if (begin(o, what, e) != 0)
 		return -1;
 	snprintf(detail, sizeof detail, "conflict %lld: %s", (long long)id, choice);
@@ -368,16 +366,16 @@ static int check_move(const char *id, json_t *values, const char *state,
 	if (!from)
 		from = "draft";
 	if (strcmp(state, "approved") == 0 && strcmp(from, "submitted") != 0)
-		return saola__fail(e, 409, "wrong_state", "approve: record %s is %s: only a"
-		                   " submitted record can be approved", id, from);
+		return saola__err_set(e, SAOLA__E_WRONG_STATE, "approve: record %s is %s: only a"
+		                      " submitted record can be approved", id, from);
 	/* An approved record found wrong later goes back for re-survey too. */
 	if (strcmp(state, "returned") == 0 && strcmp(from, "submitted") != 0 &&
 	    strcmp(from, "approved") != 0)
-		return saola__fail(e, 409, "wrong_state", "return: record %s is %s: only a"
-		                   " submitted or an approved record can be returned", id, from);
+		return saola__err_set(e, SAOLA__E_WRONG_STATE, "return: record %s is %s: only a"
+		                      " submitted or an approved record can be returned", id, from);
 	if (strcmp(state, "returned") == 0 && (!comment || !*comment))
-		return saola__fail(e, 409, "wrong_state", "return: record %s: a comment is"
-		                   " required (what to survey again, and why)", id);
+		return saola__err_set(e, SAOLA__E_WRONG_STATE, "return: record %s: a comment is"
+		                      " required (what to survey again, and why)", id);
 	return 0;
 }
 
@@ -396,15 +394,15 @@ static int review_in_txn(const saola__officer *o, const char *id, const char *st
 		return store_fail(o->store, rc, what, e);
 	values = json_object_get(*rec, "values");
 	if (json_is_true(json_object_get(*rec, "deleted")))
-		return saola__fail(e, 409, "record_deleted", "%s: set state: record %s is deleted",
-		                   what, id);
+		return saola__err_set(e, SAOLA_DELETED, "%s: set state: record %s is deleted",
+		                      what, id);
 	if (check_move(id, values, state, comment, e) != 0)
 		return -1;
 	c = json_string(state);
 	changes = c ? review_change("_state", c, values) : NULL;
 	json_decref(c);
 	if (!changes)
-		return saola__fail(e, 500, "internal", "%s: out of memory", what);
+		return saola__err_set(e, SAOLA_NOMEM, "%s: out of memory", what);
 	if (comment) {
 		json_t *v = json_string(comment);
 		c = v ? review_change("_comment", v, values) : NULL;
@@ -412,7 +410,7 @@ static int review_in_txn(const saola__officer *o, const char *id, const char *st
 		if (!c || json_object_update(changes, c) != 0) {
 			json_decref(c);
 			json_decref(changes);
-			return saola__fail(e, 500, "internal", "%s: out of memory", what);
+			return saola__err_set(e, SAOLA_NOMEM, "%s: out of memory", what);
 		}
 		json_decref(c);
 	}
@@ -439,11 +437,11 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 		*out = NULL;
 	snprintf(what, sizeof what, "review %.40s", record_id ? record_id : "");
 	if (!state)
-		return saola__fail(e, 400, "bad_request", "%s: action: expected return or approve",
-		                   what);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: action: expected return or approve",
+		                      what);
 	if (strcmp(state, "returned") == 0 && (!comment || !*comment))
-		return saola__fail(e, 400, "bad_request", "%s: returning a record needs a comment"
-		                   " (what to survey again, and why)", what);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: returning a record needs a comment"
+		                      " (what to survey again, and why)", what);
 	if (begin(o, what, e) != 0)
 		return -1;
 	audit_as(o, &who, NULL, NULL);
@@ -454,7 +452,7 @@ int saola__review_record(const saola__officer *o, const char *record_id, const c
 	if (rc == 0 && out &&
 	    !(*out = json_pack("{s:s, s:s, s:O?}", "id", record_id, "state", state, "comment",
 	                       json_object_get(values, "_comment"))))
-		rc = saola__fail(e, 500, "internal", "%s: out of memory", what);
+		rc = saola__err_set(e, SAOLA_NOMEM, "%s: out of memory", what);
 	json_decref(rec);
 	return rc;
 }

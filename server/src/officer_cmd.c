@@ -271,7 +271,7 @@ int saola__cmd_conflicts(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", cmd, e.message);
 		saola__store_close(s);
-		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;
+		return saola__err_status(&e) == 400 ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (json) {
 		json_dumpf(out, stdout, JSON_INDENT(2));

@@ -18,7 +18,7 @@
 static int officer_of(const saola__call *call, saola__officer *o, saola__err *e)
 {
 	if (!json_is_object(call->body))
-		return saola__fail(e, 400, "bad_request", "expected a JSON object");
+		return saola__err_set(e, SAOLA_PROTOCOL, "expected a JSON object");
 	memset(o, 0, sizeof *o);
 	o->write_lock = call->web->write_lock;
 	o->by = call->user->name;
@@ -44,12 +44,13 @@ enum MHD_Result saola__serve_resolve(const saola__call *call)
 	if (saola__privacy_show(o.user, saola__web_arg(call->c, "personal"), &show, &e) != 0)
 		return saola__reply_error(call->c, &e);
 	if (*end || n <= 0) {
-		saola__fail(&e, 404, "not_found", "no conflict %.40s", call->id);
+		saola__err_set(&e, SAOLA_NOTFOUND, "no conflict %.40s", call->id);
 		return saola__reply_error(call->c, &e);
 	}
 	if (!choice || (comment && !json_is_null(comment) && !json_is_string(comment))) {
-		saola__fail(&e, 400, "bad_request", "expected {\"choice\": \"keep\"|\"lost\"|\"value\","
-		            " \"value\": ..., \"comment\": \"...\"}");
+		saola__err_set(&e, SAOLA_PROTOCOL, "expected {\"choice\":"
+		               " \"keep\"|\"lost\"|\"value\", \"value\": ..., \"comment\":"
+		               " \"...\"}");
 		return saola__reply_error(call->c, &e);
 	}
 	if (saola__conflict_resolve(&o, n, choice, json_object_get(req, "value"),
@@ -76,8 +77,8 @@ enum MHD_Result saola__serve_review(const saola__call *call)
 	if (officer_of(call, &o, &e) != 0)
 		return saola__reply_error(call->c, &e);
 	if (!action || (comment && !json_is_null(comment) && !json_is_string(comment))) {
-		saola__fail(&e, 400, "bad_request", "expected {\"action\": \"return\"|\"approve\","
-		            " \"comment\": \"...\"}");
+		saola__err_set(&e, SAOLA_PROTOCOL, "expected {\"action\": \"return\"|\"approve\","
+		               " \"comment\": \"...\"}");
 		return saola__reply_error(call->c, &e);
 	}
 	if (saola__review_record(&o, call->id, action, json_string_value(comment), &out, &e) != 0)

@@ -60,8 +60,8 @@ int saola__perms_parse(const char *words, unsigned *bits, saola__err *e)
 		return 0;
 	*bits = 0;
 	known_words(known, sizeof known);
-	return saola__fail(e, 400, "bad_request", "permission \"%.*s\": unknown (known: %s)",
-	                   badlen > 40 ? 40 : (int)badlen, bad, known);
+	return saola__err_set(e, SAOLA_PROTOCOL, "permission \"%.*s\": unknown (known: %s)",
+	                      badlen > 40 ? 40 : (int)badlen, bad, known);
 }
 
 unsigned saola__perms_read(const char *words)
@@ -108,11 +108,11 @@ int saola__user_permit(saola__store *s, const char *name, const char *words, int
 		return -1;
 	if (!bits) {
 		known_words(text, sizeof text);
-		return saola__fail(e, 400, "bad_request", "permissions: none named (known: %s)",
-		                   text);
+		return saola__err_set(e, SAOLA_PROTOCOL, "permissions: none named (known: %s)",
+		                      text);
 	}
 	if ((rc = s->ops->write_begin(s, 1)) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	rc = s->ops->user_by_name(s, name, &u, &found);
 	if (rc == SAOLA_OK && found) {
 		u.permissions = grant ? u.permissions | bits : u.permissions & ~bits;
@@ -123,9 +123,9 @@ int saola__user_permit(saola__store *s, const char *name, const char *words, int
 	if (rc == SAOLA_OK && found)
 		rc = end;
 	if (rc != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	if (!found)
-		return saola__fail(e, 404, "not_found", "no user named \"%s\"", name ? name : "");
+		return saola__err_set(e, SAOLA_NOTFOUND, "no user named \"%s\"", name ? name : "");
 	if (now)
 		*now = u.permissions;
 	return 0;

@@ -40,9 +40,10 @@ saola__pool *saola__pool_new(const char *path, int size, saola__store *first)
 	return p;
 }
 
-saola__store *saola__pool_get(saola__pool *p, char *err, size_t errlen)
+saola__store *saola__pool_get(saola__pool *p, saola__err *e)
 {
 	saola__store *s = NULL;
+	char why[SAOLA__ERR_MAX - 32];
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
@@ -55,8 +56,11 @@ saola__store *saola__pool_get(saola__pool *p, char *err, size_t errlen)
 	}
 	p->opened++; /* reserve the slot, open outside the lock */
 	pthread_mutex_unlock(&p->lock);
-	rc = saola__store_open(p->path, NULL, 0, &s, err, errlen);
+	/* The store's open still says why in a buffer (store.h). Whatever it
+	 * was, the server failed: 500, however the store names it. */
+	rc = saola__store_open(p->path, NULL, 0, &s, why, sizeof why);
 	if (rc != SAOLA_OK) {
+		saola__err_set(e, SAOLA_ERROR, "database: %s", why);
 		pthread_mutex_lock(&p->lock);
 		p->opened--;
 		pthread_cond_signal(&p->freed);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "server_int.h"
 #include "store.h"
 
 typedef struct saola__pool saola__pool;
@@ -14,8 +15,9 @@ typedef struct saola__pool saola__pool;
 saola__pool *saola__pool_new(const char *path, int size, saola__store *first);
 
 /* Borrows a connection, opening one when none is idle, waiting when size
- * are lent. NULL on failure, with err saying why. */
-saola__store *saola__pool_get(saola__pool *p, char *err, size_t errlen);
+ * are lent. NULL when one does not open, with e (SAOLA_ERROR, "database:
+ * why"). */
+saola__store *saola__pool_get(saola__pool *p, saola__err *e);
 
 /* Gives a connection back. */
 void saola__pool_put(saola__pool *p, saola__store *s);

@@ -22,17 +22,17 @@ int saola__privacy_show(const saola__user *u, const char *asked, int *show, saol
 	else if (strcmp(asked, "1") == 0)
 		ask = 1;
 	else
-		return saola__fail(e, 400, "bad_request", "personal \"%.20s\": expected 0 or 1",
-		                   asked);
+		return saola__err_set(e, SAOLA_PROTOCOL, "personal \"%.20s\": expected 0 or 1",
+		                      asked);
 	if (!saola__role_above_commune(u->role)) {
 		*show = 1;
 		return 0;
 	}
 	if (ask && !saola__user_may(u, SAOLA__PERM_PERSONAL))
-		return saola__fail(e, 403, "forbidden", "personal fields: user %s (%s) does not"
-		                   " have the permission \"personal\" (an operator grants it:"
-		                   " saola-server user grant --name %s --allow personal)", u->name,
-		                   u->role, u->name);
+		return saola__err_set(e, SAOLA_AUTH, "personal fields: user %s (%s) does not have"
+		                      " the permission \"personal\" (an operator grants it:"
+		                      " saola-server user grant --name %s --allow personal)",
+		                      u->name, u->role, u->name);
 	*show = ask;
 	return 0;
 }
@@ -41,11 +41,11 @@ int saola__privacy_may_pull(const saola__user *u, const char *what, saola__err *
 {
 	if (!saola__role_above_commune(u->role) || saola__user_may(u, SAOLA__PERM_PERSONAL))
 		return 0;
-	return saola__fail(e, 403, "forbidden", "%s: user %s (%s) may not pull records: a"
-	                   " replica holds personal fields (names), which a role above the"
-	                   " commune gets only with the permission \"personal\" (an operator"
-	                   " grants it: saola-server user grant --name %s --allow personal)", what,
-	                   u->name, u->role, u->name);
+	return saola__err_set(e, SAOLA_AUTH, "%s: user %s (%s) may not pull records: a replica"
+	                      " holds personal fields (names), which a role above the commune gets"
+	                      " only with the permission \"personal\" (an operator grants it:"
+	                      " saola-server user grant --name %s --allow personal)", what, u->name,
+	                      u->role, u->name);
 }
 
 int saola__privacy_path(saola *db, const char *form_id, const char *path)

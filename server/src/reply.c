@@ -18,9 +18,9 @@
             " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /* The one mapping of result codes to the protocol's answers
- * (docs/protocol.md, "Errors"). A module that needs another answer for a
- * code in its context (429 for a rate, 502 for an upstream) says so with
- * saola__fail(). */
+ * (docs/protocol.md, "Errors"): core's, then the server's own
+ * (server_int.h). A module that needs another answer than a core code's
+ * sets a code of the server's own. */
 static const struct {
 	int rc;
 	int status;
@@ -30,12 +30,27 @@ static const struct {
 	{SAOLA_INVALID,  400, "invalid_record"},   /* a record the form refuses */
 	{SAOLA_NOFORM,   400, "invalid_record"},   /* ... of a form not here */
 	{SAOLA_PROTOCOL, 400, "bad_request"},      /* not a request of the protocol */
-	{SAOLA_AUTH,     403, "forbidden"},        /* an act the role may not do;
-	                                            * a refused token is auth.c's 401 */
+	{SAOLA_AUTH,     403, "forbidden"},        /* an act the role may not do; a
+	                                            * refused token is SAOLA__E_UNAUTHORIZED */
 	{SAOLA_DELETED,  409, "record_deleted"},
 	{SAOLA_CONFLICT, 409, "conflict"},
 	{SAOLA_LIMIT,    413, "too_large"},
-	{SAOLA_NETWORK,  502, "bad_gateway"},
+	{SAOLA_NETWORK,  502, "bad_gateway"},      /* an upstream server answered wrong */
+	/* The server's own codes (server_int.h). */
+	{SAOLA__E_UNAUTHORIZED,      401, "unauthorized"},
+	{SAOLA__E_BAD_JSON,          400, "bad_json"},
+	{SAOLA__E_BAD_UTF8,          400, "bad_utf8"},
+	{SAOLA__E_BAD_ENCODING,      400, "bad_encoding"},
+	{SAOLA__E_METHOD,            405, "method_not_allowed"},
+	{SAOLA__E_WRONG_STATE,       409, "wrong_state"},
+	{SAOLA__E_ALREADY_RESOLVED,  409, "already_resolved"},
+	{SAOLA__E_MEMBER_REMOVED,    409, "member_removed"},
+	{SAOLA__E_DEVICE_COPIED,     409, "device_copied"},
+	{SAOLA__E_BATCH_MISMATCH,    409, "batch_mismatch"},
+	{SAOLA__E_TOO_MANY_FAILURES, 429, "too_many_failures"},
+	{SAOLA__E_TOO_MANY_REQUESTS, 429, "too_many_requests"},
+	{SAOLA__E_TRY_AGAIN,         503, "busy"},
+	{SAOLA__E_RACE,              500, "internal"},
 	/* SAOLA_ERROR, NOMEM, IO, CORRUPT, READONLY, BUSY, MISUSE, TOONEW:
 	 * the server failed, 500 internal (below). */
 };
@@ -52,6 +67,15 @@ void saola__err_http(int rc, int *status, const char **code)
 		}
 	*status = 500;
 	*code = "internal";
+}
+
+int saola__err_status(const saola__err *e)
+{
+	const char *code;
+	int status;
+
+	saola__err_http(e->rc, &status, &code);
+	return status;
 }
 
 static int starts(const char *s, const char *p)
@@ -173,15 +197,11 @@ enum MHD_Result saola__reply_refusal(struct MHD_Connection *c, const saola__err 
                                      const char *allow, int close)
 {
 	saola__reply r = {0};
-	const char *code = e->code;
+	const char *code;
 	enum MHD_Result ret;
 	json_t *v;
 
-	r.status = e->status;
-	if (!r.status)
-		saola__err_http(e->rc, &r.status, &code);
-	else if (!code)
-		code = "internal";
+	saola__err_http(e->rc, &r.status, &code);
 	if (!(v = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", e->message)))
 		return MHD_NO;
 	if (r.status >= 500)

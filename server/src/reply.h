@@ -51,10 +51,9 @@ enum MHD_Result saola__reply_body(struct MHD_Connection *c, int status, const ch
                                   const void *body, size_t len, const char *filename);
 
 /* An error as the protocol's {"error": {"code", "message"}}: the status
- * and code that e names, or when e names none (saola__err_set()), the ones
- * its result code maps to (saola__err_http()); with e's Retry-After. A
- * server's failure (5xx) is logged on stderr; a client's mistake is only
- * answered. */
+ * and code e's result code maps to (saola__err_http()), with e's
+ * Retry-After. A server's failure (5xx) is logged on stderr; a client's
+ * mistake is only answered. */
 enum MHD_Result saola__reply_error(struct MHD_Connection *c, const saola__err *e);
 
 /* saola__reply_error() with an Allow header (allow not NULL: a 405) and,
@@ -63,10 +62,11 @@ enum MHD_Result saola__reply_error(struct MHD_Connection *c, const saola__err *e
 enum MHD_Result saola__reply_refusal(struct MHD_Connection *c, const saola__err *e,
                                      const char *allow, int close);
 
-/* The HTTP status and protocol error code of a saola result code
- * (saola/core.h), from the one table in reply.c: SAOLA_NOTFOUND 404
- * not_found, SAOLA_AUTH 403 forbidden, SAOLA_LIMIT 413 too_large, ...;
- * an unknown code is 500 internal. */
+/* The HTTP status and protocol error code of a result code (core's
+ * SAOLA_*, saola/core.h, or the server's SAOLA__E_*, server_int.h), from
+ * the one table in reply.c: SAOLA_NOTFOUND 404 not_found, SAOLA_AUTH 403
+ * forbidden, SAOLA__E_WRONG_STATE 409 wrong_state, ...; an unknown code
+ * is 500 internal. code is a static string. */
 void saola__err_http(int rc, int *status, const char **code);
 
 #endif

@@ -108,12 +108,12 @@ double rep_fraction(double num, double of)
 
 int rep_sql_fail(rep_ctx *c, const char *what)
 {
-	return saola__fail(c->e, 500, "internal", "report: %s: %s", what, saola__db_errmsg(c->db));
+	return saola__err_set(c->e, SAOLA_ERROR, "report: %s: %s", what, saola__db_errmsg(c->db));
 }
 
 int rep_oom(rep_ctx *c)
 {
-	return saola__fail(c->e, 500, "internal", "report: out of memory");
+	return saola__err_set(c->e, SAOLA_NOMEM, "report: out of memory");
 }
 
 int rep_note(rep_ctx *c, const char *vi, const char *en)
@@ -385,14 +385,14 @@ static int resolve(rep_ctx *c)
 	int area_by = -1, within = 0;
 
 	if (*area && !level)
-		return saola__fail(c->e, 400, "bad_request", "area \"%.20s\": expected a unit code of"
-		                   " 2 (province), 3 (district) or 5 (commune) digits", area);
+		return saola__err_set(c->e, SAOLA_PROTOCOL, "area \"%.20s\": expected a unit code"
+		                      " of 2 (province), 3 (district) or 5 (commune) digits", area);
 	if (rq->scope && *rq->scope && *area) {
 		if (saola__area_within(c->db, area, rq->scope, rq->year, &within) != 0)
 			return rep_sql_fail(c, "area");
 		if (!within)
-			return saola__fail(c->e, 403, "forbidden", "area %s is outside your area %s",
-			                   area, rq->scope);
+			return saola__err_set(c->e, SAOLA_AUTH, "area %s is outside your area %s",
+			                      area, rq->scope);
 	}
 	snprintf(c->area, sizeof c->area, "%s", area);
 	if (level) {
@@ -404,12 +404,12 @@ static int resolve(rep_ctx *c)
 	if (c->by < area_by)
 		c->by = area_by;   /* coarser than the area: the area itself */
 	if (saola__state_mask(rq->state, &c->state_mask, c->state_name, sizeof c->state_name) != 0)
-		return saola__fail(c->e, 400, "bad_request", "state \"%.40s\": expected approved,"
-		                   " submitted, draft, returned, all, or a comma list of them",
-		                   rq->state);
+		return saola__err_set(c->e, SAOLA_PROTOCOL, "state \"%.40s\": expected approved,"
+		                      " submitted, draft, returned, all, or a comma list of them",
+		                      rq->state);
 	if (rq->year && (rq->year < 1900 || rq->year > 2200))
-		return saola__fail(c->e, 400, "bad_request", "year %d: expected a year 1900-2200",
-		                   rq->year);
+		return saola__err_set(c->e, SAOLA_PROTOCOL, "year %d: expected a year 1900-2200",
+		                      rq->year);
 	c->year = rq->year;
 	if (!c->year && latest_year(c, &c->year) != 0)
 		return -1;
@@ -424,8 +424,8 @@ static int resolve(rep_ctx *c)
 		return -1;
 	c->from_year = rq->from_year ? rq->from_year : c->year - 1;
 	if (c->from_year >= c->year || c->from_year < 1900)
-		return saola__fail(c->e, 400, "bad_request", "from year %d: expected a year before %d",
-		                   c->from_year, c->year);
+		return saola__err_set(c->e, SAOLA_PROTOCOL, "from year %d: expected a year before"
+		                      " %d", c->from_year, c->year);
 	if (!*area) {
 		c->area_unit = json_pack("{s:s, s:n, s:s, s:s}", "level", "all", "code", "name",
 		                         "Toàn bộ / All", "label", "Toàn bộ / All");
@@ -454,7 +454,6 @@ int saola__report_run(saola__db *db, const saola__report_req *rq, json_t **out, 
 {
 	unsigned want = rq->reports ? rq->reports : SAOLA__R_ALL;
 	int single = (want & (want - 1)) == 0;
-	char err[SAOLA__ERR_MAX - 32];
 	saola__facts_stats fs;
 	rep_ctx c;
 	json_t *all = NULL, *one = NULL, *complete = NULL;
@@ -470,10 +469,8 @@ int saola__report_run(saola__db *db, const saola__report_req *rq, json_t **out, 
 		rep_oom(&c);
 		goto out;
 	}
-	if (saola__facts_refresh(db, rq->write_lock, &fs, err, sizeof err) != 0) {
-		saola__fail(e, 500, "internal", "%s", err);
+	if (saola__facts_refresh(db, rq->write_lock, &fs, e) != 0)
 		goto out;
-	}
 	/* One read snapshot for every query of the report. */
 	if (saola__db_begin_read(db) != SAOLA_OK) {
 		rep_sql_fail(&c, "begin");

@@ -112,8 +112,10 @@ int saola__cmd_units(int argc, char **argv);
  * is allowed), each commune a commune unit valid that year, each count a
  * whole number >= 0, no (year, commune) twice; replaces what an earlier
  * load gave for a (year, commune); all or nothing, in one transaction.
- * *count gets how many. 0, or -1 with err ("FILE:LINE: what"). */
-int saola__listed_load(saola__db *db, const char *path, int *count, char *err, size_t errlen);
+ * *count gets how many. 0, or -1 with e: SAOLA_INVALID for a line that
+ * is not right ("FILE:LINE: what"), SAOLA_IO, SAOLA_NOMEM, or SAOLA_ERROR
+ * (the database's message). */
+int saola__listed_load(saola__db *db, const char *path, int *count, saola__err *e);
 
 /* The commands `saola-server listed load|list` (listed.c) and
  * `saola-server lists` (lists.c). */

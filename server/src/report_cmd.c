@@ -195,7 +195,8 @@ int saola__cmd_report(int argc, char **argv)
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "report: %s\n", e.message);
-		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;   /* 400: the request itself */
+		/* 400: the request itself */
+		return saola__err_status(&e) == 400 ? EXIT_USAGE : EXIT_FAIL;
 	}
 	rc = print(rep, format, labels != NULL);
 	json_decref(rep);
@@ -307,7 +308,7 @@ int saola__cmd_lists(int argc, char **argv)
 	saola__store_close(s);
 	if (rc != 0) {
 		fprintf(stderr, "lists: %s\n", e.message);
-		return e.status == 400 ? EXIT_USAGE : EXIT_FAIL;
+		return saola__err_status(&e) == 400 ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (strcmp(format, "json") == 0)
 		rc = !(text = json_dumps(v, JSON_INDENT(1) | JSON_REAL_PRECISION(15))) ||

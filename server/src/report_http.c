@@ -30,8 +30,8 @@ static int year_arg(struct MHD_Connection *c, const char *name, saola__err *e)
 		return 0;
 	y = strtol(v, &end, 10);
 	if (*end || y < 1900 || y > 2200)
-		return saola__fail(e, 400, "bad_request", "%s \"%.20s\": expected a year 1900-2200",
-		                   name, v);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s \"%.20s\": expected a year 1900-2200",
+		                      name, v);
 	return (int)y;
 }
 
@@ -42,7 +42,7 @@ static int labels_arg(struct MHD_Connection *c, int *vi, saola__err *e)
 
 	*vi = v && strcmp(v, "vi") == 0;
 	if (v && *v && !*vi)
-		return saola__fail(e, 400, "bad_request", "labels \"%.20s\": expected vi", v);
+		return saola__err_set(e, SAOLA_PROTOCOL, "labels \"%.20s\": expected vi", v);
 	return 0;
 }
 
@@ -149,16 +149,15 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 {
 	const char *area = saola__user_area(u) ? saola__user_area(u) : "";
 	const char *level = saola__unit_level(area);
-	char err[SAOLA__ERR_MAX - 32], label[SAOLA__UNIT_NAME_MAX + 32];
+	char label[SAOLA__UNIT_NAME_MAX + 32];
 	json_t *v, *names = json_array(), *ys, *nd;
 	saola__unit unit;
 	saola__err e;
 	int found = 0, i;
 	enum MHD_Result ret;
 
-	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
+	if (saola__facts_refresh(db, w->write_lock, NULL, &e) != 0) {
 		json_decref(names);
-		saola__fail(&e, 500, "internal", "%s", err);
 		return saola__reply_error(c, &e);
 	}
 	if (*area && saola__unit_get(db, area, 0, &unit, &found) != 0)
@@ -175,8 +174,8 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 		json_decref(names);
 		json_decref(ys);
 		json_decref(nd);
-		saola__fail(&e, 500, "internal", "reports: out of memory or the years failed: %s",
-		            saola__db_errmsg(db));
+		saola__err_set(&e, SAOLA_NOMEM, "reports: out of memory or the years failed: %s",
+		               saola__db_errmsg(db));
 		return saola__reply_error(c, &e);
 	}
 	v = json_pack("{s:{s:s, s:s, s:s}, s:{s:s?, s:s, s:s, s:s}, s:o, s:o, s:o,"
@@ -190,7 +189,7 @@ static enum MHD_Result index_of(const saola__web *w, struct MHD_Connection *c, s
 	              "default_by", !level ? "province" : strcmp(level, "province") == 0 ? "district"
 	                            : strcmp(level, "district") == 0 ? "commune" : "village");
 	if (!v) {
-		saola__fail(&e, 500, "internal", "reports: out of memory");
+		saola__err_set(&e, SAOLA_NOMEM, "reports: out of memory");
 		return saola__reply_error(c, &e);
 	}
 	ret = saola__reply_json(c, 200, v);
@@ -213,7 +212,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 	enum MHD_Result ret;
 
 	if (!db) {
-		saola__fail(&e, 500, "internal", "reports: this store keeps no facts");
+		saola__err_set(&e, SAOLA_ERROR, "reports: this store keeps no facts");
 		return saola__reply_error(c, &e);
 	}
 	if (strcmp(url, "/v1/reports") == 0)
@@ -225,14 +224,15 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 	snprintf(name, sizeof name, "%.*s", n < sizeof name ? (int)n : 0, url + strlen(PREFIX));
 	memset(&rq, 0, sizeof rq);
 	if (!(rq.reports = saola__report_bit(name))) {
-		saola__fail(&e, 404, "not_found", "%.100s: no such report (summary, indicators,"
-		            " causes, coverage, transitions, progress, all; see docs/reports.md)", url);
+		saola__err_set(&e, SAOLA_NOTFOUND, "%.100s: no such report (summary, indicators,"
+		               " causes, coverage, transitions, progress, all; see"
+		               " docs/reports.md)", url);
 		return saola__reply_error(c, &e);
 	}
 	rq.by = by && *by ? saola__report_by(by) : -1;
 	if (by && *by && rq.by < 0) {
-		saola__fail(&e, 400, "bad_request", "by \"%.20s\": expected province, district,"
-		            " commune or village", by);
+		saola__err_set(&e, SAOLA_PROTOCOL, "by \"%.20s\": expected province, district,"
+		               " commune or village", by);
 		return saola__reply_error(c, &e);
 	}
 	if ((rq.year = year_arg(c, "year", &e)) < 0 || (rq.from_year = year_arg(c, "from", &e)) < 0 ||
@@ -253,7 +253,7 @@ enum MHD_Result saola__web_reports(const saola__web *w, struct MHD_Connection *c
 	if (saola__report_csv(rep, labels_vi, &b) != 0) {
 		json_decref(rep);
 		saola__buf_free(&b);
-		saola__fail(&e, 500, "internal", "reports: out of memory");
+		saola__err_set(&e, SAOLA_NOMEM, "reports: out of memory");
 		return saola__reply_error(c, &e);
 	}
 	snprintf(filename, sizeof filename, "%s-%lld%s%s.csv", name,
@@ -430,7 +430,7 @@ static int households_csv(saola__db *db, saola *core, int year, const char *area
 	 * new units holds the communes formed from it alone. */
 	if (saola__area_q_init(&q, db, area) != 0) {
 		saola__area_q_free(&q);
-		return saola__fail(e, 500, "internal", "households: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "households: %s", saola__db_errmsg(db));
 	}
 	saola__area_q_cond(&q, "f", "f.year", where, sizeof where);
 	for (k = 0; k < N_HCOLS; k++)
@@ -439,7 +439,7 @@ static int households_csv(saola__db *db, saola *core, int year, const char *area
 	households_sql(omit, where, states, sql, sizeof sql);
 	if (saola__db_prepare(db, sql, &st) != SAOLA_OK) {
 		saola__area_q_free(&q);
-		return saola__fail(e, 500, "internal", "households: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "households: %s", saola__db_errmsg(db));
 	}
 	saola__db_bind_int(st, 1, year);
 	saola__area_q_cond_bind(&q, st, 2);
@@ -456,9 +456,9 @@ static int households_csv(saola__db *db, saola *core, int year, const char *area
 	saola__db_finalize(st);
 	saola__area_q_free(&q);
 	if (b->oom)
-		return saola__fail(e, 500, "internal", "households: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "households: out of memory");
 	if (step != SAOLA__DB_DONE)
-		return saola__fail(e, 500, "internal", "households: %s", saola__db_errmsg(db));
+		return saola__err_set(e, SAOLA_ERROR, "households: %s", saola__db_errmsg(db));
 	return 0;
 }
 
@@ -468,7 +468,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	saola__db *db = saola__store_db(s);
 	const char *scope = saola__user_area(u), *area = saola__web_arg(c, "area");
 	const char *state = saola__web_arg(c, "state");
-	char err[SAOLA__ERR_MAX - 32], filename[64], states[64];
+	char filename[64], states[64];
 	saola__buf b = {NULL, 0, 0, 0};
 	saola__err e;
 	unsigned mask;
@@ -477,7 +477,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 
 	memset(&e, 0, sizeof e);
 	if (!db) {
-		saola__fail(&e, 500, "internal", "households: this store keeps no facts");
+		saola__err_set(&e, SAOLA_ERROR, "households: this store keeps no facts");
 		return saola__reply_error(c, &e);
 	}
 	if ((year = year_arg(c, "year", &e)) < 0 ||
@@ -486,24 +486,22 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	/* A working list: every review state unless asked (the state column
 	 * says each row's); the words and their parsing are the reports'. */
 	if (saola__state_mask(state && *state ? state : "all", &mask, states, sizeof states) != 0) {
-		saola__fail(&e, 400, "bad_request", "state \"%.40s\": expected approved, submitted,"
-		            " draft, returned, all, or a comma list of them", state);
+		saola__err_set(&e, SAOLA_PROTOCOL, "state \"%.40s\": expected approved, submitted,"
+		               " draft, returned, all, or a comma list of them", state);
 		return saola__reply_error(c, &e);
 	}
 	if (area && *area && !saola__unit_level(area)) {
-		saola__fail(&e, 400, "bad_request", "area \"%.20s\": expected a unit code", area);
+		saola__err_set(&e, SAOLA_PROTOCOL, "area \"%.20s\": expected a unit code", area);
 		return saola__reply_error(c, &e);
 	}
 	if (!area || !*area)
 		area = scope ? scope : "";
 	else if (scope && (saola__area_within(db, area, scope, year, &within) != 0 || !within)) {
-		saola__fail(&e, 403, "forbidden", "area %s is outside your area %s", area, scope);
+		saola__err_set(&e, SAOLA_AUTH, "area %s is outside your area %s", area, scope);
 		return saola__reply_error(c, &e);
 	}
-	if (saola__facts_refresh(db, w->write_lock, NULL, err, sizeof err) != 0) {
-		saola__fail(&e, 500, "internal", "%s", err);
+	if (saola__facts_refresh(db, w->write_lock, NULL, &e) != 0)
 		return saola__reply_error(c, &e);
-	}
 	if (!year) {
 		json_t *ys = years(db, area);
 		year = (int)json_integer_value(json_array_get(ys, json_array_size(ys) - 1));
@@ -512,7 +510,7 @@ enum MHD_Result saola__web_households(const saola__web *w, struct MHD_Connection
 	/* The store's read snapshot: the forms (their personal marks) as they
 	 * stand now, should another process have loaded new ones. */
 	if (s->ops->read_begin(s) != SAOLA_OK) {
-		saola__fail(&e, 500, "internal", "households: %s", s->ops->errmsg(s));
+		saola__err_set(&e, SAOLA_ERROR, "households: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
 	if (households_csv(db, saola__store_forms_engine(s), year, area, mask, show, &b, &e) != 0) {
@@ -547,7 +545,7 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 	memset(&e, 0, sizeof e);
 	memset(&rq, 0, sizeof rq);
 	if (!db) {
-		saola__fail(&e, 500, "internal", "lists: this store keeps no facts");
+		saola__err_set(&e, SAOLA_ERROR, "lists: this store keeps no facts");
 		return saola__reply_error(c, &e);
 	}
 	n -= csv ? 4 : 0;
@@ -562,7 +560,7 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 	/* Names by the privacy rule (docs/security.md): a personal field only
 	 * to whom privacy.c shows it; a field the form does not mark, to all. */
 	if (s->ops->read_begin(s) != SAOLA_OK) {
-		saola__fail(&e, 500, "internal", "lists: %s", s->ops->errmsg(s));
+		saola__err_set(&e, SAOLA_ERROR, "lists: %s", s->ops->errmsg(s));
 		return saola__reply_error(c, &e);
 	}
 	rq.personal = show || !saola__privacy_path(saola__store_forms_engine(s), SAOLA__FACTS_FORM,
@@ -578,7 +576,7 @@ enum MHD_Result saola__web_lists(const saola__web *w, struct MHD_Connection *c,
 	if (saola__lists_csv(v, vi, &b) != 0) {
 		json_decref(v);
 		saola__buf_free(&b);
-		saola__fail(&e, 500, "internal", "lists: out of memory");
+		saola__err_set(&e, SAOLA_NOMEM, "lists: out of memory");
 		return saola__reply_error(c, &e);
 	}
 	snprintf(filename, sizeof filename, "lists-%s-%lld.csv", commune,

@@ -70,7 +70,7 @@ static int targets_check(rep_ctx *c, json_t *t, const char *path)
 		what = "completeness: expected {\"households\": 0.95, \"communes\": 1.0}"
 		       " (fractions of 0 to 1)";
 	if (what)
-		return saola__fail(c->e, 500, "internal", "targets %s: %s", path, what);
+		return saola__err_set(c->e, SAOLA_ERROR, "targets %s: %s", path, what);
 	return 0;
 }
 
@@ -80,7 +80,8 @@ static json_t *targets_file(rep_ctx *c, const char *path)
 	json_t *t = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 
 	if (!t) {
-		saola__fail(c->e, 500, "internal", "targets %s: line %d: %s", path, je.line, je.text);
+		saola__err_set(c->e, SAOLA_ERROR, "targets %s: line %d: %s", path, je.line,
+		               je.text);
 		return NULL;
 	}
 	if (targets_check(c, t, path) != 0) {

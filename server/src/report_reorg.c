@@ -76,8 +76,9 @@ int rep_reorg_by(rep_ctx *c)
 		return 0;
 	}
 	districts_end(c, date, end);
-	return saola__fail(c->e, 400, "bad_request", "%d has no districts (units reorganised %s):"
-	                   " use --by commune or --by province", c->year, end[0] ? end : "before");
+	return saola__err_set(c->e, SAOLA_PROTOCOL, "%d has no districts (units reorganised %s):"
+	                      " use --by commune or --by province", c->year,
+	                      end[0] ? end : "before");
 }
 
 /* The codes of units that lie inside area, of cover (from
@@ -116,10 +117,10 @@ int rep_reorg_area(rep_ctx *c, const char *area)
 		return rep_sql_fail(c, "units");
 	inside_codes(cover, codes, sizeof codes);
 	json_decref(cover);
-	return saola__fail(c->e, 400, "bad_request", "%s %s %s is not a unit in %d (units"
-	                   " reorganised): report on the province, or on a unit formed wholly"
-	                   " from it (%s)", u.level, u.code, u.name, c->year,
-	                   codes[0] ? codes : "none");
+	return saola__err_set(c->e, SAOLA_PROTOCOL, "%s %s %s is not a unit in %d (units"
+	                      " reorganised): report on the province, or on a unit formed wholly"
+	                      " from it (%s)", u.level, u.code, u.name, c->year,
+	                      codes[0] ? codes : "none");
 }
 
 /* ------------------------------------------------------------------ */

@@ -40,7 +40,7 @@ int rep_fill(rep_ctx *c, json_t *map, const char *what, int year, const char *co
 		                        " GROUP BY commune%s) AS t GROUP BY %s", where, area, village,
 		                        rep_key_sql(c->by));
 	if (len >= sizeof sql)
-		return saola__fail(c->e, 500, "internal", "report: %s: query too long", what);
+		return saola__err_set(c->e, SAOLA_ERROR, "report: %s: query too long", what);
 	if (saola__db_prepare(c->db, sql, &st) != SAOLA_OK)
 		return rep_sql_fail(c, what);
 	saola__db_bind_int(st, 1, year);

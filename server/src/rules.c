@@ -64,9 +64,8 @@ int saola__rules_review(const saola__user *u, const json_t *change, const char *
 	not_a_submission(change, why, sizeof why);
 	if (!why[0])
 		return 0;
-	return saola__fail(e, 403, "forbidden", "%s: a %s may only submit a %s (%s)", where,
-	                   u->role, form && strcmp(form, "household") == 0 ? "household" : "record",
-	                   why);
+	return saola__err_set(e, SAOLA_AUTH, "%s: a %s may only submit a %s (%s)", where, u->role,
+	                      form && strcmp(form, "household") == 0 ? "household" : "record", why);
 }
 
 int saola__rules_year(int64_t y)
@@ -100,7 +99,8 @@ static int lookup(saola__rules *r, const char *code, int year, saola__unit *out,
 			return r->memo[i].found;
 		}
 	if (saola__unit_get(r->db, code, year, out, &found) != 0)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
+		return saola__err_set(e, SAOLA_ERROR, "%s: units: %s", where,
+		                      saola__db_errmsg(r->db));
 	i = r->n < SAOLA__RULES_MEMO ? r->n++ : r->next++ % SAOLA__RULES_MEMO;
 	snprintf(r->memo[i].code, sizeof r->memo[i].code, "%s", code);
 	r->memo[i].year = year;
@@ -121,11 +121,13 @@ static int units_empty(saola__rules *r, const char *where, saola__err *e)
 	if (r->empty >= 0)
 		return r->empty;
 	if (saola__db_prepare(r->db, "SELECT 1 FROM units LIMIT 1", &st) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
+		return saola__err_set(e, SAOLA_ERROR, "%s: units: %s", where,
+		                      saola__db_errmsg(r->db));
 	step = saola__db_step(st);
 	saola__db_finalize(st);
 	if (step != SAOLA__DB_ROW && step != SAOLA__DB_DONE)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
+		return saola__err_set(e, SAOLA_ERROR, "%s: units: %s", where,
+		                      saola__db_errmsg(r->db));
 	return r->empty = step == SAOLA__DB_DONE;
 }
 
@@ -150,13 +152,14 @@ static int read_chain(saola__rules *r, const saola__units *units, int year,
 		if (found == 0) {
 			if ((found = units_empty(r, where, e)) != 0)
 				return found < 0 ? -1 : 0;
-			return saola__fail(e, 400, "invalid_record", "%s: %s %s%s is not a unit of the"
-			                   " units table (schemas/units)", where, level_names[level], code,
-			                   units->bad ? "..." : "");
+			return saola__err_set(e, SAOLA_INVALID, "%s: %s %s%s is not a unit of the"
+			                      " units table (schemas/units)", where,
+			                      level_names[level], code, units->bad ? "..." : "");
 		}
 		if (strcmp(u.level, level_names[level]) != 0)
-			return saola__fail(e, 400, "invalid_record", "%s: %s %s is a %s, not a %s", where,
-			                   level_names[level], code, u.level, level_names[level]);
+			return saola__err_set(e, SAOLA_INVALID, "%s: %s %s is a %s, not a %s",
+			                      where, level_names[level], code, u.level,
+			                      level_names[level]);
 		memcpy(parent[level], u.parent, sizeof parent[level]);
 	}
 	return 1;
@@ -176,16 +179,18 @@ int saola__rules_chain(saola__rules *r, const saola__units *units, int year, con
 	/* A commune of a year without districts lies in its province. */
 	if (*units->commune && *units->district && saola__unit_level(parent[COMMUNE]) &&
 	    strcmp(saola__unit_level(parent[COMMUNE]), "province") == 0)
-		return saola__fail(e, 400, "invalid_record", "%s: commune %s lies directly in"
-		                   " province %s (units without districts, after the reorganisation"
-		                   " of 2025): give no district, not %s", where, units->commune,
-		                   parent[COMMUNE], units->district);
+		return saola__err_set(e, SAOLA_INVALID, "%s: commune %s lies directly in province"
+		                      " %s (units without districts, after the reorganisation of"
+		                      " 2025): give no district, not %s", where, units->commune,
+		                      parent[COMMUNE], units->district);
 	if (*units->commune && *units->district && strcmp(parent[COMMUNE], units->district) != 0)
-		return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in district %s,"
-		                   " not %s", where, units->commune, parent[COMMUNE], units->district);
+		return saola__err_set(e, SAOLA_INVALID, "%s: commune %s lies in district %s, not"
+		                      " %s", where, units->commune, parent[COMMUNE],
+		                      units->district);
 	if (*units->district && *units->province && strcmp(parent[DISTRICT], units->province) != 0)
-		return saola__fail(e, 400, "invalid_record", "%s: district %s lies in province %s,"
-		                   " not %s", where, units->district, parent[DISTRICT], units->province);
+		return saola__err_set(e, SAOLA_INVALID, "%s: district %s lies in province %s, not"
+		                      " %s", where, units->district, parent[DISTRICT],
+		                      units->province);
 	/* A commune given without its district: its district's province. */
 	if (*units->commune && !*units->district && *units->province) {
 		memcpy(implied, parent[COMMUNE], sizeof implied);
@@ -195,9 +200,9 @@ int saola__rules_chain(saola__rules *r, const saola__units *units, int year, con
 		if (found == 1 && strcmp(u.level, "province") == 0)
 			memcpy(u.parent, implied, sizeof u.parent);
 		if (found == 0 || strcmp(u.parent, units->province) != 0)
-			return saola__fail(e, 400, "invalid_record", "%s: commune %s lies in province %s,"
-			                   " not %s", where, units->commune, found ? u.parent : "(unknown)",
-			                   units->province);
+			return saola__err_set(e, SAOLA_INVALID, "%s: commune %s lies in province"
+			                      " %s, not %s", where, units->commune,
+			                      found ? u.parent : "(unknown)", units->province);
 	}
 	return 0;
 }
@@ -269,15 +274,16 @@ static int check_below(saola__rules *r, const saola__user *u, const saola__units
 		if (lies_in(r, code, level, u->area, area_lv, year, &inside, &known, where, e) != 0)
 			return -1;
 		if (known && !inside)
-			return saola__fail(e, 403, "forbidden", "%s: %s %s is outside your area %s",
-			                   where, level_names[level], code, u->area);
+			return saola__err_set(e, SAOLA_AUTH, "%s: %s %s is outside your area %s",
+			                      where, level_names[level], code, u->area);
 		if (!known) {
 			if ((empty = units_empty(r, where, e)) < 0)
 				return -1;
 			if (!empty)
-				return saola__fail(e, 403, "forbidden", "%s: %s %s is not a unit of the units"
-				                   " table, so it is not known to lie in your area %s", where,
-				                   level_names[level], code, u->area);
+				return saola__err_set(e, SAOLA_AUTH, "%s: %s %s is not a unit of"
+				                      " the units table, so it is not known to lie"
+				                      " in your area %s", where, level_names[level],
+				                      code, u->area);
 		}
 	}
 	return 0;
@@ -311,7 +317,8 @@ static int reorg_area(saola__rules *r, const saola__user *u, const saola__units 
 	if (area_lv == DISTRICT && *units->district)
 		return 0;
 	if (saola__area_reorg(r->db, u->area, units->commune, year, &inside) != 0)
-		return saola__fail(e, 500, "internal", "%s: units: %s", where, saola__db_errmsg(r->db));
+		return saola__err_set(e, SAOLA_ERROR, "%s: units: %s", where,
+		                      saola__db_errmsg(r->db));
 	return inside;
 }
 
@@ -329,19 +336,19 @@ int saola__rules_area(saola__rules *r, const saola__user *u, const saola__units 
 	/* The area's own level, as every path has always checked it. */
 	if (!saola__area_contains(u, units)) {
 		saola__area_explain(u, units, why, sizeof why);
-		return saola__fail(e, 403, "forbidden", "%s: %s", where, why);
+		return saola__err_set(e, SAOLA_AUTH, "%s: %s", where, why);
 	}
 	if ((area_lv = area_level(u->area)) < 0)
-		return saola__fail(e, 403, "forbidden", "%s: your area %s is not a unit code", where,
-		                   u->area);
+		return saola__err_set(e, SAOLA_AUTH, "%s: your area %s is not a unit code", where,
+		                      u->area);
 	if (area_chain(r, u->area, area_lv, year, chain, where, e) != 0)
 		return -1;
 	for (level = PROVINCE; level < area_lv; level++) {
 		const char *code = unit_at(units, level);
 		if (*code && chain[level][0] && strcmp(code, chain[level]) != 0)
-			return saola__fail(e, 403, "forbidden", "%s: %s %s is outside your area %s (which"
-			                   " lies in %s %s)", where, level_names[level], code, u->area,
-			                   level_names[level], chain[level]);
+			return saola__err_set(e, SAOLA_AUTH, "%s: %s %s is outside your area %s"
+			                      " (which lies in %s %s)", where, level_names[level],
+			                      code, u->area, level_names[level], chain[level]);
 	}
 	return check_below(r, u, units, year, area_lv, where, e);
 }

@@ -35,28 +35,49 @@
 #define SAOLA__PULL_LIMIT_MAX       5000  /* the most records in one answer */
 #define SAOLA__ERR_MAX              512
 
-/* A failure: a lowercase message saying what and why, and either a saola
- * result code (rc, saola/core.h) or, where a module knows the protocol's
- * answer better than the code says, an HTTP status and machine-readable
- * code (docs/protocol.md, "Errors"). The HTTP edge (reply.h) answers the
- * status and code when set, else maps rc through its one table; the CLI
- * prints just the message. */
+/* The server's own result codes, beside core's SAOLA_* (saola/core.h): the
+ * protocol's answers that core has no code for. Numbered from 1000, well
+ * clear of core's, so that the two never meet. Each has one row in
+ * reply.c's table (saola__err_http()), which gives its HTTP status and
+ * protocol error code (docs/protocol.md, "Errors"). */
+enum {
+	SAOLA__E_UNAUTHORIZED = 1000, /* no token, or one unknown, revoked or expired */
+	SAOLA__E_BAD_JSON,            /* a body that is not JSON */
+	SAOLA__E_BAD_UTF8,            /* text that is not UTF-8 */
+	SAOLA__E_BAD_ENCODING,        /* a body that does not decompress, or an unknown
+	                               * Content-Encoding */
+	SAOLA__E_METHOD,              /* a method the route does not take */
+	SAOLA__E_WRONG_STATE,         /* (officers) a review move the process refuses */
+	SAOLA__E_ALREADY_RESOLVED,    /* (officers) a conflict resolved before */
+	SAOLA__E_MEMBER_REMOVED,      /* (officers) a value of a removed member */
+	SAOLA__E_DEVICE_COPIED,       /* a database that is a copy of another's */
+	SAOLA__E_BATCH_MISMATCH,      /* a batch id reused with other content */
+	SAOLA__E_TOO_MANY_FAILURES,   /* failed authentications from an address */
+	SAOLA__E_TOO_MANY_REQUESTS,   /* a user's requests or bodies over the limit */
+	SAOLA__E_TRY_AGAIN,           /* the database stayed busy: nothing applied */
+	SAOLA__E_RACE                 /* another process's write got in the way
+	                               * (PostgreSQL: a row it inserted first): the
+	                               * server failed, but a push runs again first
+	                               * (sync_handler.c) */
+};
+
+/* A failure: a result code (core's SAOLA_*, saola/core.h, or the
+ * server's SAOLA__E_* above) and a lowercase message saying what and why.
+ * Only the HTTP edge (reply.h) turns the code into a status and protocol
+ * code, through its one table; the CLI prints just the message. */
 typedef struct saola__err {
-	int status;                  /* 0: none chosen, map rc */
-	const char *code;            /* static string, or NULL with status 0 */
-	int rc;                      /* SAOLA_* when status is 0 */
+	int rc;
 	char message[SAOLA__ERR_MAX];
 	int retry_after;             /* seconds, sent as Retry-After when > 0 */
 } saola__err;
 
-/* Fills e with a status and code (rc SAOLA_ERROR, retry_after 0) and
- * returns -1 (so that callers can `return saola__fail(...)`). */
-int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* The HTTP status e is answered with (saola__err_http()): for a command's
+ * exit code, and for tests. */
+int saola__err_status(const saola__err *e);
 
-/* Fills e with a result code rc (SAOLA_*) and a message, no status: the
- * HTTP edge chooses it (saola__err_http()). Returns -1. The convention of
- * new code (docs/server.md, "Errors"). */
+/* Fills e with a result code rc (SAOLA_* or SAOLA__E_*), a message and no
+ * Retry-After, and returns -1 (so that callers can
+ * `return saola__err_set(...)`). docs/server.md, "Errors". */
 int saola__err_set(saola__err *e, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -61,8 +61,8 @@ static int parse_lineage(json_t *v, sync_req *r, saola__err *e)
 	if (!json_is_object(v) || !prev || json_object_size(v) != 2 ||
 	    !(json_is_null(prev) || valid_token(json_string_value(prev))) ||
 	    !valid_token(json_string_value(json_object_get(v, "next"))))
-		return saola__fail(e, 400, "bad_request", "lineage: expected {\"prev\": 32 hex"
-		                   " digits or null, \"next\": 32 hex digits}");
+		return saola__err_set(e, SAOLA_PROTOCOL, "lineage: expected {\"prev\": 32 hex"
+		                      " digits or null, \"next\": 32 hex digits}");
 	r->prev = json_string_value(prev);
 	r->next = json_string_value(json_object_get(v, "next"));
 	return 0;
@@ -74,40 +74,40 @@ static int parse_request(json_t *req, sync_req *r, saola__err *e)
 
 	memset(r, 0, sizeof *r);
 	if (!json_is_object(req))
-		return saola__fail(e, 400, "bad_request", "expected a JSON object (a sync request)");
+		return saola__err_set(e, SAOLA_PROTOCOL, "expected a JSON object (a sync request)");
 	v = json_object_get(req, "protocol");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return saola__fail(e, 400, "bad_request",
-		                   "protocol: expected 1 (this server speaks sync protocol 1)");
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "protocol: expected 1 (this server speaks sync protocol 1)");
 	r->device = json_string_value(json_object_get(req, "device"));
 	if (!valid_id(r->device))
-		return saola__fail(e, 400, "bad_request",
-		                   "device: expected the device's origin id (1-%d letters, digits,"
-		                   " '-', '_' or '.')", ID_MAX);
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "device: expected the device's origin id (1-%d letters,"
+		                      " digits, '-', '_' or '.')", ID_MAX);
 	r->changes = json_object_get(req, "changes");
 	if (!json_is_array(r->changes))
-		return saola__fail(e, 400, "bad_request", "changes: expected an array");
+		return saola__err_set(e, SAOLA_PROTOCOL, "changes: expected an array");
 	v = json_object_get(req, "batch");
 	if (v && !json_is_null(v)) {
 		r->batch = json_string_value(v);
 		if (!valid_id(r->batch))
-			return saola__fail(e, 400, "bad_request",
-			                   "batch: expected a batch id (1-%d letters, digits, '-', '_'"
-			                   " or '.')", ID_MAX);
+			return saola__err_set(e, SAOLA_PROTOCOL,
+			                      "batch: expected a batch id (1-%d letters, digits,"
+			                      " '-', '_' or '.')", ID_MAX);
 	} else if (json_array_size(r->changes) > 0) {
-		return saola__fail(e, 400, "bad_request", "batch: missing (a batch of changes needs"
-		                   " an id, the idempotency key)");
+		return saola__err_set(e, SAOLA_PROTOCOL, "batch: missing (a batch of changes needs"
+		                      " an id, the idempotency key)");
 	}
 	v = json_object_get(req, "lineage");
 	if (v && parse_lineage(v, r, e) != 0)
 		return -1;
 	v = json_object_get(req, "cursor");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
-		return saola__fail(e, 400, "bad_request", "cursor: expected an integer >= 0");
+		return saola__err_set(e, SAOLA_PROTOCOL, "cursor: expected an integer >= 0");
 	r->cursor = v ? json_integer_value(v) : 0;
 	v = json_object_get(req, "pull_limit");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
-		return saola__fail(e, 400, "bad_request", "pull_limit: expected an integer >= 0");
+		return saola__err_set(e, SAOLA_PROTOCOL, "pull_limit: expected an integer >= 0");
 	r->pull_limit = !v ? SAOLA__PULL_LIMIT_DEFAULT
 	              : json_integer_value(v) > SAOLA__PULL_LIMIT_MAX ? SAOLA__PULL_LIMIT_MAX
 	              : (int)json_integer_value(v);
@@ -214,36 +214,37 @@ static int batch_digest(const sync_req *r, unsigned char out[SAOLA__SHA256_LEN])
 	return rc;
 }
 
-/* A failed store call: 500, with the store's code kept in e->rc so that
- * push() can tell a batch worth retrying. Returns -1. */
-static int store_fail(saola__store *s, int src, saola__err *e)
+/* The result code of a store's failure (src): the server failed (500),
+ * but a busy database stays SAOLA_BUSY and a row another process inserted
+ * first (SAOLA_CONFLICT) becomes SAOLA__E_RACE, so that push() can tell a
+ * batch worth running again. */
+static int store_rc(int src)
 {
-	saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
-	e->rc = src;
-	return -1;
+	if (src == SAOLA_CONFLICT)
+		return SAOLA__E_RACE;
+	return src == SAOLA_BUSY ? SAOLA_BUSY : SAOLA_ERROR;
 }
 
-/* The error for a failed change, naming it (a store's busy or conflict
- * code kept in e->rc, as store_fail does). */
+/* A failed store call (its code src, store_rc()). Returns -1. */
+static int store_fail(saola__store *s, int src, saola__err *e)
+{
+	return saola__err_set(e, store_rc(src), "sync: %s", s->ops->errmsg(s));
+}
+
+/* The error for a failed change, naming it: the request's or record's
+ * fault as such, else the store's (store_rc()). */
 static int change_fail(saola__store *s, int rc, size_t i, const char *err, saola__err *e)
 {
 	switch (rc) {
 	case SAOLA_PROTOCOL:
-		return saola__fail(e, 400, "bad_request", "changes[%zu]: %s", i, err);
 	case SAOLA_INVALID:
-		return saola__fail(e, 400, "invalid_record", "changes[%zu]: %s", i, err);
+		return saola__err_set(e, rc, "changes[%zu]: %s", i, err);
 	case SAOLA_BUSY:
-		saola__fail(e, 500, "internal", "changes[%zu]: the database is busy: %s", i,
-		            err[0] ? err : s->ops->errmsg(s));
-		e->rc = rc;
-		return -1;
-	case SAOLA_CONFLICT:
-		saola__fail(e, 500, "internal", "changes[%zu]: %s", i, err[0] ? err : s->ops->errmsg(s));
-		e->rc = rc;
-		return -1;
+		return saola__err_set(e, rc, "changes[%zu]: the database is busy: %s", i,
+		                      err[0] ? err : s->ops->errmsg(s));
 	default:
-		return saola__fail(e, 500, "internal", "changes[%zu]: %s", i,
-		                   err[0] ? err : s->ops->errmsg(s));
+		return saola__err_set(e, store_rc(rc), "changes[%zu]: %s", i,
+		                      err[0] ? err : s->ops->errmsg(s));
 	}
 }
 
@@ -274,7 +275,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	int rc = 0;
 
 	if (!changed || !conflicted || !(b->conflicted = json_array())) {
-		rc = saola__fail(e, 500, "internal", "sync: out of memory");
+		rc = saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
 		goto out;
 	}
 	memset(&ctx, 0, sizeof ctx);
@@ -301,7 +302,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 		    json_object_set_new(conflicted, res.record_id, json_true()) != 0)
 			rc = -2;
 		if (rc == -2) {
-			rc = saola__fail(e, 500, "internal", "sync: out of memory");
+			rc = saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
 			goto out;
 		}
 		b->conflicts += res.conflicts;
@@ -311,7 +312,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	b->applied = (int64_t)json_object_size(changed);
 	json_object_foreach(conflicted, k, v)
 		if (json_array_append_new(b->conflicted, json_string(k)) != 0) {
-			rc = saola__fail(e, 500, "internal", "sync: out of memory");
+			rc = saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
 			goto out;
 		}
 out:
@@ -333,22 +334,22 @@ static int check_device(saola__store *s, const saola__user *u, const sync_req *r
 
 	*store = NULL;
 	if (own && strcmp(r->device, own) == 0)
-		return saola__fail(e, 403, "forbidden", "device %s: that is this server's own origin",
-		                   r->device);
+		return saola__err_set(e, SAOLA_AUTH, "device %s: that is this server's own origin",
+		                      r->device);
 	if (s->ops->device_get(s, r->device, &d) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "sync: %s", s->ops->errmsg(s));
 	if (d.found && d.owner != u->id)
-		return saola__fail(e, 403, "forbidden", "device %s belongs to another user's"
-		                   " enrolment: a device id belongs to one enrolment (enrol this"
-		                   " device again with saola init --server URL --token T to give"
-		                   " it an origin of its own)", r->device);
+		return saola__err_set(e, SAOLA_AUTH, "device %s belongs to another user's"
+		                      " enrolment: a device id belongs to one enrolment (enrol this"
+		                      " device again with saola init --server URL --token T to give"
+		                      " it an origin of its own)", r->device);
 	/* A bundle carries no lineage: it may be imported after later syncs. */
 	if (bundle)
 		return 0;
 	if (!d.found || !r->next) {
 		if (d.found && d.lineage[0])
-			return saola__fail(e, 400, "bad_request", "lineage: missing (device %s synced"
-			                   " with a lineage before)", r->device);
+			return saola__err_set(e, SAOLA_PROTOCOL, "lineage: missing (device %s"
+			                      " synced with a lineage before)", r->device);
 		*store = r->next;
 		return 0;
 	}
@@ -362,10 +363,10 @@ static int check_device(saola__store *s, const saola__user *u, const sync_req *r
 	if (strcmp(d.lineage, r->next) == 0 &&
 	    (json_array_size(r->changes) == 0 || (r->batch && strcmp(r->batch, d.lineage_batch) == 0)))
 		return 0;
-	return saola__fail(e, 409, "device_copied", "device %s: this database is a copy of"
-	                   " another device's (both use origin %s): nothing was applied; the"
-	                   " device takes an origin of its own and syncs again", r->device,
-	                   r->device);
+	return saola__err_set(e, SAOLA__E_DEVICE_COPIED, "device %s: this database is a copy of"
+	                      " another device's (both use origin %s): nothing was applied; the"
+	                      " device takes an origin of its own and syncs again", r->device,
+	                      r->device);
 }
 
 /* A cursor names a change this server made: one beyond the latest would
@@ -375,10 +376,11 @@ static int check_cursor(saola__store *s, const sync_req *r, saola__err *e)
 	int64_t latest = 0;
 
 	if (s->ops->latest_seq(s, &latest) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "sync: %s", s->ops->errmsg(s));
 	if (r->cursor > latest)
-		return saola__fail(e, 400, "bad_request", "cursor: %lld is beyond this server's"
-		                   " latest change (%lld)", (long long)r->cursor, (long long)latest);
+		return saola__err_set(e, SAOLA_PROTOCOL, "cursor: %lld is beyond this server's"
+		                      " latest change (%lld)", (long long)r->cursor,
+		                      (long long)latest);
 	return 0;
 }
 
@@ -391,12 +393,14 @@ static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
 	int rc;
 
 	if (batch_digest(r, digest) != 0)
-		return saola__fail(e, 400, "bad_request", "changes: nested too deep, or out of memory");
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "changes: nested too deep, or out of memory");
 	if ((rc = s->ops->batch_get(s, u->id, r->batch, b)) != SAOLA_OK)
 		return store_fail(s, rc, e);
 	if (b->found && memcmp(b->digest, digest, sizeof digest) != 0)
-		return saola__fail(e, 409, "batch_mismatch", "batch %s: this id was used before for"
-		                   " other changes; give new changes a new batch id", r->batch);
+		return saola__err_set(e, SAOLA__E_BATCH_MISMATCH, "batch %s: this id was used"
+		                      " before for other changes; give new changes a new batch id",
+		                      r->batch);
 	if (b->found) {
 		*duplicate = 1;
 		return 0;
@@ -460,12 +464,12 @@ unlock:
 
 /* A failed push that may pass when run again: on PostgreSQL, a
  * serialization failure or deadlock (SAOLA_BUSY), or a row another
- * process inserted first (SAOLA_CONFLICT: the same batch or device). Its
+ * process inserted first (SAOLA__E_RACE: the same batch or device). Its
  * transaction was rolled back whole. */
 static int retryable(saola__store *s, const saola__err *e)
 {
 	return saola__db_kind(saola__store_db(s)) == SAOLA__DB_POSTGRES &&
-	       (e->rc == SAOLA_BUSY || e->rc == SAOLA_CONFLICT);
+	       (e->rc == SAOLA_BUSY || e->rc == SAOLA__E_RACE);
 }
 
 /* A short randomized wait before try number n + 1: up to 10 ms << n. */
@@ -503,8 +507,8 @@ static int push(const saola__sync_env *env, const saola__user *u, const sync_req
 			break;
 		backoff(n);
 	}
-	saola__fail(e, 503, "busy", "sync: the database stayed busy (%s): nothing was applied;"
-	            " try again", why);
+	saola__err_set(e, SAOLA__E_TRY_AGAIN, "sync: the database stayed busy (%s): nothing"
+	               " was applied; try again", why);
 	e->retry_after = 1;
 	return -1;
 }
@@ -518,7 +522,7 @@ static int pull(saola__store *s, const saola__user *u, const sync_req *r, int pu
 	*next = r->cursor;
 	*more = 0;
 	if ((rc = s->ops->read_begin(s)) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "sync: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "sync: %s", s->ops->errmsg(s));
 	if (!push_only && r->pull_limit > 0)
 		rc = s->ops->pull(s, saola__user_area(u), r->device, r->cursor, r->pull_limit,
 		                  SAOLA__PULL_PAGE_BYTES, records, next, more);
@@ -526,7 +530,7 @@ static int pull(saola__store *s, const saola__user *u, const sync_req *r, int pu
 		rc = s->ops->forms_current(s, forms);
 	s->ops->end(s, 1);
 	if (rc != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "sync: pull: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "sync: pull: %s", s->ops->errmsg(s));
 	return 0;
 }
 
@@ -551,7 +555,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	if (!b.conflicted)
 		b.conflicted = json_array();
 	if (!(records = json_array()) || !b.conflicted) {
-		rc = saola__fail(e, 500, "internal", "sync: out of memory");
+		rc = saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
 		goto out;
 	}
 	if ((rc = pull(env->store, u, &r, push_only, records, &next, &more, &forms, e)) != 0)
@@ -564,7 +568,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	                 "cursor", (json_int_t)next, "more", more,
 	                 "records", records, "forms", forms);
 	if (!*out)
-		rc = saola__fail(e, 500, "internal", "sync: out of memory");
+		rc = saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
 out:
 	json_decref(b.conflicted);
 	json_decref(records);

@@ -11,39 +11,41 @@
 
 #define PEM_MAX ((long)1 << 20)
 
-/* The whole file at path, NUL-terminated (free()), or NULL with err. */
-static char *read_pem(const char *what, const char *path, const char *marker, char *err,
-                      size_t errlen)
+/* The whole file at path, NUL-terminated (free()), or NULL with e. */
+static char *read_pem(const char *what, const char *path, const char *marker, saola__err *e)
 {
 	FILE *f = fopen(path, "rb");
 	char *text = NULL;
 	long n;
 
 	if (!f) {
-		snprintf(err, errlen, "tls: %s %s: cannot open: %s", what, path, strerror(errno));
+		saola__err_set(e, SAOLA_IO, "tls: %s %s: cannot open: %s", what, path,
+		               strerror(errno));
 		return NULL;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "tls: %s %s: cannot read: %s", what, path, strerror(errno));
+		saola__err_set(e, SAOLA_IO, "tls: %s %s: cannot read: %s", what, path,
+		               strerror(errno));
 		goto fail;
 	}
 	if (n > PEM_MAX) {
-		snprintf(err, errlen, "tls: %s %s: over %ld bytes, not a PEM file", what, path,
-		         PEM_MAX);
+		saola__err_set(e, SAOLA_INVALID, "tls: %s %s: over %ld bytes, not a PEM file", what,
+		               path, PEM_MAX);
 		goto fail;
 	}
 	if (!(text = malloc((size_t)n + 1))) {
-		snprintf(err, errlen, "tls: %s %s: out of memory", what, path);
+		saola__err_set(e, SAOLA_NOMEM, "tls: %s %s: out of memory", what, path);
 		goto fail;
 	}
 	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "tls: %s %s: cannot read: %s", what, path, strerror(errno));
+		saola__err_set(e, SAOLA_IO, "tls: %s %s: cannot read: %s", what, path,
+		               strerror(errno));
 		goto fail;
 	}
 	text[n] = '\0';
 	if ((long)strlen(text) != n || !strstr(text, marker)) {
-		snprintf(err, errlen, "tls: %s %s: not a PEM %s (no \"%s\" line)", what, path, what,
-		         marker);
+		saola__err_set(e, SAOLA_INVALID, "tls: %s %s: not a PEM %s (no \"%s\" line)", what,
+		               path, what, marker);
 		goto fail;
 	}
 	fclose(f);
@@ -55,24 +57,20 @@ fail:
 }
 
 int saola__tls_load(saola__tls *t, const char *cert_path, const char *key_path,
-                    char *err, size_t errlen)
+                    saola__err *e)
 {
 	memset(t, 0, sizeof *t);
 	if (!cert_path && !key_path)
 		return 0;
-	if (!cert_path || !key_path) {
-		snprintf(err, errlen, "tls: a certificate and its private key go together"
-		         " (--tls-cert and --tls-key)");
-		return -1;
-	}
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		snprintf(err, errlen, "tls: this libmicrohttpd was built without TLS (GnuTLS);"
-		         " serve plain HTTP behind a TLS proxy, or install one built with it");
-		return -1;
-	}
-	if (!(t->cert = read_pem("certificate", cert_path, "-----BEGIN CERTIFICATE-----", err,
-	                         errlen)) ||
-	    !(t->key = read_pem("key", key_path, "PRIVATE KEY-----", err, errlen))) {
+	if (!cert_path || !key_path)
+		return saola__err_set(e, SAOLA_INVALID, "tls: a certificate and its private key go"
+		                      " together (--tls-cert and --tls-key)");
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return saola__err_set(e, SAOLA_ERROR, "tls: this libmicrohttpd was built without"
+		                      " TLS (GnuTLS); serve plain HTTP behind a TLS proxy, or"
+		                      " install one built with it");
+	if (!(t->cert = read_pem("certificate", cert_path, "-----BEGIN CERTIFICATE-----", e)) ||
+	    !(t->key = read_pem("key", key_path, "PRIVATE KEY-----", e))) {
 		free(t->cert);
 		t->cert = NULL;
 		return -1;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <microhttpd.h>
 
+#include "server_int.h"
+
 typedef struct saola__tls {
 	char *cert;            /* PEM text, NUL-terminated; NULL: plain HTTP */
 	char *key;
@@ -16,11 +18,12 @@ typedef struct saola__tls {
 } saola__tls;
 
 /* Reads the PEM certificate (chain) at cert_path and the PEM private key at
- * key_path into t. Both NULL: plain HTTP (t stays empty). 0, or -1 with err
- * saying why: one of the two missing, a file that cannot be read or is not
- * PEM of the right kind, or a libmicrohttpd without TLS support. */
+ * key_path into t. Both NULL: plain HTTP (t stays empty). 0, or -1 with e:
+ * SAOLA_INVALID for one of the two missing or a file that is not PEM of the
+ * right kind, SAOLA_IO for a file that cannot be read, SAOLA_NOMEM, or
+ * SAOLA_ERROR for a libmicrohttpd without TLS support. */
 int saola__tls_load(saola__tls *t, const char *cert_path, const char *key_path,
-                    char *err, size_t errlen);
+                    saola__err *e);
 
 /* The daemon flags and options (an MHD_OPTION_ARRAY of at least 4 items,
  * to be given first: its logger must come before any other option) that

@@ -212,7 +212,7 @@ int saola__upstream_changes(saola__store *s, long limit, json_t **changes, json_
 	if (!ch || !dn) {
 		json_decref(ch);
 		json_decref(dn);
-		return saola__fail(e, 500, "internal", "upstream: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 	}
 	if (saola__db_prepare(s->db, limit > 0 ? CHANGED_SQL " LIMIT ?" : CHANGED_SQL, &st)
 	    != SAOLA_OK) {
@@ -240,7 +240,7 @@ out:
 	if (rc != SAOLA_OK) {
 		json_decref(ch);
 		json_decref(dn);
-		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	}
 	*changes = ch;
 	if (done)
@@ -306,7 +306,7 @@ int saola__upstream_mark(saola__store *s, json_t *done, saola__err *e)
 		if (keep_exchange(s, json_string_value(json_array_get(d, 0)),
 		                  json_integer_value(json_array_get(d, 1)), json_array_get(d, 2)) !=
 		    SAOLA_OK)
-			return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+			return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	return 0;
 }
 
@@ -441,7 +441,7 @@ int saola__upstream_merge(saola__store *s, pthread_mutex_t *write_lock, json_t *
 	if (write_lock)
 		pthread_mutex_lock(write_lock);
 	if (s->ops->write_begin(s, 1) != SAOLA_OK) {
-		saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+		saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 		if (write_lock)
 			pthread_mutex_unlock(write_lock);
 		return -1;
@@ -457,12 +457,13 @@ int saola__upstream_merge(saola__store *s, pthread_mutex_t *write_lock, json_t *
 		snprintf(n, sizeof n, "%lld", (long long)cursor);
 		rc = s->ops->state_set(s, SAOLA__UP_CURSOR, n);
 	}
-	if (rc != SAOLA_OK)
-		saola__fail(e, rc == SAOLA_PROTOCOL || rc == SAOLA_INVALID ? 502 : 500,
-		            rc == SAOLA_PROTOCOL || rc == SAOLA_INVALID ? "bad_gateway" : "internal",
-		            "%s", s->ops->errmsg(s));
+	/* A record the upstream sent that does not merge: the upstream's fault. */
+	if (rc == SAOLA_PROTOCOL || rc == SAOLA_INVALID)
+		saola__err_set(e, SAOLA_NETWORK, "%s", s->ops->errmsg(s));
+	else if (rc != SAOLA_OK)
+		saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK) {
-		saola__fail(e, 500, "internal", "upstream: commit: %s", s->ops->errmsg(s));
+		saola__err_set(e, SAOLA_ERROR, "upstream: commit: %s", s->ops->errmsg(s));
 		rc = SAOLA_ERROR;
 	}
 	if (write_lock)

@@ -64,12 +64,13 @@ int saola__upstream_from_file(saola__store *s, pthread_mutex_t *write_lock, cons
 typedef struct saola__upstream_loop saola__upstream_loop;
 
 /* Starts it on its own connection to db_path; url and token as for
- * saola__upstream_sync ("" or NULL url: the saved ones). NULL, with err,
- * when it cannot start (no upstream saved, out of memory). */
+ * saola__upstream_sync ("" or NULL url: the saved ones). NULL, with e,
+ * when it cannot start: SAOLA_INVALID when no upstream is saved, the
+ * store's code when the database does not open, SAOLA_NOMEM. */
 saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
                                                  pthread_mutex_t *write_lock,
                                                  const char *url, const char *token,
-                                                 int interval, char *err, size_t errlen);
+                                                 int interval, saola__err *e);
 
 /* Asks the thread to stop, waits for the sync in progress (if any) to end
  * and the thread to finish, and frees l. NULL is a no-op. */

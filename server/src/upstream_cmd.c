@@ -46,17 +46,17 @@ int saola__upstream_to_file(saola__store *s, const char *path, saola__upstream_s
 
 	memset(st, 0, sizeof *st);
 	if (s->ops->read_begin(s) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 	rc = saola__upstream_changes(s, 0, &changes, NULL, e);
 	s->ops->end(s, 1);
 	if (rc != 0)
 		return rc;
 	if (!(req = saola__upstream_request(s, changes, saved_cursor(s), 0))) {
 		json_decref(changes);
-		return saola__fail(e, 500, "internal", "upstream: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 	}
 	if (saola__bundle_write(path, "push", req, err, sizeof err) != SAOLA_OK)
-		rc = saola__fail(e, 500, "internal", "%s", err);
+		rc = saola__err_set(e, SAOLA_ERROR, "%s", err);
 	else
 		st->pushed = (long)json_array_size(changes);
 	json_decref(changes);
@@ -75,13 +75,13 @@ int saola__upstream_from_file(saola__store *s, pthread_mutex_t *write_lock, cons
 	memset(st, 0, sizeof *st);
 	if ((rc = saola__bundle_read(path, kind, &payload, BUNDLE_LIMIT, err, sizeof err)) !=
 	    SAOLA_OK)
-		return saola__fail(e, 400, "bad_request", "%s", err);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s", err);
 	records = json_object_get(payload, "records");
 	cursor = json_object_get(payload, "cursor");
 	if (strcmp(kind, "pull") != 0 || !json_is_array(records) || !json_is_integer(cursor)) {
 		json_decref(payload);
-		return saola__fail(e, 400, "bad_request", "%s: not a pull bundle (one that"
-		                   " 'saola-server bundle export' wrote upstream)", path);
+		return saola__err_set(e, SAOLA_PROTOCOL, "%s: not a pull bundle (one that"
+		                      " 'saola-server bundle export' wrote upstream)", path);
 	}
 	saved = saved_cursor(s);
 	rc = saola__upstream_merge(s, write_lock, records,

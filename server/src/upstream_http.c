@@ -24,12 +24,12 @@ static saola *engine(saola__store *s)
 	return saola__store_forms_engine(s);
 }
 
-/* A failure on the engine's handle as e, status from the response (0:
- * none). */
-static int fail_db(saola *db, long status, saola__err *e)
+/* A failure told on the engine's handle as e, with result code rc:
+ * SAOLA_NETWORK when the upstream server was not reached or answered
+ * wrong (its status is in the message). */
+static int fail_db(saola *db, int rc, saola__err *e)
 {
-	return saola__fail(e, status ? (int)status : 0, status ? "upstream" : "network", "%s",
-	                   db ? saola_errmsg(db) : "no forms engine");
+	return saola__err_set(e, rc, "%s", db ? saola_errmsg(db) : "no forms engine");
 }
 
 /* The upstream URL and token: the ones given (saved for next time), else
@@ -42,8 +42,9 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 	*url = *token = NULL;
 	if (url_in && *url_in) {
 		if (!token_in || !*token_in)
-			return saola__fail(e, 400, "bad_request", "upstream %s: a token is needed"
-			                   " (--token: a district user's token on that server)", url_in);
+			return saola__err_set(e, SAOLA_PROTOCOL, "upstream %s: a token is needed"
+			                      " (--token: a district user's token on that server)",
+			                      url_in);
 		if (lock)
 			pthread_mutex_lock(lock);
 		if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
@@ -56,22 +57,22 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 		if (lock)
 			pthread_mutex_unlock(lock);
 		if (rc != SAOLA_OK)
-			return saola__fail(e, 500, "internal", "upstream: saving the upstream: %s",
-			                   s->ops->errmsg(s));
+			return saola__err_set(e, SAOLA_ERROR, "upstream: saving the upstream: %s",
+			                      s->ops->errmsg(s));
 	}
 	if ((rc = s->ops->state_get(s, SAOLA__UP_URL, url)) == SAOLA_OK)
 		rc = s->ops->state_get(s, SAOLA__UP_TOKEN, token);
 	if (rc != SAOLA_OK) {
 		free(*url);
 		*url = NULL;
-		return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 	}
 	if (!*url || !*token) {
 		free(*url);
 		free(*token);
 		*url = *token = NULL;
-		return saola__fail(e, 400, "bad_request", "no upstream server: give --upstream URL"
-		                   " --token T once (they are saved in the database)");
+		return saola__err_set(e, SAOLA_PROTOCOL, "no upstream server: give --upstream URL"
+		                      " --token T once (they are saved in the database)");
 	}
 	return 0;
 }
@@ -124,8 +125,8 @@ static int lineage_add(saola__store *s, pthread_mutex_t *lock, json_t *req, char
 	if (rc != SAOLA_OK) {
 		free(*next);
 		*next = NULL;
-		return saola__fail(e, 500, "internal", "upstream: lineage: %s", rc == SAOLA_NOMEM
-		                   ? "out of memory" : s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "upstream: lineage: %s", rc == SAOLA_NOMEM
+		                      ? "out of memory" : s->ops->errmsg(s));
 	}
 	return 0;
 }
@@ -142,13 +143,14 @@ static int refused(saola *db, const char *origin, const char *url, const saola__
 
 	json_decref(doc);
 	if (copied)
-		return saola__fail(e, 409, "device_copied", "upstream: %s: this district's database"
-		                   " is a copy of another district server's (both use origin %s):"
-		                   " nothing was applied. Give one of the two servers a database"
-		                   " of its own (a new database synced down from upstream), or"
-		                   " stop the other; do not sync both copies", url, origin);
+		return saola__err_set(e, SAOLA__E_DEVICE_COPIED, "upstream: %s: this district's"
+		                      " database is a copy of another district server's (both use"
+		                      " origin %s): nothing was applied. Give one of the two"
+		                      " servers a database of its own (a new database synced down"
+		                      " from upstream), or stop the other; do not sync both copies",
+		                      url, origin);
 	saola__resp_error(db, "upstream", url, r);
-	return fail_db(db, r->status, e);
+	return fail_db(db, SAOLA_NETWORK, e);
 }
 
 static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *req,
@@ -165,13 +167,13 @@ static int probe(saola__store *s, pthread_mutex_t *lock, saola__http *h, saola__
 	int rc;
 
 	if (s->ops->state_get(s, SAOLA__UP_LINEAGE_NEXT, &pending) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "upstream: lineage: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "upstream: lineage: %s", s->ops->errmsg(s));
 	if (!pending)
 		return 0;
 	free(pending);
 	if (!(req = json_pack("{s:i, s:s, s:i, s:[]}", "protocol", 1, "device",
 	                      s->ops->origin(s), "pull_limit", 0, "changes")))
-		return saola__fail(e, 500, "internal", "upstream: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 	rc = post(s, lock, h, req, &out, e);
 	json_decref(req);
 	json_decref(out);
@@ -199,7 +201,7 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 	if (!text || saola__gzip(text, strlen(text), &gz, &gzlen) != SAOLA_OK) {
 		free(text);
 		free(next);
-		return saola__fail(e, 500, "internal", "upstream: out of memory");
+		return saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 	}
 	free(text);
 	snprintf(url, sizeof url, "POST %.200s/v1/sync", h->base);
@@ -212,7 +214,7 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 			if (rc == SAOLA_OK || rc == SAOLA_NETWORK)
 				rc = refused(h->db, s->ops->origin(s), url, &r, e);
 			else
-				rc = fail_db(h->db, r.status, e);
+				rc = fail_db(h->db, SAOLA_ERROR, e);
 			saola__resp_free(&r);
 			free(gz);
 			free(next);
@@ -230,14 +232,14 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 	if (rc != SAOLA_OK) {
 		json_decref(*out);
 		*out = NULL;
-		return saola__fail(e, 500, "internal", "upstream: saving the lineage: %s",
-		                   s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "upstream: saving the lineage: %s",
+		                      s->ops->errmsg(s));
 	}
 	if (!json_is_object(*out) || !json_is_integer(json_object_get(*out, "cursor"))) {
 		json_decref(*out);
 		*out = NULL;
-		return saola__fail(e, 502, "bad_gateway", "upstream: %s: not a sync answer%s%s", url,
-		                   err[0] ? ": " : "", err);
+		return saola__err_set(e, SAOLA_NETWORK, "upstream: %s: not a sync answer%s%s", url,
+		                      err[0] ? ": " : "", err);
 	}
 	return 0;
 }
@@ -252,11 +254,11 @@ static int mark(saola__store *s, pthread_mutex_t *lock, json_t *done, saola__err
 	if (lock)
 		pthread_mutex_lock(lock);
 	if (s->ops->write_begin(s, 1) != SAOLA_OK) {
-		rc = saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+		rc = saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 	} else {
 		rc = saola__upstream_mark(s, done, e);
 		if (s->ops->end(s, rc == 0) != SAOLA_OK && rc == 0)
-			rc = saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+			rc = saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 	}
 	if (lock)
 		pthread_mutex_unlock(lock);
@@ -271,14 +273,14 @@ static int push(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 
 	for (;;) {
 		if (s->ops->read_begin(s) != SAOLA_OK)
-			return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+			return saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 		rc = saola__upstream_changes(s, PUSH_RECORDS, &changes, &done, e);
 		s->ops->end(s, 1);
 		if (rc != 0 || json_array_size(done) == 0)
 			break;
 		if (json_array_size(changes) > 0) {
 			if (!(req = saola__upstream_request(s, changes, cursor, 0))) {
-				rc = saola__fail(e, 500, "internal", "upstream: out of memory");
+				rc = saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 				break;
 			}
 			if ((rc = post(s, lock, h, req, &ans, e)) != 0)
@@ -315,7 +317,7 @@ static int refresh_forms(saola__store *s, pthread_mutex_t *lock, saola__http *h,
 	if (!db || saola__forms_known(db, forms))
 		return 0;
 	if (saola__http_get_json(h, "/v1/forms", &doc) != SAOLA_OK)
-		return fail_db(db, 0, e);
+		return fail_db(db, SAOLA_NETWORK, e);
 	if (lock)
 		pthread_mutex_lock(lock);
 	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
@@ -327,8 +329,8 @@ static int refresh_forms(saola__store *s, pthread_mutex_t *lock, saola__http *h,
 		pthread_mutex_unlock(lock);
 	json_decref(doc);
 	if (rc != SAOLA_OK)
-		return saola__fail(e, 502, "upstream", "upstream: loading its forms: %s",
-		                   s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_NETWORK, "upstream: loading its forms: %s",
+		                      s->ops->errmsg(s));
 	st->forms += n;
 	return 0;
 }
@@ -344,7 +346,7 @@ static int pull(saola__store *s, pthread_mutex_t *lock, saola__http *h, int64_t 
 		                "device", s->ops->origin(s), "cursor", (json_int_t)cursor,
 		                "pull_limit", PULL_RECORDS, "changes");
 		if (!req)
-			return saola__fail(e, 500, "internal", "upstream: out of memory");
+			return saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 		rc = post(s, lock, h, req, &ans, e);
 		json_decref(req);
 		if (rc != 0)
@@ -380,7 +382,7 @@ int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const cha
 	memset(st, 0, sizeof *st);
 	memset(&ss, 0, sizeof ss);
 	if (!db)
-		return saola__fail(e, 500, "internal", "upstream: %s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "upstream: %s", s->ops->errmsg(s));
 	if (endpoint(s, write_lock, url, token, &u, &t, e) != 0)
 		return -1;
 	memset(&o, 0, sizeof o);
@@ -388,7 +390,7 @@ int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const cha
 	o.token = t;
 	o.max_attempts = ATTEMPTS;
 	if (saola__http_open(&h, db, &o, &ss) != SAOLA_OK) {
-		rc = saola__fail(e, 400, "bad_request", "%s", saola_errmsg(db));
+		rc = saola__err_set(e, SAOLA_PROTOCOL, "%s", saola_errmsg(db));
 		goto out;
 	}
 	if (s->ops->state_get(s, SAOLA__UP_CURSOR, &cur) == SAOLA_OK && cur)
@@ -463,28 +465,32 @@ static void *loop_main(void *arg)
 saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
                                                  pthread_mutex_t *write_lock,
                                                  const char *url, const char *token,
-                                                 int interval, char *err, size_t errlen)
+                                                 int interval, saola__err *e)
 {
 	saola__upstream_loop *l = calloc(1, sizeof *l);
 	pthread_condattr_t ca;
-	char *saved = NULL;
+	char *saved = NULL, why[SAOLA__ERR_MAX];
+	int rc;
 
 	if (!l) {
-		snprintf(err, errlen, "upstream: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 		return NULL;
 	}
 	l->write_lock = write_lock;
 	l->interval = interval > 0 ? interval : 300;
 	if (url && *url && (!(l->url = strdup(url)) || !(l->token = strdup(token ? token : "")))) {
-		snprintf(err, errlen, "upstream: out of memory");
+		saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory");
 		goto fail;
 	}
-	if (saola__store_open(db_path, NULL, 0, &l->store, err, errlen) != SAOLA_OK)
+	/* The store's open still says why in a buffer (store.h). */
+	if ((rc = saola__store_open(db_path, NULL, 0, &l->store, why, sizeof why)) != SAOLA_OK) {
+		saola__err_set(e, rc, "%s", why);
 		goto fail;
+	}
 	if (!l->url && (l->store->ops->state_get(l->store, SAOLA__UP_URL, &saved) != SAOLA_OK ||
 	                !saved)) {
-		snprintf(err, errlen, "upstream: no upstream server saved in %s: give --upstream URL"
-		         " --token T", db_path);
+		saola__err_set(e, SAOLA_INVALID, "upstream: no upstream server saved in %s: give"
+		               " --upstream URL --token T", db_path);
 		goto fail;
 	}
 	free(saved);
@@ -494,7 +500,7 @@ saola__upstream_loop *saola__upstream_loop_start(const char *db_path,
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&l->lock, NULL);
 	if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
-		snprintf(err, errlen, "upstream: cannot start a thread");
+		saola__err_set(e, SAOLA_ERROR, "upstream: cannot start a thread");
 		pthread_cond_destroy(&l->cond);
 		pthread_mutex_destroy(&l->lock);
 		goto fail;

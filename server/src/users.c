@@ -101,28 +101,29 @@ int saola__expiry_parse(const char *expires, const char *days, time_t now, char 
 
 	out[0] = '\0';
 	if (expires && days)
-		return saola__fail(e, 400, "bad_request", "--expires and --days: give one of them");
+		return saola__err_set(e, SAOLA_PROTOCOL, "--expires and --days: give one of them");
 	if (expires && strcmp(expires, "never") == 0)
 		return 0;
 	if (expires) {
 		if ((t = parse_time(expires)) < 0)
-			return saola__fail(e, 400, "bad_request", "--expires \"%.40s\": expected a date"
-			                   " YYYY-MM-DD, a time YYYY-MM-DDTHH:MM:SSZ (UTC) or never",
-			                   expires);
+			return saola__err_set(e, SAOLA_PROTOCOL, "--expires \"%.40s\": expected a"
+			                      " date YYYY-MM-DD, a time YYYY-MM-DDTHH:MM:SSZ (UTC)"
+			                      " or never", expires);
 		format_time(t, out);
 		if (t <= now) {
 			format_time(now, now_s);
-			saola__fail(e, 400, "bad_request", "--expires %s: the token would be refused from"
-			            " %s, which is past (it is %s now): give a later date", expires, out,
-			            now_s);
+			saola__err_set(e, SAOLA_PROTOCOL, "--expires %s: the token would be"
+			               " refused from %s, which is past (it is %s now): give a"
+			               " later date", expires, out, now_s);
 			out[0] = '\0';
 			return -1;
 		}
 		return 0;
 	}
 	if ((n = days ? parse_days(days) : SAOLA__EXPIRY_DAYS_DEFAULT) < 0)
-		return saola__fail(e, 400, "bad_request", "--days \"%.40s\": expected a number of days"
-		                   " from 1 to %d (or --expires never)", days, SAOLA__EXPIRY_DAYS_MAX);
+		return saola__err_set(e, SAOLA_PROTOCOL, "--days \"%.40s\": expected a number of"
+		                      " days from 1 to %d (or --expires never)", days,
+		                      SAOLA__EXPIRY_DAYS_MAX);
 	format_time(now + (time_t)n * 86400, out);
 	return 0;
 }
@@ -150,29 +151,29 @@ int saola__user_create_until(saola__store *s, const char *name, const char *role
 
 	token[0] = '\0';
 	if (!valid_name(name))
-		return saola__fail(e, 400, "bad_request",
-		                   "name \"%s\": expected 1-%d letters, digits, '.', '_',"
-		                   " '-' or '@'", name ? name : "", SAOLA__NAME_MAX);
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "name \"%s\": expected 1-%d letters, digits, '.', '_',"
+		                      " '-' or '@'", name ? name : "", SAOLA__NAME_MAX);
 	if (!saola__role_valid(role))
-		return saola__fail(e, 400, "bad_request",
-		                   "role \"%s\": expected surveyor, commune, district,"
-		                   " province or admin", role ? role : "");
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "role \"%s\": expected surveyor, commune, district,"
+		                      " province or admin", role ? role : "");
 	if (!area)
 		area = "";
 	if (!(strcmp(role, "admin") == 0 && !*area) && !saola__area_valid(area))
-		return saola__fail(e, 400, "bad_request",
-		                   "area \"%s\": expected a unit code of 2 (province),"
-		                   " 3 (district) or 5 (commune) digits", area);
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "area \"%s\": expected a unit code of 2 (province),"
+		                      " 3 (district) or 5 (commune) digits", area);
 	if (!valid_expiry(expires))
-		return saola__fail(e, 400, "bad_request", "expiry \"%.40s\": expected a time"
-		                   " YYYY-MM-DDTHH:MM:SSZ (UTC)", expires);
+		return saola__err_set(e, SAOLA_PROTOCOL, "expiry \"%.40s\": expected a time"
+		                      " YYYY-MM-DDTHH:MM:SSZ (UTC)", expires);
 	memset(&u, 0, sizeof u);
 	snprintf(u.name, sizeof u.name, "%s", name);
 	snprintf(u.role, sizeof u.role, "%s", role);
 	snprintf(u.area, sizeof u.area, "%s", area);
 	snprintf(u.expires, sizeof u.expires, "%s", expires ? expires : "");
 	if (saola__token_new(token) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "no random source for a token");
+		return saola__err_set(e, SAOLA_ERROR, "no random source for a token");
 	saola__token_hash(token, SAOLA__TOKEN_HEX, hash);
 	saola__now(now);
 	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
@@ -183,9 +184,8 @@ int saola__user_create_until(saola__store *s, const char *name, const char *role
 	}
 	if (rc != SAOLA_OK) {
 		memset(token, 0, SAOLA__TOKEN_HEX + 1);
-		return saola__fail(e, rc == SAOLA_CONFLICT ? 409 : 500,
-		                   rc == SAOLA_CONFLICT ? "conflict" : "internal", "%s",
-		                   s->ops->errmsg(s));
+		return saola__err_set(e, rc == SAOLA_CONFLICT ? SAOLA_CONFLICT : SAOLA_ERROR, "%s",
+		                      s->ops->errmsg(s));
 	}
 	return 0;
 }
@@ -204,7 +204,7 @@ static int change_user(saola__store *s, const char *name, user_change fn, const 
 	int rc, end, found = 0;
 
 	if ((rc = s->ops->write_begin(s, 1)) != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	rc = s->ops->user_by_name(s, name, u, &found);
 	if (rc == SAOLA_OK && found)
 		rc = fn(s, u, arg);
@@ -214,9 +214,9 @@ static int change_user(saola__store *s, const char *name, user_change fn, const 
 	if (rc == SAOLA_OK)
 		rc = end;
 	if (rc != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	if (!found)
-		return saola__fail(e, 404, "not_found", "no user named \"%s\"", name);
+		return saola__err_set(e, SAOLA_NOTFOUND, "no user named \"%s\"", name);
 	return 0;
 }
 
@@ -261,11 +261,11 @@ int saola__user_renew_name(saola__store *s, const char *name, const char *expire
 	int rc;
 
 	if (!valid_expiry(expires))
-		return saola__fail(e, 400, "bad_request", "expiry \"%.40s\": expected a time"
-		                   " YYYY-MM-DDTHH:MM:SSZ (UTC)", expires);
+		return saola__err_set(e, SAOLA_PROTOCOL, "expiry \"%.40s\": expected a time"
+		                      " YYYY-MM-DDTHH:MM:SSZ (UTC)", expires);
 	if ((rc = change_user(s, name, renew, expires ? expires : "", &u, e)) == 1)
-		return saola__fail(e, 409, "conflict", "user %s is revoked, and a revoked token stays"
-		                   " revoked: add a new user for a new token", u.name);
+		return saola__err_set(e, SAOLA_CONFLICT, "user %s is revoked, and a revoked token"
+		                      " stays revoked: add a new user for a new token", u.name);
 	return rc;
 }
 
@@ -295,6 +295,6 @@ int saola__user_list_all(saola__store *s, json_t **out, saola__err *e)
 		s->ops->end(s, 1);
 	}
 	if (rc != SAOLA_OK)
-		return saola__fail(e, 500, "internal", "%s", s->ops->errmsg(s));
+		return saola__err_set(e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
 	return 0;
 }

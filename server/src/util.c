@@ -14,26 +14,10 @@
 #define SAOLA_SCHEMAS_SOURCE "schemas"
 #endif
 
-int saola__fail(saola__err *e, int status, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	e->code = code;
-	e->rc = SAOLA_ERROR;
-	e->retry_after = 0;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof e->message, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int saola__err_set(saola__err *e, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
-	e->status = 0;
-	e->code = NULL;
 	e->rc = rc;
 	e->retry_after = 0;
 	va_start(ap, fmt);

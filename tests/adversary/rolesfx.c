@@ -181,7 +181,7 @@ long rf_bundle_status(int role, json_t *changes, saola__err *e)
 	json_decref(payload);
 	rc = saola__bundle_import(RF->st, path, rf_roles[role].name, (size_t)64 << 20, &summary, e);
 	json_decref(summary);
-	return rc == 0 ? 200 : e->status;
+	return rc == 0 ? 200 : saola__err_status(e);
 }
 
 /* A conflict on path of a new household of COMMUNE: two admins' devices

@@ -322,15 +322,17 @@ int tw_officer_review(tw_world *w, const char *who, saola__store *s, const char 
 	json_t *before = tw_store_snapshot(s, id);
 	saola__officer o;
 	saola__err e;
+	int rc;
 
 	memset(&o, 0, sizeof o);
 	memset(&e, 0, sizeof e);
 	o.store = s;
 	o.by = who;
-	if (saola__review_record(&o, id, action, comment, NULL, &e) == 0)
+	rc = saola__review_record(&o, id, action, comment, NULL, &e);
+	if (rc == 0)
 		store_edits(w, who, s, id, before);
 	json_decref(before);
-	return e.status;
+	return rc == 0 ? 0 : saola__err_status(&e);
 }
 
 int tw_do_put(tw_world *w, saola *db, const char *id, void *arg)
