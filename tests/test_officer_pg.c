@@ -77,15 +77,15 @@ static int64_t push(world *w, const saola__user *u, const char *device, json_t *
 {
 	saola__change_result res;
 	saola__apply_ctx ctx;
-	char batch[32], err[512];
+	char batch[32];
 
 	assert_non_null(change);
 	snprintf(batch, sizeof batch, "batch-%d", ++w->batch);
 	memset(&ctx, 0, sizeof ctx);
 	ctx.device = device, ctx.user = u, ctx.batch = batch, ctx.now = "2026-01-02T00:00:00Z";
 	assert_int_equal(w->s->ops->write_begin(w->s, 1), SAOLA_OK);
-	if (w->s->ops->apply(w->s, change, &ctx, &res, err, sizeof err) != SAOLA_OK)
-		fail_msg("apply: %s", err);
+	if (w->s->ops->apply(w->s, change, &ctx, &res) != SAOLA_OK)
+		fail_msg("apply: %s", w->s->ops->errmsg(w->s));
 	assert_int_equal(w->s->ops->end(w->s, 1), SAOLA_OK);
 	json_decref(change);
 	return res.conflicts;

@@ -233,18 +233,18 @@ static int store_fail(saola__store *s, int src, saola__err *e)
 
 /* The error for a failed change, naming it: the request's or record's
  * fault as such, else the store's (store_rc()). */
-static int change_fail(saola__store *s, int rc, size_t i, const char *err, saola__err *e)
+static int change_fail(saola__store *s, int rc, size_t i, saola__err *e)
 {
+	const char *why = s->ops->errmsg(s);
+
 	switch (rc) {
 	case SAOLA_PROTOCOL:
 	case SAOLA_INVALID:
-		return saola__err_set(e, rc, "changes[%zu]: %s", i, err);
+		return saola__err_set(e, rc, "changes[%zu]: %s", i, why);
 	case SAOLA_BUSY:
-		return saola__err_set(e, rc, "changes[%zu]: the database is busy: %s", i,
-		                      err[0] ? err : s->ops->errmsg(s));
+		return saola__err_set(e, rc, "changes[%zu]: the database is busy: %s", i, why);
 	default:
-		return saola__err_set(e, store_rc(rc), "changes[%zu]: %s", i,
-		                      err[0] ? err : s->ops->errmsg(s));
+		return saola__err_set(e, store_rc(rc), "changes[%zu]: %s", i, why);
 	}
 }
 
@@ -270,7 +270,7 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	json_t *changed = json_object(), *conflicted = json_object(), *change;
 	const char *k;
 	json_t *v;
-	char err[SAOLA__ERR_MAX - 32], where[80];
+	char where[80];
 	size_t i;
 	int rc = 0;
 
@@ -284,10 +284,10 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 	saola__rules_init(&rules, saola__store_db(s));
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
-		int src = s->ops->apply(s, change, &ctx, &res, err, sizeof err);
+		int src = s->ops->apply(s, change, &ctx, &res);
 
 		if (src != SAOLA_OK) {
-			rc = change_fail(s, src, i, err, e);
+			rc = change_fail(s, src, i, e);
 			goto out;
 		}
 		/* The role's review moves; a consistent chain of units; the old

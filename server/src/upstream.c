@@ -409,8 +409,10 @@ static int merge_one(saola__store *s, json_t *rec, size_t i, const char *now)
 		ctx.base = up;
 	}
 	if (rc == SAOLA_OK &&
-	    (rc = s->ops->apply(s, rec, &ctx, &res, err, sizeof err)) != SAOLA_OK)
+	    (rc = s->ops->apply(s, rec, &ctx, &res)) != SAOLA_OK) {
+		snprintf(err, sizeof err, "%s", s->ops->errmsg(s));  /* not written over itself */
 		saola__db_fail(s->db, rc, "upstream: records[%zu]: %s", i, err);
+	}
 	if (rc == SAOLA_OK &&
 	    (rc = saola__records_state(s, r.record_id, 0, &state)) == SAOLA_OK &&
 	    (rc = exchange_of(s, r.record_id, &now_seq, &up_seq)) == SAOLA_OK) {

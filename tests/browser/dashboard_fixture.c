@@ -45,7 +45,6 @@ static long push(saola__store *s, const saola__user *u, const char *path)
 	saola__apply_ctx ctx;
 	saola__form *form = NULL;
 	json_error_t je;
-	char err[512];
 	long n = 0;
 	FILE *f;
 
@@ -83,9 +82,9 @@ static long push(saola__store *s, const saola__user *u, const char *path)
 		if (saola__uuid(id) != 0 ||
 		    !(change = json_pack("{s:s, s:s, s:s, s:o, s:{s:i}}", "r", id, "f", "household",
 		                         "fv", saola__form_version(form), "d", h, "vs", "_", 1)) ||
-		    s->ops->apply(s, change, &ctx, &res, err, sizeof err) != SAOLA_OK) {
+		    s->ops->apply(s, change, &ctx, &res) != SAOLA_OK) {
 			fprintf(stderr, "dashboard_fixture: %s: line %ld: %s\n", path, n + 1,
-			        change ? err : "out of memory");
+			        change ? s->ops->errmsg(s) : "out of memory");
 			json_decref(change);
 			n = -1;
 			break;

@@ -89,7 +89,7 @@ static char *server_side(const uint8_t *data, size_t size)
 			fz_die("write_begin: %s", store->ops->errmsg(store));
 		json_array_foreach(changes, i, change) {
 			saola__change_result res;
-			if (store->ops->apply(store, change, &ctx, &res, err, sizeof err) != SAOLA_OK)
+			if (store->ops->apply(store, change, &ctx, &res) != SAOLA_OK)
 				break;
 			if (!saola__area_contains(&commune, &res.after))
 				saola__area_explain(&commune, &res.after, err, sizeof err);

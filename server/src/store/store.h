@@ -112,8 +112,8 @@ typedef struct saola__device {
 
 /* Result codes are saola's. apply returns SAOLA_PROTOCOL for a change of the
  * wrong shape, SAOLA_INVALID for one that fails the form (or names an
- * unknown form), other codes for failures of the store. Messages are in
- * errmsg(), or in err for apply. */
+ * unknown form), other codes for failures of the store. The message of a
+ * failure, a refusal's included, is errmsg()'s until the next failure. */
 struct saola__store_ops {
 	const char *name;
 	void (*close)(saola__store *s);
@@ -201,7 +201,7 @@ struct saola__store_ops {
 	 * the form, logs the values that lose, audits the paths it changes
 	 * (as ctx's user, device and batch), keeps the echo state. */
 	int (*apply)(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
-	             saola__change_result *res, char *err, size_t errlen);
+	             saola__change_result *res);
 
 	/* Appends to records (an array) the wire records of area (NULL: every
 	 * record) whose change sequence is above cursor, oldest first, at most

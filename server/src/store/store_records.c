@@ -673,9 +673,18 @@ static int write_merge(saola__rec_run *a, const saola__remote *r, const saola__r
 	return reopen_if_approved(a, r, o, &who);
 }
 
-int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
-                         saola__change_result *res, char *err, size_t errlen)
+/* apply's refusal: err (what decode or merge said) becomes the store's
+ * message, as every store failure's is. Returns rc. */
+static int refused(saola__store *s, int rc, const char *err)
 {
+	return saola__db_fail(s->db, rc, "%s", err);
+}
+
+int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
+                         saola__change_result *res)
+{
+	char err[480];               /* within the connection's message (db.h) */
+	size_t errlen = sizeof err;
 	saola__rec_run a;
 	saola__remote r;
 	saola__merge_out o;
@@ -685,24 +694,20 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 	memset(res, 0, sizeof *res);
 	memset(&o, 0, sizeof o);
 	memset(&before, 0, sizeof before);
-	err[0] = '\0';
 	memset(&a, 0, sizeof a);
 	a.s = s, a.ctx = ctx, a.engine = saola__store_forms_engine(s);
-	if (!a.engine) {
-		rc = saola__db_fail(s->db, SAOLA_MISUSE, "merging changes: not available yet on"
-		                    " the %s store (it has no forms engine)", s->ops->name);
-		snprintf(err, errlen, "%s", saola__db_errmsg(s->db));
-		return rc;
-	}
+	if (!a.engine)
+		return saola__db_fail(s->db, SAOLA_MISUSE, "merging changes: not available yet"
+		                      " on the %s store (it has no forms engine)", s->ops->name);
 	if ((rc = decode(a.engine, change, ctx->device, &r, err, errlen)) != SAOLA_OK)
-		return rc;
+		return refused(s, rc, err);
 	if (ctx->base) {
 		json_decref(r.base);
 		r.base = json_incref((json_t *)ctx->base);
 	}
 	res->record_id = r.record_id;
 	if ((rc = row_read(s, r.record_id, ctx->device ? ctx->device : "", &before)) != SAOLA_OK)
-		goto store_fail;
+		goto out;
 	res->existed = before.found;
 	res->before = before.units;
 	res->before_year = before.year;
@@ -710,14 +715,13 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 	 * that it made itself, so that record must pass the form. */
 	r.own_creation = ctx->user && (strcmp(ctx->user->role, "surveyor") == 0 ||
 	                               strcmp(ctx->user->role, "commune") == 0);
-	if ((rc = merge(&a, &r, &before, &o, err, errlen)) != SAOLA_OK)
+	if ((rc = merge(&a, &r, &before, &o, err, errlen)) != SAOLA_OK) {
+		refused(s, rc, err);
 		goto out;
+	}
 	if ((rc = write_merge(&a, &r, &before, &o, res)) != SAOLA_OK)
-		goto store_fail;
+		goto out;
 	res->conflicts = a.conflicts;
-	goto out;
-store_fail:
-	snprintf(err, errlen, "%s", s->ops->errmsg(s));
 out:
 	saola__rec_row_free(&before);
 	saola__merge_out_free(&o);

@@ -86,7 +86,7 @@ struct saola *saola__store_forms_engine(saola__store *s);
  * backend: the stored row is read and written with the SQL both engines
  * speak, the two states merged in memory (saola__merge_states). */
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
-                         saola__change_result *res, char *err, size_t errlen);
+                         saola__change_result *res);
 
 /* An edit of this server's own (an officer's resolution or review): the
  * paths of changes ({path: value}, flat as versions.h names them;
