@@ -161,7 +161,7 @@ static int32_t mknode(parser *p, int op, size_t at)
 	n = &p->nodes[p->nn];
 	memset(n, 0, sizeof *n);
 	n->op = (uint8_t)op;
-	n->kid = n->next = -1;
+	n->kid = n->next = n->ix = -1;
 	return p->nn++;
 }
 
@@ -618,4 +618,28 @@ int saola__expr_params(const saola__expr *e,
 			return rc;
 	}
 	return 0;
+}
+
+int saola__expr_bind(saola__expr *e, int (*ref)(void *ctx, const char *name, int *ix),
+                     int (*param)(void *ctx, const char *name, int *ix), void *ctx)
+{
+	saola__expr_node *n, *arg;
+	int32_t i;
+	int ix, rc;
+
+	for (i = 0; e && i < e->nnodes; i++) {
+		n = &e->nodes[i];
+		ix = -1;
+		if (n->op == OP_REF && ref)
+			rc = ref(ctx, e->pool + n->u.s.off, &ix);
+		else if (n->op == OP_CALL && n->fn == F_PARAM && param &&
+		         (arg = &e->nodes[n->kid])->op == OP_STR)
+			rc = param(ctx, e->pool + arg->u.s.off, &ix);
+		else
+			continue;
+		if (rc != SAOLA_OK)
+			return rc;
+		n->ix = ix < 0 ? -1 : ix;
+	}
+	return SAOLA_OK;
 }

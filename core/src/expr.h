@@ -29,6 +29,18 @@ int saola__expr_refs(const saola__expr *e,
 int saola__expr_params(const saola__expr *e,
                        int (*fn)(void *ctx, const char *name), void *ctx);
 
+/* Binds e to the form it is part of, once when the form is compiled:
+ * ref(ctx, name, &ix) sets an index for each ${name}, param(ctx, name,
+ * &ix) for each param('name') with a literal name; an index of -1 leaves
+ * the name to be looked up as it is at run time. Evaluation with a
+ * saola__expr_bound then asks by index, and looks no names up. A
+ * callback returns SAOLA_OK, or a code that stops the binding and is
+ * returned. Either callback may be NULL. */
+int saola__expr_bind(saola__expr *e, int (*ref)(void *ctx, const char *name, int *ix),
+                     int (*param)(void *ctx, const char *name, int *ix), void *ctx);
+
+#define SAOLA__EXPR_CUR (-1) /* resolve_ix's index of the current value "." */
+
 typedef struct saola__expr_env {
 	/* Resolves ${name} (and "." for the current value). Returns a new
 	 * reference, or NULL when the name is unknown (an evaluation error):
@@ -54,6 +66,19 @@ typedef struct saola__expr_env {
 	const char *today;
 } saola__expr_env;
 
+/* The lookups of a bound expression (saola__expr_bind), by index. */
+typedef struct saola__expr_bound {
+	/* The value of the field with index ix, or of the current value when
+	 * ix is SAOLA__EXPR_CUR, as env->resolve gives it but borrowed: it
+	 * stays alive until the evaluation returns. When the callback had to
+	 * make a new value it sets *owned to 1, and the engine releases it.
+	 * NULL when there is no such value. */
+	json_t *(*resolve_ix)(void *ctx, int ix, int *nodeset, int *owned);
+	/* param('name') of a bound name, borrowed (alive until the evaluation
+	 * returns), or NULL when the standard has none. */
+	json_t *(*param_ix)(void *ctx, int ix);
+} saola__expr_bound;
+
 /* Evaluates e. On success *out is a new reference: JSON null (empty), a
  * boolean, a number (an integer when the value is integral and fits in
  * json_int_t, else a real; NaN is returned as JSON null), or a string.
@@ -66,6 +91,16 @@ int saola__expr_eval(const saola__expr *e, const saola__expr_env *env,
  * NaN are false; a non-empty nodeset is true). */
 int saola__expr_eval_bool(const saola__expr *e, const saola__expr_env *env,
                           int *out, char *err, size_t errlen);
+
+/* saola__expr_eval and saola__expr_eval_bool with a bound expression's
+ * lookups by index: a bound name goes to b (with env->ctx), the rest to
+ * env. b NULL: as the functions above. */
+int saola__expr_eval_b(const saola__expr *e, const saola__expr_env *env,
+                       const saola__expr_bound *b, json_t **out, char *err,
+                       size_t errlen);
+int saola__expr_eval_bool_b(const saola__expr *e, const saola__expr_env *env,
+                            const saola__expr_bound *b, int *out, char *err,
+                            size_t errlen);
 
 #ifdef SAOLA__EXPR_PRIVATE
 /* Private to the engine's own files (core/src/expr*.c, which define
@@ -101,6 +136,8 @@ typedef struct saola__expr_node {
 	int32_t next;  /* next operand of the parent, -1 for none */
 	uint16_t n;    /* number of operands */
 	uint16_t h;    /* height: 0 for a leaf */
+	int32_t ix;    /* OP_REF, and OP_CALL of param(): the index bound by
+	                * saola__expr_bind, or -1 */
 	union {
 		double num;                      /* OP_NUM */
 		struct { uint32_t off, len; } s; /* OP_STR, OP_REF: in pool */

@@ -35,13 +35,15 @@ typedef struct val {
 	json_t *a;       /* T_LIST, T_NODES: the array (kept alive by hold) */
 	json_t *hold;    /* a reference this value owns */
 	char *own;       /* memory this value owns */
+	json_t *j;       /* T_STR: the JSON string whose text s is, if any */
 } val;
 
-static const val VAL0 = {T_STR, 0, 0, "", 0, NULL, NULL, NULL};
+static const val VAL0 = {T_STR, 0, 0, "", 0, NULL, NULL, NULL, NULL};
 
 struct ectx {
 	const saola__expr *e;
 	const saola__expr_env *env;
+	const saola__expr_bound *b; /* NULL: every name is looked up */
 	char *err;
 	size_t errlen;
 };
@@ -90,6 +92,7 @@ static void val_json(val *v, json_t *j)
 	case JSON_STRING:
 		v->s = json_string_value(j);
 		v->len = json_string_length(j);
+		v->j = j;
 		break;
 	case JSON_INTEGER:
 		set_num(v, (double)json_integer_value(j));
@@ -333,6 +336,27 @@ static int ev_str(struct ectx *c, int32_t i, val *v, char nb[NUMBUF])
 	return rc ? rc : to_str(v, nb);
 }
 
+/* A bound reference (ix: a field's index, or SAOLA__EXPR_CUR): the value
+ * is borrowed unless the environment says it made a new one. */
+static int get_ref_ix(struct ectx *c, int ix, const char *name, val *out)
+{
+	int nodeset = 0, owned = 0;
+	json_t *r = c->b->resolve_ix(c->env->ctx, ix, &nodeset, &owned);
+
+	if (!r)
+		return ix == SAOLA__EXPR_CUR ? eerr(c, "'.': no current value here")
+		                             : eerr(c, "${%s}: unknown field", name);
+	if (nodeset && json_is_array(r)) {
+		*out = VAL0;
+		out->t = T_NODES;
+		out->a = r;
+	} else {
+		val_json(out, r);
+	}
+	out->hold = owned ? r : NULL;
+	return SAOLA_OK;
+}
+
 static int get_ref(struct ectx *c, const char *name, val *out)
 {
 	int nodeset = 0;
@@ -354,8 +378,10 @@ static int get_ref(struct ectx *c, const char *name, val *out)
 	return SAOLA_OK;
 }
 
-static int fn_param(struct ectx *c, int32_t arg, val *out)
+/* param(name); bound (call->ix) when the name is a literal. */
+static int fn_param(struct ectx *c, const node *call, val *out)
 {
+	int32_t arg = call->kid;
 	const node *n = &c->e->nodes[arg];
 	char nb[NUMBUF], *tmp = NULL;
 	const char *name;
@@ -363,6 +389,13 @@ static int fn_param(struct ectx *c, int32_t arg, val *out)
 	val v;
 	int rc = SAOLA_OK;
 
+	if (call->ix >= 0 && c->b && c->b->param_ix) {
+		name = c->e->pool + n->u.s.off;
+		if (!(r = c->b->param_ix(c->env->ctx, call->ix)))
+			return eerr(c, "param('%s'): unknown parameter", name);
+		val_json(out, r);
+		return SAOLA_OK;
+	}
 	if (n->op == OP_STR) {
 		name = c->e->pool + n->u.s.off;
 	} else { /* a computed name: make it a C string */
@@ -738,7 +771,7 @@ static int call(struct ectx *c, const node *n, val *out)
 	case F_UNIT_LEVEL_EXISTS:
 		return fn_unit(c, n->fn, a0, out);
 	default:
-		return fn_param(c, a0, out);
+		return fn_param(c, n, out);
 	}
 }
 
@@ -762,8 +795,12 @@ static int ev(struct ectx *c, int32_t i, val *out)
 		out->len = n->u.s.len;
 		return SAOLA_OK;
 	case OP_REF:
+		if (n->ix >= 0 && c->b && c->b->resolve_ix)
+			return get_ref_ix(c, n->ix, c->e->pool + n->u.s.off, out);
 		return get_ref(c, c->e->pool + n->u.s.off, out);
 	case OP_CUR:
+		if (c->b && c->b->resolve_ix)
+			return get_ref_ix(c, SAOLA__EXPR_CUR, ".", out);
 		return get_ref(c, ".", out);
 	case OP_NEG:
 		if ((rc = ev_num(c, n->kid, &x)))
@@ -845,10 +882,9 @@ static int to_json(const val *v, json_t **out)
 	case T_STR:
 		if (!v->len)
 			j = json_null();
-		else if (json_is_string(v->hold) &&
-		         v->s == json_string_value(v->hold) &&
-		         v->len == json_string_length(v->hold))
-			j = json_incref(v->hold); /* ${name} as it is */
+		else if (v->j && v->s == json_string_value(v->j) &&
+		         v->len == json_string_length(v->j))
+			j = json_incref(v->j); /* ${name} as it is */
 		else
 			j = json_stringn(v->s, v->len);
 		break;
@@ -872,14 +908,15 @@ static int to_json(const val *v, json_t **out)
 
 static const saola__expr_env noenv;
 
-static int eval(const saola__expr *e, const saola__expr_env *env, val *v,
-                char *err, size_t errlen)
+static int eval(const saola__expr *e, const saola__expr_env *env,
+                const saola__expr_bound *b, val *v, char *err, size_t errlen)
 {
 	struct ectx c;
 	int rc;
 
 	c.e = e;
 	c.env = env ? env : &noenv;
+	c.b = b;
 	c.err = err;
 	c.errlen = errlen;
 	if (err && errlen)
@@ -890,8 +927,9 @@ static int eval(const saola__expr *e, const saola__expr_env *env, val *v,
 	return rc;
 }
 
-int saola__expr_eval(const saola__expr *e, const saola__expr_env *env,
-                     json_t **out, char *err, size_t errlen)
+int saola__expr_eval_b(const saola__expr *e, const saola__expr_env *env,
+                       const saola__expr_bound *b, json_t **out, char *err,
+                       size_t errlen)
 {
 	val v;
 	int rc;
@@ -900,7 +938,7 @@ int saola__expr_eval(const saola__expr *e, const saola__expr_env *env,
 		*out = NULL;
 	if (!e || !out)
 		return SAOLA_MISUSE;
-	if ((rc = eval(e, env, &v, err, errlen)))
+	if ((rc = eval(e, env, b, &v, err, errlen)))
 		return rc;
 	rc = to_json(&v, out);
 	val_drop(&v);
@@ -912,8 +950,9 @@ int saola__expr_eval(const saola__expr *e, const saola__expr_env *env,
 	return rc;
 }
 
-int saola__expr_eval_bool(const saola__expr *e, const saola__expr_env *env,
-                          int *out, char *err, size_t errlen)
+int saola__expr_eval_bool_b(const saola__expr *e, const saola__expr_env *env,
+                            const saola__expr_bound *b, int *out, char *err,
+                            size_t errlen)
 {
 	val v;
 	int rc;
@@ -922,9 +961,21 @@ int saola__expr_eval_bool(const saola__expr *e, const saola__expr_env *env,
 		*out = 0;
 	if (!e || !out)
 		return SAOLA_MISUSE;
-	if ((rc = eval(e, env, &v, err, errlen)))
+	if ((rc = eval(e, env, b, &v, err, errlen)))
 		return rc;
 	*out = val_bool(&v);
 	val_drop(&v);
 	return SAOLA_OK;
+}
+
+int saola__expr_eval(const saola__expr *e, const saola__expr_env *env,
+                     json_t **out, char *err, size_t errlen)
+{
+	return saola__expr_eval_b(e, env, NULL, out, err, errlen);
+}
+
+int saola__expr_eval_bool(const saola__expr *e, const saola__expr_env *env,
+                          int *out, char *err, size_t errlen)
+{
+	return saola__expr_eval_bool_b(e, env, NULL, out, err, errlen);
 }

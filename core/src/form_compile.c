@@ -393,8 +393,39 @@ static int check_ref(void *ctx, const char *name)
 	return 0;
 }
 
-/* Parses the expression in property prop of field i (if present) into *out
- * and checks its references. */
+/* saola__expr_bind: a reference is bound to its field's index. */
+static int bind_ref(void *ctx, const char *name, int *ix)
+{
+	*ix = saola__form_find(ctx, name);
+	return SAOLA_OK;
+}
+
+/* saola__expr_bind: a parameter name to its index in f->pnames, added
+ * the first time it is seen. */
+static int bind_param(void *ctx, const char *name, int *ix)
+{
+	saola__form *f = ctx;
+	int i;
+
+	for (i = 0; i < f->nparams; i++)
+		if (strcmp(f->pnames[i], name) == 0)
+			break;
+	if (i == f->nparams) {
+		if (f->nparams == f->pcap) {
+			if (grow_array((void **)&f->pnames, (size_t)f->nparams,
+			               (size_t)(f->pcap ? 2 * f->pcap : 16),
+			               sizeof *f->pnames) != 0)
+				return SAOLA_NOMEM;
+			f->pcap = f->pcap ? 2 * f->pcap : 16;
+		}
+		f->pnames[f->nparams++] = name;
+	}
+	*ix = i;
+	return SAOLA_OK;
+}
+
+/* Parses the expression in property prop of field i (if present) into *out,
+ * checks its references and binds them (saola__expr_bind). */
 static int parse_prop(compiler *c, int i, const char *prop, saola__expr **out)
 {
 	json_t *v = json_object_get(c->defs[i], prop);
@@ -416,6 +447,8 @@ static int parse_prop(compiler *c, int i, const char *prop, saola__expr **out)
 	if (saola__expr_refs(*out, check_ref, &r) != 0)
 		return fail(c, SAOLA_INVALID, "%s.%s: %s ${%s}", c->paths[i], prop,
 		            r.why, r.bad);
+	if (saola__expr_bind(*out, bind_ref, bind_param, c->f) != SAOLA_OK)
+		return fail(c, SAOLA_NOMEM, "form: out of memory");
 	return SAOLA_OK;
 }
 
@@ -670,6 +703,7 @@ void saola__form_free(saola__form *f)
 	saola__form_mfree(f->fields);
 	saola__form_mfree(f->hash);
 	saola__form_mfree(f->repeats);
+	saola__form_mfree(f->pnames);
 	json_decref(f->def);
 	saola__form_mfree(f);
 }

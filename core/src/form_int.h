@@ -62,6 +62,11 @@ struct saola__form {
 	unsigned hmask;
 	saola__clist *lists;
 	int nlists;
+	const char **pnames;         /* the names param('name') uses, in the
+	                              * order bound (saola__expr_bind); borrowed
+	                              * from the expressions */
+	int nparams;
+	int pcap;
 };
 
 /* Zeroed memory from jansson's allocator (so that one hook,
@@ -111,10 +116,13 @@ typedef struct saola__proc {
 	json_t *data;           /* the answers given (borrowed) */
 	const saola__params_src *src;
 	json_t *params;         /* borrowed from src, once looked up */
+	json_t **pvals;         /* per bound param name: its value (borrowed
+	                         * from params), NULL until looked up */
 	int prc;                /* SAOLA_OK, or why param() failed */
 	int oom;                /* a callback ran out of memory */
 	char perr[160];
 	saola__expr_env env;
+	saola__expr_bound bound; /* the form's bound names (saola__expr_bind) */
 	char *err;
 	size_t errlen;
 } saola__proc;

@@ -311,6 +311,34 @@ static json_t *resolve_cb(void *ctx, const char *name, int *nodeset)
 	return v;
 }
 
+/* resolve_ix of a bound reference (expr.h): resolve_cb's value, borrowed
+ * from the slots, or a new nodeset when one has to be built. */
+static json_t *resolve_ix_cb(void *ctx, int ix, int *nodeset, int *owned)
+{
+	proc *p = ctx;
+	const saola__fdef *fd;
+	json_t *v;
+
+	*nodeset = *owned = 0;
+	if (ix == SAOLA__EXPR_CUR)
+		ix = p->cur_field;
+	if (ix < 0 || ix >= p->f->nfields)
+		return NULL;
+	fd = &p->f->fields[ix];
+	if (fd->repeat < 0 && fd->type != SAOLA__F_REPEAT)
+		v = p->top[fd->slot];
+	else if (fd->repeat >= 0 && fd->repeat == p->cur_rep)
+		v = *slot_of(p, fd, p->cur_item);
+	else {
+		*nodeset = *owned = 1;
+		if (!(v = fd->type == SAOLA__F_REPEAT ? items_of(p, fd)
+		                                      : nodeset_of(p, fd)))
+			p->oom = 1;
+		return v;
+	}
+	return v ? v : json_null();
+}
+
 /* Finds the params of the standard in force for the record, once. */
 static void load_params(proc *p)
 {
@@ -342,9 +370,10 @@ static void load_params(proc *p)
 	}
 }
 
-static json_t *param_cb(void *ctx, const char *name)
+/* The parameter called name of the standard in force, borrowed; NULL with
+ * p->prc and p->perr set when there is none. */
+static json_t *param_get(proc *p, const char *name)
 {
-	proc *p = ctx;
 	json_t *v;
 
 	if (p->prc != SAOLA_OK)
@@ -361,7 +390,22 @@ static json_t *param_cb(void *ctx, const char *name)
 		         "the standard %s in force", name, p->f->standard);
 		return NULL;
 	}
-	return json_incref(v);
+	return v;
+}
+
+static json_t *param_cb(void *ctx, const char *name)
+{
+	return json_incref(param_get(ctx, name));
+}
+
+/* param_ix of a bound name (expr.h): looked up once per run. */
+static json_t *param_ix_cb(void *ctx, int ix)
+{
+	proc *p = ctx;
+
+	if (!p->pvals[ix])
+		p->pvals[ix] = param_get(p, p->f->pnames[ix]);
+	return p->pvals[ix];
 }
 
 /* Turns a failed evaluation (rc from the engine) into the call's error:
@@ -384,7 +428,7 @@ static int eval_bool(proc *p, const saola__fdef *fd, size_t k,
                      const saola__expr *e, const char *prop, int *out)
 {
 	char msg[160];
-	int rc = saola__expr_eval_bool(e, &p->env, out, msg, sizeof msg);
+	int rc = saola__expr_eval_bool_b(e, &p->env, &p->bound, out, msg, sizeof msg);
 
 	return rc == SAOLA_OK ? SAOLA_OK : eval_failed(p, fd, k, prop, rc, msg);
 }
@@ -396,7 +440,8 @@ static int compute(proc *p, const saola__fdef *fd, size_t k, json_t **slot)
 	char msg[160];
 	json_t *v = NULL;
 	double d;
-	int rc = saola__expr_eval(fd->calculate, &p->env, &v, msg, sizeof msg);
+	int rc = saola__expr_eval_b(fd->calculate, &p->env, &p->bound, &v, msg,
+	                            sizeof msg);
 
 	if (rc != SAOLA_OK)
 		return eval_failed(p, fd, k, "calculate", rc, msg);
@@ -718,6 +763,8 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
 	p->cur_rep = -1;
 	p->env.resolve = resolve_cb;
 	p->env.param = param_cb;
+	p->bound.resolve_ix = resolve_ix_cb;
+	p->bound.param_ix = param_ix_cb;
 	p->env.unit = saola__proc_unit_fn;
 	p->env.ctx = p;
 	p->env.today = today;
@@ -751,12 +798,15 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
 		nvals += reps[i].n * (size_t)(r->nslots + 1);  /* + the _id */
 	}
 	nvals += (size_t)f->nfields;  /* the nodeset cache */
-	/* One block for every slot, relevance flag and cache of this call. */
-	p->block = saola__form_zalloc(nvals * (sizeof(json_t *) + 1));
+	/* One block for every slot, parameter, relevance flag and cache of
+	 * this call; the slots come first, the borrowed parameters next. */
+	p->block = saola__form_zalloc((nvals + (size_t)f->nparams) * sizeof(json_t *) +
+	                              nvals);
 	if (!p->block)
 		return fail(p, SAOLA_NOMEM, "record: out of memory");
 	p->nvals = nvals;
-	relbuf = (unsigned char *)((json_t **)p->block + nvals);
+	p->pvals = (json_t **)p->block + nvals;
+	relbuf = (unsigned char *)(p->pvals + f->nparams);
 	p->top = p->block;
 	p->trel = relbuf;
 	off = (size_t)f->ntop;
