@@ -77,6 +77,10 @@ typedef struct saola__expr_bound {
 	/* param('name') of a bound name, borrowed (alive until the evaluation
 	 * returns), or NULL when the standard has none. */
 	json_t *(*param_ix)(void *ctx, int ix);
+	/* Optional: the integers 0 to nints - 1, made once; a result that is
+	 * one of them is a new reference to it rather than a new value. */
+	json_t *const *ints;
+	int nints;
 } saola__expr_bound;
 
 /* Evaluates e. On success *out is a new reference: JSON null (empty), a

@@ -855,17 +855,19 @@ static int ev(struct ectx *c, int32_t i, val *out)
 /* ------------------------------------------------------------------ */
 /* Results                                                             */
 
-static json_t *num_json(double x)
+static json_t *num_json(const saola__expr_bound *b, double x)
 {
 	if (isnan(x) || isinf(x))
 		return json_null();
+	if (b && x >= 0 && x < b->nints && x == trunc(x))
+		return json_incref(b->ints[(int)x]);
 	if (x == trunc(x) && x >= -9223372036854775808.0 &&
 	    x < 9223372036854775808.0)
 		return json_integer((json_int_t)x);
 	return json_real(x);
 }
 
-static int to_json(const val *v, json_t **out)
+static int to_json(const saola__expr_bound *b, const val *v, json_t **out)
 {
 	char nb[NUMBUF];
 	json_t *j;
@@ -874,7 +876,7 @@ static int to_json(const val *v, json_t **out)
 
 	switch (v->t) {
 	case T_NUM:
-		j = num_json(v->n);
+		j = num_json(b, v->n);
 		break;
 	case T_BOOL:
 		j = json_boolean(v->n != 0);
@@ -893,14 +895,14 @@ static int to_json(const val *v, json_t **out)
 		t.hold = NULL;
 		if ((rc = to_str(&t, nb)))
 			return rc;
-		rc = to_json(&t, out);
+		rc = to_json(b, &t, out);
 		val_drop(&t);
 		return rc;
 	default:
 		if (!json_array_size(v->a))
 			return (*out = json_null()) ? SAOLA_OK : SAOLA_NOMEM;
 		val_json(&t, json_array_get(v->a, 0));
-		return to_json(&t, out);
+		return to_json(b, &t, out);
 	}
 	*out = j;
 	return j ? SAOLA_OK : SAOLA_NOMEM;
@@ -940,7 +942,7 @@ int saola__expr_eval_b(const saola__expr *e, const saola__expr_env *env,
 		return SAOLA_MISUSE;
 	if ((rc = eval(e, env, b, &v, err, errlen)))
 		return rc;
-	rc = to_json(&v, out);
+	rc = to_json(b, &v, out);
 	val_drop(&v);
 	if (rc) {
 		*out = NULL;

@@ -626,6 +626,11 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 	f->def = json_incref(def);
 	f->year_idx = -1;
 	f->unit_idx[0] = f->unit_idx[1] = f->unit_idx[2] = -1;
+	for (i = 0; i < SAOLA__FORM_NINTS; i++)
+		if (!(f->ints[i] = json_integer(i))) {
+			rc = fail(&c, SAOLA_NOMEM, "form: out of memory");
+			goto out;
+		}
 
 	if ((rc = compile_header(&c, def)) != SAOLA_OK)
 		goto out;
@@ -704,6 +709,8 @@ void saola__form_free(saola__form *f)
 	saola__form_mfree(f->hash);
 	saola__form_mfree(f->repeats);
 	saola__form_mfree(f->pnames);
+	for (i = 0; i < SAOLA__FORM_NINTS; i++)
+		json_decref(f->ints[i]);
 	json_decref(f->def);
 	saola__form_mfree(f);
 }

@@ -14,6 +14,8 @@ typedef struct saola__clist {
 	size_t n;
 } saola__clist;
 
+#define SAOLA__FORM_NINTS 128 /* small integers a form shares (ages, flags) */
+
 /* One field of the form. Fields are kept flattened in pre-order: a group or
  * a repeat is followed by its descendants, up to (not including) end. */
 typedef struct saola__fdef {
@@ -67,6 +69,10 @@ struct saola__form {
 	                              * from the expressions */
 	int nparams;
 	int pcap;
+	json_t *ints[SAOLA__FORM_NINTS]; /* the integers 0 .. NINTS - 1, shared
+	                              * by every computed value that is one
+	                              * (jansson counts references atomically,
+	                              * and nothing changes a value in place) */
 };
 
 /* Zeroed memory from jansson's allocator (so that one hook,
@@ -91,6 +97,9 @@ typedef struct saola__rstate {
 	int done;               /* every item has been computed */
 } saola__rstate;
 
+#define SAOLA__PROC_INLINE 512 /* pointers of a run's block kept inline
+                                * (4 KiB: a household of ten members) */
+
 /* The state of one run over a record: built by saola__proc_open, driven by
  * saola__form_process (form_process.c) and by the data-entry walk
  * (form_walk.c), released by saola__proc_close. */
@@ -101,7 +110,9 @@ typedef struct saola__proc {
 	saola__rstate *reps;
 	saola__rstate small[4]; /* reps for a form with few repeats */
 	json_t **ncache;        /* per field: nodeset of a finished repeat's field */
-	void *block;            /* every slot, flag and cache of the run */
+	void *block;            /* every slot, flag and cache of the run:
+	                         * inline when it fits, else allocated */
+	json_t *inline_block[SAOLA__PROC_INLINE];
 	size_t nvals;           /* slots in block */
 	int cur_field;          /* the field "." is */
 	int cur_rep;            /* the repeat whose item is current, or -1 */

@@ -449,7 +449,8 @@ static int compute(proc *p, const saola__fdef *fd, size_t k, json_t **slot)
 		d = json_real_value(v);
 		if (d == floor(d) && fabs(d) < 9007199254740992.0) {
 			json_decref(v);
-			v = json_integer((json_int_t)d);
+			v = d >= 0 && d < SAOLA__FORM_NINTS ? json_incref(p->f->ints[(int)d])
+			                                    : json_integer((json_int_t)d);
 			if (!v)
 				return fail(p, SAOLA_NOMEM, "record: out of memory");
 		}
@@ -749,7 +750,7 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
                      char *err, size_t errlen)
 {
 	rstate *reps;
-	size_t nvals = (size_t)f->ntop, off;
+	size_t nvals = (size_t)f->ntop, off, bytes;
 	unsigned char *relbuf;
 	int i;
 	char got[64];
@@ -765,6 +766,8 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
 	p->env.param = param_cb;
 	p->bound.resolve_ix = resolve_ix_cb;
 	p->bound.param_ix = param_ix_cb;
+	p->bound.ints = f->ints;
+	p->bound.nints = SAOLA__FORM_NINTS;
 	p->env.unit = saola__proc_unit_fn;
 	p->env.ctx = p;
 	p->env.today = today;
@@ -800,10 +803,13 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
 	nvals += (size_t)f->nfields;  /* the nodeset cache */
 	/* One block for every slot, parameter, relevance flag and cache of
 	 * this call; the slots come first, the borrowed parameters next. */
-	p->block = saola__form_zalloc((nvals + (size_t)f->nparams) * sizeof(json_t *) +
-	                              nvals);
-	if (!p->block)
+	bytes = (nvals + (size_t)f->nparams) * sizeof(json_t *) + nvals;
+	if (bytes <= sizeof p->inline_block) {
+		p->block = p->inline_block;
+		memset(p->block, 0, bytes);
+	} else if (!(p->block = saola__form_zalloc(bytes))) {
 		return fail(p, SAOLA_NOMEM, "record: out of memory");
+	}
 	p->nvals = nvals;
 	p->pvals = (json_t **)p->block + nvals;
 	relbuf = (unsigned char *)(p->pvals + f->nparams);
@@ -840,7 +846,8 @@ void saola__proc_close(proc *p)
 	if (p->block)
 		for (k = 0; k < p->nvals; k++)
 			json_decref(p->top[k]);
-	saola__form_mfree(p->block);
+	if (p->block != p->inline_block)
+		saola__form_mfree(p->block);
 	if (p->reps != p->small)
 		saola__form_mfree(p->reps);
 	p->block = NULL;
