@@ -2,7 +2,10 @@
  * a pull does, saola__apply_remote): generated households made on one
  * database, merged into another (new there), merged again unchanged, then
  * merged after an edit of each. Times the merges only (the states are
- * decoded beforehand). Prints figures; asserts nothing. */
+ * decoded beforehand). Every round is checked (each merge succeeded and
+ * changed the records it should, every household made and merged): the
+ * figures are printed only when all passed; else the failure is said on
+ * stderr, and it exits 1 with no figures. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +54,29 @@ static saola *open_db(const char *path)
 	return db;
 }
 
-/* Merges the n states of ids, as from holds them now, into to in one
- * transaction and prints the time the merges took. 0, or -1. */
 /* The figures of the rounds, printed only once every round has passed. */
 static char figures[3][160];
 static int nfigures;
+
+/* The live records db holds, or -1 (said on stderr). */
+static long stored(saola *db, const char *what)
+{
+	json_t *st = NULL;
+	long n = -1;
+
+	if (saola_status(db, &st) != SAOLA_OK)
+		fprintf(stderr, "bench_merge: %s: status: %s\n", what, saola_errmsg(db));
+	else if (!json_is_integer(json_object_get(st, "records")))
+		fprintf(stderr, "bench_merge: %s: status: no count of records\n", what);
+	else
+		n = (long)json_integer_value(json_object_get(st, "records"));
+	json_decref(st);
+	return n;
+}
+
+/* Merges the n states of ids, as from holds them now, into to in one
+ * transaction and keeps the time the merges took with the figures. 0, or
+ * -1 (said on stderr, naming the round what). */
 
 static int round_of(const char *what, saola *from, saola *to, char (*ids)[37], int n,
                     int want_changed)
@@ -66,14 +87,20 @@ static int round_of(const char *what, saola *from, saola *to, char (*ids)[37], i
 	char err[256] = "";
 	int i, rc = -1, changed, nchanged = 0;
 
-	for (i = 0; r && wire && i < n; i++)
-		if (saola__wire_record(from, ids[i], &wire[i]) != SAOLA_OK ||
-		    saola__wire_decode(to, wire[i], NULL, &r[i], err, sizeof err) != SAOLA_OK) {
-			fprintf(stderr, "bench_merge: record %d: %s\n", i, err);
-			goto out;
+	if (!r || !wire) {
+		fprintf(stderr, "bench_merge: %s no memory\n", what);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (saola__wire_record(from, ids[i], &wire[i]) != SAOLA_OK) {
+			fprintf(stderr, "bench_merge: %s record %d: %s\n", what, i, saola_errmsg(from));
+			goto done;
 		}
-	if (!r || !wire)
-		goto out;
+		if (saola__wire_decode(to, wire[i], NULL, &r[i], err, sizeof err) != SAOLA_OK) {
+			fprintf(stderr, "bench_merge: %s record %d: %s\n", what, i, err);
+			goto done;
+		}
+	}
 	t0 = now();
 	c0 = cpu();
 	if (saola_begin(to) != SAOLA_OK)
@@ -99,7 +126,7 @@ static int round_of(const char *what, saola *from, saola *to, char (*ids)[37], i
 	rc = 0;
 out:
 	if (rc)
-		fprintf(stderr, "bench_merge: %s\n", saola_errmsg(to));
+		fprintf(stderr, "bench_merge: %s %s\n", what, saola_errmsg(to));
 done:
 	for (i = 0; r && wire && i < n; i++) {
 		saola__wire_remote_free(&r[i]);
@@ -112,49 +139,78 @@ done:
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 5000, i, rc = 1;
 	const char *dir = argc > 2 ? argv[2] : "/tmp";
-	char a_path[1024], b_path[1024];
-	char (*ids)[37] = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
-	saola_gen *g = saola_gen_new(42);
+	char a_path[1024], b_path[1024], *end;
+	char (*ids)[37] = NULL;
+	saola_gen *g = NULL;
 	saola *a = NULL, *b = NULL;
+	long n = 5000, got;
+	int i, rc = 1;
 
-	if (!ids || !g || n <= 0)
-		return 1;
+	if (argc > 1) {
+		n = strtol(argv[1], &end, 10);
+		if (argc > 3 || end == argv[1] || *end || n <= 0 || n > 100000000) {
+			fprintf(stderr, "usage: bench_merge [HOUSEHOLDS [DIR]] (default 5000 /tmp)\n");
+			return 2;
+		}
+	}
 	snprintf(a_path, sizeof a_path, "%s/saola-bench-merge-a-%d.db", dir, (int)getpid());
 	snprintf(b_path, sizeof b_path, "%s/saola-bench-merge-b-%d.db", dir, (int)getpid());
+	if (!(ids = calloc((size_t)n, sizeof *ids)) || !(g = saola_gen_new(42))) {
+		fprintf(stderr, "bench_merge: no memory\n");
+		goto out;
+	}
 	if (!(a = open_db(a_path)) || !(b = open_db(b_path)))
 		goto out;
-	saola_begin(a);
+	if (saola_begin(a) != SAOLA_OK)
+		goto fail_a;
 	for (i = 0; i < n; i++) {
 		json_t *h = saola_gen_household(g, NULL);
-		int put = saola_put(a, "household", NULL, h, ids[i]);
+		int put = h ? saola_put(a, "household", NULL, h, ids[i]) : SAOLA_NOMEM;
 		json_decref(h);
 		if (put != SAOLA_OK)
 			goto fail_a;
 	}
-	saola_commit(a);
-	if (round_of("new here:", a, b, ids, n, 1) || round_of("unchanged:", a, b, ids, n, 0))
+	if (saola_commit(a) != SAOLA_OK)
+		goto fail_a;
+	if ((got = stored(a, "making")) != n) {
+		if (got >= 0)
+			fprintf(stderr, "bench_merge: making: %ld records stored, not %ld\n", got, n);
 		goto out;
-	saola_begin(a);
+	}
+	if (round_of("new here:", a, b, ids, (int)n, 1))
+		goto out;
+	/* Merged as new, each must be there now (untimed). */
+	if ((got = stored(b, "new here")) != n) {
+		if (got >= 0)
+			fprintf(stderr, "bench_merge: new here: %ld records merged, not %ld\n", got, n);
+		goto out;
+	}
+	if (round_of("unchanged:", a, b, ids, (int)n, 0))
+		goto out;
+	if (saola_begin(a) != SAOLA_OK)
+		goto fail_a;
 	for (i = 0; i < n; i++) {
 		json_t *edit = json_pack("{s:s}", "head_name", "Bench Edit");
-		int put = saola_put(a, "household", ids[i], edit, NULL);
+		int put = edit ? saola_put(a, "household", ids[i], edit, NULL) : SAOLA_NOMEM;
 		json_decref(edit);
 		if (put != SAOLA_OK)
 			goto fail_a;
 	}
-	saola_commit(a);
-	if (round_of("one answer edited there:", a, b, ids, n, 1))
+	if (saola_commit(a) != SAOLA_OK)
+		goto fail_a;
+	if (round_of("one answer edited there:", a, b, ids, (int)n, 1))
 		goto out;
-	printf("merge benchmark: %d generated households, whole states (a pull)\n", n);
+	printf("merge benchmark: %ld generated households, whole states (a pull)\n", n);
 	for (i = 0; i < nfigures; i++)
 		printf("%s\n", figures[i]);
 	rc = 0;
 	goto out;
 fail_a:
-	fprintf(stderr, "bench_merge: %s\n", saola_errmsg(a));
+	fprintf(stderr, "bench_merge: making or editing: %s\n", saola_errmsg(a));
 out:
+	if (rc)
+		fprintf(stderr, "bench_merge: a phase failed: no figures\n");
 	saola_close(a);
 	saola_close(b);
 	unlink(a_path);
