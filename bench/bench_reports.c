@@ -2,9 +2,11 @@
  * of one survey year: its time and the server's peak memory for the first
  * report (facts built from scratch), for a later one with nothing new, and
  * for one after some records changed (incremental). Each phase runs in a
- * child process of its own, so that its peak memory is its own. Prints
- * the figures only when every phase succeeded; exits 1, with none, when
- * one fails. */
+ * child process of its own, so that its peak memory is its own. Every
+ * phase is checked (the households built, the facts rebuilt or brought up
+ * to date with exactly the records changed, each report counting every
+ * household). Prints the figures only when every phase succeeded; exits 1,
+ * with none, when one fails, saying which on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,7 +158,12 @@ static int edit(const char *path, int touch)
 		saola__db_finalize(st);
 		saola__store_close(s);
 	}
-	rc = i == touch && saola_commit(db) == SAOLA_OK ? 0 : 1;
+	if (i != touch) {
+		fprintf(stderr, "bench_reports: edit: %d households edited, not %d\n", i, touch);
+		saola_close(db);
+		return 1;
+	}
+	rc = saola_commit(db) == SAOLA_OK ? 0 : 1;
 out:
 	if (rc)
 		fprintf(stderr, "bench_reports: edit: %s\n", db ? saola_errmsg(db) : "open failed");
@@ -199,9 +206,13 @@ static int phase(const char *path, const char *label, int reset, int touch)
 		fprintf(stderr, "bench_reports: %s\n", err);
 		return 1;
 	}
-	if (reset)
-		saola__db_exec(saola__store_db(s), "DELETE FROM meta WHERE key IN ('facts_version',"
-		               " 'facts_seq')");
+	if (reset && saola__db_exec(saola__store_db(s), "DELETE FROM meta WHERE key IN"
+	                           " ('facts_version', 'facts_seq')") != SAOLA_OK) {
+		fprintf(stderr, "bench_reports: %s forgetting the facts: %s\n", label,
+		        saola__db_errmsg(saola__store_db(s)));
+		saola__store_close(s);
+		return 1;
+	}
 	rss0 = maxrss_mib();
 	cpu0 = cpu();
 	memset(&rq, 0, sizeof rq);
@@ -220,6 +231,18 @@ static int phase(const char *path, const char *label, int reset, int touch)
 		return 1;
 	}
 	t_facts = now() - t0;
+	/* The facts' figure is of the work the label names: a rebuild of every
+	 * household, or the households edited since (none: nothing changed). */
+	if (fs.unreadable != 0 || fs.rebuilt != reset ||
+	    fs.upserted != (reset ? expected : touch)) {
+		fprintf(stderr, "bench_reports: %s the facts were %s with %lld written and %lld"
+		        " unreadable, not %s with %ld written\n", label,
+		        fs.rebuilt ? "rebuilt" : "brought up to date", (long long)fs.upserted,
+		        (long long)fs.unreadable, reset ? "rebuilt" : "brought up to date",
+		        reset ? expected : (long)touch);
+		saola__store_close(s);
+		return 1;
+	}
 	t0 = now();
 	if (saola__report_run(saola__store_db(s), &rq, &rep, &e) != 0)
 		goto fail;
@@ -274,17 +297,22 @@ static int keep(FILE *tmp)
 }
 
 /* Runs fn in a child process, so that its peak memory is its own; what it
- * prints is kept with the figures when it succeeds. */
+ * prints is kept with the figures when it succeeds. 0, or 1 (said on
+ * stderr, naming the phase). */
 static int in_child(const char *path, const char *label, int reset, int touch, long build_n)
 {
+	const char *what = build_n ? "build" : label;
 	FILE *tmp = tmpfile();
 	pid_t pid;
 	int status, rc;
 
-	if (!tmp)
+	if (!tmp) {
+		perror("bench_reports: tmpfile");
 		return 1;
+	}
 	fflush(stdout);
 	if ((pid = fork()) < 0) {
+		perror("bench_reports: fork");
 		fclose(tmp);
 		return 1;
 	}
@@ -295,8 +323,12 @@ static int in_child(const char *path, const char *label, int reset, int touch, l
 		_exit(rc);
 	}
 	rc = waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-	if (!rc)
-		rc = keep(tmp);
+	if (rc && WIFSIGNALED(status))
+		fprintf(stderr, "bench_reports: %s killed by signal %d\n", what, WTERMSIG(status));
+	else if (rc)
+		fprintf(stderr, "bench_reports: %s failed\n", what);
+	else if ((rc = keep(tmp)) != 0)
+		fprintf(stderr, "bench_reports: %s: its figures could not be kept\n", what);
 	fclose(tmp);
 	return rc;
 }
@@ -329,8 +361,10 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof path, "%s/saola-bench-reports-%ld.db", tmp && *tmp ? tmp : "/tmp", n);
 	expected = n;
-	if (!(figures = open_memstream(&text, &textlen)))
+	if (!(figures = open_memstream(&text, &textlen))) {
+		fprintf(stderr, "bench_reports: no memory\n");
 		return 1;
+	}
 	fprintf(figures, "reports over %ld generated households of %d, province 37 (target: under"
 	        " 2 s; load average now %s)\n", n, YEAR, loadavg());
 	if (count_households(path) != n) {
@@ -338,8 +372,11 @@ int main(int argc, char **argv)
 		unlink(path);
 		snprintf(wal, sizeof wal, "%s-wal", path);
 		unlink(wal);
-		if (in_child(path, NULL, 0, 0, n) != 0)
+		if (in_child(path, NULL, 0, 0, n) != 0 || count_households(path) != n) {
+			fprintf(stderr, "bench_reports: build: the database does not hold %ld"
+			        " households: no figures\n", n);
 			return 1;
+		}
 	} else {
 		fprintf(figures, "  reusing %s\n", path);
 	}
