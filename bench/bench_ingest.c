@@ -130,11 +130,13 @@ int main(int argc, char **argv)
 	static bench_job jobs[N_DEVICES];
 	const char *base = getenv("TMPDIR");
 	double wall = 0, cpu = 0;
-	long requests = 0, retries = 0;
+	long requests = 0, retries = 0, l;
+	char *end = NULL;
 	int i, rc;
 
 	if (argc > 2 && strcmp(argv[1], "--per-device") == 0) {
-		per_device = atoi(argv[2]);
+		l = strtol(argv[2], &end, 10);
+		per_device = end == argv[2] || *end || l > 10000000 ? 0 : (int)l;
 		argc -= 2, argv += 2;
 	}
 	if (argc < 4 || strcmp(argv[1], "--db") != 0 || per_device <= 0) {
