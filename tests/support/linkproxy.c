@@ -284,6 +284,8 @@ static void accept_one(tu_linkproxy *px)
 	p->sfd = sfd;
 	lane_init(&p->up, px->up, cfd, sfd);
 	lane_init(&p->down, px->down, sfd, cfd);
+	/* TCP's handshake: the SYN up, the SYN-ACK down, before a byte leaves. */
+	p->up.busy = now_ns() + ((long long)px->up.latency_ms + px->down.latency_ms) * 1000000;
 	if (!p->up.buf || !p->down.buf)
 		pair_close(p);
 	pthread_mutex_lock(&px->lock);

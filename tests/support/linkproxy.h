@@ -8,7 +8,10 @@
 /* One direction of the link. A byte arriving at the proxy at time a is
  * delivered at max(a, when the byte before it finished serialising) + its
  * serialisation time (8 / bits_per_s) + latency; so a request and its
- * answer cost two latencies plus both transfer times. */
+ * answer cost two latencies plus both transfer times. A new connection
+ * costs a round trip more, TCP's handshake: the client's first byte
+ * leaves no sooner than up's latency plus down's after the proxy accepted
+ * it (the kernel completes the real handshake at once on loopback). */
 typedef struct tu_link {
 	long long bits_per_s;     /* the cap; 0: none */
 	long latency_ms;          /* one way; 0: none */
