@@ -1,6 +1,9 @@
 /* bench_sync.c: sync figures on loopback against an in-process saola-server:
  * 10,000 households pushed by one device and pulled by another, 50 devices
- * pushing at once, and the device's peak memory. Every phase is checked
+ * pushing at once, the device's peak memory, and a village of 300
+ * households pushed over a 2G link (64 kbit/s, 300 ms one way: the shaping
+ * proxy of tests/support/linkproxy.c); `bench_sync 2g` runs that phase
+ * alone. Every phase is checked
  * (each sync succeeded, with every household sent or received): the figures,
  * gathered in memory as they come, are printed only when all passed; else
  * the failures are said on stderr, and it exits 1 with no figures. */
@@ -20,15 +23,18 @@
 #include <saola/sync.h>
 #include <saola/server.h>
 #include "gen.h"
+#include "linkproxy.h"
 #include "syncjobs.h"
 
 #define N_HOUSEHOLDS 10000
 #define N_DEVICES 50
 #define PER_DEVICE 1000
+#define N_VILLAGE 300
 
 static char dir[512];
 static char server_db[1024];
 static char url[64];
+static int server_port;
 static const char *self;
 static FILE *fig;       /* the figures, printed at the end if nothing failed */
 static int failed;
@@ -307,59 +313,96 @@ static void memory(const char *district_token)
 	       "the wall time is the server's)\n", push_cpu, pull_cpu);
 }
 
-int main(int argc, char **argv)
+/* The village's device: a surveyor of the commune after the concurrent
+ * phase's, and its households; it syncs to url_2g. NULL on failure. */
+static saola *village_device(const char *url_2g)
 {
-	saola_server_opts so;
-	saola_server *srv = NULL;
+	static const char *const skip[] = {"372", "375", NULL};
+	json_t *codes = bench_communes(N_DEVICES + 1, skip, "bench_sync");
+	const char *commune = json_string_value(json_array_get(codes, N_DEVICES));
+	char *tok = codes ? user_add("village", "surveyor", commune) : NULL;
+	saola *db = tok ? device("village.db", tok, N_VILLAGE, NULL, commune, 7000) : NULL;
+
+	if (codes && !tok)
+		fail("user add village%s%s failed", "", "");
+	if (db && saola_state_set(db, "server", url_2g) != SAOLA_OK) {
+		fail("2g: %s%s", saola_errmsg(db), "");
+		saola_close(db);
+		db = NULL;
+	}
+	json_decref(codes);
+	free(tok);
+	return db;
+}
+
+/* A village of N_VILLAGE households pushed by one device over 2G: the wall
+ * time of the sync, and the bytes on the link each way (headers and all)
+ * as the proxy counted them. */
+static void village_2g(void)
+{
+	tu_link g2 = {64000, 300};
+	tu_linkproxy *px = tu_linkproxy_start(server_port, g2, g2);
+	tu_link_counts n;
+	saola_sync_stats st;
+	char url_2g[64];
+	saola *db;
+	double t0, wall;
+
+	if (!px) {
+		fail("2g: the proxy did not start%s%s", "", "");
+		return;
+	}
+	snprintf(url_2g, sizeof url_2g, "http://127.0.0.1:%d", tu_linkproxy_port(px));
+	if (!(db = village_device(url_2g))) {
+		failed = 1;
+		tu_linkproxy_stop(px);
+		return;
+	}
+	t0 = bench_now();
+	if (saola_sync(db, NULL, &st) != SAOLA_OK)
+		fail("2g push: %s%s", saola_errmsg(db), "");
+	else if (st.records_up != N_VILLAGE)
+		fail("2g push: fewer households sent than the device has%s%s", "", "");
+	wall = bench_now() - t0;
+	tu_linkproxy_counts(px, &n);
+	tu_linkproxy_stop(px);
+	saola_close(db);
+	fprintf(fig, "  one device pushes a village of %d households over 2G (64 kbit/s, 300 ms one "
+	        "way, through a shaping proxy)\n", N_VILLAGE);
+	fprintf(fig, "    wall %.3f s (target <= 4.5 s), requests %ld, retries %ld, connections %d\n",
+	        wall, st.requests, st.retries, n.connections);
+	fprintf(fig, "    on the link, headers included: %lld bytes up = %.1f per household, "
+	        "%lld bytes down\n", n.up, (double)n.up / N_VILLAGE, n.down);
+	fprintf(fig, "    the sync's own count of the same: %lld bytes up, %lld bytes down\n",
+	        st.bytes_up, st.bytes_down);
+}
+
+/* The first phases: 10,000 households pushed by one device, pulled by
+ * another, then 50 devices at once and the device's memory. */
+static void up_and_down(void)
+{
 	saola_sync_stats st;
 	saola *a, *b;
-	char *tok_a, *tok_b, *tok_mem;
-	const char *base = getenv("TMPDIR");
-	char *figs = NULL;
-	size_t figs_len = 0;
+	char *tok_a = user_add("pusher", "district", "372");
+	char *tok_b = user_add("puller", "district", "372");
+	char *tok_mem = user_add("memory", "district", "375");
 	double t0;
 
-	self = argv[0];
-	if (argc == 3 && strcmp(argv[1], "--device-child") == 0)
-		return child_sync(argv[2]);
-	if (start_spawner() != 0) {
-		fprintf(stderr, "bench_sync: cannot start the spawner: %s\n", strerror(errno));
-		return 1;
-	}
-	snprintf(dir, sizeof dir, "%s/saola-bench-sync-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "bench_sync: mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
-	snprintf(server_db, sizeof server_db, "%s/server.db", dir);
-	memset(&so, 0, sizeof so);
-	so.db_path = server_db;
-	so.listen = "127.0.0.1:0";
-	so.schemas = SAOLA_BENCH_SCHEMAS;
-	if (saola_server_start(&so, &srv) != SAOLA_OK) {
-		fprintf(stderr, "bench_sync: server: %s\n", saola_server_errmsg(srv));
-		saola_server_stop(srv);
-		return 1;
-	}
-	snprintf(url, sizeof url, "http://127.0.0.1:%d", saola_server_port(srv));
-	printf("bench_sync: %s, loopback, files in %s\n", url, dir);
-	tok_a = user_add("pusher", "district", "372");
-	tok_b = user_add("puller", "district", "372");
-	tok_mem = user_add("memory", "district", "375");
+	failed = 1; /* until both devices are ready */
 	if (!tok_a || !tok_b || !tok_mem) {
 		fprintf(stderr, "bench_sync: user add failed\n");
-		return 1;
+		goto out;
 	}
 	printf("  preparing %d households on one device...\n", N_HOUSEHOLDS);
 	fflush(stdout);
-	if (!(a = device("a.db", tok_a, N_HOUSEHOLDS, "372", NULL, 1)) ||
-	    !(b = device("b.db", tok_b, 0, NULL, NULL, 0)))
-		return 1;
-	t0 = bench_now();
-	if (!(fig = open_memstream(&figs, &figs_len))) {
-		fprintf(stderr, "bench_sync: no memory\n");
-		return 1;
+	if (!(a = device("a.db", tok_a, N_HOUSEHOLDS, "372", NULL, 1)))
+		goto out;
+	if (!(b = device("b.db", tok_b, 0, NULL, NULL, 0))) {
+		saola_close(a);
+		goto out;
 	}
+	failed = 0;
+	t0 = bench_now();
 	if (saola_sync(a, NULL, &st) != SAOLA_OK)
 		fail("push: %s%s", saola_errmsg(a), "");
 	else if (st.records_up != N_HOUSEHOLDS)
@@ -379,15 +422,64 @@ int main(int argc, char **argv)
 		concurrent();
 	if (!failed)
 		memory(tok_mem);
+out:
+	free(tok_a);
+	free(tok_b);
+	free(tok_mem);
+}
+
+int main(int argc, char **argv)
+{
+	saola_server_opts so;
+	saola_server *srv = NULL;
+	const char *base = getenv("TMPDIR");
+	char *figs = NULL;
+	size_t figs_len = 0;
+	int only_2g = argc == 2 && strcmp(argv[1], "2g") == 0;
+
+	self = argv[0];
+	if (argc == 3 && strcmp(argv[1], "--device-child") == 0)
+		return child_sync(argv[2]);
+	if (argc > 1 && !only_2g) {
+		fprintf(stderr, "usage: bench_sync [2g]\n");
+		return 2;
+	}
+	if (start_spawner() != 0) {
+		fprintf(stderr, "bench_sync: cannot start the spawner: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(dir, sizeof dir, "%s/saola-bench-sync-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_sync: mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	snprintf(server_db, sizeof server_db, "%s/server.db", dir);
+	memset(&so, 0, sizeof so);
+	so.db_path = server_db;
+	so.listen = "127.0.0.1:0";
+	so.schemas = SAOLA_BENCH_SCHEMAS;
+	if (saola_server_start(&so, &srv) != SAOLA_OK) {
+		fprintf(stderr, "bench_sync: server: %s\n", saola_server_errmsg(srv));
+		saola_server_stop(srv);
+		return 1;
+	}
+	server_port = saola_server_port(srv);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", server_port);
+	printf("bench_sync: %s, loopback, files in %s\n", url, dir);
+	if (!(fig = open_memstream(&figs, &figs_len))) {
+		fprintf(stderr, "bench_sync: no memory\n");
+		return 1;
+	}
+	if (!only_2g)
+		up_and_down();
+	if (!failed)
+		village_2g();
 	fclose(fig);
 	if (failed)
 		fprintf(stderr, "bench_sync: a phase failed: no figures\n");
 	else
 		fwrite(figs, 1, figs_len, stdout);
 	free(figs);
-	free(tok_a);
-	free(tok_b);
-	free(tok_mem);
 	saola_server_stop(srv);
 	if (!getenv("SAOLA_BENCH_KEEP")) {
 		char cmd[700];
