@@ -8,9 +8,16 @@
 #include "saola_int.h"
 #include "places.h"
 
+#define LEVEL_MEMO 4 /* answers of saola__places_level_exists kept */
+
 struct saola__places_mem {
 	saola__place *v;  /* sorted by code, then from */
 	size_t n;
+	struct {          /* recent level_exists answers, which scan every unit */
+		char level[16], date[16];
+		int exists;
+	} memo[LEVEL_MEMO];
+	unsigned nmemo;   /* answers ever kept; the next goes to nmemo % LEVEL_MEMO */
 };
 
 int saola__places_is_doc(const json_t *doc)
@@ -303,14 +310,35 @@ const saola__place *saola__places_find(saola *db, const char *code, const char *
 	return NULL;
 }
 
-int saola__places_level_exists(saola *db, const char *level, const char *date)
+static int level_scan(const struct saola__places_mem *m, const char *level,
+                      const char *date)
 {
 	size_t i;
 
-	if (places_read(db) != SAOLA_OK)
-		return 0;
-	for (i = 0; i < db->places->n; i++)
-		if (strcmp(db->places->v[i].level, level) == 0 && valid_on(&db->places->v[i], date))
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].level, level) == 0 && valid_on(&m->v[i], date))
 			return 1;
 	return 0;
+}
+
+/* Asked for every record (the household form's relevance of district):
+ * the answer of a recent (level, date) is kept rather than scanned again. */
+int saola__places_level_exists(saola *db, const char *level, const char *date)
+{
+	struct saola__places_mem *m;
+	unsigned i, k;
+
+	if (places_read(db) != SAOLA_OK)
+		return 0;
+	m = db->places;
+	if (strlen(level) >= sizeof m->memo[0].level || strlen(date) >= sizeof m->memo[0].date)
+		return level_scan(m, level, date);
+	for (i = 0; i < LEVEL_MEMO && i < m->nmemo; i++)
+		if (strcmp(m->memo[i].level, level) == 0 && strcmp(m->memo[i].date, date) == 0)
+			return m->memo[i].exists;
+	k = m->nmemo++ % LEVEL_MEMO;
+	strcpy(m->memo[k].level, level);
+	strcpy(m->memo[k].date, date);
+	m->memo[k].exists = level_scan(m, level, date);
+	return m->memo[k].exists;
 }
