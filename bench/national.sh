@@ -10,17 +10,30 @@
 #   `saola-server report` by province (every province) and by district for
 #     province 37, each run 3 times (the first also brings the facts up to
 #     date: reported apart).
-# Fails without figures when the load fails or the households stored are
-# not exactly N, each once.
+# Fails without figures (exit 1, the failure said on stderr) when the load
+# fails, the households stored are not exactly N, each once, a report
+# fails, or the sizes cannot be read: every figure is printed only once all
+# of them are in hand.
 #
 #   bench/national.sh BUILD_DIR N [PROCESSES]   (N a multiple of 50)
 set -u
-build=$(cd "$1" && pwd)
+if [ $# -lt 2 ] || [ $# -gt 3 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]] || [ $(($2 % 50)) -ne 0 ] ||
+   ! [[ ${3:-1} =~ ^[1-9][0-9]*$ ]]; then
+	echo "usage: bench/national.sh BUILD_DIR N [PROCESSES]   (N a multiple of 50)" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd) || exit 1
 n=$2
 procs=${3:-1}
 here=$(cd "$(dirname "$0")/.." && pwd)
 server="$build/server/saola-server"
-work=$(mktemp -d /tmp/saola-national-XXXXXX)
+for tool in "$server" "$build/bench/bench_ingest"; do
+	[ -x "$tool" ] || { echo "national.sh: $tool: not built" >&2; exit 1; }
+done
+for tool in psql curl bc python3; do
+	command -v "$tool" >/dev/null || { echo "national.sh: $tool: not found" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/saola-national-XXXXXX) || exit 1
 pids=()
 
 . "$here/scripts/pg.sh"
@@ -38,6 +51,7 @@ for ((i = 0; i < procs; i++)); do
 	pids+=($!)
 	urls+=("http://127.0.0.1:$p")
 	for ((k = 0; k < 100; k++)); do curl -s -o /dev/null "http://127.0.0.1:$p/v1/forms" && break; sleep 0.1; done
+	[ $k -lt 100 ] || { echo "national.sh: the server at 127.0.0.1:$p does not answer" >&2; exit 1; }
 done
 
 load=$("$build/bench/bench_ingest" --per-device $((n / 50)) --db "$db" "${urls[@]}") || {
@@ -53,7 +67,7 @@ report() {  # report ARGS...: the seconds it took, or fails
 	"$server" report --db "$db" --state all --format csv "$@" >"$work/report.csv" || return 1
 	t1=$(date +%s.%N)
 	[ -s "$work/report.csv" ] || return 1
-	echo "$t1 - $t0" | bc
+	echo "$t1 - $t0" | bc | grep -E '^[0-9]*\.?[0-9]+$'
 }
 prov=() dist=()
 for r in 1 2 3; do
@@ -64,9 +78,15 @@ for r in 1 2 3; do
 done
 bytes=$(psql -X -A -t "$db" -c "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
 	WHERE c.relname IN ('records', 'facts') AND c.relkind = 'r'")
+if ! [[ $bytes =~ ^[0-9]+$ ]]; then
+	echo "national.sh: the size of records and facts could not be read: no figures" >&2
+	exit 1
+fi
 tables=$(psql -X -A -t -F ' ' "$db" -c "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c
 	JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = 'public' AND c.relkind = 'r'
-	ORDER BY 2 DESC LIMIT 6" | tr '\n' ',')
+	ORDER BY 2 DESC LIMIT 6") && [ -n "$tables" ] ||
+	{ echo "national.sh: the largest tables could not be read: no figures" >&2; exit 1; }
+tables=$(echo "$tables" | tr '\n' ',')
 echo "national: $n households into PostgreSQL, $procs server process(es)"
 echo "  load: $load"
 echo "  bytes per household (records + facts, with indexes): $((bytes / n)) ($bytes bytes); largest tables: $tables"
