@@ -7,17 +7,30 @@
 # Each configuration gets a fresh store (a fresh database on a private
 # cluster, scripts/pg.sh), runs RUNS times (default 3), alternating, and
 # after each run counts the households stored through SQL: not exactly
-# 50,000, each once, and the run fails without figures.
+# 50,000, each once, and the run fails without figures. The figures (each
+# run's line on stderr, the summary on stdout) are printed only once every
+# run of every configuration has passed; a failure says which on stderr and
+# exits 1.
 #
 #   bench/ingest.sh BUILD_DIR [RUNS]     (BUILD_DIR: a Release build with
 #                                         -DSAOLA_BENCH=ON)
 set -u
-build=$(cd "$1" && pwd)
+if [ $# -lt 1 ] || [ $# -gt 2 ] || ! [[ ${2:-3} =~ ^[1-9][0-9]*$ ]]; then
+	echo "usage: bench/ingest.sh BUILD_DIR [RUNS]" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd) || exit 1
 runs=${2:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 server="$build/server/saola-server"
 ingest="$build/bench/bench_ingest"
-work=$(mktemp -d /tmp/saola-ingest-XXXXXX)
+for tool in "$server" "$ingest"; do
+	[ -x "$tool" ] || { echo "ingest.sh: $tool: not built" >&2; exit 1; }
+done
+for tool in sqlite3 psql curl bc python3; do
+	command -v "$tool" >/dev/null || { echo "ingest.sh: $tool: not found" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/saola-ingest-XXXXXX) || exit 1
 pids=()
 expected=50000
 
@@ -34,7 +47,8 @@ trap 'stop_servers; saola_pg_stop; rm -rf "$work"' EXIT
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts n servers on db; sets urls. Waits until each answers.
+# Starts n servers on db; sets urls. Waits until each answers; fails when
+# one does not within 10 s.
 start_servers() {
 	local db=$1 n=$2 i p
 	urls=()
@@ -51,6 +65,10 @@ start_servers() {
 			curl -s -o /dev/null "$u/v1/forms" && break
 			sleep 0.1
 		done
+		if [ $i -eq 100 ]; then
+			echo "ingest.sh: the server at $u does not answer" >&2
+			return 1
+		fi
 	done
 }
 
@@ -113,28 +131,39 @@ for ((r = 1; r <= runs; r++)); do
 		set -- $cfg
 		line=$(run_one "$1" "$2" "$r") || { echo "ingest.sh: $1 run $r failed: no figures" >&2; exit 1; }
 		results+=("$line")
-		echo "  run $r: $line" >&2
+		echo "  run $r: $1 passed" >&2
 	done
 done
-echo "ingest: 50 devices x 1000 households, $runs runs each, alternating"
+# The summary, made whole before any of it is printed.
+summary="ingest: 50 devices x 1000 households, $runs runs each, alternating"
 for cfg in sqlite pg1 pg3; do
 	v=($(printf '%s\n' "${results[@]}" | awk -v c="$cfg" '$1 == c {
 		for (i = 1; i <= NF; i++) if ($i == "households/s,") print $(i - 1) }' | sort -n))
 	n=${#v[@]}
-	printf '  %-6s households/s: best %d, median %d, worst %d (n=%d)\n' "$cfg" \
-		"${v[n-1]}" "${v[(n-1)/2]}" "${v[0]}" "$n"
+	if [ "$n" -ne "$runs" ]; then
+		echo "ingest.sh: $cfg: $n rates of households/s in $runs runs: no figures" >&2
+		exit 1
+	fi
+	summary+=$'\n'$(printf '  %-6s households/s: best %d, median %d, worst %d (n=%d)' "$cfg" \
+		"${v[n-1]}" "${v[(n-1)/2]}" "${v[0]}" "$n")
 done
 # Where the 2 cores went: CPU microseconds per household, the mean of the
 # runs, for the devices (bench_ingest's threads), the server processes and
 # PostgreSQL's backends.
-echo "  CPU per household, microseconds (devices / servers / postgres):"
+summary+=$'\n'"  CPU per household, microseconds (devices / servers / postgres):"
 for cfg in sqlite pg1 pg3; do
-	printf '%s\n' "${results[@]}" | awk -v c="$cfg" -v n="$expected" '$1 == c {
+	line=$(printf '%s\n' "${results[@]}" | awk -v c="$cfg" -v n="$expected" '$1 == c {
 		for (i = 1; i <= NF; i++) {
 			if ($i == "devices'"'"'") d += $(i + 2)
 			if ($i == "servers'"'"'") s += $(i + 2)
 			if ($i == "postgres") p += $(i + 2)
 		}
 		k++ }
-		END { printf "  %-6s %d / %d / %d\n", c, d / k / n * 1e6, s / k / n * 1e6, p / k / n * 1e6 }'
+		END { printf "  %-6s %d / %d / %d", c, d / k / n * 1e6, s / k / n * 1e6, p / k / n * 1e6 }') ||
+		{ echo "ingest.sh: $cfg: the CPU per household could not be summed: no figures" >&2; exit 1; }
+	summary+=$'\n'"$line"
 done
+for ((i = 0; i < ${#results[@]}; i++)); do
+	echo "  run $((i / 3 + 1)): ${results[i]}" >&2
+done
+echo "$summary"
