@@ -1,0 +1,934 @@
+/* wire_cols.c: a batch of JSON objects as columns, and back (wire_cols.h;
+ * the format is in docs/protocol.md, "Version 2: changes as columns"). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_out.h"
+#include "saola/core.h"
+#include "wire_cols.h"
+
+#define TOP_WIDTH (SAOLA__COLS_WIDTH * 4)
+#define HEX_MAX 15 /* digits: a hex value and its differences fit an int64 */
+
+typedef struct buf {
+	char *p;
+	size_t n, cap;
+} buf;
+
+static int buf_put(buf *b, const void *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		size_t want = b->cap ? b->cap * 2 : 64;
+		char *grown;
+		while (want < b->n + n + 1)
+			want *= 2;
+		if (!(grown = realloc(b->p, want)))
+			return -1;
+		b->p = grown;
+		b->cap = want;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	return 0;
+}
+
+static int buf_ch(buf *b, char c)
+{
+	return buf_put(b, &c, 1);
+}
+
+static int buf_fill(buf *b, char c, size_t n)
+{
+	for (; n > 0; n--)
+		if (buf_ch(b, c) != 0)
+			return -1;
+	return 0;
+}
+
+typedef struct node node;
+
+/* One key's values across the rows of its node, each in the stream of
+ * its kind: 'v' verbatim JSON, 'o' objects split again, 'a' arrays of
+ * objects (lengths, then the items split), 'u' UUIDs as 16 bytes, 'h'
+ * fixed-width hex as differences. */
+typedef struct col {
+	char *key;
+	buf pres;        /* '1' or '0' for each row of the node */
+	size_t present;
+	buf kinds;       /* the kind of each present value */
+	char kind0;
+	int mixed;
+	buf v;
+	size_t nv;
+	node *o;
+	node *a;
+	buf alen;
+	size_t na;
+	buf u;
+	size_t nu;
+	char strkind;    /* how its strings go: 0 undecided, 'u', 'h' or 'v' */
+	buf h;
+	size_t nh;
+	size_t hw;
+	uint64_t hprev;
+	char hfirst[HEX_MAX + 1];
+} col;
+
+struct node {
+	col *cols;
+	size_t ncols, cap, width;
+	size_t rows;
+	int depth;
+};
+
+struct saola__cols {
+	node top;
+	int broken;
+};
+
+static void node_clear(node *nd);
+
+static void col_clear(col *c)
+{
+	free(c->key);
+	free(c->pres.p);
+	free(c->kinds.p);
+	free(c->v.p);
+	free(c->alen.p);
+	free(c->u.p);
+	free(c->h.p);
+	if (c->o)
+		node_clear(c->o);
+	if (c->a)
+		node_clear(c->a);
+	free(c->o);
+	free(c->a);
+}
+
+static void node_clear(node *nd)
+{
+	size_t i;
+
+	for (i = 0; i < nd->ncols; i++)
+		col_clear(&nd->cols[i]);
+	free(nd->cols);
+	memset(nd, 0, sizeof *nd);
+}
+
+static col *node_find(node *nd, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nd->ncols; i++)
+		if (strcmp(nd->cols[i].key, key) == 0)
+			return &nd->cols[i];
+	return NULL;
+}
+
+/* 1 when the keys that nd has no column for, of obj (an object) or of
+ * each object of obj (an array of them), fit in the columns nd may still
+ * add. */
+static int node_fits(node *nd, const json_t *obj)
+{
+	const char *fresh[TOP_WIDTH];
+	size_t nfresh = 0, room = nd->width - nd->ncols, i, j, n;
+	const char *k;
+	json_t *v, *item;
+
+	n = json_is_array(obj) ? json_array_size(obj) : 1;
+	for (i = 0; i < n; i++) {
+		item = json_is_array(obj) ? json_array_get(obj, i) : (json_t *)obj;
+		json_object_foreach(item, k, v) {
+			if (node_find(nd, k))
+				continue;
+			for (j = 0; j < nfresh && strcmp(fresh[j], k) != 0; j++)
+				;
+			if (j < nfresh)
+				continue;
+			if (nfresh == room)
+				return 0;
+			fresh[nfresh++] = k;
+		}
+	}
+	return 1;
+}
+
+static node *node_new(int depth)
+{
+	node *nd = calloc(1, sizeof *nd);
+
+	if (nd) {
+		nd->depth = depth;
+		nd->width = SAOLA__COLS_WIDTH;
+	}
+	return nd;
+}
+
+static int node_add(node *nd, const json_t *obj);
+
+static int is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return n > 0;
+}
+
+/* 1 when s is a UUID as saola writes them: 8-4-4-4-12 lowercase hex. */
+static int is_uuid(const char *s, size_t n)
+{
+	static const size_t dash[4] = {8, 13, 18, 23};
+	size_t i, d = 0;
+
+	if (n != 36)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (d < 4 && i == dash[d]) {
+			if (s[i] != '-')
+				return 0;
+			d++;
+		} else if (!is_hex(s + i, 1)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int hex_val(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+static uint64_t hex_parse(const char *s, size_t n)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x = x << 4 | (uint64_t)hex_val(s[i]);
+	return x;
+}
+
+static char string_kind(col *c, const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (!c->strkind)
+		c->strkind = is_uuid(s, n) ? 'u' : n <= HEX_MAX && is_hex(s, n) ? 'h' : 'v';
+	if (c->strkind == 'u' && is_uuid(s, n))
+		return 'u';
+	if (c->strkind == 'h' && n == (c->nh ? c->hw : n) && n <= HEX_MAX && is_hex(s, n))
+		return 'h';
+	return 'v';
+}
+
+/* 1 when v is an array of objects that c's item columns can take. */
+static int items_fit(col *c, const json_t *v, int depth)
+{
+	size_t i, n = json_array_size(v);
+	json_t *e;
+
+	if (n == 0 || depth + 1 >= SAOLA__COLS_DEPTH)
+		return 0;
+	json_array_foreach(v, i, e)
+		if (!json_is_object(e))
+			return 0;
+	if (!c->a && !(c->a = node_new(depth + 1)))
+		return -1;
+	return node_fits(c->a, v);
+}
+
+static char value_kind(col *c, const json_t *v, int depth)
+{
+	if (json_is_object(v) && depth + 1 < SAOLA__COLS_DEPTH) {
+		if (!c->o && !(c->o = node_new(depth + 1)))
+			return 0;
+		return node_fits(c->o, v) ? 'o' : 'v';
+	}
+	if (json_is_array(v)) {
+		int fit = items_fit(c, v, depth);
+		return fit < 0 ? 0 : fit ? 'a' : 'v';
+	}
+	if (json_is_string(v))
+		return string_kind(c, v);
+	return 'v';
+}
+
+static int put_verbatim(col *c, const json_t *v)
+{
+	size_t len;
+	char *text = saola__json_dump(v, &len);
+	int rc = text ? 0 : -1;
+
+	if (rc == 0 && c->nv > 0)
+		rc = buf_ch(&c->v, ',');
+	if (rc == 0)
+		rc = buf_put(&c->v, text, len);
+	free(text);
+	c->nv++;
+	return rc;
+}
+
+static int put_uuid(col *c, const char *s)
+{
+	unsigned char b[16];
+	size_t i, j = 0;
+
+	for (i = 0; i < 36; i++) {
+		if (s[i] == '-')
+			continue;
+		if (j % 2 == 0)
+			b[j / 2] = (unsigned char)(hex_val(s[i]) << 4);
+		else
+			b[j / 2] |= (unsigned char)hex_val(s[i]);
+		j++;
+	}
+	c->nu++;
+	return buf_put(&c->u, b, 16);
+}
+
+static int put_hex(col *c, const char *s, size_t n)
+{
+	uint64_t x = hex_parse(s, n);
+	char text[32];
+	int len;
+
+	if (c->nh++ == 0) {
+		memcpy(c->hfirst, s, n);
+		c->hfirst[n] = '\0';
+		c->hw = n;
+		c->hprev = x;
+		return 0;
+	}
+	len = snprintf(text, sizeof text, ",%" PRId64, (int64_t)(x - c->hprev));
+	c->hprev = x;
+	return buf_put(&c->h, text, (size_t)len);
+}
+
+static int put_items(col *c, const json_t *v)
+{
+	char text[24];
+	size_t i;
+	json_t *e;
+	int len = snprintf(text, sizeof text, "%s%zu", c->na ? "," : "", json_array_size(v));
+
+	c->na++;
+	if (buf_put(&c->alen, text, (size_t)len) != 0)
+		return -1;
+	json_array_foreach(v, i, e)
+		if (node_add(c->a, e) != 0)
+			return -1;
+	return 0;
+}
+
+static int col_add(col *c, const json_t *v, int depth)
+{
+	char kind = value_kind(c, v, depth);
+
+	if (!kind)
+		return -1;
+	if (c->present == 0)
+		c->kind0 = kind;
+	else if (kind != c->kind0)
+		c->mixed = 1;
+	c->present++;
+	if (buf_ch(&c->kinds, kind) != 0)
+		return -1;
+	switch (kind) {
+	case 'o':
+		return node_add(c->o, v);
+	case 'a':
+		return put_items(c, v);
+	case 'u':
+		return put_uuid(c, json_string_value(v));
+	case 'h':
+		return put_hex(c, json_string_value(v), json_string_length(v));
+	default:
+		return put_verbatim(c, v);
+	}
+}
+
+static col *node_column(node *nd, const char *key)
+{
+	col *c;
+
+	if (nd->ncols == nd->cap) {
+		size_t want = nd->cap ? nd->cap * 2 : 8;
+		col *grown = realloc(nd->cols, want * sizeof *grown);
+		if (!grown)
+			return NULL;
+		nd->cols = grown;
+		nd->cap = want;
+	}
+	c = &nd->cols[nd->ncols];
+	memset(c, 0, sizeof *c);
+	if (!(c->key = strdup(key)) || buf_fill(&c->pres, '0', nd->rows) != 0) {
+		col_clear(c);
+		return NULL;
+	}
+	nd->ncols++;
+	return c;
+}
+
+/* Adds obj as nd's next row; node_fits() said its keys fit. */
+static int node_add(node *nd, const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)obj, k, v)
+		if (!node_find(nd, k) && !node_column(nd, k))
+			return -1;
+	for (i = 0; i < nd->ncols; i++) {
+		col *c = &nd->cols[i];
+		v = json_object_get(obj, c->key);
+		if (buf_ch(&c->pres, v ? '1' : '0') != 0 || (v && col_add(c, v, nd->depth) != 0))
+			return -1;
+	}
+	nd->rows++;
+	return 0;
+}
+
+saola__cols *saola__cols_new(void)
+{
+	saola__cols *c = calloc(1, sizeof *c);
+
+	if (c)
+		c->top.width = TOP_WIDTH;
+	return c;
+}
+
+void saola__cols_free(saola__cols *c)
+{
+	if (!c)
+		return;
+	node_clear(&c->top);
+	free(c);
+}
+
+int saola__cols_add(saola__cols *c, const json_t *obj)
+{
+	if (!c || c->broken || !json_is_object(obj) ||
+	    !node_fits(&c->top, obj))
+		return SAOLA_MISUSE;
+	if (node_add(&c->top, obj) != 0) {
+		c->broken = 1;
+		return SAOLA_NOMEM;
+	}
+	return SAOLA_OK;
+}
+
+size_t saola__cols_rows(const saola__cols *c)
+{
+	return c ? c->top.rows : 0;
+}
+
+/* The writer: put's result is kept in rc, and nothing more is written
+ * once it is not 0. */
+typedef struct writer {
+	saola__cols_put put;
+	void *ctx;
+	int rc;
+} writer;
+
+static void emit(writer *o, const char *s, size_t n)
+{
+	if (o->rc == 0 && n > 0)
+		o->rc = o->put(o->ctx, s, n);
+}
+
+static void emits(writer *o, const char *s)
+{
+	emit(o, s, strlen(s));
+}
+
+static void emit_key(writer *o, const char *key)
+{
+	json_t *k = json_string(key);
+	size_t n;
+	char *text = k ? saola__json_dump(k, &n) : NULL;
+
+	json_decref(k);
+	if (!text) {
+		if (o->rc == 0)
+			o->rc = SAOLA_NOMEM;
+		return;
+	}
+	emit(o, text, n);
+	emit(o, ":", 1);
+	free(text);
+}
+
+static void emit_base64url(writer *o, const unsigned char *b, size_t n)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char chunk[4];
+	size_t i;
+
+	for (i = 0; i < n; i += 3) {
+		uint32_t w = (uint32_t)b[i] << 16 | (i + 1 < n ? (uint32_t)b[i + 1] << 8 : 0) |
+		             (i + 2 < n ? b[i + 2] : 0);
+		size_t k = n - i >= 3 ? 4 : n - i + 1;
+		chunk[0] = abc[w >> 18 & 63];
+		chunk[1] = abc[w >> 12 & 63];
+		chunk[2] = abc[w >> 6 & 63];
+		chunk[3] = abc[w & 63];
+		emit(o, chunk, k);
+	}
+}
+
+static void emit_node(writer *o, const node *nd);
+
+static void emit_col(writer *o, const col *c, size_t rows)
+{
+	const char *sep = "";
+
+	emit_key(o, c->key);
+	emit(o, "{", 1);
+	if (c->present < rows) {
+		emits(o, "\"p\":\"");
+		emit(o, c->pres.p, c->pres.n);
+		emits(o, "\"");
+		sep = ",";
+	}
+	if (c->mixed) {
+		emits(o, sep);
+		emits(o, "\"t\":\"");
+		emit(o, c->kinds.p, c->kinds.n);
+		emits(o, "\"");
+		sep = ",";
+	}
+	if (c->nv) {
+		emits(o, sep);
+		emits(o, "\"v\":[");
+		emit(o, c->v.p, c->v.n);
+		emits(o, "]");
+		sep = ",";
+	}
+	if (c->o && c->o->rows) {
+		emits(o, sep);
+		emits(o, "\"o\":");
+		emit_node(o, c->o);
+		sep = ",";
+	}
+	if (c->na) {
+		emits(o, sep);
+		emits(o, "\"a\":{\"n\":[");
+		emit(o, c->alen.p, c->alen.n);
+		emits(o, "],\"c\":");
+		emit_node(o, c->a);
+		emits(o, "}");
+		sep = ",";
+	}
+	if (c->nu) {
+		emits(o, sep);
+		emits(o, "\"u\":\"");
+		emit_base64url(o, (const unsigned char *)c->u.p, c->u.n);
+		emits(o, "\"");
+		sep = ",";
+	}
+	if (c->nh) {
+		emits(o, sep);
+		emits(o, "\"h\":[\"");
+		emits(o, c->hfirst);
+		emits(o, "\"");
+		emit(o, c->h.p, c->h.n);
+		emits(o, "]");
+	}
+	emits(o, "}");
+}
+
+static void emit_node(writer *o, const node *nd)
+{
+	size_t i;
+
+	emits(o, "{");
+	for (i = 0; i < nd->ncols; i++) {
+		if (i > 0)
+			emits(o, ",");
+		emit_col(o, &nd->cols[i], nd->rows);
+	}
+	emits(o, "}");
+}
+
+int saola__cols_write(saola__cols *c, saola__cols_put put, void *ctx)
+{
+	writer o = {put, ctx, 0};
+	char head[40];
+
+	if (!c || c->broken)
+		return SAOLA_MISUSE;
+	snprintf(head, sizeof head, "{\"n\":%zu,\"c\":", c->top.rows);
+	emits(&o, head);
+	emit_node(&o, &c->top);
+	emits(&o, "}");
+	return o.rc;
+}
+
+/* ---- decoding ---- */
+
+typedef struct dec {
+	size_t budget;
+	int too_big;
+	char *err;
+	size_t errlen;
+} dec;
+
+static int dec_fail(dec *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(d->err, d->errlen, "%s: ", path);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < d->errlen)
+		vsnprintf(d->err + n, d->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Takes n values out of the budget. */
+static int spend(dec *d, const char *path, size_t n)
+{
+	if (n > d->budget) {
+		d->too_big = 1;
+		return dec_fail(d, path, "the batch makes more values than allowed");
+	}
+	d->budget -= n;
+	return 0;
+}
+
+static json_t *objects(dec *d, const char *path, size_t n)
+{
+	json_t *arr;
+	size_t i;
+
+	if (spend(d, path, n) != 0)
+		return NULL;
+	if (!(arr = json_array()))
+		return dec_fail(d, path, "out of memory"), NULL;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(arr, json_object()) != 0) {
+			json_decref(arr);
+			return dec_fail(d, path, "out of memory"), NULL;
+		}
+	return arr;
+}
+
+static int decode_node(dec *d, const json_t *cols, const json_t *rows, const char *path,
+                       int depth);
+
+/* The streams of one column, each as a JSON array of its values, and how
+ * many of each the column's marks ask for. */
+typedef struct streams {
+	json_t *of[5];      /* v o a u h */
+	size_t want[5];
+} streams;
+
+static const char KINDS[] = "voauh";
+
+static int kind_ix(char k)
+{
+	const char *p = strchr(KINDS, k);
+
+	return k && p ? (int)(p - KINDS) : -1;
+}
+
+static int decode_uuids(dec *d, const json_t *u, size_t want, const char *path, json_t **out)
+{
+	const char *s = json_string_value(u);
+	size_t n = json_string_length(u), i, bits = 0, nb = 0;
+	uint32_t acc = 0;
+	unsigned char b[16];
+	char text[37];
+
+	if (!s)
+		return dec_fail(d, path, "\"u\": expected a string (base64url)");
+	if (n != (want * 16 * 8 + 5) / 6)
+		return dec_fail(d, path, "\"u\": %zu characters, expected %zu (%zu UUIDs)", n,
+		                (want * 16 * 8 + 5) / 6, want);
+	if (spend(d, path, want) != 0 || !(*out = json_array()))
+		return -1;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+		      : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
+		if (v < 0)
+			return dec_fail(d, path, "\"u\": character %zu is not base64url", i + 1);
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			b[nb++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+		if (nb == 16) {
+			snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+			         "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+			         b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+			if (json_array_append_new(*out, json_string(text)) != 0)
+				return dec_fail(d, path, "out of memory");
+			nb = 0;
+		}
+	}
+	if (acc != 0)
+		return dec_fail(d, path, "\"u\": the last character has bits past the end set");
+	return 0;
+}
+
+static int decode_hex(dec *d, const json_t *h, size_t want, const char *path, json_t **out)
+{
+	const char *first = json_string_value(json_array_get(h, 0));
+	size_t w = first ? strlen(first) : 0, i;
+	uint64_t x, top;
+	char text[HEX_MAX + 1];
+
+	if (!json_is_array(h) || !first || w > HEX_MAX || !is_hex(first, w))
+		return dec_fail(d, path, "\"h\": expected [first value (1-%d lowercase hex digits),"
+		                " differences...]", HEX_MAX);
+	if (json_array_size(h) != want)
+		return dec_fail(d, path, "\"h\": %zu values, expected %zu", json_array_size(h), want);
+	if (spend(d, path, want) != 0 || !(*out = json_array()))
+		return -1;
+	x = hex_parse(first, w);
+	top = (uint64_t)1 << (4 * w);
+	for (i = 0; i < want; i++) {
+		if (i > 0) {
+			json_t *dx = json_array_get(h, i);
+			if (!json_is_integer(dx))
+				return dec_fail(d, path, "\"h\"[%zu]: expected an integer difference", i);
+			x += (uint64_t)json_integer_value(dx);
+			if (x >= top)
+				return dec_fail(d, path, "\"h\"[%zu]: the value leaves %zu hex digits", i, w);
+		}
+		snprintf(text, sizeof text, "%0*" PRIx64, (int)w, x);
+		if (json_array_append_new(*out, json_string(text)) != 0)
+			return dec_fail(d, path, "out of memory");
+	}
+	return 0;
+}
+
+/* The arrays of a column's "a": {"n": [lengths], "c": the items}. */
+static int decode_items(dec *d, const json_t *a, size_t want, const char *path, int depth,
+                        json_t **out)
+{
+	const json_t *n = json_object_get(a, "n"), *c = json_object_get(a, "c"), *len;
+	json_t *items;
+	size_t i, total = 0, at = 0, k;
+	char sub[300];
+
+	if (!json_is_object(a) || !json_is_array(n) || !c || json_object_size(a) != 2)
+		return dec_fail(d, path, "\"a\": expected {\"n\": [lengths], \"c\": columns}");
+	if (json_array_size(n) != want)
+		return dec_fail(d, path, "\"a\": %zu lengths, expected %zu", json_array_size(n), want);
+	json_array_foreach(n, i, len) {
+		if (!json_is_integer(len) || json_integer_value(len) < 0 ||
+		    (uint64_t)json_integer_value(len) > d->budget - total)
+			return json_is_integer(len) && json_integer_value(len) >= 0
+			       ? (d->too_big = 1, dec_fail(d, path, "the batch makes more values "
+			                                   "than allowed"))
+			       : dec_fail(d, path, "\"a\".n[%zu]: expected a length >= 0", i);
+		total += (size_t)json_integer_value(len);
+	}
+	snprintf(sub, sizeof sub, "%.280s.a.c", path);
+	if (spend(d, path, want) != 0 || !(items = objects(d, sub, total)))
+		return -1;
+	if (decode_node(d, c, items, sub, depth + 1) != 0 || !(*out = json_array())) {
+		json_decref(items);
+		return -1;
+	}
+	json_array_foreach(n, i, len) {
+		json_t *arr = json_array();
+		for (k = 0; arr && k < (size_t)json_integer_value(len); k++)
+			json_array_append(arr, json_array_get(items, at++));
+		if (!arr || json_array_append_new(*out, arr) != 0) {
+			json_decref(items);
+			return dec_fail(d, path, "out of memory");
+		}
+	}
+	json_decref(items);
+	return 0;
+}
+
+static int decode_streams(dec *d, const json_t *c, streams *s, const char *path, int depth)
+{
+	const json_t *v = json_object_get(c, "v");
+	char sub[300];
+
+	if (v && !json_is_array(v))
+		return dec_fail(d, path, "\"v\": expected an array of values");
+	if (v && json_array_size(v) != s->want[0])
+		return dec_fail(d, path, "\"v\": %zu values, expected %zu", json_array_size(v),
+		                s->want[0]);
+	s->of[0] = json_incref((json_t *)v);
+	if ((v = json_object_get(c, "o"))) {
+		snprintf(sub, sizeof sub, "%.290s.o", path);
+		if (!(s->of[1] = objects(d, sub, s->want[1])) ||
+		    decode_node(d, v, s->of[1], sub, depth + 1) != 0)
+			return -1;
+	}
+	if ((v = json_object_get(c, "a")) &&
+	    decode_items(d, v, s->want[2], path, depth, &s->of[2]) != 0)
+		return -1;
+	if ((v = json_object_get(c, "u")) && decode_uuids(d, v, s->want[3], path, &s->of[3]) != 0)
+		return -1;
+	if ((v = json_object_get(c, "h")) && decode_hex(d, v, s->want[4], path, &s->of[4]) != 0)
+		return -1;
+	return 0;
+}
+
+/* How many values of each kind the column's marks ask for: "t" gives each
+ * value's kind; without it the one stream present has them all. */
+static int count_kinds(dec *d, const json_t *c, size_t present, streams *s, const char *path)
+{
+	const json_t *t = json_object_get(c, "t");
+	const char *marks = json_string_value(t);
+	size_t i, nstreams = 0;
+	int sole = -1;
+
+	if (t) {
+		if (!marks || json_string_length(t) != present)
+			return dec_fail(d, path, "\"t\": expected a string of %zu kinds", present);
+		for (i = 0; i < present; i++) {
+			int k = kind_ix(marks[i]);
+			if (k < 0)
+				return dec_fail(d, path, "\"t\": character %zu is not one of \"%s\"", i + 1,
+				                KINDS);
+			s->want[k]++;
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		char key[2] = {KINDS[i], '\0'};
+		if (json_object_get(c, key)) {
+			nstreams++;
+			sole = (int)i;
+		} else if (s->want[i]) {
+			return dec_fail(d, path, "\"%s\": missing (\"t\" names %zu such values)", key,
+			                s->want[i]);
+		}
+	}
+	if (!t && nstreams > 1)
+		return dec_fail(d, path, "several kinds of values and no \"t\" to say which is which");
+	if (!t && sole >= 0)
+		s->want[sole] = present;
+	if (!t && sole < 0 && present > 0)
+		return dec_fail(d, path, "%zu values present and none given", present);
+	return 0;
+}
+
+static int check_members(dec *d, const json_t *c, const char *path)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(c))
+		return dec_fail(d, path, "expected a column (an object)");
+	json_object_foreach((json_t *)c, k, v)
+		if (strlen(k) != 1 || !strchr("ptvoauh", k[0]))
+			return dec_fail(d, path, "unknown member \"%.40s\"", k);
+	return 0;
+}
+
+static int decode_col(dec *d, const char *key, const json_t *c, json_t *rows,
+                      const char *parent, int depth)
+{
+	const json_t *p = json_object_get(c, "p");
+	const char *pres = json_string_value(p), *marks;
+	size_t n = json_array_size(rows), present = n, i, j = 0, at[5] = {0};
+	streams s;
+	char path[300];
+	int rc = -1, k;
+
+	memset(&s, 0, sizeof s);
+	snprintf(path, sizeof path, "%.200s.%.90s", parent, key);
+	if (check_members(d, c, path) != 0)
+		return -1;
+	if (p) {
+		if (!pres || json_string_length(p) != n)
+			return dec_fail(d, path, "\"p\": expected a string of %zu marks ('1' present, "
+			                "'0' absent)", n);
+		for (i = 0, present = 0; i < n; i++) {
+			if (pres[i] != '0' && pres[i] != '1')
+				return dec_fail(d, path, "\"p\": mark %zu is not '0' or '1'", i + 1);
+			present += pres[i] == '1';
+		}
+	}
+	if (count_kinds(d, c, present, &s, path) != 0 || decode_streams(d, c, &s, path, depth) != 0)
+		goto out;
+	marks = json_string_value(json_object_get(c, "t"));
+	for (i = 0; i < n; i++) {
+		if (pres && pres[i] == '0')
+			continue;
+		for (k = 0; !marks && k < 5 && !s.want[k]; k++)
+			;
+		if (marks)
+			k = kind_ix(marks[j]);
+		j++;
+		if (json_object_set(json_array_get(rows, i), key, json_array_get(s.of[k], at[k]++)))
+			goto out;
+	}
+	rc = 0;
+out:
+	for (k = 0; k < 5; k++)
+		json_decref(s.of[k]);
+	return rc;
+}
+
+static int decode_node(dec *d, const json_t *cols, const json_t *rows, const char *path,
+                       int depth)
+{
+	const char *k;
+	json_t *c;
+
+	if (!json_is_object(cols))
+		return dec_fail(d, path, "expected an object of columns");
+	if (depth > SAOLA__COLS_DEPTH)
+		return dec_fail(d, path, "columns nested deeper than %d levels", SAOLA__COLS_DEPTH);
+	json_object_foreach((json_t *)cols, k, c)
+		if (decode_col(d, k, c, (json_t *)rows, path, depth) != 0)
+			return -1;
+	return 0;
+}
+
+json_t *saola__cols_decode(const json_t *v, const char *what, size_t max_values,
+                           int *too_big, char *err, size_t errlen)
+{
+	dec d = {max_values, 0, err, errlen};
+	const json_t *n = json_object_get(v, "n"), *c = json_object_get(v, "c");
+	json_t *rows;
+	char path[120];
+
+	snprintf(path, sizeof path, "%.100s", what);
+	if (too_big)
+		*too_big = 0;
+	if (!json_is_object(v) || !json_is_integer(n) || json_integer_value(n) < 0 || !c ||
+	    json_object_size(v) != 2) {
+		dec_fail(&d, path, "expected {\"n\": the number of objects, \"c\": their columns}");
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%.100s.c", what);
+	if ((uint64_t)json_integer_value(n) > max_values) {
+		if (too_big)
+			*too_big = 1;
+		dec_fail(&d, path, "%" JSON_INTEGER_FORMAT " objects, more than allowed (%zu)",
+		         json_integer_value(n), max_values);
+		return NULL;
+	}
+	if (!(rows = objects(&d, path, (size_t)json_integer_value(n))))
+		return NULL;
+	if (decode_node(&d, c, rows, path, 0) != 0) {
+		json_decref(rows);
+		if (too_big)
+			*too_big = d.too_big;
+		return NULL;
+	}
+	return rows;
+}
