@@ -581,6 +581,7 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	}
 	srv->web.pool = srv->pool;
 	srv->web.write_lock = &srv->write_lock;
+	srv->web.max_values = srv->limits.max_values;
 	if (opts->schemas && !(srv->web.schemas = strdup(opts->schemas))) {
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;

@@ -13,6 +13,7 @@
 #include "rules.h"
 #include "saola_util.h"
 #include "sync_handler.h"
+#include "wire_cols.h"
 
 #define ID_MAX 64  /* batch and device ids */
 
@@ -23,7 +24,8 @@ typedef struct sync_req {
 	const char *next;      /* ... the one proposed (NULL: no lineage) */
 	int64_t cursor;
 	int pull_limit;
-	json_t *changes;       /* borrowed */
+	json_t *changes;       /* borrowed; an array (protocol 2's columns made one) */
+	int protocol;
 } sync_req;
 
 /* 1 when s is an id of 1-64 letters, digits, '-', '_' or '.'. */
@@ -68,7 +70,24 @@ static int parse_lineage(json_t *v, sync_req *r, saola__err *e)
 	return 0;
 }
 
-static int parse_request(json_t *req, sync_req *r, saola__err *e)
+/* Protocol 2's changes, in columns (docs/protocol.md, "Version 2"), made
+ * an array in the request, so that every later step reads them as in 1. */
+static int decode_columns(json_t *req, size_t max_values, saola__err *e)
+{
+	char err[SAOLA__ERR_MAX - 16];
+	int too_big = 0;
+	json_t *arr = saola__cols_decode(json_object_get(req, "changes"), "changes",
+	                                 max_values ? max_values : SAOLA__MAX_VALUES_DEFAULT,
+	                                 &too_big, err, sizeof err);
+
+	if (!arr)
+		return saola__err_set(e, too_big ? SAOLA_LIMIT : SAOLA_PROTOCOL, "%s", err);
+	if (json_object_set_new(req, "changes", arr) != 0)
+		return saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
+	return 0;
+}
+
+static int parse_request(json_t *req, size_t max_values, sync_req *r, saola__err *e)
 {
 	json_t *v;
 
@@ -76,9 +95,12 @@ static int parse_request(json_t *req, sync_req *r, saola__err *e)
 	if (!json_is_object(req))
 		return saola__err_set(e, SAOLA_PROTOCOL, "expected a JSON object (a sync request)");
 	v = json_object_get(req, "protocol");
-	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return saola__err_set(e, SAOLA_PROTOCOL,
-		                      "protocol: expected 1 (this server speaks sync protocol 1)");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 2)
+		return saola__err_set(e, SAOLA_PROTOCOL, "protocol: expected 2 or 1 (this server "
+		                      "speaks sync protocols 1 and 2)");
+	r->protocol = (int)json_integer_value(v);
+	if (r->protocol == 2 && decode_columns(req, max_values, e) != 0)
+		return -1;
 	r->device = json_string_value(json_object_get(req, "device"));
 	if (!valid_id(r->device))
 		return saola__err_set(e, SAOLA_PROTOCOL,
@@ -545,7 +567,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 
 	*out = NULL;
 	memset(&b, 0, sizeof b);
-	if ((rc = parse_request(req, &r, e)) != 0)
+	if ((rc = parse_request(req, env->max_values, &r, e)) != 0)
 		return rc;
 	/* Refused before anything is applied: a pull makes a replica. */
 	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)
@@ -561,7 +583,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	if ((rc = pull(env->store, u, &r, push_only, records, &next, &more, &forms, e)) != 0)
 		goto out;
 	*out = json_pack("{s:i, s:s?, s:b, s:I, s:I, s:I, s:O, s:I, s:b, s:O, s:O}",
-	                 "protocol", 1, "batch", r.batch, "duplicate", duplicate,
+	                 "protocol", r.protocol, "batch", r.batch, "duplicate", duplicate,
 	                 "accepted", (json_int_t)b.accepted, "applied", (json_int_t)b.applied,
 	                 "conflicts", (json_int_t)b.conflicts,
 	                 "conflicted", b.conflicted,

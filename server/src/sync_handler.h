@@ -14,6 +14,9 @@ typedef struct saola__sync_env {
 	pthread_mutex_t *write_lock;  /* serialises this process's writers, so
 	                               * that they queue here rather than spin on
 	                               * SQLite's busy handler; NULL: none */
+	size_t max_values;            /* the most values a request's changes in
+	                               * columns (protocol 2) may make; 0: the
+	                               * default limit of a body */
 } saola__sync_env;
 
 /* Runs the sync request req for user u: applies its changes in one

@@ -48,6 +48,8 @@ typedef struct sync_run {
 	int probe;           /* the request in flight settles a pending lineage
 	                      * token only: no changes, no page (see prepare) */
 	int reorigined;      /* this run gave the database a new origin */
+	int protocol;        /* the sync protocol of this run's requests: 2,
+	                      * or 1 once the server has refused 2 */
 	long conflicts;
 	json_t *conflicted;  /* {record id: true}: records with conflicts */
 } sync_run;
@@ -158,6 +160,35 @@ static int lineage_pending(sync_run *s, int *pending)
 	return rc;
 }
 
+static int zbuf_put(void *zb, const char *text, size_t len)
+{
+	return saola__zbuf_write(zb, text, len);
+}
+
+/* The batch's changes: an array (protocol 1), or columns (protocol 2:
+ * docs/protocol.md, "Version 2"), which compress to about a third less. */
+static int put_changes(sync_run *s, saola__zbuf *zb)
+{
+	int send = s->batch_seq > 0 && !s->probe, rc = SAOLA_OK;
+	saola__cols *cols;
+
+	if (s->protocol < 2) {
+		rc = saola__zbuf_puts(zb, "[");
+		if (rc == SAOLA_OK && send)
+			rc = saola__encode_changes(s->db, zb, NULL, s->batch_seq, &s->batch_n, NULL,
+			                           NULL);
+		return rc == SAOLA_OK ? saola__zbuf_puts(zb, "]") : rc;
+	}
+	if (!(cols = saola__cols_new()))
+		return SAOLA_NOMEM;
+	if (send)
+		rc = saola__encode_changes(s->db, NULL, cols, s->batch_seq, &s->batch_n, NULL, NULL);
+	if (rc == SAOLA_OK)
+		rc = saola__cols_write(cols, zbuf_put, zb);
+	saola__cols_free(cols);
+	return rc;
+}
+
 /* Makes the request for the batch in flight, or cuts a new batch. */
 static int prepare(sync_run *s)
 {
@@ -205,17 +236,17 @@ static int prepare(sync_run *s)
 	snprintf(head, sizeof head,
 	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
 	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}"
-	         ",\"changes\":[", SAOLA__PROTOCOL,
+	         ",\"changes\":", s->protocol,
 	         s->batch[0] && !s->probe ? "\"batch\":\"" : "", s->probe ? "" : s->batch,
 	         s->batch[0] && !s->probe ? "\"," : "",
 	         saola_origin(s->db), cursor, s->pull_sent, prev[0] ? "\"" : "null", prev,
 	         prev[0] ? "\"" : "", next);
 	rc = saola__zbuf_puts(&zb, head);
 	s->batch_n = 0;
-	if (rc == SAOLA_OK && s->batch_seq > 0 && !s->probe)
-		rc = saola__encode_changes(s->db, &zb, s->batch_seq, &s->batch_n, NULL, NULL);
 	if (rc == SAOLA_OK)
-		rc = saola__zbuf_puts(&zb, "]}");
+		rc = put_changes(s, &zb);
+	if (rc == SAOLA_OK)
+		rc = saola__zbuf_puts(&zb, "}");
 	if (rc == SAOLA_OK)
 		rc = saola__zbuf_finish(&zb);
 	if (rc == SAOLA_OK) {
@@ -343,6 +374,23 @@ static int resp_code_is(const saola__resp *r, const char *code)
 
 	json_decref(doc);
 	return is;
+}
+
+/* 1 when a 400 says the server does not speak protocol 2: "protocol:
+ * expected 1" (a server of protocol 1 checks that before anything else). */
+static int speaks_only_1(const saola__resp *r)
+{
+	json_t *doc;
+	const char *m;
+	int only1;
+
+	if (r->status != 400 || !r->body)
+		return 0;
+	doc = json_loadb((const char *)r->body, r->len, 0, NULL);
+	m = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
+	only1 = m && strncmp(m, "protocol: expected 1 (", 22) == 0;
+	json_decref(doc);
+	return only1;
 }
 
 /* A 409 device_copied: the server holds this origin's lineage from
@@ -479,6 +527,14 @@ static int run_loop(sync_run *s)
 			attempt = 0;
 			continue;
 		}
+		if (s->protocol >= 2 && speaks_only_1(&r)) {
+			/* A server of protocol 1 refused the request unread: the
+			 * same batch goes again as an array, for the rest of the run. */
+			saola__resp_free(&r);
+			s->protocol = 1;
+			forget_body(s);
+			continue;
+		}
 		if (!saola__resp_retryable(&r)) {
 			/* Refused: nothing of it was applied, so the batch may go
 			 * again later under a new id, cut afresh. */
@@ -539,6 +595,7 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	s.st = stats;
 	s.fixed = opts->batch > 0;
 	s.n = s.fixed ? opts->batch : BATCH_START;
+	s.protocol = opts->protocol == 1 ? 1 : 2;
 	s.pull_cap = PULL_MAX;
 	s.progress = opts->progress && isatty(STDERR_FILENO);
 	if (!(s.conflicted = json_object()))

@@ -10,6 +10,7 @@
 
 #include "saola/sync.h"
 #include "saola_int.h"
+#include "wire_cols.h"
 
 /* Keys of the sync state (saola_state_get/set). */
 #define SAOLA__K_SERVER      "server"
@@ -172,10 +173,11 @@ int saola__batch_get(saola *db, char id[37], int64_t *last_seq);
 int saola__state_int(saola *db, const char *key, int64_t *out);
 int saola__state_set_int(saola *db, const char *key, int64_t v);
 
-/* Writes the changes with seq in (after, upto] as wire changes, comma
- * separated, into zb, a chunk at a time. *n gets how many; *first_seq and
- * *last_seq (may be NULL) the seqs seen. */
-int saola__encode_changes(saola *db, saola__zbuf *zb, int64_t upto, long *n,
-                          int64_t *first_seq, int64_t *last_seq);
+/* Writes the changes with seq up to upto (0: all) as wire changes, comma
+ * separated, into zb, a chunk at a time; or, when cols is not NULL, adds
+ * each to cols as a row (protocol 2) and writes nothing to zb. *n gets
+ * how many; *first_seq and *last_seq (may be NULL) the seqs seen. */
+int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t upto,
+                          long *n, int64_t *first_seq, int64_t *last_seq);
 
 #endif

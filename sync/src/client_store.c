@@ -57,8 +57,8 @@ int saola__batch_get(saola *db, char id[37], int64_t *last_seq)
 	return rc;
 }
 
-int saola__encode_changes(saola *db, saola__zbuf *zb, int64_t upto, long *n,
-                          int64_t *first_seq, int64_t *last_seq)
+int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t upto,
+                          long *n, int64_t *first_seq, int64_t *last_seq)
 {
 	/* A chunk at a time, so that a batch of thousands of households never
 	 * sits in memory as JSON trees. */
@@ -87,16 +87,19 @@ int saola__encode_changes(saola *db, saola__zbuf *zb, int64_t upto, long *n,
 				break;
 			}
 			w = saola__wire_from_outbox_db(db, e, saola_origin(db));
-			text = w ? saola__json_dump(w, NULL) : NULL;
-			json_decref(w);
-			if (!text) {
+			text = w && !cols ? saola__json_dump(w, NULL) : NULL;
+			if (!w || (!cols && !text)) {
+				json_decref(w);
 				rc = saola__error(db, SAOLA_NOMEM, "sync: out of memory encoding changes");
 				goto out;
 			}
-			if (*n > 0)
+			if (cols)
+				rc = saola__cols_add(cols, w);
+			else if (*n > 0)
 				rc = saola__zbuf_write(zb, ",", 1);
-			if (rc == SAOLA_OK)
+			if (rc == SAOLA_OK && !cols)
 				rc = saola__zbuf_puts(zb, text);
+			json_decref(w);
 			free(text);
 			if (rc != SAOLA_OK) {
 				rc = saola__error(db, rc, "sync: out of memory compressing changes");

@@ -20,6 +20,9 @@ typedef struct saola_sync_opts {
 	                        * terminal */
 	const char *ca_file;   /* extra CA for TLS; NULL: the system's */
 	int insecure_http;     /* allow http:// to a non-loopback host */
+	int protocol;          /* 0: protocol 2 (changes as columns), falling
+	                        * back to 1 for the run when the server speaks
+	                        * only 1; 1: always 1 */
 } saola_sync_opts;
 
 typedef struct saola_sync_stats {
