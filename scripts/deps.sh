@@ -9,7 +9,7 @@
 SAOLA_TEST_DEPS="clang libclang-rt-dev openssl postgresql"
 
 saola_deps() {
-	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev curl chromium $*"
+	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev liblzma-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev curl chromium $*"
 	local missing="" p
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

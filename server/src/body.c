@@ -13,7 +13,7 @@ int saola__encoding_known(const char *enc)
 {
 	return !enc || !*enc || strcasecmp(enc, "identity") == 0 ||
 	       strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0 ||
-	       strcasecmp(enc, "deflate") == 0;
+	       strcasecmp(enc, "deflate") == 0 || strcasecmp(enc, "xz") == 0;
 }
 
 int saola__utf8_valid(const unsigned char *s, size_t n, size_t *bad)
@@ -167,8 +167,8 @@ int saola__body_decode(const char *enc, const unsigned char *body, size_t len,
 		                      "body: empty (expected a sync request)");
 	if (!saola__encoding_known(enc))
 		return saola__err_set(e, SAOLA__E_BAD_ENCODING,
-		                      "content-encoding %s is not supported (send gzip, deflate or"
-		                      " none)", enc);
+		                      "content-encoding %s is not supported (send xz, gzip,"
+		                      " deflate or none)", enc);
 	if (enc && *enc && strcasecmp(enc, "identity") != 0) {
 		rc = saola__gunzip(body, len, lim->max_inflated, &inflated, &textlen);
 		if (rc == SAOLA_LIMIT)

@@ -9,7 +9,7 @@
 #include "server_int.h"
 
 /* 1 when a Content-Encoding value (NULL: none) is one the server reads:
- * identity, gzip, x-gzip or deflate. */
+ * identity, gzip, x-gzip, deflate or xz. */
 int saola__encoding_known(const char *enc);
 
 /* What one body may cost: its decompressed bytes, and the JSON values

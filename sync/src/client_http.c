@@ -30,6 +30,54 @@ int saola__zbuf_init(saola__zbuf *zb)
 	return SAOLA_OK;
 }
 
+int saola__zbuf_init_xz(saola__zbuf *zb, uint32_t preset)
+{
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
+	lzma_stream init = LZMA_STREAM_INIT;
+
+	memset(zb, 0, sizeof *zb);
+	zb->x = init;
+	if (lzma_lzma_preset(&opt, preset))
+		return SAOLA_MISUSE;
+	opt.dict_size = SAOLA__XZ_DICT;
+	filters[0].id = LZMA_FILTER_LZMA2;
+	filters[0].options = &opt;
+	filters[1].id = LZMA_VLI_UNKNOWN;
+	filters[1].options = NULL;
+	if (lzma_stream_encoder(&zb->x, filters, LZMA_CHECK_CRC32) != LZMA_OK)
+		return SAOLA_NOMEM;
+	zb->xz = 1;
+	zb->ready = 1;
+	return SAOLA_OK;
+}
+
+static int xbuf_run(saola__zbuf *zb, const void *p, size_t n, lzma_action action)
+{
+	lzma_ret xr;
+
+	zb->x.next_in = p;
+	zb->x.avail_in = n;
+	do {
+		if (zb->cap - zb->x.total_out < 4096) {
+			size_t want = zb->cap ? zb->cap * 2 : 16384;
+			unsigned char *grown = realloc(zb->out, want);
+			if (!grown)
+				return SAOLA_NOMEM;
+			zb->out = grown;
+			zb->cap = want;
+		}
+		zb->x.next_out = zb->out + zb->x.total_out;
+		zb->x.avail_out = zb->cap - (size_t)zb->x.total_out;
+		xr = lzma_code(&zb->x, action);
+		if (xr != LZMA_OK && xr != LZMA_STREAM_END)
+			return xr == LZMA_MEM_ERROR ? SAOLA_NOMEM : SAOLA_ERROR;
+	} while (zb->x.avail_in > 0 || zb->x.avail_out == 0 ||
+	         (action == LZMA_FINISH && xr != LZMA_STREAM_END));
+	zb->z.total_out = (uLong)zb->x.total_out;
+	return SAOLA_OK;
+}
+
 static int zbuf_run(saola__zbuf *zb, int flush)
 {
 	int zr;
@@ -55,6 +103,8 @@ static int zbuf_run(saola__zbuf *zb, int flush)
 
 int saola__zbuf_write(saola__zbuf *zb, const void *p, size_t n)
 {
+	if (zb->xz)
+		return n ? xbuf_run(zb, p, n, LZMA_RUN) : SAOLA_OK;
 	zb->z.next_in = (Bytef *)p;
 	zb->z.avail_in = (uInt)n;
 	return n ? zbuf_run(zb, Z_NO_FLUSH) : SAOLA_OK;
@@ -69,6 +119,8 @@ int saola__zbuf_finish(saola__zbuf *zb)
 {
 	int rc;
 
+	if (zb->xz)
+		return xbuf_run(zb, NULL, 0, LZMA_FINISH);
 	zb->z.next_in = NULL;
 	zb->z.avail_in = 0;
 	if ((rc = zbuf_run(zb, Z_FINISH)) != SAOLA_OK)
@@ -79,7 +131,9 @@ int saola__zbuf_finish(saola__zbuf *zb)
 
 void saola__zbuf_free(saola__zbuf *zb)
 {
-	if (zb->ready)
+	if (zb->ready && zb->xz)
+		lzma_end(&zb->x);
+	else if (zb->ready)
 		deflateEnd(&zb->z);
 	free(zb->out);
 	memset(zb, 0, sizeof *zb);
@@ -344,7 +398,8 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 	lines[2] = "Expect:";
 	lines[3] = "Accept:";
 	lines[4] = body ? "Content-Type: application/json" : NULL;
-	lines[5] = body && gzipped ? "Content-Encoding: gzip" : NULL;
+	lines[5] = !body || !gzipped ? NULL : saola__is_xz(body, len) ? "Content-Encoding: xz"
+	         : "Content-Encoding: gzip";
 	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		if (!lines[i])
 			continue;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
+#include <lzma.h>
 #include <curl/curl.h>
 
 #include "saola/sync.h"
@@ -36,7 +37,9 @@
 /* Streaming gzip into a growing buffer.                               */
 
 typedef struct saola__zbuf {
-	z_stream z;
+	z_stream z;          /* z.total_out: the bytes written, also for xz */
+	lzma_stream x;
+	int xz;              /* 1: xz (saola__zbuf_init_xz), not gzip */
 	int ready;
 	unsigned char *out;  /* malloc()ed; owned until taken */
 	size_t cap;
@@ -44,6 +47,9 @@ typedef struct saola__zbuf {
 } saola__zbuf;
 
 int saola__zbuf_init(saola__zbuf *zb);
+/* The same in xz (protocol 2), at preset 0-9 with a dictionary of
+ * SAOLA__XZ_DICT (the encoder's memory stays near 3 MiB at preset 6). */
+int saola__zbuf_init_xz(saola__zbuf *zb, uint32_t preset);
 /* Compresses n more bytes; SAOLA_NOMEM when the buffer cannot grow. */
 int saola__zbuf_write(saola__zbuf *zb, const void *p, size_t n);
 int saola__zbuf_puts(saola__zbuf *zb, const char *s);
@@ -92,7 +98,7 @@ int saola__http_open(saola__http *h, saola *db, const saola_sync_opts *opts,
 void saola__http_close(saola__http *h);
 
 /* One attempt: method "GET" or "POST" to base + path, with body (already
- * gzip-compressed when gzipped). Returns SAOLA_OK when a response came
+ * compressed when gzipped: gzip, or xz when it begins as xz does). Returns SAOLA_OK when a response came
  * (whatever its status), SAOLA_NETWORK when none did (r->why says why),
  * SAOLA_LIMIT for a body over h->body_limit, SAOLA_NOMEM. Counts the
  * request and its bytes in h->stats. Free r with saola__resp_free(). */

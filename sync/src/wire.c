@@ -363,6 +363,8 @@ int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
 	size_t cap = 0;
 	int rc = SAOLA_OK, zr;
 
+	if (saola__is_xz(in, n))
+		return saola__unxz(in, n, limit, out, outlen);
 	*out = NULL;
 	*outlen = 0;
 	memset(&z, 0, sizeof z);

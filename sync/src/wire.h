@@ -7,6 +7,7 @@
 #define SAOLA_WIRE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "saola/core.h"
 #include "saola_shared.h"
@@ -47,12 +48,25 @@ void saola__wire_remote_free(saola__remote *r);
 /* Compresses with zlib in gzip format. *out is malloc()ed (free()). */
 int saola__gzip(const void *in, size_t n, unsigned char **out, size_t *outlen);
 
-/* Decompresses gzip or zlib (deflate) data, detected by its header, into a
+/* Decompresses gzip, zlib (deflate) or xz data, detected by its header, into a
  * malloc()ed, NUL-terminated buffer. Stops with SAOLA_LIMIT as soon as the
  * output would pass limit bytes (a bomb costs at most limit), and returns
  * SAOLA_INVALID for corrupt or truncated data. */
 int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
                   size_t *outlen);
+
+/* xz: the most memory its decoder may take (a stream asking for a larger
+ * dictionary is refused as invalid); saola's own use a dictionary of
+ * SAOLA__XZ_DICT. */
+#define SAOLA__XZ_MEMLIMIT ((uint64_t)8 << 20)
+#define SAOLA__XZ_DICT ((uint32_t)256 << 10)
+
+/* 1 when the n bytes at in begin as an xz stream does. */
+int saola__is_xz(const void *in, size_t n);
+
+/* saola__gunzip for xz data (saola__gunzip calls it for data that begins
+ * as xz does). */
+int saola__unxz(const void *in, size_t n, size_t limit, unsigned char **out, size_t *outlen);
 
 /* Strict JSON: parses text (UTF-8 checked by jansson), rejecting duplicate
  * keys; err gets "line L, column C: what". New reference or NULL. */
