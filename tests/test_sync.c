@@ -580,11 +580,83 @@ static void test_batches(void **state)
 	setenv("SAOLA_SYNC_QUICK_S", "3600", 1);
 	assert_int_equal(saola_sync(dev, &o, &st), SAOLA_OK);
 	assert_int_equal(st.records_up, 1300);
-	/* 250, 500, then the remaining 550 in a batch of 1000. */
+	/* 400, 800, then the remaining 100 in a batch of 1600 (protocol 2
+	 * starts at 400; protocol 1 at 250, then 500 and 550 in 1000). */
 	assert_int_equal(st.requests, 3);
 	unsetenv("SAOLA_SYNC_QUICK_S");
 	assert_int_equal(queued(dev), 0);
 	saola_close(dev);
+}
+
+/* Protocols 1 and 2 together: a device of protocol 2 falls back to 1 with
+ * a server that speaks only 1 (two requests more: the one refused, and a
+ * probe that settles the lineage token it carried), a device asked
+ * for 1 speaks 1 to a server of 2, and either way the server holds every
+ * household (a fresh device of the commune pulls them all). The same
+ * households take fewer bytes up in protocol 2. */
+static const struct {
+	int server, client;   /* newest protocol of each (0: the default) */
+	long requests;        /* of the push */
+} protocols[] = {
+	{1, 0, 3},
+	{0, 1, 1},
+	{0, 0, 1},
+	{1, 1, 1},
+};
+
+static long long push_with(fixture *fx, int server, int client, long requests, int row)
+{
+	saola_server_opts so;
+	saola_server *srv = NULL;
+	saola_sync_opts o;
+	saola_sync_stats st;
+	saola *dev, *fresh;
+	json_t *ids;
+	char url[64], name[64], *tok;
+
+	memset(&so, 0, sizeof so);
+	snprintf(name, sizeof name, "proto%d.db", row);
+	so.db_path = tu_path(fx->dir, name);
+	so.listen = "127.0.0.1:0";
+	so.schemas = SAOLA_TEST_SCHEMAS;
+	so.sync_protocol = server;
+	if (saola_server_start(&so, &srv) != SAOLA_OK)
+		fail_msg("server start: %s", saola_server_errmsg(srv));
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", saola_server_port(srv));
+	tok = st_user_add(so.db_path, "surveyor", "surveyor", communes[0]);
+	snprintf(name, sizeof name, "proto%d-dev.db", row);
+	dev = st_device(tu_path(fx->dir, name), url, tok);
+	st_put_households(dev, 60, communes[0], 40, NULL);
+	memset(&o, 0, sizeof o);
+	o.protocol = client;
+	if (saola_sync(dev, &o, &st) != SAOLA_OK)
+		fail_msg("row %d: sync: %s", row, saola_errmsg(dev));
+	assert_int_equal(st.requests, requests);
+	assert_int_equal(st.records_up, 40);
+	assert_int_equal(queued(dev), 0);
+	snprintf(name, sizeof name, "proto%d-fresh.db", row);
+	fresh = st_device(tu_path(fx->dir, name), url, tok);
+	sync_ok(fresh, NULL);
+	ids = st_record_ids(fresh);
+	assert_int_equal(json_array_size(ids), 40);
+	json_decref(ids);
+	saola_close(fresh);
+	saola_close(dev);
+	free(tok);
+	saola_server_stop(srv);
+	return st.bytes_up;
+}
+
+static void test_protocols(void **state)
+{
+	long long up[sizeof protocols / sizeof protocols[0]];
+	size_t i;
+
+	for (i = 0; i < sizeof protocols / sizeof protocols[0]; i++)
+		up[i] = push_with(*state, protocols[i].server, protocols[i].client,
+		                  protocols[i].requests, (int)i);
+	/* The same 40 households: protocol 2 (row 2) against 1 (row 3). */
+	assert_true(up[2] < up[3] * 3 / 4);
 }
 
 /* The saola command: init with enrolment, sync with --stats, status. */
@@ -662,6 +734,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forms_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_protocols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 	};
 

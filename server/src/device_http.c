@@ -48,6 +48,7 @@ enum MHD_Result saola__serve_sync(const saola__call *call)
 	env.write_lock = call->web->write_lock;
 	env.store = call->store;
 	env.max_values = call->web->max_values;
+	env.sync_protocol = call->web->sync_protocol;
 	if (saola__sync_run(&env, call->user, call->body, 0, &res, &e) != 0)
 		return saola__reply_error(call->c, &e);
 	ret = saola__reply_json(call->c, MHD_HTTP_OK, res);

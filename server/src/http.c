@@ -314,13 +314,17 @@ static int decode_body(saola_server *srv, struct MHD_Connection *c, request *rq,
 {
 	const saola__body_limits *lim = rq->route->body == SAOLA__SYNC_BODY ? &srv->limits
 	                                                                   : &srv->officer_limits;
+	const char *enc = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	int rc;
 
 	if (rq->too_large)
 		return saola__err_set(e, SAOLA_LIMIT, "body: over the limit of %zu bytes",
 		                      srv->max_body);
-	rc = saola__body_decode(header(c, MHD_HTTP_HEADER_CONTENT_ENCODING),
-	                        rq->body ? rq->body : (const unsigned char *)"", rq->len, lim, body,
+	/* As a server of protocol 1 answered: xz came with protocol 2. */
+	if (srv->web.sync_protocol == 1 && enc && strcasecmp(enc, "xz") == 0)
+		return saola__err_set(e, SAOLA__E_BAD_ENCODING, "content-encoding xz is not "
+		                      "supported (send gzip, deflate or none)");
+	rc = saola__body_decode(enc, rq->body ? rq->body : (const unsigned char *)"", rq->len, lim, body,
 	                        &rq->text, e);
 	/* The text is a tree now: its bytes go before the handler runs. */
 	free(rq->body);
@@ -582,6 +586,7 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 	srv->web.pool = srv->pool;
 	srv->web.write_lock = &srv->write_lock;
 	srv->web.max_values = srv->limits.max_values;
+	srv->web.sync_protocol = opts->sync_protocol == 1 ? 1 : 2;
 	if (opts->schemas && !(srv->web.schemas = strdup(opts->schemas))) {
 		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
 		return SAOLA_NOMEM;

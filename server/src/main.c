@@ -144,7 +144,9 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 	"before its tokens that fail are refused for a while (10; 0: no limit).\n" \
 	"Limits (docs/security.md, \"Limits\"): [--max-values N (600000)] [--max-depth N (32)]\n" \
 	"[--max-connections N (2000)] [--max-per-address N (64)] [--header-timeout S (20)]\n" \
-	"[--body-timeout S (60, plus a second a KiB)] [--user-requests N (3)]"
+	"[--body-timeout S (60, plus a second a KiB)] [--user-requests N (3)]\n" \
+	"--sync-protocol 1: speak only sync protocol 1, as servers before protocol 2 did\n" \
+	"(devices fall back to it by themselves)."
 
 /* A count option above 0 into *out (unset: left alone); -1 after saying
  * why. */
@@ -176,8 +178,13 @@ static int limit_opts(const opts *o, saola_server_opts *so)
 	    count_opt(o, "--max-per-address", &so->max_per_address) != 0 ||
 	    count_opt(o, "--header-timeout", &so->header_timeout) != 0 ||
 	    count_opt(o, "--body-timeout", &so->body_timeout) != 0 ||
-	    count_opt(o, "--user-requests", &so->user_requests) != 0)
+	    count_opt(o, "--user-requests", &so->user_requests) != 0 ||
+	    count_opt(o, "--sync-protocol", &so->sync_protocol) != 0)
 		return -1;
+	if (so->sync_protocol > 2) {
+		fprintf(stderr, "serve: --sync-protocol %d: expected 1 or 2\n", so->sync_protocol);
+		return -1;
+	}
 	so->max_values = (size_t)values;
 	return 0;
 }
@@ -203,7 +210,7 @@ static int cmd_serve(int argc, char **argv)
 		"--max-inflated", "--threads", "--upstream", "--token",
 		"--tls-cert", "--tls-key", "--sync-interval", "--auth-failures", "--max-values",
 		"--max-depth", "--max-connections", "--max-per-address", "--header-timeout",
-		"--body-timeout", "--user-requests", NULL};
+		"--body-timeout", "--user-requests", "--sync-protocol", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;

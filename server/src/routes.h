@@ -51,6 +51,7 @@ typedef struct saola__web {
 	saola__pool *pool;
 	pthread_mutex_t *write_lock;   /* one writer at a time (sync_handler.h) */
 	char *schemas;                 /* the schemas folder (targets), or NULL */
+	int sync_protocol;             /* the newest spoken: 1 or 2 */
 	size_t max_values;             /* a sync body's limit of JSON values, which
 	                                * its columns (protocol 2) may make too */
 } saola__web;

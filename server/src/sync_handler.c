@@ -87,7 +87,7 @@ static int decode_columns(json_t *req, size_t max_values, saola__err *e)
 	return 0;
 }
 
-static int parse_request(json_t *req, size_t max_values, sync_req *r, saola__err *e)
+static int parse_request(json_t *req, const saola__sync_env *env, sync_req *r, saola__err *e)
 {
 	json_t *v;
 
@@ -95,11 +95,14 @@ static int parse_request(json_t *req, size_t max_values, sync_req *r, saola__err
 	if (!json_is_object(req))
 		return saola__err_set(e, SAOLA_PROTOCOL, "expected a JSON object (a sync request)");
 	v = json_object_get(req, "protocol");
+	if (env->sync_protocol == 1 && (!json_is_integer(v) || json_integer_value(v) != 1))
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "protocol: expected 1 (this server speaks sync protocol 1)");
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 2)
 		return saola__err_set(e, SAOLA_PROTOCOL, "protocol: expected 2 or 1 (this server "
 		                      "speaks sync protocols 1 and 2)");
 	r->protocol = (int)json_integer_value(v);
-	if (r->protocol == 2 && decode_columns(req, max_values, e) != 0)
+	if (r->protocol == 2 && decode_columns(req, env->max_values, e) != 0)
 		return -1;
 	r->device = json_string_value(json_object_get(req, "device"));
 	if (!valid_id(r->device))
@@ -567,7 +570,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 
 	*out = NULL;
 	memset(&b, 0, sizeof b);
-	if ((rc = parse_request(req, env->max_values, &r, e)) != 0)
+	if ((rc = parse_request(req, env, &r, e)) != 0)
 		return rc;
 	/* Refused before anything is applied: a pull makes a replica. */
 	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)

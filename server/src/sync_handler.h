@@ -17,6 +17,7 @@ typedef struct saola__sync_env {
 	size_t max_values;            /* the most values a request's changes in
 	                               * columns (protocol 2) may make; 0: the
 	                               * default limit of a body */
+	int sync_protocol;            /* the newest spoken: 1 or 2 (0: 2) */
 } saola__sync_env;
 
 /* Runs the sync request req for user u: applies its changes in one

@@ -55,6 +55,10 @@ typedef struct saola_server_opts {
 	                          * for each KiB received (0: 60) */
 	int user_requests;       /* one user's requests at once; more get 429
 	                          * too_many_requests (0: 3) */
+	int sync_protocol;       /* the newest sync protocol spoken (0: 2); 1
+	                          * answers as a server of protocol 1 did
+	                          * (protocol 2 and xz bodies refused), so that
+	                          * protocol 2 can be ruled out */
 } saola_server_opts;
 
 /* Opens (creating if needed) the database and starts serving HTTP in
