@@ -48,7 +48,7 @@ typedef struct saola__zbuf {
 
 int saola__zbuf_init(saola__zbuf *zb);
 /* The same in xz (protocol 2), at preset 0-9 with a dictionary of
- * SAOLA__XZ_DICT (the encoder's memory stays near 3 MiB at preset 6). */
+ * SAOLA__XZ_DICT (the encoder takes about 2 MiB at preset 3 or 6). */
 int saola__zbuf_init_xz(saola__zbuf *zb, uint32_t preset);
 /* Compresses n more bytes; SAOLA_NOMEM when the buffer cannot grow. */
 int saola__zbuf_write(saola__zbuf *zb, const void *p, size_t n);

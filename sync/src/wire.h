@@ -59,7 +59,7 @@ int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
  * dictionary is refused as invalid); saola's own use a dictionary of
  * SAOLA__XZ_DICT. */
 #define SAOLA__XZ_MEMLIMIT ((uint64_t)8 << 20)
-#define SAOLA__XZ_DICT ((uint32_t)256 << 10)
+#define SAOLA__XZ_DICT ((uint32_t)64 << 10)
 
 /* 1 when the n bytes at in begin as an xz stream does. */
 int saola__is_xz(const void *in, size_t n);
