@@ -237,22 +237,23 @@ out:
 	return rc;
 }
 
-int saola__accepts_gzip(const char *accept)
+/* 1 when accept (may be NULL) takes coding: each comma-separated coding,
+ * "gzip", "gzip;q=0.5"; q=0 refuses; "*" stands for any when star. */
+static int accepts(const char *accept, const char *coding, int star)
 {
 	const char *p = accept;
+	size_t len = strlen(coding);
 
-	/* Each comma-separated coding: "gzip", "gzip;q=0.5"; q=0 refuses. */
 	while (p && *p) {
 		const char *end = strchr(p, ','), *semi;
-		size_t n;
+		size_t n, k;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
 		n = end ? (size_t)(end - p) : strlen(p);
 		semi = memchr(p, ';', n);
-		if ((strncasecmp(p, "gzip", 4) == 0 || strncasecmp(p, "*", 1) == 0) &&
-		    (p[*p == '*' ? 1 : 4] == ';' || p[*p == '*' ? 1 : 4] == ' ' ||
-		     p + (*p == '*' ? 1 : 4) == p + n)) {
+		k = *p == '*' && star ? 1 : strncasecmp(p, coding, len) == 0 ? len : 0;
+		if (k > 0 && (p[k] == ';' || p[k] == ' ' || k == n)) {
 			const char *q = semi ? strstr(semi, "q=") : NULL;
 			if (!q || q >= p + n || strtod(q + 2, NULL) > 0.0)
 				return 1;
@@ -260,4 +261,14 @@ int saola__accepts_gzip(const char *accept)
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
+}
+
+int saola__accepts_gzip(const char *accept)
+{
+	return accepts(accept, "gzip", 1);
+}
+
+int saola__accepts_xz(const char *accept)
+{
+	return accepts(accept, "xz", 0);
 }

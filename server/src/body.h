@@ -62,4 +62,7 @@ int saola__utf8_valid(const unsigned char *s, size_t n, size_t *bad);
 /* 1 when an Accept-Encoding value (may be NULL) accepts gzip. */
 int saola__accepts_gzip(const char *accept);
 
+/* 1 when it names xz (a "*" does not: only saola's clients read it). */
+int saola__accepts_xz(const char *accept);
+
 #endif

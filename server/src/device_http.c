@@ -1,9 +1,14 @@
 /* device_http.c: the devices' endpoints, handlers of the route table
  * (routes.c): GET /healthz, GET /v1/forms and POST /v1/sync
  * (docs/protocol.md). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_out.h"
 #include "reply.h"
 #include "routes.h"
 #include "sync_handler.h"
+#include "wire_cols.h"
 
 enum MHD_Result saola__serve_healthz(const saola__call *call)
 {
@@ -38,6 +43,65 @@ enum MHD_Result saola__serve_forms(const saola__call *call)
 	return ret;
 }
 
+typedef struct text {
+	char *p;
+	size_t n, cap;
+} text;
+
+static int put(void *ctx, const char *s, size_t n)
+{
+	text *t = ctx;
+
+	if (t->n + n > t->cap) {
+		size_t want = t->cap ? t->cap * 2 : 65536;
+		char *grown;
+		while (want < t->n + n)
+			want *= 2;
+		if (!(grown = realloc(t->p, want)))
+			return SAOLA_NOMEM;
+		t->p = grown;
+		t->cap = want;
+	}
+	memcpy(t->p + t->n, s, n);
+	t->n += n;
+	return 0;
+}
+
+/* Protocol 2's answer (docs/protocol.md, "Version 2"): its records in
+ * columns, after its other members. res loses its "records". */
+static enum MHD_Result reply_columns(struct MHD_Connection *c, json_t *res)
+{
+	json_t *records = json_incref(json_object_get(res, "records")), *rec;
+	saola__cols *cols = saola__cols_new();
+	text t = {NULL, 0, 0};
+	size_t i, hlen = 0;
+	char *head;
+	int rc = cols ? SAOLA_OK : SAOLA_NOMEM;
+	enum MHD_Result ret = MHD_NO;
+
+	json_array_foreach(records, i, rec)
+		if (rc == SAOLA_OK)
+			rc = saola__cols_add(cols, rec);
+	json_object_del(res, "records");
+	head = saola__json_dump(res, &hlen);
+	if (rc == SAOLA_OK && head && hlen > 2)
+		rc = put(&t, head, hlen - 1);
+	if (rc == SAOLA_OK)
+		rc = put(&t, ",\"records\":", 11);
+	if (rc == SAOLA_OK)
+		rc = saola__cols_write(cols, put, &t);
+	if (rc == SAOLA_OK)
+		rc = put(&t, "}", 1);
+	if (rc == SAOLA_OK && head)
+		ret = saola__reply_body(c, MHD_HTTP_OK, "application/json; charset=utf-8", t.p, t.n,
+		                        NULL);
+	free(head);
+	free(t.p);
+	saola__cols_free(cols);
+	json_decref(records);
+	return ret;
+}
+
 enum MHD_Result saola__serve_sync(const saola__call *call)
 {
 	saola__sync_env env;
@@ -51,7 +115,8 @@ enum MHD_Result saola__serve_sync(const saola__call *call)
 	env.sync_protocol = call->web->sync_protocol;
 	if (saola__sync_run(&env, call->user, call->body, 0, &res, &e) != 0)
 		return saola__reply_error(call->c, &e);
-	ret = saola__reply_json(call->c, MHD_HTTP_OK, res);
+	ret = json_integer_value(json_object_get(res, "protocol")) == 2
+	    ? reply_columns(call->c, res) : saola__reply_json(call->c, MHD_HTTP_OK, res);
 	json_decref(res);
 	return ret;
 }

@@ -13,6 +13,9 @@
 /* The header line "Content-Encoding: gzip" costs about this much: gzip
  * must save more, or the body goes as it is. */
 #define GZIP_HEADER_COST 24
+/* The xz preset of answers: 3 has a quick match finder; 6 saves about 10%
+ * more of a page in columns for several times the CPU. */
+#define XZ_PRESET 3
 
 #define CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';" \
             " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -83,8 +86,9 @@ static int starts(const char *s, const char *p)
 	return s && strncmp(s, p, strlen(p)) == 0;
 }
 
-/* The response of r's body: compressed (*gz set) by the gzip rule, else
- * copied. NULL when out of memory. */
+/* The response of r's body: compressed by the gzip rule (*gz 1), or in
+ * xz (*gz 2) for a client that names it (protocol 2's, docs/protocol.md),
+ * else copied. NULL when out of memory. */
 static struct MHD_Response *response(struct MHD_Connection *c, const saola__reply *r,
                                      int *gz)
 {
@@ -93,10 +97,13 @@ static struct MHD_Response *response(struct MHD_Connection *c, const saola__repl
 	struct MHD_Response *res;
 	unsigned char *packed = NULL;
 	size_t plen = 0;
+	int xz = saola__accepts_xz(accept);
 
-	*gz = r->len >= SAOLA__GZIP_MIN && saola__accepts_gzip(accept) &&
-	      saola__gzip(r->body, r->len, &packed, &plen) == SAOLA_OK &&
+	*gz = r->len >= SAOLA__GZIP_MIN && (xz || saola__accepts_gzip(accept)) &&
+	      (xz ? saola__xz(r->body, r->len, XZ_PRESET, &packed, &plen)
+	          : saola__gzip(r->body, r->len, &packed, &plen)) == SAOLA_OK &&
 	      plen + GZIP_HEADER_COST < r->len;
+	*gz = *gz ? 1 + xz : 0;
 	if (!*gz) {
 		free(packed);
 		return MHD_create_response_from_buffer(r->len, (void *)(uintptr_t)r->body,
@@ -122,7 +129,7 @@ static int headers(struct MHD_Response *res, const saola__reply *r, int gz)
 	    add(res, "X-Content-Type-Options", "nosniff") != 0 ||
 	    add(res, MHD_HTTP_HEADER_CACHE_CONTROL, html ? "no-cache" : "no-store") != 0 ||
 	    (r->len >= SAOLA__GZIP_MIN && add(res, MHD_HTTP_HEADER_VARY, "Accept-Encoding") != 0) ||
-	    (gz && add(res, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != 0) ||
+	    (gz && add(res, MHD_HTTP_HEADER_CONTENT_ENCODING, gz == 2 ? "xz" : "gzip") != 0) ||
 	    (html && add(res, "Content-Security-Policy", CSP) != 0) ||
 	    (r->allow && add(res, MHD_HTTP_HEADER_ALLOW, r->allow) != 0) ||
 	    (r->close && add(res, MHD_HTTP_HEADER_CONNECTION, "close") != 0))

@@ -546,6 +546,7 @@ static int run_loop(sync_run *s)
 			 * same batch goes again as an array, for the rest of the run. */
 			saola__resp_free(&r);
 			s->protocol = 1;
+			s->h.accept_xz = 0;
 			forget_body(s);
 			continue;
 		}
@@ -618,6 +619,7 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 		json_decref(s.conflicted);
 		return rc;
 	}
+	s.h.accept_xz = s.protocol == 2;
 	rc = run_loop(&s);
 	if (rc == SAOLA_OK)
 		rc = finish(&s);

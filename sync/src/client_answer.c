@@ -91,6 +91,23 @@ static int scan_records(const char *t, size_t n, size_t *i, saola__answer *a, ch
 	}
 }
 
+/* Protocol 2's records in columns at *i: parsed whole (a tree about the
+ * size of the text), their objects made one at a time when merged. */
+static int scan_columns(const char *t, size_t n, size_t *i, saola__answer *a, char *err,
+                        size_t errlen)
+{
+	json_error_t jerr;
+	size_t e = value_end(t, n, *i);
+
+	if (!e)
+		return scan_fail(err, errlen, *i, "records: the text ends too soon");
+	if (!(a->cols = json_loadb(t + *i, e - *i, JSON_REJECT_DUPLICATES, &jerr)))
+		return scan_fail(err, errlen, *i, jerr.text);
+	a->count = (size_t)json_integer_value(json_object_get(a->cols, "n"));
+	*i = e;
+	return SAOLA_OK;
+}
+
 int saola__answer_scan(const char *t, size_t n, saola__answer *a, char *err, size_t errlen)
 {
 	json_error_t jerr;
@@ -135,13 +152,18 @@ int saola__answer_scan(const char *t, size_t n, saola__answer *a, char *err, siz
 		}
 		if (strcmp(k, "records") == 0) {
 			json_decref(key);
-			if (i >= n || t[i] != '[') {
-				rc = scan_fail(err, errlen, i, "records: expected an array");
+			if (i < n && t[i] == '{') {
+				a->has_records = 1;
+				if ((rc = scan_columns(t, n, &i, a, err, errlen)) != SAOLA_OK)
+					goto fail;
+			} else if (i >= n || t[i] != '[') {
+				rc = scan_fail(err, errlen, i, "records: expected an array or columns");
 				goto fail;
+			} else {
+				a->has_records = 1;
+				if ((rc = scan_records(t, n, &i, a, err, errlen)) != SAOLA_OK)
+					goto fail;
 			}
-			a->has_records = 1;
-			if ((rc = scan_records(t, n, &i, a, err, errlen)) != SAOLA_OK)
-				goto fail;
 		} else {
 			if (!(e = value_end(t, n, i)) ||
 			    !(val = json_loadb(t + i, e - i, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
@@ -177,8 +199,33 @@ fail:
 void saola__answer_free(saola__answer *a)
 {
 	json_decref(a->head);
+	json_decref(a->cols);
 	free(a->spans);
 	memset(a, 0, sizeof *a);
+}
+
+/* The records of a page in columns, each made and merged in turn. */
+static int merge_columns(saola *db, const saola__answer *a, const char *what)
+{
+	char err[SAOLA__ERRMSG_MAX - 64];
+	saola__cols_reader *rd = saola__cols_open(a->cols, "records", SAOLA__COLS_MAX_VALUES,
+	                                          NULL, err, sizeof err);
+	json_t *rec;
+	size_t i = 0;
+	int rc = SAOLA_OK;
+
+	if (!rd)
+		return saola__error(db, SAOLA_PROTOCOL, "%s: %s", what, err);
+	for (i = 0; rc == SAOLA_OK && i < saola__cols_count(rd); i++) {
+		if (!(rec = saola__cols_next(rd))) {
+			rc = saola__error(db, SAOLA_NOMEM, "%s: out of memory reading records", what);
+			break;
+		}
+		rc = saola__merge_record(db, rec, i, what);
+		json_decref(rec);
+	}
+	saola__cols_close(rd);
+	return rc;
 }
 
 int saola__answer_merge(saola *db, const saola__answer *a, const char *what)
@@ -187,6 +234,8 @@ int saola__answer_merge(saola *db, const saola__answer *a, const char *what)
 	size_t i;
 	int rc;
 
+	if (a->cols)
+		return merge_columns(db, a, what);
 	for (i = 0; i < a->count; i++) {
 		json_t *rec = json_loadb(a->text + a->spans[i].off, a->spans[i].len,
 		                         JSON_REJECT_DUPLICATES, &jerr);

@@ -32,21 +32,13 @@ int saola__zbuf_init(saola__zbuf *zb)
 
 int saola__zbuf_init_xz(saola__zbuf *zb, uint32_t preset)
 {
-	lzma_options_lzma opt;
-	lzma_filter filters[2];
 	lzma_stream init = LZMA_STREAM_INIT;
+	int rc;
 
 	memset(zb, 0, sizeof *zb);
 	zb->x = init;
-	if (lzma_lzma_preset(&opt, preset))
-		return SAOLA_MISUSE;
-	opt.dict_size = SAOLA__XZ_DICT;
-	filters[0].id = LZMA_FILTER_LZMA2;
-	filters[0].options = &opt;
-	filters[1].id = LZMA_VLI_UNKNOWN;
-	filters[1].options = NULL;
-	if (lzma_stream_encoder(&zb->x, filters, LZMA_CHECK_CRC32) != LZMA_OK)
-		return SAOLA_NOMEM;
+	if ((rc = saola__xz_encoder(&zb->x, preset)) != SAOLA_OK)
+		return rc;
 	zb->xz = 1;
 	zb->ready = 1;
 	return SAOLA_OK;
@@ -333,7 +325,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 		r->gzip = 0;
 		r->retry_after = 0;
 	} else if (strncasecmp(line, "content-encoding:", 17) == 0) {
-		r->gzip = strstr(line + 17, "gzip") || strstr(line + 17, "deflate");
+		r->gzip = strstr(line + 17, "gzip") || strstr(line + 17, "deflate") ||
+		          strstr(line + 17, "xz");
 	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
 		r->retry_after = strtol(line + 12, NULL, 10);
 	}
@@ -394,7 +387,7 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 	/* Expect: off, or curl waits a round trip for 100 Continue on a large
 	 * body; Accept: off, as every header costs bytes on a 2G link. */
 	lines[0] = auth;
-	lines[1] = "Accept-Encoding: gzip";
+	lines[1] = h->accept_xz ? "Accept-Encoding: xz, gzip" : "Accept-Encoding: gzip";
 	lines[2] = "Expect:";
 	lines[3] = "Accept:";
 	lines[4] = body ? "Content-Type: application/json" : NULL;

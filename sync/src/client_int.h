@@ -33,6 +33,10 @@
  * this much memory). Tests lower it with $SAOLA_SYNC_BODY_LIMIT (bytes). */
 #define SAOLA__BODY_LIMIT ((size_t)64 << 20)
 
+/* The most values a page of records in columns may make (protocol 2): a
+ * household makes about 100, and a page asks for at most 2000 records. */
+#define SAOLA__COLS_MAX_VALUES ((size_t)2000000)
+
 /* ------------------------------------------------------------------ */
 /* Streaming gzip into a growing buffer.                               */
 
@@ -72,6 +76,7 @@ typedef struct saola__http {
 	                         * $SAOLA_SYNC_BACKOFF_MS for tests */
 	size_t body_limit;      /* SAOLA__BODY_LIMIT, or $SAOLA_SYNC_BODY_LIMIT
 	                         * for tests */
+	int accept_xz;          /* 1: answers may come in xz (protocol 2) */
 	saola_sync_stats *stats;
 	char curl_err[CURL_ERROR_SIZE];
 } saola__http;
@@ -159,10 +164,13 @@ typedef struct saola__answer {
 	int has_records;
 	saola__span *spans;    /* where each record's text is */
 	size_t count, cap;
+	json_t *cols;          /* protocol 2: the records in columns (parsed;
+	                        * each record is made when it is merged) */
 } saola__answer;
 
 /* Scans a sync answer or pull payload of n bytes: a JSON object whose
- * "records" are left as text spans. SAOLA_PROTOCOL (err says where) when it
+ * "records" are left as text spans (in protocol 2, columns: parsed, and
+ * count is their number of records). SAOLA_PROTOCOL (err says where) when it
  * is not one, SAOLA_NOMEM. Free with saola__answer_free(). */
 int saola__answer_scan(const char *text, size_t n, saola__answer *a, char *err,
                        size_t errlen);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include <lzma.h>
 #include "saola/core.h"
 #include "saola_shared.h"
 
@@ -63,6 +64,13 @@ int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
 
 /* 1 when the n bytes at in begin as an xz stream does. */
 int saola__is_xz(const void *in, size_t n);
+
+/* Starts xz compression into z (LZMA_STREAM_INIT) at preset 0-9 with a
+ * dictionary of SAOLA__XZ_DICT and a CRC-32 check: about 2 MiB. */
+int saola__xz_encoder(lzma_stream *z, uint32_t preset);
+
+/* Compresses in with xz; *out is malloc()ed (free()). */
+int saola__xz(const void *in, size_t n, uint32_t preset, unsigned char **out, size_t *outlen);
 
 /* saola__gunzip for xz data (saola__gunzip calls it for data that begins
  * as xz does). */

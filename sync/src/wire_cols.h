@@ -47,4 +47,18 @@ int saola__cols_write(saola__cols *c, saola__cols_put put, void *ctx);
 json_t *saola__cols_decode(const json_t *v, const char *what, size_t max_values,
                            int *too_big, char *err, size_t errlen);
 
+/* The batch v read one object at a time (wire_cols_read.c): every count
+ * is checked, and the values it would make counted against max_values,
+ * before anything is made (NULL with err and *too_big as for
+ * saola__cols_decode); then saola__cols_next() makes the next object (a
+ * new reference), NULL after the last or when out of memory. v must
+ * outlive the reader; verbatim values are shared with it. */
+typedef struct saola__cols_reader saola__cols_reader;
+
+saola__cols_reader *saola__cols_open(const json_t *v, const char *what, size_t max_values,
+                                   int *too_big, char *err, size_t errlen);
+size_t saola__cols_count(const saola__cols_reader *it);
+json_t *saola__cols_next(saola__cols_reader *it);
+void saola__cols_close(saola__cols_reader *it);
+
 #endif

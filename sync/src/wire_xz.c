@@ -33,6 +33,61 @@ static int grow(unsigned char **buf, size_t *cap, size_t used, size_t n, size_t 
 	return SAOLA_OK;
 }
 
+int saola__xz_encoder(lzma_stream *z, uint32_t preset)
+{
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
+
+	if (lzma_lzma_preset(&opt, preset))
+		return SAOLA_MISUSE;
+	opt.dict_size = SAOLA__XZ_DICT;
+	filters[0].id = LZMA_FILTER_LZMA2;
+	filters[0].options = &opt;
+	filters[1].id = LZMA_VLI_UNKNOWN;
+	filters[1].options = NULL;
+	return lzma_stream_encoder(z, filters, LZMA_CHECK_CRC32) == LZMA_OK ? SAOLA_OK
+	                                                                     : SAOLA_NOMEM;
+}
+
+int saola__xz(const void *in, size_t n, uint32_t preset, unsigned char **out, size_t *outlen)
+{
+	lzma_stream z = LZMA_STREAM_INIT;
+	size_t cap = n / 4 + 4096;
+	lzma_ret zr;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((rc = saola__xz_encoder(&z, preset)) != SAOLA_OK)
+		return rc;
+	z.next_in = in;
+	z.avail_in = n;
+	do {
+		if (cap - (size_t)z.total_out < 4096 || !*out) {
+			unsigned char *grown;
+			cap = *out ? cap * 2 : cap;
+			if (!(grown = realloc(*out, cap))) {
+				rc = SAOLA_NOMEM;
+				break;
+			}
+			*out = grown;
+		}
+		z.next_out = *out + z.total_out;
+		z.avail_out = cap - (size_t)z.total_out;
+		zr = lzma_code(&z, LZMA_FINISH);
+		if (zr != LZMA_OK && zr != LZMA_STREAM_END)
+			rc = zr == LZMA_MEM_ERROR ? SAOLA_NOMEM : SAOLA_ERROR;
+	} while (rc == SAOLA_OK && zr != LZMA_STREAM_END);
+	*outlen = (size_t)z.total_out;
+	lzma_end(&z);
+	if (rc != SAOLA_OK) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+	}
+	return rc;
+}
+
 int saola__unxz(const void *in, size_t n, size_t limit, unsigned char **out, size_t *outlen)
 {
 	lzma_stream z = LZMA_STREAM_INIT;
