@@ -298,7 +298,7 @@ static int check_answer(sync_run *s, const json_t *doc)
 /* A 200: merge the records, store the cursor, drop the batch it answered
  * (and nothing else: no counter drops a queued change) and take the
  * proposed lineage token as the accepted one, all in one transaction. */
-static int apply_answer(sync_run *s, const saola__answer *a)
+static int apply_answer(sync_run *s, saola__answer *a)
 {
 	const json_t *doc = a->head;
 	char prev[33], next[33];

@@ -7,48 +7,10 @@
 #include <string.h>
 
 #include "client_int.h"
+#include "wire.h"
 
-static size_t skip_ws(const char *t, size_t n, size_t i)
-{
-	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-		i++;
-	return i;
-}
-
-/* The end of the JSON value that starts at i (one past it), or 0 when the
- * text ends first. Strings and nesting are followed; the value itself is
- * checked later, by the parser that reads the span. */
-static size_t value_end(const char *t, size_t n, size_t i)
-{
-	int depth = 0;
-
-	if (i >= n)
-		return 0;
-	if (t[i] != '"' && t[i] != '{' && t[i] != '[') {
-		while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' &&
-		       t[i] != '\t' && t[i] != '\n' && t[i] != '\r')
-			i++;
-		return i;
-	}
-	for (; i < n; i++) {
-		char c = t[i];
-		if (c == '"') {
-			for (i++; i < n && t[i] != '"'; i++)
-				if (t[i] == '\\')
-					i++;
-			if (i >= n)
-				return 0;
-			if (depth == 0)
-				return i + 1;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (--depth == 0)
-				return i + 1;
-		}
-	}
-	return 0;
-}
+#define skip_ws saola__json_skip_ws
+#define value_end saola__json_value_end
 
 static int scan_fail(char *err, size_t errlen, size_t at, const char *what)
 {
@@ -91,19 +53,18 @@ static int scan_records(const char *t, size_t n, size_t *i, saola__answer *a, ch
 	}
 }
 
-/* Protocol 2's records in columns at *i: parsed whole (a tree about the
- * size of the text), their objects made one at a time when merged. */
+/* Protocol 2's records in columns at *i: left as text, read (checked,
+ * then one record at a time) when they are merged. */
 static int scan_columns(const char *t, size_t n, size_t *i, saola__answer *a, char *err,
                         size_t errlen)
 {
-	json_error_t jerr;
 	size_t e = value_end(t, n, *i);
 
 	if (!e)
 		return scan_fail(err, errlen, *i, "records: the text ends too soon");
-	if (!(a->cols = json_loadb(t + *i, e - *i, JSON_REJECT_DUPLICATES, &jerr)))
-		return scan_fail(err, errlen, *i, jerr.text);
-	a->count = (size_t)json_integer_value(json_object_get(a->cols, "n"));
+	a->cols.off = *i;
+	a->cols.len = e - *i;
+	a->in_columns = 1;
 	*i = e;
 	return SAOLA_OK;
 }
@@ -199,26 +160,28 @@ fail:
 void saola__answer_free(saola__answer *a)
 {
 	json_decref(a->head);
-	json_decref(a->cols);
 	free(a->spans);
 	memset(a, 0, sizeof *a);
 }
 
 /* The records of a page in columns, each made and merged in turn. */
-static int merge_columns(saola *db, const saola__answer *a, const char *what)
+static int merge_columns(saola *db, saola__answer *a, const char *what)
 {
 	char err[SAOLA__ERRMSG_MAX - 64];
-	saola__cols_reader *rd = saola__cols_open(a->cols, "records", SAOLA__COLS_MAX_VALUES,
-	                                          NULL, err, sizeof err);
+	saola__cols_reader *rd = saola__cols_open_text(a->text + a->cols.off, a->cols.len,
+	                                               "records", SAOLA__COLS_MAX_VALUES, NULL,
+	                                               err, sizeof err);
 	json_t *rec;
 	size_t i = 0;
 	int rc = SAOLA_OK;
 
 	if (!rd)
 		return saola__error(db, SAOLA_PROTOCOL, "%s: %s", what, err);
+	a->count = saola__cols_count(rd);
 	for (i = 0; rc == SAOLA_OK && i < saola__cols_count(rd); i++) {
 		if (!(rec = saola__cols_next(rd))) {
-			rc = saola__error(db, SAOLA_NOMEM, "%s: out of memory reading records", what);
+			rc = saola__error(db, SAOLA_PROTOCOL, "%s: records[%zu]: %s", what, i,
+			                  saola__cols_error(rd));
 			break;
 		}
 		rc = saola__merge_record(db, rec, i, what);
@@ -228,13 +191,13 @@ static int merge_columns(saola *db, const saola__answer *a, const char *what)
 	return rc;
 }
 
-int saola__answer_merge(saola *db, const saola__answer *a, const char *what)
+int saola__answer_merge(saola *db, saola__answer *a, const char *what)
 {
 	json_error_t jerr;
 	size_t i;
 	int rc;
 
-	if (a->cols)
+	if (a->in_columns)
 		return merge_columns(db, a, what);
 	for (i = 0; i < a->count; i++) {
 		json_t *rec = json_loadb(a->text + a->spans[i].off, a->spans[i].len,

@@ -103,8 +103,8 @@ int saola__http_open(saola__http *h, saola *db, const saola_sync_opts *opts,
 void saola__http_close(saola__http *h);
 
 /* One attempt: method "GET" or "POST" to base + path, with body (already
- * compressed when gzipped: gzip, or xz when it begins as xz does). Returns SAOLA_OK when a response came
- * (whatever its status), SAOLA_NETWORK when none did (r->why says why),
+ * compressed when gzipped: gzip, or xz when it begins as xz does).
+ * Returns SAOLA_OK when a response came (whatever its status), SAOLA_NETWORK when none did (r->why says why),
  * SAOLA_LIMIT for a body over h->body_limit, SAOLA_NOMEM. Counts the
  * request and its bytes in h->stats. Free r with saola__resp_free(). */
 int saola__http_once(saola__http *h, const char *method, const char *path,
@@ -164,8 +164,9 @@ typedef struct saola__answer {
 	int has_records;
 	saola__span *spans;    /* where each record's text is */
 	size_t count, cap;
-	json_t *cols;          /* protocol 2: the records in columns (parsed;
-	                        * each record is made when it is merged) */
+	saola__span cols;      /* protocol 2: where the records in columns are
+	                        * (each record is made when it is merged) */
+	int in_columns;
 } saola__answer;
 
 /* Scans a sync answer or pull payload of n bytes: a JSON object whose
@@ -177,8 +178,8 @@ int saola__answer_scan(const char *text, size_t n, saola__answer *a, char *err,
 void saola__answer_free(saola__answer *a);
 
 /* Parses and merges the answer's records one at a time, inside the
- * caller's transaction. */
-int saola__answer_merge(saola *db, const saola__answer *a, const char *what);
+ * caller's transaction (records in columns: a->count is set then). */
+int saola__answer_merge(saola *db, saola__answer *a, const char *what);
 
 /* The saved in-flight batch: id[37] ("" when none) and its last seq. */
 int saola__batch_get(saola *db, char id[37], int64_t *last_seq);

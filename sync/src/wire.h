@@ -76,6 +76,13 @@ int saola__xz(const void *in, size_t n, uint32_t preset, unsigned char **out, si
  * as xz does). */
 int saola__unxz(const void *in, size_t n, size_t limit, unsigned char **out, size_t *outlen);
 
+/* Scanning JSON text without parsing it (wire_cols_read.c): the index of
+ * the first byte at or after i that is not white space; and one past the
+ * end of the value that begins at i (strings and nesting followed, the
+ * value itself not checked), or 0 when the text ends first. */
+size_t saola__json_skip_ws(const char *t, size_t n, size_t i);
+size_t saola__json_value_end(const char *t, size_t n, size_t i);
+
 /* Strict JSON: parses text (UTF-8 checked by jansson), rejecting duplicate
  * keys; err gets "line L, column C: what". New reference or NULL. */
 json_t *saola__json_parse(const char *text, size_t len, char *err, size_t errlen);

@@ -1,7 +1,6 @@
 /* wire_cols.c: a batch of JSON objects as columns, and back (wire_cols.h;
  * the format is in docs/protocol.md, "Version 2: changes as columns"). */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +169,7 @@ static node *node_new(int depth)
 
 static int node_add(node *nd, const json_t *obj);
 
-static int is_hex(const char *s, size_t n)
+int saola__cols_is_hex(const char *s, size_t n)
 {
 	size_t i;
 
@@ -193,7 +192,7 @@ static int is_uuid(const char *s, size_t n)
 			if (s[i] != '-')
 				return 0;
 			d++;
-		} else if (!is_hex(s + i, 1)) {
+		} else if (!saola__cols_is_hex(s + i, 1)) {
 			return 0;
 		}
 	}
@@ -205,7 +204,7 @@ static int hex_val(char c)
 	return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-static uint64_t hex_parse(const char *s, size_t n)
+uint64_t saola__cols_hex(const char *s, size_t n)
 {
 	uint64_t x = 0;
 	size_t i;
@@ -221,10 +220,10 @@ static char string_kind(col *c, const json_t *v)
 	size_t n = json_string_length(v);
 
 	if (!c->strkind)
-		c->strkind = is_uuid(s, n) ? 'u' : n <= HEX_MAX && is_hex(s, n) ? 'h' : 'v';
+		c->strkind = is_uuid(s, n) ? 'u' : n <= HEX_MAX && saola__cols_is_hex(s, n) ? 'h' : 'v';
 	if (c->strkind == 'u' && is_uuid(s, n))
 		return 'u';
-	if (c->strkind == 'h' && n == (c->nh ? c->hw : n) && n <= HEX_MAX && is_hex(s, n))
+	if (c->strkind == 'h' && n == (c->nh ? c->hw : n) && n <= HEX_MAX && saola__cols_is_hex(s, n))
 		return 'h';
 	return 'v';
 }
@@ -296,7 +295,7 @@ static int put_uuid(col *c, const char *s)
 
 static int put_hex(col *c, const char *s, size_t n)
 {
-	uint64_t x = hex_parse(s, n);
+	uint64_t x = saola__cols_hex(s, n);
 	char text[32];
 	int len;
 
@@ -572,363 +571,4 @@ int saola__cols_write(saola__cols *c, saola__cols_put put, void *ctx)
 	emit_node(&o, &c->top);
 	emits(&o, "}");
 	return o.rc;
-}
-
-/* ---- decoding ---- */
-
-typedef struct dec {
-	size_t budget;
-	int too_big;
-	char *err;
-	size_t errlen;
-} dec;
-
-static int dec_fail(dec *d, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(d->err, d->errlen, "%s: ", path);
-
-	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < d->errlen)
-		vsnprintf(d->err + n, d->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Takes n values out of the budget. */
-static int spend(dec *d, const char *path, size_t n)
-{
-	if (n > d->budget) {
-		d->too_big = 1;
-		return dec_fail(d, path, "the batch makes more values than allowed");
-	}
-	d->budget -= n;
-	return 0;
-}
-
-static json_t *objects(dec *d, const char *path, size_t n)
-{
-	json_t *arr;
-	size_t i;
-
-	if (spend(d, path, n) != 0)
-		return NULL;
-	if (!(arr = json_array()))
-		return dec_fail(d, path, "out of memory"), NULL;
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, json_object()) != 0) {
-			json_decref(arr);
-			return dec_fail(d, path, "out of memory"), NULL;
-		}
-	return arr;
-}
-
-static int decode_node(dec *d, const json_t *cols, const json_t *rows, const char *path,
-                       int depth);
-
-/* The streams of one column, each as a JSON array of its values, and how
- * many of each the column's marks ask for. */
-typedef struct streams {
-	json_t *of[5];      /* v o a u h */
-	size_t want[5];
-} streams;
-
-static const char KINDS[] = "voauh";
-
-static int kind_ix(char k)
-{
-	const char *p = strchr(KINDS, k);
-
-	return k && p ? (int)(p - KINDS) : -1;
-}
-
-static int decode_uuids(dec *d, const json_t *u, size_t want, const char *path, json_t **out)
-{
-	const char *s = json_string_value(u);
-	size_t n = json_string_length(u), i, bits = 0, nb = 0;
-	uint32_t acc = 0;
-	unsigned char b[16];
-	char text[37];
-
-	if (!s)
-		return dec_fail(d, path, "\"u\": expected a string (base64url)");
-	if (n != (want * 16 * 8 + 5) / 6)
-		return dec_fail(d, path, "\"u\": %zu characters, expected %zu (%zu UUIDs)", n,
-		                (want * 16 * 8 + 5) / 6, want);
-	if (spend(d, path, want) != 0 || !(*out = json_array()))
-		return -1;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-		      : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
-		if (v < 0)
-			return dec_fail(d, path, "\"u\": character %zu is not base64url", i + 1);
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			b[nb++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-		if (nb == 16) {
-			snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-			         "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-			         b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-			if (json_array_append_new(*out, json_string(text)) != 0)
-				return dec_fail(d, path, "out of memory");
-			nb = 0;
-		}
-	}
-	if (acc != 0)
-		return dec_fail(d, path, "\"u\": the last character has bits past the end set");
-	return 0;
-}
-
-static int decode_hex(dec *d, const json_t *h, size_t want, const char *path, json_t **out)
-{
-	const char *first = json_string_value(json_array_get(h, 0));
-	size_t w = first ? strlen(first) : 0, i;
-	uint64_t x, top;
-	char text[HEX_MAX + 1];
-
-	if (!json_is_array(h) || !first || w > HEX_MAX || !is_hex(first, w))
-		return dec_fail(d, path, "\"h\": expected [first value (1-%d lowercase hex digits),"
-		                " differences...]", HEX_MAX);
-	if (json_array_size(h) != want)
-		return dec_fail(d, path, "\"h\": %zu values, expected %zu", json_array_size(h), want);
-	if (spend(d, path, want) != 0 || !(*out = json_array()))
-		return -1;
-	x = hex_parse(first, w);
-	top = (uint64_t)1 << (4 * w);
-	for (i = 0; i < want; i++) {
-		if (i > 0) {
-			json_t *dx = json_array_get(h, i);
-			if (!json_is_integer(dx))
-				return dec_fail(d, path, "\"h\"[%zu]: expected an integer difference", i);
-			x += (uint64_t)json_integer_value(dx);
-			if (x >= top)
-				return dec_fail(d, path, "\"h\"[%zu]: the value leaves %zu hex digits", i, w);
-		}
-		snprintf(text, sizeof text, "%0*" PRIx64, (int)w, x);
-		if (json_array_append_new(*out, json_string(text)) != 0)
-			return dec_fail(d, path, "out of memory");
-	}
-	return 0;
-}
-
-/* The arrays of a column's "a": {"n": [lengths], "c": the items}. */
-static int decode_items(dec *d, const json_t *a, size_t want, const char *path, int depth,
-                        json_t **out)
-{
-	const json_t *n = json_object_get(a, "n"), *c = json_object_get(a, "c"), *len;
-	json_t *items;
-	size_t i, total = 0, at = 0, k;
-	char sub[300];
-
-	if (!json_is_object(a) || !json_is_array(n) || !c || json_object_size(a) != 2)
-		return dec_fail(d, path, "\"a\": expected {\"n\": [lengths], \"c\": columns}");
-	if (json_array_size(n) != want)
-		return dec_fail(d, path, "\"a\": %zu lengths, expected %zu", json_array_size(n), want);
-	json_array_foreach(n, i, len) {
-		if (!json_is_integer(len) || json_integer_value(len) < 0 ||
-		    (uint64_t)json_integer_value(len) > d->budget - total)
-			return json_is_integer(len) && json_integer_value(len) >= 0
-			       ? (d->too_big = 1, dec_fail(d, path, "the batch makes more values "
-			                                   "than allowed"))
-			       : dec_fail(d, path, "\"a\".n[%zu]: expected a length >= 0", i);
-		total += (size_t)json_integer_value(len);
-	}
-	snprintf(sub, sizeof sub, "%.280s.a.c", path);
-	if (spend(d, path, want) != 0 || !(items = objects(d, sub, total)))
-		return -1;
-	if (decode_node(d, c, items, sub, depth + 1) != 0 || !(*out = json_array())) {
-		json_decref(items);
-		return -1;
-	}
-	json_array_foreach(n, i, len) {
-		json_t *arr = json_array();
-		for (k = 0; arr && k < (size_t)json_integer_value(len); k++)
-			json_array_append(arr, json_array_get(items, at++));
-		if (!arr || json_array_append_new(*out, arr) != 0) {
-			json_decref(items);
-			return dec_fail(d, path, "out of memory");
-		}
-	}
-	json_decref(items);
-	return 0;
-}
-
-static int decode_streams(dec *d, const json_t *c, streams *s, const char *path, int depth)
-{
-	const json_t *v = json_object_get(c, "v");
-	char sub[300];
-
-	if (v && !json_is_array(v))
-		return dec_fail(d, path, "\"v\": expected an array of values");
-	if (v && json_array_size(v) != s->want[0])
-		return dec_fail(d, path, "\"v\": %zu values, expected %zu", json_array_size(v),
-		                s->want[0]);
-	s->of[0] = json_incref((json_t *)v);
-	if ((v = json_object_get(c, "o"))) {
-		snprintf(sub, sizeof sub, "%.290s.o", path);
-		if (!(s->of[1] = objects(d, sub, s->want[1])) ||
-		    decode_node(d, v, s->of[1], sub, depth + 1) != 0)
-			return -1;
-	}
-	if ((v = json_object_get(c, "a")) &&
-	    decode_items(d, v, s->want[2], path, depth, &s->of[2]) != 0)
-		return -1;
-	if ((v = json_object_get(c, "u")) && decode_uuids(d, v, s->want[3], path, &s->of[3]) != 0)
-		return -1;
-	if ((v = json_object_get(c, "h")) && decode_hex(d, v, s->want[4], path, &s->of[4]) != 0)
-		return -1;
-	return 0;
-}
-
-/* How many values of each kind the column's marks ask for: "t" gives each
- * value's kind; without it the one stream present has them all. */
-static int count_kinds(dec *d, const json_t *c, size_t present, streams *s, const char *path)
-{
-	const json_t *t = json_object_get(c, "t");
-	const char *marks = json_string_value(t);
-	size_t i, nstreams = 0;
-	int sole = -1;
-
-	if (t) {
-		if (!marks || json_string_length(t) != present)
-			return dec_fail(d, path, "\"t\": expected a string of %zu kinds", present);
-		for (i = 0; i < present; i++) {
-			int k = kind_ix(marks[i]);
-			if (k < 0)
-				return dec_fail(d, path, "\"t\": character %zu is not one of \"%s\"", i + 1,
-				                KINDS);
-			s->want[k]++;
-		}
-	}
-	for (i = 0; i < 5; i++) {
-		char key[2] = {KINDS[i], '\0'};
-		if (json_object_get(c, key)) {
-			nstreams++;
-			sole = (int)i;
-		} else if (s->want[i]) {
-			return dec_fail(d, path, "\"%s\": missing (\"t\" names %zu such values)", key,
-			                s->want[i]);
-		}
-	}
-	if (!t && nstreams > 1)
-		return dec_fail(d, path, "several kinds of values and no \"t\" to say which is which");
-	if (!t && sole >= 0)
-		s->want[sole] = present;
-	if (!t && sole < 0 && present > 0)
-		return dec_fail(d, path, "%zu values present and none given", present);
-	return 0;
-}
-
-static int check_members(dec *d, const json_t *c, const char *path)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(c))
-		return dec_fail(d, path, "expected a column (an object)");
-	json_object_foreach((json_t *)c, k, v)
-		if (strlen(k) != 1 || !strchr("ptvoauh", k[0]))
-			return dec_fail(d, path, "unknown member \"%.40s\"", k);
-	return 0;
-}
-
-static int decode_col(dec *d, const char *key, const json_t *c, json_t *rows,
-                      const char *parent, int depth)
-{
-	const json_t *p = json_object_get(c, "p");
-	const char *pres = json_string_value(p), *marks;
-	size_t n = json_array_size(rows), present = n, i, j = 0, at[5] = {0};
-	streams s;
-	char path[300];
-	int rc = -1, k;
-
-	memset(&s, 0, sizeof s);
-	snprintf(path, sizeof path, "%.200s.%.90s", parent, key);
-	if (check_members(d, c, path) != 0)
-		return -1;
-	if (p) {
-		if (!pres || json_string_length(p) != n)
-			return dec_fail(d, path, "\"p\": expected a string of %zu marks ('1' present, "
-			                "'0' absent)", n);
-		for (i = 0, present = 0; i < n; i++) {
-			if (pres[i] != '0' && pres[i] != '1')
-				return dec_fail(d, path, "\"p\": mark %zu is not '0' or '1'", i + 1);
-			present += pres[i] == '1';
-		}
-	}
-	if (count_kinds(d, c, present, &s, path) != 0 || decode_streams(d, c, &s, path, depth) != 0)
-		goto out;
-	marks = json_string_value(json_object_get(c, "t"));
-	for (i = 0; i < n; i++) {
-		if (pres && pres[i] == '0')
-			continue;
-		for (k = 0; !marks && k < 5 && !s.want[k]; k++)
-			;
-		if (marks)
-			k = kind_ix(marks[j]);
-		j++;
-		if (json_object_set(json_array_get(rows, i), key, json_array_get(s.of[k], at[k]++)))
-			goto out;
-	}
-	rc = 0;
-out:
-	for (k = 0; k < 5; k++)
-		json_decref(s.of[k]);
-	return rc;
-}
-
-static int decode_node(dec *d, const json_t *cols, const json_t *rows, const char *path,
-                       int depth)
-{
-	const char *k;
-	json_t *c;
-
-	if (!json_is_object(cols))
-		return dec_fail(d, path, "expected an object of columns");
-	if (depth > SAOLA__COLS_DEPTH)
-		return dec_fail(d, path, "columns nested deeper than %d levels", SAOLA__COLS_DEPTH);
-	json_object_foreach((json_t *)cols, k, c)
-		if (decode_col(d, k, c, (json_t *)rows, path, depth) != 0)
-			return -1;
-	return 0;
-}
-
-json_t *saola__cols_decode(const json_t *v, const char *what, size_t max_values,
-                           int *too_big, char *err, size_t errlen)
-{
-	dec d = {max_values, 0, err, errlen};
-	const json_t *n = json_object_get(v, "n"), *c = json_object_get(v, "c");
-	json_t *rows;
-	char path[120];
-
-	snprintf(path, sizeof path, "%.100s", what);
-	if (too_big)
-		*too_big = 0;
-	if (!json_is_object(v) || !json_is_integer(n) || json_integer_value(n) < 0 || !c ||
-	    json_object_size(v) != 2) {
-		dec_fail(&d, path, "expected {\"n\": the number of objects, \"c\": their columns}");
-		return NULL;
-	}
-	snprintf(path, sizeof path, "%.100s.c", what);
-	if ((uint64_t)json_integer_value(n) > max_values) {
-		if (too_big)
-			*too_big = 1;
-		dec_fail(&d, path, "%" JSON_INTEGER_FORMAT " objects, more than allowed (%zu)",
-		         json_integer_value(n), max_values);
-		return NULL;
-	}
-	if (!(rows = objects(&d, path, (size_t)json_integer_value(n))))
-		return NULL;
-	if (decode_node(&d, c, rows, path, 0) != 0) {
-		json_decref(rows);
-		if (too_big)
-			*too_big = d.too_big;
-		return NULL;
-	}
-	return rows;
 }

@@ -9,6 +9,7 @@
 #define SAOLA_WIRE_COLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 /* The most columns one level of the batch holds, and how deep objects are
@@ -51,14 +52,27 @@ json_t *saola__cols_decode(const json_t *v, const char *what, size_t max_values,
  * is checked, and the values it would make counted against max_values,
  * before anything is made (NULL with err and *too_big as for
  * saola__cols_decode); then saola__cols_next() makes the next object (a
- * new reference), NULL after the last or when out of memory. v must
- * outlive the reader; verbatim values are shared with it. */
+ * new reference), NULL after the last or on failure. */
 typedef struct saola__cols_reader saola__cols_reader;
 
 saola__cols_reader *saola__cols_open(const json_t *v, const char *what, size_t max_values,
                                    int *too_big, char *err, size_t errlen);
+/* The same over the batch's JSON text (which must outlive the reader):
+ * nothing of it is parsed whole, and each verbatim value is parsed when
+ * its object is made. */
+saola__cols_reader *saola__cols_open_text(const char *text, size_t len, const char *what,
+                                          size_t max_values, int *too_big, char *err,
+                                          size_t errlen);
 size_t saola__cols_count(const saola__cols_reader *it);
 json_t *saola__cols_next(saola__cols_reader *it);
+/* Why saola__cols_next() gave NULL before the last: a value's text that
+ * is not JSON (only from text), or out of memory. */
+const char *saola__cols_error(const saola__cols_reader *it);
 void saola__cols_close(saola__cols_reader *it);
+
+/* Within the codec: 1 when the n bytes at s are lowercase hex digits (at
+ * least one); their value (n at most 16). */
+int saola__cols_is_hex(const char *s, size_t n);
+uint64_t saola__cols_hex(const char *s, size_t n);
 
 #endif
