@@ -104,9 +104,10 @@ void saola__http_close(saola__http *h);
 
 /* One attempt: method "GET" or "POST" to base + path, with body (already
  * compressed when gzipped: gzip, or xz when it begins as xz does).
- * Returns SAOLA_OK when a response came (whatever its status), SAOLA_NETWORK when none did (r->why says why),
- * SAOLA_LIMIT for a body over h->body_limit, SAOLA_NOMEM. Counts the
- * request and its bytes in h->stats. Free r with saola__resp_free(). */
+ * Returns SAOLA_OK when a response came (whatever its status),
+ * SAOLA_NETWORK when none did (r->why says why), SAOLA_LIMIT for a body
+ * over h->body_limit, SAOLA_NOMEM. Counts the request and its bytes in
+ * h->stats. Free r with saola__resp_free(). */
 int saola__http_once(saola__http *h, const char *method, const char *path,
                      const void *body, size_t len, int gzipped, saola__resp *r);
 void saola__resp_free(saola__resp *r);
