@@ -476,7 +476,7 @@ static const refusal REFUSALS[] = {
 	{"{'n':2,'c':{'a':{'t':'vx','v':[1]}}}",
 	 "changes.c.a: \"t\": character 2 is not one of \"voauh\"", 0, 0},
 	{"{'n':1,'c':{'a':{'t':'p','v':[1]}}}", "\"t\": character 1 is not one of", 0, 0},
-	{"{'n':2,'c':{'a':{'v':[1],'u':'" UUID1 "'}}}",
+	{"{'n':2,'c':{'a':{'v':[1,2],'u':'" UUID1 "'}}}",
 	 "changes.c.a: several kinds of values and no \"t\" to say which is which", 0, 0},
 	{"{'n':2,'c':{'a':{'t':'vu','v':[1]}}}",
 	 "changes.c.a: \"u\": missing (\"t\" names 1 such values)", 0, 0},
@@ -658,6 +658,56 @@ static void test_budget_exact(void **state)
 	}
 }
 
+/* What only text can say (a device reads a page of records from the
+ * answer's text, wire_cols_read.c): members out of their order or given
+ * twice, a column named twice, text after the batch, refused by the
+ * first pass; a verbatim value that is not JSON, only when its object is
+ * made (saola__cols_next gives NULL and says where). */
+static const struct {
+	const char *text, *err;
+} TEXT_REFUSALS[] = {
+	{"{'n':1,'c':{'a':{'v':[1],'p':'1'}}}", "changes.c.a: \"p\" after \"v\""},
+	{"{'n':1,'c':{'a':{'v':[1],'v':[1]}}}", "changes.c.a: \"v\" after \"v\""},
+	{"{'c':{},'n':0}", "changes: expected {\"n\""},
+	{"{'n':1,'c':{'a':{'v':[1]},'a':{'v':[2]}}}", "changes.c: column \"a\" given twice"},
+	{"{'n':0,'c':{}} x", "changes: text after the columns"},
+	{"{'n':1,'c':{'a':{'v':[1,]}}}", "changes.c.a: \"v\": bad JSON"},
+	{"{'n':1,'c':{'a':{'a':{'n':[1],'c':{},'x':1}}}}", "changes.c.a: \"a\": expected"},
+};
+
+static void test_text_refusals(void **state)
+{
+	size_t i;
+	saola__cols_reader *rd;
+	json_t *obj;
+	char err[256];
+	const char *bad;
+
+	(void)state;
+	for (i = 0; i < sizeof TEXT_REFUSALS / sizeof TEXT_REFUSALS[0]; i++) {
+		const char *t = dq(TEXT_REFUSALS[i].text);
+		err[0] = '\0';
+		rd = saola__cols_open_text(t, strlen(t), "changes", 1000, NULL, err, sizeof err);
+		if (rd || !strstr(err, TEXT_REFUSALS[i].err))
+			fail_msg("%s:\n err:  %s\n want: %s", TEXT_REFUSALS[i].text, err,
+			         TEXT_REFUSALS[i].err);
+	}
+	/* The structure is whole, the second value is not JSON: the first
+	 * object is made, the second is not. */
+	bad = dq("{'n':2,'c':{'a':{'v':[1,tru]}}}");
+	rd = saola__cols_open_text(bad, strlen(bad), "records", 1000, NULL, err, sizeof err);
+	assert_non_null(rd);
+	assert_int_equal(saola__cols_count(rd), 2);
+	obj = saola__cols_next(rd);
+	assert_non_null(obj);
+	assert_int_equal(json_integer_value(json_object_get(obj, "a")), 1);
+	json_decref(obj);
+	assert_null(saola__cols_next(rd));
+	assert_non_null(strstr(saola__cols_error(rd), "c.a: \"v\""));
+	assert_null(saola__cols_next(rd));
+	saola__cols_close(rd);
+}
+
 /* No room for the message, or no too_big to set: still refused, still
  * made, nothing written past the end. */
 static void test_small_err(void **state)
@@ -757,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_budget_exact),
 		cmocka_unit_test(test_small_err),
+		cmocka_unit_test(test_text_refusals),
 		cmocka_unit_test(test_misuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

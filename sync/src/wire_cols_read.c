@@ -146,52 +146,64 @@ static int b64_val(char c)
 
 /* ---- the text's structure ---- */
 
-/* The next element of the array (key NULL) or member of the object whose
- * text begins at *i, *state 1 before the first (on its '[' or '{'), 0
- * after one, -1 after the last. 1 with the element's span (and a member's
- * key: its JSON string, quotes and all), 0 after the last, -1 on bad text.
- * *i moves past what was read. */
-static int next_item(chk *c, size_t *i, int *state, span *key, span *val)
+/* Moves *i past white space and the character ch; -1 when another is
+ * there. */
+static int expect(chk *c, size_t *i, char ch)
 {
-	const char *t = c->t;
-	size_t n = c->n, at = saola__json_skip_ws(t, n, *i), e;
-	char close = key ? '}' : ']';
-	int comma = 0;
+	size_t at = saola__json_skip_ws(c->t, c->n, *i);
 
-	if (*state < 0)
-		return 0;
-	if (*state == 1) {
-		if (at >= n || t[at] != (key ? '{' : '['))
-			return -1;
-		at = saola__json_skip_ws(t, n, at + 1);
-	} else if (at < n && t[at] == ',') {
-		at = saola__json_skip_ws(t, n, at + 1);
-		comma = 1;
-	} else if (at >= n || t[at] != close) {
+	if (at >= c->n || c->t[at] != ch)
 		return -1;
-	}
-	if (at < n && t[at] == close && !comma) {
-		*i = at + 1;
-		*state = -1;
+	*i = at + 1;
+	return 0;
+}
+
+/* 1 when the next character (after white space) is ch, which *i moves
+ * past; else 0, *i unmoved. */
+static int accept_ch(chk *c, size_t *i, char ch)
+{
+	size_t at = saola__json_skip_ws(c->t, c->n, *i);
+
+	if (at >= c->n || c->t[at] != ch)
 		return 0;
-	}
-	*state = 0;
-	if (key) {
-		if (at >= n || t[at] != '"' || !(e = saola__json_value_end(t, n, at)))
-			return -1;
-		key->p = t + at;
-		key->n = e - at;
-		at = saola__json_skip_ws(t, n, e);
-		if (at >= n || t[at] != ':')
-			return -1;
-		at = saola__json_skip_ws(t, n, at + 1);
-	}
-	if (at >= n || !(e = saola__json_value_end(t, n, at)) || e == at)
-		return -1;
-	val->p = t + at;
-	val->n = e - at;
-	*i = e;
+	*i = at + 1;
 	return 1;
+}
+
+/* The member name at *i, its JSON string quotes and all; *i moves past
+ * its ':'. */
+static int member_key(chk *c, size_t *i, span *key)
+{
+	size_t at = saola__json_skip_ws(c->t, c->n, *i), e;
+
+	if (at >= c->n || c->t[at] != '"' || !(e = saola__json_value_end(c->t, c->n, at)))
+		return -1;
+	key->p = c->t + at;
+	key->n = e - at;
+	*i = e;
+	return expect(c, i, ':');
+}
+
+/* The value at *i, *i moved past it. */
+static int value(chk *c, size_t *i, span *v)
+{
+	size_t at = saola__json_skip_ws(c->t, c->n, *i), e;
+
+	if (at >= c->n || !(e = saola__json_value_end(c->t, c->n, at)) || e == at)
+		return -1;
+	v->p = c->t + at;
+	v->n = e - at;
+	*i = e;
+	return 0;
+}
+
+/* After a member or element: 1 when a ',' says another follows, 0 at
+ * close, -1 else. */
+static int more(chk *c, size_t *i, char close)
+{
+	if (accept_ch(c, i, ','))
+		return 1;
+	return expect(c, i, close) == 0 ? 0 : -1;
 }
 
 /* The characters of a span holding a JSON string, without its quotes:
@@ -210,9 +222,9 @@ static int plain_string(span s, span *out)
 static int json_int(span s, int64_t *out)
 {
 	char buf[24], *end;
-	size_t k = s.p[0] == '-';
+	size_t k = s.n > 0 && s.p[0] == '-';
 
-	if (s.n == 0 || s.n >= sizeof buf || k == s.n || strspn(s.p + k, "0123456789") != s.n - k)
+	if (s.n == 0 || s.n >= sizeof buf || k == s.n || strspn(s.p + k, "0123456789") < s.n - k)
 		return 0;
 	memcpy(buf, s.p, s.n);
 	buf[s.n] = '\0';
@@ -220,69 +232,102 @@ static int json_int(span s, int64_t *out)
 	return 1;
 }
 
-static size_t offset(chk *c, const char *p)
+/* A stream that starts at p and runs to the end of the text (its elements
+ * are taken one by one, never past its own end). */
+static span from(chk *c, const char *p)
 {
-	return (size_t)(p - c->t);
+	span s = {p, (size_t)(c->t + c->n - p)};
+
+	return s;
 }
 
-/* ---- the first pass ---- */
+/* ---- the first pass: one reading of the text ---- */
 
-static int check_node(chk *c, span cols, size_t rows, const char *path, int depth,
+static int check_node(chk *c, size_t *i, size_t rows, const char *path, int depth,
                       inode *nd);
 
-/* Counts the elements of the array at s; -1 on bad text. */
-static long count_items(chk *c, span s)
-{
-	size_t i = offset(c, s.p);
-	span v;
-	long n = 0;
-	int first = 1, r;
+/* A column's members, in the order the format gives them. */
+static const char MEMBERS[] = "ptvoauh";
 
-	if (s.n == 0 || s.p[0] != '[')
-		return -1;
-	while ((r = next_item(c, &i, &first, NULL, &v)) == 1)
-		n++;
-	return r == 0 ? n : -1;
+/* What the first pass knows of a column as it reads it. */
+typedef struct colstate {
+	size_t present, want[5];
+	int kinds_given, streams;
+} colstate;
+
+static int check_marks(chk *c, span v, size_t rows, const char *path, icol *ic,
+                       colstate *cs)
+{
+	span s;
+	size_t i;
+
+	if (!plain_string(v, &s))
+		return fail(c, path, "\"p\": expected a string of %zu marks ('1' present, "
+		            "'0' absent)", rows);
+	for (i = 0, cs->present = 0; i < s.n && i < rows; i++) {
+		if (s.p[i] != '0' && s.p[i] != '1')
+			return fail(c, path, "\"p\": mark %zu is not '0' or '1'", i + 1);
+		cs->present += s.p[i] == '1';
+	}
+	if (s.n != rows)
+		return fail(c, path, "\"p\": expected a string of %zu marks ('1' present, "
+		            "'0' absent)", rows);
+	ic->pres = s.p;
+	return 0;
 }
 
-static int count_kinds(chk *c, const span m[7], size_t present, size_t want[5], icol *ic,
-                       const char *path)
+static int check_kinds(chk *c, span v, const char *path, icol *ic, colstate *cs)
 {
-	size_t i, nstreams = 0;
-	span marks;
-	int sole = -1;
+	span s;
+	size_t i;
 
-	if (m[1].p) {
-		if (!plain_string(m[1], &marks))
-			return fail(c, path, "\"t\": expected a string of %zu kinds", present);
-		for (i = 0; i < marks.n && i < present; i++) {
-			const char *k = marks.p[i] ? strchr(KINDS, marks.p[i]) : NULL;
-			if (!k)
-				return fail(c, path, "\"t\": character %zu is not one of \"%s\"", i + 1,
-				            KINDS);
-			want[k - KINDS]++;
-		}
-		if (marks.n != present)
-			return fail(c, path, "\"t\": expected a string of %zu kinds", present);
-		ic->kinds = marks.p;
+	if (!plain_string(v, &s))
+		return fail(c, path, "\"t\": expected a string of %zu kinds", cs->present);
+	for (i = 0; i < s.n && i < cs->present; i++) {
+		const char *k = s.p[i] ? strchr(KINDS, s.p[i]) : NULL;
+		if (!k)
+			return fail(c, path, "\"t\": character %zu is not one of \"%s\"", i + 1, KINDS);
+		cs->want[k - KINDS]++;
 	}
-	for (i = 0; i < 5; i++) {
-		if (m[2 + i].p) {
-			nstreams++;
-			sole = (int)i;
-		} else if (want[i]) {
-			return fail(c, path, "\"%c\": missing (\"t\" names %zu such values)", KINDS[i],
-			            want[i]);
-		}
-	}
-	if (!m[1].p && nstreams > 1)
+	if (s.n != cs->present)
+		return fail(c, path, "\"t\": expected a string of %zu kinds", cs->present);
+	ic->kinds = s.p;
+	cs->kinds_given = 1;
+	return 0;
+}
+
+/* A stream begins: without "t", the only one, with every present value. */
+static int stream_begins(chk *c, int k, const char *path, icol *ic, colstate *cs)
+{
+	if (cs->kinds_given)
+		return 0;
+	if (cs->streams++ > 0)
 		return fail(c, path, "several kinds of values and no \"t\" to say which is which");
-	if (!m[1].p && sole < 0 && present > 0)
-		return fail(c, path, "%zu values present and none given", present);
-	if (!m[1].p && sole >= 0) {
-		want[sole] = present;
-		ic->sole = KINDS[sole];
-	}
+	cs->want[k] = cs->present;
+	ic->sole = KINDS[k];
+	return 0;
+}
+
+static int check_verbatim(chk *c, size_t *i, size_t want, const char *path, icol *ic)
+{
+	size_t at = saola__json_skip_ws(c->t, c->n, *i), k = 0;
+	span e;
+	int r = 0;
+
+	if (at >= c->n || c->t[at] != '[')
+		return fail(c, path, "\"v\": expected an array of values");
+	ic->v = from(c, c->t + at);
+	*i = at + 1;
+	if (!accept_ch(c, i, ']'))
+		do {
+			if (value(c, i, &e) != 0)
+				return bad_text(c, path, *i, "\"v\": bad JSON");
+			k++;
+		} while ((r = more(c, i, ']')) == 1);
+	if (r < 0)
+		return bad_text(c, path, *i, "\"v\": bad JSON");
+	if (k != want)
+		return fail(c, path, "\"v\": %zu values, expected %zu", k, want);
 	return 0;
 }
 
@@ -307,22 +352,28 @@ static int check_uuids(chk *c, span u, size_t want, const char *path, icol *ic)
 	return spend(c, path, want);
 }
 
-static int check_hex(chk *c, span h, size_t want, const char *path, icol *ic)
+static int check_hex(chk *c, size_t *i, size_t want, const char *path, icol *ic)
 {
-	size_t i = offset(c, h.p), w = 0, k = 0;
+	static const char shape[] = "\"h\": expected [first value (1-15 lowercase hex digits),"
+	                            " differences...]";
+	size_t at = saola__json_skip_ws(c->t, c->n, *i), w = 0, k = 0;
 	uint64_t x = 0, top = 0;
-	int first = 1, r;
 	span e, s;
+	int r;
 
-	if (h.n == 0 || h.p[0] != '[')
-		return fail(c, path, "\"h\": expected [first value (1-%d lowercase hex digits),"
-		            " differences...]", HEX_MAX);
-	while ((r = next_item(c, &i, &first, NULL, &e)) == 1) {
+	if (at >= c->n || c->t[at] != '[')
+		return fail(c, path, "%s", shape);
+	ic->h = from(c, c->t + at);
+	*i = at + 1;
+	if (accept_ch(c, i, ']'))
+		return fail(c, path, "%s", shape);
+	do {
 		int64_t dx;
+		if (value(c, i, &e) != 0)
+			return bad_text(c, path, *i, "\"h\": bad JSON");
 		if (k == 0) {
 			if (!plain_string(e, &s) || s.n > HEX_MAX || !saola__cols_is_hex(s.p, s.n))
-				return fail(c, path, "\"h\": expected [first value (1-%d lowercase hex "
-				            "digits), differences...]", HEX_MAX);
+				return fail(c, path, "%s", shape);
 			w = s.n;
 			x = saola__cols_hex(s.p, w);
 			top = (uint64_t)1 << (4 * w);
@@ -332,140 +383,157 @@ static int check_hex(chk *c, span h, size_t want, const char *path, icol *ic)
 			return fail(c, path, "\"h\"[%zu]: the value leaves %zu hex digits", k, w);
 		}
 		k++;
-	}
+	} while ((r = more(c, i, ']')) == 1);
 	if (r < 0)
-		return bad_text(c, path, i, "\"h\": bad JSON");
-	if (k == 0)
-		return fail(c, path, "\"h\": expected [first value (1-%d lowercase hex digits),"
-		            " differences...]", HEX_MAX);
+		return bad_text(c, path, *i, "\"h\": bad JSON");
 	if (k != want)
 		return fail(c, path, "\"h\": %zu values, expected %zu", k, want);
-	ic->h = h;
 	ic->hw = (int)w;
 	return spend(c, path, want);
 }
 
-/* A column's "a": {"n": [lengths], "c": the items}. */
-static int check_items(chk *c, span a, size_t want, const char *path, int depth, icol *ic)
+/* The lengths of a column's "a"; *total gets their sum. */
+static int check_lengths(chk *c, size_t *i, size_t want, const char *path, icol *ic,
+                         size_t *total)
 {
-	size_t i = offset(c, a.p), k = 0, total = 0;
-	span key, val, n = {NULL, 0}, cols = {NULL, 0}, e;
-	char sub[PATH_LEN];
-	int first = 1, r = 0, bad = a.n == 0 || a.p[0] != '{';
+	size_t at = saola__json_skip_ws(c->t, c->n, *i), k = 0;
+	span e;
+	int r = 0;
 
-	while (!bad && (r = next_item(c, &i, &first, &key, &val)) == 1) {
-		span *slot = key.n == 3 && key.p[1] == 'n' ? &n : key.n == 3 && key.p[1] == 'c'
-		           ? &cols : NULL;
-		bad = !slot || slot->p;
-		if (slot)
-			*slot = val;
-	}
-	if (bad || r < 0 || !n.p || !cols.p || n.p[0] != '[')
+	*total = 0;
+	if (at >= c->n || c->t[at] != '[')
 		return fail(c, path, "\"a\": expected {\"n\": [lengths], \"c\": columns}");
-	i = offset(c, n.p);
-	first = 1;
-	while ((r = next_item(c, &i, &first, NULL, &e)) == 1) {
-		int64_t len;
-		if (!json_int(e, &len) || len < 0)
-			return fail(c, path, "\"a\".n[%zu]: expected a length >= 0", k);
-		if ((uint64_t)len > c->budget - total) {
-			c->too_big = 1;
-			return fail(c, path, "the batch makes more values than allowed");
-		}
-		total += (size_t)len;
-		k++;
-	}
+	ic->alen = from(c, c->t + at);
+	*i = at + 1;
+	if (!accept_ch(c, i, ']'))
+		do {
+			int64_t len;
+			if (value(c, i, &e) != 0)
+				return bad_text(c, path, *i, "\"a\": bad JSON");
+			if (!json_int(e, &len) || len < 0)
+				return fail(c, path, "\"a\".n[%zu]: expected a length >= 0", k);
+			if ((uint64_t)len > c->budget - *total) {
+				c->too_big = 1;
+				return fail(c, path, "the batch makes more values than allowed");
+			}
+			*total += (size_t)len;
+			k++;
+		} while ((r = more(c, i, ']')) == 1);
 	if (r < 0)
-		return bad_text(c, path, i, "\"a\": bad JSON");
+		return bad_text(c, path, *i, "\"a\": bad JSON");
 	if (k != want)
 		return fail(c, path, "\"a\": %zu lengths, expected %zu", k, want);
-	snprintf(sub, sizeof sub, "%.280s.a.c", path);
-	if (spend(c, path, want) != 0 || spend(c, sub, total) != 0)
-		return -1;
-	ic->alen = n;
-	if (!(ic->a = calloc(1, sizeof *ic->a)))
-		return fail(c, path, "out of memory");
-	return check_node(c, cols, total, sub, depth + 1, ic->a);
-}
-
-static int check_streams(chk *c, const span m[7], const size_t want[5], const char *path,
-                         int depth, icol *ic)
-{
-	char sub[PATH_LEN];
-	long nv;
-
-	if (m[2].p) {
-		if ((nv = count_items(c, m[2])) < 0)
-			return fail(c, path, "\"v\": expected an array of values");
-		if ((size_t)nv != want[0])
-			return fail(c, path, "\"v\": %ld values, expected %zu", nv, want[0]);
-		ic->v = m[2];
-	}
-	if (m[3].p) {
-		snprintf(sub, sizeof sub, "%.290s.o", path);
-		if (spend(c, sub, want[1]) != 0)
-			return -1;
-		if (!(ic->o = calloc(1, sizeof *ic->o)))
-			return fail(c, path, "out of memory");
-		if (check_node(c, m[3], want[1], sub, depth + 1, ic->o) != 0)
-			return -1;
-	}
-	if (m[4].p && check_items(c, m[4], want[2], path, depth, ic) != 0)
-		return -1;
-	if (m[5].p && check_uuids(c, m[5], want[3], path, ic) != 0)
-		return -1;
-	if (m[6].p && check_hex(c, m[6], want[4], path, ic) != 0)
-		return -1;
 	return 0;
 }
 
-/* The members of a column, by name: p t v o a u h. */
-static int column_members(chk *c, span col, span m[7], const char *path)
+/* A column's "a": {"n": [lengths], "c": the items}, in that order. */
+static int check_items(chk *c, size_t *i, size_t want, const char *path, int depth, icol *ic)
 {
-	static const char NAMES[] = "ptvoauh";
-	size_t i = offset(c, col.p);
-	span key, val;
-	int first = 1, r;
+	static const char shape[] = "\"a\": expected {\"n\": [lengths], \"c\": columns}";
+	size_t total;
+	char sub[PATH_LEN];
+	span key;
 
-	memset(m, 0, 7 * sizeof *m);
-	if (col.n == 0 || col.p[0] != '{')
-		return fail(c, path, "expected a column (an object)");
-	while ((r = next_item(c, &i, &first, &key, &val)) == 1) {
-		const char *at = key.n == 3 && key.p[1] ? strchr(NAMES, key.p[1]) : NULL;
-		if (!at)
-			return fail(c, path, "unknown member %.*s", (int)(key.n > 40 ? 40 : key.n),
-			            key.p);
-		if (m[at - NAMES].p)
-			return fail(c, path, "\"%c\" given twice", *at);
-		m[at - NAMES] = val;
-	}
-	return r < 0 ? bad_text(c, path, i, "bad JSON") : 0;
+	if (expect(c, i, '{') != 0 || member_key(c, i, &key) != 0 || key.n != 3 ||
+	    key.p[1] != 'n')
+		return fail(c, path, "%s", shape);
+	if (check_lengths(c, i, want, path, ic, &total) != 0)
+		return -1;
+	if (expect(c, i, ',') != 0 || member_key(c, i, &key) != 0 || key.n != 3 ||
+	    key.p[1] != 'c')
+		return fail(c, path, "%s", shape);
+	snprintf(sub, sizeof sub, "%.280s.a.c", path);
+	if (spend(c, path, want) != 0 || spend(c, sub, total) != 0)
+		return -1;
+	if (!(ic->a = calloc(1, sizeof *ic->a)))
+		return fail(c, path, "out of memory");
+	if (check_node(c, i, total, sub, depth + 1, ic->a) != 0)
+		return -1;
+	return expect(c, i, '}') == 0 ? 0 : fail(c, path, "%s", shape);
 }
 
-static int check_col(chk *c, span col, size_t rows, const char *path, int depth, icol *ic)
+/* One stream of a column, of kind k ("voauh"), at *i. */
+static int check_stream(chk *c, size_t *i, int k, const char *path, int depth, icol *ic,
+                        colstate *cs)
 {
-	size_t present = rows, want[5] = {0}, i;
-	span m[7], pres;
+	char sub[PATH_LEN];
+	span v;
 
-	if (column_members(c, col, m, path) != 0)
+	if (stream_begins(c, k, path, ic, cs) != 0)
 		return -1;
-	if (m[0].p) {
-		if (!plain_string(m[0], &pres))
-			return fail(c, path, "\"p\": expected a string of %zu marks ('1' present, "
-			            "'0' absent)", rows);
-		for (i = 0, present = 0; i < pres.n && i < rows; i++) {
-			if (pres.p[i] != '0' && pres.p[i] != '1')
-				return fail(c, path, "\"p\": mark %zu is not '0' or '1'", i + 1);
-			present += pres.p[i] == '1';
-		}
-		if (pres.n != rows)
-			return fail(c, path, "\"p\": expected a string of %zu marks ('1' present, "
-			            "'0' absent)", rows);
-		ic->pres = pres.p;
+	switch (KINDS[k]) {
+	case 'v':
+		return check_verbatim(c, i, cs->want[0], path, ic);
+	case 'o':
+		snprintf(sub, sizeof sub, "%.290s.o", path);
+		if (spend(c, sub, cs->want[1]) != 0)
+			return -1;
+		if (!(ic->o = calloc(1, sizeof *ic->o)))
+			return fail(c, path, "out of memory");
+		return check_node(c, i, cs->want[1], sub, depth + 1, ic->o);
+	case 'a':
+		return check_items(c, i, cs->want[2], path, depth, ic);
+	case 'u':
+		if (value(c, i, &v) != 0)
+			return bad_text(c, path, *i, "\"u\": bad JSON");
+		return check_uuids(c, v, cs->want[3], path, ic);
+	default:
+		return check_hex(c, i, cs->want[4], path, ic);
 	}
-	if (count_kinds(c, m, present, want, ic, path) != 0)
-		return -1;
-	return check_streams(c, m, want, path, depth, ic);
+}
+
+/* What the column's members left unsaid: a stream "t" names and that is
+ * not there, or values present and no stream. */
+static int check_col_end(chk *c, const char *path, const colstate *cs, unsigned seen)
+{
+	size_t k;
+
+	for (k = 0; cs->kinds_given && k < 5; k++)
+		if (cs->want[k] && !(seen & 1u << (2 + k)))
+			return fail(c, path, "\"%c\": missing (\"t\" names %zu such values)", KINDS[k],
+			            cs->want[k]);
+	if (!cs->kinds_given && !cs->streams && cs->present > 0)
+		return fail(c, path, "%zu values present and none given", cs->present);
+	return 0;
+}
+
+/* A column: its members in the order "ptvoauh", each at most once. */
+static int check_col(chk *c, size_t *i, size_t rows, const char *path, int depth, icol *ic)
+{
+	colstate cs;
+	unsigned seen = 0;
+	span key, v;
+	int last = -1, r = 0;
+
+	memset(&cs, 0, sizeof cs);
+	cs.present = rows;
+	if (expect(c, i, '{') != 0)
+		return fail(c, path, "expected a column (an object)");
+	if (!accept_ch(c, i, '}'))
+		do {
+			const char *at;
+			int m;
+			if (member_key(c, i, &key) != 0)
+				return bad_text(c, path, *i, "bad JSON");
+			at = key.n == 3 && key.p[1] ? strchr(MEMBERS, key.p[1]) : NULL;
+			if (!at)
+				return fail(c, path, "unknown member %.*s", (int)(key.n > 42 ? 42 : key.n),
+				            key.p);
+			if ((m = (int)(at - MEMBERS)) <= last)
+				return fail(c, path, "\"%c\" after \"%c\" (a column's members come in the "
+				            "order %s, each once)", *at, MEMBERS[last], MEMBERS);
+			last = m;
+			seen |= 1u << m;
+			if (m < 2 && value(c, i, &v) != 0)
+				return bad_text(c, path, *i, "bad JSON");
+			if ((m == 0 && check_marks(c, v, rows, path, ic, &cs) != 0) ||
+			    (m == 1 && check_kinds(c, v, path, ic, &cs) != 0) ||
+			    (m >= 2 && check_stream(c, i, m - 2, path, depth, ic, &cs) != 0))
+				return -1;
+		} while ((r = more(c, i, '}')) == 1);
+	if (r < 0)
+		return bad_text(c, path, *i, "bad JSON");
+	return check_col_end(c, path, &cs, seen);
 }
 
 static icol *node_column(inode *nd)
@@ -482,7 +550,7 @@ static icol *node_column(inode *nd)
 	return &nd->cols[nd->n++];
 }
 
-/* The key of a column: its JSON string parsed (escapes and all). */
+/* The name of a column: its JSON string parsed (escapes and all). */
 static char *column_key(span key)
 {
 	json_t *k = json_loadb(key.p, key.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
@@ -493,32 +561,36 @@ static char *column_key(span key)
 	return s;
 }
 
-static int check_node(chk *c, span cols, size_t rows, const char *path, int depth,
+static int check_node(chk *c, size_t *i, size_t rows, const char *path, int depth,
                       inode *nd)
 {
-	size_t i = offset(c, cols.p), k;
 	char sub[PATH_LEN];
-	span key, val;
-	int first = 1, r;
+	span key;
+	size_t k;
+	int r = 0;
 
-	if (cols.n == 0 || cols.p[0] != '{')
+	if (expect(c, i, '{') != 0)
 		return fail(c, path, "expected an object of columns");
 	if (depth > SAOLA__COLS_DEPTH)
 		return fail(c, path, "columns nested deeper than %d levels", SAOLA__COLS_DEPTH);
-	while ((r = next_item(c, &i, &first, &key, &val)) == 1) {
+	if (accept_ch(c, i, '}'))
+		return 0;
+	do {
 		icol *ic = node_column(nd);
 		if (!ic)
 			return fail(c, path, "out of memory");
+		if (member_key(c, i, &key) != 0)
+			return bad_text(c, path, *i, "bad JSON");
 		if (!(ic->key = column_key(key)))
 			return fail(c, path, "a column's name is not a string without NUL");
 		for (k = 0; k + 1 < nd->n; k++)
 			if (strcmp(nd->cols[k].key, ic->key) == 0)
 				return fail(c, path, "column \"%.60s\" given twice", ic->key);
 		snprintf(sub, sizeof sub, "%.200s.%.90s", path, ic->key);
-		if (check_col(c, val, rows, sub, depth, ic) != 0)
+		if (check_col(c, i, rows, sub, depth, ic) != 0)
 			return -1;
-	}
-	return r < 0 ? bad_text(c, path, i, "bad JSON") : 0;
+	} while ((r = more(c, i, '}')) == 1);
+	return r < 0 ? bad_text(c, path, *i, "bad JSON") : 0;
 }
 
 static void node_free(inode *nd)
@@ -538,46 +610,53 @@ static void node_free(inode *nd)
 	memset(nd, 0, sizeof *nd);
 }
 
+/* The top: {"n": the number of objects, "c": their columns}, in that
+ * order, and nothing after it. */
+static int check_top(chk *c, const char *what, saola__cols_reader *it)
+{
+	size_t i = 0;
+	int64_t rows = -1;
+	span key, n;
+	char path[120];
+
+	snprintf(path, sizeof path, "%.100s", what);
+	if (expect(c, &i, '{') != 0 || member_key(c, &i, &key) != 0 || key.n != 3 ||
+	    key.p[1] != 'n' || value(c, &i, &n) != 0 || !json_int(n, &rows) || rows < 0 ||
+	    expect(c, &i, ',') != 0 || member_key(c, &i, &key) != 0 || key.n != 3 ||
+	    key.p[1] != 'c')
+		return fail(c, path, "expected {\"n\": the number of objects, \"c\": their columns}");
+	snprintf(path, sizeof path, "%.100s.c", what);
+	if ((uint64_t)rows > c->budget) {
+		c->too_big = 1;
+		return fail(c, path, "%" PRId64 " objects, more than allowed (%zu)", rows, c->budget);
+	}
+	it->rows = (size_t)rows;
+	if (spend(c, path, it->rows) != 0 || check_node(c, &i, it->rows, path, 0, &it->top) != 0)
+		return -1;
+	if (expect(c, &i, '}') != 0) {
+		snprintf(path, sizeof path, "%.100s", what);
+		return fail(c, path, "expected {\"n\": the number of objects, \"c\": their "
+		            "columns}");
+	}
+	if (saola__json_skip_ws(c->t, c->n, i) != c->n)
+		return bad_text(c, what, i, "text after the columns");
+	return 0;
+}
+
 saola__cols_reader *saola__cols_open_text(const char *text, size_t len, const char *what,
                                           size_t max_values, int *too_big, char *err,
                                           size_t errlen)
 {
 	chk c = {max_values, 0, err, errlen, text, len};
-	saola__cols_reader *it;
-	span key, val, n = {NULL, 0}, cols = {NULL, 0};
-	size_t i = saola__json_skip_ws(text, len, 0);
-	int64_t rows = -1;
-	int first = 1, r = 0, bad = i >= len || text[i] != '{';
-	char path[120];
+	saola__cols_reader *it = calloc(1, sizeof *it);
 
 	if (too_big)
 		*too_big = 0;
-	while (!bad && (r = next_item(&c, &i, &first, &key, &val)) == 1) {
-		span *slot = key.n == 3 && key.p[1] == 'n' ? &n : key.n == 3 && key.p[1] == 'c'
-		           ? &cols : NULL;
-		bad = !slot || slot->p;
-		if (slot)
-			*slot = val;
-	}
-	snprintf(path, sizeof path, "%.100s", what);
-	if (bad || r < 0 || !n.p || !cols.p || !json_int(n, &rows) || rows < 0 ||
-	    saola__json_skip_ws(text, len, i) != len) {
-		fail(&c, path, "expected {\"n\": the number of objects, \"c\": their columns}");
+	if (!it) {
+		snprintf(err, errlen, "%s: out of memory", what);
 		return NULL;
 	}
-	snprintf(path, sizeof path, "%.100s.c", what);
-	if ((uint64_t)rows > max_values) {
-		if (too_big)
-			*too_big = 1;
-		fail(&c, path, "%" PRId64 " objects, more than allowed (%zu)", rows, max_values);
-		return NULL;
-	}
-	if (!(it = calloc(1, sizeof *it))) {
-		fail(&c, path, "out of memory");
-		return NULL;
-	}
-	it->rows = (size_t)rows;
-	if (spend(&c, path, it->rows) != 0 || check_node(&c, cols, it->rows, path, 0, &it->top)) {
+	if (check_top(&c, what, it) != 0) {
 		if (too_big)
 			*too_big = c.too_big;
 		saola__cols_close(it);
