@@ -713,12 +713,45 @@ static span next_element(span *s)
 
 static json_t *next_object(saola__cols_reader *it, inode *nd, const char *path);
 
+/* The common values made without the parser, whose setting up costs more
+ * than a small value: true, false, null, an integer of up to 18 digits, a
+ * string without escapes or control characters (jansson checks its
+ * UTF-8). NULL for anything else, which the parser reads. */
+static json_t *quick_value(span e)
+{
+	size_t k, i;
+
+	if (e.n == 4 && memcmp(e.p, "true", 4) == 0)
+		return json_true();
+	if (e.n == 5 && memcmp(e.p, "false", 5) == 0)
+		return json_false();
+	if (e.n == 4 && memcmp(e.p, "null", 4) == 0)
+		return json_null();
+	if (e.n >= 2 && e.p[0] == '"' && e.p[e.n - 1] == '"') {
+		for (i = 1; i + 1 < e.n; i++)
+			if ((unsigned char)e.p[i] < 0x20 || e.p[i] == '\\' || e.p[i] == '"')
+				return NULL;
+		return json_stringn(e.p + 1, e.n - 2);
+	}
+	k = e.n > 0 && e.p[0] == '-';
+	if (e.n > k && e.n - k <= 18 && strspn(e.p + k, "0123456789") == e.n - k &&
+	    (e.p[k] != '0' || e.n - k == 1)) {
+		int64_t x = 0;
+		json_int(e, &x);
+		return json_integer((json_int_t)x);
+	}
+	return NULL;
+}
+
 static json_t *take_verbatim(saola__cols_reader *it, icol *ic, const char *path)
 {
 	json_error_t jerr;
 	span e = next_element(&ic->v);
-	json_t *v = e.p ? json_loadb(e.p, e.n, JSON_DECODE_ANY | JSON_ALLOW_NUL |
-	                             JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	json_t *v = !e.p ? NULL : quick_value(e);
+
+	if (!v && e.p)
+		v = json_loadb(e.p, e.n, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES,
+		               &jerr);
 
 	if (!v)
 		snprintf(it->err, sizeof it->err, "%.160s.%.40s: \"v\": %.40s", path, ic->key,
