@@ -316,9 +316,20 @@ static int reorg_area(saola__rules *r, const saola__user *u, const saola__units 
 
 	if (area_lv == DISTRICT && *units->district)
 		return 0;
+	if (r->reorg.known && r->reorg.year == year && strcmp(r->reorg.area, u->area) == 0 &&
+	    strcmp(r->reorg.commune, units->commune) == 0)
+		return r->reorg.inside;
 	if (saola__area_reorg(r->db, u->area, units->commune, year, &inside) != 0)
 		return saola__err_set(e, SAOLA_ERROR, "%s: units: %s", where,
 		                      saola__db_errmsg(r->db));
+	if (strlen(u->area) < sizeof r->reorg.area &&
+	    strlen(units->commune) < sizeof r->reorg.commune) {
+		strcpy(r->reorg.area, u->area);
+		strcpy(r->reorg.commune, units->commune);
+		r->reorg.year = year;
+		r->reorg.inside = inside;
+		r->reorg.known = 1;
+	}
 	return inside;
 }
 

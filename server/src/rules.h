@@ -31,6 +31,11 @@ typedef struct saola__rules {
 		int year, found;
 		saola__unit unit;
 	} memo[SAOLA__RULES_MEMO];
+	struct {                  /* the last saola__area_reorg answer: a batch's
+	                           * households share their commune and year */
+		char area[SAOLA__UNIT_CODE_MAX + 1], commune[SAOLA__UNIT_CODE_MAX + 1];
+		int year, inside, known;
+	} reorg;
 } saola__rules;
 
 /* Starts a checker over the units table of db (the store's connection,
