@@ -101,6 +101,7 @@ static void test_record(void **state) { (void)state; replay("record", saola_fuzz
 static void test_wire(void **state) { (void)state; replay("wire", saola_fuzz_wire); }
 static void test_bundle(void **state) { (void)state; replay("bundle", saola_fuzz_bundle); }
 static void test_http(void **state) { (void)state; replay("http", saola_fuzz_http); }
+static void test_cols(void **state) { (void)state; replay("cols", saola_fuzz_cols); }
 
 int main(void)
 {
@@ -111,6 +112,7 @@ int main(void)
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_bundle),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_cols),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
