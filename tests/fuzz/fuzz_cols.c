@@ -6,7 +6,8 @@
  * and must come back as it was. Either way the encoder must take every
  * object but those with more keys at the top than a batch allows, write
  * JSON that decodes, and write the same text again for what it decoded
- * (the format has one text for a batch). A difference aborts. */
+ * (the format has one text for a batch). The raw text is also read as a
+ * device reads a page (saola__cols_open_text). A difference aborts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,10 +183,42 @@ static int is_batch(const json_t *v)
 	return 1;
 }
 
+/* The input as raw text, as a device reads a page of records in columns
+ * (saola__cols_open_text): whatever it is, the reader refuses it or makes
+ * its objects, never more than it counted, and must not crash. When the
+ * text is also JSON that decodes from its tree, both make the same. */
+static void as_text(const uint8_t *data, size_t size, const json_t *v)
+{
+	char err[256];
+	saola__cols_reader *rd = saola__cols_open_text((const char *)data, size, "records",
+	                                               BUDGET, NULL, err, sizeof err);
+	json_t *got = rd ? json_array() : NULL, *obj, *tree;
+	size_t n = 0;
+
+	if (!rd)
+		return;
+	while ((obj = saola__cols_next(rd))) {
+		if (++n > saola__cols_count(rd))
+			fz_die("the reader made more objects than it counted");
+		json_array_append_new(got, obj);
+	}
+	tree = v && json_is_object(v) ? saola__cols_decode(v, "records", BUDGET, NULL, err,
+	                                                   sizeof err) : NULL;
+	if (tree && n == saola__cols_count(rd) && !json_equal(tree, got)) {
+		show("from the text", got);
+		show("from the tree", tree);
+		fz_die("the text and the tree read differently");
+	}
+	json_decref(tree);
+	json_decref(got);
+	saola__cols_close(rd);
+}
+
 SAOLA_FUZZ_TARGET(cols)
 {
 	json_t *v = json_loadb((const char *)data, size, FLAGS, NULL);
 
+	as_text(data, size, v);
 	if (!v)
 		return 0;
 	if (json_is_object(v))
