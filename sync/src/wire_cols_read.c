@@ -218,13 +218,25 @@ static int plain_string(span s, span *out)
 	return 1;
 }
 
+/* 1 when the n bytes at p are all digits (the text is not NUL-terminated:
+ * never strspn). */
+static int all_digits(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* An integer of JSON at s: 1 with *out, else 0. */
 static int json_int(span s, int64_t *out)
 {
 	char buf[24], *end;
 	size_t k = s.n > 0 && s.p[0] == '-';
 
-	if (s.n == 0 || s.n >= sizeof buf || k == s.n || strspn(s.p + k, "0123456789") < s.n - k)
+	if (s.n == 0 || s.n >= sizeof buf || k == s.n || !all_digits(s.p + k, s.n - k))
 		return 0;
 	memcpy(buf, s.p, s.n);
 	buf[s.n] = '\0';
@@ -734,7 +746,7 @@ static json_t *quick_value(span e)
 		return json_stringn(e.p + 1, e.n - 2);
 	}
 	k = e.n > 0 && e.p[0] == '-';
-	if (e.n > k && e.n - k <= 18 && strspn(e.p + k, "0123456789") == e.n - k &&
+	if (e.n > k && e.n - k <= 18 && all_digits(e.p + k, e.n - k) &&
 	    (e.p[k] != '0' || e.n - k == 1)) {
 		int64_t x = 0;
 		json_int(e, &x);
