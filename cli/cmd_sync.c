@@ -10,7 +10,7 @@
 #include "cli.h"
 
 static const char sync_usage[] =
-	"saola sync [--db PATH] [--stats] [--batch N] [--timeout S]\n"
+	"saola sync [--db PATH] [--stats] [--batch N] [--timeout S] [--protocol 1|2]\n"
 	"                  [--to-file F | --from-file F] [--server URL] [--token T]\n"
 	"                  [--insecure-http] [--ca-file F]";
 
@@ -51,14 +51,15 @@ static void print_stats(const saola_sync_stats *st)
 int cmd_sync(int argc, char **argv)
 {
 	const char *batch = NULL, *timeout = NULL, *to_file = NULL, *from_file = NULL;
-	const char *server = NULL, *token = NULL, *ca_file = NULL;
+	const char *server = NULL, *token = NULL, *ca_file = NULL, *protocol = NULL;
 	int stats = 0, insecure = 0, rc;
 	const cli_opt opts[] = {
 		{"--stats", NULL, &stats}, {"--batch", &batch, NULL},
 		{"--timeout", &timeout, NULL}, {"--to-file", &to_file, NULL},
 		{"--from-file", &from_file, NULL}, {"--server", &server, NULL},
 		{"--token", &token, NULL}, {"--insecure-http", NULL, &insecure},
-		{"--ca-file", &ca_file, NULL}, {NULL, NULL, NULL}};
+		{"--ca-file", &ca_file, NULL}, {"--protocol", &protocol, NULL},
+		{NULL, NULL, NULL}};
 	saola_sync_opts so;
 	saola_sync_stats st;
 	saola *db;
@@ -72,7 +73,8 @@ int cmd_sync(int argc, char **argv)
 		        "usage: %s\n", sync_usage);
 		return EXIT_USAGE;
 	}
-	if ((to_file || from_file) && (batch || timeout || server || token || insecure || ca_file)) {
+	if ((to_file || from_file) &&
+	    (batch || timeout || server || token || insecure || ca_file || protocol)) {
 		fprintf(stderr, "saola sync: --%s-file works without a server: drop the network "
 		        "options\nusage: %s\n", to_file ? "to" : "from", sync_usage);
 		return EXIT_USAGE;
@@ -85,6 +87,12 @@ int cmd_sync(int argc, char **argv)
 	if (timeout && !(so.timeout_s = positive(timeout, 86400))) {
 		fprintf(stderr, "saola sync: --timeout: expected seconds from 1 to 86400, got \"%s\"\n",
 		        timeout);
+		return EXIT_USAGE;
+	}
+	/* 2 (the default) falls back to 1 by itself with a server of 1; 1
+	 * rules protocol 2 out (docs/protocol.md, "Version 2"). */
+	if (protocol && !(so.protocol = positive(protocol, 2))) {
+		fprintf(stderr, "saola sync: --protocol: expected 1 or 2, got \"%s\"\n", protocol);
 		return EXIT_USAGE;
 	}
 	so.server = server;

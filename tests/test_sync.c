@@ -719,6 +719,13 @@ static void test_cli(void **state)
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
 	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s' --to-file a --from-file b", bin, db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
+	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s' --protocol 3", bin, db);
+	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 2);
+	assert_non_null(strstr(err, "--protocol: expected 1 or 2"));
+	/* Protocol 1 asked for: the server of 2 answers it. */
+	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s' --protocol 1 --stats", bin, db);
+	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 0);
+	assert_non_null(strstr(out, "requests:      1"));
 	snprintf(cmd, sizeof cmd, "'%s' sync --db '%s' --token wrong", bin, db);
 	assert_int_equal(tu_run(cmd, out, sizeof out, err, sizeof err), 1);
 	assert_non_null(strstr(err, "saola sync: "));
