@@ -44,6 +44,20 @@ int saola__zbuf_init_xz(saola__zbuf *zb, uint32_t preset)
 	return SAOLA_OK;
 }
 
+/* Room for at least 4 KiB more output after the used bytes. */
+static int zbuf_room(saola__zbuf *zb, size_t used)
+{
+	if (zb->cap - used < 4096) {
+		size_t want = zb->cap ? zb->cap * 2 : 16384;
+		unsigned char *grown = realloc(zb->out, want);
+		if (!grown)
+			return SAOLA_NOMEM;
+		zb->out = grown;
+		zb->cap = want;
+	}
+	return SAOLA_OK;
+}
+
 static int xbuf_run(saola__zbuf *zb, const void *p, size_t n, lzma_action action)
 {
 	lzma_ret xr;
@@ -51,14 +65,8 @@ static int xbuf_run(saola__zbuf *zb, const void *p, size_t n, lzma_action action
 	zb->x.next_in = p;
 	zb->x.avail_in = n;
 	do {
-		if (zb->cap - zb->x.total_out < 4096) {
-			size_t want = zb->cap ? zb->cap * 2 : 16384;
-			unsigned char *grown = realloc(zb->out, want);
-			if (!grown)
-				return SAOLA_NOMEM;
-			zb->out = grown;
-			zb->cap = want;
-		}
+		if (zbuf_room(zb, (size_t)zb->x.total_out) != SAOLA_OK)
+			return SAOLA_NOMEM;
 		zb->x.next_out = zb->out + zb->x.total_out;
 		zb->x.avail_out = zb->cap - (size_t)zb->x.total_out;
 		xr = lzma_code(&zb->x, action);
@@ -75,14 +83,8 @@ static int zbuf_run(saola__zbuf *zb, int flush)
 	int zr;
 
 	do {
-		if (zb->cap - zb->z.total_out < 4096) {
-			size_t want = zb->cap ? zb->cap * 2 : 16384;
-			unsigned char *p = realloc(zb->out, want);
-			if (!p)
-				return SAOLA_NOMEM;
-			zb->out = p;
-			zb->cap = want;
-		}
+		if (zbuf_room(zb, zb->z.total_out) != SAOLA_OK)
+			return SAOLA_NOMEM;
 		zb->z.next_out = zb->out + zb->z.total_out;
 		zb->z.avail_out = (uInt)(zb->cap - zb->z.total_out);
 		zr = deflate(&zb->z, flush);

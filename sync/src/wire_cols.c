@@ -487,57 +487,55 @@ static void emit_base64url(writer *o, const unsigned char *b, size_t n)
 
 static void emit_node(writer *o, const node *nd);
 
+/* Starts a member of a column's object: a ',' before every member but the
+ * first, then name (its name and what opens its value). */
+static void member(writer *o, int *first, const char *name)
+{
+	if (!*first)
+		emits(o, ",");
+	*first = 0;
+	emits(o, name);
+}
+
 static void emit_col(writer *o, const col *c, size_t rows)
 {
-	const char *sep = "";
+	int first = 1;
 
 	emit_key(o, c->key);
 	emit(o, "{", 1);
 	if (c->present < rows) {
-		emits(o, "\"p\":\"");
+		member(o, &first, "\"p\":\"");
 		emit(o, c->pres.p, c->pres.n);
 		emits(o, "\"");
-		sep = ",";
 	}
 	if (c->mixed) {
-		emits(o, sep);
-		emits(o, "\"t\":\"");
+		member(o, &first, "\"t\":\"");
 		emit(o, c->kinds.p, c->kinds.n);
 		emits(o, "\"");
-		sep = ",";
 	}
 	if (c->nv) {
-		emits(o, sep);
-		emits(o, "\"v\":[");
+		member(o, &first, "\"v\":[");
 		emit(o, c->v.p, c->v.n);
 		emits(o, "]");
-		sep = ",";
 	}
 	if (c->o && c->o->rows) {
-		emits(o, sep);
-		emits(o, "\"o\":");
+		member(o, &first, "\"o\":");
 		emit_node(o, c->o);
-		sep = ",";
 	}
 	if (c->na) {
-		emits(o, sep);
-		emits(o, "\"a\":{\"n\":[");
+		member(o, &first, "\"a\":{\"n\":[");
 		emit(o, c->alen.p, c->alen.n);
 		emits(o, "],\"c\":");
 		emit_node(o, c->a);
 		emits(o, "}");
-		sep = ",";
 	}
 	if (c->nu) {
-		emits(o, sep);
-		emits(o, "\"u\":\"");
+		member(o, &first, "\"u\":\"");
 		emit_base64url(o, (const unsigned char *)c->u.p, c->u.n);
 		emits(o, "\"");
-		sep = ",";
 	}
 	if (c->nh) {
-		emits(o, sep);
-		emits(o, "\"h\":[\"");
+		member(o, &first, "\"h\":[\"");
 		emits(o, c->hfirst);
 		emits(o, "\"");
 		emit(o, c->h.p, c->h.n);
