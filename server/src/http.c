@@ -324,8 +324,8 @@ static int decode_body(saola_server *srv, struct MHD_Connection *c, request *rq,
 	if (srv->web.sync_protocol == 1 && enc && strcasecmp(enc, "xz") == 0)
 		return saola__err_set(e, SAOLA__E_BAD_ENCODING, "content-encoding xz is not "
 		                      "supported (send gzip, deflate or none)");
-	rc = saola__body_decode(enc, rq->body ? rq->body : (const unsigned char *)"", rq->len, lim, body,
-	                        &rq->text, e);
+	rc = saola__body_decode(enc, rq->body ? rq->body : (const unsigned char *)"", rq->len,
+	                        lim, body, &rq->text, e);
 	/* The text is a tree now: its bytes go before the handler runs. */
 	free(rq->body);
 	rq->body = NULL;
