@@ -2,7 +2,6 @@
  * (routes.c): GET /healthz, GET /v1/forms and POST /v1/sync
  * (docs/protocol.md). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "json_out.h"
 #include "reply.h"
@@ -43,37 +42,13 @@ enum MHD_Result saola__serve_forms(const saola__call *call)
 	return ret;
 }
 
-typedef struct text {
-	char *p;
-	size_t n, cap;
-} text;
-
-static int put(void *ctx, const char *s, size_t n)
-{
-	text *t = ctx;
-
-	if (t->n + n > t->cap) {
-		size_t want = t->cap ? t->cap * 2 : 65536;
-		char *grown;
-		while (want < t->n + n)
-			want *= 2;
-		if (!(grown = realloc(t->p, want)))
-			return SAOLA_NOMEM;
-		t->p = grown;
-		t->cap = want;
-	}
-	memcpy(t->p + t->n, s, n);
-	t->n += n;
-	return 0;
-}
-
 /* Protocol 2's answer (docs/protocol.md, "Version 2"): its records in
  * columns, after its other members. res loses its "records". */
 static enum MHD_Result reply_columns(struct MHD_Connection *c, json_t *res)
 {
 	json_t *records = json_incref(json_object_get(res, "records")), *rec;
 	saola__cols *cols = saola__cols_new();
-	text t = {NULL, 0, 0};
+	saola__text t = {NULL, 0, 0};
 	size_t i, hlen = 0;
 	char *head;
 	int rc = cols ? SAOLA_OK : SAOLA_NOMEM;
@@ -85,13 +60,13 @@ static enum MHD_Result reply_columns(struct MHD_Connection *c, json_t *res)
 	json_object_del(res, "records");
 	head = saola__json_dump(res, &hlen);
 	if (rc == SAOLA_OK && head && hlen > 2)
-		rc = put(&t, head, hlen - 1);
+		rc = saola__text_put(&t, head, hlen - 1);
 	if (rc == SAOLA_OK)
-		rc = put(&t, ",\"records\":", 11);
+		rc = saola__text_put(&t, ",\"records\":", 11);
 	if (rc == SAOLA_OK)
-		rc = saola__cols_write(cols, put, &t);
+		rc = saola__cols_write(cols, saola__text_put, &t);
 	if (rc == SAOLA_OK)
-		rc = put(&t, "}", 1);
+		rc = saola__text_put(&t, "}", 1);
 	if (rc == SAOLA_OK && head)
 		ret = saola__reply_body(c, MHD_HTTP_OK, "application/json; charset=utf-8", t.p, t.n,
 		                        NULL);

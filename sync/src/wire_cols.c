@@ -13,10 +13,7 @@
 #define TOP_WIDTH (SAOLA__COLS_WIDTH * 4)
 #define HEX_MAX 15 /* digits: a hex value and its differences fit an int64 */
 
-typedef struct buf {
-	char *p;
-	size_t n, cap;
-} buf;
+typedef saola__text buf;
 
 static int buf_put(buf *b, const void *s, size_t n)
 {
@@ -33,6 +30,11 @@ static int buf_put(buf *b, const void *s, size_t n)
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
 	return 0;
+}
+
+int saola__text_put(void *text, const char *s, size_t n)
+{
+	return buf_put(text, s, n) == 0 ? SAOLA_OK : SAOLA_NOMEM;
 }
 
 static int buf_ch(buf *b, char c)

@@ -40,6 +40,15 @@ size_t saola__cols_rows(const saola__cols *c);
 typedef int (*saola__cols_put)(void *ctx, const char *text, size_t len);
 int saola__cols_write(saola__cols *c, saola__cols_put put, void *ctx);
 
+/* A growing text ({NULL, 0, 0} at first; free() p), and a saola__cols_put
+ * that appends to it (ctx a saola__text *): SAOLA_OK or SAOLA_NOMEM. */
+typedef struct saola__text {
+	char *p;
+	size_t n, cap;
+} saola__text;
+
+int saola__text_put(void *text, const char *s, size_t n);
+
 /* The batch v ({"n", "c"}) as a new JSON array of its objects, or NULL
  * with err naming where and what ("changes.c.d.o.members.a.c.name: \"p\"
  * has 12 marks, expected 40"): what names v. Values given verbatim are
