@@ -18,32 +18,12 @@
 
 /* ---- helpers ---- */
 
-typedef struct text {
-	char *p;
-	size_t n, cap;
-} text;
-
-static int put_text(void *ctx, const char *s, size_t n)
-{
-	text *t = ctx;
-
-	if (t->n + n + 1 > t->cap) {
-		t->cap = (t->n + n + 1) * 2;
-		t->p = realloc(t->p, t->cap);
-		assert_non_null(t->p);
-	}
-	memcpy(t->p + t->n, s, n);
-	t->n += n;
-	t->p[t->n] = '\0';
-	return 0;
-}
-
 /* The columnar text of batch (an array of objects), malloc()ed, or fails
  * the test. */
 static char *encode(const json_t *batch, size_t *len)
 {
 	saola__cols *c = saola__cols_new();
-	text t = {NULL, 0, 0};
+	saola__text t = {NULL, 0, 0};
 	json_t *obj;
 	size_t i;
 
@@ -51,7 +31,7 @@ static char *encode(const json_t *batch, size_t *len)
 	json_array_foreach(batch, i, obj)
 		assert_int_equal(saola__cols_add(c, obj), SAOLA_OK);
 	assert_int_equal(saola__cols_rows(c), json_array_size(batch));
-	assert_int_equal(saola__cols_write(c, put_text, &t), SAOLA_OK);
+	assert_int_equal(saola__cols_write(c, saola__text_put, &t), SAOLA_OK);
 	saola__cols_free(c);
 	assert_non_null(t.p);
 	*len = t.n;
@@ -745,7 +725,7 @@ static void test_misuse(void **state)
 	static const char *NOT_OBJECTS[] = {"[]", "[{}]", "\"x\"", "1", "null", "true"};
 	saola__cols *c = saola__cols_new();
 	json_t *v, *wide;
-	text t = {NULL, 0, 0};
+	saola__text t = {NULL, 0, 0};
 	size_t i;
 	int calls = 0;
 
@@ -782,7 +762,7 @@ static void test_misuse(void **state)
 	/* no encoder */
 	v = json_object();
 	assert_int_equal(saola__cols_add(NULL, v), SAOLA_MISUSE);
-	assert_int_equal(saola__cols_write(NULL, put_text, &t), SAOLA_MISUSE);
+	assert_int_equal(saola__cols_write(NULL, saola__text_put, &t), SAOLA_MISUSE);
 	assert_int_equal(saola__cols_rows(NULL), 0);
 	saola__cols_free(NULL);
 	assert_null(t.p);

@@ -355,11 +355,28 @@ int saola__gzip(const void *in, size_t n, unsigned char **out, size_t *outlen)
 	return SAOLA_OK;
 }
 
+int saola__out_grow(unsigned char **buf, size_t *cap, size_t used, size_t first,
+                    size_t limit)
+{
+	size_t want = *cap ? *cap * 2 : (first > 4096 ? first : 4096);
+	unsigned char *grown;
+
+	if (want > limit + 1)
+		want = limit + 1;
+	if (want <= used + 1)
+		return SAOLA_LIMIT;
+	if (!(grown = realloc(*buf, want)))
+		return SAOLA_NOMEM;
+	*buf = grown;
+	*cap = want;
+	return SAOLA_OK;
+}
+
 int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
                   size_t *outlen)
 {
 	z_stream z;
-	unsigned char *buf = NULL, *grown;
+	unsigned char *buf = NULL;
 	size_t cap = 0;
 	int rc = SAOLA_OK, zr;
 
@@ -373,21 +390,9 @@ int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
 	z.next_in = (Bytef *)in;
 	z.avail_in = (uInt)n;
 	do {
-		if (z.total_out + 1 >= cap) {
-			size_t want = cap ? cap * 2 : (n * 4 > 4096 ? n * 4 : 4096);
-			if (want > limit + 1)
-				want = limit + 1;
-			if (want <= z.total_out + 1) {
-				rc = SAOLA_LIMIT;
-				break;
-			}
-			if (!(grown = realloc(buf, want))) {
-				rc = SAOLA_NOMEM;
-				break;
-			}
-			buf = grown;
-			cap = want;
-		}
+		if (z.total_out + 1 >= cap &&
+		    (rc = saola__out_grow(&buf, &cap, z.total_out, n * 4, limit)) != SAOLA_OK)
+			break;
 		z.next_out = buf + z.total_out;
 		z.avail_out = (uInt)(cap - 1 - z.total_out);
 		zr = inflate(&z, Z_NO_FLUSH);

@@ -56,6 +56,12 @@ int saola__gzip(const void *in, size_t n, unsigned char **out, size_t *outlen);
 int saola__gunzip(const void *in, size_t n, size_t limit, unsigned char **out,
                   size_t *outlen);
 
+/* A decompressor's output buffer, grown for more than used bytes (and a
+ * NUL): to first bytes at first (at least 4 KiB), then doubled, never past
+ * limit + 1. SAOLA_OK, SAOLA_LIMIT when it would pass limit, SAOLA_NOMEM. */
+int saola__out_grow(unsigned char **buf, size_t *cap, size_t used, size_t first,
+                    size_t limit);
+
 /* xz: the most memory its decoder may take (a stream asking for a larger
  * dictionary is refused as invalid); saola's own use a dictionary of
  * SAOLA__XZ_DICT. */

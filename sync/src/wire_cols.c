@@ -29,6 +29,7 @@ static int buf_put(buf *b, const void *s, size_t n)
 	}
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
+	b->p[b->n] = '\0';
 	return 0;
 }
 

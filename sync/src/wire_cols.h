@@ -40,8 +40,9 @@ size_t saola__cols_rows(const saola__cols *c);
 typedef int (*saola__cols_put)(void *ctx, const char *text, size_t len);
 int saola__cols_write(saola__cols *c, saola__cols_put put, void *ctx);
 
-/* A growing text ({NULL, 0, 0} at first; free() p), and a saola__cols_put
- * that appends to it (ctx a saola__text *): SAOLA_OK or SAOLA_NOMEM. */
+/* A growing text ({NULL, 0, 0} at first; free() p; NUL-terminated once
+ * anything is in it), and a saola__cols_put that appends to it (ctx a
+ * saola__text *): SAOLA_OK or SAOLA_NOMEM. */
 typedef struct saola__text {
 	char *p;
 	size_t n, cap;

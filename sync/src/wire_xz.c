@@ -17,22 +17,6 @@ int saola__is_xz(const void *in, size_t n)
 	return n >= sizeof magic && memcmp(in, magic, sizeof magic) == 0;
 }
 
-static int grow(unsigned char **buf, size_t *cap, size_t used, size_t n, size_t limit)
-{
-	size_t want = *cap ? *cap * 2 : (n * 8 > 4096 ? n * 8 : 4096);
-	unsigned char *grown;
-
-	if (want > limit + 1)
-		want = limit + 1;
-	if (want <= used + 1)
-		return SAOLA_LIMIT;
-	if (!(grown = realloc(*buf, want)))
-		return SAOLA_NOMEM;
-	*buf = grown;
-	*cap = want;
-	return SAOLA_OK;
-}
-
 int saola__xz_encoder(lzma_stream *z, uint32_t preset)
 {
 	lzma_options_lzma opt;
@@ -104,7 +88,7 @@ int saola__unxz(const void *in, size_t n, size_t limit, unsigned char **out, siz
 	z.avail_in = n;
 	for (;;) {
 		if (z.total_out + 1 >= cap &&
-		    (rc = grow(&buf, &cap, (size_t)z.total_out, n, limit)) != SAOLA_OK)
+		    (rc = saola__out_grow(&buf, &cap, (size_t)z.total_out, n * 8, limit)) != SAOLA_OK)
 			break;
 		z.next_out = buf + z.total_out;
 		z.avail_out = cap - 1 - (size_t)z.total_out;

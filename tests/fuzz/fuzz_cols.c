@@ -19,29 +19,6 @@
 #define BUDGET 100000
 #define FLAGS (JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES)
 
-typedef struct text {
-	char *p;
-	size_t n, cap;
-} text;
-
-static int put(void *ctx, const char *s, size_t n)
-{
-	text *t = ctx;
-
-	if (t->n + n + 1 > t->cap) {
-		size_t cap = (t->n + n + 1) * 2;
-		char *p = realloc(t->p, cap);
-		if (!p)
-			fz_die("out of memory");
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->n, s, n);
-	t->n += n;
-	t->p[t->n] = '\0';
-	return 0;
-}
-
 static void show(const char *what, const json_t *v)
 {
 	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -75,7 +52,7 @@ static int too_wide(const json_t *batch)
 static json_t *encode_decode(const json_t *batch, char **out)
 {
 	saola__cols *c = saola__cols_new();
-	text t = {NULL, 0, 0};
+	saola__text t = {NULL, 0, 0};
 	json_t *row, *v, *back;
 	json_error_t jerr;
 	char err[512];
@@ -97,7 +74,7 @@ static json_t *encode_decode(const json_t *batch, char **out)
 		show("batch", batch);
 		abort();
 	}
-	if ((rc = saola__cols_write(c, put, &t)) != SAOLA_OK)
+	if ((rc = saola__cols_write(c, saola__text_put, &t)) != SAOLA_OK)
 		fz_die("saola__cols_write: %d", rc);
 	saola__cols_free(c);
 	if (!(v = json_loadb(t.p, t.n, FLAGS, &jerr))) {
