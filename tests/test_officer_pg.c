@@ -38,39 +38,6 @@ typedef struct world {
 	int batch;
 } world;
 
-static void add_user(saola__store *s, const char *name, const char *role, saola__user *u)
-{
-	unsigned char hash[32];
-
-	memset(u, 0, sizeof *u);
-	memset(hash, name[0] + name[1], sizeof hash);
-	snprintf(u->name, sizeof u->name, "%s", name);
-	snprintf(u->role, sizeof u->role, "%s", role);
-	snprintf(u->area, sizeof u->area, "%s", COMMUNE);
-	assert_int_equal(s->ops->write_begin(s, 1), SAOLA_OK);
-	if (s->ops->user_add(s, u, hash, "2026-01-01T00:00:00Z") != SAOLA_OK)
-		fail_msg("user add: %s", s->ops->errmsg(s));
-	assert_int_equal(s->ops->end(s, 1), SAOLA_OK);
-}
-
-/* A new store at db with the test schemas' forms and units. */
-static saola__store *open_store(const char *db)
-{
-	saola__store *s = NULL;
-	char err[512];
-	int n = 0;
-
-	if (saola__store_open(db, SAOLA_TEST_SCHEMAS, 1, &s, err, sizeof err) != SAOLA_OK)
-		fail_msg("store open %s: %s", db, err);
-	if (s->ops->forms_load(s, SAOLA_TEST_SCHEMAS, &n) != SAOLA_OK)
-		fail_msg("forms load: %s", s->ops->errmsg(s));
-	assert_int_equal(saola__db_begin_write(saola__store_db(s)), SAOLA_OK);
-	if (saola__units_ensure(saola__store_db(s), SAOLA_TEST_SCHEMAS, err, sizeof err) != 0)
-		fail_msg("units: %s", err);
-	assert_int_equal(saola__db_end(saola__store_db(s), 1), SAOLA_OK);
-	return s;
-}
-
 /* Applies change (taken) from device as u in a batch of its own; returns
  * the conflicts it logged. */
 static int64_t push(world *w, const saola__user *u, const char *device, json_t *change)
@@ -84,7 +51,7 @@ static int64_t push(world *w, const saola__user *u, const char *device, json_t *
 	memset(&ctx, 0, sizeof ctx);
 	ctx.device = device, ctx.user = u, ctx.batch = batch, ctx.now = "2026-01-02T00:00:00Z";
 	assert_int_equal(w->s->ops->write_begin(w->s, 1), SAOLA_OK);
-	if (w->s->ops->apply(w->s, change, &ctx, &res) != SAOLA_OK)
+	if (w->s->ops->apply(w->s, change, &ctx, NULL, &res) != SAOLA_OK)
 		fail_msg("apply: %s", w->s->ops->errmsg(w->s));
 	assert_int_equal(w->s->ops->end(w->s, 1), SAOLA_OK);
 	json_decref(change);
@@ -141,11 +108,11 @@ static void story(const char *db)
 
 	memset(&w, 0, sizeof w);
 	assert_non_null(g);
-	w.s = open_store(db);
+	w.s = sv_store_new(db);
 	origin = w.s->ops->origin(w.s);
-	add_user(w.s, "lan", "surveyor", &w.s1);
-	add_user(w.s, "hung", "surveyor", &w.s2);
-	add_user(w.s, "thu", "commune", &w.officer);
+	sv_store_user(w.s, "lan", "surveyor", COMMUNE, &w.s1);
+	sv_store_user(w.s, "hung", "surveyor", COMMUNE, &w.s2);
+	sv_store_user(w.s, "thu", "commune", COMMUNE, &w.officer);
 	memset(&o, 0, sizeof o);
 	o.store = w.s, o.by = "thu", o.user = &w.officer;
 

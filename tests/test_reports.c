@@ -645,7 +645,7 @@ static void test_incremental(void **state)
 		assert_non_null(change = json_pack("{s:s, s:s, s:s, s:o, s:{s:i}}", "r", id, "f",
 		                                   "household", "fv", saola__form_version(form), "d", h, "vs",
 		                                   "_", 1));
-		if (F.store->ops->apply(F.store, change, &ctx, &res) != SAOLA_OK)
+		if (F.store->ops->apply(F.store, change, &ctx, NULL, &res) != SAOLA_OK)
 			fail_msg("apply: %s", F.store->ops->errmsg(F.store));
 		json_decref(change);
 	}

@@ -285,10 +285,20 @@ static void test_kill_hook(size_t applied)
 		raise(SIGKILL);
 }
 
-/* Applies every change of a new batch inside the open transaction. */
+/* The context of r's changes, from user u, through source, at now. */
+static void ctx_of(const saola__user *u, const sync_req *r, const char *source,
+                   const char *now, saola__apply_ctx *ctx)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->device = r->device, ctx->user = u, ctx->batch = r->batch;
+	ctx->cursor = r->cursor, ctx->now = now, ctx->source = source;
+}
+
+/* Applies every change of a new batch inside the open transaction, with
+ * what was made of each ahead (pre: NULL, or one entry per change). */
 static int apply_changes(saola__store *s, const saola__user *u, const sync_req *r,
-                         const char *source, const char *now, saola__batch_rec *b,
-                         saola__err *e)
+                         const char *source, const char *now, saola__apply_pre **pre,
+                         saola__batch_rec *b, saola__err *e)
 {
 	saola__apply_ctx ctx;
 	saola__rules rules;
@@ -303,13 +313,11 @@ static int apply_changes(saola__store *s, const saola__user *u, const sync_req *
 		rc = saola__err_set(e, SAOLA_NOMEM, "sync: out of memory");
 		goto out;
 	}
-	memset(&ctx, 0, sizeof ctx);
-	ctx.device = r->device, ctx.user = u, ctx.batch = r->batch;
-	ctx.cursor = r->cursor, ctx.now = now, ctx.source = source;
+	ctx_of(u, r, source, now, &ctx);
 	saola__rules_init(&rules, saola__store_db(s));
 	json_array_foreach(r->changes, i, change) {
 		saola__change_result res;
-		int src = s->ops->apply(s, change, &ctx, &res);
+		int src = s->ops->apply(s, change, &ctx, pre ? pre[i] : NULL, &res);
 
 		if (src != SAOLA_OK) {
 			rc = change_fail(s, src, i, e);
@@ -409,20 +417,25 @@ static int check_cursor(saola__store *s, const sync_req *r, saola__err *e)
 	return 0;
 }
 
+/* What push() works out before the write: the batch's digest, and its
+ * changes read and merged ahead (pre: NULL, or one entry per change). */
+typedef struct push_ahead {
+	unsigned char digest[SAOLA__SHA256_LEN];
+	saola__apply_pre **pre;
+	size_t npre;
+} push_ahead;
+
 /* A new batch applied and kept, or a replayed one recognised. */
 static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
-                      const char *source, const char *now, saola__batch_rec *b,
-                      int *duplicate, saola__err *e)
+                      const char *source, const char *now, const push_ahead *ah,
+                      saola__batch_rec *b, int *duplicate, saola__err *e)
 {
-	unsigned char digest[SAOLA__SHA256_LEN];
+	const unsigned char *digest = ah->digest;
 	int rc;
 
-	if (batch_digest(r, digest) != 0)
-		return saola__err_set(e, SAOLA_PROTOCOL,
-		                      "changes: nested too deep, or out of memory");
 	if ((rc = s->ops->batch_get(s, u->id, r->batch, b)) != SAOLA_OK)
 		return store_fail(s, rc, e);
-	if (b->found && memcmp(b->digest, digest, sizeof digest) != 0)
+	if (b->found && memcmp(b->digest, digest, SAOLA__SHA256_LEN) != 0)
 		return saola__err_set(e, SAOLA__E_BATCH_MISMATCH, "batch %s: this id was used"
 		                      " before for other changes; give new changes a new batch id",
 		                      r->batch);
@@ -432,9 +445,9 @@ static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
 	}
 	if ((rc = s->ops->records_lock(s, r->changes)) != SAOLA_OK)
 		return store_fail(s, rc, e);
-	if ((rc = apply_changes(s, u, r, source, now, b, e)) != 0)
+	if ((rc = apply_changes(s, u, r, source, now, ah->pre, b, e)) != 0)
 		return rc;
-	memcpy(b->digest, digest, sizeof digest);
+	memcpy(b->digest, digest, SAOLA__SHA256_LEN);
 	/* The same batch sent to another process at the same time: this
 	 * insert waits for its transaction, then fails (SAOLA_CONFLICT); the
 	 * retry finds the batch stored and answers it as a duplicate. */
@@ -447,7 +460,8 @@ static int push_batch(saola__store *s, const saola__user *u, const sync_req *r,
  * batch applied whole (a replayed one not at all), then the device's last
  * sync and lineage. */
 static int push_once(const saola__sync_env *env, const saola__user *u, const sync_req *r,
-                     const char *source, saola__batch_rec *b, int *duplicate, saola__err *e)
+                     const char *source, const push_ahead *ah, saola__batch_rec *b,
+                     int *duplicate, saola__err *e)
 {
 	saola__store *s = env->store;
 	const char *lineage = NULL;
@@ -470,7 +484,7 @@ static int push_once(const saola__sync_env *env, const saola__user *u, const syn
 	if (rc == 0)
 		rc = check_cursor(s, r, e);
 	if (rc == 0 && r->batch)
-		rc = push_batch(s, u, r, source, now, b, duplicate, e);
+		rc = push_batch(s, u, r, source, now, ah, b, duplicate, e);
 	if (rc == 0 && (src = s->ops->device_sync(s, r->device, u->id, lineage,
 	                                          json_array_size(r->changes) > 0 ? r->batch : NULL,
 	                                          now)) != SAOLA_OK)
@@ -513,29 +527,73 @@ static void backoff(int n)
 	nanosleep(&wait, NULL);
 }
 
+/* The batch's changes read and merged ahead, in one read snapshot,
+ * outside the write (docs/scale.md, "Work outside the write"): ah->pre
+ * stays NULL for a batch stored before (a replay) or when out of memory,
+ * and an entry stays NULL for a change that apply will refuse. */
+static void prepare_changes(saola__store *s, const saola__user *u, const sync_req *r,
+                            const char *source, push_ahead *ah)
+{
+	saola__apply_ctx ctx;
+	saola__batch_rec b;
+	size_t i;
+
+	ah->npre = json_array_size(r->changes);
+	if (ah->npre == 0 || !(ah->pre = calloc(ah->npre, sizeof *ah->pre)))
+		return;
+	if (s->ops->read_begin(s) != SAOLA_OK)
+		return;
+	memset(&b, 0, sizeof b);
+	ctx_of(u, r, source, NULL, &ctx);
+	if (s->ops->batch_get(s, u->id, r->batch, &b) == SAOLA_OK && !b.found)
+		for (i = 0; i < ah->npre; i++)
+			ah->pre[i] = s->ops->prepare(s, json_array_get(r->changes, i), &ctx);
+	json_decref(b.conflicted);
+	s->ops->end(s, 1);
+}
+
+static void push_ahead_free(push_ahead *ah)
+{
+	size_t i;
+
+	for (i = 0; ah->pre && i < ah->npre; i++)
+		saola__apply_pre_free(ah->pre[i]);
+	free(ah->pre);
+}
+
 /* The push, run again from the start when another process got in its
  * way (docs/scale.md); after PUSH_TRIES, 503 with a Retry-After. */
 static int push(const saola__sync_env *env, const saola__user *u, const sync_req *r,
                 const char *source, saola__batch_rec *b, int *duplicate, saola__err *e)
 {
 	char why[SAOLA__ERR_MAX];
+	push_ahead ah;
 	int n, rc;
 
+	memset(&ah, 0, sizeof ah);
+	if (r->batch && batch_digest(r, ah.digest) != 0)
+		return saola__err_set(e, SAOLA_PROTOCOL,
+		                      "changes: nested too deep, or out of memory");
+	if (r->batch)
+		prepare_changes(env->store, u, r, source, &ah);
 	for (n = 1;; n++) {
-		if ((rc = push_once(env, u, r, source, b, duplicate, e)) == 0 ||
+		if ((rc = push_once(env, u, r, source, &ah, b, duplicate, e)) == 0 ||
 		    !retryable(env->store, e))
-			return rc;
+			break;
 		json_decref(b->conflicted);
 		memset(b, 0, sizeof *b);
 		snprintf(why, sizeof why, "%s", e->message);
-		if (n == PUSH_TRIES)
+		if (n == PUSH_TRIES) {
+			saola__err_set(e, SAOLA__E_TRY_AGAIN, "sync: the database stayed busy (%s):"
+			               " nothing was applied; try again", why);
+			e->retry_after = 1;
+			rc = -1;
 			break;
+		}
 		backoff(n);
 	}
-	saola__err_set(e, SAOLA__E_TRY_AGAIN, "sync: the database stayed busy (%s): nothing"
-	               " was applied; try again", why);
-	e->retry_after = 1;
-	return -1;
+	push_ahead_free(&ah);
+	return rc;
 }
 
 /* The pull part and the current forms, from one snapshot. */

@@ -409,7 +409,7 @@ static int merge_one(saola__store *s, json_t *rec, size_t i, const char *now)
 		ctx.base = up;
 	}
 	if (rc == SAOLA_OK &&
-	    (rc = s->ops->apply(s, rec, &ctx, &res)) != SAOLA_OK) {
+	    (rc = s->ops->apply(s, rec, &ctx, NULL, &res)) != SAOLA_OK) {
 		snprintf(err, sizeof err, "%s", s->ops->errmsg(s));  /* not written over itself */
 		saola__db_fail(s->db, rc, "upstream: records[%zu]: %s", i, err);
 	}

@@ -82,7 +82,7 @@ static long push(saola__store *s, const saola__user *u, const char *path)
 		if (saola__uuid(id) != 0 ||
 		    !(change = json_pack("{s:s, s:s, s:s, s:o, s:{s:i}}", "r", id, "f", "household",
 		                         "fv", saola__form_version(form), "d", h, "vs", "_", 1)) ||
-		    s->ops->apply(s, change, &ctx, &res) != SAOLA_OK) {
+		    s->ops->apply(s, change, &ctx, NULL, &res) != SAOLA_OK) {
 			fprintf(stderr, "dashboard_fixture: %s: line %ld: %s\n", path, n + 1,
 			        change ? s->ops->errmsg(s) : "out of memory");
 			json_decref(change);

@@ -68,6 +68,7 @@ static char *server_side(const uint8_t *data, size_t size)
 	json_t *req = NULL, *changes, *change, *records = NULL;
 	const char *device;
 	saola__apply_ctx ctx;
+	saola__apply_pre **pre = NULL;
 	saola__err e;
 	char err[512], *answer = NULL;
 	int64_t next = 0;
@@ -87,9 +88,15 @@ static char *server_side(const uint8_t *data, size_t size)
 	if (json_is_array(changes) && json_array_size(changes) > 0) {
 		if (store->ops->write_begin(store, 0) != SAOLA_OK)
 			fz_die("write_begin: %s", store->ops->errmsg(store));
+		/* Every change is merged ahead first, as the server does before
+		 * its write: a record named twice finds its row changed since. */
+		pre = calloc(json_array_size(changes), sizeof *pre);
+		json_array_foreach(changes, i, change)
+			if (pre)
+				pre[i] = store->ops->prepare(store, change, &ctx);
 		json_array_foreach(changes, i, change) {
 			saola__change_result res;
-			if (store->ops->apply(store, change, &ctx, &res) != SAOLA_OK)
+			if (store->ops->apply(store, change, &ctx, pre ? pre[i] : NULL, &res) != SAOLA_OK)
 				break;
 			if (!saola__area_contains(&commune, &res.after))
 				saola__area_explain(&commune, &res.after, err, sizeof err);
@@ -106,6 +113,10 @@ static char *server_side(const uint8_t *data, size_t size)
 		}
 		json_decref(records);
 		store->ops->end(store, 0);
+		json_array_foreach(changes, i, change)
+			if (pre)
+				saola__apply_pre_free(pre[i]);
+		free(pre);
 	}
 	json_decref(req);
 	return answer;

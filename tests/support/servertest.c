@@ -14,6 +14,7 @@
 #include "saola_int.h"
 #include "servertest.h"
 #include "pgtest.h"
+#include "units.h"
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -236,6 +237,39 @@ saola__store *sv_store(const char *db)
 	if (saola__store_open(pgt_db(db), NULL, 0, &st, err, sizeof err) != SAOLA_OK)
 		fail_msg("store open: %s", err);
 	return st;
+}
+
+saola__store *sv_store_new(const char *db)
+{
+	saola__store *s = NULL;
+	char err[512];
+	int n = 0;
+
+	if (saola__store_open(db, SAOLA_TEST_SCHEMAS, 1, &s, err, sizeof err) != SAOLA_OK)
+		fail_msg("store open %s: %s", db, err);
+	if (s->ops->forms_load(s, SAOLA_TEST_SCHEMAS, &n) != SAOLA_OK)
+		fail_msg("forms load: %s", s->ops->errmsg(s));
+	assert_int_equal(saola__db_begin_write(saola__store_db(s)), SAOLA_OK);
+	if (saola__units_ensure(saola__store_db(s), SAOLA_TEST_SCHEMAS, err, sizeof err) != 0)
+		fail_msg("units: %s", err);
+	assert_int_equal(saola__db_end(saola__store_db(s), 1), SAOLA_OK);
+	return s;
+}
+
+void sv_store_user(saola__store *s, const char *name, const char *role, const char *area,
+                   saola__user *u)
+{
+	unsigned char hash[32];
+
+	memset(u, 0, sizeof *u);
+	memset(hash, name[0] + name[1], sizeof hash);
+	snprintf(u->name, sizeof u->name, "%s", name);
+	snprintf(u->role, sizeof u->role, "%s", role);
+	snprintf(u->area, sizeof u->area, "%s", area);
+	assert_int_equal(s->ops->write_begin(s, 1), SAOLA_OK);
+	if (s->ops->user_add(s, u, hash, "2026-01-01T00:00:00Z") != SAOLA_OK)
+		fail_msg("user add: %s", s->ops->errmsg(s));
+	assert_int_equal(s->ops->end(s, 1), SAOLA_OK);
 }
 
 long sv_count(const char *db, const char *sql)

@@ -77,6 +77,16 @@ saola_server *sv_start(const char *db, int threads, char *url, size_t urllen);
  * saola__store_close(). */
 saola__store *sv_store(const char *db);
 
+/* A new store at db (a path or a URI, as saola__store_open takes it) with
+ * the test schemas' forms and units, or fails the test. Close with
+ * saola__store_close(). */
+saola__store *sv_store_new(const char *db);
+
+/* Adds user name of role and area to store s (its token hash made of its
+ * name); u gets the user as stored, or the test fails. */
+void sv_store_user(saola__store *s, const char *name, const char *role, const char *area,
+                   saola__user *u);
+
 /* The first column of sql's first row (a count) read from the server
  * database db through its store (sv_store), as tu_count() reads a
  * device's SQLite file; -1 when the query fails or gives no row. */

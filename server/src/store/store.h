@@ -69,6 +69,11 @@ typedef struct saola__batch_rec {
 	json_t *conflicted;      /* array of record ids; owned by the caller */
 } saola__batch_rec;
 
+/* A change read and merged ahead of its write (ops->prepare), kept for
+ * apply: opaque; free with saola__apply_pre_free (NULL: a no-op). */
+typedef struct saola__apply_pre saola__apply_pre;
+void saola__apply_pre_free(saola__apply_pre *p);
+
 /* The context of one batch's changes. */
 typedef struct saola__apply_ctx {
 	const char *device;      /* the sender's origin: bare counters stand for it */
@@ -199,9 +204,21 @@ struct saola__store_ops {
 	/* Merges one wire change (docs/protocol.md) into the stored record,
 	 * inside the caller's write transaction: checks and computes it with
 	 * the form, logs the values that lose, audits the paths it changes
-	 * (as ctx's user, device and batch), keeps the echo state. */
+	 * (as ctx's user, device and batch), keeps the echo state.
+	 * pre: NULL, or what prepare made of this change with the same ctx
+	 * (apply takes what it reuses of it; the caller still frees it). */
 	int (*apply)(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
-	             saola__change_result *res);
+	             saola__apply_pre *pre, saola__change_result *res);
+
+	/* The CPU work of apply done ahead, outside the write (docs/scale.md,
+	 * "Work outside the write"): reads the change and merges it with the
+	 * record as the caller's read snapshot holds it. apply reuses that
+	 * merge when it finds the row as it was then (same text, same form),
+	 * and does it again otherwise, so the result is apply's alone. NULL
+	 * when nothing can be reused (a change apply will refuse, or out of
+	 * memory): apply then does all and says why. */
+	saola__apply_pre *(*prepare)(saola__store *s, const json_t *change,
+	                             const saola__apply_ctx *ctx);
 
 	/* Appends to records (an array) the wire records of area (NULL: every
 	 * record) whose change sequence is above cursor, oldest first, at most

@@ -151,6 +151,7 @@ void saola__rec_row_free(saola__rec_row *b)
 	free(b->form_id);
 	free(b->state);
 	free(b->comment);
+	free(b->raw);
 	json_decref(b->doc);
 	json_decref(b->versions);
 	memset(b, 0, sizeof *b);
@@ -168,6 +169,34 @@ static const char *col(saola__dbstmt *st, int i)
 	const char *v = saola__db_column_text(st, i);
 
 	return v ? v : "";
+}
+
+/* The texts of st's row (REC_READ_SQL) that a merge reads, joined: the
+ * form, data, versions, state and comment, each ended by a unit separator
+ * (a record separator for NULL). NULL when out of memory. */
+static char *row_raw(saola__dbstmt *st)
+{
+	static const int cols[5] = {0, 1, 2, 4, 5};
+	size_t len = 1, at = 0, n, i;
+	char *raw;
+
+	const char *v[5];
+	size_t lens[5];
+
+	for (i = 0; i < 5; i++) {
+		v[i] = saola__db_column_text(st, cols[i]);
+		len += (lens[i] = v[i] ? strlen(v[i]) : 0) + 1;
+	}
+	if (!(raw = malloc(len)))
+		return NULL;
+	for (i = 0; i < 5; i++) {
+		n = lens[i];
+		memcpy(raw + at, v[i] ? v[i] : "", n);
+		at += n;
+		raw[at++] = v[i] ? '\x1f' : '\x1e';
+	}
+	raw[at] = '\0';
+	return raw;
 }
 
 /* Takes the current row of st (REC_READ_SQL) into b. */
@@ -189,7 +218,9 @@ static int row_take(saola__store *s, saola__dbstmt *st, const char *id, const ch
 	                    strcmp(col(st, 10), device) == 0;
 	b->echo_seq = saola__db_column_int(st, 11);
 	b->has_issues = saola__db_column_type(st, 12) != SAOLA__DB_NULL;
-	if (!b->form_id || !b->doc || !b->versions || !b->state || (comment && !b->comment))
+	b->raw = row_raw(st);
+	if (!b->form_id || !b->doc || !b->versions || !b->state || (comment && !b->comment) ||
+	    !b->raw)
 		return saola__db_fail(s->db, SAOLA_CORRUPT, "record %s: stored data is unreadable",
 		                      id);
 	b->year = year_of(b->doc);
@@ -430,7 +461,10 @@ static int row_write(saola__rec_run *a, const row_values *v)
 	saola__db_bind_text(st, 1, v->id, -1);
 	saola__db_bind_text(st, 2, saola__form_id(a->f), -1);
 	saola__db_bind_text(st, 3, saola__form_version(a->f), -1);
-	if (bind_core_json(st, 4, v->doc) || bind_core_json(st, 5, v->versions)) {
+	if (a->doc_text && a->versions_text) {
+		saola__db_bind_text(st, 4, a->doc_text, -1);
+		saola__db_bind_text(st, 5, a->versions_text, -1);
+	} else if (bind_core_json(st, 4, v->doc) || bind_core_json(st, 5, v->versions)) {
 		saola__db_reset(st);
 		return saola__db_fail(a->s->db, SAOLA_NOMEM, "store: out of memory");
 	}
@@ -486,7 +520,9 @@ int saola__rec_store_result(saola__rec_run *a, const char *id, const saola__merg
 	memset(&v, 0, sizeof v);
 	v.id = id, v.doc = o->doc, v.versions = o->versions, v.deleted = o->deleted;
 	v.seq = *seq, v.state = o->state, v.comment = o->comment, v.issues = o->issues;
-	if ((rc = row_write(a, &v)) != SAOLA_OK || !o->changes)
+	rc = row_write(a, &v);
+	a->doc_text = a->versions_text = NULL;   /* o's alone */
+	if (rc != SAOLA_OK || !o->changes)
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.record_id = id, c.form = a->f, c.answers = o->answers, c.values = o->changes;
@@ -680,11 +716,127 @@ static int refused(saola__store *s, int rc, const char *err)
 	return saola__db_fail(s->db, rc, "%s", err);
 }
 
-int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
-                         saola__change_result *res)
+/* ------------------------------------------------------------------ */
+/* Merges made ahead                                                   */
+
+struct saola__apply_pre {
+	saola__remote r;             /* the change read (decoded: 1) */
+	int decoded;
+	int merged;                  /* the merge below was made */
+	int found;                   /* ... with the row found, */
+	char *raw;                   /* ... its raw texts (saola__rec_row) */
+	const saola__form *f;        /* ... and this form */
+	int merge_rc;                /* its result: SAOLA_OK, or a refusal */
+	char err[480];               /* ... saying why */
+	saola__merge_out o;
+	char *doc_text, *versions_text;   /* o's, as stored (changed) */
+};
+
+void saola__apply_pre_free(saola__apply_pre *p)
+{
+	if (!p)
+		return;
+	saola__wire_remote_free(&p->r);
+	saola__merge_out_free(&p->o);
+	free(p->raw);
+	free(p->doc_text);
+	free(p->versions_text);
+	free(p);
+}
+
+/* Reads change into r for ctx (SAOLA_OK, or a code and err as apply
+ * answers): the upstream's base over the change's own, and whether the
+ * sender's records must pass the form as its own creations. */
+static int read_change(struct saola *engine, const json_t *change, const saola__apply_ctx *ctx,
+                       saola__remote *r, char *err, size_t errlen)
+{
+	int rc = decode(engine, change, ctx->device, r, err, errlen);
+
+	if (rc != SAOLA_OK)
+		return rc;
+	if (ctx->base) {
+		json_decref(r->base);
+		r->base = json_incref((json_t *)ctx->base);
+	}
+	/* A device (not a district server) can only send a record new here
+	 * that it made itself, so that record must pass the form. */
+	r->own_creation = ctx->user && (strcmp(ctx->user->role, "surveyor") == 0 ||
+	                                strcmp(ctx->user->role, "commune") == 0);
+	return SAOLA_OK;
+}
+
+saola__apply_pre *saola__records_prepare(saola__store *s, const json_t *change,
+                                         const saola__apply_ctx *ctx)
+{
+	saola__apply_pre *p;
+	saola__rec_run a;
+	saola__rec_row b;
+
+	memset(&a, 0, sizeof a);
+	a.s = s, a.ctx = ctx, a.engine = saola__store_forms_engine(s);
+	if (!a.engine || !(p = calloc(1, sizeof *p)))
+		return NULL;
+	if (read_change(a.engine, change, ctx, &p->r, p->err, sizeof p->err) != SAOLA_OK) {
+		saola__apply_pre_free(p);
+		return NULL;
+	}
+	p->decoded = 1;
+	if (saola__rec_row_read(s, p->r.record_id, "", 0, &b) != SAOLA_OK)
+		return p;
+	p->merge_rc = merge(&a, &p->r, &b, &p->o, p->err, sizeof p->err);
+	p->f = a.f;
+	p->found = b.found;
+	p->raw = b.raw, b.raw = NULL;
+	p->merged = p->f != NULL && (p->raw || !p->found) && p->merge_rc != SAOLA_NOMEM;
+	if (p->merged && p->merge_rc == SAOLA_OK && p->o.changed &&
+	    (!(p->doc_text = saola__json_dump(p->o.doc, NULL)) ||
+	     !(p->versions_text = saola__json_dump(p->o.versions, NULL))))
+		p->merged = 0;
+	saola__rec_row_free(&b);
+	return p;
+}
+
+/* 1 when pre's merge is the one apply would make now of r and the row b
+ * just read: the same row, as text, and the same form. */
+static int pre_fits(saola__rec_run *a, const saola__apply_pre *pre, const saola__remote *r,
+                    const saola__rec_row *b)
+{
+	saola__form *f = NULL;
+
+	if (!pre || !pre->merged || pre->found != b->found ||
+	    (b->found && strcmp(pre->raw, b->raw) != 0))
+		return 0;
+	return saola__form_lookup(a->engine, b->found ? b->form_id : r->form_id, &f) ==
+	       SAOLA_OK && f == pre->f;
+}
+
+/* Merges r into b (merge()), or takes pre's merge when it fits; on a
+ * refusal the store's message says why. */
+static int merge_now(saola__rec_run *a, const saola__remote *r, const saola__rec_row *b,
+                     saola__apply_pre *pre, saola__merge_out *o)
 {
 	char err[480];               /* within the connection's message (db.h) */
-	size_t errlen = sizeof err;
+	int rc;
+
+	if (!pre_fits(a, pre, r, b)) {
+		if ((rc = merge(a, r, b, o, err, sizeof err)) != SAOLA_OK)
+			refused(a->s, rc, err);
+		return rc;
+	}
+	a->f = pre->f;
+	if (pre->merge_rc != SAOLA_OK)
+		return refused(a->s, pre->merge_rc, pre->err);
+	*o = pre->o;
+	memset(&pre->o, 0, sizeof pre->o);
+	pre->merged = 0;             /* taken */
+	a->doc_text = pre->doc_text, a->versions_text = pre->versions_text;
+	return SAOLA_OK;
+}
+
+int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
+                         saola__apply_pre *pre, saola__change_result *res)
+{
+	char err[480];               /* within the connection's message (db.h) */
 	saola__rec_run a;
 	saola__remote r;
 	saola__merge_out o;
@@ -695,15 +847,17 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 	memset(&o, 0, sizeof o);
 	memset(&before, 0, sizeof before);
 	memset(&a, 0, sizeof a);
+	memset(&r, 0, sizeof r);
 	a.s = s, a.ctx = ctx, a.engine = saola__store_forms_engine(s);
 	if (!a.engine)
 		return saola__db_fail(s->db, SAOLA_MISUSE, "merging changes: not available yet"
 		                      " on the %s store (it has no forms engine)", s->ops->name);
-	if ((rc = decode(a.engine, change, ctx->device, &r, err, errlen)) != SAOLA_OK)
+	if (pre && pre->decoded) {
+		r = pre->r;              /* taken: pre frees it no more */
+		memset(&pre->r, 0, sizeof pre->r);
+		pre->decoded = 0;
+	} else if ((rc = read_change(a.engine, change, ctx, &r, err, sizeof err)) != SAOLA_OK) {
 		return refused(s, rc, err);
-	if (ctx->base) {
-		json_decref(r.base);
-		r.base = json_incref((json_t *)ctx->base);
 	}
 	res->record_id = r.record_id;
 	if ((rc = row_read(s, r.record_id, ctx->device ? ctx->device : "", &before)) != SAOLA_OK)
@@ -711,14 +865,8 @@ int saola__records_apply(saola__store *s, const json_t *change, const saola__app
 	res->existed = before.found;
 	res->before = before.units;
 	res->before_year = before.year;
-	/* A device (not a district server) can only send a record new here
-	 * that it made itself, so that record must pass the form. */
-	r.own_creation = ctx->user && (strcmp(ctx->user->role, "surveyor") == 0 ||
-	                               strcmp(ctx->user->role, "commune") == 0);
-	if ((rc = merge(&a, &r, &before, &o, err, errlen)) != SAOLA_OK) {
-		refused(s, rc, err);
+	if ((rc = merge_now(&a, &r, &before, pre, &o)) != SAOLA_OK)
 		goto out;
-	}
 	if ((rc = write_merge(&a, &r, &before, &o, res)) != SAOLA_OK)
 		goto out;
 	res->conflicts = a.conflicts;

@@ -30,6 +30,9 @@ typedef struct saola__rec_row {
 	int year;              /* its survey year (0: none) */
 	int echo_is_device;    /* the echo row names this device ... */
 	int64_t echo_seq;      /* ... at this sequence */
+	char *raw;             /* what a merge reads of it, as stored (the form,
+	                        * data, versions, state and comment texts): two
+	                        * reads of the same raw merge alike */
 } saola__rec_row;
 
 /* What one apply works with. */
@@ -39,6 +42,9 @@ typedef struct saola__rec_run {
 	const saola__apply_ctx *ctx;
 	const saola__form *f;
 	int64_t conflicts;     /* rows written to the conflict log */
+	const char *doc_text;  /* the data and versions of the merge to store, */
+	const char *versions_text; /* as text when made ahead (NULL: made by
+	                        * saola__rec_store_result, which clears both) */
 } saola__rec_run;
 
 /* Reads record id (b->found 0 when there is none; device: the sender,

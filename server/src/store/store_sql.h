@@ -86,7 +86,10 @@ struct saola *saola__store_forms_engine(saola__store *s);
  * backend: the stored row is read and written with the SQL both engines
  * speak, the two states merged in memory (saola__merge_states). */
 int saola__records_apply(saola__store *s, const json_t *change, const saola__apply_ctx *ctx,
-                         saola__change_result *res);
+                         saola__apply_pre *pre, saola__change_result *res);
+/* The store op prepare (store.h), for every backend. */
+saola__apply_pre *saola__records_prepare(saola__store *s, const json_t *change,
+                                         const saola__apply_ctx *ctx);
 
 /* An edit of this server's own (an officer's resolution or review): the
  * paths of changes ({path: value}, flat as versions.h names them;
@@ -138,7 +141,8 @@ int saola__records_lock(saola__store *s, const json_t *changes);
 	.records_lock = saola__records_lock,               \
 	.state_get = saola__state_get,                     \
 	.state_set = saola__state_set,                     \
-	.apply = saola__records_apply
+	.apply = saola__records_apply,                     \
+	.prepare = saola__records_prepare
 
 /* The server's sync state (store_state.c): the store ops state_get and
  * state_set (store.h). */
