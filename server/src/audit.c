@@ -61,36 +61,38 @@ static const char *remarks(char *buf, size_t len, const char *a, const char *b, 
 	return buf[0] ? buf : NULL;
 }
 
-/* Where rows go: a prepared ADD_SQL on a connection, and who they are
- * written as (NULL: nobody said). */
+/* One row of a record's write, as text: what saola__audit_who does not
+ * say. */
+typedef struct row_text {
+	char *action, *path, *value, *version, *state, *detail;  /* NULL: none */
+} row_text;
+
+/* Rows made ahead of their write (saola__audit_rows_make). */
+struct saola__audit_rows {
+	row_text *rows;
+	size_t n, cap;
+};
+
+/* Where rows go: a prepared ADD_SQL on a connection, or kept in rows (for
+ * a write later), and who they are written as (NULL: nobody said). */
 typedef struct sink {
 	saola__db *sql;
 	saola__dbstmt *st;
+	saola__audit_rows *keep;   /* not NULL: keep rows here, write nothing */
 	const saola__audit_who *who;
 } sink;
 
-/* Binds JSON v as text (NULL column for v NULL). */
-static int bind_json(saola__dbstmt *st, int i, const json_t *v)
+/* Out of memory, said on k's connection when it writes. */
+static int nomem(sink *k)
 {
-	char *text;
-	int rc;
-
-	if (!v)
-		return saola__db_bind_null(st, i) == SAOLA_OK ? 0 : -1;
-	if (!(text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
-		return -1;
-	rc = saola__db_bind_text(st, i, text, -1);   /* copied */
-	free(text);
-	return rc == SAOLA_OK ? 0 : -1;
+	return k->sql ? saola__db_fail(k->sql, SAOLA_NOMEM, "audit log: out of memory")
+	              : SAOLA_NOMEM;
 }
 
-/* Writes one row; value and version may be NULL. */
-static int add_row(sink *k, const char *record_id, const char *action,
-                   const char *path, const json_t *value, const json_t *version,
-                   const char *state, const char *detail)
+/* Writes one row of record_id; any text may be NULL. */
+static int put_row(saola__db *sql, saola__dbstmt *st, const saola__audit_who *w,
+                   const char *record_id, const row_text *t)
 {
-	const saola__audit_who *w = k->who;
-	saola__dbstmt *st = k->st;
 	char now[21], why[512];
 	int step;
 
@@ -105,21 +107,96 @@ static int add_row(sink *k, const char *record_id, const char *action,
 	saola__db_bind_text(st, 5, w ? w->batch : NULL, -1);
 	saola__db_bind_text(st, 6, w && w->source ? w->source : "server", -1);
 	saola__db_bind_text(st, 7, record_id, -1);
-	saola__db_bind_text(st, 8, action, -1);
-	saola__db_bind_text(st, 9, path, -1);
-	saola__db_bind_text(st, 12, state, -1);
-	saola__db_bind_text(st, 13, detail, -1);
-	if (bind_json(st, 10, value) != 0 || bind_json(st, 11, version) != 0) {
-		saola__db_reset(st);
-		return saola__db_fail(k->sql, SAOLA_NOMEM, "audit log: out of memory");
-	}
+	saola__db_bind_text(st, 8, t->action, -1);
+	saola__db_bind_text(st, 9, t->path, -1);
+	saola__db_bind_text(st, 10, t->value, -1);
+	saola__db_bind_text(st, 11, t->version, -1);
+	saola__db_bind_text(st, 12, t->state, -1);
+	saola__db_bind_text(st, 13, t->detail, -1);
 	step = saola__db_step(st);
-	saola__db_reset(st);   /* the JSON texts go now */
+	saola__db_reset(st);
 	if (step != SAOLA__DB_DONE) {
-		snprintf(why, sizeof why, "%s", saola__db_errmsg(k->sql));
-		return saola__db_fail(k->sql, step, "audit log: %s", why);
+		snprintf(why, sizeof why, "%s", saola__db_errmsg(sql));
+		return saola__db_fail(sql, step, "audit log: %s", why);
 	}
 	return SAOLA_OK;
+}
+
+static void row_text_free(row_text *t)
+{
+	free(t->action);
+	free(t->path);
+	free(t->value);
+	free(t->version);
+	free(t->state);
+	free(t->detail);
+}
+
+/* t's texts copied into k's kept rows; -1 when out of memory. */
+static int keep_row(saola__audit_rows *k, const row_text *t)
+{
+	row_text *r;
+
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 4;
+		row_text *rows = realloc(k->rows, cap * sizeof *rows);
+
+		if (!rows)
+			return -1;
+		k->rows = rows, k->cap = cap;
+	}
+	r = &k->rows[k->n];
+	memset(r, 0, sizeof *r);
+	if ((t->action && !(r->action = strdup(t->action))) ||
+	    (t->path && !(r->path = strdup(t->path))) ||
+	    (t->state && !(r->state = strdup(t->state))) ||
+	    (t->detail && !(r->detail = strdup(t->detail)))) {
+		row_text_free(r);
+		return -1;
+	}
+	r->value = t->value, r->version = t->version;   /* taken */
+	k->n++;
+	return 0;
+}
+
+/* JSON v as text (NULL for v NULL); *fail set when out of memory. */
+static char *json_text(const json_t *v, int *fail)
+{
+	char *text;
+
+	if (!v)
+		return NULL;
+	if (!(text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
+		*fail = 1;
+	return text;
+}
+
+/* Writes one row (or keeps it); value and version may be NULL. */
+static int add_row(sink *k, const char *record_id, const char *action,
+                   const char *path, const json_t *value, const json_t *version,
+                   const char *state, const char *detail)
+{
+	row_text t;
+	int fail = 0, rc;
+
+	t.action = (char *)action, t.path = (char *)path;
+	t.state = (char *)state, t.detail = (char *)detail;
+	t.value = json_text(value, &fail);
+	t.version = json_text(version, &fail);
+	if (!fail && k->keep)
+		fail = keep_row(k->keep, &t) != 0;
+	if (fail || k->keep) {
+		if (fail) {
+			free(t.value);
+			free(t.version);
+		}
+		return fail ? nomem(k)
+		            : SAOLA_OK;
+	}
+	rc = put_row(k->sql, k->st, k->who, record_id, &t);
+	free(t.value);
+	free(t.version);
+	return rc;
 }
 
 /* The row of one changed path. */
@@ -231,7 +308,7 @@ static int write_changes(sink *a, const saola__changes *c)
 
 	if (c->created) {
 		if (!(answers = creation(c, &personal)))
-			return saola__db_fail(a->sql, SAOLA_NOMEM, "audit log: out of memory");
+			return nomem(a);
 		rc = add_row(a, c->record_id, action_of(a->who, c, NULL), NULL, answers,
 		             json_object_get(c->versions, "_"), NULL,
 		             remarks(buf, sizeof buf, a->who ? a->who->detail : NULL,
@@ -253,8 +330,53 @@ int saola__audit_changes(saola__store *s, const saola__audit_who *who,
 		return SAOLA_OK;   /* it changed nothing */
 	if (!(k.st = saola__store_stmt(s, SAOLA__SS_AUDIT_ADD, ADD_SQL)))
 		return SAOLA_ERROR;
-	k.sql = saola__store_db(s), k.who = who;
+	k.sql = saola__store_db(s), k.who = who, k.keep = NULL;
 	return write_changes(&k, c);
+}
+
+saola__audit_rows *saola__audit_rows_make(const saola__audit_who *who,
+                                          const struct saola__changes *c)
+{
+	saola__audit_rows *r = calloc(1, sizeof *r);
+	sink k;
+
+	if (!r)
+		return NULL;
+	memset(&k, 0, sizeof k);
+	k.keep = r, k.who = who;
+	if ((c->answers || json_object_size(c->values) > 0) && write_changes(&k, c) != SAOLA_OK) {
+		saola__audit_rows_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int saola__audit_rows_write(saola__store *s, const saola__audit_who *who,
+                            const char *record_id, const saola__audit_rows *r)
+{
+	saola__dbstmt *st;
+	size_t i;
+	int rc = SAOLA_OK;
+
+	if (r->n == 0)
+		return SAOLA_OK;
+	if (!(st = saola__store_stmt(s, SAOLA__SS_AUDIT_ADD, ADD_SQL)))
+		return SAOLA_ERROR;
+	for (i = 0; i < r->n && rc == SAOLA_OK; i++)
+		rc = put_row(saola__store_db(s), st, who, record_id, &r->rows[i]);
+	return rc;
+}
+
+void saola__audit_rows_free(saola__audit_rows *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++)
+		row_text_free(&r->rows[i]);
+	free(r->rows);
+	free(r);
 }
 
 int saola__audit_note(saola__store *s, const saola__audit_who *who, const char *record_id,
@@ -265,7 +387,7 @@ int saola__audit_note(saola__store *s, const saola__audit_who *who, const char *
 
 	if (!(k.st = saola__store_stmt(s, SAOLA__SS_AUDIT_ADD, ADD_SQL)))
 		return SAOLA_ERROR;
-	k.sql = saola__store_db(s), k.who = who;
+	k.sql = saola__store_db(s), k.who = who, k.keep = NULL;
 	return add_row(&k, record_id, who && who->action ? who->action : "note", path, NULL, NULL,
 	               NULL, remarks(buf, sizeof buf, who ? who->detail : NULL, detail, NULL));
 }

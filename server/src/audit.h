@@ -40,6 +40,19 @@ struct saola__changes;
 int saola__audit_changes(saola__store *s, const saola__audit_who *who,
                          const struct saola__changes *c);
 
+/* The rows of saola__audit_changes made ahead of the write, as text, so
+ * that the write only binds them (docs/scale.md, "Work outside the
+ * write"). make: as who (its action and detail; the rest is bound at the
+ * write), NULL when out of memory; write: as who, for record_id, through
+ * s's connection inside the caller's write transaction (SAOLA_OK, or a
+ * code with the message on s's connection); free: NULL is a no-op. */
+typedef struct saola__audit_rows saola__audit_rows;
+saola__audit_rows *saola__audit_rows_make(const saola__audit_who *who,
+                                          const struct saola__changes *c);
+int saola__audit_rows_write(saola__store *s, const saola__audit_who *who,
+                            const char *record_id, const saola__audit_rows *r);
+void saola__audit_rows_free(saola__audit_rows *r);
+
 /* Writes a row that no change of a record brings (an officer's resolution
  * that found the chosen value standing: nothing was written, but the
  * conflict was closed), as who (NULL: nobody said), through s's

@@ -494,6 +494,16 @@ static int echo_set(saola__store *s, const char *id, const char *device, int64_t
 	return run(s, st, "echo state");
 }
 
+/* What merge o changed in record id of form f, for the audit log. */
+static void changes_of(const char *id, const saola__form *f, const saola__merge_out *o,
+                       saola__changes *c)
+{
+	memset(c, 0, sizeof *c);
+	c->record_id = id, c->form = f, c->answers = o->answers, c->values = o->changes;
+	c->versions = o->change_versions, c->created = o->answers != NULL;
+	c->deleted = o->deleted, c->state = o->state;
+}
+
 /* Writes a merge's result over (or as) record id, as core's saola__rec_store_result
  * did: the clock moves past every version seen, so that a later edit of
  * this server's wins over them; the change sequence orders it for pulls;
@@ -503,6 +513,7 @@ int saola__rec_store_result(saola__rec_run *a, const char *id, const saola__merg
                         const saola__audit_who *who, int64_t *seq)
 {
 	json_t *max = saola__version_max(o->versions);
+	const saola__audit_rows *rows;
 	saola__changes c;
 	row_values v;
 	int rc;
@@ -521,13 +532,13 @@ int saola__rec_store_result(saola__rec_run *a, const char *id, const saola__merg
 	v.id = id, v.doc = o->doc, v.versions = o->versions, v.deleted = o->deleted;
 	v.seq = *seq, v.state = o->state, v.comment = o->comment, v.issues = o->issues;
 	rc = row_write(a, &v);
-	a->doc_text = a->versions_text = NULL;   /* o's alone */
+	rows = a->audit_rows;
+	a->doc_text = a->versions_text = NULL, a->audit_rows = NULL;   /* o's alone */
 	if (rc != SAOLA_OK || !o->changes)
 		return rc;
-	memset(&c, 0, sizeof c);
-	c.record_id = id, c.form = a->f, c.answers = o->answers, c.values = o->changes;
-	c.versions = o->change_versions, c.created = o->answers != NULL;
-	c.deleted = o->deleted, c.state = o->state;
+	if (rows)
+		return saola__audit_rows_write(a->s, who, id, rows);
+	changes_of(id, a->f, o, &c);
 	return saola__audit_changes(a->s, who, &c);
 }
 
@@ -730,6 +741,7 @@ struct saola__apply_pre {
 	char err[480];               /* ... saying why */
 	saola__merge_out o;
 	char *doc_text, *versions_text;   /* o's, as stored (changed) */
+	saola__audit_rows *audit_rows;    /* o's, as written (changed) */
 };
 
 void saola__apply_pre_free(saola__apply_pre *p)
@@ -741,6 +753,7 @@ void saola__apply_pre_free(saola__apply_pre *p)
 	free(p->raw);
 	free(p->doc_text);
 	free(p->versions_text);
+	saola__audit_rows_free(p->audit_rows);
 	free(p);
 }
 
@@ -763,6 +776,24 @@ static int read_change(struct saola *engine, const json_t *change, const saola__
 	r->own_creation = ctx->user && (strcmp(ctx->user->role, "surveyor") == 0 ||
 	                                strcmp(ctx->user->role, "commune") == 0);
 	return SAOLA_OK;
+}
+
+/* What the write of p's merge would make of it, made now: the data and
+ * versions as text, and the audit rows as write_merge's who would write
+ * them. 0, or -1 when out of memory. */
+static int store_ahead(saola__apply_pre *p, const saola__apply_ctx *ctx)
+{
+	saola__audit_who who;
+	saola__changes c;
+
+	if (!(p->doc_text = saola__json_dump(p->o.doc, NULL)) ||
+	    !(p->versions_text = saola__json_dump(p->o.versions, NULL)))
+		return -1;
+	if (!p->o.changes)
+		return 0;
+	who_of(ctx, &who);
+	changes_of(p->r.record_id, p->f, &p->o, &c);
+	return (p->audit_rows = saola__audit_rows_make(&who, &c)) ? 0 : -1;
 }
 
 saola__apply_pre *saola__records_prepare(saola__store *s, const json_t *change,
@@ -788,9 +819,7 @@ saola__apply_pre *saola__records_prepare(saola__store *s, const json_t *change,
 	p->found = b.found;
 	p->raw = b.raw, b.raw = NULL;
 	p->merged = p->f != NULL && (p->raw || !p->found) && p->merge_rc != SAOLA_NOMEM;
-	if (p->merged && p->merge_rc == SAOLA_OK && p->o.changed &&
-	    (!(p->doc_text = saola__json_dump(p->o.doc, NULL)) ||
-	     !(p->versions_text = saola__json_dump(p->o.versions, NULL))))
+	if (p->merged && p->merge_rc == SAOLA_OK && p->o.changed && store_ahead(p, ctx) != 0)
 		p->merged = 0;
 	saola__rec_row_free(&b);
 	return p;
@@ -830,6 +859,7 @@ static int merge_now(saola__rec_run *a, const saola__remote *r, const saola__rec
 	memset(&pre->o, 0, sizeof pre->o);
 	pre->merged = 0;             /* taken */
 	a->doc_text = pre->doc_text, a->versions_text = pre->versions_text;
+	a->audit_rows = pre->audit_rows;
 	return SAOLA_OK;
 }
 

@@ -42,9 +42,11 @@ typedef struct saola__rec_run {
 	const saola__apply_ctx *ctx;
 	const saola__form *f;
 	int64_t conflicts;     /* rows written to the conflict log */
-	const char *doc_text;  /* the data and versions of the merge to store, */
-	const char *versions_text; /* as text when made ahead (NULL: made by
-	                        * saola__rec_store_result, which clears both) */
+	/* The merge to store's data and versions as text, and its audit rows,
+	 * when made ahead (NULL: made by saola__rec_store_result, which clears
+	 * all three once it has stored them). */
+	const char *doc_text, *versions_text;
+	const saola__audit_rows *audit_rows;
 } saola__rec_run;
 
 /* Reads record id (b->found 0 when there is none; device: the sender,
