@@ -527,7 +527,10 @@ static void backoff(int n)
 	nanosleep(&wait, NULL);
 }
 
-/* The batch's changes read and merged ahead, in one read snapshot,
+/* Changes prepared in one read snapshot. */
+#define PREPARE_SNAPSHOT 16
+
+/* The batch's changes read and merged ahead, a few to a read snapshot,
  * outside the write (docs/scale.md, "Work outside the write"): ah->pre
  * stays NULL for a batch stored before (a replay) or when out of memory,
  * and an entry stays NULL for a change that apply will refuse. */
@@ -538,17 +541,28 @@ static void prepare_changes(saola__store *s, const saola__user *u, const sync_re
 	saola__batch_rec b;
 	size_t i;
 
+	int fresh;
+
 	ah->npre = json_array_size(r->changes);
 	if (ah->npre == 0 || !(ah->pre = calloc(ah->npre, sizeof *ah->pre)))
 		return;
 	if (s->ops->read_begin(s) != SAOLA_OK)
 		return;
 	memset(&b, 0, sizeof b);
-	ctx_of(u, r, source, NULL, &ctx);
-	if (s->ops->batch_get(s, u->id, r->batch, &b) == SAOLA_OK && !b.found)
-		for (i = 0; i < ah->npre; i++)
-			ah->pre[i] = s->ops->prepare(s, json_array_get(r->changes, i), &ctx);
+	fresh = s->ops->batch_get(s, u->id, r->batch, &b) == SAOLA_OK && !b.found;
 	json_decref(b.conflicted);
+	ctx_of(u, r, source, NULL, &ctx);
+	/* A snapshot of a few changes at a time: one held for a whole batch
+	 * would keep SQLite from checkpointing its log while many batches
+	 * are read at once. */
+	for (i = 0; fresh && i < ah->npre; i++) {
+		if (i > 0 && i % PREPARE_SNAPSHOT == 0) {
+			s->ops->end(s, 1);
+			if (s->ops->read_begin(s) != SAOLA_OK)
+				return;
+		}
+		ah->pre[i] = s->ops->prepare(s, json_array_get(r->changes, i), &ctx);
+	}
 	s->ops->end(s, 1);
 }
 
