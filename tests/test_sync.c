@@ -588,6 +588,65 @@ static void test_batches(void **state)
 	saola_close(dev);
 }
 
+/* The batch after the one in flight is encoded meanwhile (client_ahead.c)
+ * and sent when the answer brought no records; when it brought some, it
+ * is encoded again (a record made here goes as it stands, and a merge may
+ * have changed it). Protocol 1 never encodes ahead. Either way the server
+ * ends with every household, once. */
+static void test_batches_ahead(void **state)
+{
+	fixture *fx = *state;
+	saola *x = st_device(tu_path(fx->dir, "ahead-x.db"), fx->url, fx->tok[1]);
+	saola *y = st_device(tu_path(fx->dir, "ahead-y.db"), fx->url, fx->tok[1]);
+	saola *z = st_device(tu_path(fx->dir, "ahead-z.db"), fx->url, fx->tok[1]);
+	saola *fresh = st_device(tu_path(fx->dir, "ahead-f.db"), fx->url, fx->tok[1]);
+	saola_sync_opts o;
+	saola_sync_stats st;
+	json_t *ids;
+
+	memset(&o, 0, sizeof o);
+	o.batch = 7;
+	/* 30 in 5 batches: the last 4 encoded ahead. */
+	st_put_households(x, 61, communes[1], 30, NULL);
+	assert_int_equal(saola_sync(x, &o, &st), SAOLA_OK);
+	assert_int_equal(st.requests, 5);
+	assert_int_equal(st.batches_ahead, 4);
+	/* 50 in 8 batches, while the 30 come down 7 to a page: the answers
+	 * to the first 5 requests bring records, so batches 2-6 are encoded
+	 * again; 7 and 8 go as encoded ahead. */
+	st_put_households(y, 62, communes[1], 50, NULL);
+	assert_int_equal(saola_sync(y, &o, &st), SAOLA_OK);
+	assert_int_equal(st.requests, 8);
+	assert_int_equal(st.records_up, 50);
+	assert_int_equal(st.records_down, 30);
+	assert_int_equal(st.batches_ahead, 2);
+	assert_int_equal(queued(y), 0);
+	ids = st_record_ids(y);
+	assert_int_equal(json_array_size(ids), 80);
+	json_decref(ids);
+	o.protocol = 1;
+	st_put_households(z, 63, communes[1], 20, NULL);
+	assert_int_equal(saola_sync(z, &o, &st), SAOLA_OK);
+	assert_int_equal(st.records_up, 20);
+	assert_int_equal(st.batches_ahead, 0);
+	/* The server holds each household once, as sent. */
+	o.protocol = 0;
+	o.batch = 0;
+	assert_int_equal(saola_sync(fresh, &o, &st), SAOLA_OK);
+	assert_int_equal(st.records_down, 100);
+	ids = st_record_ids(fresh);
+	assert_int_equal(json_array_size(ids), 100);
+	json_decref(ids);
+	ids = st_record_ids(y);
+	assert_true(json_array_size(ids) > 0);
+	assert_int_equal(st_same_record(fresh, y, json_string_value(json_array_get(ids, 79))), 1);
+	json_decref(ids);
+	saola_close(x);
+	saola_close(y);
+	saola_close(z);
+	saola_close(fresh);
+}
+
 /* Protocols 1 and 2 together: a device of protocol 2 falls back to 1 with
  * a server that speaks only 1 (two requests more: the one refused, and a
  * probe that settles the lineage token it carried), a device asked
@@ -752,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forms_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
 	};

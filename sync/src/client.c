@@ -58,6 +58,8 @@ typedef struct sync_run {
 	                      * or 1 once the server has refused 2 */
 	long conflicts;
 	json_t *conflicted;  /* {record id: true}: records with conflicts */
+	saola__ahead ahead;  /* the next batch, encoded while this one is in
+	                      * flight (client_ahead.c) */
 } sync_run;
 
 static double now_s(void)
@@ -81,7 +83,7 @@ static void progress(sync_run *s, int last)
 }
 
 /* How many queued changes the next batch takes and the last one's seq. */
-static int next_batch_end(saola *db, int n, int64_t *last_seq, long *count)
+static int next_batch_end(saola *db, int64_t after, int n, int64_t *last_seq, long *count)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = SAOLA_OK;
@@ -90,9 +92,10 @@ static int next_batch_end(saola *db, int n, int64_t *last_seq, long *count)
 	*count = 0;
 	if (sqlite3_prepare_v2(db->sql,
 	        "SELECT coalesce(max(seq), 0), count(*) FROM"
-	        " (SELECT seq FROM outbox ORDER BY seq LIMIT ?1)", -1, &st, NULL))
+	        " (SELECT seq FROM outbox WHERE seq > ?2 ORDER BY seq LIMIT ?1)", -1, &st, NULL))
 		return saola__sql_error(db, "sync: outbox");
 	sqlite3_bind_int(st, 1, n);
+	sqlite3_bind_int64(st, 2, after);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*last_seq = sqlite3_column_int64(st, 0);
 		*count = sqlite3_column_int(st, 1);
@@ -166,11 +169,6 @@ static int lineage_pending(sync_run *s, int *pending)
 	return rc;
 }
 
-static int zbuf_put(void *zb, const char *text, size_t len)
-{
-	return saola__zbuf_write(zb, text, len);
-}
-
 /* The batch's changes: an array (protocol 1), or columns (protocol 2:
  * docs/protocol.md, "Version 2"), which compress to about a third less. */
 static int put_changes(sync_run *s, saola__zbuf *zb)
@@ -181,18 +179,53 @@ static int put_changes(sync_run *s, saola__zbuf *zb)
 	if (s->protocol < 2) {
 		rc = saola__zbuf_puts(zb, "[");
 		if (rc == SAOLA_OK && send)
-			rc = saola__encode_changes(s->db, zb, NULL, s->batch_seq, &s->batch_n, NULL,
+			rc = saola__encode_changes(s->db, zb, NULL, 0, s->batch_seq, &s->batch_n, NULL,
 			                           NULL);
 		return rc == SAOLA_OK ? saola__zbuf_puts(zb, "]") : rc;
 	}
 	if (!(cols = saola__cols_new()))
 		return SAOLA_NOMEM;
 	if (send)
-		rc = saola__encode_changes(s->db, NULL, cols, s->batch_seq, &s->batch_n, NULL, NULL);
+		rc = saola__encode_changes(s->db, NULL, cols, 0, s->batch_seq, &s->batch_n, NULL,
+		                           NULL);
 	if (rc == SAOLA_OK)
-		rc = saola__cols_write(cols, zbuf_put, zb);
+		rc = saola__cols_write(cols, saola__zbuf_sink, zb);
 	saola__cols_free(cols);
 	return rc;
+}
+
+/* 1 when the batch encoded ahead is the next one: the outbox holds
+ * nothing at or before its first change (the batch before it was
+ * dropped). */
+static int ahead_fits(sync_run *s)
+{
+	sqlite3_stmt *st = NULL;
+	int fits = 0;
+
+	if (!s->ahead.ready || s->protocol < 2 ||
+	    sqlite3_prepare_v2(s->db->sql, "SELECT count(*) FROM outbox WHERE seq <= ?1", -1, &st,
+	                       NULL))
+		return 0;
+	sqlite3_bind_int64(st, 1, s->ahead.after);
+	fits = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0;
+	sqlite3_finalize(st);
+	return fits;
+}
+
+/* Starts encoding the batch after the one about to go, on a thread,
+ * when this one carries changes and more wait (protocol 2 only). */
+static void ahead_start(sync_run *s)
+{
+	int64_t upto = 0;
+	long count = 0;
+
+	if (s->protocol < 2 || s->probe || s->batch_seq <= 0 ||
+	    next_batch_end(s->db, s->batch_seq, s->n, &upto, &count) != SAOLA_OK || count == 0) {
+		saola__ok(s->db);
+		return;
+	}
+	saola__ahead_start(&s->ahead, s->db, s->batch_seq, upto, count,
+	                   s->quick ? XZ_QUICK : XZ_BEST);
 }
 
 /* Makes the request for the batch in flight, or cuts a new batch. */
@@ -202,15 +235,19 @@ static int prepare(sync_run *s)
 	int64_t cursor = 0;
 	long count = 0;
 	char head[512], value[64], prev[33], next[33];
-	int rc, pull;
+	int rc, pull, ahead = 0;
 
 	if (s->body)
 		return SAOLA_OK;
 	if ((rc = saola__batch_get(s->db, s->batch, &s->batch_seq)) != SAOLA_OK)
 		return rc;
 	if (!s->batch[0]) {
-		if ((rc = next_batch_end(s->db, s->n, &s->batch_seq, &count)) != SAOLA_OK)
+		if ((ahead = ahead_fits(s))) {
+			s->batch_seq = s->ahead.upto;
+			count = s->ahead.n;
+		} else if ((rc = next_batch_end(s->db, 0, s->n, &s->batch_seq, &count)) != SAOLA_OK) {
 			return rc;
+		}
 		if (count > 0) {
 			if (saola__uuid(s->batch) != 0)
 				return saola__error(s->db, SAOLA_IO, "sync: no random source for a batch id");
@@ -227,14 +264,26 @@ static int prepare(sync_run *s)
 	if ((rc = lineage_pending(s, &s->probe)) != SAOLA_OK)
 		return rc;
 	s->probe = s->probe && s->batch_seq > 0;
+	if (!ahead || s->probe)
+		saola__ahead_drop(&s->ahead);
+	ahead = ahead && !s->probe;
 	if ((rc = lineage_get(s, prev, next)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola__state_int(s->db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
 		return rc;
 	/* Protocol 2 goes in xz: its best (preset 6) while the link is slow
-	 * or not known yet, quicker (3) once a round trip came back quick. */
-	rc = s->protocol < 2 ? saola__zbuf_init(&zb)
-	   : saola__zbuf_init_xz(&zb, s->quick ? XZ_QUICK : XZ_BEST);
+	 * or not known yet, quicker (3) once a round trip came back quick.
+	 * A batch encoded ahead is in xz already, its changes first. */
+	if (ahead) {
+		zb = s->ahead.zb;
+		memset(&s->ahead.zb, 0, sizeof s->ahead.zb);
+		s->ahead.ready = 0;
+		s->st->batches_ahead++;
+		rc = SAOLA_OK;
+	} else {
+		rc = s->protocol < 2 ? saola__zbuf_init(&zb)
+		   : saola__zbuf_init_xz(&zb, s->quick ? XZ_QUICK : XZ_BEST);
+	}
 	if (rc != SAOLA_OK)
 		return saola__error(s->db, rc, "sync: out of memory");
 	/* A page follows the batch size (a slow link gets small pages), within
@@ -244,17 +293,29 @@ static int prepare(sync_run *s)
 	/* A request with no changes carries no batch id: there is nothing for
 	 * the server to remember. */
 	snprintf(head, sizeof head,
-	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
-	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}"
-	         ",\"changes\":", s->protocol,
+	         "\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
+	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}",
+	         s->protocol,
 	         s->batch[0] && !s->probe ? "\"batch\":\"" : "", s->probe ? "" : s->batch,
 	         s->batch[0] && !s->probe ? "\"," : "",
 	         saola_origin(s->db), cursor, s->pull_sent, prev[0] ? "\"" : "null", prev,
 	         prev[0] ? "\"" : "", next);
-	rc = saola__zbuf_puts(&zb, head);
-	s->batch_n = 0;
-	if (rc == SAOLA_OK)
-		rc = put_changes(s, &zb);
+	if (ahead) {
+		/* '{"changes":...' is written: the rest follows it. */
+		s->batch_n = count;
+		rc = saola__zbuf_puts(&zb, ",");
+		if (rc == SAOLA_OK)
+			rc = saola__zbuf_puts(&zb, head);
+	} else {
+		s->batch_n = 0;
+		rc = saola__zbuf_puts(&zb, "{");
+		if (rc == SAOLA_OK)
+			rc = saola__zbuf_puts(&zb, head);
+		if (rc == SAOLA_OK)
+			rc = saola__zbuf_puts(&zb, ",\"changes\":");
+		if (rc == SAOLA_OK)
+			rc = put_changes(s, &zb);
+	}
 	if (rc == SAOLA_OK)
 		rc = saola__zbuf_puts(&zb, "}");
 	if (rc == SAOLA_OK)
@@ -482,9 +543,11 @@ static int run_loop(sync_run *s)
 	for (;;) {
 		if ((rc = prepare(s)) != SAOLA_OK)
 			return rc;
+		ahead_start(s);
 		t0 = now_s();
 		rc = saola__http_once(&s->h, "POST", "/v1/sync", s->body, s->body_len, 1, &r);
 		took = now_s() - t0;
+		saola__ahead_join(&s->ahead);
 		scanned = 0;
 		if (rc == SAOLA_OK && r.status == 200) {
 			rc = saola__answer_scan((const char *)r.body, r.len, &a, err, sizeof err);
@@ -503,8 +566,12 @@ static int run_loop(sync_run *s)
 			}
 		}
 		if (scanned) {
-			long sent = s->batch_n;
+			long sent = s->batch_n, down = s->st->records_down;
 			rc = apply_answer(s, &a);
+			/* Records merged may be among those encoded ahead (a record
+			 * made here goes as it stands): they are encoded again. */
+			if (s->st->records_down != down)
+				saola__ahead_drop(&s->ahead);
 			saola__answer_free(&a);
 			saola__resp_free(&r);
 			if (rc != SAOLA_OK)
@@ -521,6 +588,8 @@ static int run_loop(sync_run *s)
 				return SAOLA_OK;
 			continue;
 		}
+		/* Whatever went wrong, the next request is cut afresh. */
+		saola__ahead_drop(&s->ahead);
 		if (rc == SAOLA_LIMIT || (rc == SAOLA_OK && r.status == 413)) {
 			rc = shrink(s, &r, rc, url);
 			saola__resp_free(&r);
@@ -627,6 +696,7 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	stats->conflicts = s.conflicts;
 	stats->seconds = now_s() - t0;
 	forget_body(&s);
+	saola__ahead_free(&s.ahead);
 	saola__http_close(&s.h);
 	json_decref(s.conflicted);
 	return rc == SAOLA_OK ? saola__ok(db) : rc;

@@ -109,6 +109,11 @@ int saola__zbuf_puts(saola__zbuf *zb, const char *s)
 	return saola__zbuf_write(zb, s, strlen(s));
 }
 
+int saola__zbuf_sink(void *zb, const char *text, size_t len)
+{
+	return saola__zbuf_write(zb, text, len);
+}
+
 int saola__zbuf_finish(saola__zbuf *zb)
 {
 	int rc;

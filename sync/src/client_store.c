@@ -57,13 +57,12 @@ int saola__batch_get(saola *db, char id[37], int64_t *last_seq)
 	return rc;
 }
 
-int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t upto,
-                          long *n, int64_t *first_seq, int64_t *last_seq)
+int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t after,
+                          int64_t upto, long *n, int64_t *first_seq, int64_t *last_seq)
 {
 	/* A chunk at a time, so that a batch of thousands of households never
 	 * sits in memory as JSON trees. */
 	const int chunk = 128;
-	int64_t after = 0;
 	json_t *arr = NULL, *e;
 	size_t i;
 	int rc = SAOLA_OK, done = 0;

@@ -34,6 +34,8 @@ typedef struct saola_sync_stats {
 	long records_up;       /* changes sent */
 	long records_down;     /* records received and merged */
 	long conflicts;        /* concurrent values that lost, as the server said */
+	long batches_ahead;    /* batches whose changes were encoded while the
+	                        * request before them was in flight */
 	double seconds;
 	int reorigined;        /* 1: the server found this database a copy of
 	                        * another device's, and it took an origin of its
