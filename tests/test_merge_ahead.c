@@ -46,7 +46,9 @@ enum {
 
 typedef struct row {
 	const char *name;
-	const char *steps;   /* "p1" prepares change 1, "a1" applies it; spaced */
+	const char *steps;   /* "p1" prepares change 1, "q1" prepares it on a
+	                      * second connection (as a helper thread of the
+	                      * server does), "a1" applies it; spaced */
 } row;
 
 static const row rows[] = {
@@ -58,10 +60,13 @@ static const row rows[] = {
 	{"refused, nothing between", "a0 p4 a4"},
 	{"refused, edited since", "a0 p4 a3 a4"},
 	{"a stale merge prepared twice", "a0 p2 p1 a1 a2"},
+	{"made, prepared on another connection", "q0 a0"},
+	{"edited since, prepared on another connection", "a0 q2 q3 a1 a2 a3"},
 };
 
 typedef struct side {
 	saola__store *s;
+	saola__store *s2;   /* another connection to the same database */
 	saola__user a, b;   /* the users of devices A and B */
 	saola__apply_pre *pre[NCHANGES];
 } side;
@@ -101,15 +106,16 @@ static void ctx_for(side *sd, int change, saola__apply_ctx *ctx)
 	ctx->now = "2026-01-02T00:00:00Z";
 }
 
-static void prepare(side *sd, int change, json_t *c)
+/* Prepares change on s, a connection to sd's database. */
+static void prepare(side *sd, saola__store *s, int change, json_t *c)
 {
 	saola__apply_ctx ctx;
 
 	ctx_for(sd, change, &ctx);
-	assert_int_equal(sd->s->ops->read_begin(sd->s), SAOLA_OK);
+	assert_int_equal(s->ops->read_begin(s), SAOLA_OK);
 	saola__apply_pre_free(sd->pre[change]);
-	sd->pre[change] = sd->s->ops->prepare(sd->s, c, &ctx);
-	sd->s->ops->end(sd->s, 1);
+	sd->pre[change] = s->ops->prepare(s, c, &ctx);
+	s->ops->end(s, 1);
 }
 
 /* Applies change on sd (with what it prepared); rc and what it says. */
@@ -196,6 +202,7 @@ static void open_side(side *sd, const char *db)
 {
 	memset(sd, 0, sizeof *sd);
 	sd->s = sv_store_new(pgt_db(db));
+	sd->s2 = sv_store(db);
 	sv_store_user(sd->s, "lan", "surveyor", COMMUNE, &sd->a);
 	sv_store_user(sd->s, "hung", "surveyor", COMMUNE, &sd->b);
 }
@@ -207,6 +214,7 @@ static void close_side(side *sd)
 	for (i = 0; i < NCHANGES; i++)
 		saola__apply_pre_free(sd->pre[i]);
 	saola__store_close(sd->s);
+	saola__store_close(sd->s2);
 }
 
 /* Runs r's steps on a live store (prepared) and a reference (not), in
@@ -234,8 +242,8 @@ static void run_row(const row *r, int n)
 		saola__change_result res[2];
 
 		assert_true(k >= 0 && k < NCHANGES);
-		if (op == 'p') {
-			prepare(&sd[0], k, c[k]);
+		if (op == 'p' || op == 'q') {
+			prepare(&sd[0], op == 'p' ? sd[0].s : sd[0].s2, k, c[k]);
 		} else {
 			for (i = 0; i < 2; i++)
 				rc[i] = apply(&sd[i], k, c[k], &res[i], msg[i], sizeof msg[i]);

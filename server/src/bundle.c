@@ -82,6 +82,7 @@ int saola__bundle_import_as(saola__store *s, const char *path, const char *user_
 	}
 	env.store = s;
 	env.write_lock = NULL;
+	env.pool = NULL;
 	env.max_values = SAOLA__BUNDLE_MAX_VALUES;
 	env.sync_protocol = 2;
 	rc = saola__sync_run_bundle(&env, &u, payload, summary, e);

@@ -88,6 +88,7 @@ enum MHD_Result saola__serve_sync(const saola__call *call)
 	env.store = call->store;
 	env.max_values = call->web->max_values;
 	env.sync_protocol = call->web->sync_protocol;
+	env.pool = call->web->pool;
 	if (saola__sync_run(&env, call->user, call->body, 0, &res, &e) != 0)
 		return saola__reply_error(call->c, &e);
 	ret = json_integer_value(json_object_get(res, "protocol")) == 2

@@ -40,18 +40,23 @@ saola__pool *saola__pool_new(const char *path, int size, saola__store *first)
 	return p;
 }
 
-saola__store *saola__pool_get(saola__pool *p, saola__err *e)
+/* An idle connection, else a new one while fewer than size are open,
+ * else (wait: waits for one given back; not wait: NULL). NULL when one
+ * does not open, with e (SAOLA_ERROR, "database: why"). */
+static saola__store *take(saola__pool *p, int wait, saola__err *e)
 {
 	saola__store *s = NULL;
 	char why[SAOLA__ERR_MAX - 32];
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->nidle == 0 && p->opened >= p->size)
+	while (wait && p->nidle == 0 && p->opened >= p->size)
 		pthread_cond_wait(&p->freed, &p->lock);
-	if (p->nidle > 0) {
-		s = p->idle[--p->nidle];
+	if (p->nidle > 0 || p->opened >= p->size) {
+		s = p->nidle > 0 ? p->idle[--p->nidle] : NULL;
 		pthread_mutex_unlock(&p->lock);
+		if (!s)
+			saola__err_set(e, SAOLA_BUSY, "database: every connection is lent");
 		return s;
 	}
 	p->opened++; /* reserve the slot, open outside the lock */
@@ -68,6 +73,18 @@ saola__store *saola__pool_get(saola__pool *p, saola__err *e)
 		return NULL;
 	}
 	return s;
+}
+
+saola__store *saola__pool_get(saola__pool *p, saola__err *e)
+{
+	return take(p, 1, e);
+}
+
+saola__store *saola__pool_try(saola__pool *p)
+{
+	saola__err e;
+
+	return take(p, 0, &e);
 }
 
 void saola__pool_put(saola__pool *p, saola__store *s)

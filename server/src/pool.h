@@ -19,6 +19,10 @@ saola__pool *saola__pool_new(const char *path, int size, saola__store *first);
  * why"). */
 saola__store *saola__pool_get(saola__pool *p, saola__err *e);
 
+/* As saola__pool_get, but NULL instead of waiting when size are lent
+ * (or when one does not open). */
+saola__store *saola__pool_try(saola__pool *p);
+
 /* Gives a connection back. */
 void saola__pool_put(saola__pool *p, saola__store *s);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "pool.h"
 #include "privacy.h"
 #include "report.h"
 #include "rules.h"
@@ -529,19 +530,56 @@ static void backoff(int n)
 
 /* Changes prepared in one read snapshot. */
 #define PREPARE_SNAPSHOT 16
+/* A batch at least this long is prepared by two threads, when the pool
+ * has a connection idle. */
+#define PREPARE_SPLIT 64
 
-/* The batch's changes read and merged ahead, a few to a read snapshot,
- * outside the write (docs/scale.md, "Work outside the write"): ah->pre
- * stays NULL for a batch stored before (a replay) or when out of memory,
- * and an entry stays NULL for a change that apply will refuse. */
-static void prepare_changes(saola__store *s, const saola__user *u, const sync_req *r,
-                            const char *source, push_ahead *ah)
+/* A share of a batch's changes to prepare: [from, to) of r's, on s. */
+typedef struct prep_part {
+	saola__store *s;
+	const saola__apply_ctx *ctx;
+	const sync_req *r;
+	saola__apply_pre **pre;
+	size_t from, to;
+} prep_part;
+
+/* Prepares a part's changes, a few to a read snapshot: one held for a
+ * whole batch would keep SQLite from checkpointing its log while many
+ * batches are read at once. */
+static void *prepare_part(void *arg)
 {
-	saola__apply_ctx ctx;
-	saola__batch_rec b;
+	prep_part *p = arg;
+	saola__store *s = p->s;
 	size_t i;
 
-	int fresh;
+	for (i = p->from; i < p->to; i++) {
+		if ((i - p->from) % PREPARE_SNAPSHOT == 0) {
+			if (i > p->from)
+				s->ops->end(s, 1);
+			if (s->ops->read_begin(s) != SAOLA_OK)
+				return NULL;
+		}
+		p->pre[i] = s->ops->prepare(s, json_array_get(p->r->changes, i), p->ctx);
+	}
+	if (p->to > p->from)
+		s->ops->end(s, 1);
+	return NULL;
+}
+
+/* The batch's changes read and merged ahead, outside the write
+ * (docs/scale.md, "Work outside the write"), the second half on another
+ * thread with an idle connection of env's pool when there is one: ah->pre
+ * stays NULL for a batch stored before (a replay) or when out of memory,
+ * and an entry stays NULL for a change that apply will refuse. */
+static void prepare_changes(const saola__sync_env *env, const saola__user *u,
+                            const sync_req *r, const char *source, push_ahead *ah)
+{
+	saola__store *s = env->store, *helper = NULL;
+	saola__apply_ctx ctx;
+	saola__batch_rec b;
+	prep_part mine, theirs;
+	pthread_t thread;
+	int fresh, split = 0;
 
 	ah->npre = json_array_size(r->changes);
 	if (ah->npre == 0 || !(ah->pre = calloc(ah->npre, sizeof *ah->pre)))
@@ -551,19 +589,25 @@ static void prepare_changes(saola__store *s, const saola__user *u, const sync_re
 	memset(&b, 0, sizeof b);
 	fresh = s->ops->batch_get(s, u->id, r->batch, &b) == SAOLA_OK && !b.found;
 	json_decref(b.conflicted);
-	ctx_of(u, r, source, NULL, &ctx);
-	/* A snapshot of a few changes at a time: one held for a whole batch
-	 * would keep SQLite from checkpointing its log while many batches
-	 * are read at once. */
-	for (i = 0; fresh && i < ah->npre; i++) {
-		if (i > 0 && i % PREPARE_SNAPSHOT == 0) {
-			s->ops->end(s, 1);
-			if (s->ops->read_begin(s) != SAOLA_OK)
-				return;
-		}
-		ah->pre[i] = s->ops->prepare(s, json_array_get(r->changes, i), &ctx);
-	}
 	s->ops->end(s, 1);
+	if (!fresh)
+		return;
+	ctx_of(u, r, source, NULL, &ctx);
+	mine.s = s, mine.ctx = &ctx, mine.r = r, mine.pre = ah->pre;
+	mine.from = 0, mine.to = ah->npre;
+	theirs = mine;
+	if (env->pool && ah->npre >= PREPARE_SPLIT && (helper = saola__pool_try(env->pool))) {
+		theirs.s = helper;
+		theirs.from = mine.to = ah->npre / 2;
+		split = pthread_create(&thread, NULL, prepare_part, &theirs) == 0;
+		if (!split)
+			mine.to = ah->npre;
+	}
+	prepare_part(&mine);
+	if (split)
+		pthread_join(thread, NULL);
+	if (helper)
+		saola__pool_put(env->pool, helper);
 }
 
 static void push_ahead_free(push_ahead *ah)
@@ -589,7 +633,7 @@ static int push(const saola__sync_env *env, const saola__user *u, const sync_req
 		return saola__err_set(e, SAOLA_PROTOCOL,
 		                      "changes: nested too deep, or out of memory");
 	if (r->batch)
-		prepare_changes(env->store, u, r, source, &ah);
+		prepare_changes(env, u, r, source, &ah);
 	for (n = 1;; n++) {
 		if ((rc = push_once(env, u, r, source, &ah, b, duplicate, e)) == 0 ||
 		    !retryable(env->store, e))

@@ -18,6 +18,8 @@ typedef struct saola__sync_env {
 	                               * columns (protocol 2) may make; 0: the
 	                               * default limit of a body */
 	int sync_protocol;            /* the newest spoken: 1 or 2 (0: 2) */
+	struct saola__pool *pool;     /* where an idle connection may help
+	                               * prepare a batch (NULL: none) */
 } saola__sync_env;
 
 /* Runs the sync request req for user u: applies its changes in one

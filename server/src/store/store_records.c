@@ -828,15 +828,17 @@ saola__apply_pre *saola__records_prepare(saola__store *s, const json_t *change,
 /* 1 when pre's merge is the one apply would make now of r and the row b
  * just read: the same row, as text, and the same form. */
 static int pre_fits(saola__rec_run *a, const saola__apply_pre *pre, const saola__remote *r,
-                    const saola__rec_row *b)
+                    const saola__rec_row *b, saola__form **f)
 {
-	saola__form *f = NULL;
-
+	*f = NULL;
 	if (!pre || !pre->merged || pre->found != b->found ||
 	    (b->found && strcmp(pre->raw, b->raw) != 0))
 		return 0;
-	return saola__form_lookup(a->engine, b->found ? b->form_id : r->form_id, &f) ==
-	       SAOLA_OK && f == pre->f;
+	if (saola__form_lookup(a->engine, b->found ? b->form_id : r->form_id, f) != SAOLA_OK)
+		return 0;
+	/* Prepared on another connection, with that one's compile of it. */
+	return *f == pre->f || (strcmp(saola__form_id(*f), saola__form_id(pre->f)) == 0 &&
+	                        strcmp(saola__form_version(*f), saola__form_version(pre->f)) == 0);
 }
 
 /* Merges r into b (merge()), or takes pre's merge when it fits; on a
@@ -845,18 +847,20 @@ static int merge_now(saola__rec_run *a, const saola__remote *r, const saola__rec
                      saola__apply_pre *pre, saola__merge_out *o)
 {
 	char err[480];               /* within the connection's message (db.h) */
+	saola__form *f;
 	int rc;
 
-	if (!pre_fits(a, pre, r, b)) {
+	if (!pre_fits(a, pre, r, b, &f)) {
 		if ((rc = merge(a, r, b, o, err, sizeof err)) != SAOLA_OK)
 			refused(a->s, rc, err);
 		return rc;
 	}
-	a->f = pre->f;
+	a->f = f;
 	if (pre->merge_rc != SAOLA_OK)
 		return refused(a->s, pre->merge_rc, pre->err);
 	*o = pre->o;
 	memset(&pre->o, 0, sizeof pre->o);
+	o->form_id = saola__form_id(f), o->form_version = saola__form_version(f);
 	pre->merged = 0;             /* taken */
 	a->doc_text = pre->doc_text, a->versions_text = pre->versions_text;
 	a->audit_rows = pre->audit_rows;
