@@ -179,15 +179,15 @@ static int put_changes(sync_run *s, saola__zbuf *zb)
 	if (s->protocol < 2) {
 		rc = saola__zbuf_puts(zb, "[");
 		if (rc == SAOLA_OK && send)
-			rc = saola__encode_changes(s->db, zb, NULL, 0, s->batch_seq, &s->batch_n, NULL,
-			                           NULL);
+			rc = saola__encode_changes(s->db, zb, NULL, 0, s->batch_seq, 0, &s->batch_n,
+			                           NULL, NULL);
 		return rc == SAOLA_OK ? saola__zbuf_puts(zb, "]") : rc;
 	}
 	if (!(cols = saola__cols_new()))
 		return SAOLA_NOMEM;
 	if (send)
-		rc = saola__encode_changes(s->db, NULL, cols, 0, s->batch_seq, &s->batch_n, NULL,
-		                           NULL);
+		rc = saola__encode_changes(s->db, NULL, cols, 0, s->batch_seq, 0, &s->batch_n,
+		                           NULL, NULL);
 	if (rc == SAOLA_OK)
 		rc = saola__cols_write(cols, saola__zbuf_sink, zb);
 	saola__cols_free(cols);
@@ -212,20 +212,30 @@ static int ahead_fits(sync_run *s)
 	return fits;
 }
 
-/* Starts encoding the batch after the one about to go, on a thread,
- * when this one carries changes and more wait (protocol 2 only). */
+static int ahead_work(void *ctx)
+{
+	sync_run *s = ctx;
+
+	return saola__ahead_step(s->db, &s->ahead);
+}
+
+/* Sets the batch after the one about to go to be encoded while it is in
+ * flight, when this one carries changes and more wait (protocol 2 only). */
 static void ahead_start(sync_run *s)
 {
 	int64_t upto = 0;
 	long count = 0;
 
+	saola__ahead_drop(&s->ahead);
+	s->h.idle = NULL;
 	if (s->protocol < 2 || s->probe || s->batch_seq <= 0 ||
 	    next_batch_end(s->db, s->batch_seq, s->n, &upto, &count) != SAOLA_OK || count == 0) {
 		saola__ok(s->db);
 		return;
 	}
-	saola__ahead_start(&s->ahead, s->db, s->batch_seq, upto, count,
-	                   s->quick ? XZ_QUICK : XZ_BEST);
+	saola__ahead_start(&s->ahead, s->batch_seq, upto, count);
+	s->h.idle = ahead_work;
+	s->h.idle_ctx = s;
 }
 
 /* Makes the request for the batch in flight, or cuts a new batch. */
@@ -272,18 +282,9 @@ static int prepare(sync_run *s)
 	if ((rc = saola__state_int(s->db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
 		return rc;
 	/* Protocol 2 goes in xz: its best (preset 6) while the link is slow
-	 * or not known yet, quicker (3) once a round trip came back quick.
-	 * A batch encoded ahead is in xz already, its changes first. */
-	if (ahead) {
-		zb = s->ahead.zb;
-		memset(&s->ahead.zb, 0, sizeof s->ahead.zb);
-		s->ahead.ready = 0;
-		s->st->batches_ahead++;
-		rc = SAOLA_OK;
-	} else {
-		rc = s->protocol < 2 ? saola__zbuf_init(&zb)
-		   : saola__zbuf_init_xz(&zb, s->quick ? XZ_QUICK : XZ_BEST);
-	}
+	 * or not known yet, quicker (3) once a round trip came back quick. */
+	rc = s->protocol < 2 ? saola__zbuf_init(&zb)
+	   : saola__zbuf_init_xz(&zb, s->quick ? XZ_QUICK : XZ_BEST);
 	if (rc != SAOLA_OK)
 		return saola__error(s->db, rc, "sync: out of memory");
 	/* A page follows the batch size (a slow link gets small pages), within
@@ -293,28 +294,22 @@ static int prepare(sync_run *s)
 	/* A request with no changes carries no batch id: there is nothing for
 	 * the server to remember. */
 	snprintf(head, sizeof head,
-	         "\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
-	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}",
-	         s->protocol,
+	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
+	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}"
+	         ",\"changes\":", s->protocol,
 	         s->batch[0] && !s->probe ? "\"batch\":\"" : "", s->probe ? "" : s->batch,
 	         s->batch[0] && !s->probe ? "\"," : "",
 	         saola_origin(s->db), cursor, s->pull_sent, prev[0] ? "\"" : "null", prev,
 	         prev[0] ? "\"" : "", next);
-	if (ahead) {
-		/* '{"changes":...' is written: the rest follows it. */
+	rc = saola__zbuf_puts(&zb, head);
+	s->batch_n = 0;
+	if (rc == SAOLA_OK && ahead) {
+		rc = saola__zbuf_write(&zb, s->ahead.text.p, s->ahead.text.n);
 		s->batch_n = count;
-		rc = saola__zbuf_puts(&zb, ",");
-		if (rc == SAOLA_OK)
-			rc = saola__zbuf_puts(&zb, head);
-	} else {
-		s->batch_n = 0;
-		rc = saola__zbuf_puts(&zb, "{");
-		if (rc == SAOLA_OK)
-			rc = saola__zbuf_puts(&zb, head);
-		if (rc == SAOLA_OK)
-			rc = saola__zbuf_puts(&zb, ",\"changes\":");
-		if (rc == SAOLA_OK)
-			rc = put_changes(s, &zb);
+		s->st->batches_ahead++;
+		saola__ahead_drop(&s->ahead);
+	} else if (rc == SAOLA_OK) {
+		rc = put_changes(s, &zb);
 	}
 	if (rc == SAOLA_OK)
 		rc = saola__zbuf_puts(&zb, "}");
@@ -547,7 +542,7 @@ static int run_loop(sync_run *s)
 		t0 = now_s();
 		rc = saola__http_once(&s->h, "POST", "/v1/sync", s->body, s->body_len, 1, &r);
 		took = now_s() - t0;
-		saola__ahead_join(&s->ahead);
+		s->h.idle = NULL;
 		scanned = 0;
 		if (rc == SAOLA_OK && r.status == 200) {
 			rc = saola__answer_scan((const char *)r.body, r.len, &a, err, sizeof err);
@@ -696,7 +691,7 @@ int saola_sync(saola *db, const saola_sync_opts *opts, saola_sync_stats *stats)
 	stats->conflicts = s.conflicts;
 	stats->seconds = now_s() - t0;
 	forget_body(&s);
-	saola__ahead_free(&s.ahead);
+	saola__ahead_drop(&s.ahead);
 	saola__http_close(&s.h);
 	json_decref(s.conflicted);
 	return rc == SAOLA_OK ? saola__ok(db) : rc;

@@ -137,7 +137,7 @@ int saola_sync_to_file(saola *db, const char *path, saola_sync_stats *stats)
 	if ((rc = saola__zbuf_puts(&zb, head)) != SAOLA_OK)
 		rc = saola__error(db, rc, "sync: out of memory");
 	if (rc == SAOLA_OK)
-		rc = saola__encode_changes(db, &zb, NULL, 0, 0, &n, NULL, NULL);
+		rc = saola__encode_changes(db, &zb, NULL, 0, 0, 0, &n, NULL, NULL);
 	if (rc == SAOLA_OK && (saola__zbuf_puts(&zb, "]}") != SAOLA_OK ||
 	                       saola__zbuf_finish(&zb) != SAOLA_OK))
 		rc = saola__error(db, SAOLA_NOMEM, "sync: out of memory");

@@ -275,6 +275,8 @@ void saola__http_close(saola__http *h)
 {
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
 	free(h->base);
 	free(h->token);
 	free(h->ca_file);
@@ -367,6 +369,37 @@ static void count_bytes(saola__http *h, const sink *s)
 	h->stats->bytes_down += hdr + down;
 }
 
+/* Runs the request set on h->curl; with idle work, through a multi
+ * handle, doing that work between curl's turns until it is done, then
+ * waiting on the sockets. */
+static CURLcode perform(saola__http *h)
+{
+	CURLcode cc = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, work = 1, left;
+
+	if (!h->idle || (!h->multi && !(h->multi = curl_multi_init())) ||
+	    curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+		return curl_easy_perform(h->curl);
+	while (running) {
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+			cc = CURLE_OUT_OF_MEMORY;
+			break;
+		}
+		if (!running)
+			break;
+		if (work)
+			work = h->idle(h->idle_ctx);
+		else if (curl_multi_poll(h->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+			cc = CURLE_OUT_OF_MEMORY, running = 0;
+	}
+	while ((msg = curl_multi_info_read(h->multi, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+			cc = msg->data.result;
+	curl_multi_remove_handle(h->multi, h->curl);
+	return cc;
+}
+
 int saola__http_once(saola__http *h, const char *method, const char *path,
                      const void *body, size_t len, int gzipped, saola__resp *r)
 {
@@ -435,7 +468,7 @@ int saola__http_once(saola__http *h, const char *method, const char *path,
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	h->curl_err[0] = '\0';
-	cc = curl_easy_perform(h->curl);
+	cc = perform(h);
 	count_bytes(h, &s);
 	if (r->too_big) {
 		rc = saola__error(h->db, SAOLA_LIMIT, "sync: %s %s: the response is over %zu bytes, "

@@ -3,7 +3,6 @@
 #ifndef SAOLA_CLIENT_INT_H
 #define SAOLA_CLIENT_INT_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
@@ -78,6 +77,11 @@ typedef struct saola__http {
 	size_t body_limit;      /* SAOLA__BODY_LIMIT, or $SAOLA_SYNC_BODY_LIMIT
 	                         * for tests */
 	int accept_xz;          /* 1: answers may come in xz (protocol 2) */
+	/* Work to do while a request is in flight, a little at a time:
+	 * called between curl's turns until it returns 0 (NULL: none). */
+	int (*idle)(void *ctx);
+	void *idle_ctx;
+	CURLM *multi;           /* made at the first request with idle work */
 	saola_sync_stats *stats;
 	char curl_err[CURL_ERROR_SIZE];
 } saola__http;
@@ -190,13 +194,14 @@ int saola__batch_get(saola *db, char id[37], int64_t *last_seq);
 int saola__state_int(saola *db, const char *key, int64_t *out);
 int saola__state_set_int(saola *db, const char *key, int64_t v);
 
-/* Writes the changes with seq above after and up to upto (0: all) as
- * wire changes, comma separated, into zb, a chunk at a time; or, when cols
- * is not NULL, adds each to cols as a row (protocol 2) and writes nothing
- * to zb. *n gets how many; *first_seq and *last_seq (may be NULL) the
- * seqs seen. */
+/* Writes the changes with seq above after and up to upto (0: all), at
+ * most max of them (0: all), as wire changes, comma separated, into zb, a
+ * chunk at a time; or, when cols is not NULL, adds each to cols as a row
+ * (protocol 2) and writes nothing to zb. *n gets how many; *first_seq and
+ * *last_seq (may be NULL) the seqs seen. */
 int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t after,
-                          int64_t upto, long *n, int64_t *first_seq, int64_t *last_seq);
+                          int64_t upto, long max, long *n, int64_t *first_seq,
+                          int64_t *last_seq);
 
 /* zb as the sink of saola__cols_write: saola__zbuf_write. */
 int saola__zbuf_sink(void *zb, const char *text, size_t len);
@@ -204,35 +209,26 @@ int saola__zbuf_sink(void *zb, const char *text, size_t len);
 /* ------------------------------------------------------------------ */
 /* The next batch, encoded while the request before it is in flight     */
 
-/* A batch of protocol 2 encoded on a thread of its own, through a second
- * handle on the database (read only, opened once a run), while the main
- * thread waits for the answer to the batch before (client_ahead.c). Only
- * the changes are encoded: the request's other members (its batch id,
- * cursor, lineage) follow them once that answer is in. */
+/* A batch of protocol 2 encoded a few changes at a time between curl's
+ * turns while the request before it is in flight (client_ahead.c): its
+ * changes as the text of their columns. The request around them (its
+ * batch id, cursor, lineage) and xz follow once that answer is in. */
 typedef struct saola__ahead {
-	saola *reader;          /* NULL: not opened yet */
-	int no_reader;          /* 1: it would not open; not tried again */
-	pthread_t thread;
-	int running;            /* started, not joined yet */
-	int ready;              /* joined, and zb holds '{"changes":' and the
-	                         * columns of (after, upto], not finished */
-	int64_t after, upto;
+	saola__cols *cols;      /* being filled; NULL once done */
+	int64_t after, upto;    /* its changes: seq in (after, upto] */
+	int64_t at;             /* encoded up to this seq */
 	long want, n;           /* the changes in that range, and encoded */
-	uint32_t preset;
-	int rc;
-	saola__zbuf zb;
+	int ready;              /* text holds the columns of all of them */
+	int stopped;            /* a step failed: nothing more is done */
+	saola__text text;
 } saola__ahead;
 
-/* Starts encoding the want changes of db's outbox in (after, upto] at xz
- * preset. Nothing is started when the reader does not open, or the
- * thread does not start: the batch is then encoded when it is due. */
-void saola__ahead_start(saola__ahead *a, saola *db, int64_t after, int64_t upto, long want,
-                        uint32_t preset);
-/* Waits for the thread (if any); a->ready says whether it did it all. */
-void saola__ahead_join(saola__ahead *a);
-/* Forgets the batch encoded ahead, after a join; keeps the reader. */
+/* Sets a to encode the want changes of the outbox in (after, upto]. */
+void saola__ahead_start(saola__ahead *a, int64_t after, int64_t upto, long want);
+/* Encodes a few more of a's changes from db; 1 while some remain. A
+ * failure stops a (not ready), leaving db's error as it was. */
+int saola__ahead_step(saola *db, saola__ahead *a);
+/* Forgets a's batch. */
 void saola__ahead_drop(saola__ahead *a);
-/* Joins, drops and closes the reader. */
-void saola__ahead_free(saola__ahead *a);
 
 #endif

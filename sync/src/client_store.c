@@ -58,11 +58,12 @@ int saola__batch_get(saola *db, char id[37], int64_t *last_seq)
 }
 
 int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t after,
-                          int64_t upto, long *n, int64_t *first_seq, int64_t *last_seq)
+                          int64_t upto, long max, long *n, int64_t *first_seq,
+                          int64_t *last_seq)
 {
 	/* A chunk at a time, so that a batch of thousands of households never
 	 * sits in memory as JSON trees. */
-	const int chunk = 128;
+	const int chunk = max > 0 && max < 128 ? (int)max : 128;
 	json_t *arr = NULL, *e;
 	size_t i;
 	int rc = SAOLA_OK, done = 0;
@@ -81,7 +82,7 @@ int saola__encode_changes(saola *db, saola__zbuf *zb, saola__cols *cols, int64_t
 			int64_t seq = json_integer_value(json_object_get(e, "seq"));
 			json_t *w;
 			char *text;
-			if (upto > 0 && seq > upto) {
+			if ((upto > 0 && seq > upto) || (max > 0 && *n >= max)) {
 				done = 1;
 				break;
 			}
