@@ -13,8 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
 #include <saola/core.h>
 #include "saola_int.h"
+#include "json_out.h"
 #include "merge.h"
 #include "wire.h"
 #include "gen.h"
@@ -55,7 +57,7 @@ static saola *open_db(const char *path)
 }
 
 /* The figures of the rounds, printed only once every round has passed. */
-static char figures[3][160];
+static char figures[4][200];
 static int nfigures;
 
 /* The live records db holds, or -1 (said on stderr). */
@@ -137,6 +139,67 @@ done:
 	return rc;
 }
 
+/* The stored text of db's records (data and versions, as core and the
+ * server store them): read back into trees and written again, timed, so
+ * that docs/store.md can say what a binary stored format would save at
+ * most. 0, or -1 (said on stderr). */
+static int stored_text(saola *db, long n)
+{
+	sqlite3_stmt *st = NULL;
+	char **text = calloc((size_t)n * 2, sizeof *text);
+	json_t **tree = calloc((size_t)n * 2, sizeof *tree);
+	long i, k = 0, bytes = 0;
+	double t0, t_parse, t_write;
+	int rc = -1;
+
+	if (!text || !tree ||
+	    sqlite3_prepare_v2(db->sql, "SELECT data, versions FROM records", -1, &st, NULL)) {
+		fprintf(stderr, "bench_merge: stored text: cannot read the records\n");
+		goto out;
+	}
+	while (k < n * 2 && sqlite3_step(st) == SQLITE_ROW)
+		for (i = 0; i < 2; i++, k++)
+			if (!(text[k] = strdup((const char *)sqlite3_column_text(st, (int)i))))
+				goto out;
+	if (k != n * 2) {
+		fprintf(stderr, "bench_merge: stored text: %ld records read, not %ld\n", k / 2, n);
+		goto out;
+	}
+	t0 = now();
+	for (i = 0; i < k; i++)
+		if (!(tree[i] = json_loads(text[i], 0, NULL))) {
+			fprintf(stderr, "bench_merge: stored text: record %ld does not parse\n", i / 2);
+			goto out;
+		}
+	t_parse = now() - t0;
+	t0 = now();
+	for (i = 0; i < k; i++) {
+		char *again = saola__json_dump(tree[i], NULL);
+		if (!again || strcmp(again, text[i]) != 0) {
+			fprintf(stderr, "bench_merge: stored text: record %ld is not written back"
+			        " as stored\n", i / 2);
+			free(again);
+			goto out;
+		}
+		bytes += (long)strlen(again);
+		free(again);
+	}
+	t_write = now() - t0;
+	snprintf(figures[nfigures++], sizeof figures[0],
+	         "  stored JSON text, %ld bytes a record: read into trees %.1f us, written %.1f us"
+	         " a record", bytes / n, t_parse * 1e6 / n, t_write * 1e6 / n);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	for (i = 0; text && tree && i < n * 2; i++) {
+		free(text[i]);
+		json_decref(tree[i]);
+	}
+	free(text);
+	free(tree);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 2 ? argv[2] : "/tmp";
@@ -200,6 +263,8 @@ int main(int argc, char **argv)
 	if (saola_commit(a) != SAOLA_OK)
 		goto fail_a;
 	if (round_of("one answer edited there:", a, b, ids, (int)n, 1))
+		goto out;
+	if (stored_text(b, n) != 0)
 		goto out;
 	printf("merge benchmark: %ld generated households, whole states (a pull)\n", n);
 	for (i = 0; i < nfigures; i++)

@@ -122,8 +122,8 @@ fail:
 static void print_sync(const char *what, const saola_sync_stats *st, double wall, long n)
 {
 	fprintf(fig, "  %s\n", what);
-	fprintf(fig, "    wall %.3f s (target < 1 s), requests %ld (target <= 20), retries %ld\n",
-	       wall, st->requests, st->retries);
+	fprintf(fig, "    wall %.3f s (target < 1 s), requests %ld (target <= 20), retries %ld, "
+	       "batches encoded ahead %ld\n", wall, st->requests, st->retries, st->batches_ahead);
 	fprintf(fig, "    bytes up %lld = %.1f per household, bytes down %lld = %.1f per household "
 	       "(target <= 150 each way)\n", st->bytes_up, (double)st->bytes_up / (double)n,
 	       st->bytes_down, (double)st->bytes_down / (double)n);
