@@ -135,18 +135,6 @@ static int apply(side *sd, int change, json_t *c, saola__change_result *res, cha
 	return rc;
 }
 
-static long count(side *sd, const char *sql)
-{
-	saola__dbstmt *st = NULL;
-	long n = -1;
-
-	assert_int_equal(saola__db_prepare(saola__store_db(sd->s), sql, &st), SAOLA_OK);
-	if (saola__db_step(st) == SAOLA__DB_ROW)
-		n = (long)saola__db_column_int(st, 0);
-	saola__db_finalize(st);
-	return n;
-}
-
 /* The rows of table (the columns cols), oldest first, as one text. */
 static char *rows_of(side *sd, const char *table, const char *cols, int ncols)
 {
@@ -270,7 +258,7 @@ static void run_row(const row *r, int n)
 		char *a = json_dumps(st[0], JSON_SORT_KEYS), *b = json_dumps(st[1], JSON_SORT_KEYS);
 		fail_msg("%s: the record differs:\nlive      %s\nreference %s", r->name, a, b);
 	}
-	assert_true(count(&sd[0], "SELECT count(*) FROM audit") > 0);
+	assert_true(sv_store_count(sd[0].s, "SELECT count(*) FROM audit") > 0);
 	logs[0] = logs_of(&sd[0]), logs[1] = logs_of(&sd[1]);
 	if (strcmp(logs[0], logs[1]) != 0)
 		fail_msg("%s: the logs differ:\nlive\n%s\nreference\n%s", r->name, logs[0], logs[1]);

@@ -272,9 +272,8 @@ void sv_store_user(saola__store *s, const char *name, const char *role, const ch
 	assert_int_equal(s->ops->end(s, 1), SAOLA_OK);
 }
 
-long sv_count(const char *db, const char *sql)
+long sv_store_count(saola__store *s, const char *sql)
 {
-	saola__store *s = sv_store(db);
 	saola__dbstmt *st = NULL;
 	long n = -1;
 
@@ -282,6 +281,14 @@ long sv_count(const char *db, const char *sql)
 	    saola__db_step(st) == SAOLA__DB_ROW)
 		n = (long)saola__db_column_int(st, 0);
 	saola__db_finalize(st);
+	return n;
+}
+
+long sv_count(const char *db, const char *sql)
+{
+	saola__store *s = sv_store(db);
+	long n = sv_store_count(s, sql);
+
 	saola__store_close(s);
 	return n;
 }

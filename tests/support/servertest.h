@@ -91,5 +91,7 @@ void sv_store_user(saola__store *s, const char *name, const char *role, const ch
  * database db through its store (sv_store), as tu_count() reads a
  * device's SQLite file; -1 when the query fails or gives no row. */
 long sv_count(const char *db, const char *sql);
+/* The same through the open store s. */
+long sv_store_count(saola__store *s, const char *sql);
 
 #endif
