@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 #include "synctest.h"
 #include "pgtest.h"
+#include "saola_int.h"
 #include "saola/sync.h"
 #include "saola/server.h"
 #include "saola_util.h"
@@ -591,7 +593,8 @@ static void test_batches(void **state)
 /* The batch after the one in flight is encoded meanwhile (client_ahead.c)
  * and sent when the answer brought no records; when it brought some, it
  * is encoded again (a record made here goes as it stands, and a merge may
- * have changed it). Protocol 1 never encodes ahead. Either way the server
+ * have changed it), as when it named forms the device lacked. Protocol 1
+ * never encodes ahead. Either way the server
  * ends with every household, once. */
 static void test_batches_ahead(void **state)
 {
@@ -600,6 +603,7 @@ static void test_batches_ahead(void **state)
 	saola *y = st_device(tu_path(fx->dir, "ahead-y.db"), fx->url, fx->tok[1]);
 	saola *z = st_device(tu_path(fx->dir, "ahead-z.db"), fx->url, fx->tok[1]);
 	saola *fresh = st_device(tu_path(fx->dir, "ahead-f.db"), fx->url, fx->tok[1]);
+	saola *w = st_device(tu_path(fx->dir, "ahead-w.db"), fx->url, fx->tok[2]);
 	saola_sync_opts o;
 	saola_sync_stats st;
 	json_t *ids;
@@ -624,6 +628,16 @@ static void test_batches_ahead(void **state)
 	ids = st_record_ids(y);
 	assert_int_equal(json_array_size(ids), 80);
 	json_decref(ids);
+	/* A device that lacks a form the server names fetches the forms
+	 * after the first answer, and encodes the batch after it again. */
+	assert_int_equal(sqlite3_exec(w->sql, "DELETE FROM forms WHERE id = 'quick_id'", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	st_put_households(w, 64, communes[2], 14, NULL);
+	assert_int_equal(saola_sync(w, &o, &st), SAOLA_OK);
+	assert_int_equal(st.requests, 3);    /* two batches and GET /v1/forms */
+	assert_int_equal(st.batches_ahead, 0);
+	assert_int_equal(tu_count(tu_path(fx->dir, "ahead-w.db"),
+	                          "SELECT count(*) FROM forms WHERE id = 'quick_id'"), 1);
 	o.protocol = 1;
 	st_put_households(z, 63, communes[1], 20, NULL);
 	assert_int_equal(saola_sync(z, &o, &st), SAOLA_OK);
@@ -644,6 +658,7 @@ static void test_batches_ahead(void **state)
 	saola_close(x);
 	saola_close(y);
 	saola_close(z);
+	saola_close(w);
 	saola_close(fresh);
 }
 

@@ -362,10 +362,13 @@ static int apply_answer(sync_run *s, saola__answer *a)
 
 	if ((rc = check_answer(s, doc)) != SAOLA_OK)
 		return rc;
-	/* Forms first, so that records of a new form version can be merged. */
-	if (!saola__forms_known(s->db, json_object_get(doc, "forms")) &&
-	    (rc = saola__fetch_forms(&s->h, NULL)) != SAOLA_OK)
-		return rc;
+	/* Forms first, so that records of a new form version can be merged.
+	 * A batch encoded ahead read the forms before: it is encoded again. */
+	if (!saola__forms_known(s->db, json_object_get(doc, "forms"))) {
+		saola__ahead_drop(&s->ahead);
+		if ((rc = saola__fetch_forms(&s->h, NULL)) != SAOLA_OK)
+			return rc;
+	}
 	if ((rc = lineage_get(s, prev, next)) != SAOLA_OK)
 		return rc;
 	if ((rc = saola_begin(s->db)) != SAOLA_OK)
