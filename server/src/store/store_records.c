@@ -177,11 +177,9 @@ static const char *col(saola__dbstmt *st, int i)
 static char *row_raw(saola__dbstmt *st)
 {
 	static const int cols[5] = {0, 1, 2, 4, 5};
-	size_t len = 1, at = 0, n, i;
-	char *raw;
-
 	const char *v[5];
-	size_t lens[5];
+	size_t lens[5], len = 1, at = 0, n, i;
+	char *raw;
 
 	for (i = 0; i < 5; i++) {
 		v[i] = saola__db_column_text(st, cols[i]);
