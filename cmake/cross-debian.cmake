@@ -1,0 +1,13 @@
+# What the two ARM toolchain files share: Debian's cross gcc for the
+# triple, its multiarch libraries (/usr/lib/TRIPLE, found through
+# pkg-config's files there), and qemu-user as the emulator ctest runs the
+# tests with (-L: the target's C library, from the cross toolchain).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR ${SAOLA_CROSS_PROCESSOR})
+set(CMAKE_C_COMPILER ${SAOLA_CROSS_TRIPLE}-gcc)
+set(CMAKE_LIBRARY_ARCHITECTURE ${SAOLA_CROSS_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH /usr/${SAOLA_CROSS_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/${SAOLA_CROSS_TRIPLE}/pkgconfig:/usr/share/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} "")
+set(CMAKE_CROSSCOMPILING_EMULATOR ${SAOLA_CROSS_QEMU} -L /usr/${SAOLA_CROSS_TRIPLE})
