@@ -528,8 +528,11 @@ typedef struct pty {
 
 static void pty_spawn(pty *p, char *const argv[], const char *lang)
 {
+	/* Through sh, as tu_run runs commands: argv[0] may be an emulator's
+	 * command line in front of the program (tu_bin). */
+	char *sh[32] = {"sh", "-c", "exec $0 \"$@\""};
 	const char *name;
-	int fd;
+	int fd, i;
 
 	p->len = p->pos = 0;
 	p->fd = posix_openpt(O_RDWR | O_NOCTTY);
@@ -550,7 +553,9 @@ static void pty_spawn(pty *p, char *const argv[], const char *lang)
 			close(fd);
 		close(p->fd);
 		setenv("SAOLA_LANG", lang, 1);
-		execv(argv[0], argv);
+		for (i = 0; argv[i] && i < 28; i++)
+			sh[3 + i] = argv[i];
+		execv("/bin/sh", sh);
 		_exit(127);
 	}
 }

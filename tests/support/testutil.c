@@ -237,13 +237,22 @@ int tu_run(const char *cmd, char *out, size_t outcap, char *err, size_t errcap)
 	return WEXITSTATUS(st);
 }
 
+/* A cross-build's tests run its programs under this emulator (ctest's,
+ * CMAKE_CROSSCOMPILING_EMULATOR; "": none). */
+#ifndef SAOLA_TEST_EMULATOR
+#define SAOLA_TEST_EMULATOR ""
+#endif
+
 const char *tu_bin(const char *name)
 {
 	static char path[1024];
+	const char *emu = SAOLA_TEST_EMULATOR;
 
 	if (strcmp(name, "saola") == 0)
-		snprintf(path, sizeof path, "%s/cli/saola", SAOLA_TEST_BINDIR);
+		snprintf(path, sizeof path, "%s%s%s/cli/saola", emu, *emu ? " " : "",
+		         SAOLA_TEST_BINDIR);
 	else
-		snprintf(path, sizeof path, "%s/tools/%s", SAOLA_TEST_BINDIR, name);
+		snprintf(path, sizeof path, "%s%s%s/tools/%s", emu, *emu ? " " : "",
+		         SAOLA_TEST_BINDIR, name);
 	return path;
 }

@@ -48,7 +48,9 @@ int tu_run(const char *cmd, char *out, size_t outcap, char *err, size_t errcap);
 int tu_runf(char *out, size_t outcap, char *err, size_t errcap, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* The build's binaries: "<bindir>/cli/saola", "<bindir>/tools/saola-gen". */
+/* The command that runs one of the build's programs: "<bindir>/cli/saola",
+ * "<bindir>/tools/saola-gen"; in a cross-build, after the emulator
+ * ("qemu-aarch64 -L /usr/aarch64-linux-gnu <bindir>/cli/saola"). For sh. */
 const char *tu_bin(const char *name);
 
 #endif
