@@ -31,9 +31,10 @@ struct st_server {
 const char *st_server_bin(void)
 {
 	static char path[1024];
+	const char *env = getenv("SAOLA_TEST_SERVER");
 
 	snprintf(path, sizeof path, "%s/server/saola-server", SAOLA_TEST_BINDIR);
-	return path;
+	return env && *env ? env : path;
 }
 
 static void keep_tail(st_server *s, const char *line)

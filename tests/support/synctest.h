@@ -31,7 +31,8 @@ char *st_user_add(const char *db, const char *name, const char *role, const char
 char *st_user_add_allow(const char *db, const char *name, const char *role, const char *area,
                         const char *allow);
 
-/* The saola-server binary of this build. */
+/* The saola-server binary of this build, or $SAOLA_TEST_SERVER when set (a
+ * cross-build's tests use a native one: tests/CMakeLists.txt). */
 const char *st_server_bin(void);
 
 /* Puts n generated households of commune (seeded) on db, in one
