@@ -9,16 +9,31 @@
 SAOLA_TEST_DEPS="clang libclang-rt-dev openssl postgresql"
 
 saola_deps() {
-	local pkgs="build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev liblzma-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev curl chromium $*"
-	local missing="" p
-	for p in $pkgs; do
+	saola_install build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev liblzma-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev curl chromium "$@"
+}
+
+# saola_install PKG...: installs with apt-get those of the packages that are
+# missing. A package of another architecture (NAME:ARCH, tests/arm/run.sh's
+# libraries) needs that architecture added to dpkg first: done when dpkg has
+# not it yet. A failed apt-get update (a mirror half synchronised, say)
+# does not stop it: apt-get install says what it then cannot find.
+saola_install() {
+	local missing="" p arch sudo=""
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
 	echo "installing:$missing" >&2
-	local sudo=""
 	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq >&2 || return 1
+	for p in $missing; do
+		case "$p" in *:*) arch=${p#*:} ;; *) continue ;; esac
+		[ "$arch" = "$(dpkg --print-architecture)" ] && continue
+		dpkg --print-foreign-architectures | grep -qx "$arch" ||
+			$sudo dpkg --add-architecture "$arch" || return 1
+	done
+	$sudo apt-get update -qq >&2 ||
+		echo "apt-get update failed: installing from the package lists there are" >&2
+	# shellcheck disable=SC2086 # one word a package
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
 }
 

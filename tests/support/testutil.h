@@ -50,7 +50,7 @@ int tu_runf(char *out, size_t outcap, char *err, size_t errcap, const char *fmt,
 
 /* The command that runs one of the build's programs: "<bindir>/cli/saola",
  * "<bindir>/tools/saola-gen"; in a cross-build, after the emulator
- * ("qemu-aarch64 -L /usr/aarch64-linux-gnu <bindir>/cli/saola"). For sh. */
+ * ("qemu-aarch64 -L / <bindir>/cli/saola"). For sh. */
 const char *tu_bin(const char *name);
 
 #endif
