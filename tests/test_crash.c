@@ -160,7 +160,9 @@ static void test_kill_during_import(void **state)
 		saola_close(db);
 	}
 	printf("crash test: %d kills, %d imports complete of %d rounds\n", kills, complete, rounds);
-	assert_true(kills >= 20 || rounds < 24);
+	/* every round but those of r % 12 == 5 or 11 kills for certain: 20 of
+	 * 24, 10 of 12 (a cross-build's run under qemu: tests/CMakeLists.txt) */
+	assert_true(kills >= rounds * 5 / 6);
 	tu_rmtree(dir);
 }
 
