@@ -269,7 +269,9 @@ int main(int argc, char **argv)
 	if (saola_begin(a) != SAOLA_OK)
 		goto fail_a;
 	for (i = 0; i < n; i++) {
-		json_t *edit = json_pack("{s:s}", "head_name", "Bench Edit");
+		/* a top-level text answer (head_name is computed since household
+		 * 2026.2: an edit of it would change nothing) */
+		json_t *edit = json_pack("{s:s}", "village", "Bench Edit");
 		int put = edit ? saola_put(a, "household", ids[i], edit, NULL) : SAOLA_NOMEM;
 		json_decref(edit);
 		if (put != SAOLA_OK)

@@ -238,7 +238,7 @@ static void test_every_change_audited(void **state)
 	saola *d2 = st_device(tu_path(fx->dir, "d2.db"), fx->url, fx->hung);
 	const char *o1 = saola_origin(d1), *o2 = saola_origin(d2);
 	json_t *ids = json_array(), *v, *rows, *row, *rec = NULL;
-	char id[3][37], where[512], member[128], out[16384], err[4096], bundle[700];
+	char id[3][37], where[512], member[128], out[16384], err[4096], bundle[700], head[128];
 	int64_t lan = user_id(fx->srvdb, "lan"), hung = user_id(fx->srvdb, "hung");
 	int64_t officer = user_id(fx->srvdb, "officer");
 	long before, cid, stored_lost;
@@ -263,7 +263,7 @@ static void test_every_change_audited(void **state)
 		/* the answers are there, the personal ones are not */
 		json_object_foreach(v, k, row) {
 			const char *dot = strrchr(k, '.');
-			int personal = strcmp(k, "head_name") == 0 || (dot && strcmp(dot, ".name") == 0);
+			int personal = dot && strcmp(dot, ".name") == 0;
 			if (personal)
 				assert_true(json_is_null(row));
 			else
@@ -273,7 +273,10 @@ static void test_every_change_audited(void **state)
 			json_t *want = answer(d1, id[0], "income_per_capita");
 			assert_true(json_equal(json_object_get(v, "income_per_capita"), want));
 			json_decref(want);
-			assert_true(json_is_null(json_object_get(v, "head_name")));
+			/* computed from member 1's name: no path of its own */
+			assert_null(json_object_get(v, "head_name"));
+			assert_true(json_is_null(json_object_get(v, st_head_path(d1, id[0], head,
+			                                                       sizeof head))));
 		}
 		json_decref(v);
 	}
@@ -287,7 +290,8 @@ static void test_every_change_audited(void **state)
 	                       " a.user_id))", (long long)lan, o1), 0);
 
 	/* d2 takes them, then both edit offline: d2 an income and a member's
-	 * removal, d1 a deletion; both the head's name of the first */
+	 * removal, d1 a deletion; both the head's name of the first (member
+	 * 1's, head_name's source) */
 	sync_ok(d2);
 	assert_int_equal(saola_get(d2, id[1], &rec), SAOLA_OK);
 	snprintf(member, sizeof member, "members.%s", json_string_value(json_object_get(
@@ -299,10 +303,10 @@ static void test_every_change_audited(void **state)
 	v = json_pack("{s:i}", "income_per_capita", 1234000);
 	assert_int_equal(saola_put(d2, "household", id[0], v, NULL), SAOLA_OK);
 	json_decref(v);
-	v = json_pack("{s:s}", "head_name", "Đinh Văn Hưng");
+	v = st_head_edit(d2, id[0], "Đinh Văn Hưng");
 	assert_int_equal(saola_put(d2, "household", id[0], v, NULL), SAOLA_OK);
 	json_decref(v);
-	v = json_pack("{s:s}", "head_name", "Đinh Văn Hùng");
+	v = st_head_edit(d1, id[0], "Đinh Văn Hùng");
 	assert_int_equal(saola_put(d1, "household", id[0], v, NULL), SAOLA_OK);
 	json_decref(v);
 	assert_int_equal(saola_delete(d1, id[2]), SAOLA_OK);
@@ -310,9 +314,10 @@ static void test_every_change_audited(void **state)
 	sync_ok(d2);
 	assert_all_audited(db, "after the edits");
 	/* a personal answer changed: its row without the value */
-	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = 'head_name' AND"
-	                       " (value IS NOT NULL OR detail IS NULL OR detail <> 'personal')"), 0);
-	assert_true(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = 'head_name'") >= 1);
+	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = '%s' AND"
+	                       " (value IS NOT NULL OR detail IS NULL OR detail <> 'personal')", head),
+	                 0);
+	assert_true(count(fx->srvdb, "SELECT count(*) FROM audit WHERE path = '%s'", head) >= 1);
 	/* hung's income, as an edit */
 	snprintf(where, sizeof where, "record_id = '%s' AND path = 'income_per_capita' AND action ="
 	         " 'edit'", id[0]);
@@ -343,15 +348,15 @@ static void test_every_change_audited(void **state)
 	json_decref(rows);
 	/* the head's name: lan's came first; hung's is audited only if it won
 	 * (else it is in the conflict log, not here) */
-	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM conflicts WHERE path = 'head_name'"),
+	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM conflicts WHERE path = '%s'", head),
 	                 1);
-	stored_lost = count(fx->srvdb, "SELECT stored_lost FROM conflicts WHERE path = 'head_name'");
+	stored_lost = count(fx->srvdb, "SELECT stored_lost FROM conflicts WHERE path = '%s'", head);
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE record_id = '%s' AND"
-	                       " path = 'head_name' AND action = 'edit' AND user_name = 'lan'", id[0]),
+	                       " path = '%s' AND action = 'edit' AND user_name = 'lan'", id[0], head),
 	                 1);
 	assert_int_equal(count(fx->srvdb, "SELECT count(*) FROM audit WHERE record_id = '%s' AND"
-	                       " path = 'head_name' AND action = 'edit' AND user_name = 'hung'",
-	                       id[0]), stored_lost);
+	                       " path = '%s' AND action = 'edit' AND user_name = 'hung'",
+	                       id[0], head), stored_lost);
 
 	/* a push by bundle: the rows say so, with the bundle's batch */
 	v = json_pack("{s:i}", "income_per_capita", 999000);
@@ -390,7 +395,7 @@ static void test_every_change_audited(void **state)
 
 	/* the officer resolves the head's name over HTTP: the value that
 	 * lost comes back as a resolution */
-	cid = count(fx->srvdb, "SELECT id FROM conflicts WHERE path = 'head_name'");
+	cid = count(fx->srvdb, "SELECT id FROM conflicts WHERE path = '%s'", head);
 	snprintf(where, sizeof where, "/v1/conflicts/%ld/resolve", cid);
 	v = json_pack("{s:s}", "choice", "lost");
 	r = post(fx, where, fx->officer, v);
@@ -403,7 +408,7 @@ static void test_every_change_audited(void **state)
 	assert_string_equal(col(row, "source"), "officer");
 	assert_string_equal(col(row, "user_name"), "officer");
 	assert_int_equal(json_integer_value(json_object_get(row, "user_id")), officer);
-	assert_string_equal(col(row, "path"), "head_name");
+	assert_string_equal(col(row, "path"), head);
 	assert_null(json_object_get(row, "value"));    /* personal */
 	assert_null(json_object_get(row, "device"));
 	assert_null(json_object_get(row, "batch"));
@@ -661,7 +666,7 @@ static void test_command(void **state)
 	snprintf(head, sizeof head, " create by lan on device %s (sync, batch ", saola_origin(d));
 	assert_non_null(strstr(out, head));
 	assert_true(strstr(out, head) < out + 24);
-	assert_non_null(strstr(out, "\n    head_name "));
+	assert_non_null(strstr(out, st_head_path(d, id, head, sizeof head)));
 	assert_non_null(strstr(out, "(personal)"));
 	assert_non_null(strstr(out, "\n    income_per_capita "));
 	assert_non_null(strstr(out, "777000"));

@@ -93,7 +93,28 @@ static int unit(void *ctx, const char *fn, const char *arg, json_int_t year, jso
 	return SAOLA_OK;
 }
 
-static const saola__expr_env env = {resolve, param, unit, &fx, "2025-03-15"};
+/* position(..): the current item is the third member. */
+static size_t position(void *ctx)
+{
+	(void)ctx;
+	return 3;
+}
+
+/* indexed-repeat(): the fields of members are the nodesets "member_*", one
+ * value per item. */
+static json_t *indexed(void *ctx, const char *field, const char *repeat, size_t n)
+{
+	struct fixture *f = ctx;
+	json_t *items = json_object_get(f->nodesets, field);
+
+	if (strcmp(repeat, "members") != 0 || strncmp(field, "member_", 7) != 0 || !items)
+		return NULL;
+	return json_incref(n >= 1 && n <= json_array_size(items) ? json_array_get(items, n - 1)
+	                                                         : json_null());
+}
+
+static const saola__expr_env env = {resolve, param, unit, &fx, "2025-03-15", position,
+                                    indexed};
 
 static json_t *load(const char *text)
 {
@@ -487,6 +508,47 @@ static const struct ecase cases[] = {
 	NUL("${nobody}"),
 	INT("${pi} * 0 + 2.0", 2),
 
+	/* position(..) and indexed-repeat(): the current item is the third */
+	INT("position(..)", 3),
+	INT("position( .. ) + 1", 4),
+	YES("position(..) = 3 and position(..) != 1"),
+	INT("indexed-repeat(${member_age}, ${members}, 1)", 34),
+	INT("indexed-repeat(${member_age}, ${members}, 5)", 70),
+	INT("indexed-repeat(${member_age}, ${members}, position(..) - 1)", 30),
+	INT("indexed-repeat(${member_age}, ${members}, '2')", 30),
+	NUL("indexed-repeat(${member_age}, ${members}, 6)"),
+	NUL("indexed-repeat(${member_age}, ${members}, 0)"),
+	NUL("indexed-repeat(${member_age}, ${members}, -1)"),
+	NUL("indexed-repeat(${member_age}, ${members}, 1.5)"),
+	NUL("indexed-repeat(${member_age}, ${members}, ${empty})"),
+	NUL("indexed-repeat(${member_age}, ${members}, 1 div 0)"),
+	NUL("indexed-repeat(${member_income_gap}, ${members}, 2)"),
+	STR("indexed-repeat(${member_sex}, ${members}, 2)", "female"),
+	STR("indexed-repeat(${member_water}, ${members}, 1)", "well river"),
+	YES("selected(indexed-repeat(${member_water}, ${members}, 1), 'river')"),
+	YES("indexed-repeat(${member_sex}, ${members}, position(..)) = 'female'"),
+	PERR("position()", "column 10: position() takes '..' (the current repeat item): "
+	     "position(..)"),
+	PERR("position(.)", "column 10: position() takes '..' (the current repeat item): "
+	     "position(..)"),
+	PERR("position(${a})", "column 10: position() takes '..' (the current repeat "
+	     "item): position(..)"),
+	PERR("position(..", "column 12: expected ')' after position(.."),
+	PERR("position(.., 1)", "column 12: expected ')' after position(.."),
+	PERR("position", "column 1: expected '(' after position"),
+	PERR("1 + indexed-repeat('a', ${members}, 1)", "column 5: indexed-repeat(): the "
+	     "first argument is ${field}, a field of the repeat"),
+	PERR("indexed-repeat(${member_age}, 1, 1)", "column 1: indexed-repeat(): the "
+	     "second argument is ${repeat}, the repeat"),
+	INT("indexed-repeat((${member_age}), ${members}, 1)", 34),
+	PERR("indexed-repeat(${member_age}, ${members})",
+	     "column 1: indexed-repeat() takes 3 arguments, got 2"),
+	EERR("indexed-repeat(${age}, ${members}, 1)",
+	     "indexed-repeat(): ${age} is not a field of the repeat ${members}"),
+	EERR("indexed-repeat(${member_age}, ${nobody}, 1)",
+	     "indexed-repeat(): ${member_age} is not a field of the repeat ${nobody}"),
+	EERR("indexed-repeat(${member_age}, ${members}, ${nope})", "${nope}: unknown field"),
+
 	/* parse errors: where and why */
 	PERR("'abc", "column 1: unterminated string"),
 	PERR("concat('a', \"b)", "column 13: unterminated string"),
@@ -699,6 +761,116 @@ static void test_refs(void **state)
 	saola__expr_free(e);
 }
 
+/* position(..) is a reference to the current item, "..": a form accepts
+ * it only in a repeat's fields; indexed-repeat() names its field and
+ * repeat, which the form checks. */
+static int collect_pair(void *ctx, const char *field, const char *repeat)
+{
+	struct names *n = ctx;
+
+	if (n->buf[0])
+		strcat(n->buf, ",");
+	strcat(n->buf, field);
+	strcat(n->buf, "@");
+	strcat(n->buf, repeat);
+	return ++n->calls == n->stop_at ? 42 : 0;
+}
+
+static void test_repeat_refs(void **state)
+{
+	saola__expr *e = must_parse("if(position(..) = 1, indexed-repeat(${x}, ${r}, 2), "
+	                            "indexed-repeat(${y}, ${s}, position(..)))");
+	struct names n = {"", 0, 0};
+
+	(void)state;
+	assert_int_equal(saola__expr_refs(e, collect, &n), 0);
+	assert_string_equal(n.buf, "..,x,r,y,s,..");
+	memset(&n, 0, sizeof n);
+	assert_int_equal(saola__expr_indexed(e, collect_pair, &n), 0);
+	assert_string_equal(n.buf, "x@r,y@s");
+	memset(&n, 0, sizeof n);
+	n.stop_at = 1;
+	assert_int_equal(saola__expr_indexed(e, collect_pair, &n), 42);
+	assert_string_equal(n.buf, "x@r");
+	saola__expr_free(e);
+}
+
+/* Bound, as the form engine evaluates: indexed-repeat() asks by the
+ * indexes of its field and repeat and borrows the value; position(..)
+ * is the environment's. Unbound names still go by name. */
+static const char *const bound_names[] = {"members", "member_age", "member_sex", "age"};
+
+static int bind_name(void *ctx, const char *name, int *ix)
+{
+	size_t i;
+
+	(void)ctx;
+	*ix = -1;
+	for (i = 0; i < sizeof bound_names / sizeof *bound_names; i++)
+		if (strcmp(name, bound_names[i]) == 0)
+			*ix = (int)i;
+	return SAOLA_OK;
+}
+
+static json_t *bound_resolve(void *ctx, int ix, int *nodeset, int *owned)
+{
+	json_t *v = resolve(ctx, ix == SAOLA__EXPR_CUR ? "." : bound_names[ix], nodeset);
+
+	*owned = 1;
+	return v;
+}
+
+static int indexed_calls;
+
+static json_t *bound_indexed(void *ctx, int field, int repeat, size_t n)
+{
+	json_t *items = json_object_get(((struct fixture *)ctx)->nodesets, bound_names[field]);
+
+	indexed_calls++;
+	if (repeat != 0 || field == 0 || field == 3)
+		return NULL;
+	return n >= 1 && n <= json_array_size(items) ? json_array_get(items, n - 1) : json_null();
+}
+
+static void test_indexed_bound(void **state)
+{
+	static const struct { const char *src; const char *want; int calls; } rows[] = {
+		{"indexed-repeat(${member_age}, ${members}, position(..))", "12", 1},
+		{"indexed-repeat(${member_sex}, ${members}, 1)", "\"male\"", 1},
+		{"indexed-repeat(${member_sex}, ${members}, 9)", "null", 1},
+		{"indexed-repeat(${member_income}, ${members}, 2)", "200.5", 0}, /* by name */
+		{"indexed-repeat(${age}, ${members}, 1)", NULL, 1},
+	};
+	saola__expr_bound b = {bound_resolve, NULL, bound_indexed, NULL, 0};
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof *rows; i++) {
+		saola__expr *e = must_parse(rows[i].src);
+		json_t *out = NULL;
+		char *text;
+		int rc;
+
+		assert_int_equal(saola__expr_bind(e, bind_name, NULL, NULL), SAOLA_OK);
+		indexed_calls = 0;
+		rc = saola__expr_eval_b(e, &env, &b, &out, err, sizeof err);
+		assert_int_equal(indexed_calls, rows[i].calls);
+		if (!rows[i].want) {
+			assert_int_equal(rc, SAOLA_INVALID);
+			assert_string_equal(err, "indexed-repeat(): ${age} is not a field of the "
+			                    "repeat ${members}");
+		} else {
+			assert_int_equal(rc, SAOLA_OK);
+			text = json_dumps(out, JSON_ENCODE_ANY);
+			assert_string_equal(text, rows[i].want);
+			free(text);
+		}
+		json_decref(out);
+		saola__expr_free(e);
+	}
+}
+
 static void test_params(void **state)
 {
 	saola__expr *e = must_parse("param('x') + param(concat('y', ${z})) + "
@@ -748,7 +920,7 @@ static void test_misuse(void **state)
 
 static void test_no_env(void **state)
 {
-	saola__expr_env bare = {NULL, NULL, NULL, NULL, NULL};
+	saola__expr_env bare = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	saola__expr *e;
 	json_t *out;
 	char err[256], today[16];
@@ -779,6 +951,18 @@ static void test_no_env(void **state)
 	assert_int_equal(saola__expr_eval(e, &bare, &out, err, sizeof err),
 	                 SAOLA_INVALID);
 	assert_string_equal(err, "param('a'): unknown parameter");
+	saola__expr_free(e);
+
+	/* position(..) and indexed-repeat() need a repeat */
+	e = must_parse("position(..)");
+	assert_int_equal(saola__expr_eval(e, &bare, &out, err, sizeof err),
+	                 SAOLA_INVALID);
+	assert_string_equal(err, "position(..): not in a repeat item");
+	saola__expr_free(e);
+	e = must_parse("indexed-repeat(${a}, ${r}, 1)");
+	assert_int_equal(saola__expr_eval(e, &bare, &out, err, sizeof err),
+	                 SAOLA_INVALID);
+	assert_string_equal(err, "indexed-repeat(): no repeats here");
 	saola__expr_free(e);
 
 	/* today() without env.today: the local date */
@@ -1039,6 +1223,8 @@ int main(void)
 	static const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_repeat_refs),
+		cmocka_unit_test(test_indexed_bound),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_no_env),
 		cmocka_unit_test(test_reuse),

@@ -301,6 +301,90 @@ static const struct {
 	 "fields[0].max_length: only an entered text field has a maximum length"},
 	{"{'id':'t','fields':[{'name':'a','type':'text','calculate':'`x`','max_length':5}]}",
 	 "fields[0].max_length: only an entered text field has a maximum length"},
+	/* position(..) is the current item's number: only in a repeat's items;
+	 * indexed-repeat() reads a field of the repeat it names */
+	{"{'id':'t','fields':[{'name':'a','type':'integer','constraint':'position(..) = 1'}]}",
+	 "fields[0].constraint: position(..) is only in the fields of a repeat"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','constraint':'position(..) = 1',"
+	 "'fields':[{'name':'x','type':'integer'}]}]}",
+	 "fields[0].constraint: position(..) is only in the fields of a repeat"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer'},{'name':'r','type':'repeat',"
+	 "'fields':[{'name':'x','type':'integer'}]},"
+	 "{'name':'c','type':'calculate','calculate':'indexed-repeat(${a}, ${r}, 1)'}]}",
+	 "fields[2].calculate: indexed-repeat(): ${a} is not a field of the repeat ${r}"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer'},{'name':'r','type':'repeat',"
+	 "'fields':[{'name':'x','type':'integer'}]},"
+	 "{'name':'c','type':'calculate','calculate':'indexed-repeat(${x}, ${a}, 1)'}]}",
+	 "fields[2].calculate: indexed-repeat(): ${a} is not a repeat"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','fields':[{'name':'x','type':'integer'}]},"
+	 "{'name':'c','type':'calculate','calculate':'indexed-repeat(${x}, ${nope}, 1)'}]}",
+	 "fields[1].calculate: unknown field ${nope}"},
+	/* warnings: an entered field's, confirmed by a boolean that follows it
+	 * in the same group or repeat, which the engine alone makes relevant */
+	{"{'id':'t','fields':[{'name':'g','type':'group','warning':'1',"
+	 "'fields':[{'name':'a','type':'text'}]}]}",
+	 "fields[0].warning: only an entered field has a warning"},
+	{"{'id':'t','fields':[{'name':'c','type':'calculate','calculate':'1','warning':'. < 2'}]}",
+	 "fields[0].warning: only an entered field has a warning"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. <'}]}",
+	 "fields[0].warning: column 4: expected a value after '<'"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < ${b}'}]}",
+	 "fields[0].warning: unknown field ${b}"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':5}]}",
+	 "fields[0].warning: expected an expression string"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning_message':'big'}]}",
+	 "fields[0].warning_message: the field has no \"warning\""},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9','warning_message':5}]}",
+	 "fields[0].warning_message: expected text or an object of texts by language"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning_confirm':'ok'},"
+	 "{'name':'ok','type':'boolean'}]}",
+	 "fields[0].warning_confirm: the field has no \"warning\""},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9','warning_confirm':true}]}",
+	 "fields[0].warning_confirm: expected the name of a boolean field"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'}]}",
+	 "fields[0].warning_confirm: unknown field \"ok\""},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'text'}]}",
+	 "fields[0].warning_confirm: \"ok\" is not an entered boolean field"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'boolean','calculate':'true()'}]}",
+	 "fields[0].warning_confirm: \"ok\" is not an entered boolean field"},
+	{"{'id':'t','fields':[{'name':'g','type':'group','fields':[{'name':'a','type':'integer',"
+	 "'warning':'. < 9','warning_confirm':'ok'}]},{'name':'ok','type':'boolean'}]}",
+	 "fields[0] (g).fields[0].warning_confirm: \"ok\" is not in the same group or repeat "
+	 "as this field"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','fields':[{'name':'a','type':'integer',"
+	 "'warning':'. < 9','warning_confirm':'ok'}]},{'name':'ok','type':'boolean'}]}",
+	 "fields[0] (r).fields[0].warning_confirm: \"ok\" is not in the same group or repeat "
+	 "as this field"},
+	{"{'id':'t','fields':[{'name':'ok','type':'boolean'},{'name':'a','type':'integer',"
+	 "'warning':'. < 9','warning_confirm':'ok'}]}",
+	 "fields[1].warning_confirm: \"ok\" is not after this field (a confirmation follows "
+	 "its warning)"},
+	{"{'id':'t','fields':[{'name':'ok','type':'boolean','warning':'.','warning_confirm':'ok'}]}",
+	 "fields[0].warning_confirm: \"ok\" is not after this field (a confirmation follows "
+	 "its warning)"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'boolean','relevant':'${a} > 9'}]}",
+	 "fields[0].warning_confirm: \"ok\" has a \"relevant\" of its own (it is relevant "
+	 "exactly while the warning stands)"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'boolean','required':true}]}",
+	 "fields[0].warning_confirm: \"ok\" is required (a warning is soft: its confirmation "
+	 "is never required)"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'boolean','required':'${a} > 0'}]}",
+	 "fields[0].warning_confirm: \"ok\" is required (a warning is soft: its confirmation "
+	 "is never required)"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'boolean','warning':'.',"
+	 "'warning_confirm':'ok2'},{'name':'ok2','type':'boolean'}]}",
+	 "fields[0].warning_confirm: \"ok\" has a warning of its own"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'b','type':'integer','warning':'. < 9',"
+	 "'warning_confirm':'ok'},{'name':'ok','type':'boolean'}]}",
+	 "fields[1].warning_confirm: \"ok\" already confirms the warning of \"a\""},
 };
 
 static void test_compile_errors(void **st)
@@ -368,7 +452,7 @@ static void test_accessors(void **st)
 	saola__form *f = s->household;
 
 	assert_string_equal(saola__form_id(f), "household");
-	assert_string_equal(saola__form_version(f), "2026.1");
+	assert_string_equal(saola__form_version(f), "2026.2");
 	assert_string_equal(saola__form_standard(f), "vn-poverty");
 	assert_string_equal(saola__form_standard_year_field(f), "survey_year");
 	assert_non_null(saola__form_def(f));
@@ -381,6 +465,7 @@ static void test_accessors(void **st)
 	assert_int_equal(saola__form_is_computed(f, "d_water"), 1);
 	assert_int_equal(saola__form_is_computed(f, "age"), 1);
 	assert_int_equal(saola__form_is_computed(f, "birth_year"), 0);
+	assert_int_equal(saola__form_is_computed(f, "head_name"), 1); /* member 1's name */
 	assert_int_equal(saola__form_is_computed(f, "nope"), 0);
 	assert_string_equal(saola__form_id(s->quick_id), "quick_id");
 	saola__form_free(NULL);
@@ -887,6 +972,158 @@ static void test_params(void **st)
 }
 
 /* ------------------------------------------------------------------ */
+/* Warnings: soft checks, confirmed (docs/forms.md, "Warnings")         */
+
+/* x is warned when above ten times n, confirmed by x_ok; each kid's age
+ * above 99, confirmed by age_ok; p's warning reads a param() that this
+ * form, naming no standard, cannot have: it never stands. */
+static const char warn_form[] =
+	"{'id':'w','fields':["
+	" {'name':'n','type':'integer'},"
+	" {'name':'x','type':'integer','relevant':'${n} > 0','warning':'. <= 10 * ${n}',"
+	"  'warning_message':{'vi':'lớn hơn 10 lần n','en':'more than ten times n'},"
+	"  'warning_confirm':'x_ok'},"
+	" {'name':'x_ok','type':'boolean'},"
+	" {'name':'kids','type':'repeat','fields':["
+	"  {'name':'age','type':'integer','warning':'. < 100','warning_confirm':'age_ok'},"
+	"  {'name':'age_ok','type':'boolean'}]},"
+	" {'name':'p','type':'integer','warning':'. < param(`top`)','warning_confirm':'p_ok'},"
+	" {'name':'p_ok','type':'boolean'}]}";
+
+/* The confirmation is kept exactly while its warning stands, cleared as any
+ * answer that is not relevant; a record without it is accepted (the check
+ * is soft), as a new record and as a merge's result. */
+static void test_warnings(void **st)
+{
+	static const struct {
+		const char *rec;
+		const char *expect;  /* fields of the result; null: absent */
+		const char *err;     /* refused with this, or NULL */
+	} cases[] = {
+		{"{'n':1,'x':50}", "{'x':50,'x_ok':null}", NULL},          /* no confirmation */
+		{"{'n':1,'x':50,'x_ok':true}", "{'x':50,'x_ok':true}", NULL},
+		{"{'n':1,'x':50,'x_ok':false}", "{'x_ok':false}", NULL},   /* an answer as any */
+		{"{'n':1,'x':10,'x_ok':true}", "{'x':10,'x_ok':null}", NULL}, /* now plausible */
+		{"{'n':1,'x_ok':true}", "{'x_ok':null}", NULL},           /* nothing to warn of */
+		{"{'n':0,'x':50,'x_ok':true}", "{'x':null,'x_ok':null}", NULL}, /* x not asked */
+		{"{'x_ok':'yes'}", NULL, "x_ok: expected true or false, got \"yes\""},
+		{"{'kids':[{'age':30,'age_ok':true},{'age':120,'age_ok':true},{'age':130}]}",
+		 "{'kids.0.age_ok':null,'kids.1.age_ok':true,'kids.2.age':130,'kids.2.age_ok':null}",
+		 NULL},
+		{"{'p':5,'p_ok':true}", "{'p':5,'p_ok':null}", NULL},    /* cannot be evaluated */
+	};
+	saola__form *f;
+	size_t i;
+	int merged;
+
+	(void)st;
+	f = compile_text(warn_form);
+	for (i = 0; i < sizeof cases / sizeof *cases; i++)
+		for (merged = 0; merged < 2; merged++) {
+			json_t *rec = J(cases[i].rec), *out = NULL, *want;
+			char err[256] = "", *issues = NULL;
+			int rc = merged ? saola__form_process_merged(f, rec, &bare, &out, &issues,
+			                                            err, sizeof err)
+			                : saola__form_process(f, rec, &bare, NULL, &out, err,
+			                                      sizeof err);
+
+			if (cases[i].err) {
+				if (rc != SAOLA_INVALID || strcmp(err, cases[i].err) != 0)
+					fail_msg("case %zu: rc %d \"%s\", expected \"%s\"", i, rc, err,
+					         cases[i].err);
+				assert_null(out);
+			} else {
+				if (rc != SAOLA_OK)
+					fail_msg("case %zu: rc %d: %s", i, rc, err);
+				assert_null(issues);
+				want = J(cases[i].expect);
+				check_subset(cases[i].rec, out, want);
+				json_decref(want);
+			}
+			json_decref(out);
+			json_decref(rec);
+		}
+	saola__form_free(f);
+}
+
+/* What a data-entry screen reads: the field table links a warned field
+ * and its confirm field; the confirm field's relevance follows the
+ * warning; saola__walk_warning says whether it stands, and why it could
+ * not be evaluated. */
+static void test_warning_walk(void **st)
+{
+	static const struct {
+		const char *rec;
+		const char *field;
+		size_t item;
+		int holds;      /* saola__walk_warning of field */
+		int rc;         /* its return */
+		int confirm;    /* relevance of the confirm field */
+	} cases[] = {
+		{"{'n':1,'x':50}", "x", 0, 0, SAOLA_OK, 1},
+		{"{'n':1,'x':50,'x_ok':true}", "x", 0, 0, SAOLA_OK, 1},
+		{"{'n':1,'x':10,'x_ok':true}", "x", 0, 1, SAOLA_OK, 0},
+		{"{'n':1}", "x", 0, 1, SAOLA_OK, 0},                   /* no answer yet */
+		{"{'n':0,'x':50}", "x", 0, 1, SAOLA_OK, 0},            /* not relevant */
+		{"{'x':50}", "x", 0, 1, SAOLA_OK, 0},                  /* n unanswered */
+		{"{'kids':[{'age':30},{'age':120}]}", "age", 1, 0, SAOLA_OK, 1},
+		{"{'kids':[{'age':30},{'age':120}]}", "age", 0, 1, SAOLA_OK, 0},
+		{"{'kids':[{'age':30},{'age':120}]}", "age", 2, 1, SAOLA_OK, 0}, /* no item 2 */
+		{"{'p':5}", "p", 0, 1, SAOLA_INVALID, 0},
+		{"{'n':1,'x':50}", "n", 0, 1, SAOLA_OK, -1},           /* no warning */
+	};
+	saola__form *f = compile_text(warn_form);
+	saola__field_info fi, ci;
+	size_t i;
+
+	(void)st;
+	assert_int_equal(saola__form_field_info(f, saola__form_field_index(f, "x"), &fi),
+	                 SAOLA_OK);
+	assert_int_equal(fi.warned, 1);
+	assert_int_equal(fi.confirm, saola__form_field_index(f, "x_ok"));
+	assert_int_equal(fi.confirms, -1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(fi.def,
+	                    "warning_message"), "en")), "more than ten times n");
+	assert_int_equal(saola__form_field_info(f, fi.confirm, &ci), SAOLA_OK);
+	assert_int_equal(ci.warned, 0);
+	assert_int_equal(ci.confirm, -1);
+	assert_int_equal(ci.confirms, saola__form_field_index(f, "x"));
+	assert_int_equal(saola__form_field_info(f, saola__form_field_index(f, "n"), &fi),
+	                 SAOLA_OK);
+	assert_int_equal(fi.warned + fi.confirm + fi.confirms, -2);
+	assert_int_equal(saola__form_field_info(f, 99, &fi), SAOLA_NOTFOUND);
+	assert_int_equal(fi.confirm, -1);
+	assert_int_equal(fi.confirms, -1);
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		json_t *rec = J(cases[i].rec);
+		saola__walk *w = NULL;
+		char err[256] = "";
+		int ix = saola__form_field_index(f, cases[i].field), holds = -1, rc;
+		size_t at;
+
+		assert_int_equal(saola__form_walk(f, rec, &bare, NULL, &w, err, sizeof err),
+		                 SAOLA_OK);
+		rc = saola__walk_warning(w, ix, cases[i].item, &holds, err, sizeof err);
+		if (rc != cases[i].rc || holds != cases[i].holds)
+			fail_msg("case %zu: rc %d holds %d (%s), expected %d %d", i, rc, holds, err,
+			         cases[i].rc, cases[i].holds);
+		if (rc != SAOLA_OK)
+			assert_string_equal(err, "param(): form w names no standard");
+		assert_int_equal(saola__form_field_info(f, ix, &fi), SAOLA_OK);
+		if (cases[i].confirm >= 0 &&
+		    saola__walk_relevant(w, fi.confirm, cases[i].item) != cases[i].confirm)
+			fail_msg("case %zu: the confirm field's relevance is %d", i,
+			         saola__walk_relevant(w, fi.confirm, cases[i].item));
+		/* a warning that failed leaves no failure behind for the record */
+		assert_int_equal(saola__walk_validate(w, &ix, &at, err, sizeof err), SAOLA_OK);
+		saola__walk_free(w);
+		json_decref(rec);
+	}
+	saola__form_free(f);
+}
+
+/* ------------------------------------------------------------------ */
 /* The household form                                                  */
 
 /* A household deprived on nothing and well above both lines: rural (its
@@ -952,8 +1189,14 @@ static json_t *household(const char *patch, const mspec *ms, size_t n, int year)
 		json_object_update(h, p);
 		json_decref(p);
 	}
-	for (i = 0; i < n && ms[i].sex; i++)
-		json_array_append_new(arr, member(&ms[i], year));
+	/* Member 1 is the head, and only member 1 (form 2026.2). */
+	for (i = 0; i < n && ms[i].sex; i++) {
+		json_t *m = member(&ms[i], year);
+
+		if (i == 0)
+			json_object_set_new(m, "relation", json_string("head"));
+		json_array_append_new(arr, m);
+	}
 	json_object_set_new(h, "members", arr);
 	return h;
 }
@@ -986,9 +1229,9 @@ static const struct hcase {
 	 {HEAD, SPOUSE, {"male", 16, "not_working", "primary", 1, 0, 0, -1}},
 	 "{'d_adult_education':1,'d_child_school':0,'deprivation_count':1,"
 	 " 'members.2.in_school':false,'members.2.undernourished':null}"},
-	{"ae: 16 with primary, studying: not deprived", NULL,
+	{"ae: 16 with primary, studying: not deprived; education is asked from 16", NULL,
 	 {HEAD, SPOUSE, {"male", 16, "not_working", "primary", 1, 1, 0, -1}},
-	 "{'d_adult_education':0,'deprivation_count':0}"},
+	 "{'d_adult_education':0,'deprivation_count':0,'members.2.education':'primary'}"},
 	{"ae: 17 with lower secondary: has the certificate for 16-17", NULL,
 	 {HEAD, SPOUSE, {"male", 17, "not_working", "lower_secondary", 1, 0, 0, -1}},
 	 "{'d_adult_education':0,'deprivation_count':0}"},
@@ -1025,12 +1268,15 @@ static const struct hcase {
 
 	/* 1 employment: a working-age member unemployed or without a contract;
 	 * working age 15..60 men, 15..55 women, both ends included */
-	{"emp: 14 unemployed is under working age", NULL,
+	{"emp: 14 unemployed is under working age; employment is not asked under 15 "
+	 "(working_age_min) nor education under 16: both answers are cleared", NULL,
 	 {HEAD, SPOUSE, {"male", 14, "unemployed", "primary", 1, 1, 0, 0}},
-	 "{'d_employment':0,'deprivation_count':0}"},
-	{"emp: 15 unemployed is of working age: deprived", NULL,
-	 {HEAD, SPOUSE, {"male", 15, "unemployed", "primary", 1, 1, 0, 0}},
-	 "{'d_employment':1,'deprivation_count':1,'members.2.working_age':1}"},
+	 "{'d_employment':0,'deprivation_count':0,'members.2.employment':null,"
+	 " 'members.2.education':null,'members.0.employment':'contract'}"},
+	{"emp: 15 unemployed is of working age: deprived; education is still not asked",
+	 NULL, {HEAD, SPOUSE, {"male", 15, "unemployed", "primary", 1, 1, 0, 0}},
+	 "{'d_employment':1,'deprivation_count':1,'members.2.working_age':1,"
+	 " 'members.2.employment':'unemployed','members.2.education':null}"},
 	{"emp: a man of 60 without a contract is of working age: deprived", NULL,
 	 {HEAD, SPOUSE, {"male", 60, "no_contract", "upper_secondary", 1, -1, 0, -1}},
 	 "{'d_employment':1,'d_dependants':0,'deprivation_count':1}"},
@@ -1173,6 +1419,53 @@ static const struct hcase {
 	{"avg: urban non-farming at 3,000,000: not poor",
 	 "{'commune':'14329','income_per_capita':3000000}", {HEAD, SPOUSE},
 	 "{'classification':'not_poor'}"},
+
+	/* the head is member 1: head_name is computed from its name */
+	{"head: head_name is member 1's name, not what was sent", NULL, {HEAD, SPOUSE},
+	 "{'head_name':'Thành viên','members.0.relation':'head'}"},
+
+	/* causes of poverty: asked of poor and near-poor households only */
+	{"causes: a poor household's are kept",
+	 "{'income_per_capita':1500000,'latrine':'simple_pit','internet_use':false,"
+	 " 'water_source':'surface_water','poverty_causes':['no_capital','illness']}",
+	 {HEAD, SPOUSE}, "{'classification':'poor','poverty_causes':['no_capital','illness']}"},
+	{"causes: a near-poor household's are kept",
+	 "{'income_per_capita':1500000,'poverty_causes':['illness']}", {HEAD, SPOUSE},
+	 "{'classification':'near_poor','poverty_causes':['illness']}"},
+	{"causes: an average household is not asked: cleared",
+	 "{'income_per_capita':1500001,'agri_household':true,'poverty_causes':['no_land']}",
+	 {HEAD, SPOUSE}, "{'classification':'average','poverty_causes':null}"},
+	{"causes: a household not poor is not asked: cleared; support is asked of all",
+	 "{'poverty_causes':['illness'],'support_received':['credit']}", {HEAD, SPOUSE},
+	 "{'classification':'not_poor','poverty_causes':null,'support_received':['credit']}"},
+
+	/* warnings: income above ten times the area's line, floor area above
+	 * 500 m2 a member; the confirmation is kept while the warning stands,
+	 * and never required */
+	{"warn: rural 15,000,001 is above ten times 1,500,000: confirmed",
+	 "{'income_per_capita':15000001,'income_confirmed':true}", {HEAD, SPOUSE},
+	 "{'income_confirmed':true,'classification':'not_poor'}"},
+	{"warn: rural 15,000,000 is ten times the line, no more: the confirmation is cleared",
+	 "{'income_per_capita':15000000,'income_confirmed':true}", {HEAD, SPOUSE},
+	 "{'income_per_capita':15000000,'income_confirmed':null}"},
+	{"warn: urban 20,000,000 is ten times its line: cleared",
+	 "{'commune':'14329','income_per_capita':20000000,'income_confirmed':true}",
+	 {HEAD, SPOUSE}, "{'income_line':2000000,'income_confirmed':null}"},
+	{"warn: urban 20,000,001: confirmed",
+	 "{'commune':'14329','income_per_capita':20000001,'income_confirmed':false}",
+	 {HEAD, SPOUSE}, "{'income_confirmed':false}"},
+	{"warn: soft: 50,000,000 without a confirmation is accepted",
+	 "{'income_per_capita':50000000}", {HEAD, SPOUSE},
+	 "{'income_per_capita':50000000,'income_confirmed':null}"},
+	{"warn: 1,000 m2 for 2 members is 500 each: cleared",
+	 "{'house_area_m2':1000,'house_area_confirmed':true}", {HEAD, SPOUSE},
+	 "{'house_area_m2':1000,'house_area_confirmed':null}"},
+	{"warn: 501 m2 for 1 member: confirmed",
+	 "{'house_area_m2':501,'house_area_confirmed':true}", {HEAD},
+	 "{'house_area_m2':501,'house_area_confirmed':true,'member_count':1}"},
+	{"warn: no house: the area and its confirmation are cleared",
+	 "{'has_house':false,'house_area_m2':900,'house_area_confirmed':true}", {HEAD},
+	 "{'house_area_m2':null,'house_area_confirmed':null}"},
 };
 
 static void test_household_boundaries(void **st)
@@ -1220,7 +1513,9 @@ static const char example[] =
  * 16-30), schooling (the child is at school), area (30 / 3 = 10 m2), water
  * (a protected dug well), devices (a radio). Income 1,350,000 <= 1,500,000
  * and 6 >= 3: poor. The head (54) and spouse (50) are not asked in_school
- * or undernourished: those answers are cleared. */
+ * or undernourished, nor the child (10) employment (from 15) or education
+ * (from 16): those answers are cleared. A poor household is asked its
+ * causes: kept. head_name is member 1's name. */
 static void test_household_example(void **st)
 {
 	state *s = *st;
@@ -1241,7 +1536,10 @@ static void test_household_example(void **st)
 	         " 'members.1.in_school':null,'members.2.in_school':true,"
 	         " 'members.2.undernourished':true,'members.1.m_employment':1,"
 	         " 'members.1.m_health_insurance':1,'head_name':'Đinh Văn Hùng',"
-	         " 'members.0.name':'Đinh Văn Hùng','survey_year':2025}");
+	         " 'members.0.name':'Đinh Văn Hùng','survey_year':2025,"
+	         " 'members.2.employment':null,'members.2.education':null,"
+	         " 'members.1.employment':'no_contract','members.1.education':'primary',"
+	         " 'poverty_causes':['no_capital','illness'],'income_confirmed':null}");
 	check_subset("example", out, want);
 	json_decref(want);
 	assert_int_equal(json_array_size(json_object_get(out, "members")), 3);
@@ -1347,6 +1645,20 @@ static void test_household_errors(void **st)
 		 "'relation':'child','health_insurance':true,'employment':'not_working',"
 		 "'education':'none','disability':false,'undernourished':false}]",
 		 SAOLA_INVALID, "members[1].in_school: required"},
+		{NULL, "[{'name':'A','sex':'male','birth_year':1980,'relation':'spouse',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false},{'name':'B','sex':'female','birth_year':1980,"
+		 "'relation':'head','health_insurance':true,'employment':'contract',"
+		 "'education':'primary','disability':false}]", SAOLA_INVALID,
+		 "members[0].relation: constraint failed: member 1 is the head; a household "
+		 "has exactly one head"},
+		{NULL, "[{'name':'A','sex':'male','birth_year':1980,'relation':'head',"
+		 "'health_insurance':true,'employment':'contract','education':'primary',"
+		 "'disability':false},{'name':'B','sex':'female','birth_year':1980,"
+		 "'relation':'head','health_insurance':true,'employment':'contract',"
+		 "'education':'primary','disability':false}]", SAOLA_INVALID,
+		 "members[1].relation: constraint failed: member 1 is the head; a household "
+		 "has exactly one head"},
 		{NULL, "[{'name':'A','sex':'male','birth_year':1980,'relation':'boss',"
 		 "'health_insurance':true,'employment':'contract','education':'primary',"
 		 "'disability':false}]", SAOLA_INVALID,
@@ -1492,7 +1804,7 @@ static int collect_param(void *ctx, const char *name)
 static void collect_params(json_t *fields, json_t *set)
 {
 	static const char *const props[] = {"relevant", "constraint", "calculate",
-	                                    "required"};
+	                                    "required", "warning"};
 	json_t *fj;
 	size_t i, k;
 
@@ -1650,6 +1962,8 @@ int main(void)
 		cmocka_unit_test(test_max_length),
 		cmocka_unit_test(test_max_length_paths),
 		cmocka_unit_test(test_repeat_constraint),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_warning_walk),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_household_boundaries),
 		cmocka_unit_test(test_household_example),

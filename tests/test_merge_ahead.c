@@ -37,8 +37,8 @@
 /* The changes of one household, by index in a row's steps. */
 enum {
 	C_MADE,        /* made by A: version 1 of A */
-	C_HEAD_B,      /* head_name by B (2), over A's 1 */
-	C_HEAD_A,      /* head_name by A (3), over its own 1: beats C_HEAD_B */
+	C_HEAD_B,      /* the head's name (member 1's) by B (2), over A's 1 */
+	C_HEAD_A,      /* the head's name by A (3), over its own 1: beats C_HEAD_B */
 	C_VILLAGE_B,   /* village by B (4), over A's 1 */
 	C_BAD,         /* an answer the form has no field for: refused */
 	C_MADE_B       /* the same record id made by B, other answers */
@@ -85,8 +85,8 @@ static json_t *made(saola_gen *g, const char *id, int counter)
 static void changes_of(saola_gen *g, const char *id, json_t *c[NCHANGES])
 {
 	c[C_MADE] = made(g, id, 1);
-	c[C_HEAD_B] = sv_edit(id, "head_name", "Trần Thị B", 2, 1, DEV_A);
-	c[C_HEAD_A] = sv_edit(id, "head_name", "Nguyễn Văn A", 3, 1, DEV_A);
+	c[C_HEAD_B] = sv_head_edit(id, "Trần Thị B", 2, 1, DEV_A);
+	c[C_HEAD_A] = sv_head_edit(id, "Nguyễn Văn A", 3, 1, DEV_A);
 	c[C_VILLAGE_B] = sv_edit(id, "village", "Xóm 9", 4, 1, DEV_A);
 	c[C_BAD] = sv_edit(id, "no_such_field", "x", 5, 1, DEV_A);
 	c[C_MADE_B] = made(g, id, 1);

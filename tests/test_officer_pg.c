@@ -112,12 +112,10 @@ static void story(const char *db)
 	memset(&o, 0, sizeof o);
 	o.store = w.s, o.by = "thu", o.user = &w.officer;
 
-	/* Two devices edit the head's name over the same version. */
+	/* Two devices edit the head's name (member 1's) over the same version. */
 	assert_int_equal(push(&w, &w.s1, D1, sv_household(g, COMMUNE, w.id)), 0);
-	assert_int_equal(push(&w, &w.s1, D1, sv_edit(w.id, "head_name", "Nguyễn Văn A", 2, 1, D1)),
-	                 0);
-	assert_int_equal(push(&w, &w.s2, D2, sv_edit(w.id, "head_name", "Trần Thị B", 2, 1, D1)),
-	                 1);
+	assert_int_equal(push(&w, &w.s1, D1, sv_head_edit(w.id, "Nguyễn Văn A", 2, 1, D1)), 0);
+	assert_int_equal(push(&w, &w.s2, D2, sv_head_edit(w.id, "Trần Thị B", 2, 1, D1)), 1);
 	memset(&e, 0, sizeof e);
 	assert_int_equal(saola__conflict_list(w.s, "open", COMMUNE, 0, &list, &e), 0);
 	assert_int_equal(json_array_size(list), 1);
@@ -133,7 +131,7 @@ static void story(const char *db)
 	assert_true(json_integer_value(json_array_get(version, 0)) > 2);
 	json_decref(out);
 	st = state_of(&w);
-	assert_string_equal(value_at(st, "head_name"), "Nguyễn Văn A");
+	assert_string_equal(value_at(st, SV_HEAD_PATH), "Nguyễn Văn A");
 	json_decref(st);
 	memset(&e, 0, sizeof e);
 	assert_int_equal(saola__conflict_resolve(&o, cid, "keep", NULL, NULL, NULL, &e), -1);

@@ -392,15 +392,18 @@ static json_t *member_name(const char *item, const char *name)
 	return json_pack("{s:[{s:s, s:b, s:s}]}", "members", "_id", item, "_ref", 1, "name", name);
 }
 
-/* The conflict of path in a GET /v1/conflicts answer (a prefix of the
- * path for a member's), or NULL. */
-static json_t *conflict_at(const sv_resp *r, const char *path)
+/* The conflict of household number h of the fixture (make_conflicts
+ * makes one a household) in a GET /v1/conflicts answer, or NULL. */
+enum { HEAD_CLASH, MEMBER_CLASH, INCOME_CLASH };
+
+static json_t *conflict_at(const fixture *fx, const sv_resp *r, int h)
 {
+	const char *id = json_string_value(json_array_get(fx->ids, (size_t)h));
 	json_t *c;
 	size_t i;
 
 	json_array_foreach(json_object_get(r->json, "conflicts"), i, c)
-		if (strncmp(json_string_value(json_object_get(c, "path")), path, strlen(path)) == 0)
+		if (strcmp(json_string_value(json_object_get(c, "record_id")), id) == 0)
 			return c;
 	return NULL;
 }
@@ -416,8 +419,9 @@ static void make_conflicts(fixture *fx)
 
 	for (i = 0; i < 4; i++)
 		json_array_append_new(fx->names, json_string(values[i]));
-	clash(fx, "head", h0, "head_name", json_pack("{s:s}", "head_name", values[0]),
-	      json_pack("{s:s}", "head_name", values[1]));
+	/* the head's name is member 1's (head_name is computed from it) */
+	clash(fx, "head", h0, "members.00000001.name", member_name("00000001", values[0]),
+	      member_name("00000001", values[1]));
 	clash(fx, "member", h1, "members.00000001.name", member_name("00000001", values[2]),
 	      member_name("00000001", values[3]));
 	clash(fx, "income", h2, "income_per_capita", json_pack("{s:i}", "income_per_capita", 900000),
@@ -436,13 +440,13 @@ static void test_conflicts_list(void **state)
 	r = get(fx, "/v1/conflicts", fx->commune);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(sv_jint(r.json, "count"), 3);
-	c = conflict_at(&r, "head_name");
+	c = conflict_at(fx, &r, HEAD_CLASH);
 	assert_non_null(c);
 	assert_string_equal(json_string_value(json_object_get(c, "lost_value")), "Trần Văn Ảnh");
 	assert_string_equal(json_string_value(json_object_get(c, "kept_value")), "Lê Văn Bình");
 	assert_string_equal(json_string_value(json_object_get(c, "head_name")), "Lê Văn Bình");
 	assert_null(json_object_get(c, "personal"));
-	c = conflict_at(&r, "members.");
+	c = conflict_at(fx, &r, MEMBER_CLASH);
 	assert_string_equal(json_string_value(json_object_get(c, "kept_value")), "Hoàng Thị Dung");
 	sv_resp_free(&r);
 
@@ -456,15 +460,15 @@ static void test_conflicts_list(void **state)
 		assert_true(json_is_null(json_object_get(c, "head_name")));
 		assert_string_equal(json_string_value(json_object_get(c, "form")), "household");
 	}
-	c = conflict_at(&r, "head_name");
+	c = conflict_at(fx, &r, HEAD_CLASH);
 	assert_true(json_is_null(json_object_get(c, "lost_value")));
 	assert_true(json_is_null(json_object_get(c, "kept_value")));
 	assert_true(json_is_true(json_object_get(c, "personal")));
 	assert_non_null(json_object_get(c, "lost_version"));   /* the rest is there */
-	c = conflict_at(&r, "members.");
+	c = conflict_at(fx, &r, MEMBER_CLASH);
 	assert_true(json_is_null(json_object_get(c, "lost_value")));
 	assert_true(json_is_true(json_object_get(c, "personal")));
-	income = conflict_at(&r, "income_per_capita");
+	income = conflict_at(fx, &r, INCOME_CLASH);
 	assert_int_equal(json_integer_value(json_object_get(income, "lost_value")), 900000);
 	assert_int_equal(json_integer_value(json_object_get(income, "kept_value")), 1900000);
 	assert_null(json_object_get(income, "personal"));
@@ -487,7 +491,7 @@ static void test_conflicts_list(void **state)
 	sv_resp_free(&r);
 	r = get(fx, "/v1/conflicts?personal=1", fx->district_p);
 	assert_int_equal(r.status, 200);
-	c = conflict_at(&r, "head_name");
+	c = conflict_at(fx, &r, HEAD_CLASH);
 	assert_string_equal(json_string_value(json_object_get(c, "lost_value")), "Trần Văn Ảnh");
 	assert_null(json_object_get(c, "personal"));
 	assert_non_null(strstr(r.body, "Hoàng Thị Dung"));
@@ -507,8 +511,8 @@ static void test_conflict_resolve(void **state)
 
 	make_conflicts(fx);
 	r = get(fx, "/v1/conflicts", fx->commune);
-	member_id = sv_jint(conflict_at(&r, "members."), "id");
-	head_id = sv_jint(conflict_at(&r, "head_name"), "id");
+	member_id = sv_jint(conflict_at(fx, &r, MEMBER_CLASH), "id");
+	head_id = sv_jint(conflict_at(fx, &r, HEAD_CLASH), "id");
 	sv_resp_free(&r);
 
 	/* Asked for without the permission: refused before anything is done. */

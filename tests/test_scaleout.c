@@ -464,6 +464,17 @@ static void put_answer(saola *db, const char *id, const char *field, const char 
 	json_decref(v);
 }
 
+/* Renames the head of household id on db: member 1's name, which the
+ * household form computes head_name from. */
+static void put_head(saola *db, const char *id, const char *value)
+{
+	json_t *v = st_head_edit(db, id, value);
+
+	if (saola_put(db, "household", id, v, NULL) != SAOLA_OK)
+		fail_msg("put the head's name of %s: %s", id, saola_errmsg(db));
+	json_decref(v);
+}
+
 /* A contest of the head's name of household id between the n devices
  * ds, with values made of prefix and the device's name. */
 static void contest_add(world *w, const char *id, device **ds, int n, const char *prefix)
@@ -475,7 +486,7 @@ static void contest_add(world *w, const char *id, device **ds, int n, const char
 	x->n = n;
 	for (i = 0; i < n; i++) {
 		snprintf(x->v[i], sizeof x->v[i], "%s %s", prefix, ds[i]->name);
-		put_answer(ds[i]->db, id, "head_name", x->v[i]);
+		put_head(ds[i]->db, id, x->v[i]);
 	}
 	w->losers += n - 1;
 }
@@ -503,7 +514,7 @@ static void concurrent_edits(world *w)
 			w->merged[m] = json_string_value(json_array_get(maker->ids, CONTESTED));
 			snprintf(w->merged_a[m], sizeof w->merged_a[m], "Lê Văn Cường %s", a->name);
 			snprintf(w->merged_b[m], sizeof w->merged_b[m], "Thôn Đông %s", b->name);
-			put_answer(a->db, w->merged[m], "head_name", w->merged_a[m]);
+			put_head(a->db, w->merged[m], w->merged_a[m]);
 			put_answer(b->db, w->merged[m], "village", w->merged_b[m]);
 		}
 		{
@@ -518,6 +529,16 @@ static void concurrent_edits(world *w)
 static const char *answer(json_t *rec, const char *field)
 {
 	return json_string_value(json_object_get(json_object_get(rec, "d"), field));
+}
+
+/* The head's name of a record on the wire (member 1's: head_name is
+ * computed, never sent), and its path into buf. */
+static const char *head_of(json_t *rec, char *path, size_t len)
+{
+	json_t *m = json_array_get(json_object_get(json_object_get(rec, "d"), "members"), 0);
+
+	snprintf(path, len, "members.%s.name", json_string_value(json_object_get(m, "_id")));
+	return json_string_value(json_object_get(m, "name"));
 }
 
 /* Every household made on a device is stored once; the change sequence
@@ -614,13 +635,14 @@ static long check_conflicts(world *w, saola__store *s, json_t *server)
 	                 w->losers);
 	for (i = 0; i < w->ncontests; i++) {
 		contest *x = &w->contests[i];
-		const char *kept = answer(json_object_get(server, x->id), "head_name");
+		char head[128];
+		const char *kept = head_of(json_object_get(server, x->id), head, sizeof head);
 		int kept_is_one = 0;
 		long stored_lost;
 
 		assert_non_null(kept);
 		assert_int_equal(q_long(s, "SELECT count(*) FROM conflicts WHERE record_id = ? AND"
-		                        " path = 'head_name'", x->id, NULL), x->n - 1);
+		                        " path = ?", x->id, head), x->n - 1);
 		for (k = 0; k < x->n; k++) {
 			char *text = logged(x->v[k]);
 			long lost = q_long(s, "SELECT count(*) FROM conflicts WHERE record_id = ? AND"
@@ -641,12 +663,13 @@ static long check_conflicts(world *w, saola__store *s, json_t *server)
 		stored_lost = q_long(s, "SELECT coalesce(sum(stored_lost), 0) FROM conflicts WHERE"
 		                     " record_id = ?", x->id, NULL);
 		assert_int_equal(q_long(s, "SELECT count(*) FROM audit WHERE record_id = ? AND"
-		                        " path = 'head_name'", x->id, NULL), 1 + stored_lost);
+		                        " path = ?", x->id, head), 1 + stored_lost);
 		rows += 1 + stored_lost;
 	}
 	for (i = 0; i < N_COMMUNES * PAIRS; i++) {
 		json_t *rec = json_object_get(server, w->merged[i]);
-		assert_string_equal(answer(rec, "head_name"), w->merged_a[i]);
+		char head[128];
+		assert_string_equal(head_of(rec, head, sizeof head), w->merged_a[i]);
 		assert_string_equal(answer(rec, "village"), w->merged_b[i]);
 		assert_int_equal(q_long(s, "SELECT count(*) FROM conflicts WHERE record_id = ?",
 		                        w->merged[i], NULL), 0);

@@ -550,9 +550,10 @@ static void test_echo_and_conflicts(void **state)
 	r1 = json_string_value(json_array_get(ids, 0));
 	r2 = json_string_value(json_array_get(ids, 1));
 
-	/* B edits r1 having seen it: the answer does not echo it to B ... */
+	/* B edits r1's head having seen it (member 1's name, which head_name
+	 * is computed from): the answer does not echo it to B ... */
 	req = sv_request("b-b1", "dev-b", cur_b, 100,
-	              json_pack("[o]", sv_edit(r1, "head_name", "Nguyễn Văn B", 2, 1, "dev-a")));
+	              json_pack("[o]", sv_head_edit(r1, "Nguyễn Văn B", 2, 1, "dev-a")));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(sv_jint(r.json, "applied"), 1);
@@ -563,14 +564,15 @@ static void test_echo_and_conflicts(void **state)
 	/* ... but A, which has not seen it, gets it. */
 	seen = pull_all(fx, fx->alice, "dev-a", 100, &cur_a, NULL);
 	assert_int_equal(json_object_size(seen), 1);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(
-	        json_object_get(seen, r1), "d"), "head_name")), "Nguyễn Văn B");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	        json_object_get(json_object_get(seen, r1), "d"), "members"), 0), "name")),
+	        "Nguyễn Văn B");
 	json_decref(seen);
 
 	/* A and B edit r2's head at once: B's version wins ("dev-b" > "dev-a"),
 	 * A's value goes to the conflict log. */
 	req = sv_request("b-a2", "dev-a", cur_a, 100,
-	              json_pack("[o]", sv_edit(r2, "head_name", "Trần Văn A", 2, 1, "dev-a")));
+	              json_pack("[o]", sv_head_edit(r2, "Trần Văn A", 2, 1, "dev-a")));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(sv_jint(r.json, "conflicts"), 0);
@@ -579,7 +581,7 @@ static void test_echo_and_conflicts(void **state)
 	sv_resp_free(&r);
 	json_decref(req);
 	req = sv_request("b-b2", "dev-b", cur_b, 100,
-	              json_pack("[o]", sv_edit(r2, "head_name", "Lê Văn B", 2, 1, "dev-a")));
+	              json_pack("[o]", sv_head_edit(r2, "Lê Văn B", 2, 1, "dev-a")));
 	r = post_json(fx, fx->alice, req, 1);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(sv_jint(r.json, "conflicts"), 1);
@@ -589,8 +591,8 @@ static void test_echo_and_conflicts(void **state)
 	assert_int_equal(json_array_size(json_object_get(r.json, "records")), 1);
 	sv_resp_free(&r);
 	json_decref(req);
-	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM conflicts WHERE path = 'head_name'"
-	                                  " AND lost_value = '\"Trần Văn A\"' AND stored_lost = 1"
+	assert_int_equal(tu_count(fx->db, "SELECT count(*) FROM conflicts WHERE path = '"
+	                                  SV_HEAD_PATH "' AND lost_value = '\"Trần Văn A\"' AND stored_lost = 1"
 	                                  " AND kept_value = '\"Lê Văn B\"'"), 1);
 	json_decref(ids);
 }

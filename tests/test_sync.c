@@ -201,8 +201,8 @@ static void test_three_devices(void **state)
 	assert_int_equal(st.records_down, 0);
 	/* An edit on one device reaches the province and the district. */
 	{
-		json_t *d = json_pack("{s:s}", "head_name", "Phạm Thị Hoa");
 		const char *id = json_string_value(json_array_get(ids[1], 7));
+		json_t *d = st_head_edit(dev[1], id, "Phạm Thị Hoa"); /* member 1's name */
 		assert_int_equal(saola_put(dev[1], "household", id, d, NULL), SAOLA_OK);
 		json_decref(d);
 		sync_ok(dev[1], &st);

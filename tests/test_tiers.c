@@ -58,7 +58,7 @@ static void test_tiers(void **state)
 	saola__officer o;
 	saola__err e;
 	json_t *ids, *edit, *list = NULL, *v;
-	char rid[64], out[4096], err[4096], cmd[2048];
+	char rid[64], out[4096], err[4096], cmd[2048], head[128];
 	const char *id;
 	int rc;
 
@@ -80,14 +80,16 @@ static void test_tiers(void **state)
 	assert_int_equal(saola__upstream_sync(w.dstore[1], NULL, w.curl_, w.dtok[1], &st, &e), 0);
 	w.upstream_saved[1] = 1;
 	assert_int_equal(st.pulled, 0);
-	/* the central tier and a device change one answer concurrently */
+	/* the central tier and a device change one answer concurrently: the
+	 * head's name (member 1's, which head_name is computed from) */
 	ids = tw_device_ids(w.dev[0], NULL);
 	snprintf(rid, sizeof rid, "%s", json_string_value(json_array_get(ids, 0)));
 	json_decref(ids);
-	edit = json_pack("{s:s}", "head_name", "Bùi Văn Tỉnh");
+	st_head_path(w.dev[0], rid, head, sizeof head);
+	edit = json_pack("{s:s}", head, "Bùi Văn Tỉnh"); /* flat paths, as an officer's */
 	assert_int_equal(tw_officer_put(&w, "central", w.cstore, rid, edit), 0);
 	json_decref(edit);
-	edit = json_pack("{s:s}", "head_name", "Bùi Văn Tính");
+	edit = st_head_edit(w.dev[0], rid, "Bùi Văn Tính");
 	assert_int_equal(tw_tracked(&w, "surveyor0", w.dev[0], rid, tw_do_put, edit), 0);
 	json_decref(edit);
 	tw_device_sync(&w, 0);
@@ -97,7 +99,7 @@ static void test_tiers(void **state)
 	assert_int_equal(saola__conflict_list(w.cstore, "open", "372", 0, &list, &e), 0);
 	assert_int_equal(json_array_size(list), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "path")),
-	                    "head_name");
+	                    head);
 	/* resolved at the central tier: the value that lost comes down */
 	memset(&o, 0, sizeof o);
 	o.store = w.cstore;

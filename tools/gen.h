@@ -39,7 +39,14 @@ void saola_gen_reseed(saola_gen *g, uint64_t seed);
 /* One household as a new JSON object with exactly the entered fields of
  * household-record.md (no computed fields, no member _id), and the optional
  * household_id when saola_gen_set_household_ids() turned it on. NULL when
- * out of memory or when opts names an unknown unit. */
+ * out of memory or when opts names an unknown unit. Member 1 is the head.
+ * Every member has every answer, as the record's page lists them: the
+ * household form (2026.2) does not ask employment under 15, education
+ * under 16, nor the causes of poverty of a household neither poor nor
+ * near-poor, and clears those answers when it stores the household (a
+ * record from elsewhere is cleared, not refused); the generator keeps
+ * drawing them so that a seed gives the same households as before, and
+ * saola_gen_next_year reads them back. */
 json_t *saola_gen_household(saola_gen *g, const saola_gen_opts *opts);
 
 /* The same household in a later survey year: the members a year older, a

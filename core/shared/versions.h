@@ -42,6 +42,16 @@ json_t *saola__unflatten_patch(const json_t *flat);
  * {path: new value or null}. New reference. */
 json_t *saola__flat_diff(const json_t *old_flat, const json_t *new_flat);
 
+/* Removes from the repeats of doc (a record's answers) the items added
+ * after version, the record's creation: those whose own path
+ * ("repeat.<_id>") has a version above it. A creation sent with the
+ * answers edited since keeps these to their own later changes: at the
+ * creating version they would be ordered among the first items by id
+ * alone, and the form reads that order (the household form's member 1 is
+ * the head). */
+void saola__drop_items_after(const saola__form *f, json_t *doc, const json_t *versions,
+                             const json_t *version);
+
 /* Puts the items of every repeat of doc in their canonical order: by the
  * version that created each item, then by item id, so that every replica
  * lists a household's members alike. */

@@ -28,6 +28,10 @@
  *    round(x, 0). int() truncates toward zero.
  *  - substr(s, start[, end]) is ODK's: 0-based, end excluded, clamped to the
  *    string, in characters; string-length() counts UTF-8 characters.
+ *  - position(..) is ODK's: the number of the current repeat item, from 1
+ *    (the only use of '..'). indexed-repeat(${field}, ${repeat}, n) is
+ *    field's value in item n of repeat (ODK's, one repeat deep): the empty
+ *    string when n is not a whole number from 1 to the number of items.
  *  - Numbers print as ECMAScript prints them: the shortest form that reads
  *    back, an exponent only below 1e-6 or from 1e21; NaN, Infinity.
  *  - Results: a number that is integral and fits json_int_t is an integer,
@@ -82,7 +86,9 @@ const struct saola__expr_fninfo saola__expr_fns[F__COUNT] = {
 	[F_STARTS_WITH] = {"starts-with", 2, 2},
 	[F_SUBSTR] = {"substr", 2, 3}, [F_PARAM] = {"param", 1, 1},
 	[F_UNIT_URBAN] = {"unit_urban", 2, 2}, [F_UNIT_NAME] = {"unit_name", 2, 2},
-	[F_UNIT_LEVEL_EXISTS] = {"unit_level_exists", 2, 2}
+	[F_UNIT_LEVEL_EXISTS] = {"unit_level_exists", 2, 2},
+	[F_POSITION] = {"position", 0, 0},            /* position(..): see parse_call */
+	[F_INDEXED_REPEAT] = {"indexed-repeat", 3, 3}
 };
 
 /* ------------------------------------------------------------------ */
@@ -365,7 +371,18 @@ static int32_t parse_call(parser *p)
 		return too_deep(p, p->pos);
 	p->pos++;
 	skip_ws(p);
-	if (s[p->pos] == ')')
+	if (f == F_POSITION) {
+		/* ODK's position(..): the number of the current repeat item; the
+		 * only place '..' (the item) is written, so it is no node. */
+		if (s[p->pos] != '.' || s[p->pos + 1] != '.')
+			return perr(p, p->pos, "position() takes '..' (the current "
+			            "repeat item): position(..)");
+		p->pos += 2;
+		skip_ws(p);
+		if (s[p->pos] != ')')
+			return perr(p, p->pos, "expected ')' after position(..");
+		p->pos++;
+	} else if (s[p->pos] == ')')
 		p->pos++;
 	else
 		for (;;) {
@@ -398,6 +415,14 @@ static int32_t parse_call(parser *p)
 		arity_text(fi, want, sizeof want);
 		return perr(p, at, "%s() takes %s, got %d", fi->name, want, nargs);
 	}
+	/* indexed-repeat(${field}, ${repeat}, n) names a field and its
+	 * repeat, whose values are not what it reads. */
+	if (f == F_INDEXED_REPEAT && p->nodes[first].op != OP_REF)
+		return perr(p, at, "indexed-repeat(): the first argument is "
+		            "${field}, a field of the repeat");
+	if (f == F_INDEXED_REPEAT && p->nodes[p->nodes[first].next].op != OP_REF)
+		return perr(p, at, "indexed-repeat(): the second argument is "
+		            "${repeat}, the repeat");
 	if ((i = mknode(p, OP_CALL, at)) < 0)
 		return -1;
 	p->nodes[i].fn = (uint8_t)f;
@@ -595,6 +620,8 @@ int saola__expr_refs(const saola__expr *e,
 			rc = fn(ctx, e->pool + e->nodes[i].u.s.off);
 		else if (e->nodes[i].op == OP_CUR)
 			rc = fn(ctx, ".");
+		else if (e->nodes[i].op == OP_CALL && e->nodes[i].fn == F_POSITION)
+			rc = fn(ctx, "..");
 		else
 			continue;
 		if (rc)
@@ -615,6 +642,26 @@ int saola__expr_params(const saola__expr *e,
 			continue;
 		arg = &e->nodes[e->nodes[i].kid];
 		if (arg->op == OP_STR && (rc = fn(ctx, e->pool + arg->u.s.off)))
+			return rc;
+	}
+	return 0;
+}
+
+int saola__expr_indexed(const saola__expr *e,
+                        int (*fn)(void *ctx, const char *field, const char *repeat),
+                        void *ctx)
+{
+	const node *field;
+	int32_t i;
+	int rc;
+
+	for (i = 0; e && fn && i < e->nnodes; i++) {
+		if (e->nodes[i].op != OP_CALL || e->nodes[i].fn != F_INDEXED_REPEAT)
+			continue;
+		field = &e->nodes[e->nodes[i].kid];
+		rc = fn(ctx, e->pool + field->u.s.off,
+		        e->pool + e->nodes[field->next].u.s.off);
+		if (rc)
 			return rc;
 	}
 	return 0;

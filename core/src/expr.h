@@ -19,8 +19,9 @@ int saola__expr_parse(const char *src, saola__expr **out, char *err,
 /* Frees an expression. NULL is a no-op. */
 void saola__expr_free(saola__expr *e);
 
-/* Calls fn(ctx, name) for every ${name} in e (name without ${ }), and
- * fn(ctx, ".") for a use of the current value; stops and returns the first
+/* Calls fn(ctx, name) for every ${name} in e (name without ${ }),
+ * fn(ctx, ".") for a use of the current value and fn(ctx, "..") for each
+ * position(..) (the current repeat item); stops and returns the first
  * non-zero value fn returns. Lets a form check its references once. */
 int saola__expr_refs(const saola__expr *e,
                      int (*fn)(void *ctx, const char *name), void *ctx);
@@ -28,6 +29,13 @@ int saola__expr_refs(const saola__expr *e,
 /* Calls fn(ctx, name) for every param('name') with a literal name. */
 int saola__expr_params(const saola__expr *e,
                        int (*fn)(void *ctx, const char *name), void *ctx);
+
+/* Calls fn(ctx, field, repeat) for every indexed-repeat(${field},
+ * ${repeat}, n) in e; stops and returns the first non-zero value fn
+ * returns. Lets a form check that field is a field of repeat. */
+int saola__expr_indexed(const saola__expr *e,
+                        int (*fn)(void *ctx, const char *field, const char *repeat),
+                        void *ctx);
 
 /* Binds e to the form it is part of, once when the form is compiled:
  * ref(ctx, name, &ix) sets an index for each ${name}, param(ctx, name,
@@ -64,6 +72,14 @@ typedef struct saola__expr_env {
 	void *ctx;
 	/* "YYYY-MM-DD" returned by today(); NULL: the system's local date. */
 	const char *today;
+	/* position(..): the number of the current repeat item, from 1; 0
+	 * when there is none (an evaluation error). NULL: always 0. */
+	size_t (*position)(void *ctx);
+	/* indexed-repeat(${field}, ${repeat}, n): the value of field in item
+	 * n (from 1) of repeat, a new reference as resolve gives a scalar,
+	 * JSON null when repeat has no item n; NULL when field is not a
+	 * field of repeat (an evaluation error). NULL: every call is one. */
+	json_t *(*indexed)(void *ctx, const char *field, const char *repeat, size_t n);
 } saola__expr_env;
 
 /* The lookups of a bound expression (saola__expr_bind), by index. */
@@ -77,6 +93,10 @@ typedef struct saola__expr_bound {
 	/* param('name') of a bound name, borrowed (alive until the evaluation
 	 * returns), or NULL when the standard has none. */
 	json_t *(*param_ix)(void *ctx, int ix);
+	/* indexed-repeat() of bound names: as env->indexed, by the indexes
+	 * of field and repeat, and borrowed (alive until the evaluation
+	 * returns). NULL: env->indexed is asked by name. */
+	json_t *(*indexed_ix)(void *ctx, int field, int repeat, size_t n);
 	/* Optional: the integers 0 to nints - 1, made once; a result that is
 	 * one of them is a new reference to it rather than a new value. */
 	json_t *const *ints;
@@ -123,7 +143,7 @@ enum saola__expr_fn {
 	F_ROUND, F_INT, F_NUMBER, F_STRING, F_STRING_LENGTH, F_CONCAT,
 	F_COALESCE, F_TODAY, F_TRUE, F_FALSE, F_BOOLEAN, F_FLOOR, F_CEILING,
 	F_ABS, F_CONTAINS, F_STARTS_WITH, F_SUBSTR, F_PARAM, F_UNIT_URBAN,
-	F_UNIT_NAME, F_UNIT_LEVEL_EXISTS, F__COUNT
+	F_UNIT_NAME, F_UNIT_LEVEL_EXISTS, F_POSITION, F_INDEXED_REPEAT, F__COUNT
 };
 
 /* Names and argument counts (max -1: any), indexed by enum saola__expr_fn. */

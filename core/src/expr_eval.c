@@ -455,6 +455,51 @@ static int fn_unit(struct ectx *c, int fn, int32_t a0, val *out)
 	return SAOLA_OK;
 }
 
+/* position(..): the current repeat item's number, from 1. */
+static int fn_position(struct ectx *c, val *out)
+{
+	size_t k = c->env->position ? c->env->position(c->env->ctx) : 0;
+
+	if (!k)
+		return eerr(c, "position(..): not in a repeat item");
+	set_num(out, (double)k);
+	return SAOLA_OK;
+}
+
+/* indexed-repeat(${field}, ${repeat}, n): field's value in item n of
+ * repeat, bound (the references' indexes) when the form bound them; the
+ * empty string when n is no whole number from 1 to the items. */
+static int fn_indexed(struct ectx *c, int32_t a0, val *out)
+{
+	const node *field = &c->e->nodes[a0];
+	const node *rep = &c->e->nodes[field->next];
+	const char *fname = c->e->pool + field->u.s.off;
+	const char *rname = c->e->pool + rep->u.s.off;
+	int bound = c->b && c->b->indexed_ix && field->ix >= 0 && rep->ix >= 0;
+	json_t *r = NULL;
+	double n;
+	int rc;
+
+	if ((rc = ev_num(c, rep->next, &n)))
+		return rc;
+	if (!bound && !c->env->indexed)
+		return eerr(c, "indexed-repeat(): no repeats here");
+	/* Item 0 exists in no repeat: it asks whether field is one of
+	 * repeat's, so that a bad pair fails whatever n is. */
+	if (!(n >= 1 && n <= 1e15 && n == floor(n)))
+		n = 0;
+	if (bound)
+		r = c->b->indexed_ix(c->env->ctx, field->ix, rep->ix, (size_t)n);
+	else
+		r = c->env->indexed(c->env->ctx, fname, rname, (size_t)n);
+	if (!r)
+		return eerr(c, "indexed-repeat(): ${%s} is not a field of the repeat ${%s}",
+		            fname, rname);
+	val_json(out, r);
+	out->hold = bound ? NULL : r;
+	return SAOLA_OK;
+}
+
 static int fn_concat(struct ectx *c, int32_t k, val *out)
 {
 	char nb[NUMBUF], *p = NULL, *q;
@@ -770,6 +815,10 @@ static int call(struct ectx *c, const node *n, val *out)
 	case F_UNIT_NAME:
 	case F_UNIT_LEVEL_EXISTS:
 		return fn_unit(c, n->fn, a0, out);
+	case F_POSITION:
+		return fn_position(c, out);
+	case F_INDEXED_REPEAT:
+		return fn_indexed(c, a0, out);
 	default:
 		return fn_param(c, n, out);
 	}

@@ -36,6 +36,11 @@ const char *saola__form_standard_year_field(const saola__form *f);
  * inside a repeat, else 0. Computed fields are never versioned or merged. */
 int saola__form_is_computed(const saola__form *f, const char *name);
 
+/* 1 when the record path ("field" or "repeat.item.field") is a computed
+ * field's: no answer travels there (a value a change brings for it is
+ * dropped, as processing drops it, and never merged or logged); else 0. */
+int saola__form_path_computed(const saola__form *f, const char *path);
+
 /* The most characters the value at a record path may have: a text
  * field's maximum for "field" or "repeat.item.field" (docs/protocol.md),
  * the form's comment maximum for "_comment", 0 for any other path (no
@@ -111,6 +116,14 @@ typedef struct saola__field_info {
 	int end;         /* one past the field's last descendant */
 	int computed;    /* has a calculate: never entered */
 	int personal;    /* personal data (saola__form_is_personal) */
+	int warned;      /* 1 when the field has a warning (docs/forms.md,
+	                  * "Warnings"); its message is the definition's
+	                  * "warning_message" */
+	int confirm;     /* a warned field: the index of its confirm field
+	                  * ("warning_confirm"), else -1 */
+	int confirms;    /* a confirm field: the index of the field whose
+	                  * warning it confirms, else -1. The walk makes it
+	                  * relevant exactly while that warning stands */
 	json_t *def;     /* the field's definition object (borrowed) */
 } saola__field_info;
 
@@ -168,6 +181,15 @@ int saola__walk_required(saola__walk *w, int i, size_t k, int *out,
  * field's constraint_message, in the screen's language. */
 int saola__walk_constraint(saola__walk *w, int i, size_t k, int *holds,
                            char *err, size_t errlen);
+
+/* *holds = 0 when field i in item k has an answer, is relevant, and its
+ * warning is false; 1 otherwise (no warning, no answer, not relevant).
+ * Returns SAOLA_OK, or the failure of the warning expression (err says
+ * why; *holds = 1 then: a warning that cannot be evaluated holds, and
+ * processing treats it so). The message to show is the field's
+ * warning_message, in the screen's language. */
+int saola__walk_warning(saola__walk *w, int i, size_t k, int *holds, char *err,
+                        size_t errlen);
 
 /* SAOLA_OK when the form names no standard, when its year field is not
  * answered yet, or when a standard of its family covers the year given;

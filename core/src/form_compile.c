@@ -112,7 +112,8 @@ static const struct {
 static const char *const field_keys[] = {
 	"name", "type", "label", "hint", "required", "relevant", "constraint",
 	"constraint_message", "calculate", "default", "choices", "personal",
-	"fields", "appearance", "notes", "max_length", "unit",
+	"fields", "appearance", "notes", "max_length", "unit", "warning",
+	"warning_message", "warning_confirm",
 };
 
 static int valid_name(const char *s)
@@ -281,6 +282,7 @@ static int add_fields(compiler *c, json_t *arr, const char *prefix, int parent,
 		fd->parent = parent;
 		fd->repeat = repeat;
 		fd->rix = -1;
+		fd->confirm = fd->confirms = -1;
 		c->defs[idx] = fj;
 		c->paths[idx] = saola__form_zalloc(strlen(path) + 1);
 		if (c->paths[idx])
@@ -365,11 +367,14 @@ static int build_index(compiler *c)
 	return SAOLA_OK;
 }
 
-/* The ${name} check, called for each reference of an expression. */
+/* The ${name} check, called for each reference of an expression of a
+ * field in repeat (-1: at the top level). */
 typedef struct refcheck {
 	const saola__form *f;
+	int repeat;
 	const char *bad;
 	const char *why;
+	const char *rep;        /* indexed-repeat(): the repeat named */
 } refcheck;
 
 static int check_ref(void *ctx, const char *name)
@@ -379,6 +384,13 @@ static int check_ref(void *ctx, const char *name)
 
 	if (strcmp(name, ".") == 0)
 		return 0;
+	if (strcmp(name, "..") == 0) { /* position(..) */
+		if (r->repeat >= 0)
+			return 0;
+		r->bad = name;
+		r->why = "position(..) is only in the fields of a repeat";
+		return 1;
+	}
 	i = saola__form_find(r->f, name);
 	if (i < 0) {
 		r->bad = name;
@@ -388,6 +400,26 @@ static int check_ref(void *ctx, const char *name)
 	if (r->f->fields[i].type == SAOLA__F_GROUP) {
 		r->bad = name;
 		r->why = "a group has no value:";
+		return 1;
+	}
+	return 0;
+}
+
+/* saola__expr_indexed: field is a field of the repeat named. */
+static int check_indexed(void *ctx, const char *field, const char *repeat)
+{
+	refcheck *r = ctx;
+	int fi = saola__form_find(r->f, field), ri = saola__form_find(r->f, repeat);
+
+	if (ri < 0 || r->f->fields[ri].type != SAOLA__F_REPEAT) {
+		r->bad = repeat;
+		r->why = "is not a repeat";
+		return 1;
+	}
+	if (fi < 0 || r->f->fields[fi].repeat != ri) {
+		r->bad = field;
+		r->why = "is not a field of the repeat";
+		r->rep = repeat;
 		return 1;
 	}
 	return 0;
@@ -430,7 +462,7 @@ static int parse_prop(compiler *c, int i, const char *prop, saola__expr **out)
 {
 	json_t *v = json_object_get(c->defs[i], prop);
 	char msg[192];
-	refcheck r = {c->f, NULL, NULL};
+	refcheck r = {c->f, c->f->fields[i].repeat, NULL, NULL, NULL};
 	int rc;
 
 	if (!v)
@@ -444,9 +476,16 @@ static int parse_prop(compiler *c, int i, const char *prop, saola__expr **out)
 		return fail(c, rc == SAOLA_NOMEM ? SAOLA_NOMEM : SAOLA_INVALID,
 		            "%s.%s: %s", c->paths[i], prop, msg);
 	}
-	if (saola__expr_refs(*out, check_ref, &r) != 0)
+	if (saola__expr_refs(*out, check_ref, &r) != 0) {
+		if (strcmp(r.bad, "..") == 0)
+			return fail(c, SAOLA_INVALID, "%s.%s: %s", c->paths[i], prop, r.why);
 		return fail(c, SAOLA_INVALID, "%s.%s: %s ${%s}", c->paths[i], prop,
 		            r.why, r.bad);
+	}
+	if (saola__expr_indexed(*out, check_indexed, &r) != 0)
+		return fail(c, SAOLA_INVALID, "%s.%s: indexed-repeat(): ${%s} %s%s%s%s",
+		            c->paths[i], prop, r.bad, r.why, r.rep ? " ${" : "",
+		            r.rep ? r.rep : "", r.rep ? "}" : "");
 	if (saola__expr_bind(*out, bind_ref, bind_param, c->f) != SAOLA_OK)
 		return fail(c, SAOLA_NOMEM, "form: out of memory");
 	return SAOLA_OK;
@@ -512,6 +551,91 @@ static int not_self(void *ctx, const char *name)
 	return strcmp(name, ".") != 0;
 }
 
+/* A field's warning (docs/forms.md, "Warnings"): the expression, its
+ * message and the name of its confirm field, linked by link_warnings. */
+static int finish_warning(compiler *c, int i, const char *deflang)
+{
+	saola__fdef *fd = &c->f->fields[i];
+	json_t *fj = c->defs[i], *v;
+	int rc;
+
+	if ((rc = parse_prop(c, i, "warning", &fd->warning)) != SAOLA_OK)
+		return rc;
+	if (fd->warning && (fd->computed || fd->type == SAOLA__F_GROUP ||
+	                    fd->type == SAOLA__F_REPEAT || fd->type == SAOLA__F_NOTE))
+		return fail(c, SAOLA_INVALID, "%s.warning: only an entered field has "
+		            "a warning", c->paths[i]);
+	v = json_object_get(fj, "warning_message");
+	if (v && !fd->warning)
+		return fail(c, SAOLA_INVALID, "%s.warning_message: the field has no "
+		            "\"warning\"", c->paths[i]);
+	if (v && !pick_text(v, deflang))
+		return fail(c, SAOLA_INVALID, "%s.warning_message: expected text "
+		            "or an object of texts by language", c->paths[i]);
+	v = json_object_get(fj, "warning_confirm");
+	if (v && !fd->warning)
+		return fail(c, SAOLA_INVALID, "%s.warning_confirm: the field has no "
+		            "\"warning\"", c->paths[i]);
+	if (v && !json_is_string(v))
+		return fail(c, SAOLA_INVALID, "%s.warning_confirm: expected the name "
+		            "of a boolean field", c->paths[i]);
+	return SAOLA_OK;
+}
+
+/* Links each warned field to its warning_confirm field, once every field
+ * is finished: an entered boolean of the same group or repeat, later in
+ * the form, with no relevant or required of its own (the engine makes it
+ * relevant exactly while the warning stands, and a warning is soft),
+ * confirming one warning only. */
+static int link_warnings(compiler *c)
+{
+	saola__form *f = c->f;
+	const char *name;
+	saola__fdef *w, *cf;
+	int i, j;
+
+	for (i = 0; i < f->nfields; i++) {
+		w = &f->fields[i];
+		name = json_string_value(json_object_get(c->defs[i], "warning_confirm"));
+		if (!name)
+			continue;
+		j = saola__form_find(f, name);
+		if (j < 0)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: unknown field "
+			            "\"%s\"", c->paths[i], name);
+		cf = &f->fields[j];
+		if (cf->type != SAOLA__F_BOOLEAN || cf->computed)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" is not "
+			            "an entered boolean field", c->paths[i], name);
+		if (cf->parent != w->parent)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" is not "
+			            "in the same group or repeat as this field",
+			            c->paths[i], name);
+		if (j <= i)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" is not "
+			            "after this field (a confirmation follows its warning)",
+			            c->paths[i], name);
+		if (cf->relevant)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" has a "
+			            "\"relevant\" of its own (it is relevant exactly while "
+			            "the warning stands)", c->paths[i], name);
+		if (cf->required || cf->required_x)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" is "
+			            "required (a warning is soft: its confirmation is never "
+			            "required)", c->paths[i], name);
+		if (cf->warning)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" has a "
+			            "warning of its own", c->paths[i], name);
+		if (cf->confirms >= 0)
+			return fail(c, SAOLA_INVALID, "%s.warning_confirm: \"%s\" already "
+			            "confirms the warning of \"%s\"", c->paths[i], name,
+			            f->fields[cf->confirms].name);
+		w->confirm = j;
+		cf->confirms = i;
+	}
+	return SAOLA_OK;
+}
+
 static int finish_field(compiler *c, int i, const char *deflang)
 {
 	saola__fdef *fd = &c->f->fields[i];
@@ -554,6 +678,8 @@ static int finish_field(compiler *c, int i, const char *deflang)
 	if (v && !(fd->cmsg = pick_text(v, deflang)))
 		return fail(c, SAOLA_INVALID, "%s.constraint_message: expected text "
 		            "or an object of texts by language", c->paths[i]);
+	if ((rc = finish_warning(c, i, deflang)) != SAOLA_OK)
+		return rc;
 	v = json_object_get(fj, "personal");
 	if (v && !json_is_boolean(v))
 		return fail(c, SAOLA_INVALID, "%s.personal: expected true or false",
@@ -653,6 +779,8 @@ int saola__form_compile(json_t *def, saola__form **out, char *err,
 		if (f->fields[i].type == SAOLA__F_REPEAT)
 			f->nrepeats++;
 	}
+	if ((rc = link_warnings(&c)) != SAOLA_OK)
+		goto out;
 	if (f->nrepeats) {
 		f->repeats = saola__form_zalloc((size_t)f->nrepeats * sizeof *f->repeats);
 		if (!f->repeats) {
@@ -701,6 +829,7 @@ void saola__form_free(saola__form *f)
 		saola__expr_free(f->fields[i].required_x);
 		saola__expr_free(f->fields[i].constraint);
 		saola__expr_free(f->fields[i].calculate);
+		saola__expr_free(f->fields[i].warning);
 	}
 	for (i = 0; i < f->nlists; i++)
 		saola__form_mfree(f->lists[i].values);
@@ -807,6 +936,13 @@ static int field_at(const saola__form *f, const char *path)
 			return -1;
 	}
 	return i;
+}
+
+int saola__form_path_computed(const saola__form *f, const char *path)
+{
+	int i = field_at(f, path);
+
+	return i >= 0 && f->fields[i].computed;
 }
 
 size_t saola__form_text_max(const saola__form *f, const char *path)

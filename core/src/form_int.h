@@ -37,6 +37,13 @@ typedef struct saola__fdef {
 	saola__expr *constraint;
 	saola__expr *calculate;
 	const char *cmsg;            /* constraint message (English preferred) */
+	saola__expr *warning;        /* a soft check over "." (docs/forms.md,
+	                              * "Warnings"), or NULL */
+	int confirm;                 /* a warned field: its warning_confirm
+	                              * field, or -1 */
+	int confirms;                /* a confirm field: the field whose
+	                              * warning it confirms, or -1; relevant
+	                              * exactly while that warning stands */
 	int self_constraint;         /* the constraint reads the answer alone
 	                              * ("."), nothing else of the record */
 	size_t max_length;           /* text: the most characters an answer may
@@ -157,6 +164,12 @@ unsigned char *saola__proc_rel(saola__proc *p, const saola__fdef *fd, size_t k);
  * caller); a failure is reported as processing reports it. */
 int saola__proc_eval_bool(saola__proc *p, const saola__fdef *fd, size_t k,
                           const saola__expr *e, const char *prop, int *out);
+/* *holds = 0 when field i in item k (p->cur_rep and cur_item set by the
+ * caller) is relevant, has an answer and its warning is false; else 1.
+ * Returns SAOLA_OK, SAOLA_NOMEM, or the warning's evaluation failure with
+ * p->err set (*holds = 1 then): a failure never fails the run (a param()
+ * the warning could not read is forgotten). p->cur_field is left at i. */
+int saola__proc_warning(saola__proc *p, int i, size_t k, int *holds);
 
 /* Reads each field's "unit" property (form_units.c): defs[i] and paths[i]
  * are field i's definition and path. SAOLA_OK, or SAOLA_INVALID with err. */

@@ -339,6 +339,44 @@ static json_t *resolve_ix_cb(void *ctx, int ix, int *nodeset, int *owned)
 	return v ? v : json_null();
 }
 
+/* position(..): the current repeat item's number, 0 outside one. */
+static size_t position_cb(void *ctx)
+{
+	proc *p = ctx;
+
+	return p->cur_rep >= 0 ? p->cur_item + 1 : 0;
+}
+
+/* indexed-repeat() by index (expr.h): the value of field in item n of
+ * repeat as it is now (a later item's calculate is not computed yet),
+ * borrowed from its slot; JSON null when there is no item n. */
+static json_t *indexed_ix_cb(void *ctx, int field, int repeat, size_t n)
+{
+	proc *p = ctx;
+	const saola__fdef *fd, *r;
+	json_t *v;
+
+	if (field < 0 || field >= p->f->nfields || repeat < 0 || repeat >= p->f->nfields)
+		return NULL;
+	fd = &p->f->fields[field];
+	r = &p->f->fields[repeat];
+	if (r->type != SAOLA__F_REPEAT || fd->repeat != repeat || fd->type == SAOLA__F_GROUP)
+		return NULL;
+	if (n < 1 || n > p->reps[r->rix].n)
+		return json_null();
+	v = *slot_of(p, fd, n - 1);
+	return v ? v : json_null();
+}
+
+/* indexed-repeat() by name (expr.h): a new reference. */
+static json_t *indexed_cb(void *ctx, const char *field, const char *repeat, size_t n)
+{
+	proc *p = ctx;
+
+	return json_incref(indexed_ix_cb(p, saola__form_find(p->f, field),
+	                                 saola__form_find(p->f, repeat), n));
+}
+
 /* Finds the params of the standard in force for the record, once. */
 static void load_params(proc *p)
 {
@@ -464,6 +502,32 @@ static int compute(proc *p, const saola__fdef *fd, size_t k, json_t **slot)
 	return SAOLA_OK;
 }
 
+static int answered(const json_t *v)
+{
+	return v && !(json_is_string(v) && json_string_length(v) == 0);
+}
+
+int saola__proc_warning(proc *p, int i, size_t k, int *holds)
+{
+	const saola__fdef *fd = &p->f->fields[i];
+	int prc = p->prc, b, rc;
+
+	*holds = 1;
+	if (!fd->warning || !*rel_of(p, fd, k) || !answered(*slot_of(p, fd, k)))
+		return SAOLA_OK;
+	p->cur_field = i;
+	rc = eval_bool(p, fd, k, fd->warning, "warning", &b);
+	if (rc != SAOLA_OK) {
+		/* A warning is soft: what it could not read (a parameter the
+		 * standard lacks) leaves no failure for the run to report. */
+		if (prc == SAOLA_OK && rc != SAOLA_NOMEM)
+			p->prc = SAOLA_OK;
+		return rc;
+	}
+	*holds = b != 0;
+	return SAOLA_OK;
+}
+
 /* Keeps the first failure a tolerant pass goes on past. */
 static void tolerated(proc *p)
 {
@@ -490,6 +554,21 @@ static int relevance_calc(proc *p, int i, size_t k)
 		r = 2; /* a data-entry walk asks what it cannot rule out */
 		tolerated(p);
 	}
+	if (r && fd->confirms >= 0) {
+		/* A warning's confirmation is asked, and kept, exactly while the
+		 * warning stands (the compiler gave the field no relevant of its
+		 * own, and put it after the warned field, in the same group or
+		 * repeat). A warning that cannot be evaluated holds. */
+		int holds, rw = *rel_of(p, &p->f->fields[fd->confirms], k);
+
+		rc = saola__proc_warning(p, fd->confirms, k, &holds);
+		p->cur_field = i;
+		if (rc == SAOLA_NOMEM)
+			return rc;
+		if (rc != SAOLA_OK && p->err && p->errlen)
+			p->err[0] = '\0';
+		r = holds ? 0 : rw;
+	}
 	*rel = (unsigned char)r;
 	if (!r) {
 		json_decref(*slot);
@@ -502,11 +581,6 @@ static int relevance_calc(proc *p, int i, size_t k)
 		tolerated(p); /* the value stays empty */
 	}
 	return SAOLA_OK;
-}
-
-static int answered(const json_t *v)
-{
-	return v && !(json_is_string(v) && json_string_length(v) == 0);
 }
 
 /* fd's constraint on its answer, when it has one; a repeat's answer is its
@@ -766,6 +840,9 @@ int saola__proc_open(proc *p, const saola__form *f, json_t *data,
 	p->env.param = param_cb;
 	p->bound.resolve_ix = resolve_ix_cb;
 	p->bound.param_ix = param_ix_cb;
+	p->bound.indexed_ix = indexed_ix_cb;
+	p->env.position = position_cb;
+	p->env.indexed = indexed_cb;
 	p->bound.ints = f->ints;
 	p->bound.nints = SAOLA__FORM_NINTS;
 	p->env.unit = saola__proc_unit_fn;

@@ -69,6 +69,7 @@ int saola__form_field_info(const saola__form *f, int i, saola__field_info *out)
 	int n = 0;
 
 	memset(out, 0, sizeof *out);
+	out->confirm = out->confirms = -1;
 	if (i < 0 || i >= f->nfields)
 		return SAOLA_NOTFOUND;
 	fd = &f->fields[i];
@@ -79,6 +80,9 @@ int saola__form_field_info(const saola__form *f, int i, saola__field_info *out)
 	out->end = fd->end;
 	out->computed = fd->computed;
 	out->personal = fd->personal;
+	out->warned = fd->warning != NULL;
+	out->confirm = fd->confirm;
+	out->confirms = fd->confirms;
 	out->def = def_at(json_object_get(f->def, "fields"), &n, i);
 	return SAOLA_OK;
 }
@@ -221,6 +225,20 @@ int saola__walk_constraint(saola__walk *w, int i, size_t k, int *holds,
 		return report(w, rc, err, errlen);
 	*holds = b != 0;
 	return SAOLA_OK;
+}
+
+int saola__walk_warning(saola__walk *w, int i, size_t k, int *holds, char *err,
+                        size_t errlen)
+{
+	const saola__fdef *fd = field_at(w, i, k);
+	int rc;
+
+	*holds = 1;
+	if (!fd || !fd->warning)
+		return SAOLA_OK;
+	set_current(w, i, k);
+	rc = saola__proc_warning(&w->p, i, k, holds);
+	return rc == SAOLA_OK ? SAOLA_OK : report(w, rc, err, errlen);
 }
 
 int saola__walk_standard(saola__walk *w, char *err, size_t errlen)

@@ -206,7 +206,8 @@ static int report_delete(merge_state *m, json_t *rdel, json_t *ldel)
 }
 
 /* Every path either side knows of, own versions included ("_" excepted). */
-static json_t *all_paths(const saola__rec_state *r, json_t *lflat, json_t *lvers)
+static json_t *all_paths(const saola__form *f, const saola__rec_state *r, json_t *lflat,
+                         json_t *lvers)
 {
 	json_t *set = json_object(), *objs[4];
 	const char *k;
@@ -216,7 +217,11 @@ static json_t *all_paths(const saola__rec_state *r, json_t *lflat, json_t *lvers
 	objs[0] = lflat, objs[1] = lvers, objs[2] = r->values, objs[3] = r->versions;
 	for (i = 0; i < 4 && set; i++)
 		json_object_foreach(objs[i], k, v)
-			if (strcmp(k, "_") != 0 && strcmp(k, "_deleted") != 0)
+			/* A computed field's path is no answer: a sender whose form
+			 * entered it (household head_name before 2026.2) has it
+			 * dropped, neither merged nor kept in the conflict log. */
+			if (strcmp(k, "_") != 0 && strcmp(k, "_deleted") != 0 &&
+			    !saola__form_path_computed(f, k))
 				json_object_set(set, k, json_true());
 	return set;
 }
@@ -428,6 +433,10 @@ static int process(merge_state *m, const saola__form *f, const saola__params_src
 		rc = SAOLA_NOMEM;
 		goto out;
 	}
+	/* The form sees the items in the order they are stored in (by the
+	 * version that created them, then by id), as on every replica:
+	 * position(..) and indexed-repeat() read it. */
+	saola__sort_items(f, merged, m->out_versions);
 	/* A merge of edits each checked where they were made is kept even when
 	 * their combination fails the form (refusing it would stop the sync
 	 * that carries it for good); a sender's own new record must pass. */
@@ -473,7 +482,7 @@ int saola__merge_states(const saola__form *f, const saola__params_src *params,
 	                                              : json_object();
 	m.out_flat = json_copy(m.local_flat);
 	m.out_versions = json_copy(m.local_versions);
-	paths = all_paths(incoming, m.local_flat, m.local_versions);
+	paths = all_paths(f, incoming, m.local_flat, m.local_versions);
 	rc = SAOLA_NOMEM;
 	if (!m.local_flat || !m.local_versions || !m.out_flat || !m.out_versions || !paths)
 		goto out;

@@ -5,11 +5,35 @@
 #include "merge.h"
 #include "versions.h"
 
+/* 1 when path lies in a repeat item ("members.<id>" or below) that was
+ * added after version, the record's creation. */
+static int item_added_later(const json_t *versions, const char *path, const json_t *version)
+{
+	const char *dot = strchr(path, '.'), *dot2;
+	char item[512];
+	size_t n;
+
+	if (!dot)
+		return 0;
+	dot2 = strchr(dot + 1, '.');
+	n = dot2 ? (size_t)(dot2 - path) : strlen(path);
+	if (n >= sizeof item)
+		return 0;
+	memcpy(item, path, n);
+	item[n] = '\0';
+	return saola__version_cmp(saola__version_of(versions, item), version) > 0;
+}
+
 /* The changes of a record's creation: every answer it holds now (as the
  * sync does: answers edited since go with it at the creating version, and
  * their own queued changes follow and supersede them; without them the
  * creation alone would be refused where one of them is required), and the
- * review paths that still have the creating version. */
+ * review paths that still have the creating version. Repeat items added
+ * since are left to their own queued changes: at the creating version
+ * they would be ordered among the first items by id alone, not after
+ * them (items are ordered by the version that added them, then by id),
+ * and the form reads that order (the household form's member 1 is the
+ * head: a creation whose later member sorted first would be refused). */
 static json_t *creation_changes(saola *db, const char *record_id, json_t *version)
 {
 	json_t *state = NULL, *out, *values, *versions;
@@ -22,7 +46,8 @@ static json_t *creation_changes(saola *db, const char *record_id, json_t *versio
 	versions = json_object_get(state, "versions");
 	if ((out = json_object()))
 		json_object_foreach(values, path, v)
-			if (path[0] != '_' ||
+			if (path[0] != '_' ?
+			    !item_added_later(versions, path, version) :
 			    saola__version_cmp(saola__version_of(versions, path), version) == 0)
 				json_object_set(out, path, v);
 	json_decref(state);

@@ -291,6 +291,43 @@ static int valid_id(const char *id)
 	return 1;
 }
 
+/* Puts the items of merged in the order they will be stored in (by the
+ * version that created them, then by id): an item already stored keeps
+ * its place, a new one goes after them, new ones by id. The form then
+ * sees the members as every replica will (position(..), indexed-repeat():
+ * the household form's member 1 is the head), and a record it accepts
+ * here is not refused by the server in its stored order. */
+static int canonical_order(const saola__form *f, const saola__row *old,
+                           const json_t *old_entered, json_t *merged)
+{
+	json_t *versions = old->found ? json_copy(old->versions) : json_object();
+	json_t *later = saola__version_new((json_int_t)INT64_MAX, "");
+	const char *k;
+	json_t *items, *item;
+	char path[512];
+	size_t i;
+	int rc = versions && later ? 0 : -1;
+
+	json_object_foreach(merged, k, items) {
+		if (rc || saola__form_field_type(f, k) != SAOLA__F_REPEAT || !json_is_array(items))
+			continue;
+		json_array_foreach(items, i, item) {
+			json_t *id = json_object_get(item, "_id");
+
+			if (!json_is_string(id) || item_index(json_object_get(old_entered, k), id) >= 0)
+				continue;
+			snprintf(path, sizeof path, "%s.%s", k, json_string_value(id));
+			if (json_object_set(versions, path, later) != 0)
+				rc = -1;
+		}
+	}
+	if (rc == 0)
+		saola__sort_items(f, merged, versions);
+	json_decref(versions);
+	json_decref(later);
+	return rc;
+}
+
 /* The work of saola_put inside its transaction. */
 static int put_in_txn(saola *db, saola__form *f, const char *id,
                       json_t *data, int *changed)
@@ -331,6 +368,10 @@ static int put_in_txn(saola *db, saola__form *f, const char *id,
 	}
 	if ((rc = apply_edit(db, f, old_entered, data, &merged)) != SAOLA_OK)
 		goto out;
+	if (canonical_order(f, &old, old_entered, merged) != 0) {
+		rc = saola__error(db, SAOLA_NOMEM, "put: out of memory");
+		goto out;
+	}
 	saola__params_source(db, &params);
 	rc = saola__form_process(f, merged, &params, NULL, &doc, err, sizeof err);
 	if (rc != SAOLA_OK) {

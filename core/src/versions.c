@@ -280,6 +280,27 @@ static int cmp_items(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
+void saola__drop_items_after(const saola__form *f, json_t *doc, const json_t *versions,
+                             const json_t *version)
+{
+	const char *k;
+	json_t *items;
+	char path[512];
+	size_t i;
+
+	json_object_foreach(doc, k, items) {
+		if (saola__form_field_type(f, k) != SAOLA__F_REPEAT || !json_is_array(items))
+			continue;
+		for (i = json_array_size(items); i-- > 0;) {
+			const char *id = json_string_value(json_object_get(json_array_get(items, i),
+			                                                   "_id"));
+			snprintf(path, sizeof path, "%s.%s", k, id ? id : "");
+			if (saola__version_cmp(saola__version_of(versions, path), version) > 0)
+				json_array_remove(items, i);
+		}
+	}
+}
+
 void saola__sort_items(const saola__form *f, json_t *doc, const json_t *versions)
 {
 	const char *k;

@@ -110,8 +110,11 @@ json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *d
 		 * with it at the creating version (their own queued changes follow
 		 * and supersede them): the creation alone, without them, would be
 		 * refused by the receiver when one of them is required. Counters
-		 * above the creating one travel only in those later changes. */
+		 * above the creating one travel only in those later changes, and
+		 * so do repeat items added since (versions.h). */
 		d = saola__entered(f, row.doc);
+		if (d)
+			saola__drop_items_after(f, d, row.versions, version);
 		out = d ? json_pack("{s:O, s:O, s:O, s:O, s:{s:o}}", "r", json_object_get(entry, "record"),
 		                    "f", json_object_get(entry, "form"),
 		                    "fv", json_object_get(entry, "form_version"), "d", d,

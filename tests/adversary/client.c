@@ -329,7 +329,7 @@ static void test_reorigin(void **state)
 	fixture *fx = *state;
 	saola *db = st_device(tu_path(fx->dir, "reorigin.db"), fx->url, fx->surveyor);
 	json_t *ids = json_array(), *before = NULL, *after = NULL, *patch, *v0, *v1, *e;
-	char old[SAOLA__ORIGIN_LEN + 1], was[SAOLA__ORIGIN_LEN + 1], rid[37];
+	char old[SAOLA__ORIGIN_LEN + 1], was[SAOLA__ORIGIN_LEN + 1], rid[37], head[128];
 	const char *synced;
 	int64_t n0;
 	size_t i;
@@ -341,7 +341,8 @@ static void test_reorigin(void **state)
 		fail_msg("sync: %s", saola_errmsg(db));
 	assert_int_equal(queued(db), 0);
 	synced = json_string_value(json_array_get(ids, 0));
-	patch = tu_json("{\"head_name\": \"Nguyen Van Moi\"}");
+	patch = st_head_edit(db, synced, "Nguyen Van Moi");  /* member 1's name */
+	st_head_path(db, synced, head, sizeof head);
 	assert_int_equal(saola_put(db, "household", synced, patch, rid), SAOLA_OK);
 	json_decref(patch);
 	st_put_households(db, 72, COMMUNE, 1, ids);
@@ -369,7 +370,7 @@ static void test_reorigin(void **state)
 		/* The record says what the queue sends: its own paths edited
 		 * by this entry carry the new version. */
 		if (strcmp(json_string_value(json_object_get(e, "record")), synced) == 0) {
-			json_t *hv = version_of(db, synced, "head_name");
+			json_t *hv = version_of(db, synced, head);
 			assert_true(json_equal(hv, ver));
 			json_decref(hv);
 		}
@@ -594,7 +595,7 @@ static void test_copied_database(void **state)
 static void test_copied_while_unanswered(void **state)
 {
 	fixture *fx = *state;
-	char a_path[1024], b_path[1024], cmd[2200], sql[512], id[37];
+	char a_path[1024], b_path[1024], cmd[2200], sql[512], id[37], head[128];
 	json_t *ids = json_array(), *rec = NULL;
 	saola_sync_stats st;
 	saola *a, *b;
@@ -621,10 +622,12 @@ static void test_copied_while_unanswered(void **state)
 	assert_int_equal(tu_run(cmd, NULL, 0, NULL, 0), 0);
 	a = tu_open(a_path, 1);
 	b = tu_open(b_path, 1);
-	/* Both edit the same answer: the same counter, the same origin. */
+	/* Both edit the same answer (the head's name: member 1's): the same
+	 * counter, the same origin. */
+	st_head_path(a, id, head, sizeof head);
 	{
-		json_t *an = tu_json("{\"head_name\":\"Nguyễn Văn An\"}");
-		json_t *binh = tu_json("{\"head_name\":\"Trần Thị Bình\"}");
+		json_t *an = st_head_edit(a, id, "Nguyễn Văn An");
+		json_t *binh = st_head_edit(b, id, "Trần Thị Bình");
 		assert_int_equal(saola_put(a, "household", id, an, NULL), SAOLA_OK);
 		assert_int_equal(saola_put(b, "household", id, binh, NULL), SAOLA_OK);
 		json_decref(an);
@@ -640,8 +643,8 @@ static void test_copied_while_unanswered(void **state)
 	assert_int_equal(queued(b), 0);
 	/* Neither name is lost: one stands, the other is in the conflict log. */
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM conflicts WHERE record_id = '%s' AND"
-	         " path = 'head_name' AND lost_value IN ('\"Nguyễn Văn An\"', '\"Trần Thị Bình\"')",
-	         id);
+	         " path = '%s' AND lost_value IN ('\"Nguyễn Văn An\"', '\"Trần Thị Bình\"')",
+	         id, head);
 	assert_int_equal(tu_count(fx->srvdb, sql), 1);
 	/* And both tablets end with the one that stands. */
 	assert_int_equal(saola_sync(a, NULL, NULL), SAOLA_OK);

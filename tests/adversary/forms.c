@@ -15,6 +15,7 @@
 #include "saola_int.h"
 #include "saola/server.h"
 #include "servertest.h"
+#include "synctest.h"
 #include "store.h"
 #include "users.h"
 #include "wire.h"
@@ -81,22 +82,25 @@ static void test_long_answer_device(void **state)
 		size_t count;
 		const char *err;       /* NULL: accepted */
 	} cases[] = {
-		{PUT_NEW, "head_name", "x", BIG,
-		 "head_name: text of 7340032 characters is longer than the form's maximum of 100"},
-		{PUT_NEW, "head_name", E_HAT, 100, NULL},
-		{PUT_NEW, "head_name", E_HAT, 101,
-		 "head_name: text of 101 characters is longer than the form's maximum of 100"},
-		{PUT_NEW, "members", "y", BIG,
+		/* the head's name is member 1's (household 2026.2 computes
+		 * head_name from it): the issue's 7 MB name goes there */
+		{PUT_NEW, "members", "x", BIG,
 		 "members[0].name: text of 7340032 characters is longer than the form's maximum "
 		 "of 100"},
-		{PUT_EDIT, "head_name", "x", BIG,
-		 "head_name: text of 7340032 characters is longer than the form's maximum of 100"},
+		{PUT_NEW, "members", E_HAT, 100, NULL},
+		{PUT_NEW, "members", E_HAT, 101,
+		 "members[0].name: text of 101 characters is longer than the form's maximum of 100"},
+		/* a value sent for the computed head_name is dropped, never stored */
+		{PUT_NEW, "head_name", "x", BIG, NULL},
+		{PUT_EDIT, "members", "x", BIG,
+		 "members[0].name: text of 7340032 characters is longer than the form's maximum "
+		 "of 100"},
 		{PUT_EDIT, "village", "v", 101,
 		 "village: text of 101 characters is longer than the form's maximum of 100"},
 		{PUT_EDIT, "village", "v", 100, NULL},
-		{IMPORT, "head_name", "x", BIG,
-		 "line 2: head_name: text of 7340032 characters is longer than the form's maximum "
-		 "of 100"},
+		{IMPORT, "members", "x", BIG,
+		 "line 2: members[0].name: text of 7340032 characters is longer than the form's "
+		 "maximum of 100"},
 	};
 	size_t i;
 
@@ -109,7 +113,10 @@ static void test_long_answer_device(void **state)
 		uint64_t before;
 		int rc;
 
-		if (cases[i].how == PUT_EDIT) {
+		if (cases[i].how == PUT_EDIT && strcmp(cases[i].field, "members") == 0) {
+			assert_int_equal(saola_put(db, "household", NULL, h, id), SAOLA_OK);
+			edit = st_head_edit(db, id, text);
+		} else if (cases[i].how == PUT_EDIT) {
 			assert_int_equal(saola_put(db, "household", NULL, h, id), SAOLA_OK);
 			edit = json_pack("{s:s}", cases[i].field, text);
 		} else if (strcmp(cases[i].field, "members") == 0) {
@@ -149,6 +156,15 @@ static void test_long_answer_device(void **state)
 			assert_true(tu_content_hash(path) == before); /* nothing written */
 		else
 			assert_true(tu_content_hash(path) != before);
+		if (!cases[i].err && strcmp(cases[i].field, "head_name") == 0) {
+			json_t *rec = NULL, *d;
+
+			assert_int_equal(saola_get(db, id, &rec), SAOLA_OK);
+			d = json_object_get(rec, "data");
+			assert_true(json_equal(json_object_get(d, "head_name"), json_object_get(
+			            json_array_get(json_object_get(d, "members"), 0), "name")));
+			json_decref(rec);
+		}
 		saola_close(db);
 		json_decref(h);
 		json_decref(edit);
@@ -222,20 +238,29 @@ static void test_long_answer_sync(void **state)
 		size_t count;
 		const char *err;       /* NULL: applied */
 	} cases[] = {
-		{0, NEW_HEAD, NULL, 0, "x", BIG,
-		 ": head_name: text of 7340032 characters is longer than the form's maximum of 100"},
+		/* the head's name is member 1's: household 2026.2 computes
+		 * head_name from it, and drops a value sent for head_name */
+		{0, NEW_MEMBER, NULL, 0, "x", BIG,
+		 ": members.00000001.name: text of 7340032 characters is longer than the form's "
+		 "maximum of 100"},
 		{0, NEW_MEMBER, NULL, 0, E_HAT, 101,
 		 ": members.00000001.name: text of 101 characters is longer than the form's maximum "
 		 "of 100"},
-		{0, EDIT, "head_name", 0, "x", BIG,
-		 ": head_name: text of 7340032 characters is longer than the form's maximum of 100"},
-		{0, EDIT, "head_name", 0, E_HAT, 101,
-		 ": head_name: text of 101 characters is longer than the form's maximum of 100"},
-		{0, EDIT, "head_name", 0, E_HAT, 100, NULL},
+		{0, NEW_HEAD, NULL, 0, "x", BIG, NULL},
+		{0, EDIT, SV_HEAD_PATH, 0, "x", BIG,
+		 ": members.00000001.name: text of 7340032 characters is longer than the form's "
+		 "maximum of 100"},
+		{0, EDIT, SV_HEAD_PATH, 0, E_HAT, 101,
+		 ": members.00000001.name: text of 101 characters is longer than the form's maximum "
+		 "of 100"},
+		{0, EDIT, SV_HEAD_PATH, 0, E_HAT, 100, NULL},
 		/* an older edit, which loses to the stored value: not kept in the
 		 * conflict log either */
-		{0, EDIT, "head_name", 2, "x", BIG,
-		 ": head_name: text of 7340032 characters is longer than the form's maximum of 100"},
+		{0, EDIT, SV_HEAD_PATH, 2, "x", BIG,
+		 ": members.00000001.name: text of 7340032 characters is longer than the form's "
+		 "maximum of 100"},
+		{0, EDIT, "head_name", 0, "x", BIG, NULL},   /* computed: dropped */
+		{0, EDIT, "head_name", 2, "x", BIG, NULL},   /* and when it would lose */
 		{1, EDIT, "_comment", 0, "c", BIG,
 		 ": _comment: text of 7340032 characters is longer than the form's maximum of 2000"},
 		{1, EDIT, "_comment", 0, E_HAT, 2001,
@@ -259,7 +284,11 @@ static void test_long_answer_sync(void **state)
 		char *text = repeated(cases[i].unit, cases[i].count);
 		uint64_t before = tu_content_hash(fx.db);
 
-		if (cases[i].change == EDIT) {
+		if (cases[i].change == EDIT && strcmp(cases[i].path, SV_HEAD_PATH) == 0) {
+			change = sv_head_edit(stored, text,
+			                      cases[i].counter ? cases[i].counter : 10 + (int)i, 1,
+			                      "dev-a");
+		} else if (cases[i].change == EDIT) {
 			change = sv_edit(stored, cases[i].path, text,
 			                 cases[i].counter ? cases[i].counter : 10 + (int)i, 1, "dev-a");
 		} else {
@@ -280,9 +309,20 @@ static void test_long_answer_sync(void **state)
 				fail_msg("case %zu: %ld %s", i, r.status, r.body ? r.body : "");
 			assert_true(tu_content_hash(fx.db) == before); /* nothing applied */
 		} else {
-			if (r.status != 200 || sv_jint(r.json, "applied") != 1)
+			/* an edit of head_name alone changes nothing: nothing applied,
+			 * nothing logged */
+			int dropped = cases[i].path && strcmp(cases[i].path, "head_name") == 0;
+
+			if (r.status != 200 || sv_jint(r.json, "applied") != !dropped ||
+			    sv_jint(r.json, "conflicts") != 0)
 				fail_msg("case %zu: %ld %s", i, r.status, r.body ? r.body : "");
-			assert_true(tu_content_hash(fx.db) != before);
+			if (!dropped)
+				assert_true(tu_content_hash(fx.db) != before);
+			/* a long head_name, dropped, is kept nowhere */
+			assert_int_equal(tu_count(fx.db, "SELECT (SELECT count(*) FROM records WHERE"
+			                 " length(data) > 100000) + (SELECT count(*) FROM conflicts WHERE"
+			                 " length(lost_value) > 100000 OR length(kept_value) > 100000)"
+			                 " + (SELECT count(*) FROM audit WHERE length(value) > 100000)"), 0);
 		}
 		sv_resp_free(&r);
 		free(text);
@@ -311,13 +351,14 @@ static void test_long_answer_sync(void **state)
 		free(text);
 		json_decref(body);
 	}
-	/* The commune's pulls go on: nothing stored is too big to send. */
+	/* The commune's pulls go on: nothing stored is too big to send (the
+	 * household stored, and the one made with a long head_name, dropped). */
 	{
 		json_t *req = sv_request(NULL, "dev-c", 0, 100, NULL);
 		char *body = json_dumps(req, JSON_COMPACT);
 
 		r = sv_http(fx.url, "POST", "/v1/sync", fx.carol, NULL, body, strlen(body), 0);
-		if (r.status != 200 || json_array_size(json_object_get(r.json, "records")) != 1)
+		if (r.status != 200 || json_array_size(json_object_get(r.json, "records")) != 2)
 			fail_msg("pull: %ld %.300s", r.status, r.body ? r.body : "");
 		sv_resp_free(&r);
 		free(body);
@@ -526,8 +567,14 @@ static void test_shipped_ranges(void **state)
 			json_t *first = json_array_get(json_object_get(rec, "members"), 0);
 			json_t *list = json_array();
 
-			for (k = 0; k < cases[i].members; k++)
-				json_array_append_new(list, json_deep_copy(first));
+			/* one head, member 1: the copies are its relatives */
+			for (k = 0; k < cases[i].members; k++) {
+				json_t *m = json_deep_copy(first);
+
+				if (k > 0)
+					json_object_set_new(m, "relation", json_string("other"));
+				json_array_append_new(list, m);
+			}
 			json_object_set_new(rec, "members", list);
 		}
 		rc = saola_put(db, cases[i].form, NULL, rec, id);

@@ -175,7 +175,7 @@ static long run_cell(const cell *c)
 		return rf_review_status(token, id, "approve");
 	case RESOLVE:
 		snprintf(path, sizeof path, "/v1/conflicts/%lld/resolve",
-		         rf_make_conflict("head_name", "Đinh Văn A", "Đinh Văn B", id));
+		         rf_make_conflict("village", "Thôn Đông A", "Thôn Đông B", id));
 		req = json_pack("{s:s}", "choice", "keep");
 		r = rf_post(path, token, req);
 		json_decref(req);
@@ -393,7 +393,7 @@ static void test_outside_at_one_level(void **state)
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	r = rf_push(SURVEYOR, rf_one(rf_edit(id, json_pack("{s:s}", "head_name", "Đinh Thị Lan"))));
+	r = rf_push(SURVEYOR, rf_one(rf_edit(id, json_pack("{s:s}", "village", "Thôn Lan"))));
 	snprintf(want, sizeof want, "changes[0]: record %s: district 369 is outside your area"
 	         " 14404 (which lies in district 372)", id);
 	rf_assert_error(&r, 403, "forbidden", want);

@@ -188,6 +188,18 @@ json_t *sv_edit(const char *id, const char *field, const char *value, int counte
 	                 counter, "b", field, base_counter, base_origin);
 }
 
+json_t *sv_head_edit(const char *id, const char *value, int counter, int base_counter,
+                     const char *base_origin)
+{
+	json_t *c = json_pack("{s:s, s:s, s:s, s:{s:[{s:s, s:b, s:s}]}, s:{s:i}, s:{s:[i, s]}}",
+	                      "r", id, "f", "household", "fv", "2025.1", "d", "members", "_id",
+	                      "00000001", "_ref", 1, "name", value, "vs", SV_HEAD_PATH, counter,
+	                      "b", SV_HEAD_PATH, base_counter, base_origin);
+
+	assert_non_null(c);
+	return c;
+}
+
 unsigned char *sv_zero_bomb(size_t n, size_t *len)
 {
 	static unsigned char zeros[1 << 16];

@@ -61,6 +61,16 @@ json_t *sv_request_lineage(const char *batch, const char *device, json_int_t cur
 json_t *sv_edit(const char *id, const char *field, const char *value, int counter,
                 int base_counter, const char *base_origin);
 
+/* The record path of the head's name in a household made by
+ * sv_household: member 1's name, which the household form computes
+ * head_name from (form 2026.2). */
+#define SV_HEAD_PATH "members.00000001.name"
+
+/* sv_edit of the head's name (SV_HEAD_PATH) of a household made by
+ * sv_household. New reference. */
+json_t *sv_head_edit(const char *id, const char *value, int counter, int base_counter,
+                     const char *base_origin);
+
 /* n zero bytes compressed with gzip, made in a stream (never all in
  * memory). *len gets the size; free() the result. */
 unsigned char *sv_zero_bomb(size_t n, size_t *len);

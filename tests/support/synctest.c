@@ -226,6 +226,41 @@ static int cmp_ids(const void *a, const void *b)
 	              json_string_value(*(json_t *const *)b));
 }
 
+/* The _id of member 1 of db's record id, borrowed from *rec (which the
+ * caller frees). */
+static const char *head_id(saola *db, const char *id, json_t **rec)
+{
+	const char *mid;
+
+	*rec = NULL;
+	if (saola_get(db, id, rec) != SAOLA_OK)
+		fail_msg("st_head: no record %s: %s", id, saola_errmsg(db));
+	mid = json_string_value(json_object_get(json_array_get(json_object_get(
+	          json_object_get(*rec, "data"), "members"), 0), "_id"));
+	if (!mid)
+		fail_msg("st_head: record %s has no member 1", id);
+	return mid;
+}
+
+const char *st_head_path(saola *db, const char *id, char *buf, size_t len)
+{
+	json_t *rec;
+
+	snprintf(buf, len, "members.%s.name", head_id(db, id, &rec));
+	json_decref(rec);
+	return buf;
+}
+
+json_t *st_head_edit(saola *db, const char *id, const char *name)
+{
+	json_t *rec, *edit;
+
+	edit = json_pack("{s:[{s:s, s:s}]}", "members", "_id", head_id(db, id, &rec), "name", name);
+	json_decref(rec);
+	assert_non_null(edit);
+	return edit;
+}
+
 json_t *st_record_ids(saola *db)
 {
 	json_t *ids = json_array(), *sorted, **v;

@@ -39,6 +39,15 @@ const char *st_server_bin(void);
  * transaction; appends their ids to ids (an array; may be NULL). */
 void st_put_households(saola *db, uint64_t seed, const char *commune, int n, json_t *ids);
 
+/* The household head's name is member 1's name (household form 2026.2:
+ * head_name is computed from it). Into buf, the record path of that answer
+ * on db's record id ("members.<_id>.name"); returns buf. Fails the test
+ * when db has no such record or member. */
+const char *st_head_path(saola *db, const char *id, char *buf, size_t len);
+/* The edit (data for saola_put) that renames the head of db's record id:
+ * member 1's name. New reference. */
+json_t *st_head_edit(saola *db, const char *id, const char *name);
+
 /* The ids of the records db holds (tombstones too), as a sorted array. */
 json_t *st_record_ids(saola *db);
 

@@ -192,7 +192,10 @@ static const char *pick(tw_world *w, json_t *ids)
 }
 
 /* Gives the members of a new household ids of the seed's own, so that a
- * seed replays the same members in the same order. */
+ * seed replays the same members in the same order. The ids rise with the
+ * members (their place, then the seed's draw), as the store's own do:
+ * items are stored by the version that added them, then by id, and member
+ * 1 is the head (household form 2026.2). */
 static void name_members(tw_world *w, json_t *h)
 {
 	json_t *m;
@@ -200,7 +203,8 @@ static void name_members(tw_world *w, json_t *h)
 	char id[16];
 
 	json_array_foreach(json_object_get(h, "members"), i, m) {
-		snprintf(id, sizeof id, "%08x", (unsigned)(tw_next(w) & 0xffffffffu));
+		snprintf(id, sizeof id, "%02x%06x", (unsigned)i & 0xffu,
+		         (unsigned)(tw_next(w) & 0xffffffu));
 		json_object_set_new(m, "_id", json_string(id));
 	}
 }
@@ -217,8 +221,11 @@ static json_t *random_edit(tw_world *w, json_t *data, int officer)
 	size_t n = json_array_size(members);
 
 	switch (kind) {
-	case 0:
-		return json_pack("{s:s}", "head_name", names[tw_below(w, 6)]);
+	case 0: /* the head's name: member 1's, which head_name is computed from */
+		return n ? json_pack("{s:[{s:O, s:s}]}", "members", "_id",
+		                     json_object_get(json_array_get(members, 0), "_id"), "name",
+		                     names[tw_below(w, 6)])
+		         : NULL;
 	case 1:
 		return json_pack("{s:i}", "income_per_capita", 800000 + 50000 * tw_below(w, 30));
 	case 2:
@@ -244,6 +251,10 @@ static json_t *random_edit(tw_world *w, json_t *data, int officer)
 				name_members(w, h);
 				add = json_pack("{s:[O]}", "members",
 				                json_array_get(json_object_get(h, "members"), 0));
+				/* the head of the household drawn joins this one as a
+				 * relative: it has one head, member 1 */
+				json_object_set_new(json_array_get(json_object_get(add, "members"), 0),
+				                    "relation", json_string("other"));
 			}
 			json_decref(h);
 			return add;
@@ -256,9 +267,17 @@ static json_t *random_edit(tw_world *w, json_t *data, int officer)
 		m = json_array_get(members, 1 + (size_t)tw_below(w, (int)n - 1));
 		return json_pack("{s:[{s:O, s:b}]}", "members", "_id", json_object_get(m, "_id"),
 		                 "_remove", 1);
-	default:
-		return json_pack("{s:i, s:s}", "income_per_capita", 900000 + 10000 * tw_below(w, 50),
-		                 "head_name", names[tw_below(w, 6)]);
+	default: /* an income and the head's name */
+		{
+			int income = 900000 + 10000 * tw_below(w, 50);
+			const char *name = names[tw_below(w, 6)];
+
+			return n ? json_pack("{s:i, s:[{s:O, s:s}]}", "income_per_capita", income,
+			                     "members", "_id",
+			                     json_object_get(json_array_get(members, 0), "_id"),
+			                     "name", name)
+			         : json_pack("{s:i}", "income_per_capita", income);
+		}
 	}
 }
 

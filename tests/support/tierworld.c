@@ -559,6 +559,12 @@ void tw_check_edits(tw_world *w)
 		}
 		if (saola__version_cmp(json_object_get(json_object_get(snap, "ver"), path), v) == 0)
 			continue; /* it stands */
+		if (!strchr(path, '.') && !json_object_get(json_object_get(snap, "val"), path) &&
+		    !json_object_get(json_object_get(snap, "ver"), path))
+			continue; /* no edit replaced it: the form cleared it, its question
+			           * no longer asked of the merged household (poverty_causes
+			           * once a concurrent income makes it neither poor nor
+			           * near-poor) */
 		{
 			json_t *fin = json_object_get(json_object_get(snap, "val"), path);
 			json_t *mine = json_array_get(e, 5);
