@@ -48,15 +48,19 @@ static const char example[] =
  * first, a commune that does not exist, a wrong
  * village corrected by going back ("<" at the next question), a year that
  * is not a number, a negative income, a birth year after the survey year,
- * and the save confirmed. */
+ * and the save confirmed. Form 2026.2: the members right after the
+ * household (member 1, the head, gives head_name), the child of 10 asked
+ * neither employment nor education, and the causes of poverty last, the
+ * household being poor. */
 static const char *const household_lines[] = {
 	"hai nghìn", "2025", "37", "99999", "14404", "Thôn Sai", "<", "Thôn Đồng Tâm",
-	"Đinh Văn Hùng", "c", "-1350000", "1.350.000",
-	"c", "c", "k", "k", "30", "3", "6", "k", "2", "1", "1 5",
+	"", "c", "-1350000", "1.350.000",
 	"c", "Đinh Văn Hùng", "1", "1971", "1", "c", "3", "3", "k",
 	"c", "Bùi Thị Lan", "2", "1975", "2", "k", "2", "2", "k",
-	"c", "Đinh Thị Mai", "2", "2030", "2015", "3", "c", "5", "2", "c", "k", "c",
-	"k", "c", NULL,
+	"c", "Đinh Thị Mai", "2", "2030", "2015", "3", "c", "c", "k", "c",
+	"k",
+	"c", "c", "k", "k", "30", "3", "6", "k", "2", "1",
+	"1 5", "c", NULL,
 };
 
 /* ------------------------------------------------------------------ */
@@ -356,7 +360,7 @@ static void test_scripted_household(void **st)
 	/* a place is named once typed, and a wrong one refused with the
 	 * engine's message (the shipped units: no districts in 2025) */
 	assert_has(out, "37 → Tỉnh Ninh Bình");
-	assert_has(out, "! Mã địa bàn không đúng với danh mục đơn vị hành chính của năm rà soát"
+	assert_has(out, "! Địa bàn không đúng với danh mục đơn vị hành chính của năm rà soát"
 	           " (unit.commune: 99999 is not a commune valid in 2025 (schemas/units))");
 	assert_has(out, "14404 → Xã Cúc Phương");
 	assert_has(out, "Cần một số nguyên");
@@ -378,6 +382,17 @@ static void test_scripted_household(void **st)
 	want = example_stored(dir);
 	assert_int_equal(json_integer_value(json_object_get(got, "deprivation_count")), 6);
 	assert_string_equal(json_string_value(json_object_get(got, "classification")), "poor");
+	/* left blank, the household code is made when it is saved: the
+	 * commune's code and 8 hex digits */
+	{
+		const char *code = json_string_value(json_object_get(got, "household_id"));
+
+		assert_non_null(code);
+		assert_int_equal(strlen(code), strlen("14404-") + 8);
+		assert_int_equal(strncmp(code, "14404-", 6), 0);
+		assert_int_equal(strspn(code + 6, "0123456789ABCDEF"), 8);
+		json_object_del(got, "household_id");
+	}
 	drop_item_ids(got);
 	drop_item_ids(want);
 	if (!json_equal(got, want)) {
@@ -492,7 +507,7 @@ static void test_other_form(void **st)
 	/* back from an item's first question: an item with no answers goes
 	 * without asking twice */
 	assert_has(out, "Item 2 (no name yet): keep? (y/n) [y] > n\nRemoved item 2.\n");
-	assert_has(out, "  ! to fix: visits: constraint failed: at least one visit per child\n"
+	assert_has(out, "  ! to fix: Visits: at least one visit per child\n"
 	                "\nVisits (integer)\n[1] > 2\n");
 	assert_has(out, "Name (optional)\n[Bình] > \n");
 	assert_has(out, "Twice the visits: 4\n");
@@ -633,17 +648,10 @@ static void test_pty(void **st)
 	pty_answer(&p, "Commune, ward or township", "14320");
 	pty_expect(&p, "14320 → Phường Đông Thành");
 	pty_answer(&p, "Village or residential group", "Tổ 5");
-	pty_answer(&p, "Name of the household head", "Trần Thị Hoa");
+	pty_answer(&p, "Household code (optional)", "");
 	pty_answer(&p, "Farming, forestry, fishery or salt household (y/n)", "n");
 	pty_answer(&p, "Income per person", "1900000");
-	pty_answer(&p, "The household has a house (y/n)", "n");
-	/* walls, frame, roof and floor area are skipped */
-	pty_answer(&p, "Main source of drinking and household water", "1");
-	pty_answer(&p, "Latrine the household uses", "1");
-	pty_answer(&p, "Some member uses internet services (y/n)", "y");
-	pty_answer(&p, "Information devices the household has", "4,1");
-	pty_answer(&p, "Support the household has received", "");
-	pty_answer(&p, "Causes of poverty", "");
+	/* the members next: member 1 is the head, whose name head_name is */
 	pty_answer(&p, "Add a member? (y/n)", "y");
 	pty_answer(&p, "Full name", "Trần Thị Hoa");
 	pty_answer(&p, "Sex", "female");
@@ -657,6 +665,15 @@ static void test_pty(void **st)
 	pty_answer(&p, "Highest qualification", "4");
 	pty_answer(&p, "Severe disability (y/n)", "n");
 	pty_answer(&p, "Add a member? (y/n)", "n");
+	pty_answer(&p, "The household has a house (y/n)", "n");
+	/* walls, frame, roof and floor area are skipped */
+	pty_answer(&p, "Main source of drinking and household water", "1");
+	pty_answer(&p, "Latrine the household uses", "1");
+	pty_answer(&p, "Some member uses internet services (y/n)", "y");
+	pty_answer(&p, "Information devices the household has", "4,1");
+	pty_answer(&p, "Support the household has received", "");
+	/* near-poor: asked its causes, after the result is computed */
+	pty_answer(&p, "Causes of poverty", "");
 	pty_expect(&p, "Deprived on:\r\n");
 	pty_expect(&p, "  7. Housing quality\r\n  8. Housing area\r\n");
 	pty_expect(&p, "Deprivations (of 12): 2\r\nClassification: near-poor\r\n");
@@ -667,8 +684,10 @@ static void test_pty(void **st)
 	assert_null(strstr(p.buf, "Walls of durable materials"));
 	assert_null(strstr(p.buf, "Floor area of the dwelling"));
 	assert_non_null(strstr(p.buf, "[1. Head] > "));
+	assert_null(strstr(p.buf, "Name of the household head"));
 	saved_id(p.buf, "Saved: ", id);
 	data = get_data(db, id);
+	assert_string_equal(json_string_value(json_object_get(data, "head_name")), "Trần Thị Hoa");
 	assert_true(json_is_false(json_object_get(data, "has_house")));
 	assert_null(json_object_get(data, "walls_durable"));
 	assert_null(json_object_get(data, "house_area_m2"));
@@ -701,26 +720,33 @@ static void put_example(const char *db_path, char id[37])
 	json_decref(rec);
 }
 
-/* Lines to edit the example household: Enter for each of the 20 questions
- * of the household, then for each member the keep prompt and its
- * questions (per_member[m] lines: 9, or 11 for the child, who is asked
- * in_school and undernourished), "n" to adding one, "y" to saving; then
- * each {"line number", "text"} of changes replaces that line. */
-static const int example_lines[] = {9, 9, 11};
+/* Lines to edit the example household: Enter for each of the 7 questions
+ * before the members (2025: no district; area is computed; the household
+ * code is asked), then for each
+ * member the keep prompt and its questions (per_member[m] lines: 9; the
+ * child of 10 is asked in_school and undernourished, not employment and
+ * education), "n" to adding one, Enter for the 10 questions of the
+ * dwelling, water, information and support, and for the causes of
+ * poverty when the household is still poor or near-poor (causes), "y" to
+ * saving; then each {"line number", "text"} of changes replaces that
+ * line. */
+static const int example_lines[] = {9, 9, 9};
 
-static const char *edit_input(const char *dir, const int per_member[3],
+static const char *edit_input(const char *dir, const int per_member[3], int causes,
                               const char *const changes[][2])
 {
 	const char *lines[128];
 	size_t n = 0, i;
 	int m;
 
-	for (i = 0; i < 18; i++) /* 2025: no district; area is computed */
+	for (i = 0; i < 7; i++)
 		lines[n++] = "";
 	for (m = 0; m < 3; m++)
 		for (i = 0; i < (size_t)per_member[m]; i++)
 			lines[n++] = "";
 	lines[n++] = "n";
+	for (i = 0; i < 10 + (causes != 0); i++)
+		lines[n++] = "";
 	lines[n++] = "y";
 	lines[n] = NULL;
 	for (i = 0; changes[i][0]; i++)
@@ -744,7 +770,7 @@ static void test_edit(void **st)
 	before = get_data(db, id);
 	assert_int_equal(tu_count(db, "SELECT count(*) FROM outbox"), 1);
 
-	input = edit_input(dir, example_lines, income);
+	input = edit_input(dir, example_lines, 0, income); /* average: no causes asked */
 	snprintf(args, sizeof args, "--id %s --lang en", id);
 	assert_int_equal(fill(db, args, input, out, sizeof out), 0);
 	assert_has(out, "[1350000] > 1.600.000");
@@ -757,32 +783,34 @@ static void test_edit(void **st)
 	after = get_data(db, id);
 	assert_int_equal(json_integer_value(json_object_get(after, "income_per_capita")), 1600000);
 	assert_string_equal(json_string_value(json_object_get(after, "classification")), "average");
+	/* no longer poor: its causes are no longer asked, and cleared */
+	assert_null(json_object_get(after, "poverty_causes"));
 	json_object_foreach(before, k, v)
 		if (strcmp(k, "income_per_capita") != 0 && strcmp(k, "classification") != 0 &&
-		    !json_equal(v, json_object_get(after, k))) {
+		    strcmp(k, "poverty_causes") != 0 && !json_equal(v, json_object_get(after, k))) {
 			sn = json_dumps(json_object_get(after, k), JSON_ENCODE_ANY);
 			fail_msg("%s changed: %s", k, sn);
 		}
-	assert_int_equal(json_object_size(before), json_object_size(after));
+	assert_int_equal(json_object_size(before), json_object_size(after) + 1);
 	assert_int_equal(tu_count(db, "SELECT count(*) FROM records"), 1);
 	assert_int_equal(tu_count(db, "SELECT count(*) FROM outbox"), 2);
 	json_decref(before);
 
 	/* nothing changed: nothing saved, nothing queued */
-	input = edit_input(dir, example_lines, (const char *const[][2]){{NULL, NULL}});
+	input = edit_input(dir, example_lines, 0, (const char *const[][2]){{NULL, NULL}});
 	snprintf(args, sizeof args, "--id %s --lang vi", id);
 	assert_int_equal(fill(db, args, input, out, sizeof out), 0);
 	assert_has(out, "Không có thay đổi nào, không cần lưu.");
 	assert_int_equal(tu_count(db, "SELECT count(*) FROM outbox"), 2);
 
-	/* removing the spouse: line 27 is her keep prompt, "k" (no), then "c"
+	/* removing the spouse: line 16 is her keep prompt, "k" (no), then "c"
 	 * to removing her; the others keep their item ids */
 	{
-		const int per_member[] = {9, 2, 11};
-		const char *const remove[][2] = {{"27", "k"}, {"28", "c"}, {NULL, NULL}};
+		const int per_member[] = {9, 2, 9};
+		const char *const remove[][2] = {{"16", "k"}, {"17", "c"}, {NULL, NULL}};
 		json_t *items;
 
-		input = edit_input(dir, per_member, remove);
+		input = edit_input(dir, per_member, 0, remove);
 		assert_int_equal(fill(db, args, input, out, sizeof out), 0);
 		assert_has(out, "Xoá thành viên 2 (Bùi Thị Lan) cùng các câu trả lời? (c/k) > c");
 		before = after;
@@ -810,7 +838,7 @@ static void test_edit_meanwhile(void **st)
 	char *argv[] = {bin, "fill", "--db", dbarg, "--id", id, NULL};
 	json_t *change = tu_json("{\"village\": \"Thôn Mới\"}"), *data;
 	saola *h = NULL;
-	int i, n = 18 + 9 + 9 + 11; /* 2025: no district, area computed */
+	int i, n = 7 + 9 + 9 + 9; /* 2025: no district, area computed */
 
 	(void)st;
 	db = new_device(dir);
@@ -827,6 +855,10 @@ static void test_edit_meanwhile(void **st)
 		                 i == 6 ? 8 : 1);
 	}
 	pty_answer(&p, "Thêm thành viên? (c/k)", "k");
+	for (i = 0; i < 10; i++) { /* the dwelling to the support; average: no causes */
+		pty_expect(&p, "> ");
+		assert_int_equal(write(p.fd, "\n", 1), 1);
+	}
 	pty_expect(&p, "Phân loại hộ: hộ có mức sống trung bình");
 	pty_answer(&p, "Lưu hộ này? (c/k)", "c");
 	pty_expect(&p, "Đã lưu hộ: ");

@@ -113,7 +113,7 @@ static const char *const field_keys[] = {
 	"name", "type", "label", "hint", "required", "relevant", "constraint",
 	"constraint_message", "calculate", "default", "choices", "personal",
 	"fields", "appearance", "notes", "max_length", "unit", "warning",
-	"warning_message", "warning_confirm",
+	"warning_message", "warning_confirm", "generated",
 };
 
 static int valid_name(const char *s)
@@ -639,7 +639,7 @@ static int link_warnings(compiler *c)
 static int finish_field(compiler *c, int i, const char *deflang)
 {
 	saola__fdef *fd = &c->f->fields[i];
-	json_t *fj = c->defs[i], *v;
+	json_t *fj = c->defs[i], *v, *g;
 	int rc, entered;
 
 	entered = fd->type != SAOLA__F_GROUP && fd->type != SAOLA__F_REPEAT &&
@@ -683,6 +683,14 @@ static int finish_field(compiler *c, int i, const char *deflang)
 	v = json_object_get(fj, "personal");
 	if (v && !json_is_boolean(v))
 		return fail(c, SAOLA_INVALID, "%s.personal: expected true or false",
+		            c->paths[i]);
+	/* "generated": a code the interview makes when the field is left
+	 * empty (docs/forms.md): a top-level text field only. */
+	g = json_object_get(fj, "generated");
+	if (g && (!json_is_boolean(g) || (json_is_true(g) &&
+	          (fd->type != SAOLA__F_TEXT || fd->repeat >= 0 || fd->computed))))
+		return fail(c, SAOLA_INVALID, "%s.generated: expected true or false, "
+		            "and true only on a top-level text field that is asked",
 		            c->paths[i]);
 	/* Pre-order: the enclosing group or repeat is finished before. */
 	fd->personal = json_is_true(v) ||

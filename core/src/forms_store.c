@@ -451,6 +451,15 @@ static int level_lookup(void *ctx, const char *family, json_int_t year, const ch
 	return saola__places_level_exists(db, level, date);
 }
 
+int saola__units_match(saola *db, const char *family, json_int_t year, const char *level,
+                       const char *parent, const char *query, json_t **out)
+{
+	char date[16];
+
+	review_date(db, family, year, date);
+	return saola__places_match(db, level, parent, date, query, out);
+}
+
 void saola__params_source(saola *db, saola__params_src *src)
 {
 	src->lookup = params_lookup;

@@ -283,6 +283,13 @@ long saola__places_count(saola *db)
 	return places_read(db) == SAOLA_OK ? (long)db->places->n : -1;
 }
 
+const saola__place *saola__places_at(saola *db, size_t i)
+{
+	if (places_read(db) != SAOLA_OK || i >= db->places->n)
+		return NULL;
+	return &db->places->v[i];
+}
+
 static int valid_on(const saola__place *p, const char *date)
 {
 	return strcmp(p->from, date) <= 0 && (!p->to[0] || strcmp(date, p->to) <= 0);

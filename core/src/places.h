@@ -53,4 +53,15 @@ const saola__place *saola__places_find(struct saola *db, const char *code,
 /* 1 when some unit of level is valid on date, 0 when none is. */
 int saola__places_level_exists(struct saola *db, const char *level, const char *date);
 
+/* Unit i of the handle's units in the order kept (by code, then
+ * valid_from), or NULL past the last or when they cannot be read. */
+const saola__place *saola__places_at(struct saola *db, size_t i);
+
+/* The units of level valid on date ("YYYY-MM-DD"), inside parent (NULL:
+ * any), whose code is query or whose name contains it, marks and case
+ * aside ("cuc phuong" finds "Xã Cúc Phương"): *out a new array of
+ * {"code","name"}, at most 50, in code order. */
+int saola__places_match(struct saola *db, const char *level, const char *parent,
+                        const char *date, const char *query, json_t **out);
+
 #endif

@@ -91,6 +91,11 @@ int saola__reorigin(saola *db, char old_out[SAOLA__ORIGIN_LEN + 1]);
 
 /* saola__form_lookup and saola__params_source are in saola_form.h
  * (core/shared/). */
+/* The units of level valid for year's review (the review_day of family's
+ * standard in force that year), inside parent (NULL: any), found by code
+ * or name as saola__places_match does. */
+int saola__units_match(saola *db, const char *family, json_int_t year, const char *level,
+                       const char *parent, const char *query, json_t **out);
 /* Forgets compiled forms and standards (after forms change or a rollback). */
 void saola__forms_forget(saola *db);
 

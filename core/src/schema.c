@@ -60,6 +60,14 @@ static const char *const migrations[] = {
 	"  valid_to TEXT, name TEXT NOT NULL, level TEXT NOT NULL, parent TEXT,"
 	"  urban INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL,"
 	"  PRIMARY KEY(code, valid_from)) WITHOUT ROWID;",
+
+	/* 6: drafts of interviews not finished (saola/form.h), kept on the
+	 * device only: never queued, never synced. */
+	"CREATE TABLE drafts(id TEXT PRIMARY KEY NOT NULL, form_id TEXT NOT NULL,"
+	"  form_version TEXT NOT NULL, record_id TEXT, lang TEXT NOT NULL,"
+	"  answers TEXT NOT NULL, original TEXT, at_field INTEGER NOT NULL DEFAULT 0,"
+	"  at_item INTEGER NOT NULL DEFAULT 0, title TEXT NOT NULL DEFAULT '',"
+	"  updated_at TEXT NOT NULL);",
 };
 
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))
