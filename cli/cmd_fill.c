@@ -387,13 +387,14 @@ static void show_income(fill *fl)
 {
 	json_t *income = value_of(fl, "income_per_capita"), *line = value_of(fl, "income_line");
 	json_t *area = value_of(fl, "area");
-	char a[32], b[32], where[128];
+	char a[32], b[32];
 
 	if (json_is_integer(income) && json_is_number(line)) {
 		grouped(fl, json_integer_value(income), a, sizeof a);
 		grouped(fl, (json_int_t)json_number_value(line), b, sizeof b);
-		fill_show_value(fl, saola_interview_find(fl->iv, "area"), area, where, sizeof where);
-		printf(fill_text(fl, M_INCOME), a, b, where);
+		printf(fill_text(fl, M_INCOME), a, b,
+		       fill_choice_label(fl, saola_interview_find(fl->iv, "area"),
+		                         json_string_value(area)));
 		fputc('\n', stdout);
 	}
 	json_decref(income);

@@ -78,5 +78,8 @@ int fill_ask(fill *fl, saola_step s, int required, json_t *cur, int again,
 /* Writes a short text of value v of field i (a choice's number and label,
  * c/k or y/n, a number) into buf. */
 void fill_show_value(fill *fl, int i, json_t *v, char *buf, size_t len);
+/* The label of choice v of field i in the interview's language (v itself
+ * when it is no choice of i; "" when v is NULL). */
+const char *fill_choice_label(fill *fl, int i, const char *v);
 
 #endif

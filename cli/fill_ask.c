@@ -195,6 +195,17 @@ int fill_yesno(fill *fl, const char *question, int dflt, int commands, int *yes)
 }
 
 /* The label of choice value v of field i, with its number, into buf. */
+const char *fill_choice_label(fill *fl, int i, const char *v)
+{
+	const char *value, *label;
+	int c;
+
+	for (c = 0; v && saola_interview_choice(fl->iv, i, c, &value, &label) == SAOLA_OK; c++)
+		if (strcmp(value, v) == 0)
+			return label;
+	return v ? v : "";
+}
+
 static void show_choice(fill *fl, int i, const char *v, char *buf, size_t len)
 {
 	const char *value, *label;

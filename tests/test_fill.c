@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -705,6 +706,174 @@ static void test_pty(void **st)
 	tu_rmtree(dir);
 }
 
+/* Types each {prompt, answer} in turn. */
+static void pty_script(pty *p, const char *const script[][2])
+{
+	size_t i;
+
+	for (i = 0; script[i][0]; i++)
+		pty_answer(p, script[i][0], script[i][1]);
+}
+
+/* Places chosen by name, a warning shown, refused once and confirmed, a
+ * second head refused, no causes asked of a household that is not poor,
+ * and the end screen: income against the line, the code made for it. */
+static const char *const places_start[][2] = {
+	{"Survey year (integer)", "2025"},
+	{"Province (statistics office code) (a code or a name)", "ninh binh"},
+	{"37 → Tỉnh Ninh Bình", "cuc phuong"},
+	{"14404 → Xã Cúc Phương", "Thôn Đồng Tâm"},
+	{"Household code", ""},
+	{"Farming, forestry, fishery or salt household (y/n)", "n"},
+	{"Income per person", "50000000"},
+	{"warning: more than ten times the income line", "n"},
+	{"Income per person", "40000000"},
+	{"warning: more than ten times the income line", "y"},
+	{NULL, NULL},
+};
+
+static const char *const places_members[][2] = {
+	{"Add a member? (y/n)", "y"}, {"Full name", "Lê Thị Lan"}, {"Sex", "2"},
+	{"Year of birth", "1980"}, {"Relation to the head", "1"},
+	{"Has health insurance (y/n)", "y"}, {"Employment", "1"},
+	{"Highest qualification", "4"}, {"Severe disability (y/n)", "n"},
+	{"Add a member? (y/n)", "y"}, {"Full name", "Lê Văn Minh"}, {"Sex", "1"},
+	{"Year of birth", "2000"}, {"Relation to the head", "1"},
+	{"member 1 is the head; a household has exactly one head", "3"},
+	{"Has health insurance (y/n)", "y"}, {"Employment", "1"},
+	{"Highest qualification", "4"}, {"Attending school or training", "n"},
+	{"Severe disability (y/n)", "n"}, {"Add a member? (y/n)", "n"},
+	{"The household has a house (y/n)", "y"}, {"Walls of durable materials", "y"},
+	{"Columns (frame) of durable materials", "y"}, {"Roof of durable materials", "y"},
+	{"Floor area of the dwelling", "60"}, {"Main source of drinking", "1"},
+	{"Latrine the household uses", "1"}, {"Some member uses internet services", "y"},
+	{"Information devices the household has", "4"},
+	{"Support the household has received", ""},
+	{NULL, NULL},
+};
+
+static void test_pty_places(void **st)
+{
+	const char *dir = tu_tmpdir("fill"), *db, *code;
+	static pty p;
+	char dbarg[1100], id[37];
+	char *argv[] = {bin, "fill", "--form", "household", "--db", dbarg, NULL};
+	json_t *data, *members;
+
+	(void)st;
+	db = new_device(dir);
+	snprintf(dbarg, sizeof dbarg, "%s", db);
+	pty_spawn(&p, argv, "en");
+	pty_script(&p, places_start);
+	pty_script(&p, places_members);
+	pty_expect(&p, "Income per person: 40,000,000 VND a month; "
+	               "the area's poverty line: 1,500,000 (Rural)\r\n");
+	pty_expect(&p, "Classification: not poor");
+	pty_answer(&p, "Save this household? (y/n)", "y");
+	pty_expect(&p, "Household: Lê Thị Lan; household code: 14404-");
+	assert_int_equal(pty_finish(&p), 0);
+	/* the refused answer re-asked income, its value shown to keep */
+	assert_non_null(strstr(p.buf, "[50000000] > "));
+	assert_non_null(strstr(p.buf, "Confirm this answer is right? (y/n; n to change it) > "));
+	assert_null(strstr(p.buf, "Causes of poverty"));
+
+	saved_id(p.buf, "Saved: ", id);
+	data = get_data(db, id);
+	assert_string_equal(json_string_value(json_object_get(data, "province")), "37");
+	assert_string_equal(json_string_value(json_object_get(data, "commune")), "14404");
+	assert_string_equal(json_string_value(json_object_get(data, "area")), "rural");
+	assert_int_equal(json_integer_value(json_object_get(data, "income_per_capita")), 40000000);
+	assert_true(json_is_true(json_object_get(data, "income_confirmed")));
+	code = json_string_value(json_object_get(data, "household_id"));
+	assert_non_null(code);
+	assert_int_equal(strlen(code), strlen("14404-") + 8);
+	assert_non_null(strstr(p.buf, code));
+	members = json_object_get(data, "members");
+	assert_int_equal(json_array_size(members), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(members, 1), "relation")),
+	                    "child");
+	assert_null(json_object_get(data, "poverty_causes"));
+	json_decref(data);
+	tu_rmtree(dir);
+}
+
+/* An interview killed (SIGKILL, at a prompt) is taken up by fill --resume
+ * where it was, with every answer given before; a poor household is then
+ * asked its causes after the result, and the draft goes with the save. */
+static const char *const killed_start[][2] = {
+	{"Năm rà soát", "2025"}, {"Tỉnh/thành phố", "37"}, {"Xã/phường/thị trấn", "14404"},
+	{"Thôn/xóm/tổ dân phố", "Thôn Đồng Tâm"}, {"Mã hộ", ""},
+	{"Hộ làm nông nghiệp", "c"}, {"Thu nhập bình quân", "1000000"},
+	{"Thêm thành viên? (c/k)", "c"}, {"Họ và tên", "Đinh Văn Hùng"}, {"Giới tính", "1"},
+	{"Năm sinh", "1971"}, {"Quan hệ với chủ hộ", "1"}, {"Có thẻ bảo hiểm y tế", "k"},
+	{"Tình trạng việc làm", "4"}, {"Bằng cấp cao nhất", "1"}, {"Khuyết tật", "k"},
+	{"Thêm thành viên? (c/k)", "c"}, {"Họ và tên", "Bùi Thị Lan"}, {"Giới tính", "2"},
+	{"Năm sinh", "1975"},
+	{NULL, NULL},
+};
+
+static const char *const killed_rest[][2] = {
+	{"Quan hệ với chủ hộ", "2"}, {"Có thẻ bảo hiểm y tế", "k"},
+	{"Tình trạng việc làm", "4"}, {"Bằng cấp cao nhất", "1"}, {"Khuyết tật", "k"},
+	{"Thêm thành viên? (c/k)", "k"}, {"Hộ có nhà ở", "k"},
+	{"Nguồn nước sinh hoạt chính", "9"}, {"Loại nhà tiêu", "8"},
+	{"Có thành viên sử dụng dịch vụ internet", "k"}, {"Phương tiện tiếp cận thông tin", ""},
+	{"Chính sách hộ đã được hỗ trợ", ""}, {"Nguyên nhân nghèo", "1 5"},
+	{NULL, NULL},
+};
+
+static void test_pty_resume(void **st)
+{
+	const char *dir = tu_tmpdir("fill"), *db;
+	static pty p;
+	char dbarg[1100], id[37];
+	char *argv[] = {bin, "fill", "--form", "household", "--db", dbarg, NULL};
+	char *again[] = {bin, "fill", "--resume", "--db", dbarg, NULL};
+	json_t *data, *member;
+	size_t pos;
+
+	(void)st;
+	db = new_device(dir);
+	snprintf(dbarg, sizeof dbarg, "%s", db);
+	pty_spawn(&p, argv, "vi");
+	pty_script(&p, killed_start);
+	/* at the next question, the answers so far are in the draft */
+	pty_expect(&p, "Quan hệ với chủ hộ");
+	pty_expect(&p, "> ");
+	assert_int_equal(kill(p.pid, SIGKILL), 0);
+	assert_int_equal(pty_finish(&p), -1);
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM drafts"), 1);
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM records"), 0);
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM outbox"), 0);
+
+	pty_spawn(&p, again, "vi");
+	pty_expect(&p, "Tiếp tục phiếu đang làm dở (Thôn Đồng Tâm)");
+	pty_expect(&p, "-- Thành viên 2 --");
+	pty_script(&p, killed_rest);
+	pty_expect(&p, "Phân loại hộ: hộ nghèo");
+	pos = p.pos;
+	pty_answer(&p, "Lưu hộ này? (c/k)", "c");
+	pty_expect(&p, "Đã lưu hộ: ");
+	assert_int_equal(pty_finish(&p), 0);
+	/* the causes come after the result is known, not before */
+	assert_null(strstr(p.buf + pos, "Nguyên nhân nghèo"));
+	assert_null(strstr(p.buf, "Năm rà soát"));
+
+	saved_id(p.buf, "Đã lưu hộ: ", id);
+	data = get_data(db, id);
+	assert_string_equal(json_string_value(json_object_get(data, "head_name")), "Đinh Văn Hùng");
+	member = json_array_get(json_object_get(data, "members"), 1);
+	assert_string_equal(json_string_value(json_object_get(member, "name")), "Bùi Thị Lan");
+	assert_int_equal(json_integer_value(json_object_get(member, "birth_year")), 1975);
+	assert_string_equal(json_string_value(json_object_get(member, "relation")), "spouse");
+	assert_string_equal(json_string_value(json_object_get(data, "classification")), "poor");
+	assert_int_equal(json_array_size(json_object_get(data, "poverty_causes")), 2);
+	json_decref(data);
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM drafts"), 0);
+	assert_int_equal(tu_count(db, "SELECT count(*) FROM records"), 1);
+	tu_rmtree(dir);
+}
+
 /* ------------------------------------------------------------------ */
 /* Editing a stored household                                          */
 
@@ -880,6 +1049,8 @@ int main(void)
 		cmocka_unit_test(test_not_saved),
 		cmocka_unit_test(test_other_form),
 		cmocka_unit_test(test_pty),
+		cmocka_unit_test(test_pty_places),
+		cmocka_unit_test(test_pty_resume),
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_edit_meanwhile),
 	};
