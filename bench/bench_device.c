@@ -16,6 +16,7 @@
  *
  * COMMUNE (default 14404) must be the token's; DRAFT_EVERY (default 1):
  * a draft after every answer, or after every k-th (0: none). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,24 +48,81 @@ static long peak_kib(void)
 	return (long)ru.ru_maxrss;
 }
 
-/* The process's resident memory now, KiB: private (anonymous: the heap,
- * the stacks) and file-backed (mostly the code of the shared libraries,
- * which other processes share), from /proc/self/status; -1 when it cannot
- * be read. Under qemu-user, the emulator's. */
-static void resident_kib(long *anon, long *file)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
+/* Resident memory, KiB: all of it (Rss) and the private anonymous part
+ * (the heap, the stacks; the rest is mostly the code of the shared
+ * libraries, which other processes share), summed over the mappings of
+ * /proc/self/smaps. Under qemu-user, which lists the guest's own mappings
+ * there, the program's alone, without the emulator's. */
+typedef struct mem {
+	long rss, anon;
+} mem;
 
-	*anon = *file = -1;
+static mem resident(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	mem m = {0, 0};
+
 	while (f && fgets(line, sizeof line, f)) {
-		if (strncmp(line, "RssAnon:", 8) == 0)
-			*anon = atol(line + 8);
-		else if (strncmp(line, "RssFile:", 8) == 0)
-			*file = atol(line + 8);
+		if (strncmp(line, "Rss:", 4) == 0)
+			m.rss += atol(line + 4);
+		else if (strncmp(line, "Anonymous:", 10) == 0)
+			m.anon += atol(line + 10);
 	}
 	if (f)
 		fclose(f);
+	return m;
+}
+
+/* A thread that samples resident() every SAMPLE_MS and keeps the most of
+ * each since the last sampler_take(). */
+#define SAMPLE_MS 20
+
+typedef struct sampler {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int stop;
+	mem most;
+} sampler;
+
+static void keep_most(sampler *sp, mem m)
+{
+	if (m.rss > sp->most.rss)
+		sp->most.rss = m.rss;
+	if (m.anon > sp->most.anon)
+		sp->most.anon = m.anon;
+}
+
+static void *sample(void *arg)
+{
+	sampler *sp = arg;
+	struct timespec pause = {0, SAMPLE_MS * 1000000L};
+	int stop = 0;
+
+	while (!stop) {
+		mem m = resident();
+
+		pthread_mutex_lock(&sp->lock);
+		keep_most(sp, m);
+		stop = sp->stop;
+		pthread_mutex_unlock(&sp->lock);
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+/* The most since the last call (a sample taken now included); starts
+ * the next phase's count afresh. */
+static mem sampler_take(sampler *sp)
+{
+	mem now_m = resident(), most;
+
+	pthread_mutex_lock(&sp->lock);
+	keep_most(sp, now_m);
+	most = sp->most;
+	sp->most = now_m;
+	pthread_mutex_unlock(&sp->lock);
+	return most;
 }
 
 /* The database and its WAL, bytes. */
@@ -199,95 +257,131 @@ static int interviews(saola *db, run *r, int n, const char *commune)
 	return rc;
 }
 
+/* What a run measured. */
+typedef struct figures {
+	long peak_start, peak_iv, peak_sync;  /* ru_maxrss, KiB */
+	mem enrolled, iv, sync;               /* sampled, the most of each phase */
+	long long b_empty, b_iv, b_sync;      /* the database file, closed */
+	double t_iv, t_sync;
+	saola_sync_stats st;
+} figures;
+
+/* Closes *db, measures the file, opens it again (as the app would be
+ * closed and started): the WAL checkpointed into the file. */
+static int reopen(saola **db, const char *path, long long *bytes)
+{
+	saola_close(*db);
+	*db = NULL;
+	*bytes = file_bytes(path);
+	if (saola_open(path, 0, db) != SAOLA_OK) {
+		fprintf(stderr, "bench_device: open again: %s\n", saola_errmsg(*db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Enrols, interviews, syncs, checking each phase. 0, or -1 (said on
+ * stderr). */
+static int phases(saola **db, char **argv, int n, run *r, sampler *sp, figures *fg)
+{
+	saola_sync_opts so = {.server = argv[2], .token = argv[3]};
+	const char *path = argv[1];
+	long got;
+	double t0;
+
+	unlink(path);
+	if (saola_open(path, SAOLA_OPEN_CREATE, db) != SAOLA_OK ||
+	    saola_enrol(*db, so.server, so.token, &so) != SAOLA_OK) {
+		fprintf(stderr, "bench_device: enrol: %s\n", saola_errmsg(*db));
+		return -1;
+	}
+	fg->enrolled = sampler_take(sp);
+	if (reopen(db, path, &fg->b_empty) != 0)
+		return -1;
+
+	t0 = now();
+	if (interviews(*db, r, n, argv[5]) != 0)
+		return -1;
+	fg->t_iv = now() - t0;
+	fg->peak_iv = peak_kib();
+	fg->iv = sampler_take(sp);
+	if ((got = status_of(*db, "records")) != n) {
+		fprintf(stderr, "bench_device: %ld households stored, not %d\n", got, n);
+		return -1;
+	}
+	if (reopen(db, path, &fg->b_iv) != 0)
+		return -1;
+
+	t0 = now();
+	if (saola_sync(*db, &so, &fg->st) != SAOLA_OK) {
+		fprintf(stderr, "bench_device: sync: %s\n", saola_errmsg(*db));
+		return -1;
+	}
+	fg->t_sync = now() - t0;
+	fg->peak_sync = peak_kib();
+	fg->sync = sampler_take(sp);
+	got = status_of(*db, "outbox");
+	if (fg->st.records_up != n || got != 0) {
+		fprintf(stderr, "bench_device: sync sent %ld changes of %d, %ld left queued\n",
+		        fg->st.records_up, n, got);
+		return -1;
+	}
+	return reopen(db, path, &fg->b_sync);
+}
+
+static void print(const figures *fg, const run *r, int n)
+{
+	if (r->draft_every > 0)
+		printf("households: %d (%ld answers, a draft after every %d)\n", n, r->answers,
+		       r->draft_every);
+	else
+		printf("households: %d (%ld answers, no drafts)\n", n, r->answers);
+	printf("resident, most sampled every %d ms (/proc/self/smaps; under qemu the "
+	       "program's own), KiB, all (private anonymous): enrolled %ld (%ld), "
+	       "interviewing %ld (%ld), syncing %ld (%ld)\n", SAMPLE_MS,
+	       fg->enrolled.rss, fg->enrolled.anon, fg->iv.rss, fg->iv.anon,
+	       fg->sync.rss, fg->sync.anon);
+	printf("peak RSS of the process (getrusage; under qemu the emulator's with it), "
+	       "KiB: %ld at start, %ld after the interviews, %ld after the sync\n",
+	       fg->peak_start, fg->peak_iv, fg->peak_sync);
+	printf("interviews: %.1f s, %.2f ms a household\n", fg->t_iv, 1000.0 * fg->t_iv / n);
+	printf("sync: %.1f s, %lld bytes up, %lld down, %ld requests\n", fg->t_sync,
+	       fg->st.bytes_up, fg->st.bytes_down, fg->st.requests);
+	printf("database: %lld bytes enrolled (forms, standards, units), then %lld bytes a "
+	       "household after the interviews, %lld after the sync (the file, closed)\n",
+	       fg->b_empty, (fg->b_iv - fg->b_empty) / n, (fg->b_sync - fg->b_empty) / n);
+}
+
 int main(int argc, char **argv)
 {
+	char *args[6];
 	saola *db = NULL;
-	saola_sync_opts so = {0};
-	saola_sync_stats st = {0};
+	sampler sp = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	figures fg = {0};
 	run r = {0};
-	long k_start, k_interview, k_sync, stored, queued, a_start, f_start, a_iv, f_iv, a_sync, f_sync;
-	long long b_empty, b_interview, b_sync;
-	double t0, t_interview, t_sync;
-	const char *path, *commune;
-	int n;
+	int n, rc;
 
 	if (argc < 5 || argc > 7 || (n = atoi(argv[4])) <= 0) {
 		fprintf(stderr, "usage: bench_device DB URL TOKEN N [COMMUNE] [DRAFT_EVERY]\n");
 		return 2;
 	}
-	path = argv[1];
-	commune = argc > 5 ? argv[5] : "14404";
+	memcpy(args, argv, 5 * sizeof *args);
+	args[5] = argc > 5 ? argv[5] : "14404";
 	r.draft_every = argc > 6 ? atoi(argv[6]) : 1;
-	k_start = peak_kib();
-	resident_kib(&a_start, &f_start);
-	unlink(path);
-	so.server = argv[2];
-	so.token = argv[3];
-	if (saola_open(path, SAOLA_OPEN_CREATE, &db) != SAOLA_OK ||
-	    saola_enrol(db, argv[2], argv[3], &so) != SAOLA_OK) {
-		fprintf(stderr, "bench_device: enrol: %s\n", saola_errmsg(db));
-		goto fail;
+	fg.peak_start = peak_kib();
+	sp.most = resident();
+	if (pthread_create(&sp.thread, NULL, sample, &sp) != 0) {
+		fprintf(stderr, "bench_device: no sampling thread\n");
+		return 1;
 	}
-
-	/* the enrolled device before any household: forms, standards, units */
+	rc = phases(&db, args, n, &r, &sp, &fg);
+	pthread_mutex_lock(&sp.lock);
+	sp.stop = 1;
+	pthread_mutex_unlock(&sp.lock);
+	pthread_join(sp.thread, NULL);
 	saola_close(db);
-	db = NULL;
-	b_empty = file_bytes(path);
-	if (saola_open(path, 0, &db) != SAOLA_OK) {
-		fprintf(stderr, "bench_device: open again: %s\n", saola_errmsg(db));
-		goto fail;
-	}
-	t0 = now();
-	if (interviews(db, &r, n, commune) != 0)
-		goto fail;
-	t_interview = now() - t0;
-	k_interview = peak_kib();
-	resident_kib(&a_iv, &f_iv);
-	if ((stored = status_of(db, "records")) != n) {
-		fprintf(stderr, "bench_device: %ld households stored, not %d\n", stored, n);
-		goto fail;
-	}
-	/* the app closed and opened again: the WAL checkpointed into the file */
-	saola_close(db);
-	db = NULL;
-	b_interview = file_bytes(path);
-	if (saola_open(path, 0, &db) != SAOLA_OK) {
-		fprintf(stderr, "bench_device: open again: %s\n", saola_errmsg(db));
-		goto fail;
-	}
-
-	t0 = now();
-	if (saola_sync(db, &so, &st) != SAOLA_OK) {
-		fprintf(stderr, "bench_device: sync: %s\n", saola_errmsg(db));
-		goto fail;
-	}
-	t_sync = now() - t0;
-	k_sync = peak_kib();
-	resident_kib(&a_sync, &f_sync);
-	queued = status_of(db, "outbox");
-	if (st.records_up != n || queued != 0) {
-		fprintf(stderr, "bench_device: sync sent %ld changes of %d, %ld left queued\n",
-		        st.records_up, n, queued);
-		goto fail;
-	}
-	saola_close(db);
-	b_sync = file_bytes(path);
-
-	printf("households: %d (%ld answers, a draft after every %d)\n", n, r.answers,
-	       r.draft_every);
-	printf("peak memory: %ld KiB at start, %ld after the interviews, %ld after the sync\n",
-	       k_start, k_interview, k_sync);
-	printf("resident then, KiB private + file-backed: %ld + %ld at start, %ld + %ld after "
-	       "the interviews, %ld + %ld after the sync\n", a_start, f_start, a_iv, f_iv,
-	       a_sync, f_sync);
-	printf("interviews: %.1f s, %.2f ms a household\n", t_interview, 1000.0 * t_interview / n);
-	printf("sync: %.1f s, %lld bytes up, %lld down, %ld requests\n", t_sync, st.bytes_up,
-	       st.bytes_down, st.requests);
-	printf("database: %lld bytes enrolled (forms, standards, units), then %lld bytes a "
-	       "household after the interviews, %lld after the sync (the file, closed)\n",
-	       b_empty, (b_interview - b_empty) / n, (b_sync - b_empty) / n);
+	if (rc != 0)
+		return 1;
+	print(&fg, &r, n);
 	return 0;
-fail:
-	saola_close(db);
-	return 1;
 }
