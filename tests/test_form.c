@@ -276,6 +276,19 @@ static const struct {
 	{"{'id':'t','fields':[{'name':'g','type':'group','fields':["
 	 "{'name':'a','type':'text','personal':'yes'}]}]}",
 	 "fields[0] (g).fields[0].personal: expected true or false"},
+	{"{'id':'t','fields':[{'name':'a','type':'text','generated':'yes'}]}",
+	 "fields[0].generated: expected true or false, and true only on a top-level text "
+	 "field that is asked"},
+	{"{'id':'t','fields':[{'name':'a','type':'integer','generated':true}]}",
+	 "fields[0].generated: expected true or false, and true only on a top-level text "
+	 "field that is asked"},
+	{"{'id':'t','fields':[{'name':'r','type':'repeat','fields':["
+	 "{'name':'a','type':'text','generated':true}]}]}",
+	 "fields[0] (r).fields[0].generated: expected true or false, and true only on a "
+	 "top-level text field that is asked"},
+	{"{'id':'t','fields':[{'name':'a','type':'text','calculate':'`x`','generated':true}]}",
+	 "fields[0].generated: expected true or false, and true only on a top-level text "
+	 "field that is asked"},
 	{"{'id':'t','standard':'vn-poverty','fields':[{'name':'a','type':'integer'}]}",
 	 "standard_year_field: \"survey_year\" is not an entered top-level integer field"},
 	{"{'id':'t','standard':'vn-poverty','standard_year_field':'y',"
