@@ -333,10 +333,23 @@ static void add_parent(saola_gen *g, struct household *h, const char *family, in
                        int *parent_sex)
 {
 	int sex = *parent_sex < 0 ? (chance(g, 650) ? FEMALE : MALE) : *parent_sex == MALE ? FEMALE : MALE;
+	/* Each draw in a statement of its own: C leaves the order of a call's
+	 * arguments to the compiler (gcc on arm64 and on x86-64 differ), and a
+	 * seed must give the same households on every machine. */
+	int age = clamp(head_age + range(g, 22, 34), 45, 98);
+	const char *name = sex == MALE ? family : random_family(g);
 
-	add_member(g, h, sex == MALE ? family : random_family(g), sex,
-	           clamp(head_age + range(g, 22, 34), 45, 98), R_PARENT);
+	add_member(g, h, name, sex, age, R_PARENT);
 	*parent_sex = *parent_sex < 0 ? sex : FEMALE + 1;
+}
+
+/* A relative of another kind, of the head's family name (drawn as
+ * add_parent's are). */
+static void add_relative(saola_gen *g, struct household *h, const char *family)
+{
+	int age = range(g, 12, 60), sex = chance(g, 500) ? MALE : FEMALE;
+
+	add_member(g, h, family, sex, age, R_OTHER);
 }
 
 static void gen_members(saola_gen *g, struct household *h)
@@ -396,8 +409,10 @@ static void gen_members(saola_gen *g, struct household *h)
 		slots--;
 		snprintf(gfamily, sizeof(gfamily), "%s", csex == MALE ? kids_family : random_family(g));
 		if (slots >= 2 && chance(g, 700)) {
+			int iage = clamp(cage + range(g, -5, 3), 20, 50);
+
 			add_member(g, h, csex == MALE ? random_family(g) : gfamily,
-			           csex == MALE ? FEMALE : MALE, clamp(cage + range(g, -5, 3), 20, 50), R_OTHER);
+			           csex == MALE ? FEMALE : MALE, iage, R_OTHER);
 			slots--;
 		}
 		for (ages[0] = range(g, 0, clamp(cage - 20, 0, 15)), k = 1; k < slots; k++)
@@ -408,8 +423,9 @@ static void gen_members(saola_gen *g, struct household *h)
 	}
 	if (slots > 0 && chance(g, 30)) {
 		/* A relative of another kind: a niece, a sibling. */
-		add_member(g, h, chance(g, 500) ? family : random_family(g), chance(g, 500) ? MALE : FEMALE,
-		           range(g, 5, 70), R_OTHER);
+		int age = range(g, 5, 70), sex = chance(g, 500) ? MALE : FEMALE;
+
+		add_member(g, h, chance(g, 500) ? family : random_family(g), sex, age, R_OTHER);
 		slots--;
 	}
 	/* Young parents have few children: the other places go to a parent of
@@ -418,7 +434,7 @@ static void gen_members(saola_gen *g, struct household *h)
 		if (parent_sex != FEMALE + 1 && head_age <= 60 && chance(g, 700))
 			add_parent(g, h, family, head_age, &parent_sex);
 		else
-			add_member(g, h, family, chance(g, 500) ? MALE : FEMALE, range(g, 12, 60), R_OTHER);
+			add_relative(g, h, family);
 		slots--;
 	}
 	if (slots > 0) {
