@@ -16,6 +16,7 @@
  *
  * COMMUNE (default 14404) must be the token's; DRAFT_EVERY (default 1):
  * a draft after every answer, or after every k-th (0: none). */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The process's peak resident memory so far, KiB. Under qemu-user, the
- * emulator's process: the guest's memory and the emulator's own. */
+/* The process's peak resident memory so far, KiB (under qemu-user, the
+ * emulator's process). */
 static long peak_kib(void)
 {
 	struct rusage ru;
@@ -48,29 +49,40 @@ static long peak_kib(void)
 	return (long)ru.ru_maxrss;
 }
 
-/* Resident memory, KiB: all of it (Rss) and the private anonymous part
- * (the heap, the stacks; the rest is mostly the code of the shared
- * libraries, which other processes share), summed over the mappings of
- * /proc/self/smaps. Under qemu-user, which lists the guest's own mappings
- * there, the program's alone, without the emulator's. */
+/* Memory, KiB: resident in all (VmRSS) and its private anonymous part
+ * (RssAnon: the heap, the stacks; the rest is mostly the code of the
+ * shared libraries, which other processes share), from /proc/self/status;
+ * and the heap glibc holds from the system (mallinfo2: arena and mapped
+ * chunks), -1 without glibc. Under qemu-user, /proc/self/status is the
+ * emulator's process, the guest's memory and the emulator's own (qemu 7.2
+ * lists both in /proc/self/smaps for a 64-bit guest, and hangs reading it
+ * from a process with two threads), while the heap is the guest's own:
+ * the figure comparable across architectures. */
 typedef struct mem {
-	long rss, anon;
+	long rss, anon, heap;
 } mem;
 
 static mem resident(void)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
+	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
-	mem m = {0, 0};
+	mem m = {-1, -1, -1};
 
 	while (f && fgets(line, sizeof line, f)) {
-		if (strncmp(line, "Rss:", 4) == 0)
-			m.rss += atol(line + 4);
-		else if (strncmp(line, "Anonymous:", 10) == 0)
-			m.anon += atol(line + 10);
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			m.rss = atol(line + 6);
+		else if (strncmp(line, "RssAnon:", 8) == 0)
+			m.anon = atol(line + 8);
 	}
 	if (f)
 		fclose(f);
+#ifdef __GLIBC__
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		m.heap = (long)((mi.arena + mi.hblkhd) / 1024);
+	}
+#endif
 	return m;
 }
 
@@ -91,6 +103,8 @@ static void keep_most(sampler *sp, mem m)
 		sp->most.rss = m.rss;
 	if (m.anon > sp->most.anon)
 		sp->most.anon = m.anon;
+	if (m.heap > sp->most.heap)
+		sp->most.heap = m.heap;
 }
 
 static void *sample(void *arg)
@@ -336,11 +350,11 @@ static void print(const figures *fg, const run *r, int n)
 		       r->draft_every);
 	else
 		printf("households: %d (%ld answers, no drafts)\n", n, r->answers);
-	printf("resident, most sampled every %d ms (/proc/self/smaps; under qemu the "
-	       "program's own), KiB, all (private anonymous): enrolled %ld (%ld), "
-	       "interviewing %ld (%ld), syncing %ld (%ld)\n", SAMPLE_MS,
-	       fg->enrolled.rss, fg->enrolled.anon, fg->iv.rss, fg->iv.anon,
-	       fg->sync.rss, fg->sync.anon);
+	printf("memory, the most sampled every %d ms, KiB, resident (private anonymous; heap from the system): enrolled %ld "
+	       "(%ld; %ld), interviewing %ld (%ld; %ld), syncing %ld (%ld; %ld)\n", SAMPLE_MS,
+	       fg->enrolled.rss, fg->enrolled.anon,
+	       fg->enrolled.heap, fg->iv.rss, fg->iv.anon, fg->iv.heap, fg->sync.rss,
+	       fg->sync.anon, fg->sync.heap);
 	printf("peak RSS of the process (getrusage; under qemu the emulator's with it), "
 	       "KiB: %ld at start, %ld after the interviews, %ld after the sync\n",
 	       fg->peak_start, fg->peak_iv, fg->peak_sync);

@@ -64,8 +64,8 @@ names=(native)
 run native "$build/bench/bench_device" || { echo "device.sh: no figures" >&2; exit 1; }
 for arch in "$@"; do
 	case "$arch" in
-	arm64) qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu) ;;
-	armhf) qemu=(qemu-arm -L /usr/arm-linux-gnueabihf) ;;
+	arm64) qemu=(qemu-aarch64 -L /) ;;
+	armhf) qemu=(qemu-arm -L /) ;;
 	*) echo "device.sh: $arch: not arm64 or armhf" >&2; exit 2 ;;
 	esac
 	bin="$here/build-$arch/bench/bench_device"
