@@ -102,6 +102,9 @@ static void test_wire(void **state) { (void)state; replay("wire", saola_fuzz_wir
 static void test_bundle(void **state) { (void)state; replay("bundle", saola_fuzz_bundle); }
 static void test_http(void **state) { (void)state; replay("http", saola_fuzz_http); }
 static void test_cols(void **state) { (void)state; replay("cols", saola_fuzz_cols); }
+#ifdef SAOLA_FUZZ_XLSX
+static void test_xlsx(void **state) { (void)state; replay("xlsx", saola_fuzz_xlsx); }
+#endif
 
 int main(void)
 {
@@ -113,6 +116,9 @@ int main(void)
 		cmocka_unit_test(test_bundle),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_cols),
+#ifdef SAOLA_FUZZ_XLSX
+		cmocka_unit_test(test_xlsx),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@ int saola_fuzz_wire(const uint8_t *data, size_t size);
 int saola_fuzz_bundle(const uint8_t *data, size_t size);
 int saola_fuzz_http(const uint8_t *data, size_t size);
 int saola_fuzz_cols(const uint8_t *data, size_t size);
+int saola_fuzz_xlsx(const uint8_t *data, size_t size);
 
 /* The shipped schemas folder (forms, standards) of the source tree. */
 #ifndef SAOLA_FUZZ_SCHEMAS

@@ -5,7 +5,7 @@
 # its corpus: tests/fuzz/corpus/<target> (the seeds), tests/fuzz/regressions/
 # <target> (past findings) and build-fuzz/corpus/<target> (what earlier runs
 # found, kept between runs). TARGET: expr form record wire bundle http cols
-# (all by default). Exits 1 when a target finds something: the input is in
+# xlsx (all by default). Exits 1 when a target finds something: the input is in
 # build-fuzz/artifacts/<target>/, and the log says how to replay it.
 # CI runs `tests/fuzz/run.sh 20` from ./run-tests; docs/security.md has the
 # longer run.
@@ -15,15 +15,15 @@ fuzz="$SAOLA_TOP/tests/fuzz"
 build="${SAOLA_FUZZ_BUILD:-$SAOLA_TOP/build-fuzz}"
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
-targets="${*:-expr form record wire bundle http cols}"
+targets="${*:-expr form record wire bundle http cols xlsx}"
 case "$seconds" in
 ''|*[!0-9]*) echo "usage: tests/fuzz/run.sh [SECONDS] [TARGET...]" >&2; exit 2 ;;
 esac
 build_targets=""
 for t in $targets; do
 	case "$t" in
-	expr|form|record|wire|bundle|http|cols) build_targets="$build_targets fuzz_$t" ;;
-	*) echo "fuzz: no target $t (expr form record wire bundle http cols)" >&2; exit 2 ;;
+	expr|form|record|wire|bundle|http|cols|xlsx) build_targets="$build_targets fuzz_$t" ;;
+	*) echo "fuzz: no target $t (expr form record wire bundle http cols xlsx)" >&2; exit 2 ;;
 	esac
 done
 cc="${SAOLA_FUZZ_CC:-clang}"
@@ -65,7 +65,7 @@ for t in $targets; do
 		exit 2
 	fi
 	dict=json
-	case "$t" in expr) dict=expr ;; http) dict=http ;; cols) dict=cols ;; esac
+	case "$t" in expr) dict=expr ;; http) dict=http ;; cols) dict=cols ;; xlsx) dict=xlsx ;; esac
 	work="$build/corpus/$t"
 	arts="$build/artifacts/$t"
 	log="$build/logs/$t.log"
