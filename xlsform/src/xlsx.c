@@ -493,6 +493,37 @@ const char *saola__xlsx_cell(const saola__xlsx *x, int sheet, int row, int col)
 	return NULL;
 }
 
+int saola__xlsx_next(const saola__xlsx *x, int sheet, int *row, int *col)
+{
+	const saola__xlsx_sheet *sh = sheet_at(x, sheet);
+	uint64_t place;
+	size_t lo = 0, hi, mid;
+
+	if (!sh || *row >= SAOLA__XLSX_ROWS)
+		return 0;
+	if (*row < 0)
+		*row = 0, *col = 0;
+	if (*col < 0)
+		*col = 0;
+	/* A column past the last moves on to the next row. */
+	place = *col >= SAOLA__XLSX_COLS ? (uint64_t)(*row + 1) << SAOLA__XLSX_COL_BITS :
+	        (uint64_t)*row << SAOLA__XLSX_COL_BITS | (uint64_t)*col;
+	hi = sh->ncells;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sh->cells[mid].key >> SAOLA__XLSX_SEQ_BITS < place)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sh->ncells)
+		return 0;
+	place = sh->cells[lo].key >> SAOLA__XLSX_SEQ_BITS;
+	*row = (int)(place >> SAOLA__XLSX_COL_BITS);
+	*col = (int)(place & (SAOLA__XLSX_COLS - 1));
+	return 1;
+}
+
 const char *saola__xlsx_ref(int row, int col, char *buf)
 {
 	char letters[4];

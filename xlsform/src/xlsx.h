@@ -75,6 +75,12 @@ int saola__xlsx_ncols(const saola__xlsx *x, int sheet);
  * Quick: a lookup, not a scan. */
 const char *saola__xlsx_cell(const saola__xlsx *x, int sheet, int row, int col);
 
+/* The first cell of sheet at or after *row, *col in reading order (row
+ * by row, left to right): 1 with *row, *col moved to it, 0 when there is
+ * none. A lookup, not a scan: a caller visits the cells there are, not
+ * every place of a sparse sheet. */
+int saola__xlsx_next(const saola__xlsx *x, int sheet, int *row, int *col);
+
 /* The cell's name as Excel writes it: "H12" for row 11, column 7; "?"
  * for a negative row or column or one past ZZZ. buf holds at least 16
  * bytes; returns buf. */
