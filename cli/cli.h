@@ -45,6 +45,8 @@ const char *cli_label(json_t *obj, const char *lang);
 
 int cmd_init(int argc, char **argv);
 int cmd_forms(int argc, char **argv);
+/* saola forms import|export (argv[0] is "import" or "export"). */
+int cmd_forms_xlsx(int argc, char **argv);
 int cmd_put(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_list(int argc, char **argv);

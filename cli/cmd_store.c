@@ -80,7 +80,12 @@ int cmd_forms(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	if ((rc = cli_parse(argc, argv, opts, NULL, 0, NULL, "saola forms [--db PATH] [--json]")))
+	if (argc > 1 && (strcmp(argv[1], "import") == 0 || strcmp(argv[1], "export") == 0))
+		return cmd_forms_xlsx(argc - 1, argv + 1);
+	if ((rc = cli_parse(argc, argv, opts, NULL, 0, NULL,
+	                    "saola forms [--db PATH] [--json]\n"
+	                    "       saola forms import [--db PATH] FILE.xlsx\n"
+	                    "       saola forms export [--db PATH] ID --out FILE.xlsx")))
 		return rc;
 	if (!(db = cli_open(SAOLA_OPEN_READONLY)))
 		return 1;

@@ -10,7 +10,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"init", cmd_init, "create the device database and load the forms"},
-	{"forms", cmd_forms, "list the forms on this device"},
+	{"forms", cmd_forms, "list the forms; import or export one as an XLSForm"},
 	{"put", cmd_put, "save one record read as JSON from stdin; prints its id"},
 	{"get", cmd_get, "print a record, with its computed fields"},
 	{"list", cmd_list, "list the records"},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "saola_int.h"
+#include "form_compat.h"
 #include "places.h"
 
 void saola__forms_forget(saola *db)
@@ -64,6 +65,50 @@ static int load_standard(saola *db, json_t *def, const char *text, const char *w
 	return rc;
 }
 
+/* The current definition of form id, parsed, into *out (NULL when the
+ * form has none yet). */
+static int current_def(saola *db, const char *id, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(db->sql, "SELECT definition FROM forms WHERE id = ?1 AND current = 1",
+	                       -1, &st, NULL))
+		return saola__sql_error(db, "form load");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW && !(*out = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+	                                               NULL))) {
+		sqlite3_finalize(st);
+		return saola__error(db, SAOLA_CORRUPT, "form %s: stored definition is not JSON", id);
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? SAOLA_OK
+	                                                 : saola__sql_error(db, "form load");
+}
+
+/* Refuses def when it would break records stored under the current
+ * version of its form (form_compat.h). A message names where only when
+ * it is a file's path: saola_form_load's "form" says nothing more. */
+static int check_compat(saola *db, json_t *def, const char *id, const char *where)
+{
+	char msg[SAOLA__ERRMSG_MAX - 64];
+	json_t *was = NULL;
+	int rc;
+
+	if (!db->forms_strict)
+		return SAOLA_OK;
+	if ((rc = current_def(db, id, &was)) != SAOLA_OK || !was)
+		return rc;
+	rc = saola__form_compat_check(db, was, def, msg, sizeof msg);
+	json_decref(was);
+	if (rc == SAOLA_OK)
+		return SAOLA_OK;
+	return strcmp(where, "form") == 0 ? saola__error(db, rc, "%s", msg)
+	                                  : saola__error(db, rc, "%s: %s", where, msg);
+}
+
 static int load_form(saola *db, json_t *def, const char *text, const char *where)
 {
 	saola__form *f = NULL;
@@ -74,6 +119,10 @@ static int load_form(saola *db, json_t *def, const char *text, const char *where
 	rc = saola__form_compile(def, &f, err, sizeof err);
 	if (rc != SAOLA_OK)
 		return saola__error(db, rc, "%s: %s", where, err);
+	if ((rc = check_compat(db, def, saola__form_id(f), where)) != SAOLA_OK) {
+		saola__form_free(f);
+		return rc;
+	}
 	if (sqlite3_prepare_v2(db->sql,
 	        "UPDATE forms SET current = 0 WHERE id = ?1", -1, &st, NULL))
 		goto sqlfail;

@@ -31,6 +31,8 @@ typedef struct saola__form_cache {
 	struct saola__form_cache *next;
 } saola__form_cache;
 
+struct saola__probe; /* form_compat.h */
+
 struct saola {
 	sqlite3 *sql;
 	int readonly;
@@ -50,6 +52,16 @@ struct saola {
 	saola__form_cache *forms;  /* compiled forms, current versions */
 	json_t *standards;         /* {family: [standard objects]}, loaded lazily */
 	struct saola__places_mem *places; /* the units table, read lazily (places.c) */
+	/* Where a form load counts the stored records a new version would
+	 * break (form_compat.h); NULL: this database's records table. */
+	int (*count_fn)(void *ctx, const struct saola__probe *p, int64_t *count, char *err,
+	                size_t errlen);
+	void *count_ctx;
+	/* Form loads refuse a new version that would break stored records
+	 * (form_compat.h): set by the commands that author forms (forms load,
+	 * forms import). Forms that come from a server (a device's sync, a
+	 * district's upstream) are the server's decision and always load. */
+	int forms_strict;
 };
 
 /* Records rc and a formatted message on db; returns rc. */

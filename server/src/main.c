@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "saola/server.h"
+#ifdef SAOLA_HAVE_XLSFORM
+#include "saola/xlsform.h"
+#endif
 #include "audit.h"
 #include "bundle.h"
 #include "officer.h"
@@ -14,6 +17,7 @@
 #include "report.h"
 #include "server_int.h"
 #include "store.h"
+#include "store_sql.h" /* saola__form_current_def */
 #include "upstream.h"
 #include "users.h"
 
@@ -276,9 +280,19 @@ static int cmd_serve(int argc, char **argv)
 	return 0;
 }
 
-#define FORMS_USAGE "saola-server forms load --db PATH [--schemas DIR]"
+#define FORMS_USAGE \
+	"saola-server forms load --db PATH [--schemas DIR]\n" \
+	"       saola-server forms import --db PATH FILE.xlsx\n" \
+	"       saola-server forms export --db PATH ID --format xlsx --out FILE.xlsx\n" \
+	"       saola-server forms export --db PATH ID --format json [--out FILE.json]\n" \
+	"import reads an XLSForm (docs/forms.md, \"XLSForm\") and loads it as the current\n" \
+	"version of its form, compiled and checked as the shipped forms are; a version\n" \
+	"that changes the type of a field stored records answer, or removes a choice\n" \
+	"they use, is refused. export writes the current version of form ID as an\n" \
+	"XLSForm, or as its JSON definition (to stdout without --out)."
 
-static int cmd_forms(int argc, char **argv)
+/* forms load: a schemas folder. */
+static int forms_load(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--schemas", NULL};
 	saola__store *s;
@@ -286,16 +300,12 @@ static int cmd_forms(int argc, char **argv)
 	opts o;
 	int n = 0, rc;
 
-	if (is_help(argc, argv)) {
-		printf("usage: %s\n", FORMS_USAGE);
-		return 0;
-	}
-	if (argc < 1 || strcmp(argv[0], "load") != 0 ||
-	    parse(argc - 1, argv + 1, allowed, 0, "forms load", &o) != 0 || !opt(&o, "--db"))
+	if (parse(argc, argv, allowed, 0, "forms load", &o) != 0 || !opt(&o, "--db"))
 		return usage_fail(FORMS_USAGE);
 	dir = saola__schemas_dir(opt(&o, "--schemas"));
 	if (!(s = open_store("forms load", opt(&o, "--db"), dir, 1)))
 		return EXIT_FAIL;
+	s->forms_strict = 1; /* an author's load: a version must not break records */
 	rc = s->ops->forms_load(s, dir, &n);
 	if (rc != SAOLA_OK)
 		fprintf(stderr, "forms load: %s\n", s->ops->errmsg(s));
@@ -303,6 +313,194 @@ static int cmd_forms(int argc, char **argv)
 		printf("loaded %d form%s from %s\n", n, n == 1 ? "" : "s", dir);
 	saola__store_close(s);
 	return rc == SAOLA_OK ? 0 : EXIT_FAIL;
+}
+
+#ifdef SAOLA_HAVE_XLSFORM
+/* A store's message for a form loaded through forms_load_doc, without the
+ * place in a GET /v1/forms answer it names: the form came from a file. */
+static const char *doc_message(const char *msg)
+{
+	static const char prefix[] = "GET /v1/forms: forms[0]: ";
+
+	return strncmp(msg, prefix, sizeof prefix - 1) == 0 ? msg + sizeof prefix - 1 : msg;
+}
+
+/* Loads one definition into s as the current version of its form, through
+ * the path a GET /v1/forms answer takes (compiled, checked against the
+ * stored records), in a write of its own. */
+static int load_definition(saola__store *s, json_t *def)
+{
+	json_t *doc = json_pack("{s:[O]}", "forms", def);
+	int rc, end;
+
+	if (!doc)
+		return SAOLA_NOMEM;
+	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
+		s->forms_strict = 1;
+		rc = s->ops->forms_load_doc(s, doc, NULL);
+		end = s->ops->end(s, rc == SAOLA_OK);
+		if (rc == SAOLA_OK)
+			rc = end;
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* forms import FILE.xlsx: the workbook is read before the store is opened,
+ * so that a bad file leaves the database as it was. */
+static int forms_import(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", NULL};
+	char err[SAOLA__ERR_MAX], *text = NULL;
+	saola__store *s = NULL;
+	json_t *def = NULL;
+	opts o;
+	int rc = EXIT_FAIL;
+
+	if (parse(argc, argv, allowed, 1, "forms import", &o) != 0 || !opt(&o, "--db") ||
+	    !o.positional)
+		return usage_fail(FORMS_USAGE);
+	if (saola_xlsform_read(o.positional, &text, err, sizeof err) != SAOLA_OK) {
+		fprintf(stderr, "forms import: %s: %s\n", o.positional, err);
+		return EXIT_FAIL;
+	}
+	if (!(def = json_loads(text, 0, NULL))) {
+		fprintf(stderr, "forms import: %s: out of memory\n", o.positional);
+		goto out;
+	}
+	if (!(s = open_store("forms import", opt(&o, "--db"), NULL, 0)))
+		goto out;
+	if (load_definition(s, def) != SAOLA_OK) {
+		fprintf(stderr, "forms import: %s: %s\n", o.positional,
+		        doc_message(s->ops->errmsg(s)));
+		goto out;
+	}
+	printf("imported form %s version %s from %s\n",
+	       json_string_value(json_object_get(def, "id")),
+	       json_string_value(json_object_get(def, "version")), o.positional);
+	rc = 0;
+out:
+	saola__store_close(s);
+	json_decref(def);
+	saola_free(text);
+	return rc;
+}
+#endif
+
+/* Writes text to path, or to stdout when path is NULL; -1 after saying
+ * why. */
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = path ? fopen(path, "w") : stdout;
+	int ok;
+
+	if (!f) {
+		fprintf(stderr, "forms export: %s: cannot write\n", path);
+		return -1;
+	}
+	ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+	if (path && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "forms export: %s: cannot write\n", path ? path : "stdout");
+	return ok ? 0 : -1;
+}
+
+/* Writes the definition def of form id in format: the JSON text, or an
+ * XLSForm. */
+static int export_definition(const char *id, json_t *def, const char *format, const char *out)
+{
+	char *text = json_dumps(def, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int rc = -1;
+
+	if (!text) {
+		fprintf(stderr, "forms export: out of memory\n");
+		return -1;
+	}
+	if (strcmp(format, "json") == 0) {
+		rc = write_text(out, text);
+	} else {
+#ifdef SAOLA_HAVE_XLSFORM
+		char err[SAOLA__ERR_MAX];
+		if (saola_xlsform_write(text, out, err, sizeof err) != SAOLA_OK)
+			fprintf(stderr, "forms export: %s: %s\n", id, err);
+		else
+			rc = 0;
+#endif
+	}
+	if (rc == 0 && out)
+		printf("exported form %s version %s to %s\n", id,
+		       json_string_value(json_object_get(def, "version")), out);
+	free(text);
+	return rc;
+}
+
+/* forms export ID --format xlsx|json [--out FILE]. */
+static int forms_export(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--db", "--format", "--out", NULL};
+	const char *format, *id;
+	saola__store *s;
+	json_t *def = NULL;
+	opts o;
+	int rc;
+
+	if (parse(argc, argv, allowed, 1, "forms export", &o) != 0 || !opt(&o, "--db") ||
+	    !(id = o.positional) || !(format = opt(&o, "--format")))
+		return usage_fail(FORMS_USAGE);
+	if (strcmp(format, "json") != 0 && strcmp(format, "xlsx") != 0) {
+		fprintf(stderr, "forms export: --format \"%s\": expected xlsx or json\n", format);
+		return EXIT_USAGE;
+	}
+	if (strcmp(format, "xlsx") == 0 && !opt(&o, "--out")) {
+		fprintf(stderr, "forms export: --format xlsx needs --out FILE.xlsx\n");
+		return EXIT_USAGE;
+	}
+#ifndef SAOLA_HAVE_XLSFORM
+	if (strcmp(format, "xlsx") == 0) {
+		fprintf(stderr, "forms export: this saola-server was built without XLSForm"
+		        " (SAOLA_XLSFORM)\n");
+		return EXIT_FAIL;
+	}
+#endif
+	if (!(s = open_store("forms export", opt(&o, "--db"), NULL, 0)))
+		return EXIT_FAIL;
+	if ((rc = s->ops->read_begin(s)) == SAOLA_OK) {
+		rc = saola__form_current_def(s, id, &def);
+		s->ops->end(s, rc == SAOLA_OK);
+	}
+	if (rc != SAOLA_OK)
+		fprintf(stderr, "forms export: %s\n", s->ops->errmsg(s));
+	else if (!def)
+		fprintf(stderr, "forms export: no form %s\n", id);
+	saola__store_close(s);
+	rc = def && export_definition(id, def, format, opt(&o, "--out")) == 0 ? 0 : EXIT_FAIL;
+	json_decref(def);
+	return rc;
+}
+
+static int cmd_forms(int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+
+	if (is_help(argc, argv)) {
+		printf("usage: %s\n", FORMS_USAGE);
+		return 0;
+	}
+	if (strcmp(sub, "load") == 0)
+		return forms_load(argc - 1, argv + 1);
+	if (strcmp(sub, "export") == 0)
+		return forms_export(argc - 1, argv + 1);
+	if (strcmp(sub, "import") == 0) {
+#ifdef SAOLA_HAVE_XLSFORM
+		return forms_import(argc - 1, argv + 1);
+#else
+		fprintf(stderr, "forms import: this saola-server was built without XLSForm"
+		        " (SAOLA_XLSFORM)\n");
+		return EXIT_FAIL;
+#endif
+	}
+	return usage_fail(FORMS_USAGE);
 }
 
 #define USER_USAGE \
@@ -572,7 +770,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"serve", cmd_serve, 1, "serve the sync API over HTTP"},
-	{"forms", cmd_forms, 1, "load forms and standards from a schemas folder"},
+	{"forms", cmd_forms, 1, "load forms and standards; import or export a form (XLSForm)"},
 	{"user", cmd_user, 1, "add, renew, expire, revoke or list users (tokens)"},
 	{"bundle", cmd_bundle, 1, "import a device's push bundle, export a user's pull bundle"},
 	{"report", saola__cmd_report, 1, "reports by unit and year: table, CSV or JSON"},

@@ -35,6 +35,8 @@ struct saola__store {
 	                       * (-1, -2, ...), numbered just before it commits */
 	int64_t clock_known;  /* PostgreSQL: a value clock_seq is known to have
 	                       * reached (it never goes down) */
+	int forms_strict;     /* forms_load(_doc) refuses a version that would
+	                       * break stored records (the forms commands) */
 };
 
 /* The SQL connection of s. */

@@ -89,3 +89,24 @@ out:
 	json_decref(units);
 	return rc;
 }
+
+int saola__form_current_def(saola__store *s, const char *id, json_t **out)
+{
+	saola__dbstmt *st = NULL;
+	int rc, step;
+
+	*out = NULL;
+	if ((rc = saola__db_prepare(s->db, "SELECT definition FROM forms WHERE id = ? AND"
+	                            " current = 1", &st)) != SAOLA_OK)
+		return rc;
+	if ((rc = saola__db_bind_text(st, 1, id, -1)) != SAOLA_OK) {
+		saola__db_finalize(st);
+		return rc;
+	}
+	step = saola__db_step(st);
+	if (step == SAOLA__DB_ROW && !(*out = json_loads(saola__db_column_text(st, 0), 0, NULL)))
+		step = saola__db_fail(s->db, SAOLA_CORRUPT, "form %s: the stored definition is not"
+		                      " JSON", id);
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW || step == SAOLA__DB_DONE ? SAOLA_OK : step;
+}

@@ -165,6 +165,10 @@ int saola__records_latest_seq(saola__store *s, int64_t *out);
  * "units"}. New references in *out. */
 int saola__forms_current(saola__store *s, json_t **out);
 int saola__forms_all(saola__store *s, struct saola *engine, json_t **out);
+/* The current definition of form id: a new reference in *out, NULL when
+ * the store has no such form (SAOLA_OK all the same). In the caller's
+ * transaction. */
+int saola__form_current_def(saola__store *s, const char *id, json_t **out);
 
 /* A pull's page (store_pull.c): the store's pull op (store.h), with
  * engine the store's forms engine (a core database) for the wire form of

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "saola_int.h"
+#include "form_compat.h"
 #include "saola_places.h"
 #include "client_int.h" /* saola__forms_load_doc: a GET /v1/forms answer */
 #include "db_sqlite.h"
@@ -142,13 +143,70 @@ int saola__engine_build(saola__engine *e, saola__db *pg, int64_t gen, char *err,
 	return SAOLA_OK;
 }
 
-int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int *count)
+/* The live records' answers a new version would break, counted in
+ * PostgreSQL (form_compat.h): the engine holds no records. ctx is the
+ * PostgreSQL connection. */
+static int count_pg(void *ctx, const saola__probe *p, int64_t *count, char *err,
+                    size_t errlen)
+{
+	/* The repeat's items, or none when it holds no array. */
+#define ITEMS "jsonb_array_elements(CASE WHEN jsonb_typeof(data::jsonb -> CAST(? AS TEXT))" \
+	" = 'array' THEN data::jsonb -> CAST(? AS TEXT) ELSE '[]'::jsonb END) AS item"
+	/* Indexed by [kind/multiple][top level or repeat]; the parameters:
+	 * the form, the field or repeat (twice in a repeat), the item's field,
+	 * the value. */
+	static const char *const where[3][2] = {
+		{"jsonb_typeof(data::jsonb -> CAST(? AS TEXT)) <> 'null'",
+		 "EXISTS (SELECT 1 FROM " ITEMS " WHERE jsonb_typeof(item -> CAST(? AS TEXT)) <> 'null')"},
+		{"data::jsonb ->> CAST(? AS TEXT) = CAST(? AS TEXT)",
+		 "EXISTS (SELECT 1 FROM " ITEMS " WHERE item ->> CAST(? AS TEXT) = CAST(? AS TEXT))"},
+		{"data::jsonb -> CAST(? AS TEXT) @> jsonb_build_array(CAST(? AS TEXT))",
+		 "EXISTS (SELECT 1 FROM " ITEMS " WHERE item -> CAST(? AS TEXT)"
+		 " @> jsonb_build_array(CAST(? AS TEXT)))"}};
+#undef ITEMS
+	int kind = p->kind == SAOLA__PROBE_ANSWERED ? 0 : p->multiple ? 2 : 1;
+	saola__db *pg = ctx;
+	saola__dbstmt *st = NULL;
+	char sql[640];
+	int rc, step, i = 1;
+
+	*count = 0;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE form_id = ? AND deleted = 0"
+	         " AND %s", where[kind][p->repeat != NULL]);
+	if ((rc = saola__db_prepare(pg, sql, &st)) != SAOLA_OK) {
+		snprintf(err, errlen, "counting records: %s", saola__db_errmsg(pg));
+		return rc;
+	}
+	saola__db_bind_text(st, i++, p->form_id, -1);
+	if (p->repeat) {
+		saola__db_bind_text(st, i++, p->repeat, -1);
+		saola__db_bind_text(st, i++, p->repeat, -1);
+	}
+	saola__db_bind_text(st, i++, p->field, -1);
+	if (p->kind == SAOLA__PROBE_CHOICE)
+		saola__db_bind_text(st, i++, p->value, -1);
+	if ((step = saola__db_step(st)) == SAOLA__DB_ROW)
+		*count = saola__db_column_int(st, 0);
+	else
+		snprintf(err, errlen, "counting records: %s", saola__db_errmsg(pg));
+	saola__db_finalize(st);
+	return step == SAOLA__DB_ROW ? SAOLA_OK : step;
+}
+
+int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int strict,
+                           int *count)
 {
 	char why[SAOLA__ERRMSG_MAX];
 	int rc;
 
-	/* The core checks and stores the folder in the engine... */
-	if ((rc = saola_forms_load_dir(e->core, dir, count)) != SAOLA_OK)
+	/* The core checks and stores the folder in the engine, counting the
+	 * records a new version would break in PostgreSQL... */
+	saola__set_record_counter(e->core, count_pg, pg);
+	e->core->forms_strict = strict;
+	rc = saola_forms_load_dir(e->core, dir, count);
+	e->core->forms_strict = 0;
+	saola__set_record_counter(e->core, NULL, NULL);
+	if (rc != SAOLA_OK)
 		return saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
 	/* ...then its forms and standards go to PostgreSQL, and the units by
 	 * the server's loader, with their links to the old units (formed_from). */
@@ -161,13 +219,19 @@ int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int
 	return SAOLA_OK;
 }
 
-int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, int *count)
+int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, int strict,
+                           int *count)
 {
 	int rc;
 
 	/* The core checks and stores the answer in the engine (its standards,
-	 * units and forms)... */
-	if ((rc = saola__forms_load_doc(e->core, doc, count)) != SAOLA_OK)
+	 * units and forms), counting in PostgreSQL as above... */
+	saola__set_record_counter(e->core, count_pg, pg);
+	e->core->forms_strict = strict;
+	rc = saola__forms_load_doc(e->core, doc, count);
+	e->core->forms_strict = 0;
+	saola__set_record_counter(e->core, NULL, NULL);
+	if (rc != SAOLA_OK)
 		return saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
 	/* ...then its forms and standards go to PostgreSQL, and the units it
 	 * names that PostgreSQL does not hold yet. */

@@ -23,14 +23,18 @@ int saola__engine_build(saola__engine *e, saola__db *pg, int64_t gen, char *err,
 
 /* Loads the schemas folder dir: checked and compiled by the core in e,
  * then its forms and standards copied to pg and its units loaded there
- * (inside the caller's transaction on pg). SAOLA_OK, or a code with the
- * message on pg. *count (may be NULL) gets the number of forms. */
-int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int *count);
+ * (inside the caller's transaction on pg). strict: refuse a form version
+ * that would break stored records (core/src/form_compat.h). SAOLA_OK, or
+ * a code with the message on pg. *count (may be NULL) gets the number of
+ * forms. */
+int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int strict,
+                           int *count);
 
 /* The same for a GET /v1/forms answer doc (an upstream server's): its
  * forms and standards copied to pg, its units added there where pg has
  * none of that code and start. */
-int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, int *count);
+int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, int strict,
+                           int *count);
 
 /* Frees e's database (e zeroed); an empty e is a no-op. */
 void saola__engine_close(saola__engine *e);

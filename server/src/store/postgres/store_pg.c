@@ -150,8 +150,10 @@ static int forms_load(pg_store *s, const forms_src *src, int *count)
 		                    " 'server_forms_gen' FOR UPDATE");
 	if (rc == SAOLA_OK && (rc = forms_gen(base->db, &gen)) == SAOLA_OK &&
 	    (rc = engine_fresh(s)) == SAOLA_OK &&
-	    (rc = src->dir ? saola__engine_load_dir(&s->engine, base->db, src->dir, count)
-	                   : saola__engine_load_doc(&s->engine, base->db, src->doc, count)) ==
+	    (rc = src->dir ? saola__engine_load_dir(&s->engine, base->db, src->dir,
+	                                            base->forms_strict, count)
+	                   : saola__engine_load_doc(&s->engine, base->db, src->doc,
+	                                            base->forms_strict, count)) ==
 	    SAOLA_OK) {
 		snprintf(sql, sizeof sql, "UPDATE meta SET value = '%lld' WHERE key ="
 		         " 'server_forms_gen'", (long long)gen + 1);

@@ -351,8 +351,10 @@ static int sq_forms_load(saola__store *base, const char *dir, int *count)
 
 	if (own && (rc = sq_write_begin(base, 1)) != SAOLA_OK)
 		return rc;
+	s->db->forms_strict = base->forms_strict;
 	if ((rc = saola_forms_load_dir(s->db, dir, count)) != SAOLA_OK)
 		rc = core_fail(s, rc);
+	s->db->forms_strict = 0;
 	/* The core loaded the units for its checks; the server's loader loads
 	 * them again with their links to the old units (formed_from). */
 	if (rc == SAOLA_OK && saola__units_load_dir(s->base.db, dir, NULL, s->errmsg,
@@ -376,7 +378,10 @@ static int sq_forms_load_doc(saola__store *base, const json_t *doc, int *count)
 	sq_store *s = (sq_store *)base;
 	int rc;
 
-	if ((rc = saola__forms_load_doc(s->db, doc, count)) != SAOLA_OK)
+	s->db->forms_strict = base->forms_strict;
+	rc = saola__forms_load_doc(s->db, doc, count);
+	s->db->forms_strict = 0;
+	if (rc != SAOLA_OK)
 		return core_fail(s, rc);
 	return saola__sq_forms_changed(s);
 }
