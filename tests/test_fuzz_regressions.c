@@ -16,31 +16,13 @@
 #include <cmocka.h>
 
 #include "fuzz.h"
+#include "testutil.h"
 
 typedef int (*entry_fn)(const uint8_t *data, size_t size);
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p = NULL;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
 }
 
 /* Runs fn on every file of SAOLA_FUZZ_DIR/sub/target, in name order;
@@ -73,8 +55,10 @@ static int replay_dir(const char *sub, const char *target, entry_fn fn)
 	for (i = 0; i < n; i++) {
 		unsigned char *data;
 		size_t len;
+
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		data = slurp(path, &len);
+		data = (unsigned char *)tu_read_file(path, &len);
+		assert_non_null(data);
 		if (getenv("SAOLA_TEST_VERBOSE"))
 			fprintf(stderr, "replaying %s\n", path);
 		assert_int_equal(fn(data, len), 0);

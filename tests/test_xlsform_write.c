@@ -45,27 +45,6 @@ static int teardown(void **state)
 /* ------------------------------------------------------------------ */
 /* Helpers */
 
-/* The whole file at path (malloc'd), or NULL. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
-
 static int exists(const char *path)
 {
 	struct stat st;
@@ -89,7 +68,7 @@ static saola__xlsx *write_read(const char *definition, const char *name)
 		fail_msg("saola_xlsform_write: %d: %s", rc, err);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	assert_false(exists(tmp));
-	data = slurp(path, &len);
+	data = tu_read_file(path, &len);
 	assert_non_null(data);
 	rc = saola__xlsx_read(data, len, &x, err, sizeof err);
 	if (rc != SAOLA_OK)
@@ -101,7 +80,7 @@ static saola__xlsx *write_read(const char *definition, const char *name)
 static saola__xlsx *write_read_file(const char *form_file, const char *name)
 {
 	size_t len;
-	char *text = slurp(form_file, &len);
+	char *text = tu_read_file(form_file, &len);
 	saola__xlsx *x;
 
 	assert_non_null(text);
@@ -676,7 +655,7 @@ static void test_refusals(void **state)
 		if (rc != refusals[i].rc || !strstr(err, refusals[i].err))
 			fail_msg("refusal %zu: expected %d \"%s\", got %d \"%s\"", i,
 			         refusals[i].rc, refusals[i].err, rc, err);
-		old = slurp(path, &len);
+		old = tu_read_file(path, &len);
 		assert_non_null(old);
 		assert_string_equal(old, "old");
 		free(old);

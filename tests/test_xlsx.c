@@ -86,25 +86,6 @@ static char *strf(const char *fmt, ...)
 	return s;
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 /* One part of a hand-made archive. A raw part is written as given
  * (already deflated: raw_deflate) and declares size and crc, true or not. */
 typedef struct part {
@@ -141,7 +122,7 @@ static unsigned char *zip_of(const part *parts, size_t n, size_t *len)
 		if (parts[i].text)
 			zip_add(z, &parts[i]);
 	assert_int_equal(zipClose(z, NULL), ZIP_OK);
-	return slurp(path, len);
+	return (unsigned char *)tu_read_file(path, len);
 }
 
 /* A one-sheet workbook ("survey") of the cells sheet_data (the inside of
@@ -191,7 +172,7 @@ static unsigned char *raw_deflate(const void *text, size_t len, size_t *out)
 static unsigned char *written(lxw_workbook *wb, const char *path, size_t *len)
 {
 	assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
-	return slurp(path, len);
+	return (unsigned char *)tu_read_file(path, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -992,7 +973,7 @@ static void test_part_bounds(void **state)
 	zipWriteInFileInZip(z, tail, (unsigned)strlen(tail));
 	assert_int_equal(zipCloseFileInZip(z), ZIP_OK);
 	assert_int_equal(zipClose(z, NULL), ZIP_OK);
-	data = slurp(path, &len);
+	data = (unsigned char *)tu_read_file(path, &len);
 	assert_true(len < 200000);
 	{
 		char err[256];
@@ -1016,7 +997,7 @@ static void test_part_bounds(void **state)
 	zipWriteInFileInZip(z, tail, (unsigned)strlen(tail));
 	assert_int_equal(zipCloseFileInZip(z), ZIP_OK);
 	assert_int_equal(zipClose(z, NULL), ZIP_OK);
-	data = slurp(path, &len);
+	data = (unsigned char *)tu_read_file(path, &len);
 	read_fails(data, len, SAOLA_LIMIT,
 	           "xl/worksheets/sheet1.xml: the parts read come to more than 134217728 bytes");
 	free(data);

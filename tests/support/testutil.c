@@ -175,6 +175,26 @@ long tu_count(const char *db_path, const char *sql)
 	return n;
 }
 
+char *tu_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n = -1;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		fail_msg("%s: cannot find its size", path);
+	if (!(p = malloc((size_t)n + 1)))
+		fail_msg("%s: out of memory", path);
+	if (fread(p, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("%s: cannot read it", path);
+	fclose(f);
+	p[n] = '\0';
+	*len = (size_t)n;
+	return p;
+}
+
 json_t *tu_json(const char *text)
 {
 	json_error_t err;

@@ -37,6 +37,11 @@ uint64_t tu_content_hash(const char *db_path);
 /* Counts rows: SELECT count(*) ... on the file. -1 on error. */
 long tu_count(const char *db_path, const char *sql);
 
+/* The whole file at path, malloc'd and NUL-terminated (*len its bytes,
+ * without the NUL), or NULL when it cannot be opened; a read that fails
+ * fails the test. */
+char *tu_read_file(const char *path, size_t *len);
+
 /* Parses JSON text or fails the test. New reference. */
 json_t *tu_json(const char *text);
 

@@ -193,21 +193,33 @@ static int count_pg(void *ctx, const saola__probe *p, int64_t *count, char *err,
 	return step == SAOLA__DB_ROW ? SAOLA_OK : step;
 }
 
+/* Loads the schemas folder dir, or else the GET /v1/forms answer doc,
+ * into the engine's core database, the records a new version would break
+ * counted in PostgreSQL (count_pg) when strict; the core's message on pg
+ * when it fails. */
+static int core_load(saola__engine *e, saola__db *pg, const char *dir, const json_t *doc,
+                     int strict, int *count)
+{
+	int rc;
+
+	saola__set_record_counter(e->core, count_pg, pg);
+	e->core->forms_strict = strict;
+	rc = dir ? saola_forms_load_dir(e->core, dir, count)
+	         : saola__forms_load_doc(e->core, doc, count);
+	e->core->forms_strict = 0;
+	saola__set_record_counter(e->core, NULL, NULL);
+	return rc == SAOLA_OK ? SAOLA_OK : saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
+}
+
 int saola__engine_load_dir(saola__engine *e, saola__db *pg, const char *dir, int strict,
                            int *count)
 {
 	char why[SAOLA__ERRMSG_MAX];
 	int rc;
 
-	/* The core checks and stores the folder in the engine, counting the
-	 * records a new version would break in PostgreSQL... */
-	saola__set_record_counter(e->core, count_pg, pg);
-	e->core->forms_strict = strict;
-	rc = saola_forms_load_dir(e->core, dir, count);
-	e->core->forms_strict = 0;
-	saola__set_record_counter(e->core, NULL, NULL);
-	if (rc != SAOLA_OK)
-		return saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
+	/* The core checks and stores the folder in the engine... */
+	if ((rc = core_load(e, pg, dir, NULL, strict, count)) != SAOLA_OK)
+		return rc;
 	/* ...then its forms and standards go to PostgreSQL, and the units by
 	 * the server's loader, with their links to the old units (formed_from). */
 	if ((rc = copy_tables(e->sql, pg, 2)) != SAOLA_OK)
@@ -225,14 +237,9 @@ int saola__engine_load_doc(saola__engine *e, saola__db *pg, const json_t *doc, i
 	int rc;
 
 	/* The core checks and stores the answer in the engine (its standards,
-	 * units and forms), counting in PostgreSQL as above... */
-	saola__set_record_counter(e->core, count_pg, pg);
-	e->core->forms_strict = strict;
-	rc = saola__forms_load_doc(e->core, doc, count);
-	e->core->forms_strict = 0;
-	saola__set_record_counter(e->core, NULL, NULL);
-	if (rc != SAOLA_OK)
-		return saola__db_fail(pg, rc, "%s", saola_errmsg(e->core));
+	 * units and forms)... */
+	if ((rc = core_load(e, pg, NULL, doc, strict, count)) != SAOLA_OK)
+		return rc;
 	/* ...then its forms and standards go to PostgreSQL, and the units it
 	 * names that PostgreSQL does not hold yet. */
 	if ((rc = copy_tables(e->sql, pg, 2)) != SAOLA_OK ||
