@@ -24,6 +24,7 @@ static int forms_import(int argc, char **argv)
 	const char *file = NULL;
 	char err[512], *text = NULL, *id = NULL;
 	json_t *def = NULL;
+	const char *version;
 	saola *db = NULL;
 	int n = 0, rc;
 
@@ -46,8 +47,9 @@ static int forms_import(int argc, char **argv)
 		goto out;
 	}
 	def = json_loads(text, 0, NULL);
-	printf("imported form %s version %s from %s\n", id,
-	       def ? json_string_value(json_object_get(def, "version")) : "?", file);
+	version = json_string_value(json_object_get(def, "version")); /* a form may have none */
+	printf("imported form %s%s%s from %s\n", id, version ? " version " : "",
+	       version ? version : "", file);
 	rc = 0;
 out:
 	json_decref(def);

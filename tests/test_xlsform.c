@@ -599,9 +599,6 @@ static const struct refusal {
 	{{{"survey", "type|name|saola_unit\ntext|a|village"}, SETTINGS, END},
 	 SAOLA_INVALID, "survey!C2: fields[0].unit: expected"},
 	/* Settings. */
-	{{{"survey", "type|name\ntext|a"}, END}, SAOLA_INVALID, "settings: form_id is required"},
-	{{{"survey", "type|name\ntext|a"}, {"settings", "version\n1"}, END},
-	 SAOLA_INVALID, "settings: form_id is required"},
 	{{{"survey", "type|name\ntext|a"}, {"settings", "form_id|instance_name\nf|concat('a')"}, END},
 	 SAOLA_INVALID, "settings!B2: instance_name is not supported"},
 	{{{"survey", "type|name\ntext|a"}, {"settings", "form_id\nf\ng"}, END},
@@ -654,6 +651,31 @@ static void test_refusals(void **state)
 
 /* ------------------------------------------------------------------ */
 /* Files that are no XLSForm */
+
+/* Without a form_id, a file's form takes its file name as ODK's tools do
+ * (what is not a letter, a digit or _ made _); from memory, form_id is
+ * required. */
+static void test_form_id_from_name(void **state)
+{
+	static const sheet_spec no_id[] = {{"survey", "type|name\ntext|a"},
+	                                   {"settings", "version\n1"}, END};
+	const char *made = make_workbook(no_id), *path = tu_path(F.dir, "my-form.v2.xlsx");
+	char err[512], *text = NULL, *data;
+	json_t *def;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(rename(made, path), 0);
+	def = read_ok(path);
+	assert_string_equal(json_string_value(json_object_get(def, "id")), "my_form_v2");
+	assert_string_equal(json_string_value(json_object_get(def, "version")), "1");
+	json_decref(def);
+	assert_non_null(data = tu_read_file(path, &len));
+	assert_int_equal(saola_xlsform_read_mem(data, len, &text, err, sizeof err), SAOLA_INVALID);
+	assert_null(text);
+	assert_non_null(strstr(err, "settings: form_id is required"));
+	free(data);
+}
 
 static void test_not_a_workbook(void **state)
 {
@@ -710,6 +732,118 @@ static void test_deep_nesting(void **state)
 	free(rows);
 }
 
+/* ------------------------------------------------------------------ */
+/* Foreign XLSForms: pyxform's examples (tests/data/xlsform/README.md)  */
+
+/* An answer of field f's type (the first choice of a select). */
+static json_t *answer_for(const json_t *def, const json_t *f)
+{
+	const char *type = json_string_value(json_object_get(f, "type"));
+	const json_t *list = json_object_get(json_object_get(def, "choices"),
+	                                     json_string_value(json_object_get(f, "choices")));
+	const char *first = json_string_value(json_object_get(json_array_get(list, 0), "value"));
+
+	if (strcmp(type, "integer") == 0)
+		return json_integer(7);
+	if (strcmp(type, "decimal") == 0)
+		return json_real(2.5);
+	if (strcmp(type, "boolean") == 0)
+		return json_true();
+	if (strcmp(type, "date") == 0)
+		return json_string("2025-09-01");
+	if (strcmp(type, "select_one") == 0)
+		return json_string(first);
+	if (strcmp(type, "select_multiple") == 0)
+		return json_pack("[s]", first);
+	return json_string("Lê Thị Lan");
+}
+
+/* A record answering every entered field of fields (groups add no
+ * level; a repeat gets one item). */
+static void fill_record(const json_t *def, const json_t *fields, json_t *rec)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(fields, i, f) {
+		const char *type = json_string_value(json_object_get(f, "type"));
+		const char *name = json_string_value(json_object_get(f, "name"));
+
+		if (strcmp(type, "group") == 0) {
+			fill_record(def, json_object_get(f, "fields"), rec);
+		} else if (strcmp(type, "repeat") == 0) {
+			json_t *item = json_object();
+
+			fill_record(def, json_object_get(f, "fields"), item);
+			json_object_set_new(rec, name, json_pack("[o]", item));
+		} else if (strcmp(type, "note") != 0 && strcmp(type, "calculate") != 0 &&
+		           !json_object_get(f, "calculate")) {
+			json_object_set_new(rec, name, answer_for(def, f));
+		}
+	}
+}
+
+static const struct {
+	const char *file;
+	const char *refused; /* NULL: imports, loads and takes a record */
+} foreign[] = {
+	{"text_and_integer.xlsx", NULL},
+	{"yes_or_no_question.xlsx", NULL},
+	{"field-list.xlsx", NULL},
+	{"extra_sheet_names.xlsx", NULL},
+	{"pull_data.xlsx", "survey!D2: column 1: unknown function pulldata()"},
+	{"specify_other.xlsx", "survey!A2: \"select one from sexes or specify other\": or_other "
+	 "is not supported"},
+	{"loop.xlsx", "survey!A2: \"select all that apply from toilet_type or specify other\": "
+	 "or_other is not supported"},
+	{"group.xlsx", "survey!A4: type \"phone number\" is not supported"},
+	{"case_insensitivity.xlsx", "survey!D3: CHOICE_FILTER is not supported"},
+	{"attribute_columns_test.xlsx", "settings!C2: public_key is not supported"},
+	{"include.xlsx", "survey!A3: type \"include\" is not supported"},
+	{"survey_no_name.xlsx", "survey: the workbook has no survey sheet"},
+	{"duplicate_columns.xlsx", "survey!E1: \"label\" is a second column of the same kind"},
+	{"bad_calc.xlsx", "survey!D2: column 1: unexpected name 'because'"},
+};
+
+static void test_foreign(void **state)
+{
+	char path[1024], err[1024], *text, *id;
+	saola *db;
+	json_t *def, *rec;
+	size_t i;
+	int rc;
+
+	(void)state;
+	db = tu_open(tu_path(F.dir, "foreign.db"), 1);
+	for (i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+		snprintf(path, sizeof path, "%s/xlsform/%s", SAOLA_TEST_DATA, foreign[i].file);
+		text = NULL;
+		rc = saola_xlsform_read(path, &text, err, sizeof err);
+		if (foreign[i].refused) {
+			if (rc != SAOLA_INVALID || strncmp(err, foreign[i].refused,
+			                                   strlen(foreign[i].refused)) != 0)
+				fail_msg("%s: expected \"%s\", got %d \"%s\"", foreign[i].file,
+				         foreign[i].refused, rc, err);
+			assert_null(text);
+			continue;
+		}
+		if (rc != SAOLA_OK)
+			fail_msg("%s: %s", foreign[i].file, err);
+		if (saola_form_load(db, text, &id) != SAOLA_OK)
+			fail_msg("%s: load: %s", foreign[i].file, saola_errmsg(db));
+		def = tu_json(text);
+		rec = json_object();
+		fill_record(def, json_object_get(def, "fields"), rec);
+		if (saola_put(db, id, NULL, rec, NULL) != SAOLA_OK)
+			fail_msg("%s: put: %s", foreign[i].file, saola_errmsg(db));
+		json_decref(rec);
+		json_decref(def);
+		saola_free(id);
+		saola_free(text);
+	}
+	saola_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -723,6 +857,8 @@ int main(void)
 		cmocka_unit_test(test_languages),
 		cmocka_unit_test(test_yes_no),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_form_id_from_name),
+		cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_not_a_workbook),
 		cmocka_unit_test(test_deep_nesting),
 	};

@@ -354,6 +354,7 @@ static int forms_import(int argc, char **argv)
 	char err[SAOLA__ERR_MAX], *text = NULL;
 	saola__store *s = NULL;
 	json_t *def = NULL;
+	const char *version;
 	opts o;
 	int rc = EXIT_FAIL;
 
@@ -375,9 +376,9 @@ static int forms_import(int argc, char **argv)
 		        doc_message(s->ops->errmsg(s)));
 		goto out;
 	}
-	printf("imported form %s version %s from %s\n",
-	       json_string_value(json_object_get(def, "id")),
-	       json_string_value(json_object_get(def, "version")), o.positional);
+	version = json_string_value(json_object_get(def, "version")); /* a form may have none */
+	printf("imported form %s%s%s from %s\n", json_string_value(json_object_get(def, "id")),
+	       version ? " version " : "", version ? version : "", o.positional);
 	rc = 0;
 out:
 	saola__store_close(s);

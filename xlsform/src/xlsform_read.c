@@ -199,14 +199,17 @@ static void release(saola__xr *r)
 	saola__xlsx_free(r->x);
 }
 
-int saola_xlsform_read_mem(const void *data, size_t len, char **definition, char *err,
-                           size_t errlen)
+/* saola_xlsform_read_mem, with default_id (may be NULL) the form's id
+ * when settings gives none. */
+static int read_mem(const void *data, size_t len, const char *default_id, char **definition,
+                    char *err, size_t errlen)
 {
 	saola__xr r;
 	json_t *def = NULL;
 	int rc;
 
 	memset(&r, 0, sizeof r);
+	r.default_id = default_id;
 	r.err = err;
 	r.errlen = errlen;
 	if (err && errlen)
@@ -224,6 +227,32 @@ int saola_xlsform_read_mem(const void *data, size_t len, char **definition, char
 	json_decref(def);
 	release(&r);
 	return rc;
+}
+
+int saola_xlsform_read_mem(const void *data, size_t len, char **definition, char *err,
+                           size_t errlen)
+{
+	return read_mem(data, len, NULL, definition, err, errlen);
+}
+
+/* A form's id from the file's name, as ODK's tools make it: the name
+ * without its folder and extension, each character that is not a letter,
+ * a digit or _ made _ ("field-list.xlsx": field_list), at most 64. */
+static void id_of_path(const char *path, char *id, size_t len)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *dot = strrchr(base, '.');
+	size_t n = dot && dot > base ? (size_t)(dot - base) : strlen(base), i;
+
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++) {
+		char c = base[i];
+
+		id[i] = (char)(((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		                (c >= '0' && c <= '9') || c == '_') ? c : '_');
+	}
+	id[n] = '\0';
 }
 
 /* The whole file at path into *data (malloc'd), refused past FILE_MAX
@@ -269,7 +298,7 @@ static int read_file(const char *path, char **data, size_t *len, char *err, size
 
 int saola_xlsform_read(const char *path, char **definition, char *err, size_t errlen)
 {
-	char *data;
+	char id[65], *data;
 	size_t len = 0;
 	int rc;
 
@@ -284,7 +313,8 @@ int saola_xlsform_read(const char *path, char **definition, char *err, size_t er
 	}
 	if ((rc = read_file(path, &data, &len, err, errlen)) != SAOLA_OK)
 		return rc;
-	rc = saola_xlsform_read_mem(data, len, definition, err, errlen);
+	id_of_path(path, id, sizeof id);
+	rc = read_mem(data, len, id[0] ? id : NULL, definition, err, errlen);
 	free(data);
 	return rc;
 }

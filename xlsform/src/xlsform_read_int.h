@@ -103,6 +103,9 @@ typedef struct saola__xr {
 	json_t *lists;          /* the choices' lists, in order (no saola_boolean) */
 	json_t *list_rows;      /* a list name -> the row of its first choice */
 	int has_boolean_list;
+	/* The form's id when settings gives no form_id: the file's name, as
+	 * ODK's tools take it (saola_xlsform_read; NULL from memory). */
+	const char *default_id;
 	saola__xr_origin *origins;
 	size_t norigins, origins_cap;
 	char *err;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "saola/core.h"
 #include "xlsform_read_int.h"
@@ -126,17 +127,46 @@ int saola__xr_yes(const char *text)
 /* ------------------------------------------------------------------ */
 /* Headers */
 
-/* The base of header text (before "::"), lowercase, trimmed, inner
- * blanks as "_" ("List Name" -> "list_name"), into buf (n bytes); *rest
- * the text after "::" or NULL. 0 when the base does not fit. */
+/* Where the language of header text starts: after "::", or after the
+ * single ":" of older XLSForms ("label:English") when what comes before
+ * it is a translated column's name (a ":" is part of other names:
+ * jr:constraintMsg). NULL when the header has no language. */
+static const char *language_sep(const char *text, size_t *seplen)
+{
+	static const char *const translated[] = {
+		"label", "hint", "constraint_message", "required_message", "guidance_hint",
+		"form_title", "saola_warning_message", "media", "image", "audio", "video",
+	};
+	const char *sep = strstr(text, "::"), *colon = strchr(text, ':');
+	size_t i, k;
+
+	*seplen = 2;
+	if (sep || !colon)
+		return sep;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	for (i = 0; i < sizeof translated / sizeof *translated; i++) {
+		k = strlen(translated[i]);
+		if ((size_t)(colon - text) == k && strncasecmp(text, translated[i], k) == 0) {
+			*seplen = 1;
+			return colon;
+		}
+	}
+	return NULL;
+}
+
+/* The base of header text (before its language), lowercase, trimmed,
+ * inner blanks as "_" ("List Name" -> "list_name"), into buf (n bytes);
+ * *rest the language's text or NULL. 0 when the base does not fit. */
 static int header_base(const char *text, char *buf, size_t n, const char **rest)
 {
-	const char *sep = strstr(text, "::");
+	size_t seplen;
+	const char *sep = language_sep(text, &seplen);
 	char *t = trim_copy(text, sep ? (size_t)(sep - text) : strlen(text));
 	size_t i, len;
 	int ok;
 
-	*rest = sep ? sep + 2 : NULL;
+	*rest = sep ? sep + seplen : NULL;
 	if (!t)
 		return 0;
 	len = strlen(t);

@@ -128,11 +128,18 @@ int saola__xr_settings(saola__xr *r, json_t *def)
 		return SAOLA_INVALID;
 	if ((rc = read_deflang(r)) != SAOLA_OK)
 		return rc;
-	if (!more || !saola__xr_val(&r->settings, SET_ID))
-		return saola__xr_fail(r, SAOLA_INVALID, "settings: form_id is required "
-		                      "(the form's id, in the first row under the header)");
-	if ((rc = put_setting(r, def, "id", SET_ID)) != SAOLA_OK ||
-	    (rc = put_setting(r, def, "version", SET_VERSION)) != SAOLA_OK ||
+	if (!more || !saola__xr_val(&r->settings, SET_ID)) {
+		if (!r->default_id)
+			return saola__xr_fail(r, SAOLA_INVALID, "settings: form_id is required "
+			                      "(the form's id, in the first row under the header)");
+		if (json_object_set_new(def, "id", json_string(r->default_id)) != 0)
+			return nomem(r, "settings");
+		if (!more)
+			return SAOLA_OK;
+	} else if ((rc = put_setting(r, def, "id", SET_ID)) != SAOLA_OK) {
+		return rc;
+	}
+	if ((rc = put_setting(r, def, "version", SET_VERSION)) != SAOLA_OK ||
 	    (rc = saola__xr_texts(r, &r->settings, SET_TITLE, &title)) != SAOLA_OK)
 		return rc;
 	if (title && json_object_set_new(def, "title", title) != 0)

@@ -178,22 +178,68 @@ static int unsupported_type(saola__xr *r, saola__xr_sheet *s, const char *text,
 	                         text);
 }
 
-/* A select's list: saola_boolean makes a boolean; another must be in
- * the choices (read before the survey). */
-static int select_type(saola__xr *r, saola__xr_sheet *s, char words[][128], int n,
-                       const char *text, row_type *t)
+/* The spellings of the select types, as words: XLSForm's and the older
+ * ones ODK's tools still read ("select one from", "select all that
+ * apply"). */
+static const struct {
+	const char *words[5];
+	const char *type;
+} select_spellings[] = {
+	{{"select_one"}, "select_one"},
+	{{"select1"}, "select_one"},
+	{{"select", "one", "from"}, "select_one"},
+	{{"select", "one"}, "select_one"},
+	{{"select_multiple"}, "select_multiple"},
+	{{"select", "all", "that", "apply", "from"}, "select_multiple"},
+	{{"select", "all", "that", "apply"}, "select_multiple"},
+	{{"select", "multiple", "from"}, "select_multiple"},
+	{{"select", "multiple"}, "select_multiple"},
+};
+
+/* The select type the first words (lowercase) spell, and how many words
+ * that takes (*used); NULL when they spell none. */
+static const char *select_spelling(char lowered[][128], int n, int *used)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof select_spellings / sizeof *select_spellings; i++) {
+		for (k = 0; k < 5 && select_spellings[i].words[k]; k++)
+			if (k >= n || strcmp(lowered[k], select_spellings[i].words[k]) != 0)
+				break;
+		if (k < 5 && select_spellings[i].words[k])
+			continue;
+		*used = k;
+		return select_spellings[i].type;
+	}
+	return NULL;
+}
+
+/* "or_other" or "or specify other" after the list's name. */
+static int is_or_other(char lowered[][128], int from, int n)
+{
+	return (n - from == 1 && strcmp(lowered[from], "or_other") == 0) ||
+	       (n - from == 3 && strcmp(lowered[from], "or") == 0 &&
+	        strcmp(lowered[from + 1], "specify") == 0 && strcmp(lowered[from + 2], "other") == 0);
+}
+
+/* A select of type (select_one, select_multiple) whose list is words[at]
+ * (its case kept): saola_boolean makes a boolean; another must be in the
+ * choices (read before the survey). */
+static int select_type(saola__xr *r, saola__xr_sheet *s, const char *type, char words[][128],
+                       char lowered[][128], int at, int n, const char *text, row_type *t)
 {
 	int ci = saola__xr_col_of(s, SAOLA__XR_S_TYPE);
 
-	if (n == 3 && strcmp(words[2], "or_other") == 0)
+	if (n > at + 1 && is_or_other(lowered, at + 1, n))
 		return saola__xr_fail_at(r, s, ci, SAOLA_INVALID, "\"%s\": or_other is not "
 		                         "supported: add an \"other\" choice, and a text "
 		                         "question relevant when it is chosen", text);
-	if (n != 2)
+	if (n != at + 1)
 		return saola__xr_fail_at(r, s, ci, SAOLA_INVALID, "\"%s\": expected %s and "
-		                         "the name of a choice list", text, words[0]);
-	snprintf(t->list, sizeof t->list, "%s", words[1]);
-	t->type = strcmp(words[0], "select_one") == 0 ? "select_one" : "select_multiple";
+		                         "the name of a choice list", text, type);
+	snprintf(t->list, sizeof t->list, "%s", words[at]);
+	t->type = type;
 	if (strcmp(t->list, BOOLEAN_LIST) == 0) {
 		if (strcmp(t->type, "select_one") != 0)
 			return saola__xr_fail_at(r, s, ci, SAOLA_INVALID, "\"%s\": %s is saola's "
@@ -214,32 +260,31 @@ static int select_type(saola__xr *r, saola__xr_sheet *s, char words[][128], int 
 
 static int read_type(saola__xr *r, saola__xr_sheet *s, row_type *t)
 {
-	const char *text = saola__xr_val(s, SAOLA__XR_S_TYPE);
-	int ci = saola__xr_col_of(s, SAOLA__XR_S_TYPE), n;
-	char words[4][128];
+	const char *text = saola__xr_val(s, SAOLA__XR_S_TYPE), *select;
+	int ci = saola__xr_col_of(s, SAOLA__XR_S_TYPE), n, k, used;
+	char words[10][128], lowered[10][128];
 	size_t i;
 
 	memset(t, 0, sizeof *t);
 	if (!text)
 		return saola__xr_fail_at(r, s, ci, SAOLA_INVALID, "the row has no type");
-	if ((n = split_words(text, words, 4)) <= 0)
+	if ((n = split_words(text, words, 10)) <= 0)
 		return saola__xr_fail_at(r, s, ci, SAOLA_INVALID, "type \"%.200s\" is not "
 		                         "supported", text);
-	lower(words[0]);
-	if (n > 1)
-		lower(words[1]);
-	if (n > 2)
-		lower(words[2]);
-	if (container_type(words, n, t))
+	for (k = 0; k < n; k++) {
+		memcpy(lowered[k], words[k], sizeof words[k]);
+		lower(lowered[k]);
+	}
+	if (container_type(lowered, n, t))
 		return SAOLA_OK;
-	if (strcmp(words[0], "select_one") == 0 || strcmp(words[0], "select_multiple") == 0)
-		return select_type(r, s, words, n, text, t);
+	if ((select = select_spelling(lowered, n, &used)) != NULL)
+		return select_type(r, s, select, words, lowered, used, n, text, t);
 	for (i = 0; n == 1 && i < sizeof plain_types / sizeof *plain_types; i++)
-		if (strcmp(words[0], plain_types[i]) == 0) {
+		if (strcmp(lowered[0], plain_types[i]) == 0) {
 			t->type = plain_types[i];
 			return SAOLA_OK;
 		}
-	return unsupported_type(r, s, text, words[0]);
+	return unsupported_type(r, s, text, lowered[0]);
 }
 
 /* ------------------------------------------------------------------ */

@@ -22,7 +22,9 @@ extern "C" {
 #endif
 
 /* Reads the XLSForm in file path (or len bytes at data) and makes the form
- * definition: *definition a new JSON text. SAOLA_INVALID for a file that is
+ * definition: *definition a new JSON text. Without a form_id in settings,
+ * a file's form takes its file name as ODK's tools do ("field-list.xlsx":
+ * field_list); from memory, form_id is required. SAOLA_INVALID for a file that is
  * not an xlsx, a missing survey sheet, a column, type or feature saola does
  * not support (named, never dropped), or an expression that does not parse;
  * SAOLA_LIMIT past the reader's bounds (docs/forms.md); SAOLA_IO when the
