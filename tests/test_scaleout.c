@@ -245,7 +245,9 @@ static void round_all(world *w, int victim, const char *what)
 			fail_msg("%s: server %d was not killed by its hook (status %#x)", what, victim,
 			         (unsigned)w->victim_status);
 		assert_int_equal(w->restarted, 1);
-		assert_true(failovers > 0);
+		/* the batch in flight when it died was felt: its device retried
+		 * (the server may be back by its second attempt) or moved on */
+		assert_true(failovers + retries > 0);
 	}
 }
 
