@@ -140,6 +140,11 @@ int saola__xr_next_row(saola__xr *r, saola__xr_sheet *s);
 /* The index in s->cols of the untranslated column of kind, or -1. */
 int saola__xr_col_of(const saola__xr_sheet *s, int kind);
 
+/* SAOLA_OK when sheet s (named sheet) has columns of both kinds, else
+ * the refusal naming the first one missing (its header name). */
+int saola__xr_require_cols(saola__xr *r, const saola__xr_sheet *s, const char *sheet,
+                           int kind1, const char *name1, int kind2, const char *name2);
+
 /* The current row's text in the untranslated column of kind, or NULL
  * (none, or blank). */
 const char *saola__xr_val(const saola__xr_sheet *s, int kind);

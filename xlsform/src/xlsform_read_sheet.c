@@ -386,6 +386,18 @@ int saola__xr_col_of(const saola__xr_sheet *s, int kind)
 	return -1;
 }
 
+int saola__xr_require_cols(saola__xr *r, const saola__xr_sheet *s, const char *sheet,
+                           int kind1, const char *name1, int kind2, const char *name2)
+{
+	const char *missing = saola__xr_col_of(s, kind1) < 0 ? name1
+	                      : saola__xr_col_of(s, kind2) < 0 ? name2 : NULL;
+
+	if (!missing)
+		return SAOLA_OK;
+	return saola__xr_fail(r, SAOLA_INVALID, "%s: no \"%s\" column in the header (row 1)",
+	                      sheet, missing);
+}
+
 const char *saola__xr_val(const saola__xr_sheet *s, int kind)
 {
 	int i = saola__xr_col_of(s, kind);

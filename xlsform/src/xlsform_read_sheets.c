@@ -243,13 +243,7 @@ static int check_choices_header(saola__xr *r, saola__xr_sheet *s)
 {
 	if (s->ncols == 0)
 		return SAOLA_OK; /* no lists: a select names one that is not there */
-	if (saola__xr_col_of(s, CH_LIST) < 0)
-		return saola__xr_fail(r, SAOLA_INVALID, "choices: no \"list_name\" column in "
-		                      "the header (row 1)");
-	if (saola__xr_col_of(s, CH_NAME) < 0)
-		return saola__xr_fail(r, SAOLA_INVALID, "choices: no \"name\" column in the "
-		                      "header (row 1)");
-	return SAOLA_OK;
+	return saola__xr_require_cols(r, s, "choices", CH_LIST, "list_name", CH_NAME, "name");
 }
 
 int saola__xr_choices(saola__xr *r)

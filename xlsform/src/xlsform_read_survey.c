@@ -653,13 +653,8 @@ static int check_header(saola__xr *r, saola__xr_sheet *s)
 	if (s->sheet < 0)
 		return saola__xr_fail(r, SAOLA_INVALID, "survey: the workbook has no survey "
 		                      "sheet (an XLSForm's questions)");
-	if (saola__xr_col_of(s, SAOLA__XR_S_TYPE) < 0)
-		return saola__xr_fail(r, SAOLA_INVALID, "survey: no \"type\" column in the "
-		                      "header (row 1)");
-	if (saola__xr_col_of(s, SAOLA__XR_S_NAME) < 0)
-		return saola__xr_fail(r, SAOLA_INVALID, "survey: no \"name\" column in the "
-		                      "header (row 1)");
-	return SAOLA_OK;
+	return saola__xr_require_cols(r, s, "survey", SAOLA__XR_S_TYPE, "type", SAOLA__XR_S_NAME,
+	                              "name");
 }
 
 int saola__xr_survey_open(saola__xr *r)
