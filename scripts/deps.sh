@@ -9,7 +9,7 @@
 SAOLA_TEST_DEPS="clang libclang-rt-dev openssl postgresql"
 
 saola_deps() {
-	saola_install build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev liblzma-dev libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libminizip-dev libexpat1-dev libxlsxwriter-dev curl chromium "$@"
+	saola_install build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev liblzma-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev libminizip-dev libexpat1-dev libxlsxwriter-dev curl chromium "$@"
 }
 
 # saola_install PKG...: installs with apt-get those of the packages that are

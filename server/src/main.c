@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "bundle.h"
 #include "officer.h"
+#include "ops.h"
 #include "ratelimit.h"
 #include "permissions.h"
 #include "report.h"
@@ -782,6 +783,9 @@ static const struct {
 	{"review", saola__cmd_review, 1, "return a record for re-survey, or approve it"},
 	{"sync", saola__cmd_sync, 1, "sync a district's server with its upstream server"},
 	{"audit", saola__cmd_audit, 1, "a record's history: who changed what, when, from where"},
+	{"backup", saola__cmd_backup, 1, "back up the database while the server serves"},
+	{"restore", saola__cmd_restore, 1, "check a backup and restore it into a new database"},
+	{"doctor", saola__cmd_doctor, 1, "check an installation and say what to fix"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

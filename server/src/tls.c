@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/x509.h>
+
 #include "tls.h"
 
 #define PEM_MAX ((long)1 << 20)
@@ -139,4 +141,31 @@ void saola__tls_free(saola__tls *t)
 	free(t->key);
 	pthread_mutex_destroy(&t->lock);
 	t->cert = t->key = NULL;
+}
+
+int saola__tls_cert_expiry(const char *path, time_t *expires, saola__err *e)
+{
+	char *pem = read_pem("certificate", path, "-----BEGIN CERTIFICATE-----", e);
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d;
+	int rc = -1;
+
+	if (!pem)
+		return -1;
+	d.data = (unsigned char *)pem;
+	d.size = (unsigned)strlen(pem);
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		saola__err_set(e, SAOLA_NOMEM, "tls: certificate %s: out of memory", path);
+	} else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0) {
+		saola__err_set(e, SAOLA_INVALID, "tls: certificate %s: not a certificate GnuTLS"
+		               " can read", path);
+	} else if ((*expires = gnutls_x509_crt_get_expiration_time(crt)) == (time_t)-1) {
+		saola__err_set(e, SAOLA_INVALID, "tls: certificate %s: no expiry date", path);
+	} else {
+		rc = 0;
+	}
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	free(pem);
+	return rc;
 }

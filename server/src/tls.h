@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 #include <microhttpd.h>
 
 #include "server_int.h"
@@ -34,6 +35,11 @@ void saola__tls_options(saola__tls *t, struct MHD_OptionItem items[4]);
 /* The daemon has started: later complaints (a client's failed handshake)
  * are the client's business, and are dropped. */
 void saola__tls_started(saola__tls *t);
+
+/* When the first certificate of the PEM file at path stops being valid
+ * (its notAfter), into *expires. 0, or -1 with e saying why (a file that
+ * cannot be read, or holds no certificate GnuTLS can parse). */
+int saola__tls_cert_expiry(const char *path, time_t *expires, saola__err *e);
 
 /* Frees what saola__tls_load read. A t that saola__tls_load left empty (or
  * a zeroed one) is a no-op. */
