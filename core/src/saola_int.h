@@ -143,6 +143,12 @@ int saola__outbox_add(saola *db, const char *id, const saola__form *f,
                       const char *op, json_t *changes, json_t *version,
                       json_t *base, const char *now);
 
+/* A restored server (resend.c): queues every record that holds an answer
+ * of this device's origin, whole (op "resend"), ahead of the changes
+ * queued before, which follow in their order. *queued: how many records.
+ * Inside a write transaction. */
+int saola__outbox_resend_all(saola *db, int64_t *queued);
+
 /* Review states (review.c): SAOLA__P_STATE, SAOLA__P_COMMENT,
  * saola__state_valid and saola__flat_add_review are in saola_shared.h. */
 /* Writes the review paths of record id, queued like any change: state

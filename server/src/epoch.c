@@ -1,8 +1,11 @@
 /* epoch.c: a server database's epoch (epoch.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_args.h"
 #include "epoch.h"
+#include "ops.h"
 #include "saola_util.h"
 
 static int make_epoch(saola__store *s, char out[SAOLA__EPOCH_LEN + 1], saola__err *e)
@@ -41,4 +44,61 @@ int saola__epoch_restored(saola__store *s, saola__err *e)
 		return saola__err_set(e, SAOLA_ERROR, "epoch: devices: %s",
 		                      saola__db_errmsg(saola__store_db(s)));
 	return 0;
+}
+
+#define RESTORED_USAGE \
+	"usage: saola-server restored --db DB\n\n" \
+	"Marks the database DB as restored from a backup: a new epoch, and every\n" \
+	"device's lineage forgotten, so that devices that synced after the backup\n" \
+	"send again what it lacks (docs/protocol.md, \"Epoch\"). saola-server restore\n" \
+	"does this itself; run it after restoring a PostgreSQL database with\n" \
+	"pg_restore (docs/operations.md, \"Backups\"), before the server serves it.\n"
+
+/* Opens db, marks it restored and prints the new epoch. */
+static int mark_restored(const char *db)
+{
+	char err[SAOLA__ERR_MAX], epoch[SAOLA__EPOCH_LEN + 1];
+	saola__store *s = NULL;
+	saola__err e;
+	int ok;
+
+	if (saola__store_open(db, NULL, 0, &s, err, sizeof err) != SAOLA_OK) {
+		fprintf(stderr, "saola-server restored: %s\n", err);
+		return 1;
+	}
+	if (s->ops->write_begin(s, 1) != SAOLA_OK) {
+		fprintf(stderr, "saola-server restored: %s\n", s->ops->errmsg(s));
+		saola__store_close(s);
+		return 1;
+	}
+	ok = saola__epoch_restored(s, &e) == 0 && saola__epoch_get(s, epoch, &e) == 0;
+	if (s->ops->end(s, ok) != SAOLA_OK && ok) {
+		ok = 0;
+		saola__err_set(&e, SAOLA_ERROR, "%s", s->ops->errmsg(s));
+	}
+	saola__store_close(s);
+	if (!ok) {
+		fprintf(stderr, "saola-server restored: %s: nothing changed\n", e.message);
+		return 1;
+	}
+	printf("marked %s restored: epoch %s; every device's lineage forgotten\n", db, epoch);
+	return 0;
+}
+
+int saola__cmd_restored(int argc, char **argv)
+{
+	static const char *const valued[] = {"--db", NULL};
+	saola__args a;
+
+	if (saola__args_help(argc, argv)) {
+		fputs(RESTORED_USAGE, stdout);
+		return 0;
+	}
+	if (saola__args_parse(argc, argv, valued, NULL, 0, "saola-server restored", &a) != 0)
+		return 2;
+	if (!saola__args_get(&a, "--db")) {
+		fputs(RESTORED_USAGE, stderr);
+		return 2;
+	}
+	return mark_restored(saola__args_get(&a, "--db"));
 }

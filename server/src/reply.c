@@ -50,6 +50,7 @@ static const struct {
 	{SAOLA__E_MEMBER_REMOVED,    409, "member_removed"},
 	{SAOLA__E_DEVICE_COPIED,     409, "device_copied"},
 	{SAOLA__E_BATCH_MISMATCH,    409, "batch_mismatch"},
+	{SAOLA__E_EPOCH_CHANGED,     409, "epoch_changed"},
 	{SAOLA__E_TOO_MANY_FAILURES, 429, "too_many_failures"},
 	{SAOLA__E_TOO_MANY_REQUESTS, 429, "too_many_requests"},
 	{SAOLA__E_TRY_AGAIN,         503, "busy"},

@@ -55,6 +55,8 @@ enum {
 	SAOLA__E_TOO_MANY_FAILURES,   /* failed authentications from an address */
 	SAOLA__E_TOO_MANY_REQUESTS,   /* a user's requests or bodies over the limit */
 	SAOLA__E_TRY_AGAIN,           /* the database stayed busy: nothing applied */
+	SAOLA__E_EPOCH_CHANGED,       /* a device that synced with the database
+	                               * before it was restored from a backup */
 	SAOLA__E_RACE                 /* another process's write got in the way
 	                               * (PostgreSQL: a row it inserted first): the
 	                               * server failed, but a push runs again first

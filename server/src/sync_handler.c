@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "epoch.h"
 #include "pool.h"
 #include "privacy.h"
 #include "report.h"
@@ -27,6 +28,9 @@ typedef struct sync_req {
 	int pull_limit;
 	json_t *changes;       /* borrowed; an array (protocol 2's columns made one) */
 	int protocol;
+	const char *epoch;     /* the epoch the device last saw (NULL: none) */
+	char *epoch_now;       /* this database's epoch, filled in by the push
+	                        * (SAOLA__EPOCH_LEN + 1 bytes) */
 } sync_req;
 
 /* 1 when s is an id of 1-64 letters, digits, '-', '_' or '.'. */
@@ -127,6 +131,14 @@ static int parse_request(json_t *req, const saola__sync_env *env, sync_req *r, s
 	v = json_object_get(req, "lineage");
 	if (v && parse_lineage(v, r, e) != 0)
 		return -1;
+	v = json_object_get(req, "epoch");
+	if (v && !json_is_null(v)) {
+		r->epoch = json_string_value(v);
+		if (!r->epoch || strlen(r->epoch) != SAOLA__EPOCH_LEN ||
+		    strspn(r->epoch, "0123456789abcdef") != SAOLA__EPOCH_LEN)
+			return saola__err_set(e, SAOLA_PROTOCOL, "epoch: expected the %d lowercase hex"
+			                      " digits of a sync answer's epoch", SAOLA__EPOCH_LEN);
+	}
 	v = json_object_get(req, "cursor");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
 		return saola__err_set(e, SAOLA_PROTOCOL, "cursor: expected an integer >= 0");
@@ -403,6 +415,25 @@ static int check_device(saola__store *s, const saola__user *u, const sync_req *r
 	                      r->device);
 }
 
+/* The epoch the device last saw against this database's (docs/protocol.md,
+ * "Epoch"): another one means the database was restored from a backup
+ * since, and lacks what the device sent after it; its cursor numbers
+ * changes of the lost line. Push bundles are not refused: their changes
+ * are merged like any (merging is idempotent), and the device resends at
+ * its next sync by HTTP. */
+static int check_epoch(saola__store *s, const sync_req *r, int bundle, saola__err *e)
+{
+	if (saola__epoch_get(s, r->epoch_now, e) != 0)
+		return -1;
+	if (!r->epoch || bundle || strcmp(r->epoch, r->epoch_now) == 0)
+		return 0;
+	return saola__err_set(e, SAOLA__E_EPOCH_CHANGED, "epoch: this server's database was"
+	                      " restored from a backup since the device last synced (epoch %s,"
+	                      " now %s): nothing was applied; the device sends again the records"
+	                      " it has edits in and pulls its area from the start", r->epoch,
+	                      r->epoch_now);
+}
+
 /* A cursor names a change this server made: one beyond the latest would
  * mark records as held by the device that it never received. */
 static int check_cursor(saola__store *s, const sync_req *r, saola__err *e)
@@ -481,7 +512,9 @@ static int push_once(const saola__sync_env *env, const saola__user *u, const syn
 		rc = store_fail(s, src, e);
 		goto unlock;
 	}
-	rc = check_device(s, u, r, strcmp(source, "bundle") == 0, &lineage, e);
+	rc = check_epoch(s, r, strcmp(source, "bundle") == 0, e);
+	if (rc == 0)
+		rc = check_device(s, u, r, strcmp(source, "bundle") == 0, &lineage, e);
 	if (rc == 0)
 		rc = check_cursor(s, r, e);
 	if (rc == 0 && r->batch)
@@ -681,6 +714,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	sync_req r;
 	saola__batch_rec b;
 	json_t *records = NULL, *forms = NULL;
+	char epoch[SAOLA__EPOCH_LEN + 1] = "";
 	int64_t next = 0;
 	int duplicate = 0, more = 0, rc;
 
@@ -688,6 +722,7 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	memset(&b, 0, sizeof b);
 	if ((rc = parse_request(req, env, &r, e)) != 0)
 		return rc;
+	r.epoch_now = epoch;
 	/* Refused before anything is applied: a pull makes a replica. */
 	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)
 		return -1;
@@ -701,8 +736,9 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	}
 	if ((rc = pull(env->store, u, &r, push_only, records, &next, &more, &forms, e)) != 0)
 		goto out;
-	*out = json_pack("{s:i, s:s?, s:b, s:I, s:I, s:I, s:O, s:I, s:b, s:O, s:O}",
-	                 "protocol", r.protocol, "batch", r.batch, "duplicate", duplicate,
+	*out = json_pack("{s:i, s:s?, s:s, s:b, s:I, s:I, s:I, s:O, s:I, s:b, s:O, s:O}",
+	                 "protocol", r.protocol, "batch", r.batch, "epoch", epoch,
+	                 "duplicate", duplicate,
 	                 "accepted", (json_int_t)b.accepted, "applied", (json_int_t)b.applied,
 	                 "conflicts", (json_int_t)b.conflicts,
 	                 "conflicted", b.conflicted,

@@ -53,6 +53,8 @@ typedef struct sync_run {
 	int probe;           /* the request in flight settles a pending lineage
 	                      * token only: no changes, no page (see prepare) */
 	int reorigined;      /* this run gave the database a new origin */
+	int resent;          /* this run queued every record again (a restored
+	                      * server: resend_all) */
 	int quick;           /* a round trip of this run came back quick */
 	int protocol;        /* the sync protocol of this run's requests: 2,
 	                      * or 1 once the server has refused 2 */
@@ -238,13 +240,29 @@ static void ahead_start(sync_run *s)
 	s->h.idle_ctx = s;
 }
 
+/* The request's "epoch" member, with its comma, for the epoch of the
+ * server's database last seen (docs/protocol.md, "Epoch"), or "". */
+static int epoch_field(sync_run *s, char *out, size_t n)
+{
+	char *v = NULL;
+	int rc;
+
+	out[0] = '\0';
+	if ((rc = saola_state_get(s->db, SAOLA__K_EPOCH, &v)) != SAOLA_OK)
+		return rc;
+	if (v && strlen(v) == 32 && strspn(v, "0123456789abcdef") == 32)
+		snprintf(out, n, "\"epoch\":\"%s\",", v);
+	saola_free(v);
+	return SAOLA_OK;
+}
+
 /* Makes the request for the batch in flight, or cuts a new batch. */
 static int prepare(sync_run *s)
 {
 	saola__zbuf zb;
 	int64_t cursor = 0;
 	long count = 0;
-	char head[512], value[64], prev[33], next[33];
+	char head[600], value[64], prev[33], next[33], epoch[48];
 	int rc, pull, ahead = 0;
 
 	if (s->body)
@@ -281,6 +299,8 @@ static int prepare(sync_run *s)
 		return rc;
 	if ((rc = saola__state_int(s->db, SAOLA__K_CURSOR, &cursor)) != SAOLA_OK)
 		return rc;
+	if ((rc = epoch_field(s, epoch, sizeof epoch)) != SAOLA_OK)
+		return rc;
 	/* Protocol 2 goes in xz: its best (preset 6) while the link is slow
 	 * or not known yet, quicker (3) once a round trip came back quick. */
 	rc = s->protocol < 2 ? saola__zbuf_init(&zb)
@@ -294,11 +314,11 @@ static int prepare(sync_run *s)
 	/* A request with no changes carries no batch id: there is nothing for
 	 * the server to remember. */
 	snprintf(head, sizeof head,
-	         "{\"protocol\":%d,%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
+	         "{\"protocol\":%d,%s%s%s%s\"device\":\"%s\",\"cursor\":%" PRId64
 	         ",\"pull_limit\":%d,\"lineage\":{\"prev\":%s%s%s,\"next\":\"%s\"}"
 	         ",\"changes\":", s->protocol,
 	         s->batch[0] && !s->probe ? "\"batch\":\"" : "", s->probe ? "" : s->batch,
-	         s->batch[0] && !s->probe ? "\"," : "",
+	         s->batch[0] && !s->probe ? "\"," : "", epoch,
 	         saola_origin(s->db), cursor, s->pull_sent, prev[0] ? "\"" : "null", prev,
 	         prev[0] ? "\"" : "", next);
 	rc = saola__zbuf_puts(&zb, head);
@@ -381,6 +401,9 @@ static int apply_answer(sync_run *s, saola__answer *a)
 		rc = saola_outbox_ack(s->db, s->batch_seq);
 	if (rc == SAOLA_OK && !s->probe)
 		rc = saola_state_set(s->db, SAOLA__K_BATCH, NULL);
+	if (rc == SAOLA_OK && json_is_string(json_object_get(doc, "epoch")))
+		rc = saola_state_set(s->db, SAOLA__K_EPOCH,
+		                     json_string_value(json_object_get(doc, "epoch")));
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_LINEAGE, next);
 	if (rc == SAOLA_OK)
@@ -499,6 +522,44 @@ static int take_own_origin(sync_run *s)
 	return SAOLA_OK;
 }
 
+/* A 409 epoch_changed: the server's database was restored from a backup,
+ * and lacks what this device sent since. In one transaction every record
+ * this device has an edit in is queued again, whole, ahead of the changes
+ * queued before; the cursor goes back to 0 (the server's change sequence
+ * numbers other changes now) and the epoch is forgotten, so that the next
+ * answer gives the new one. */
+static int resend_all(sync_run *s)
+{
+	int64_t queued = 0;
+	int rc;
+
+	forget_body(s);
+	s->batch[0] = '\0';
+	s->batch_seq = 0;
+	s->batch_n = 0;
+	if ((rc = saola_begin(s->db)) != SAOLA_OK)
+		return rc;
+	rc = saola__outbox_resend_all(s->db, &queued);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(s->db, SAOLA__K_BATCH, NULL);
+	if (rc == SAOLA_OK)
+		rc = saola__state_set_int(s->db, SAOLA__K_CURSOR, 0);
+	if (rc == SAOLA_OK)
+		rc = saola_state_set(s->db, SAOLA__K_EPOCH, NULL);
+	if (rc == SAOLA_OK)
+		rc = saola_commit(s->db);
+	else
+		saola_rollback(s->db);
+	if (rc != SAOLA_OK)
+		return rc;
+	s->resent = 1;
+	s->st->resent = (long)queued;
+	snprintf(s->st->note, sizeof s->st->note, "saola sync: the server was restored from a "
+	         "backup: %lld records this device has edits in are sent again, and every "
+	         "record of its area pulled again", (long long)queued);
+	return SAOLA_OK;
+}
+
 /* A page too big for this device: the answer over its body limit
  * (limit_rc SAOLA_LIMIT) or a 413. Halves the pull limit (for a 413 the
  * batch too: nothing of it was applied) and carries on; SAOLA_LIMIT with a
@@ -604,6 +665,14 @@ static int run_loop(sync_run *s)
 			 * is wrong, and is reported. */
 			saola__resp_free(&r);
 			if ((rc = take_own_origin(s)) != SAOLA_OK)
+				return rc;
+			attempt = 0;
+			continue;
+		}
+		if (r.status == 409 && !s->resent && resp_code_is(&r, "epoch_changed")) {
+			/* Once per run, as a copy's answer above. */
+			saola__resp_free(&r);
+			if ((rc = resend_all(s)) != SAOLA_OK)
 				return rc;
 			attempt = 0;
 			continue;

@@ -27,6 +27,7 @@
 #define SAOLA__K_LINEAGE     "lineage"      /* the token the server last accepted */
 #define SAOLA__K_LINEAGE_NEXT "lineage_next" /* the token proposed: saved before
                                               * sending, reused for resends */
+#define SAOLA__K_EPOCH       "epoch"        /* the server database's epoch last seen */
 #define SAOLA__K_REORIGINED  "reorigined"   /* "OLD NEW when": the last re-origin */
 
 /* Most a response body may take, compressed or not (a bomb costs at most

@@ -88,6 +88,59 @@ out:
 	return out;
 }
 
+/* The effective version of path in versions: its own, else "_"'s. */
+static const json_t *version_at(const json_t *versions, const char *path)
+{
+	const json_t *v = json_object_get(versions, path);
+
+	return v ? v : json_object_get(versions, "_");
+}
+
+/* A review path ("_state", "_comment") set by another replica (an
+ * officer's): a device sends only the review moves of its own. */
+static int foreign_review(const json_t *versions, const char *path, const char *device)
+{
+	const char *o = json_string_value(json_array_get(version_at(versions, path), 1));
+
+	return path[0] == '_' && strcmp(path, "_deleted") != 0 && strcmp(path, "_") != 0 &&
+	       (!o || strcmp(o, device) != 0);
+}
+
+/* A resend (core/src/resend.c): the record as it stands, every answer at
+ * its own version (the server keeps what it holds at those versions and
+ * takes back what it lost), without a base: nothing was edited. */
+static json_t *wire_resend(saola *db, const json_t *entry, const char *device)
+{
+	const char *id = json_string_value(json_object_get(entry, "record"));
+	json_t *state = NULL, *values, *versions, *vs, *d = NULL, *out = NULL, *v;
+	const char *path;
+	void *tmp;
+
+	if (saola__record_state(db, id, &state) != SAOLA_OK)
+		return NULL;
+	values = json_object_get(state, "values");
+	versions = json_object_get(state, "versions");
+	if (!(vs = json_object()))
+		goto out;
+	json_object_foreach_safe(values, tmp, path, v)
+		if (foreign_review(versions, path, device))
+			json_object_del(values, path);
+	json_object_foreach(versions, path, v)
+		if (!foreign_review(versions, path, device))
+			json_object_set_new(vs, path, wire_version(v, device));
+	if ((d = saola__unflatten_patch(values)))
+		out = json_pack("{s:s, s:O, s:O, s:O, s:O}", "r", id,
+		                "f", json_object_get(state, "form"),
+		                "fv", json_object_get(state, "form_version"), "d", d, "vs", vs);
+	if (!out)
+		saola__error(db, SAOLA_NOMEM, "sync: out of memory encoding %s", id);
+out:
+	json_decref(vs);
+	json_decref(d);
+	json_decref(state);
+	return out;
+}
+
 json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *device)
 {
 	const char *id = json_string_value(json_object_get(entry, "record"));
@@ -96,6 +149,8 @@ json_t *saola__wire_from_outbox_db(saola *db, const json_t *entry, const char *d
 	saola__row row;
 	saola__form *f;
 
+	if (strcmp(json_string_value(json_object_get(entry, "op")), "resend") == 0)
+		return wire_resend(db, entry, device);
 	if (!json_is_null(json_object_get(entry, "changes")) ||
 	    strcmp(json_string_value(json_object_get(entry, "op")), "put") != 0)
 		return saola__wire_from_outbox(entry, device);

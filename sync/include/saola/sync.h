@@ -43,7 +43,10 @@ typedef struct saola_sync_stats {
 	int unconfirmed;       /* 1: a pull bundle not signed for this device's
 	                        * token: its records were merged, but no queued
 	                        * change was dropped */
-	char note[384];        /* what the caller should tell the user (either of
+	long resent;           /* records queued again because the server's
+	                        * database was restored from a backup (its
+	                        * epoch changed: docs/protocol.md, "Epoch") */
+	char note[384];        /* what the caller should tell the user (any of
 	                        * the above), or "" */
 } saola_sync_stats;
 

@@ -1,0 +1,290 @@
+/* test_restore.c: a server restored from a backup carries on with every
+ * device (issue 17): ten devices sync while the backup is taken and go on
+ * after it; the server is restored from it into a new database and a new
+ * server; the devices, pointed at it, sync again and send what it lost
+ * (docs/protocol.md, "Epoch"). Every household is then there exactly
+ * once, on the server and on every device, and the restored database
+ * passes integrity_check. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <sqlite3.h>
+
+#include "testutil.h"
+#include "synctest.h"
+#include "backup.h"
+#include "saola/sync.h"
+#include "saola/server.h"
+
+#define DEVICES 10
+#define FIRST 4      /* households each device makes and syncs before */
+#define ROUNDS 4     /* rounds of one household, an edit and a sync after */
+#define BACKUP_AT 10 /* the backup starts once this many rounds synced */
+
+static const char commune[] = "14404";
+
+typedef struct world {
+	char dir[512];
+	char url[64];
+	saola_server *srv;
+	saola *dev[DEVICES];
+	json_t *made[DEVICES];     /* ids each device made */
+	pthread_mutex_t lock;
+	pthread_cond_t moved;
+	int synced;                /* rounds synced (all devices) */
+	int backed_up;             /* the backup is written */
+} world;
+
+typedef struct worker {
+	world *w;
+	int i;
+	int failed;
+	char why[512];
+} worker;
+
+static int sync_dev(saola *db, saola_sync_stats *st)
+{
+	saola_sync_opts o;
+
+	memset(&o, 0, sizeof o);
+	return saola_sync(db, &o, st);
+}
+
+/* Rounds 0 and 1 run while the backup is taken; rounds 2.. wait for it,
+ * so that the server surely holds changes the backup lacks. */
+static void *work(void *arg)
+{
+	worker *k = arg;
+	world *w = k->w;
+	saola_sync_stats st;
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		const char *first = json_string_value(json_array_get(w->made[k->i], (size_t)r));
+		json_t *edit;
+		char name[64];
+
+		pthread_mutex_lock(&w->lock);
+		while (r >= 2 && !w->backed_up)
+			pthread_cond_wait(&w->moved, &w->lock);
+		pthread_mutex_unlock(&w->lock);
+		st_put_households(w->dev[k->i], 1000 + (uint64_t)(k->i * ROUNDS + r), commune, 1,
+		                  w->made[k->i]);
+		snprintf(name, sizeof name, "Renamed %d-%d", k->i, r);
+		edit = st_head_edit(w->dev[k->i], first, name);
+		if (saola_put(w->dev[k->i], "household", first, edit, NULL) != SAOLA_OK ||
+		    sync_dev(w->dev[k->i], &st) != SAOLA_OK) {
+			snprintf(k->why, sizeof k->why, "device %d round %d: %s", k->i, r,
+			         saola_errmsg(w->dev[k->i]));
+			k->failed = 1;
+			json_decref(edit);
+			break;
+		}
+		json_decref(edit);
+		pthread_mutex_lock(&w->lock);
+		w->synced++;
+		pthread_cond_broadcast(&w->moved);
+		pthread_mutex_unlock(&w->lock);
+	}
+	if (k->failed) { /* let the main thread's wait end */
+		pthread_mutex_lock(&w->lock);
+		w->synced += ROUNDS;
+		pthread_cond_broadcast(&w->moved);
+		pthread_mutex_unlock(&w->lock);
+	}
+	return NULL;
+}
+
+static saola_server *start(const char *db, char *url, size_t n)
+{
+	saola_server_opts so;
+	saola_server *srv = NULL;
+
+	memset(&so, 0, sizeof so);
+	so.db_path = db;
+	so.listen = "127.0.0.1:0";
+	so.schemas = SAOLA_TEST_SCHEMAS;
+	if (saola_server_start(&so, &srv) != SAOLA_OK)
+		fail_msg("server start: %s", saola_server_errmsg(srv));
+	snprintf(url, n, "http://127.0.0.1:%d", saola_server_port(srv));
+	return srv;
+}
+
+/* The households every device made, sorted. */
+static json_t *all_made(world *w)
+{
+	json_t *all = json_array();
+	int i;
+
+	for (i = 0; i < DEVICES; i++)
+		json_array_extend(all, w->made[i]);
+	return all;
+}
+
+static long integrity_ok(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long ok = 0;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL),
+	                 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+/* Phase 1: every device makes FIRST households and syncs them. */
+static void first_households(world *w, char *const *tok)
+{
+	saola_sync_stats st;
+	char name[32];
+	int i;
+
+	for (i = 0; i < DEVICES; i++) {
+		snprintf(name, sizeof name, "dev%d.db", i);
+		w->dev[i] = st_device(tu_path(w->dir, name), w->url, tok[i]);
+		w->made[i] = json_array();
+		st_put_households(w->dev[i], 100 + (uint64_t)i, commune, FIRST, w->made[i]);
+		if (sync_dev(w->dev[i], &st) != SAOLA_OK)
+			fail_msg("device %d: %s", i, saola_errmsg(w->dev[i]));
+	}
+}
+
+/* Phase 2: the devices' rounds, with the backup taken among them. */
+static void rounds_and_backup(world *w, const char *srvdb, const char *file,
+                              saola__backup_info *info)
+{
+	pthread_t th[DEVICES];
+	worker k[DEVICES];
+	saola__err e;
+	int i, rc;
+
+	for (i = 0; i < DEVICES; i++) {
+		memset(&k[i], 0, sizeof k[i]);
+		k[i].w = w;
+		k[i].i = i;
+		assert_int_equal(pthread_create(&th[i], NULL, work, &k[i]), 0);
+	}
+	pthread_mutex_lock(&w->lock);
+	while (w->synced < BACKUP_AT)
+		pthread_cond_wait(&w->moved, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	rc = saola__backup_write(srvdb, file, info, &e);
+	pthread_mutex_lock(&w->lock);
+	w->backed_up = 1;
+	pthread_cond_broadcast(&w->moved);
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < DEVICES; i++)
+		pthread_join(th[i], NULL);
+	if (rc != 0)
+		fail_msg("backup: %s", e.message);
+	for (i = 0; i < DEVICES; i++)
+		if (k[i].failed)
+			fail_msg("%s", k[i].why);
+}
+
+/* Every device holds what device 0 holds, record by record, and that is
+ * every household made. */
+static void assert_converged(world *w, saola *fresh)
+{
+	json_t *all = all_made(w), *ids0 = st_record_ids(w->dev[0]), *id;
+	size_t j;
+	int i;
+
+	assert_int_equal(json_array_size(ids0), json_array_size(all));
+	json_array_foreach(all, j, id) {
+		const char *rid = json_string_value(id);
+		for (i = 1; i < DEVICES; i++)
+			if (!st_same_record(w->dev[0], w->dev[i], rid))
+				fail_msg("record %s differs between devices 0 and %d", rid, i);
+		if (!st_same_record(w->dev[0], fresh, rid))
+			fail_msg("record %s: the restored server's differs from device 0's", rid);
+	}
+	json_decref(all);
+	json_decref(ids0);
+}
+
+static void test_restore_resend(void **state)
+{
+	world w;
+	char *tok[DEVICES], *fresh_tok, name[32], srvdb[1024], newdb[1024], file[1024];
+	saola__backup_info info;
+	saola_sync_stats st;
+	saola__err e;
+	saola *fresh;
+	long resent = 0, before, total = DEVICES * (FIRST + ROUNDS);
+	int i;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.moved, NULL);
+	snprintf(w.dir, sizeof w.dir, "%s", tu_tmpdir("restore"));
+	snprintf(srvdb, sizeof srvdb, "%s", tu_path(w.dir, "server.db"));
+	snprintf(newdb, sizeof newdb, "%s", tu_path(w.dir, "restored.db"));
+	snprintf(file, sizeof file, "%s", tu_path(w.dir, "server" SAOLA__BACKUP_SUFFIX));
+	w.srv = start(srvdb, w.url, sizeof w.url);
+	for (i = 0; i < DEVICES; i++) {
+		snprintf(name, sizeof name, "surveyor%d", i);
+		tok[i] = st_user_add(srvdb, name, "surveyor", commune);
+	}
+	fresh_tok = st_user_add(srvdb, "newcomer", "surveyor", commune);
+	first_households(&w, tok);
+	rounds_and_backup(&w, srvdb, file, &info);
+	assert_int_equal(tu_count(srvdb, "SELECT count(*) FROM records"), total);
+	saola_server_stop(w.srv);
+
+	/* The restored server lacks what came after the backup. */
+	if (saola__backup_restore(file, newdb, NULL, &e) != 0)
+		fail_msg("restore: %s", e.message);
+	before = tu_count(newdb, "SELECT count(*) FROM records");
+	assert_true(before >= DEVICES * FIRST && before < total);
+	w.srv = start(newdb, w.url, sizeof w.url);
+	for (i = 0; i < DEVICES; i++) {
+		assert_int_equal(saola_state_set(w.dev[i], "server", w.url), SAOLA_OK);
+		if (sync_dev(w.dev[i], &st) != SAOLA_OK)
+			fail_msg("device %d after the restore: %s", i, saola_errmsg(w.dev[i]));
+		resent += st.resent;
+	}
+	/* Each device learnt of the restore once; a second sync pulls what
+	 * the others sent again. */
+	assert_true(resent >= total);
+	for (i = 0; i < DEVICES; i++) {
+		if (sync_dev(w.dev[i], &st) != SAOLA_OK)
+			fail_msg("device %d: %s", i, saola_errmsg(w.dev[i]));
+		assert_int_equal(st.resent, 0);
+	}
+	assert_int_equal(tu_count(newdb, "SELECT count(*) FROM records"), total);
+	assert_int_equal(tu_count(newdb, "SELECT count(DISTINCT id) FROM records"), total);
+	fresh = st_device(tu_path(w.dir, "fresh.db"), w.url, fresh_tok);
+	if (sync_dev(fresh, &st) != SAOLA_OK)
+		fail_msg("a new device: %s", saola_errmsg(fresh));
+	assert_converged(&w, fresh);
+	saola_server_stop(w.srv);
+	assert_true(integrity_ok(newdb));
+
+	saola_close(fresh);
+	for (i = 0; i < DEVICES; i++) {
+		saola_close(w.dev[i]);
+		json_decref(w.made[i]);
+		free(tok[i]);
+	}
+	free(fresh_tok);
+	tu_rmtree(w.dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restore_resend),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
