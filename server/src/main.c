@@ -785,6 +785,7 @@ static const struct {
 	{"audit", saola__cmd_audit, 1, "a record's history: who changed what, when, from where"},
 	{"backup", saola__cmd_backup, 1, "back up the database while the server serves"},
 	{"restore", saola__cmd_restore, 1, "check a backup and restore it into a new database"},
+	{"restored", saola__cmd_restored, 1, "mark a database restored (after pg_restore): devices resend"},
 	{"doctor", saola__cmd_doctor, 1, "check an installation and say what to fix"},
 };
 
@@ -808,7 +809,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	{"restored", saola__cmd_restored, 1, "mark a database restored (after pg_restore): devices resend"},
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
