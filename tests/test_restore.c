@@ -279,10 +279,89 @@ static void test_restore_resend(void **state)
 	tu_rmtree(w.dir);
 }
 
+/* The epoch of the server database at path (its sync state). */
+static char *epoch_of(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM sync_state WHERE key = 'epoch'",
+	                                    -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(out);
+	return out;
+}
+
+/* `saola-server restored` (after pg_restore; here on a SQLite copy made
+ * with the server stopped): a new epoch, the lineages forgotten, and a
+ * device that synced after the copy was made sends again what it lacks. */
+static void test_restored_command(void **state)
+{
+	char dir[512], srvdb[1024], copy[1024], url[64], out[4096], err[4096], *tok, *e1, *e2;
+	saola_server *srv;
+	saola_sync_stats st;
+	saola *dev;
+	json_t *ids = json_array();
+	int rc;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir("restored"));
+	snprintf(srvdb, sizeof srvdb, "%s", tu_path(dir, "server.db"));
+	snprintf(copy, sizeof copy, "%s", tu_path(dir, "copy.db"));
+	srv = start(srvdb, url, sizeof url);
+	tok = st_user_add(srvdb, "lan", "surveyor", commune);
+	dev = st_device(tu_path(dir, "dev.db"), url, tok);
+	st_put_households(dev, 7, commune, 3, ids);
+	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
+	saola_server_stop(srv);
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "cp '%s' '%s'", srvdb, copy), 0);
+	srv = start(srvdb, url, sizeof url);
+	assert_int_equal(saola_state_set(dev, "server", url), SAOLA_OK);
+	st_put_households(dev, 8, commune, 2, ids);
+	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
+	saola_server_stop(srv);
+
+	e1 = epoch_of(copy);
+	rc = tu_runf(out, sizeof out, err, sizeof err, "%s restored --db '%s'",
+	             st_server_bin(), copy);
+	if (rc != 0)
+		fail_msg("restored: %d: %s", rc, err);
+	e2 = epoch_of(copy);
+	assert_string_not_equal(e1, e2);
+	assert_non_null(strstr(out, e2));
+	assert_int_equal(tu_count(copy, "SELECT count(*) FROM devices WHERE lineage IS NOT NULL"),
+	                 0);
+	assert_int_equal(tu_count(copy, "SELECT count(*) FROM records"), 3);
+	/* Bad usage: 2; no such database: 1, nothing made. */
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "%s restored",
+	                         st_server_bin()), 2);
+	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "%s restored --db '%s'",
+	                         st_server_bin(), tu_path(dir, "none.db")), 1);
+
+	srv = start(copy, url, sizeof url);
+	assert_int_equal(saola_state_set(dev, "server", url), SAOLA_OK);
+	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
+	assert_int_equal(st.resent, 5);
+	assert_int_equal(tu_count(copy, "SELECT count(*) FROM records"), 5);
+	saola_server_stop(srv);
+	saola_close(dev);
+	json_decref(ids);
+	free(tok);
+	free(e1);
+	free(e2);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_resend),
+		cmocka_unit_test(test_restored_command),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
