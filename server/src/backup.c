@@ -895,13 +895,17 @@ static int refuse_in_use(const char *db, saola__err *e)
 }
 
 /* Puts the complete new database tmp at db: over the one there (replace:
- * kept its mode, refused while in use, its journals removed first so that
- * SQLite never replays them into the new file), or where none is. */
+ * refused while in use; its mode kept, and run as root its owner, as
+ * SQLite gives its journals the database's owner, so that the server's
+ * user can still open it; its journals removed first so that SQLite never
+ * replays them into the new file), or where none is. */
 static int install(const char *tmp, const char *db, int replace, saola__err *e)
 {
 	struct stat sb;
 
-	if (replace && stat(db, &sb) == 0 && chmod(tmp, sb.st_mode & 07777) != 0)
+	if (replace && stat(db, &sb) == 0 &&
+	    (chmod(tmp, sb.st_mode & 07777) != 0 ||
+	     (geteuid() == 0 && chown(tmp, sb.st_uid, sb.st_gid) != 0)))
 		return saola__err_set(e, SAOLA_IO, "%s: %s", tmp, strerror(errno));
 	if (replace && exists(db) && refuse_in_use(db, e) != 0)
 		return -1;
