@@ -5,8 +5,10 @@
 # clang and libclang-rt-dev build and run the fuzz targets (tests/fuzz/run.sh:
 # libFuzzer comes with clang's runtime; gcc has none); openssl is the command
 # that makes tests/test_tls.c's certificate authorities and certificates;
-# postgresql is the server the tests start a private cluster of (scripts/pg.sh).
-SAOLA_TEST_DEPS="clang libclang-rt-dev openssl postgresql"
+# postgresql is the server the tests start a private cluster of (scripts/pg.sh);
+# dpkg-dev (dpkg-shlibdeps: the packages' Depends), file and adduser are what
+# tests/packages/run.sh makes and installs the Debian packages with.
+SAOLA_TEST_DEPS="clang libclang-rt-dev openssl postgresql dpkg-dev file adduser"
 
 saola_deps() {
 	saola_install build-essential cmake pkg-config libsqlite3-dev sqlite3 libpq-dev libjansson-dev zlib1g-dev liblzma-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev libminizip-dev libexpat1-dev libxlsxwriter-dev curl chromium "$@"
