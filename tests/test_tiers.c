@@ -19,6 +19,7 @@
 #include "officer.h"
 #include "store_sql.h"
 #include "upstream.h"
+#include "backup.h"
 
 /* The first column of sql's first row (a count) on a server's store. */
 static long count_rows(saola__store *s, const char *sql)
@@ -164,6 +165,54 @@ static void test_tiers(void **state)
 	tw_world_close(&w);
 }
 
+/* The central server restored from a backup (docs/protocol.md, "Epoch"):
+ * the district's next sync gets 409 epoch_changed, sends every record up
+ * again and pulls from the start; the restored server then holds the
+ * household it lost. SQLite only: a PostgreSQL central server is
+ * restored with pg_restore (docs/backup.md). */
+static void test_upstream_restored(void **state)
+{
+	tw_world w;
+	saola__upstream_stats st;
+	saola__backup_info info;
+	saola__err e;
+	saola_server *again;
+	char file[700], newdb[700], url[64];
+
+	(void)state;
+	tw_world_open(&w, 7, "uprestored");
+	if (saola__store_is_uri(w.cdb)) {
+		tw_world_close(&w);
+		skip();
+	}
+	tw_op_create(&w, 0);
+	tw_op_create(&w, 0);
+	tw_device_sync(&w, 0);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, w.curl_, w.dtok[0], &st, &e), 0);
+	snprintf(file, sizeof file, "%s/central" SAOLA__BACKUP_SUFFIX, w.dir);
+	snprintf(newdb, sizeof newdb, "%s/central-restored.db", w.dir);
+	if (saola__backup_write(w.cdb, file, &info, &e) != 0)
+		fail_msg("backup: %s", e.message);
+	tw_op_create(&w, 0);
+	tw_device_sync(&w, 0);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.pushed, 1);
+	assert_int_equal(count_rows(w.cstore, "SELECT count(*) FROM records"), 3);
+	if (saola__backup_restore(file, newdb, NULL, &e) != 0)
+		fail_msg("restore: %s", e.message);
+	assert_int_equal(tu_count(newdb, "SELECT count(*) FROM records"), 2);
+	again = tw_start_server_again(newdb);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", saola_server_port(again));
+	if (saola__upstream_sync(w.dstore[0], NULL, url, w.dtok[0], &st, &e) != 0)
+		fail_msg("district after the restore: %s", e.message);
+	assert_int_equal(st.pushed, 3);
+	assert_int_equal(saola__upstream_sync(w.dstore[0], NULL, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.pushed, 0);
+	saola_server_stop(again);
+	assert_int_equal(tu_count(newdb, "SELECT count(*) FROM records"), 3);
+	tw_world_close(&w);
+}
+
 /* The version of form id current on a device, as a new string. */
 static char *current_version(saola *db, const char *id)
 {
@@ -264,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tiers),
 		cmocka_unit_test(test_forms_from_upstream),
+		cmocka_unit_test(test_upstream_restored),
 	};
 
 	setenv("SAOLA_SYNC_BACKOFF_MS", "5", 1);

@@ -26,6 +26,11 @@
  * proposed, saved before the request that carries it is sent. */
 #define SAOLA__UP_LINEAGE      "upstream_lineage"
 #define SAOLA__UP_LINEAGE_NEXT "upstream_lineage_next"
+/* The epoch of the upstream's database last seen (docs/protocol.md,
+ * "Epoch"): sent with every request; a 409 epoch_changed (the upstream was
+ * restored from a backup) makes every record go up again and the pull
+ * start from 0. */
+#define SAOLA__UP_EPOCH        "upstream_epoch"
 
 typedef struct saola__upstream_stats {
 	long pushed;        /* records sent up */

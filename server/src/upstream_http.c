@@ -140,8 +140,12 @@ static int refused(saola *db, const char *origin, const char *url, const saola__
 	const char *code = json_string_value(json_object_get(json_object_get(doc, "error"),
 	                                                     "code"));
 	int copied = r->status == 409 && code && strcmp(code, "device_copied") == 0;
+	int restored = r->status == 409 && code && strcmp(code, "epoch_changed") == 0;
 
 	json_decref(doc);
+	if (restored)
+		return saola__err_set(e, SAOLA__E_EPOCH_CHANGED, "upstream: %s: its database was"
+		                      " restored from a backup", url);
 	if (copied)
 		return saola__err_set(e, SAOLA__E_DEVICE_COPIED, "upstream: %s: this district's"
 		                      " database is a copy of another district server's (both use"
@@ -155,6 +159,63 @@ static int refused(saola *db, const char *origin, const char *url, const saola__
 
 static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *req,
                 json_t **out, saola__err *e);
+
+/* Adds the upstream's epoch last seen to req (none: nothing). */
+static int epoch_add(saola__store *s, json_t *req, saola__err *e)
+{
+	char *v = NULL;
+	int rc;
+
+	if (s->ops->state_get(s, SAOLA__UP_EPOCH, &v) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "upstream: epoch: %s", s->ops->errmsg(s));
+	rc = v && json_object_set_new(req, "epoch", json_string(v)) != 0 ? -1 : 0;
+	free(v);
+	return rc ? saola__err_set(e, SAOLA_NOMEM, "upstream: out of memory") : 0;
+}
+
+/* Keeps the epoch of an answer, when it is new here. */
+static int epoch_keep(saola__store *s, pthread_mutex_t *lock, json_t *out, saola__err *e)
+{
+	const char *epoch = json_string_value(json_object_get(out, "epoch"));
+	char *had = NULL;
+	int same;
+
+	if (!epoch)
+		return 0;
+	if (s->ops->state_get(s, SAOLA__UP_EPOCH, &had) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "upstream: epoch: %s", s->ops->errmsg(s));
+	same = had && strcmp(had, epoch) == 0;
+	free(had);
+	if (!same && state_write(s, lock, SAOLA__UP_EPOCH, epoch, NULL, NULL) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "upstream: epoch: %s", s->ops->errmsg(s));
+	return 0;
+}
+
+/* The upstream was restored from a backup: it lacks what this district
+ * sent after the backup. Every record's exchange state is forgotten (so
+ * every record goes up again, whole; merging is idempotent), and the
+ * cursor and the epoch too (the upstream's change sequence numbers other
+ * changes now), in one transaction. */
+static int upstream_restored(saola__store *s, pthread_mutex_t *lock, saola__err *e)
+{
+	int rc;
+
+	if (lock)
+		pthread_mutex_lock(lock);
+	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
+		rc = saola__db_exec(s->db, "DELETE FROM upstream_records");
+		if (rc == SAOLA_OK)
+			rc = s->ops->state_set(s, SAOLA__UP_CURSOR, NULL);
+		if (rc == SAOLA_OK)
+			rc = s->ops->state_set(s, SAOLA__UP_EPOCH, NULL);
+		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
+			rc = SAOLA_ERROR;
+	}
+	if (lock)
+		pthread_mutex_unlock(lock);
+	return rc == SAOLA_OK ? 0 : saola__err_set(e, SAOLA_ERROR, "upstream: restored: %s",
+	                                           s->ops->errmsg(s));
+}
 
 /* When a proposed lineage token is still pending (its request got no 200),
  * settles it with a request without changes before changes go: under that
@@ -195,8 +256,10 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 	*out = NULL;
 	if (json_array_size(json_object_get(req, "changes")) > 0 && probe(s, lock, h, e) != 0)
 		return -1;
-	if (lineage_add(s, lock, req, &next, e) != 0)
+	if (lineage_add(s, lock, req, &next, e) != 0 || epoch_add(s, req, e) != 0) {
+		free(next);
 		return -1;
+	}
 	text = json_dumps(req, JSON_COMPACT);
 	if (!text || saola__gzip(text, strlen(text), &gz, &gzlen) != SAOLA_OK) {
 		free(text);
@@ -241,7 +304,7 @@ static int post(saola__store *s, pthread_mutex_t *lock, saola__http *h, json_t *
 		return saola__err_set(e, SAOLA_NETWORK, "upstream: %s: not a sync answer%s%s", url,
 		                      err[0] ? ": " : "", err);
 	}
-	return 0;
+	return epoch_keep(s, lock, *out, e);
 }
 
 /* Marks done exchanged, in a write transaction of its own. */
@@ -398,6 +461,15 @@ int saola__upstream_sync(saola__store *s, pthread_mutex_t *write_lock, const cha
 	rc = push(s, write_lock, &h, cursor, st, e);
 	if (rc == 0)
 		rc = pull(s, write_lock, &h, cursor, st, e);
+	if (rc != 0 && e->rc == SAOLA__E_EPOCH_CHANGED) {
+		/* Once: everything goes up again, and the pull starts over. */
+		cursor = 0;
+		rc = upstream_restored(s, write_lock, e);
+		if (rc == 0)
+			rc = push(s, write_lock, &h, cursor, st, e);
+		if (rc == 0)
+			rc = pull(s, write_lock, &h, cursor, st, e);
+	}
 	if (rc == 0) {
 		saola__now(now);
 		if (write_lock)
