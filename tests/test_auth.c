@@ -526,6 +526,48 @@ static void test_device_renewed(void **state)
 	saola_close(dev);
 }
 
+/* A token rotated (saola-server user rotate): the old one is refused at
+ * once, the new one printed; the device enrolled again with it keeps its
+ * queue and syncs it; a revoked user's token is not rotated. */
+static void test_rotate(void **state)
+{
+	fixture *fx = *state;
+	saola *dev = st_device(tu_path(fx->dir, "dev.db"), fx->url, fx->lan);
+	saola_sync_stats st;
+	char args[2048], token[SAOLA__TOKEN_HEX + 1];
+	int64_t queued = 0;
+
+	st_put_households(dev, 3, "14404", 2, NULL);
+	assert_int_equal(saola_sync(dev, NULL, &st), SAOLA_OK);
+	snprintf(args, sizeof args, "user rotate --db '%s' --name lan", fx->db);
+	assert_int_equal(server_cmd(fx, args), 0);
+	assert_int_equal(strlen(fx->out), SAOLA__TOKEN_HEX + 1);   /* the token and "\n" */
+	snprintf(token, sizeof token, "%.*s", SAOLA__TOKEN_HEX, fx->out);
+	assert_string_not_equal(token, fx->lan);
+	expect(pull_from(fx, NULL, fx->lan), 401, "unauthorized", NULL);
+	st_put_households(dev, 4, "14404", 1, NULL);
+	assert_int_equal(saola_sync(dev, NULL, &st), SAOLA_AUTH);
+	assert_int_equal(saola_outbox_count(dev, &queued), SAOLA_OK);
+	assert_true(queued > 0);
+	if (saola_enrol(dev, fx->url, token, NULL) != SAOLA_OK)
+		fail_msg("enrol with the new token: %s", saola_errmsg(dev));
+	assert_int_equal(saola_sync(dev, NULL, &st), SAOLA_OK);
+	assert_int_equal(saola_outbox_count(dev, &queued), SAOLA_OK);
+	assert_int_equal(queued, 0);
+	assert_int_equal(sv_store_count(fx->st, "SELECT count(*) FROM records"), 3);
+	saola_close(dev);
+
+	snprintf(args, sizeof args, "user revoke --db '%s' --name officer", fx->db);
+	assert_int_equal(server_cmd(fx, args), 0);
+	snprintf(args, sizeof args, "user rotate --db '%s' --name officer", fx->db);
+	assert_int_equal(server_cmd(fx, args), 1);
+	assert_non_null(strstr(fx->err, "user officer is revoked"));
+	assert_string_equal(fx->out, "");
+	snprintf(args, sizeof args, "user rotate --db '%s' --name nobody", fx->db);
+	assert_int_equal(server_cmd(fx, args), 1);
+	assert_non_null(strstr(fx->err, "no user named \"nobody\""));
+}
+
 /* The user commands: expiry options, their refusals, the list. */
 static void test_user_commands(void **state)
 {
@@ -692,6 +734,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_revoke_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_renewed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_off, setup, teardown),
 	};

@@ -509,6 +509,7 @@ static int cmd_forms(int argc, char **argv)
 	"saola-server user add --db PATH --name NAME --role ROLE --area CODE\n" \
 	"                      [--days N | --expires DATE | --expires never] [--allow PERMS]\n" \
 	"       saola-server user renew --db PATH --name NAME [--days N | --expires DATE|never]\n" \
+	"       saola-server user rotate --db PATH --name NAME\n" \
 	"       saola-server user expire --db PATH --name NAME\n" \
 	"       saola-server user revoke --db PATH --name NAME\n" \
 	"       saola-server user list --db PATH\n" \
@@ -520,7 +521,9 @@ static int cmd_forms(int argc, char **argv)
 	"(YYYY-MM-DD: refused from 00:00 UTC that day; or YYYY-MM-DDTHH:MM:SSZ);\n" \
 	"--expires never is for service accounts, such as a district server's token\n" \
 	"at its province. expire ends a token now (renew brings it back); revoke\n" \
-	"ends it for good.\n" \
+	"ends it for good. rotate gives a user a new token (printed) and refuses the old\n" \
+	"one from then on; its devices enrol again with it (saola init --server URL\n" \
+	"--token T), keeping every queued change.\n" \
 	"permissions (words, comma-separated): personal (a district, province or admin\n" \
 	"user gets personal fields, names, when asking for them, and may pull records)"
 
@@ -611,6 +614,19 @@ static int user_expire(saola__store *s, const char *name, saola__err *e)
 	return 0;
 }
 
+static int user_rotate(saola__store *s, const char *name, saola__err *e)
+{
+	char token[SAOLA__TOKEN_HEX + 1];
+
+	if (saola__user_rotate_name(s, name, token, e) != 0)
+		return -1;
+	/* As at user add, the only time the token is shown. */
+	printf("%s\n", token);
+	fflush(stdout);
+	memset(token, 0, sizeof token);
+	return 0;
+}
+
 static int user_revoke(saola__store *s, const char *name, saola__err *e)
 {
 	int already;
@@ -672,7 +688,7 @@ static int cmd_user(int argc, char **argv)
 		return user_permit(sub, argc - 1, argv + 1);
 	snprintf(cmd, sizeof cmd, "user %s", sub);
 	if ((!add && !renew && strcmp(sub, "list") && strcmp(sub, "revoke") &&
-	     strcmp(sub, "expire")) ||
+	     strcmp(sub, "expire") && strcmp(sub, "rotate")) ||
 	    parse(argc - 1, argv + 1, allowed, 0, cmd, &o) != 0 || !opt(&o, "--db") ||
 	    (strcmp(sub, "list") != 0 && !opt(&o, "--name")) || (add && !opt(&o, "--role")))
 		return usage_fail(USER_USAGE);
@@ -699,6 +715,7 @@ static int cmd_user(int argc, char **argv)
 	rc = add ? user_add(s, &o, expires, &e)
 	   : renew ? user_renew(s, name, expires, &e)
 	   : strcmp(sub, "expire") == 0 ? user_expire(s, name, &e)
+	   : strcmp(sub, "rotate") == 0 ? user_rotate(s, name, &e)
 	   : user_revoke(s, name, &e);
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", cmd, e.message);

@@ -241,6 +241,44 @@ static int expire(saola__store *s, const saola__user *u, const char *now)
 	return expired(u, now) ? SAOLA_OK : s->ops->user_expiry(s, u->id, now);
 }
 
+/* Stores the hash of the new token (arg, hex) as u's. */
+static int rotate(saola__store *s, const saola__user *u, const char *token)
+{
+	unsigned char hash[SAOLA__SHA256_LEN];
+	saola__dbstmt *st = NULL;
+	int rc;
+
+	if (u->revoked)
+		return SAOLA_CONFLICT;
+	saola__token_hash(token, SAOLA__TOKEN_HEX, hash);
+	if ((rc = saola__db_prepare(saola__store_db(s), "UPDATE users SET token_hash = ?"
+	                            " WHERE id = ?", &st)) != SAOLA_OK)
+		return rc;
+	saola__db_bind_blob(st, 1, hash, sizeof hash);
+	saola__db_bind_int(st, 2, u->id);
+	rc = saola__db_step(st) == SAOLA__DB_DONE ? SAOLA_OK : SAOLA_ERROR;
+	saola__db_finalize(st);
+	return rc;
+}
+
+int saola__user_rotate_name(saola__store *s, const char *name,
+                            char token[SAOLA__TOKEN_HEX + 1], saola__err *e)
+{
+	saola__user u;
+	int rc;
+
+	if (saola__token_new(token) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "no random source for a token");
+	if ((rc = change_user(s, name, rotate, token, &u, e)) == 1)
+		saola__err_set(e, SAOLA_CONFLICT, "user %s is revoked, and a revoked token stays"
+		               " revoked: add a new user for a new token", u.name);
+	if (rc != 0) {
+		memset(token, 0, SAOLA__TOKEN_HEX + 1);
+		return -1;
+	}
+	return 0;
+}
+
 int saola__user_revoke_name(saola__store *s, const char *name, int *already, saola__err *e)
 {
 	saola__user u;

@@ -45,6 +45,12 @@ int saola__user_renew_name(saola__store *s, const char *name, const char *expire
 int saola__user_expire_name(saola__store *s, const char *name, char at[21], int *already,
                             saola__err *e);
 
+/* Gives user name a new token (into token; the old one is refused from
+ * the commit on), keeping its expiry, devices and permissions. 0, or -1
+ * with e: 404 for no such user, 409 when the user is revoked. */
+int saola__user_rotate_name(saola__store *s, const char *name,
+                            char token[SAOLA__TOKEN_HEX + 1], saola__err *e);
+
 /* Revokes a user's token; *already is set when it was revoked before. */
 int saola__user_revoke_name(saola__store *s, const char *name, int *already, saola__err *e);
 
