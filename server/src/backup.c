@@ -702,9 +702,10 @@ static int unpack_stream(FILE *in, unpack *u, unsigned char *buf, saola__err *e)
 				if (ferror(in))
 					saola__err_set(e, SAOLA_IO, "%s: %s", u->path, strerror(errno));
 				else
-					saola__err_set(e, SAOLA_CORRUPT, "%s: truncated: the file ends after"
-					               " %lld of the database's %lld bytes: " DAMAGED, u->path,
-					               (long long)u->bytes, (long long)u->info->db_bytes);
+					saola__err_set(e, SAOLA_CORRUPT, "%s: truncated: the file ends before"
+					               " its compressed database does (%lld of %lld bytes came"
+					               " out): " DAMAGED, u->path, (long long)u->bytes,
+					               (long long)u->info->db_bytes);
 				goto out;
 			}
 		}
