@@ -307,6 +307,7 @@ static void test_restored_command(void **state)
 	saola_sync_stats st;
 	saola *dev;
 	json_t *ids = json_array();
+	long clock0;
 	int rc;
 
 	(void)state;
@@ -326,6 +327,7 @@ static void test_restored_command(void **state)
 	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
 	saola_server_stop(srv);
 
+	clock0 = tu_count(copy, "SELECT value FROM meta WHERE key = 'clock'");
 	e1 = epoch_of(copy);
 	rc = tu_runf(out, sizeof out, err, sizeof err, "%s restored --db '%s'",
 	             st_server_bin(), copy);
@@ -333,6 +335,9 @@ static void test_restored_command(void **state)
 		fail_msg("restored: %d: %s", rc, err);
 	e2 = epoch_of(copy);
 	assert_string_not_equal(e1, e2);
+	/* The clock leapt past any edit the server made after the copy. */
+	assert_true(tu_count(copy, "SELECT value FROM meta WHERE key = 'clock'") >=
+	            clock0 + 2147483648L);
 	assert_non_null(strstr(out, e2));
 	assert_int_equal(tu_count(copy, "SELECT count(*) FROM devices WHERE lineage IS NOT NULL"),
 	                 0);

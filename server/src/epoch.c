@@ -33,12 +33,31 @@ int saola__epoch_get(saola__store *s, char out[SAOLA__EPOCH_LEN + 1], saola__err
 	return make_epoch(s, out, e);
 }
 
+/* The clock's leap at a restore: past every counter this server may have
+ * given its own edits between the backup and the loss (an officer's, which
+ * a device may hold and send back), so that no new edit of this server
+ * takes a version one of those has; below the 2^32 that a replica takes
+ * ahead of its own clock (docs/security.md). */
+#define RESTORE_CLOCK_LEAP "2147483648"
+
+static int clock_leap(saola__db *db)
+{
+	return saola__db_exec(db, saola__db_kind(db) == SAOLA__DB_POSTGRES
+	        ? "SELECT setval('clock_seq', (SELECT last_value FROM clock_seq) + "
+	          RESTORE_CLOCK_LEAP ")"
+	        : "UPDATE meta SET value = CAST(value AS INTEGER) + " RESTORE_CLOCK_LEAP
+	          " WHERE key = 'clock'");
+}
+
 int saola__epoch_restored(saola__store *s, saola__err *e)
 {
 	char epoch[SAOLA__EPOCH_LEN + 1];
 
 	if (make_epoch(s, epoch, e) != 0)
 		return -1;
+	if (clock_leap(saola__store_db(s)) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "epoch: clock: %s",
+		                      saola__db_errmsg(saola__store_db(s)));
 	if (saola__db_exec(saola__store_db(s),
 	                   "UPDATE devices SET lineage = NULL, lineage_batch = NULL") != SAOLA_OK)
 		return saola__err_set(e, SAOLA_ERROR, "epoch: devices: %s",
@@ -81,7 +100,9 @@ static int mark_restored(const char *db)
 		fprintf(stderr, "saola-server restored: %s: nothing changed\n", e.message);
 		return 1;
 	}
-	printf("marked %s restored: epoch %s; every device's lineage forgotten\n", db, epoch);
+	/* Not the db's name: a PostgreSQL URI may hold a password. */
+	printf("marked the database restored: epoch %s; its clock moved ahead; every device's"
+	       " lineage forgotten\n", epoch);
 	return 0;
 }
 

@@ -16,10 +16,12 @@
  * with e. */
 int saola__epoch_get(saola__store *s, char out[SAOLA__EPOCH_LEN + 1], saola__err *e);
 
-/* A database restored from a backup: a new epoch, and every device's
- * lineage forgotten (each device's next request sets it again: the
- * devices went on syncing after the backup, so the lineage it holds is
- * older than theirs). Inside the caller's write transaction. 0, or -1
+/* A database restored from a backup: a new epoch; the clock moved 2^31
+ * ahead (the server's own edits after the backup, lost here, may come
+ * back from devices: no new edit may take one of their versions); every
+ * device's lineage forgotten (each device's next request sets it again:
+ * the devices went on syncing after the backup, so the lineage it holds
+ * is older than theirs). Inside the caller's write transaction. 0, or -1
  * with e. */
 int saola__epoch_restored(saola__store *s, saola__err *e);
 
