@@ -214,6 +214,18 @@ else
 	echo "(no curl: skipped)"
 fi
 
+say "the province's IT officer: a backup while the server serves, checked; the installation checked"
+if [ "$store" = postgres ]; then
+	"$server" backup --db "$sdb" --to "$out/province.saola-backup" 2>&1 | sed 's/^/  /' || true
+else
+	backup="$out/province-$(date -u +%Y%m%d-%H%M%S).saola-backup"
+	"$server" backup --db "$sdb" --to "$backup" | sed 's/^/  /'
+	"$server" restore --check --from "$backup" | sed 's/^/  /'
+fi
+# doctor says FAIL for what a real installation must mend (exit 1): shown,
+# not fatal here.
+{ "$server" doctor --db "$sdb" --backups "$out" --user "$(id -un)" || true; } | sed 's/^/  /'
+
 say "export for the commune office (CSV, UTF-8, opens in a spreadsheet)"
 (cd "$out" && "$saola" export --db "$out/dev-14404.db" --form household --format csv --out households-14404)
 echo
