@@ -22,7 +22,9 @@ set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-build=${1:-$top/build-pkg}
+# $SAOLA_TEST_PKG_BUILD, when set, wins: ./run-tests gives its Release tree,
+# configured as below already, so that nothing is built twice.
+build=${SAOLA_TEST_PKG_BUILD:-${1:-$top/build-pkg}}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 started=$(date +%s)
 
