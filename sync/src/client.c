@@ -346,14 +346,30 @@ static int prepare(sync_run *s)
 	return rc;
 }
 
-/* Forgets the batch in flight (after it was applied, refused, or when it
- * is cut smaller under a new id). */
-static int drop_batch(sync_run *s)
+/* Forgets the batch in flight in memory: its body, id and extent. */
+static void forget_batch(sync_run *s)
 {
 	forget_body(s);
 	s->batch[0] = '\0';
 	s->batch_seq = 0;
 	s->batch_n = 0;
+}
+
+/* Ends the transaction of the work that gave rc: commits when it went
+ * well, else rolls back; the result. */
+static int end_txn(sync_run *s, int rc)
+{
+	if (rc == SAOLA_OK)
+		return saola_commit(s->db);
+	saola_rollback(s->db);
+	return rc;
+}
+
+/* Forgets the batch in flight (after it was applied, refused, or when it
+ * is cut smaller under a new id). */
+static int drop_batch(sync_run *s)
+{
+	forget_batch(s);
 	return saola_state_set(s->db, SAOLA__K_BATCH, NULL);
 }
 
@@ -408,11 +424,7 @@ static int apply_answer(sync_run *s, saola__answer *a)
 		rc = saola_state_set(s->db, SAOLA__K_LINEAGE, next);
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_LINEAGE_NEXT, NULL);
-	if (rc == SAOLA_OK)
-		rc = saola_commit(s->db);
-	else
-		saola_rollback(s->db);
-	if (rc != SAOLA_OK)
+	if ((rc = end_txn(s, rc)) != SAOLA_OK)
 		return rc;
 	s->st->records_up += s->batch_n;
 	s->st->records_down += (long)a->count;
@@ -496,10 +508,7 @@ static int take_own_origin(sync_run *s)
 	char old[SAOLA__ORIGIN_LEN + 1], now[21], value[96];
 	int rc;
 
-	forget_body(s);
-	s->batch[0] = '\0';
-	s->batch_seq = 0;
-	s->batch_n = 0;
+	forget_batch(s);
 	if ((rc = saola_begin(s->db)) != SAOLA_OK)
 		return rc;
 	rc = saola__reorigin(s->db, old);
@@ -508,11 +517,7 @@ static int take_own_origin(sync_run *s)
 		snprintf(value, sizeof value, "%s %s %s", old, saola_origin(s->db), now);
 		rc = saola_state_set(s->db, SAOLA__K_REORIGINED, value);
 	}
-	if (rc == SAOLA_OK)
-		rc = saola_commit(s->db);
-	else
-		saola_rollback(s->db);
-	if (rc != SAOLA_OK)
+	if ((rc = end_txn(s, rc)) != SAOLA_OK)
 		return rc;
 	s->reorigined = 1;
 	s->st->reorigined = 1;
@@ -533,10 +538,7 @@ static int resend_all(sync_run *s)
 	int64_t queued = 0;
 	int rc;
 
-	forget_body(s);
-	s->batch[0] = '\0';
-	s->batch_seq = 0;
-	s->batch_n = 0;
+	forget_batch(s);
 	if ((rc = saola_begin(s->db)) != SAOLA_OK)
 		return rc;
 	rc = saola__outbox_resend_all(s->db, &queued);
@@ -546,11 +548,7 @@ static int resend_all(sync_run *s)
 		rc = saola__state_set_int(s->db, SAOLA__K_CURSOR, 0);
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_EPOCH, NULL);
-	if (rc == SAOLA_OK)
-		rc = saola_commit(s->db);
-	else
-		saola_rollback(s->db);
-	if (rc != SAOLA_OK)
+	if ((rc = end_txn(s, rc)) != SAOLA_OK)
 		return rc;
 	s->resent = 1;
 	s->st->resent = (long)queued;
