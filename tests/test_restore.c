@@ -14,6 +14,7 @@
 
 #include "testutil.h"
 #include "synctest.h"
+#include "servertest.h"
 #include "backup.h"
 #include "saola/sync.h"
 #include "saola/server.h"
@@ -95,21 +96,6 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&w->lock);
 	}
 	return NULL;
-}
-
-static saola_server *start(const char *db, char *url, size_t n)
-{
-	saola_server_opts so;
-	saola_server *srv = NULL;
-
-	memset(&so, 0, sizeof so);
-	so.db_path = db;
-	so.listen = "127.0.0.1:0";
-	so.schemas = SAOLA_TEST_SCHEMAS;
-	if (saola_server_start(&so, &srv) != SAOLA_OK)
-		fail_msg("server start: %s", saola_server_errmsg(srv));
-	snprintf(url, n, "http://127.0.0.1:%d", saola_server_port(srv));
-	return srv;
 }
 
 /* The households every device made, sorted. */
@@ -229,7 +215,7 @@ static void test_restore_resend(void **state)
 	snprintf(srvdb, sizeof srvdb, "%s", tu_path(w.dir, "server.db"));
 	snprintf(newdb, sizeof newdb, "%s", tu_path(w.dir, "restored.db"));
 	snprintf(file, sizeof file, "%s", tu_path(w.dir, "server" SAOLA__BACKUP_SUFFIX));
-	w.srv = start(srvdb, w.url, sizeof w.url);
+	w.srv = sv_start(srvdb, 0, w.url, sizeof w.url);
 	for (i = 0; i < DEVICES; i++) {
 		snprintf(name, sizeof name, "surveyor%d", i);
 		tok[i] = st_user_add(srvdb, name, "surveyor", commune);
@@ -245,7 +231,7 @@ static void test_restore_resend(void **state)
 		fail_msg("restore: %s", e.message);
 	before = tu_count(newdb, "SELECT count(*) FROM records");
 	assert_true(before >= DEVICES * FIRST && before < total);
-	w.srv = start(newdb, w.url, sizeof w.url);
+	w.srv = sv_start(newdb, 0, w.url, sizeof w.url);
 	for (i = 0; i < DEVICES; i++) {
 		assert_int_equal(saola_state_set(w.dev[i], "server", w.url), SAOLA_OK);
 		if (sync_dev(w.dev[i], &st) != SAOLA_OK)
@@ -314,14 +300,14 @@ static void test_restored_command(void **state)
 	snprintf(dir, sizeof dir, "%s", tu_tmpdir("restored"));
 	snprintf(srvdb, sizeof srvdb, "%s", tu_path(dir, "server.db"));
 	snprintf(copy, sizeof copy, "%s", tu_path(dir, "copy.db"));
-	srv = start(srvdb, url, sizeof url);
+	srv = sv_start(srvdb, 0, url, sizeof url);
 	tok = st_user_add(srvdb, "lan", "surveyor", commune);
 	dev = st_device(tu_path(dir, "dev.db"), url, tok);
 	st_put_households(dev, 7, commune, 3, ids);
 	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
 	saola_server_stop(srv);
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "cp '%s' '%s'", srvdb, copy), 0);
-	srv = start(srvdb, url, sizeof url);
+	srv = sv_start(srvdb, 0, url, sizeof url);
 	assert_int_equal(saola_state_set(dev, "server", url), SAOLA_OK);
 	st_put_households(dev, 8, commune, 2, ids);
 	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
@@ -348,7 +334,7 @@ static void test_restored_command(void **state)
 	assert_int_equal(tu_runf(out, sizeof out, err, sizeof err, "%s restored --db '%s'",
 	                         st_server_bin(), tu_path(dir, "none.db")), 1);
 
-	srv = start(copy, url, sizeof url);
+	srv = sv_start(copy, 0, url, sizeof url);
 	assert_int_equal(saola_state_set(dev, "server", url), SAOLA_OK);
 	assert_int_equal(sync_dev(dev, &st), SAOLA_OK);
 	assert_int_equal(st.resent, 5);
