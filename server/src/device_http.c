@@ -2,6 +2,7 @@
  * (routes.c): GET /healthz, GET /v1/forms and POST /v1/sync
  * (docs/protocol.md). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "json_out.h"
 #include "reply.h"
@@ -77,6 +78,31 @@ static enum MHD_Result reply_columns(struct MHD_Connection *c, json_t *res)
 	return ret;
 }
 
+/* The device origin body names, into o when it is an id (1-64 letters,
+ * digits, '-', '_', '.'; the sync checks it again): the request log's. */
+static void note_device(const json_t *body, saola__outcome *o)
+{
+	static const char id_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "0123456789-_.";
+	const char *d = json_string_value(json_object_get(body, "device"));
+	size_t n = d ? strlen(d) : 0;
+
+	if (n > 0 && n < sizeof o->device && strspn(d, id_chars) == n)
+		memcpy(o->device, d, n + 1);
+}
+
+/* What a sync's answer res says it did, into o for the metrics: a
+ * replayed batch did nothing (res repeats its first answer's figures). */
+static void note_sync(const json_t *res, saola__outcome *o)
+{
+	o->synced = 1;
+	if (json_is_true(json_object_get(res, "duplicate")))
+		return;
+	o->received = json_integer_value(json_object_get(res, "accepted"));
+	o->applied = json_integer_value(json_object_get(res, "applied"));
+	o->conflicts = json_integer_value(json_object_get(res, "conflicts"));
+}
+
 enum MHD_Result saola__serve_sync(const saola__call *call)
 {
 	saola__sync_env env;
@@ -89,8 +115,10 @@ enum MHD_Result saola__serve_sync(const saola__call *call)
 	env.max_values = call->web->max_values;
 	env.sync_protocol = call->web->sync_protocol;
 	env.pool = call->web->pool;
+	note_device(call->body, call->out);
 	if (saola__sync_run(&env, call->user, call->body, 0, &res, &e) != 0)
 		return saola__reply_error(call->c, &e);
+	note_sync(res, call->out);
 	ret = json_integer_value(json_object_get(res, "protocol")) == 2
 	    ? reply_columns(call->c, res) : saola__reply_json(call->c, MHD_HTTP_OK, res);
 	json_decref(res);

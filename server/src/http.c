@@ -1,7 +1,8 @@
 /* http.c: the HTTP server (GNU libmicrohttpd, a pool of worker threads):
  * a request looked up once in the route table (routes.c), honest headers,
  * authentication before the body is read, body limits, the handler called
- * with what its route asks checked, and the public start/port/stop API of
+ * with what its route asks checked, each request counted (metrics.h) and
+ * logged (reqlog.h) once it is over, and the public start/port/stop API of
  * saola/server.h. Answers go out through reply.h. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,10 +27,12 @@
 #include "conns.h"
 #include "framing.h"
 #include "listen.h"
+#include "metrics.h"
 #include "officer.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "reply.h"
+#include "reqlog.h"
 #include "routes.h"
 #include "tls.h"
 #include "upstream.h"
@@ -67,6 +70,9 @@ struct saola_server {
 	saola__rl *limiter;           /* failed authentications by address, or
 	                               * NULL: no limit (ratelimit.h) */
 	int64_t (*clock_ms)(void);    /* the limiter's clock: monotonic_ms() */
+	saola__metrics *metrics;      /* what GET /metrics gives (metrics.h) */
+	int log_format;               /* the request log's SAOLA_LOG_* */
+	int log_fd;                   /* ... and where it goes */
 	char errmsg[SAOLA__ERR_MAX];
 };
 
@@ -86,6 +92,19 @@ typedef struct request {
 	int too_large;          /* the body grew past the limit */
 	unsigned char *body;
 	size_t len, cap, drained;
+	int begun;              /* its first call is made */
+	/* For the log and the metrics (reqlog.h, metrics.h). */
+	struct timespec at;     /* when it came */
+	int64_t began_us;       /* ... on the monotonic clock */
+	char addr[INET6_ADDRSTRLEN]; /* the client's address, or "" */
+	int loopback;           /* ... is a loopback address */
+	char method[16];        /* as sent (cut) */
+	char path[SAOLA__REQLOG_PATH_MAX + 1]; /* the URL's path (cut) */
+	uint64_t in;            /* body bytes received, as sent */
+	saola__reply_note sent; /* what was answered (reply.h) */
+	int metered;            /* counted in the metrics, with... */
+	uint64_t in_metered;    /* ... this many body bytes */
+	saola__outcome outcome; /* what its handler said of it (routes.h) */
 } request;
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -102,6 +121,15 @@ static int64_t monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The same clock in microseconds. */
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* The address a request comes from, or NULL. */
 static const struct sockaddr *client_addr(struct MHD_Connection *c)
 {
@@ -111,22 +139,30 @@ static const struct sockaddr *client_addr(struct MHD_Connection *c)
 	return ci ? ci->client_addr : NULL;
 }
 
-/* Says on stderr that addr is blocked, for the operator (and fail2ban). */
-static void log_block(const struct sockaddr *addr)
+/* addr as text into text; "" when unknown. */
+static void addr_text(const struct sockaddr *addr, char text[INET6_ADDRSTRLEN])
 {
-	char text[INET6_ADDRSTRLEN] = "?";
 	struct sockaddr_in v4;
 	struct sockaddr_in6 v6;
 
-	if (addr->sa_family == AF_INET) {
+	text[0] = '\0';
+	if (addr && addr->sa_family == AF_INET) {
 		memcpy(&v4, addr, sizeof v4);
-		inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
-	} else if (addr->sa_family == AF_INET6) {
+		inet_ntop(AF_INET, &v4.sin_addr, text, INET6_ADDRSTRLEN);
+	} else if (addr && addr->sa_family == AF_INET6) {
 		memcpy(&v6, addr, sizeof v6);
-		inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
+		inet_ntop(AF_INET6, &v6.sin6_addr, text, INET6_ADDRSTRLEN);
 	}
+}
+
+/* Says on stderr that addr is blocked, for the operator (and fail2ban). */
+static void log_block(const struct sockaddr *addr)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	addr_text(addr, text);
 	fprintf(stderr, "saola-server: %s: too many failed authentications: its requests with"
-	        " a token are refused for a while (429)\n", text);
+	        " a token are refused for a while (429)\n", text[0] ? text : "?");
 }
 
 /* Authenticates the request with a pooled connection; 0 or -1 with e. The
@@ -226,6 +262,14 @@ static int body_refused(saola_server *srv, struct MHD_Connection *c, request *rq
 	return 0;
 }
 
+/* 1 when rq's route asks for a token: the operator's routes do not from
+ * the server itself (routes.h, SAOLA__LOCAL_OR_ADMIN). */
+static int needs_token(const request *rq)
+{
+	return rq->route->access != SAOLA__OPEN &&
+	       !(rq->route->access == SAOLA__LOCAL_OR_ADMIN && rq->loopback);
+}
+
 /* The first call of a request, headers read and no body yet: finds its
  * route and checks what the headers decide (method, body headers, token).
  * Only a body announced over the limit is refused at once; other refusals
@@ -248,7 +292,7 @@ static enum MHD_Result begin(saola_server *srv, struct MHD_Connection *c, const 
 	}
 	if (rq->route->body != SAOLA__NO_BODY && body_refused(srv, c, rq, &ret))
 		return ret;
-	if (!rq->failed && rq->route->access != SAOLA__OPEN && authorize(srv, c, rq) != 0)
+	if (!rq->failed && needs_token(rq) && authorize(srv, c, rq) != 0)
 		rq->failed = 1;
 	return MHD_YES;
 }
@@ -260,6 +304,7 @@ static enum MHD_Result take(saola_server *srv, request *rq, const char *data, si
 	int busy;
 
 	saola__conn_received(srv->conns, rq->conn, n);
+	rq->in += n;
 	if (!rq->route || rq->route->body == SAOLA__NO_BODY || rq->failed || rq->too_large) {
 		rq->drained += n;
 		return rq->drained > DRAIN_FACTOR * srv->max_body ? MHD_NO : MHD_YES;
@@ -339,7 +384,7 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
                                 request *rq)
 {
 	const saola__route *rt = rq->route;
-	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, &srv->web};
+	saola__call call = {c, url, rq->id, &rq->user, NULL, NULL, &srv->web, &rq->outcome};
 	enum MHD_Result ret;
 	saola__err e;
 
@@ -351,6 +396,9 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 		               rq->user.role);
 		return saola__reply_error(c, &e);
 	}
+	if (rt->access == SAOLA__LOCAL_OR_ADMIN &&
+	    saola__local_or_admin(client_addr(c), rq->authed ? &rq->user : NULL, &e) != 0)
+		return saola__reply_error(c, &e);
 	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
 		return saola__reply_error(c, &e);
 	if (rt->access != SAOLA__OPEN && !(call.store = saola__pool_get(srv->pool, &e))) {
@@ -364,23 +412,56 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 	return ret;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size,
-                                  void **req_cls)
+/* A new request's state, counted among those being served; what the log
+ * tells of it taken now (the URL's path without its query, cut). NULL when
+ * out of memory. */
+static request *request_new(saola_server *srv, struct MHD_Connection *c, const char *url,
+                            const char *method)
 {
-	saola_server *srv = cls;
-	request *rq = *req_cls;
+	const struct sockaddr *addr = client_addr(c);
+	request *rq = calloc(1, sizeof *rq);
+	size_t n;
+
+	if (!rq)
+		return NULL;
+	clock_gettime(CLOCK_REALTIME, &rq->at);
+	rq->began_us = monotonic_us();
+	addr_text(addr, rq->addr);
+	rq->loopback = saola__is_loopback(addr);
+	snprintf(rq->method, sizeof rq->method, "%s", method ? method : "");
+	n = url ? strcspn(url, "?") : 0;
+	if (n > SAOLA__REQLOG_PATH_MAX)
+		n = SAOLA__REQLOG_PATH_MAX;
+	memcpy(rq->path, url ? url : "", n);
+	rq->path[n] = '\0';
+	pthread_mutex_lock(&srv->lock);
+	srv->active++;
+	pthread_mutex_unlock(&srv->lock);
+	return rq;
+}
+
+/* The dispatch of a request, timed for the sync histogram (metrics.h). */
+static enum MHD_Result dispatch_timed(saola_server *srv, struct MHD_Connection *c,
+                                      const char *url, request *rq)
+{
+	int64_t t0 = monotonic_us();
+	enum MHD_Result ret = dispatch(srv, c, url, rq);
+
+	if (rq->route->handler == saola__serve_sync)
+		saola__metrics_sync(srv->metrics, monotonic_us() - t0, &rq->outcome);
+	return ret;
+}
+
+/* One call of a request's (on_request). */
+static enum MHD_Result request_step(saola_server *srv, struct MHD_Connection *c,
+                                    const char *url, const char *method,
+                                    const char *upload_data, size_t *upload_size,
+                                    request *rq)
+{
 	enum MHD_Result ret;
 
-	(void)version;
-	if (!rq) {
-		if (!(rq = calloc(1, sizeof *rq)))
-			return MHD_NO;
-		*req_cls = rq;
-		pthread_mutex_lock(&srv->lock);
-		srv->active++;
-		pthread_mutex_unlock(&srv->lock);
+	if (!rq->begun) {
+		rq->begun = 1;
 		if (saola__framing_check(c, &rq->err) != 0)
 			return saola__reply_refusal(c, &rq->err, NULL, 1);
 		rq->conn = saola__conns_of(c);
@@ -396,7 +477,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	count_user(srv, rq);
 	if (rq->failed)
 		return saola__reply_refusal(c, &rq->err, rq->allow, 0);
-	ret = dispatch(srv, c, url, rq);
+	ret = dispatch_timed(srv, c, url, rq);
 	/* Its answer is made (the store is back in the pool): the request no
 	 * longer counts among its user's being served, even while its bytes
 	 * are still on their way; a client that sends its next request as soon
@@ -406,6 +487,70 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rq->counted = 0;
 	}
 	return ret;
+}
+
+/* Counts rq in the metrics once: when its answer is queued, so that a
+ * client that has it finds it counted in its next scrape, or when it ends
+ * without one. */
+static void meter(saola_server *srv, request *rq)
+{
+	rq->metered = 1;
+	rq->in_metered = rq->in;
+	saola__metrics_request(srv->metrics, rq->route, rq->method, rq->sent.status);
+	saola__metrics_bytes(srv->metrics, rq->in, rq->sent.bytes);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size,
+                                  void **req_cls)
+{
+	saola_server *srv = cls;
+	request *rq = *req_cls;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!rq) {
+		if (!(rq = request_new(srv, c, url, method)))
+			return MHD_NO;
+		*req_cls = rq;
+	}
+	/* Whatever answer this call queues is noted in the request's state,
+	 * for its log line and its count, whichever step queued it. */
+	saola__reply_watch(&rq->sent);
+	ret = request_step(srv, c, url, method, upload_data, upload_size, rq);
+	saola__reply_watch(NULL);
+	if (rq->sent.status && !rq->metered)
+		meter(srv, rq);
+	return ret;
+}
+
+/* Writes rq's log line, and counts what the metrics have not: a request
+ * that ended without an answer, the bytes of a body read and dropped after
+ * its early answer. */
+static void request_done(saola_server *srv, request *rq)
+{
+	saola__reqlog_entry en;
+
+	if (!rq->metered)
+		meter(srv, rq);
+	else if (rq->in > rq->in_metered)
+		saola__metrics_bytes(srv->metrics, rq->in - rq->in_metered, 0);
+	if (srv->log_format == SAOLA_LOG_NONE)
+		return;
+	memset(&en, 0, sizeof en);
+	en.at = rq->at;
+	en.addr = rq->addr;
+	en.user = rq->authed ? rq->user.name : NULL;
+	en.device = rq->outcome.device;
+	en.method = rq->method;
+	en.route = rq->route ? rq->route->path : NULL;
+	en.path = rq->path;
+	en.status = rq->sent.status;
+	en.bytes_in = rq->in;
+	en.bytes_out = rq->sent.bytes;
+	en.ms = (monotonic_us() - rq->began_us) / 1000;
+	saola__reqlog_write(srv->log_fd, srv->log_format, &en);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -419,6 +564,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)toe;
 	if (!rq)
 		return;
+	request_done(srv, rq);
 	if (rq->counted)
 		saola__conns_user_leave(srv->conns, rq->user.id);
 	if (rq->reserved)
@@ -533,6 +679,38 @@ static int reachable_connections(int want)
 	return want;
 }
 
+/* The request log and the metrics of the options: SAOLA_OK, or a code
+ * with srv->errmsg. */
+static int start_monitoring(saola_server *srv, const saola_server_opts *opts)
+{
+	time_t expires;
+	saola__err e;
+
+	if (opts->log_format < SAOLA_LOG_NONE || opts->log_format > SAOLA_LOG_JSON ||
+	    opts->log_fd < 0) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: log_format %d, log_fd %d:"
+		         " expected SAOLA_LOG_NONE, _TEXT or _JSON, and a descriptor (0: stderr)",
+		         opts->log_format, opts->log_fd);
+		return SAOLA_INVALID;
+	}
+	srv->log_format = opts->log_format;
+	srv->log_fd = opts->log_fd ? opts->log_fd : STDERR_FILENO;
+	if (!(srv->metrics = saola__metrics_new(time(NULL)))) {
+		snprintf(srv->errmsg, sizeof srv->errmsg, "start: out of memory");
+		return SAOLA_NOMEM;
+	}
+	/* Read once: a renewed certificate is served after a restart only
+	 * (docs/security.md), and so is its new date. */
+	if (opts->tls_cert) {
+		if (saola__tls_cert_expiry(opts->tls_cert, &expires, &e) == 0)
+			saola__metrics_set_cert_expiry(srv->metrics, expires);
+		else
+			fprintf(stderr, "saola-server: metrics: %s\n", e.message);
+	}
+	srv->web.metrics = srv->metrics;
+	return SAOLA_OK;
+}
+
 /* A step of start that failed with e: its message on the handle, its
  * code returned. */
 static int start_fail(saola_server *srv, const saola__err *e)
@@ -572,6 +750,8 @@ int saola_server_start(const saola_server_opts *opts, saola_server **out)
 		return rc;
 	if (saola__tls_load(&srv->tls, opts->tls_cert, opts->tls_key, &e) != 0)
 		return start_fail(srv, &e);
+	if ((rc = start_monitoring(srv, opts)) != SAOLA_OK)
+		return rc;
 	/* The first connection creates or upgrades the database before any
 	 * request comes. */
 	rc = saola__store_open(opts->db_path, opts->schemas, 1, &first, srv->errmsg,
@@ -671,6 +851,7 @@ void saola_server_stop(saola_server *s)
 	saola__conns_free(s->conns);
 	saola__tls_free(&s->tls);
 	saola__rl_free(s->limiter);
+	saola__metrics_free(s->metrics);
 	saola__pool_free(s->pool);
 	free(s->web.schemas);
 	if (s->locks_made) {

@@ -151,7 +151,10 @@ static int size_opt(const char *cmd, const opts *o, const char *name, size_t *ou
 	"[--max-connections N (2000)] [--max-per-address N (64)] [--header-timeout S (20)]\n" \
 	"[--body-timeout S (60, plus a second a KiB)] [--user-requests N (3)]\n" \
 	"--sync-protocol 1: speak only sync protocol 1, as servers before protocol 2 did\n" \
-	"(devices fall back to it by themselves)."
+	"(devices fall back to it by themselves).\n" \
+	"--log-format text|json|none: a line per request on stderr (text; docs/server.md,\n" \
+	"\"The request log\"). GET /metrics gives Prometheus's figures to the server's own\n" \
+	"address, or to an admin's token (docs/server.md, \"Monitoring\")."
 
 /* A count option above 0 into *out (unset: left alone); -1 after saying
  * why. */
@@ -209,13 +212,31 @@ static int auth_failures_opt(const char *v, saola_server_opts *so)
 	return 0;
 }
 
+/* --log-format text|json|none (NULL: text): the operator's server logs
+ * its requests unless told not to, where one embedded in a program (or a
+ * test) does not unless asked (saola/server.h). -1 after saying why. */
+static int log_format_opt(const char *v, saola_server_opts *so)
+{
+	if (!v || strcmp(v, "text") == 0)
+		so->log_format = SAOLA_LOG_TEXT;
+	else if (strcmp(v, "json") == 0)
+		so->log_format = SAOLA_LOG_JSON;
+	else if (strcmp(v, "none") == 0)
+		so->log_format = SAOLA_LOG_NONE;
+	else {
+		fprintf(stderr, "serve: --log-format \"%s\": expected text, json or none\n", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--db", "--listen", "--schemas", "--max-body",
 		"--max-inflated", "--threads", "--upstream", "--token",
 		"--tls-cert", "--tls-key", "--sync-interval", "--auth-failures", "--max-values",
 		"--max-depth", "--max-connections", "--max-per-address", "--header-timeout",
-		"--body-timeout", "--user-requests", "--sync-protocol", NULL};
+		"--body-timeout", "--user-requests", "--sync-protocol", "--log-format", NULL};
 	saola_server_opts so;
 	saola_server *srv = NULL;
 	sigset_t sigs;
@@ -257,6 +278,8 @@ static int cmd_serve(int argc, char **argv)
 	if (opt(&o, "--auth-failures") && auth_failures_opt(opt(&o, "--auth-failures"), &so) != 0)
 		return EXIT_USAGE;
 	if (limit_opts(&o, &so) != 0)
+		return EXIT_USAGE;
+	if (log_format_opt(opt(&o, "--log-format"), &so) != 0)
 		return EXIT_USAGE;
 	/* The worker threads inherit a mask without these; this thread waits
 	 * for them. */

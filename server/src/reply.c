@@ -82,6 +82,14 @@ int saola__err_status(const saola__err *e)
 	return status;
 }
 
+/* Where this thread notes what it queues (saola__reply_watch()), or NULL. */
+static _Thread_local saola__reply_note *watched;
+
+void saola__reply_watch(saola__reply_note *n)
+{
+	watched = n;
+}
+
 static int starts(const char *s, const char *p)
 {
 	return s && strncmp(s, p, strlen(p)) == 0;
@@ -89,9 +97,9 @@ static int starts(const char *s, const char *p)
 
 /* The response of r's body: compressed by the gzip rule (*gz 1), or in
  * xz (*gz 2) for a client that names it (protocol 2's, docs/protocol.md),
- * else copied. NULL when out of memory. */
+ * else copied; *size its bytes. NULL when out of memory. */
 static struct MHD_Response *response(struct MHD_Connection *c, const saola__reply *r,
-                                     int *gz)
+                                     int *gz, size_t *size)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	                                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
@@ -105,6 +113,7 @@ static struct MHD_Response *response(struct MHD_Connection *c, const saola__repl
 	          : saola__gzip(r->body, r->len, &packed, &plen)) == SAOLA_OK &&
 	      plen + GZIP_HEADER_COST < r->len;
 	*gz = *gz ? 1 + xz : 0;
+	*size = *gz ? plen : r->len;
 	if (!*gz) {
 		free(packed);
 		return MHD_create_response_from_buffer(r->len, (void *)(uintptr_t)r->body,
@@ -152,13 +161,18 @@ enum MHD_Result saola__reply_send(struct MHD_Connection *c, const saola__reply *
 {
 	struct MHD_Response *res;
 	enum MHD_Result ret = MHD_NO;
+	size_t size = 0;
 	int gz;
 
-	if (!(res = response(c, r, &gz)))
+	if (!(res = response(c, r, &gz, &size)))
 		return MHD_NO;
 	if (headers(res, r, gz) == 0)
 		ret = MHD_queue_response(c, (unsigned int)r->status, res);
 	MHD_destroy_response(res);
+	if (ret == MHD_YES && watched) {
+		watched->status = r->status;
+		watched->bytes = size;
+	}
 	return ret;
 }
 

@@ -33,6 +33,19 @@ typedef struct saola__reply {
 	int close;                 /* "Connection: close": nothing more is read */
 } saola__reply;
 
+/* What was queued on a request: its status and the bytes of its body as
+ * sent (compressed, when it was); for the request log and the metrics.
+ * status 0: nothing queued. */
+typedef struct saola__reply_note {
+	int status;
+	size_t bytes;
+} saola__reply_note;
+
+/* Notes the answers this thread queues from now on in *n (NULL: stops).
+ * An answer is queued by the thread that runs the request's call, within
+ * the call: http.c watches each call, so that no handler has to tell. */
+void saola__reply_watch(saola__reply_note *n);
+
 /* Queues r on c with the common headers: Content-Type,
  * X-Content-Type-Options: nosniff, Cache-Control (no-cache for HTML, whose
  * page revalidates; no-store for everything else: data of an area),

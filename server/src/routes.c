@@ -1,6 +1,9 @@
 /* routes.c: every URL the server answers (docs/protocol.md, "Routes"): the
- * one table http.c dispatches by, and how a path is matched. */
+ * one table http.c dispatches by, how a path is matched, and who may call
+ * the operator's routes. */
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dashboard.h"
 #include "routes.h"
@@ -13,6 +16,9 @@ const saola__route saola__routes[] = {
 	 saola__serve_forms},
 	{"POST", "/v1/sync",                SAOLA__EXACT,  SAOLA__TOKEN,   SAOLA__SYNC_BODY,
 	 saola__serve_sync},
+	/* The operator's monitoring (docs/server.md, "Monitoring"). */
+	{"GET",  "/metrics",                SAOLA__EXACT,  SAOLA__LOCAL_OR_ADMIN, SAOLA__NO_BODY,
+	 saola__serve_metrics},
 	/* The officers' dashboard: its files, then its data (docs/reports.md). */
 	{"GET",  "/",                       SAOLA__FILES,  SAOLA__OPEN,    SAOLA__NO_BODY,
 	 saola__serve_file},
@@ -93,4 +99,41 @@ const saola__route *saola__route_find(const char *method, const char *url, char 
 	}
 	id[0] = '\0';
 	return NULL;
+}
+
+int saola__is_loopback(const struct sockaddr *addr)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+
+	if (!addr)
+		return 0;
+	if (addr->sa_family == AF_INET) {
+		memcpy(&v4, addr, sizeof v4);
+		return (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
+	}
+	if (addr->sa_family != AF_INET6)
+		return 0;
+	memcpy(&v6, addr, sizeof v6);
+	if (IN6_IS_ADDR_LOOPBACK(&v6.sin6_addr))
+		return 1;
+	return memcmp(v6.sin6_addr.s6_addr, mapped, sizeof mapped) == 0 &&
+	       v6.sin6_addr.s6_addr[12] == 127;
+}
+
+int saola__local_or_admin(const struct sockaddr *addr, const saola__user *u, saola__err *e)
+{
+	if (saola__is_loopback(addr))
+		return 0;
+	/* From elsewhere the figures are the operator's: they say how many
+	 * devices work and how the server fares, which is nobody else's. */
+	if (!u || u->id == 0)
+		return saola__err_set(e, SAOLA__E_UNAUTHORIZED, "this is for the operator: call"
+		                      " it from the server itself, or with an admin's token");
+	if (strcmp(u->role, "admin") != 0)
+		return saola__err_set(e, SAOLA_AUTH, "user %s is a %s: this is for the operator"
+		                      " (an admin, or a call from the server itself)", u->name,
+		                      u->role);
+	return 0;
 }

@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -31,8 +33,12 @@ typedef enum saola__access {
 	SAOLA__OPEN,          /* anyone, no token */
 	SAOLA__TOKEN,         /* a user's token: 401 without a valid one (auth.h),
 	                       * 429 from an address that failed too often */
-	SAOLA__OFFICER        /* a token of role commune, district, province or
+	SAOLA__OFFICER,       /* a token of role commune, district, province or
 	                       * admin: 403 for a surveyor */
+	SAOLA__LOCAL_OR_ADMIN /* the operator's: no token from a loopback address
+	                       * (127.0.0.0/8, ::1), else an admin's token: 401
+	                       * without a valid one, 403 for another role
+	                       * (saola__local_or_admin()) */
 } saola__access;
 
 /* The body a route takes. A body over the server's limit (max_body) is
@@ -54,7 +60,20 @@ typedef struct saola__web {
 	int sync_protocol;             /* the newest spoken: 1 or 2 */
 	size_t max_values;             /* a sync body's limit of JSON values, which
 	                                * its columns (protocol 2) may make too */
+	struct saola__metrics *metrics; /* the counters GET /metrics gives
+	                                * (metrics.h) */
 } saola__web;
+
+/* What a handler says of its call beside its answer, for the request log
+ * and the metrics (http.c): never a value of a record. */
+typedef struct saola__outcome {
+	char device[65];              /* the device origin a sync body names, or "" */
+	int synced;                   /* a sync ran to its answer: the counts below
+	                               * hold (0 for a replayed batch) */
+	int64_t received;             /* changes in a new batch */
+	int64_t applied;              /* records those changes changed */
+	int64_t conflicts;            /* values that lost a merge */
+} saola__outcome;
 
 /* One request, as its handler gets it: everything the route asks for is
  * checked by then. */
@@ -69,6 +88,7 @@ typedef struct saola__call {
 	                               * that takes one, else NULL; the handler may
 	                               * keep a reference */
 	const saola__web *web;
+	saola__outcome *out;          /* the handler's report (zeroed before) */
 } saola__call;
 
 /* Answers the call through reply.h. */
@@ -97,7 +117,18 @@ const saola__route *saola__route_find(const char *method, const char *url, char 
 /* 1 when url is the path of route r (id as in saola__route_find()). */
 int saola__route_matches(const saola__route *r, const char *url, char *id, size_t idlen);
 
-/* The handlers of the table (device_http.c, dashboard.c, officer_http.c). */
+/* Whether a caller from addr (NULL: unknown), authenticated as u (NULL:
+ * no token, or none looked up), may call a SAOLA__LOCAL_OR_ADMIN route: 0,
+ * or -1 with e: SAOLA__E_UNAUTHORIZED (401) for no user from an address
+ * that is not loopback, SAOLA_AUTH (403) for a user who is not an admin. */
+int saola__local_or_admin(const struct sockaddr *addr, const saola__user *u, saola__err *e);
+
+/* 1 when addr is a loopback address: 127.0.0.0/8, ::1, or 127.0.0.0/8
+ * mapped into IPv6 (::ffff:127.x.y.z, a dual-stack listener's). */
+int saola__is_loopback(const struct sockaddr *addr);
+
+/* The handlers of the table (device_http.c, dashboard.c, officer_http.c,
+ * metrics.c). */
 enum MHD_Result saola__serve_healthz(const saola__call *call);
 enum MHD_Result saola__serve_forms(const saola__call *call);
 enum MHD_Result saola__serve_sync(const saola__call *call);
@@ -109,5 +140,6 @@ enum MHD_Result saola__serve_conflicts(const saola__call *call);
 enum MHD_Result saola__serve_devices(const saola__call *call);
 enum MHD_Result saola__serve_resolve(const saola__call *call);
 enum MHD_Result saola__serve_review(const saola__call *call);
+enum MHD_Result saola__serve_metrics(const saola__call *call);
 
 #endif

@@ -16,6 +16,13 @@ extern "C" {
 
 typedef struct saola_server saola_server;
 
+/* The formats of the request log (saola_server_opts.log_format). */
+enum {
+	SAOLA_LOG_NONE = 0,      /* no log */
+	SAOLA_LOG_TEXT = 1,      /* one line of fields separated by spaces */
+	SAOLA_LOG_JSON = 2       /* one JSON object a line */
+};
+
 typedef struct saola_server_opts {
 	const char *db_path;     /* the server database; created when missing */
 	const char *listen;      /* "HOST:PORT"; port 0 picks a free port */
@@ -59,6 +66,16 @@ typedef struct saola_server_opts {
 	                          * answers as a server of protocol 1 did
 	                          * (protocol 2 and xz bodies refused), so that
 	                          * protocol 2 can be ruled out */
+	int log_format;          /* the request log: a line per request once it
+	                          * is over (docs/server.md, "The request log"):
+	                          * SAOLA_LOG_TEXT, SAOLA_LOG_JSON, or
+	                          * SAOLA_LOG_NONE (0, the default here, so that
+	                          * an embedding program or a test is not
+	                          * flooded; `saola-server serve` logs text
+	                          * unless told otherwise) */
+	int log_fd;              /* where the log goes: a descriptor open for
+	                          * writing, kept open by the caller until the
+	                          * server is stopped (0: stderr) */
 } saola_server_opts;
 
 /* Opens (creating if needed) the database and starts serving HTTP in
