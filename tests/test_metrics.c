@@ -560,8 +560,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* method on path with token (NULL: none), its Content-Type kept. */
-static scraped call(fixture *fx, const char *method, const char *path, const char *token)
+/* method on path with token (NULL: none) and one more header line (NULL:
+ * none), its Content-Type kept. */
+static scraped call(fixture *fx, const char *method, const char *path, const char *token,
+                    const char *header)
 {
 	struct curl_slist *h = NULL;
 	char url[256], auth[128];
@@ -581,8 +583,11 @@ static scraped call(fixture *fx, const char *method, const char *path, const cha
 	if (token) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	}
+	if (header)
+		h = curl_slist_append(h, header);
+	if (h)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (curl_easy_perform(c) != CURLE_OK)
 		fail_msg("%s %s: no answer", method, path);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &s.status);
@@ -597,7 +602,7 @@ static scraped call(fixture *fx, const char *method, const char *path, const cha
 
 static scraped get(fixture *fx, const char *path, const char *token)
 {
-	return call(fx, "GET", path, token);
+	return call(fx, "GET", path, token, NULL);
 }
 
 /* Scrapes /metrics (token may be NULL: from loopback) into x, which must
@@ -854,6 +859,25 @@ static void test_access(void **state)
 	s = get(fx, "/metrics", "0000000000000000000000000000000000000000000000000000000000000000");
 	assert_int_equal(s.status, 200);
 	free(s.body);
+	/* Through a proxy on this machine (a forwarding header): the caller is
+	 * elsewhere, and needs an admin's token. */
+	{
+		static const char *const via[] = {"X-Forwarded-For: 203.0.113.9",
+			"Forwarded: for=203.0.113.9", "X-Real-IP: 203.0.113.9"};
+		size_t k;
+
+		for (k = 0; k < sizeof via / sizeof via[0]; k++) {
+			s = call(fx, "GET", "/metrics", NULL, via[k]);
+			assert_int_equal(s.status, 401);
+			free(s.body);
+			s = call(fx, "GET", "/metrics", fx->alice, via[k]);
+			assert_int_equal(s.status, 403);
+			free(s.body);
+			s = call(fx, "GET", "/metrics", fx->admin, via[k]);
+			assert_int_equal(s.status, 200);
+			free(s.body);
+		}
+	}
 }
 
 /* Labels are bounded: a flood of paths no route has is one series, and a
@@ -874,7 +898,7 @@ static void test_labels_bounded(void **state)
 		assert_int_equal(r.status, 404);
 		sv_resp_free(&r);
 	}
-	s = call(fx, "DELETE", "/v1/sync", fx->alice);
+	s = call(fx, "DELETE", "/v1/sync", fx->alice, NULL);
 	assert_int_equal(s.status, 405);
 	free(s.body);
 	r = sv_http(fx->url, "GET", "/v1/conflicts/12/resolve", fx->admin, NULL, NULL, 0, 0);

@@ -112,6 +112,15 @@ static const char *header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* 1 when the request came through a proxy that says so (Forwarded,
+ * X-Forwarded-For, X-Real-IP): a proxy on this machine connects from
+ * loopback for callers that are elsewhere. */
+static int forwarded(struct MHD_Connection *c)
+{
+	return header(c, "Forwarded") || header(c, "X-Forwarded-For") ||
+	       header(c, "X-Real-IP");
+}
+
 /* Milliseconds of a clock that only goes forward. */
 static int64_t monotonic_ms(void)
 {
@@ -397,7 +406,8 @@ static enum MHD_Result dispatch(saola_server *srv, struct MHD_Connection *c, con
 		return saola__reply_error(c, &e);
 	}
 	if (rt->access == SAOLA__LOCAL_OR_ADMIN &&
-	    saola__local_or_admin(client_addr(c), rq->authed ? &rq->user : NULL, &e) != 0)
+	    saola__local_or_admin(rq->loopback ? client_addr(c) : NULL,
+	                          rq->authed ? &rq->user : NULL, &e) != 0)
 		return saola__reply_error(c, &e);
 	if (rt->body != SAOLA__NO_BODY && decode_body(srv, c, rq, &call.body, &e) != 0)
 		return saola__reply_error(c, &e);
@@ -427,7 +437,7 @@ static request *request_new(saola_server *srv, struct MHD_Connection *c, const c
 	clock_gettime(CLOCK_REALTIME, &rq->at);
 	rq->began_us = monotonic_us();
 	addr_text(addr, rq->addr);
-	rq->loopback = saola__is_loopback(addr);
+	rq->loopback = saola__is_loopback(addr) && !forwarded(c);
 	snprintf(rq->method, sizeof rq->method, "%s", method ? method : "");
 	n = url ? strcspn(url, "?") : 0;
 	if (n > SAOLA__REQLOG_PATH_MAX)
