@@ -225,6 +225,11 @@ fi
 # doctor says FAIL for what a real installation must mend (exit 1): shown,
 # not fatal here.
 { "$server" doctor --db "$sdb" --backups "$out" --user "$(id -un)" || true; } | sed 's/^/  /'
+if command -v curl >/dev/null 2>&1; then
+	echo "what a monitoring system reads (GET /metrics, from the server's own machine):"
+	curl -sS "$url/metrics" | grep -E '^saola_(http_requests_total\{[^}]*route="/v1/sync"|sync_changes_applied_total|conflicts_open|devices_seen)' |
+		sed 's/^/  /'
+fi
 
 say "export for the commune office (CSV, UTF-8, opens in a spreadsheet)"
 (cd "$out" && "$saola" export --db "$out/dev-14404.db" --form household --format csv --out households-14404)
