@@ -348,11 +348,86 @@ static void test_restored_command(void **state)
 	tu_rmtree(dir);
 }
 
+/* One saola-server bundle command (import or export) on db as user lan. */
+static void bundle_cmd(const char *sub, const char *db, const char *file)
+{
+	char out[4096], err[4096];
+	int rc = tu_runf(out, sizeof out, err, sizeof err, "%s bundle %s --db '%s' --user lan '%s'",
+	                 st_server_bin(), sub, db, file);
+
+	if (rc != 0)
+		fail_msg("bundle %s: %d: %s", sub, rc, err);
+}
+
+/* A device's push bundle taken to the server, and the server's pull
+ * bundle back (which confirms it). */
+static void bundle_round(saola *dev, const char *db, const char *dir, saola_sync_stats *st)
+{
+	char push[1024], pull[1024];
+
+	snprintf(push, sizeof push, "%s", tu_path(dir, "push.bundle"));
+	snprintf(pull, sizeof pull, "%s", tu_path(dir, "pull.bundle"));
+	assert_int_equal(saola_sync_to_file(dev, push, NULL), SAOLA_OK);
+	bundle_cmd("import", db, push);
+	bundle_cmd("export", db, pull);
+	if (saola_sync_from_file(dev, pull, st) != SAOLA_OK)
+		fail_msg("pull bundle: %s", saola_errmsg(dev));
+}
+
+/* A device that syncs only by bundle learns of the restore from the pull
+ * bundle's epoch, queues its records again, and its next push bundle
+ * brings the restored server what it lost. */
+static void test_bundle_only_device(void **state)
+{
+	char dir[512], srvdb[1024], newdb[1024], file[1024], *tok;
+	saola__backup_info info;
+	saola_sync_stats st;
+	saola__err e;
+	saola *dev;
+	int64_t queued = -1;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s", tu_tmpdir("bundlerestore"));
+	snprintf(srvdb, sizeof srvdb, "%s", tu_path(dir, "server.db"));
+	snprintf(newdb, sizeof newdb, "%s", tu_path(dir, "restored.db"));
+	snprintf(file, sizeof file, "%s", tu_path(dir, "server" SAOLA__BACKUP_SUFFIX));
+	saola_server_stop(sv_start(srvdb, 0, file, sizeof file)); /* a served database */
+	snprintf(file, sizeof file, "%s", tu_path(dir, "server" SAOLA__BACKUP_SUFFIX));
+	tok = st_user_add(srvdb, "lan", "surveyor", commune);
+	dev = st_device(tu_path(dir, "dev.db"), "http://127.0.0.1:1", tok);
+	st_put_households(dev, 21, commune, 3, NULL);
+	bundle_round(dev, srvdb, dir, &st);
+	assert_int_equal(saola_outbox_count(dev, &queued), SAOLA_OK);
+	assert_int_equal(queued, 0);
+	if (saola__backup_write(srvdb, file, &info, &e) != 0)
+		fail_msg("backup: %s", e.message);
+	st_put_households(dev, 22, commune, 2, NULL);
+	bundle_round(dev, srvdb, dir, &st);
+	assert_int_equal(st.resent, 0);
+	assert_int_equal(tu_count(srvdb, "SELECT count(*) FROM records"), 5);
+
+	if (saola__backup_restore(file, newdb, NULL, &e) != 0)
+		fail_msg("restore: %s", e.message);
+	assert_int_equal(tu_count(newdb, "SELECT count(*) FROM records"), 3);
+	bundle_round(dev, newdb, dir, &st);   /* the pull tells of the restore */
+	assert_int_equal(st.resent, 5);
+	assert_non_null(strstr(st.note, "restored from a backup"));
+	bundle_round(dev, newdb, dir, &st);   /* the resends go */
+	assert_int_equal(st.resent, 0);
+	assert_int_equal(tu_count(newdb, "SELECT count(*) FROM records"), 5);
+	assert_int_equal(saola_outbox_count(dev, &queued), SAOLA_OK);
+	assert_int_equal(queued, 0);
+	saola_close(dev);
+	free(tok);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_resend),
 		cmocka_unit_test(test_restored_command),
+		cmocka_unit_test(test_bundle_only_device),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

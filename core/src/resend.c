@@ -49,6 +49,16 @@ static int step(saola *db, const char *sql, int64_t n, const char *now, int64_t 
 	return rc;
 }
 
+/* The sync client's state that names places in the queue: the batch in
+ * flight ("<uuid> <last seq>") and the push bundle's ("<uuid> <first>
+ * <last> <count>"); the queue's entries move, so both are forgotten (the
+ * client names them in sync/src/client_int.h; core writes them here only
+ * to forget them, as reorigin.c does). A push bundle already written and
+ * imported later is merged like any changes; its confirmation then drops
+ * nothing, and the entries go again: merging is idempotent. */
+static const char forget_sql[] =
+	"DELETE FROM sync_state WHERE key IN ('batch', 'bundle_batch')";
+
 int saola__outbox_resend_all(saola *db, int64_t *queued)
 {
 	sqlite3_stmt *st = NULL;
@@ -68,5 +78,7 @@ int saola__outbox_resend_all(saola *db, int64_t *queued)
 		return rc;
 	if (last > 0 && (rc = step(db, move_sql, last, NULL, NULL)) == SAOLA_OK)
 		rc = step(db, "DELETE FROM outbox WHERE seq <= ?1", last, NULL, NULL);
+	if (rc == SAOLA_OK && sqlite3_exec(db->sql, forget_sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = saola__sql_error(db, "resend: sync state");
 	return rc;
 }

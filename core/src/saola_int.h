@@ -145,8 +145,9 @@ int saola__outbox_add(saola *db, const char *id, const saola__form *f,
 
 /* A restored server (resend.c): queues every record that holds an answer
  * of this device's origin, whole (op "resend"), ahead of the changes
- * queued before, which follow in their order. *queued: how many records.
- * Inside a write transaction. */
+ * queued before, which follow in their order; forgets the batch in flight
+ * and the push bundle's batch (they name places in the queue). *queued:
+ * how many records. Inside a write transaction. */
 int saola__outbox_resend_all(saola *db, int64_t *queued);
 
 /* Review states (review.c): SAOLA__P_STATE, SAOLA__P_COMMENT,

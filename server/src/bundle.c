@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "body.h"
 #include "bundle.h"
+#include "epoch.h"
 #include "privacy.h"
 #include "sync_handler.h"
 #include "wire.h"
@@ -102,6 +103,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 	char err[SAOLA__ERR_MAX - 32];
 	json_t *records = json_array(), *forms = NULL, *payload = NULL, *confirmed = NULL;
 	unsigned char key[SAOLA__SHA256_LEN];
+	char *epoch = NULL;
 	saola__user u;
 	int64_t cursor = 0, next = 0;
 	int found = 0, more = 1, rc;
@@ -137,6 +139,10 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 		rc = s->ops->user_token_hash(s, u.id, key, &found);
 	if (rc == SAOLA_OK)
 		rc = s->ops->forms_current(s, &forms);
+	/* The database's epoch (epoch.h; none in one never served: left out),
+	 * so that a device that syncs only by bundle learns of a restore. */
+	if (rc == SAOLA_OK)
+		rc = s->ops->state_get(s, SAOLA__EPOCH_KEY, &epoch);
 	s->ops->end(s, 1);
 	if (rc != SAOLA_OK) {
 		rc = saola__err_set(e, SAOLA_ERROR, "bundle: %s", s->ops->errmsg(s));
@@ -150,7 +156,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 	                    "conflicts", 0, "conflicted", "confirmed", confirmed,
 	                    "cursor", (json_int_t)cursor, "more", 0, "records", records,
 	                    "forms", forms);
-	if (!payload) {
+	if (!payload || (epoch && json_object_set_new(payload, "epoch", json_string(epoch)))) {
 		rc = saola__err_set(e, SAOLA_NOMEM, "bundle: out of memory");
 		goto out;
 	}
@@ -164,6 +170,7 @@ int saola__bundle_export(saola__store *s, const char *path, const char *user_nam
 out:
 	json_decref(records);
 	json_decref(forms);
+	free(epoch);
 	json_decref(confirmed);
 	json_decref(payload);
 	return rc;

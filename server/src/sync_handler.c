@@ -708,6 +708,30 @@ static int pull(saola__store *s, const saola__user *u, const sync_req *r, int pu
 	return 0;
 }
 
+/* A push bundle's cursor beyond this server's latest change: the device
+ * made the bundle before it learnt that the server was restored from a
+ * backup (docs/protocol.md, "Epoch"). A bundle pulls nothing, and its
+ * cursor only marks which records the device holds (echoes), so it counts
+ * as 0 rather than refusing what the device brings back. The latest
+ * change only grows: a cursor within it now stays within it. */
+static int bundle_cursor(saola__store *s, sync_req *r, saola__err *e)
+{
+	int64_t latest = 0;
+	int rc;
+
+	if (r->cursor == 0)
+		return 0;
+	if ((rc = s->ops->read_begin(s)) == SAOLA_OK) {
+		rc = s->ops->latest_seq(s, &latest);
+		s->ops->end(s, 1);
+	}
+	if (rc != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "sync: %s", s->ops->errmsg(s));
+	if (r->cursor > latest)
+		r->cursor = 0;
+	return 0;
+}
+
 static int run(const saola__sync_env *env, const saola__user *u, json_t *req, int push_only,
                const char *source, json_t **out, saola__err *e)
 {
@@ -723,6 +747,8 @@ static int run(const saola__sync_env *env, const saola__user *u, json_t *req, in
 	if ((rc = parse_request(req, env, &r, e)) != 0)
 		return rc;
 	r.epoch_now = epoch;
+	if (strcmp(source, "bundle") == 0 && bundle_cursor(env->store, &r, e) != 0)
+		return -1;
 	/* Refused before anything is applied: a pull makes a replica. */
 	if (!push_only && r.pull_limit > 0 && saola__privacy_may_pull(u, "sync", e) != 0)
 		return -1;

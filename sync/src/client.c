@@ -543,8 +543,6 @@ static int resend_all(sync_run *s)
 		return rc;
 	rc = saola__outbox_resend_all(s->db, &queued);
 	if (rc == SAOLA_OK)
-		rc = saola_state_set(s->db, SAOLA__K_BATCH, NULL);
-	if (rc == SAOLA_OK)
 		rc = saola__state_set_int(s->db, SAOLA__K_CURSOR, 0);
 	if (rc == SAOLA_OK)
 		rc = saola_state_set(s->db, SAOLA__K_EPOCH, NULL);

@@ -291,6 +291,40 @@ out:
 	return rc;
 }
 
+/* A signed pull bundle's epoch (docs/protocol.md, "Epoch"), inside the
+ * import's transaction: kept the first time; another one than kept means
+ * the server's database was restored from a backup since, so every record
+ * this device has an edit in is queued again (core/src/resend.c) and the
+ * cursor is the bundle's (its records are the whole area, in the restored
+ * database's sequence). A bundle without one changes nothing. */
+static int bundle_epoch(saola *db, const json_t *epoch, int64_t cursor,
+                        saola_sync_stats *stats)
+{
+	const char *now = json_string_value(epoch);
+	char *had = NULL;
+	int64_t queued = 0;
+	int rc, same;
+
+	if (!now || strlen(now) != 32 || strspn(now, "0123456789abcdef") != 32)
+		return SAOLA_OK;
+	if ((rc = saola_state_get(db, SAOLA__K_EPOCH, &had)) != SAOLA_OK)
+		return rc;
+	same = had && strcmp(had, now) == 0;
+	if (had && !same) {
+		rc = saola__outbox_resend_all(db, &queued);
+		if (rc == SAOLA_OK)
+			rc = saola__state_set_int(db, SAOLA__K_CURSOR, cursor);
+		stats->resent = (long)queued;
+		snprintf(stats->note, sizeof stats->note, "saola sync: the server was restored from"
+		         " a backup: %lld records this device has edits in are queued again for the"
+		         " next push bundle or sync", (long long)queued);
+	}
+	saola_free(had);
+	if (rc == SAOLA_OK && !same)
+		rc = saola_state_set(db, SAOLA__K_EPOCH, now);
+	return rc;
+}
+
 int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 {
 	saola_sync_stats local;
@@ -350,6 +384,9 @@ int saola_sync_from_file(saola *db, const char *path, saola_sync_stats *stats)
 		rc = saola__state_set_int(db, SAOLA__K_CURSOR, json_integer_value(cursor));
 	if (rc == SAOLA_OK && is_signed && confirmed)
 		rc = drop_confirmed(db, confirmed, batch_seq, &dropped);
+	if (rc == SAOLA_OK && is_signed)
+		rc = bundle_epoch(db, json_object_get(doc, "epoch"), json_integer_value(cursor),
+		                  stats);
 	if (rc == SAOLA_OK) {
 		saola__now(now);
 		rc = saola_state_set(db, SAOLA__K_LAST_SYNC, now);
