@@ -215,16 +215,19 @@ else
 fi
 
 say "the province's IT officer: a backup while the server serves, checked; the installation checked"
+# (PostgreSQL: pg_dump's backups, which doctor does not look for.)
+backups=()
 if [ "$store" = postgres ]; then
 	"$server" backup --db "$sdb" --to "$out/province.saola-backup" 2>&1 | sed 's/^/  /' || true
 else
+	backups=(--backups "$out")
 	backup="$out/province-$(date -u +%Y%m%d-%H%M%S).saola-backup"
 	"$server" backup --db "$sdb" --to "$backup" | sed 's/^/  /'
 	"$server" restore --check --from "$backup" | sed 's/^/  /'
 fi
 # doctor says FAIL for what a real installation must mend (exit 1): shown,
 # not fatal here.
-{ "$server" doctor --db "$sdb" --backups "$out" --user "$(id -un)" || true; } | sed 's/^/  /'
+{ "$server" doctor --db "$sdb" "${backups[@]}" --user "$(id -un)" || true; } | sed 's/^/  /'
 if command -v curl >/dev/null 2>&1; then
 	echo "what a monitoring system reads (GET /metrics, from the server's own machine):"
 	curl -sS "$url/metrics" | grep -E '^saola_(http_requests_total\{[^}]*route="/v1/sync"|sync_changes_applied_total|conflicts_open|devices_seen)' |
