@@ -8,6 +8,7 @@
  * upgrades nothing). --format json parses with jansson. */
 #include <errno.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +75,16 @@ static const char *server_bin(void)
 }
 
 /* Runs saola-server with the arguments fmt makes, or fails the test. */
-static void server_ok(const char *fmt, const char *a, const char *b, const char *c)
+static void server_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void server_ok(const char *fmt, ...)
 {
 	char args[4096];
+	va_list ap;
 	int rc;
 
-	snprintf(args, sizeof args, fmt, a, b, c);
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
 	rc = tu_runf(out, sizeof out, err, sizeof err, "%s %s", server_bin(), args);
 	if (rc != 0)
 		fail_msg("saola-server %s: exit %d\n%s%s", args, rc, out, err);
@@ -440,32 +445,32 @@ static void setup_other_user(dr_run *r)
 static void setup_user_expiring(dr_run *r)
 {
 	copied_db(r);
-	server_ok("user add --db '%s' --name soon --role surveyor --area %s --days %s", r->db,
-	          "14404", "10");
+	server_ok("user add --db '%s' --name soon --role surveyor --area 14404 --days 10", r->db);
+}
+
+/* A surveyor who owns device, then `user then` (revoke, expire). */
+static void user_with_device(dr_run *r, const char *name, const char *device, const char *then)
+{
+	copied_db(r);
+	server_ok("user add --db '%s' --name %s --role surveyor --area 14404", r->db, name);
+	add_device(r->db, name, device);
+	server_ok("user %s --db '%s' --name %s", then, r->db, name);
 }
 
 static void setup_user_revoked(dr_run *r)
 {
-	copied_db(r);
-	server_ok("user add --db '%s' --name gone --role surveyor --area %s%s", r->db, "14404",
-	          "");
-	add_device(r->db, "gone", "0123456789abcdef");
-	server_ok("user revoke --db '%s' --name gone%s%s", r->db, "", "");
+	user_with_device(r, "gone", "0123456789abcdef", "revoke");
 }
 
 static void setup_user_expired(dr_run *r)
 {
-	copied_db(r);
-	server_ok("user add --db '%s' --name late --role surveyor --area %s%s", r->db, "14404",
-	          "");
-	add_device(r->db, "late", "fedcba9876543210");
-	server_ok("user expire --db '%s' --name late%s%s", r->db, "", "");
+	user_with_device(r, "late", "fedcba9876543210", "expire");
 }
 
 static void setup_no_admin(dr_run *r)
 {
 	copied_db(r);
-	server_ok("user revoke --db '%s' --name admin%s%s", r->db, "", "");
+	server_ok("user revoke --db '%s' --name admin", r->db);
 }
 
 static void setup_no_forms(dr_run *r)
@@ -713,7 +718,7 @@ static void test_postgres(void **state)
 	(void)state;
 	if (!pgt_available() || !(uri = pgt_uri()))
 		skip();
-	server_ok("user add --db '%s' --name admin --role admin%s%s", uri, "", "");
+	server_ok("user add --db '%s' --name admin --role admin", uri);
 	rc = tu_runf(out, sizeof out, err, sizeof err, "%s doctor --db '%s' --min-free 0",
 	             server_bin(), uri);
 	if (rc != 0 || count_lines("ok   ") != count_lines(""))
@@ -762,8 +767,8 @@ static int setup(void **state)
 	snprintf(fx.cert, sizeof fx.cert, "%s/server.crt", fx.dir);
 	snprintf(fx.key, sizeof fx.key, "%s/server.key", fx.dir);
 	assert_int_equal(mkdir(fx.backups, 0750), 0);
-	server_ok("user add --db '%s' --name admin --role admin%s%s", fx.db, "", "");
-	server_ok("backup --db '%s' --to '%s'%s", fx.db, fx.backup, "");
+	server_ok("user add --db '%s' --name admin --role admin", fx.db);
+	server_ok("backup --db '%s' --to '%s'", fx.db, fx.backup);
 	make_cert(fx.cert, fx.key, -DAY, 365 * DAY);
 	return 0;
 }
