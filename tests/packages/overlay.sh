@@ -31,19 +31,9 @@ d_dev=/tmp/debs/${3##*/}
 cp "$here/use.c" "$M/tmp/use.c"
 
 inroot() { chroot "$M" "$@"; }
-fail() {
-	echo "test_packages: FAIL: (overlay) $*" >&2
-	exit 1
-}
+fail_where="(overlay) "
 log=$o/log
-run() {
-	local what=$1
-	shift
-	if ! "$@" >"$log" 2>&1; then
-		tail -n 40 "$log" >&2
-		fail "$what failed: $*"
-	fi
-}
+. "$here/lib.sh"
 wants=$M/etc/systemd/system
 
 inroot getent passwd saola >/dev/null && fail "this system has a user saola already: the test wants none"

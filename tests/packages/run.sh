@@ -28,10 +28,7 @@ build=${SAOLA_TEST_PKG_BUILD:-${1:-$top/build-pkg}}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 started=$(date +%s)
 
-fail() {
-	echo "test_packages: FAIL: $*" >&2
-	exit 1
-}
+. "$here/lib.sh"
 step() { echo "-- [$(($(date +%s) - started)) s] $*"; }
 
 for c in cmake cpack dpkg dpkg-deb dpkg-query dpkg-shlibdeps dpkg-architecture file cc pkg-config; do
@@ -53,15 +50,6 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 log=$tmp/log
 
-# run WHAT CMD...: CMD, its output in $log, shown when it fails.
-run() {
-	local what=$1
-	shift
-	if ! "$@" >"$log" 2>&1; then
-		tail -n 40 "$log" >&2
-		fail "$what failed: $*"
-	fi
-}
 
 step "configure and build (Release, prefix /usr) in $build"
 mkdir -p "$build"
