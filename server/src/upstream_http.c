@@ -32,6 +32,36 @@ static int fail_db(saola *db, int rc, saola__err *e)
 	return saola__err_set(e, rc, "%s", db ? saola_errmsg(db) : "no forms engine");
 }
 
+/* Runs a write of the district's sync state under the lock, in one
+ * transaction: sql first (NULL: none), then k1 := v1 and (k2 not NULL)
+ * k2 := v2 (a NULL value removes the key). */
+static int state_write_after(saola__store *s, pthread_mutex_t *lock, const char *sql,
+                             const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	int rc;
+
+	if (lock)
+		pthread_mutex_lock(lock);
+	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
+		rc = sql ? saola__db_exec(s->db, sql) : SAOLA_OK;
+		if (rc == SAOLA_OK)
+			rc = s->ops->state_set(s, k1, v1);
+		if (rc == SAOLA_OK && k2)
+			rc = s->ops->state_set(s, k2, v2);
+		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
+			rc = SAOLA_ERROR;
+	}
+	if (lock)
+		pthread_mutex_unlock(lock);
+	return rc;
+}
+
+static int state_write(saola__store *s, pthread_mutex_t *lock, const char *k1,
+                       const char *v1, const char *k2, const char *v2)
+{
+	return state_write_after(s, lock, NULL, k1, v1, k2, v2);
+}
+
 /* The upstream URL and token: the ones given (saved for next time), else
  * the saved ones. *url and *token are new strings (free). */
 static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
@@ -45,17 +75,7 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 			return saola__err_set(e, SAOLA_PROTOCOL, "upstream %s: a token is needed"
 			                      " (--token: a district user's token on that server)",
 			                      url_in);
-		if (lock)
-			pthread_mutex_lock(lock);
-		if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
-			rc = s->ops->state_set(s, SAOLA__UP_URL, url_in);
-			if (rc == SAOLA_OK)
-				rc = s->ops->state_set(s, SAOLA__UP_TOKEN, token_in);
-			if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
-				rc = SAOLA_ERROR;
-		}
-		if (lock)
-			pthread_mutex_unlock(lock);
+		rc = state_write(s, lock, SAOLA__UP_URL, url_in, SAOLA__UP_TOKEN, token_in);
 		if (rc != SAOLA_OK)
 			return saola__err_set(e, SAOLA_ERROR, "upstream: saving the upstream: %s",
 			                      s->ops->errmsg(s));
@@ -75,26 +95,6 @@ static int endpoint(saola__store *s, pthread_mutex_t *lock, const char *url_in,
 		                      " --token T once (they are saved in the database)");
 	}
 	return 0;
-}
-
-/* Runs a write of the district's sync state under the lock. */
-static int state_write(saola__store *s, pthread_mutex_t *lock, const char *k1,
-                       const char *v1, const char *k2, const char *v2)
-{
-	int rc;
-
-	if (lock)
-		pthread_mutex_lock(lock);
-	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
-		rc = s->ops->state_set(s, k1, v1);
-		if (rc == SAOLA_OK && k2)
-			rc = s->ops->state_set(s, k2, v2);
-		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
-			rc = SAOLA_ERROR;
-	}
-	if (lock)
-		pthread_mutex_unlock(lock);
-	return rc;
 }
 
 /* Adds the lineage to req: the token last accepted upstream and the one
@@ -198,23 +198,10 @@ static int epoch_keep(saola__store *s, pthread_mutex_t *lock, json_t *out, saola
  * changes now), in one transaction. */
 static int upstream_restored(saola__store *s, pthread_mutex_t *lock, saola__err *e)
 {
-	int rc;
-
-	if (lock)
-		pthread_mutex_lock(lock);
-	if ((rc = s->ops->write_begin(s, 1)) == SAOLA_OK) {
-		rc = saola__db_exec(s->db, "DELETE FROM upstream_records");
-		if (rc == SAOLA_OK)
-			rc = s->ops->state_set(s, SAOLA__UP_CURSOR, NULL);
-		if (rc == SAOLA_OK)
-			rc = s->ops->state_set(s, SAOLA__UP_EPOCH, NULL);
-		if (s->ops->end(s, rc == SAOLA_OK) != SAOLA_OK && rc == SAOLA_OK)
-			rc = SAOLA_ERROR;
-	}
-	if (lock)
-		pthread_mutex_unlock(lock);
-	return rc == SAOLA_OK ? 0 : saola__err_set(e, SAOLA_ERROR, "upstream: restored: %s",
-	                                           s->ops->errmsg(s));
+	if (state_write_after(s, lock, "DELETE FROM upstream_records", SAOLA__UP_CURSOR, NULL,
+	                      SAOLA__UP_EPOCH, NULL) != SAOLA_OK)
+		return saola__err_set(e, SAOLA_ERROR, "upstream: restored: %s", s->ops->errmsg(s));
+	return 0;
 }
 
 /* When a proposed lineage token is still pending (its request got no 200),
